@@ -1,0 +1,54 @@
+// fauth/config.hpp — everything an AuthProvider is configured with, and its validation.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace fauth {
+
+/// The clock tokens are issued and checked against; injectable so tests can move time.
+using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+/// Configuration of an AuthProvider; call validate() (the provider does) before use.
+struct AuthConfig {
+    /// HMAC key. At least as long as the digest: 32 bytes for HS256, 48 for HS384, 64 for HS512.
+    std::string secret_key;
+    /// Signing algorithm, pinned: tokens naming any other `alg` are refused. HS256, HS384 or HS512.
+    std::string algorithm = "HS256";
+    /// Lifetime of access tokens.
+    std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
+    /// Lifetime of refresh tokens.
+    std::chrono::seconds refresh_token_ttl = std::chrono::hours(24 * 7);
+    /// Lifetime of password-reset tokens.
+    std::chrono::seconds password_reset_ttl = std::chrono::minutes(15);
+    /// Lifetime of email-verification tokens.
+    std::chrono::seconds email_verification_ttl = std::chrono::hours(24);
+    /// `iss` written into every token and required on every token verified, when set.
+    std::optional<std::string> issuer;
+    /// `aud` written into every token and required on every token verified, when set.
+    std::optional<std::string> audience;
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` alike.
+    std::chrono::seconds leeway{0};
+    /// Path of the login endpoint, advertised as the OAuth2 password flow's tokenUrl.
+    std::string token_url = "/login";
+    /// Largest token accepted, in bytes; anything longer is refused before any decoding.
+    std::size_t max_token_bytes = 8 * 1024;
+    /// bcrypt cost (log2 rounds) for new hashes; stored hashes below it need a rehash. 4 to 31.
+    int bcrypt_cost = 12;
+    /// Threads that run bcrypt, so that no caller (a Pistache reactor) is ever blocked by it.
+    std::size_t worker_threads = 2;
+    /// Password checks that may wait for a worker; beyond this, authenticate answers Unavailable.
+    std::size_t worker_queue_capacity = 1024;
+    /// Time source; the system clock when empty.
+    Clock clock;
+
+    /// Throws ConfigError naming the field to fix when the configuration is unusable.
+    void validate() const;
+    /// The current time from `clock`, or the system clock.
+    std::chrono::system_clock::time_point now() const;
+};
+
+}  // namespace fauth

@@ -1,0 +1,89 @@
+// fauth/detail/promise.hpp — settling Pistache promises safely from any thread (internal).
+#pragma once
+
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <pistache/async.h>
+
+#include "fauth/errors.hpp"
+
+namespace fauth::detail {
+
+/// The resolving end of a Promise<T>, shareable across threads; the first settle wins, later ones
+/// are ignored, and an exception thrown by a consumer's continuation never escapes into our thread.
+template <class T>
+class Settler {
+public:
+    /// A pending promise and the settler that completes it.
+    static std::pair<Pistache::Async::Promise<T>, std::shared_ptr<Settler>> make() {
+        std::shared_ptr<Settler> settler;
+        Pistache::Async::Promise<T> promise([&](Pistache::Async::Resolver& resolve, Pistache::Async::Rejection& reject) {
+            settler = std::shared_ptr<Settler>(new Settler(std::move(resolve), std::move(reject)));
+        });
+        return {std::move(promise), std::move(settler)};
+    }
+
+    /// Fulfils the promise with `value`.
+    void resolve(T value) noexcept {
+        if (done_.exchange(true)) return;
+        try {
+            resolve_(std::move(value));
+        } catch (...) {
+            // A continuation of the consumer threw; there is nobody left to tell.
+        }
+    }
+
+    /// Rejects the promise with `error` (a concrete exception type, never an exception_ptr).
+    template <class E>
+    void reject(E error) noexcept {
+        if (done_.exchange(true)) return;
+        try {
+            reject_(std::move(error));
+        } catch (...) {
+        }
+    }
+
+    /// Rejects with the failure in `cause`: fauth errors keep their type and kind; anything else
+    /// becomes InternalError whose log message starts with `context`.
+    void reject_from(std::exception_ptr cause, const std::string& context) noexcept {
+        try {
+            std::rethrow_exception(cause);
+        } catch (const InvalidToken& e) {
+            reject(e);
+        } catch (const TokenExpired& e) {
+            reject(e);
+        } catch (const InvalidCredentials& e) {
+            reject(e);
+        } catch (const UserNotFound& e) {
+            reject(e);
+        } catch (const InactiveUser& e) {
+            reject(e);
+        } catch (const Forbidden& e) {
+            reject(e);
+        } catch (const Unavailable& e) {
+            reject(e);
+        } catch (const InternalError& e) {
+            reject(e);
+        } catch (const Error& e) {
+            reject(e);
+        } catch (const std::exception& e) {
+            reject(InternalError(context + " failed: " + e.what()));
+        } catch (...) {
+            reject(InternalError(context + " failed with a non-standard exception"));
+        }
+    }
+
+private:
+    Settler(Pistache::Async::Resolver resolve, Pistache::Async::Rejection reject)
+        : resolve_(std::move(resolve)), reject_(std::move(reject)) {}
+
+    std::atomic<bool> done_{false};
+    Pistache::Async::Resolver resolve_;
+    Pistache::Async::Rejection reject_;
+};
+
+}  // namespace fauth::detail

@@ -1,0 +1,104 @@
+// fauth/errors.hpp — the typed errors every fauth operation fails with.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace fauth {
+
+/// What went wrong, independent of any transport; the HTTP layer maps each kind to one status.
+enum class ErrorKind {
+    invalid_token,        ///< malformed, forged or unacceptable token (401)
+    token_expired,        ///< well-formed token past its `exp` (401)
+    invalid_credentials,  ///< unknown identifier, wrong password or no password set (401)
+    user_not_found,       ///< the token's subject no longer exists (401)
+    inactive_user,        ///< the user exists but is deactivated (403)
+    forbidden,            ///< a role or permission is missing (403)
+    unavailable,          ///< fauth is overloaded right now; retry later (503)
+    internal,             ///< a loader or dependency failed; details are for logs only (500)
+};
+
+/// Base of fauth's request errors: `detail()` is safe to show a client, `what()` is for logs.
+class Error : public std::runtime_error {
+public:
+    /// An error of `kind` whose client-facing message is `detail`; `log_message` defaults to it.
+    Error(ErrorKind kind, std::string detail, const std::string& log_message = {});
+    /// The kind of failure.
+    ErrorKind kind() const noexcept { return kind_; }
+    /// The message a client may see, in FAuth's wording.
+    const std::string& detail() const noexcept { return detail_; }
+
+private:
+    ErrorKind kind_;
+    std::string detail_;
+};
+
+/// A token that is malformed, forged, of the wrong type or otherwise unacceptable.
+class InvalidToken : public Error {
+public:
+    /// `reason` says which check failed, e.g. "signature mismatch"; it never contains the token.
+    explicit InvalidToken(std::string reason);
+    /// Which check failed.
+    const std::string& reason() const noexcept { return reason_; }
+
+private:
+    std::string reason_;
+};
+
+/// A token whose `exp` (plus leeway) has passed.
+class TokenExpired : public Error {
+public:
+    /// "Token expired".
+    TokenExpired();
+};
+
+/// Unknown identifier, wrong password or a user without a password: one message for all three.
+class InvalidCredentials : public Error {
+public:
+    /// "Invalid credentials".
+    InvalidCredentials();
+};
+
+/// The subject of a valid token cannot be found any more.
+class UserNotFound : public Error {
+public:
+    /// "User does not exist".
+    UserNotFound();
+};
+
+/// The user is known but deactivated.
+class InactiveUser : public Error {
+public:
+    /// "Inactive user".
+    InactiveUser();
+};
+
+/// A required role or permission is missing; the message names it in FAuth's fixed form.
+class Forbidden : public Error {
+public:
+    /// `detail` is e.g. "Missing role: admin".
+    explicit Forbidden(std::string detail);
+};
+
+/// fauth cannot take more work now (the password worker queue is full).
+class Unavailable : public Error {
+public:
+    /// "Service unavailable"; `log_message` says what was saturated.
+    explicit Unavailable(const std::string& log_message);
+};
+
+/// A loader or dependency failed; clients see "Internal Server Error", logs see the cause.
+class InternalError : public Error {
+public:
+    /// `log_message` describes the cause; it is never sent to a client.
+    explicit InternalError(const std::string& log_message);
+};
+
+/// An unusable AuthConfig, reported when the provider is built; the message says what to fix.
+class ConfigError : public std::invalid_argument {
+public:
+    /// `message` names the field and the fix.
+    explicit ConfigError(const std::string& message);
+};
+
+}  // namespace fauth

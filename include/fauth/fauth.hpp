@@ -1,0 +1,11 @@
+// fauth/fauth.hpp — the whole core of fauth in one include.
+#pragma once
+
+#include "fauth/access.hpp"       // role and permission checks
+#include "fauth/config.hpp"       // AuthConfig
+#include "fauth/errors.hpp"       // typed errors
+#include "fauth/password.hpp"     // bcrypt hashing
+#include "fauth/provider.hpp"     // AuthProvider<User>
+#include "fauth/token.hpp"        // tokens: claims, signing, verification
+#include "fauth/user_traits.hpp"  // how fauth reads your User type
+#include "fauth/worker_pool.hpp"  // the pool bcrypt runs on

@@ -1,0 +1,112 @@
+// fauth/token.hpp — JWS compact tokens (RFC 7515/7519): the claims, signing and strict verification.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fauth/config.hpp"
+
+namespace fauth {
+
+/// What a token may be used for; a token is only ever accepted for its own type.
+enum class TokenType { access, refresh, password_reset, email_verification };
+
+/// The wire name of a token type, as written in the `token_type` claim.
+std::string_view to_string(TokenType type) noexcept;
+/// The token type named `name`, or nothing for an unknown name.
+std::optional<TokenType> token_type_from_string(std::string_view name) noexcept;
+
+/// True for the claims fauth owns (sub, exp, iat, nbf, jti, token_type, scopes, iss, aud), which
+/// extra claims can never set.
+bool is_registered_claim(std::string_view name) noexcept;
+
+/// The claims of a token. Times are seconds since the Unix epoch.
+struct TokenPayload {
+    /// Subject: the user id the user_loader looks up.
+    std::string sub;
+    /// Expiry; required on every token.
+    std::int64_t exp = 0;
+    /// Issue time.
+    std::int64_t iat = 0;
+    /// Not-before time, when the token carries one.
+    std::optional<std::int64_t> nbf;
+    /// Unique token id: 128 random bits in lower-case hex.
+    std::string jti;
+    /// What the token may be used for.
+    TokenType token_type = TokenType::access;
+    /// OAuth2-style scopes granted to the token.
+    std::vector<std::string> scopes;
+    /// Issuer, when the token carries one.
+    std::optional<std::string> iss;
+    /// Audiences, when the token carries any.
+    std::vector<std::string> aud;
+    /// Every other claim, as a JSON object; never contains a registered claim.
+    nlohmann::json extra = nlohmann::json::object();
+
+    /// True when `scope` is among `scopes`.
+    bool has_scope(std::string_view scope) const noexcept;
+};
+
+/// What a successful login returns, as FAuth's TokenResponse.
+struct TokenResponse {
+    /// The short-lived bearer token.
+    std::string access_token;
+    /// The long-lived token that obtains new pairs.
+    std::string refresh_token;
+    /// Always "bearer".
+    std::string token_type = "bearer";
+    /// Seconds until the access token expires.
+    std::int64_t expires_in = 0;
+};
+
+/// TokenResponse as the JSON object clients receive.
+void to_json(nlohmann::json& out, const TokenResponse& response);
+
+namespace detail {
+class HmacKey;
+}
+
+/// Signs and strictly verifies tokens with the configured HMAC key; cheap to copy, thread-safe.
+class TokenCodec {
+public:
+    /// Validates `config` (throws ConfigError) and prepares the keyed MAC once.
+    explicit TokenCodec(AuthConfig config);
+
+    /// A fresh payload of `type` for `sub`: iat now, exp from the type's TTL, a random jti,
+    /// iss/aud from the config. Throws std::invalid_argument if `extra` is not an object or names
+    /// a registered claim.
+    TokenPayload make_payload(TokenType type, std::string sub, std::vector<std::string> scopes = {},
+                              nlohmann::json extra = nlohmann::json::object()) const;
+
+    /// The compact JWS of `payload`. Throws std::invalid_argument for an empty `sub` or `jti`, or an
+    /// `extra` that is not an object or names a registered claim.
+    std::string sign(const TokenPayload& payload) const;
+
+    /// make_payload then sign.
+    std::string issue(TokenType type, std::string sub, std::vector<std::string> scopes = {},
+                      nlohmann::json extra = nlohmann::json::object()) const;
+
+    /// The payload of `token` if every check passes, for tokens of `expected` type only.
+    /// Throws TokenExpired, or InvalidToken with the reason; never anything else but bad_alloc.
+    TokenPayload verify(std::string_view token, TokenType expected) const;
+
+    /// A short keyed digest of `data` (22 base64url characters), for binding a token to server
+    /// state without revealing it: password-reset tokens carry one of the current password hash.
+    std::string fingerprint(std::string_view data) const;
+
+    /// The configuration the codec was built with.
+    const AuthConfig& config() const noexcept { return config_; }
+
+private:
+    AuthConfig config_;
+    std::shared_ptr<const detail::HmacKey> key_;
+    std::string header_segment_;  // base64url of the one header this codec writes
+};
+
+}  // namespace fauth

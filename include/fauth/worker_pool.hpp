@@ -1,0 +1,35 @@
+// fauth/worker_pool.hpp — a fixed set of threads with a bounded queue, for blocking work (bcrypt)
+// that must never run on a caller's (Pistache reactor) thread.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace fauth {
+
+/// Runs tasks on `threads` threads; at most `capacity` tasks wait, further ones are refused.
+class WorkerPool {
+public:
+    /// Starts the threads. Throws std::invalid_argument if either number is zero.
+    WorkerPool(std::size_t threads, std::size_t capacity);
+    /// Runs every task already accepted, then joins the threads.
+    ~WorkerPool();
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    /// Queues `task`; false (and `task` dropped) when the queue is full or the pool is stopping.
+    /// A task must not throw; if it does, the exception is swallowed so the worker survives.
+    bool try_submit(std::function<void()> task);
+    /// Tasks waiting for a thread right now.
+    std::size_t queued() const;
+
+private:
+    struct State;  // shared with the threads, so a pool destroyed by its own task stays safe
+    std::shared_ptr<State> state_;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace fauth

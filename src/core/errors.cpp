@@ -1,0 +1,31 @@
+#include "fauth/errors.hpp"
+
+#include <utility>
+
+namespace fauth {
+
+Error::Error(ErrorKind kind, std::string detail, const std::string& log_message)
+    : std::runtime_error(log_message.empty() ? detail : log_message), kind_(kind), detail_(std::move(detail)) {}
+
+InvalidToken::InvalidToken(std::string reason)
+    : Error(ErrorKind::invalid_token, "Invalid token: " + reason), reason_(std::move(reason)) {}
+
+TokenExpired::TokenExpired() : Error(ErrorKind::token_expired, "Token expired") {}
+
+InvalidCredentials::InvalidCredentials() : Error(ErrorKind::invalid_credentials, "Invalid credentials") {}
+
+UserNotFound::UserNotFound() : Error(ErrorKind::user_not_found, "User does not exist") {}
+
+InactiveUser::InactiveUser() : Error(ErrorKind::inactive_user, "Inactive user") {}
+
+Forbidden::Forbidden(std::string detail) : Error(ErrorKind::forbidden, std::move(detail)) {}
+
+Unavailable::Unavailable(const std::string& log_message)
+    : Error(ErrorKind::unavailable, "Service unavailable", log_message) {}
+
+InternalError::InternalError(const std::string& log_message)
+    : Error(ErrorKind::internal, "Internal Server Error", log_message) {}
+
+ConfigError::ConfigError(const std::string& message) : std::invalid_argument(message) {}
+
+}  // namespace fauth

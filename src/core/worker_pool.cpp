@@ -1,0 +1,72 @@
+#include "fauth/worker_pool.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+
+namespace fauth {
+
+struct WorkerPool::State {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<std::function<void()>> queue;
+    std::size_t capacity = 0;
+    bool stopping = false;
+
+    void run() {
+        for (;;) {
+            std::function<void()> task;
+            {
+                std::unique_lock lock(mutex);
+                ready.wait(lock, [this] { return stopping || !queue.empty(); });
+                if (queue.empty()) return;  // stopping, and everything accepted has run
+                task = std::move(queue.front());
+                queue.pop_front();
+            }
+            try {
+                task();
+            } catch (...) {
+                // Documented: tasks must not throw. The worker outlives a faulty one.
+            }
+        }
+    }
+};
+
+WorkerPool::WorkerPool(std::size_t threads, std::size_t capacity) : state_(std::make_shared<State>()) {
+    if (threads == 0 || capacity == 0) throw std::invalid_argument("fauth: a WorkerPool needs threads and capacity");
+    state_->capacity = capacity;
+    threads_.reserve(threads);
+    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([state = state_] { state->run(); });
+}
+
+WorkerPool::~WorkerPool() {
+    {
+        std::lock_guard lock(state_->mutex);
+        state_->stopping = true;
+    }
+    state_->ready.notify_all();
+    for (auto& t : threads_) {
+        // A task may drop the last owner of the pool: its own thread cannot join itself, so it is
+        // detached and finishes on the shared state it holds.
+        if (t.get_id() == std::this_thread::get_id()) t.detach();
+        else t.join();
+    }
+}
+
+bool WorkerPool::try_submit(std::function<void()> task) {
+    {
+        std::lock_guard lock(state_->mutex);
+        if (state_->stopping || state_->queue.size() >= state_->capacity) return false;
+        state_->queue.push_back(std::move(task));
+    }
+    state_->ready.notify_one();
+    return true;
+}
+
+std::size_t WorkerPool::queued() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->queue.size();
+}
+
+}  // namespace fauth

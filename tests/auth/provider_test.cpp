@@ -1,0 +1,348 @@
+#include "fauth/provider.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "support/await.hpp"
+
+using fauth::AuthConfig;
+using fauth::AuthProvider;
+using fauth::LoadResult;
+using fauth::TokenPayload;
+using fauth::TokenType;
+using fauth::test::await;
+using fauth::test::settle;
+using nlohmann::json;
+
+namespace {
+
+struct User {
+    std::string id;
+    std::string username;
+    std::string hashed_password;
+    bool is_active = true;
+    std::vector<std::string> roles;
+    std::vector<std::string> permissions;
+};
+
+constexpr int kCost = 4;
+
+// A small user directory the loaders read; thread-safe so tests can change it mid-flight.
+struct Directory {
+    std::mutex m;
+    std::map<std::string, User> by_id;
+
+    Directory() {
+        add({"user-123", "alice", fauth::hash_password("s3cret", kCost), true, {"admin"}, {"read", "write"}});
+        add({"user-456", "bob", fauth::hash_password("hunter2", kCost), true, {"member"}, {"read"}});
+        add({"user-789", "carol", fauth::hash_password("letmein", kCost), false, {}, {}});
+        add({"user-000", "dave", "", true, {}, {}});                // no password set
+        add({"user-999", "eve", "not-a-bcrypt-hash", true, {}, {}});  // corrupt hash
+    }
+    void add(User u) {
+        std::lock_guard lock(m);
+        by_id[u.id] = std::move(u);
+    }
+    std::optional<User> find_id(const std::string& id) {
+        std::lock_guard lock(m);
+        auto it = by_id.find(id);
+        if (it == by_id.end()) return std::nullopt;
+        return it->second;
+    }
+    std::optional<User> find_name(std::string_view name) {
+        std::lock_guard lock(m);
+        for (auto& [id, u] : by_id)
+            if (u.username == name) return u;
+        return std::nullopt;
+    }
+};
+
+AuthConfig test_config() {
+    AuthConfig c;
+    c.secret_key = "test-secret-key-that-is-32-bytes!";
+    c.bcrypt_cost = kCost;
+    return c;
+}
+
+template <class T>
+fauth::ErrorKind error_kind(const fauth::test::Outcome<T>& outcome) {
+    EXPECT_TRUE(outcome.error) << "expected a rejection";
+    try {
+        std::rethrow_exception(outcome.error);
+    } catch (const fauth::Error& e) {
+        return e.kind();
+    } catch (...) {
+        ADD_FAILURE() << "rejected with something other than fauth::Error";
+    }
+    return fauth::ErrorKind::internal;
+}
+
+template <class T>
+std::string error_text(const fauth::test::Outcome<T>& outcome, bool detail) {
+    try {
+        std::rethrow_exception(outcome.error);
+    } catch (const fauth::Error& e) {
+        return detail ? e.detail() : e.what();
+    } catch (...) {
+    }
+    return "";
+}
+
+class ProviderTest : public ::testing::Test {
+protected:
+    Directory dir;
+    AuthProvider<User> auth{test_config(), [this](const TokenPayload& p) { return dir.find_id(p.sub); },
+                            [this](std::string_view name) { return dir.find_name(name); }};
+};
+
+}  // namespace
+
+TEST_F(ProviderTest, AuthenticateFindsTheUserOffTheCallingThread) {
+    auto promise = auth.authenticate("alice", "s3cret");
+    const auto outcome = settle(promise);
+    ASSERT_FALSE(outcome.error);
+    EXPECT_EQ(outcome.value->id, "user-123");
+
+    // Where does the password check run? The loader answers on this thread, after a continuation
+    // is attached; had bcrypt run inline, the user would be delivered on this thread too.
+    std::shared_ptr<Pistache::Async::Resolver> answer;
+    AuthProvider<User> gated{test_config(), [](const TokenPayload&) { return std::optional<User>(); },
+                             [&](const std::string&) {
+                                 return LoadResult<User>([&](Pistache::Async::Resolver& r, Pistache::Async::Rejection&) {
+                                     answer = std::make_shared<Pistache::Async::Resolver>(std::move(r));
+                                 });
+                             }};
+    auto pending = gated.authenticate("alice", "s3cret");
+    std::promise<std::thread::id> delivered_on;
+    pending.then([&](const User&) { delivered_on.set_value(std::this_thread::get_id()); },
+                 [&](std::exception_ptr) { delivered_on.set_value(std::thread::id()); });
+    (*answer)(dir.find_name("alice"));
+    auto f = delivered_on.get_future();
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    const auto id = f.get();
+    EXPECT_NE(id, std::thread::id()) << "authentication failed";
+    EXPECT_NE(id, std::this_thread::get_id()) << "bcrypt must run on the worker pool, not the caller's thread";
+}
+
+TEST_F(ProviderTest, AuthenticateRefusesBadCredentialsWithOneMessage) {
+    for (auto [name, password] : {std::pair{"alice", "wrong"}, {"alice", ""}, {"nobody", "s3cret"}, {"", ""},
+                                  {"dave", ""}, {"dave", "anything"}, {"eve", "not-a-bcrypt-hash"}, {"carol", "wrong"}}) {
+        auto promise = auth.authenticate(name, password);
+        const auto outcome = settle(promise);
+        EXPECT_EQ(error_kind(outcome), fauth::ErrorKind::invalid_credentials) << name << "/" << password;
+        EXPECT_EQ(error_text(outcome, true), "Invalid credentials");
+    }
+}
+
+TEST_F(ProviderTest, AuthenticateRefusesAnInactiveUserOnlyAfterThePasswordMatches) {
+    auto promise = auth.authenticate("carol", "letmein");
+    const auto outcome = settle(promise);
+    EXPECT_EQ(error_kind(outcome), fauth::ErrorKind::inactive_user);
+    EXPECT_EQ(error_text(outcome, true), "Inactive user");
+}
+
+TEST_F(ProviderTest, AnUnknownUserCostsABcryptCheckToo) {
+    AuthConfig c = test_config();
+    c.bcrypt_cost = 10;  // slow enough that skipping bcrypt would be unmistakable
+    Directory slow_dir;
+    slow_dir.add({"user-1", "frank", fauth::hash_password("pw", 10), true, {}, {}});
+    AuthProvider<User> slow{c, [&](const TokenPayload& p) { return slow_dir.find_id(p.sub); },
+                            [&](std::string_view n) { return slow_dir.find_name(n); }};
+    auto time = [&](const char* name) {
+        const auto start = std::chrono::steady_clock::now();
+        auto p = slow.authenticate(name, "wrong");
+        EXPECT_EQ(error_kind(settle(p)), fauth::ErrorKind::invalid_credentials);
+        return std::chrono::steady_clock::now() - start;
+    };
+    time("frank");  // warm up
+    const auto known = time("frank");
+    const auto unknown = time("nobody");
+    EXPECT_GT(unknown * 2, known) << "unknown user answered without paying for bcrypt";
+}
+
+TEST_F(ProviderTest, AsynchronousLoadersResolvingOnOtherThreadsWork) {
+    std::vector<std::thread> threads;
+    std::mutex tm;
+    auto later = [&](std::optional<User> u) {
+        return LoadResult<User>([&, u](Pistache::Async::Resolver& resolve, Pistache::Async::Rejection&) {
+            auto r = std::make_shared<Pistache::Async::Resolver>(std::move(resolve));
+            std::lock_guard lock(tm);
+            threads.emplace_back([r, u] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a slow database
+                (*r)(std::optional<User>(u));  // resolve with exactly T: Pistache checks the type id
+            });
+        });
+    };
+    {
+        AuthProvider<User> async_auth{test_config(), [&](const TokenPayload& p) { return later(dir.find_id(p.sub)); },
+                                      [&](const std::string& n) { return later(dir.find_name(n)); }};
+        const auto user = await(async_auth.authenticate("bob", "hunter2"));
+        EXPECT_EQ(user.username, "bob");
+        const auto tokens = async_auth.login(user.id);
+        EXPECT_EQ(await(async_auth.resolve_user(tokens.access_token)).username, "bob");
+        auto missing = async_auth.authenticate("nobody", "x");
+        EXPECT_EQ(error_kind(settle(missing)), fauth::ErrorKind::invalid_credentials);
+    }
+    std::lock_guard lock(tm);
+    for (auto& t : threads) t.join();
+}
+
+TEST_F(ProviderTest, LoaderFailuresBecomeInternalErrorsThatDoNotLeak) {
+    auto throwing = [](const auto&) -> std::optional<User> { throw std::runtime_error("db password is hunter2"); };
+    auto rejecting = [](const auto&) {
+        return LoadResult<User>::rejected(std::runtime_error("connection refused to 10.0.0.5"));
+    };
+    AuthProvider<User> a{test_config(), throwing, throwing};
+    AuthProvider<User> b{test_config(), rejecting, rejecting};
+    const auto token = auth.login("user-123").access_token;
+    for (auto* p : {&a, &b}) {
+        auto resolved = p->resolve_user(token);
+        const auto r = settle(resolved);
+        EXPECT_EQ(error_kind(r), fauth::ErrorKind::internal);
+        EXPECT_EQ(error_text(r, true), "Internal Server Error");
+        EXPECT_NE(error_text(r, false).find("user_loader failed"), std::string::npos) << error_text(r, false);
+        auto authed = p->authenticate("alice", "s3cret");
+        const auto s = settle(authed);
+        EXPECT_EQ(error_kind(s), fauth::ErrorKind::internal);
+        EXPECT_NE(error_text(s, false).find("identity_loader failed"), std::string::npos);
+    }
+}
+
+TEST_F(ProviderTest, ALoaderMayRejectWithAFauthErrorOfItsOwn) {
+    AuthProvider<User> p{test_config(), [](const TokenPayload&) {
+                             return LoadResult<User>::rejected(fauth::Unavailable("user db is down"));
+                         }};
+    auto r = p.resolve_user(p.login("u").access_token);
+    EXPECT_EQ(error_kind(settle(r)), fauth::ErrorKind::unavailable);
+}
+
+TEST_F(ProviderTest, AuthenticateWithoutAnIdentityLoaderIsAnInternalError) {
+    AuthProvider<User> verifier{test_config(), [this](const TokenPayload& p) { return dir.find_id(p.sub); }};
+    auto r = verifier.authenticate("alice", "s3cret");
+    EXPECT_EQ(error_kind(settle(r)), fauth::ErrorKind::internal);
+}
+
+TEST_F(ProviderTest, LoginIssuesAPairThatCarriesScopesAndExtras) {
+    const auto tokens = auth.login("user-123", {"read"}, json{{"tenant", "acme"}});
+    EXPECT_EQ(tokens.token_type, "bearer");
+    EXPECT_EQ(tokens.expires_in, 900);
+    const auto access = auth.verify(tokens.access_token);
+    const auto refresh = auth.verify(tokens.refresh_token, TokenType::refresh);
+    for (const auto& p : {access, refresh}) {
+        EXPECT_EQ(p.sub, "user-123");
+        EXPECT_EQ(p.scopes, std::vector<std::string>{"read"});
+        EXPECT_EQ(p.extra["tenant"], "acme");
+    }
+    EXPECT_NE(access.jti, refresh.jti);
+    EXPECT_THROW(auth.login("u", {}, json{{"sub", "admin"}}), std::invalid_argument);
+}
+
+TEST_F(ProviderTest, ResolveUserAcceptsOnlyValidAccessTokensOfActiveUsers) {
+    const auto tokens = auth.login("user-123");
+    EXPECT_EQ(await(auth.resolve_user(tokens.access_token)).username, "alice");
+
+    auto check = [&](std::string_view token, fauth::ErrorKind kind, const char* detail) {
+        auto p = auth.resolve_user(token);
+        const auto r = settle(p);
+        EXPECT_EQ(error_kind(r), kind) << detail;
+        EXPECT_EQ(error_text(r, true), detail);
+    };
+    check(tokens.refresh_token, fauth::ErrorKind::invalid_token, "Invalid token: refresh token used where access token is required");
+    check(auth.login("ghost").access_token, fauth::ErrorKind::user_not_found, "User does not exist");
+    check(auth.login("user-789").access_token, fauth::ErrorKind::inactive_user, "Inactive user");
+    check("garbage", fauth::ErrorKind::invalid_token, "Invalid token: malformed token: expected three segments");
+
+    auto c = test_config();
+    c.clock = [] { return std::chrono::system_clock::now() - std::chrono::hours(1); };
+    fauth::TokenCodec past(c);
+    check(past.issue(TokenType::access, "user-123"), fauth::ErrorKind::token_expired, "Token expired");
+}
+
+TEST_F(ProviderTest, PasswordWorkIsBoundedAndRefusedWhenSaturated) {
+    auto c = test_config();
+    c.bcrypt_cost = 10;
+    c.worker_threads = 1;
+    c.worker_queue_capacity = 1;
+    Directory d;
+    d.add({"user-1", "frank", fauth::hash_password("pw", 10), true, {}, {}});
+    AuthProvider<User> small{c, [&](const TokenPayload& p) { return d.find_id(p.sub); },
+                             [&](std::string_view n) { return d.find_name(n); }};
+    std::vector<AuthProvider<User>::UserPromise> promises;
+    for (int i = 0; i < 12; ++i) promises.push_back(small.authenticate("frank", "pw"));
+    int ok = 0, unavailable = 0;
+    for (auto& p : promises) {
+        const auto r = settle(p);
+        if (!r.error) ++ok;
+        else if (error_kind(r) == fauth::ErrorKind::unavailable) ++unavailable;
+    }
+    EXPECT_GE(ok, 1);
+    EXPECT_GE(unavailable, 1);
+    EXPECT_EQ(ok + unavailable, 12);
+}
+
+TEST_F(ProviderTest, HashingAndRehashFollowTheConfiguredCost) {
+    const auto hashed = await(auth.hash_password_async("new password"));
+    EXPECT_TRUE(fauth::verify_password("new password", hashed));
+    EXPECT_EQ(fauth::bcrypt_cost(hashed), kCost);
+    EXPECT_FALSE(auth.needs_rehash(hashed));
+    auto c = test_config();
+    c.bcrypt_cost = 5;
+    AuthProvider<User> stricter{c, [](const TokenPayload&) { return std::optional<User>(); }};
+    EXPECT_TRUE(stricter.needs_rehash(hashed));
+}
+
+TEST_F(ProviderTest, PasswordResetTokensDieWhenThePasswordChanges) {
+    const auto alice = *dir.find_id("user-123");
+    const auto token = auth.create_password_reset_token(alice);
+    EXPECT_EQ(await(auth.verify_password_reset_token(token)).username, "alice");
+    EXPECT_THROW(auth.verify(token), fauth::InvalidToken) << "a reset token is not an access token";
+    auto access_as_reset = auth.verify_password_reset_token(auth.login("user-123").access_token);
+    EXPECT_EQ(error_kind(settle(access_as_reset)), fauth::ErrorKind::invalid_token);
+
+    auto changed = alice;
+    changed.hashed_password = fauth::hash_password("brand new", kCost);
+    dir.add(changed);
+    auto reused = auth.verify_password_reset_token(token);
+    const auto r = settle(reused);
+    EXPECT_EQ(error_kind(r), fauth::ErrorKind::invalid_token);
+    EXPECT_EQ(error_text(r, true), "Invalid token: password already changed");
+}
+
+TEST_F(ProviderTest, EmailVerificationTokensCarryTheAddress) {
+    const auto token = auth.create_email_verification_token(*dir.find_id("user-456"), "bob@example.com");
+    const auto p = auth.verify(token, TokenType::email_verification);
+    EXPECT_EQ(p.sub, "user-456");
+    EXPECT_EQ(p.extra["email"], "bob@example.com");
+    EXPECT_EQ(p.exp - p.iat, 24 * 3600);
+    EXPECT_THROW(auth.verify(token), fauth::InvalidToken);
+}
+
+TEST_F(ProviderTest, BadConfigurationFailsFastAtConstruction) {
+    auto c = test_config();
+    c.secret_key = "short";
+    auto loader = [](const TokenPayload&) { return std::optional<User>(); };
+    EXPECT_THROW((AuthProvider<User>{c, loader}), fauth::ConfigError);
+    std::function<std::optional<User>(const TokenPayload&)> empty;
+    EXPECT_THROW((AuthProvider<User>{test_config(), empty}), fauth::ConfigError);
+}
+
+TEST_F(ProviderTest, APendingLoginSurvivesTheProviderBeingDestroyed) {
+    std::shared_ptr<Pistache::Async::Resolver> held;
+    std::optional<AuthProvider<User>::UserPromise> pending;
+    {
+        AuthProvider<User> shortlived{test_config(), [](const TokenPayload&) { return std::optional<User>(); },
+                                      [&](const std::string&) {
+                                          return LoadResult<User>([&](Pistache::Async::Resolver& r, Pistache::Async::Rejection&) {
+                                              held = std::make_shared<Pistache::Async::Resolver>(std::move(r));
+                                          });
+                                      }};
+        pending.emplace(shortlived.authenticate("alice", "s3cret"));
+    }
+    (*held)(dir.find_name("alice"));  // the database answers after the provider is gone
+    EXPECT_EQ(await(*pending).username, "alice");
+}

@@ -1,0 +1,380 @@
+#include "fauth/token.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "base64url.hpp"
+#include "fauth/errors.hpp"
+#include "hmac.hpp"
+
+using fauth::AuthConfig;
+using fauth::InvalidToken;
+using fauth::TokenCodec;
+using fauth::TokenExpired;
+using fauth::TokenPayload;
+using fauth::TokenType;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::int64_t kNow = 1'700'000'000;
+const std::string kSecret = "0123456789abcdef0123456789abcdef";  // 32 bytes
+
+AuthConfig config_at(std::int64_t* now) {
+    AuthConfig c;
+    c.secret_key = kSecret;
+    c.clock = [now] { return std::chrono::system_clock::time_point(std::chrono::seconds(*now)); };
+    return c;
+}
+
+// Builds tokens by hand, so tests can say exactly which bytes an attacker sends.
+std::string b64(std::string_view s) { return fauth::detail::base64url_encode(s); }
+
+std::string mac(std::string_view input, const std::string& secret = kSecret, const char* digest = "SHA256") {
+    fauth::detail::HmacKey key(digest, secret);
+    unsigned char out[fauth::detail::kMaxMacSize];
+    key.compute(input, out);
+    return b64(std::string_view(reinterpret_cast<char*>(out), key.size()));
+}
+
+std::string forge_raw(const std::string& header_b64, const std::string& payload_b64, const char* digest = "SHA256") {
+    const auto input = header_b64 + "." + payload_b64;
+    return input + "." + mac(input, kSecret, digest);
+}
+
+std::string forge(const std::string& header, const std::string& payload, const char* digest = "SHA256") {
+    return forge_raw(b64(header), b64(payload), digest);
+}
+
+const std::string kHeader = R"({"alg":"HS256","typ":"JWT"})";
+
+json good_claims() {
+    return json{{"sub", "user-123"}, {"exp", kNow + 60}, {"iat", kNow}, {"jti", "0123456789abcdef0123456789abcdef"},
+                {"token_type", "access"}, {"scopes", json::array()}};
+}
+
+// The reason verify() gives for `token`, "" if it passes, "EXPIRED" for TokenExpired.
+std::string reason(const TokenCodec& codec, const std::string& token, TokenType expected = TokenType::access) {
+    try {
+        codec.verify(token, expected);
+        return "";
+    } catch (const InvalidToken& e) {
+        EXPECT_FALSE(e.reason().empty());
+        EXPECT_EQ(e.kind(), fauth::ErrorKind::invalid_token);
+        return e.reason();
+    } catch (const TokenExpired& e) {
+        EXPECT_EQ(e.kind(), fauth::ErrorKind::token_expired);
+        EXPECT_STREQ(e.what(), "Token expired");
+        return "EXPIRED";
+    }
+}
+
+class TokenTest : public ::testing::Test {
+protected:
+    std::int64_t now = kNow;
+    TokenCodec codec{config_at(&now)};
+};
+
+}  // namespace
+
+TEST_F(TokenTest, IssuedAccessTokenRoundTrips) {
+    const auto token = codec.issue(TokenType::access, "user-123", {"read", "write"}, json{{"tenant", "acme"}});
+    const auto p = codec.verify(token, TokenType::access);
+    EXPECT_EQ(p.sub, "user-123");
+    EXPECT_EQ(p.iat, kNow);
+    EXPECT_EQ(p.exp, kNow + 15 * 60);
+    EXPECT_EQ(p.token_type, TokenType::access);
+    EXPECT_EQ(p.scopes, (std::vector<std::string>{"read", "write"}));
+    EXPECT_TRUE(p.has_scope("write"));
+    EXPECT_FALSE(p.has_scope("admin"));
+    EXPECT_EQ(p.extra, (json{{"tenant", "acme"}}));
+    EXPECT_FALSE(p.nbf);
+    EXPECT_FALSE(p.iss);
+    EXPECT_TRUE(p.aud.empty());
+    ASSERT_EQ(p.jti.size(), 32u);
+    EXPECT_EQ(p.jti.find_first_not_of("0123456789abcdef"), std::string::npos);
+}
+
+TEST_F(TokenTest, WritesTheDocumentedWireFormat) {
+    const auto token = codec.issue(TokenType::refresh, "u1", {"a"});
+    const auto dot1 = token.find('.');
+    const auto dot2 = token.find('.', dot1 + 1);
+    std::string header, payload;
+    ASSERT_TRUE(fauth::detail::base64url_decode(token.substr(0, dot1), header));
+    ASSERT_TRUE(fauth::detail::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1), payload));
+    EXPECT_EQ(json::parse(header), json::parse(kHeader));
+    const auto claims = json::parse(payload);
+    EXPECT_EQ(claims["token_type"], "refresh");
+    EXPECT_EQ(claims["scopes"], json::array({"a"}));
+    EXPECT_EQ(claims["exp"], kNow + 7 * 24 * 3600);
+    EXPECT_EQ(token.substr(dot2 + 1).size(), 43u) << "32-byte MAC, unpadded";
+}
+
+TEST_F(TokenTest, EveryTokenGetsAFreshJti) {
+    std::set<std::string> ids;
+    for (int i = 0; i < 1000; ++i) ids.insert(codec.make_payload(TokenType::access, "u").jti);
+    EXPECT_EQ(ids.size(), 1000u);
+}
+
+TEST_F(TokenTest, ExtraClaimsCanNeverOverwriteRegisteredOnes) {
+    for (const char* name : {"sub", "exp", "iat", "nbf", "jti", "token_type", "scopes", "iss", "aud"}) {
+        EXPECT_TRUE(fauth::is_registered_claim(name));
+        EXPECT_THROW(codec.issue(TokenType::access, "u", {}, json{{name, "x"}}), std::invalid_argument) << name;
+        auto p = codec.make_payload(TokenType::access, "u");
+        p.extra[name] = "x";
+        EXPECT_THROW(codec.sign(p), std::invalid_argument) << name;
+    }
+    EXPECT_THROW(codec.issue(TokenType::access, "u", {}, json::array({1})), std::invalid_argument);
+    EXPECT_THROW(codec.issue(TokenType::access, "u", {}, json("string")), std::invalid_argument);
+    EXPECT_NO_THROW(codec.issue(TokenType::access, "u", {}, json()));
+    EXPECT_THROW(codec.issue(TokenType::access, ""), std::invalid_argument) << "empty sub";
+    EXPECT_THROW(codec.issue(TokenType::access, "\xff\xfe"), std::invalid_argument) << "invalid UTF-8";
+}
+
+TEST_F(TokenTest, EachTokenTypeIsAcceptedOnlyAsItself) {
+    const TokenType types[] = {TokenType::access, TokenType::refresh, TokenType::password_reset,
+                               TokenType::email_verification};
+    for (auto issued : types)
+        for (auto expected : types) {
+            const auto token = codec.issue(issued, "u");
+            if (issued == expected) EXPECT_EQ(reason(codec, token, expected), "");
+            else EXPECT_NE(reason(codec, token, expected).find("token used where"), std::string::npos);
+        }
+    EXPECT_EQ(fauth::token_type_from_string("password_reset"), TokenType::password_reset);
+    EXPECT_FALSE(fauth::token_type_from_string("Access"));
+}
+
+TEST_F(TokenTest, TtlsComeFromTheConfig) {
+    auto c = config_at(&now);
+    c.password_reset_ttl = std::chrono::minutes(5);
+    c.email_verification_ttl = std::chrono::hours(2);
+    TokenCodec custom(c);
+    EXPECT_EQ(custom.make_payload(TokenType::password_reset, "u").exp, kNow + 300);
+    EXPECT_EQ(custom.make_payload(TokenType::email_verification, "u").exp, kNow + 7200);
+}
+
+TEST_F(TokenTest, ExpiryIsExactAndLeewayReallyApplies) {
+    const auto token = codec.issue(TokenType::access, "u");  // exp = kNow + 900
+    now = kNow + 899;
+    EXPECT_EQ(reason(codec, token), "");
+    now = kNow + 900;
+    EXPECT_EQ(reason(codec, token), "EXPIRED");
+    auto lenient = config_at(&now);
+    lenient.leeway = std::chrono::seconds(30);
+    TokenCodec with_leeway(lenient);
+    now = kNow + 929;
+    EXPECT_EQ(reason(with_leeway, token), "");
+    now = kNow + 930;
+    EXPECT_EQ(reason(with_leeway, token), "EXPIRED");
+}
+
+TEST_F(TokenTest, NotBeforeAndIssuedAtHonourTheLeeway) {
+    auto claims = good_claims();
+    claims["nbf"] = kNow + 10;
+    const auto not_yet = forge(kHeader, claims.dump());
+    EXPECT_EQ(reason(codec, not_yet), "token not yet valid");
+    auto future_iat = good_claims();
+    future_iat["iat"] = kNow + 10;
+    EXPECT_EQ(reason(codec, forge(kHeader, future_iat.dump())), "token issued in the future");
+
+    auto lenient = config_at(&now);
+    lenient.leeway = std::chrono::seconds(10);
+    TokenCodec with_leeway(lenient);
+    EXPECT_EQ(reason(with_leeway, not_yet), "");
+    EXPECT_EQ(reason(with_leeway, forge(kHeader, future_iat.dump())), "");
+    now = kNow + 10;
+    EXPECT_EQ(reason(codec, not_yet), "");
+}
+
+TEST_F(TokenTest, IssuerAndAudienceAreWrittenAndChecked) {
+    auto c = config_at(&now);
+    c.issuer = "https://auth.example";
+    c.audience = "api";
+    TokenCodec strict(c);
+    const auto token = strict.issue(TokenType::access, "u");
+    const auto p = strict.verify(token, TokenType::access);
+    EXPECT_EQ(p.iss, "https://auth.example");
+    EXPECT_EQ(p.aud, std::vector<std::string>{"api"});
+
+    EXPECT_EQ(reason(strict, codec.issue(TokenType::access, "u")), "issuer mismatch") << "no iss";
+    auto claims = good_claims();
+    claims["iss"] = "https://evil.example";
+    claims["aud"] = "api";
+    EXPECT_EQ(reason(strict, forge(kHeader, claims.dump())), "issuer mismatch");
+    claims["iss"] = "https://auth.example";
+    claims["aud"] = "other";
+    EXPECT_EQ(reason(strict, forge(kHeader, claims.dump())), "audience mismatch");
+    claims["aud"] = json::array({"other", "api"});
+    EXPECT_EQ(reason(strict, forge(kHeader, claims.dump())), "") << "api among several audiences";
+    claims.erase("aud");
+    EXPECT_EQ(reason(strict, forge(kHeader, claims.dump())), "audience mismatch") << "no aud";
+    claims["aud"] = json::array({1});
+    EXPECT_EQ(reason(strict, forge(kHeader, claims.dump())), "aud is not a list of strings");
+
+    // A verifier with no audience configured refuses tokens meant for some audience.
+    EXPECT_EQ(reason(codec, token), "token has an audience and none is configured");
+}
+
+TEST_F(TokenTest, OtherAlgorithmsRoundTripAndArePinned) {
+    for (auto [alg, digest, len] : {std::tuple{"HS384", "SHA384", 48}, std::tuple{"HS512", "SHA512", 64}}) {
+        auto c = config_at(&now);
+        c.algorithm = alg;
+        c.secret_key = std::string(static_cast<std::size_t>(len), 's');
+        TokenCodec other(c);
+        const auto token = other.issue(TokenType::access, "u");
+        EXPECT_EQ(reason(other, token), "") << alg;
+        EXPECT_EQ(reason(codec, token), "algorithm not allowed") << alg;
+        EXPECT_EQ(reason(other, codec.issue(TokenType::access, "u")), "algorithm not allowed") << alg;
+    }
+}
+
+TEST_F(TokenTest, HostileTokensAreRefusedWithAReason) {
+    const auto claims = good_claims().dump();
+    const auto good = forge(kHeader, claims);
+    ASSERT_EQ(reason(codec, good), "");
+    const auto [h, p, s] = [&] {
+        const auto d1 = good.find('.'), d2 = good.find('.', d1 + 1);
+        return std::tuple{good.substr(0, d1), good.substr(d1 + 1, d2 - d1 - 1), good.substr(d2 + 1)};
+    }();
+    auto flip = [](std::string x, std::size_t i) {
+        x[i] = x[i] == 'A' ? 'B' : 'A';
+        return x;
+    };
+
+    const std::vector<std::pair<std::string, std::string>> table = {
+        {"alg none, no signature", b64(R"({"alg":"none","typ":"JWT"})") + "." + p + "."},
+        {"alg none, signature kept", b64(R"({"alg":"none","typ":"JWT"})") + "." + p + "." + s},
+        {"alg None, signed", forge(R"({"alg":"None","typ":"JWT"})", claims)},
+        {"alg NONE, signed", forge(R"({"alg":"NONE","typ":"JWT"})", claims)},
+        {"alg none, signed", forge(R"({"alg":"none"})", claims)},
+        {"HS512 when HS256 is configured", forge(R"({"alg":"HS512","typ":"JWT"})", claims, "SHA512")},
+        {"alg hs256 (case matters in JWS)", forge(R"({"alg":"hs256","typ":"JWT"})", claims)},
+        {"alg missing", forge(R"({"typ":"JWT"})", claims)},
+        {"alg not a string", forge(R"({"alg":256})", claims)},
+        {"tampered header", b64(R"({"alg":"HS256","typ":"JWT","kid":"x"})") + "." + p + "." + s},
+        {"tampered payload", h + "." + flip(p, 10) + "." + s},
+        {"tampered signature", h + "." + p + "." + flip(s, 5)},
+        {"truncated signature", h + "." + p + "." + s.substr(0, 42)},
+        {"extended signature", h + "." + p + "." + s + "AA"},
+        {"signature with another key", h + "." + p + "." + mac(h + "." + p, std::string(32, 'x'))},
+        {"padded signature", good + "="},
+        {"padded payload (validly signed)", forge_raw(h, b64(claims + " ") + "=")},
+        {"padded header (validly signed)", forge_raw(b64(kHeader + "  ") + "=", p)},
+        {"standard base64 alphabet in payload", forge_raw(h, p + "+")},
+        {"non-canonical trailing bits", forge_raw(h, p.substr(0, p.size() - 1) + flip(p.substr(p.size() - 1), 0))},
+        {"two segments", h + "." + p},
+        {"four segments", good + "." + s},
+        {"empty header segment", "." + p + "." + s},
+        {"empty payload segment", h + ".." + s},
+        {"only dots", ".."},
+        {"empty token", ""},
+        {"payload is an array", forge(kHeader, "[1,2]")},
+        {"payload is a string", forge(kHeader, "\"sub\"")},
+        {"payload is a number", forge(kHeader, "42")},
+        {"payload is not JSON", forge(kHeader, "{sub:1}")},
+        {"payload is truncated JSON", forge(kHeader, claims.substr(0, claims.size() - 1))},
+        {"payload with trailing garbage", forge(kHeader, claims + "x")},
+        {"header is not JSON", forge("{alg", claims)},
+        {"header is an array", forge(R"(["HS256"])", claims)},
+        {"crit header", forge(R"({"alg":"HS256","typ":"JWT","crit":["exp"]})", claims)},
+        {"typ is not JWT", forge(R"({"alg":"HS256","typ":"JWE"})", claims)},
+        {"duplicate alg in header", forge(R"({"alg":"none","alg":"HS256"})", claims)},
+        {"token too large", forge(kHeader, [] {
+             auto c = good_claims();
+             c["pad"] = std::string(9000, 'x');
+             return c.dump();
+         }())},
+    };
+    for (const auto& [what, token] : table) EXPECT_NE(reason(codec, token), "") << what;
+
+    EXPECT_EQ(reason(codec, forge(R"({"alg":"none"})", claims)), "alg none is not accepted");
+    EXPECT_EQ(reason(codec, forge(R"({"alg":"NONE"})", claims)), "alg none is not accepted");
+    EXPECT_EQ(reason(codec, h + "." + flip(p, 10) + "." + s), "signature mismatch");
+    EXPECT_EQ(reason(codec, forge(R"({"alg":"HS256","crit":["exp"]})", claims)), "crit header parameters are not supported");
+    EXPECT_EQ(reason(codec, h + "." + p), "malformed token: expected three segments");
+    EXPECT_EQ(reason(codec, good + "." + s), "malformed token: expected three segments");
+}
+
+TEST_F(TokenTest, ClaimsAreTypeChecked) {
+    auto with = [](const char* name, json value) {
+        auto c = good_claims();
+        if (value.is_discarded()) c.erase(name);
+        else c[name] = std::move(value);
+        return c.dump();
+    };
+    const json absent(json::value_t::discarded);
+    const std::vector<std::tuple<std::string, std::string, std::string>> table = {
+        {"exp missing", with("exp", absent), "missing exp"},
+        {"exp as string", with("exp", std::to_string(kNow + 60)), "exp is not a number"},
+        {"exp as bool", with("exp", true), "exp is not a number"},
+        {"exp as null", with("exp", nullptr), "exp is not a number"},
+        {"exp huge", with("exp", 1e300), "exp is out of range"},
+        {"exp beyond uint64", R"({"sub":"u","jti":"j","token_type":"access","exp":99999999999999999999999})", "exp is out of range"},
+        {"nbf as string", with("nbf", "0"), "nbf is not a number"},
+        {"iat as object", with("iat", json::object()), "iat is not a number"},
+        {"sub missing", with("sub", absent), "missing sub"},
+        {"sub as number", with("sub", 123), "sub is not a string"},
+        {"sub empty", with("sub", ""), "sub is empty"},
+        {"jti missing", with("jti", absent), "missing jti"},
+        {"token_type missing", with("token_type", absent), "missing token_type"},
+        {"token_type unknown", with("token_type", "admin"), "unknown token_type"},
+        {"scopes not a list", with("scopes", "read"), "scopes is not a list of strings"},
+        {"scopes with a number", with("scopes", json::array({"read", 1})), "scopes is not a list of strings"},
+        {"iss as number", with("iss", 1), "iss is not a string"},
+        {"duplicate sub", R"({"sub":"user-123","sub":"admin","exp":)" + std::to_string(kNow + 60) +
+                              R"(,"jti":"j","token_type":"access"})", "payload has a duplicate member"},
+    };
+    for (const auto& [what, payload, expected] : table) EXPECT_EQ(reason(codec, forge(kHeader, payload)), expected) << what;
+
+    // A fractional exp is a valid NumericDate; it is rounded down (never extends validity).
+    EXPECT_EQ(codec.verify(forge(kHeader, with("exp", kNow + 60.9)), TokenType::access).exp, kNow + 60);
+    // Unknown claims, nested objects included, are kept as extras.
+    const auto p = codec.verify(forge(kHeader, with("org", json{{"id", 7}})), TokenType::access);
+    EXPECT_EQ(p.extra, (json{{"org", {{"id", 7}}}}));
+}
+
+TEST_F(TokenTest, AnEquivalentHeaderWrittenDifferentlyIsStillAccepted) {
+    const auto claims = good_claims().dump();
+    EXPECT_EQ(reason(codec, forge(R"({"typ":"JWT","alg":"HS256"})", claims)), "");
+    EXPECT_EQ(reason(codec, forge(R"({"alg":"HS256"})", claims)), "");
+    EXPECT_EQ(reason(codec, forge(R"({"alg":"HS256","typ":"jwt","kid":"k1"})", claims)), "");
+}
+
+TEST_F(TokenTest, ArbitraryBytesNeverEscapeAsAnythingButInvalidToken) {
+    std::mt19937 rng(1234);
+    const std::string alphabet = "ABCxyz019-_.=+/ {}\"\\\x00\xff";
+    const auto good = codec.issue(TokenType::access, "u");
+    for (int i = 0; i < 20000; ++i) {
+        std::string token;
+        if (i % 2 == 0) {
+            const auto len = rng() % 200;
+            for (std::size_t j = 0; j < len; ++j) token.push_back(alphabet[rng() % alphabet.size()]);
+        } else {
+            token = good;
+            for (int k = 0; k < 3; ++k) token[rng() % token.size()] = alphabet[rng() % alphabet.size()];
+        }
+        try {
+            codec.verify(token, TokenType::access);
+        } catch (const InvalidToken&) {
+        } catch (const TokenExpired&) {
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "unexpected exception: " << e.what();
+        }
+    }
+}
+
+TEST_F(TokenTest, TokenResponseSerialisesAsFAuthDoes) {
+    fauth::TokenResponse r{"a", "r", "bearer", 900};
+    EXPECT_EQ(json(r), (json{{"access_token", "a"}, {"refresh_token", "r"}, {"token_type", "bearer"}, {"expires_in", 900}}));
+}
+
+TEST_F(TokenTest, FingerprintsAreKeyedAndStable) {
+    EXPECT_EQ(codec.fingerprint("hash-1"), codec.fingerprint("hash-1"));
+    EXPECT_NE(codec.fingerprint("hash-1"), codec.fingerprint("hash-2"));
+    auto c = config_at(&now);
+    c.secret_key = std::string(32, 'z');
+    EXPECT_NE(TokenCodec(c).fingerprint("hash-1"), codec.fingerprint("hash-1"));
+    EXPECT_EQ(codec.fingerprint("x").size(), 22u);
+}

@@ -1,0 +1,70 @@
+#include "fauth/worker_pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <set>
+
+using fauth::WorkerPool;
+
+TEST(WorkerPool, RunsTasksOffTheCallingThread) {
+    WorkerPool pool(2, 16);
+    std::promise<std::thread::id> ran_on;
+    ASSERT_TRUE(pool.try_submit([&] { ran_on.set_value(std::this_thread::get_id()); }));
+    auto f = ran_on.get_future();
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_NE(f.get(), std::this_thread::get_id());
+}
+
+TEST(WorkerPool, RefusesWorkBeyondItsCapacity) {
+    WorkerPool pool(1, 2);
+    std::promise<void> release;
+    std::shared_future<void> gate = release.get_future().share();
+    std::promise<void> started;
+    ASSERT_TRUE(pool.try_submit([&started, gate] {
+        started.set_value();
+        gate.wait();
+    }));
+    started.get_future().wait();  // the only worker is now busy
+    EXPECT_TRUE(pool.try_submit([] {}));
+    EXPECT_TRUE(pool.try_submit([] {}));
+    EXPECT_EQ(pool.queued(), 2u);
+    EXPECT_FALSE(pool.try_submit([] {})) << "queue full";
+    release.set_value();
+}
+
+TEST(WorkerPool, FinishesAcceptedWorkOnDestruction) {
+    std::atomic<int> done{0};
+    {
+        WorkerPool pool(2, 1000);
+        for (int i = 0; i < 500; ++i) ASSERT_TRUE(pool.try_submit([&] { ++done; }));
+    }
+    EXPECT_EQ(done.load(), 500);
+}
+
+TEST(WorkerPool, SurvivesATaskThatThrows) {
+    WorkerPool pool(1, 4);
+    ASSERT_TRUE(pool.try_submit([] { throw std::runtime_error("boom"); }));
+    std::promise<void> after;
+    ASSERT_TRUE(pool.try_submit([&] { after.set_value(); }));
+    EXPECT_EQ(after.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+}
+
+TEST(WorkerPool, CanBeDestroyedByItsOwnTask) {
+    auto pool = std::make_shared<WorkerPool>(1, 4);
+    std::promise<void> done;
+    auto* raw = pool.get();
+    ASSERT_TRUE(raw->try_submit([p = std::move(pool), &done]() mutable {
+        p.reset();  // last owner: the destructor runs on this worker
+        done.set_value();
+    }));
+    EXPECT_EQ(done.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+}
+
+TEST(WorkerPool, RefusesZeroThreadsOrCapacity) {
+    EXPECT_THROW(WorkerPool(0, 1), std::invalid_argument);
+    EXPECT_THROW(WorkerPool(1, 0), std::invalid_argument);
+}
