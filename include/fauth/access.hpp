@@ -74,4 +74,24 @@ void require_active(const User& user) {
     if (!user_is_active(user)) throw InactiveUser();
 }
 
+/// What a route demands of an authenticated user beyond being active.
+struct AccessRule {
+    /// Roles required (see roles_match); empty means none.
+    std::vector<std::string> roles;
+    /// Whether every role is needed or any one.
+    Match roles_match = Match::all;
+    /// Permissions required (see permissions_match); empty means none.
+    std::vector<std::string> permissions;
+    /// Whether every permission is needed or any one.
+    Match permissions_match = Match::all;
+};
+
+/// Throws InactiveUser or Forbidden unless `user` is active and satisfies `rule`.
+template <class User>
+void require_access(const User& user, const AccessRule& rule) {
+    require_active(user);
+    require_roles(user, rule.roles, rule.roles_match);
+    require_permissions(user, rule.permissions, rule.permissions_match);
+}
+
 }  // namespace fauth

@@ -6,11 +6,15 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace fauth {
 
 /// The clock tokens are issued and checked against; injectable so tests can move time.
 using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+/// Receives operational messages fauth must not show clients (a loader's failure, say).
+using LogSink = std::function<void(std::string_view message)>;
 
 /// Configuration of an AuthProvider; call validate() (the provider does) before use.
 struct AuthConfig {
@@ -44,6 +48,8 @@ struct AuthConfig {
     std::size_t worker_queue_capacity = 1024;
     /// Time source; the system clock when empty.
     Clock clock;
+    /// Where operational errors go; standard error when empty.
+    LogSink log;
 
     /// Throws ConfigError naming the field to fix when the configuration is unusable.
     void validate() const;

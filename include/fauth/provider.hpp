@@ -27,6 +27,11 @@
 
 namespace fauth {
 
+namespace http {
+template <class User>
+class GuardBuilder;  // fauth/http/guard.hpp: include it to use the guards below
+}
+
 /// What a loader resolves to: the user, or nothing when there is no such user.
 template <class User>
 using LoadResult = Pistache::Async::Promise<std::optional<User>>;
@@ -226,6 +231,43 @@ public:
     /// with verify(token, TokenType::email_verification).extra["email"].
     std::string create_email_verification_token(const User& user, std::string_view email) const {
         return codec_.issue(TokenType::email_verification, user_id(user), {}, nlohmann::json{{"email", email}});
+    }
+
+    /// Route guards (include fauth/http/guard.hpp). Each returns a fauth::http::Endpoint that
+    /// Pistache can route to: it reads `Authorization: Bearer <token>`, resolves the user through
+    /// the user_loader without blocking the reactor, and calls `handler(request, writer, user)`;
+    /// every failure is answered in FAuth's format (401, 403, 500 or 503 with {"detail": ...}).
+    ///
+    /// An active user with a valid access token. (Inactive users are refused by every guard.)
+    template <class Handler>
+    auto require_user(Handler handler) const {
+        return http::GuardBuilder<User>::required(*this, {}, std::move(handler));
+    }
+    /// The same guard as require_user, under FAuth's explicit name.
+    template <class Handler>
+    auto require_active_user(Handler handler) const {
+        return http::GuardBuilder<User>::required(*this, {}, std::move(handler));
+    }
+    /// An active user with `roles` (all of them, or any with Match::any): else 403 "Missing role: x".
+    template <class Handler>
+    auto require_roles(std::vector<std::string> roles, Handler handler, Match match = Match::all) const {
+        return http::GuardBuilder<User>::required(*this, AccessRule{std::move(roles), match, {}, Match::all}, std::move(handler));
+    }
+    /// An active user with `permissions`: else 403 "Insufficient permissions: requires x permission".
+    template <class Handler>
+    auto require_permissions(std::vector<std::string> permissions, Handler handler, Match match = Match::all) const {
+        return http::GuardBuilder<User>::required(*this, AccessRule{{}, Match::all, std::move(permissions), match},
+                                                  std::move(handler));
+    }
+    /// An active user meeting `rule` (roles and permissions together).
+    template <class Handler>
+    auto require_access(AccessRule rule, Handler handler) const {
+        return http::GuardBuilder<User>::required(*this, std::move(rule), std::move(handler));
+    }
+    /// Anyone: `handler(request, writer, const User*)` gets the user of a valid token, or null.
+    template <class Handler>
+    auto optional_user(Handler handler) const {
+        return http::GuardBuilder<User>::optional(*this, std::move(handler));
     }
 
     /// The token codec (signing and verification) the provider uses.

@@ -1,0 +1,128 @@
+// fauth quickstart: the C++ counterpart of FAuth's "Full Example".
+//
+//   GET  /health              public                      {"status":"ok"}
+//   POST /login               form or JSON credentials    tokens, or 401 "Invalid credentials"
+//   GET  /me                  any active user             {"message":"Hello alice"}
+//   GET  /admin               role admin                  {"secret_data":"Top secret admin info"}
+//   GET  /internal/dashboard  SecureRouter: active user   {"data":"Secure dashboard"}
+//   GET  /internal/reports    SecureRouter + permission   {"reports":[]}
+//   GET  /openapi.json, GET /docs (Swagger UI: press "Authorize", log in as alice / s3cret)
+//
+// Environment: HOST (127.0.0.1), PORT (8000), FAUTH_SECRET_KEY (random when unset),
+// FAUTH_THREADS (number of cores), FAUTH_SWAGGER_UI_DIR (node_modules/swagger-ui-dist).
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include <fauth/http.hpp>
+
+using Pistache::Http::Code;
+using Pistache::Http::ResponseWriter;
+using Pistache::Rest::Request;
+
+// 1. The application's user model. fauth reads these member names by default.
+struct User {
+    std::string id;
+    std::string username;
+    std::string hashed_password;
+    bool is_active = true;
+    std::vector<std::string> roles;
+    std::vector<std::string> permissions;
+};
+
+namespace {
+
+std::string env_or(const char* name, std::string fallback) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0' ? std::string(value) : std::move(fallback);
+}
+
+// A random HS256 key for this process only, with the warning that comes with it.
+std::string secret_key() {
+    if (const char* key = std::getenv("FAUTH_SECRET_KEY"); key != nullptr && *key != '\0') return key;
+    unsigned char bytes[32];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness for a secret key");
+    std::cerr << "warning: FAUTH_SECRET_KEY is not set; using a random key, so tokens die with this process\n";
+    return std::string(reinterpret_cast<char*>(bytes), sizeof bytes);
+}
+
+}  // namespace
+
+int main() try {
+    fauth::http::block_shutdown_signals();
+
+    fauth::AuthConfig config;
+    config.secret_key = secret_key();
+    config.algorithm = "HS256";
+    config.token_url = "/login";
+
+    // 2. A mock database, as in FAuth's example: users by id, and by login name.
+    const int cost = config.bcrypt_cost;
+    const std::map<std::string, User> db = {
+        {"user-123", {"user-123", "alice", fauth::hash_password("s3cret", cost), true, {"admin"}, {"read", "write"}}},
+        {"user-456", {"user-456", "bob", fauth::hash_password("hunter2", cost), true, {"member"}, {"read"}}},
+        {"user-789", {"user-789", "carol", fauth::hash_password("letmein", cost), false, {}, {}}},
+    };
+    std::map<std::string, std::string> id_by_name;
+    for (const auto& [id, user] : db) id_by_name[user.username] = id;
+
+    // 3. The two loaders, and the provider built from them.
+    auto load_user = [&db](const fauth::TokenPayload& payload) -> std::optional<User> {
+        const auto it = db.find(payload.sub);
+        return it == db.end() ? std::nullopt : std::optional<User>(it->second);
+    };
+    auto load_identity = [&db, &id_by_name](std::string_view name) -> std::optional<User> {
+        const auto it = id_by_name.find(std::string(name));
+        return it == id_by_name.end() ? std::nullopt : std::optional<User>(db.at(it->second));
+    };
+    fauth::AuthProvider<User> auth{config, load_user, load_identity};
+
+    // 4. Routes.
+    Pistache::Rest::Router router;
+    fauth::http::Api api{router, auth};
+
+    api.get("/health", [](const Request&, ResponseWriter writer) {
+        fauth::http::send_json(writer, Code::Ok, {{"status", "ok"}});
+    }, {.summary = "Health check"});
+
+    api.post("/login", fauth::http::login_endpoint(auth));
+
+    api.get("/me", auth.require_user([](const Request&, ResponseWriter writer, const User& user) {
+        fauth::http::send_json(writer, Code::Ok, {{"message", "Hello " + user.username}});
+    }), {.summary = "Who am I"});
+
+    api.get("/admin", auth.require_roles({"admin"}, [](const Request&, ResponseWriter writer, const User&) {
+        fauth::http::send_json(writer, Code::Ok, {{"secret_data", "Top secret admin info"}});
+    }), {.summary = "Admins only"});
+
+    // 5. A SecureRouter protects every route added to it.
+    fauth::http::SecureRouter<User> internal{api, auth, {.prefix = "/internal", .tags = {"Protected"}}};
+    internal.get("/dashboard", [](const Request&, ResponseWriter writer, const User&) {
+        fauth::http::send_json(writer, Code::Ok, {{"data", "Secure dashboard"}});
+    }, {.doc = {.summary = "Dashboard"}});
+    internal.get("/reports", [](const Request&, ResponseWriter writer, const User&) {
+        fauth::http::send_json(writer, Code::Ok, {{"reports", nlohmann::json::array()}});
+    }, {.doc = {.summary = "Reports"}, .rule = {.permissions = {"write"}}});
+
+    // 6. The OpenAPI document and Swagger UI.
+    api.serve_openapi("/openapi.json", {.title = "fauth quickstart", .version = "1.0.0"});
+    api.serve_swagger_ui("/docs", {.dist_dir = env_or("FAUTH_SWAGGER_UI_DIR", FAUTH_DEFAULT_SWAGGER_UI_DIR),
+                                   .title = "fauth quickstart"});
+
+    // 7. Serve until SIGINT or SIGTERM.
+    const auto cores = std::max(1u, std::thread::hardware_concurrency());
+    fauth::http::Server server{api, {.host = env_or("HOST", "127.0.0.1"),
+                                     .port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8000"))),
+                                     .threads = std::stoi(env_or("FAUTH_THREADS", std::to_string(cores)))}};
+    const auto port = server.start();
+    std::cout << "fauth quickstart listening on http://" << env_or("HOST", "127.0.0.1") << ":" << port
+              << "  (Swagger UI at /docs)" << std::endl;
+    const int signal = fauth::http::wait_for_shutdown_signal();
+    std::cout << "signal " << signal << ": shutting down" << std::endl;
+    server.stop();
+    return 0;
+} catch (const std::exception& e) {
+    std::cerr << "fauth-quickstart: " << e.what() << std::endl;
+    return 1;
+}

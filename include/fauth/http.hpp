@@ -1,0 +1,16 @@
+// fauth/http.hpp — fauth on Pistache: guards, the login endpoint, SecureRouter, OpenAPI and
+// Swagger UI, and a server helper. Includes the core (fauth/fauth.hpp) too.
+#pragma once
+
+#include "fauth/fauth.hpp"
+#include "fauth/http/api.hpp"               // Api: routes + OpenAPI + Swagger UI
+#include "fauth/http/bearer.hpp"            // Authorization header parsing
+#include "fauth/http/endpoint.hpp"          // Endpoint, RouteDoc, Access
+#include "fauth/http/guard.hpp"             // require_user, require_roles, optional_user, ...
+#include "fauth/http/login.hpp"             // login_endpoint
+#include "fauth/http/login_request.hpp"     // login body parsing
+#include "fauth/http/openapi.hpp"           // the OpenAPI 3.1 document builder
+#include "fauth/http/response.hpp"          // errors to responses, JSON helpers
+#include "fauth/http/secure_router.hpp"     // SecureRouter<User>
+#include "fauth/http/security_context.hpp"  // SecurityContext<User>
+#include "fauth/http/server.hpp"            // Server, shutdown signals

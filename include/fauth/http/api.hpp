@@ -1,0 +1,72 @@
+// fauth/http/api.hpp — registers routes on a Pistache router while recording them for the
+// OpenAPI document, and serves that document and Swagger UI.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <pistache/http.h>
+#include <pistache/router.h>
+
+#include "fauth/http/endpoint.hpp"
+#include "fauth/http/openapi.hpp"
+#include "fauth/provider.hpp"
+
+namespace fauth::http {
+
+/// Where Swagger UI comes from and what it shows.
+struct SwaggerUiOptions {
+    /// Folder of the swagger-ui-dist npm package; empty means $FAUTH_SWAGGER_UI_DIR.
+    std::string dist_dir;
+    /// URL of the OpenAPI document the page loads.
+    std::string openapi_url = "/openapi.json";
+    /// Page title.
+    std::string title = "API docs";
+};
+
+/// A Pistache router plus the record of every route added through it. Register every route,
+/// then call handler() (or hand the Api to fauth::http::Server) before serving: Pistache copies
+/// the router when it starts.
+class Api {
+public:
+    /// Routes go to `router`; the OAuth2 tokenUrl comes from `auth`'s config.
+    template <class User>
+    Api(Pistache::Rest::Router& router, const AuthProvider<User>& auth) : Api(router, auth.config().token_url) {}
+    /// Routes go to `router`; `token_url` is the OAuth2 password flow's tokenUrl.
+    Api(Pistache::Rest::Router& router, std::string token_url);
+
+    /// Adds GET `path` (Pistache syntax, e.g. "/notes/:id"); `doc` overrides the endpoint's own.
+    void get(const std::string& path, Endpoint endpoint, RouteDoc doc = {});
+    /// Adds POST `path`.
+    void post(const std::string& path, Endpoint endpoint, RouteDoc doc = {});
+    /// Adds PUT `path`.
+    void put(const std::string& path, Endpoint endpoint, RouteDoc doc = {});
+    /// Adds PATCH `path`.
+    void patch(const std::string& path, Endpoint endpoint, RouteDoc doc = {});
+    /// Adds DELETE `path`.
+    void del(const std::string& path, Endpoint endpoint, RouteDoc doc = {});
+    /// Adds `method` `path`.
+    void route(Pistache::Http::Method method, const std::string& path, Endpoint endpoint, RouteDoc doc = {});
+
+    /// Every route added so far.
+    const std::vector<RouteRecord>& routes() const noexcept;
+    /// The OpenAPI 3.1 document of the routes added so far.
+    nlohmann::json openapi(const OpenApiInfo& info) const;
+    /// Serves the OpenAPI document at `path`; it describes every route added before serving.
+    void serve_openapi(const std::string& path = "/openapi.json", OpenApiInfo info = {});
+    /// Serves Swagger UI at `path` (and its assets below it), loading files into memory now.
+    /// Throws std::runtime_error naming the folder when swagger-ui-dist is not there.
+    void serve_swagger_ui(const std::string& path = "/docs", SwaggerUiOptions options = {});
+
+    /// The handler to give a Pistache endpoint. Also answers unknown routes with 404
+    /// {"detail": "Not Found"} and closes Pistache 0.0.5's routing data race (see PISTACHE_NOTES).
+    std::shared_ptr<Pistache::Http::Handler> handler();
+
+private:
+    struct Shared;
+    Pistache::Rest::Router& router_;
+    std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace fauth::http

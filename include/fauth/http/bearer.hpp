@@ -1,0 +1,29 @@
+// fauth/http/bearer.hpp — reading a bearer token from an Authorization header value (RFC 6750).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fauth::http {
+
+/// What an Authorization header said about a bearer token.
+struct BearerCredentials {
+    /// Whether a bearer token was sent, and whether it was well-formed.
+    enum class Status {
+        absent,     ///< no Authorization header, or another scheme (Basic, ...)
+        malformed,  ///< the Bearer scheme without exactly one well-formed token
+        present,    ///< a token; see `token`
+    };
+    /// The outcome.
+    Status status = Status::absent;
+    /// The token when status is present.
+    std::string token;
+};
+
+/// Parses an Authorization header value: the scheme is case-insensitive, then exactly one space
+/// and one token of RFC 6750 b64token characters (A-Z a-z 0-9 - . _ ~ + /, then any '=').
+/// Surrounding spaces and tabs are ignored. `header` is nothing when no header was sent.
+BearerCredentials parse_bearer(std::optional<std::string_view> header) noexcept;
+
+}  // namespace fauth::http

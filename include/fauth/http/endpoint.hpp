@@ -1,0 +1,86 @@
+// fauth/http/endpoint.hpp — a Pistache route handler together with what the OpenAPI document
+// needs to know about it (who may call it, how it is described).
+#pragma once
+
+#include <exception>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <pistache/router.h>
+
+#include "fauth/access.hpp"
+#include "fauth/http/response.hpp"
+
+namespace fauth::http {
+
+/// How an OpenAPI operation is described. Empty fields are left out of the document.
+struct RouteDoc {
+    /// One-line summary.
+    std::string summary{};
+    /// Longer description (CommonMark).
+    std::string description{};
+    /// Tags that group operations in Swagger UI.
+    std::vector<std::string> tags{};
+    /// An OpenAPI Request Body Object, or null.
+    nlohmann::json request_body{};
+    /// OpenAPI Responses Object entries by status ("200": {...}); a default 200 when empty.
+    nlohmann::json responses = nlohmann::json::object();
+    /// Leave the route out of the OpenAPI document (as /docs and /openapi.json are).
+    bool hidden = false;
+};
+
+/// Who may call a route.
+enum class Access {
+    open,      ///< anyone; no token is read
+    optional,  ///< anyone; a valid bearer token identifies the user
+    required,  ///< an active user with a valid bearer token, meeting `rule`
+};
+
+/// A route handler for Pistache's router plus its access and documentation. Any Pistache handler
+/// `(const Rest::Request&, Http::ResponseWriter)` converts to an open Endpoint; guards make
+/// protected ones. Every Endpoint answers an exception that escapes it with a JSON 500.
+struct Endpoint {
+    /// The handler given to Pistache.
+    Pistache::Rest::Route::Handler handler;
+    /// Who may call it.
+    Access access = Access::open;
+    /// Roles and permissions demanded when access is required.
+    AccessRule rule;
+    /// How it is documented.
+    RouteDoc doc;
+
+    Endpoint() = default;
+
+    /// An open endpoint around a plain Pistache handler (returning Route::Result or void).
+    template <class H>
+        requires std::is_invocable_v<H&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter>
+    Endpoint(H h)  // NOLINT: implicit on purpose, so plain handlers can be passed where Endpoints are
+        : handler(guard_exceptions(std::move(h))) {}
+
+    /// Wraps `h` so that an exception escaping it is answered with our JSON 500 (logged to `log`)
+    /// instead of Pistache's, which sends the exception's message to the client.
+    template <class H>
+    static Pistache::Rest::Route::Handler guard_exceptions(H h, LogSink log = {}) {
+        return [h = std::move(h), log = std::move(log)](const Pistache::Rest::Request& request,
+                                                         Pistache::Http::ResponseWriter writer) mutable {
+            auto fallback = writer.clone();
+            try {
+                if constexpr (std::is_void_v<std::invoke_result_t<H&, const Pistache::Rest::Request&,
+                                                                  Pistache::Http::ResponseWriter>>) {
+                    h(request, std::move(writer));
+                    return Pistache::Rest::Route::Result::Ok;
+                } else {
+                    return h(request, std::move(writer));
+                }
+            } catch (...) {
+                send_exception(fallback, std::current_exception(), false, log);
+                return Pistache::Rest::Route::Result::Ok;
+            }
+        };
+    }
+};
+
+}  // namespace fauth::http

@@ -1,0 +1,173 @@
+// fauth/http/guard.hpp — guards: Pistache handlers that authenticate the bearer token, load the
+// user through the asynchronous user_loader, check roles and permissions, and only then call your
+// handler with the user. Include this header to use AuthProvider's require_user and friends.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include <pistache/http.h>
+#include <pistache/router.h>
+
+#include "fauth/http/bearer.hpp"
+#include "fauth/http/endpoint.hpp"
+#include "fauth/http/response.hpp"
+#include "fauth/http/security_context.hpp"
+#include "fauth/provider.hpp"
+
+namespace fauth::http {
+
+/// The bearer credentials of `request` (its Authorization header).
+inline BearerCredentials bearer_of(const Pistache::Http::Request& request) {
+    const auto header = request.headers().tryGet<Pistache::Http::Header::Authorization>();
+    if (!header) return parse_bearer(std::nullopt);
+    const std::string value = header->value();  // by value: keep it alive while it is parsed
+    return parse_bearer(std::string_view(value));
+}
+
+/// Builds the guards AuthProvider<User> hands out (require_user, require_roles, ...). The
+/// provider must outlive every server that routes to its guards.
+template <class User>
+class GuardBuilder {
+public:
+    /// A guard that calls `handler(request, writer, const User&)` for an active user meeting `rule`.
+    template <class Handler>
+    static Endpoint required(const AuthProvider<User>& auth, AccessRule rule, Handler handler) {
+        static_assert(std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User&>,
+                      "fauth: a guarded handler takes (const Rest::Request&, Http::ResponseWriter, const User&)");
+        struct Spec {
+            const AuthProvider<User>& auth;
+            AccessRule rule;
+            Handler handler;
+        };
+        auto spec = std::make_shared<Spec>(Spec{auth, rule, std::move(handler)});
+        Endpoint endpoint;
+        endpoint.access = Access::required;
+        endpoint.rule = std::move(rule);
+        endpoint.handler = [spec](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+            const auto credentials = bearer_of(request);
+            if (credentials.status == BearerCredentials::Status::absent) {
+                send_not_authenticated(writer);
+            } else if (credentials.status == BearerCredentials::Status::malformed) {
+                send_error(writer, InvalidToken("malformed Authorization header"), true, spec->auth.config().log);
+            } else {
+                deliver(spec->auth, request, std::move(writer), credentials.token,
+                        [spec](const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
+                               const TokenPayload* token, std::exception_ptr failure) {
+                            const LogSink& log = spec->auth.config().log;
+                            if (!failure) {
+                                try {
+                                    require_access(*user, spec->rule);
+                                } catch (...) {
+                                    failure = std::current_exception();
+                                }
+                            }
+                            if (failure) send_exception(w, failure, true, log);
+                            else call(spec->handler, req, w, *user, token, log);
+                        });
+            }
+            return Pistache::Rest::Route::Result::Ok;
+        };
+        return endpoint;
+    }
+
+    /// A guard that calls `handler(request, writer, const User*)`: the active user of a valid
+    /// token, or null when no token, a bad token or an unusable user was sent. Only fauth's own
+    /// failures (a loader error, overload) are answered with an error instead.
+    template <class Handler>
+    static Endpoint optional(const AuthProvider<User>& auth, Handler handler) {
+        static_assert(std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User*>,
+                      "fauth: an optional_user handler takes (const Rest::Request&, Http::ResponseWriter, const User*)");
+        struct Spec {
+            const AuthProvider<User>& auth;
+            Handler handler;
+        };
+        auto spec = std::make_shared<Spec>(Spec{auth, std::move(handler)});
+        Endpoint endpoint;
+        endpoint.access = Access::optional;
+        endpoint.handler = [spec](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+            const auto credentials = bearer_of(request);
+            if (credentials.status != BearerCredentials::Status::present) {
+                call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, spec->auth.config().log);
+                return Pistache::Rest::Route::Result::Ok;
+            }
+            deliver(spec->auth, request, std::move(writer), credentials.token,
+                    [spec](const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
+                           const TokenPayload* token, std::exception_ptr failure) {
+                        const LogSink& log = spec->auth.config().log;
+                        if (failure && !is_callers_fault(failure)) return send_exception(w, failure, true, log);
+                        if (failure) user = nullptr, token = nullptr;
+                        call(spec->handler, req, w, user, token, log);
+                    });
+            return Pistache::Rest::Route::Result::Ok;
+        };
+        return endpoint;
+    }
+
+private:
+    // True for failures that mean "this caller is not (usably) authenticated".
+    static bool is_callers_fault(std::exception_ptr failure) {
+        try {
+            std::rethrow_exception(failure);
+        } catch (const Error& e) {
+            return e.kind() != ErrorKind::internal && e.kind() != ErrorKind::unavailable;
+        } catch (...) {
+            return false;
+        }
+    }
+
+    // Calls the user's handler inside the security context; an exception it throws becomes a 500.
+    template <class Handler, class UserArg>
+    static void call(Handler& handler, const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter& writer,
+                     const UserArg& user, const TokenPayload* token, const LogSink& log) {
+        auto fallback = writer.clone();
+        try {
+            if constexpr (std::is_pointer_v<UserArg>) {
+                typename SecurityContext<User>::Scope scope(user, token);
+                handler(request, std::move(writer), user);
+            } else {
+                typename SecurityContext<User>::Scope scope(&user, token);
+                handler(request, std::move(writer), user);
+            }
+        } catch (...) {
+            send_exception(fallback, std::current_exception(), false, log);
+        }
+    }
+
+    // Verifies `token`, loads its user and calls `then(request, writer, user, token, failure)`
+    // once, on whichever thread the user_loader resolves. While the loader is pending the request
+    // is copied (Pistache's is a temporary); a loader that answers at once costs no copy.
+    template <class Then>
+    static void deliver(const AuthProvider<User>& auth, const Pistache::Rest::Request& request,
+                        Pistache::Http::ResponseWriter writer, std::string_view token, Then then) {
+        TokenPayload payload;
+        try {
+            payload = auth.verify(token);
+        } catch (...) {
+            then(request, writer, nullptr, nullptr, std::current_exception());
+            return;
+        }
+        auto promise = auth.load_user(payload);
+        struct State {
+            Pistache::Http::ResponseWriter writer;
+            TokenPayload payload;
+            const Pistache::Rest::Request* request;
+            std::shared_ptr<const Pistache::Rest::Request> copy;
+            Then then;
+        };
+        auto state = std::make_shared<State>(State{std::move(writer), std::move(payload), &request, nullptr, std::move(then)});
+        if (promise.isPending()) {
+            state->copy = std::make_shared<const Pistache::Rest::Request>(request);
+            state->request = state->copy.get();
+        }
+        promise.then([state](const User& user) { state->then(*state->request, state->writer, &user, &state->payload, nullptr); },
+                     [state](std::exception_ptr failure) {
+                         state->then(*state->request, state->writer, nullptr, nullptr, failure);
+                     });
+    }
+};
+
+}  // namespace fauth::http

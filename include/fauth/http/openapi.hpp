@@ -1,0 +1,51 @@
+// fauth/http/openapi.hpp — the OpenAPI 3.1 document of every route registered through fauth,
+// with the security schemes that make Swagger UI's "Authorize" button work.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fauth/http/endpoint.hpp"
+
+namespace fauth::http {
+
+/// The document's `info` object.
+struct OpenApiInfo {
+    /// API title.
+    std::string title = "fauth API";
+    /// API version.
+    std::string version = "1.0.0";
+    /// Optional description (CommonMark).
+    std::string description;
+};
+
+/// One registered route, as the document builder sees it.
+struct RouteRecord {
+    /// Upper-case HTTP method, e.g. "GET".
+    std::string method;
+    /// Path in Pistache's syntax, e.g. "/notes/:id".
+    std::string path;
+    /// Who may call it.
+    Access access = Access::open;
+    /// What a required-access route demands.
+    AccessRule rule;
+    /// Its description.
+    RouteDoc doc;
+};
+
+/// Name of the OAuth2 password-flow security scheme in the document.
+inline constexpr const char* kOAuth2Scheme = "OAuth2PasswordBearer";
+/// Name of the plain HTTP bearer security scheme in the document.
+inline constexpr const char* kBearerScheme = "HTTPBearer";
+
+/// A Pistache path as an OpenAPI path template: "/notes/:id" becomes "/notes/{id}".
+std::string openapi_path(std::string_view pistache_path);
+
+/// The OpenAPI 3.1 document for `routes`: protected operations carry `security` (either scheme)
+/// and document 401 and 403; open ones carry none; `token_url` is the password flow's tokenUrl.
+nlohmann::json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url);
+
+}  // namespace fauth::http

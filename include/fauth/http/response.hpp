@@ -1,0 +1,78 @@
+// fauth/http/response.hpp — the one place where fauth's errors become HTTP responses, and the
+// JSON helpers every fauth route uses.
+#pragma once
+
+#include <exception>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+#include <pistache/http.h>
+#include <pistache/http_header.h>
+
+#include "fauth/config.hpp"
+#include "fauth/errors.hpp"
+
+namespace fauth::http {
+
+/// Where fauth reports what it must not tell clients (a loader's failure); stderr when empty.
+using ErrorLog = LogSink;
+
+/// The WWW-Authenticate response header. A typed header: Pistache 0.0.5 drops raw ones.
+class WwwAuthenticate : public Pistache::Http::Header::Header {
+public:
+    NAME("WWW-Authenticate")
+    WwwAuthenticate() = default;
+    /// A header whose value is `value`, e.g. `Bearer error="invalid_token"`.
+    explicit WwwAuthenticate(std::string value) : value_(std::move(value)) {}
+    /// Reads a header value.
+    void parse(const std::string& data) override { value_ = data; }
+    /// Writes the header value.
+    void write(std::ostream& os) const override { os << value_; }
+    /// The header value.
+    const std::string& value() const noexcept { return value_; }
+
+private:
+    std::string value_;
+};
+
+/// The Retry-After response header, in seconds.
+class RetryAfter : public Pistache::Http::Header::Header {
+public:
+    NAME("Retry-After")
+    RetryAfter() = default;
+    /// Retry after `seconds`.
+    explicit RetryAfter(long seconds) : seconds_(seconds) {}
+    /// Reads a header value.
+    void parse(const std::string& data) override { seconds_ = std::stol(data); }
+    /// Writes the header value.
+    void write(std::ostream& os) const override { os << seconds_; }
+
+private:
+    long seconds_ = 1;
+};
+
+/// The HTTP status for an error kind: 401, 403, 503 or 500.
+Pistache::Http::Code status_of(ErrorKind kind) noexcept;
+
+/// Sends `body` as application/json with status `code`.
+void send_json(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code, const nlohmann::json& body);
+
+/// Sends `{"detail": detail}` with status `code`.
+void send_detail(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code, std::string_view detail);
+
+/// Sends `error` in FAuth's wire format: `{"detail": ...}` with its status; 401s carry
+/// `WWW-Authenticate: Bearer`, plus `error="invalid_token"` when `token_presented`; 503s carry
+/// Retry-After. An internal error is logged to `log` and answered with "Internal Server Error".
+void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, bool token_presented, const ErrorLog& log);
+
+/// send_error for whatever `failure` holds: a fauth::Error keeps its status; anything else is
+/// logged and answered 500 {"detail": "Internal Server Error"}, never revealing its message.
+void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr failure, bool token_presented,
+                    const ErrorLog& log) noexcept;
+
+/// The 401 for a request that sent no bearer token: "Not authenticated".
+void send_not_authenticated(Pistache::Http::ResponseWriter& writer);
+
+}  // namespace fauth::http

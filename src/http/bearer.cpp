@@ -1,0 +1,53 @@
+#include "fauth/http/bearer.hpp"
+
+namespace fauth::http {
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+bool is_b64token(std::string_view t) {
+    std::size_t i = 0;
+    for (; i < t.size(); ++i) {
+        const char c = t[i];
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                        c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+        if (!ok) break;
+    }
+    if (i == 0) return false;
+    for (; i < t.size(); ++i)
+        if (t[i] != '=') return false;
+    return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const char x = (a[i] >= 'A' && a[i] <= 'Z') ? static_cast<char>(a[i] + 32) : a[i];
+        if (x != b[i]) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+BearerCredentials parse_bearer(std::optional<std::string_view> header) noexcept {
+    using Status = BearerCredentials::Status;
+    if (!header) return {};
+    const auto value = trim(*header);
+    const auto space = value.find_first_of(" \t");
+    const auto scheme = value.substr(0, space);
+    if (!iequals(scheme, "bearer")) return {};  // another scheme, or an empty header
+    if (space == std::string_view::npos) return {Status::malformed, {}};
+    if (value[space] != ' ') return {Status::malformed, {}};
+    const auto token = value.substr(space + 1);
+    if (!is_b64token(token)) return {Status::malformed, {}};  // also: two spaces, or two tokens
+    return {Status::present, std::string(token)};
+}
+
+}  // namespace fauth::http

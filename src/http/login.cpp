@@ -1,0 +1,48 @@
+#include "fauth/http/login.hpp"
+
+namespace fauth::http {
+
+using nlohmann::json;
+
+RouteDoc login_route_doc() {
+    RouteDoc doc;
+    doc.summary = "Log in with a username and password";
+    doc.description = "OAuth2 password flow (form) or JSON. Client credentials are ignored.";
+    const json form_schema = {
+        {"type", "object"},
+        {"properties",
+         {{"username", {{"type", "string"}}},
+          {"password", {{"type", "string"}, {"format", "password"}}},
+          {"grant_type", {{"type", "string"}, {"pattern", "^password$"}}},
+          {"scope", {{"type", "string"}, {"default", ""}}},
+          {"client_id", {{"type", "string"}}},
+          {"client_secret", {{"type", "string"}, {"format", "password"}}}}},
+        {"required", json::array({"username", "password"})}};
+    const json json_schema = {
+        {"type", "object"},
+        {"properties", {{"username", {{"type", "string"}}}, {"password", {{"type", "string"}, {"format", "password"}}}}},
+        {"required", json::array({"username", "password"})}};
+    doc.request_body = {{"required", true},
+                        {"content",
+                         {{"application/x-www-form-urlencoded", {{"schema", form_schema}}},
+                          {"application/json", {{"schema", json_schema}}}}}};
+    auto error = [](const char* description) {
+        return json{{"description", description},
+                    {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/HTTPError"}}}}}}}};
+    };
+    doc.responses = {
+        {"200",
+         {{"description", "Tokens"},
+          {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
+        {"401", error("Invalid credentials")},
+        {"403", error("Inactive user")},
+        {"422", error("The body does not hold a username and password")}};
+    return doc;
+}
+
+void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens) {
+    writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+    send_json(writer, Pistache::Http::Code::Ok, json(tokens));
+}
+
+}  // namespace fauth::http

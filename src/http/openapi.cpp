@@ -1,0 +1,136 @@
+#include "fauth/http/openapi.hpp"
+
+#include <cctype>
+
+namespace fauth::http {
+namespace {
+
+using nlohmann::json;
+
+json error_response(const std::string& description) {
+    return {{"description", description},
+            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/HTTPError"}}}}}}}};
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string operation_id(const RouteRecord& r) {
+    std::string id = lower(r.method);
+    for (const char c : r.path) {
+        if (std::isalnum(static_cast<unsigned char>(c))) id += c;
+        else if (id.back() != '_') id += '_';
+    }
+    while (!id.empty() && id.back() == '_') id.pop_back();
+    return id;
+}
+
+std::string joined(const std::vector<std::string>& names, Match match) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : (match == Match::all ? " and " : " or ")) + n;
+    return out;
+}
+
+json path_parameters(std::string_view path) {
+    json params = json::array();
+    std::size_t pos = 0;
+    while ((pos = path.find(':', pos)) != std::string_view::npos) {
+        auto end = path.find('/', pos);
+        auto name = path.substr(pos + 1, end == std::string_view::npos ? std::string_view::npos : end - pos - 1);
+        if (!name.empty() && name.back() == '?') name.remove_suffix(1);
+        params.push_back({{"name", name}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
+        pos = end == std::string_view::npos ? path.size() : end;
+    }
+    return params;
+}
+
+json operation(const RouteRecord& r) {
+    json op = json::object();
+    op["operationId"] = operation_id(r);
+    if (!r.doc.summary.empty()) op["summary"] = r.doc.summary;
+    std::string description = r.doc.description;
+    if (!r.doc.tags.empty()) op["tags"] = r.doc.tags;
+    if (auto params = path_parameters(r.path); !params.empty()) op["parameters"] = params;
+    if (!r.doc.request_body.is_null()) op["requestBody"] = r.doc.request_body;
+    json responses = r.doc.responses.is_object() ? r.doc.responses : json::object();
+    if (responses.empty()) responses["200"] = {{"description", "Successful Response"}};
+
+    const json schemes = json::array({{{kOAuth2Scheme, json::array()}}, {{kBearerScheme, json::array()}}});
+    if (r.access == Access::required) {
+        op["security"] = schemes;
+        responses["401"] = error_response("Not authenticated, or the token is invalid or expired");
+        std::string needs = "Inactive user";
+        if (!r.rule.roles.empty()) {
+            needs += ", or missing role";
+            description += (description.empty() ? "" : "\n\n") + std::string("Requires role: ") + joined(r.rule.roles, r.rule.roles_match) + ".";
+        }
+        if (!r.rule.permissions.empty()) {
+            needs += ", or insufficient permissions";
+            description += (description.empty() ? "" : "\n\n") + std::string("Requires permission: ") +
+                           joined(r.rule.permissions, r.rule.permissions_match) + ".";
+        }
+        responses["403"] = error_response(needs);
+    } else if (r.access == Access::optional) {
+        json optional = json::array({json::object()});
+        for (const auto& s : schemes) optional.push_back(s);
+        op["security"] = optional;
+    }
+    if (!description.empty()) op["description"] = description;
+    op["responses"] = responses;
+    return op;
+}
+
+}  // namespace
+
+std::string openapi_path(std::string_view pistache_path) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < pistache_path.size()) {
+        if (pistache_path[i] == ':') {
+            auto end = pistache_path.find('/', i);
+            if (end == std::string_view::npos) end = pistache_path.size();
+            auto name = pistache_path.substr(i + 1, end - i - 1);
+            if (!name.empty() && name.back() == '?') name.remove_suffix(1);
+            out += '{';
+            out += name;
+            out += '}';
+            i = end;
+        } else {
+            out += pistache_path[i++];
+        }
+    }
+    return out;
+}
+
+json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url) {
+    json doc;
+    doc["openapi"] = "3.1.0";
+    doc["info"] = {{"title", info.title}, {"version", info.version}};
+    if (!info.description.empty()) doc["info"]["description"] = info.description;
+    json paths = json::object();
+    for (const auto& r : routes) {
+        if (r.doc.hidden) continue;
+        paths[openapi_path(r.path)][lower(r.method)] = operation(r);
+    }
+    doc["paths"] = paths;
+    doc["components"] = {
+        {"securitySchemes",
+         {{kOAuth2Scheme, {{"type", "oauth2"}, {"flows", {{"password", {{"tokenUrl", token_url}, {"scopes", json::object()}}}}}}},
+          {kBearerScheme, {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}}}},
+        {"schemas",
+         {{"HTTPError",
+           {{"type", "object"}, {"properties", {{"detail", {{"type", "string"}}}}}, {"required", json::array({"detail"})}}},
+          {"TokenResponse",
+           {{"type", "object"},
+            {"properties",
+             {{"access_token", {{"type", "string"}}},
+              {"refresh_token", {{"type", "string"}}},
+              {"token_type", {{"type", "string"}, {"const", "bearer"}}},
+              {"expires_in", {{"type", "integer"}}}}},
+            {"required", json::array({"access_token", "refresh_token", "token_type", "expires_in"})}}}}}};
+    return doc;
+}
+
+}  // namespace fauth::http

@@ -1,0 +1,66 @@
+#include "fauth/http/response.hpp"
+
+#include <iostream>
+
+namespace fauth::http {
+
+using Pistache::Http::Code;
+
+Code status_of(ErrorKind kind) noexcept {
+    switch (kind) {
+        case ErrorKind::invalid_token:
+        case ErrorKind::token_expired:
+        case ErrorKind::invalid_credentials:
+        case ErrorKind::user_not_found: return Code::Unauthorized;
+        case ErrorKind::inactive_user:
+        case ErrorKind::forbidden: return Code::Forbidden;
+        case ErrorKind::unavailable: return Code::Service_Unavailable;
+        case ErrorKind::internal: return Code::Internal_Server_Error;
+    }
+    return Code::Internal_Server_Error;
+}
+
+void send_json(Pistache::Http::ResponseWriter& writer, Code code, const nlohmann::json& body) {
+    writer.send(code, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                MIME(Application, Json));
+}
+
+void send_detail(Pistache::Http::ResponseWriter& writer, Code code, std::string_view detail) {
+    send_json(writer, code, nlohmann::json{{"detail", detail}});
+}
+
+void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, bool token_presented, const ErrorLog& log) {
+    const auto code = status_of(error.kind());
+    if (code == Code::Unauthorized)
+        writer.headers().add<WwwAuthenticate>(token_presented ? R"(Bearer error="invalid_token")" : "Bearer");
+    if (code == Code::Service_Unavailable) writer.headers().add<RetryAfter>(1);
+    if (error.kind() == ErrorKind::internal) {
+        if (log) log(error.what());
+        else std::cerr << "fauth: " << error.what() << std::endl;
+    }
+    send_detail(writer, code, error.detail());
+}
+
+void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr failure, bool token_presented,
+                    const ErrorLog& log) noexcept {
+    try {
+        try {
+            std::rethrow_exception(failure);
+        } catch (const Error& e) {
+            send_error(writer, e, token_presented, log);
+        } catch (const std::exception& e) {
+            send_error(writer, InternalError(std::string("unhandled exception: ") + e.what()), token_presented, log);
+        } catch (...) {
+            send_error(writer, InternalError("unhandled non-standard exception"), token_presented, log);
+        }
+    } catch (...) {
+        // The connection is gone or memory ran out: nothing more can be sent.
+    }
+}
+
+void send_not_authenticated(Pistache::Http::ResponseWriter& writer) {
+    writer.headers().add<WwwAuthenticate>("Bearer");
+    send_detail(writer, Code::Unauthorized, "Not authenticated");
+}
+
+}  // namespace fauth::http
