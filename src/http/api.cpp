@@ -78,7 +78,7 @@ void Api::serve_swagger_ui(const std::string& path, SwaggerUiOptions options) {
           RouteDoc{.hidden = true});
     for (const auto& asset : ui->assets) {
         route(Method::Get, path + "/" + asset.name, Endpoint([ui, &asset](const Request&, Pistache::Http::ResponseWriter writer) {
-                  writer.send(Pistache::Http::Code::Ok, asset.body, Pistache::Http::Mime::MediaType(asset.media_type));
+                  writer.send(Pistache::Http::Code::Ok, asset.body, Pistache::Http::Mime::MediaType::fromString(asset.media_type));
               }),
               RouteDoc{.hidden = true});
     }

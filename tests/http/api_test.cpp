@@ -1,0 +1,79 @@
+// The Api: the OpenAPI document it serves, Swagger UI, unknown routes.
+#include "fauth/http/api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "support/http_client.hpp"
+#include "support/test_app.hpp"
+
+using fauth::test::get;
+using fauth::test::TestApp;
+
+TEST(Api, ServesTheOpenApiDocumentOfEveryRoute) {
+    TestApp app;
+    const auto r = get(app.port(), "/openapi.json");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("Content-Type"), "application/json");
+    const auto doc = r.json();
+    EXPECT_EQ(doc["openapi"], "3.1.0");
+    EXPECT_EQ(doc["info"]["version"], "9.9.9");
+    EXPECT_EQ(doc["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"], "/login");
+    // Every guarded route is marked, not only the SecureRouter's; public ones are not.
+    for (const char* p : {"/me", "/admin", "/write", "/staff", "/context", "/items/{id}", "/internal/dashboard"})
+        EXPECT_TRUE(doc["paths"][p]["get"].contains("security")) << p;
+    EXPECT_FALSE(doc["paths"]["/health"]["get"].contains("security"));
+    EXPECT_FALSE(doc["paths"]["/login"]["post"].contains("security"));
+    EXPECT_TRUE(doc["paths"]["/login"]["post"]["requestBody"]["content"].contains("application/x-www-form-urlencoded"));
+    EXPECT_FALSE(doc["paths"].contains("/openapi.json")) << "the document does not describe itself";
+    EXPECT_EQ(doc, app.api().openapi({.title = "test app", .version = "9.9.9"}));
+}
+
+TEST(Api, UnknownRoutesAreJson404s) {
+    TestApp app;
+    const auto r = get(app.port(), "/no/such/route");
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(r.json(), (nlohmann::json{{"detail", "Not Found"}}));
+}
+
+TEST(Api, ServesSwaggerUiFromDisk) {
+    const auto dir = std::filesystem::temp_directory_path() / ("fauth-swagger-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    for (const char* name : {"swagger-ui.css", "swagger-ui-bundle.js", "oauth2-redirect.html", "oauth2-redirect.js"})
+        std::ofstream(dir / name) << "/* " << name << " */";
+    Pistache::Rest::Router router;
+    fauth::http::Api api(router, "/login");
+    api.serve_openapi();
+    api.serve_swagger_ui("/docs", {.dist_dir = dir.string(), .title = "<My API>"});
+    fauth::http::Server server(api, {});
+    const auto port = server.start();
+    const auto page = get(port, "/docs");
+    EXPECT_EQ(page.status, 200);
+    EXPECT_NE(page.header("Content-Type").find("text/html"), std::string::npos);
+    EXPECT_NE(page.body.find(R"("url":"/openapi.json")"), std::string::npos);
+    EXPECT_NE(page.body.find(R"("persistAuthorization":true)"), std::string::npos);
+    EXPECT_NE(page.body.find("&lt;My API&gt;"), std::string::npos) << "the title is escaped";
+    const auto css = get(port, "/docs/swagger-ui.css");
+    EXPECT_EQ(css.status, 200);
+    EXPECT_EQ(css.body, "/* swagger-ui.css */");
+    EXPECT_EQ(css.header("Content-Type"), "text/css");
+    EXPECT_EQ(get(port, "/docs/swagger-ui-bundle.js").body, "/* swagger-ui-bundle.js */");
+    EXPECT_EQ(get(port, "/docs/../CMakeLists.txt").status, 404);
+    EXPECT_FALSE(get(port, "/openapi.json").json()["paths"].contains("/docs"));
+    server.stop();
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Api, AMissingSwaggerUiFolderIsAClearError) {
+    Pistache::Rest::Router router;
+    fauth::http::Api api(router, "/login");
+    try {
+        api.serve_swagger_ui("/docs", {.dist_dir = "/nonexistent/swagger-ui-dist"});
+        FAIL() << "expected an error";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("/nonexistent/swagger-ui-dist"), std::string::npos);
+    }
+}

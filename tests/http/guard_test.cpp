@@ -1,0 +1,170 @@
+// Guards over real HTTP: a Pistache server on a free loopback port.
+#include "fauth/http/guard.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "support/http_client.hpp"
+#include "support/test_app.hpp"
+
+using fauth::test::get;
+using fauth::test::HttpResponse;
+using fauth::test::LoaderMode;
+using fauth::test::request;
+using fauth::test::TestApp;
+
+namespace {
+
+void expect_401(const HttpResponse& r, const std::string& detail, bool token_sent) {
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_EQ(r.json()["detail"], detail);
+    EXPECT_EQ(r.header("Content-Type"), "application/json");
+    EXPECT_EQ(r.header("WWW-Authenticate"), token_sent ? R"(Bearer error="invalid_token")" : "Bearer");
+}
+
+class GuardTest : public ::testing::Test {
+protected:
+    TestApp app;
+    std::uint16_t port = app.port();
+    std::string alice = app.token_for("user-123");
+    std::string bob = app.token_for("user-456");
+};
+
+}  // namespace
+
+TEST_F(GuardTest, AValidTokenReachesTheHandlerWithItsUser) {
+    const auto r = get(port, "/me", alice);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.json(), (nlohmann::json{{"message", "Hello alice"}}));
+    EXPECT_EQ(get(port, "/active", bob).json()["id"], "user-456");
+    EXPECT_EQ(get(port, "/items/42", bob).json(), (nlohmann::json{{"id", "42"}, {"owner", "user-456"}}));
+}
+
+TEST_F(GuardTest, NoTokenIsNotAuthenticated) {
+    expect_401(get(port, "/me"), "Not authenticated", false);
+    expect_401(request(port, "GET", "/me", {"Authorization: Basic YWxpY2U6czNjcmV0"}), "Not authenticated", false);
+}
+
+TEST_F(GuardTest, TheSchemeIsCaseInsensitive) {
+    EXPECT_EQ(request(port, "GET", "/me", {"Authorization: bearer " + alice}).status, 200);
+    EXPECT_EQ(request(port, "GET", "/me", {"Authorization: BEARER " + alice}).status, 200);
+}
+
+TEST_F(GuardTest, BadTokensAreRefusedWithTheReason) {
+    expect_401(get(port, "/me", "not-a-jwt"), "Invalid token: malformed token: expected three segments", true);
+    expect_401(request(port, "GET", "/me", {"Authorization: Bearer " + alice + " extra"}),
+               "Invalid token: malformed Authorization header", true);
+    expect_401(request(port, "GET", "/me", {"Authorization: Bearer"}), "Invalid token: malformed Authorization header", true);
+    std::string tampered = alice;
+    tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+    expect_401(get(port, "/me", tampered), "Invalid token: signature mismatch", true);
+    expect_401(get(port, "/me", app.auth().login("user-123").refresh_token),
+               "Invalid token: refresh token used where access token is required", true);
+}
+
+TEST_F(GuardTest, ExpiredTokensSayTokenExpired) {
+    auto past = TestApp::default_config();
+    past.clock = [] { return std::chrono::system_clock::now() - std::chrono::hours(2); };
+    const auto old = fauth::TokenCodec(past).issue(fauth::TokenType::access, "user-123");
+    expect_401(get(port, "/me", old), "Token expired", true);
+}
+
+TEST_F(GuardTest, UnknownAndInactiveUsers) {
+    expect_401(get(port, "/me", app.token_for("ghost")), "User does not exist", true);
+    const auto r = get(port, "/me", app.token_for("user-789"));
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.json()["detail"], "Inactive user");
+    EXPECT_EQ(get(port, "/active", app.token_for("user-789")).status, 403);
+}
+
+TEST_F(GuardTest, RolesAndPermissionsUseFAuthsMessages) {
+    EXPECT_EQ(get(port, "/admin", alice).json()["secret_data"], "Top secret admin info");
+    auto r = get(port, "/admin", bob);
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.json()["detail"], "Missing role: admin");
+    EXPECT_EQ(r.header("WWW-Authenticate"), "");
+    EXPECT_EQ(get(port, "/staff", bob).status, 200) << "any-of: member suffices";
+    EXPECT_EQ(get(port, "/write", alice).status, 200);
+    r = get(port, "/write", bob);
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.json()["detail"], "Insufficient permissions: requires write permission");
+    EXPECT_EQ(get(port, "/admin").status, 401) << "authentication comes before authorization";
+}
+
+TEST_F(GuardTest, OptionalUserGetsTheUserOrNull) {
+    EXPECT_EQ(get(port, "/maybe", alice).json(), (nlohmann::json{{"user", "alice"}, {"context", "alice/user-123/admin"}}));
+    for (const std::string& token : {std::string(), std::string("garbage"), app.token_for("ghost"), app.token_for("user-789")})
+        EXPECT_EQ(get(port, "/maybe", token).json(), (nlohmann::json{{"user", nullptr}, {"context", "nobody"}})) << token;
+}
+
+TEST_F(GuardTest, TheSecurityContextIsSetForTheHandlerOnly) {
+    EXPECT_EQ(get(port, "/context", alice).json()["context"], "alice/user-123/admin");
+    EXPECT_EQ(get(port, "/context", bob).json()["context"], "bob/user-456/-");
+    EXPECT_EQ(fauth::test::whoami_from_service(), "nobody");
+    EXPECT_THROW(fauth::http::SecurityContext<fauth::test::AppUser>::require(), fauth::InternalError);
+}
+
+TEST_F(GuardTest, ASlowAsynchronousLoaderIsWaitedForWithoutBlocking) {
+    app.set_mode(LoaderMode::slow_async);  // every lookup answers 150 ms later from another thread
+    std::vector<std::thread> clients;
+    std::atomic<int> ok{0};
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 8; ++i)
+        clients.emplace_back([&] {
+            const auto r = get(port, "/items/7", alice);
+            if (r.status == 200 && r.json()["owner"] == "user-123" && r.json()["id"] == "7") ++ok;
+        });
+    for (auto& t : clients) t.join();
+    EXPECT_EQ(ok.load(), 8);
+    // 8 requests on 2 reactor threads, each waiting 150 ms: if the reactor blocked, they would queue.
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(150 * 4));
+    expect_401(get(port, "/me", app.token_for("ghost")), "User does not exist", true);
+}
+
+TEST_F(GuardTest, LoaderFailuresAre500sThatLeakNothing) {
+    for (auto mode : {LoaderMode::throws, LoaderMode::rejects}) {
+        app.set_mode(mode);
+        const auto r = get(port, "/me", alice);
+        EXPECT_EQ(r.status, 500);
+        EXPECT_EQ(r.json(), (nlohmann::json{{"detail", "Internal Server Error"}}));
+        EXPECT_EQ(r.body.find("secret-dsn"), std::string::npos);
+        EXPECT_EQ(get(port, "/maybe", alice).status, 500) << "optional_user does not hide fauth's own failures";
+    }
+    const auto logs = app.logs();
+    ASSERT_GE(logs.size(), 2u);
+    EXPECT_NE(logs[0].find("secret-dsn"), std::string::npos) << "the cause goes to the log";
+}
+
+TEST_F(GuardTest, HandlerExceptionsAre500sThatLeakNothing) {
+    auto r = get(port, "/boom", alice);
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.json(), (nlohmann::json{{"detail", "Internal Server Error"}}));
+    r = get(port, "/public-boom");
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.json(), (nlohmann::json{{"detail", "Internal Server Error"}}));
+    EXPECT_EQ(get(port, "/health").status, 200) << "the server keeps serving";
+    bool logged = false;
+    for (const auto& line : app.logs()) logged = logged || line.find("hunter2") != std::string::npos;
+    EXPECT_TRUE(logged);
+}
+
+TEST_F(GuardTest, ConcurrentRequestsAllGetTheirOwnAnswer) {
+    std::vector<std::thread> clients;
+    std::atomic<int> right{0};
+    const std::string carol = app.token_for("user-789");
+    for (int t = 0; t < 8; ++t)
+        clients.emplace_back([&, t] {
+            for (int i = 0; i < 25; ++i) {
+                switch ((t + i) % 4) {
+                    case 0: right += get(port, "/me", alice).json()["message"] == "Hello alice"; break;
+                    case 1: right += get(port, "/me", bob).json()["message"] == "Hello bob"; break;
+                    case 2: right += get(port, "/admin", bob).status == 403; break;
+                    case 3: right += get(port, "/me", carol).status == 403; break;
+                }
+            }
+        });
+    for (auto& t : clients) t.join();
+    EXPECT_EQ(right.load(), 200);
+}

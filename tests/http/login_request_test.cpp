@@ -1,0 +1,79 @@
+#include "fauth/http/login_request.hpp"
+
+#include <gtest/gtest.h>
+
+using fauth::http::LoginRequest;
+using fauth::http::LoginRequestError;
+using fauth::http::parse_login_request;
+
+namespace {
+const char* kForm = "application/x-www-form-urlencoded";
+
+LoginRequest ok(std::string_view type, std::string_view body) {
+    auto r = parse_login_request(type, body);
+    if (auto* e = std::get_if<LoginRequestError>(&r)) {
+        ADD_FAILURE() << "refused: " << e->detail;
+        return {};
+    }
+    return std::get<LoginRequest>(r);
+}
+
+LoginRequestError refused(std::string_view type, std::string_view body) {
+    auto r = parse_login_request(type, body);
+    if (auto* e = std::get_if<LoginRequestError>(&r)) return *e;
+    ADD_FAILURE() << "accepted: " << body;
+    return {};
+}
+}  // namespace
+
+TEST(LoginRequest, ReadsSwaggerUisPasswordFlowForm) {
+    const auto r = ok(kForm, "grant_type=password&username=alice&password=s3cret&scope=read+write&client_id=&client_secret=");
+    EXPECT_EQ(r.username, "alice");
+    EXPECT_EQ(r.password, "s3cret");
+    EXPECT_EQ(r.scope, "read write");
+}
+
+TEST(LoginRequest, DecodesFormEscapes) {
+    const auto r = ok("application/x-www-form-urlencoded; charset=UTF-8", "username=al%C3%AFce%40x&password=p%26ss%3Dw+rd%25");
+    EXPECT_EQ(r.username, "al\xc3\xaf" "ce@x");
+    EXPECT_EQ(r.password, "p&ss=w rd%");
+}
+
+TEST(LoginRequest, ReadsJson) {
+    const auto r = ok("Application/JSON; charset=utf-8", R"({"username":"bob","password":"hunter2"})");
+    EXPECT_EQ(r.username, "bob");
+    EXPECT_EQ(r.password, "hunter2");
+}
+
+TEST(LoginRequest, AnEmptyPasswordIsReadButAnEmptyUsernameIsNot) {
+    EXPECT_EQ(ok(kForm, "username=a&password=").password, "");
+    EXPECT_EQ(refused(kForm, "username=&password=x").status, 422);
+}
+
+TEST(LoginRequest, RefusesBodiesWithoutCredentials) {
+    for (const char* body : {"", "username=alice", "password=x", "username=a&username=b&password=x", "username=%zz&password=x",
+                             "username=a&password=%4", "grant_type=client_credentials&username=a&password=b"}) {
+        const auto e = refused(kForm, body);
+        EXPECT_EQ(e.status, 422) << body;
+        EXPECT_EQ(e.detail.find("s3cret"), std::string::npos);
+    }
+    for (const char* body : {"", "{", "[]", "\"alice\"", R"({"username":"a"})", R"({"username":1,"password":"x"})",
+                             R"({"username":"a","password":null})", R"({"username":"","password":"x"})"}) {
+        EXPECT_EQ(refused("application/json", body).status, 422) << body;
+    }
+}
+
+TEST(LoginRequest, RefusesOtherContentTypes) {
+    EXPECT_EQ(refused("text/plain", "username=a&password=b").status, 415);
+    EXPECT_EQ(refused("", "username=a&password=b").status, 415);
+    EXPECT_EQ(refused("multipart/form-data; boundary=x", "").status, 415);
+}
+
+TEST(LoginRequest, FormDecodeRejectsBrokenEscapes) {
+    std::string out;
+    EXPECT_TRUE(fauth::http::form_decode("a%20b+c", out));
+    EXPECT_EQ(out, "a b c");
+    EXPECT_FALSE(fauth::http::form_decode("%", out));
+    EXPECT_FALSE(fauth::http::form_decode("%2", out));
+    EXPECT_FALSE(fauth::http::form_decode("%g0", out));
+}

@@ -1,0 +1,57 @@
+#include "fauth/http/openapi.hpp"
+
+#include <gtest/gtest.h>
+
+using fauth::http::Access;
+using fauth::http::build_openapi;
+using fauth::http::RouteRecord;
+using nlohmann::json;
+
+TEST(OpenApi, ConvertsPistachePathsToTemplates) {
+    EXPECT_EQ(fauth::http::openapi_path("/notes/:id"), "/notes/{id}");
+    EXPECT_EQ(fauth::http::openapi_path("/a/:x/b/:y?"), "/a/{x}/b/{y}");
+    EXPECT_EQ(fauth::http::openapi_path("/plain"), "/plain");
+}
+
+TEST(OpenApi, DeclaresBothSecuritySchemesWithTheTokenUrl) {
+    const auto doc = build_openapi({}, {.title = "T", .version = "2"}, "/auth/token");
+    EXPECT_EQ(doc["openapi"], "3.1.0");
+    EXPECT_EQ(doc["info"]["title"], "T");
+    EXPECT_EQ(doc["info"]["version"], "2");
+    const auto& schemes = doc["components"]["securitySchemes"];
+    EXPECT_EQ(schemes["OAuth2PasswordBearer"]["type"], "oauth2");
+    EXPECT_EQ(schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"], "/auth/token");
+    EXPECT_EQ(schemes["HTTPBearer"], (json{{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}));
+}
+
+TEST(OpenApi, MarksProtectedOperationsOnlyAndDocumentsTheirErrors) {
+    std::vector<RouteRecord> routes = {
+        {"GET", "/health", Access::open, {}, {.summary = "Health"}},
+        {"GET", "/me", Access::required, {}, {}},
+        {"GET", "/admin", Access::required, {.roles = {"admin"}}, {}},
+        {"GET", "/maybe", Access::optional, {}, {}},
+        {"DELETE", "/notes/:id", Access::required, {.permissions = {"write"}}, {.tags = {"Notes"}}},
+        {"GET", "/docs", Access::open, {}, {.hidden = true}},
+    };
+    const auto doc = build_openapi(routes, {}, "/login");
+    const auto& paths = doc["paths"];
+    EXPECT_FALSE(paths["/health"]["get"].contains("security"));
+    EXPECT_EQ(paths["/health"]["get"]["summary"], "Health");
+    EXPECT_FALSE(paths["/health"]["get"]["responses"].contains("401"));
+    const json either = json::array({{{"OAuth2PasswordBearer", json::array()}}, {{"HTTPBearer", json::array()}}});
+    for (const char* p : {"/me", "/admin"}) {
+        EXPECT_EQ(paths[p]["get"]["security"], either) << p;
+        EXPECT_TRUE(paths[p]["get"]["responses"].contains("401")) << p;
+        EXPECT_TRUE(paths[p]["get"]["responses"].contains("403")) << p;
+        EXPECT_TRUE(paths[p]["get"]["responses"].contains("200")) << p;
+    }
+    EXPECT_NE(paths["/admin"]["get"]["description"].get<std::string>().find("Requires role: admin"), std::string::npos);
+    EXPECT_EQ(paths["/maybe"]["get"]["security"][0], json::object()) << "anonymous allowed";
+    const auto& del = paths["/notes/{id}"]["delete"];
+    EXPECT_EQ(del["security"], either);
+    EXPECT_EQ(del["tags"], json::array({"Notes"}));
+    EXPECT_EQ(del["parameters"][0]["name"], "id");
+    EXPECT_EQ(del["parameters"][0]["in"], "path");
+    EXPECT_EQ(del["operationId"], "delete_notes_id");
+    EXPECT_FALSE(paths.contains("/docs"));
+}

@@ -1,0 +1,115 @@
+// Test helper: a tiny blocking HTTP/1.1 client over a loopback socket, so tests control every
+// byte sent (malformed headers included) and read every header received.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fauth::test {
+
+/// A parsed response.
+struct HttpResponse {
+    int status = 0;
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+
+    /// The header `name` (any case), or "" when absent.
+    std::string header(std::string name) const {
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto it = headers.find(name);
+        return it == headers.end() ? "" : it->second;
+    }
+    /// The body parsed as JSON (discarded value if it is not JSON).
+    nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
+};
+
+/// Sends `raw` (a whole request) to 127.0.0.1:`port` and reads the response until the server
+/// closes the connection or Content-Length bytes have arrived. Times out after 15 s.
+inline HttpResponse send_raw(std::uint16_t port, const std::string& raw) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("socket failed");
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    timeval tv{15, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect failed");
+    std::size_t sent = 0;
+    while (sent < raw.size()) {
+        const auto n = ::send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) throw std::runtime_error("send failed");
+        sent += static_cast<std::size_t>(n);
+    }
+    std::string data;
+    char buf[16384];
+    HttpResponse r;
+    std::size_t header_end = std::string::npos, content_length = std::string::npos;
+    for (;;) {
+        const auto n = ::recv(fd, buf, sizeof buf, 0);
+        if (n < 0) throw std::runtime_error("timed out waiting for the response");
+        if (n == 0) break;
+        data.append(buf, static_cast<std::size_t>(n));
+        if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos) {
+            const auto head = data.substr(0, header_end);
+            std::size_t line_end = head.find("\r\n");
+            const auto status_line = head.substr(0, line_end);
+            r.status = std::stoi(status_line.substr(status_line.find(' ') + 1, 3));
+            while (line_end != std::string::npos) {
+                const auto next = head.find("\r\n", line_end + 2);
+                const auto line = head.substr(line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
+                const auto colon = line.find(':');
+                if (colon != std::string::npos) {
+                    auto name = line.substr(0, colon);
+                    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                    auto value = line.substr(colon + 1);
+                    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+                    r.headers[name] = value;
+                }
+                line_end = next;
+            }
+            if (auto it = r.headers.find("content-length"); it != r.headers.end()) content_length = std::stoul(it->second);
+        }
+        if (header_end != std::string::npos && content_length != std::string::npos &&
+            data.size() >= header_end + 4 + content_length)
+            break;
+    }
+    if (header_end == std::string::npos) throw std::runtime_error("no response head received");
+    r.body = data.substr(header_end + 4);
+    if (content_length != std::string::npos) r.body.resize(std::min(r.body.size(), content_length));
+    return r;
+}
+
+/// A request with the given method, path, extra header lines ("Name: value") and body.
+inline HttpResponse request(std::uint16_t port, const std::string& method, const std::string& path,
+                            const std::vector<std::string>& headers = {}, const std::string& body = "") {
+    std::string raw = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    for (const auto& h : headers) raw += h + "\r\n";
+    if (!body.empty() || method == "POST" || method == "PUT") raw += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    raw += "\r\n" + body;
+    return send_raw(port, raw);
+}
+
+/// GET `path` with `Authorization: Bearer <token>` (no header when token is empty).
+inline HttpResponse get(std::uint16_t port, const std::string& path, const std::string& token = "") {
+    return request(port, "GET", path, token.empty() ? std::vector<std::string>{} : std::vector<std::string>{"Authorization: Bearer " + token});
+}
+
+}  // namespace fauth::test
