@@ -1,0 +1,75 @@
+// Swagger UI in headless Chromium against the real quickstart: without authorizing, GET /me is
+// 401; after "Authorize" with alice's password through the OAuth2 password flow, it is 200 with
+// her greeting. Needs Debian's chromium and playwright-core (scripts/bootstrap installs both).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { startQuickstart, stopQuickstart } from '../support/quickstart.mjs';
+
+const binary = process.env.FAUTH_QUICKSTART ?? 'build/bin/fauth-quickstart';
+const screenshots = process.env.FAUTH_SCREENSHOT_DIR;
+let server;
+let browser;
+
+before(async () => {
+  server = await startQuickstart(binary);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) assert.equal(await stopQuickstart(server.child), 0);
+});
+
+// Runs "Try it out" / "Execute" on GET /me and returns the status and body Swagger UI shows.
+async function tryGetMe(page) {
+  const op = page.locator('#operations-default-get_me');
+  if (!(await op.locator('.try-out__btn').isVisible())) await op.locator('.opblock-summary').click();
+  const tryOut = op.locator('button.try-out__btn');
+  if ((await tryOut.textContent()).includes('Try it out')) await tryOut.click();
+  await op.locator('button.execute').click();
+  const status = op.locator('.live-responses-table .response .response-col_status');
+  await status.first().waitFor({ timeout: 15000 });
+  const code = (await status.first().textContent()).trim();
+  const body = await op.locator('.live-responses-table .response-col_description .microlight').first().textContent();
+  await op.locator('button.btn-clear').click().catch(() => {});
+  return { code, body };
+}
+
+test('Authorize with the password flow, then call GET /me', async () => {
+  const page = await browser.newPage();
+  const failures = [];
+  page.on('pageerror', (e) => failures.push(e.message));
+  await page.goto(`${server.base}/docs`);
+  await page.locator('#operations-default-get_me').waitFor({ timeout: 20000 });
+
+  const anonymous = await tryGetMe(page);
+  assert.equal(anonymous.code, '401');
+  assert.match(anonymous.body, /Not authenticated/);
+
+  await page.locator('.auth-wrapper button.authorize').click();
+  const dialog = page.locator('.dialog-ux');
+  await dialog.locator('#oauth_username').fill('alice');
+  await dialog.locator('#oauth_password').fill('s3cret');
+  const oauth = dialog.locator('.auth-container').filter({ has: page.locator('#oauth_username') });
+  await oauth.locator('button.authorize').click();
+  // Once the token is obtained, the OAuth2 section shows "Authorized" and a Logout button.
+  try {
+    await dialog.locator('button', { hasText: 'Logout' }).first().waitFor({ timeout: 15000 });
+  } catch (e) {
+    if (screenshots) await page.screenshot({ path: `${screenshots}/swagger-authorize-failed.png` });
+    throw e;
+  }
+  if (screenshots) await page.screenshot({ path: `${screenshots}/swagger-authorized.png` });
+  await dialog.locator('button.close-modal').click();
+
+  const authorized = await tryGetMe(page);
+  if (screenshots) await page.screenshot({ path: `${screenshots}/swagger-me.png`, fullPage: true });
+  assert.equal(authorized.code, '200');
+  assert.match(authorized.body, /Hello alice/);
+  assert.deepEqual(failures, []);
+});

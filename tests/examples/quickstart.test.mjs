@@ -1,0 +1,109 @@
+// The quickstart server, as the README runs it: every route, its statuses and headers, and a
+// clean shutdown on SIGTERM. Run: node --test tests/examples/quickstart.test.mjs (FAUTH_QUICKSTART
+// names the binary).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startQuickstart, stopQuickstart } from '../support/quickstart.mjs';
+
+const binary = process.env.FAUTH_QUICKSTART ?? 'build/bin/fauth-quickstart';
+let server;
+
+before(async () => { server = await startQuickstart(binary); });
+after(async () => { if (server) await stopQuickstart(server.child); });
+
+async function call(path, { token, ...init } = {}) {
+  const headers = { ...(init.headers ?? {}) };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(server.base + path, { ...init, headers });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+async function login(username, password) {
+  const res = await call('/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password }).toString(),
+  });
+  return res;
+}
+
+test('GET /health is public', async () => {
+  const r = await call('/health');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json, { status: 'ok' });
+});
+
+test('POST /login issues tokens, or 401 Invalid credentials', async () => {
+  const ok = await login('alice', 's3cret');
+  assert.equal(ok.status, 200);
+  assert.equal(ok.json.token_type, 'bearer');
+  assert.equal(ok.json.expires_in, 900);
+  assert.ok(ok.json.access_token.split('.').length === 3);
+  assert.ok(ok.json.refresh_token);
+  const json = await call('/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'bob', password: 'hunter2' }) });
+  assert.equal(json.status, 200);
+  const bad = await login('alice', 'nope');
+  assert.equal(bad.status, 401);
+  assert.deepEqual(bad.json, { detail: 'Invalid credentials' });
+  assert.equal(bad.headers.get('www-authenticate'), 'Bearer');
+  const carol = await login('carol', 'letmein');
+  assert.equal(carol.status, 403);
+  assert.deepEqual(carol.json, { detail: 'Inactive user' });
+});
+
+test('protected routes answer per user, role and permission', async () => {
+  const alice = (await login('alice', 's3cret')).json.access_token;
+  const bob = (await login('bob', 'hunter2')).json.access_token;
+  assert.deepEqual((await call('/me', { token: alice })).json, { message: 'Hello alice' });
+  assert.deepEqual((await call('/me', { token: bob })).json, { message: 'Hello bob' });
+  assert.deepEqual((await call('/admin', { token: alice })).json, { secret_data: 'Top secret admin info' });
+  const denied = await call('/admin', { token: bob });
+  assert.equal(denied.status, 403);
+  assert.deepEqual(denied.json, { detail: 'Missing role: admin' });
+  assert.deepEqual((await call('/internal/dashboard', { token: bob })).json, { data: 'Secure dashboard' });
+  assert.deepEqual((await call('/internal/reports', { token: alice })).json, { reports: [] });
+  const reports = await call('/internal/reports', { token: bob });
+  assert.equal(reports.status, 403);
+  assert.deepEqual(reports.json, { detail: 'Insufficient permissions: requires write permission' });
+});
+
+test('missing and bad tokens are 401 with WWW-Authenticate', async () => {
+  for (const path of ['/me', '/admin', '/internal/dashboard', '/internal/reports']) {
+    const none = await call(path);
+    assert.equal(none.status, 401, path);
+    assert.deepEqual(none.json, { detail: 'Not authenticated' });
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer');
+    const bad = await call(path, { token: 'a.b.c' });
+    assert.equal(bad.status, 401, path);
+    assert.equal(bad.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
+    assert.match(bad.json.detail, /^Invalid token/);
+  }
+});
+
+test('GET /openapi.json documents every route with the security schemes', async () => {
+  const doc = (await call('/openapi.json')).json;
+  assert.equal(doc.openapi, '3.1.0');
+  assert.equal(doc.components.securitySchemes.OAuth2PasswordBearer.flows.password.tokenUrl, '/login');
+  for (const p of ['/me', '/admin', '/internal/dashboard', '/internal/reports']) assert.ok(doc.paths[p].get.security, p);
+  assert.equal(doc.paths['/health'].get.security, undefined);
+  assert.deepEqual(doc.paths['/internal/dashboard'].get.tags, ['Protected']);
+});
+
+test('GET /docs serves Swagger UI from disk', async () => {
+  const page = await call('/docs');
+  assert.equal(page.status, 200);
+  assert.match(page.text, /swagger-ui-bundle\.js/);
+  const bundle = await fetch(server.base + '/docs/swagger-ui-bundle.js');
+  assert.equal(bundle.status, 200);
+  assert.ok((await bundle.text()).length > 100000);
+});
+
+test('SIGTERM shuts it down cleanly', async () => {
+  const code = await stopQuickstart(server.child);
+  server = undefined;
+  assert.equal(code, 0);
+});
