@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "support/await.hpp"
+#include "support/user.hpp"
 
 using fauth::AuthConfig;
 using fauth::AuthProvider;
@@ -21,14 +22,7 @@ using nlohmann::json;
 
 namespace {
 
-struct User {
-    std::string id;
-    std::string username;
-    std::string hashed_password;
-    bool is_active = true;
-    std::vector<std::string> roles;
-    std::vector<std::string> permissions;
-};
+using fauth::test::User;
 
 constexpr int kCost = 4;
 

@@ -4,16 +4,11 @@
 
 #include <set>
 
+#include "support/user.hpp"
+
 namespace {
 
-struct DefaultUser {
-    std::string id;
-    std::string username;
-    std::string hashed_password;
-    bool is_active = true;
-    std::vector<std::string> roles;
-    std::vector<std::string> permissions;
-};
+using DefaultUser = fauth::test::User;
 
 struct MinimalUser {
     long id;

@@ -13,16 +13,11 @@
 
 #include <fauth/http.hpp>
 
+#include "support/user.hpp"
+
 namespace fauth::test {
 
-struct AppUser {
-    std::string id;
-    std::string username;
-    std::string hashed_password;
-    bool is_active = true;
-    std::vector<std::string> roles;
-    std::vector<std::string> permissions;
-};
+using AppUser = User;
 
 /// How the test app's loaders answer.
 enum class LoaderMode { immediate, slow_async, throws, rejects };
