@@ -4,17 +4,23 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace fauth {
 
+class RevocationStore;  // fauth/revocation.hpp
+
 /// The clock tokens are issued and checked against; injectable so tests can move time.
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
 /// Receives operational messages fauth must not show clients (a loader's failure, say).
 using LogSink = std::function<void(std::string_view message)>;
+
+/// Sends `message` to `log`, or to standard error when `log` is empty.
+void write_log(const LogSink& log, std::string_view message);
 
 /// Configuration of an AuthProvider; call validate() (the provider does) before use.
 struct AuthConfig {
@@ -48,13 +54,18 @@ struct AuthConfig {
     std::size_t worker_queue_capacity = 1024;
     /// Time source; the system clock when empty.
     Clock clock;
-    /// Where operational errors go; standard error when empty.
+    /// Where operational errors and security events go; standard error when empty.
     LogSink log;
+    /// Where revocations and used refresh tokens are kept; an in-process MemoryRevocationStore
+    /// when empty. Share one RedisRevocationStore between processes that serve the same users.
+    std::shared_ptr<RevocationStore> revocation_store;
 
     /// Throws ConfigError naming the field to fix when the configuration is unusable.
     void validate() const;
     /// The current time from `clock`, or the system clock.
     std::chrono::system_clock::time_point now() const;
+    /// Sends `message` to `log`, or to standard error when no log is set.
+    void write_log(std::string_view message) const;
 };
 
 }  // namespace fauth

@@ -21,6 +21,7 @@
 #include "fauth/detail/promise.hpp"
 #include "fauth/errors.hpp"
 #include "fauth/password.hpp"
+#include "fauth/revocation.hpp"
 #include "fauth/token.hpp"
 #include "fauth/user_traits.hpp"
 #include "fauth/worker_pool.hpp"
@@ -68,7 +69,9 @@ std::function<LoadResult<User>(Arg)> adapt_loader(F loader, const char* name) {
 }  // namespace detail
 
 /// Authentication for one User type: passwords to users (authenticate), users to tokens (login),
-/// tokens to users (resolve_user). Thread-safe; not copyable or movable, because guards refer to it.
+/// tokens to users (resolve_user), and sessions that can end (refresh, logout, revoke_all).
+/// Thread-safe; not copyable or movable, because guards refer to it. Operations still pending
+/// when it is destroyed complete safely: they hold what they need.
 template <class User>
 class AuthProvider {
 public:
@@ -82,18 +85,17 @@ public:
     /// A provider with only a user loader: it verifies tokens but cannot authenticate passwords.
     /// Throws ConfigError for an unusable config or an empty loader.
     template <class UL>
-    AuthProvider(AuthConfig config, UL user_loader)
-        : codec_(std::move(config)),
-          user_loader_(detail::adapt_loader<User, const TokenPayload&>(std::move(user_loader), "user_loader")),
-          pool_(std::make_shared<WorkerPool>(codec_.config().worker_threads, codec_.config().worker_queue_capacity)) {}
+    AuthProvider(AuthConfig config, UL user_loader) : core_(std::make_shared<Core>(std::move(config))) {
+        core_->user_loader = detail::adapt_loader<User, const TokenPayload&>(std::move(user_loader), "user_loader");
+    }
 
     /// A provider with both loaders. Each may return LoadResult<User> or, synchronously,
     /// std::optional<User>. Throws ConfigError for an unusable config or an empty loader.
     template <class UL, class IL>
     AuthProvider(AuthConfig config, UL user_loader, IL identity_loader) : AuthProvider(std::move(config), std::move(user_loader)) {
-        identity_loader_ = detail::adapt_loader<User, const std::string&>(std::move(identity_loader), "identity_loader");
+        core_->identity_loader = detail::adapt_loader<User, const std::string&>(std::move(identity_loader), "identity_loader");
         // Unknown identifiers are checked against this hash, so they cost as much as known ones.
-        dummy_hash_ = std::make_shared<const std::string>(hash_password(random_password(), codec_.config().bcrypt_cost));
+        core_->dummy_hash = std::make_shared<const std::string>(hash_password(random_password(), config_().bcrypt_cost));
     }
 
     AuthProvider(const AuthProvider&) = delete;
@@ -106,12 +108,11 @@ public:
     /// calling thread, and an unknown user costs one bcrypt check too.
     UserPromise authenticate(std::string identifier, std::string password) const {
         static_assert(has_password_hash<User>, "fauth: authenticate needs User::hashed_password or user_traits<User>::hashed_password");
-        if (!identity_loader_) return UserPromise::rejected(InternalError("authenticate needs an identity_loader"));
+        if (!core_->identity_loader) return UserPromise::rejected(InternalError("authenticate needs an identity_loader"));
         auto [promise, settler] = detail::Settler<User>::make();
-        auto loaded = identity_loader_(identifier);
-        loaded.then(
-            [settler = settler, pool = pool_, dummy = dummy_hash_, password = std::move(password)](const std::optional<User>& found) mutable {
-                auto check = [settler, dummy, password = std::move(password), user = found]() mutable {
+        core_->identity_loader(identifier).then(
+            [settler = settler, core = core_, password = std::move(password)](const std::optional<User>& found) mutable {
+                auto check = [settler, dummy = core->dummy_hash, password = std::move(password), user = found]() mutable {
                     const auto hash = user ? user_password_hash(*user) : std::nullopt;
                     const bool usable = hash && bcrypt_cost(*hash).has_value();
                     const bool match = verify_password(password, usable ? *hash : *dummy);  // always one bcrypt
@@ -120,35 +121,34 @@ public:
                     else if (!user_is_active(*user)) settler->reject(InactiveUser());
                     else settler->resolve(std::move(*user));
                 };
-                if (!pool->try_submit(std::move(check))) settler->reject(Unavailable("password worker queue is full"));
+                if (!core->pool.try_submit(std::move(check))) settler->reject(Unavailable("password worker queue is full"));
             },
             [settler = settler](std::exception_ptr e) { settler->reject_from(e, "identity_loader"); });
         return std::move(promise);
     }
 
-    /// A new access and refresh token pair for `sub`, both carrying `scopes` and `extra` claims.
-    /// Throws std::invalid_argument if `extra` is not an object or names a registered claim.
+    /// A new session for `sub`: an access and a refresh token sharing a fresh family id, both
+    /// carrying `scopes` and `extra` claims. Throws std::invalid_argument if `extra` is not an
+    /// object or names a registered claim.
     TokenResponse login(std::string sub, std::vector<std::string> scopes = {},
                         nlohmann::json extra = nlohmann::json::object()) const {
-        TokenResponse response;
-        response.access_token = codec_.issue(TokenType::access, sub, scopes, extra);
-        response.refresh_token = codec_.issue(TokenType::refresh, std::move(sub), std::move(scopes), std::move(extra));
-        response.expires_in = codec_.config().access_token_ttl.count();
-        return response;
+        auto access = core_->codec.make_payload(TokenType::access, std::move(sub), std::move(scopes), std::move(extra));
+        access.family = random_id();
+        return core_->issue_pair(std::move(access));
     }
 
     /// The payload of `token` if it is a valid token of `expected` type; throws TokenExpired or
-    /// InvalidToken otherwise.
+    /// InvalidToken otherwise. Revocation is not consulted (see resolve_user and load_user).
     TokenPayload verify(std::string_view token, TokenType expected = TokenType::access) const {
-        return codec_.verify(token, expected);
+        return core_->codec.verify(token, expected);
     }
 
     /// The active user an access token names. Rejects with InvalidToken or TokenExpired (bad
-    /// token; refresh and other token types are never accepted), UserNotFound, InactiveUser, or
-    /// InternalError when the user_loader fails.
+    /// token; refresh and other token types are never accepted; "token revoked"), UserNotFound,
+    /// InactiveUser, or InternalError when the user_loader fails.
     UserPromise resolve_user(std::string_view token) const {
         try {
-            return load_user(codec_.verify(token, TokenType::access));
+            return load_user(core_->codec.verify(token, TokenType::access));
         } catch (const TokenExpired& e) {
             return UserPromise::rejected(e);
         } catch (const InvalidToken& e) {
@@ -156,24 +156,98 @@ public:
         }
     }
 
-    /// The active user `payload` names, through the user_loader; rejects as resolve_user does.
+    /// The active user a verified token names: the revocation store is asked first (one question
+    /// covering the jti, the family and revoke_all), then the user_loader. Rejects as resolve_user.
     UserPromise load_user(const TokenPayload& payload) const {
         auto [promise, settler] = detail::Settler<User>::make();
-        user_loader_(payload).then(
-            [settler = settler](const std::optional<User>& user) {
-                if (!user) settler->reject(UserNotFound());
-                else if (!user_is_active(*user)) settler->reject(InactiveUser());
-                else settler->resolve(*user);
+        const RevocationQuery query{payload.jti, payload.family, payload.sub, payload.iat};
+        core_->store->is_revoked(query).then(
+            [settler = settler, core = core_, payload](bool revoked) {
+                if (revoked) return settler->reject(InvalidToken("token revoked"));
+                core->load_active(payload, settler);
             },
-            [settler = settler](std::exception_ptr e) { settler->reject_from(e, "user_loader"); });
+            [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
         return std::move(promise);
+    }
+
+    /// A new token pair for the session of `refresh_token`, keeping its scopes, extra claims and
+    /// family; the old refresh token is used up. Presenting a used refresh token again is reuse:
+    /// it is refused and its whole family revoked, so a stolen token and every token descending
+    /// from it stop working. Rejects with InvalidToken ("refresh token reuse detected", "token
+    /// revoked"), TokenExpired, UserNotFound, InactiveUser, Unavailable or InternalError.
+    Pistache::Async::Promise<TokenResponse> refresh(std::string_view refresh_token) const {
+        using Result = Pistache::Async::Promise<TokenResponse>;
+        TokenPayload payload;
+        try {
+            payload = core_->codec.verify(refresh_token, TokenType::refresh);
+        } catch (const TokenExpired& e) {
+            return Result::rejected(e);
+        } catch (const InvalidToken& e) {
+            return Result::rejected(e);
+        }
+        if (payload.family.empty()) return Result::rejected(InvalidToken("refresh token has no session family"));
+        auto [promise, settler] = detail::Settler<TokenResponse>::make();
+        const RevocationQuery query{payload.jti, payload.family, payload.sub, payload.iat};
+        auto on_error = [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
+        core_->store->is_revoked(query).then(
+            [settler = settler, core = core_, payload, on_error](bool revoked) {
+                if (revoked) return settler->reject(InvalidToken("token revoked"));
+                core->store->mark_used(payload.jti, payload.exp).then(
+                    [settler, core, payload](bool first_use) {
+                        if (!first_use) return core->reuse_detected(payload, settler);
+                        auto [user, user_settler] = detail::Settler<User>::make();
+                        core->load_active(payload, user_settler);
+                        user.then(
+                            [settler, core, payload](const User&) {
+                                try {
+                                    settler->resolve(core->issue_pair(core->codec.make_payload(
+                                        TokenType::access, payload.sub, payload.scopes, payload.extra), payload.family));
+                                } catch (...) {
+                                    settler->reject_from(std::current_exception(), "refresh");
+                                }
+                            },
+                            [settler](std::exception_ptr e) { settler->reject_from(e, "user_loader"); });
+                    },
+                    on_error);
+            },
+            on_error);
+        return std::move(promise);
+    }
+
+    /// Ends the session of `access_token`: the token itself and its refresh family are revoked.
+    /// Rejects with InvalidToken or TokenExpired for a bad token, Unavailable when the store
+    /// cannot record it.
+    Pistache::Async::Promise<void> logout(std::string_view access_token) const {
+        TokenPayload payload;
+        try {
+            payload = core_->codec.verify(access_token, TokenType::access);
+        } catch (const TokenExpired& e) {
+            return Pistache::Async::Promise<void>::rejected(e);
+        } catch (const InvalidToken& e) {
+            return Pistache::Async::Promise<void>::rejected(e);
+        }
+        auto [promise, settler] = detail::Settler<void>::make();
+        auto on_error = [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
+        auto revoke_family = [settler = settler, core = core_, family = payload.family, on_error]() {
+            if (family.empty()) return settler->resolve();
+            core->store->revoke_family(family, core->family_expiry()).then([settler]() { settler->resolve(); }, on_error);
+        };
+        core_->store->revoke_token(payload.jti, payload.exp).then(revoke_family, on_error);
+        return std::move(promise);
+    }
+
+    /// Ends every session of `sub` (after a password change, say): every token issued before
+    /// this second is revoked. Tokens issued later in the same second survive.
+    Pistache::Async::Promise<void> revoke_all(std::string sub) const {
+        const auto now = core_->now();
+        return core_->store->revoke_subject(std::move(sub), now, now + config_().refresh_token_ttl.count());
     }
 
     /// A bcrypt hash of `password` at the configured cost, computed on the worker pool.
     /// Rejects with Unavailable when the queue is full.
     Pistache::Async::Promise<std::string> hash_password_async(std::string password) const {
         auto [promise, settler] = detail::Settler<std::string>::make();
-        auto task = [settler = settler, cost = codec_.config().bcrypt_cost, password = std::move(password)]() mutable {
+        auto task = [settler = settler, cost = config_().bcrypt_cost, password = std::move(password)]() mutable {
             try {
                 auto hashed = hash_password(password, cost);
                 OPENSSL_cleanse(password.data(), password.size());
@@ -182,22 +256,22 @@ public:
                 settler->reject_from(std::current_exception(), "hash_password");
             }
         };
-        if (!pool_->try_submit(std::move(task))) settler->reject(Unavailable("password worker queue is full"));
+        if (!core_->pool.try_submit(std::move(task))) settler->reject(Unavailable("password worker queue is full"));
         return std::move(promise);
     }
 
     /// True when `stored_hash` is below the configured bcrypt cost (or not bcrypt) and should be
     /// replaced after the next successful login.
     bool needs_rehash(std::string_view stored_hash) const noexcept {
-        return fauth::needs_rehash(stored_hash, codec_.config().bcrypt_cost);
+        return fauth::needs_rehash(stored_hash, config_().bcrypt_cost);
     }
 
     /// A password-reset token for `user`, bound to its current password hash: once the password
     /// changes, the token is dead even before it expires.
     std::string create_password_reset_token(const User& user) const {
         const auto hash = user_password_hash(user);
-        return codec_.issue(TokenType::password_reset, user_id(user), {},
-                            nlohmann::json{{kResetBinding, codec_.fingerprint(hash.value_or(""))}});
+        return core_->codec.issue(TokenType::password_reset, user_id(user), {},
+                                  nlohmann::json{{kResetBinding, core_->codec.fingerprint(hash.value_or(""))}});
     }
 
     /// The active user a password-reset token was made for, if the password has not changed
@@ -206,7 +280,7 @@ public:
     UserPromise verify_password_reset_token(std::string_view token) const {
         TokenPayload payload;
         try {
-            payload = codec_.verify(token, TokenType::password_reset);
+            payload = core_->codec.verify(token, TokenType::password_reset);
         } catch (const TokenExpired& e) {
             return UserPromise::rejected(e);
         } catch (const InvalidToken& e) {
@@ -217,8 +291,8 @@ public:
             return UserPromise::rejected(InvalidToken("reset token is not bound to a password"));
         auto [promise, settler] = detail::Settler<User>::make();
         load_user(payload).then(
-            [settler = settler, codec = codec_, expected = bound->template get<std::string>()](const User& user) {
-                const auto current = codec.fingerprint(user_password_hash(user).value_or(""));
+            [settler = settler, core = core_, expected = bound->template get<std::string>()](const User& user) {
+                const auto current = core->codec.fingerprint(user_password_hash(user).value_or(""));
                 if (current.size() != expected.size() || CRYPTO_memcmp(current.data(), expected.data(), current.size()) != 0)
                     settler->reject(InvalidToken("password already changed"));
                 else settler->resolve(user);
@@ -230,7 +304,7 @@ public:
     /// An email-verification token for `user` carrying `email` in its `email` claim; read it back
     /// with verify(token, TokenType::email_verification).extra["email"].
     std::string create_email_verification_token(const User& user, std::string_view email) const {
-        return codec_.issue(TokenType::email_verification, user_id(user), {}, nlohmann::json{{"email", email}});
+        return core_->codec.issue(TokenType::email_verification, user_id(user), {}, nlohmann::json{{"email", email}});
     }
 
     /// Route guards (include fauth/http/guard.hpp). Each returns a fauth::http::Endpoint that
@@ -271,12 +345,74 @@ public:
     }
 
     /// The token codec (signing and verification) the provider uses.
-    const TokenCodec& tokens() const noexcept { return codec_; }
+    const TokenCodec& tokens() const noexcept { return core_->codec; }
     /// The validated configuration.
-    const AuthConfig& config() const noexcept { return codec_.config(); }
+    const AuthConfig& config() const noexcept { return config_(); }
+    /// The revocation store (the configured one, or the in-memory default).
+    RevocationStore& revocation_store() const noexcept { return *core_->store; }
 
 private:
     static constexpr const char* kResetBinding = "pwd_fp";
+
+    // Everything operations need, shared with their pending continuations so that they stay
+    // valid if the provider is destroyed first.
+    struct Core {
+        explicit Core(AuthConfig config)
+            : codec(std::move(config)),
+              store(codec.config().revocation_store
+                        ? codec.config().revocation_store
+                        : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = codec.config().clock})),
+              pool(codec.config().worker_threads, codec.config().worker_queue_capacity) {}
+
+        TokenCodec codec;
+        UserLoader user_loader;
+        IdentityLoader identity_loader;
+        std::shared_ptr<const std::string> dummy_hash;
+        std::shared_ptr<RevocationStore> store;
+        WorkerPool pool;
+
+        std::int64_t now() const {
+            return std::chrono::duration_cast<std::chrono::seconds>(codec.config().now().time_since_epoch()).count();
+        }
+        // Until when a family revocation must be kept: no token of the family can outlive it.
+        std::int64_t family_expiry() const { return now() + codec.config().refresh_token_ttl.count(); }
+
+        // An access/refresh pair from an access payload, in `family` (or the payload's own).
+        TokenResponse issue_pair(TokenPayload access, std::string family = {}) const {
+            if (!family.empty()) access.family = std::move(family);
+            auto refresh = codec.make_payload(TokenType::refresh, access.sub, access.scopes, access.extra);
+            refresh.family = access.family;
+            TokenResponse response;
+            response.access_token = codec.sign(access);
+            response.refresh_token = codec.sign(refresh);
+            response.expires_in = codec.config().access_token_ttl.count();
+            return response;
+        }
+
+        // Loads the user `payload` names through the user_loader and settles `settler` with it if
+        // it exists and is active.
+        void load_active(const TokenPayload& payload, const std::shared_ptr<detail::Settler<User>>& settler) const {
+            user_loader(payload).then(
+                [settler](const std::optional<User>& user) {
+                    if (!user) settler->reject(UserNotFound());
+                    else if (!user_is_active(*user)) settler->reject(InactiveUser());
+                    else settler->resolve(*user);
+                },
+                [settler](std::exception_ptr e) { settler->reject_from(e, "user_loader"); });
+        }
+
+        // A used refresh token came back: revoke its family, tell the logs, refuse.
+        template <class Settler>
+        void reuse_detected(const TokenPayload& payload, const std::shared_ptr<Settler>& settler) const {
+            codec.config().write_log("security: refresh token reuse detected for sub=" + payload.sub +
+                                     "; its session family is revoked");
+            store->revoke_family(payload.family, family_expiry())
+                .then([settler]() { settler->reject(InvalidToken("refresh token reuse detected")); },
+                      [settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
+        }
+    };
+
+    const AuthConfig& config_() const noexcept { return core_->codec.config(); }
 
     static std::string random_password() {
         unsigned char bytes[24];
@@ -284,11 +420,7 @@ private:
         return std::string(reinterpret_cast<const char*>(bytes), sizeof bytes);
     }
 
-    TokenCodec codec_;
-    UserLoader user_loader_;
-    IdentityLoader identity_loader_;
-    std::shared_ptr<const std::string> dummy_hash_;
-    std::shared_ptr<WorkerPool> pool_;  // shared with pending continuations, so it outlives them
+    std::shared_ptr<Core> core_;
 };
 
 }  // namespace fauth

@@ -22,8 +22,8 @@ std::string_view to_string(TokenType type) noexcept;
 /// The token type named `name`, or nothing for an unknown name.
 std::optional<TokenType> token_type_from_string(std::string_view name) noexcept;
 
-/// True for the claims fauth owns (sub, exp, iat, nbf, jti, token_type, scopes, iss, aud), which
-/// extra claims can never set.
+/// True for the claims fauth owns (sub, exp, iat, nbf, jti, token_type, scopes, iss, aud, fam),
+/// which extra claims can never set.
 bool is_registered_claim(std::string_view name) noexcept;
 
 /// The claims of a token. Times are seconds since the Unix epoch.
@@ -46,12 +46,18 @@ struct TokenPayload {
     std::optional<std::string> iss;
     /// Audiences, when the token carries any.
     std::vector<std::string> aud;
+    /// Session family (claim `fam`): shared by every token descending from one login, so that
+    /// logout and refresh-token reuse can end the whole session. Empty when the token has none.
+    std::string family;
     /// Every other claim, as a JSON object; never contains a registered claim.
     nlohmann::json extra = nlohmann::json::object();
 
     /// True when `scope` is among `scopes`.
     bool has_scope(std::string_view scope) const noexcept;
 };
+
+/// 128 random bits from the system CSPRNG as 32 lower-case hex digits (jti and family ids).
+std::string random_id();
 
 /// What a successful login returns, as FAuth's TokenResponse.
 struct TokenResponse {

@@ -1,5 +1,6 @@
 #include "fauth/config.hpp"
 
+#include <iostream>
 #include <string>
 
 #include "algorithm.hpp"
@@ -50,6 +51,13 @@ void AuthConfig::validate() const {
     if (worker_threads == 0) throw ConfigError("AuthConfig.worker_threads must be at least 1");
     if (worker_queue_capacity == 0) throw ConfigError("AuthConfig.worker_queue_capacity must be at least 1");
 }
+
+void write_log(const LogSink& log, std::string_view message) {
+    if (log) log(message);
+    else std::cerr << "fauth: " << message << std::endl;
+}
+
+void AuthConfig::write_log(std::string_view message) const { fauth::write_log(log, message); }
 
 std::chrono::system_clock::time_point AuthConfig::now() const {
     return clock ? clock() : std::chrono::system_clock::now();

@@ -17,8 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 9> kRegisteredClaims = {"sub", "exp", "iat", "nbf", "jti",
-                                                               "token_type", "scopes", "iss", "aud"};
+constexpr std::array<std::string_view, 10> kRegisteredClaims = {"sub", "exp", "iat", "nbf", "jti",
+                                                                "token_type", "scopes", "iss", "aud", "fam"};
 
 // Parses `text` as a JSON object whose top-level keys are unique. RFC 7515 section 5.2 and
 // RFC 7519 section 4 allow rejecting duplicates; accepting them lets two parsers disagree.
@@ -153,6 +153,8 @@ std::optional<TokenType> token_type_from_string(std::string_view name) noexcept 
     return std::nullopt;
 }
 
+std::string random_id() { return detail::random_hex(16); }
+
 bool is_registered_claim(std::string_view name) noexcept {
     for (auto claim : kRegisteredClaims)
         if (claim == name) return true;
@@ -186,7 +188,7 @@ TokenPayload TokenCodec::make_payload(TokenType type, std::string sub, std::vect
     p.sub = std::move(sub);
     p.iat = seconds_since_epoch(config_.now());
     p.exp = p.iat + ttl_of(config_, type).count();
-    p.jti = detail::random_hex(16);
+    p.jti = random_id();
     p.token_type = type;
     p.scopes = std::move(scopes);
     p.iss = config_.issuer;
@@ -210,6 +212,7 @@ std::string TokenCodec::sign(const TokenPayload& payload) const {
     if (payload.iss) claims["iss"] = *payload.iss;
     if (payload.aud.size() == 1) claims["aud"] = payload.aud.front();
     else if (!payload.aud.empty()) claims["aud"] = payload.aud;
+    if (!payload.family.empty()) claims["fam"] = payload.family;
 
     std::string body;
     try {
@@ -289,6 +292,10 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
     }
     if (config_.issuer && p.iss != config_.issuer) throw InvalidToken("issuer mismatch");
     if (const auto it = claims.find("aud"); it != claims.end()) p.aud = string_list(*it, "aud", true);
+    if (const auto it = claims.find("fam"); it != claims.end()) {
+        if (!it->is_string() || it->get_ref<const std::string&>().empty()) throw InvalidToken("fam is not a string");
+        p.family = it->get<std::string>();
+    }
     if (config_.audience) {
         bool found = false;
         for (const auto& a : p.aud) found = found || a == *config_.audience;

@@ -1,6 +1,5 @@
 #include "fauth/http/response.hpp"
 
-#include <iostream>
 
 namespace fauth::http {
 
@@ -34,10 +33,7 @@ void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, bool
     if (code == Code::Unauthorized)
         writer.headers().add<WwwAuthenticate>(token_presented ? R"(Bearer error="invalid_token")" : "Bearer");
     if (code == Code::Service_Unavailable) writer.headers().add<RetryAfter>(1);
-    if (error.kind() == ErrorKind::internal) {
-        if (log) log(error.what());
-        else std::cerr << "fauth: " << error.what() << std::endl;
-    }
+    if (error.kind() == ErrorKind::internal) write_log(log, error.what());
     send_detail(writer, code, error.detail());
 }
 

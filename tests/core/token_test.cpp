@@ -119,7 +119,7 @@ TEST_F(TokenTest, EveryTokenGetsAFreshJti) {
 }
 
 TEST_F(TokenTest, ExtraClaimsCanNeverOverwriteRegisteredOnes) {
-    for (const char* name : {"sub", "exp", "iat", "nbf", "jti", "token_type", "scopes", "iss", "aud"}) {
+    for (const char* name : {"sub", "exp", "iat", "nbf", "jti", "token_type", "scopes", "iss", "aud", "fam"}) {
         EXPECT_TRUE(fauth::is_registered_claim(name));
         EXPECT_THROW(codec.issue(TokenType::access, "u", {}, json{{name, "x"}}), std::invalid_argument) << name;
         auto p = codec.make_payload(TokenType::access, "u");
@@ -323,6 +323,8 @@ TEST_F(TokenTest, ClaimsAreTypeChecked) {
         {"scopes not a list", with("scopes", "read"), "scopes is not a list of strings"},
         {"scopes with a number", with("scopes", json::array({"read", 1})), "scopes is not a list of strings"},
         {"iss as number", with("iss", 1), "iss is not a string"},
+        {"fam as number", with("fam", 1), "fam is not a string"},
+        {"fam empty", with("fam", ""), "fam is not a string"},
         {"duplicate sub", R"({"sub":"user-123","sub":"admin","exp":)" + std::to_string(kNow + 60) +
                               R"(,"jti":"j","token_type":"access"})", "payload has a duplicate member"},
     };
@@ -363,6 +365,16 @@ TEST_F(TokenTest, ArbitraryBytesNeverEscapeAsAnythingButInvalidToken) {
             ADD_FAILURE() << "unexpected exception: " << e.what();
         }
     }
+}
+
+TEST_F(TokenTest, TheFamilyClaimRoundTrips) {
+    auto p = codec.make_payload(TokenType::refresh, "u");
+    EXPECT_TRUE(p.family.empty());
+    EXPECT_EQ(codec.verify(codec.sign(p), TokenType::refresh).family, "");
+    p.family = fauth::random_id();
+    EXPECT_EQ(codec.verify(codec.sign(p), TokenType::refresh).family, p.family);
+    EXPECT_NE(fauth::random_id(), fauth::random_id());
+    EXPECT_EQ(fauth::random_id().size(), 32u);
 }
 
 TEST_F(TokenTest, TokenResponseSerialisesAsFAuthDoes) {

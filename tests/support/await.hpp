@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 
 #include <pistache/async.h>
 
@@ -17,7 +18,7 @@ namespace fauth::test {
 /// The outcome of a settled promise: its value, or the exception it was rejected with.
 template <class T>
 struct Outcome {
-    std::optional<T> value;
+    std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> value;  // `true` for a fulfilled Promise<void>
     std::exception_ptr error;
     std::thread::id settled_on;
 };
@@ -32,14 +33,19 @@ Outcome<T> settle(Pistache::Async::Promise<T>& promise, std::chrono::millisecond
         Outcome<T> outcome;
     };
     auto shared = std::make_shared<Shared>();
+    auto fulfil = [shared](auto value) {
+        std::lock_guard lock(shared->m);
+        shared->outcome.value = std::move(value);
+        shared->outcome.settled_on = std::this_thread::get_id();
+        shared->done = true;
+        shared->cv.notify_all();
+    };
+    auto on_value = [&] {
+        if constexpr (std::is_void_v<T>) return [fulfil]() { fulfil(true); };
+        else return [fulfil](const T& v) { fulfil(v); };
+    }();
     promise.then(
-        [shared](const T& v) {
-            std::lock_guard lock(shared->m);
-            shared->outcome.value = v;
-            shared->outcome.settled_on = std::this_thread::get_id();
-            shared->done = true;
-            shared->cv.notify_all();
-        },
+        on_value,
         [shared](std::exception_ptr e) {
             std::lock_guard lock(shared->m);
             shared->outcome.error = e;
@@ -58,7 +64,7 @@ template <class T>
 T await(Pistache::Async::Promise<T>& promise) {
     auto outcome = settle(promise);
     if (outcome.error) std::rethrow_exception(outcome.error);
-    return std::move(*outcome.value);
+    if constexpr (!std::is_void_v<T>) return std::move(*outcome.value);
 }
 
 template <class T>

@@ -5,6 +5,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include <pistache/async.h>
@@ -28,12 +29,25 @@ public:
     }
 
     /// Fulfils the promise with `value`.
-    void resolve(T value) noexcept {
+    template <class U = T>
+        requires(!std::is_void_v<T>)
+    void resolve(U value) noexcept {
         if (done_.exchange(true)) return;
         try {
-            resolve_(std::move(value));
+            resolve_(T(std::move(value)));
         } catch (...) {
             // A continuation of the consumer threw; there is nobody left to tell.
+        }
+    }
+
+    /// Fulfils a Promise<void>.
+    void resolve() noexcept
+        requires std::is_void_v<T>
+    {
+        if (done_.exchange(true)) return;
+        try {
+            resolve_();
+        } catch (...) {
         }
     }
 

@@ -1,0 +1,99 @@
+// fauth/revocation.hpp — where revoked tokens, ended sessions and used refresh tokens are kept:
+// the store interface every protected request consults, and the in-memory default.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <pistache/async.h>
+
+#include "fauth/config.hpp"
+
+namespace fauth {
+
+/// What is asked of a store about one token. The views are valid only during the call.
+struct RevocationQuery {
+    /// The token's jti.
+    std::string_view jti;
+    /// The token's session family, or empty.
+    std::string_view family;
+    /// The token's subject.
+    std::string_view sub;
+    /// The token's iat.
+    std::int64_t issued_at = 0;
+};
+
+/// Revocation state shared by every server that verifies tokens. Every entry carries the time
+/// (seconds since the epoch) after which it is useless, and disappears by itself then. All
+/// operations are asynchronous and never throw: failures reject with a fauth::Error.
+class RevocationStore {
+public:
+    virtual ~RevocationStore() = default;
+
+    /// True when the token is revoked: its jti, its family, or (through revoke_subject) every
+    /// token of its subject issued before a moment.
+    virtual Pistache::Async::Promise<bool> is_revoked(const RevocationQuery& query) = 0;
+    /// Revokes one token id until `expires_at`.
+    virtual Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) = 0;
+    /// Revokes a whole session family until `expires_at`.
+    virtual Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) = 0;
+    /// Revokes every token of `sub` issued before `not_before`, until `expires_at`.
+    virtual Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before, std::int64_t expires_at) = 0;
+    /// Records that refresh token `jti` has been used, atomically: true for the first use only.
+    virtual Pistache::Async::Promise<bool> mark_used(std::string jti, std::int64_t expires_at) = 0;
+};
+
+/// The default store: in this process only, thread-safe, with expired entries swept away and a
+/// hard cap on entries (writes beyond it reject with Unavailable rather than grow without bound).
+class MemoryRevocationStore final : public RevocationStore {
+public:
+    /// Limits and clock of a MemoryRevocationStore.
+    struct Options {
+        /// Most entries held at once (about 100 bytes each).
+        std::size_t max_entries = 1'000'000;
+        /// Time source for expiry; the system clock when empty.
+        Clock clock;
+    };
+
+    /// An empty store.
+    explicit MemoryRevocationStore(Options options);
+    MemoryRevocationStore();
+
+    Pistache::Async::Promise<bool> is_revoked(const RevocationQuery& query) override;
+    Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override;
+    Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override;
+    Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before, std::int64_t expires_at) override;
+    Pistache::Async::Promise<bool> mark_used(std::string jti, std::int64_t expires_at) override;
+
+    /// The same answer as is_revoked, synchronously.
+    bool revoked_now(const RevocationQuery& query) const;
+    /// Entries held, expired ones not yet swept included.
+    std::size_t size() const;
+    /// Drops every expired entry now.
+    void sweep();
+
+private:
+    struct Subject {
+        std::int64_t not_before;
+        std::int64_t expires_at;
+    };
+    std::int64_t now() const;
+    // Makes room for one entry; false when the store is full of live entries.
+    bool reserve_locked(std::int64_t now);
+    void sweep_locked(std::int64_t now);
+    Pistache::Async::Promise<void> put(std::unordered_map<std::string, std::int64_t>& map, std::string key,
+                                       std::int64_t expires_at);
+
+    Options options_;
+    mutable std::shared_mutex mutex_;
+    std::unordered_map<std::string, std::int64_t> tokens_, families_, used_;
+    std::unordered_map<std::string, Subject> subjects_;
+    std::int64_t next_sweep_ = 0;
+    std::int64_t last_sweep_ = 0;
+};
+
+}  // namespace fauth

@@ -1,0 +1,129 @@
+// The RevocationStore contract, run against every store (memory and a real redis-server), and
+// what is particular to the memory store.
+#include "fauth/revocation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "fauth/errors.hpp"
+#include "support/await.hpp"
+#include "support/stores.hpp"
+
+using fauth::RevocationQuery;
+using fauth::test::await;
+using fauth::test::StoreKind;
+
+namespace {
+
+std::int64_t now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+bool revoked(fauth::RevocationStore& s, const RevocationQuery& q) { return await(s.is_revoked(q)); }
+
+void wait(Pistache::Async::Promise<void> p) {
+    auto outcome = fauth::test::settle(p);
+    if (outcome.error) std::rethrow_exception(outcome.error);
+}
+
+class StoreContract : public ::testing::TestWithParam<StoreKind> {
+protected:
+    std::shared_ptr<fauth::RevocationStore> store = GetParam().make();
+};
+
+}  // namespace
+
+TEST_P(StoreContract, NothingIsRevokedAtFirst) {
+    EXPECT_FALSE(revoked(*store, {"jti-1", "fam-1", "user-1", now()}));
+    EXPECT_FALSE(revoked(*store, {"jti-1", "", "user-1", now()}));
+}
+
+TEST_P(StoreContract, RevokingATokenRevokesThatTokenOnly) {
+    wait(store->revoke_token("jti-1", now() + 60));
+    EXPECT_TRUE(revoked(*store, {"jti-1", "fam-1", "user-1", now()}));
+    EXPECT_FALSE(revoked(*store, {"jti-2", "fam-1", "user-1", now()}));
+}
+
+TEST_P(StoreContract, RevokingAFamilyRevokesEveryTokenInIt) {
+    wait(store->revoke_family("fam-1", now() + 60));
+    EXPECT_TRUE(revoked(*store, {"jti-1", "fam-1", "user-1", now()}));
+    EXPECT_TRUE(revoked(*store, {"jti-9", "fam-1", "user-2", now()}));
+    EXPECT_FALSE(revoked(*store, {"jti-1", "fam-2", "user-1", now()}));
+    EXPECT_FALSE(revoked(*store, {"jti-1", "", "user-1", now()}));
+}
+
+TEST_P(StoreContract, RevokingASubjectRevokesWhatWasIssuedBefore) {
+    const auto t = now();
+    wait(store->revoke_subject("user-1", t, t + 60));
+    EXPECT_TRUE(revoked(*store, {"a", "f", "user-1", t - 1}));
+    EXPECT_FALSE(revoked(*store, {"b", "f", "user-1", t})) << "issued in the same second or later survives";
+    EXPECT_FALSE(revoked(*store, {"c", "f", "user-2", t - 1}));
+}
+
+TEST_P(StoreContract, ARefreshTokenCanBeUsedOnce) {
+    EXPECT_TRUE(await(store->mark_used("r-1", now() + 60)));
+    EXPECT_FALSE(await(store->mark_used("r-1", now() + 60)));
+    EXPECT_TRUE(await(store->mark_used("r-2", now() + 60)));
+}
+
+TEST_P(StoreContract, ExactlyOneConcurrentUseWins) {
+    std::atomic<int> winners{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i)
+        threads.emplace_back([&] {
+            if (await(store->mark_used("contended", now() + 60))) ++winners;
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(winners.load(), 1);
+}
+
+TEST_P(StoreContract, EntriesExpireByThemselves) {
+    wait(store->revoke_token("short", now() + 1));
+    wait(store->revoke_token("long", now() + 60));
+    EXPECT_TRUE(revoked(*store, {"short", "", "u", now()}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    EXPECT_FALSE(revoked(*store, {"short", "", "u", now()}));
+    EXPECT_TRUE(revoked(*store, {"long", "", "u", now()}));
+    wait(store->revoke_token("already-expired", now() - 5));
+    EXPECT_FALSE(revoked(*store, {"already-expired", "", "u", now()}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::ValuesIn(fauth::test::store_kinds()),
+                         [](const auto& kind) { return kind.param.name; });
+
+TEST(MemoryRevocationStore, SweepsExpiredEntries) {
+    std::int64_t t = 1'000'000;
+    fauth::MemoryRevocationStore store({.clock = [&t] { return std::chrono::system_clock::time_point(std::chrono::seconds(t)); }});
+    for (int i = 0; i < 100; ++i) wait(store.revoke_token("j" + std::to_string(i), t + 10));
+    EXPECT_EQ(store.size(), 100u);
+    t += 11;
+    store.sweep();
+    EXPECT_EQ(store.size(), 0u);
+}
+
+TEST(MemoryRevocationStore, StaysBoundedUnderAFlood) {
+    std::int64_t t = 1'000'000;
+    fauth::MemoryRevocationStore store(
+        {.max_entries = 1000, .clock = [&t] { return std::chrono::system_clock::time_point(std::chrono::seconds(t)); }});
+    // Short-lived entries: sweeping keeps making room, nothing is refused.
+    for (int i = 0; i < 20000; ++i) {
+        if (i % 500 == 0) t += 2;
+        ASSERT_TRUE(await(store.mark_used("short" + std::to_string(i), t + 1))) << i;
+    }
+    EXPECT_LE(store.size(), 1000u);
+    // Long-lived entries beyond the cap: refused with Unavailable, never dropped to make room.
+    t += 10;
+    int refused = 0;
+    for (int i = 0; i < 3000; ++i) {
+        auto p = store.revoke_token("long" + std::to_string(i), t + 3600);
+        const auto outcome = fauth::test::settle(p);
+        if (outcome.error) {
+            ++refused;
+            EXPECT_THROW(std::rethrow_exception(outcome.error), fauth::Unavailable);
+        }
+    }
+    EXPECT_EQ(refused, 2000);
+    EXPECT_EQ(store.size(), 1000u);
+    EXPECT_TRUE(store.revoked_now({"long0", "", "u", t})) << "what was stored is kept";
+}

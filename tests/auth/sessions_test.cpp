@@ -1,0 +1,183 @@
+// Sessions that can end (refresh rotation, reuse detection, logout, revoke_all), run against
+// every revocation store: memory and a real redis-server.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "fauth/provider.hpp"
+#include "support/await.hpp"
+#include "support/stores.hpp"
+#include "support/user.hpp"
+
+using fauth::TokenType;
+using fauth::test::await;
+using fauth::test::StoreKind;
+using fauth::test::User;
+using nlohmann::json;
+
+namespace {
+
+template <class T>
+fauth::ErrorKind kind_of(Pistache::Async::Promise<T>& p, std::string* detail = nullptr) {
+    const auto outcome = fauth::test::settle(p);
+    if (!outcome.error) {
+        ADD_FAILURE() << "expected a rejection";
+        return fauth::ErrorKind::internal;
+    }
+    try {
+        std::rethrow_exception(outcome.error);
+    } catch (const fauth::Error& e) {
+        if (detail) *detail = e.detail();
+        return e.kind();
+    }
+}
+
+class Sessions : public ::testing::TestWithParam<StoreKind> {
+protected:
+    std::mutex m;
+    std::map<std::string, User> users{{"user-123", {"user-123", "alice", "", true, {"admin"}, {}}},
+                                      {"user-456", {"user-456", "bob", "", true, {}, {}}}};
+    std::shared_ptr<fauth::RevocationStore> store = GetParam().make();
+    std::vector<std::string> logs;
+    fauth::AuthProvider<User> auth{config(), [this](const fauth::TokenPayload& p) -> std::optional<User> {
+                                       std::lock_guard lock(m);
+                                       auto it = users.find(p.sub);
+                                       return it == users.end() ? std::nullopt : std::optional<User>(it->second);
+                                   }};
+
+    fauth::AuthConfig config() {
+        fauth::AuthConfig c;
+        c.secret_key = "sessions-test-secret-of-32-bytes!";
+        c.bcrypt_cost = 4;
+        c.revocation_store = store;
+        c.log = [this](std::string_view line) {
+            std::lock_guard lock(m);
+            logs.emplace_back(line);
+        };
+        return c;
+    }
+    bool works(const std::string& access) {
+        auto p = auth.resolve_user(access);
+        return !fauth::test::settle(p).error;
+    }
+};
+
+}  // namespace
+
+TEST_P(Sessions, RefreshRotatesAndKeepsScopesExtrasAndFamily) {
+    const auto first = auth.login("user-123", {"read", "write"}, json{{"tenant", "acme"}});
+    const auto second = await(auth.refresh(first.refresh_token));
+    EXPECT_NE(second.access_token, first.access_token);
+    EXPECT_NE(second.refresh_token, first.refresh_token);
+    EXPECT_EQ(second.token_type, "bearer");
+    const auto a1 = auth.verify(first.access_token), a2 = auth.verify(second.access_token);
+    const auto r2 = auth.verify(second.refresh_token, TokenType::refresh);
+    for (const auto& p : {a2, r2}) {
+        EXPECT_EQ(p.sub, "user-123");
+        EXPECT_EQ(p.scopes, (std::vector<std::string>{"read", "write"}));
+        EXPECT_EQ(p.extra, (json{{"tenant", "acme"}}));
+        EXPECT_EQ(p.family, a1.family);
+    }
+    EXPECT_FALSE(a1.family.empty());
+    EXPECT_NE(auth.login("user-123").refresh_token, first.refresh_token);
+    EXPECT_NE(auth.verify(auth.login("user-123").access_token).family, a1.family) << "each login is its own family";
+    EXPECT_TRUE(works(second.access_token));
+    // And the new refresh token refreshes in turn.
+    EXPECT_NO_THROW(await(auth.refresh(second.refresh_token)));
+}
+
+TEST_P(Sessions, ReusingARefreshTokenRevokesTheWholeFamily) {
+    const auto login = auth.login("user-123");
+    const auto rotated = await(auth.refresh(login.refresh_token));
+    auto reuse = auth.refresh(login.refresh_token);  // the thief (or the victim) comes back
+    std::string detail;
+    EXPECT_EQ(kind_of(reuse, &detail), fauth::ErrorKind::invalid_token);
+    EXPECT_EQ(detail, "Invalid token: refresh token reuse detected");
+    // Every descendant is dead too.
+    auto descendant = auth.refresh(rotated.refresh_token);
+    EXPECT_EQ(kind_of(descendant, &detail), fauth::ErrorKind::invalid_token);
+    EXPECT_EQ(detail, "Invalid token: token revoked");
+    EXPECT_FALSE(works(rotated.access_token));
+    EXPECT_FALSE(works(login.access_token));
+    // Other sessions are untouched.
+    EXPECT_TRUE(works(auth.login("user-123").access_token));
+    bool logged = false;
+    for (const auto& l : logs) logged = logged || l.find("refresh token reuse detected for sub=user-123") != std::string::npos;
+    EXPECT_TRUE(logged);
+}
+
+TEST_P(Sessions, OnlyRefreshTokensRefresh) {
+    const auto login = auth.login("user-123");
+    auto with_access = auth.refresh(login.access_token);
+    EXPECT_EQ(kind_of(with_access), fauth::ErrorKind::invalid_token);
+    auto garbage = auth.refresh("x.y.z");
+    EXPECT_EQ(kind_of(garbage), fauth::ErrorKind::invalid_token);
+    auto no_family = auth.refresh(auth.tokens().issue(TokenType::refresh, "user-123"));
+    std::string detail;
+    EXPECT_EQ(kind_of(no_family, &detail), fauth::ErrorKind::invalid_token);
+    EXPECT_EQ(detail, "Invalid token: refresh token has no session family");
+}
+
+TEST_P(Sessions, RefreshReloadsTheUser) {
+    const auto login = auth.login("user-456");
+    {
+        std::lock_guard lock(m);
+        users["user-456"].is_active = false;
+    }
+    auto inactive = auth.refresh(login.refresh_token);
+    EXPECT_EQ(kind_of(inactive), fauth::ErrorKind::inactive_user);
+    const auto ghost = auth.login("ghost");
+    auto missing = auth.refresh(ghost.refresh_token);
+    EXPECT_EQ(kind_of(missing), fauth::ErrorKind::user_not_found);
+}
+
+TEST_P(Sessions, LogoutEndsTheAccessTokenAndItsFamily) {
+    const auto login = auth.login("user-123");
+    const auto other = auth.login("user-123");
+    EXPECT_TRUE(works(login.access_token));
+    await(auth.logout(login.access_token));
+    EXPECT_FALSE(works(login.access_token));
+    auto after = auth.refresh(login.refresh_token);
+    std::string detail;
+    EXPECT_EQ(kind_of(after, &detail), fauth::ErrorKind::invalid_token);
+    EXPECT_EQ(detail, "Invalid token: token revoked");
+    EXPECT_TRUE(works(other.access_token)) << "another session of the same user goes on";
+    auto bad = auth.logout("not-a-token");
+    EXPECT_EQ(kind_of(bad), fauth::ErrorKind::invalid_token);
+}
+
+TEST_P(Sessions, RevokeAllEndsEverySessionOfOneUser) {
+    const auto a = auth.login("user-123"), b = auth.login("user-123"), bob = auth.login("user-456");
+    // Tokens issued in the second of revoke_all survive; make these a second older.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    await(auth.revoke_all("user-123"));
+    EXPECT_FALSE(works(a.access_token));
+    EXPECT_FALSE(works(b.access_token));
+    auto refresh = auth.refresh(b.refresh_token);
+    EXPECT_EQ(kind_of(refresh), fauth::ErrorKind::invalid_token);
+    EXPECT_TRUE(works(bob.access_token));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    EXPECT_TRUE(works(auth.login("user-123").access_token)) << "logging in again works";
+}
+
+TEST_P(Sessions, ConcurrentRefreshOfOneTokenHasExactlyOneWinner) {
+    const auto login = auth.login("user-123");
+    std::atomic<int> won{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i)
+        threads.emplace_back([&] {
+            auto p = auth.refresh(login.refresh_token);
+            const auto outcome = fauth::test::settle(p);
+            if (!outcome.error) ++won;
+            else ++refused;
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(won.load(), 1);
+    EXPECT_EQ(refused.load(), 7);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, Sessions, ::testing::ValuesIn(fauth::test::store_kinds()),
+                         [](const auto& kind) { return kind.param.name; });
