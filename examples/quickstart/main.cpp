@@ -2,6 +2,8 @@
 //
 //   GET  /health              public                      {"status":"ok"}
 //   POST /login               form or JSON credentials    tokens, or 401 "Invalid credentials"
+//   POST /refresh             {"refresh_token": "..."}    a new pair; a reused or revoked one: 401
+//   POST /logout              bearer access token         204; that session is over
 //   GET  /me                  any active user             {"message":"Hello alice"}
 //   GET  /admin               role admin                  {"secret_data":"Top secret admin info"}
 //   GET  /internal/dashboard  SecureRouter: active user   {"data":"Secure dashboard"}
@@ -9,13 +11,16 @@
 //   GET  /openapi.json, GET /docs (Swagger UI: press "Authorize", log in as alice / s3cret)
 //
 // Environment: HOST (127.0.0.1), PORT (8000), FAUTH_SECRET_KEY (random when unset),
-// FAUTH_THREADS (number of cores), FAUTH_SWAGGER_UI_DIR (node_modules/swagger-ui-dist).
+// FAUTH_THREADS (number of cores), FAUTH_SWAGGER_UI_DIR (node_modules/swagger-ui-dist),
+// FAUTH_REDIS_URL (e.g. redis://127.0.0.1:6379/0: sessions shared by every process using it;
+// unset: kept in this process).
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <thread>
 
 #include <fauth/http.hpp>
+#include <fauth/redis_revocation_store.hpp>
 
 using Pistache::Http::Code;
 using Pistache::Http::ResponseWriter;
@@ -56,6 +61,8 @@ int main() try {
     config.secret_key = secret_key();
     config.algorithm = "HS256";
     config.token_url = "/login";
+    if (const auto redis = env_or("FAUTH_REDIS_URL", ""); !redis.empty())
+        config.revocation_store = std::make_shared<fauth::RedisRevocationStore>(fauth::RedisStoreOptions{.url = redis});
 
     // 2. A mock database, as in FAuth's example: users by id, and by login name.
     const int cost = config.bcrypt_cost;
@@ -87,6 +94,8 @@ int main() try {
     }, {.summary = "Health check"});
 
     api.post("/login", fauth::http::login_endpoint(auth));
+    api.post("/refresh", fauth::http::refresh_endpoint(auth));
+    api.post("/logout", fauth::http::logout_endpoint(auth));
 
     api.get("/me", auth.require_user([](const Request&, ResponseWriter writer, const User& user) {
         fauth::http::send_json(writer, Code::Ok, {{"message", "Hello " + user.username}});

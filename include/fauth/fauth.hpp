@@ -6,6 +6,7 @@
 #include "fauth/errors.hpp"       // typed errors
 #include "fauth/password.hpp"     // bcrypt hashing
 #include "fauth/provider.hpp"     // AuthProvider<User>
+#include "fauth/revocation.hpp"   // revocation stores (memory; Redis in fauth/redis_revocation_store.hpp)
 #include "fauth/token.hpp"        // tokens: claims, signing, verification
 #include "fauth/user_traits.hpp"  // how fauth reads your User type
 #include "fauth/worker_pool.hpp"  // the pool bcrypt runs on

@@ -8,9 +8,10 @@
 #include "fauth/http/endpoint.hpp"          // Endpoint, RouteDoc, Access
 #include "fauth/http/guard.hpp"             // require_user, require_roles, optional_user, ...
 #include "fauth/http/login.hpp"             // login_endpoint
-#include "fauth/http/login_request.hpp"     // login body parsing
 #include "fauth/http/openapi.hpp"           // the OpenAPI 3.1 document builder
 #include "fauth/http/response.hpp"          // errors to responses, JSON helpers
 #include "fauth/http/secure_router.hpp"     // SecureRouter<User>
 #include "fauth/http/security_context.hpp"  // SecurityContext<User>
 #include "fauth/http/server.hpp"            // Server, shutdown signals
+#include "fauth/http/session.hpp"           // refresh_endpoint, logout_endpoint
+#include "fauth/http/token_request.hpp"     // login and refresh body parsing

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include <fauth/redis_revocation_store.hpp>
@@ -18,6 +19,9 @@ struct StoreKind {
     std::string name;
     std::function<std::shared_ptr<RevocationStore>()> make;
 };
+
+/// How GoogleTest names a StoreKind in test names.
+inline void PrintTo(const StoreKind& kind, std::ostream* os) { *os << kind.name; }
 
 /// A Redis store whose keys no other test shares (a fresh key prefix on the shared server).
 inline std::shared_ptr<RevocationStore> fresh_redis_store(RedisStoreOptions options = {}) {

@@ -40,6 +40,8 @@ public:
         using Pistache::Rest::Request;
         api_.get("/health", [](const Request&, ResponseWriter w) { http::send_json(w, Code::Ok, {{"status", "ok"}}); });
         api_.post("/login", http::login_endpoint(*auth_));
+        api_.post("/refresh", http::refresh_endpoint(*auth_));
+        api_.post("/logout", http::logout_endpoint(*auth_));
         api_.get("/me", auth_->require_user([](const Request&, ResponseWriter w, const AppUser& u) {
             http::send_json(w, Code::Ok, {{"message", "Hello " + u.username}});
         }));

@@ -9,7 +9,7 @@
 #include <pistache/router.h>
 
 #include "fauth/http/endpoint.hpp"
-#include "fauth/http/login_request.hpp"
+#include "fauth/http/token_request.hpp"
 #include "fauth/http/response.hpp"
 #include "fauth/provider.hpp"
 
@@ -32,7 +32,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth) {
         [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
             auto parsed = parse_login_request(type ? type->mime().toString() : std::string(), request.body());
-            if (auto* error = std::get_if<LoginRequestError>(&parsed)) {
+            if (auto* error = std::get_if<RequestError>(&parsed)) {
                 send_detail(writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
                 return;
             }

@@ -1,9 +1,9 @@
-#include "fauth/http/login_request.hpp"
+#include "fauth/http/token_request.hpp"
 
 #include <gtest/gtest.h>
 
 using fauth::http::LoginRequest;
-using fauth::http::LoginRequestError;
+using fauth::http::RequestError;
 using fauth::http::parse_login_request;
 
 namespace {
@@ -11,16 +11,16 @@ const char* kForm = "application/x-www-form-urlencoded";
 
 LoginRequest ok(std::string_view type, std::string_view body) {
     auto r = parse_login_request(type, body);
-    if (auto* e = std::get_if<LoginRequestError>(&r)) {
+    if (auto* e = std::get_if<RequestError>(&r)) {
         ADD_FAILURE() << "refused: " << e->detail;
         return {};
     }
     return std::get<LoginRequest>(r);
 }
 
-LoginRequestError refused(std::string_view type, std::string_view body) {
+RequestError refused(std::string_view type, std::string_view body) {
     auto r = parse_login_request(type, body);
-    if (auto* e = std::get_if<LoginRequestError>(&r)) return *e;
+    if (auto* e = std::get_if<RequestError>(&r)) return *e;
     ADD_FAILURE() << "accepted: " << body;
     return {};
 }
@@ -76,4 +76,27 @@ TEST(LoginRequest, FormDecodeRejectsBrokenEscapes) {
     EXPECT_FALSE(fauth::http::form_decode("%", out));
     EXPECT_FALSE(fauth::http::form_decode("%2", out));
     EXPECT_FALSE(fauth::http::form_decode("%g0", out));
+}
+
+TEST(RefreshRequest, ReadsJsonAndTheOAuth2RefreshGrant) {
+    auto r = fauth::http::parse_refresh_request("application/json", R"({"refresh_token":"a.b.c"})");
+    ASSERT_TRUE(std::holds_alternative<std::string>(r));
+    EXPECT_EQ(std::get<std::string>(r), "a.b.c");
+    r = fauth::http::parse_refresh_request(kForm, "grant_type=refresh_token&refresh_token=a.b.c");
+    ASSERT_TRUE(std::holds_alternative<std::string>(r));
+    EXPECT_EQ(std::get<std::string>(r), "a.b.c");
+}
+
+TEST(RefreshRequest, RefusesBodiesWithoutAToken) {
+    for (const char* body : {"{}", R"({"refresh_token":""})", R"({"refresh_token":5})", "[]", "nope"}) {
+        const auto r = fauth::http::parse_refresh_request("application/json", body);
+        ASSERT_TRUE(std::holds_alternative<RequestError>(r)) << body;
+        EXPECT_EQ(std::get<RequestError>(r).status, 422) << body;
+    }
+    const auto wrong_grant = fauth::http::parse_refresh_request(kForm, "grant_type=password&refresh_token=a.b.c");
+    ASSERT_TRUE(std::holds_alternative<RequestError>(wrong_grant));
+    EXPECT_EQ(std::get<RequestError>(wrong_grant).status, 422);
+    const auto text = fauth::http::parse_refresh_request("text/plain", "a.b.c");
+    ASSERT_TRUE(std::holds_alternative<RequestError>(text));
+    EXPECT_EQ(std::get<RequestError>(text).status, 415);
 }

@@ -1,0 +1,71 @@
+// fauth/http/session.hpp — the endpoints that continue and end sessions: refresh and logout.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <variant>
+
+#include <pistache/http.h>
+#include <pistache/router.h>
+
+#include "fauth/http/endpoint.hpp"
+#include "fauth/http/guard.hpp"
+#include "fauth/http/login.hpp"
+#include "fauth/http/response.hpp"
+#include "fauth/http/token_request.hpp"
+#include "fauth/provider.hpp"
+
+namespace fauth::http {
+
+/// The OpenAPI description of refresh_endpoint.
+RouteDoc refresh_route_doc();
+/// The OpenAPI description of logout_endpoint.
+RouteDoc logout_route_doc();
+
+/// POST it at e.g. /refresh: reads {"refresh_token": "..."} (JSON, or the OAuth2 form
+/// grant_type=refresh_token) and answers a new TokenResponse (the old refresh token is used up),
+/// 401 for an invalid, expired, revoked or reused refresh token, 415 or 422 for a bad body.
+template <class User>
+Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
+    Endpoint endpoint;
+    endpoint.handler = Endpoint::guard_exceptions(
+        [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+            const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
+            const auto parsed = parse_refresh_request(type ? type->mime().toString() : std::string(), request.body());
+            if (const auto* error = std::get_if<RequestError>(&parsed)) {
+                send_detail(writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
+                return;
+            }
+            auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
+            auth.refresh(std::get<std::string>(parsed))
+                .then([shared](const TokenResponse& tokens) { send_token_response(*shared, tokens); },
+                      [&auth, shared](std::exception_ptr failure) { send_exception(*shared, failure, true, auth.config().log); });
+        },
+        auth.config().log);
+    endpoint.doc = refresh_route_doc();
+    return endpoint;
+}
+
+/// POST it at e.g. /logout with the bearer access token: revokes that token and its session's
+/// refresh family, then answers 204. No or a bad token: 401 as on any guarded route.
+template <class User>
+Endpoint logout_endpoint(const AuthProvider<User>& auth) {
+    Endpoint endpoint;
+    endpoint.access = Access::required;
+    endpoint.handler = Endpoint::guard_exceptions(
+        [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+            const auto credentials = bearer_of(request);
+            if (credentials.status == BearerCredentials::Status::absent) return send_not_authenticated(writer);
+            if (credentials.status == BearerCredentials::Status::malformed)
+                return send_error(writer, InvalidToken("malformed Authorization header"), true, auth.config().log);
+            auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
+            auth.logout(credentials.token)
+                .then([shared]() { shared->send(Pistache::Http::Code::No_Content); },
+                      [&auth, shared](std::exception_ptr failure) { send_exception(*shared, failure, true, auth.config().log); });
+        },
+        auth.config().log);
+    endpoint.doc = logout_route_doc();
+    return endpoint;
+}
+
+}  // namespace fauth::http
