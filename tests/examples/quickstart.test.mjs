@@ -71,6 +71,23 @@ test('protected routes answer per user, role and permission', async () => {
   assert.deepEqual(reports.json, { detail: 'Insufficient permissions: requires write permission' });
 });
 
+test('POST /refresh rotates and POST /logout ends the session', async () => {
+  const first = (await login('alice', 's3cret')).json;
+  const refresh = (token) => call('/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ refresh_token: token }) });
+  const second = await refresh(first.refresh_token);
+  assert.equal(second.status, 200);
+  assert.notEqual(second.json.access_token, first.access_token);
+  const reused = await refresh(first.refresh_token);
+  assert.equal(reused.status, 401);
+  const third = (await login('alice', 's3cret')).json;
+  const out = await call('/logout', { method: 'POST', token: third.access_token });
+  assert.equal(out.status, 204);
+  const after = await call('/me', { token: third.access_token });
+  assert.equal(after.status, 401);
+  assert.deepEqual(after.json, { detail: 'Invalid token: token revoked' });
+});
+
 test('missing and bad tokens are 401 with WWW-Authenticate', async () => {
   for (const path of ['/me', '/admin', '/internal/dashboard', '/internal/reports']) {
     const none = await call(path);

@@ -1,0 +1,82 @@
+// Two quickstart processes on one real redis-server (FAUTH_REDIS_URL): a logout on one is
+// honoured by the other, and so is refresh-token reuse detection.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { startQuickstart, stopQuickstart } from '../support/quickstart.mjs';
+
+const binary = process.env.FAUTH_QUICKSTART ?? 'build/bin/fauth-quickstart';
+let redis;
+let a;
+let b;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('redis-server did not start');
+}
+
+before(async () => {
+  const port = await freePort();
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' });
+  await waitForPort(port);
+  const env = { FAUTH_REDIS_URL: `redis://127.0.0.1:${port}/0`, FAUTH_SECRET_KEY: 'two-processes-share-this-32-byte-key' };
+  [a, b] = await Promise.all([startQuickstart(binary, env), startQuickstart(binary, env)]);
+});
+
+after(async () => {
+  for (const s of [a, b]) if (s) await stopQuickstart(s.child);
+  if (redis) redis.kill('SIGTERM');
+});
+
+async function post(server, path, { token, json } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (json) headers['Content-Type'] = 'application/json';
+  const res = await fetch(server.base + path, { method: 'POST', headers, body: json ? JSON.stringify(json) : undefined });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+async function me(server, token) {
+  const res = await fetch(server.base + '/me', { headers: { Authorization: `Bearer ${token}` } });
+  return { status: res.status, json: await res.json() };
+}
+
+test('a logout on one process is honoured by the other', async () => {
+  const login = (await post(a, '/login', { json: { username: 'alice', password: 's3cret' } })).json;
+  assert.equal((await me(b, login.access_token)).status, 200, 'B accepts what A issued');
+  assert.equal((await post(a, '/logout', { token: login.access_token })).status, 204);
+  const after = await me(b, login.access_token);
+  assert.equal(after.status, 401);
+  assert.deepEqual(after.json, { detail: 'Invalid token: token revoked' });
+  const refresh = await post(b, '/refresh', { json: { refresh_token: login.refresh_token } });
+  assert.equal(refresh.status, 401);
+});
+
+test('refresh-token reuse across processes ends the session everywhere', async () => {
+  const login = (await post(a, '/login', { json: { username: 'bob', password: 'hunter2' } })).json;
+  const rotated = await post(a, '/refresh', { json: { refresh_token: login.refresh_token } });
+  assert.equal(rotated.status, 200);
+  const reuse = await post(b, '/refresh', { json: { refresh_token: login.refresh_token } });
+  assert.equal(reuse.status, 401);
+  assert.deepEqual(reuse.json, { detail: 'Invalid token: refresh token reuse detected' });
+  assert.equal((await me(a, rotated.json.access_token)).status, 401);
+  assert.equal((await me(b, rotated.json.access_token)).status, 401);
+});
