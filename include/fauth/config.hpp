@@ -8,10 +8,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "fauth/security_event.hpp"
 
 namespace fauth {
 
-class RevocationStore;  // fauth/revocation.hpp
+class RevocationStore;
+class Throttle;  // fauth/revocation.hpp
 
 /// The clock tokens are issued and checked against; injectable so tests can move time.
 using Clock = std::function<std::chrono::system_clock::time_point()>;
@@ -21,6 +25,22 @@ using LogSink = std::function<void(std::string_view message)>;
 
 /// Sends `message` to `log`, or to standard error when `log` is empty.
 void write_log(const LogSink& log, std::string_view message);
+
+/// A token bucket: up to `burst` attempts at once, refilled at `per_second`.
+struct RateLimit {
+    /// Bucket size: attempts allowed in a row.
+    double burst;
+    /// Attempts regained per second.
+    double per_second;
+};
+
+/// Login attempts allowed per client address and per login name.
+struct LoginLimits {
+    /// Per client address (the socket peer, or X-Forwarded-For from a trusted proxy).
+    RateLimit per_client{60, 1.0};
+    /// Per login name, whoever tries it: slows password guessing spread over many addresses.
+    RateLimit per_identifier{10, 10.0 / 60};
+};
 
 /// Configuration of an AuthProvider; call validate() (the provider does) before use.
 struct AuthConfig {
@@ -56,6 +76,19 @@ struct AuthConfig {
     Clock clock;
     /// Where operational errors and security events go; standard error when empty.
     LogSink log;
+    /// Receives security events (logins, refused tokens, 403s, reuse, revocations, throttling);
+    /// when empty they go to `log` as JSON lines.
+    SecurityEventSink security_events;
+    /// How many login attempts are allowed (429 with Retry-After beyond them).
+    LoginLimits login_limits;
+    /// Where login attempts are counted; a MemoryThrottle when empty. Use a RedisThrottle to
+    /// count across processes.
+    std::shared_ptr<Throttle> login_throttle;
+    /// Peers (exact addresses) trusted to say who the client is in X-Forwarded-For; none by
+    /// default, so the client address is always the socket peer.
+    std::vector<std::string> trusted_proxies;
+    /// Largest login or refresh body accepted, in bytes; larger ones get 413.
+    std::size_t max_login_body_bytes = 4096;
     /// Where revocations and used refresh tokens are kept; an in-process MemoryRevocationStore
     /// when empty. Share one RedisRevocationStore between processes that serve the same users.
     std::shared_ptr<RevocationStore> revocation_store;
@@ -66,6 +99,8 @@ struct AuthConfig {
     std::chrono::system_clock::time_point now() const;
     /// Sends `message` to `log`, or to standard error when no log is set.
     void write_log(std::string_view message) const;
+    /// Sends `event` to `security_events`, or as a JSON line to the log when that is not set.
+    void report(const SecurityEvent& event) const;
 };
 
 }  // namespace fauth

@@ -7,6 +7,8 @@
 #include "fauth/password.hpp"     // bcrypt hashing
 #include "fauth/provider.hpp"     // AuthProvider<User>
 #include "fauth/revocation.hpp"   // revocation stores (memory; Redis in fauth/redis_revocation_store.hpp)
+#include "fauth/security_event.hpp"  // security events
+#include "fauth/throttle.hpp"       // login throttling
 #include "fauth/token.hpp"        // tokens: claims, signing, verification
 #include "fauth/user_traits.hpp"  // how fauth reads your User type
 #include "fauth/worker_pool.hpp"  // the pool bcrypt runs on

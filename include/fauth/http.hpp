@@ -5,7 +5,9 @@
 #include "fauth/fauth.hpp"
 #include "fauth/http/api.hpp"               // Api: routes + OpenAPI + Swagger UI
 #include "fauth/http/bearer.hpp"            // Authorization header parsing
+#include "fauth/http/client_address.hpp"    // the client address (trusted proxies)
 #include "fauth/http/endpoint.hpp"          // Endpoint, RouteDoc, Access
+#include "fauth/http/events.hpp"            // security events about requests
 #include "fauth/http/guard.hpp"             // require_user, require_roles, optional_user, ...
 #include "fauth/http/login.hpp"             // login_endpoint
 #include "fauth/http/openapi.hpp"           // the OpenAPI 3.1 document builder

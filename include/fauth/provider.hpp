@@ -22,6 +22,7 @@
 #include "fauth/errors.hpp"
 #include "fauth/password.hpp"
 #include "fauth/revocation.hpp"
+#include "fauth/throttle.hpp"
 #include "fauth/token.hpp"
 #include "fauth/user_traits.hpp"
 #include "fauth/worker_pool.hpp"
@@ -228,6 +229,7 @@ public:
         }
         auto [promise, settler] = detail::Settler<void>::make();
         auto on_error = [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
+        core_->codec.config().report({.type = SecurityEventType::revoked, .reason = "logout", .subject = payload.sub});
         auto revoke_family = [settler = settler, core = core_, family = payload.family, on_error]() {
             if (family.empty()) return settler->resolve();
             core->store->revoke_family(family, core->family_expiry()).then([settler]() { settler->resolve(); }, on_error);
@@ -240,6 +242,7 @@ public:
     /// this second is revoked. Tokens issued later in the same second survive.
     Pistache::Async::Promise<void> revoke_all(std::string sub) const {
         const auto now = core_->now();
+        config_().report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
         return core_->store->revoke_subject(std::move(sub), now, now + config_().refresh_token_ttl.count());
     }
 
@@ -350,6 +353,8 @@ public:
     const AuthConfig& config() const noexcept { return config_(); }
     /// The revocation store (the configured one, or the in-memory default).
     RevocationStore& revocation_store() const noexcept { return *core_->store; }
+    /// Where login attempts are counted (the configured throttle, or the in-memory default).
+    Throttle& login_throttle() const noexcept { return *core_->throttle; }
 
 private:
     static constexpr const char* kResetBinding = "pwd_fp";
@@ -362,6 +367,9 @@ private:
               store(codec.config().revocation_store
                         ? codec.config().revocation_store
                         : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = codec.config().clock})),
+              throttle(codec.config().login_throttle
+                           ? codec.config().login_throttle
+                           : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = codec.config().clock})),
               pool(codec.config().worker_threads, codec.config().worker_queue_capacity) {}
 
         TokenCodec codec;
@@ -369,6 +377,7 @@ private:
         IdentityLoader identity_loader;
         std::shared_ptr<const std::string> dummy_hash;
         std::shared_ptr<RevocationStore> store;
+        std::shared_ptr<Throttle> throttle;
         WorkerPool pool;
 
         std::int64_t now() const {
@@ -404,8 +413,9 @@ private:
         // A used refresh token came back: revoke its family, tell the logs, refuse.
         template <class Settler>
         void reuse_detected(const TokenPayload& payload, const std::shared_ptr<Settler>& settler) const {
-            codec.config().write_log("security: refresh token reuse detected for sub=" + payload.sub +
-                                     "; its session family is revoked");
+            codec.config().report({.type = SecurityEventType::refresh_reuse,
+                                   .reason = "refresh token reuse detected; session family revoked",
+                                   .subject = payload.sub});
             store->revoke_family(payload.family, family_expiry())
                 .then([settler]() { settler->reject(InvalidToken("refresh token reuse detected")); },
                       [settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });

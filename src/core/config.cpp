@@ -50,6 +50,10 @@ void AuthConfig::validate() const {
         throw ConfigError("AuthConfig.bcrypt_cost must be between 4 and 31 (got " + std::to_string(bcrypt_cost) + ")");
     if (worker_threads == 0) throw ConfigError("AuthConfig.worker_threads must be at least 1");
     if (worker_queue_capacity == 0) throw ConfigError("AuthConfig.worker_queue_capacity must be at least 1");
+    for (const auto* limit : {&login_limits.per_client, &login_limits.per_identifier})
+        if (!(limit->burst >= 1) || !(limit->per_second > 0))
+            throw ConfigError("AuthConfig.login_limits need burst >= 1 and per_second > 0");
+    if (max_login_body_bytes == 0) throw ConfigError("AuthConfig.max_login_body_bytes must be at least 1");
 }
 
 void write_log(const LogSink& log, std::string_view message) {
@@ -58,6 +62,11 @@ void write_log(const LogSink& log, std::string_view message) {
 }
 
 void AuthConfig::write_log(std::string_view message) const { fauth::write_log(log, message); }
+
+void AuthConfig::report(const SecurityEvent& event) const {
+    if (security_events) security_events(event);
+    else write_log(to_json_line(event));
+}
 
 std::chrono::system_clock::time_point AuthConfig::now() const {
     return clock ? clock() : std::chrono::system_clock::now();

@@ -36,8 +36,16 @@ RouteDoc login_route_doc() {
           {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
         {"401", error("Invalid credentials")},
         {"403", error("Inactive user")},
-        {"422", error("The body does not hold a username and password")}};
+        {"413", error("Request body too large")},
+        {"422", error("The body does not hold a username and password")},
+        {"429", error("Too many attempts from this client or for this username; see Retry-After")}};
     return doc;
+}
+
+std::string identifier_key(std::string_view username) {
+    std::string key = "identifier:";
+    for (const char c : username) key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    return key;
 }
 
 void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens) {

@@ -60,3 +60,12 @@ void send_not_authenticated(Pistache::Http::ResponseWriter& writer) {
 }
 
 }  // namespace fauth::http
+
+namespace fauth::http {
+
+void send_too_many_requests(Pistache::Http::ResponseWriter& writer, long retry_after_seconds) {
+    writer.headers().add<RetryAfter>(retry_after_seconds);
+    send_detail(writer, Code::Too_Many_Requests, "Too many attempts; retry later");
+}
+
+}  // namespace fauth::http

@@ -168,3 +168,23 @@ TEST_F(GuardTest, ConcurrentRequestsAllGetTheirOwnAnswer) {
     for (auto& t : clients) t.join();
     EXPECT_EQ(right.load(), 200);
 }
+
+TEST_F(GuardTest, RefusalsAreSecurityEvents) {
+    get(port, "/me", "not-a-jwt");
+    get(port, "/admin", bob);
+    get(port, "/me", app.token_for("user-789"));
+    const auto refused = app.events(fauth::SecurityEventType::token_refused);
+    ASSERT_EQ(refused.size(), 1u);
+    EXPECT_EQ(refused[0].reason, "Invalid token: malformed token: expected three segments");
+    EXPECT_EQ(refused[0].path, "/me");
+    EXPECT_EQ(refused[0].client, "127.0.0.1");
+    const auto denied = app.events(fauth::SecurityEventType::access_denied);
+    ASSERT_EQ(denied.size(), 2u);
+    EXPECT_EQ(denied[0].reason, "Missing role: admin");
+    EXPECT_EQ(denied[0].subject, "user-456");
+    EXPECT_EQ(denied[1].reason, "Inactive user");
+    for (const auto& e : app.events()) {
+        EXPECT_EQ(fauth::to_json_line(e).find(alice), std::string::npos) << "no token is ever logged";
+        EXPECT_EQ(fauth::to_json_line(e).find(bob), std::string::npos);
+    }
+}

@@ -73,3 +73,65 @@ TEST(LoginEndpoint, LoaderFailureIs500) {
     EXPECT_EQ(r.status, 500);
     EXPECT_EQ(r.json()["detail"], "Internal Server Error");
 }
+
+namespace {
+fauth::AuthConfig limited(double per_client, double per_identifier) {
+    auto c = TestApp::default_config();
+    c.login_limits.per_client = {per_client, 0.001};
+    c.login_limits.per_identifier = {per_identifier, 0.001};
+    return c;
+}
+}  // namespace
+
+TEST(LoginEndpoint, ReportsEveryAttemptAsASecurityEvent) {
+    TestApp app;
+    request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret");
+    request(app.port(), "POST", "/login", {kForm}, "username=alice&password=wrong");
+    const auto ok = app.events(fauth::SecurityEventType::login_success);
+    ASSERT_EQ(ok.size(), 1u);
+    EXPECT_EQ(ok[0].subject, "user-123");
+    EXPECT_EQ(ok[0].client, "127.0.0.1");
+    EXPECT_EQ(ok[0].path, "/login");
+    const auto failed = app.events(fauth::SecurityEventType::login_failure);
+    ASSERT_EQ(failed.size(), 1u);
+    EXPECT_EQ(failed[0].identifier, "alice");
+    EXPECT_EQ(failed[0].reason, "Invalid credentials");
+}
+
+TEST(LoginEndpoint, ThrottlesEachClientWith429AndRetryAfter) {
+    TestApp app(2, limited(3, 100));
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(request(app.port(), "POST", "/login", {kForm}, "username=u" + std::to_string(i) + "&password=x").status, 401);
+    const auto r = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret");
+    EXPECT_EQ(r.status, 429);
+    EXPECT_EQ(r.json()["detail"], "Too many attempts; retry later");
+    EXPECT_GE(std::stoi(r.header("Retry-After")), 1);
+    // A forged X-Forwarded-For does not make a new client: no proxy is trusted.
+    EXPECT_EQ(request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: 198.51.100.77"}, "username=alice&password=s3cret").status,
+              429);
+    EXPECT_EQ(app.events(fauth::SecurityEventType::throttled).size(), 2u);
+}
+
+TEST(LoginEndpoint, ThrottlesEachLoginNameWhoeverTriesIt) {
+    auto config = limited(100, 2);
+    config.trusted_proxies = {"127.0.0.1"};  // the test client acts as a proxy for many addresses
+    TestApp app(2, config);
+    auto from = [&](const std::string& ip, const std::string& body) {
+        return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip}, body);
+    };
+    EXPECT_EQ(from("198.51.100.1", "username=alice&password=a").status, 401);
+    EXPECT_EQ(from("198.51.100.2", "username=ALICE&password=b").status, 401);
+    EXPECT_EQ(from("198.51.100.3", "username=Alice&password=s3cret").status, 429) << "the name is throttled, case-insensitively";
+    EXPECT_EQ(from("198.51.100.3", "username=bob&password=hunter2").status, 200);
+    const auto throttled = app.events(fauth::SecurityEventType::throttled);
+    ASSERT_EQ(throttled.size(), 1u);
+    EXPECT_EQ(throttled[0].client, "198.51.100.3") << "the forwarded address of a trusted proxy";
+}
+
+TEST(LoginEndpoint, RefusesOversizedBodiesBeforeReadingThem) {
+    TestApp app;
+    const auto r = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=" + std::string(5000, 'x'));
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(r.json()["detail"], "Request body too large");
+    EXPECT_TRUE(app.events(fauth::SecurityEventType::login_failure).empty()) << "nothing was attempted";
+}

@@ -112,6 +112,17 @@ public:
         return logs_;
     }
     std::string token_for(const std::string& id) { return auth_->login(id).access_token; }
+    std::vector<SecurityEvent> events() {
+        std::lock_guard lock(log_mutex_);
+        return events_;
+    }
+    /// The events of `type` so far.
+    std::vector<SecurityEvent> events(SecurityEventType type) {
+        std::vector<SecurityEvent> out;
+        for (auto& e : events())
+            if (e.type == type) out.push_back(e);
+        return out;
+    }
 
 private:
     LoadResult<AppUser> answer(std::optional<AppUser> user) {
@@ -145,6 +156,10 @@ private:
             std::lock_guard lock(log_mutex_);
             logs_.emplace_back(m);
         };
+        config.security_events = [this](const SecurityEvent& e) {
+            std::lock_guard lock(log_mutex_);
+            events_.push_back(e);
+        };
         return std::make_unique<AuthProvider<AppUser>>(
             std::move(config), [this](const TokenPayload& p) { return answer(find([&](const AppUser& u) { return u.id == p.sub; })); },
             [this](const std::string& name) { return answer(find([&](const AppUser& u) { return u.username == name; })); });
@@ -155,6 +170,7 @@ private:
     std::mutex threads_mutex_, log_mutex_;
     std::vector<std::thread> loader_threads_;
     std::vector<std::string> logs_;
+    std::vector<SecurityEvent> events_;
     std::unique_ptr<AuthProvider<AppUser>> auth_;
     Pistache::Rest::Router router_;
     http::Api api_;

@@ -14,6 +14,7 @@
 
 #include "fauth/http/bearer.hpp"
 #include "fauth/http/endpoint.hpp"
+#include "fauth/http/events.hpp"
 #include "fauth/http/response.hpp"
 #include "fauth/http/security_context.hpp"
 #include "fauth/provider.hpp"
@@ -52,7 +53,9 @@ public:
             if (credentials.status == BearerCredentials::Status::absent) {
                 send_not_authenticated(writer);
             } else if (credentials.status == BearerCredentials::Status::malformed) {
-                send_error(writer, InvalidToken("malformed Authorization header"), true, spec->auth.config().log);
+                const auto failure = std::make_exception_ptr(InvalidToken("malformed Authorization header"));
+                report_refusal(spec->auth.config(), request, failure);
+                send_exception(writer, failure, true, spec->auth.config().log);
             } else {
                 deliver(spec->auth, request, std::move(writer), credentials.token,
                         [spec](const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
@@ -65,8 +68,12 @@ public:
                                     failure = std::current_exception();
                                 }
                             }
-                            if (failure) send_exception(w, failure, true, log);
-                            else call(spec->handler, req, w, *user, token, log);
+                            if (failure) {
+                                report_refusal(spec->auth.config(), req, failure, token ? token->sub : std::string());
+                                send_exception(w, failure, true, log);
+                            } else {
+                                call(spec->handler, req, w, *user, token, log);
+                            }
                         });
             }
             return Pistache::Rest::Route::Result::Ok;

@@ -1,4 +1,5 @@
-// fauth/http/login.hpp — the login endpoint: credentials in, TokenResponse out.
+// fauth/http/login.hpp — the login endpoint: credentials in, TokenResponse out, throttled per
+// client address and per login name, with a security event for every attempt.
 #pragma once
 
 #include <memory>
@@ -9,45 +10,93 @@
 #include <pistache/router.h>
 
 #include "fauth/http/endpoint.hpp"
-#include "fauth/http/token_request.hpp"
+#include "fauth/http/events.hpp"
 #include "fauth/http/response.hpp"
+#include "fauth/http/token_request.hpp"
 #include "fauth/provider.hpp"
 
 namespace fauth::http {
 
-/// The OpenAPI description of login_endpoint: form and JSON bodies, the token response, 401, 422.
+/// The OpenAPI description of login_endpoint: form and JSON bodies, the token response, 401,
+/// 413, 422, 429.
 RouteDoc login_route_doc();
 
 /// Sends a token response with the no-store caching RFC 6749 section 5.1 requires.
 void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens);
 
-/// The login endpoint (POST it at the config's token_url): reads credentials from a form body
-/// (Swagger UI's OAuth2 password flow; client credentials in an `Authorization: Basic` header are
-/// ignored) or a JSON body, never from the query string; authenticates on the worker pool; answers
-/// 200 with a TokenResponse, 401 "Invalid credentials", 403 "Inactive user", 415 or 422.
+/// The throttle key of a login name: "identifier:" and the name with ASCII letters lower-cased.
+std::string identifier_key(std::string_view username);
+
+/// The login endpoint (POST it at the config's token_url). In order: a body over
+/// max_login_body_bytes gets 413; the client address is throttled (429 with Retry-After); the body
+/// is read as a form (Swagger UI's OAuth2 password flow; client credentials in an
+/// `Authorization: Basic` header are ignored) or JSON, never the query string (415, 422); the
+/// login name is throttled (429); the password is checked on the worker pool. Answers 200 with a
+/// TokenResponse, 401 "Invalid credentials" or 403 "Inactive user". Every attempt is reported as
+/// a login_success, login_failure or throttled security event.
 template <class User>
 Endpoint login_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
     endpoint.handler = Endpoint::guard_exceptions(
         [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+            const AuthConfig& config = auth.config();
+            if (request.body().size() > config.max_login_body_bytes)
+                return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
+            // Everything needed later is copied now: the request does not outlive this call.
+            struct Attempt {
+                Pistache::Http::ResponseWriter writer;
+                SecurityEvent event;
+                std::string content_type;
+                std::string body;
+            };
             const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
-            auto parsed = parse_login_request(type ? type->mime().toString() : std::string(), request.body());
-            if (auto* error = std::get_if<RequestError>(&parsed)) {
-                send_detail(writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
-                return;
-            }
-            auto& credentials = std::get<LoginRequest>(parsed);
-            auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
-            auth.authenticate(std::move(credentials.username), std::move(credentials.password))
-                .then(
-                    [&auth, shared](const User& user) {
-                        try {
-                            send_token_response(*shared, auth.login(user_id(user)));
-                        } catch (...) {
-                            send_exception(*shared, std::current_exception(), false, auth.config().log);
-                        }
-                    },
-                    [&auth, shared](std::exception_ptr failure) { send_exception(*shared, failure, false, auth.config().log); });
+            auto attempt = std::make_shared<Attempt>(Attempt{std::move(writer), request_event(SecurityEventType::login_failure, request, config),
+                                                             type ? type->mime().toString() : std::string(), request.body()});
+            auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
+                send_exception(a->writer, failure, false, auth.config().log);
+            };
+            auto throttled = [&auth](const std::shared_ptr<Attempt>& a, const ThrottleDecision& d) {
+                a->event.type = SecurityEventType::throttled;
+                auth.config().report(a->event);
+                send_too_many_requests(a->writer, static_cast<long>(d.retry_after.count()));
+            };
+            auth.login_throttle().hit("client:" + attempt->event.client, config.login_limits.per_client).then(
+                [&auth, attempt, refuse, throttled](const ThrottleDecision& by_client) {
+                    if (!by_client.allowed) return throttled(attempt, by_client);
+                    auto parsed = parse_login_request(attempt->content_type, attempt->body);
+                    if (const auto* error = std::get_if<RequestError>(&parsed))
+                        return send_detail(attempt->writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
+                    auto credentials = std::get<LoginRequest>(std::move(parsed));
+                    attempt->event.identifier = credentials.username;
+                    auth.login_throttle().hit(identifier_key(credentials.username), auth.config().login_limits.per_identifier).then(
+                        [&auth, attempt, refuse, throttled, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
+                            if (!by_name.allowed) return throttled(attempt, by_name);
+                            auth.authenticate(std::move(credentials.username), std::move(credentials.password))
+                                .then(
+                                    [&auth, attempt, refuse](const User& user) {
+                                        try {
+                                            attempt->event.type = SecurityEventType::login_success;
+                                            attempt->event.subject = user_id(user);
+                                            auth.config().report(attempt->event);
+                                            send_token_response(attempt->writer, auth.login(user_id(user)));
+                                        } catch (...) {
+                                            refuse(attempt, std::current_exception());
+                                        }
+                                    },
+                                    [&auth, attempt, refuse](std::exception_ptr failure) {
+                                        try {
+                                            std::rethrow_exception(failure);
+                                        } catch (const Error& e) {
+                                            attempt->event.reason = e.detail();
+                                        } catch (...) {
+                                        }
+                                        auth.config().report(attempt->event);
+                                        refuse(attempt, failure);
+                                    });
+                        },
+                        [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                },
+                [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
         },
         auth.config().log);
     endpoint.doc = login_route_doc();

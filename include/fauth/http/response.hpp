@@ -75,4 +75,7 @@ void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr f
 /// The 401 for a request that sent no bearer token: "Not authenticated".
 void send_not_authenticated(Pistache::Http::ResponseWriter& writer);
 
+/// The 429 for a throttled request, with Retry-After `retry_after_seconds`.
+void send_too_many_requests(Pistache::Http::ResponseWriter& writer, long retry_after_seconds);
+
 }  // namespace fauth::http

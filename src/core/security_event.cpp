@@ -1,0 +1,44 @@
+#include "fauth/security_event.hpp"
+
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+namespace fauth {
+
+std::string_view to_string(SecurityEventType type) noexcept {
+    switch (type) {
+        case SecurityEventType::login_success: return "login_success";
+        case SecurityEventType::login_failure: return "login_failure";
+        case SecurityEventType::token_refused: return "token_refused";
+        case SecurityEventType::access_denied: return "access_denied";
+        case SecurityEventType::refresh_reuse: return "refresh_reuse";
+        case SecurityEventType::revoked: return "revoked";
+        case SecurityEventType::throttled: return "throttled";
+    }
+    return "unknown";
+}
+
+std::string to_json_line(const SecurityEvent& event) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(event.time.time_since_epoch()).count();
+    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+    char millis[8];
+    std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms % 1000));
+    nlohmann::ordered_json line;
+    line["time"] = std::string(stamp) + millis;
+    line["event"] = to_string(event.type);
+    for (const auto& [name, value] : {std::pair<const char*, const std::string&>{"reason", event.reason},
+                                      {"subject", event.subject},
+                                      {"identifier", event.identifier},
+                                      {"client", event.client},
+                                      {"path", event.path}})
+        if (!value.empty()) line[name] = value;
+    // Whatever a client sent (an identifier, a path) is escaped; invalid UTF-8 is replaced.
+    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace fauth

@@ -1,0 +1,38 @@
+#include "fauth/http/events.hpp"
+
+#include "fauth/errors.hpp"
+#include "fauth/http/client_address.hpp"
+
+namespace fauth::http {
+
+SecurityEvent request_event(SecurityEventType type, const Pistache::Http::Request& request, const AuthConfig& config) {
+    SecurityEvent event{.type = type};
+    event.client = client_address(request, config);
+    event.path = request.resource();
+    return event;
+}
+
+void report_refusal(const AuthConfig& config, const Pistache::Http::Request& request, std::exception_ptr failure,
+                    std::string subject) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const Error& e) {
+        SecurityEventType type;
+        switch (e.kind()) {
+            case ErrorKind::invalid_token:
+            case ErrorKind::token_expired:
+            case ErrorKind::user_not_found:
+            case ErrorKind::invalid_credentials: type = SecurityEventType::token_refused; break;
+            case ErrorKind::inactive_user:
+            case ErrorKind::forbidden: type = SecurityEventType::access_denied; break;
+            default: return;
+        }
+        auto event = request_event(type, request, config);
+        event.reason = e.detail();
+        event.subject = std::move(subject);
+        config.report(event);
+    } catch (...) {
+    }
+}
+
+}  // namespace fauth::http

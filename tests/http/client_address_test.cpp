@@ -1,0 +1,21 @@
+#include "fauth/http/client_address.hpp"
+
+#include <gtest/gtest.h>
+
+using fauth::http::client_address;
+
+TEST(ClientAddress, IsThePeerUnlessThePeerIsATrustedProxy) {
+    EXPECT_EQ(client_address("203.0.113.9", std::nullopt, {}), "203.0.113.9");
+    EXPECT_EQ(client_address("203.0.113.9", "1.2.3.4", {}), "203.0.113.9") << "a spoofed header from a client is ignored";
+    EXPECT_EQ(client_address("203.0.113.9", "1.2.3.4", {"10.0.0.1"}), "203.0.113.9");
+}
+
+TEST(ClientAddress, FromATrustedProxyIsTheRightmostUntrustedHop) {
+    const std::vector<std::string> proxies{"10.0.0.1", "10.0.0.2"};
+    EXPECT_EQ(client_address("10.0.0.1", "198.51.100.4", proxies), "198.51.100.4");
+    EXPECT_EQ(client_address("10.0.0.1", "6.6.6.6, 198.51.100.4", proxies), "198.51.100.4")
+        << "what the client prepended itself is not believed";
+    EXPECT_EQ(client_address("10.0.0.1", "6.6.6.6,198.51.100.4 , 10.0.0.2", proxies), "198.51.100.4");
+    EXPECT_EQ(client_address("10.0.0.1", "10.0.0.2", proxies), "10.0.0.1") << "only proxies: the peer";
+    EXPECT_EQ(client_address("10.0.0.1", "", proxies), "10.0.0.1");
+}
