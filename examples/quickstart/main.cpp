@@ -12,8 +12,8 @@
 //
 // Environment: HOST (127.0.0.1), PORT (8000), FAUTH_SECRET_KEY (random when unset),
 // FAUTH_THREADS (number of cores), FAUTH_SWAGGER_UI_DIR (node_modules/swagger-ui-dist),
-// FAUTH_REDIS_URL (e.g. redis://127.0.0.1:6379/0: sessions shared by every process using it;
-// unset: kept in this process).
+// FAUTH_REDIS_URL (e.g. redis://127.0.0.1:6379/0: sessions and login throttling shared by every
+// process using it; unset: kept in this process).
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -21,6 +21,7 @@
 
 #include <fauth/http.hpp>
 #include <fauth/redis_revocation_store.hpp>
+#include <fauth/redis_throttle.hpp>
 
 using Pistache::Http::Code;
 using Pistache::Http::ResponseWriter;
@@ -61,8 +62,10 @@ int main() try {
     config.secret_key = secret_key();
     config.algorithm = "HS256";
     config.token_url = "/login";
-    if (const auto redis = env_or("FAUTH_REDIS_URL", ""); !redis.empty())
+    if (const auto redis = env_or("FAUTH_REDIS_URL", ""); !redis.empty()) {
         config.revocation_store = std::make_shared<fauth::RedisRevocationStore>(fauth::RedisStoreOptions{.url = redis});
+        config.login_throttle = std::make_shared<fauth::RedisThrottle>(fauth::RedisThrottleOptions{.url = redis});
+    }
 
     // 2. A mock database, as in FAuth's example: users by id, and by login name.
     const int cost = config.bcrypt_cost;

@@ -2,20 +2,20 @@
 // serving the same users agrees on what is revoked. Link fauth::redis.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "fauth/config.hpp"
 #include "fauth/revocation.hpp"
-#include "fauth/worker_pool.hpp"
 
 namespace fauth {
+
+namespace detail {
+class RedisClient;
+}
 
 /// Where a Redis server is, as read from a redis:// URL.
 struct RedisEndpoint {
@@ -70,16 +70,11 @@ public:
     Pistache::Async::Promise<bool> mark_used(std::string jti, std::int64_t expires_at) override;
 
 private:
-    struct Connection;
-    struct Shared;
-    // Runs `work(shared, connection, settler)` on a worker with a connection of its own.
-    template <class T, class Work>
-    Pistache::Async::Promise<T> submit(Work work);
     // SET key value EX ttl, for an entry useful until `expires_at`; `what` names it in errors.
     Pistache::Async::Promise<void> write(std::string key, std::string value, std::int64_t expires_at, const char* what);
 
-    std::shared_ptr<Shared> shared_;
-    std::unique_ptr<WorkerPool> pool_;
+    std::shared_ptr<detail::RedisClient> client_;
+    RedisStoreOptions options_;
 };
 
 }  // namespace fauth

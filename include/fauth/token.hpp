@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fauth/config.hpp"
+#include "fauth/errors.hpp"
 
 namespace fauth {
 

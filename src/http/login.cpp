@@ -1,5 +1,7 @@
 #include "fauth/http/login.hpp"
 
+#include "fauth/http/openapi.hpp"
+
 namespace fauth::http {
 
 using nlohmann::json;
@@ -26,19 +28,15 @@ RouteDoc login_route_doc() {
                         {"content",
                          {{"application/x-www-form-urlencoded", {{"schema", form_schema}}},
                           {"application/json", {{"schema", json_schema}}}}}};
-    auto error = [](const char* description) {
-        return json{{"description", description},
-                    {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/HTTPError"}}}}}}}};
-    };
     doc.responses = {
         {"200",
          {{"description", "Tokens"},
           {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
-        {"401", error("Invalid credentials")},
-        {"403", error("Inactive user")},
-        {"413", error("Request body too large")},
-        {"422", error("The body does not hold a username and password")},
-        {"429", error("Too many attempts from this client or for this username; see Retry-After")}};
+        {"401", error_response_doc("Invalid credentials")},
+        {"403", error_response_doc("Inactive user")},
+        {"413", error_response_doc("Request body too large")},
+        {"422", error_response_doc("The body does not hold a username and password")},
+        {"429", error_response_doc("Too many attempts from this client or for this username; see Retry-After")}};
     return doc;
 }
 

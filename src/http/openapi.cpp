@@ -7,11 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-json error_response(const std::string& description) {
-    return {{"description", description},
-            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/HTTPError"}}}}}}}};
-}
-
 std::string lower(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
@@ -60,7 +55,7 @@ json operation(const RouteRecord& r) {
     const json schemes = json::array({{{kOAuth2Scheme, json::array()}}, {{kBearerScheme, json::array()}}});
     if (r.access == Access::required) {
         op["security"] = schemes;
-        responses["401"] = error_response("Not authenticated, or the token is invalid or expired");
+        responses["401"] = error_response_doc("Not authenticated, or the token is invalid or expired");
         std::string needs = "Inactive user";
         if (!r.rule.roles.empty()) {
             needs += ", or missing role";
@@ -71,7 +66,7 @@ json operation(const RouteRecord& r) {
             description += (description.empty() ? "" : "\n\n") + std::string("Requires permission: ") +
                            joined(r.rule.permissions, r.rule.permissions_match) + ".";
         }
-        responses["403"] = error_response(needs);
+        responses["403"] = error_response_doc(needs);
     } else if (r.access == Access::optional) {
         json optional = json::array({json::object()});
         for (const auto& s : schemes) optional.push_back(s);
@@ -83,6 +78,11 @@ json operation(const RouteRecord& r) {
 }
 
 }  // namespace
+
+json error_response_doc(const std::string& description) {
+    return {{"description", description},
+            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/HTTPError"}}}}}}}};
+}
 
 std::string openapi_path(std::string_view pistache_path) {
     std::string out;

@@ -1,15 +1,10 @@
 #include "fauth/http/session.hpp"
 
+#include "fauth/http/openapi.hpp"
+
 namespace fauth::http {
 
 using nlohmann::json;
-
-namespace {
-json error_response(const char* description) {
-    return {{"description", description},
-            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/HTTPError"}}}}}}}};
-}
-}  // namespace
 
 RouteDoc refresh_route_doc() {
     RouteDoc doc;
@@ -27,9 +22,9 @@ RouteDoc refresh_route_doc() {
         {"200",
          {{"description", "Tokens"},
           {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
-        {"401", error_response("Invalid, expired, revoked or reused refresh token")},
-        {"403", error_response("Inactive user")},
-        {"422", error_response("The body does not hold a refresh token")}};
+        {"401", error_response_doc("Invalid, expired, revoked or reused refresh token")},
+        {"403", error_response_doc("Inactive user")},
+        {"422", error_response_doc("The body does not hold a refresh token")}};
     return doc;
 }
 

@@ -41,6 +41,9 @@ inline constexpr const char* kOAuth2Scheme = "OAuth2PasswordBearer";
 /// Name of the plain HTTP bearer security scheme in the document.
 inline constexpr const char* kBearerScheme = "HTTPBearer";
 
+/// An OpenAPI Response Object for an error: `description` and a `{"detail": ...}` JSON body.
+nlohmann::json error_response_doc(const std::string& description);
+
 /// A Pistache path as an OpenAPI path template: "/notes/:id" becomes "/notes/{id}".
 std::string openapi_path(std::string_view pistache_path);
 

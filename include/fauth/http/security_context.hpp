@@ -16,6 +16,11 @@ namespace fauth::http {
 /// empty, so copy what asynchronous work needs before the handler returns.
 template <class User>
 class SecurityContext {
+    struct Frame {
+        const User* user = nullptr;
+        const TokenPayload* token = nullptr;
+    };
+
 public:
     /// The authenticated user, or null outside a guarded handler (or for an anonymous caller).
     static const User* user() noexcept { return frame_.user; }
@@ -43,14 +48,10 @@ public:
         Scope& operator=(const Scope&) = delete;
 
     private:
-        typename SecurityContext::Frame saved_;
+        Frame saved_;
     };
 
 private:
-    struct Frame {
-        const User* user = nullptr;
-        const TokenPayload* token = nullptr;
-    };
     static inline thread_local Frame frame_{};
 };
 

@@ -1,0 +1,54 @@
+// Login timing does not tell which login names exist: an unknown name, a known name with a wrong
+// password and a user without a password all cost one bcrypt check. Statistical, with generous
+// bounds: it fails only if one path skips bcrypt, which would be a 100x difference at this cost.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "fauth/provider.hpp"
+#include "support/await.hpp"
+#include "support/user.hpp"
+
+using fauth::test::User;
+
+namespace {
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+}  // namespace
+
+TEST(LoginTiming, UnknownAndKnownUsersAreIndistinguishable) {
+    constexpr int kCost = 6;  // a few milliseconds per check
+    fauth::AuthConfig c;
+    c.secret_key = std::string(32, 's');
+    c.bcrypt_cost = kCost;
+    c.worker_threads = 1;
+    const std::map<std::string, User> users{{"alice", {"u1", "alice", fauth::hash_password("s3cret", kCost), true, {}, {}}},
+                                            {"nohash", {"u2", "nohash", "", true, {}, {}}}};
+    fauth::AuthProvider<User> auth{c, [](const fauth::TokenPayload&) { return std::optional<User>(); },
+                                   [&](std::string_view name) -> std::optional<User> {
+                                       auto it = users.find(std::string(name));
+                                       return it == users.end() ? std::nullopt : std::optional<User>(it->second);
+                                   }};
+    auto time_one = [&](const char* name) {
+        const auto start = std::chrono::steady_clock::now();
+        auto p = auth.authenticate(name, "wrong password");
+        const auto outcome = fauth::test::settle(p);
+        EXPECT_TRUE(outcome.error);
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    };
+    std::map<std::string, std::vector<double>> samples;
+    for (int i = 0; i < 3; ++i) time_one("alice");  // warm up
+    for (int i = 0; i < 25; ++i)
+        for (const char* name : {"alice", "nobody", "nohash"}) samples[name].push_back(time_one(name));
+    const double known = median(samples["alice"]);
+    for (const char* other : {"nobody", "nohash"}) {
+        const double ratio = median(samples[other]) / known;
+        EXPECT_GT(ratio, 0.6) << other << ": " << median(samples[other]) << " ms vs " << known << " ms";
+        EXPECT_LT(ratio, 1.6) << other << ": " << median(samples[other]) << " ms vs " << known << " ms";
+    }
+}

@@ -1,0 +1,6 @@
+// libFuzzer entry point for fauth::fuzz::password_verify (see targets.hpp). Built by scripts/fuzz.
+#include "targets.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, unsigned long size) {
+    return fauth::fuzz::password_verify(data, size);
+}
