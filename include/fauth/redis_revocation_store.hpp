@@ -2,13 +2,11 @@
 // serving the same users agrees on what is revoked. Link fauth::redis.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
 
-#include "fauth/config.hpp"
+#include "fauth/redis.hpp"
 #include "fauth/revocation.hpp"
 
 namespace fauth {
@@ -17,42 +15,8 @@ namespace detail {
 class RedisClient;
 }
 
-/// Where a Redis server is, as read from a redis:// URL.
-struct RedisEndpoint {
-    /// Host name or address.
-    std::string host = "127.0.0.1";
-    /// TCP port.
-    int port = 6379;
-    /// Database number (SELECT).
-    int database = 0;
-    /// ACL user name, or empty.
-    std::string user;
-    /// Password (AUTH), or empty.
-    std::string password;
-};
-
-/// Parses `redis://[[user]:password@]host[:port][/db]`. Throws ConfigError saying what is wrong.
-RedisEndpoint parse_redis_url(std::string_view url);
-
-/// How a RedisRevocationStore connects and behaves while Redis is unreachable.
-struct RedisStoreOptions {
-    /// The server, e.g. "redis://127.0.0.1:6379/0".
-    std::string url = "redis://127.0.0.1:6379/0";
-    /// Prefix of every key fauth writes.
-    std::string key_prefix = "fauth:";
-    /// Connections, each with its own worker thread (commands never run on the caller's thread).
-    std::size_t connections = 2;
-    /// Commands that may wait for a connection; beyond this, operations reject with Unavailable.
-    std::size_t queue_capacity = 4096;
-    /// Connect and command timeout.
-    std::chrono::milliseconds timeout{500};
-    /// While Redis cannot be reached, treat every token as revoked (true, the default) or as valid.
-    bool fail_closed = true;
-    /// Where connection problems are reported (at most once a second); standard error when empty.
-    LogSink log;
-    /// Time source for TTLs; the system clock when empty.
-    Clock clock;
-};
+/// How a RedisRevocationStore connects (see RedisOptions).
+using RedisStoreOptions = RedisOptions;
 
 /// A RevocationStore on Redis. Entries are keys with TTLs, so Redis forgets them when the tokens
 /// they concern have expired. is_revoked is one round trip (MGET); mark_used is atomic (SET NX).
@@ -74,7 +38,7 @@ private:
     Pistache::Async::Promise<void> write(std::string key, std::string value, std::int64_t expires_at, const char* what);
 
     std::shared_ptr<detail::RedisClient> client_;
-    RedisStoreOptions options_;
+    RedisOptions options_;
 };
 
 }  // namespace fauth

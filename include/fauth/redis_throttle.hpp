@@ -2,11 +2,10 @@
 // same users counts the same attempts. Link fauth::redis.
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <string>
 
-#include "fauth/config.hpp"
+#include "fauth/redis.hpp"
 #include "fauth/throttle.hpp"
 
 namespace fauth {
@@ -15,23 +14,8 @@ namespace detail {
 class RedisClient;
 }
 
-/// How a RedisThrottle connects and behaves while Redis is unreachable.
-struct RedisThrottleOptions {
-    /// The server, e.g. "redis://127.0.0.1:6379/0".
-    std::string url = "redis://127.0.0.1:6379/0";
-    /// Prefix of every key.
-    std::string key_prefix = "fauth:throttle:";
-    /// Connections (each with its own worker thread).
-    std::size_t connections = 2;
-    /// Attempts that may wait for a connection; beyond this, hit() rejects with Unavailable.
-    std::size_t queue_capacity = 4096;
-    /// Connect and command timeout.
-    std::chrono::milliseconds timeout{500};
-    /// While Redis cannot be reached, refuse attempts (true, the default: 429) or allow them.
-    bool fail_closed = true;
-    /// Where connection problems are reported (at most once a second); standard error when empty.
-    LogSink log;
-};
+/// How a RedisThrottle connects (see RedisOptions; its keys get the prefix "throttle:" too).
+using RedisThrottleOptions = RedisOptions;
 
 /// Token buckets in Redis: one atomic script per attempt (Redis's own clock, so the processes'
 /// clocks do not matter); each bucket's key expires once the bucket would be full again.
@@ -45,7 +29,7 @@ public:
 
 private:
     std::shared_ptr<detail::RedisClient> client_;
-    RedisThrottleOptions options_;
+    RedisOptions options_;
 };
 
 }  // namespace fauth

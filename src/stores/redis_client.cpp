@@ -68,14 +68,14 @@ std::int64_t seconds_now(const Clock& clock) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-std::shared_ptr<RedisClient> RedisClient::create(RedisClientOptions options) {
+std::shared_ptr<RedisClient> RedisClient::create(RedisOptions options) {
     if (options.connections == 0) throw ConfigError("Redis options: connections must be at least 1");
     if (options.queue_capacity == 0) throw ConfigError("Redis options: queue_capacity must be at least 1");
     if (options.timeout.count() <= 0) throw ConfigError("Redis options: timeout must be positive");
     return std::shared_ptr<RedisClient>(new RedisClient(std::move(options)));
 }
 
-RedisClient::RedisClient(RedisClientOptions options) : options_(std::move(options)), endpoint_(parse_redis_url(options_.url)) {
+RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)), endpoint_(parse_redis_url(options_.url)) {
     for (std::size_t i = 0; i < options_.connections; ++i) {
         idle_.push_back(std::make_unique<Connection>());
         idle_.back()->client_ = this;

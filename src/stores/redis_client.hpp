@@ -16,7 +16,7 @@
 #include "fauth/config.hpp"
 #include "fauth/detail/promise.hpp"
 #include "fauth/errors.hpp"
-#include "fauth/redis_revocation_store.hpp"
+#include "fauth/redis.hpp"
 #include "fauth/worker_pool.hpp"
 
 namespace fauth::detail {
@@ -27,15 +27,6 @@ struct RedisReplyFree {
 };
 /// An owned hiredis reply.
 using RedisReply = std::unique_ptr<redisReply, RedisReplyFree>;
-
-/// Connection settings shared by the Redis stores.
-struct RedisClientOptions {
-    std::string url;
-    std::size_t connections = 2;
-    std::size_t queue_capacity = 4096;
-    std::chrono::milliseconds timeout{500};
-    LogSink log;
-};
 
 /// A pool of Redis connections served by as many worker threads. Commands never run on the
 /// caller's thread.
@@ -59,7 +50,7 @@ public:
 
     /// Checks the options (ConfigError for a bad URL or zero sizes) and starts the workers;
     /// Redis need not be up yet.
-    static std::shared_ptr<RedisClient> create(RedisClientOptions options);
+    static std::shared_ptr<RedisClient> create(RedisOptions options);
     ~RedisClient();
 
     /// Runs `work(connection, settler)` on a worker; `work` settles the promise. An exception it
@@ -84,11 +75,11 @@ public:
     void report(const std::string& message) const;
 
 private:
-    explicit RedisClient(RedisClientOptions options);
+    explicit RedisClient(RedisOptions options);
     std::unique_ptr<Connection> acquire();
     void release(std::unique_ptr<Connection> connection);
 
-    RedisClientOptions options_;
+    RedisOptions options_;
     RedisEndpoint endpoint_;
     std::mutex mutex_;
     std::condition_variable available_;

@@ -10,7 +10,7 @@ using Pistache::Async::Promise;
 using detail::RedisClient;
 
 RedisRevocationStore::RedisRevocationStore(RedisStoreOptions options)
-    : client_(RedisClient::create({options.url, options.connections, options.queue_capacity, options.timeout, options.log})),
+    : client_(RedisClient::create(options)),
       options_(std::move(options)) {}
 
 RedisRevocationStore::~RedisRevocationStore() = default;

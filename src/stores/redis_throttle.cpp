@@ -39,13 +39,13 @@ std::string number(double v) {
 using detail::RedisClient;
 
 RedisThrottle::RedisThrottle(RedisThrottleOptions options)
-    : client_(RedisClient::create({options.url, options.connections, options.queue_capacity, options.timeout, options.log})),
+    : client_(RedisClient::create(options)),
       options_(std::move(options)) {}
 
 RedisThrottle::~RedisThrottle() = default;
 
 Pistache::Async::Promise<ThrottleDecision> RedisThrottle::hit(std::string key, RateLimit limit) {
-    std::vector<std::string> args{"EVAL", kTokenBucket, "1", options_.key_prefix + key, number(limit.burst), number(limit.per_second)};
+    std::vector<std::string> args{"EVAL", kTokenBucket, "1", options_.key_prefix + "throttle:" + key, number(limit.burst), number(limit.per_second)};
     return client_->submit<ThrottleDecision>([client = client_, args = std::move(args), fail_closed = options_.fail_closed](
                                                  RedisClient::Connection& c, auto& settler) {
         std::string error;
