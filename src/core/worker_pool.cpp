@@ -55,12 +55,15 @@ WorkerPool::~WorkerPool() {
 }
 
 bool WorkerPool::try_submit(std::function<void()> task) {
+    // Once the task is queued it may run, and drop the last owner of this pool, before this call
+    // returns: from then on only the shared state (held here) may be touched.
+    const auto state = state_;
     {
-        std::lock_guard lock(state_->mutex);
-        if (state_->stopping || state_->queue.size() >= state_->capacity) return false;
-        state_->queue.push_back(std::move(task));
+        std::lock_guard lock(state->mutex);
+        if (state->stopping || state->queue.size() >= state->capacity) return false;
+        state->queue.push_back(std::move(task));
     }
-    state_->ready.notify_one();
+    state->ready.notify_one();
     return true;
 }
 
