@@ -148,13 +148,7 @@ public:
     /// token; refresh and other token types are never accepted; "token revoked"), UserNotFound,
     /// InactiveUser, or InternalError when the user_loader fails.
     UserPromise resolve_user(std::string_view token) const {
-        try {
-            return load_user(core_->codec.verify(token, TokenType::access));
-        } catch (const TokenExpired& e) {
-            return UserPromise::rejected(e);
-        } catch (const InvalidToken& e) {
-            return UserPromise::rejected(e);
-        }
+        return with_verified<User>(token, TokenType::access, [this](TokenPayload payload) { return load_user(payload); });
     }
 
     /// The active user a verified token names: the revocation store is asked first (one question
@@ -177,65 +171,18 @@ public:
     /// from it stop working. Rejects with InvalidToken ("refresh token reuse detected", "token
     /// revoked"), TokenExpired, UserNotFound, InactiveUser, Unavailable or InternalError.
     Pistache::Async::Promise<TokenResponse> refresh(std::string_view refresh_token) const {
-        using Result = Pistache::Async::Promise<TokenResponse>;
-        TokenPayload payload;
-        try {
-            payload = core_->codec.verify(refresh_token, TokenType::refresh);
-        } catch (const TokenExpired& e) {
-            return Result::rejected(e);
-        } catch (const InvalidToken& e) {
-            return Result::rejected(e);
-        }
-        if (payload.family.empty()) return Result::rejected(InvalidToken("refresh token has no session family"));
-        auto [promise, settler] = detail::Settler<TokenResponse>::make();
-        const RevocationQuery query{payload.jti, payload.family, payload.sub, payload.iat};
-        auto on_error = [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
-        core_->store->is_revoked(query).then(
-            [settler = settler, core = core_, payload, on_error](bool revoked) {
-                if (revoked) return settler->reject(InvalidToken("token revoked"));
-                core->store->mark_used(payload.jti, payload.exp).then(
-                    [settler, core, payload](bool first_use) {
-                        if (!first_use) return core->reuse_detected(payload, settler);
-                        auto [user, user_settler] = detail::Settler<User>::make();
-                        core->load_active(payload, user_settler);
-                        user.then(
-                            [settler, core, payload](const User&) {
-                                try {
-                                    settler->resolve(core->issue_pair(core->codec.make_payload(
-                                        TokenType::access, payload.sub, payload.scopes, payload.extra), payload.family));
-                                } catch (...) {
-                                    settler->reject_from(std::current_exception(), "refresh");
-                                }
-                            },
-                            [settler](std::exception_ptr e) { settler->reject_from(e, "user_loader"); });
-                    },
-                    on_error);
-            },
-            on_error);
-        return std::move(promise);
+        return with_verified<TokenResponse>(refresh_token, TokenType::refresh, [this](TokenPayload payload) {
+            return refresh_verified(std::move(payload));
+        });
     }
 
     /// Ends the session of `access_token`: the token itself and its refresh family are revoked.
     /// Rejects with InvalidToken or TokenExpired for a bad token, Unavailable when the store
     /// cannot record it.
     Pistache::Async::Promise<void> logout(std::string_view access_token) const {
-        TokenPayload payload;
-        try {
-            payload = core_->codec.verify(access_token, TokenType::access);
-        } catch (const TokenExpired& e) {
-            return Pistache::Async::Promise<void>::rejected(e);
-        } catch (const InvalidToken& e) {
-            return Pistache::Async::Promise<void>::rejected(e);
-        }
-        auto [promise, settler] = detail::Settler<void>::make();
-        auto on_error = [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
-        core_->codec.config().report({.type = SecurityEventType::revoked, .reason = "logout", .subject = payload.sub});
-        auto revoke_family = [settler = settler, core = core_, family = payload.family, on_error]() {
-            if (family.empty()) return settler->resolve();
-            core->store->revoke_family(family, core->family_expiry()).then([settler]() { settler->resolve(); }, on_error);
-        };
-        core_->store->revoke_token(payload.jti, payload.exp).then(revoke_family, on_error);
-        return std::move(promise);
+        return with_verified<void>(access_token, TokenType::access, [this](TokenPayload payload) {
+            return logout_verified(std::move(payload));
+        });
     }
 
     /// Ends every session of `sub` (after a password change, say): every token issued before
@@ -281,27 +228,9 @@ public:
     /// since. Rejects with InvalidToken (also "password already changed"), TokenExpired,
     /// UserNotFound, InactiveUser or InternalError.
     UserPromise verify_password_reset_token(std::string_view token) const {
-        TokenPayload payload;
-        try {
-            payload = core_->codec.verify(token, TokenType::password_reset);
-        } catch (const TokenExpired& e) {
-            return UserPromise::rejected(e);
-        } catch (const InvalidToken& e) {
-            return UserPromise::rejected(e);
-        }
-        const auto bound = payload.extra.find(kResetBinding);
-        if (bound == payload.extra.end() || !bound->is_string())
-            return UserPromise::rejected(InvalidToken("reset token is not bound to a password"));
-        auto [promise, settler] = detail::Settler<User>::make();
-        load_user(payload).then(
-            [settler = settler, core = core_, expected = bound->template get<std::string>()](const User& user) {
-                const auto current = core->codec.fingerprint(user_password_hash(user).value_or(""));
-                if (current.size() != expected.size() || CRYPTO_memcmp(current.data(), expected.data(), current.size()) != 0)
-                    settler->reject(InvalidToken("password already changed"));
-                else settler->resolve(user);
-            },
-            [settler = settler](std::exception_ptr e) { settler->reject_from(e, "user_loader"); });
-        return std::move(promise);
+        return with_verified<User>(token, TokenType::password_reset, [this](TokenPayload payload) {
+            return reset_user(std::move(payload));
+        });
     }
 
     /// An email-verification token for `user` carrying `email` in its `email` claim; read it back
@@ -422,7 +351,84 @@ private:
         }
     };
 
+    // refresh, once the refresh token has been verified.
+    Pistache::Async::Promise<TokenResponse> refresh_verified(TokenPayload payload) const {
+        using Result = Pistache::Async::Promise<TokenResponse>;
+        if (payload.family.empty()) return Result::rejected(InvalidToken("refresh token has no session family"));
+        auto [promise, settler] = detail::Settler<TokenResponse>::make();
+        const RevocationQuery query{payload.jti, payload.family, payload.sub, payload.iat};
+        auto on_error = [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
+        core_->store->is_revoked(query).then(
+            [settler = settler, core = core_, payload, on_error](bool revoked) {
+                if (revoked) return settler->reject(InvalidToken("token revoked"));
+                core->store->mark_used(payload.jti, payload.exp).then(
+                    [settler, core, payload](bool first_use) {
+                        if (!first_use) return core->reuse_detected(payload, settler);
+                        auto [user, user_settler] = detail::Settler<User>::make();
+                        core->load_active(payload, user_settler);
+                        user.then(
+                            [settler, core, payload](const User&) {
+                                try {
+                                    settler->resolve(core->issue_pair(core->codec.make_payload(
+                                        TokenType::access, payload.sub, payload.scopes, payload.extra), payload.family));
+                                } catch (...) {
+                                    settler->reject_from(std::current_exception(), "refresh");
+                                }
+                            },
+                            [settler](std::exception_ptr e) { settler->reject_from(e, "user_loader"); });
+                    },
+                    on_error);
+            },
+            on_error);
+        return std::move(promise);
+    }
+
+    // logout, once the access token has been verified.
+    Pistache::Async::Promise<void> logout_verified(TokenPayload payload) const {
+        auto [promise, settler] = detail::Settler<void>::make();
+        auto on_error = [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
+        core_->codec.config().report({.type = SecurityEventType::revoked, .reason = "logout", .subject = payload.sub});
+        auto revoke_family = [settler = settler, core = core_, family = payload.family, on_error]() {
+            if (family.empty()) return settler->resolve();
+            core->store->revoke_family(family, core->family_expiry()).then([settler]() { settler->resolve(); }, on_error);
+        };
+        core_->store->revoke_token(payload.jti, payload.exp).then(revoke_family, on_error);
+        return std::move(promise);
+    }
+
+    // verify_password_reset_token, once the token has been verified.
+    UserPromise reset_user(TokenPayload payload) const {
+        const auto bound = payload.extra.find(kResetBinding);
+        if (bound == payload.extra.end() || !bound->is_string())
+            return UserPromise::rejected(InvalidToken("reset token is not bound to a password"));
+        auto [promise, settler] = detail::Settler<User>::make();
+        load_user(payload).then(
+            [settler = settler, core = core_, expected = bound->template get<std::string>()](const User& user) {
+                const auto current = core->codec.fingerprint(user_password_hash(user).value_or(""));
+                if (current.size() != expected.size() || CRYPTO_memcmp(current.data(), expected.data(), current.size()) != 0)
+                    settler->reject(InvalidToken("password already changed"));
+                else settler->resolve(user);
+            },
+            [settler = settler](std::exception_ptr e) { settler->reject_from(e, "user_loader"); });
+        return std::move(promise);
+    }
+
     const AuthConfig& config_() const noexcept { return core_->codec.config(); }
+
+    // `next(payload)` for the verified payload of `token`, or a promise rejected with the reason
+    // it is not a valid token of `type` (InvalidToken or TokenExpired).
+    template <class T, class Next>
+    Pistache::Async::Promise<T> with_verified(std::string_view token, TokenType type, Next next) const {
+        TokenPayload payload;
+        try {
+            payload = core_->codec.verify(token, type);
+        } catch (const TokenExpired& e) {
+            return Pistache::Async::Promise<T>::rejected(e);
+        } catch (const InvalidToken& e) {
+            return Pistache::Async::Promise<T>::rejected(e);
+        }
+        return next(std::move(payload));
+    }
 
     static std::string random_password() {
         unsigned char bytes[24];
