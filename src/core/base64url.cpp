@@ -48,26 +48,45 @@ std::string base64url_encode(std::string_view bytes) {
     return out;
 }
 
-bool base64url_decode(std::string_view text, std::string& out) {
-    out.clear();
+std::optional<std::size_t> base64url_decode(std::string_view text, char* out, std::size_t capacity) noexcept {
     const std::size_t n = text.size();
-    if (n % 4 == 1) return false;  // no byte count encodes to this length
-    out.reserve(n / 4 * 3 + 2);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (const char c : text) {
-        const int v = kReverse[static_cast<unsigned char>(c)];
-        if (v < 0) return false;
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-        }
+    if (n % 4 == 1) return std::nullopt;  // no byte count encodes to this length
+    const std::size_t size = base64url_decoded_size(n);
+    if (size > capacity) return std::nullopt;
+    const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+    auto* o = reinterpret_cast<unsigned char*>(out);
+    // Four characters to three bytes at a time; an invalid character makes its table entry
+    // negative, which the OR of all four keeps.
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const int a = kReverse[in[i]], b = kReverse[in[i + 1]], c = kReverse[in[i + 2]], d = kReverse[in[i + 3]];
+        if ((a | b | c | d) < 0) return std::nullopt;
+        const auto v = (std::uint32_t(a) << 18) | (std::uint32_t(b) << 12) | (std::uint32_t(c) << 6) | std::uint32_t(d);
+        *o++ = static_cast<unsigned char>(v >> 16);
+        *o++ = static_cast<unsigned char>(v >> 8);
+        *o++ = static_cast<unsigned char>(v);
     }
     // Canonical form: the bits left over after the last whole byte must be zero, otherwise two
     // different strings would decode to the same bytes.
-    return (acc & ((1u << bits) - 1)) == 0;
+    if (n - i == 2) {
+        const int a = kReverse[in[i]], b = kReverse[in[i + 1]];
+        if ((a | b) < 0 || (b & 0x0F) != 0) return std::nullopt;
+        *o++ = static_cast<unsigned char>((a << 2) | (b >> 4));
+    } else if (n - i == 3) {
+        const int a = kReverse[in[i]], b = kReverse[in[i + 1]], c = kReverse[in[i + 2]];
+        if ((a | b | c) < 0 || (c & 0x03) != 0) return std::nullopt;
+        *o++ = static_cast<unsigned char>((a << 2) | (b >> 4));
+        *o++ = static_cast<unsigned char>(((b & 0x0F) << 4) | (c >> 2));
+    }
+    return size;
+}
+
+bool base64url_decode(std::string_view text, std::string& out) {
+    out.resize(base64url_decoded_size(text.size()));
+    const auto size = base64url_decode(text, out.data(), out.size());
+    if (!size) return false;
+    out.resize(*size);
+    return true;
 }
 
 }  // namespace fauth::detail

@@ -35,15 +35,50 @@ HmacKey::HmacKey(const char* digest, std::string_view key) {
     keyed_ = ctx.release();
 }
 
-HmacKey::~HmacKey() { EVP_MAC_CTX_free(keyed_); }
+HmacKey::~HmacKey() {
+    for (auto* ctx : idle_) EVP_MAC_CTX_free(ctx);
+    EVP_MAC_CTX_free(keyed_);
+}
+
+EVP_MAC_CTX* HmacKey::borrow() const {
+    {
+        std::lock_guard lock(mutex_);
+        if (!idle_.empty()) {
+            auto* ctx = idle_.back();
+            idle_.pop_back();
+            return ctx;
+        }
+    }
+    return EVP_MAC_CTX_dup(keyed_);  // one per concurrent caller, kept afterwards
+}
+
+void HmacKey::give_back(EVP_MAC_CTX* ctx) const noexcept {
+    // More idle contexts than this only after a burst of concurrency; those are freed.
+    constexpr std::size_t kMaxIdle = 64;
+    {
+        std::lock_guard lock(mutex_);
+        if (idle_.size() < kMaxIdle) {
+            try {
+                idle_.push_back(ctx);
+                return;
+            } catch (...) {
+                // no memory to keep it: free it below
+            }
+        }
+    }
+    EVP_MAC_CTX_free(ctx);
+}
 
 void HmacKey::compute(std::string_view data, unsigned char* out) const {
-    // The keyed context is only read here (duplicated), so concurrent callers never share state.
-    MacCtxPtr ctx(EVP_MAC_CTX_dup(keyed_));
+    MacCtxPtr ctx(borrow());
     std::size_t written = 0;
-    if (!ctx || EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+    // A NULL key re-initialises the context with the key it already holds (the ipad/opad
+    // state), which is cheaper than duplicating the keyed template per computation.
+    if (!ctx || EVP_MAC_init(ctx.get(), nullptr, 0, nullptr) != 1 ||
+        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
         EVP_MAC_final(ctx.get(), out, &written, size_) != 1 || written != size_)
         throw std::runtime_error("OpenSSL: HMAC computation failed");
+    give_back(ctx.release());
 }
 
 bool HmacKey::verify(std::string_view data, std::string_view mac) const {

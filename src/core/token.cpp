@@ -1,6 +1,8 @@
 #include "fauth/token.hpp"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -10,37 +12,20 @@
 #include "base64url.hpp"
 #include "fauth/errors.hpp"
 #include "hmac.hpp"
+#include "json_object_reader.hpp"
+#include "json_writer.hpp"
 #include "random.hpp"
 
 namespace fauth {
 namespace {
 
 using nlohmann::json;
+using detail::JsonKind;
+using detail::JsonMember;
+using detail::JsonObjectReader;
 
 constexpr std::array<std::string_view, 10> kRegisteredClaims = {"sub", "exp", "iat", "nbf", "jti",
                                                                 "token_type", "scopes", "iss", "aud", "fam"};
-
-// Parses `text` as a JSON object whose top-level keys are unique. RFC 7515 section 5.2 and
-// RFC 7519 section 4 allow rejecting duplicates; accepting them lets two parsers disagree.
-// Returns a discarded value when `text` is not such an object.
-json parse_object(std::string_view text, const char* what) {
-    std::vector<std::string> keys;
-    bool duplicate = false;
-    json::parser_callback_t on_event = [&](int depth, json::parse_event_t event, json& parsed) {
-        if (event == json::parse_event_t::key && depth == 1) {
-            const auto& key = parsed.get_ref<const std::string&>();
-            for (const auto& seen : keys)
-                if (seen == key) duplicate = true;
-            keys.push_back(key);
-        }
-        return true;
-    };
-    json value = json::parse(text.begin(), text.end(), on_event, /*allow_exceptions=*/false);
-    if (value.is_discarded()) throw InvalidToken(std::string(what) + " is not valid JSON");
-    if (!value.is_object()) throw InvalidToken(std::string(what) + " is not a JSON object");
-    if (duplicate) throw InvalidToken(std::string(what) + " has a duplicate member");
-    return value;
-}
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
@@ -53,62 +38,82 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 
 // The JOSE header must be exactly what this codec signs with: the algorithm is pinned by the
 // configuration and never taken from the token.
-void check_header(const json& header, std::string_view algorithm) {
-    const auto alg = header.find("alg");
-    if (alg == header.end() || !alg->is_string()) throw InvalidToken("header has no alg");
-    const auto& name = alg->get_ref<const std::string&>();
+void check_header(std::string_view text, std::string_view algorithm) {
+    JsonObjectReader reader(text, "header");
+    JsonMember member, alg, typ;
+    bool crit = false;
+    while (reader.next(member)) {
+        if (member.key == "alg") alg = member;
+        else if (member.key == "typ") typ = member;
+        else if (member.key == "crit") crit = true;
+    }
+    if (alg.raw.empty() || alg.kind != JsonKind::string) throw InvalidToken("header has no alg");
+    const auto name = JsonObjectReader::string_value(alg);
     if (iequals(name, "none")) throw InvalidToken("alg none is not accepted");
     if (name != algorithm) throw InvalidToken("algorithm not allowed");
-    if (header.contains("crit")) throw InvalidToken("crit header parameters are not supported");
-    const auto typ = header.find("typ");
-    if (typ != header.end() && (!typ->is_string() || !iequals(typ->get_ref<const std::string&>(), "JWT")))
+    if (crit) throw InvalidToken("crit header parameters are not supported");
+    if (!typ.raw.empty() &&
+        (typ.kind != JsonKind::string || !iequals(JsonObjectReader::string_value(typ), "JWT")))
         throw InvalidToken("typ is not JWT");
+}
+
+// A value the reader has already validated, as JSON for `extra`.
+json parse_validated(std::string_view raw) {
+    json value = json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded()) throw InvalidToken("payload is not valid JSON");  // the two parsers disagree
+    return value;
 }
 
 enum class Round { down, up };
 
+// The registered claims of one token as the reader found them (raw empty: absent).
+using ClaimSlots = std::array<JsonMember, kRegisteredClaims.size()>;
+
+// Indexes into kRegisteredClaims and ClaimSlots.
+enum Claim : std::size_t { kSub, kExp, kIat, kNbf, kJti, kTokenType, kScopes, kIss, kAud, kFam };
+
+const JsonMember* slot(const ClaimSlots& slots, Claim claim) {
+    return slots[claim].raw.empty() ? nullptr : &slots[claim];
+}
+
+std::string claim_name(Claim claim) { return std::string(kRegisteredClaims[claim]); }
+
 // A NumericDate claim as whole seconds, rounded in the direction that shortens validity.
-std::optional<std::int64_t> numeric_date(const json& claims, const char* name, Round round) {
-    const auto it = claims.find(name);
-    if (it == claims.end()) return std::nullopt;
+std::optional<std::int64_t> numeric_date(const ClaimSlots& slots, Claim claim, Round round) {
+    const auto* m = slot(slots, claim);
+    if (m == nullptr) return std::nullopt;
+    if (m->kind != JsonKind::number) throw InvalidToken(claim_name(claim) + " is not a number");
     constexpr std::int64_t kLimit = 1'000'000'000'000'000;  // far beyond any real date, far within int64
-    if (it->is_number_unsigned()) {
-        const auto v = it->get<std::uint64_t>();
-        if (v < static_cast<std::uint64_t>(kLimit)) return static_cast<std::int64_t>(v);
-    } else if (it->is_number_integer()) {
-        const auto v = it->get<std::int64_t>();
-        if (v > -kLimit && v < kLimit) return v;
-    } else if (it->is_number_float()) {
-        const double v = it->get<double>();
-        if (std::isfinite(v) && v > -1e15 && v < 1e15)
-            return static_cast<std::int64_t>(round == Round::down ? std::floor(v) : std::ceil(v));
+    const auto* first = m->raw.data();
+    const auto* last = first + m->raw.size();
+    if (std::none_of(first, last, [](char c) { return c == '.' || c == 'e' || c == 'E'; })) {
+        std::int64_t v = 0;
+        const auto [end, ec] = std::from_chars(first, last, v);
+        if (ec == std::errc() && end == last && v > -kLimit && v < kLimit) return v;
     } else {
-        throw InvalidToken(std::string(name) + " is not a number");
+        double v = 0;
+        const auto [end, ec] = std::from_chars(first, last, v);
+        if (ec == std::errc() && end == last && std::isfinite(v) && v > -1e15 && v < 1e15)
+            return static_cast<std::int64_t>(round == Round::down ? std::floor(v) : std::ceil(v));
     }
-    throw InvalidToken(std::string(name) + " is out of range");
+    throw InvalidToken(claim_name(claim) + " is out of range");
 }
 
-const std::string& required_string(const json& claims, const char* name) {
-    const auto it = claims.find(name);
-    if (it == claims.end()) throw InvalidToken(std::string("missing ") + name);
-    if (!it->is_string()) throw InvalidToken(std::string(name) + " is not a string");
-    const auto& value = it->get_ref<const std::string&>();
-    if (value.empty()) throw InvalidToken(std::string(name) + " is empty");
-    return value;
+std::string required_string(const ClaimSlots& slots, Claim claim) {
+    const auto* m = slot(slots, claim);
+    if (m == nullptr) throw InvalidToken("missing " + claim_name(claim));
+    if (m->kind != JsonKind::string) throw InvalidToken(claim_name(claim) + " is not a string");
+    if (m->raw.size() == 2) throw InvalidToken(claim_name(claim) + " is empty");
+    return JsonObjectReader::string_value(*m);
 }
 
-std::vector<std::string> string_list(const json& value, const char* name, bool allow_single) {
+std::vector<std::string> string_list(const JsonMember& m, const char* name, bool allow_single) {
     std::vector<std::string> out;
-    if (allow_single && value.is_string()) {
-        out.push_back(value.get<std::string>());
+    if (allow_single && m.kind == JsonKind::string) {
+        out.push_back(JsonObjectReader::string_value(m));
         return out;
     }
-    if (!value.is_array()) throw InvalidToken(std::string(name) + " is not a list of strings");
-    out.reserve(value.size());
-    for (const auto& item : value) {
-        if (!item.is_string()) throw InvalidToken(std::string(name) + " is not a list of strings");
-        out.push_back(item.get<std::string>());
-    }
+    if (!JsonObjectReader::string_array(m, out)) throw InvalidToken(std::string(name) + " is not a list of strings");
     return out;
 }
 
@@ -201,25 +206,53 @@ std::string TokenCodec::sign(const TokenPayload& payload) const {
     if (payload.sub.empty()) throw std::invalid_argument("fauth: a token needs a non-empty sub");
     if (payload.jti.empty()) throw std::invalid_argument("fauth: a token needs a non-empty jti");
     check_extra(payload.extra);
-    json claims = payload.extra.is_null() ? json::object() : payload.extra;
-    claims["sub"] = payload.sub;
-    claims["exp"] = payload.exp;
-    claims["iat"] = payload.iat;
-    if (payload.nbf) claims["nbf"] = *payload.nbf;
-    claims["jti"] = payload.jti;
-    claims["token_type"] = to_string(payload.token_type);
-    claims["scopes"] = payload.scopes;
-    if (payload.iss) claims["iss"] = *payload.iss;
-    if (payload.aud.size() == 1) claims["aud"] = payload.aud.front();
-    else if (!payload.aud.empty()) claims["aud"] = payload.aud;
-    if (!payload.family.empty()) claims["fam"] = payload.family;
 
+    // The claims written straight into text: no DOM for the registered claims.
     std::string body;
-    try {
-        body = claims.dump();
-    } catch (const json::type_error&) {
-        throw std::invalid_argument("fauth: token claims must be valid UTF-8");
+    body.reserve(160 + payload.sub.size() + payload.jti.size() + payload.family.size() + 16 * payload.scopes.size());
+    body += "{\"sub\":";
+    detail::append_json_string(body, payload.sub);
+    body += ",\"exp\":";
+    detail::append_json_integer(body, payload.exp);
+    body += ",\"iat\":";
+    detail::append_json_integer(body, payload.iat);
+    if (payload.nbf) {
+        body += ",\"nbf\":";
+        detail::append_json_integer(body, *payload.nbf);
     }
+    body += ",\"jti\":";
+    detail::append_json_string(body, payload.jti);
+    body += ",\"token_type\":\"";
+    body += to_string(payload.token_type);
+    body += "\",\"scopes\":";
+    detail::append_json_strings(body, payload.scopes);
+    if (payload.iss) {
+        body += ",\"iss\":";
+        detail::append_json_string(body, *payload.iss);
+    }
+    if (payload.aud.size() == 1) {
+        body += ",\"aud\":";
+        detail::append_json_string(body, payload.aud.front());
+    } else if (!payload.aud.empty()) {
+        body += ",\"aud\":";
+        detail::append_json_strings(body, payload.aud);
+    }
+    if (!payload.family.empty()) {
+        body += ",\"fam\":";
+        detail::append_json_string(body, payload.family);
+    }
+    if (payload.extra.is_object() && !payload.extra.empty()) {
+        std::string extra;
+        try {
+            extra = payload.extra.dump();
+        } catch (const json::type_error&) {
+            throw std::invalid_argument("fauth: token claims must be valid UTF-8");
+        }
+        body.push_back(',');
+        body.append(extra, 1, extra.size() - 2);  // the members, without the object's braces
+    }
+    body.push_back('}');
+
     std::string token;
     token.reserve(header_segment_.size() + body.size() * 4 / 3 + 100);
     token += header_segment_;
@@ -260,41 +293,70 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
     if (header_b64.empty() || payload_b64.empty() || signature_b64.empty())
         throw InvalidToken("malformed token: empty segment");
 
-    std::string scratch;
+    // Decoded segments go to the stack when they fit (every ordinary token), else to the heap.
+    std::array<char, 2048> local;
+    std::string heap;
+    const auto decode = [&](std::string_view b64, const char* what) {
+        const std::size_t need = detail::base64url_decoded_size(b64.size());
+        char* out = local.data();
+        if (need > local.size()) {
+            heap.resize(need);
+            out = heap.data();
+        }
+        const auto size = detail::base64url_decode(b64, out, need);
+        if (!size) throw InvalidToken(std::string(what) + " is not canonical base64url");
+        return std::string_view(out, *size);
+    };
+
     // Header: the bytes this codec writes pass without parsing; anything else is decoded and must
     // still name exactly the configured algorithm.
-    if (header_b64 != header_segment_) {
-        if (!detail::base64url_decode(header_b64, scratch)) throw InvalidToken("header is not canonical base64url");
-        check_header(parse_object(scratch, "header"), config_.algorithm);
-    }
+    if (header_b64 != header_segment_) check_header(decode(header_b64, "header"), config_.algorithm);
 
     // Signature before anything in the payload is looked at.
-    if (!detail::base64url_decode(signature_b64, scratch)) throw InvalidToken("signature is not canonical base64url");
-    if (!key_->verify(token.substr(0, second), scratch)) throw InvalidToken("signature mismatch");
+    char signature[detail::kMaxMacSize];
+    const auto signature_size = detail::base64url_decode(signature_b64, signature, sizeof signature);
+    if (!signature_size) {
+        // Canonical but longer than any MAC is a wrong signature, not a malformed one.
+        std::string scratch;
+        if (!detail::base64url_decode(signature_b64, scratch))
+            throw InvalidToken("signature is not canonical base64url");
+        throw InvalidToken("signature mismatch");
+    }
+    if (!key_->verify(token.substr(0, second), std::string_view(signature, *signature_size)))
+        throw InvalidToken("signature mismatch");
 
-    if (!detail::base64url_decode(payload_b64, scratch)) throw InvalidToken("payload is not canonical base64url");
-    json claims = parse_object(scratch, "payload");
-
+    // Claims: registered ones into their slots, every other one into `extra`.
     TokenPayload p;
-    p.sub = required_string(claims, "sub");
-    p.jti = required_string(claims, "jti");
-    const auto type = token_type_from_string(required_string(claims, "token_type"));
+    ClaimSlots slots;
+    JsonObjectReader reader(decode(payload_b64, "payload"), "payload");
+    JsonMember member;
+    while (reader.next(member)) {
+        std::size_t i = 0;
+        while (i < kRegisteredClaims.size() && kRegisteredClaims[i] != member.key) ++i;
+        if (i < kRegisteredClaims.size()) slots[i] = member;
+        else if (member.kind == JsonKind::string) p.extra[std::string(member.key)] = JsonObjectReader::string_value(member);
+        else p.extra[std::string(member.key)] = parse_validated(member.raw);
+    }
+
+    p.sub = required_string(slots, kSub);
+    p.jti = required_string(slots, kJti);
+    const auto type = token_type_from_string(required_string(slots, kTokenType));
     if (!type) throw InvalidToken("unknown token_type");
     p.token_type = *type;
     if (p.token_type != expected)
         throw InvalidToken(std::string(to_string(p.token_type)) + " token used where " +
                            std::string(to_string(expected)) + " token is required");
-    if (const auto it = claims.find("scopes"); it != claims.end()) p.scopes = string_list(*it, "scopes", false);
+    if (const auto* m = slot(slots, kScopes)) p.scopes = string_list(*m, "scopes", false);
 
-    if (const auto it = claims.find("iss"); it != claims.end()) {
-        if (!it->is_string()) throw InvalidToken("iss is not a string");
-        p.iss = it->get<std::string>();
+    if (const auto* m = slot(slots, kIss)) {
+        if (m->kind != JsonKind::string) throw InvalidToken("iss is not a string");
+        p.iss = JsonObjectReader::string_value(*m);
     }
     if (config_.issuer && p.iss != config_.issuer) throw InvalidToken("issuer mismatch");
-    if (const auto it = claims.find("aud"); it != claims.end()) p.aud = string_list(*it, "aud", true);
-    if (const auto it = claims.find("fam"); it != claims.end()) {
-        if (!it->is_string() || it->get_ref<const std::string&>().empty()) throw InvalidToken("fam is not a string");
-        p.family = it->get<std::string>();
+    if (const auto* m = slot(slots, kAud)) p.aud = string_list(*m, "aud", true);
+    if (const auto* m = slot(slots, kFam)) {
+        if (m->kind != JsonKind::string || m->raw.size() == 2) throw InvalidToken("fam is not a string");
+        p.family = JsonObjectReader::string_value(*m);
     }
     if (config_.audience) {
         bool found = false;
@@ -305,20 +367,17 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         throw InvalidToken("token has an audience and none is configured");
     }
 
-    const auto exp = numeric_date(claims, "exp", Round::down);
+    const auto exp = numeric_date(slots, kExp, Round::down);
     if (!exp) throw InvalidToken("missing exp");
     p.exp = *exp;
-    p.nbf = numeric_date(claims, "nbf", Round::up);
-    p.iat = numeric_date(claims, "iat", Round::up).value_or(0);
+    p.nbf = numeric_date(slots, kNbf, Round::up);
+    p.iat = numeric_date(slots, kIat, Round::up).value_or(0);
 
     const std::int64_t now = seconds_since_epoch(config_.now());
     const std::int64_t leeway = config_.leeway.count();
     if (p.nbf && now + leeway < *p.nbf) throw InvalidToken("token not yet valid");
     if (p.iat > now + leeway) throw InvalidToken("token issued in the future");
     if (now >= p.exp + leeway) throw TokenExpired();
-
-    for (auto& item : claims.items())
-        if (!is_registered_claim(item.key())) p.extra[item.key()] = std::move(item.value());
     return p;
 }
 

@@ -112,6 +112,42 @@ TEST_F(TokenTest, WritesTheDocumentedWireFormat) {
     EXPECT_EQ(token.substr(dot2 + 1).size(), 43u) << "32-byte MAC, unpadded";
 }
 
+TEST_F(TokenTest, EveryStringSurvivesTheClaimsWriterAndReaderExactly) {
+    // Quotes, backslashes, every control character, DEL, multi-byte UTF-8: written by sign,
+    // checked as JSON by nlohmann, read back by verify.
+    std::string tricky = "q\"b\\s/\u00e9\xf0\x9f\x98\x80\x7f";
+    for (char c = 1; c < 0x20; ++c) tricky.push_back(c);
+    tricky.push_back('\0');
+    auto payload = codec.make_payload(TokenType::access, tricky, {tricky, "", "plain"},
+                                      json{{"nested", {{"k", tricky}, {"list", {1, 2.5, true, nullptr}}}},
+                                           {"text", tricky}, {"n", -42}, {"empty", json::object()}});
+    payload.iss = tricky;
+    payload.family = tricky;
+    payload.nbf = kNow - 5;
+    const AuthConfig strict = [&] {
+        auto c = config_at(&now);
+        c.issuer = tricky;
+        return c;
+    }();
+    const TokenCodec reader(strict);
+    const auto token = codec.sign(payload);
+    const auto dot1 = token.find('.'), dot2 = token.find('.', dot1 + 1);
+    std::string body;
+    ASSERT_TRUE(fauth::detail::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1), body));
+    const auto claims = json::parse(body);
+    EXPECT_EQ(claims["sub"], tricky);
+    EXPECT_EQ(claims["nested"]["k"], tricky);
+    EXPECT_EQ(claims["nbf"], kNow - 5);
+
+    const auto p = reader.verify(token, TokenType::access);
+    EXPECT_EQ(p.sub, tricky);
+    EXPECT_EQ(p.scopes, (std::vector<std::string>{tricky, "", "plain"}));
+    EXPECT_EQ(p.iss, tricky);
+    EXPECT_EQ(p.family, tricky);
+    EXPECT_EQ(p.nbf, kNow - 5);
+    EXPECT_EQ(p.extra, payload.extra);
+}
+
 TEST_F(TokenTest, EveryTokenGetsAFreshJti) {
     std::set<std::string> ids;
     for (int i = 0; i < 1000; ++i) ids.insert(codec.make_payload(TokenType::access, "u").jti);

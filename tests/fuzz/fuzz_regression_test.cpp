@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "targets.hpp"
 
@@ -31,6 +34,39 @@ std::size_t replay(const std::string& name, Target target) {
 }  // namespace
 
 TEST(FuzzRegression, TokenVerify) { EXPECT_GT(replay("token_verify", fauth::fuzz::token_verify), 5u); }
+TEST(FuzzRegression, JsonObject) { EXPECT_GT(replay("json_object", fauth::fuzz::json_object), 5u); }
+
+// The JSON reader is also checked against nlohmann on mutations of its seeds in every test run
+// (libFuzzer explores further in scripts/fuzz): bytes replaced, inserted and removed, drawn from
+// the characters that matter to JSON and from invalid UTF-8.
+TEST(FuzzRegression, JsonObjectMutations) {
+    const auto dir = std::filesystem::path(FAUTH_FUZZ_DIR) / "corpus" / "json_object";
+    std::vector<std::string> seeds;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        std::ifstream in(entry.path(), std::ios::binary);
+        seeds.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    ASSERT_GT(seeds.size(), 5u);
+    const std::string alphabet = "{}[]\",:\\u0123456789abcdefABCDEF.eE+- \t\ntrueflsn\x7f\x80\xbf\xc3\xed\xf4\xff";
+    std::mt19937 rng(20261123);
+    for (const auto& seed : seeds) {
+        for (int i = 0; i < 3000; ++i) {
+            std::string input = seed;
+            for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0; --edits) {
+                const std::size_t at = input.empty() ? 0 : rng() % input.size();
+                const char c = alphabet[rng() % alphabet.size()];
+                switch (rng() % 3) {
+                    case 0: if (!input.empty()) input[at] = c; break;
+                    case 1: input.insert(input.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+                    default: if (!input.empty()) input.erase(at, 1); break;
+                }
+            }
+            // Aborts (fails this test) on any disagreement with the reference.
+            fauth::fuzz::json_object(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+        }
+    }
+}
+
 TEST(FuzzRegression, Bearer) { EXPECT_GT(replay("bearer", fauth::fuzz::bearer), 3u); }
 TEST(FuzzRegression, TokenRequest) { EXPECT_GT(replay("token_request", fauth::fuzz::token_request), 3u); }
 TEST(FuzzRegression, PasswordVerify) { EXPECT_GT(replay("password_verify", fauth::fuzz::password_verify), 3u); }

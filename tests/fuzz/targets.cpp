@@ -9,6 +9,7 @@
 #include "fauth/http/token_request.hpp"
 #include "fauth/password.hpp"
 #include "fauth/token.hpp"
+#include "json_object_reader.hpp"
 
 namespace fauth::fuzz {
 namespace {
@@ -45,6 +46,50 @@ int token_verify(const std::uint8_t* data, std::size_t size) {
         }
         // Any other exception escapes and the fuzzer reports it.
     }
+    return 0;
+}
+
+int json_object(const std::uint8_t* data, std::size_t size) {
+    const auto text = as_text(data, size);
+    // The reference: nlohmann's parser, with duplicate top-level keys refused (RFC 7515 5.2). It
+    // skips a leading byte order mark, which the reader (rightly, for JOSE) does not.
+    std::vector<std::string> keys;
+    bool duplicate = false;
+    nlohmann::json::parser_callback_t on_event = [&](int depth, nlohmann::json::parse_event_t event,
+                                                     nlohmann::json& parsed) {
+        if (event == nlohmann::json::parse_event_t::key && depth == 1) {
+            const auto& key = parsed.get_ref<const std::string&>();
+            for (const auto& seen : keys) duplicate = duplicate || seen == key;
+            keys.push_back(key);
+        }
+        return true;
+    };
+    auto expected = nlohmann::json::parse(text.begin(), text.end(), on_event, false);
+    const bool bom = text.substr(0, 3) == "\xEF\xBB\xBF";
+    const bool reference_accepts = !bom && !expected.is_discarded() && expected.is_object() && !duplicate;
+
+    auto actual = nlohmann::json::object();
+    try {
+        detail::JsonObjectReader reader(text, "fuzz");
+        detail::JsonMember member;
+        while (reader.next(member)) {
+            auto value = nlohmann::json::parse(member.raw);  // a raw value the reader passed must parse
+            if (member.kind == detail::JsonKind::string &&
+                detail::JsonObjectReader::string_value(member) != value.get<std::string>())
+                broken();
+            std::vector<std::string> items;
+            if (detail::JsonObjectReader::string_array(member, items)) {
+                if (!value.is_array() || value.size() != items.size()) broken();
+                for (std::size_t i = 0; i < items.size(); ++i)
+                    if (value[i] != items[i]) broken();
+            }
+            actual[std::string(member.key)] = std::move(value);
+        }
+    } catch (const InvalidToken& e) {
+        if (reference_accepts || e.reason().empty()) broken();
+        return 0;
+    }
+    if (!reference_accepts || actual != expected) broken();
     return 0;
 }
 

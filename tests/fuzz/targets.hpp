@@ -10,6 +10,9 @@ namespace fauth::fuzz {
 
 /// TokenCodec::verify (HS256) on `data` as a token.
 int token_verify(const std::uint8_t* data, std::size_t size);
+/// The flat JSON object reader on `data`, checked against nlohmann's parser: both accept or both
+/// refuse, and an accepted object has the same members with the same values.
+int json_object(const std::uint8_t* data, std::size_t size);
 /// parse_bearer on `data` as an Authorization header value.
 int bearer(const std::uint8_t* data, std::size_t size);
 /// parse_login_request and parse_refresh_request on `data` as a form and as a JSON body.
