@@ -14,6 +14,8 @@
 
 namespace fauth {
 
+class KeyRing;
+
 class RevocationStore;
 class Throttle;  // fauth/revocation.hpp
 
@@ -48,6 +50,11 @@ struct AuthConfig {
     std::string secret_key;
     /// Signing algorithm, pinned: tokens naming any other `alg` are refused. HS256, HS384 or HS512.
     std::string algorithm = "HS256";
+    /// Asymmetric (or several) keys instead of secret_key/algorithm: tokens are signed with the
+    /// ring's signing key and carry its `kid`; a token is verified with the key its `kid` names,
+    /// whose algorithm it must use. Without a signing key the provider only verifies. secret_key
+    /// may then be left empty (it is still used, when set, to bind password-reset tokens).
+    std::shared_ptr<KeyRing> keys;
     /// Lifetime of access tokens.
     std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
     /// Lifetime of refresh tokens.
@@ -72,6 +79,9 @@ struct AuthConfig {
     std::size_t worker_threads = 2;
     /// Password checks that may wait for a worker; beyond this, authenticate answers Unavailable.
     std::size_t worker_queue_capacity = 1024;
+    /// Added to the nice value of those threads (Linux: per thread), so that a login flood
+    /// yields the CPU to request handling instead of starving guarded routes. 0 to 19.
+    int worker_nice = 10;
     /// Time source; the system clock when empty.
     Clock clock;
     /// Where operational errors and security events go; standard error when empty.
@@ -101,6 +111,10 @@ struct AuthConfig {
     void write_log(std::string_view message) const;
     /// Sends `event` to `security_events`, or as a JSON line to the log when that is not set.
     void report(const SecurityEvent& event) const;
+
+private:
+    void validate_secret() const;
+    void validate_rest() const;
 };
 
 }  // namespace fauth

@@ -45,6 +45,19 @@ private:
     std::string reason_;
 };
 
+/// A token whose header names a `kid` that no key in the current key set has; a key ring that
+/// can fetch keys (JWKS) is asked once, then the token is refused.
+class UnknownKeyId : public InvalidToken {
+public:
+    /// `kid` as the token named it.
+    explicit UnknownKeyId(std::string kid) : InvalidToken("unknown key id"), kid_(std::move(kid)) {}
+    /// The key id the token named.
+    const std::string& kid() const noexcept { return kid_; }
+
+private:
+    std::string kid_;
+};
+
 /// A token whose `exp` (plus leeway) has passed.
 class TokenExpired : public Error {
 public:

@@ -299,7 +299,7 @@ private:
               throttle(codec.config().login_throttle
                            ? codec.config().login_throttle
                            : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = codec.config().clock})),
-              pool(codec.config().worker_threads, codec.config().worker_queue_capacity) {}
+              pool(codec.config().worker_threads, codec.config().worker_queue_capacity, codec.config().worker_nice) {}
 
         TokenCodec codec;
         UserLoader user_loader;

@@ -13,8 +13,10 @@ namespace fauth {
 /// Runs tasks on `threads` threads; at most `capacity` tasks wait, further ones are refused.
 class WorkerPool {
 public:
-    /// Starts the threads. Throws std::invalid_argument if either number is zero.
-    WorkerPool(std::size_t threads, std::size_t capacity);
+    /// Starts the threads, each with `nice` added to its nice value (lower CPU priority; Linux
+    /// schedules threads individually, elsewhere it may not apply). Throws std::invalid_argument
+    /// if `threads` or `capacity` is zero or `nice` is negative.
+    WorkerPool(std::size_t threads, std::size_t capacity, int nice = 0);
     /// Runs every task already accepted, then joins the threads.
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;

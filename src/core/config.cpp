@@ -24,10 +24,15 @@ void require_non_empty(const std::optional<std::string>& value, const char* fiel
 }  // namespace
 
 void AuthConfig::validate() const {
+    if (!keys || !secret_key.empty()) validate_secret();
+    validate_rest();
+}
+
+void AuthConfig::validate_secret() const {
     const auto* alg = detail::find_hmac_algorithm(algorithm);
     if (alg == nullptr)
         throw ConfigError("AuthConfig.algorithm '" + algorithm + "' is not supported; use one of " +
-                          std::string(detail::supported_algorithm_names()));
+                          std::string(detail::supported_hmac_names()));
     if (secret_key.empty())
         throw ConfigError("AuthConfig.secret_key is empty: set it to at least " +
                           std::to_string(alg->min_key_bytes) + " random bytes (e.g. from FAUTH_SECRET_KEY; "
@@ -36,6 +41,9 @@ void AuthConfig::validate() const {
         throw ConfigError("AuthConfig.secret_key is " + std::to_string(secret_key.size()) + " bytes; " +
                           algorithm + " needs at least " + std::to_string(alg->min_key_bytes) +
                           " (RFC 7518 section 3.2)");
+}
+
+void AuthConfig::validate_rest() const {
     require_positive(access_token_ttl, "access_token_ttl");
     require_positive(refresh_token_ttl, "refresh_token_ttl");
     require_positive(password_reset_ttl, "password_reset_ttl");
@@ -50,6 +58,7 @@ void AuthConfig::validate() const {
         throw ConfigError("AuthConfig.bcrypt_cost must be between 4 and 31 (got " + std::to_string(bcrypt_cost) + ")");
     if (worker_threads == 0) throw ConfigError("AuthConfig.worker_threads must be at least 1");
     if (worker_queue_capacity == 0) throw ConfigError("AuthConfig.worker_queue_capacity must be at least 1");
+    if (worker_nice < 0 || worker_nice > 19) throw ConfigError("AuthConfig.worker_nice must be between 0 and 19");
     for (const auto* limit : {&login_limits.per_client, &login_limits.per_identifier})
         if (!(limit->burst >= 1) || !(limit->per_second > 0))
             throw ConfigError("AuthConfig.login_limits need burst >= 1 and per_second > 0");

@@ -11,6 +11,7 @@
 #include "algorithm.hpp"
 #include "base64url.hpp"
 #include "fauth/errors.hpp"
+#include "fauth/keys.hpp"
 #include "hmac.hpp"
 #include "json_object_reader.hpp"
 #include "json_writer.hpp"
@@ -36,25 +37,42 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
-// The JOSE header must be exactly what this codec signs with: the algorithm is pinned by the
-// configuration and never taken from the token.
-void check_header(std::string_view text, std::string_view algorithm) {
+// What a JOSE header says, once checked: the algorithm it names and its key id.
+struct Header {
+    std::string alg;
+    std::string kid;
+    bool has_kid = false;
+};
+
+// Checks a JOSE header: `alg` present and never "none", no `crit`, `typ` JWT if present, `kid` a
+// string if present. When `pinned` is given, `alg` must be exactly it (HMAC configuration: the
+// algorithm comes from the configuration, never from the token); otherwise the caller matches it
+// against the key that `kid` selects.
+Header read_header(std::string_view text, std::string_view pinned) {
     JsonObjectReader reader(text, "header");
-    JsonMember member, alg, typ;
+    JsonMember member, alg, typ, kid;
     bool crit = false;
     while (reader.next(member)) {
         if (member.key == "alg") alg = member;
         else if (member.key == "typ") typ = member;
+        else if (member.key == "kid") kid = member;
         else if (member.key == "crit") crit = true;
     }
     if (alg.raw.empty() || alg.kind != JsonKind::string) throw InvalidToken("header has no alg");
-    const auto name = JsonObjectReader::string_value(alg);
-    if (iequals(name, "none")) throw InvalidToken("alg none is not accepted");
-    if (name != algorithm) throw InvalidToken("algorithm not allowed");
+    Header header;
+    header.alg = JsonObjectReader::string_value(alg);
+    if (iequals(header.alg, "none")) throw InvalidToken("alg none is not accepted");
+    if (!pinned.empty() && header.alg != pinned) throw InvalidToken("algorithm not allowed");
     if (crit) throw InvalidToken("crit header parameters are not supported");
     if (!typ.raw.empty() &&
         (typ.kind != JsonKind::string || !iequals(JsonObjectReader::string_value(typ), "JWT")))
         throw InvalidToken("typ is not JWT");
+    if (!kid.raw.empty()) {
+        if (kid.kind != JsonKind::string) throw InvalidToken("kid is not a string");
+        header.kid = JsonObjectReader::string_value(kid);
+        header.has_kid = true;
+    }
+    return header;
 }
 
 // A value the reader has already validated, as JSON for `extra`.
@@ -181,9 +199,9 @@ void to_json(nlohmann::json& out, const TokenResponse& response) {
 
 TokenCodec::TokenCodec(AuthConfig config) : config_(std::move(config)) {
     config_.validate();
-    const auto* alg = detail::find_hmac_algorithm(config_.algorithm);
-    key_ = std::make_shared<const detail::HmacKey>(alg->digest, config_.secret_key);
-    header_segment_ = detail::base64url_encode(json{{"alg", config_.algorithm}, {"typ", "JWT"}}.dump());
+    if (const auto* alg = detail::find_hmac_algorithm(config_.algorithm); alg && !config_.secret_key.empty())
+        key_ = std::make_shared<const detail::HmacKey>(alg->digest, config_.secret_key);
+    if (!config_.keys) header_segment_ = detail::base64url_encode(json{{"alg", config_.algorithm}, {"typ", "JWT"}}.dump());
 }
 
 TokenPayload TokenCodec::make_payload(TokenType type, std::string sub, std::vector<std::string> scopes,
@@ -255,6 +273,24 @@ std::string TokenCodec::sign(const TokenPayload& payload) const {
 
     std::string token;
     token.reserve(header_segment_.size() + body.size() * 4 / 3 + 100);
+    if (config_.keys) {
+        // Key ring: the current signing key, named by kid, with its own algorithm.
+        const auto keys = config_.keys->current();
+        const Key* key = keys->signing_key();
+        if (key == nullptr) throw std::logic_error("fauth: this key set has no signing key: it can only verify tokens");
+        std::string header = "{\"alg\":";
+        detail::append_json_string(header, key->algorithm());
+        header += ",\"typ\":\"JWT\",\"kid\":";
+        detail::append_json_string(header, key->kid());
+        header += '}';
+        detail::base64url_encode(header, token);
+        token += '.';
+        detail::base64url_encode(body, token);
+        const auto signature = key->sign(token);
+        token += '.';
+        detail::base64url_encode(signature, token);
+        return token;
+    }
     token += header_segment_;
     token += '.';
     detail::base64url_encode(body, token);
@@ -271,6 +307,7 @@ std::string TokenCodec::issue(TokenType type, std::string sub, std::vector<std::
 }
 
 std::string TokenCodec::fingerprint(std::string_view data) const {
+    if (!key_) throw std::logic_error("fauth: password-reset binding needs AuthConfig.secret_key");
     std::string input = "fauth-fingerprint-v1:";
     input += data;
     unsigned char mac[detail::kMaxMacSize];
@@ -308,22 +345,35 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         return std::string_view(out, *size);
     };
 
-    // Header: the bytes this codec writes pass without parsing; anything else is decoded and must
-    // still name exactly the configured algorithm.
-    if (header_b64 != header_segment_) check_header(decode(header_b64, "header"), config_.algorithm);
+    if (config_.keys) {
+        // Key ring: the header's kid selects the key, and the key fixes the algorithm.
+        const auto header = read_header(decode(header_b64, "header"), {});
+        if (!header.has_kid) throw InvalidToken("token has no kid");
+        const auto keys = config_.keys->current();
+        const Key* key = keys->find(header.kid);
+        if (key == nullptr) throw UnknownKeyId(header.kid);
+        if (header.alg != key->algorithm()) throw InvalidToken("algorithm not allowed");
+        std::string signature;
+        if (!detail::base64url_decode(signature_b64, signature)) throw InvalidToken("signature is not canonical base64url");
+        if (!key->verify(token.substr(0, second), signature)) throw InvalidToken("signature mismatch");
+    } else {
+        // Header: the bytes this codec writes pass without parsing; anything else is decoded and
+        // must still name exactly the configured algorithm.
+        if (header_b64 != header_segment_) read_header(decode(header_b64, "header"), config_.algorithm);
 
-    // Signature before anything in the payload is looked at.
-    char signature[detail::kMaxMacSize];
-    const auto signature_size = detail::base64url_decode(signature_b64, signature, sizeof signature);
-    if (!signature_size) {
-        // Canonical but longer than any MAC is a wrong signature, not a malformed one.
-        std::string scratch;
-        if (!detail::base64url_decode(signature_b64, scratch))
-            throw InvalidToken("signature is not canonical base64url");
-        throw InvalidToken("signature mismatch");
+        // Signature before anything in the payload is looked at.
+        char signature[detail::kMaxMacSize];
+        const auto signature_size = detail::base64url_decode(signature_b64, signature, sizeof signature);
+        if (!signature_size) {
+            // Canonical but longer than any MAC is a wrong signature, not a malformed one.
+            std::string scratch;
+            if (!detail::base64url_decode(signature_b64, scratch))
+                throw InvalidToken("signature is not canonical base64url");
+            throw InvalidToken("signature mismatch");
+        }
+        if (!key_->verify(token.substr(0, second), std::string_view(signature, *signature_size)))
+            throw InvalidToken("signature mismatch");
     }
-    if (!key_->verify(token.substr(0, second), std::string_view(signature, *signature_size)))
-        throw InvalidToken("signature mismatch");
 
     // Claims: registered ones into their slots, every other one into `extra`.
     TokenPayload p;

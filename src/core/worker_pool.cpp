@@ -1,5 +1,11 @@
 #include "fauth/worker_pool.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -33,11 +39,23 @@ struct WorkerPool::State {
     }
 };
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t capacity) : state_(std::make_shared<State>()) {
+WorkerPool::WorkerPool(std::size_t threads, std::size_t capacity, int nice) : state_(std::make_shared<State>()) {
     if (threads == 0 || capacity == 0) throw std::invalid_argument("fauth: a WorkerPool needs threads and capacity");
+    if (nice < 0) throw std::invalid_argument("fauth: a WorkerPool cannot raise its priority");
     state_->capacity = capacity;
     threads_.reserve(threads);
-    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([state = state_] { state->run(); });
+    for (std::size_t i = 0; i < threads; ++i)
+        threads_.emplace_back([state = state_, nice] {
+            if (nice > 0) {
+                // Per-thread on Linux (setpriority on the thread id). Lowering priority needs no
+                // privilege; if it fails anyway the thread still works, at normal priority.
+                const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+                errno = 0;
+                const int current = ::getpriority(PRIO_PROCESS, tid);
+                if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::min(19, current + nice));
+            }
+            state->run();
+        });
 }
 
 WorkerPool::~WorkerPool() {

@@ -100,6 +100,11 @@ TEST(AuthConfig, RefusesOtherUnusableSettings) {
     c.worker_queue_capacity = 0;
     EXPECT_NE(error_of(c).find("worker_queue_capacity"), std::string::npos);
     c = good();
+    c.worker_nice = -1;
+    EXPECT_NE(error_of(c).find("worker_nice"), std::string::npos);
+    c.worker_nice = 20;
+    EXPECT_NE(error_of(c).find("worker_nice"), std::string::npos);
+    c = good();
     c.token_url = "login";
     EXPECT_NE(error_of(c).find("token_url"), std::string::npos);
     c = good();

@@ -8,6 +8,13 @@
 #include <memory>
 #include <set>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 using fauth::WorkerPool;
 
 TEST(WorkerPool, RunsTasksOffTheCallingThread) {
@@ -67,4 +74,20 @@ TEST(WorkerPool, CanBeDestroyedByItsOwnTask) {
 TEST(WorkerPool, RefusesZeroThreadsOrCapacity) {
     EXPECT_THROW(WorkerPool(0, 1), std::invalid_argument);
     EXPECT_THROW(WorkerPool(1, 0), std::invalid_argument);
+}
+
+TEST(WorkerPool, RunsItsThreadsAtTheLowerPriorityAsked) {
+    const int base = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+    for (int nice : {0, 7}) {
+        fauth::WorkerPool pool(1, 4, nice);
+        std::promise<int> seen;
+        ASSERT_TRUE(pool.try_submit([&] {
+            errno = 0;
+            const int p = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+            seen.set_value(errno == 0 ? p : -100);
+        }));
+        EXPECT_EQ(seen.get_future().get(), std::min(19, base + nice)) << nice;
+    }
+    EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))), base) << "the caller is untouched";
+    EXPECT_THROW(fauth::WorkerPool(1, 1, -1), std::invalid_argument);
 }

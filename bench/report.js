@@ -1,0 +1,82 @@
+// Turns the raw results of scripts/bench (Google Benchmark JSON, wrk outputs) into the markdown
+// tables of docs/benchmarks.md, with each target of the performance issue next to its figure.
+//   node bench/report.js DIR
+'use strict';
+const fs = require('fs');
+const dir = process.argv[2];
+
+const bench = JSON.parse(fs.readFileSync(`${dir}/token.json`, 'utf8'));
+const median = {};
+for (const b of bench.benchmarks) if (b.aggregate_name === 'median') median[b.run_name] = b.real_time; // ns
+const ns = (name) => median[name];
+const fmt = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} µs` : `${x.toFixed(0)} ns`);
+const times = (fast, slow) => ns(slow) / ns(fast);
+const verdict = (value, target) => `${value.toFixed(2)}x (target ≥ ${target}x: ${value >= target ? 'met' : 'not met'})`;
+
+console.log(`## Tokens (HS256, one core, median of 5; ${bench.context.date})\n`);
+console.log('| operation | time | vs libjwt | vs cpp-jwt | vs HMAC floor (context duplicated) | vs HMAC floor (context reused) |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const [what, fauth, libjwt, cppjwt] of [
+  ['fauth verify + decode', 'FauthVerify', 'LibjwtVerify', 'CppJwtVerify'],
+  ['fauth sign', 'FauthSign', 'LibjwtSign', 'CppJwtSign'],
+]) {
+  console.log(`| ${what} | ${fmt(ns(fauth))} | ${verdict(times(fauth, libjwt), 4)} | ${verdict(times(fauth, cppjwt), 4)} | ` +
+    `${verdict(times(fauth, 'HmacFloor'), 0.5)} | ${times(fauth, 'HmacFloorReused').toFixed(2)}x |`);
+}
+for (const [what, name] of [['libjwt verify', 'LibjwtVerify'], ['libjwt sign', 'LibjwtSign'],
+  ['cpp-jwt verify', 'CppJwtVerify'], ['cpp-jwt sign', 'CppJwtSign'],
+  ['HMAC-SHA256 floor, keyed context duplicated per token', 'HmacFloor'],
+  ['HMAC-SHA256 floor, one keyed context re-initialised', 'HmacFloorReused']]) {
+  console.log(`| ${what} | ${fmt(ns(name))} | | | | |`);
+}
+const sizes = Object.keys(median).filter((k) => k.startsWith('FauthVerifyBySize'));
+const tokenBytes = (k) => bench.benchmarks.find((b) => b.run_name === k && b.aggregate_name === 'median').token_bytes;
+console.log('\nVerification cost against token size:\n');
+console.log(`| token bytes | ${sizes.map((k) => tokenBytes(k).toFixed(0)).join(' | ')} |`);
+console.log(`| --- | ${sizes.map(() => '---').join(' | ')} |`);
+console.log(`| fauth verify | ${sizes.map((k) => fmt(ns(k))).join(' | ')} |`);
+
+// One wrk output: requests/s, p99 in ms, and any errors.
+const parseWrk = (file) => {
+  const t = fs.readFileSync(`${dir}/${file}`, 'utf8');
+  const rps = parseFloat(t.match(/Requests\/sec:\s+([\d.]+)/)[1]);
+  const [, value, unit] = t.match(/\s99%\s+([\d.]+)(us|ms|s)/);
+  const p99 = parseFloat(value) * { us: 0.001, ms: 1, s: 1000 }[unit];
+  const errors = [];
+  const non2xx = t.match(/Non-2xx or 3xx responses: (\d+)/);
+  if (non2xx) errors.push(`${non2xx[1]} non-2xx`);
+  const socket = t.match(/Socket errors: (.*)/);
+  if (socket) errors.push(`socket errors: ${socket[1]}`);
+  return { rps, p99, errors };
+};
+const mid = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// The median over every round of NAME (files wrk-NAME.N.txt).
+const wrk = (name) => {
+  const runs = fs.readdirSync(dir).filter((f) => f.startsWith(`wrk-${name}.`) && /\.\d+\.txt$/.test(f)).map(parseWrk);
+  const errors = [...new Set(runs.flatMap((r) => r.errors))];
+  return {
+    rps: mid(runs.map((r) => r.rps)),
+    p99: mid(runs.map((r) => r.p99)),
+    errors: errors.length ? ` (${errors.join(', ')})` : '',
+    runs: runs.length,
+  };
+};
+const health = wrk('health'), healthBearer = wrk('health-bearer'), me = wrk('me');
+const flood = wrk('me-flood'), logins = wrk('flood'), me2 = wrk('me-2');
+const fastapi = wrk('fastapi'), fastify = wrk('fastify');
+const row = (what, r, note = '') => console.log(`| ${what} | ${r.rps.toFixed(0)}${r.errors} | ${r.p99.toFixed(2)} ms | ${note} |`);
+console.log(`\n## End to end (wrk, 1 thread, 32 keep-alive connections, loopback; median of ${me.runs} runs)\n`);
+console.log('| server and route | requests/s | p99 | ratio |');
+console.log('| --- | --- | --- | --- |');
+row('quickstart, 1 reactor thread on core 1 (wrk on core 0): GET /health (public)', health);
+row('same, GET /health sent the same Authorization header as /me', healthBearer,
+  `${(healthBearer.rps / health.rps).toFixed(2)} of /health: what parsing the header costs Pistache`);
+row('same, GET /me (bearer, revocation check, user loader)', me, verdict(me.rps / health.rps, 0.9) + ' of /health');
+row('same, GET /me while a second wrk floods POST /login (bcrypt cost 12)', flood,
+  verdict(flood.rps / me.rps, 0.7) + ' of idle /me');
+row('the flood itself: POST /login, 4 connections, over all rounds', logins, 'logins/s completed');
+row('quickstart, 2 reactor threads: GET /me (server and wrk share both cores)', me2, `${(me2.rps / me.rps).toFixed(2)}x one thread`);
+row('FastAPI + PyJWT on uvicorn, 1 worker: GET /me', fastapi,
+  `fauth ${verdict(me.rps / fastapi.rps, 12)}; p99 ${me.p99 < fastapi.p99 ? 'lower' : 'NOT lower'}`);
+row('Fastify + @fastify/jwt on Node, 1 process: GET /me', fastify,
+  `fauth ${verdict(me.rps / fastify.rps, 3)}; p99 ${me.p99 < fastify.p99 ? 'lower' : 'NOT lower'}`);

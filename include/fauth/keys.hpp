@@ -1,0 +1,113 @@
+// fauth/keys.hpp — signing and verification keys bound to one JWS algorithm each (HMAC, RSA,
+// RSA-PSS, ECDSA, EdDSA), key sets chosen by `kid`, and a key ring that can be rotated live.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <pistache/async.h>
+
+namespace fauth {
+
+namespace detail {
+class KeyImpl;
+}
+
+/// One key for one JWS algorithm. The algorithm is fixed when the key is made and checked against
+/// the key's type (an RSA key is never an HMAC secret, a P-384 key never signs ES256), so a
+/// token's `alg` can only ever select this algorithm. Cheap to copy; thread-safe.
+class Key {
+public:
+    /// An HMAC key (HS256, HS384, HS512) of at least the digest's length. Throws ConfigError.
+    static Key hmac(std::string_view algorithm, std::string_view secret, std::string kid = {});
+    /// A key from PEM text: a private key (signs and verifies) or a public key / certificate-free
+    /// SubjectPublicKeyInfo (verifies only), for RS256/384/512, PS256/384/512 (RSA of at least
+    /// 2048 bits), ES256 (P-256), ES384 (P-384) or EdDSA (Ed25519). Throws ConfigError when the
+    /// PEM is unreadable or the key does not fit `algorithm`.
+    static Key from_pem(std::string_view algorithm, std::string_view pem, std::string kid = {});
+    /// from_pem with the contents of the file at `path`.
+    static Key from_pem_file(std::string_view algorithm, const std::string& path, std::string kid = {});
+    /// A public key from a JSON Web Key (RFC 7517/7518/8037: kty RSA, EC or OKP). Its algorithm is
+    /// its `alg` member, or for EC and OKP keys the one its curve implies. Symmetric (`oct`) and
+    /// private JWKs are refused: a key set fetched from elsewhere never yields a secret. Throws ConfigError.
+    static Key from_jwk(const nlohmann::json& jwk);
+
+    /// The JWS algorithm, e.g. "RS256".
+    const std::string& algorithm() const noexcept;
+    /// The key id written into tokens' `kid` header, possibly empty.
+    const std::string& kid() const noexcept;
+    /// True for a private or HMAC key.
+    bool can_sign() const noexcept;
+    /// True for HMAC keys, which are secret and never published.
+    bool is_symmetric() const noexcept;
+    /// The public part as a JWK (kty, use "sig", alg, kid and the key parameters). Throws
+    /// std::logic_error for an HMAC key.
+    nlohmann::json public_jwk() const;
+
+    /// The JWS signature of `input` (raw r||s for ECDSA, RFC 7518 section 3.4). Throws
+    /// std::logic_error when the key cannot sign, std::runtime_error when OpenSSL fails.
+    std::string sign(std::string_view input) const;
+    /// True when `signature` is this key's JWS signature of `input`; anything malformed is false.
+    bool verify(std::string_view input, std::string_view signature) const noexcept;
+
+private:
+    explicit Key(std::shared_ptr<const detail::KeyImpl> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<const detail::KeyImpl> impl_;
+};
+
+/// Verification keys chosen by `kid`, and the one that signs. Immutable once handed to a KeyRing.
+class KeySet {
+public:
+    /// Adds `key`. Throws ConfigError if its kid is empty or already in the set.
+    KeySet& add(Key key);
+    /// Removes the key with `kid` (no-op when absent). Throws ConfigError if it is the signing key.
+    KeySet& remove(std::string_view kid);
+    /// Makes the key with `kid` the signing key. Throws ConfigError if absent or it cannot sign.
+    KeySet& sign_with(std::string_view kid);
+
+    /// The key with `kid`, or null.
+    const Key* find(std::string_view kid) const noexcept;
+    /// The signing key, or null for a verify-only set.
+    const Key* signing_key() const noexcept;
+    /// Every key, in the order added.
+    const std::vector<Key>& keys() const noexcept { return keys_; }
+    /// The public keys as a JWK Set (RFC 7517 section 5); HMAC keys are never included.
+    nlohmann::json jwks() const;
+    /// A verify-only set of the public keys in `jwks` (a JWK Set document). Keys with an unknown
+    /// kty, alg or `use` other than "sig" are skipped; malformed ones throw ConfigError.
+    static KeySet from_jwks(const nlohmann::json& jwks);
+
+private:
+    std::vector<Key> keys_;
+    std::string signing_kid_;
+};
+
+/// The key set a codec signs and verifies with, replaceable while serving (key rotation): each
+/// token is handled with one consistent snapshot. Thread-safe.
+class KeyRing {
+public:
+    /// A ring holding `keys`.
+    explicit KeyRing(KeySet keys = {});
+    virtual ~KeyRing() = default;
+    KeyRing(const KeyRing&) = delete;
+    KeyRing& operator=(const KeyRing&) = delete;
+
+    /// The current key set.
+    std::shared_ptr<const KeySet> current() const;
+    /// Replaces the key set; tokens being verified finish with the one they started with.
+    void replace(KeySet keys);
+    /// Called when a token names a `kid` the current set lacks: a ring that can fetch keys (a JWKS
+    /// client) fetches them and resolves true when the set changed; it never rejects. The default
+    /// has nowhere to look and resolves false.
+    virtual Pistache::Async::Promise<bool> refresh_for(std::string kid);
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const KeySet> keys_;
+};
+
+}  // namespace fauth
