@@ -2,7 +2,8 @@
 #pragma once
 
 #include "fauth/access.hpp"       // role and permission checks
-#include "fauth/config.hpp"       // AuthConfig
+#include "fauth/config.hpp"
+#include "fauth/keys.hpp"       // AuthConfig
 #include "fauth/errors.hpp"       // typed errors
 #include "fauth/password.hpp"     // bcrypt hashing
 #include "fauth/provider.hpp"     // AuthProvider<User>

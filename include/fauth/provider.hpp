@@ -18,6 +18,7 @@
 
 #include "fauth/access.hpp"
 #include "fauth/config.hpp"
+#include "fauth/keys.hpp"
 #include "fauth/detail/promise.hpp"
 #include "fauth/errors.hpp"
 #include "fauth/password.hpp"
@@ -142,6 +143,34 @@ public:
     /// InvalidToken otherwise. Revocation is not consulted (see resolve_user and load_user).
     TokenPayload verify(std::string_view token, TokenType expected = TokenType::access) const {
         return core_->codec.verify(token, expected);
+    }
+
+    /// verify, for a token whose `kid` the key ring does not know yet: the ring is asked once to
+    /// refresh (a JWKS ring fetches its issuer's keys, at a limited rate) and the token is
+    /// verified again. Rejects with InvalidToken or TokenExpired.
+    Pistache::Async::Promise<TokenPayload> verify_refreshing(std::string token, TokenType expected = TokenType::access) const {
+        using Result = Pistache::Async::Promise<TokenPayload>;
+        try {
+            return Result::resolved(core_->codec.verify(token, expected));
+        } catch (const UnknownKeyId& e) {
+            const auto& ring = core_->codec.config().keys;
+            if (!ring) return Result::rejected(e);
+            auto [promise, settler] = detail::Settler<TokenPayload>::make();
+            ring->refresh_for(e.kid()).then(
+                [settler = settler, core = core_, token = std::move(token), expected](bool) {
+                    try {
+                        settler->resolve(core->codec.verify(token, expected));
+                    } catch (...) {
+                        settler->reject_from(std::current_exception(), "token");
+                    }
+                },
+                [settler = settler, e](std::exception_ptr) { settler->reject(e); });
+            return std::move(promise);
+        } catch (const TokenExpired& e) {
+            return Result::rejected(e);
+        } catch (const InvalidToken& e) {
+            return Result::rejected(e);
+        }
     }
 
     /// The active user an access token names. Rejects with InvalidToken or TokenExpired (bad
@@ -422,6 +451,19 @@ private:
         TokenPayload payload;
         try {
             payload = core_->codec.verify(token, type);
+        } catch (const UnknownKeyId&) {
+            auto [promise, settler] = detail::Settler<T>::make();
+            verify_refreshing(std::string(token), type)
+                .then(
+                    [settler = settler, next](TokenPayload verified) mutable {
+                        auto on_error = [settler](std::exception_ptr e) { settler->reject_from(e, "token"); };
+                        if constexpr (std::is_void_v<T>)
+                            next(std::move(verified)).then([settler] { settler->resolve(); }, on_error);
+                        else
+                            next(std::move(verified)).then([settler](const T& value) { settler->resolve(value); }, on_error);
+                    },
+                    [settler = settler](std::exception_ptr e) { settler->reject_from(e, "token"); });
+            return std::move(promise);
         } catch (const TokenExpired& e) {
             return Pistache::Async::Promise<T>::rejected(e);
         } catch (const InvalidToken& e) {

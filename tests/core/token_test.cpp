@@ -8,6 +8,8 @@
 #include "base64url.hpp"
 #include "fauth/errors.hpp"
 #include "hmac.hpp"
+#include "fauth/keys.hpp"
+#include "support/keys.hpp"
 
 using fauth::AuthConfig;
 using fauth::InvalidToken;
@@ -425,4 +427,118 @@ TEST_F(TokenTest, FingerprintsAreKeyedAndStable) {
     c.secret_key = std::string(32, 'z');
     EXPECT_NE(TokenCodec(c).fingerprint("hash-1"), codec.fingerprint("hash-1"));
     EXPECT_EQ(codec.fingerprint("x").size(), 22u);
+}
+
+// Key rings: asymmetric keys chosen by kid, verify-only codecs, rotation, and the classic holes.
+namespace {
+
+AuthConfig ring_config(std::int64_t* now, fauth::KeySet keys) {
+    AuthConfig c;
+    c.clock = [now] { return std::chrono::system_clock::time_point(std::chrono::seconds(*now)); };
+    c.keys = std::make_shared<fauth::KeyRing>(std::move(keys));
+    return c;
+}
+
+}  // namespace
+
+TEST_F(TokenTest, AsymmetricTokensCarryTheirKidAndVerifyWithThePublicKeyOnly) {
+    for (const char* alg : {"RS256", "PS256", "ES256", "ES384", "EdDSA"}) {
+        const auto pair = fauth::test::make_pem_pair(alg);
+        fauth::KeySet issuer_keys;
+        issuer_keys.add(fauth::Key::from_pem(alg, pair.private_pem, "k1")).sign_with("k1");
+        const TokenCodec issuer(ring_config(&now, std::move(issuer_keys)));
+        const TokenCodec verifier(ring_config(&now, fauth::KeySet::from_jwks(issuer.config().keys->current()->jwks())));
+
+        const auto token = issuer.issue(TokenType::access, "user-1", {"read"});
+        std::string header;
+        ASSERT_TRUE(fauth::detail::base64url_decode(token.substr(0, token.find('.')), header));
+        EXPECT_EQ(json::parse(header), (json{{"alg", alg}, {"typ", "JWT"}, {"kid", "k1"}}));
+        EXPECT_EQ(reason(verifier, token), "") << alg;
+        EXPECT_EQ(verifier.verify(token, TokenType::access).sub, "user-1");
+        EXPECT_THROW(verifier.issue(TokenType::access, "user-1"), std::logic_error) << "verify-only";
+        now += 15 * 60;
+        EXPECT_EQ(reason(verifier, token), "EXPIRED") << "claims are checked as for HMAC";
+        now = kNow;
+    }
+}
+
+TEST_F(TokenTest, KeyRingsRefuseConfusionWrongKidsAndDerSignatures) {
+    const auto rsa = fauth::test::make_pem_pair("RS256");
+    const auto ec = fauth::test::make_pem_pair("ES256");
+    fauth::KeySet keys;
+    keys.add(fauth::Key::from_pem("RS256", rsa.private_pem, "rsa"))
+        .add(fauth::Key::from_pem("ES256", ec.private_pem, "ec"))
+        .sign_with("rsa");
+    const TokenCodec codec_rsa(ring_config(&now, keys));
+    const auto claims = good_claims().dump();
+    const auto p = b64(claims);
+    auto with_header = [&](const json& header, const fauth::Key& key) {
+        const auto input = b64(header.dump()) + "." + p;
+        return input + "." + b64(key.sign(input));
+    };
+    ASSERT_EQ(reason(codec_rsa, with_header({{"alg", "RS256"}, {"kid", "rsa"}}, *keys.find("rsa"))), "");
+
+    // HS256 keyed with the RSA public key (the bytes anyone can fetch): refused.
+    const auto confused = fauth::Key::hmac("HS256", rsa.public_pem, "rsa");
+    EXPECT_EQ(reason(codec_rsa, with_header({{"alg", "HS256"}, {"kid", "rsa"}}, confused)), "algorithm not allowed");
+    // An RS256 token whose kid names the EC key: the key decides the algorithm.
+    EXPECT_EQ(reason(codec_rsa, with_header({{"alg", "RS256"}, {"kid", "ec"}}, *keys.find("rsa"))), "algorithm not allowed");
+    // A kid that names another key of the right type: the signature does not match.
+    fauth::KeySet two_rsa;
+    const auto rsa2 = fauth::test::make_pem_pair("RS256");
+    two_rsa.add(fauth::Key::from_pem("RS256", rsa.private_pem, "one")).add(fauth::Key::from_pem("RS256", rsa2.private_pem, "two"));
+    const TokenCodec codec_two(ring_config(&now, two_rsa));
+    EXPECT_EQ(reason(codec_two, with_header({{"alg", "RS256"}, {"kid", "two"}}, *two_rsa.find("one"))), "signature mismatch");
+    // Unknown and missing kids, alg none.
+    try {
+        codec_rsa.verify(with_header({{"alg", "RS256"}, {"kid", "gone"}}, *keys.find("rsa")), TokenType::access);
+        ADD_FAILURE() << "unknown kid accepted";
+    } catch (const fauth::UnknownKeyId& e) {
+        EXPECT_EQ(e.kid(), "gone");
+    }
+    EXPECT_EQ(reason(codec_rsa, with_header({{"alg", "RS256"}}, *keys.find("rsa"))), "token has no kid");
+    EXPECT_EQ(reason(codec_rsa, b64(R"({"alg":"none","kid":"rsa"})") + "." + p + "."), "malformed token: empty segment");
+    EXPECT_EQ(reason(codec_rsa, with_header({{"alg", "none"}, {"kid", "rsa"}}, *keys.find("rsa"))), "alg none is not accepted");
+    // ES256 with the DER signature OpenSSL would write instead of r||s.
+    const auto input = b64(json{{"alg", "ES256"}, {"kid", "ec"}}.dump()) + "." + p;
+    const auto jose = keys.find("ec")->sign(input);
+    ASSERT_EQ(reason(codec_rsa, input + "." + b64(jose)), "");
+    auto integer = [](std::string v) {
+        while (v.size() > 1 && v[0] == 0) v.erase(0, 1);
+        if (static_cast<unsigned char>(v[0]) & 0x80) v.insert(v.begin(), '\0');
+        return std::string{'\x02', static_cast<char>(v.size())} + v;
+    };
+    const auto body = integer(jose.substr(0, 32)) + integer(jose.substr(32));
+    EXPECT_EQ(reason(codec_rsa, input + "." + b64(std::string{'\x30', static_cast<char>(body.size())} + body)),
+              "signature mismatch");
+}
+
+TEST_F(TokenTest, RotationAddsAKeySwitchesTheSignerThenDropsTheOldKey) {
+    const auto old_pair = fauth::test::make_pem_pair("ES256");
+    const auto new_pair = fauth::test::make_pem_pair("ES256");
+    fauth::KeySet keys;
+    keys.add(fauth::Key::from_pem("ES256", old_pair.private_pem, "2026-01")).sign_with("2026-01");
+    auto config = ring_config(&now, keys);
+    const auto ring = config.keys;
+    const TokenCodec codec_ring(config);
+    const auto before = codec_ring.issue(TokenType::access, "u");
+
+    // 1. Publish the new key (verifiers learn it before any token uses it).
+    keys.add(fauth::Key::from_pem("ES256", new_pair.private_pem, "2026-02"));
+    ring->replace(keys);
+    EXPECT_EQ(reason(codec_ring, before), "");
+    // 2. Switch the signer: new tokens name the new key, old ones still verify.
+    keys.sign_with("2026-02");
+    ring->replace(keys);
+    const auto after = codec_ring.issue(TokenType::access, "u");
+    std::string header;
+    ASSERT_TRUE(fauth::detail::base64url_decode(after.substr(0, after.find('.')), header));
+    EXPECT_EQ(json::parse(header)["kid"], "2026-02");
+    EXPECT_EQ(reason(codec_ring, before), "");
+    EXPECT_EQ(reason(codec_ring, after), "");
+    // 3. After the longest TTL, drop the old key: what it signed is refused, the rest works.
+    keys.remove("2026-01");
+    ring->replace(keys);
+    EXPECT_EQ(reason(codec_ring, before), "unknown key id");
+    EXPECT_EQ(reason(codec_ring, after), "");
 }

@@ -153,10 +153,35 @@ private:
         TokenPayload payload;
         try {
             payload = auth.verify(token);
+        } catch (const UnknownKeyId&) {
+            // A key ring that can fetch keys (JWKS) gets one chance to learn this kid first.
+            struct Pending {
+                Pistache::Http::ResponseWriter writer;
+                Pistache::Rest::Request request;
+                Then then;
+            };
+            auto pending = std::make_shared<Pending>(Pending{std::move(writer), request, std::move(then)});
+            auth.verify_refreshing(std::string(token))
+                .then(
+                    [&auth, pending](TokenPayload verified) {
+                        load_and_deliver(auth, pending->request, std::move(pending->writer), std::move(verified),
+                                         std::move(pending->then));
+                    },
+                    [pending](std::exception_ptr failure) {
+                        pending->then(pending->request, pending->writer, nullptr, nullptr, failure);
+                    });
+            return;
         } catch (...) {
             then(request, writer, nullptr, nullptr, std::current_exception());
             return;
         }
+        load_and_deliver(auth, request, std::move(writer), std::move(payload), std::move(then));
+    }
+
+    // The rest of deliver, once the token is verified.
+    template <class Then>
+    static void load_and_deliver(const AuthProvider<User>& auth, const Pistache::Rest::Request& request,
+                                 Pistache::Http::ResponseWriter writer, TokenPayload payload, Then then) {
         auto promise = auth.load_user(payload);
         struct State {
             Pistache::Http::ResponseWriter writer;
