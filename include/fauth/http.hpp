@@ -9,6 +9,7 @@
 #include "fauth/http/endpoint.hpp"          // Endpoint, RouteDoc, Access
 #include "fauth/http/events.hpp"            // security events about requests
 #include "fauth/http/guard.hpp"             // require_user, require_roles, optional_user, ...
+#include "fauth/http/jwks.hpp"              // JWK Set endpoint, discovery, JwksKeyRing
 #include "fauth/http/login.hpp"             // login_endpoint
 #include "fauth/http/openapi.hpp"           // the OpenAPI 3.1 document builder
 #include "fauth/http/response.hpp"          // errors to responses, JSON helpers

@@ -66,6 +66,8 @@ public:
     void reject_from(std::exception_ptr cause, const std::string& context) noexcept {
         try {
             std::rethrow_exception(cause);
+        } catch (const UnknownKeyId& e) {
+            reject(e);
         } catch (const InvalidToken& e) {
             reject(e);
         } catch (const TokenExpired& e) {

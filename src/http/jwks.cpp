@@ -1,0 +1,167 @@
+#include "fauth/http/jwks.hpp"
+
+#include <pistache/client.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+
+#include "fauth/detail/promise.hpp"
+#include "fauth/errors.hpp"
+#include "fauth/http/response.hpp"
+
+namespace fauth::http {
+namespace {
+
+class CacheControl : public Pistache::Http::Header::Header {
+public:
+    NAME("Cache-Control")
+    explicit CacheControl(std::string value = {}) : value_(std::move(value)) {}
+    void parse(const std::string& data) override { value_ = data; }
+    void write(std::ostream& os) const override { os << value_; }
+
+private:
+    std::string value_;
+};
+
+// A started HTTP client for fetching JWK Sets.
+std::unique_ptr<Pistache::Http::Experimental::Client> make_client(const JwksOptions& options) {
+    auto client = std::make_unique<Pistache::Http::Experimental::Client>();
+    client->init(Pistache::Http::Experimental::Client::options()
+                     .threads(1)
+                     // A fresh connection per fetch: fetches are rare, and 0.0.5's pool never
+                     // recovers a kept-alive connection the issuer closed.
+                     .keepAlive(false)
+                     .maxConnectionsPerHost(2)
+                     .maxResponseSize(options.max_bytes));
+    return client;
+}
+
+std::int64_t steady_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Endpoint jwks_endpoint(std::shared_ptr<const KeyRing> ring, std::chrono::seconds max_age) {
+    Endpoint endpoint([ring, max_age](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter writer) {
+        writer.headers().add(std::make_shared<CacheControl>("public, max-age=" + std::to_string(max_age.count())));
+        send_json(writer, Pistache::Http::Code::Ok, ring->current()->jwks());
+    });
+    endpoint.doc.summary = "The public keys that verify this service's tokens (JWK Set, RFC 7517)";
+    endpoint.doc.tags = {"Keys"};
+    return endpoint;
+}
+
+Endpoint discovery_endpoint(std::shared_ptr<const KeyRing> ring, std::string issuer, std::string jwks_uri,
+                            std::string token_endpoint) {
+    Endpoint endpoint([=](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter writer) {
+        auto algorithms = nlohmann::json::array();
+        for (const auto& key : ring->current()->keys())
+            if (!key.is_symmetric() && std::find(algorithms.begin(), algorithms.end(), key.algorithm()) == algorithms.end())
+                algorithms.push_back(key.algorithm());
+        send_json(writer, Pistache::Http::Code::Ok,
+                  {{"issuer", issuer},
+                   {"jwks_uri", jwks_uri},
+                   {"token_endpoint", token_endpoint},
+                   {"id_token_signing_alg_values_supported", algorithms},
+                   {"token_endpoint_auth_methods_supported", {"none"}},
+                   {"grant_types_supported", {"password", "refresh_token"}}});
+    });
+    endpoint.doc.summary = "OpenID-style provider metadata: where the keys and the token endpoint are";
+    endpoint.doc.tags = {"Keys"};
+    return endpoint;
+}
+
+struct JwksKeyRing::State {
+    JwksOptions options;
+    std::unique_ptr<Pistache::Http::Experimental::Client> client;
+    std::atomic<bool> client_failed{false};
+    std::mutex fetch_mutex;  // serialises fetch() callers around the client
+    std::mutex mutex;
+    JwksKeyRing* ring = nullptr;  // null once the ring is gone
+    std::atomic<std::int64_t> last_attempt{-1'000'000};
+    std::atomic<std::size_t> fetches{0};
+};
+
+JwksKeyRing::JwksKeyRing(JwksOptions options) : state_(std::make_shared<State>()) {
+    if (!options.url.starts_with("http://") || options.url.size() <= 7)
+        throw ConfigError("JwksOptions.url must be an http:// URL of the issuer's JWK Set");
+    if (options.min_refresh_interval.count() < 0 || options.timeout.count() <= 0 || options.max_bytes == 0)
+        throw ConfigError("JwksOptions: intervals, timeout and size must be positive");
+    state_->options = std::move(options);
+    state_->ring = this;
+    state_->client = make_client(state_->options);
+}
+
+JwksKeyRing::~JwksKeyRing() {
+    {
+        std::lock_guard lock(state_->mutex);
+        state_->ring = nullptr;
+    }
+    std::lock_guard lock(state_->fetch_mutex);
+    state_->client->shutdown();
+}
+
+std::size_t JwksKeyRing::fetches() const noexcept { return state_->fetches.load(); }
+
+Pistache::Async::Promise<bool> JwksKeyRing::fetch() {
+    state_->last_attempt = steady_seconds();
+    auto state = state_;
+    auto [promise, settler] = detail::Settler<bool>::make();
+    auto report = [state](const std::string& what) {
+        std::lock_guard lock(state->mutex);
+        if (state->ring == nullptr) return;
+        // Logged through stderr: the ring has no provider config; the cached keys stay in use.
+        std::fprintf(stderr, "fauth: JWKS %s: %s (keeping the cached keys)\n", state->options.url.c_str(), what.c_str());
+    };
+    std::lock_guard fetching(state->fetch_mutex);
+    if (state->client_failed.exchange(false)) {
+        // Pistache 0.0.5's client stays broken for a host after a failed connection (measured:
+        // every later fetch failed although the issuer was back), so a fresh one replaces it.
+        // Never done on the client's own thread: callbacks only set the flag.
+        state->client->shutdown();
+        state->client = make_client(state->options);
+    }
+    try {
+        state->client->get(state->options.url)
+            .timeout(state->options.timeout)
+            .send()
+            .then(
+                [state, settler = settler, report](Pistache::Http::Response response) {
+                    if (response.code() != Pistache::Http::Code::Ok) {
+                        report("answered " + std::to_string(static_cast<int>(response.code())));
+                        return settler->resolve(false);
+                    }
+                    try {
+                        auto keys = KeySet::from_jwks(nlohmann::json::parse(response.body()));
+                        std::lock_guard lock(state->mutex);
+                        if (state->ring == nullptr) return settler->resolve(false);
+                        state->ring->replace(std::move(keys));
+                        ++state->fetches;
+                    } catch (const std::exception& e) {
+                        report(std::string("unusable key set: ") + e.what());
+                        return settler->resolve(false);
+                    }
+                    settler->resolve(true);
+                },
+                [state, settler = settler, report](std::exception_ptr) {
+                    state->client_failed = true;
+                    report("unreachable");
+                    settler->resolve(false);
+                });
+    } catch (const std::exception& e) {
+        report(std::string("request failed: ") + e.what());
+        settler->resolve(false);
+    }
+    return std::move(promise);
+}
+
+Pistache::Async::Promise<bool> JwksKeyRing::refresh_for(std::string) {
+    if (steady_seconds() - state_->last_attempt.load() < state_->options.min_refresh_interval.count())
+        return Pistache::Async::Promise<bool>::resolved(false);
+    return fetch();
+}
+
+}  // namespace fauth::http
