@@ -29,6 +29,12 @@ public:
     /// 2048 bits), ES256 (P-256), ES384 (P-384) or EdDSA (Ed25519). Throws ConfigError when the
     /// PEM is unreadable or the key does not fit `algorithm`.
     static Key from_pem(std::string_view algorithm, std::string_view pem, std::string kid = {});
+    /// A new random private key for `algorithm` (RSA: 2048 bits), e.g. for a process that signs
+    /// only its own short-lived tokens. Throws ConfigError for an HMAC or unknown algorithm.
+    static Key generate(std::string_view algorithm, std::string kid = {});
+    /// The private key as PKCS#8 PEM, to store a generated key. Throws std::logic_error for a
+    /// public or HMAC key.
+    std::string private_pem() const;
     /// from_pem with the contents of the file at `path`.
     static Key from_pem_file(std::string_view algorithm, const std::string& path, std::string kid = {});
     /// A public key from a JSON Web Key (RFC 7517/7518/8037: kty RSA, EC or OKP). Its algorithm is

@@ -129,6 +129,18 @@ public:
         return jwk;
     }
 
+    std::string private_pem() const {
+        if (!private_) throw std::logic_error("fauth: key '" + kid() + "' is public");
+        BIO* bio = BIO_new(BIO_s_mem());
+        const bool ok = bio != nullptr && PEM_write_bio_PrivateKey(bio, key_.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
+        char* data = nullptr;
+        const long size = ok ? BIO_get_mem_data(bio, &data) : 0;
+        std::string pem = ok ? std::string(data, static_cast<std::size_t>(size)) : std::string();
+        BIO_free(bio);
+        if (!ok) throw std::runtime_error("OpenSSL: cannot write the key as PEM");
+        return pem;
+    }
+
     std::string sign(std::string_view input) const override {
         if (!private_) throw std::logic_error("fauth: key '" + kid() + "' is public and cannot sign");
         MdCtxPtr ctx(EVP_MD_CTX_new());
@@ -331,6 +343,27 @@ Key Key::from_pem(std::string_view algorithm, std::string_view pem, std::string 
     if (!key) throw ConfigError("no private or public key in the PEM text given for " + std::string(alg.name));
     detail::check_fits(key.get(), alg);
     return Key(std::make_shared<const detail::PkeyImpl>(alg, std::move(key), is_private, std::move(kid)));
+}
+
+Key Key::generate(std::string_view algorithm, std::string kid) {
+    const auto& alg = detail::algorithm_named(algorithm);
+    EVP_PKEY* raw = nullptr;
+    switch (alg.family) {
+        case KeyFamily::rsa:
+        case KeyFamily::rsa_pss: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)); break;
+        case KeyFamily::ecdsa: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", alg.openssl_group); break;
+        case KeyFamily::eddsa: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
+        case KeyFamily::hmac: throw ConfigError("generate an HMAC secret with `openssl rand -hex 32` and use Key::hmac");
+    }
+    detail::PkeyPtr key(raw);
+    if (!key) throw std::runtime_error("OpenSSL: key generation failed");
+    return Key(std::make_shared<const detail::PkeyImpl>(alg, std::move(key), true, std::move(kid)));
+}
+
+std::string Key::private_pem() const {
+    const auto* pkey = dynamic_cast<const detail::PkeyImpl*>(impl_.get());
+    if (pkey == nullptr) throw std::logic_error("fauth: an HMAC key has no PEM form");
+    return pkey->private_pem();
 }
 
 Key Key::from_pem_file(std::string_view algorithm, const std::string& path, std::string kid) {

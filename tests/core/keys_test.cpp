@@ -202,3 +202,16 @@ TEST(Keys, AKeySetChoosesByKidAndPublishesOnlyPublicKeys) {
     set.remove("b");
     EXPECT_EQ(set.find("b"), nullptr);
 }
+
+TEST(Keys, GeneratedKeysSignAndSurviveAPemRoundTrip) {
+    for (const char* alg : {"RS256", "ES384", "EdDSA"}) {
+        const auto key = Key::generate(alg, "g");
+        EXPECT_TRUE(key.can_sign());
+        const auto again = Key::from_pem(alg, key.private_pem(), "g");
+        EXPECT_TRUE(again.verify("m", key.sign("m"))) << alg;
+    }
+    EXPECT_NE(Key::generate("ES256").public_jwk()["x"], Key::generate("ES256").public_jwk()["x"]) << "fresh each time";
+    EXPECT_THROW(Key::generate("HS256"), ConfigError);
+    EXPECT_THROW(Key::hmac("HS256", std::string(32, 'k')).private_pem(), std::logic_error);
+    EXPECT_THROW(Key::from_jwk(Key::generate("ES256").public_jwk()).private_pem(), std::logic_error);
+}

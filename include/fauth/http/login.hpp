@@ -2,6 +2,8 @@
 // client address and per login name, with a security event for every attempt.
 #pragma once
 
+#include <functional>
+
 #include <memory>
 #include <string>
 #include <variant>
@@ -27,18 +29,29 @@ void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResp
 /// The throttle key of a login name: "identifier:" and the name with ASCII letters lower-cased.
 std::string identifier_key(std::string_view username);
 
+/// What a login writes into the tokens besides the user id: for services that verify tokens
+/// without access to the user store (see examples/two_services).
+template <class User>
+struct LoginClaims {
+    /// The token's scopes for `user`.
+    std::function<std::vector<std::string>(const User&)> scopes;
+    /// Extra claims for `user` (a JSON object; registered claim names are refused).
+    std::function<nlohmann::json(const User&)> extra;
+};
+
 /// The login endpoint (POST it at the config's token_url). In order: a body over
 /// max_login_body_bytes gets 413; the client address is throttled (429 with Retry-After); the body
 /// is read as a form (Swagger UI's OAuth2 password flow; client credentials in an
 /// `Authorization: Basic` header are ignored) or JSON, never the query string (415, 422); the
 /// login name is throttled (429); the password is checked on the worker pool. Answers 200 with a
 /// TokenResponse, 401 "Invalid credentials" or 403 "Inactive user". Every attempt is reported as
-/// a login_success, login_failure or throttled security event.
+/// a login_success, login_failure or throttled security event. `claims` says what the tokens
+/// carry besides the user id (nothing by default).
 template <class User>
-Endpoint login_endpoint(const AuthProvider<User>& auth) {
+Endpoint login_endpoint(const AuthProvider<User>& auth, LoginClaims<User> claims = {}) {
     Endpoint endpoint;
     endpoint.handler = Endpoint::guard_exceptions(
-        [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+        [&auth, claims](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const AuthConfig& config = auth.config();
             if (request.body().size() > config.max_login_body_bytes)
                 return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
@@ -61,7 +74,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth) {
                 send_too_many_requests(a->writer, static_cast<long>(d.retry_after.count()));
             };
             auth.login_throttle().hit("client:" + attempt->event.client, config.login_limits.per_client).then(
-                [&auth, attempt, refuse, throttled](const ThrottleDecision& by_client) {
+                [&auth, attempt, refuse, throttled, claims](const ThrottleDecision& by_client) {
                     if (!by_client.allowed) return throttled(attempt, by_client);
                     auto parsed = parse_login_request(attempt->content_type, attempt->body);
                     if (const auto* error = std::get_if<RequestError>(&parsed))
@@ -69,16 +82,20 @@ Endpoint login_endpoint(const AuthProvider<User>& auth) {
                     auto credentials = std::get<LoginRequest>(std::move(parsed));
                     attempt->event.identifier = credentials.username;
                     auth.login_throttle().hit(identifier_key(credentials.username), auth.config().login_limits.per_identifier).then(
-                        [&auth, attempt, refuse, throttled, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
+                        [&auth, attempt, refuse, throttled, claims, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
                             if (!by_name.allowed) return throttled(attempt, by_name);
                             auth.authenticate(std::move(credentials.username), std::move(credentials.password))
                                 .then(
-                                    [&auth, attempt, refuse](const User& user) {
+                                    [&auth, attempt, refuse, claims](const User& user) {
                                         try {
                                             attempt->event.type = SecurityEventType::login_success;
                                             attempt->event.subject = user_id(user);
                                             auth.config().report(attempt->event);
-                                            send_token_response(attempt->writer, auth.login(user_id(user)));
+                                            send_token_response(
+                                                attempt->writer,
+                                                auth.login(user_id(user),
+                                                           claims.scopes ? claims.scopes(user) : std::vector<std::string>{},
+                                                           claims.extra ? claims.extra(user) : nlohmann::json::object()));
                                         } catch (...) {
                                             refuse(attempt, std::current_exception());
                                         }
