@@ -100,6 +100,15 @@ public:
         core_->dummy_hash = std::make_shared<const std::string>(hash_password(random_password(), config_().bcrypt_cost));
     }
 
+    /// Called after a successful login whose stored hash is below the configured bcrypt cost,
+    /// with the user, the old hash and a new one of the configured cost (on a password worker
+    /// thread): store it, ideally only if the stored hash is still the old one. Failures are
+    /// logged and do not affect the login.
+    using RehashHandler = std::function<void(const User& user, const std::string& old_hash, const std::string& new_hash)>;
+
+    /// Sets the rehash handler (see RehashHandler). Call before serving: it is not synchronised.
+    void on_rehash(RehashHandler handler) { core_->rehash = std::move(handler); }
+
     AuthProvider(const AuthProvider&) = delete;
     AuthProvider& operator=(const AuthProvider&) = delete;
 
@@ -114,15 +123,35 @@ public:
         auto [promise, settler] = detail::Settler<User>::make();
         core_->identity_loader(identifier).then(
             [settler = settler, core = core_, password = std::move(password)](const std::optional<User>& found) mutable {
-                auto check = [settler, dummy = core->dummy_hash, password = std::move(password), user = found]() mutable {
+                // The task holds what it needs, never the provider's state (which owns the pool).
+                auto check = [settler, dummy = core->dummy_hash, rehash = core->rehash, cost = core->codec.config().bcrypt_cost,
+                              config = rehash_log_config(*core), password = std::move(password), user = found]() mutable {
                     const auto hash = user ? user_password_hash(*user) : std::nullopt;
                     const bool usable = hash && bcrypt_cost(*hash).has_value();
                     const bool match = verify_password(password, usable ? *hash : *dummy);  // always one bcrypt
+                    // A right password under a hash weaker than the configured cost is hashed
+                    // again, while the plain text is still at hand, and handed to the application.
+                    std::optional<std::string> upgraded;
+                    if (usable && match && rehash && user_is_active(*user) && fauth::needs_rehash(*hash, cost)) {
+                        try {
+                            upgraded = hash_password(password, cost);
+                        } catch (...) {
+                            // keep the old hash; the login itself is unaffected
+                        }
+                    }
                     OPENSSL_cleanse(password.data(), password.size());
-                    if (!usable || !match) settler->reject(InvalidCredentials());
-                    else if (!user_is_active(*user)) settler->reject(InactiveUser());
-                    else settler->resolve(std::move(*user));
+                    if (!usable || !match) return settler->reject(InvalidCredentials());
+                    if (!user_is_active(*user)) return settler->reject(InactiveUser());
+                    if (upgraded) {
+                        try {
+                            rehash(*user, *hash, *upgraded);
+                        } catch (const std::exception& e) {
+                            if (config) config->write_log(std::string("password rehash failed: ") + e.what());
+                        }
+                    }
+                    settler->resolve(std::move(*user));
                 };
+
                 if (!core->pool.try_submit(std::move(check))) settler->reject(Unavailable("password worker queue is full"));
             },
             [settler = settler](std::exception_ptr e) { settler->reject_from(e, "identity_loader"); });
@@ -334,6 +363,7 @@ private:
         UserLoader user_loader;
         IdentityLoader identity_loader;
         std::shared_ptr<const std::string> dummy_hash;
+        RehashHandler rehash;
         std::shared_ptr<RevocationStore> store;
         std::shared_ptr<Throttle> throttle;
         WorkerPool pool;
@@ -470,6 +500,11 @@ private:
             return Pistache::Async::Promise<T>::rejected(e);
         }
         return next(std::move(payload));
+    }
+
+    // A copy of the configuration for logging rehash failures, only when there is a rehash handler.
+    static std::shared_ptr<const AuthConfig> rehash_log_config(const Core& core) {
+        return core.rehash ? std::make_shared<const AuthConfig>(core.codec.config()) : nullptr;
     }
 
     static std::string random_password() {

@@ -1,0 +1,263 @@
+#include "store.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+
+#include <fauth/token.hpp>
+#include <nlohmann/json.hpp>
+
+namespace notes {
+namespace {
+
+// Each entry migrates the schema from version i to i + 1; never edit one that has shipped.
+const char* const kMigrations[] = {
+    R"sql(
+    CREATE TABLE users (
+        id              TEXT PRIMARY KEY,
+        email           TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        hashed_password TEXT NOT NULL,
+        is_active       INTEGER NOT NULL DEFAULT 1,
+        roles           TEXT NOT NULL DEFAULT '[]',
+        created_at      INTEGER NOT NULL
+    );
+    CREATE TABLE notes (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        owner_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        title      TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX notes_by_owner ON notes(owner_id, id);
+    )sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+std::int64_t now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string roles_text(const std::vector<std::string>& roles) { return nlohmann::json(roles).dump(); }
+
+std::vector<std::string> roles_of(const std::string& text) {
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    std::vector<std::string> roles;
+    if (j.is_array())
+        for (const auto& r : j)
+            if (r.is_string()) roles.push_back(r.get<std::string>());
+    return roles;
+}
+
+}  // namespace
+
+// One prepared statement, finalized when it goes out of scope.
+class Store::Statement {
+public:
+    Statement(sqlite3* db, const char* sql) : db_(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+            throw StoreError(std::string("SQLite: cannot prepare: ") + sqlite3_errmsg(db));
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(int i, const std::string& v) {
+        check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+        return *this;
+    }
+    Statement& bind(int i, std::int64_t v) {
+        check(sqlite3_bind_int64(stmt_, i, v));
+        return *this;
+    }
+    /// True while there is a row; throws on errors (a UNIQUE violation as DuplicateEmail).
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        if (sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE) throw DuplicateEmail();
+        throw StoreError(std::string("SQLite: ") + sqlite3_errmsg(db_));
+    }
+    std::string text(int col) const {
+        const auto* p = sqlite3_column_text(stmt_, col);
+        return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+    }
+    std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+    int changes() const { return sqlite3_changes(db_); }
+
+private:
+    void check(int rc) {
+        if (rc != SQLITE_OK) throw StoreError(std::string("SQLite: cannot bind: ") + sqlite3_errmsg(db_));
+    }
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+namespace {
+
+User read_user(const auto& s) {
+    return User{s.text(0), s.text(1), s.text(2), s.integer(3) != 0, roles_of(s.text(4))};
+}
+
+Note read_note(const auto& s) {
+    return Note{s.integer(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.integer(5)};
+}
+
+constexpr const char* kUserColumns = "SELECT id, email, hashed_password, is_active, roles FROM users ";
+constexpr const char* kNoteColumns = "SELECT id, owner_id, title, body, created_at, updated_at FROM notes ";
+
+}  // namespace
+
+Store::Store(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
+        SQLITE_OK) {
+        const std::string why = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close(db_);
+        throw StoreError("cannot open database '" + path + "': " + why);
+    }
+    sqlite3_busy_timeout(db_, 5000);  // wait for another writer instead of failing at once
+    exec("PRAGMA journal_mode = WAL");
+    exec("PRAGMA foreign_keys = ON");
+    exec("PRAGMA synchronous = NORMAL");
+    migrate();
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+void Store::exec(const char* sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+        const std::string why = error != nullptr ? error : "unknown error";
+        sqlite3_free(error);
+        throw StoreError("SQLite: " + why);
+    }
+}
+
+void Store::migrate() {
+    std::lock_guard lock(mutex_);
+    exec("BEGIN IMMEDIATE");  // one process migrates; the others wait, then see the new version
+    try {
+        Statement version(db_, "PRAGMA user_version");
+        version.step();
+        const auto current = static_cast<int>(version.integer(0));
+        if (current > kSchemaVersion)
+            throw StoreError("database schema version " + std::to_string(current) + " is newer than this program (" +
+                             std::to_string(kSchemaVersion) + ")");
+        for (int v = current; v < kSchemaVersion; ++v) exec(kMigrations[v]);
+        exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+int Store::schema_version() {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "PRAGMA user_version");
+    s.step();
+    return static_cast<int>(s.integer(0));
+}
+
+User Store::add_user(const std::string& email, const std::string& hashed_password, const std::vector<std::string>& roles) {
+    std::lock_guard lock(mutex_);
+    User user{fauth::random_id(), email, hashed_password, true, roles};
+    Statement s(db_, "INSERT INTO users (id, email, hashed_password, roles, created_at) VALUES (?, ?, ?, ?, ?)");
+    s.bind(1, user.id).bind(2, email).bind(3, hashed_password).bind(4, roles_text(roles)).bind(5, now_seconds());
+    s.step();
+    return user;
+}
+
+std::optional<User> Store::user_by_id(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string(kUserColumns) + "WHERE id = ?").c_str());
+    s.bind(1, id);
+    return s.step() ? std::optional<User>(read_user(s)) : std::nullopt;
+}
+
+std::optional<User> Store::user_by_email(const std::string& email) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string(kUserColumns) + "WHERE email = ?").c_str());
+    s.bind(1, email);
+    return s.step() ? std::optional<User>(read_user(s)) : std::nullopt;
+}
+
+std::vector<User> Store::users() {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string(kUserColumns) + "ORDER BY created_at, rowid").c_str());
+    std::vector<User> out;
+    while (s.step()) out.push_back(read_user(s));
+    return out;
+}
+
+bool Store::set_roles(const std::string& id, const std::vector<std::string>& roles) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE users SET roles = ? WHERE id = ?");
+    s.bind(1, roles_text(roles)).bind(2, id);
+    s.step();
+    return s.changes() == 1;
+}
+
+bool Store::deactivate(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE users SET is_active = 0 WHERE id = ?");
+    s.bind(1, id);
+    s.step();
+    return s.changes() == 1;
+}
+
+bool Store::upgrade_hash(const std::string& id, const std::string& expected, const std::string& replacement) {
+    std::lock_guard lock(mutex_);
+    // One statement is one transaction: the hash is replaced only if nobody changed it meanwhile.
+    Statement s(db_, "UPDATE users SET hashed_password = ? WHERE id = ? AND hashed_password = ?");
+    s.bind(1, replacement).bind(2, id).bind(3, expected);
+    s.step();
+    return s.changes() == 1;
+}
+
+Note Store::add_note(const std::string& owner_id, const std::string& title, const std::string& body) {
+    std::lock_guard lock(mutex_);
+    const auto t = now_seconds();
+    Statement s(db_, "INSERT INTO notes (owner_id, title, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)");
+    s.bind(1, owner_id).bind(2, title).bind(3, body).bind(4, t).bind(5, t);
+    s.step();
+    return Note{sqlite3_last_insert_rowid(db_), owner_id, title, body, t, t};
+}
+
+std::vector<Note> Store::notes_of(const std::string& owner_id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string(kNoteColumns) + "WHERE owner_id = ? ORDER BY id DESC").c_str());
+    s.bind(1, owner_id);
+    std::vector<Note> out;
+    while (s.step()) out.push_back(read_note(s));
+    return out;
+}
+
+std::optional<Note> Store::note(const std::string& owner_id, std::int64_t id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string(kNoteColumns) + "WHERE id = ? AND owner_id = ?").c_str());
+    s.bind(1, id).bind(2, owner_id);
+    return s.step() ? std::optional<Note>(read_note(s)) : std::nullopt;
+}
+
+std::optional<Note> Store::update_note(const std::string& owner_id, std::int64_t id, const std::string& title,
+                                       const std::string& body) {
+    {
+        std::lock_guard lock(mutex_);
+        Statement s(db_, "UPDATE notes SET title = ?, body = ?, updated_at = ? WHERE id = ? AND owner_id = ?");
+        s.bind(1, title).bind(2, body).bind(3, now_seconds()).bind(4, id).bind(5, owner_id);
+        s.step();
+        if (s.changes() != 1) return std::nullopt;
+    }
+    return note(owner_id, id);
+}
+
+bool Store::delete_note(const std::string& owner_id, std::int64_t id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "DELETE FROM notes WHERE id = ? AND owner_id = ?");
+    s.bind(1, id).bind(2, owner_id);
+    s.step();
+    return s.changes() == 1;
+}
+
+}  // namespace notes

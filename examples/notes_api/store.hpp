@@ -1,0 +1,98 @@
+// examples/notes_api/store.hpp — the notes application's SQLite database: users and their notes.
+// Prepared statements only (no SQL is ever built from input), a versioned schema migrated at
+// open, WAL mode and a busy timeout so that several processes and threads can write safely.
+// Shared by the fauth-notes server and the `fauth users` commands.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace notes {
+
+/// A user of the notes application, as fauth reads it (id, hashed_password, is_active, roles).
+struct User {
+    std::string id;
+    std::string email;
+    std::string hashed_password;
+    bool is_active = true;
+    std::vector<std::string> roles;
+};
+
+/// One note, owned by one user.
+struct Note {
+    std::int64_t id = 0;
+    std::string owner_id;
+    std::string title;
+    std::string body;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+/// A database failure (cannot open, constraint broken unexpectedly, disk full, ...).
+class StoreError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// An email that is already registered.
+class DuplicateEmail : public StoreError {
+public:
+    DuplicateEmail() : StoreError("email already registered") {}
+};
+
+/// The database. Thread-safe: one connection, used under a mutex (SQLite serialises writers anyway).
+class Store {
+public:
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    explicit Store(const std::string& path);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    /// The schema version after migration.
+    int schema_version();
+
+    /// Adds a user with a fresh id; throws DuplicateEmail.
+    User add_user(const std::string& email, const std::string& hashed_password, const std::vector<std::string>& roles = {});
+    /// The user with `id`.
+    std::optional<User> user_by_id(const std::string& id);
+    /// The user with `email` (compared case-insensitively).
+    std::optional<User> user_by_email(const std::string& email);
+    /// Every user, oldest first.
+    std::vector<User> users();
+    /// Replaces a user's roles; false when there is no such user.
+    bool set_roles(const std::string& id, const std::vector<std::string>& roles);
+    /// Deactivates a user; false when there is no such user.
+    bool deactivate(const std::string& id);
+    /// Replaces a user's password hash only if it is still `expected` (a rehash that lost a race
+    /// with a password change does nothing); true when it was replaced.
+    bool upgrade_hash(const std::string& id, const std::string& expected, const std::string& replacement);
+
+    /// Adds a note owned by `owner_id`.
+    Note add_note(const std::string& owner_id, const std::string& title, const std::string& body);
+    /// The notes of `owner_id`, newest first.
+    std::vector<Note> notes_of(const std::string& owner_id);
+    /// Note `id` if `owner_id` owns it (someone else's note is as absent as a missing one).
+    std::optional<Note> note(const std::string& owner_id, std::int64_t id);
+    /// Updates note `id` of `owner_id`; nothing when absent or someone else's.
+    std::optional<Note> update_note(const std::string& owner_id, std::int64_t id, const std::string& title,
+                                     const std::string& body);
+    /// Deletes note `id` of `owner_id`; false when absent or someone else's.
+    bool delete_note(const std::string& owner_id, std::int64_t id);
+
+private:
+    class Statement;
+    void exec(const char* sql);
+    void migrate();
+    std::mutex mutex_;
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace notes

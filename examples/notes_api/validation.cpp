@@ -1,0 +1,40 @@
+#include "validation.hpp"
+
+#include <algorithm>
+
+namespace notes {
+
+bool is_valid_email(const std::string& email) {
+    if (email.size() < 3 || email.size() > 254) return false;
+    if (!std::all_of(email.begin(), email.end(), [](char c) { return c > 0x20 && c < 0x7f; })) return false;
+    const auto at = email.find('@');
+    if (at == std::string::npos || at == 0 || at > 64 || email.find('@', at + 1) != std::string::npos) return false;
+    const auto domain = email.substr(at + 1);
+    const auto dot = domain.find('.');
+    return dot != std::string::npos && dot > 0 && domain.back() != '.' && domain.find("..") == std::string::npos &&
+           email.front() != '.' && email[at - 1] != '.';
+}
+
+std::string registration_problem(const nlohmann::json& body) {
+    const auto email = body.find("email");
+    if (email == body.end() || !email->is_string()) return "email is required";
+    if (!is_valid_email(email->get<std::string>())) return "email is not a valid address";
+    const auto password = body.find("password");
+    if (password == body.end() || !password->is_string()) return "password is required";
+    const auto size = password->get_ref<const std::string&>().size();
+    if (size == 0) return "password must not be empty";
+    if (size < kMinPasswordBytes) return "password must be at least 8 characters";
+    if (size > kMaxPasswordBytes) return "password is too long";
+    return "";
+}
+
+std::string note_problem(const nlohmann::json& body) {
+    const auto title = body.find("title");
+    if (title == body.end() || !title->is_string() || title->get_ref<const std::string&>().empty())
+        return "title is required";
+    if (title->get_ref<const std::string&>().size() > 200) return "title is too long (200 bytes at most)";
+    if (const auto text = body.find("body"); text != body.end() && !text->is_string()) return "body must be a string";
+    return "";
+}
+
+}  // namespace notes

@@ -1,0 +1,124 @@
+// The `fauth` command-line tool, run as a user runs it: every command, its help, its errors and
+// exit codes (0 success, 1 failure, 2 usage), and a minted token accepted by a real server.
+// Run: node --test tests/cli/cli.test.mjs (FAUTH_CLI, FAUTH_QUICKSTART name the binaries).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startQuickstart, stopQuickstart } from '../support/quickstart.mjs';
+
+const cli = process.env.FAUTH_CLI ?? 'build/bin/fauth';
+const quickstart = process.env.FAUTH_QUICKSTART ?? 'build/bin/fauth-quickstart';
+const secret = 'cli-test-secret-key-of-at-least-32-bytes';
+const dir = mkdtempSync(join(tmpdir(), 'fauth-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(args, { input = '', env = {} } = {}) {
+  const { FAUTH_SECRET_KEY, ...rest } = process.env;  // each test says whether a secret is set
+  const r = spawnSync(cli, args, { input, env: { ...rest, ...env }, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('help and usage errors', () => {
+  const none = run([]);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /usage: fauth COMMAND/);
+  assert.equal(run(['--help']).code, 0);
+  for (const command of ['hash-password', 'mint', 'decode', 'users']) {
+    const r = run([command, '--help']);
+    assert.equal(r.code, 0, command);
+    assert.match(r.out, new RegExp(`usage: fauth ${command}`), command);
+  }
+  assert.equal(run(['frobnicate']).code, 2);
+  assert.equal(run(['mint', '--sub']).code, 2, 'missing value');
+  assert.equal(run(['mint', '--bogus', 'x']).code, 2, 'unknown option');
+});
+
+test('hash-password reads stdin, never argv', () => {
+  const r = run(['hash-password', '--cost', '4'], { input: 'correct horse\n' });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out.trim(), /^\$2b\$04\$[./A-Za-z0-9]{53}$/);
+  const refused = run(['hash-password', 'correct horse']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /never read from the command line/);
+  assert.equal(run(['hash-password', '--cost', '4'], { input: '' }).code, 1, 'no password');
+  assert.equal(run(['hash-password', '--cost', '99'], { input: 'x\n' }).code, 2);
+});
+
+test('mint makes tokens a real server accepts, and decode explains them', async () => {
+  assert.equal(run(['mint', '--sub', 'user-123']).code, 1, 'no FAUTH_SECRET_KEY');
+  const env = { FAUTH_SECRET_KEY: secret };
+  const minted = run(['mint', '--sub', 'user-123', '--role', 'admin', '--role', 'ops', '--scope', 'read', '--ttl', '10m'], { env });
+  assert.equal(minted.code, 0, minted.err);
+  const token = minted.out.trim();
+  assert.equal(token.split('.').length, 3);
+
+  const decoded = run(['decode', token], { env });
+  assert.equal(decoded.code, 0, decoded.out);
+  assert.match(decoded.out, /"sub": "user-123"/);
+  assert.match(decoded.out, /"roles": \[\s*"admin",\s*"ops"\s*\]/);
+  assert.match(decoded.out, /signature: valid \(HS256\)/);
+  assert.match(decoded.out, /expiry: valid for another (9|10)m/);
+  const wrong = run(['decode', token], { env: { FAUTH_SECRET_KEY: 'another-secret-key-of-at-least-32-bytes' } });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.out, /signature: INVALID/);
+  const unchecked = run(['decode', token]);
+  assert.equal(unchecked.code, 1);
+  assert.match(unchecked.out, /not checked/);
+  assert.equal(run(['decode', 'not.a-token'], { env }).code, 1);
+  assert.equal(run(['decode', 'a.b.c'], { env }).code, 1);
+  assert.equal(run(['decode'], { env }).code, 2);
+
+  // The quickstart, sharing the secret, takes the minted token as one of its own.
+  const server = await startQuickstart(quickstart, { FAUTH_SECRET_KEY: secret });
+  try {
+    const r = await fetch(`${server.base}/me`, { headers: { Authorization: `Bearer ${token}`, Connection: 'close' } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), { message: 'Hello alice' });
+    const refresh = run(['mint', '--sub', 'user-123', '--type', 'refresh'], { env }).out.trim();
+    const asAccess = await fetch(`${server.base}/me`, { headers: { Authorization: `Bearer ${refresh}`, Connection: 'close' } });
+    assert.equal(asAccess.status, 401, 'a refresh token is not an access token');
+  } finally {
+    await stopQuickstart(server.child);
+  }
+
+  assert.equal(run(['mint', '--sub', 'u', '--type', 'reset'], { env }).code, 2);
+  assert.equal(run(['mint', '--sub', 'u', '--ttl', '15x'], { env }).code, 2);
+  assert.equal(run(['mint', '--role', 'admin'], { env }).code, 2, '--sub is required');
+  assert.equal(run(['mint', '--sub', 'u'], { env: { FAUTH_SECRET_KEY: 'short' } }).code, 1, 'weak secret');
+});
+
+test('decode says when a token has expired', async () => {
+  const env = { FAUTH_SECRET_KEY: secret };
+  const token = run(['mint', '--sub', 'u', '--ttl', '1s'], { env }).out.trim();
+  await new Promise((r) => setTimeout(r, 2100));
+  const r = run(['decode', token], { env });
+  assert.equal(r.code, 1);
+  assert.match(r.out, /expiry: EXPIRED/);
+});
+
+test('users add, list, set-roles and deactivate a notes database', () => {
+  const db = join(dir, 'users.db');
+  const added = run(['users', 'add', '--db', db, '--email', 'root@example.com', '--role', 'admin', '--cost', '4'],
+    { input: 'correct horse\n' });
+  assert.equal(added.code, 0, added.err);
+  const id = added.out.trim();
+  assert.match(id, /^[0-9a-f]{32}$/);
+  assert.equal(run(['users', 'add', '--db', db, '--email', 'ROOT@example.com', '--cost', '4'], { input: 'correct horse\n' }).code, 1,
+    'duplicate email');
+  assert.equal(run(['users', 'add', '--db', db, '--email', 'bad', '--cost', '4'], { input: 'correct horse\n' }).code, 2);
+  assert.equal(run(['users', 'add', '--db', db, '--email', 'x@example.com', '--cost', '4'], { input: 'short\n' }).code, 1);
+  assert.equal(run(['users', 'add', '--email', 'x@example.com'], { input: 'correct horse\n' }).code, 2, '--db is required');
+
+  assert.equal(run(['users', 'set-roles', '--db', db, '--id', id, '--role', 'admin', '--role', 'auditor']).code, 0);
+  assert.equal(run(['users', 'deactivate', '--db', db, '--email', 'root@example.com']).code, 0);
+  const list = run(['users', 'list', '--db', db]);
+  assert.equal(list.code, 0);
+  assert.equal(list.out, `${id}\troot@example.com\tadmin,auditor\tinactive\n`);
+  assert.equal(run(['users', 'deactivate', '--db', db, '--email', 'nobody@example.com']).code, 1);
+  assert.equal(run(['users', 'deactivate', '--db', db]).code, 2, '--email or --id');
+  assert.equal(run(['users', 'explode', '--db', db]).code, 2);
+  assert.equal(run(['users', 'list', '--db', join(dir, 'no', 'such', 'dir.db')]).code, 1, 'cannot open');
+});
