@@ -139,3 +139,9 @@ TEST(JsonObjectReader, RefusesNumbersBeyondADoubleAsNlohmannDoes) {
         EXPECT_EQ(refusal(bad), "payload is not valid JSON") << bad;
     EXPECT_EQ(refusal("{\"a\":1" + std::string(400, '0') + "}"), "payload is not valid JSON");
 }
+
+TEST(JsonObjectReader, RefusesBytesAfterTheObjectEvenNul) {
+    // nlohmann stops at a NUL byte and would accept this; the reader does not (found by fuzzing).
+    EXPECT_EQ(refusal(std::string("{\"a\":1}\0\0", 9)), "payload is not valid JSON");
+    EXPECT_EQ(refusal(std::string("{\"a\":1} \0", 9)), "payload is not valid JSON");
+}

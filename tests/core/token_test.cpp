@@ -150,6 +150,12 @@ TEST_F(TokenTest, EveryStringSurvivesTheClaimsWriterAndReaderExactly) {
     EXPECT_EQ(p.extra, payload.extra);
 }
 
+TEST_F(TokenTest, SignedClaimsFollowedByNulBytesAreRefused) {
+    // The DOM parser fauth used before stopped at a NUL and accepted such a payload.
+    EXPECT_EQ(reason(codec, forge(kHeader, good_claims().dump() + std::string(3, '\0'))), "payload is not valid JSON");
+    EXPECT_EQ(reason(codec, forge(kHeader + std::string(1, '\0'), good_claims().dump())), "header is not valid JSON");
+}
+
 TEST_F(TokenTest, EveryTokenGetsAFreshJti) {
     std::set<std::string> ids;
     for (int i = 0; i < 1000; ++i) ids.insert(codec.make_payload(TokenType::access, "u").jti);
