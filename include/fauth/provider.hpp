@@ -185,8 +185,12 @@ public:
             const auto& ring = core_->codec.config().keys;
             if (!ring) return Result::rejected(e);
             auto [promise, settler] = detail::Settler<TokenPayload>::make();
+            // The continuation runs on the key ring's fetching thread: it must not own the
+            // provider's state, or dropping it there could destroy the ring on its own thread.
             ring->refresh_for(e.kid()).then(
-                [settler = settler, core = core_, token = std::move(token), expected](bool) {
+                [settler = settler, weak = std::weak_ptr<Core>(core_), token = std::move(token), expected](bool) {
+                    const auto core = weak.lock();
+                    if (!core) return settler->reject(Unavailable("the provider is shutting down"));
                     try {
                         settler->resolve(core->codec.verify(token, expected));
                     } catch (...) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <thread>
 
 #include "fauth/detail/promise.hpp"
 #include "fauth/errors.hpp"
@@ -76,9 +77,8 @@ Endpoint discovery_endpoint(std::shared_ptr<const KeyRing> ring, std::string iss
 
 struct JwksKeyRing::State {
     JwksOptions options;
-    std::unique_ptr<Pistache::Http::Experimental::Client> client;
+    std::atomic<std::thread::id> client_thread{};  // where the client's callbacks run
     std::atomic<bool> client_failed{false};
-    std::mutex fetch_mutex;  // serialises fetch() callers around the client
     std::mutex mutex;
     JwksKeyRing* ring = nullptr;  // null once the ring is gone
     std::atomic<std::int64_t> last_attempt{-1'000'000};
@@ -92,7 +92,7 @@ JwksKeyRing::JwksKeyRing(JwksOptions options) : state_(std::make_shared<State>()
         throw ConfigError("JwksOptions: intervals, timeout and size must be positive");
     state_->options = std::move(options);
     state_->ring = this;
-    state_->client = make_client(state_->options);
+    client_ = make_client(state_->options);
 }
 
 JwksKeyRing::~JwksKeyRing() {
@@ -100,8 +100,18 @@ JwksKeyRing::~JwksKeyRing() {
         std::lock_guard lock(state_->mutex);
         state_->ring = nullptr;
     }
-    std::lock_guard lock(state_->fetch_mutex);
-    state_->client->shutdown();
+    std::lock_guard lock(fetch_mutex_);
+    if (std::this_thread::get_id() == state_->client_thread.load()) {
+        // The last owner let go inside one of the client's own callbacks: its thread cannot join
+        // itself, so a short-lived thread stops the client once this callback has returned.
+        std::thread([client = std::move(client_)]() mutable {
+            client->shutdown();
+            client.reset();
+        }).detach();
+        return;
+    }
+    client_->shutdown();
+    client_.reset();  // joins the client's thread here, on the owner's thread
 }
 
 std::size_t JwksKeyRing::fetches() const noexcept { return state_->fetches.load(); }
@@ -116,20 +126,21 @@ Pistache::Async::Promise<bool> JwksKeyRing::fetch() {
         // Logged through stderr: the ring has no provider config; the cached keys stay in use.
         std::fprintf(stderr, "fauth: JWKS %s: %s (keeping the cached keys)\n", state->options.url.c_str(), what.c_str());
     };
-    std::lock_guard fetching(state->fetch_mutex);
+    std::lock_guard fetching(fetch_mutex_);
     if (state->client_failed.exchange(false)) {
         // Pistache 0.0.5's client stays broken for a host after a failed connection (measured:
         // every later fetch failed although the issuer was back), so a fresh one replaces it.
         // Never done on the client's own thread: callbacks only set the flag.
-        state->client->shutdown();
-        state->client = make_client(state->options);
+        client_->shutdown();
+        client_ = make_client(state->options);
     }
     try {
-        state->client->get(state->options.url)
+        client_->get(state->options.url)
             .timeout(state->options.timeout)
             .send()
             .then(
                 [state, settler = settler, report](Pistache::Http::Response response) {
+                    state->client_thread = std::this_thread::get_id();
                     if (response.code() != Pistache::Http::Code::Ok) {
                         report("answered " + std::to_string(static_cast<int>(response.code())));
                         return settler->resolve(false);
@@ -147,6 +158,7 @@ Pistache::Async::Promise<bool> JwksKeyRing::fetch() {
                     settler->resolve(true);
                 },
                 [state, settler = settler, report](std::exception_ptr) {
+                    state->client_thread = std::this_thread::get_id();
                     state->client_failed = true;
                     report("unreachable");
                     settler->resolve(false);

@@ -4,10 +4,15 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "fauth/http/endpoint.hpp"
 #include "fauth/keys.hpp"
+
+namespace Pistache::Http::Experimental {
+class Client;
+}
 
 namespace fauth::http {
 
@@ -53,8 +58,12 @@ public:
     std::size_t fetches() const noexcept;
 
 private:
-    struct State;
+    struct State;  // what the client's callbacks share; never the client itself
     std::shared_ptr<State> state_;
+    std::mutex fetch_mutex_;  // serialises fetches around client_
+    // Owned here, not by the callbacks' state, so that it is always destroyed (and its thread
+    // joined) on the owner's thread, never on its own.
+    std::unique_ptr<Pistache::Http::Experimental::Client> client_;
 };
 
 }  // namespace fauth::http
