@@ -15,17 +15,6 @@
 namespace fauth::http {
 namespace {
 
-class CacheControl : public Pistache::Http::Header::Header {
-public:
-    NAME("Cache-Control")
-    explicit CacheControl(std::string value = {}) : value_(std::move(value)) {}
-    void parse(const std::string& data) override { value_ = data; }
-    void write(std::ostream& os) const override { os << value_; }
-
-private:
-    std::string value_;
-};
-
 // A started HTTP client for fetching JWK Sets.
 std::unique_ptr<Pistache::Http::Experimental::Client> make_client(const JwksOptions& options) {
     auto client = std::make_unique<Pistache::Http::Experimental::Client>();
@@ -47,7 +36,9 @@ std::int64_t steady_seconds() {
 
 Endpoint jwks_endpoint(std::shared_ptr<const KeyRing> ring, std::chrono::seconds max_age) {
     Endpoint endpoint([ring, max_age](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter writer) {
-        writer.headers().add(std::make_shared<CacheControl>("public, max-age=" + std::to_string(max_age.count())));
+        writer.headers().add<Pistache::Http::Header::CacheControl>(std::vector<Pistache::Http::CacheDirective>{
+            Pistache::Http::CacheDirective(Pistache::Http::CacheDirective::Public),
+            Pistache::Http::CacheDirective(Pistache::Http::CacheDirective::MaxAge, max_age)});
         send_json(writer, Pistache::Http::Code::Ok, ring->current()->jwks());
     });
     endpoint.doc.summary = "The public keys that verify this service's tokens (JWK Set, RFC 7517)";
