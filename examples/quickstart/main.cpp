@@ -132,8 +132,11 @@ int main() try {
                                      .port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8000"))),
                                      .threads = std::stoi(env_or("FAUTH_THREADS", std::to_string(cores)))}};
     const auto port = server.start();
-    std::cout << "fauth quickstart listening on http://" << env_or("HOST", "127.0.0.1") << ":" << port
-              << "  (Swagger UI at /docs)" << std::endl;
+    const auto base = "http://" + env_or("HOST", "127.0.0.1") + ":" + std::to_string(port);
+    std::cout << "fauth quickstart listening on " << base << "\n"
+              << "  Swagger UI:  " << base << "/docs  (press Authorize, log in as alice / s3cret)\n"
+              << "  From a shell: curl -X POST " << base << "/login -d 'username=alice&password=s3cret'\n"
+              << "                curl " << base << "/me -H 'Authorization: Bearer <access_token>'" << std::endl;
     const int signal = fauth::http::wait_for_shutdown_signal();
     std::cout << "signal " << signal << ": shutting down" << std::endl;
     server.stop();
