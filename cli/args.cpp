@@ -46,6 +46,18 @@ std::string Args::required(const std::string& name) const {
     return *v;
 }
 
+int Args::integer(const std::string& name, int min, int max, int fallback) const {
+    const auto text = get(name);
+    if (!text) return fallback;
+    int n = 0;
+    const auto* end = text->data() + text->size();
+    const auto [ptr, ec] = std::from_chars(text->data(), end, n);
+    if (ec != std::errc() || ptr != end || text->empty() || n < min || n > max)
+        throw UsageError("--" + name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                         ", not '" + *text + "'");
+    return n;
+}
+
 std::vector<std::string> Args::all(const std::string& name) const {
     const auto it = values_.find(name);
     return it == values_.end() ? std::vector<std::string>{} : it->second;

@@ -33,6 +33,9 @@ public:
     std::optional<std::string> get(const std::string& name) const;
     /// The value of `--name`; UsageError if missing.
     std::string required(const std::string& name) const;
+    /// The value of `--name` as a whole number from `min` to `max`, or `fallback` when it is not
+    /// given; UsageError naming the option for anything else ("abc", "5x", out of range).
+    int integer(const std::string& name, int min, int max, int fallback) const;
     /// Every value of a repeatable `--name`.
     std::vector<std::string> all(const std::string& name) const;
     /// Positional arguments.

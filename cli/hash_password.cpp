@@ -18,15 +18,7 @@ int hash_password_command(const std::vector<std::string>& argv, Io io) {
     if (args.help()) return io.out << kUsage, 0;
     if (!args.positional().empty())
         throw UsageError("passwords are never read from the command line: pipe one to standard input or type it at the prompt");
-    int cost = kDefaultBcryptCost;
-    if (const auto c = args.get("cost")) {
-        try {
-            cost = std::stoi(*c);
-        } catch (...) {
-            throw UsageError("--cost must be a number from 4 to 31");
-        }
-        if (cost < 4 || cost > 31) throw UsageError("--cost must be a number from 4 to 31");
-    }
+    const int cost = args.integer("cost", 4, 31, kDefaultBcryptCost);
     auto password = read_password(io, true);
     io.out << hash_password(password, cost) << "\n";
     return 0;

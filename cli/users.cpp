@@ -46,7 +46,7 @@ int users_command(const std::vector<std::string>& argv, Io io) {
         const auto db = args.required("db");
         const auto email = args.required("email");
         if (!notes::is_valid_email(email)) throw UsageError("'" + email + "' is not a valid email address");
-        const int cost = args.get("cost") ? std::stoi(*args.get("cost")) : kDefaultBcryptCost;
+        const int cost = args.integer("cost", 4, 31, kDefaultBcryptCost);
         const auto password = read_password(io, true);
         if (password.size() < notes::kMinPasswordBytes) throw std::runtime_error("the password must have at least 8 characters");
         notes::Store store(db);

@@ -40,7 +40,8 @@ protected:
     std::mutex m;
     std::map<std::string, User> users{{"user-123", {"user-123", "alice", "", true, {"admin"}, {}}},
                                       {"user-456", {"user-456", "bob", "", true, {}, {}}}};
-    std::shared_ptr<fauth::RevocationStore> store = GetParam().make();
+    fauth::test::TestClock clock;
+    std::shared_ptr<fauth::RevocationStore> store = GetParam().make(clock.clock());
     std::vector<std::string> logs;
     fauth::AuthProvider<User> auth{config(), [this](const fauth::TokenPayload& p) -> std::optional<User> {
                                        std::lock_guard lock(m);
@@ -53,6 +54,7 @@ protected:
         c.secret_key = "sessions-test-secret-of-32-bytes!";
         c.bcrypt_cost = 4;
         c.revocation_store = store;
+        c.clock = clock.clock();
         c.log = [this](std::string_view line) {
             std::lock_guard lock(m);
             logs.emplace_back(line);
@@ -155,14 +157,14 @@ TEST_P(Sessions, LogoutEndsTheAccessTokenAndItsFamily) {
 TEST_P(Sessions, RevokeAllEndsEverySessionOfOneUser) {
     const auto a = auth.login("user-123"), b = auth.login("user-123"), bob = auth.login("user-456");
     // Tokens issued in the second of revoke_all survive; make these a second older.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    clock.advance(std::chrono::seconds(1));
     await(auth.revoke_all("user-123"));
     EXPECT_FALSE(works(a.access_token));
     EXPECT_FALSE(works(b.access_token));
     auto refresh = auth.refresh(b.refresh_token);
     EXPECT_EQ(kind_of(refresh), fauth::ErrorKind::invalid_token);
     EXPECT_TRUE(works(bob.access_token));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    clock.advance(std::chrono::seconds(1));
     EXPECT_TRUE(works(auth.login("user-123").access_token)) << "logging in again works";
 }
 

@@ -10,6 +10,7 @@
 #include <fauth/redis_revocation_store.hpp>
 #include <fauth/revocation.hpp>
 
+#include "support/clock.hpp"
 #include "support/redis_server.hpp"
 
 namespace fauth::test {
@@ -17,7 +18,10 @@ namespace fauth::test {
 /// Makes a fresh, empty store of one kind.
 struct StoreKind {
     std::string name;
-    std::function<std::shared_ptr<RevocationStore>()> make;
+    /// A fresh store; a store whose entries expire on its own clock takes `clock`.
+    std::function<std::shared_ptr<RevocationStore>(Clock clock)> make;
+    /// True when entries expire by the server's real time (Redis TTLs), which no test clock moves.
+    bool expires_in_real_time = false;
 };
 
 /// How GoogleTest names a StoreKind in test names.
@@ -33,8 +37,8 @@ inline std::shared_ptr<RevocationStore> fresh_redis_store(RedisStoreOptions opti
 
 /// The memory store and the Redis store.
 inline std::vector<StoreKind> store_kinds() {
-    return {{"memory", [] { return std::make_shared<MemoryRevocationStore>(); }},
-            {"redis", [] { return fresh_redis_store(); }}};
+    return {{"memory", [](Clock clock) { return std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = clock}); }},
+            {"redis", [](Clock) { return fresh_redis_store(); }, true}};
 }
 
 }  // namespace fauth::test
