@@ -71,7 +71,7 @@ int decode_command(const std::vector<std::string>& argv, Io io) {
             ok = false;
         }
     }
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now = unix_seconds();
     if (!claims.contains("exp") || !claims["exp"].is_number()) {
         io.out << "expiry: none (fauth refuses tokens without exp)\n";
         ok = false;

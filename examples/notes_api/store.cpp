@@ -34,9 +34,7 @@ const char* const kMigrations[] = {
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+std::int64_t now_seconds() { return fauth::unix_seconds(); }
 
 std::string roles_text(const std::vector<std::string>& roles) { return nlohmann::json(roles).dump(); }
 

@@ -48,10 +48,8 @@ std::string env_or(const char* name, std::string fallback) {
 // A random HS256 key for this process only, with the warning that comes with it.
 std::string secret_key() {
     if (const char* key = std::getenv("FAUTH_SECRET_KEY"); key != nullptr && *key != '\0') return key;
-    unsigned char bytes[32];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness for a secret key");
     std::cerr << "warning: FAUTH_SECRET_KEY is not set; using a random key, so tokens die with this process\n";
-    return std::string(reinterpret_cast<char*>(bytes), sizeof bytes);
+    return fauth::random_bytes(32);
 }
 
 }  // namespace

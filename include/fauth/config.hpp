@@ -12,15 +12,14 @@
 
 #include "fauth/security_event.hpp"
 
+#include "fauth/clock.hpp"
+
 namespace fauth {
 
 class KeyRing;
 
 class RevocationStore;
 class Throttle;  // fauth/revocation.hpp
-
-/// The clock tokens are issued and checked against; injectable so tests can move time.
-using Clock = std::function<std::chrono::system_clock::time_point()>;
 
 /// Receives operational messages fauth must not show clients (a loader's failure, say).
 using LogSink = std::function<void(std::string_view message)>;

@@ -2,11 +2,14 @@
 #pragma once
 
 #include "fauth/access.hpp"       // role and permission checks
-#include "fauth/config.hpp"
-#include "fauth/keys.hpp"       // AuthConfig
+#include "fauth/ascii.hpp"        // ASCII case folding
+#include "fauth/clock.hpp"        // the injectable clock
+#include "fauth/config.hpp"       // AuthConfig
+#include "fauth/keys.hpp"         // signing and verification keys
 #include "fauth/errors.hpp"       // typed errors
 #include "fauth/password.hpp"     // bcrypt hashing
 #include "fauth/provider.hpp"     // AuthProvider<User>
+#include "fauth/random.hpp"       // random bytes from the system CSPRNG
 #include "fauth/revocation.hpp"   // revocation stores (memory; Redis in fauth/redis_revocation_store.hpp)
 #include "fauth/security_event.hpp"  // security events
 #include "fauth/throttle.hpp"       // login throttling

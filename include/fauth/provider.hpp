@@ -13,15 +13,16 @@
 #include <vector>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <pistache/async.h>
 
 #include "fauth/access.hpp"
 #include "fauth/config.hpp"
 #include "fauth/keys.hpp"
+#include "fauth/detail/in_flight.hpp"
 #include "fauth/detail/promise.hpp"
 #include "fauth/errors.hpp"
 #include "fauth/password.hpp"
+#include "fauth/random.hpp"
 #include "fauth/revocation.hpp"
 #include "fauth/throttle.hpp"
 #include "fauth/token.hpp"
@@ -68,12 +69,24 @@ std::function<LoadResult<User>(Arg)> adapt_loader(F loader, const char* name) {
     };
 }
 
+// The loader itself when it answers synchronously (returns std::optional<User>), for the
+// synchronous path; empty when it returns a promise.
+template <class User, class Arg, class F>
+std::function<std::optional<User>(Arg)> synchronous_loader(F loader) {
+    using Result = std::decay_t<std::invoke_result_t<F&, Arg>>;
+    if constexpr (std::is_same_v<Result, LoadResult<User>>) return {};
+    else return [loader = std::move(loader)](Arg arg) mutable { return std::optional<User>(loader(arg)); };
+}
+
 }  // namespace detail
 
 /// Authentication for one User type: passwords to users (authenticate), users to tokens (login),
 /// tokens to users (resolve_user), and sessions that can end (refresh, logout, revoke_all).
-/// Thread-safe; not copyable or movable, because guards refer to it. Operations still pending
-/// when it is destroyed complete safely: they hold what they need.
+/// Thread-safe; not copyable or movable, because guards refer to it. Its destructor waits for the
+/// work it has under way on its own threads (password checks, store and key fetches) to finish;
+/// an operation still waiting for one of your loaders then completes safely later, holding what
+/// it needs. Destroy it after the servers that route to it have stopped, and never from a loader,
+/// a handler or a continuation.
 template <class User>
 class AuthProvider {
 public:
@@ -88,7 +101,8 @@ public:
     /// Throws ConfigError for an unusable config or an empty loader.
     template <class UL>
     AuthProvider(AuthConfig config, UL user_loader) : core_(std::make_shared<Core>(std::move(config))) {
-        core_->user_loader = detail::adapt_loader<User, const TokenPayload&>(std::move(user_loader), "user_loader");
+        core_->user_loader = detail::adapt_loader<User, const TokenPayload&>(user_loader, "user_loader");
+        core_->user_loader_at_once = detail::synchronous_loader<User, const TokenPayload&>(std::move(user_loader));
     }
 
     /// A provider with both loaders. Each may return LoadResult<User> or, synchronously,
@@ -97,7 +111,7 @@ public:
     AuthProvider(AuthConfig config, UL user_loader, IL identity_loader) : AuthProvider(std::move(config), std::move(user_loader)) {
         core_->identity_loader = detail::adapt_loader<User, const std::string&>(std::move(identity_loader), "identity_loader");
         // Unknown identifiers are checked against this hash, so they cost as much as known ones.
-        core_->dummy_hash = std::make_shared<const std::string>(hash_password(random_password(), config_().bcrypt_cost));
+        core_->dummy_hash = std::make_shared<const std::string>(hash_password(random_bytes(24), config_().bcrypt_cost));
     }
 
     /// Called after a successful login whose stored hash is below the configured bcrypt cost,
@@ -111,6 +125,10 @@ public:
 
     AuthProvider(const AuthProvider&) = delete;
     AuthProvider& operator=(const AuthProvider&) = delete;
+    /// Waits until the work under way on fauth's threads has finished (no continuation on those
+    /// threads can then be using the provider); its threads stop on whichever thread lets go of
+    /// its state last, which is never one of them.
+    ~AuthProvider() { core_->in_flight.wait_idle(); }
 
     /// The user whose login name is `identifier` and whose password is `password`.
     /// Rejects with InvalidCredentials (unknown user, wrong password, no password set),
@@ -121,10 +139,11 @@ public:
         static_assert(has_password_hash<User>, "fauth: authenticate needs User::hashed_password or user_traits<User>::hashed_password");
         if (!core_->identity_loader) return UserPromise::rejected(InternalError("authenticate needs an identity_loader"));
         auto [promise, settler] = detail::Settler<User>::make();
+        // Waits for your loader (on your thread): it may hold the provider's state.
         core_->identity_loader(identifier).then(
             [settler = settler, core = core_, password = std::move(password)](const std::optional<User>& found) mutable {
                 // The task holds what it needs, never the provider's state (which owns the pool).
-                auto check = [settler, dummy = core->dummy_hash, rehash = core->rehash, cost = core->codec.config().bcrypt_cost,
+                auto check = [settler, token = core->in_flight.enter(), dummy = core->dummy_hash, rehash = core->rehash, cost = core->codec.config().bcrypt_cost,
                               config = rehash_log_config(*core), password = std::move(password), user = found]() mutable {
                     const auto hash = user ? user_password_hash(*user) : std::nullopt;
                     const bool usable = hash && bcrypt_cost(*hash).has_value();
@@ -185,12 +204,9 @@ public:
             const auto& ring = core_->codec.config().keys;
             if (!ring) return Result::rejected(e);
             auto [promise, settler] = detail::Settler<TokenPayload>::make();
-            // The continuation runs on the key ring's fetching thread: it must not own the
-            // provider's state, or dropping it there could destroy the ring on its own thread.
+            // The continuation runs on the key ring's fetching thread; the provider waits for it.
             ring->refresh_for(e.kid()).then(
-                [settler = settler, weak = std::weak_ptr<Core>(core_), token = std::move(token), expected](bool) {
-                    const auto core = weak.lock();
-                    if (!core) return settler->reject(Unavailable("the provider is shutting down"));
+                [settler = settler, core = core_.get(), in_flight = core_->in_flight.enter(), token = std::move(token), expected](bool) {
                     try {
                         settler->resolve(core->codec.verify(token, expected));
                     } catch (...) {
@@ -219,12 +235,37 @@ public:
         auto [promise, settler] = detail::Settler<User>::make();
         const RevocationQuery query{payload.jti, payload.family, payload.sub, payload.iat};
         core_->store->is_revoked(query).then(
-            [settler = settler, core = core_, payload](bool revoked) {
+            [settler = settler, core = core_.get(), token = core_->in_flight.enter(), payload](bool revoked) {
                 if (revoked) return settler->reject(InvalidToken("token revoked"));
                 core->load_active(payload, settler);
             },
             [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
         return std::move(promise);
+    }
+
+    /// load_user without a promise, when the store and the user_loader both answer at once (the
+    /// memory store and a synchronous loader): calls `on_user(const User&)` or
+    /// `on_failure(std::exception_ptr)` (the errors load_user rejects with) on this thread and
+    /// returns true. Returns false, having called neither, when one of them would have to wait.
+    template <class OnUser, class OnFailure>
+    bool load_user_at_once(const TokenPayload& payload, OnUser&& on_user, OnFailure&& on_failure) const {
+        if (!core_->user_loader_at_once) return false;
+        const auto revoked = core_->store->revoked_at_once({payload.jti, payload.family, payload.sub, payload.iat});
+        if (!revoked) return false;
+        if (*revoked) {
+            on_failure(std::make_exception_ptr(InvalidToken("token revoked")));
+            return true;
+        }
+        std::optional<User> user;
+        try {
+            user = core_->user_loader_at_once(payload);
+        } catch (...) {
+            on_failure(detail::concrete_error(std::current_exception(), "user_loader"));
+            return true;
+        }
+        if (auto refused = unusable(user)) on_failure(std::move(refused));
+        else on_user(*user);
+        return true;
     }
 
     /// A new token pair for the session of `refresh_token`, keeping its scopes, extra claims and
@@ -252,14 +293,14 @@ public:
     Pistache::Async::Promise<void> revoke_all(std::string sub) const {
         const auto now = core_->now();
         config_().report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
-        return core_->store->revoke_subject(std::move(sub), now, now + config_().refresh_token_ttl.count());
+        return core_->tracked(core_->store->revoke_subject(std::move(sub), now, now + config_().refresh_token_ttl.count()), "revocation store");
     }
 
     /// A bcrypt hash of `password` at the configured cost, computed on the worker pool.
     /// Rejects with Unavailable when the queue is full.
     Pistache::Async::Promise<std::string> hash_password_async(std::string password) const {
         auto [promise, settler] = detail::Settler<std::string>::make();
-        auto task = [settler = settler, cost = config_().bcrypt_cost, password = std::move(password)]() mutable {
+        auto task = [settler = settler, token = core_->in_flight.enter(), cost = config_().bcrypt_cost, password = std::move(password)]() mutable {
             try {
                 auto hashed = hash_password(password, cost);
                 OPENSSL_cleanse(password.data(), password.size());
@@ -346,13 +387,20 @@ public:
     RevocationStore& revocation_store() const noexcept { return *core_->store; }
     /// Where login attempts are counted (the configured throttle, or the in-memory default).
     Throttle& login_throttle() const noexcept { return *core_->throttle; }
+    /// Counts one attempt under `key` in login_throttle(); the provider waits for it (and for what
+    /// the caller chains to it) before it is destroyed.
+    Pistache::Async::Promise<ThrottleDecision> throttle_login(const std::string& key, const RateLimit& limit) const {
+        return core_->tracked(core_->throttle->hit(key, limit), "login throttle");
+    }
 
 private:
     static constexpr const char* kResetBinding = "pwd_fp";
 
-    // Everything operations need, shared with their pending continuations so that they stay
-    // valid if the provider is destroyed first.
-    struct Core {
+    // Everything operations need. Continuations that run on fauth's own threads (store, password
+    // and key-fetching threads) point to it without owning it, each holding an in_flight token that
+    // the provider's destructor waits for; only continuations waiting for your loaders (which run on
+    // your threads) share ownership of it. So it is never destroyed on a thread it owns.
+    struct Core : std::enable_shared_from_this<Core> {
         explicit Core(AuthConfig config)
             : codec(std::move(config)),
               store(codec.config().revocation_store
@@ -365,12 +413,28 @@ private:
 
         TokenCodec codec;
         UserLoader user_loader;
+        std::function<std::optional<User>(const TokenPayload&)> user_loader_at_once;  // empty for promise loaders
         IdentityLoader identity_loader;
         std::shared_ptr<const std::string> dummy_hash;
         RehashHandler rehash;
         std::shared_ptr<RevocationStore> store;
         std::shared_ptr<Throttle> throttle;
         WorkerPool pool;
+        detail::InFlight in_flight;
+
+        // `promise`, as a promise whose continuations run while this provider waits for them.
+        template <class T>
+        Pistache::Async::Promise<T> tracked(Pistache::Async::Promise<T> promise, const char* context) const {
+            auto [result, settler] = detail::Settler<T>::make();
+            auto on_error = [settler = settler, token = in_flight.enter(), context](std::exception_ptr e) {
+                settler->reject_from(e, context);
+            };
+            if constexpr (std::is_void_v<T>)
+                promise.then([settler = settler, token = in_flight.enter()] { settler->resolve(); }, on_error);
+            else
+                promise.then([settler = settler, token = in_flight.enter()](const T& value) { settler->resolve(value); }, on_error);
+            return std::move(result);
+        }
 
         std::int64_t now() const {
             return std::chrono::duration_cast<std::chrono::seconds>(codec.config().now().time_since_epoch()).count();
@@ -395,8 +459,7 @@ private:
         void load_active(const TokenPayload& payload, const std::shared_ptr<detail::Settler<User>>& settler) const {
             user_loader(payload).then(
                 [settler](const std::optional<User>& user) {
-                    if (!user) settler->reject(UserNotFound());
-                    else if (!user_is_active(*user)) settler->reject(InactiveUser());
+                    if (auto refused = unusable(user)) settler->reject_from(std::move(refused), "user_loader");
                     else settler->resolve(*user);
                 },
                 [settler](std::exception_ptr e) { settler->reject_from(e, "user_loader"); });
@@ -404,13 +467,14 @@ private:
 
         // A used refresh token came back: revoke its family, tell the logs, refuse.
         template <class Settler>
-        void reuse_detected(const TokenPayload& payload, const std::shared_ptr<Settler>& settler) const {
+        void reuse_detected(const TokenPayload& payload, const std::shared_ptr<Settler>& settler,
+                            const detail::InFlight::Token& token) const {
             codec.config().report({.type = SecurityEventType::refresh_reuse,
                                    .reason = "refresh token reuse detected; session family revoked",
                                    .subject = payload.sub});
             store->revoke_family(payload.family, family_expiry())
-                .then([settler]() { settler->reject(InvalidToken("refresh token reuse detected")); },
-                      [settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
+                .then([settler, token]() { settler->reject(InvalidToken("refresh token reuse detected")); },
+                      [settler, token](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
         }
     };
 
@@ -420,17 +484,19 @@ private:
         if (payload.family.empty()) return Result::rejected(InvalidToken("refresh token has no session family"));
         auto [promise, settler] = detail::Settler<TokenResponse>::make();
         const RevocationQuery query{payload.jti, payload.family, payload.sub, payload.iat};
-        auto on_error = [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
+        const auto token = core_->in_flight.enter();
+        auto on_error = [settler = settler, token](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
         core_->store->is_revoked(query).then(
-            [settler = settler, core = core_, payload, on_error](bool revoked) {
+            [settler = settler, core = core_.get(), token, payload, on_error](bool revoked) {
                 if (revoked) return settler->reject(InvalidToken("token revoked"));
                 core->store->mark_used(payload.jti, payload.exp).then(
-                    [settler, core, payload](bool first_use) {
-                        if (!first_use) return core->reuse_detected(payload, settler);
+                    [settler, core, token, payload](bool first_use) {
+                        if (!first_use) return core->reuse_detected(payload, settler, token);
                         auto [user, user_settler] = detail::Settler<User>::make();
                         core->load_active(payload, user_settler);
+                        // Settled by your user_loader, on your thread: this one may own the state.
                         user.then(
-                            [settler, core, payload](const User&) {
+                            [settler, core = core->shared_from_this(), payload](const User&) {
                                 try {
                                     settler->resolve(core->issue_pair(core->codec.make_payload(
                                         TokenType::access, payload.sub, payload.scopes, payload.extra), payload.family));
@@ -449,11 +515,12 @@ private:
     // logout, once the access token has been verified.
     Pistache::Async::Promise<void> logout_verified(TokenPayload payload) const {
         auto [promise, settler] = detail::Settler<void>::make();
-        auto on_error = [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
+        const auto token = core_->in_flight.enter();
+        auto on_error = [settler = settler, token](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
         core_->codec.config().report({.type = SecurityEventType::revoked, .reason = "logout", .subject = payload.sub});
-        auto revoke_family = [settler = settler, core = core_, family = payload.family, on_error]() {
+        auto revoke_family = [settler = settler, core = core_.get(), token, family = payload.family, on_error]() {
             if (family.empty()) return settler->resolve();
-            core->store->revoke_family(family, core->family_expiry()).then([settler]() { settler->resolve(); }, on_error);
+            core->store->revoke_family(family, core->family_expiry()).then([settler, token]() { settler->resolve(); }, on_error);
         };
         core_->store->revoke_token(payload.jti, payload.exp).then(revoke_family, on_error);
         return std::move(promise);
@@ -465,6 +532,7 @@ private:
         if (bound == payload.extra.end() || !bound->is_string())
             return UserPromise::rejected(InvalidToken("reset token is not bound to a password"));
         auto [promise, settler] = detail::Settler<User>::make();
+        // Settled by your user_loader, on your thread: this one may own the state.
         load_user(payload).then(
             [settler = settler, core = core_, expected = bound->template get<std::string>()](const User& user) {
                 const auto current = core->codec.fingerprint(user_password_hash(user).value_or(""));
@@ -478,6 +546,13 @@ private:
 
     const AuthConfig& config_() const noexcept { return core_->codec.config(); }
 
+    // Why a loaded user cannot be signed in (UserNotFound, InactiveUser), or null when it can.
+    static std::exception_ptr unusable(const std::optional<User>& user) {
+        if (!user) return std::make_exception_ptr(UserNotFound());
+        if (!user_is_active(*user)) return std::make_exception_ptr(InactiveUser());
+        return nullptr;
+    }
+
     // `next(payload)` for the verified payload of `token`, or a promise rejected with the reason
     // it is not a valid token of `type` (InvalidToken or TokenExpired).
     template <class T, class Next>
@@ -489,14 +564,14 @@ private:
             auto [promise, settler] = detail::Settler<T>::make();
             verify_refreshing(std::string(token), type)
                 .then(
-                    [settler = settler, next](TokenPayload verified) mutable {
+                    [settler = settler, in_flight = core_->in_flight.enter(), next](TokenPayload verified) mutable {
                         auto on_error = [settler](std::exception_ptr e) { settler->reject_from(e, "token"); };
                         if constexpr (std::is_void_v<T>)
                             next(std::move(verified)).then([settler] { settler->resolve(); }, on_error);
                         else
                             next(std::move(verified)).then([settler](const T& value) { settler->resolve(value); }, on_error);
                     },
-                    [settler = settler](std::exception_ptr e) { settler->reject_from(e, "token"); });
+                    [settler = settler, in_flight = core_->in_flight.enter()](std::exception_ptr e) { settler->reject_from(e, "token"); });
             return std::move(promise);
         } catch (const TokenExpired& e) {
             return Pistache::Async::Promise<T>::rejected(e);
@@ -511,11 +586,6 @@ private:
         return core.rehash ? std::make_shared<const AuthConfig>(core.codec.config()) : nullptr;
     }
 
-    static std::string random_password() {
-        unsigned char bytes[24];
-        if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
-        return std::string(reinterpret_cast<const char*>(bytes), sizeof bytes);
-    }
 
     std::shared_ptr<Core> core_;
 };

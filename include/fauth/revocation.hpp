@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ public:
     /// True when the token is revoked: its jti, its family, or (through revoke_subject) every
     /// token of its subject issued before a moment.
     virtual Pistache::Async::Promise<bool> is_revoked(const RevocationQuery& query) = 0;
+    /// is_revoked's answer when the store has it at hand (in this process), without a promise;
+    /// nothing when it would have to ask elsewhere (the default), and then is_revoked asks.
+    virtual std::optional<bool> revoked_at_once(const RevocationQuery& query);
     /// Revokes one token id until `expires_at`.
     virtual Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) = 0;
     /// Revokes a whole session family until `expires_at`.
@@ -71,6 +75,8 @@ public:
 
     /// The same answer as is_revoked, synchronously.
     bool revoked_now(const RevocationQuery& query) const;
+    /// Always revoked_now: the memory store answers at once.
+    std::optional<bool> revoked_at_once(const RevocationQuery& query) override;
     /// Entries held, expired ones not yet swept included.
     std::size_t size() const;
     /// Drops every expired entry now.
@@ -85,13 +91,20 @@ private:
     // Makes room for one entry; false when the store is full of live entries.
     bool reserve_locked(std::int64_t now);
     void sweep_locked(std::int64_t now);
-    Pistache::Async::Promise<void> put(std::unordered_map<std::string, std::int64_t>& map, std::string key,
+    // Looked up by string_view without building a std::string (heterogeneous lookup).
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
+    };
+    template <class V>
+    using Map = std::unordered_map<std::string, V, KeyHash, std::equal_to<>>;
+    Pistache::Async::Promise<void> put(Map<std::int64_t>& map, std::string key,
                                        std::int64_t expires_at);
 
     Options options_;
     mutable std::shared_mutex mutex_;
-    std::unordered_map<std::string, std::int64_t> tokens_, families_, used_;
-    std::unordered_map<std::string, Subject> subjects_;
+    Map<std::int64_t> tokens_, families_, used_;
+    Map<Subject> subjects_;
     std::int64_t next_sweep_ = 0;
     std::int64_t last_sweep_ = 0;
 };

@@ -17,7 +17,9 @@ public:
     /// schedules threads individually, elsewhere it may not apply). Throws std::invalid_argument
     /// if `threads` or `capacity` is zero or `nice` is negative.
     WorkerPool(std::size_t threads, std::size_t capacity, int nice = 0);
-    /// Runs every task already accepted, then joins the threads.
+    /// Runs every task already accepted, then joins the threads. Call it from the owner's thread:
+    /// a pool destroyed by one of its own tasks aborts the process (a thread cannot join itself,
+    /// and fauth never detaches one).
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
@@ -29,7 +31,7 @@ public:
     std::size_t queued() const;
 
 private:
-    struct State;  // shared with the threads, so a pool destroyed by its own task stays safe
+    struct State;  // shared with the threads and with try_submit while it wakes one
     std::shared_ptr<State> state_;
     std::vector<std::thread> threads_;
 };

@@ -8,9 +8,10 @@ namespace {
 
 using Pistache::Async::Promise;
 
-bool live(const std::unordered_map<std::string, std::int64_t>& map, std::string_view key, std::int64_t now) {
+template <class Map>
+bool live(const Map& map, std::string_view key, std::int64_t now) {
     if (key.empty()) return false;
-    const auto it = map.find(std::string(key));
+    const auto it = map.find(key);
     return it != map.end() && it->second > now;
 }
 
@@ -28,16 +29,19 @@ MemoryRevocationStore::MemoryRevocationStore(Options options) : options_(std::mo
 MemoryRevocationStore::MemoryRevocationStore() : MemoryRevocationStore(Options{}) {}
 
 std::int64_t MemoryRevocationStore::now() const {
-    const auto t = options_.clock ? options_.clock() : std::chrono::system_clock::now();
-    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    return unix_seconds(options_.clock);
 }
+
+std::optional<bool> RevocationStore::revoked_at_once(const RevocationQuery&) { return std::nullopt; }
+
+std::optional<bool> MemoryRevocationStore::revoked_at_once(const RevocationQuery& query) { return revoked_now(query); }
 
 bool MemoryRevocationStore::revoked_now(const RevocationQuery& q) const {
     const auto t = now();
     std::shared_lock lock(mutex_);
     if (live(tokens_, q.jti, t) || live(families_, q.family, t)) return true;
     if (subjects_.empty()) return false;
-    const auto it = subjects_.find(std::string(q.sub));
+    const auto it = subjects_.find(q.sub);
     return it != subjects_.end() && it->second.expires_at > t && q.issued_at < it->second.not_before;
 }
 
@@ -77,7 +81,7 @@ bool MemoryRevocationStore::reserve_locked(std::int64_t t) {
     return held() < options_.max_entries;
 }
 
-Promise<void> MemoryRevocationStore::put(std::unordered_map<std::string, std::int64_t>& map, std::string key,
+Promise<void> MemoryRevocationStore::put(Map<std::int64_t>& map, std::string key,
                                          std::int64_t expires_at) {
     const auto t = now();
     std::unique_lock lock(mutex_);

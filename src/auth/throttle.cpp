@@ -9,8 +9,7 @@ MemoryThrottle::MemoryThrottle(Options options) : options_(std::move(options)) {
 MemoryThrottle::MemoryThrottle() : MemoryThrottle(Options{}) {}
 
 double MemoryThrottle::now() const {
-    const auto t = options_.clock ? options_.clock() : std::chrono::system_clock::now();
-    return std::chrono::duration<double>(t.time_since_epoch()).count();
+    return std::chrono::duration<double>(fauth::now(options_.clock).time_since_epoch()).count();
 }
 
 std::size_t MemoryThrottle::size() const {

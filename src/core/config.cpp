@@ -78,7 +78,7 @@ void AuthConfig::report(const SecurityEvent& event) const {
 }
 
 std::chrono::system_clock::time_point AuthConfig::now() const {
-    return clock ? clock() : std::chrono::system_clock::now();
+    return fauth::now(clock);
 }
 
 }  // namespace fauth

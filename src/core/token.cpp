@@ -1,4 +1,5 @@
 #include "fauth/token.hpp"
+#include "fauth/ascii.hpp"
 
 #include <algorithm>
 #include <array>
@@ -15,7 +16,7 @@
 #include "hmac.hpp"
 #include "json_object_reader.hpp"
 #include "json_writer.hpp"
-#include "random.hpp"
+#include "fauth/random.hpp"
 
 namespace fauth {
 namespace {
@@ -27,15 +28,6 @@ using detail::JsonObjectReader;
 
 constexpr std::array<std::string_view, 10> kRegisteredClaims = {"sub", "exp", "iat", "nbf", "jti",
                                                                 "token_type", "scopes", "iss", "aud", "fam"};
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-}
 
 // What a JOSE header says, once checked: the algorithm it names and its key id.
 struct Header {
@@ -61,11 +53,11 @@ Header read_header(std::string_view text, std::string_view pinned) {
     if (alg.raw.empty() || alg.kind != JsonKind::string) throw InvalidToken("header has no alg");
     Header header;
     header.alg = JsonObjectReader::string_value(alg);
-    if (iequals(header.alg, "none")) throw InvalidToken("alg none is not accepted");
+    if (ascii_iequals(header.alg, "none")) throw InvalidToken("alg none is not accepted");
     if (!pinned.empty() && header.alg != pinned) throw InvalidToken("algorithm not allowed");
     if (crit) throw InvalidToken("crit header parameters are not supported");
     if (!typ.raw.empty() &&
-        (typ.kind != JsonKind::string || !iequals(JsonObjectReader::string_value(typ), "JWT")))
+        (typ.kind != JsonKind::string || !ascii_iequals(JsonObjectReader::string_value(typ), "JWT")))
         throw InvalidToken("typ is not JWT");
     if (!kid.raw.empty()) {
         if (kid.kind != JsonKind::string) throw InvalidToken("kid is not a string");
@@ -176,7 +168,7 @@ std::optional<TokenType> token_type_from_string(std::string_view name) noexcept 
     return std::nullopt;
 }
 
-std::string random_id() { return detail::random_hex(16); }
+std::string random_id() { return random_hex(16); }
 
 bool is_registered_claim(std::string_view name) noexcept {
     for (auto claim : kRegisteredClaims)

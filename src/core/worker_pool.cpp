@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cerrno>
 #include <condition_variable>
 #include <deque>
@@ -65,10 +67,13 @@ WorkerPool::~WorkerPool() {
     }
     state_->ready.notify_all();
     for (auto& t : threads_) {
-        // A task may drop the last owner of the pool: its own thread cannot join itself, so it is
-        // detached and finishes on the shared state it holds.
-        if (t.get_id() == std::this_thread::get_id()) t.detach();
-        else t.join();
+        // A thread cannot join itself. A task that owned (directly or not) its own pool is a
+        // design fault in the caller, not something to paper over with a detached thread.
+        if (t.get_id() == std::this_thread::get_id()) {
+            std::fputs("fauth: a WorkerPool was destroyed by one of its own tasks; its owner must destroy it\n", stderr);
+            std::abort();
+        }
+        t.join();
     }
 }
 

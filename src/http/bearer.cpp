@@ -1,4 +1,5 @@
 #include "fauth/http/bearer.hpp"
+#include "fauth/ascii.hpp"
 
 namespace fauth::http {
 namespace {
@@ -25,15 +26,6 @@ bool is_b64token(std::string_view t) {
     return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const char x = (a[i] >= 'A' && a[i] <= 'Z') ? static_cast<char>(a[i] + 32) : a[i];
-        if (x != b[i]) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 BearerCredentials parse_bearer(std::optional<std::string_view> header) noexcept {
@@ -42,7 +34,7 @@ BearerCredentials parse_bearer(std::optional<std::string_view> header) noexcept 
     const auto value = trim(*header);
     const auto space = value.find_first_of(" \t");
     const auto scheme = value.substr(0, space);
-    if (!iequals(scheme, "bearer")) return {};  // another scheme, or an empty header
+    if (!ascii_iequals(scheme, "bearer")) return {};  // another scheme, or an empty header
     if (space == std::string_view::npos) return {Status::malformed, {}};
     if (value[space] != ' ') return {Status::malformed, {}};
     const auto token = value.substr(space + 1);

@@ -1,4 +1,5 @@
 #include "fauth/http/login.hpp"
+#include "fauth/ascii.hpp"
 
 #include "fauth/http/openapi.hpp"
 
@@ -41,9 +42,7 @@ RouteDoc login_route_doc() {
 }
 
 std::string identifier_key(std::string_view username) {
-    std::string key = "identifier:";
-    for (const char c : username) key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    return key;
+    return "identifier:" + ascii_lower(username);
 }
 
 void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens) {

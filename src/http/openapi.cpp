@@ -1,4 +1,5 @@
 #include "fauth/http/openapi.hpp"
+#include "fauth/ascii.hpp"
 
 #include <cctype>
 
@@ -7,13 +8,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 std::string operation_id(const RouteRecord& r) {
-    std::string id = lower(r.method);
+    std::string id = ascii_lower(r.method);
     for (const char c : r.path) {
         if (std::isalnum(static_cast<unsigned char>(c))) id += c;
         else if (id.back() != '_') id += '_';
@@ -112,7 +109,7 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
     json paths = json::object();
     for (const auto& r : routes) {
         if (r.doc.hidden) continue;
-        paths[openapi_path(r.path)][lower(r.method)] = operation(r);
+        paths[openapi_path(r.path)][ascii_lower(r.method)] = operation(r);
     }
     doc["paths"] = paths;
     doc["components"] = {

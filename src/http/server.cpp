@@ -8,10 +8,44 @@
 
 namespace fauth::http {
 
+namespace {
+
+// Pistache 0.0.5 answers `Connection: Close` to an HTTP/1.1 request that has no Connection
+// header, so clients reconnect for every request. HTTP/1.1 connections are persistent unless a
+// side says close (RFC 9112 section 9.3): this handler says keep-alive for them, and leaves
+// Pistache's answer alone for `Connection: close` and for HTTP/1.0 without keep-alive.
+class PersistentConnections final : public Pistache::Http::Handler {
+public:
+    HTTP_PROTOTYPE(PersistentConnections)
+
+    explicit PersistentConnections(std::shared_ptr<Pistache::Http::Handler> inner) : inner_(std::move(inner)) {}
+    // Each reactor thread gets its own clone, with its own clone of the wrapped handler.
+    PersistentConnections(const PersistentConnections& other)
+        : Pistache::Http::Handler(other), inner_(std::static_pointer_cast<Pistache::Http::Handler>(other.inner_->clone())) {}
+
+    void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override {
+        using Pistache::Http::Header::Connection;
+        if (request.version() == Pistache::Http::Version::Http11 && !request.headers().has<Connection>()) {
+            response.headers().remove<Connection>();
+            response.headers().add<Connection>(Pistache::Http::ConnectionControl::KeepAlive);
+        }
+        inner_->onRequest(request, std::move(response));
+    }
+    void onTimeout(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override {
+        inner_->onTimeout(request, std::move(response));
+    }
+    void onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override { inner_->onDisconnection(peer); }
+
+private:
+    std::shared_ptr<Pistache::Http::Handler> inner_;
+};
+
+}  // namespace
+
 Server::Server(Api& api, ServerOptions options) : Server(api.handler(), std::move(options)) {}
 
 Server::Server(std::shared_ptr<Pistache::Http::Handler> handler, ServerOptions options)
-    : handler_(std::move(handler)), options_(std::move(options)) {}
+    : handler_(std::make_shared<PersistentConnections>(std::move(handler))), options_(std::move(options)) {}
 
 Server::~Server() { stop(); }
 

@@ -1,4 +1,5 @@
 #include "fauth/http/token_request.hpp"
+#include "fauth/ascii.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,10 +20,7 @@ std::string media_type(std::string_view content_type) {
     auto type = content_type.substr(0, content_type.find(';'));
     while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
     while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-    std::string out(type);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    return out;
+    return ascii_lower(type);
 }
 
 RequestError unprocessable(std::string detail) { return {422, std::move(detail)}; }

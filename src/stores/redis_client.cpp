@@ -63,11 +63,6 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 
 }  // namespace
 
-std::int64_t seconds_now(const Clock& clock) {
-    const auto t = clock ? clock() : std::chrono::system_clock::now();
-    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
 std::shared_ptr<RedisClient> RedisClient::create(RedisOptions options) {
     if (options.connections == 0) throw ConfigError("Redis options: connections must be at least 1");
     if (options.queue_capacity == 0) throw ConfigError("Redis options: queue_capacity must be at least 1");
@@ -83,7 +78,9 @@ RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)), e
     pool_ = std::make_unique<WorkerPool>(options_.connections, options_.queue_capacity);
 }
 
-RedisClient::~RedisClient() = default;
+RedisClient::~RedisClient() {
+    pool_.reset();  // first: its tasks use the connections and the options below
+}
 
 void RedisClient::report(const std::string& message) const {
     const auto second =

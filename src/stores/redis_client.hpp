@@ -30,7 +30,7 @@ using RedisReply = std::unique_ptr<redisReply, RedisReplyFree>;
 
 /// A pool of Redis connections served by as many worker threads. Commands never run on the
 /// caller's thread.
-class RedisClient : public std::enable_shared_from_this<RedisClient> {
+class RedisClient {
 public:
     /// One connection, lent to one task at a time.
     class Connection {
@@ -51,6 +51,7 @@ public:
     /// Checks the options (ConfigError for a bad URL or zero sizes) and starts the workers;
     /// Redis need not be up yet.
     static std::shared_ptr<RedisClient> create(RedisOptions options);
+    /// Runs the tasks already accepted, then joins the workers. Never call it on a worker.
     ~RedisClient();
 
     /// Runs `work(connection, settler)` on a worker; `work` settles the promise. An exception it
@@ -58,7 +59,9 @@ public:
     template <class T, class Work>
     Pistache::Async::Promise<T> submit(Work work) {
         auto [promise, settler] = Settler<T>::make();
-        auto task = [self = shared_from_this(), settler = settler, work = std::move(work)]() mutable {
+        // The task does not own the client: the client's destructor runs every accepted task
+        // before it joins the workers, on the destroying thread.
+        auto task = [self = this, settler = settler, work = std::move(work)]() mutable {
             auto connection = self->acquire();
             try {
                 work(*connection, *settler);
@@ -87,8 +90,5 @@ private:
     mutable std::atomic<std::int64_t> last_report_{0};
     std::unique_ptr<WorkerPool> pool_;
 };
-
-/// Seconds since the epoch by `clock`, or by the system clock when it is empty.
-std::int64_t seconds_now(const Clock& clock);
 
 }  // namespace fauth::detail

@@ -19,7 +19,7 @@ Promise<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
     const auto& prefix = options_.key_prefix;
     std::vector<std::string> args{"MGET", prefix + "jti:" + std::string(q.jti), prefix + "fam:" + std::string(q.family),
                                   prefix + "sub:" + std::string(q.sub)};
-    return client_->submit<bool>([client = client_, args = std::move(args), no_family = q.family.empty(), issued_at = q.issued_at,
+    return client_->submit<bool>([client = client_.get(), args = std::move(args), no_family = q.family.empty(), issued_at = q.issued_at,
                                   fail_closed = options_.fail_closed](RedisClient::Connection& c, auto& settler) {
         std::string error;
         const auto reply = c.command(args, error);
@@ -41,7 +41,7 @@ Promise<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
 }
 
 Promise<void> RedisRevocationStore::write(std::string key, std::string value, std::int64_t expires_at, const char* what) {
-    const auto ttl = expires_at - detail::seconds_now(options_.clock);
+    const auto ttl = expires_at - unix_seconds(options_.clock);
     if (ttl <= 0) return Promise<void>::resolved();  // already expired: nothing to remember
     std::vector<std::string> args{"SET", options_.key_prefix + key, std::move(value), "EX", std::to_string(ttl)};
     return client_->submit<void>([args = std::move(args), what](RedisClient::Connection& c, auto& settler) {
@@ -64,7 +64,7 @@ Promise<void> RedisRevocationStore::revoke_subject(std::string sub, std::int64_t
 }
 
 Promise<bool> RedisRevocationStore::mark_used(std::string jti, std::int64_t expires_at) {
-    const auto ttl = std::max<std::int64_t>(1, expires_at - detail::seconds_now(options_.clock));
+    const auto ttl = std::max<std::int64_t>(1, expires_at - unix_seconds(options_.clock));
     std::vector<std::string> args{"SET", options_.key_prefix + "used:" + jti, "1", "EX", std::to_string(ttl), "NX"};
     return client_->submit<bool>([args = std::move(args)](RedisClient::Connection& c, auto& settler) {
         std::string error;

@@ -46,7 +46,7 @@ RedisThrottle::~RedisThrottle() = default;
 
 Pistache::Async::Promise<ThrottleDecision> RedisThrottle::hit(std::string key, RateLimit limit) {
     std::vector<std::string> args{"EVAL", kTokenBucket, "1", options_.key_prefix + "throttle:" + key, number(limit.burst), number(limit.per_second)};
-    return client_->submit<ThrottleDecision>([client = client_, args = std::move(args), fail_closed = options_.fail_closed](
+    return client_->submit<ThrottleDecision>([client = client_.get(), args = std::move(args), fail_closed = options_.fail_closed](
                                                  RedisClient::Connection& c, auto& settler) {
         std::string error;
         const auto reply = c.command(args, error);

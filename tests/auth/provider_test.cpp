@@ -1,6 +1,7 @@
 #include "fauth/provider.hpp"
 
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
 #include <atomic>
 #include <future>
@@ -8,7 +9,9 @@
 #include <mutex>
 #include <thread>
 
+#include "support/allocation_counter.hpp"
 #include "support/await.hpp"
+#include "support/stores.hpp"
 #include "support/user.hpp"
 
 using fauth::AuthConfig;
@@ -184,6 +187,85 @@ TEST_F(ProviderTest, AsynchronousLoadersResolvingOnOtherThreadsWork) {
     }
     std::lock_guard lock(tm);
     for (auto& t : threads) t.join();
+}
+
+TEST_F(ProviderTest, AStoreAndALoaderThatAnswerAtOnceNeedNoPromiseAndAllocateNothing) {
+    // A user whose copy allocates nothing (short strings, no hash, no roles): every allocation
+    // counted below is fauth's own.
+    AuthProvider<User> at_once{test_config(), [](const TokenPayload& p) -> std::optional<User> {
+                                   if (p.sub == "u-1") return User{"u-1", "al", "", true, {}, {}};
+                                   if (p.sub == "u-2") return User{"u-2", "bo", "", false, {}, {}};
+                                   if (p.sub == "u-3") throw std::runtime_error("db down");
+                                   return std::nullopt;
+                               }};
+    const auto payload = at_once.verify(at_once.login("u-1").access_token);
+    std::string delivered;
+    delivered.reserve(8);
+    bool answered = false;
+    std::size_t counted = 0;
+    {
+        fauth::test::AllocationCounter allocations;
+        answered = at_once.load_user_at_once(
+            payload, [&](const User& u) { delivered.assign(u.id); }, [](std::exception_ptr) { ADD_FAILURE() << "refused"; });
+        counted = allocations.count();
+    }
+    EXPECT_TRUE(answered);
+    EXPECT_EQ(delivered, "u-1");
+    EXPECT_EQ(counted, 0u) << "heap allocations on the synchronous path";
+
+    // Every refusal load_user gives, given at once too.
+    auto refusal = [&](const std::string& token) {
+        std::string detail;
+        const bool at_hand = at_once.load_user_at_once(
+            at_once.verify(token), [](const User&) { ADD_FAILURE() << "accepted"; },
+            [&](std::exception_ptr e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const fauth::Error& error) {
+                    detail = error.detail();
+                }
+            });
+        EXPECT_TRUE(at_hand);
+        return detail;
+    };
+    EXPECT_EQ(refusal(at_once.login("u-2").access_token), "Inactive user");
+    EXPECT_EQ(refusal(at_once.login("nobody").access_token), "User does not exist");
+    EXPECT_EQ(refusal(at_once.login("u-3").access_token), "Internal Server Error") << "the cause is logged, not shown";
+    const auto revoked = at_once.login("u-1");
+    await(at_once.logout(revoked.access_token));
+    EXPECT_EQ(refusal(revoked.access_token), "Invalid token: token revoked");
+}
+
+TEST_F(ProviderTest, APromiseLoaderOrAStoreElsewhereTakesTheAsynchronousPath) {
+    AuthProvider<User> by_promise{test_config(), [&](const TokenPayload& p) { return LoadResult<User>::resolved(dir.find_id(p.sub)); }};
+    bool called = false;
+    auto mark = [&](auto&&...) { called = true; };
+    EXPECT_FALSE(by_promise.load_user_at_once(by_promise.verify(by_promise.login("user-123").access_token), mark, mark));
+    AuthConfig c = test_config();
+    c.revocation_store = fauth::test::fresh_redis_store();
+    AuthProvider<User> on_redis{c, [&](const TokenPayload& p) { return dir.find_id(p.sub); }};
+    EXPECT_FALSE(on_redis.load_user_at_once(on_redis.verify(on_redis.login("user-123").access_token), mark, mark));
+    EXPECT_FALSE(called);
+}
+
+TEST_F(ProviderTest, DestructionWaitsForWorkUnderWayOnItsOwnThreads) {
+    // A revocation check is under way on a Redis thread (Redis is paused, so it stays there) when
+    // the provider is destroyed. Its continuation uses the provider's state: the destructor must
+    // wait for it rather than free that state under it.
+    auto store = fauth::test::fresh_redis_store();
+    const auto endpoint = fauth::parse_redis_url(fauth::test::shared_redis().url());
+    std::unique_ptr<redisContext, decltype(&redisFree)> admin(redisConnect(endpoint.host.c_str(), endpoint.port), &redisFree);
+    ASSERT_TRUE(admin && !admin->err);
+    std::optional<AuthProvider<User>::UserPromise> pending;
+    {
+        AuthConfig c = test_config();
+        c.revocation_store = store;  // the test keeps the store (and its Redis thread) alive after the provider
+        AuthProvider<User> doomed{c, [&](const TokenPayload& p) { return dir.find_id(p.sub); }};
+        const auto token = doomed.login("user-123").access_token;
+        freeReplyObject(redisCommand(admin.get(), "CLIENT PAUSE 300"));
+        pending.emplace(doomed.resolve_user(token));
+    }  // ~AuthProvider: waits for the check under way, then lets go of its state
+    EXPECT_EQ(await(*pending).username, "alice");
 }
 
 TEST_F(ProviderTest, LoaderFailuresBecomeInternalErrorsThatDoNotLeak) {

@@ -60,15 +60,20 @@ TEST(WorkerPool, SurvivesATaskThatThrows) {
     EXPECT_EQ(after.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
 }
 
-TEST(WorkerPool, CanBeDestroyedByItsOwnTask) {
-    auto pool = std::make_shared<WorkerPool>(1, 4);
-    std::promise<void> done;
-    auto* raw = pool.get();
-    ASSERT_TRUE(raw->try_submit([p = std::move(pool), &done]() mutable {
-        p.reset();  // last owner: the destructor runs on this worker
-        done.set_value();
-    }));
-    EXPECT_EQ(done.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+TEST(WorkerPoolDeathTest, DestroyedByItsOwnTaskIsAFaultNotADetachedThread) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(
+        {
+            auto pool = std::make_shared<WorkerPool>(1, 4);
+            std::promise<void> done;
+            auto* raw = pool.get();
+            (void)raw->try_submit([p = std::move(pool), &done]() mutable {
+                p.reset();  // last owner: the destructor would run on this worker
+                done.set_value();
+            });
+            done.get_future().wait_for(std::chrono::seconds(10));
+        },
+        "destroyed by one of its own tasks");
 }
 
 TEST(WorkerPool, RefusesZeroThreadsOrCapacity) {

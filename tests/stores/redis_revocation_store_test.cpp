@@ -14,9 +14,7 @@ using fauth::parse_redis_url;
 using fauth::test::await;
 
 namespace {
-std::int64_t now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+std::int64_t now() { return fauth::unix_seconds(); }
 }  // namespace
 
 TEST(RedisUrl, ParsesTheUsualForms) {

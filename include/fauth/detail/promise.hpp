@@ -14,6 +14,46 @@
 
 namespace fauth::detail {
 
+/// Calls `with(error)` with the failure in `cause` as a concrete exception type: fauth errors keep
+/// their type and kind; anything else becomes InternalError whose log message starts with `context`.
+template <class With>
+void with_concrete_error(std::exception_ptr cause, const std::string& context, With&& with) noexcept {
+    try {
+        std::rethrow_exception(cause);
+    } catch (const UnknownKeyId& e) {
+        with(e);
+    } catch (const InvalidToken& e) {
+        with(e);
+    } catch (const TokenExpired& e) {
+        with(e);
+    } catch (const InvalidCredentials& e) {
+        with(e);
+    } catch (const UserNotFound& e) {
+        with(e);
+    } catch (const InactiveUser& e) {
+        with(e);
+    } catch (const Forbidden& e) {
+        with(e);
+    } catch (const Unavailable& e) {
+        with(e);
+    } catch (const InternalError& e) {
+        with(e);
+    } catch (const Error& e) {
+        with(e);
+    } catch (const std::exception& e) {
+        with(InternalError(context + " failed: " + e.what()));
+    } catch (...) {
+        with(InternalError(context + " failed with a non-standard exception"));
+    }
+}
+
+/// The failure in `cause` as with_concrete_error makes it, ready to hand on.
+inline std::exception_ptr concrete_error(std::exception_ptr cause, const std::string& context) noexcept {
+    std::exception_ptr out;
+    with_concrete_error(std::move(cause), context, [&out](const auto& e) { out = std::make_exception_ptr(e); });
+    return out;
+}
+
 /// The resolving end of a Promise<T>, shareable across threads; the first settle wins, later ones
 /// are ignored, and an exception thrown by a consumer's continuation never escapes into our thread.
 template <class T>
@@ -64,33 +104,7 @@ public:
     /// Rejects with the failure in `cause`: fauth errors keep their type and kind; anything else
     /// becomes InternalError whose log message starts with `context`.
     void reject_from(std::exception_ptr cause, const std::string& context) noexcept {
-        try {
-            std::rethrow_exception(cause);
-        } catch (const UnknownKeyId& e) {
-            reject(e);
-        } catch (const InvalidToken& e) {
-            reject(e);
-        } catch (const TokenExpired& e) {
-            reject(e);
-        } catch (const InvalidCredentials& e) {
-            reject(e);
-        } catch (const UserNotFound& e) {
-            reject(e);
-        } catch (const InactiveUser& e) {
-            reject(e);
-        } catch (const Forbidden& e) {
-            reject(e);
-        } catch (const Unavailable& e) {
-            reject(e);
-        } catch (const InternalError& e) {
-            reject(e);
-        } catch (const Error& e) {
-            reject(e);
-        } catch (const std::exception& e) {
-            reject(InternalError(context + " failed: " + e.what()));
-        } catch (...) {
-            reject(InternalError(context + " failed with a non-standard exception"));
-        }
+        with_concrete_error(std::move(cause), context, [this](const auto& e) { this->reject(e); });
     }
 
 private:

@@ -175,6 +175,11 @@ private:
             then(request, writer, nullptr, nullptr, std::current_exception());
             return;
         }
+        // The store and the loader answer at once: on this thread, no promise, nothing copied.
+        if (auth.load_user_at_once(
+                payload, [&](const User& user) { then(request, writer, &user, &payload, nullptr); },
+                [&](std::exception_ptr failure) { then(request, writer, nullptr, nullptr, std::move(failure)); }))
+            return;
         load_and_deliver(auth, request, std::move(writer), std::move(payload), std::move(then));
     }
 

@@ -73,7 +73,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, LoginClaims<User> claims
                 auth.config().report(a->event);
                 send_too_many_requests(a->writer, static_cast<long>(d.retry_after.count()));
             };
-            auth.login_throttle().hit("client:" + attempt->event.client, config.login_limits.per_client).then(
+            auth.throttle_login("client:" + attempt->event.client, config.login_limits.per_client).then(
                 [&auth, attempt, refuse, throttled, claims](const ThrottleDecision& by_client) {
                     if (!by_client.allowed) return throttled(attempt, by_client);
                     auto parsed = parse_login_request(attempt->content_type, attempt->body);
@@ -81,7 +81,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, LoginClaims<User> claims
                         return send_detail(attempt->writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
                     auto credentials = std::get<LoginRequest>(std::move(parsed));
                     attempt->event.identifier = credentials.username;
-                    auth.login_throttle().hit(identifier_key(credentials.username), auth.config().login_limits.per_identifier).then(
+                    auth.throttle_login(identifier_key(credentials.username), auth.config().login_limits.per_identifier).then(
                         [&auth, attempt, refuse, throttled, claims, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
                             if (!by_name.allowed) return throttled(attempt, by_name);
                             auth.authenticate(std::move(credentials.username), std::move(credentials.password))
