@@ -61,7 +61,7 @@ const wrk = (name) => {
     runs: runs.length,
   };
 };
-const health = wrk('health'), healthBearer = wrk('health-bearer'), me = wrk('me');
+const health = wrk('health'), healthBearer = wrk('health-bearer'), me = wrk('me'), meNoConn = wrk('me-noconn');
 const flood = wrk('me-flood'), logins = wrk('flood'), me2 = wrk('me-2');
 const fastapi = wrk('fastapi'), fastify = wrk('fastify');
 const row = (what, r, note = '') => console.log(`| ${what} | ${r.rps.toFixed(0)}${r.errors} | ${r.p99.toFixed(2)} ms | ${note} |`);
@@ -72,6 +72,8 @@ row('quickstart, 1 reactor thread on core 1 (wrk on core 0): GET /health (public
 row('same, GET /health sent the same Authorization header as /me', healthBearer,
   `${(healthBearer.rps / health.rps).toFixed(2)} of /health: what parsing the header costs Pistache`);
 row('same, GET /me (bearer, revocation check, user loader)', me, verdict(me.rps / health.rps, 0.9) + ' of /health');
+row('same, GET /me from a client that sends no Connection header (curl, Go, Python)', meNoConn,
+  verdict(meNoConn.rps / me.rps, 0.8) + ' of /me with keep-alive');
 row('same, GET /me while a second wrk floods POST /login (bcrypt cost 12)', flood,
   verdict(flood.rps / me.rps, 0.7) + ' of idle /me');
 row('the flood itself: POST /login, 4 connections, over all rounds', logins, 'logins/s completed');
