@@ -437,7 +437,7 @@ private:
         }
 
         std::int64_t now() const {
-            return std::chrono::duration_cast<std::chrono::seconds>(codec.config().now().time_since_epoch()).count();
+            return unix_seconds(codec.config().clock);
         }
         // Until when a family revocation must be kept: no token of the family can outlive it.
         std::int64_t family_expiry() const { return now() + codec.config().refresh_token_ttl.count(); }

@@ -127,10 +127,6 @@ std::vector<std::string> string_list(const JsonMember& m, const char* name, bool
     return out;
 }
 
-std::int64_t seconds_since_epoch(std::chrono::system_clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
 std::chrono::seconds ttl_of(const AuthConfig& config, TokenType type) {
     switch (type) {
         case TokenType::access: return config.access_token_ttl;
@@ -201,7 +197,7 @@ TokenPayload TokenCodec::make_payload(TokenType type, std::string sub, std::vect
     check_extra(extra);
     TokenPayload p;
     p.sub = std::move(sub);
-    p.iat = seconds_since_epoch(config_.now());
+    p.iat = unix_seconds(config_.clock);
     p.exp = p.iat + ttl_of(config_, type).count();
     p.jti = random_id();
     p.token_type = type;
@@ -415,7 +411,7 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
     p.nbf = numeric_date(slots, kNbf, Round::up);
     p.iat = numeric_date(slots, kIat, Round::up).value_or(0);
 
-    const std::int64_t now = seconds_since_epoch(config_.now());
+    const std::int64_t now = unix_seconds(config_.clock);
     const std::int64_t leeway = config_.leeway.count();
     if (p.nbf && now + leeway < *p.nbf) throw InvalidToken("token not yet valid");
     if (p.iat > now + leeway) throw InvalidToken("token issued in the future");
