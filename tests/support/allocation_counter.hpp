@@ -15,6 +15,8 @@ public:
     AllocationCounter& operator=(const AllocationCounter&) = delete;
     /// Allocations on this thread since construction.
     std::size_t count() const;
+    /// False where allocations cannot be counted (under ThreadSanitizer, which owns operator new).
+    static bool available();
 };
 
 }  // namespace fauth::test
