@@ -211,7 +211,9 @@ TEST_F(ProviderTest, AStoreAndALoaderThatAnswerAtOnceNeedNoPromiseAndAllocateNot
     }
     EXPECT_TRUE(answered);
     EXPECT_EQ(delivered, "u-1");
-    if (fauth::test::AllocationCounter::available()) EXPECT_EQ(counted, 0u) << "heap allocations on the synchronous path";
+    if (fauth::test::AllocationCounter::available()) {
+        EXPECT_EQ(counted, 0u) << "heap allocations on the synchronous path";
+    }
 
     // Every refusal load_user gives, given at once too.
     auto refusal = [&](const std::string& token) {
