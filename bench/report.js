@@ -63,7 +63,17 @@ const wrk = (name) => {
 };
 const health = wrk('health'), healthBearer = wrk('health-bearer'), me = wrk('me'), meNoConn = wrk('me-noconn');
 const flood = wrk('me-flood'), logins = wrk('flood'), me2 = wrk('me-2');
-const fastapi = wrk('fastapi'), fastify = wrk('fastify');
+const fastapi = wrk('fastapi'), fastify = wrk('fastify'), meRedis = wrk('me-redis');
+// Redis's socket reads per 1,000 requests, over every round (requests counted from wrk's output).
+const redisReadsPer1000 = (() => {
+  const rounds = fs.readdirSync(dir).filter((f) => /^redis-reads\.\d+\.txt$/.test(f)).map((f) => f.match(/\d+/)[0]);
+  let reads = 0, requests = 0;
+  for (const r of rounds) {
+    reads += parseInt(fs.readFileSync(`${dir}/redis-reads.${r}.txt`, 'utf8'), 10);
+    requests += parseInt(fs.readFileSync(`${dir}/wrk-me-redis.${r}.txt`, 'utf8').match(/(\d+) requests in/)[1], 10);
+  }
+  return (reads * 1000) / requests;
+})();
 const row = (what, r, note = '') => console.log(`| ${what} | ${r.rps.toFixed(0)}${r.errors} | ${r.p99.toFixed(2)} ms | ${note} |`);
 console.log(`\n## End to end (wrk, 1 thread, 32 keep-alive connections, loopback; median of ${me.runs} runs)\n`);
 console.log('| server and route | requests/s | p99 | ratio |');
@@ -78,6 +88,9 @@ row('same, GET /me while a second wrk floods POST /login (bcrypt cost 12)', floo
   verdict(flood.rps / me.rps, 0.7) + ' of idle /me');
 row('the flood itself: POST /login, 4 connections, over all rounds', logins, 'logins/s completed');
 row('quickstart, 2 reactor threads: GET /me (server and wrk share both cores)', me2, `${(me2.rps / me.rps).toFixed(2)}x one thread`);
+row('quickstart on the Redis store, 1 reactor thread, 64 connections: GET /me', meRedis,
+  `${(meRedis.rps / me.rps).toFixed(2)} of /me on the memory store; Redis reads per 1,000 requests: ` +
+  `${redisReadsPer1000.toFixed(0)} (target ≤ 250: ${redisReadsPer1000 <= 250 ? 'met' : 'not met'})`);
 row('FastAPI + PyJWT on uvicorn, 1 worker: GET /me', fastapi,
   `fauth ${verdict(me.rps / fastapi.rps, 12)}; p99 ${me.p99 < fastapi.p99 ? 'lower' : 'NOT lower'}`);
 row('Fastify + @fastify/jwt on Node, 1 process: GET /me', fastify,

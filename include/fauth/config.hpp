@@ -74,7 +74,8 @@ struct AuthConfig {
     std::size_t max_token_bytes = 8 * 1024;
     /// bcrypt cost (log2 rounds) for new hashes; stored hashes below it need a rehash. 4 to 31.
     int bcrypt_cost = 12;
-    /// Threads that run bcrypt, so that no caller (a Pistache reactor) is ever blocked by it.
+    /// Threads that run bcrypt, so that no caller (a Pistache reactor) is ever blocked by it; a
+    /// token verified again after a key fetch (JWKS) continues on them too.
     std::size_t worker_threads = 2;
     /// Password checks that may wait for a worker; beyond this, authenticate answers Unavailable.
     std::size_t worker_queue_capacity = 1024;

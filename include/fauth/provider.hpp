@@ -204,14 +204,19 @@ public:
             const auto& ring = core_->codec.config().keys;
             if (!ring) return Result::rejected(e);
             auto [promise, settler] = detail::Settler<TokenPayload>::make();
-            // The continuation runs on the key ring's fetching thread; the provider waits for it.
+            // The fetch settles on the key ring's I/O thread; the token is verified again (and what
+            // is chained to it, your loader and handler, runs) on a worker of the provider's pool.
+            // The provider waits for both.
             ring->refresh_for(e.kid()).then(
                 [settler = settler, core = core_.get(), in_flight = core_->in_flight.enter(), token = std::move(token), expected](bool) {
-                    try {
-                        settler->resolve(core->codec.verify(token, expected));
-                    } catch (...) {
-                        settler->reject_from(std::current_exception(), "token");
-                    }
+                    auto verify = [settler, core, in_flight, token, expected] {
+                        try {
+                            settler->resolve(core->codec.verify(token, expected));
+                        } catch (...) {
+                            settler->reject_from(std::current_exception(), "token");
+                        }
+                    };
+                    if (!core->pool.try_submit(std::move(verify))) settler->reject(Unavailable("password worker queue is full"));
                 },
                 [settler = settler, e](std::exception_ptr) { settler->reject(e); });
             return std::move(promise);
@@ -409,7 +414,7 @@ private:
               throttle(codec.config().login_throttle
                            ? codec.config().login_throttle
                            : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = codec.config().clock})),
-              pool(codec.config().worker_threads, codec.config().worker_queue_capacity, codec.config().worker_nice) {}
+              pool(codec.config().worker_threads, codec.config().worker_queue_capacity, codec.config().worker_nice, "fauth-password") {}
 
         TokenCodec codec;
         UserLoader user_loader;

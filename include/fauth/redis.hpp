@@ -34,9 +34,14 @@ struct RedisOptions {
     std::string url = "redis://127.0.0.1:6379/0";
     /// Prefix of every key fauth writes (the throttle adds "throttle:" to it).
     std::string key_prefix = "fauth:";
-    /// Connections, each with its own worker thread (commands never run on the caller's thread).
+    /// Connections, each with its own I/O thread, which sends every command waiting for it in one
+    /// round trip (pipelining); commands never run on the caller's thread.
     std::size_t connections = 2;
-    /// Commands that may wait for a connection; beyond this, operations reject with Unavailable.
+    /// Threads on which replies are handed back: what is chained to a store's answer (the
+    /// user_loader, a guarded handler) runs on one of these, never on an I/O thread.
+    std::size_t callback_threads = 2;
+    /// Commands under way at once (queued, sent or waiting for their callback); beyond this,
+    /// operations reject with Unavailable.
     std::size_t queue_capacity = 4096;
     /// Connect and command timeout.
     std::chrono::milliseconds timeout{500};

@@ -20,7 +20,9 @@ using RedisStoreOptions = RedisOptions;
 
 /// A RevocationStore on Redis. Entries are keys with TTLs, so Redis forgets them when the tokens
 /// they concern have expired. is_revoked is one round trip (MGET); mark_used is atomic (SET NX).
-/// A lost connection is re-established on the next command. Thread-safe.
+/// A lost connection is re-established on the next command. Concurrent commands share round
+/// trips (see RedisOptions::connections), and what is chained to an answer runs on the client's
+/// callback threads (RedisOptions::callback_threads). Thread-safe.
 class RedisRevocationStore final : public RevocationStore {
 public:
     /// Prepares the connections (Redis need not be up yet). Throws ConfigError for a bad URL.
@@ -37,7 +39,7 @@ private:
     // SET key value EX ttl, for an entry useful until `expires_at`; `what` names it in errors.
     Pistache::Async::Promise<void> write(std::string key, std::string value, std::int64_t expires_at, const char* what);
 
-    std::shared_ptr<detail::RedisClient> client_;
+    std::unique_ptr<detail::RedisClient> client_;
     RedisOptions options_;
 };
 

@@ -28,7 +28,7 @@ public:
     Pistache::Async::Promise<ThrottleDecision> hit(std::string key, RateLimit limit) override;
 
 private:
-    std::shared_ptr<detail::RedisClient> client_;
+    std::unique_ptr<detail::RedisClient> client_;
     RedisOptions options_;
 };
 

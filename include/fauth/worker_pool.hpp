@@ -14,9 +14,10 @@ namespace fauth {
 class WorkerPool {
 public:
     /// Starts the threads, each with `nice` added to its nice value (lower CPU priority; Linux
-    /// schedules threads individually, elsewhere it may not apply). Throws std::invalid_argument
-    /// if `threads` or `capacity` is zero or `nice` is negative.
-    WorkerPool(std::size_t threads, std::size_t capacity, int nice = 0);
+    /// schedules threads individually, elsewhere it may not apply) and named `name` (what top -H
+    /// and debuggers show; at most 15 characters are kept). Throws std::invalid_argument if
+    /// `threads` or `capacity` is zero or `nice` is negative.
+    WorkerPool(std::size_t threads, std::size_t capacity, int nice = 0, const char* name = "fauth-worker");
     /// Runs every task already accepted, then joins the threads. Call it from the owner's thread:
     /// a pool destroyed by one of its own tasks aborts the process (a thread cannot join itself,
     /// and fauth never detaches one).

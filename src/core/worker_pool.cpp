@@ -1,5 +1,6 @@
 #include "fauth/worker_pool.hpp"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <deque>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 
 namespace fauth {
 
@@ -41,13 +43,14 @@ struct WorkerPool::State {
     }
 };
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t capacity, int nice) : state_(std::make_shared<State>()) {
+WorkerPool::WorkerPool(std::size_t threads, std::size_t capacity, int nice, const char* name) : state_(std::make_shared<State>()) {
     if (threads == 0 || capacity == 0) throw std::invalid_argument("fauth: a WorkerPool needs threads and capacity");
     if (nice < 0) throw std::invalid_argument("fauth: a WorkerPool cannot raise its priority");
     state_->capacity = capacity;
     threads_.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i)
-        threads_.emplace_back([state = state_, nice] {
+        threads_.emplace_back([state = state_, nice, name = std::string(name).substr(0, 15)] {
+            ::pthread_setname_np(::pthread_self(), name.c_str());
             if (nice > 0) {
                 // Per-thread on Linux (setpriority on the thread id). Lowering priority needs no
                 // privilege; if it fails anyway the thread still works, at normal priority.

@@ -1,6 +1,11 @@
 #include "redis_client.hpp"
 
+#include <pthread.h>
+
 #include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 
 namespace fauth {
 
@@ -45,41 +50,100 @@ RedisEndpoint parse_redis_url(std::string_view url) {
 namespace detail {
 namespace {
 
-// Sends one command, binary-safe; null on an I/O error.
-RedisReply send_command(redisContext* context, const std::vector<std::string>& args) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    for (const auto& a : args) {
-        argv.push_back(a.data());
-        lengths.push_back(a.size());
-    }
-    return RedisReply(
-        static_cast<redisReply*>(redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
-}
-
 timeval to_timeval(std::chrono::milliseconds ms) {
     return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
 
+// Queues one command on `context` (binary-safe); false when hiredis cannot allocate.
+bool append(redisContext* context, const RedisClient::Args& args) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lengths;
+    argv.reserve(args.size());
+    lengths.reserve(args.size());
+    for (const auto& a : args) {
+        argv.push_back(a.data());
+        lengths.push_back(a.size());
+    }
+    return redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data()) == REDIS_OK;
+}
+
+// The most commands one round trip carries.
+constexpr std::size_t kMaxBatch = 512;
+
 }  // namespace
 
-std::shared_ptr<RedisClient> RedisClient::create(RedisOptions options) {
+// One hiredis connection, used by one I/O thread only.
+struct RedisClient::Connection {
+    redisContext* context = nullptr;
+
+    ~Connection() { close(); }
+    void close() {
+        if (context) redisFree(context);
+        context = nullptr;
+    }
+    // Connects, authenticates and selects the database; false with `error` set on failure.
+    bool open(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
+        context = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, to_timeval(timeout));
+        if (context == nullptr || context->err) {
+            error = context ? context->errstr : "cannot allocate a connection";
+            close();
+            return false;
+        }
+        redisSetTimeout(context, to_timeval(timeout));
+        std::vector<Args> setup;
+        if (!endpoint.password.empty()) {
+            if (endpoint.user.empty()) setup.push_back({"AUTH", endpoint.password});
+            else setup.push_back({"AUTH", endpoint.user, endpoint.password});
+        }
+        if (endpoint.database != 0) setup.push_back({"SELECT", std::to_string(endpoint.database)});
+        for (const auto& args : setup) {
+            void* raw = nullptr;
+            if (!append(context, args) || redisGetReply(context, &raw) != REDIS_OK) {
+                error = context->errstr;
+                close();
+                return false;
+            }
+            const std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw), &freeReplyObject);
+            if (reply->type == REDIS_REPLY_ERROR) {
+                error = std::string(reply->str, reply->len);
+                close();
+                return false;
+            }
+        }
+        return true;
+    }
+};
+
+std::unique_ptr<RedisClient> RedisClient::create(RedisOptions options) {
     if (options.connections == 0) throw ConfigError("Redis options: connections must be at least 1");
+    if (options.callback_threads == 0) throw ConfigError("Redis options: callback_threads must be at least 1");
     if (options.queue_capacity == 0) throw ConfigError("Redis options: queue_capacity must be at least 1");
     if (options.timeout.count() <= 0) throw ConfigError("Redis options: timeout must be positive");
-    return std::shared_ptr<RedisClient>(new RedisClient(std::move(options)));
+    return std::unique_ptr<RedisClient>(new RedisClient(std::move(options)));
 }
 
 RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)), endpoint_(parse_redis_url(options_.url)) {
-    for (std::size_t i = 0; i < options_.connections; ++i) {
-        idle_.push_back(std::make_unique<Connection>());
-        idle_.back()->client_ = this;
-    }
-    pool_ = std::make_unique<WorkerPool>(options_.connections, options_.queue_capacity);
+    // Never more callbacks waiting than commands under way (push bounds those), so handing one on
+    // always finds room.
+    callbacks_ = std::make_unique<WorkerPool>(options_.callback_threads, options_.queue_capacity, 0, "fauth-redis-cb");
+    io_.reserve(options_.connections);
+    for (std::size_t i = 0; i < options_.connections; ++i) io_.emplace_back([this] { serve(); });
 }
 
 RedisClient::~RedisClient() {
-    pool_.reset();  // first: its tasks use the connections and the options below
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : io_) {
+        if (t.get_id() == std::this_thread::get_id()) {
+            std::fputs("fauth: a Redis client was destroyed on one of its own threads; its owner must destroy it\n", stderr);
+            std::abort();
+        }
+        t.join();
+    }
+    callbacks_.reset();  // runs the callbacks handed on by the I/O threads, then joins
 }
 
 void RedisClient::report(const std::string& message) const {
@@ -89,69 +153,87 @@ void RedisClient::report(const std::string& message) const {
     if (second != last && last_report_.compare_exchange_strong(last, second)) write_log(options_.log, "redis: " + message);
 }
 
-std::unique_ptr<RedisClient::Connection> RedisClient::acquire() {
-    std::unique_lock lock(mutex_);
-    available_.wait(lock, [&] { return !idle_.empty(); });
-    auto c = std::move(idle_.back());
-    idle_.pop_back();
-    return c;
-}
-
-void RedisClient::release(std::unique_ptr<Connection> c) {
-    {
-        std::lock_guard lock(mutex_);
-        idle_.push_back(std::move(c));
-    }
-    available_.notify_one();
-}
-
-void RedisClient::Connection::close() {
-    if (context_) redisFree(context_);
-    context_ = nullptr;
-}
-
-bool RedisClient::Connection::connect(std::string& error) {
-    const auto& endpoint = client_->endpoint_;
-    context_ = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, to_timeval(client_->options_.timeout));
-    if (context_ == nullptr || context_->err) {
-        error = context_ ? context_->errstr : "cannot allocate a connection";
-        close();
+bool RedisClient::push(Args args, Completion complete) {
+    if (under_way_.fetch_add(1) >= options_.queue_capacity) {
+        under_way_.fetch_sub(1);
         return false;
     }
-    redisSetTimeout(context_, to_timeval(client_->options_.timeout));
-    std::vector<std::vector<std::string>> setup;
-    if (!endpoint.password.empty()) {
-        if (endpoint.user.empty()) setup.push_back({"AUTH", endpoint.password});
-        else setup.push_back({"AUTH", endpoint.user, endpoint.password});
-    }
-    if (endpoint.database != 0) setup.push_back({"SELECT", std::to_string(endpoint.database)});
-    for (const auto& args : setup) {
-        const auto reply = send_command(context_, args);
-        if (!reply || reply->type == REDIS_REPLY_ERROR) {
-            error = reply ? std::string(reply->str, reply->len) : std::string(context_->errstr);
-            close();
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) {
+            under_way_.fetch_sub(1);
             return false;
         }
+        queue_.push_back(Command{std::move(args), std::move(complete)});
     }
+    ready_.notify_one();
     return true;
 }
 
-std::optional<RedisReply> RedisClient::Connection::command(const std::vector<std::string>& args, std::string& error) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        if (!context_ && !connect(error)) continue;
-        auto reply = send_command(context_, args);
-        if (!reply) {  // I/O error: the connection is unusable; reconnect once
-            error = context_->errstr;
-            close();
+void RedisClient::serve() {
+    ::pthread_setname_np(::pthread_self(), "fauth-redis-io");
+    Connection connection;
+    std::vector<Command> batch;
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, and everything accepted has been sent
+            const auto n = std::min(queue_.size(), kMaxBatch);
+            for (std::size_t i = 0; i < n; ++i) {
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        send_batch(connection, batch);
+        batch.clear();
+    }
+}
+
+void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch) {
+    std::size_t answered = 0;
+    std::string error;
+    // A lost connection is re-established once; the commands it had not answered go again.
+    for (int attempt = 0; attempt < 2 && answered < batch.size(); ++attempt) {
+        if (!connection.context && !connection.open(endpoint_, options_.timeout, error)) continue;
+        bool appended = true;
+        for (std::size_t i = answered; i < batch.size() && appended; ++i) appended = append(connection.context, batch[i].args);
+        if (!appended) {
+            error = "cannot allocate a command";
+            connection.close();
             continue;
         }
-        if (reply->type == REDIS_REPLY_ERROR) {
-            error = std::string(reply->str, reply->len);
-            return std::nullopt;
+        while (answered < batch.size()) {
+            void* reply = nullptr;
+            if (redisGetReply(connection.context, &reply) != REDIS_OK) {  // the connection is unusable
+                error = connection.context->errstr;
+                connection.close();
+                break;
+            }
+            hand_on(batch[answered++], static_cast<redisReply*>(reply), {});
         }
-        return reply;
     }
-    return std::nullopt;
+    for (; answered < batch.size(); ++answered) hand_on(batch[answered], nullptr, error);
+}
+
+void RedisClient::hand_on(Command& command, redisReply* raw, std::string error) {
+    RedisReply reply(raw);
+    if (reply && reply->type == REDIS_REPLY_ERROR) {
+        error.assign(reply->str, reply->len);
+        reply.reset();
+    }
+    auto task = [this, complete = std::move(command.complete), reply = std::shared_ptr<redisReply>(std::move(reply)),
+                 error = std::move(error)]() mutable {
+        complete(reply.get(), error);
+        complete = nullptr;  // what the caller chained is released before the command counts as done
+        under_way_.fetch_sub(1);
+    };
+    if (!callbacks_->try_submit(std::move(task))) {
+        // Cannot happen: push() keeps the commands under way within the pool's capacity, and the
+        // pool stops only after the I/O threads have been joined.
+        std::fputs("fauth: the Redis callback queue refused a reply\n", stderr);
+        std::abort();
+    }
 }
 
 }  // namespace detail

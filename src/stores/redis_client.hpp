@@ -1,19 +1,22 @@
-// redis_client.hpp — what the Redis-backed stores share: a few hiredis connections, each used by
-// one worker thread at a time, reconnected when lost, with rate-limited outage reports.
+// redis_client.hpp — what the Redis-backed stores share: a few hiredis connections, each driven by
+// one I/O thread that pipelines every command waiting for it into one round trip, and a pool of
+// callback threads on which the replies are handed back. Connections are re-established when lost
+// and outages are reported at a limited rate.
 #pragma once
 
 #include <hiredis/hiredis.h>
 
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "fauth/config.hpp"
 #include "fauth/detail/promise.hpp"
 #include "fauth/errors.hpp"
 #include "fauth/redis.hpp"
@@ -28,49 +31,42 @@ struct RedisReplyFree {
 /// An owned hiredis reply.
 using RedisReply = std::unique_ptr<redisReply, RedisReplyFree>;
 
-/// A pool of Redis connections served by as many worker threads. Commands never run on the
-/// caller's thread.
+/// Sends commands to Redis from its own threads. Threads and their order of shutdown: the I/O
+/// threads (one per connection) only talk to Redis; every reply is handed to the callback pool,
+/// so whatever the caller chains to a command (loaders, handlers) runs there, after the
+/// connection has moved on to other commands, never on an I/O thread and never while a
+/// connection or a lock is held. The destructor sends what was accepted, joins the I/O threads,
+/// then runs the callbacks and joins their threads.
 class RedisClient {
 public:
-    /// One connection, lent to one task at a time.
-    class Connection {
-    public:
-        ~Connection() { close(); }
-        /// Runs one command (arguments binary-safe); nothing, with `error` set, when Redis cannot
-        /// be reached or answers with an error. A lost connection is re-established once.
-        std::optional<RedisReply> command(const std::vector<std::string>& args, std::string& error);
+    /// The arguments of one command (binary-safe).
+    using Args = std::vector<std::string>;
 
-    private:
-        friend class RedisClient;
-        bool connect(std::string& error);
-        void close();
-        redisContext* context_ = nullptr;
-        const RedisClient* client_ = nullptr;
-    };
-
-    /// Checks the options (ConfigError for a bad URL or zero sizes) and starts the workers;
+    /// Checks the options (ConfigError for a bad URL or zero sizes) and starts the threads;
     /// Redis need not be up yet.
-    static std::shared_ptr<RedisClient> create(RedisOptions options);
-    /// Runs the tasks already accepted, then joins the workers. Never call it on a worker.
+    static std::unique_ptr<RedisClient> create(RedisOptions options);
+    /// Sends the commands already accepted, runs their callbacks, then joins every thread.
+    /// Never call it on one of the client's threads (the process aborts).
     ~RedisClient();
+    RedisClient(const RedisClient&) = delete;
+    RedisClient& operator=(const RedisClient&) = delete;
 
-    /// Runs `work(connection, settler)` on a worker; `work` settles the promise. An exception it
-    /// throws rejects the promise; a full queue rejects it with Unavailable.
-    template <class T, class Work>
-    Pistache::Async::Promise<T> submit(Work work) {
+    /// Sends `args`, and once its reply is in, calls `interpret(reply, error, settler)` on a
+    /// callback thread: `reply` is null, with `error` saying why, when Redis could not be reached
+    /// (after one reconnection) or answered with an error. `interpret` settles the promise; an
+    /// exception it throws rejects it. More commands than the queue capacity under way at once
+    /// reject with Unavailable.
+    template <class T, class Interpret>
+    Pistache::Async::Promise<T> submit(Args args, Interpret interpret) {
         auto [promise, settler] = Settler<T>::make();
-        // The task does not own the client: the client's destructor runs every accepted task
-        // before it joins the workers, on the destroying thread.
-        auto task = [self = this, settler = settler, work = std::move(work)]() mutable {
-            auto connection = self->acquire();
+        auto complete = [settler = settler, interpret = std::move(interpret)](const redisReply* reply, const std::string& error) mutable {
             try {
-                work(*connection, *settler);
+                interpret(reply, error, *settler);
             } catch (...) {
                 settler->reject_from(std::current_exception(), "redis");
             }
-            self->release(std::move(connection));
         };
-        if (!pool_->try_submit(std::move(task))) settler->reject(Unavailable("redis command queue is full"));
+        if (!push(std::move(args), std::move(complete))) settler->reject(Unavailable("redis command queue is full"));
         return std::move(promise);
     }
 
@@ -78,17 +74,35 @@ public:
     void report(const std::string& message) const;
 
 private:
+    using Completion = std::function<void(const redisReply*, const std::string&)>;
+    struct Command {
+        Args args;
+        Completion complete;
+    };
+    struct Connection;
+
     explicit RedisClient(RedisOptions options);
-    std::unique_ptr<Connection> acquire();
-    void release(std::unique_ptr<Connection> connection);
+    // Queues a command; false when too many are under way or the client is stopping.
+    bool push(Args args, Completion complete);
+    // One I/O thread: takes every waiting command, pipelines them, hands the replies on.
+    void serve();
+    // Sends `batch` on `connection` and hands each reply (or failure) to the callback pool.
+    void send_batch(Connection& connection, std::vector<Command>& batch);
+    // Hands one command's outcome to the callback pool.
+    void hand_on(Command& command, redisReply* reply, std::string error);
 
     RedisOptions options_;
     RedisEndpoint endpoint_;
-    std::mutex mutex_;
-    std::condition_variable available_;
-    std::vector<std::unique_ptr<Connection>> idle_;
     mutable std::atomic<std::int64_t> last_report_{0};
-    std::unique_ptr<WorkerPool> pool_;
+
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<Command> queue_;
+    bool stopping_ = false;
+    std::atomic<std::size_t> under_way_{0};  // accepted and not yet called back
+
+    std::unique_ptr<WorkerPool> callbacks_;
+    std::vector<std::thread> io_;
 };
 
 }  // namespace fauth::detail

@@ -1,6 +1,9 @@
 #include "fauth/http/jwks.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <mutex>
 
 #include <fauth/http.hpp>
 
@@ -131,6 +134,28 @@ TEST_F(JwksTest, AnUnknownKidRefreshesOnceAtALimitedRate) {
     EXPECT_EQ(eager->fetches(), 2u);
     // A kid nobody has costs at most one fetch per call, and is refused.
     EXPECT_THROW(await(eager_verifier.verify_refreshing(newest.substr(0, 3) + "x" + newest.substr(4))), fauth::InvalidToken);
+}
+
+// After a key fetch, what follows (the loader here, and a guarded handler after it) runs on one
+// of the provider's workers, not on the thread that fetched.
+TEST_F(JwksTest, ALoaderWaitingForAKeyFetchRunsOnAProviderWorker) {
+    auto ring = std::make_shared<JwksKeyRing>(fauth::http::JwksOptions{.url = issuer.url(), .min_refresh_interval = std::chrono::seconds(0)});
+    ASSERT_TRUE(await(ring->fetch()));
+    std::mutex m;
+    std::string loader_thread;
+    fauth::AuthProvider<fauth::test::User> verifier(ring_config(ring), [&](const fauth::TokenPayload& p) {
+        char name[16] = {};
+        ::pthread_getname_np(::pthread_self(), name, sizeof name);
+        std::lock_guard lock(m);
+        loader_thread = name;
+        return std::optional<fauth::test::User>(fauth::test::User{.id = p.sub});
+    });
+    issuer_keys.add(Key::from_pem("EdDSA", second.private_pem, "k2")).sign_with("k2");
+    issuer_ring->replace(issuer_keys);
+    EXPECT_EQ(await(verifier.resolve_user(issuer_codec.issue(TokenType::access, "user-2"))).id, "user-2");
+    EXPECT_EQ(ring->fetches(), 2u);
+    std::lock_guard lock(m);
+    EXPECT_EQ(loader_thread, "fauth-password");
 }
 
 TEST_F(JwksTest, TheCachedKeysKeepWorkingWhileTheIssuerIsDown) {

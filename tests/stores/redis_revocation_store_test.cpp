@@ -3,7 +3,10 @@
 #include "fauth/redis_revocation_store.hpp"
 
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+#include <pthread.h>
 
+#include <future>
 #include <mutex>
 
 #include "fauth/errors.hpp"
@@ -15,6 +18,42 @@ using fauth::test::await;
 
 namespace {
 std::int64_t now() { return fauth::unix_seconds(); }
+
+// The name of the calling thread.
+std::string thread_name() {
+    char name[16] = {};
+    ::pthread_getname_np(::pthread_self(), name, sizeof name);
+    return name;
+}
+
+// A plain hiredis connection of the test's own, to ask Redis what it saw.
+class Probe {
+public:
+    explicit Probe(std::uint16_t port) : context_(redisConnect("127.0.0.1", port)) {
+        if (context_ == nullptr || context_->err) throw std::runtime_error("cannot connect to redis");
+    }
+    ~Probe() { redisFree(context_); }
+    Probe(const Probe&) = delete;
+    Probe& operator=(const Probe&) = delete;
+    // Runs `command`; its reply as text (status, string or error), or "" for other types.
+    std::string run(const char* command) {
+        auto* reply = static_cast<redisReply*>(redisCommand(context_, command));
+        if (reply == nullptr) throw std::runtime_error("redis probe lost its connection");
+        std::string text = reply->str ? std::string(reply->str, reply->len) : std::string();
+        freeReplyObject(reply);
+        return text;
+    }
+    // A counter from INFO stats.
+    long long stat(const std::string& name) {
+        const auto info = run("INFO stats");
+        const auto at = info.find(name + ":");
+        if (at == std::string::npos) throw std::runtime_error("INFO stats has no " + name);
+        return std::stoll(info.substr(at + name.size() + 1));
+    }
+
+private:
+    redisContext* context_;
+};
 }  // namespace
 
 TEST(RedisUrl, ParsesTheUsualForms) {
@@ -106,4 +145,63 @@ TEST(RedisRevocationStore, KeysCarryTtlsSoRedisForgetsThem) {
     EXPECT_GT(ttl_of("ttl:jti:t"), 90);
     EXPECT_LE(ttl_of("ttl:jti:t"), 100);
     EXPECT_GT(ttl_of("ttl:used:u"), 90);
+}
+
+// What is chained to a store's answer (here it stands for a loader or a handler) runs on a callback
+// thread, after the connection has moved on: with one connection, a continuation that waits for
+// another command's answer does not stall it.
+TEST(RedisRevocationStore, AnswersAreHandedOnToCallbackThreadsNotTheConnectionsThread) {
+    fauth::RedisStoreOptions options;
+    options.url = fauth::test::shared_redis().url();
+    options.key_prefix = "callbacks:";
+    options.connections = 1;
+    options.callback_threads = 2;
+    fauth::RedisRevocationStore store(options);
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now()};
+
+    std::promise<void> second_answered;
+    auto second = second_answered.get_future();
+    std::promise<std::pair<std::string, bool>> first_saw;
+    auto first_seen = first_saw.get_future();
+    auto first = store.is_revoked(q);
+    first.then(
+        [&](bool) {
+            // Blocks this callback thread until the next command, on the same single connection, has
+            // been answered and handed on too.
+            const bool ready = second.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+            first_saw.set_value({thread_name(), ready});
+        },
+        [&](std::exception_ptr) { first_saw.set_value({"rejected", false}); });
+    auto next = store.is_revoked(q);
+    next.then([&](bool) { second_answered.set_value(); }, [](std::exception_ptr) {});
+    ASSERT_EQ(first_seen.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    const auto [name, ready] = first_seen.get();
+    EXPECT_EQ(name, "fauth-redis-cb");
+    EXPECT_TRUE(ready) << "the second command waited for the first one's continuation";
+}
+
+// Commands issued while a round trip is under way travel together in the next one: Redis reads
+// them in a few reads, not one read per command.
+TEST(RedisRevocationStore, ConcurrentChecksShareRoundTrips) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    fauth::RedisStoreOptions options;
+    options.url = redis.url();
+    options.key_prefix = "pipeline:";
+    options.connections = 2;
+    fauth::RedisRevocationStore store(options);
+    await(store.is_revoked({"warm", "up", "sub", now()}));  // both sides connected
+
+    constexpr int kChecks = 1000;
+    const auto reads_before = probe.stat("total_reads_processed");
+    // Redis holds every client's commands for a moment, so the checks below pile up behind the first
+    // ones whatever the speed of this machine; each connection then sends its pile in one go.
+    EXPECT_EQ(probe.run("CLIENT PAUSE 300 ALL"), "OK");
+    std::vector<Pistache::Async::Promise<bool>> checks;
+    checks.reserve(kChecks);
+    for (int i = 0; i < kChecks; ++i) checks.push_back(store.is_revoked({"jti-" + std::to_string(i), "fam", "sub", now()}));
+    for (auto& check : checks) EXPECT_FALSE(await(check));
+    const auto reads = probe.stat("total_reads_processed") - reads_before;
+    EXPECT_LE(reads, kChecks / 4) << "at least four checks per read";
+    RecordProperty("redis_reads_per_1000_checks", std::to_string(reads * 1000 / kChecks));
 }
