@@ -2,14 +2,13 @@
 #include <cstdlib>
 #include <iostream>
 
+// The CLI reuses fauth's own strict decoder rather than a second copy of base64url.
+#include <fauth/base64url.hpp>
 #include <fauth/keys.hpp>
 #include <fauth/token.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"
-
-// The CLI reuses fauth's own strict decoder rather than a second copy of base64url.
-#include "base64url.hpp"
 
 namespace fauth::cli {
 namespace {
@@ -40,9 +39,9 @@ int decode_command(const std::vector<std::string>& argv, Io io) {
         return 1;
     }
     std::string header_text, claims_text, signature;
-    if (!detail::base64url_decode(token.substr(0, d1), header_text) ||
-        !detail::base64url_decode(token.substr(d1 + 1, d2 - d1 - 1), claims_text) ||
-        !detail::base64url_decode(token.substr(d2 + 1), signature)) {
+    if (!base64url_decode(token.substr(0, d1), header_text) ||
+        !base64url_decode(token.substr(d1 + 1, d2 - d1 - 1), claims_text) ||
+        !base64url_decode(token.substr(d2 + 1), signature)) {
         io.err << "fauth decode: a part is not base64url\n";
         return 1;
     }

@@ -1,5 +1,5 @@
-// fauth/ascii.hpp — ASCII case folding, the one copy fauth uses (header names, auth schemes,
-// algorithm names, login names): only A-Z fold, never by locale.
+// fauth/ascii.hpp — ASCII case folding and header whitespace, the one copy fauth uses (header
+// names, auth schemes, algorithm names, login names): only A-Z fold, never by locale.
 #pragma once
 
 #include <string>
@@ -23,6 +23,16 @@ constexpr bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
     for (std::size_t i = 0; i < a.size(); ++i)
         if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
     return true;
+}
+
+/// True for the whitespace HTTP allows around header values and list items (RFC 9110 OWS).
+constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+/// `text` without leading and trailing spaces and tabs.
+constexpr std::string_view trim_ows(std::string_view text) noexcept {
+    while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
+    while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
+    return text;
 }
 
 }  // namespace fauth

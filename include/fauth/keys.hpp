@@ -2,6 +2,7 @@
 // RSA-PSS, ECDSA, EdDSA), key sets chosen by `kid`, and a key ring that can be rotated live.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -9,7 +10,6 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <pistache/async.h>
 
 namespace fauth {
 
@@ -107,9 +107,10 @@ public:
     /// Replaces the key set; tokens being verified finish with the one they started with.
     void replace(KeySet keys);
     /// Called when a token names a `kid` the current set lacks: a ring that can fetch keys (a JWKS
-    /// client) fetches them and resolves true when the set changed; it never rejects. The default
-    /// has nowhere to look and resolves false.
-    virtual Pistache::Async::Promise<bool> refresh_for(std::string kid);
+    /// client) fetches them and calls `done(true)` if the set changed, `done(false)` if not,
+    /// exactly once, on the thread where the fetch ended. The default has nowhere to look and
+    /// calls `done(false)` at once.
+    virtual void refresh_for(std::string kid, std::function<void(bool changed)> done);
 
 private:
     mutable std::mutex mutex_;

@@ -207,18 +207,17 @@ public:
             // The fetch settles on the key ring's I/O thread; the token is verified again (and what
             // is chained to it, your loader and handler, runs) on a worker of the provider's pool.
             // The provider waits for both.
-            ring->refresh_for(e.kid()).then(
-                [settler = settler, core = core_.get(), in_flight = core_->in_flight.enter(), token = std::move(token), expected](bool) {
-                    auto verify = [settler, core, in_flight, token, expected] {
-                        try {
-                            settler->resolve(core->codec.verify(token, expected));
-                        } catch (...) {
-                            settler->reject_from(std::current_exception(), "token");
-                        }
-                    };
-                    if (!core->pool.try_submit(std::move(verify))) settler->reject(Unavailable("password worker queue is full"));
-                },
-                [settler = settler, e](std::exception_ptr) { settler->reject(e); });
+            ring->refresh_for(e.kid(), [settler = settler, core = core_.get(), in_flight = core_->in_flight.enter(),
+                                        token = std::move(token), expected](bool) {
+                auto verify = [settler, core, in_flight, token, expected] {
+                    try {
+                        settler->resolve(core->codec.verify(token, expected));
+                    } catch (...) {
+                        settler->reject_from(std::current_exception(), "token");
+                    }
+                };
+                if (!core->pool.try_submit(std::move(verify))) settler->reject(Unavailable("password worker queue is full"));
+            });
             return std::move(promise);
         } catch (const TokenExpired& e) {
             return Result::rejected(e);

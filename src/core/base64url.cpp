@@ -1,9 +1,9 @@
-#include "base64url.hpp"
+#include "fauth/base64url.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace fauth::detail {
+namespace fauth {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -91,4 +91,4 @@ bool base64url_decode(std::string_view text, std::string& out) {
     return true;
 }
 
-}  // namespace fauth::detail
+}  // namespace fauth

@@ -15,7 +15,7 @@
 #include <stdexcept>
 
 #include "algorithm.hpp"
-#include "base64url.hpp"
+#include "fauth/base64url.hpp"
 #include "fauth/errors.hpp"
 #include "hmac.hpp"
 
@@ -489,6 +489,6 @@ void KeyRing::replace(KeySet keys) {
     keys_ = std::move(next);
 }
 
-Pistache::Async::Promise<bool> KeyRing::refresh_for(std::string) { return Pistache::Async::Promise<bool>::resolved(false); }
+void KeyRing::refresh_for(std::string, std::function<void(bool)> done) { done(false); }
 
 }  // namespace fauth

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "algorithm.hpp"
-#include "base64url.hpp"
+#include "fauth/base64url.hpp"
 #include "fauth/errors.hpp"
 #include "fauth/keys.hpp"
 #include "hmac.hpp"
@@ -189,7 +189,7 @@ TokenCodec::TokenCodec(AuthConfig config) : config_(std::move(config)) {
     config_.validate();
     if (const auto* alg = detail::find_hmac_algorithm(config_.algorithm); alg && !config_.secret_key.empty())
         key_ = std::make_shared<const detail::HmacKey>(alg->digest, config_.secret_key);
-    if (!config_.keys) header_segment_ = detail::base64url_encode(json{{"alg", config_.algorithm}, {"typ", "JWT"}}.dump());
+    if (!config_.keys) header_segment_ = base64url_encode(json{{"alg", config_.algorithm}, {"typ", "JWT"}}.dump());
 }
 
 TokenPayload TokenCodec::make_payload(TokenType type, std::string sub, std::vector<std::string> scopes,
@@ -271,21 +271,21 @@ std::string TokenCodec::sign(const TokenPayload& payload) const {
         header += ",\"typ\":\"JWT\",\"kid\":";
         detail::append_json_string(header, key->kid());
         header += '}';
-        detail::base64url_encode(header, token);
+        base64url_encode(header, token);
         token += '.';
-        detail::base64url_encode(body, token);
+        base64url_encode(body, token);
         const auto signature = key->sign(token);
         token += '.';
-        detail::base64url_encode(signature, token);
+        base64url_encode(signature, token);
         return token;
     }
     token += header_segment_;
     token += '.';
-    detail::base64url_encode(body, token);
+    base64url_encode(body, token);
     unsigned char mac[detail::kMaxMacSize];
     key_->compute(token, mac);
     token += '.';
-    detail::base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), key_->size()), token);
+    base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), key_->size()), token);
     return token;
 }
 
@@ -300,7 +300,7 @@ std::string TokenCodec::fingerprint(std::string_view data) const {
     input += data;
     unsigned char mac[detail::kMaxMacSize];
     key_->compute(input, mac);
-    return detail::base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), 16));
+    return base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), 16));
 }
 
 TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) const {
@@ -322,13 +322,13 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
     std::array<char, 2048> local;
     std::string heap;
     const auto decode = [&](std::string_view b64, const char* what) {
-        const std::size_t need = detail::base64url_decoded_size(b64.size());
+        const std::size_t need = base64url_decoded_size(b64.size());
         char* out = local.data();
         if (need > local.size()) {
             heap.resize(need);
             out = heap.data();
         }
-        const auto size = detail::base64url_decode(b64, out, need);
+        const auto size = base64url_decode(b64, out, need);
         if (!size) throw InvalidToken(std::string(what) + " is not canonical base64url");
         return std::string_view(out, *size);
     };
@@ -342,7 +342,7 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         if (key == nullptr) throw UnknownKeyId(header.kid);
         if (header.alg != key->algorithm()) throw InvalidToken("algorithm not allowed");
         std::string signature;
-        if (!detail::base64url_decode(signature_b64, signature)) throw InvalidToken("signature is not canonical base64url");
+        if (!base64url_decode(signature_b64, signature)) throw InvalidToken("signature is not canonical base64url");
         if (!key->verify(token.substr(0, second), signature)) throw InvalidToken("signature mismatch");
     } else {
         // Header: the bytes this codec writes pass without parsing; anything else is decoded and
@@ -351,11 +351,11 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
 
         // Signature before anything in the payload is looked at.
         char signature[detail::kMaxMacSize];
-        const auto signature_size = detail::base64url_decode(signature_b64, signature, sizeof signature);
+        const auto signature_size = base64url_decode(signature_b64, signature, sizeof signature);
         if (!signature_size) {
             // Canonical but longer than any MAC is a wrong signature, not a malformed one.
             std::string scratch;
-            if (!detail::base64url_decode(signature_b64, scratch))
+            if (!base64url_decode(signature_b64, scratch))
                 throw InvalidToken("signature is not canonical base64url");
             throw InvalidToken("signature mismatch");
         }

@@ -4,14 +4,6 @@
 namespace fauth::http {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
 bool is_b64token(std::string_view t) {
     std::size_t i = 0;
     for (; i < t.size(); ++i) {
@@ -31,7 +23,7 @@ bool is_b64token(std::string_view t) {
 BearerCredentials parse_bearer(std::optional<std::string_view> header) noexcept {
     using Status = BearerCredentials::Status;
     if (!header) return {};
-    const auto value = trim(*header);
+    const auto value = trim_ows(*header);
     const auto space = value.find_first_of(" \t");
     const auto scheme = value.substr(0, space);
     if (!ascii_iequals(scheme, "bearer")) return {};  // another scheme, or an empty header

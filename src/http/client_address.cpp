@@ -2,14 +2,10 @@
 
 #include <algorithm>
 
+#include "fauth/ascii.hpp"
+
 namespace fauth::http {
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 bool trusted(std::string_view address, const std::vector<std::string>& proxies) {
     return std::find(proxies.begin(), proxies.end(), address) != proxies.end();
@@ -23,7 +19,7 @@ std::string client_address(std::string_view peer, std::optional<std::string_view
     auto list = *forwarded_for;
     while (!list.empty()) {
         const auto comma = list.rfind(',');
-        const auto hop = trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+        const auto hop = trim_ows(comma == std::string_view::npos ? list : list.substr(comma + 1));
         list = comma == std::string_view::npos ? std::string_view() : list.substr(0, comma);
         if (hop.empty()) continue;
         if (!trusted(hop, trusted_proxies)) return std::string(hop);

@@ -161,10 +161,10 @@ Pistache::Async::Promise<bool> JwksKeyRing::fetch() {
     return std::move(promise);
 }
 
-Pistache::Async::Promise<bool> JwksKeyRing::refresh_for(std::string) {
-    if (steady_seconds() - state_->last_attempt.load() < state_->options.min_refresh_interval.count())
-        return Pistache::Async::Promise<bool>::resolved(false);
-    return fetch();
+void JwksKeyRing::refresh_for(std::string, std::function<void(bool)> done) {
+    if (steady_seconds() - state_->last_attempt.load() < state_->options.min_refresh_interval.count()) return done(false);
+    // fetch() never rejects; the second callback is there because then() needs one.
+    fetch().then([done](bool changed) { done(changed); }, [done](std::exception_ptr) { done(false); });
 }
 
 }  // namespace fauth::http

@@ -17,10 +17,7 @@ int hex_value(char c) {
 
 // The media type without parameters, lower-cased: "Application/JSON; charset=utf-8" -> "application/json".
 std::string media_type(std::string_view content_type) {
-    auto type = content_type.substr(0, content_type.find(';'));
-    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-    return ascii_lower(type);
+    return ascii_lower(trim_ows(content_type.substr(0, content_type.find(';'))));
 }
 
 RequestError unprocessable(std::string detail) { return {422, std::move(detail)}; }

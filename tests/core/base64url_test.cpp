@@ -1,9 +1,9 @@
-#include "base64url.hpp"
+#include "fauth/base64url.hpp"
 
 #include <gtest/gtest.h>
 
-using fauth::detail::base64url_decode;
-using fauth::detail::base64url_encode;
+using fauth::base64url_decode;
+using fauth::base64url_encode;
 
 TEST(Base64Url, EncodesRfc4648VectorsWithoutPadding) {
     EXPECT_EQ(base64url_encode(""), "");

@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "base64url.hpp"
+#include "fauth/base64url.hpp"
 #include "fauth/errors.hpp"
 #include "support/keys.hpp"
 
@@ -22,7 +22,7 @@ const std::vector<std::string> kAsymmetric = {"RS256", "RS384", "RS512", "PS256"
 
 std::string unb64(std::string_view s) {
     std::string out;
-    if (!fauth::detail::base64url_decode(s, out)) throw std::invalid_argument("not base64url");
+    if (!fauth::base64url_decode(s, out)) throw std::invalid_argument("not base64url");
     return out;
 }
 

@@ -5,7 +5,7 @@
 #include <random>
 #include <set>
 
-#include "base64url.hpp"
+#include "fauth/base64url.hpp"
 #include "fauth/errors.hpp"
 #include "hmac.hpp"
 #include "fauth/keys.hpp"
@@ -32,7 +32,7 @@ AuthConfig config_at(std::int64_t* now) {
 }
 
 // Builds tokens by hand, so tests can say exactly which bytes an attacker sends.
-std::string b64(std::string_view s) { return fauth::detail::base64url_encode(s); }
+std::string b64(std::string_view s) { return fauth::base64url_encode(s); }
 
 std::string mac(std::string_view input, const std::string& secret = kSecret, const char* digest = "SHA256") {
     fauth::detail::HmacKey key(digest, secret);
@@ -104,8 +104,8 @@ TEST_F(TokenTest, WritesTheDocumentedWireFormat) {
     const auto dot1 = token.find('.');
     const auto dot2 = token.find('.', dot1 + 1);
     std::string header, payload;
-    ASSERT_TRUE(fauth::detail::base64url_decode(token.substr(0, dot1), header));
-    ASSERT_TRUE(fauth::detail::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1), payload));
+    ASSERT_TRUE(fauth::base64url_decode(token.substr(0, dot1), header));
+    ASSERT_TRUE(fauth::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1), payload));
     EXPECT_EQ(json::parse(header), json::parse(kHeader));
     const auto claims = json::parse(payload);
     EXPECT_EQ(claims["token_type"], "refresh");
@@ -135,7 +135,7 @@ TEST_F(TokenTest, EveryStringSurvivesTheClaimsWriterAndReaderExactly) {
     const auto token = codec.sign(payload);
     const auto dot1 = token.find('.'), dot2 = token.find('.', dot1 + 1);
     std::string body;
-    ASSERT_TRUE(fauth::detail::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1), body));
+    ASSERT_TRUE(fauth::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1), body));
     const auto claims = json::parse(body);
     EXPECT_EQ(claims["sub"], tricky);
     EXPECT_EQ(claims["nested"]["k"], tricky);
@@ -457,7 +457,7 @@ TEST_F(TokenTest, AsymmetricTokensCarryTheirKidAndVerifyWithThePublicKeyOnly) {
 
         const auto token = issuer.issue(TokenType::access, "user-1", {"read"});
         std::string header;
-        ASSERT_TRUE(fauth::detail::base64url_decode(token.substr(0, token.find('.')), header));
+        ASSERT_TRUE(fauth::base64url_decode(token.substr(0, token.find('.')), header));
         EXPECT_EQ(json::parse(header), (json{{"alg", alg}, {"typ", "JWT"}, {"kid", "k1"}}));
         EXPECT_EQ(reason(verifier, token), "") << alg;
         EXPECT_EQ(verifier.verify(token, TokenType::access).sub, "user-1");
@@ -538,7 +538,7 @@ TEST_F(TokenTest, RotationAddsAKeySwitchesTheSignerThenDropsTheOldKey) {
     ring->replace(keys);
     const auto after = codec_ring.issue(TokenType::access, "u");
     std::string header;
-    ASSERT_TRUE(fauth::detail::base64url_decode(after.substr(0, after.find('.')), header));
+    ASSERT_TRUE(fauth::base64url_decode(after.substr(0, after.find('.')), header));
     EXPECT_EQ(json::parse(header)["kid"], "2026-02");
     EXPECT_EQ(reason(codec_ring, before), "");
     EXPECT_EQ(reason(codec_ring, after), "");

@@ -137,17 +137,21 @@ TEST_F(JwksTest, AnUnknownKidRefreshesOnceAtALimitedRate) {
 }
 
 // After a key fetch, what follows (the loader here, and a guarded handler after it) runs on one
-// of the provider's workers, not on the thread that fetched.
-TEST_F(JwksTest, ALoaderWaitingForAKeyFetchRunsOnAProviderWorker) {
+// of the provider's workers, never on the thread that fetched. (Or on the caller's own thread,
+// when the worker has finished before the caller chains to it: Pistache then runs the
+// continuation at once.)
+TEST_F(JwksTest, ALoaderWaitingForAKeyFetchNeverRunsOnTheFetchingThread) {
     auto ring = std::make_shared<JwksKeyRing>(fauth::http::JwksOptions{.url = issuer.url(), .min_refresh_interval = std::chrono::seconds(0)});
     ASSERT_TRUE(await(ring->fetch()));
     std::mutex m;
     std::string loader_thread;
+    std::thread::id loader_id;
     fauth::AuthProvider<fauth::test::User> verifier(ring_config(ring), [&](const fauth::TokenPayload& p) {
         char name[16] = {};
         ::pthread_getname_np(::pthread_self(), name, sizeof name);
         std::lock_guard lock(m);
         loader_thread = name;
+        loader_id = std::this_thread::get_id();
         return std::optional<fauth::test::User>(fauth::test::User{.id = p.sub});
     });
     issuer_keys.add(Key::from_pem("EdDSA", second.private_pem, "k2")).sign_with("k2");
@@ -155,7 +159,7 @@ TEST_F(JwksTest, ALoaderWaitingForAKeyFetchRunsOnAProviderWorker) {
     EXPECT_EQ(await(verifier.resolve_user(issuer_codec.issue(TokenType::access, "user-2"))).id, "user-2");
     EXPECT_EQ(ring->fetches(), 2u);
     std::lock_guard lock(m);
-    EXPECT_EQ(loader_thread, "fauth-password");
+    EXPECT_TRUE(loader_thread == "fauth-password" || loader_id == std::this_thread::get_id()) << loader_thread;
 }
 
 TEST_F(JwksTest, TheCachedKeysKeepWorkingWhileTheIssuerIsDown) {

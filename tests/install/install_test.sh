@@ -31,7 +31,9 @@ check() {
 
 # Static: the build tree under test.
 cmake --install "$build_dir" --prefix "$work/static" >/dev/null
-[[ -n $(find "$work/static" -name libfauth.a) ]] || { echo "static: no libfauth.a installed"; exit 1; }
+for lib in fauth_core fauth_auth fauth_http fauth_redis; do
+  [[ -n $(find "$work/static" -name "lib$lib.a") ]] || { echo "static: no lib$lib.a installed"; exit 1; }
+done
 [[ -z $(find "$work/static" -name 'libfauth*.so*') ]] || { echo "static: a shared library was installed"; exit 1; }
 check "$work/static" static
 
@@ -42,7 +44,7 @@ cmake --build "$work/shared-build" -j"${JOBS:-2}" >/dev/null
 cmake --install "$work/shared-build" --prefix "$work/shared" >/dev/null
 version=$(sed -n 's/^project(fauth VERSION \([0-9.]*\).*/\1/p' "$source_root/CMakeLists.txt")
 soversion=${version%.*}
-for lib in fauth fauth_redis; do
+for lib in fauth_core fauth_auth fauth_http fauth_redis; do
   so=$(find "$work/shared" -name "lib$lib.so.$version")
   [[ -n $so ]] || { echo "shared: lib$lib.so.$version not installed"; exit 1; }
   soname=$(objdump -p "$so" | awk '/SONAME/ {print $2}')
@@ -50,9 +52,10 @@ for lib in fauth fauth_redis; do
   [[ -L $(dirname "$so")/lib$lib.so.$soversion && -L $(dirname "$so")/lib$lib.so ]] \
     || { echo "shared: lib$lib.so.$soversion or lib$lib.so link missing"; exit 1; }
 done
-echo "shared: SONAME libfauth.so.$soversion: ok"
+echo "shared: SONAME libfauth_{core,auth,http,redis}.so.$soversion: ok"
 [[ -z $(find "$work/shared" -name 'libfauth*.a') ]] || { echo "shared: a static library was installed"; exit 1; }
 check "$work/shared" shared
 # The shared consumer really loads the shared library.
-ldd "$work/shared-cmake/consumer" | grep -q "libfauth.so.$soversion" || { echo "shared: consumer does not load libfauth.so"; exit 1; }
-echo "shared: consumer loads libfauth.so.$soversion: ok"
+# (It uses tokens only, so the core library is the one it must load.)
+ldd "$work/shared-cmake/consumer" | grep -q "libfauth_core.so.$soversion" || { echo "shared: consumer does not load libfauth_core.so"; exit 1; }
+echo "shared: consumer loads libfauth_core.so.$soversion: ok"

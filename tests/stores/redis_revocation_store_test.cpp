@@ -158,7 +158,12 @@ TEST(RedisRevocationStore, AnswersAreHandedOnToCallbackThreadsNotTheConnectionsT
     options.callback_threads = 2;
     fauth::RedisRevocationStore store(options);
     const fauth::RevocationQuery q{"jti", "fam", "sub", now()};
+    await(store.is_revoked(q));  // connected
 
+    // Redis holds the commands below until both continuations are attached, so that each runs
+    // where the answer is handed on, not here on a promise that settled before then() was called.
+    Probe probe(fauth::test::shared_redis().port());
+    EXPECT_EQ(probe.run("CLIENT PAUSE 300 ALL"), "OK");
     std::promise<void> second_answered;
     auto second = second_answered.get_future();
     std::promise<std::pair<std::string, bool>> first_saw;

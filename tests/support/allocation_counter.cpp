@@ -5,18 +5,11 @@
 #include <cstdlib>
 #include <new>
 
+
 // ThreadSanitizer's runtime defines operator new and delete in a static library of its own, so a
 // replacement cannot be linked beside it: under TSan nothing is counted (available() is false).
-#if defined(__SANITIZE_THREAD__)
-#define FAUTH_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FAUTH_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef FAUTH_COUNT_ALLOCATIONS
-#define FAUTH_COUNT_ALLOCATIONS 1
-#endif
+#include "support/sanitizers.hpp"
+#define FAUTH_COUNT_ALLOCATIONS (!FAUTH_TEST_THREAD_SANITIZER)
 
 namespace {
 thread_local bool counting = false;

@@ -53,7 +53,7 @@ public:
     /// set stays). Never rejects.
     Pistache::Async::Promise<bool> fetch();
     /// fetch, unless one ran less than min_refresh_interval ago (then resolves false at once).
-    Pistache::Async::Promise<bool> refresh_for(std::string kid) override;
+    void refresh_for(std::string kid, std::function<void(bool changed)> done) override;
     /// Fetches that succeeded so far.
     std::size_t fetches() const noexcept;
 

@@ -1,4 +1,4 @@
-// base64url.hpp — unpadded base64url (RFC 4648 section 5) as JWS uses it; strict, canonical decoding.
+// fauth/base64url.hpp — unpadded base64url (RFC 4648 section 5) as JWS uses it; strict, canonical decoding.
 #pragma once
 
 #include <cstddef>
@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace fauth::detail {
+namespace fauth {
 
 /// Appends the unpadded base64url encoding of `bytes` to `out`.
 void base64url_encode(std::string_view bytes, std::string& out);
@@ -27,4 +27,4 @@ std::optional<std::size_t> base64url_decode(std::string_view text, char* out, st
 /// is canonical: only A-Z a-z 0-9 - _, no padding, a possible length, zero unused trailing bits.
 bool base64url_decode(std::string_view text, std::string& out);
 
-}  // namespace fauth::detail
+}  // namespace fauth

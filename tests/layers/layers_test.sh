@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The layer check (cmake/layers.cmake) passes on the tree as it is and refuses each kind of
+# violation, planted in a copy: Pistache in the core, a core header including an auth one, an auth
+# source including an http header, a redis source including an http header, a header with no layer.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+check() { cmake -DFAUTH_LAYERS_ROOT="$1" -P "$root/cmake/layers.cmake" 2>&1; }
+fresh() { rm -rf "$work/tree" && mkdir -p "$work/tree" && cp -r "$root/include" "$root/src" "$work/tree/"; }
+
+fresh
+check "$work/tree" >/dev/null || { echo "the tree as it is fails the check:"; check "$work/tree"; exit 1; }
+echo "clean tree: ok"
+
+# refused FILE LINE EXPECTED: plants LINE at the top of FILE in a fresh copy; the check must fail
+# saying EXPECTED.
+refused() {
+  fresh
+  sed -i "1i $2" "$work/tree/$1"
+  if out=$(check "$work/tree"); then echo "not refused: '$2' in $1"; exit 1; fi
+  grep -qF "$3" <<<"$out" || { echo "refused for another reason than '$3': $out"; exit 1; }
+  echo "refused: $2 in $1"
+}
+refused src/core/token.cpp '#include <pistache/async.h>' "uses no Pistache"
+refused include/fauth/token.hpp '#include "fauth/provider.hpp"' "a layer above it"
+refused src/auth/throttle.cpp '#include "fauth/http/guard.hpp"' "a layer above it"
+refused src/stores/redis_client.cpp '#include "fauth/http/server.hpp"' "a layer above it"
+refused src/http/api.cpp '#include <hiredis/hiredis.h>' "only the redis layer uses hiredis"
+fresh
+echo '#pragma once' >"$work/tree/include/fauth/stray.hpp"
+if out=$(check "$work/tree"); then echo "a header with no layer was not refused"; exit 1; fi
+grep -qF "has no layer" <<<"$out" || { echo "refused for another reason: $out"; exit 1; }
+echo "refused: a header with no layer"
