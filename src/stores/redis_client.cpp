@@ -103,7 +103,7 @@ struct RedisClient::Connection {
                 close();
                 return false;
             }
-            const std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw), &freeReplyObject);
+            const RedisReply reply(static_cast<redisReply*>(raw));
             if (reply->type == REDIS_REPLY_ERROR) {
                 error = std::string(reply->str, reply->len);
                 close();

@@ -80,6 +80,23 @@ TEST(RedisUrl, RefusesBadOnesClearly) {
         EXPECT_THROW(parse_redis_url(bad), fauth::ConfigError) << bad;
 }
 
+TEST(RedisRevocationStore, RefusesUnusableOptionsClearly) {
+    auto refused = [](auto change) {
+        fauth::RedisStoreOptions options;
+        change(options);
+        try {
+            fauth::RedisRevocationStore store(options);
+        } catch (const fauth::ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_EQ(refused([](auto& o) { o.connections = 0; }), "Redis options: connections must be at least 1");
+    EXPECT_EQ(refused([](auto& o) { o.callback_threads = 0; }), "Redis options: callback_threads must be at least 1");
+    EXPECT_EQ(refused([](auto& o) { o.queue_capacity = 0; }), "Redis options: queue_capacity must be at least 1");
+    EXPECT_EQ(refused([](auto& o) { o.timeout = std::chrono::milliseconds(0); }), "Redis options: timeout must be positive");
+}
+
 TEST(RedisRevocationStore, FailsClosedWhileRedisIsDownAndRecovers) {
     fauth::test::RedisServer redis;
     std::mutex m;
