@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "fauth/token.hpp"
+#include "fauth/core/token.hpp"
 
 namespace fauth::bench {
 

@@ -3,9 +3,9 @@
 #include <iostream>
 
 // The CLI reuses fauth's own strict decoder rather than a second copy of base64url.
-#include <fauth/base64url.hpp>
-#include <fauth/keys.hpp>
-#include <fauth/token.hpp>
+#include <fauth/core/base64url.hpp>
+#include <fauth/core/keys.hpp>
+#include <fauth/core/token.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"

@@ -1,7 +1,7 @@
 #include <iostream>
 #include <string>
 
-#include <fauth/password.hpp>
+#include <fauth/core/password.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"

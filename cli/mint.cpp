@@ -1,7 +1,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include <fauth/token.hpp>
+#include <fauth/core/token.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"

@@ -1,6 +1,6 @@
 #include <iostream>
 
-#include <fauth/password.hpp>
+#include <fauth/core/password.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"

@@ -9,29 +9,21 @@ if(NOT DEFINED FAUTH_LAYERS_ROOT)
   set(FAUTH_LAYERS_ROOT ${PROJECT_SOURCE_DIR})
 endif()
 
-# Layer of each public header (include/fauth/...); a header not listed here is refused, so that a
-# new one must be given a layer.
+# The layer of a public header is its directory: include/fauth/<layer>/..., mirroring src/<layer>/.
+# The umbrella headers at the top belong to the layer they gather: fauth.hpp (core and auth),
+# http.hpp, redis.hpp. Anything else is refused, so that every new header is given a layer.
 set(_fauth_layer_order core auth http redis)
-set(_fauth_layer_core
-  ascii.hpp base64url.hpp clock.hpp config.hpp errors.hpp keys.hpp password.hpp random.hpp
-  security_event.hpp token.hpp worker_pool.hpp detail/in_flight.hpp)
-set(_fauth_layer_auth
-  access.hpp user_traits.hpp provider.hpp revocation.hpp throttle.hpp detail/promise.hpp fauth.hpp)
-set(_fauth_layer_redis redis.hpp redis_revocation_store.hpp redis_throttle.hpp)
-# http: http.hpp and everything under http/.
 
 function(_fauth_header_layer header out)
-  if(header STREQUAL "http.hpp" OR header MATCHES "^http/")
-    set(${out} http PARENT_SCOPE)
-    return()
+  if(header MATCHES "^(core|auth|http|redis)/")
+    set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
+  elseif(header STREQUAL "fauth.hpp")
+    set(${out} auth PARENT_SCOPE)
+  elseif(header MATCHES "^(http|redis)\\.hpp$")
+    set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
+  else()
+    set(${out} "" PARENT_SCOPE)
   endif()
-  foreach(layer core auth redis)
-    if(header IN_LIST _fauth_layer_${layer})
-      set(${out} ${layer} PARENT_SCOPE)
-      return()
-    endif()
-  endforeach()
-  set(${out} "" PARENT_SCOPE)
 endfunction()
 
 # Checks every include of `file`, which belongs to `layer`.
@@ -47,7 +39,7 @@ function(_fauth_check_file file layer)
     elseif(included MATCHES "^fauth/(.+)$")
       _fauth_header_layer(${CMAKE_MATCH_1} their)
       if(their STREQUAL "")
-        message(FATAL_ERROR "layers: ${included} (included by ${file}) has no layer: add it to cmake/layers.cmake")
+        message(FATAL_ERROR "layers: ${included} (included by ${file}) has no layer: put it under include/fauth/<layer>/")
       endif()
       list(FIND _fauth_layer_order ${their} their_rank)
       # redis sits beside http, on auth: neither may include the other.
@@ -62,17 +54,13 @@ file(GLOB_RECURSE _fauth_headers RELATIVE ${FAUTH_LAYERS_ROOT}/include/fauth ${F
 foreach(header IN LISTS _fauth_headers)
   _fauth_header_layer(${header} layer)
   if(layer STREQUAL "")
-    message(FATAL_ERROR "layers: include/fauth/${header} has no layer: add it to cmake/layers.cmake")
+    message(FATAL_ERROR "layers: include/fauth/${header} has no layer: put it under include/fauth/<layer>/")
   endif()
   _fauth_check_file(${FAUTH_LAYERS_ROOT}/include/fauth/${header} ${layer})
 endforeach()
-foreach(layer core auth http)
+foreach(layer IN LISTS _fauth_layer_order)
   file(GLOB _fauth_sources ${FAUTH_LAYERS_ROOT}/src/${layer}/*.cpp ${FAUTH_LAYERS_ROOT}/src/${layer}/*.hpp)
   foreach(source IN LISTS _fauth_sources)
     _fauth_check_file(${source} ${layer})
   endforeach()
-endforeach()
-file(GLOB _fauth_sources ${FAUTH_LAYERS_ROOT}/src/stores/*.cpp ${FAUTH_LAYERS_ROOT}/src/stores/*.hpp)
-foreach(source IN LISTS _fauth_sources)
-  _fauth_check_file(${source} redis)
 endforeach()

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include <fauth/token.hpp>
+#include <fauth/core/token.hpp>
 #include <nlohmann/json.hpp>
 
 namespace notes {

@@ -21,8 +21,7 @@
 #include <thread>
 
 #include <fauth/http.hpp>
-#include <fauth/redis_revocation_store.hpp>
-#include <fauth/redis_throttle.hpp>
+#include <fauth/redis.hpp>
 
 using Pistache::Http::Code;
 using Pistache::Http::ResponseWriter;

@@ -1,7 +1,7 @@
 #include <mutex>
 
-#include "fauth/errors.hpp"
-#include "fauth/revocation.hpp"
+#include "fauth/core/errors.hpp"
+#include "fauth/auth/revocation.hpp"
 
 namespace fauth {
 namespace {

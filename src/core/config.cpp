@@ -1,10 +1,10 @@
-#include "fauth/config.hpp"
+#include "fauth/core/config.hpp"
 
 #include <iostream>
 #include <string>
 
 #include "algorithm.hpp"
-#include "fauth/errors.hpp"
+#include "fauth/core/errors.hpp"
 
 namespace fauth {
 namespace {

@@ -1,4 +1,4 @@
-#include "fauth/errors.hpp"
+#include "fauth/core/errors.hpp"
 
 #include <utility>
 

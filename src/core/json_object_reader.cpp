@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cstdint>
 
-#include "fauth/errors.hpp"
+#include "fauth/core/errors.hpp"
 #include "utf8.hpp"
 
 namespace fauth::detail {

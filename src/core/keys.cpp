@@ -1,4 +1,4 @@
-#include "fauth/keys.hpp"
+#include "fauth/core/keys.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -15,8 +15,8 @@
 #include <stdexcept>
 
 #include "algorithm.hpp"
-#include "fauth/base64url.hpp"
-#include "fauth/errors.hpp"
+#include "fauth/core/base64url.hpp"
+#include "fauth/core/errors.hpp"
 #include "hmac.hpp"
 
 namespace fauth {

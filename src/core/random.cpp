@@ -1,4 +1,4 @@
-#include "fauth/random.hpp"
+#include "fauth/core/random.hpp"
 
 #include <stdexcept>
 

@@ -1,4 +1,4 @@
-#include "fauth/security_event.hpp"
+#include "fauth/core/security_event.hpp"
 
 #include <ctime>
 

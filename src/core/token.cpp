@@ -1,5 +1,5 @@
-#include "fauth/token.hpp"
-#include "fauth/ascii.hpp"
+#include "fauth/core/token.hpp"
+#include "fauth/core/ascii.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,13 +10,13 @@
 #include <utility>
 
 #include "algorithm.hpp"
-#include "fauth/base64url.hpp"
-#include "fauth/errors.hpp"
-#include "fauth/keys.hpp"
+#include "fauth/core/base64url.hpp"
+#include "fauth/core/errors.hpp"
+#include "fauth/core/keys.hpp"
 #include "hmac.hpp"
 #include "json_object_reader.hpp"
 #include "json_writer.hpp"
-#include "fauth/random.hpp"
+#include "fauth/core/random.hpp"
 
 namespace fauth {
 namespace {

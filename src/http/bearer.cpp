@@ -1,5 +1,5 @@
 #include "fauth/http/bearer.hpp"
-#include "fauth/ascii.hpp"
+#include "fauth/core/ascii.hpp"
 
 namespace fauth::http {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "fauth/ascii.hpp"
+#include "fauth/core/ascii.hpp"
 
 namespace fauth::http {
 namespace {

@@ -1,6 +1,6 @@
 #include "fauth/http/events.hpp"
 
-#include "fauth/errors.hpp"
+#include "fauth/core/errors.hpp"
 #include "fauth/http/client_address.hpp"
 
 namespace fauth::http {

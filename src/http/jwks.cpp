@@ -8,8 +8,8 @@
 #include <mutex>
 #include <thread>
 
-#include "fauth/detail/promise.hpp"
-#include "fauth/errors.hpp"
+#include "fauth/auth/detail/promise.hpp"
+#include "fauth/core/errors.hpp"
 #include "fauth/http/response.hpp"
 
 namespace fauth::http {

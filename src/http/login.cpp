@@ -1,5 +1,5 @@
 #include "fauth/http/login.hpp"
-#include "fauth/ascii.hpp"
+#include "fauth/core/ascii.hpp"
 
 #include "fauth/http/openapi.hpp"
 

@@ -1,5 +1,5 @@
 #include "fauth/http/openapi.hpp"
-#include "fauth/ascii.hpp"
+#include "fauth/core/ascii.hpp"
 
 #include <cctype>
 

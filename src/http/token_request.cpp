@@ -1,5 +1,5 @@
 #include "fauth/http/token_request.hpp"
-#include "fauth/ascii.hpp"
+#include "fauth/core/ascii.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "fauth/access.hpp"
+#include "fauth/auth/access.hpp"
 
 #include <gtest/gtest.h>
 

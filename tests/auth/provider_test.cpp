@@ -1,4 +1,4 @@
-#include "fauth/provider.hpp"
+#include "fauth/auth/provider.hpp"
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>

@@ -1,12 +1,12 @@
 // The RevocationStore contract, run against every store (memory and a real redis-server), and
 // what is particular to the memory store.
-#include "fauth/revocation.hpp"
+#include "fauth/auth/revocation.hpp"
 
 #include <gtest/gtest.h>
 
 #include <thread>
 
-#include "fauth/errors.hpp"
+#include "fauth/core/errors.hpp"
 #include "support/await.hpp"
 #include "support/stores.hpp"
 

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "fauth/provider.hpp"
+#include "fauth/auth/provider.hpp"
 #include "support/await.hpp"
 #include "support/stores.hpp"
 #include "support/user.hpp"

@@ -1,4 +1,4 @@
-#include "fauth/throttle.hpp"
+#include "fauth/auth/throttle.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <map>
 
-#include "fauth/provider.hpp"
+#include "fauth/auth/provider.hpp"
 #include "support/await.hpp"
 #include "support/user.hpp"
 

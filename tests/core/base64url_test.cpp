@@ -1,4 +1,4 @@
-#include "fauth/base64url.hpp"
+#include "fauth/core/base64url.hpp"
 
 #include <gtest/gtest.h>
 

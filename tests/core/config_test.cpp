@@ -1,9 +1,9 @@
-#include "fauth/config.hpp"
+#include "fauth/core/config.hpp"
 
 #include <gtest/gtest.h>
 
-#include "fauth/errors.hpp"
-#include "fauth/token.hpp"
+#include "fauth/core/errors.hpp"
+#include "fauth/core/token.hpp"
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include <atomic>
 #include <cstddef>
 
-#include "fauth/password.hpp"
-#include "fauth/token.hpp"
+#include "fauth/core/password.hpp"
+#include "fauth/core/token.hpp"
 
 namespace {
 std::atomic<int> calls{0};

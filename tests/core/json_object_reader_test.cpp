@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "fauth/errors.hpp"
+#include "fauth/core/errors.hpp"
 
 using fauth::InvalidToken;
 using fauth::detail::JsonKind;

@@ -1,12 +1,12 @@
-#include "fauth/keys.hpp"
+#include "fauth/core/keys.hpp"
 
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 
-#include "fauth/base64url.hpp"
-#include "fauth/errors.hpp"
+#include "fauth/core/base64url.hpp"
+#include "fauth/core/errors.hpp"
 #include "support/keys.hpp"
 
 using fauth::ConfigError;

@@ -1,4 +1,4 @@
-#include "fauth/password.hpp"
+#include "fauth/core/password.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,14 +1,14 @@
-#include "fauth/token.hpp"
+#include "fauth/core/token.hpp"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <set>
 
-#include "fauth/base64url.hpp"
-#include "fauth/errors.hpp"
+#include "fauth/core/base64url.hpp"
+#include "fauth/core/errors.hpp"
 #include "hmac.hpp"
-#include "fauth/keys.hpp"
+#include "fauth/core/keys.hpp"
 #include "support/keys.hpp"
 
 using fauth::AuthConfig;

@@ -1,4 +1,4 @@
-#include "fauth/user_traits.hpp"
+#include "fauth/auth/user_traits.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "fauth/worker_pool.hpp"
+#include "fauth/core/worker_pool.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,11 +4,11 @@
 #include <string>
 #include <string_view>
 
-#include "fauth/errors.hpp"
+#include "fauth/core/errors.hpp"
 #include "fauth/http/bearer.hpp"
 #include "fauth/http/token_request.hpp"
-#include "fauth/password.hpp"
-#include "fauth/token.hpp"
+#include "fauth/core/password.hpp"
+#include "fauth/core/token.hpp"
 #include "json_object_reader.hpp"
 
 namespace fauth::fuzz {

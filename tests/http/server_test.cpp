@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fauth/ascii.hpp"
+#include "fauth/core/ascii.hpp"
 #include "fauth/http/api.hpp"
 #include "support/http_client.hpp"
 

@@ -23,9 +23,9 @@ refused() {
   echo "refused: $2 in $1"
 }
 refused src/core/token.cpp '#include <pistache/async.h>' "uses no Pistache"
-refused include/fauth/token.hpp '#include "fauth/provider.hpp"' "a layer above it"
+refused include/fauth/core/token.hpp '#include "fauth/auth/provider.hpp"' "a layer above it"
 refused src/auth/throttle.cpp '#include "fauth/http/guard.hpp"' "a layer above it"
-refused src/stores/redis_client.cpp '#include "fauth/http/server.hpp"' "a layer above it"
+refused src/redis/client.cpp '#include "fauth/http/server.hpp"' "a layer above it"
 refused src/http/api.cpp '#include <hiredis/hiredis.h>' "only the redis layer uses hiredis"
 fresh
 echo '#pragma once' >"$work/tree/include/fauth/stray.hpp"

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <memory>
 
-#include <fauth/config.hpp>
+#include <fauth/core/config.hpp>
 
 namespace fauth::test {
 

@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fauth/ascii.hpp"
+#include "fauth/core/ascii.hpp"
 
 namespace fauth::test {
 

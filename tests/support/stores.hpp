@@ -7,8 +7,8 @@
 #include <ostream>
 #include <string>
 
-#include <fauth/redis_revocation_store.hpp>
-#include <fauth/revocation.hpp>
+#include <fauth/redis/revocation_store.hpp>
+#include <fauth/auth/revocation.hpp>
 
 #include "support/clock.hpp"
 #include "support/redis_server.hpp"

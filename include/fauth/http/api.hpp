@@ -11,7 +11,7 @@
 
 #include "fauth/http/endpoint.hpp"
 #include "fauth/http/openapi.hpp"
-#include "fauth/provider.hpp"
+#include "fauth/auth/provider.hpp"
 
 namespace fauth::http {
 

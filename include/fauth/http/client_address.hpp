@@ -9,7 +9,7 @@
 
 #include <pistache/http.h>
 
-#include "fauth/config.hpp"
+#include "fauth/core/config.hpp"
 
 namespace fauth::http {
 

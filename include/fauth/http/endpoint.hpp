@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <pistache/router.h>
 
-#include "fauth/access.hpp"
+#include "fauth/auth/access.hpp"
 #include "fauth/http/response.hpp"
 
 namespace fauth::http {

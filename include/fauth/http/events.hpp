@@ -6,8 +6,8 @@
 
 #include <pistache/http.h>
 
-#include "fauth/config.hpp"
-#include "fauth/security_event.hpp"
+#include "fauth/core/config.hpp"
+#include "fauth/core/security_event.hpp"
 
 namespace fauth::http {
 

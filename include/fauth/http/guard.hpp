@@ -17,7 +17,7 @@
 #include "fauth/http/events.hpp"
 #include "fauth/http/response.hpp"
 #include "fauth/http/security_context.hpp"
-#include "fauth/provider.hpp"
+#include "fauth/auth/provider.hpp"
 
 namespace fauth::http {
 

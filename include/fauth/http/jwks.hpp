@@ -8,7 +8,7 @@
 #include <string>
 
 #include "fauth/http/endpoint.hpp"
-#include "fauth/keys.hpp"
+#include "fauth/core/keys.hpp"
 
 namespace Pistache::Http::Experimental {
 class Client;

@@ -15,7 +15,7 @@
 #include "fauth/http/events.hpp"
 #include "fauth/http/response.hpp"
 #include "fauth/http/token_request.hpp"
-#include "fauth/provider.hpp"
+#include "fauth/auth/provider.hpp"
 
 namespace fauth::http {
 

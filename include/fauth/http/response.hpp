@@ -11,8 +11,8 @@
 #include <pistache/http.h>
 #include <pistache/http_header.h>
 
-#include "fauth/config.hpp"
-#include "fauth/errors.hpp"
+#include "fauth/core/config.hpp"
+#include "fauth/core/errors.hpp"
 
 namespace fauth::http {
 

@@ -5,9 +5,9 @@
 
 #include <string_view>
 
-#include "fauth/errors.hpp"
-#include "fauth/token.hpp"
-#include "fauth/user_traits.hpp"
+#include "fauth/core/errors.hpp"
+#include "fauth/core/token.hpp"
+#include "fauth/auth/user_traits.hpp"
 
 namespace fauth::http {
 

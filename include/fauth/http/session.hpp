@@ -13,7 +13,7 @@
 #include "fauth/http/login.hpp"
 #include "fauth/http/response.hpp"
 #include "fauth/http/token_request.hpp"
-#include "fauth/provider.hpp"
+#include "fauth/auth/provider.hpp"
 
 namespace fauth::http {
 

@@ -1,4 +1,4 @@
-// fauth/detail/promise.hpp — settling Pistache promises safely from any thread (internal).
+// fauth/auth/detail/promise.hpp — settling Pistache promises safely from any thread (internal).
 #pragma once
 
 #include <atomic>
@@ -10,7 +10,7 @@
 
 #include <pistache/async.h>
 
-#include "fauth/errors.hpp"
+#include "fauth/core/errors.hpp"
 
 namespace fauth::detail {
 

@@ -1,4 +1,4 @@
-// fauth/keys.hpp — signing and verification keys bound to one JWS algorithm each (HMAC, RSA,
+// fauth/core/keys.hpp — signing and verification keys bound to one JWS algorithm each (HMAC, RSA,
 // RSA-PSS, ECDSA, EdDSA), key sets chosen by `kid`, and a key ring that can be rotated live.
 #pragma once
 

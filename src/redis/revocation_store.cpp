@@ -1,8 +1,8 @@
-#include "fauth/redis_revocation_store.hpp"
+#include "fauth/redis/revocation_store.hpp"
 
 #include <charconv>
 
-#include "redis_client.hpp"
+#include "client.hpp"
 
 namespace fauth {
 

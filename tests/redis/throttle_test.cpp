@@ -1,5 +1,5 @@
 // Login throttling in a real redis-server: the same buckets for every process.
-#include "fauth/redis_throttle.hpp"
+#include "fauth/redis/throttle.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// fauth/detail/in_flight.hpp — counts the operations an object has under way, so that its
+// fauth/core/detail/in_flight.hpp — counts the operations an object has under way, so that its
 // destructor can wait for them instead of letting them own it (internal).
 #pragma once
 

@@ -1,6 +1,6 @@
 // What is particular to the Redis store: URLs, outages, reconnection. The store contract itself
 // runs in tests/auth/revocation_test.cpp against this store too.
-#include "fauth/redis_revocation_store.hpp"
+#include "fauth/redis/revocation_store.hpp"
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
@@ -9,7 +9,7 @@
 #include <future>
 #include <mutex>
 
-#include "fauth/errors.hpp"
+#include "fauth/core/errors.hpp"
 #include "support/await.hpp"
 #include "support/redis_server.hpp"
 

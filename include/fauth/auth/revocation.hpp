@@ -1,4 +1,4 @@
-// fauth/revocation.hpp — where revoked tokens, ended sessions and used refresh tokens are kept:
+// fauth/auth/revocation.hpp — where revoked tokens, ended sessions and used refresh tokens are kept:
 // the store interface every protected request consults, and the in-memory default.
 #pragma once
 
@@ -12,7 +12,7 @@
 
 #include <pistache/async.h>
 
-#include "fauth/config.hpp"
+#include "fauth/core/config.hpp"
 
 namespace fauth {
 

@@ -1,4 +1,4 @@
-// fauth/token.hpp — JWS compact tokens (RFC 7515/7519): the claims, signing and strict verification.
+// fauth/core/token.hpp — JWS compact tokens (RFC 7515/7519): the claims, signing and strict verification.
 #pragma once
 
 #include <cstdint>
@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fauth/config.hpp"
-#include "fauth/errors.hpp"
+#include "fauth/core/config.hpp"
+#include "fauth/core/errors.hpp"
 
 namespace fauth {
 

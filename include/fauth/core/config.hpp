@@ -1,4 +1,4 @@
-// fauth/config.hpp — everything an AuthProvider is configured with, and its validation.
+// fauth/core/config.hpp — everything an AuthProvider is configured with, and its validation.
 #pragma once
 
 #include <chrono>
@@ -10,16 +10,16 @@
 #include <string_view>
 #include <vector>
 
-#include "fauth/security_event.hpp"
+#include "fauth/core/security_event.hpp"
 
-#include "fauth/clock.hpp"
+#include "fauth/core/clock.hpp"
 
 namespace fauth {
 
 class KeyRing;
 
 class RevocationStore;
-class Throttle;  // fauth/revocation.hpp
+class Throttle;  // fauth/auth/revocation.hpp
 
 /// Receives operational messages fauth must not show clients (a loader's failure, say).
 using LogSink = std::function<void(std::string_view message)>;

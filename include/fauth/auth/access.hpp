@@ -1,12 +1,12 @@
-// fauth/access.hpp — role and permission checks over a user, with FAuth's messages.
+// fauth/auth/access.hpp — role and permission checks over a user, with FAuth's messages.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "fauth/errors.hpp"
-#include "fauth/user_traits.hpp"
+#include "fauth/core/errors.hpp"
+#include "fauth/auth/user_traits.hpp"
 
 namespace fauth {
 

@@ -1,4 +1,4 @@
-// fauth/user_traits.hpp — how fauth reads your User type: a customisation point with defaults.
+// fauth/auth/user_traits.hpp — how fauth reads your User type: a customisation point with defaults.
 //
 // By default fauth reads the members `id`, `hashed_password`, `is_active`, `roles` and
 // `permissions`, each optional except what a feature needs (authenticate needs a password hash,

@@ -1,4 +1,4 @@
-// fauth/throttle.hpp — counting attempts per key (client address, login name) with token
+// fauth/auth/throttle.hpp — counting attempts per key (client address, login name) with token
 // buckets, to answer 429 before a password guesser gets far.
 #pragma once
 
@@ -10,7 +10,7 @@
 
 #include <pistache/async.h>
 
-#include "fauth/config.hpp"
+#include "fauth/core/config.hpp"
 
 namespace fauth {
 

@@ -1,4 +1,4 @@
-#include "redis_client.hpp"
+#include "client.hpp"
 
 #include <pthread.h>
 

@@ -1,4 +1,4 @@
-// fauth/errors.hpp — the typed errors every fauth operation fails with.
+// fauth/core/errors.hpp — the typed errors every fauth operation fails with.
 #pragma once
 
 #include <stdexcept>

@@ -1,6 +1,6 @@
-#include "fauth/redis_throttle.hpp"
+#include "fauth/redis/throttle.hpp"
 
-#include "redis_client.hpp"
+#include "client.hpp"
 
 namespace fauth {
 

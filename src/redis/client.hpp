@@ -1,4 +1,4 @@
-// redis_client.hpp — what the Redis-backed stores share: a few hiredis connections, each driven by
+// client.hpp — what the Redis-backed stores share: a few hiredis connections, each driven by
 // one I/O thread that pipelines every command waiting for it into one round trip, and a pool of
 // callback threads on which the replies are handed back. Connections are re-established when lost
 // and outages are reported at a limited rate.
@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
-#include "fauth/detail/promise.hpp"
-#include "fauth/errors.hpp"
-#include "fauth/redis.hpp"
-#include "fauth/worker_pool.hpp"
+#include "fauth/auth/detail/promise.hpp"
+#include "fauth/core/errors.hpp"
+#include "fauth/redis/options.hpp"
+#include "fauth/core/worker_pool.hpp"
 
 namespace fauth::detail {
 

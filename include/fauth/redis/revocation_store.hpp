@@ -1,4 +1,4 @@
-// fauth/redis_revocation_store.hpp — a RevocationStore in Redis (hiredis), so that every process
+// fauth/redis/revocation_store.hpp — a RevocationStore in Redis (hiredis), so that every process
 // serving the same users agrees on what is revoked. Link fauth::redis.
 #pragma once
 
@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "fauth/redis.hpp"
-#include "fauth/revocation.hpp"
+#include "fauth/redis/options.hpp"
+#include "fauth/auth/revocation.hpp"
 
 namespace fauth {
 

@@ -1,4 +1,4 @@
-// fauth/password.hpp — bcrypt password hashing on libxcrypt ($2b$), with a documented pre-hash
+// fauth/core/password.hpp — bcrypt password hashing on libxcrypt ($2b$), with a documented pre-hash
 // for passwords bcrypt cannot take whole.
 //
 // bcrypt reads at most 72 bytes and stops at a NUL byte, so "a"*72 + "x" and "a"*72 + "y", or

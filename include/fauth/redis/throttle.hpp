@@ -1,12 +1,12 @@
-// fauth/redis_throttle.hpp — login throttling counted in Redis, so that every process serving the
+// fauth/redis/throttle.hpp — login throttling counted in Redis, so that every process serving the
 // same users counts the same attempts. Link fauth::redis.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "fauth/redis.hpp"
-#include "fauth/throttle.hpp"
+#include "fauth/redis/options.hpp"
+#include "fauth/auth/throttle.hpp"
 
 namespace fauth {
 

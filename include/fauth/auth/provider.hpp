@@ -1,4 +1,4 @@
-// fauth/provider.hpp — AuthProvider<User>: turns credentials into tokens and tokens into users,
+// fauth/auth/provider.hpp — AuthProvider<User>: turns credentials into tokens and tokens into users,
 // through two asynchronous loader callbacks you supply.
 #pragma once
 
@@ -15,19 +15,19 @@
 #include <openssl/crypto.h>
 #include <pistache/async.h>
 
-#include "fauth/access.hpp"
-#include "fauth/config.hpp"
-#include "fauth/keys.hpp"
-#include "fauth/detail/in_flight.hpp"
-#include "fauth/detail/promise.hpp"
-#include "fauth/errors.hpp"
-#include "fauth/password.hpp"
-#include "fauth/random.hpp"
-#include "fauth/revocation.hpp"
-#include "fauth/throttle.hpp"
-#include "fauth/token.hpp"
-#include "fauth/user_traits.hpp"
-#include "fauth/worker_pool.hpp"
+#include "fauth/auth/access.hpp"
+#include "fauth/core/config.hpp"
+#include "fauth/core/keys.hpp"
+#include "fauth/core/detail/in_flight.hpp"
+#include "fauth/auth/detail/promise.hpp"
+#include "fauth/core/errors.hpp"
+#include "fauth/core/password.hpp"
+#include "fauth/core/random.hpp"
+#include "fauth/auth/revocation.hpp"
+#include "fauth/auth/throttle.hpp"
+#include "fauth/core/token.hpp"
+#include "fauth/auth/user_traits.hpp"
+#include "fauth/core/worker_pool.hpp"
 
 namespace fauth {
 

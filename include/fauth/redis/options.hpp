@@ -1,0 +1,57 @@
+// fauth/redis/options.hpp — connecting fauth's Redis-backed parts (RedisRevocationStore, RedisThrottle)
+// to a Redis server. Link fauth::redis.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "fauth/core/config.hpp"
+
+namespace fauth {
+
+/// Where a Redis server is, as read from a redis:// URL.
+struct RedisEndpoint {
+    /// Host name or address.
+    std::string host = "127.0.0.1";
+    /// TCP port.
+    int port = 6379;
+    /// Database number (SELECT).
+    int database = 0;
+    /// ACL user name, or empty.
+    std::string user;
+    /// Password (AUTH), or empty.
+    std::string password;
+};
+
+/// Parses `redis://[[user]:password@]host[:port][/db]`. Throws ConfigError saying what is wrong.
+RedisEndpoint parse_redis_url(std::string_view url);
+
+/// How a Redis-backed part connects and behaves while Redis is unreachable.
+struct RedisOptions {
+    /// The server, e.g. "redis://127.0.0.1:6379/0".
+    std::string url = "redis://127.0.0.1:6379/0";
+    /// Prefix of every key fauth writes (the throttle adds "throttle:" to it).
+    std::string key_prefix = "fauth:";
+    /// Connections, each with its own I/O thread, which sends every command waiting for it in one
+    /// round trip (pipelining); commands never run on the caller's thread.
+    std::size_t connections = 2;
+    /// Threads on which replies are handed back: what is chained to a store's answer (the
+    /// user_loader, a guarded handler) runs on one of these, never on an I/O thread.
+    std::size_t callback_threads = 2;
+    /// Commands under way at once (queued, sent or waiting for their callback); beyond this,
+    /// operations reject with Unavailable.
+    std::size_t queue_capacity = 4096;
+    /// Connect and command timeout.
+    std::chrono::milliseconds timeout{500};
+    /// While Redis cannot be reached: treat tokens as revoked and refuse login attempts (true, the
+    /// default), or treat tokens as valid and allow attempts.
+    bool fail_closed = true;
+    /// Where connection problems are reported (at most once a second); standard error when empty.
+    LogSink log;
+    /// Time source for entry lifetimes; the system clock when empty.
+    Clock clock;
+};
+
+}  // namespace fauth
