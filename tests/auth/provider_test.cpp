@@ -192,7 +192,29 @@ TEST_F(ProviderTest, AsynchronousLoadersResolvingOnOtherThreadsWork) {
     for (auto& t : threads) t.join();
 }
 
-TEST_F(ProviderTest, AStoreAndALoaderThatAnswerAtOnceNeedNoPromiseAndAllocateNothing) {
+// A finish for AuthProvider::run that records what the pipeline ended with and whether it waited.
+struct Recorded {
+    bool suspended = false;
+    bool finished = false;
+    std::string user;
+    std::string detail;
+};
+struct Record {
+    Recorded* out;
+    void suspend() { out->suspended = true; }
+    void operator()(const User* user, const TokenPayload*, std::exception_ptr failure, const fauth::Engine&) {
+        out->finished = true;
+        if (user) out->user.assign(user->id);
+        if (!failure) return;
+        try {
+            std::rethrow_exception(failure);
+        } catch (const fauth::Error& error) {
+            out->detail = error.detail();
+        }
+    }
+};
+
+TEST_F(ProviderTest, AStoreAndALoaderThatAnswerAtOnceTakeTheSynchronousPath) {
     // A user whose copy allocates nothing (short strings, no hash, no roles): every allocation
     // counted below is fauth's own.
     AuthProvider<User> at_once{test_config(), [](const TokenPayload& p) -> std::optional<User> {
@@ -201,41 +223,38 @@ TEST_F(ProviderTest, AStoreAndALoaderThatAnswerAtOnceNeedNoPromiseAndAllocateNot
                                    if (p.sub == "u-3") throw std::runtime_error("db down");
                                    return std::nullopt;
                                }};
-    const auto payload = at_once.verify(at_once.login("u-1").access_token);
-    std::string delivered;
-    delivered.reserve(8);
-    bool answered = false;
+    const auto access = at_once.login("u-1").access_token;
+    Recorded seen;
+    seen.user.reserve(8);
     std::size_t counted = 0;
     {
         fauth::test::AllocationCounter allocations;
-        answered = at_once.load_user_at_once(
-            payload, [&](const User& u) { delivered.assign(u.id); }, [](std::exception_ptr) { ADD_FAILURE() << "refused"; });
+        at_once.run(access, fauth::TokenType::access, Record{&seen});
         counted = allocations.count();
     }
-    EXPECT_TRUE(answered);
-    EXPECT_EQ(delivered, "u-1");
+    EXPECT_TRUE(seen.finished) << "finished before run returned";
+    EXPECT_FALSE(seen.suspended);
+    EXPECT_EQ(seen.user, "u-1");
     if (fauth::test::AllocationCounter::available()) {
-        EXPECT_EQ(counted, 0u) << "heap allocations on the synchronous path";
+        // The whole pipeline: verify (the payload's jti and family strings), revocation, loader.
+        RecordProperty("pipeline_allocations", static_cast<int>(counted));
+        EXPECT_LE(counted, 4u) << "heap allocations on the synchronous path (target: at most 4)";
     }
 
-    // Every refusal load_user gives, given at once too.
+    // Every refusal resolve_user gives, given at once too.
     auto refusal = [&](const std::string& token) {
-        std::string detail;
-        const bool at_hand = at_once.load_user_at_once(
-            at_once.verify(token), [](const User&) { ADD_FAILURE() << "accepted"; },
-            [&](std::exception_ptr e) {
-                try {
-                    std::rethrow_exception(e);
-                } catch (const fauth::Error& error) {
-                    detail = error.detail();
-                }
-            });
-        EXPECT_TRUE(at_hand);
-        return detail;
+        Recorded refused;
+        at_once.run(token, fauth::TokenType::access, Record{&refused});
+        EXPECT_TRUE(refused.finished);
+        EXPECT_FALSE(refused.suspended);
+        EXPECT_TRUE(refused.user.empty());
+        return refused.detail;
     };
     EXPECT_EQ(refusal(at_once.login("u-2").access_token), "Inactive user");
     EXPECT_EQ(refusal(at_once.login("nobody").access_token), "User does not exist");
     EXPECT_EQ(refusal(at_once.login("u-3").access_token), "Internal Server Error") << "the cause is logged, not shown";
+    EXPECT_EQ(refusal("not-a-token"), "Invalid token: malformed token: expected three segments");
+    EXPECT_EQ(refusal(at_once.login("u-1").refresh_token), "Invalid token: refresh token used where access token is required");
     const auto revoked = at_once.login("u-1");
     await(at_once.logout(revoked.access_token));
     EXPECT_EQ(refusal(revoked.access_token), "Invalid token: token revoked");
@@ -243,14 +262,27 @@ TEST_F(ProviderTest, AStoreAndALoaderThatAnswerAtOnceNeedNoPromiseAndAllocateNot
 
 TEST_F(ProviderTest, APromiseLoaderOrAStoreElsewhereTakesTheAsynchronousPath) {
     AuthProvider<User> by_promise{test_config(), [&](const TokenPayload& p) { return LoadResult<User>::resolved(dir.find_id(p.sub)); }};
-    bool called = false;
-    auto mark = [&](auto&&...) { called = true; };
-    EXPECT_FALSE(by_promise.load_user_at_once(by_promise.verify(by_promise.login("user-123").access_token), mark, mark));
+    Recorded seen;
+    by_promise.run(by_promise.login("user-123").access_token, fauth::TokenType::access, Record{&seen});
+    EXPECT_TRUE(seen.suspended) << "a promise loader suspends the request";
+    EXPECT_EQ(seen.user, "user-123");
+
     AuthConfig c = test_config();
     c.revocation_store = fauth::test::fresh_redis_store();
     AuthProvider<User> on_redis{c, [&](const TokenPayload& p) { return dir.find_id(p.sub); }};
-    EXPECT_FALSE(on_redis.load_user_at_once(on_redis.verify(on_redis.login("user-123").access_token), mark, mark));
-    EXPECT_FALSE(called);
+    std::promise<std::string> ended;
+    struct Forward {
+        std::promise<std::string>* ended;
+        bool suspended = false;
+        void suspend() { suspended = true; }
+        void operator()(const User* user, const TokenPayload*, std::exception_ptr, const fauth::Engine&) {
+            ended->set_value(suspended && user ? user->id : "not suspended or no user");
+        }
+    };
+    on_redis.run(on_redis.login("user-123").access_token, fauth::TokenType::access, Forward{&ended});
+    auto answer = ended.get_future();
+    ASSERT_EQ(answer.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    EXPECT_EQ(answer.get(), "user-123") << "a store elsewhere suspends the request, then the loader runs";
 }
 
 TEST_F(ProviderTest, DestructionWaitsForWorkUnderWayOnItsOwnThreads) {

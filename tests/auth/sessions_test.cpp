@@ -152,6 +152,12 @@ TEST_P(Sessions, LogoutEndsTheAccessTokenAndItsFamily) {
     EXPECT_TRUE(works(other.access_token)) << "another session of the same user goes on";
     auto bad = auth.logout("not-a-token");
     EXPECT_EQ(kind_of(bad), fauth::ErrorKind::invalid_token);
+    // Logout takes the pipeline every guarded request takes: a revoked token, a user who is gone.
+    auto again = auth.logout(login.access_token);
+    EXPECT_EQ(kind_of(again, &detail), fauth::ErrorKind::invalid_token);
+    EXPECT_EQ(detail, "Invalid token: token revoked");
+    auto nobody = auth.logout(auth.login("nobody").access_token);
+    EXPECT_EQ(kind_of(nobody, &detail), fauth::ErrorKind::user_not_found);
 }
 
 TEST_P(Sessions, RevokeAllEndsEverySessionOfOneUser) {

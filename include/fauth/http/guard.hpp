@@ -144,66 +144,30 @@ private:
         }
     }
 
-    // Verifies `token`, loads its user and calls `then(request, writer, user, token, failure)`
-    // once, on whichever thread the user_loader resolves. While the loader is pending the request
-    // is copied (Pistache's is a temporary); a loader that answers at once costs no copy.
+    // What a guard does once the pipeline has ended: `then(request, writer, user, token, failure)`.
+    // Before the pipeline waits (suspend), the request is copied, since Pistache's is a temporary;
+    // a store and a loader that answer at once cost no copy.
+    template <class Then>
+    struct Delivery {
+        const Pistache::Rest::Request* request;
+        Pistache::Http::ResponseWriter writer;
+        Then then;
+        std::shared_ptr<const Pistache::Rest::Request> copy{};
+
+        void suspend() {
+            copy = std::make_shared<const Pistache::Rest::Request>(*request);
+            request = copy.get();
+        }
+        void operator()(const User* user, const TokenPayload* token, std::exception_ptr failure, const Engine&) {
+            then(*request, writer, user, token, std::move(failure));
+        }
+    };
+
+    // Runs `token` through the provider's pipeline, then `then`.
     template <class Then>
     static void deliver(const AuthProvider<User>& auth, const Pistache::Rest::Request& request,
                         Pistache::Http::ResponseWriter writer, std::string_view token, Then then) {
-        TokenPayload payload;
-        try {
-            payload = auth.verify(token);
-        } catch (const UnknownKeyId&) {
-            // A key ring that can fetch keys (JWKS) gets one chance to learn this kid first.
-            struct Pending {
-                Pistache::Http::ResponseWriter writer;
-                Pistache::Rest::Request request;
-                Then then;
-            };
-            auto pending = std::make_shared<Pending>(Pending{std::move(writer), request, std::move(then)});
-            auth.verify_refreshing(std::string(token))
-                .then(
-                    [&auth, pending](TokenPayload verified) {
-                        load_and_deliver(auth, pending->request, std::move(pending->writer), std::move(verified),
-                                         std::move(pending->then));
-                    },
-                    [pending](std::exception_ptr failure) {
-                        pending->then(pending->request, pending->writer, nullptr, nullptr, failure);
-                    });
-            return;
-        } catch (...) {
-            then(request, writer, nullptr, nullptr, std::current_exception());
-            return;
-        }
-        // The store and the loader answer at once: on this thread, no promise, nothing copied.
-        if (auth.load_user_at_once(
-                payload, [&](const User& user) { then(request, writer, &user, &payload, nullptr); },
-                [&](std::exception_ptr failure) { then(request, writer, nullptr, nullptr, std::move(failure)); }))
-            return;
-        load_and_deliver(auth, request, std::move(writer), std::move(payload), std::move(then));
-    }
-
-    // The rest of deliver, once the token is verified.
-    template <class Then>
-    static void load_and_deliver(const AuthProvider<User>& auth, const Pistache::Rest::Request& request,
-                                 Pistache::Http::ResponseWriter writer, TokenPayload payload, Then then) {
-        auto promise = auth.load_user(payload);
-        struct State {
-            Pistache::Http::ResponseWriter writer;
-            TokenPayload payload;
-            const Pistache::Rest::Request* request;
-            std::shared_ptr<const Pistache::Rest::Request> copy;
-            Then then;
-        };
-        auto state = std::make_shared<State>(State{std::move(writer), std::move(payload), &request, nullptr, std::move(then)});
-        if (promise.isPending()) {
-            state->copy = std::make_shared<const Pistache::Rest::Request>(request);
-            state->request = state->copy.get();
-        }
-        promise.then([state](const User& user) { state->then(*state->request, state->writer, &user, &state->payload, nullptr); },
-                     [state](std::exception_ptr failure) {
-                         state->then(*state->request, state->writer, nullptr, nullptr, failure);
-                     });
+        auth.run(token, TokenType::access, Delivery<Then>{&request, std::move(writer), std::move(then)});
     }
 };
 

@@ -47,7 +47,8 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
 }
 
 /// POST it at e.g. /logout with the bearer access token: revokes that token and its session's
-/// refresh family, then answers 204. No or a bad token: 401 as on any guarded route.
+/// refresh family, then answers 204. No, a bad or an already revoked token: 401 as on any guarded
+/// route (logout takes the same pipeline).
 template <class User>
 Endpoint logout_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;

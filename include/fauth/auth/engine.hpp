@@ -1,0 +1,144 @@
+// fauth/auth/engine.hpp — the part of AuthProvider that does not depend on your User type,
+// compiled once in fauth::auth: tokens, sessions, password checks and the first steps of the
+// request pipeline. AuthProvider<User> (fauth/auth/provider.hpp) is a typed façade over it.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <pistache/async.h>
+
+#include "fauth/auth/detail/promise.hpp"
+#include "fauth/auth/revocation.hpp"
+#include "fauth/auth/throttle.hpp"
+#include "fauth/core/config.hpp"
+#include "fauth/core/detail/in_flight.hpp"
+#include "fauth/core/token.hpp"
+#include "fauth/core/worker_pool.hpp"
+
+namespace fauth {
+
+/// Tokens, sessions and password checks for one configuration, whatever the User type.
+/// Thread-safe. Work it starts on its own threads (password workers, store and key fetches)
+/// holds an in-flight token; wait_idle() returns when there is none.
+class Engine {
+public:
+    /// How the first two steps of the pipeline (verify, revocation) ended on the calling thread.
+    enum class Admission {
+        /// Verified and not revoked: the payload may be used.
+        admitted,
+        /// Refused: the failure says why (InvalidToken, TokenExpired, ...).
+        refused,
+        /// Verified; the revocation store answers later (or, for a refresh token, the use-once
+        /// record must be written): continue with check().
+        verified,
+        /// The token names a key the ring must fetch first: continue with admit().
+        unverified,
+    };
+    /// Receives the outcome of admit() or check(): the payload, or why it may not be used
+    /// (`failure` non-null). Runs on a fauth thread, while the engine is kept alive.
+    using Admitted = std::function<void(TokenPayload payload, std::exception_ptr failure)>;
+    /// What a password check found (check_password).
+    struct PasswordCheck {
+        /// The stored hash is a bcrypt hash and the password matches it.
+        bool match = false;
+        /// A hash of the same password at the configured cost, when a rehash was wanted and due.
+        std::optional<std::string> upgraded;
+    };
+
+    /// An engine for `config` (validated; throws ConfigError). Creates the in-memory store and
+    /// throttle when the configuration names none, and starts the password workers.
+    explicit Engine(AuthConfig config);
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    /// The token codec.
+    const TokenCodec& codec() const noexcept { return codec_; }
+    /// The validated configuration.
+    const AuthConfig& config() const noexcept { return codec_.config(); }
+    /// The revocation store (the configured one, or the in-memory default).
+    RevocationStore& store() const noexcept { return *store_; }
+    /// Where login attempts are counted (the configured throttle, or the in-memory default).
+    Throttle& throttle() const noexcept { return *throttle_; }
+
+    /// Steps 1 and 2 (verify, signature first; then revocation) as far as they can go on this
+    /// thread without waiting; sets `payload` or `failure` as the result says. (An optional, so
+    /// that an empty payload costs no allocation.)
+    Admission admit_at_once(std::string_view token, TokenType type, std::optional<TokenPayload>& payload,
+                            std::exception_ptr& failure) const;
+    /// Steps 1 and 2 for a token whose key the ring must fetch first (Admission::unverified).
+    void admit(std::string token, TokenType type, Admitted done) const;
+    /// Step 2 for a verified payload: the revocation store; for a refresh token also its use-once
+    /// record (a used token coming back revokes its family: "refresh token reuse detected").
+    void check(TokenPayload payload, TokenType type, Admitted done) const;
+    /// Step 1 alone, fetching an unknown key once (see AuthProvider::verify_refreshing).
+    Pistache::Async::Promise<TokenPayload> verify_refreshing(std::string token, TokenType type) const;
+
+    /// A new session for `sub`: an access and a refresh token sharing a fresh family id.
+    TokenResponse login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra) const;
+    /// The next token pair of the session of `refresh` (an admitted refresh token): same scopes,
+    /// extra claims and family.
+    TokenResponse renew(const TokenPayload& refresh) const;
+    /// Ends the session of `access` (an admitted access token): the token and its family.
+    Pistache::Async::Promise<void> end_session(const TokenPayload& access) const;
+    /// Revokes every token of `sub` issued before this second.
+    Pistache::Async::Promise<void> revoke_all(std::string sub) const;
+
+    /// Makes check_password work for unknown users too: computes the hash they are checked against.
+    void prepare_password_checks();
+    /// Checks `password` against `hash` on a password worker (against a dummy hash when there is
+    /// none, so an unknown user costs as much) and calls `done` there. With `rehash_wanted`, a
+    /// matching password under a hash below the configured cost is hashed again. Calls
+    /// `refused(Unavailable)` on this thread instead when the worker queue is full.
+    void check_password(std::optional<std::string> hash, std::string password, bool rehash_wanted,
+                        std::function<void(PasswordCheck)> done, std::function<void(std::exception_ptr)> refused) const;
+    /// A bcrypt hash of `password` at the configured cost, computed on a password worker.
+    Pistache::Async::Promise<std::string> hash_password(std::string password) const;
+
+    /// A password-reset token for `sub`, bound to `password_hash` (empty when none is set).
+    std::string password_reset_token(std::string sub, std::string_view password_hash) const;
+    /// Whether an admitted password-reset token was made for `password_hash`; throws InvalidToken
+    /// ("reset token is not bound to a password", "password already changed") otherwise.
+    void check_reset_binding(const TokenPayload& reset, std::string_view password_hash) const;
+
+    /// `promise`, as a promise whose continuations run while wait_idle() waits for them.
+    template <class T>
+    Pistache::Async::Promise<T> tracked(Pistache::Async::Promise<T> promise, const char* context) const {
+        auto [result, settler] = detail::Settler<T>::make();
+        auto on_error = [settler = settler, token = in_flight_.enter(), context](std::exception_ptr e) {
+            settler->reject_from(e, context);
+        };
+        if constexpr (std::is_void_v<T>)
+            promise.then([settler = settler, token = in_flight_.enter()] { settler->resolve(); }, on_error);
+        else
+            promise.then([settler = settler, token = in_flight_.enter()](const T& value) { settler->resolve(value); }, on_error);
+        return std::move(result);
+    }
+
+    /// Starts an operation wait_idle() waits for.
+    detail::InFlight::Token enter() const { return in_flight_.enter(); }
+    /// Blocks until no work is under way on the engine's threads.
+    void wait_idle() const { in_flight_.wait_idle(); }
+
+private:
+    std::int64_t family_expiry() const;
+    void verify_later(std::string token, TokenType type, Admitted done) const;
+    void use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const;
+
+    TokenCodec codec_;
+    std::shared_ptr<RevocationStore> store_;
+    std::shared_ptr<Throttle> throttle_;
+    std::shared_ptr<const std::string> dummy_hash_;
+    mutable WorkerPool pool_;  // submitting is thread-safe
+    detail::InFlight in_flight_;
+};
+
+}  // namespace fauth

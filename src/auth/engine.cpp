@@ -1,0 +1,237 @@
+#include "fauth/auth/engine.hpp"
+
+#include <utility>
+
+#include <openssl/crypto.h>
+
+#include "fauth/core/errors.hpp"
+#include "fauth/core/keys.hpp"
+#include "fauth/core/password.hpp"
+#include "fauth/core/random.hpp"
+
+namespace fauth {
+
+namespace {
+
+constexpr const char* kResetBinding = "pwd_fp";
+
+RevocationQuery query_of(const TokenPayload& payload) {
+    return {payload.jti, payload.family, payload.sub, payload.iat};
+}
+
+}  // namespace
+
+Engine::Engine(AuthConfig config)
+    : codec_(std::move(config)),
+      store_(codec_.config().revocation_store
+                 ? codec_.config().revocation_store
+                 : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = codec_.config().clock})),
+      throttle_(codec_.config().login_throttle
+                    ? codec_.config().login_throttle
+                    : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = codec_.config().clock})),
+      pool_(codec_.config().worker_threads, codec_.config().worker_queue_capacity, codec_.config().worker_nice, "fauth-password") {}
+
+std::int64_t Engine::family_expiry() const {
+    // No token of a family can outlive its refresh token.
+    return unix_seconds(codec_.config().clock) + codec_.config().refresh_token_ttl.count();
+}
+
+Engine::Admission Engine::admit_at_once(std::string_view token, TokenType type, std::optional<TokenPayload>& payload,
+                                        std::exception_ptr& failure) const {
+    try {
+        payload.emplace(codec_.verify(token, type));
+    } catch (const UnknownKeyId& e) {
+        if (codec_.config().keys) return Admission::unverified;
+        failure = std::make_exception_ptr(e);
+        return Admission::refused;
+    } catch (...) {
+        failure = detail::concrete_error(std::current_exception(), "token");
+        return Admission::refused;
+    }
+    // A refresh token's use-once record is a write the store may have to wait for.
+    if (type == TokenType::refresh) return Admission::verified;
+    const auto revoked = store_->revoked_at_once(query_of(*payload));
+    if (!revoked) return Admission::verified;
+    if (*revoked) {
+        failure = std::make_exception_ptr(InvalidToken("token revoked"));
+        return Admission::refused;
+    }
+    return Admission::admitted;
+}
+
+void Engine::admit(std::string token, TokenType type, Admitted done) const {
+    verify_later(std::move(token), type, [this, type, done = std::move(done)](TokenPayload payload, std::exception_ptr failure) {
+        if (failure) return done({}, std::move(failure));
+        check(std::move(payload), type, done);
+    });
+}
+
+void Engine::verify_later(std::string token, TokenType type, Admitted done) const {
+    TokenPayload payload;
+    try {
+        payload = codec_.verify(token, type);
+    } catch (const UnknownKeyId& e) {
+        const auto& ring = codec_.config().keys;
+        if (!ring) return done({}, std::make_exception_ptr(e));
+        // The fetch settles on the key ring's thread; the token is verified again (and what follows,
+        // your loader and handler included) on a password worker.
+        ring->refresh_for(e.kid(), [this, in_flight = enter(), token = std::move(token), type, done = std::move(done)](bool) mutable {
+            auto verify = [this, in_flight, token = std::move(token), type, done]() {
+                TokenPayload verified;
+                try {
+                    verified = codec_.verify(token, type);
+                } catch (...) {
+                    return done({}, detail::concrete_error(std::current_exception(), "token"));
+                }
+                done(std::move(verified), nullptr);
+            };
+            if (!pool_.try_submit(std::move(verify)))
+                done({}, std::make_exception_ptr(Unavailable("password worker queue is full")));
+        });
+        return;
+    } catch (...) {
+        return done({}, detail::concrete_error(std::current_exception(), "token"));
+    }
+    done(std::move(payload), nullptr);
+}
+
+void Engine::check(TokenPayload payload, TokenType type, Admitted done) const {
+    if (type == TokenType::refresh && payload.family.empty())
+        return done({}, std::make_exception_ptr(InvalidToken("refresh token has no session family")));
+    auto shared = std::make_shared<Admitted>(std::move(done));
+    const auto query = query_of(payload);
+    store_->is_revoked(query).then(
+        [this, in_flight = enter(), shared, type, payload = std::move(payload)](bool revoked) mutable {
+            if (revoked) return (*shared)({}, std::make_exception_ptr(InvalidToken("token revoked")));
+            if (type == TokenType::refresh) return use_once(std::move(payload), shared);
+            (*shared)(std::move(payload), nullptr);
+        },
+        [in_flight = enter(), shared](std::exception_ptr e) { (*shared)({}, detail::concrete_error(e, "revocation store")); });
+}
+
+void Engine::use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const {
+    store_->mark_used(payload.jti, payload.exp)
+        .then(
+            [this, in_flight = enter(), done, payload](bool first_use) {
+                if (first_use) return (*done)(payload, nullptr);
+                // A used refresh token came back: revoke its family, tell the logs, refuse.
+                codec_.config().report({.type = SecurityEventType::refresh_reuse,
+                                        .reason = "refresh token reuse detected; session family revoked",
+                                        .subject = payload.sub});
+                store_->revoke_family(payload.family, family_expiry())
+                    .then([in_flight, done] { (*done)({}, std::make_exception_ptr(InvalidToken("refresh token reuse detected"))); },
+                          [in_flight, done](std::exception_ptr e) { (*done)({}, detail::concrete_error(e, "revocation store")); });
+            },
+            [in_flight = enter(), done](std::exception_ptr e) { (*done)({}, detail::concrete_error(e, "revocation store")); });
+}
+
+Pistache::Async::Promise<TokenPayload> Engine::verify_refreshing(std::string token, TokenType type) const {
+    auto [promise, settler] = detail::Settler<TokenPayload>::make();
+    verify_later(std::move(token), type, [settler = settler](TokenPayload payload, std::exception_ptr failure) {
+        if (failure) settler->reject_from(failure, "token");
+        else settler->resolve(std::move(payload));
+    });
+    return std::move(promise);
+}
+
+TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra) const {
+    auto access = codec_.make_payload(TokenType::access, std::move(sub), std::move(scopes), std::move(extra));
+    access.family = random_id();
+    auto refresh = codec_.make_payload(TokenType::refresh, access.sub, access.scopes, access.extra);
+    refresh.family = access.family;
+    TokenResponse response;
+    response.access_token = codec_.sign(access);
+    response.refresh_token = codec_.sign(refresh);
+    response.expires_in = codec_.config().access_token_ttl.count();
+    return response;
+}
+
+TokenResponse Engine::renew(const TokenPayload& refresh) const {
+    auto access = codec_.make_payload(TokenType::access, refresh.sub, refresh.scopes, refresh.extra);
+    auto next = codec_.make_payload(TokenType::refresh, refresh.sub, refresh.scopes, refresh.extra);
+    access.family = next.family = refresh.family;
+    TokenResponse response;
+    response.access_token = codec_.sign(access);
+    response.refresh_token = codec_.sign(next);
+    response.expires_in = codec_.config().access_token_ttl.count();
+    return response;
+}
+
+Pistache::Async::Promise<void> Engine::end_session(const TokenPayload& access) const {
+    codec_.config().report({.type = SecurityEventType::revoked, .reason = "logout", .subject = access.sub});
+    auto [promise, settler] = detail::Settler<void>::make();
+    auto on_error = [settler = settler, in_flight = enter()](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
+    store_->revoke_token(access.jti, access.exp)
+        .then(
+            [this, settler = settler, in_flight = enter(), family = access.family, on_error] {
+                if (family.empty()) return settler->resolve();
+                store_->revoke_family(family, family_expiry()).then([settler, in_flight] { settler->resolve(); }, on_error);
+            },
+            on_error);
+    return std::move(promise);
+}
+
+Pistache::Async::Promise<void> Engine::revoke_all(std::string sub) const {
+    const auto now = unix_seconds(codec_.config().clock);
+    codec_.config().report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
+    return tracked(store_->revoke_subject(std::move(sub), now, now + codec_.config().refresh_token_ttl.count()), "revocation store");
+}
+
+void Engine::prepare_password_checks() {
+    // Unknown identifiers are checked against this hash, so they cost as much as known ones.
+    dummy_hash_ = std::make_shared<const std::string>(fauth::hash_password(random_bytes(24), codec_.config().bcrypt_cost));
+}
+
+void Engine::check_password(std::optional<std::string> hash, std::string password, bool rehash_wanted,
+                            std::function<void(PasswordCheck)> done, std::function<void(std::exception_ptr)> refused) const {
+    auto task = [this, in_flight = enter(), hash = std::move(hash), password = std::move(password), rehash_wanted,
+                 done = std::move(done)]() mutable {
+        const bool usable = hash && bcrypt_cost(*hash).has_value();
+        PasswordCheck result;
+        result.match = verify_password(password, usable ? *hash : *dummy_hash_) && usable;  // always one bcrypt
+        // A right password under a hash weaker than the configured cost is hashed again, while
+        // the plain text is still at hand.
+        const int cost = codec_.config().bcrypt_cost;
+        if (result.match && rehash_wanted && needs_rehash(*hash, cost)) {
+            try {
+                result.upgraded = fauth::hash_password(password, cost);
+            } catch (...) {
+                // keep the old hash; the login itself is unaffected
+            }
+        }
+        OPENSSL_cleanse(password.data(), password.size());
+        done(std::move(result));
+    };
+    if (!pool_.try_submit(std::move(task))) refused(std::make_exception_ptr(Unavailable("password worker queue is full")));
+}
+
+Pistache::Async::Promise<std::string> Engine::hash_password(std::string password) const {
+    auto [promise, settler] = detail::Settler<std::string>::make();
+    auto task = [settler = settler, in_flight = enter(), cost = codec_.config().bcrypt_cost, password = std::move(password)]() mutable {
+        try {
+            auto hashed = fauth::hash_password(password, cost);
+            OPENSSL_cleanse(password.data(), password.size());
+            settler->resolve(std::move(hashed));
+        } catch (...) {
+            OPENSSL_cleanse(password.data(), password.size());
+            settler->reject_from(std::current_exception(), "hash_password");
+        }
+    };
+    if (!pool_.try_submit(std::move(task))) settler->reject(Unavailable("password worker queue is full"));
+    return std::move(promise);
+}
+
+std::string Engine::password_reset_token(std::string sub, std::string_view password_hash) const {
+    return codec_.issue(TokenType::password_reset, std::move(sub), {}, nlohmann::json{{kResetBinding, codec_.fingerprint(password_hash)}});
+}
+
+void Engine::check_reset_binding(const TokenPayload& reset, std::string_view password_hash) const {
+    const auto bound = reset.extra.find(kResetBinding);
+    if (bound == reset.extra.end() || !bound->is_string()) throw InvalidToken("reset token is not bound to a password");
+    const auto& expected = bound->get_ref<const std::string&>();
+    const auto current = codec_.fingerprint(password_hash);
+    if (current.size() != expected.size() || CRYPTO_memcmp(current.data(), expected.data(), current.size()) != 0)
+        throw InvalidToken("password already changed");
+}
+
+}  // namespace fauth
