@@ -14,7 +14,7 @@ inline const std::int64_t kExp = 4'000'000'000;
 
 inline fauth::TokenCodec& codec() {
     static fauth::TokenCodec instance = [] {
-        fauth::AuthConfig c;
+        fauth::TokenConfig c;
         c.secret_key = kSecret;
         c.clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(kIat)); };
         c.access_token_ttl = std::chrono::seconds(kExp - kIat);

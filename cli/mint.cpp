@@ -27,7 +27,7 @@ int mint_command(const std::vector<std::string>& argv, Io io) {
         io.err << "fauth mint: set FAUTH_SECRET_KEY to the service's secret key\n";
         return 1;
     }
-    AuthConfig config;
+    TokenConfig config;
     config.secret_key = secret;
     if (const auto ttl = args.get("ttl")) {
         (*type == TokenType::access ? config.access_token_ttl : config.refresh_token_ttl) = parse_duration(*ttl);

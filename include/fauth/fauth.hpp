@@ -4,7 +4,7 @@
 #include "fauth/auth/access.hpp"       // role and permission checks
 #include "fauth/core/ascii.hpp"        // ASCII case folding
 #include "fauth/core/clock.hpp"        // the injectable clock
-#include "fauth/core/config.hpp"       // AuthConfig
+#include "fauth/auth/config.hpp"       // AuthConfig (and the core's TokenConfig)
 #include "fauth/core/keys.hpp"         // signing and verification keys
 #include "fauth/core/errors.hpp"       // typed errors
 #include "fauth/core/password.hpp"     // bcrypt hashing

@@ -19,21 +19,25 @@ RevocationQuery query_of(const TokenPayload& payload) {
     return {payload.jti, payload.family, payload.sub, payload.iat};
 }
 
+AuthConfig validated(AuthConfig config) {
+    config.validate();
+    return config;
+}
+
 }  // namespace
 
 Engine::Engine(AuthConfig config)
-    : codec_(std::move(config)),
-      store_(codec_.config().revocation_store
-                 ? codec_.config().revocation_store
-                 : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = codec_.config().clock})),
-      throttle_(codec_.config().login_throttle
-                    ? codec_.config().login_throttle
-                    : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = codec_.config().clock})),
-      pool_(codec_.config().worker_threads, codec_.config().worker_queue_capacity, codec_.config().worker_nice, "fauth-password") {}
+    : config_(validated(std::move(config))),
+      codec_(config_),
+      store_(config_.revocation_store ? config_.revocation_store
+                                      : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = config_.clock})),
+      throttle_(config_.login_throttle ? config_.login_throttle
+                                       : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = config_.clock})),
+      pool_(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice, "fauth-password") {}
 
 std::int64_t Engine::family_expiry() const {
     // No token of a family can outlive its refresh token.
-    return unix_seconds(codec_.config().clock) + codec_.config().refresh_token_ttl.count();
+    return unix_seconds(config_.clock) + config_.refresh_token_ttl.count();
 }
 
 Engine::Admission Engine::admit_at_once(std::string_view token, TokenType type, std::optional<TokenPayload>& payload,
@@ -41,7 +45,7 @@ Engine::Admission Engine::admit_at_once(std::string_view token, TokenType type, 
     try {
         payload.emplace(codec_.verify(token, type));
     } catch (const UnknownKeyId& e) {
-        if (codec_.config().keys) return Admission::unverified;
+        if (config_.keys) return Admission::unverified;
         failure = std::make_exception_ptr(e);
         return Admission::refused;
     } catch (...) {
@@ -71,7 +75,7 @@ void Engine::verify_later(std::string token, TokenType type, Admitted done) cons
     try {
         payload = codec_.verify(token, type);
     } catch (const UnknownKeyId& e) {
-        const auto& ring = codec_.config().keys;
+        const auto& ring = config_.keys;
         if (!ring) return done({}, std::make_exception_ptr(e));
         // The fetch settles on the key ring's thread; the token is verified again (and what follows,
         // your loader and handler included) on a password worker.
@@ -115,7 +119,7 @@ void Engine::use_once(TokenPayload payload, std::shared_ptr<Admitted> done) cons
             [this, in_flight = enter(), done, payload](bool first_use) {
                 if (first_use) return (*done)(payload, nullptr);
                 // A used refresh token came back: revoke its family, tell the logs, refuse.
-                codec_.config().report({.type = SecurityEventType::refresh_reuse,
+                config_.report({.type = SecurityEventType::refresh_reuse,
                                         .reason = "refresh token reuse detected; session family revoked",
                                         .subject = payload.sub});
                 store_->revoke_family(payload.family, family_expiry())
@@ -142,7 +146,7 @@ TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nl
     TokenResponse response;
     response.access_token = codec_.sign(access);
     response.refresh_token = codec_.sign(refresh);
-    response.expires_in = codec_.config().access_token_ttl.count();
+    response.expires_in = config_.access_token_ttl.count();
     return response;
 }
 
@@ -153,12 +157,12 @@ TokenResponse Engine::renew(const TokenPayload& refresh) const {
     TokenResponse response;
     response.access_token = codec_.sign(access);
     response.refresh_token = codec_.sign(next);
-    response.expires_in = codec_.config().access_token_ttl.count();
+    response.expires_in = config_.access_token_ttl.count();
     return response;
 }
 
 Pistache::Async::Promise<void> Engine::end_session(const TokenPayload& access) const {
-    codec_.config().report({.type = SecurityEventType::revoked, .reason = "logout", .subject = access.sub});
+    config_.report({.type = SecurityEventType::revoked, .reason = "logout", .subject = access.sub});
     auto [promise, settler] = detail::Settler<void>::make();
     auto on_error = [settler = settler, in_flight = enter()](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
     store_->revoke_token(access.jti, access.exp)
@@ -172,14 +176,14 @@ Pistache::Async::Promise<void> Engine::end_session(const TokenPayload& access) c
 }
 
 Pistache::Async::Promise<void> Engine::revoke_all(std::string sub) const {
-    const auto now = unix_seconds(codec_.config().clock);
-    codec_.config().report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
-    return tracked(store_->revoke_subject(std::move(sub), now, now + codec_.config().refresh_token_ttl.count()), "revocation store");
+    const auto now = unix_seconds(config_.clock);
+    config_.report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
+    return tracked(store_->revoke_subject(std::move(sub), now, now + config_.refresh_token_ttl.count()), "revocation store");
 }
 
 void Engine::prepare_password_checks() {
     // Unknown identifiers are checked against this hash, so they cost as much as known ones.
-    dummy_hash_ = std::make_shared<const std::string>(fauth::hash_password(random_bytes(24), codec_.config().bcrypt_cost));
+    dummy_hash_ = std::make_shared<const std::string>(fauth::hash_password(random_bytes(24), config_.bcrypt_cost));
 }
 
 void Engine::check_password(std::optional<std::string> hash, std::string password, bool rehash_wanted,
@@ -191,7 +195,7 @@ void Engine::check_password(std::optional<std::string> hash, std::string passwor
         result.match = verify_password(password, usable ? *hash : *dummy_hash_) && usable;  // always one bcrypt
         // A right password under a hash weaker than the configured cost is hashed again, while
         // the plain text is still at hand.
-        const int cost = codec_.config().bcrypt_cost;
+        const int cost = config_.bcrypt_cost;
         if (result.match && rehash_wanted && needs_rehash(*hash, cost)) {
             try {
                 result.upgraded = fauth::hash_password(password, cost);
@@ -207,7 +211,7 @@ void Engine::check_password(std::optional<std::string> hash, std::string passwor
 
 Pistache::Async::Promise<std::string> Engine::hash_password(std::string password) const {
     auto [promise, settler] = detail::Settler<std::string>::make();
-    auto task = [settler = settler, in_flight = enter(), cost = codec_.config().bcrypt_cost, password = std::move(password)]() mutable {
+    auto task = [settler = settler, in_flight = enter(), cost = config_.bcrypt_cost, password = std::move(password)]() mutable {
         try {
             auto hashed = fauth::hash_password(password, cost);
             OPENSSL_cleanse(password.data(), password.size());

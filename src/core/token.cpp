@@ -127,7 +127,7 @@ std::vector<std::string> string_list(const JsonMember& m, const char* name, bool
     return out;
 }
 
-std::chrono::seconds ttl_of(const AuthConfig& config, TokenType type) {
+std::chrono::seconds ttl_of(const TokenConfig& config, TokenType type) {
     switch (type) {
         case TokenType::access: return config.access_token_ttl;
         case TokenType::refresh: return config.refresh_token_ttl;
@@ -185,7 +185,7 @@ void to_json(nlohmann::json& out, const TokenResponse& response) {
                          {"expires_in", response.expires_in}};
 }
 
-TokenCodec::TokenCodec(AuthConfig config) : config_(std::move(config)) {
+TokenCodec::TokenCodec(TokenConfig config) : config_(std::move(config)) {
     config_.validate();
     if (const auto* alg = detail::find_hmac_algorithm(config_.algorithm); alg && !config_.secret_key.empty())
         key_ = std::make_shared<const detail::HmacKey>(alg->digest, config_.secret_key);

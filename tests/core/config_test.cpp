@@ -7,14 +7,14 @@
 
 namespace {
 
-fauth::AuthConfig good() {
-    fauth::AuthConfig c;
+fauth::TokenConfig good() {
+    fauth::TokenConfig c;
     c.secret_key = std::string(32, 'k');
     return c;
 }
 
 // The ConfigError message for `c`, or "" if it validates.
-std::string error_of(const fauth::AuthConfig& c) {
+std::string error_of(const fauth::TokenConfig& c) {
     try {
         c.validate();
         return "";
@@ -25,25 +25,23 @@ std::string error_of(const fauth::AuthConfig& c) {
 
 }  // namespace
 
-TEST(AuthConfig, DefaultsMatchTheDocumentedValues) {
-    const fauth::AuthConfig c;
+TEST(TokenConfig, DefaultsMatchTheDocumentedValues) {
+    const fauth::TokenConfig c;
     EXPECT_EQ(c.algorithm, "HS256");
     EXPECT_EQ(c.access_token_ttl, std::chrono::minutes(15));
     EXPECT_EQ(c.refresh_token_ttl, std::chrono::hours(24 * 7));
     EXPECT_EQ(c.leeway, std::chrono::seconds(0));
-    EXPECT_EQ(c.bcrypt_cost, 12);
     EXPECT_EQ(c.max_token_bytes, 8192u);
-    EXPECT_EQ(c.token_url, "/login");
     EXPECT_EQ(error_of(good()), "");
 }
 
-TEST(AuthConfig, RefusesAnEmptySecretAndSaysHowToFixIt) {
+TEST(TokenConfig, RefusesAnEmptySecretAndSaysHowToFixIt) {
     auto c = good();
     c.secret_key.clear();
     EXPECT_NE(error_of(c).find("secret_key is empty"), std::string::npos) << error_of(c);
 }
 
-TEST(AuthConfig, RefusesASecretShorterThanTheDigest) {
+TEST(TokenConfig, RefusesASecretShorterThanTheDigest) {
     auto c = good();
     c.secret_key = std::string(31, 'k');
     EXPECT_NE(error_of(c).find("needs at least 32"), std::string::npos) << error_of(c);
@@ -58,7 +56,7 @@ TEST(AuthConfig, RefusesASecretShorterThanTheDigest) {
     EXPECT_EQ(error_of(c), "");
 }
 
-TEST(AuthConfig, RefusesUnknownAlgorithms) {
+TEST(TokenConfig, RefusesUnknownAlgorithms) {
     for (const char* alg : {"none", "hs256", "RS256", "HS1", ""}) {
         auto c = good();
         c.algorithm = alg;
@@ -66,10 +64,10 @@ TEST(AuthConfig, RefusesUnknownAlgorithms) {
     }
 }
 
-TEST(AuthConfig, RefusesNonPositiveTtls) {
+TEST(TokenConfig, RefusesNonPositiveTtls) {
     using std::chrono::seconds;
-    for (auto field : {&fauth::AuthConfig::access_token_ttl, &fauth::AuthConfig::refresh_token_ttl,
-                       &fauth::AuthConfig::password_reset_ttl, &fauth::AuthConfig::email_verification_ttl}) {
+    for (auto field : {&fauth::TokenConfig::access_token_ttl, &fauth::TokenConfig::refresh_token_ttl,
+                       &fauth::TokenConfig::password_reset_ttl, &fauth::TokenConfig::email_verification_ttl}) {
         for (auto bad : {seconds(0), seconds(-5)}) {
             auto c = good();
             c.*field = bad;
@@ -78,7 +76,7 @@ TEST(AuthConfig, RefusesNonPositiveTtls) {
     }
 }
 
-TEST(AuthConfig, RefusesOtherUnusableSettings) {
+TEST(TokenConfig, RefusesOtherUnusableSettings) {
     auto c = good();
     c.leeway = std::chrono::seconds(-1);
     EXPECT_NE(error_of(c), "");
@@ -89,36 +87,17 @@ TEST(AuthConfig, RefusesOtherUnusableSettings) {
     c.audience = "";
     EXPECT_NE(error_of(c).find("audience"), std::string::npos);
     c = good();
-    c.bcrypt_cost = 3;
-    EXPECT_NE(error_of(c).find("bcrypt_cost"), std::string::npos);
-    c.bcrypt_cost = 32;
-    EXPECT_NE(error_of(c).find("bcrypt_cost"), std::string::npos);
-    c = good();
-    c.worker_threads = 0;
-    EXPECT_NE(error_of(c).find("worker_threads"), std::string::npos);
-    c = good();
-    c.worker_queue_capacity = 0;
-    EXPECT_NE(error_of(c).find("worker_queue_capacity"), std::string::npos);
-    c = good();
-    c.worker_nice = -1;
-    EXPECT_NE(error_of(c).find("worker_nice"), std::string::npos);
-    c.worker_nice = 20;
-    EXPECT_NE(error_of(c).find("worker_nice"), std::string::npos);
-    c = good();
-    c.token_url = "login";
-    EXPECT_NE(error_of(c).find("token_url"), std::string::npos);
-    c = good();
     c.max_token_bytes = 10;
     EXPECT_NE(error_of(c).find("max_token_bytes"), std::string::npos);
 }
 
-TEST(AuthConfig, ACodecCannotBeBuiltFromABadConfig) {
+TEST(TokenConfig, ACodecCannotBeBuiltFromABadConfig) {
     auto c = good();
     c.secret_key = "short";
     EXPECT_THROW(fauth::TokenCodec{c}, fauth::ConfigError);
 }
 
-TEST(AuthConfig, NowUsesTheInjectedClock) {
+TEST(TokenConfig, NowUsesTheInjectedClock) {
     auto c = good();
     const auto fixed = std::chrono::system_clock::time_point(std::chrono::seconds(1'000'000));
     c.clock = [fixed] { return fixed; };

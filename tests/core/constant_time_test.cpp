@@ -25,7 +25,7 @@ extern "C" int CRYPTO_memcmp(const void* a, const void* b, std::size_t len) {
 }
 
 TEST(ConstantTime, TokenSignaturesAreComparedWithCryptoMemcmp) {
-    fauth::AuthConfig c;
+    fauth::TokenConfig c;
     c.secret_key = std::string(32, 'k');
     fauth::TokenCodec codec(c);
     const auto token = codec.issue(fauth::TokenType::access, "u");

@@ -11,7 +11,7 @@
 #include "fauth/core/keys.hpp"
 #include "support/keys.hpp"
 
-using fauth::AuthConfig;
+using fauth::TokenConfig;
 using fauth::InvalidToken;
 using fauth::TokenCodec;
 using fauth::TokenExpired;
@@ -24,8 +24,8 @@ namespace {
 constexpr std::int64_t kNow = 1'700'000'000;
 const std::string kSecret = "0123456789abcdef0123456789abcdef";  // 32 bytes
 
-AuthConfig config_at(std::int64_t* now) {
-    AuthConfig c;
+TokenConfig config_at(std::int64_t* now) {
+    TokenConfig c;
     c.secret_key = kSecret;
     c.clock = [now] { return std::chrono::system_clock::time_point(std::chrono::seconds(*now)); };
     return c;
@@ -126,7 +126,7 @@ TEST_F(TokenTest, EveryStringSurvivesTheClaimsWriterAndReaderExactly) {
     payload.iss = tricky;
     payload.family = tricky;
     payload.nbf = kNow - 5;
-    const AuthConfig strict = [&] {
+    const TokenConfig strict = [&] {
         auto c = config_at(&now);
         c.issuer = tricky;
         return c;
@@ -438,8 +438,8 @@ TEST_F(TokenTest, FingerprintsAreKeyedAndStable) {
 // Key rings: asymmetric keys chosen by kid, verify-only codecs, rotation, and the classic holes.
 namespace {
 
-AuthConfig ring_config(std::int64_t* now, fauth::KeySet keys) {
-    AuthConfig c;
+TokenConfig ring_config(std::int64_t* now, fauth::KeySet keys) {
+    TokenConfig c;
     c.clock = [now] { return std::chrono::system_clock::time_point(std::chrono::seconds(*now)); };
     c.keys = std::make_shared<fauth::KeyRing>(std::move(keys));
     return c;

@@ -23,7 +23,7 @@ std::string_view as_text(const std::uint8_t* data, std::size_t size) {
 
 const TokenCodec& codec() {
     static const TokenCodec instance = [] {
-        AuthConfig c;
+        TokenConfig c;
         c.secret_key = "fuzzing-secret-key-of-32-bytes!!";
         c.clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000)); };
         return TokenCodec(c);

@@ -19,7 +19,7 @@
 #include "fauth/auth/detail/promise.hpp"
 #include "fauth/auth/revocation.hpp"
 #include "fauth/auth/throttle.hpp"
-#include "fauth/core/config.hpp"
+#include "fauth/auth/config.hpp"
 #include "fauth/core/detail/in_flight.hpp"
 #include "fauth/core/token.hpp"
 #include "fauth/core/worker_pool.hpp"
@@ -63,7 +63,7 @@ public:
     /// The token codec.
     const TokenCodec& codec() const noexcept { return codec_; }
     /// The validated configuration.
-    const AuthConfig& config() const noexcept { return codec_.config(); }
+    const AuthConfig& config() const noexcept { return config_; }
     /// The revocation store (the configured one, or the in-memory default).
     RevocationStore& store() const noexcept { return *store_; }
     /// Where login attempts are counted (the configured throttle, or the in-memory default).
@@ -133,7 +133,8 @@ private:
     void verify_later(std::string token, TokenType type, Admitted done) const;
     void use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const;
 
-    TokenCodec codec_;
+    AuthConfig config_;
+    TokenCodec codec_;  // made from config_'s token settings
     std::shared_ptr<RevocationStore> store_;
     std::shared_ptr<Throttle> throttle_;
     std::shared_ptr<const std::string> dummy_hash_;

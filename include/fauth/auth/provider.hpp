@@ -20,7 +20,7 @@
 #include "fauth/auth/revocation.hpp"
 #include "fauth/auth/throttle.hpp"
 #include "fauth/auth/user_traits.hpp"
-#include "fauth/core/config.hpp"
+#include "fauth/auth/config.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/password.hpp"
 #include "fauth/core/token.hpp"

@@ -10,7 +10,7 @@
 
 #include <pistache/async.h>
 
-#include "fauth/core/config.hpp"
+#include "fauth/auth/config.hpp"
 
 namespace fauth {
 

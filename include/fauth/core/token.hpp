@@ -83,7 +83,7 @@ class HmacKey;
 class TokenCodec {
 public:
     /// Validates `config` (throws ConfigError) and prepares the keyed MAC once.
-    explicit TokenCodec(AuthConfig config);
+    explicit TokenCodec(TokenConfig config);
 
     /// A fresh payload of `type` for `sub`: iat now, exp from the type's TTL, a random jti,
     /// iss/aud from the config. Throws std::invalid_argument if `extra` is not an object or names
@@ -108,10 +108,10 @@ public:
     std::string fingerprint(std::string_view data) const;
 
     /// The configuration the codec was built with.
-    const AuthConfig& config() const noexcept { return config_; }
+    const TokenConfig& config() const noexcept { return config_; }
 
 private:
-    AuthConfig config_;
+    TokenConfig config_;
     std::shared_ptr<const detail::HmacKey> key_;
     std::string header_segment_;  // base64url of the one header this codec writes
 };

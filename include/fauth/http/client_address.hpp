@@ -9,7 +9,7 @@
 
 #include <pistache/http.h>
 
-#include "fauth/core/config.hpp"
+#include "fauth/auth/config.hpp"
 
 namespace fauth::http {
 

@@ -6,7 +6,7 @@
 
 #include <pistache/http.h>
 
-#include "fauth/core/config.hpp"
+#include "fauth/auth/config.hpp"
 #include "fauth/core/security_event.hpp"
 
 namespace fauth::http {

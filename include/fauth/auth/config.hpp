@@ -1,0 +1,71 @@
+// fauth/auth/config.hpp — everything an AuthProvider is configured with: TokenConfig (the core's
+// token settings) plus passwords, workers, stores, login throttling and the login and refresh
+// endpoints' settings; and its validation.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fauth/core/config.hpp"
+
+namespace fauth {
+
+class RevocationStore;  // fauth/auth/revocation.hpp
+class Throttle;         // fauth/auth/throttle.hpp
+
+/// A token bucket: up to `burst` attempts at once, refilled at `per_second`.
+struct RateLimit {
+    /// Bucket size: attempts allowed in a row.
+    double burst;
+    /// Attempts regained per second.
+    double per_second;
+};
+
+/// Login attempts allowed per client address and per login name.
+struct LoginLimits {
+    /// Per client address (the socket peer, or X-Forwarded-For from a trusted proxy).
+    RateLimit per_client{60, 1.0};
+    /// Per login name, whoever tries it: slows password guessing spread over many addresses.
+    RateLimit per_identifier{10, 10.0 / 60};
+};
+
+/// Configuration of an AuthProvider: the token settings of TokenConfig and the provider's own;
+/// call validate() (the provider does) before use.
+struct AuthConfig : TokenConfig {
+    /// bcrypt cost (log2 rounds) for new hashes; stored hashes below it need a rehash. 4 to 31.
+    int bcrypt_cost = 12;
+    /// Threads that run bcrypt, so that no caller (a Pistache reactor) is ever blocked by it; a
+    /// token verified again after a key fetch (JWKS) continues on them too.
+    std::size_t worker_threads = 2;
+    /// Password checks that may wait for a worker; beyond this, authenticate answers Unavailable.
+    std::size_t worker_queue_capacity = 1024;
+    /// Added to the nice value of those threads (Linux: per thread), so that a login flood
+    /// yields the CPU to request handling instead of starving guarded routes. 0 to 19.
+    int worker_nice = 10;
+    /// Where revocations and used refresh tokens are kept; an in-process MemoryRevocationStore
+    /// when empty. Share one RedisRevocationStore between processes that serve the same users.
+    std::shared_ptr<RevocationStore> revocation_store;
+    /// How many login attempts are allowed (429 with Retry-After beyond them).
+    LoginLimits login_limits;
+    /// Where login attempts are counted; a MemoryThrottle when empty. Use a RedisThrottle to
+    /// count across processes.
+    std::shared_ptr<Throttle> login_throttle;
+
+    // The login and refresh endpoints' settings (fauth/http/login.hpp, fauth/http/session.hpp).
+
+    /// Path of the login endpoint, advertised as the OAuth2 password flow's tokenUrl.
+    std::string token_url = "/login";
+    /// Peers (exact addresses) trusted to say who the client is in X-Forwarded-For; none by
+    /// default, so the client address is always the socket peer.
+    std::vector<std::string> trusted_proxies;
+    /// Largest login or refresh body accepted, in bytes; larger ones get 413.
+    std::size_t max_login_body_bytes = 4096;
+
+    /// Throws ConfigError naming the field to fix when the configuration is unusable (the token
+    /// settings included).
+    void validate() const;
+};
+
+}  // namespace fauth
