@@ -252,10 +252,10 @@ public:
     Pistache::Async::Promise<void> logout(std::string_view access_token) const {
         auto [promise, settler] = detail::Settler<void>::make();
         run(access_token, TokenType::access,
-            settle(settler, [settler](const User&, const TokenPayload& payload, const Engine& engine) {
-                             engine.end_session(payload).then([settler] { settler->resolve(); },
-                                                               [settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
-                         }));
+            settle(settler, [ended = settler](const User&, const TokenPayload& payload, const Engine& engine) {
+                engine.end_session(payload).then([ended] { ended->resolve(); },
+                                                 [ended](std::exception_ptr e) { ended->reject_from(e, "revocation store"); });
+            }));
         return std::move(promise);
     }
 
