@@ -35,6 +35,12 @@ Engine::Engine(AuthConfig config)
                                        : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = config_.clock})),
       pool_(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice, "fauth-password") {}
 
+Engine::~Engine() {
+    // Continuations on the store's, the key ring's and the workers' threads point to this engine:
+    // they must be done before its members go.
+    wait_idle();
+}
+
 std::int64_t Engine::family_expiry() const {
     // No token of a family can outlive its refresh token.
     return unix_seconds(config_.clock) + config_.refresh_token_ttl.count();

@@ -444,6 +444,35 @@ TEST_F(ProviderTest, BadConfigurationFailsFastAtConstruction) {
     EXPECT_THROW((AuthProvider<User>{test_config(), empty}), fauth::ConfigError);
 }
 
+TEST_F(ProviderTest, APendingLogoutSurvivesTheProviderBeingDestroyed) {
+    // The user_loader answers after the provider is gone; logout then still revokes through the
+    // Redis store, whose reply arrives on a Redis thread while the provider's last state is let go
+    // of on this one: that state waits for the reply instead of being freed under it.
+    auto store = fauth::test::fresh_redis_store();
+    std::shared_ptr<Pistache::Async::Resolver> held;
+    std::optional<Pistache::Async::Promise<void>> pending;
+    std::string token;
+    AuthConfig c = test_config();
+    c.revocation_store = store;
+    {
+        AuthProvider<User> shortlived{c, [&](const TokenPayload&) {
+                                          return LoadResult<User>([&](Pistache::Async::Resolver& r, Pistache::Async::Rejection&) {
+                                              held = std::make_shared<Pistache::Async::Resolver>(std::move(r));
+                                          });
+                                      }};
+        token = shortlived.login("user-123").access_token;
+        pending.emplace(shortlived.logout(token));
+        for (int i = 0; i < 500 && !held; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        ASSERT_TRUE(held) << "the loader was asked";
+    }
+    (*held)(dir.find_id("user-123"));
+    held.reset();
+    await(*pending);
+    AuthProvider<User> later{c, [&](const TokenPayload& p) { return dir.find_id(p.sub); }};
+    auto after = later.resolve_user(token);
+    EXPECT_EQ(error_text(settle(after), true), "Invalid token: token revoked");
+}
+
 TEST_F(ProviderTest, APendingLoginSurvivesTheProviderBeingDestroyed) {
     std::shared_ptr<Pistache::Async::Resolver> held;
     std::optional<AuthProvider<User>::UserPromise> pending;

@@ -57,6 +57,9 @@ public:
     /// An engine for `config` (validated; throws ConfigError). Creates the in-memory store and
     /// throttle when the configuration names none, and starts the password workers.
     explicit Engine(AuthConfig config);
+    /// Waits until no work is under way on the engine's threads (wait_idle), then stops them.
+    /// Never destroy it on one of its own threads.
+    ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 

@@ -142,14 +142,18 @@ public:
                 auto hash = found ? user_password_hash(*found) : std::nullopt;
                 const bool rehash_wanted = core->rehash && found && user_is_active(*found);
                 // Runs on a password worker, which holds the provider's state meanwhile.
-                auto done = [settler, core = core.get(), user = found, hash](Engine::PasswordCheck check) {
+                // It holds its own copy of the rehash handler: the provider may be gone by then.
+                auto done = [settler, engine = static_cast<const Engine*>(core.get()), rehash = core->rehash, user = found,
+                             hash](Engine::PasswordCheck check) {
                     if (!check.match) return settler->reject(InvalidCredentials());
                     if (!user_is_active(*user)) return settler->reject(InactiveUser());
                     if (check.upgraded) {
                         try {
-                            core->rehash(*user, *hash, *check.upgraded);
+                            rehash(*user, *hash, *check.upgraded);
                         } catch (const std::exception& e) {
-                            core->config().write_log(std::string("password rehash failed: ") + e.what());
+                            engine->config().write_log(std::string("password rehash failed: ") + e.what());
+                        } catch (...) {
+                            engine->config().write_log("password rehash failed with a non-standard exception");
                         }
                     }
                     settler->resolve(*user);
@@ -359,6 +363,9 @@ private:
     // threads) share ownership of it. So it is never destroyed on a thread it owns.
     struct Core : Engine, std::enable_shared_from_this<Core> {
         using Engine::Engine;
+        // When a continuation waiting for your loader outlives the provider, the state goes with
+        // it, on your thread; work it started on fauth's threads may still use the loaders.
+        ~Core() { wait_idle(); }
 
         UserLoader user_loader;
         std::function<std::optional<User>(const TokenPayload&)> user_loader_at_once;  // empty for promise loaders
@@ -383,12 +390,15 @@ private:
         static void load(const Core& core, TokenPayload payload, std::shared_ptr<Finish> state) {
             if (core.user_loader_at_once) return core.load_at_once(payload, *state);
             // Settled by your user_loader, on your thread: this continuation may own the state.
+            // (Empty when the state is being destroyed, which waits for this step to end.)
+            auto owner = core.weak_from_this().lock();
+            if (!owner) return (*state)(nullptr, nullptr, std::make_exception_ptr(Unavailable("shutting down")), core);
             core.user_loader(payload).then(
-                [core = core.shared_from_this(), state, payload = std::move(payload)](const std::optional<User>& user) {
+                [core = owner, state, payload = std::move(payload)](const std::optional<User>& user) {
                     if (auto refused = unusable(user)) (*state)(nullptr, nullptr, std::move(refused), *core);
                     else (*state)(&*user, &payload, nullptr, *core);
                 },
-                [core = core.shared_from_this(), state](std::exception_ptr e) {
+                [core = owner, state](std::exception_ptr e) {
                     (*state)(nullptr, nullptr, detail::concrete_error(e, "user_loader"), *core);
                 });
         }
