@@ -145,24 +145,20 @@ Pistache::Async::Promise<TokenPayload> Engine::verify_refreshing(std::string tok
 }
 
 TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra) const {
-    auto access = codec_.make_payload(TokenType::access, std::move(sub), std::move(scopes), std::move(extra));
-    access.family = random_id();
-    auto refresh = codec_.make_payload(TokenType::refresh, access.sub, access.scopes, access.extra);
-    refresh.family = access.family;
-    TokenResponse response;
-    response.access_token = codec_.sign(access);
-    response.refresh_token = codec_.sign(refresh);
-    response.expires_in = config_.access_token_ttl.count();
-    return response;
+    return pair(std::move(sub), std::move(scopes), std::move(extra), random_id());
 }
 
 TokenResponse Engine::renew(const TokenPayload& refresh) const {
-    auto access = codec_.make_payload(TokenType::access, refresh.sub, refresh.scopes, refresh.extra);
-    auto next = codec_.make_payload(TokenType::refresh, refresh.sub, refresh.scopes, refresh.extra);
-    access.family = next.family = refresh.family;
+    return pair(refresh.sub, refresh.scopes, refresh.extra, refresh.family);
+}
+
+TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family) const {
+    auto access = codec_.make_payload(TokenType::access, sub, scopes, extra);
+    auto refresh = codec_.make_payload(TokenType::refresh, std::move(sub), std::move(scopes), std::move(extra));
+    access.family = refresh.family = std::move(family);
     TokenResponse response;
     response.access_token = codec_.sign(access);
-    response.refresh_token = codec_.sign(next);
+    response.refresh_token = codec_.sign(refresh);
     response.expires_in = config_.access_token_ttl.count();
     return response;
 }

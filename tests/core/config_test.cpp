@@ -4,24 +4,12 @@
 
 #include "fauth/core/errors.hpp"
 #include "fauth/core/token.hpp"
+#include "support/config.hpp"
 
 namespace {
 
-fauth::TokenConfig good() {
-    fauth::TokenConfig c;
-    c.secret_key = std::string(32, 'k');
-    return c;
-}
-
-// The ConfigError message for `c`, or "" if it validates.
-std::string error_of(const fauth::TokenConfig& c) {
-    try {
-        c.validate();
-        return "";
-    } catch (const fauth::ConfigError& e) {
-        return e.what();
-    }
-}
+fauth::TokenConfig good() { return fauth::test::valid_config<fauth::TokenConfig>(); }
+using fauth::test::config_error;
 
 }  // namespace
 
@@ -32,35 +20,35 @@ TEST(TokenConfig, DefaultsMatchTheDocumentedValues) {
     EXPECT_EQ(c.refresh_token_ttl, std::chrono::hours(24 * 7));
     EXPECT_EQ(c.leeway, std::chrono::seconds(0));
     EXPECT_EQ(c.max_token_bytes, 8192u);
-    EXPECT_EQ(error_of(good()), "");
+    EXPECT_EQ(config_error(good()), "");
 }
 
 TEST(TokenConfig, RefusesAnEmptySecretAndSaysHowToFixIt) {
     auto c = good();
     c.secret_key.clear();
-    EXPECT_NE(error_of(c).find("secret_key is empty"), std::string::npos) << error_of(c);
+    EXPECT_NE(config_error(c).find("secret_key is empty"), std::string::npos) << config_error(c);
 }
 
 TEST(TokenConfig, RefusesASecretShorterThanTheDigest) {
     auto c = good();
     c.secret_key = std::string(31, 'k');
-    EXPECT_NE(error_of(c).find("needs at least 32"), std::string::npos) << error_of(c);
+    EXPECT_NE(config_error(c).find("needs at least 32"), std::string::npos) << config_error(c);
     c.algorithm = "HS384";
     c.secret_key = std::string(47, 'k');
-    EXPECT_NE(error_of(c).find("needs at least 48"), std::string::npos) << error_of(c);
+    EXPECT_NE(config_error(c).find("needs at least 48"), std::string::npos) << config_error(c);
     c.secret_key = std::string(48, 'k');
-    EXPECT_EQ(error_of(c), "");
+    EXPECT_EQ(config_error(c), "");
     c.algorithm = "HS512";
-    EXPECT_NE(error_of(c).find("needs at least 64"), std::string::npos) << error_of(c);
+    EXPECT_NE(config_error(c).find("needs at least 64"), std::string::npos) << config_error(c);
     c.secret_key = std::string(64, 'k');
-    EXPECT_EQ(error_of(c), "");
+    EXPECT_EQ(config_error(c), "");
 }
 
 TEST(TokenConfig, RefusesUnknownAlgorithms) {
     for (const char* alg : {"none", "hs256", "RS256", "HS1", ""}) {
         auto c = good();
         c.algorithm = alg;
-        EXPECT_NE(error_of(c).find("not supported"), std::string::npos) << alg;
+        EXPECT_NE(config_error(c).find("not supported"), std::string::npos) << alg;
     }
 }
 
@@ -71,7 +59,7 @@ TEST(TokenConfig, RefusesNonPositiveTtls) {
         for (auto bad : {seconds(0), seconds(-5)}) {
             auto c = good();
             c.*field = bad;
-            EXPECT_NE(error_of(c).find("must be positive"), std::string::npos);
+            EXPECT_NE(config_error(c).find("must be positive"), std::string::npos);
         }
     }
 }
@@ -79,16 +67,16 @@ TEST(TokenConfig, RefusesNonPositiveTtls) {
 TEST(TokenConfig, RefusesOtherUnusableSettings) {
     auto c = good();
     c.leeway = std::chrono::seconds(-1);
-    EXPECT_NE(error_of(c), "");
+    EXPECT_NE(config_error(c), "");
     c = good();
     c.issuer = "";
-    EXPECT_NE(error_of(c).find("issuer"), std::string::npos);
+    EXPECT_NE(config_error(c).find("issuer"), std::string::npos);
     c = good();
     c.audience = "";
-    EXPECT_NE(error_of(c).find("audience"), std::string::npos);
+    EXPECT_NE(config_error(c).find("audience"), std::string::npos);
     c = good();
     c.max_token_bytes = 10;
-    EXPECT_NE(error_of(c).find("max_token_bytes"), std::string::npos);
+    EXPECT_NE(config_error(c).find("max_token_bytes"), std::string::npos);
 }
 
 TEST(TokenConfig, ACodecCannotBeBuiltFromABadConfig) {

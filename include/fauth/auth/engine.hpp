@@ -133,6 +133,8 @@ public:
 
 private:
     std::int64_t family_expiry() const;
+    // An access and a refresh token for `sub` in session `family`, with the same claims.
+    TokenResponse pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family) const;
     void verify_later(std::string token, TokenType type, Admitted done) const;
     void use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const;
 

@@ -207,13 +207,8 @@ public:
         finish.suspend();
         auto state = std::make_shared<Finish>(std::move(finish));
         if (admission == Engine::Admission::admitted) return Core::load(*core_, std::move(*payload), std::move(state));
-        // Runs on a fauth thread, which holds the provider's state meanwhile.
-        auto next = [core = core_.get(), state](TokenPayload verified, std::exception_ptr refused) {
-            if (refused) return (*state)(nullptr, nullptr, std::move(refused), *core);
-            Core::load(*core, std::move(verified), state);
-        };
-        if (admission == Engine::Admission::verified) core_->check(std::move(*payload), type, std::move(next));
-        else core_->admit(std::string(token), type, std::move(next));
+        if (admission == Engine::Admission::verified) core_->check(std::move(*payload), type, Core::then_load(*core_, std::move(state)));
+        else core_->admit(std::string(token), type, Core::then_load(*core_, std::move(state)));
     }
 
     /// The active user an access token names. Rejects with InvalidToken or TokenExpired (bad
@@ -231,10 +226,7 @@ public:
         auto [promise, settler] = detail::Settler<User>::make();
         auto finish = settle(settler, [](const User& user, const TokenPayload&, const Engine&) { return user; });
         auto state = std::make_shared<decltype(finish)>(std::move(finish));
-        core_->check(payload, TokenType::access, [core = core_.get(), state](TokenPayload verified, std::exception_ptr refused) {
-            if (refused) return (*state)(nullptr, nullptr, std::move(refused), *core);
-            Core::load(*core, std::move(verified), state);
-        });
+        core_->check(payload, TokenType::access, Core::then_load(*core_, std::move(state)));
         return std::move(promise);
     }
 
@@ -383,6 +375,16 @@ private:
             }
             if (auto refused = unusable(user)) finish(nullptr, nullptr, std::move(refused), *this);
             else finish(&*user, &payload, nullptr, *this);
+        }
+
+        // What follows admit or check in run: `state` with the refusal, or load. It runs on a fauth
+        // thread, which holds the state meanwhile, so it points to it without owning it.
+        template <class Finish>
+        static Engine::Admitted then_load(const Core& core, std::shared_ptr<Finish> state) {
+            return [core = &core, state = std::move(state)](TokenPayload verified, std::exception_ptr refused) {
+                if (refused) return (*state)(nullptr, nullptr, std::move(refused), *core);
+                load(*core, std::move(verified), state);
+            };
         }
 
         // The last step of run: the user_loader, then `state`.
