@@ -11,15 +11,16 @@ endif()
 
 # The layer of a public header is its directory: include/fauth/<layer>/..., mirroring src/<layer>/.
 # The umbrella headers at the top belong to the layer they gather: fauth.hpp (core and auth),
-# http.hpp, redis.hpp. Anything else is refused, so that every new header is given a layer.
-set(_fauth_layer_order core auth http redis)
+# oidc.hpp, http.hpp, redis.hpp. Anything else is refused, so that every new header is given a layer.
+# oidc (fetching keys and provider metadata with libcurl) stands on the core alone.
+set(_fauth_layer_order core oidc auth http redis)
 
 function(_fauth_header_layer header out)
-  if(header MATCHES "^(core|auth|http|redis)/")
+  if(header MATCHES "^(core|oidc|auth|http|redis)/")
     set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
   elseif(header STREQUAL "fauth.hpp")
     set(${out} auth PARENT_SCOPE)
-  elseif(header MATCHES "^(http|redis)\\.hpp$")
+  elseif(header MATCHES "^(oidc|http|redis)\\.hpp$")
     set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
   else()
     set(${out} "" PARENT_SCOPE)
@@ -36,6 +37,10 @@ function(_fauth_check_file file layer)
       message(FATAL_ERROR "layers: ${file} is in the core, which uses no Pistache, but includes <${included}>")
     elseif(included MATCHES "^hiredis/" AND NOT layer STREQUAL "redis")
       message(FATAL_ERROR "layers: ${file} (${layer}) includes <${included}>: only the redis layer uses hiredis")
+    elseif(included MATCHES "^curl/" AND NOT layer STREQUAL "oidc")
+      message(FATAL_ERROR "layers: ${file} (${layer}) includes <${included}>: only the oidc layer uses libcurl")
+    elseif(included MATCHES "^pistache/" AND layer STREQUAL "oidc")
+      message(FATAL_ERROR "layers: ${file} is in the oidc layer, which uses no Pistache, but includes <${included}>")
     elseif(included MATCHES "^fauth/(.+)$")
       _fauth_header_layer(${CMAKE_MATCH_1} their)
       if(their STREQUAL "")

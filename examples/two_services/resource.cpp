@@ -4,12 +4,11 @@
 //   GET /admin        role admin               {"secret_data": "..."}
 //   GET /reports      scope write              {"reports": []}
 // Environment: HOST (127.0.0.1), PORT (8002), FAUTH_JWKS_URL
-// (http://127.0.0.1:8001/.well-known/jwks.json), FAUTH_JWKS_REFRESH_SECONDS (30: at most one
-// fetch per this many seconds when tokens name an unknown key).
+// (http://127.0.0.1:8001/.well-known/jwks.json; https:// for anything but loopback),
+// FAUTH_CA_FILE (a PEM bundle trusted besides the system's), FAUTH_JWKS_REFRESH_SECONDS (30: at
+// most one fetch per this many seconds when tokens name an unknown key).
 #include <cstdlib>
 #include <iostream>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include <fauth/http.hpp>
@@ -32,24 +31,14 @@ std::string env_or(const char* name, std::string fallback) {
 
 int main() try {
     fauth::http::block_shutdown_signals();
-    auto ring = std::make_shared<fauth::http::JwksKeyRing>(fauth::http::JwksOptions{
+    fauth::oidc::JwksOptions jwks{
         .url = env_or("FAUTH_JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json"),
-        .min_refresh_interval = std::chrono::seconds(std::stoi(env_or("FAUTH_JWKS_REFRESH_SECONDS", "30")))});
+        .min_refresh_interval = std::chrono::seconds(std::stoi(env_or("FAUTH_JWKS_REFRESH_SECONDS", "30")))};
+    jwks.fetch.ca_file = env_or("FAUTH_CA_FILE", "");
+    auto ring = std::make_shared<fauth::oidc::JwksKeyRing>(jwks);
     // The issuer may start after us: try for a while, then serve anyway (an unknown kid fetches again).
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        auto fetched = ring->fetch();
-        bool ok = false;
-        std::mutex m;
-        std::condition_variable cv;
-        bool done = false;
-        fetched.then([&](bool v) { std::lock_guard l(m); ok = v; done = true; cv.notify_all(); },
-                     [&](std::exception_ptr) { std::lock_guard l(m); done = true; cv.notify_all(); });
-        std::unique_lock lock(m);
-        cv.wait(lock, [&] { return done; });
-        if (ok) break;
-        lock.unlock();
+    for (int attempt = 0; attempt < 50 && !ring->fetch_now(); ++attempt)
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
 
     fauth::AuthConfig config;
     config.keys = ring;

@@ -1,15 +1,17 @@
 // fauth/http.hpp — fauth on Pistache: guards, the login endpoint, SecureRouter, OpenAPI and
-// Swagger UI, and a server helper. Includes the core (fauth/fauth.hpp) too.
+// Swagger UI, and a server helper. Includes the core (fauth/fauth.hpp) and the key fetching of
+// fauth/oidc.hpp too.
 #pragma once
 
 #include "fauth/fauth.hpp"
+#include "fauth/oidc.hpp"                   // JwksKeyRing: an identity provider's keys
 #include "fauth/http/api.hpp"               // Api: routes + OpenAPI + Swagger UI
 #include "fauth/http/bearer.hpp"            // Authorization header parsing
 #include "fauth/http/client_address.hpp"    // the client address (trusted proxies)
 #include "fauth/http/endpoint.hpp"          // Endpoint, RouteDoc, Access
 #include "fauth/http/events.hpp"            // security events about requests
 #include "fauth/http/guard.hpp"             // require_user, require_roles, optional_user, ...
-#include "fauth/http/jwks.hpp"              // JWK Set endpoint, discovery, JwksKeyRing
+#include "fauth/http/jwks.hpp"              // JWK Set and discovery endpoints
 #include "fauth/http/login.hpp"             // login_endpoint
 #include "fauth/http/openapi.hpp"           // the OpenAPI 3.1 document builder
 #include "fauth/http/response.hpp"          // errors to responses, JSON helpers

@@ -293,6 +293,10 @@ PkeyPtr rsa_from_jwk(const nlohmann::json& jwk) {
     const auto n = jwk_bytes(jwk, "n"), e = jwk_bytes(jwk, "e");
     BnPtr bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr));
     BnPtr bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr));
+    // An even or tiny exponent is no RSA key anyone should verify with (e = 1 makes every
+    // "signature" its own message); real ones are 65537, a few legacy keys 3.
+    if (bn_e && (!BN_is_odd(bn_e.get()) || BN_num_bits(bn_e.get()) < 2 || BN_num_bits(bn_e.get()) > 32))
+        throw ConfigError("RSA JWK has an unusable exponent (an odd number from 3 to 2^32 is required)");
     std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
     if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1)
@@ -370,12 +374,14 @@ Key Key::from_pem_file(std::string_view algorithm, const std::string& path, std:
     return from_pem(algorithm, detail::read_file(path), std::move(kid));
 }
 
-Key Key::from_jwk(const nlohmann::json& jwk) {
+Key Key::from_jwk(const nlohmann::json& jwk, std::string_view algorithm) {
     if (!jwk.is_object()) throw ConfigError("a JWK is a JSON object");
-    const auto kty = jwk.value("kty", std::string());
+    const auto kty = jwk.contains("kty") && jwk["kty"].is_string() ? jwk["kty"].get<std::string>() : "";
     if (kty == "oct") throw ConfigError("symmetric JWKs (kty oct) are refused: secrets are never fetched");
     if (jwk.contains("d")) throw ConfigError("private JWKs are refused: only public keys are loaded this way");
-    std::string name = jwk.contains("alg") && jwk["alg"].is_string() ? jwk["alg"].get<std::string>() : "";
+    if (jwk.contains("alg") && !jwk["alg"].is_string()) throw ConfigError("a JWK's alg is a string");
+    std::string name = jwk.contains("alg") ? jwk["alg"].get<std::string>() : std::string(algorithm);
+    if (jwk.contains("crv") && !jwk["crv"].is_string()) throw ConfigError("a JWK's crv is a string");
     const auto crv = jwk.value("crv", std::string());
     if (name.empty()) {
         if (kty == "EC" && crv == "P-256") name = "ES256";
@@ -426,7 +432,8 @@ bool Key::verify(std::string_view input, std::string_view signature) const noexc
 
 KeySet& KeySet::add(Key key) {
     if (key.kid().empty()) throw ConfigError("every key in a KeySet needs a kid");
-    if (find(key.kid()) != nullptr) throw ConfigError("KeySet already has a key with kid '" + key.kid() + "'");
+    if (find(key.kid(), key.algorithm()) != nullptr)
+        throw ConfigError("KeySet already has a key with kid '" + key.kid() + "' for " + key.algorithm());
     keys_.push_back(std::move(key));
     return *this;
 }
@@ -451,6 +458,12 @@ const Key* KeySet::find(std::string_view kid) const noexcept {
     return nullptr;
 }
 
+const Key* KeySet::find(std::string_view kid, std::string_view algorithm) const noexcept {
+    for (const auto& k : keys_)
+        if (k.kid() == kid && k.algorithm() == algorithm) return &k;
+    return nullptr;
+}
+
 const Key* KeySet::signing_key() const noexcept { return signing_kid_.empty() ? nullptr : find(signing_kid_); }
 
 nlohmann::json KeySet::jwks() const {
@@ -460,18 +473,38 @@ nlohmann::json KeySet::jwks() const {
     return nlohmann::json{{"keys", std::move(keys)}};
 }
 
-KeySet KeySet::from_jwks(const nlohmann::json& jwks) {
+KeySet KeySet::from_jwks(const nlohmann::json& jwks, const std::vector<std::string>& rsa_algorithms,
+                         std::vector<std::string>* skipped) {
     if (!jwks.is_object() || !jwks.contains("keys") || !jwks["keys"].is_array())
         throw ConfigError("a JWK Set is an object with a \"keys\" array");
     KeySet set;
-    for (const auto& jwk : jwks["keys"]) {
-        if (!jwk.is_object()) throw ConfigError("a JWK Set holds JSON objects");
-        if (jwk.contains("use") && jwk["use"] != "sig") continue;  // encryption keys are not ours
-        const auto kty = jwk.value("kty", std::string());
-        if (kty != "RSA" && kty != "EC" && kty != "OKP") continue;  // unknown kinds (and oct) are skipped
-        if (jwk.contains("alg") && (!jwk["alg"].is_string() || detail::find_algorithm(jwk["alg"].get<std::string>()) == nullptr))
-            continue;
-        set.add(Key::from_jwk(jwk));
+    const auto& keys = jwks["keys"];
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const auto& jwk = keys[i];
+        try {
+            if (!jwk.is_object()) throw ConfigError("not a JSON object");
+            if (jwk.contains("use") && jwk["use"] != "sig") throw ConfigError("its use is not \"sig\"");
+            const auto kty = jwk.contains("kty") && jwk["kty"].is_string() ? jwk["kty"].get<std::string>() : "";
+            if (kty != "RSA" && kty != "EC" && kty != "OKP") throw ConfigError("kty \"" + kty + "\" is not supported");
+            std::vector<Key> loaded;
+            if (kty == "RSA" && !jwk.contains("alg")) {
+                if (rsa_algorithms.empty()) throw ConfigError("an RSA key without alg, and no RSA algorithm is allowed");
+                for (const auto& algorithm : rsa_algorithms) loaded.push_back(Key::from_jwk(jwk, algorithm));
+            } else {
+                if (jwk.contains("alg") && (!jwk["alg"].is_string() || detail::find_algorithm(jwk["alg"].get<std::string>()) == nullptr))
+                    throw ConfigError("alg " + jwk["alg"].dump() + " is not supported");
+                loaded.push_back(Key::from_jwk(jwk));
+            }
+            for (const auto& key : loaded)
+                if (key.kid().empty() || set.find(key.kid(), key.algorithm()) != nullptr)
+                    throw ConfigError(key.kid().empty() ? "it has no kid" : "its kid is repeated");
+            for (auto& key : loaded) set.add(std::move(key));
+        } catch (const ConfigError& e) {
+            if (skipped == nullptr) continue;
+            const bool named = jwk.is_object() && jwk.contains("kid") && jwk["kid"].is_string();
+            skipped->push_back("key " + (named ? "\"" + jwk["kid"].get<std::string>() + "\"" : "#" + std::to_string(i)) +
+                               " skipped: " + e.what());
+        }
     }
     return set;
 }

@@ -338,9 +338,11 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         const auto header = read_header(decode(header_b64, "header"), {});
         if (!header.has_kid) throw InvalidToken("token has no kid");
         const auto keys = config_.keys->current();
-        const Key* key = keys->find(header.kid);
-        if (key == nullptr) throw UnknownKeyId(header.kid);
-        if (header.alg != key->algorithm()) throw InvalidToken("algorithm not allowed");
+        const Key* key = keys->find(header.kid, header.alg);
+        if (key == nullptr) {
+            if (keys->find(header.kid) != nullptr) throw InvalidToken("algorithm not allowed");
+            throw UnknownKeyId(header.kid);
+        }
         std::string signature;
         if (!base64url_decode(signature_b64, signature)) throw InvalidToken("signature is not canonical base64url");
         if (!key->verify(token.substr(0, second), signature)) throw InvalidToken("signature mismatch");

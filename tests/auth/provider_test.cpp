@@ -6,6 +6,7 @@
 #include <atomic>
 #include <future>
 #include <map>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -449,6 +450,9 @@ TEST_F(ProviderTest, APendingLogoutSurvivesTheProviderBeingDestroyed) {
     // Redis store, whose reply arrives on a Redis thread while the provider's last state is let go
     // of on this one: that state waits for the reply instead of being freed under it.
     auto store = fauth::test::fresh_redis_store();
+    // The loader runs on a Redis callback thread: the resolver it keeps is handed over under a lock.
+    std::mutex m;
+    std::condition_variable asked;
     std::shared_ptr<Pistache::Async::Resolver> held;
     std::optional<Pistache::Async::Promise<void>> pending;
     std::string token;
@@ -457,13 +461,17 @@ TEST_F(ProviderTest, APendingLogoutSurvivesTheProviderBeingDestroyed) {
     {
         AuthProvider<User> shortlived{c, [&](const TokenPayload&) {
                                           return LoadResult<User>([&](Pistache::Async::Resolver& r, Pistache::Async::Rejection&) {
-                                              held = std::make_shared<Pistache::Async::Resolver>(std::move(r));
+                                              {
+                                                  std::lock_guard lock(m);
+                                                  held = std::make_shared<Pistache::Async::Resolver>(std::move(r));
+                                              }
+                                              asked.notify_all();
                                           });
                                       }};
         token = shortlived.login("user-123").access_token;
         pending.emplace(shortlived.logout(token));
-        for (int i = 0; i < 500 && !held; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        ASSERT_TRUE(held) << "the loader was asked";
+        std::unique_lock lock(m);
+        ASSERT_TRUE(asked.wait_for(lock, std::chrono::seconds(5), [&] { return held != nullptr; })) << "the loader was asked";
     }
     (*held)(dir.find_id("user-123"));
     held.reset();

@@ -199,6 +199,23 @@ TEST(Keys, AKeySetChoosesByKidAndPublishesOnlyPublicKeys) {
     mixed["keys"].push_back({{"kty", "EC"}, {"kid", "p521"}, {"alg", "ES512"}, {"crv", "P-521"}});
     EXPECT_EQ(KeySet::from_jwks(mixed).keys().size(), 2u);
     EXPECT_THROW(KeySet::from_jwks(json::object()), ConfigError);
+    // One bad key never costs the others, and each skip says why.
+    auto broken = jwks;
+    broken["keys"].push_back({{"kty", "RSA"}, {"kid", "bad"}, {"alg", "RS256"}, {"n", "!!"}, {"e", "AQAB"}});
+    broken["keys"].push_back(jwks["keys"][0]);  // a's kid again, same algorithm
+    std::vector<std::string> skipped;
+    EXPECT_EQ(KeySet::from_jwks(broken, {"RS256"}, &skipped).keys().size(), 2u);
+    ASSERT_EQ(skipped.size(), 2u);
+    EXPECT_EQ(skipped[1], "key \"a\" skipped: its kid is repeated");
+    // An RSA key published without alg serves each allowed RSA algorithm under its one kid.
+    auto no_alg = set.find("b")->public_jwk();
+    no_alg.erase("alg");
+    const auto both = KeySet::from_jwks(json{{"keys", {no_alg}}}, {"RS256", "PS256"});
+    ASSERT_EQ(both.keys().size(), 2u);
+    EXPECT_NE(both.find("b", "RS256"), nullptr);
+    EXPECT_NE(both.find("b", "PS256"), nullptr);
+    EXPECT_EQ(both.find("b", "RS384"), nullptr);
+    EXPECT_EQ(KeySet::from_jwks(json{{"keys", {no_alg}}}, {}).keys().size(), 0u) << "no RSA algorithm allowed";
     set.remove("b");
     EXPECT_EQ(set.find("b"), nullptr);
 }

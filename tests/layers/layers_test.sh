@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The layer check (cmake/layers.cmake) passes on the tree as it is and refuses each kind of
 # violation, planted in a copy: Pistache in the core, a core header including an auth one, an auth
-# source including an http header, a redis source including an http header, a header with no layer.
+# source including an http header, a redis source including an http header, libcurl outside the
+# oidc layer, Pistache or the auth layer in the oidc layer, a header with no layer.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
@@ -27,6 +28,9 @@ refused include/fauth/core/token.hpp '#include "fauth/auth/provider.hpp"' "a lay
 refused src/auth/throttle.cpp '#include "fauth/http/guard.hpp"' "a layer above it"
 refused src/redis/client.cpp '#include "fauth/http/server.hpp"' "a layer above it"
 refused src/http/api.cpp '#include <hiredis/hiredis.h>' "only the redis layer uses hiredis"
+refused src/http/api.cpp '#include <curl/curl.h>' "only the oidc layer uses libcurl"
+refused src/oidc/fetch.cpp '#include <pistache/async.h>' "uses no Pistache"
+refused src/oidc/jwks.cpp '#include "fauth/auth/engine.hpp"' "a layer above it"
 fresh
 echo '#pragma once' >"$work/tree/include/fauth/stray.hpp"
 if out=$(check "$work/tree"); then echo "a header with no layer was not refused"; exit 1; fi

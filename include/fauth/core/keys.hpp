@@ -38,9 +38,11 @@ public:
     /// from_pem with the contents of the file at `path`.
     static Key from_pem_file(std::string_view algorithm, const std::string& path, std::string kid = {});
     /// A public key from a JSON Web Key (RFC 7517/7518/8037: kty RSA, EC or OKP). Its algorithm is
-    /// its `alg` member, or for EC and OKP keys the one its curve implies. Symmetric (`oct`) and
-    /// private JWKs are refused: a key set fetched from elsewhere never yields a secret. Throws ConfigError.
-    static Key from_jwk(const nlohmann::json& jwk);
+    /// its `alg` member, or else `algorithm` when given, or else for EC and OKP keys the one its
+    /// curve implies. Symmetric (`oct`) and private JWKs are refused: a key set fetched from
+    /// elsewhere never yields a secret. RSA keys need 2048 bits and an odd exponent of at least 3.
+    /// Throws ConfigError.
+    static Key from_jwk(const nlohmann::json& jwk, std::string_view algorithm = {});
 
     /// The JWS algorithm, e.g. "RS256".
     const std::string& algorithm() const noexcept;
@@ -68,24 +70,32 @@ private:
 /// Verification keys chosen by `kid`, and the one that signs. Immutable once handed to a KeyRing.
 class KeySet {
 public:
-    /// Adds `key`. Throws ConfigError if its kid is empty or already in the set.
+    /// Adds `key`. Throws ConfigError if its kid is empty or a key with the same kid and
+    /// algorithm is in the set (one kid may name one key for several algorithms: an RSA key
+    /// published without `alg` verifies RS256 and PS256 alike when allowed).
     KeySet& add(Key key);
     /// Removes the key with `kid` (no-op when absent). Throws ConfigError if it is the signing key.
     KeySet& remove(std::string_view kid);
     /// Makes the key with `kid` the signing key. Throws ConfigError if absent or it cannot sign.
     KeySet& sign_with(std::string_view kid);
 
-    /// The key with `kid`, or null.
+    /// The first key with `kid`, or null.
     const Key* find(std::string_view kid) const noexcept;
+    /// The key with `kid` for `algorithm`, or null.
+    const Key* find(std::string_view kid, std::string_view algorithm) const noexcept;
     /// The signing key, or null for a verify-only set.
     const Key* signing_key() const noexcept;
     /// Every key, in the order added.
     const std::vector<Key>& keys() const noexcept { return keys_; }
     /// The public keys as a JWK Set (RFC 7517 section 5); HMAC keys are never included.
     nlohmann::json jwks() const;
-    /// A verify-only set of the public keys in `jwks` (a JWK Set document). Keys with an unknown
-    /// kty, alg or `use` other than "sig" are skipped; malformed ones throw ConfigError.
-    static KeySet from_jwks(const nlohmann::json& jwks);
+    /// A verify-only set of the public keys in `jwks` (a JWK Set document). A key fauth cannot
+    /// use (unknown kty or alg, `use` other than "sig", unsupported curve, weak or malformed RSA,
+    /// a secret or private key, a repeated kid) is skipped, never fatal to the others; each skip
+    /// is described in `skipped` when given. An RSA key without `alg` is loaded once for each of
+    /// `rsa_algorithms` (RS* and PS* names). Throws ConfigError only when `jwks` is not a JWK Set.
+    static KeySet from_jwks(const nlohmann::json& jwks, const std::vector<std::string>& rsa_algorithms = {"RS256"},
+                            std::vector<std::string>* skipped = nullptr);
 
 private:
     std::vector<Key> keys_;

@@ -1,0 +1,6 @@
+// fauth/oidc.hpp — verifying tokens an identity provider issued: its keys fetched over HTTPS
+// (JWK Set, OpenID discovery) with libcurl. Link fauth::oidc (fauth::fauth includes it).
+#pragma once
+
+#include "fauth/oidc/fetch.hpp"  // fetch: HTTPS GET with trust, time and size limits
+#include "fauth/oidc/jwks.hpp"   // JwksKeyRing

@@ -1,0 +1,236 @@
+#include "fauth/oidc/jwks.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <fstream>
+#include <future>
+
+#include <nlohmann/json.hpp>
+
+#include "fauth/core/errors.hpp"
+
+namespace fauth::oidc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void check_options(const JwksOptions& options) {
+    if (options.url.empty() && options.issuer.empty())
+        throw ConfigError("JwksOptions: set url (the JWK Set) or issuer (to find it by discovery)");
+    if (!options.url.empty()) check_fetch_url(options.url, options.fetch);
+    if (!options.issuer.empty()) check_fetch_url(options.issuer, options.fetch);
+    for (const auto& name : options.rsa_algorithms)
+        if (name.size() != 5 || (!name.starts_with("RS") && !name.starts_with("PS")) ||
+            (name.substr(2) != "256" && name.substr(2) != "384" && name.substr(2) != "512"))
+            throw ConfigError("JwksOptions.rsa_algorithms: " + name + " is not an RS or PS algorithm");
+    if (options.min_refresh_interval.count() < 0 || options.retry_after.count() <= 0 || options.min_max_age.count() <= 0 ||
+        options.max_max_age < options.min_max_age || options.default_max_age.count() <= 0)
+        throw ConfigError("JwksOptions: intervals must be positive, and min_max_age at most max_max_age");
+    const auto& fetch = options.fetch;
+    if (fetch.timeout.count() <= 0 || fetch.connect_timeout.count() <= 0 || fetch.max_bytes == 0 || fetch.max_redirects < 0)
+        throw ConfigError("FetchOptions: timeouts and size must be positive");
+    if (!fetch.ca_file.empty() && !std::ifstream(fetch.ca_file).good())
+        throw ConfigError("FetchOptions.ca_file cannot be read: " + fetch.ca_file);
+}
+
+// The issuer with its trailing slashes removed, so that "https://x/realms/a/" and ".../a" find
+// the same well-known document (the "issuer" in it must still match the configured one exactly).
+std::string well_known(const std::string& issuer, std::string_view document) {
+    std::string base = issuer;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base + "/.well-known/" + std::string(document);
+}
+
+}  // namespace
+
+JwksKeyRing::JwksKeyRing(JwksOptions options) : options_((check_options(options), std::move(options))) {
+    jwks_url_ = options_.url;
+    next_background_ = Clock::now();  // nothing cached yet: the first request or fetch_now decides
+    thread_ = std::thread([this] {
+        ::pthread_setname_np(::pthread_self(), "fauth-jwks");
+        run();
+    });
+}
+
+JwksKeyRing::~JwksKeyRing() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    cancel_ = true;
+    wake_.notify_all();
+    thread_.join();
+}
+
+void JwksKeyRing::log(const std::string& message) const noexcept {
+    try {
+        write_log(options_.log, "JWKS " + (jwks_url_.empty() ? options_.issuer : jwks_url_) + ": " + message);
+    } catch (...) {
+        // A log sink that throws must not end the fetching thread; there is nowhere else to say it.
+    }
+}
+
+std::size_t JwksKeyRing::fetches() const {
+    std::lock_guard lock(mutex_);
+    return fetches_;
+}
+
+std::string JwksKeyRing::jwks_url() const {
+    std::lock_guard lock(mutex_);
+    return jwks_url_;
+}
+
+bool JwksKeyRing::fetch_now(std::chrono::milliseconds wait) {
+    auto result = std::make_shared<std::promise<bool>>();
+    auto answer = result->get_future();
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return false;
+        waiting_.push_back([result](bool loaded) { result->set_value(loaded); });
+        forced_ = true;
+    }
+    wake_.notify_all();
+    return answer.wait_for(wait) == std::future_status::ready && answer.get();
+}
+
+void JwksKeyRing::refresh_for(std::string, std::function<void(bool)> done) {
+    {
+        std::unique_lock lock(mutex_);
+        // One fetch answers everyone who asked before it ended; after it, the rate limit holds.
+        const bool pending = fetching_ || forced_ || !waiting_.empty();
+        const bool limited = last_attempt_ && Clock::now() - *last_attempt_ < options_.min_refresh_interval;
+        if (!stopping_ && (pending || !limited)) {
+            waiting_.push_back(std::move(done));
+            lock.unlock();
+            wake_.notify_all();
+            return;
+        }
+    }
+    done(false);
+}
+
+void JwksKeyRing::run() {
+    std::unique_lock lock(mutex_);
+    const auto wanted = [&] { return forced_ || !waiting_.empty(); };
+    // Background fetches start once the first fetch was tried (whatever came of it).
+    const auto due = [&] { return last_attempt_.has_value() && Clock::now() >= next_background_; };
+    const auto answer = [&](bool loaded) {
+        auto answered = std::move(waiting_);
+        waiting_.clear();
+        lock.unlock();
+        for (auto& done : answered) {  // outside the lock: they may call back in
+            try {
+                done(loaded);
+            } catch (...) {
+                log("a key refresh callback threw; ignored");
+            }
+        }
+        lock.lock();
+    };
+    while (true) {
+        if (last_attempt_) wake_.wait_until(lock, next_background_, [&] { return stopping_ || wanted() || due(); });
+        else wake_.wait(lock, [&] { return stopping_ || wanted(); });
+        if (stopping_) break;
+        if (!wanted() && !due()) continue;
+        forced_ = false;
+        fetching_ = true;
+        last_attempt_ = Clock::now();
+        lock.unlock();
+        bool loaded = false;
+        try {
+            loaded = fetch_once();
+        } catch (const std::exception& e) {
+            log(std::string("fetch failed: ") + e.what());
+        }
+        lock.lock();
+        fetching_ = false;
+        if (!loaded) next_background_ = Clock::now() + options_.retry_after;
+        answer(loaded);
+    }
+    answer(false);
+}
+
+std::optional<std::string> JwksKeyRing::discover() {
+    // OpenID Connect Discovery first, then RFC 8414's document for plain OAuth servers.
+    std::string last_error;
+    for (const char* document : {"openid-configuration", "oauth-authorization-server"}) {
+        const auto result = fetch(well_known(options_.issuer, document), options_.fetch, &cancel_);
+        if (!result.ok()) {
+            last_error = std::string(document) + " " + result.describe();
+            continue;
+        }
+        const auto metadata = nlohmann::json::parse(result.body, nullptr, false);
+        if (!metadata.is_object() || !metadata.contains("issuer") || !metadata["issuer"].is_string()) {
+            log(std::string("discovery: ") + document + " is not provider metadata");
+            return std::nullopt;
+        }
+        if (metadata["issuer"].get<std::string>() != options_.issuer) {
+            log("discovery: the document names issuer " + metadata["issuer"].dump() + ", not the configured " +
+                options_.issuer + "; refused");
+            return std::nullopt;
+        }
+        if (!metadata.contains("jwks_uri") || !metadata["jwks_uri"].is_string()) {
+            log("discovery: the document has no jwks_uri");
+            return std::nullopt;
+        }
+        auto url = metadata["jwks_uri"].get<std::string>();
+        try {
+            check_fetch_url(url, options_.fetch);
+        } catch (const ConfigError& e) {
+            log(std::string("discovery: jwks_uri refused: ") + e.what());
+            return std::nullopt;
+        }
+        return url;
+    }
+    log("discovery failed: " + last_error + " (keeping the cached keys)");
+    return std::nullopt;
+}
+
+bool JwksKeyRing::fetch_once() {
+    std::string url;
+    {
+        std::lock_guard lock(mutex_);
+        url = jwks_url_;
+    }
+    if (url.empty()) {
+        auto found = discover();
+        if (!found) return false;
+        url = std::move(*found);
+        std::lock_guard lock(mutex_);
+        jwks_url_ = url;
+    }
+    const auto result = fetch(url, options_.fetch, &cancel_);
+    if (!result.ok()) {
+        log(result.describe() + " (keeping the cached keys)");
+        if (options_.url.empty()) {
+            // The provider may have moved its keys: discover again next time.
+            std::lock_guard lock(mutex_);
+            jwks_url_.clear();
+        }
+        return false;
+    }
+    const auto document = nlohmann::json::parse(result.body, nullptr, false);
+    std::vector<std::string> skipped;
+    KeySet keys;
+    try {
+        keys = KeySet::from_jwks(document, options_.rsa_algorithms, &skipped);
+    } catch (const ConfigError& e) {
+        log(std::string("unusable key set: ") + e.what() + " (keeping the cached keys)");
+        return false;
+    }
+    for (const auto& why : skipped) log(why);
+    if (keys.keys().empty()) {
+        // Nothing usable (or nothing at all): a broken publication must not wipe working keys.
+        log("no usable key in the set (keeping the cached keys)");
+        return false;
+    }
+    replace(std::move(keys));
+    const auto max_age = std::clamp(result.max_age.value_or(options_.default_max_age), options_.min_max_age, options_.max_max_age);
+    std::lock_guard lock(mutex_);
+    ++fetches_;
+    next_background_ = Clock::now() + max_age;
+    return true;
+}
+
+}  // namespace fauth::oidc

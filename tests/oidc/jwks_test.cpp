@@ -1,0 +1,315 @@
+#include "fauth/oidc/jwks.hpp"
+
+#include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <mutex>
+
+#include "support/await.hpp"
+#include "support/http_client.hpp"
+#include "support/idp.hpp"
+#include "support/issuer.hpp"
+#include "support/user.hpp"
+
+using fauth::Key;
+using fauth::KeyRing;
+using fauth::KeySet;
+using fauth::TokenType;
+using fauth::oidc::JwksKeyRing;
+using fauth::oidc::JwksOptions;
+using fauth::test::await;
+using nlohmann::json;
+using JwksTest = fauth::test::IssuerFixture;
+
+TEST_F(JwksTest, AVerifierLoadsTheKeysAndVerifiesWhatTheIssuerSigns) {
+    auto ring = std::make_shared<JwksKeyRing>(JwksOptions{.url = issuer.url()});
+    EXPECT_EQ(ring->current()->keys().size(), 0u);
+    EXPECT_TRUE(ring->fetch_now());
+    EXPECT_EQ(ring->fetches(), 1u);
+    const fauth::TokenCodec verifier(fauth::test::ring_config(ring));
+    const auto token = issuer_codec.issue(TokenType::access, "user-1");
+    EXPECT_EQ(verifier.verify(token, TokenType::access).sub, "user-1");
+    EXPECT_THROW(verifier.issue(TokenType::access, "user-1"), std::logic_error) << "a verifier cannot mint";
+    // A token MACed with the HMAC key the issuer holds is useless to the verifier: that key was never published.
+    fauth::KeySet hmac_only;
+    hmac_only.add(Key::hmac("HS256", std::string(32, 's'), "secret")).sign_with("secret");
+    const fauth::TokenCodec hmac_issuer(fauth::test::ring_config(std::make_shared<KeyRing>(hmac_only)));
+    EXPECT_THROW(verifier.verify(hmac_issuer.issue(TokenType::access, "user-1"), TokenType::access), fauth::UnknownKeyId);
+}
+
+TEST_F(JwksTest, AnUnknownKidRefreshesOnceAtALimitedRate) {
+    auto ring = std::make_shared<JwksKeyRing>(
+        JwksOptions{.url = issuer.url(), .min_refresh_interval = std::chrono::seconds(30)});
+    ASSERT_TRUE(ring->fetch_now());
+    fauth::AuthProvider<fauth::test::User> verifier(fauth::test::ring_config(ring), [](const fauth::TokenPayload&) {
+        return std::optional<fauth::test::User>();
+    });
+
+    // The issuer rotates: a new key, which now signs.
+    issuer_keys.add(Key::from_pem("EdDSA", second.private_pem, "k2")).sign_with("k2");
+    issuer_ring->replace(issuer_keys);
+    const auto rotated = issuer_codec.issue(TokenType::access, "user-2");
+    // The verifier learns k2 on the first token that names it. The last fetch was just now, so
+    // the rate limit holds this one back; with the interval passed it goes through.
+    EXPECT_THROW(await(verifier.verify_refreshing(rotated)), fauth::UnknownKeyId);
+    EXPECT_EQ(ring->fetches(), 1u) << "rate-limited: no second fetch within the interval";
+
+    auto eager = std::make_shared<JwksKeyRing>(JwksOptions{.url = issuer.url(), .min_refresh_interval = std::chrono::seconds(0)});
+    ASSERT_TRUE(eager->fetch_now());
+    fauth::AuthProvider<fauth::test::User> eager_verifier(fauth::test::ring_config(eager), [](const fauth::TokenPayload&) {
+        return std::optional<fauth::test::User>();
+    });
+    issuer_keys.add(Key::from_pem("ES256", fauth::test::make_pem_pair("ES256").private_pem, "k3")).sign_with("k3");
+    issuer_ring->replace(issuer_keys);
+    const auto newest = issuer_codec.issue(TokenType::access, "user-3");
+    EXPECT_EQ(await(eager_verifier.verify_refreshing(newest)).sub, "user-3");
+    EXPECT_EQ(eager->fetches(), 2u);
+    // A kid nobody has costs at most one fetch per call, and is refused.
+    EXPECT_THROW(await(eager_verifier.verify_refreshing(newest.substr(0, 3) + "x" + newest.substr(4))), fauth::InvalidToken);
+}
+
+// After a key fetch, what follows (the loader here, and a guarded handler after it) runs on one
+// of the provider's workers, never on the thread that fetched. (Or on the caller's own thread,
+// when the worker has finished before the caller chains to it: Pistache then runs the
+// continuation at once.)
+TEST_F(JwksTest, ALoaderWaitingForAKeyFetchNeverRunsOnTheFetchingThread) {
+    auto ring = std::make_shared<JwksKeyRing>(JwksOptions{.url = issuer.url(), .min_refresh_interval = std::chrono::seconds(0)});
+    ASSERT_TRUE(ring->fetch_now());
+    std::mutex m;
+    std::string loader_thread;
+    std::thread::id loader_id;
+    fauth::AuthProvider<fauth::test::User> verifier(fauth::test::ring_config(ring), [&](const fauth::TokenPayload& p) {
+        char name[16] = {};
+        ::pthread_getname_np(::pthread_self(), name, sizeof name);
+        std::lock_guard lock(m);
+        loader_thread = name;
+        loader_id = std::this_thread::get_id();
+        return std::optional<fauth::test::User>(fauth::test::User{.id = p.sub});
+    });
+    issuer_keys.add(Key::from_pem("EdDSA", second.private_pem, "k2")).sign_with("k2");
+    issuer_ring->replace(issuer_keys);
+    EXPECT_EQ(await(verifier.resolve_user(issuer_codec.issue(TokenType::access, "user-2"))).id, "user-2");
+    EXPECT_EQ(ring->fetches(), 2u);
+    std::lock_guard lock(m);
+    EXPECT_TRUE(loader_thread == "fauth-password" || loader_id == std::this_thread::get_id()) << loader_thread;
+    EXPECT_NE(loader_thread, "fauth-jwks");
+}
+
+TEST_F(JwksTest, TheCachedKeysKeepWorkingWhileTheIssuerIsDown) {
+    auto ring = std::make_shared<JwksKeyRing>(JwksOptions{
+        .url = issuer.url(), .min_refresh_interval = std::chrono::seconds(0), .fetch = {.timeout = std::chrono::milliseconds(2000)}});
+    ASSERT_TRUE(ring->fetch_now());
+    const fauth::TokenCodec verifier(fauth::test::ring_config(ring));
+    const auto token = issuer_codec.issue(TokenType::access, "user-1");
+    const auto port = issuer.port();
+    issuer.stop();
+    EXPECT_FALSE(ring->fetch_now()) << "unreachable: false, never an exception";
+    EXPECT_EQ(verifier.verify(token, TokenType::access).sub, "user-1") << "the cached key still verifies";
+    issuer.start(port);
+    ASSERT_EQ(fauth::test::get(issuer.port(), "/.well-known/jwks.json").status, 200);
+    EXPECT_TRUE(ring->fetch_now()) << "back again";
+
+    auto broken = std::make_shared<JwksKeyRing>(JwksOptions{.url = issuer.url("/broken.json")});
+    EXPECT_FALSE(broken->fetch_now());
+    auto missing = std::make_shared<JwksKeyRing>(JwksOptions{.url = issuer.url("/nope.json")});
+    EXPECT_FALSE(missing->fetch_now()) << "404";
+    EXPECT_THROW(JwksKeyRing(JwksOptions{.url = "http://example.com/jwks"}), fauth::ConfigError) << "plain http, not loopback";
+}
+
+// --- Against the independent test identity provider (jwcrypto), over HTTPS ---------------------
+
+namespace {
+
+struct ProviderKeysTest : ::testing::Test {
+    static inline std::unique_ptr<fauth::test::TestIdp> idp;
+    static void SetUpTestSuite() { idp = std::make_unique<fauth::test::TestIdp>(); }
+    static void TearDownTestSuite() { idp.reset(); }
+
+    std::mutex log_mutex;
+    std::vector<std::string> logged;
+    JwksOptions discovering(const std::string& realm = "test") {
+        JwksOptions options{.issuer = idp->issuer(realm)};
+        options.fetch.ca_file = idp->ca_file();
+        options.log = [this](std::string_view line) {
+            std::lock_guard lock(log_mutex);
+            logged.emplace_back(line);
+        };
+        return options;
+    }
+    std::string log_text() {
+        std::lock_guard lock(log_mutex);
+        std::string all;
+        for (const auto& line : logged) all += line + "\n";
+        return all;
+    }
+    // A token in fauth's own claim shape (the external shapes are a later step), signed by the provider.
+    static json claims(const std::string& sub) {
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        return {{"sub", sub}, {"iat", now}, {"exp", now + 300}, {"jti", "0123456789abcdef0123456789abcdef"},
+                {"token_type", "access"}, {"scopes", json::array()}};
+    }
+    static std::string mint(const std::string& kid, const std::string& alg, json extra = json::object()) {
+        json request = {{"kid", kid}, {"alg", alg}, {"claims", claims("user-" + kid)}};
+        request.update(extra);
+        return idp->mint(request);
+    }
+};
+
+std::string refusal(const fauth::TokenCodec& codec, const std::string& token) {
+    try {
+        codec.verify(token, TokenType::access);
+        return "accepted";
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+}
+
+}  // namespace
+
+TEST_F(ProviderKeysTest, DiscoversTheKeysFromTheIssuerUrlAndVerifiesEveryAlgorithm) {
+    auto ring = std::make_shared<JwksKeyRing>(discovering());
+    ASSERT_TRUE(ring->fetch_now()) << log_text();
+    EXPECT_EQ(ring->jwks_url(), idp->issuer() + "/certs");
+    const fauth::TokenCodec verifier(fauth::test::ring_config(ring));
+    for (const auto& [kid, alg] : std::vector<std::pair<std::string, std::string>>{
+             {"rsa1", "RS256"}, {"ps1", "PS256"}, {"ec1", "ES256"}, {"ed1", "EdDSA"}, {"entra", "RS256"}})
+        EXPECT_EQ(verifier.verify(mint(kid, alg), TokenType::access).sub, "user-" + kid) << kid << " " << alg;
+}
+
+TEST_F(ProviderKeysTest, SkipsAndLogsEveryKeyItCannotUseAndKeepsTheOthers) {
+    auto ring = std::make_shared<JwksKeyRing>(discovering());
+    ASSERT_TRUE(ring->fetch_now());
+    // rsa1, ps1, entra (RS256 only: no alg, and rsa_algorithms is RS256), ec1, ed1.
+    EXPECT_EQ(ring->current()->keys().size(), 5u);
+    const auto log = log_text();
+    for (const auto* expected : {"key \"secret\" skipped: kty \"oct\" is not supported", "key \"enc\" skipped: its use is not \"sig\"",
+                                 "key \"odd\" skipped: kty \"XYZ\" is not supported", "key \"weak\" skipped", "2048 bits",
+                                 "key \"e1\" skipped: RSA JWK has an unusable exponent", "key \"p521\" skipped",
+                                 "key #11 skipped: not a JSON object"})
+        EXPECT_NE(log.find(expected), std::string::npos) << expected << "\n" << log;
+
+    // The Entra key verifies PS256 too once the issuer is said to use it.
+    auto options = discovering();
+    options.rsa_algorithms = {"RS256", "PS256"};
+    auto both = std::make_shared<JwksKeyRing>(options);
+    ASSERT_TRUE(both->fetch_now());
+    EXPECT_EQ(both->current()->keys().size(), 6u);
+    const auto entra_ps = mint("entra", "PS256");
+    EXPECT_EQ(fauth::TokenCodec(fauth::test::ring_config(both)).verify(entra_ps, TokenType::access).sub, "user-entra");
+    EXPECT_EQ(refusal(fauth::TokenCodec(fauth::test::ring_config(ring)), entra_ps), "Invalid token: algorithm not allowed");
+    EXPECT_THROW(JwksKeyRing(JwksOptions{.url = idp->url("/realms/test/certs"), .rsa_algorithms = {"ES256"}}), fauth::ConfigError);
+}
+
+TEST_F(ProviderKeysTest, RefusesForgedTokens) {
+    auto ring = std::make_shared<JwksKeyRing>(discovering());
+    ASSERT_TRUE(ring->fetch_now());
+    const fauth::TokenCodec verifier(fauth::test::ring_config(ring));
+    // HS256 "signed" with the RSA public key, the classic confusion.
+    EXPECT_EQ(refusal(verifier, mint("rsa1", "HS256", {{"hmac_with_public_of", "rsa1"}})), "Invalid token: algorithm not allowed");
+    // A key of the attacker's own, under a kid the provider publishes.
+    EXPECT_EQ(refusal(verifier, mint("ec1", "ES256", {{"foreign", true}})), "Invalid token: signature mismatch");
+    EXPECT_EQ(refusal(verifier, mint("rsa1", "RS256", {{"foreign", true}})), "Invalid token: signature mismatch");
+    // The right key, another algorithm than the one it is published for.
+    EXPECT_EQ(refusal(verifier, mint("rsa1", "PS256")), "Invalid token: algorithm not allowed");
+    // Expired.
+    json expired = claims("late");
+    expired["exp"] = expired["iat"].get<std::int64_t>() - 3600;
+    EXPECT_EQ(refusal(verifier, idp->mint({{"kid", "ec1"}, {"alg", "ES256"}, {"claims", expired}})), "Token expired");
+    // A kid nobody publishes.
+    EXPECT_THROW(verifier.verify(mint("ec1", "ES256", {{"header", {{"kid", "nobody"}}}}), TokenType::access), fauth::UnknownKeyId);
+
+    // A verifier for one issuer and audience refuses the provider's tokens for anyone else.
+    auto config = fauth::test::ring_config(ring);
+    config.issuer = idp->issuer();
+    config.audience = "my-api";
+    const fauth::TokenCodec strict(config);
+    const auto with = [&](const std::string& iss, const json& aud) {
+        json c = claims("scoped");
+        c["iss"] = iss;
+        c["aud"] = aud;
+        return idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", c}});
+    };
+    EXPECT_EQ(strict.verify(with(idp->issuer(), "my-api"), TokenType::access).sub, "scoped");
+    EXPECT_EQ(strict.verify(with(idp->issuer(), json::array({"other", "my-api"})), TokenType::access).sub, "scoped");
+    EXPECT_EQ(refusal(strict, with(idp->issuer(), "other-api")), "Invalid token: audience mismatch");
+    EXPECT_EQ(refusal(strict, with(idp->issuer("elsewhere"), "my-api")), "Invalid token: issuer mismatch");
+}
+
+TEST_F(ProviderKeysTest, DiscoveryMustNameTheConfiguredIssuerAndAnAcceptableKeyUrl) {
+    auto wrong = std::make_shared<JwksKeyRing>(discovering("wrong-issuer"));
+    EXPECT_FALSE(wrong->fetch_now());
+    EXPECT_EQ(wrong->current()->keys().size(), 0u);
+    EXPECT_NE(log_text().find("names issuer"), std::string::npos) << log_text();
+    auto plain = std::make_shared<JwksKeyRing>(discovering("plain-jwks"));
+    EXPECT_FALSE(plain->fetch_now());
+    EXPECT_NE(log_text().find("jwks_uri refused: refusing plain http://"), std::string::npos) << log_text();
+    // A jwks_uri on another host is normal (Google's is); only its scheme and trust matter.
+    auto elsewhere = std::make_shared<JwksKeyRing>(discovering("cross-origin-jwks"));
+    EXPECT_TRUE(elsewhere->fetch_now()) << log_text();
+    // An untrusted certificate on the provider: nothing is loaded.
+    JwksOptions untrusted{.url = idp->untrusted_url("/realms/test/certs")};
+    untrusted.fetch.ca_file = idp->ca_file();
+    untrusted.log = [](std::string_view) {};
+    EXPECT_FALSE(std::make_shared<JwksKeyRing>(untrusted)->fetch_now());
+    EXPECT_THROW(JwksKeyRing(JwksOptions{}), fauth::ConfigError) << "neither url nor issuer";
+    EXPECT_THROW(JwksKeyRing(JwksOptions{.issuer = "http://login.example.com"}), fauth::ConfigError);
+}
+
+TEST_F(ProviderKeysTest, LearnsARotatedKeyOnceHoweverManyUnknownKidsArrive) {
+    auto options = discovering();
+    options.min_refresh_interval = std::chrono::seconds(30);
+    auto ring = std::make_shared<JwksKeyRing>(options);
+    ASSERT_TRUE(ring->fetch_now());
+    fauth::AuthProvider<fauth::test::User> verifier(fauth::test::ring_config(ring), [](const fauth::TokenPayload& p) {
+        return std::optional<fauth::test::User>(fauth::test::User{.id = p.sub});
+    });
+    // The first unknown kid after the initial fetch is within the interval: refused without a fetch.
+    const auto before = idp->jwks_requests();
+    idp->rotate("ec2");
+    const auto rotated = mint("ec2", "ES256");
+    EXPECT_THROW(await(verifier.resolve_user(rotated)), fauth::InvalidToken);
+    EXPECT_EQ(idp->jwks_requests(), before);
+
+    // With the interval passed, a flood of unknown kids from many threads costs one fetch.
+    auto eager_options = discovering();
+    eager_options.min_refresh_interval = std::chrono::seconds(30);
+    auto eager = std::make_shared<JwksKeyRing>(eager_options);  // never fetched: the first asks
+    fauth::AuthProvider<fauth::test::User> eager_verifier(fauth::test::ring_config(eager), [](const fauth::TokenPayload& p) {
+        return std::optional<fauth::test::User>(fauth::test::User{.id = p.sub});
+    });
+    const auto start = idp->jwks_requests();
+    std::vector<std::thread> flood;
+    std::atomic<int> accepted{0};
+    for (int i = 0; i < 8; ++i)
+        flood.emplace_back([&, i] {
+            for (int j = 0; j < 5; ++j) {
+                try {
+                    const auto token = i == 0 && j == 0 ? rotated : mint("ec1", "ES256", {{"header", {{"kid", "junk-" + std::to_string(i * 10 + j)}}}});
+                    await(eager_verifier.resolve_user(token));
+                    ++accepted;
+                } catch (const std::exception&) {
+                }
+            }
+        });
+    for (auto& t : flood) t.join();
+    EXPECT_EQ(idp->jwks_requests() - start, 1) << "one fetch for 40 tokens naming unknown kids";
+    EXPECT_EQ(eager->fetches(), 1u);
+    EXPECT_LE(accepted.load(), 1);
+    EXPECT_EQ(await(eager_verifier.resolve_user(rotated)).id, "user-ec2") << "the rotated key was learnt";
+}
+
+TEST_F(ProviderKeysTest, TokensFauthSignsVerifyInTheIndependentImplementation) {
+    for (const std::string alg : {"RS256", "PS256", "ES256", "EdDSA"}) {
+        KeySet keys;
+        keys.add(Key::generate(alg, "fauth-" + alg)).sign_with("fauth-" + alg);
+        const fauth::TokenCodec issuer(fauth::test::ring_config(std::make_shared<KeyRing>(keys)));
+        const auto token = issuer.issue(TokenType::access, "user-1", {"notes:read"});
+        const auto verified = idp->verify(token, keys.jwks());
+        EXPECT_EQ(verified["sub"], "user-1") << alg;
+        EXPECT_EQ(verified["scopes"], json::array({"notes:read"})) << alg;
+        // And a tampered one does not.
+        auto tampered = token;
+        tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+        EXPECT_THROW(idp->verify(tampered, keys.jwks()), std::runtime_error) << alg;
+    }
+}
