@@ -432,8 +432,19 @@ bool Key::verify(std::string_view input, std::string_view signature) const noexc
 
 KeySet& KeySet::add(Key key) {
     if (key.kid().empty()) throw ConfigError("every key in a KeySet needs a kid");
-    if (find(key.kid(), key.algorithm()) != nullptr)
-        throw ConfigError("KeySet already has a key with kid '" + key.kid() + "' for " + key.algorithm());
+    if (const Key* same = find(key.kid())) {
+        // One kid may name one public key for several algorithms (an RSA key published without
+        // alg); anything else sharing a kid would make signing and removal ambiguous.
+        auto material = [](const Key& k) {
+            auto jwk = k.public_jwk();
+            jwk.erase("alg");
+            return jwk;
+        };
+        const bool same_public_key = !same->can_sign() && !key.can_sign() && !same->is_symmetric() && !key.is_symmetric() &&
+                                     material(*same) == material(key);
+        if (!same_public_key || find(key.kid(), key.algorithm()) != nullptr)
+            throw ConfigError("KeySet already has a key with kid '" + key.kid() + "'");
+    }
     keys_.push_back(std::move(key));
     return *this;
 }
@@ -491,8 +502,10 @@ KeySet KeySet::from_jwks(const nlohmann::json& jwks, const std::vector<std::stri
                 if (rsa_algorithms.empty()) throw ConfigError("an RSA key without alg, and no RSA algorithm is allowed");
                 for (const auto& algorithm : rsa_algorithms) loaded.push_back(Key::from_jwk(jwk, algorithm));
             } else {
-                if (jwk.contains("alg") && (!jwk["alg"].is_string() || detail::find_algorithm(jwk["alg"].get<std::string>()) == nullptr))
-                    throw ConfigError("alg " + jwk["alg"].dump() + " is not supported");
+                if (jwk.contains("alg") && !jwk["alg"].is_string())
+                    throw ConfigError(std::string("alg is a JSON ") + jwk["alg"].type_name() + ", not a string");
+                if (jwk.contains("alg") && detail::find_algorithm(jwk["alg"].get<std::string>()) == nullptr)
+                    throw ConfigError("alg " + nlohmann::json(jwk["alg"]).dump() + " is not supported");
                 loaded.push_back(Key::from_jwk(jwk));
             }
             for (const auto& key : loaded)
@@ -502,8 +515,8 @@ KeySet KeySet::from_jwks(const nlohmann::json& jwks, const std::vector<std::stri
         } catch (const ConfigError& e) {
             if (skipped == nullptr) continue;
             const bool named = jwk.is_object() && jwk.contains("kid") && jwk["kid"].is_string();
-            skipped->push_back("key " + (named ? "\"" + jwk["kid"].get<std::string>() + "\"" : "#" + std::to_string(i)) +
-                               " skipped: " + e.what());
+            // The kid as a JSON string: quoted and escaped, so that no kid can forge a log line.
+            skipped->push_back("key " + (named ? jwk["kid"].dump() : "#" + std::to_string(i)) + " skipped: " + e.what());
         }
     }
     return set;

@@ -168,9 +168,13 @@ struct Transfer {
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, this);
-        if (!options.ca_file.empty()) {
-            curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, &Transfer::on_ssl_context);
-            curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, this);
+        // Plain http is allowed only for loopback and named hosts: never through a proxy from the
+        // environment, which would carry it further unencrypted. https may use one.
+        if (scheme == "http") curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+        if (!options.ca_file.empty() && (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, &Transfer::on_ssl_context) != CURLE_OK ||
+                                         curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, this) != CURLE_OK)) {
+            result.error = "this libcurl cannot add a CA file (it needs libcurl's OpenSSL flavour)";
+            return;
         }
         const CURLcode code = curl_easy_perform(c);
         if (code != CURLE_OK) {

@@ -34,13 +34,19 @@ void check_options(const JwksOptions& options) {
         throw ConfigError("FetchOptions.ca_file cannot be read: " + fetch.ca_file);
 }
 
-// The issuer with its trailing slashes removed, so that "https://x/realms/a/" and ".../a" find
-// the same well-known document (the "issuer" in it must still match the configured one exactly).
-std::string well_known(const std::string& issuer, std::string_view document) {
+// Where `issuer` publishes its metadata, its trailing slashes removed (the "issuer" in the
+// document must still match the configured one exactly). OpenID Connect Discovery appends the
+// well-known path to the issuer; RFC 8414 section 3 puts it between the host and the issuer's path.
+std::string well_known(const std::string& issuer, std::string_view document, bool before_path) {
     std::string base = issuer;
     while (!base.empty() && base.back() == '/') base.pop_back();
-    return base + "/.well-known/" + std::string(document);
+    const auto authority = base.find("://");
+    const auto path = authority == std::string::npos ? std::string::npos : base.find('/', authority + 3);
+    if (!before_path || path == std::string::npos) return base + "/.well-known/" + std::string(document);
+    return base.substr(0, path) + "/.well-known/" + std::string(document) + base.substr(path);
 }
+
+constexpr std::size_t kMaxWaiting = 1024;
 
 }  // namespace
 
@@ -82,11 +88,12 @@ std::string JwksKeyRing::jwks_url() const {
 }
 
 bool JwksKeyRing::fetch_now(std::chrono::milliseconds wait) {
+    if (std::this_thread::get_id() == thread_.get_id()) return false;  // from a callback: it would wait for itself
     auto result = std::make_shared<std::promise<bool>>();
     auto answer = result->get_future();
     {
         std::lock_guard lock(mutex_);
-        if (stopping_) return false;
+        if (stopping_ || waiting_.size() >= kMaxWaiting) return false;
         waiting_.push_back([result](bool loaded) { result->set_value(loaded); });
         forced_ = true;
     }
@@ -100,7 +107,8 @@ void JwksKeyRing::refresh_for(std::string, std::function<void(bool)> done) {
         // One fetch answers everyone who asked before it ended; after it, the rate limit holds.
         const bool pending = fetching_ || forced_ || !waiting_.empty();
         const bool limited = last_attempt_ && Clock::now() - *last_attempt_ < options_.min_refresh_interval;
-        if (!stopping_ && (pending || !limited)) {
+        // Bounded: a flood of unknown kids while the provider is slow parks no more than this.
+        if (!stopping_ && (pending || !limited) && waiting_.size() < kMaxWaiting) {
             waiting_.push_back(std::move(done));
             lock.unlock();
             wake_.notify_all();
@@ -118,6 +126,7 @@ void JwksKeyRing::run() {
     const auto answer = [&](bool loaded) {
         auto answered = std::move(waiting_);
         waiting_.clear();
+        forced_ = false;  // a fetch_now that joined the fetch under way has its answer
         lock.unlock();
         for (auto& done : answered) {  // outside the lock: they may call back in
             try {
@@ -126,6 +135,7 @@ void JwksKeyRing::run() {
                 log("a key refresh callback threw; ignored");
             }
         }
+        answered.clear();  // what they captured is released outside the lock too
         lock.lock();
     };
     while (true) {
@@ -142,6 +152,8 @@ void JwksKeyRing::run() {
             loaded = fetch_once();
         } catch (const std::exception& e) {
             log(std::string("fetch failed: ") + e.what());
+        } catch (...) {
+            log("fetch failed");
         }
         lock.lock();
         fetching_ = false;
@@ -154,8 +166,9 @@ void JwksKeyRing::run() {
 std::optional<std::string> JwksKeyRing::discover() {
     // OpenID Connect Discovery first, then RFC 8414's document for plain OAuth servers.
     std::string last_error;
-    for (const char* document : {"openid-configuration", "oauth-authorization-server"}) {
-        const auto result = fetch(well_known(options_.issuer, document), options_.fetch, &cancel_);
+    for (const bool rfc8414 : {false, true}) {
+        const char* document = rfc8414 ? "oauth-authorization-server" : "openid-configuration";
+        const auto result = fetch(well_known(options_.issuer, document, rfc8414), options_.fetch, &cancel_);
         if (!result.ok()) {
             last_error = std::string(document) + " " + result.describe();
             continue;
@@ -177,6 +190,9 @@ std::optional<std::string> JwksKeyRing::discover() {
         auto url = metadata["jwks_uri"].get<std::string>();
         try {
             check_fetch_url(url, options_.fetch);
+            // The keys are fetched at least as safely as the document that named them.
+            if (options_.issuer.starts_with("https://") && !url.starts_with("https://"))
+                throw ConfigError("an https issuer's keys must be fetched over https: " + url);
         } catch (const ConfigError& e) {
             log(std::string("discovery: jwks_uri refused: ") + e.what());
             return std::nullopt;

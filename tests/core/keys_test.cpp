@@ -216,6 +216,13 @@ TEST(Keys, AKeySetChoosesByKidAndPublishesOnlyPublicKeys) {
     EXPECT_NE(both.find("b", "PS256"), nullptr);
     EXPECT_EQ(both.find("b", "RS384"), nullptr);
     EXPECT_EQ(KeySet::from_jwks(json{{"keys", {no_alg}}}, {}).keys().size(), 0u) << "no RSA algorithm allowed";
+    // Only that case: a signing key, or another public key, never shares its kid.
+    KeySet shared;
+    shared.add(Key::from_jwk(no_alg, "RS256"));
+    EXPECT_NO_THROW(shared.add(Key::from_jwk(no_alg, "PS256")));
+    EXPECT_THROW(shared.add(Key::from_jwk(no_alg, "PS256")), ConfigError) << "the same key and algorithm twice";
+    EXPECT_THROW(shared.add(Key::from_pem("RS384", pair_for("PS256").public_pem, "b")), ConfigError) << "another key";
+    EXPECT_THROW(shared.add(Key::from_pem("RS384", pair_for("RS256").private_pem, "b")), ConfigError) << "a signing key";
     set.remove("b");
     EXPECT_EQ(set.find("b"), nullptr);
 }

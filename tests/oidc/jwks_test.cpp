@@ -243,6 +243,9 @@ TEST_F(ProviderKeysTest, DiscoveryMustNameTheConfiguredIssuerAndAnAcceptableKeyU
     auto plain = std::make_shared<JwksKeyRing>(discovering("plain-jwks"));
     EXPECT_FALSE(plain->fetch_now());
     EXPECT_NE(log_text().find("jwks_uri refused: refusing plain http://"), std::string::npos) << log_text();
+    auto downgraded = std::make_shared<JwksKeyRing>(discovering("loopback-http-jwks"));
+    EXPECT_FALSE(downgraded->fetch_now());
+    EXPECT_NE(log_text().find("an https issuer's keys must be fetched over https"), std::string::npos) << log_text();
     // A jwks_uri on another host is normal (Google's is); only its scheme and trust matter.
     auto elsewhere = std::make_shared<JwksKeyRing>(discovering("cross-origin-jwks"));
     EXPECT_TRUE(elsewhere->fetch_now()) << log_text();

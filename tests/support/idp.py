@@ -184,7 +184,9 @@ class Handler(BaseHTTPRequestHandler):
             issuer = self.origin() + realm_prefix + realm
             named = {"wrong-issuer": self.origin() + "/realms/somebody-else"}.get(realm, issuer)
             jwks_uri = {"cross-origin-jwks": "https://localhost:%d/realms/test/certs" % self.server.server_address[1],
-                        "plain-jwks": "http://203.0.113.7/certs"}.get(realm, issuer + "/certs")
+                        "plain-jwks": "http://203.0.113.7/certs",
+                        "loopback-http-jwks": "http://127.0.0.1:%d/realms/test/certs" % self.server.server_address[1]
+                        }.get(realm, issuer + "/certs")
             return self.answer(200, {"issuer": named, "jwks_uri": jwks_uri,
                                      "id_token_signing_alg_values_supported": ["RS256", "PS256", "ES256", "EdDSA"]})
         if path == "/stats":

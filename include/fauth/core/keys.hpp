@@ -70,9 +70,9 @@ private:
 /// Verification keys chosen by `kid`, and the one that signs. Immutable once handed to a KeyRing.
 class KeySet {
 public:
-    /// Adds `key`. Throws ConfigError if its kid is empty or a key with the same kid and
-    /// algorithm is in the set (one kid may name one key for several algorithms: an RSA key
-    /// published without `alg` verifies RS256 and PS256 alike when allowed).
+    /// Adds `key`. Throws ConfigError if its kid is empty or already names a key, unless both are
+    /// the same public key for different algorithms (an RSA key published without `alg` verifies
+    /// RS256 and PS256 alike when allowed); a key that signs always has a kid of its own.
     KeySet& add(Key key);
     /// Removes the key with `kid` (no-op when absent). Throws ConfigError if it is the signing key.
     KeySet& remove(std::string_view kid);
@@ -91,7 +91,8 @@ public:
     nlohmann::json jwks() const;
     /// A verify-only set of the public keys in `jwks` (a JWK Set document). A key fauth cannot
     /// use (unknown kty or alg, `use` other than "sig", unsupported curve, weak or malformed RSA,
-    /// a secret or private key, a repeated kid) is skipped, never fatal to the others; each skip
+    /// a secret or private key, a kid already taken by another key) is skipped, never fatal to
+    /// the others; each skip
     /// is described in `skipped` when given. An RSA key without `alg` is loaded once for each of
     /// `rsa_algorithms` (RS* and PS* names). Throws ConfigError only when `jwks` is not a JWK Set.
     static KeySet from_jwks(const nlohmann::json& jwks, const std::vector<std::string>& rsa_algorithms = {"RS256"},
@@ -117,9 +118,9 @@ public:
     /// Replaces the key set; tokens being verified finish with the one they started with.
     void replace(KeySet keys);
     /// Called when a token names a `kid` the current set lacks: a ring that can fetch keys (a JWKS
-    /// client) fetches them and calls `done(true)` if the set changed, `done(false)` if not,
-    /// exactly once, on the thread where the fetch ended. The default has nowhere to look and
-    /// calls `done(false)` at once.
+    /// client) fetches them and calls `done(true)` if it loaded a key set, `done(false)` if not,
+    /// exactly once, on the thread where the fetch ended. `done` must not own the ring. The
+    /// default has nowhere to look and calls `done(false)` at once.
     virtual void refresh_for(std::string kid, std::function<void(bool changed)> done);
 
 private:
