@@ -6,8 +6,9 @@
 //   GET  /.well-known/openid-configuration
 // Environment: HOST (127.0.0.1), PORT (8001), FAUTH_SIGNING_KEY_FILE (a PEM private key for
 // ES256; when unset a fresh key is made at start, so tokens do not outlive the process),
-// FAUTH_KEY_ID (the kid; default "issuer-1"), FAUTH_PUBLIC_URL (the base URL clients use, for the
-// discovery document; default http://HOST:PORT).
+// FAUTH_KEY_ID (the kid; default "issuer-1"), FAUTH_PUBLIC_URL (the base URL clients use: the
+// tokens' iss and the discovery document's issuer; default http://HOST:PORT), FAUTH_AUDIENCE (the
+// tokens' aud; default notes-api).
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -41,8 +42,16 @@ int main() try {
     keys.sign_with(kid);
     auto ring = std::make_shared<fauth::KeyRing>(std::move(keys));
 
+    const std::string host = env_or("HOST", "127.0.0.1");
+    const auto port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8001")));
+    // Where clients reach this service (behind a proxy, not the address it binds): also the `iss`
+    // of its tokens, and what resource services trust.
+    const std::string base = env_or("FAUTH_PUBLIC_URL", "http://" + host + ":" + std::to_string(port));
+
     fauth::AuthConfig config;
     config.keys = ring;
+    config.issuer = base;
+    config.audience = env_or("FAUTH_AUDIENCE", "notes-api");  // the API its tokens are for
     config.bcrypt_cost = 10;
     const std::map<std::string, User> db = {
         {"user-123", {"user-123", "alice", fauth::hash_password("s3cret", config.bcrypt_cost), true, {"admin"}, {"read", "write"}}},
@@ -61,10 +70,6 @@ int main() try {
 
     Pistache::Rest::Router router;
     fauth::http::Api api{router, auth};
-    const std::string host = env_or("HOST", "127.0.0.1");
-    const auto port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8001")));
-    // Where clients reach this service (behind a proxy, not the address it binds).
-    const std::string base = env_or("FAUTH_PUBLIC_URL", "http://" + host + ":" + std::to_string(port));
     // The resource services verify without the user store: the tokens carry roles and scopes.
     api.post("/login", fauth::http::login_endpoint(auth, fauth::http::LoginClaims<User>{
                                                             .scopes = [](const User& u) { return u.permissions; },

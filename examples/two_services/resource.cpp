@@ -1,14 +1,24 @@
-// examples/two_services/resource.cpp — a service that only verifies: it knows the issuer's JWKS
-// URL and nothing else (no secret, no user store, no login). Users come from the token's claims.
+// examples/two_services/resource.cpp — a service that only verifies (a resource server): it
+// trusts one issuer, fauth's own issuer example or an identity provider (Keycloak, Auth0, Entra
+// ID, Cognito), and nothing else: no secret, no user store, no login. Users come from the token's
+// claims.
 //   GET /me           any valid token          {"message": "Hello user-123", "roles": [...]}
 //   GET /admin        role admin               {"secret_data": "..."}
 //   GET /reports      scope write              {"reports": []}
-// Environment: HOST (127.0.0.1), PORT (8002), FAUTH_JWKS_URL
-// (http://127.0.0.1:8001/.well-known/jwks.json; https:// for anything but loopback),
-// FAUTH_CA_FILE (a PEM bundle trusted besides the system's), FAUTH_JWKS_REFRESH_SECONDS (30: at
-// most one fetch per this many seconds when tokens name an unknown key).
+// Environment, required (it refuses to start without them):
+//   FAUTH_ISSUER      the issuer, exactly as its tokens' iss (e.g. http://127.0.0.1:8001, or
+//                     https://keycloak.example.com/realms/main)
+//   FAUTH_AUDIENCE    this API's identifier at the issuer: tokens for any other audience are refused
+// Optional: HOST (127.0.0.1), PORT (8002), FAUTH_JWKS_URL (the issuer's JWK Set; by default found
+// through the issuer's OpenID discovery document), FAUTH_PROVIDER (the claim shape: fauth,
+// keycloak, auth0, entra or cognito; default fauth), FAUTH_CLIENT_ID (Keycloak: also this client's
+// roles), FAUTH_ROLES_CLAIM (Auth0: the namespaced roles claim), FAUTH_ALGORITHMS (default
+// RS256,ES256), FAUTH_CA_FILE (a PEM bundle trusted besides the system's),
+// FAUTH_JWKS_REFRESH_SECONDS (30: at most one fetch per this many seconds when tokens name an
+// unknown key).
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include <fauth/http.hpp>
@@ -27,27 +37,55 @@ std::string env_or(const char* name, std::string fallback) {
     return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
+std::string required_env(const char* name, const char* what) {
+    const auto value = env_or(name, "");
+    if (value.empty()) throw fauth::ConfigError(std::string(name) + " is not set: " + what);
+    return value;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+    std::vector<std::string> parts;
+    std::stringstream in(text);
+    for (std::string part; std::getline(in, part, separator);)
+        if (!part.empty()) parts.push_back(part);
+    return parts;
+}
+
+// The trusted issuer the environment describes.
+fauth::TrustedIssuer trusted_issuer(std::shared_ptr<fauth::KeyRing> keys) {
+    const auto issuer = required_env("FAUTH_ISSUER", "the issuer whose tokens this API accepts (its tokens' iss)");
+    const auto audience = required_env("FAUTH_AUDIENCE", "this API's identifier at the issuer (its tokens' aud)");
+    const auto shape = env_or("FAUTH_PROVIDER", "fauth");
+    fauth::TrustedIssuer trusted;
+    if (shape == "keycloak") trusted = fauth::TrustedIssuer::keycloak(issuer, audience, keys, env_or("FAUTH_CLIENT_ID", ""));
+    else if (shape == "auth0") trusted = fauth::TrustedIssuer::auth0(issuer, audience, keys, env_or("FAUTH_ROLES_CLAIM", ""));
+    else if (shape == "entra") trusted = fauth::TrustedIssuer::entra(issuer, audience, keys);
+    else if (shape == "cognito") trusted = fauth::TrustedIssuer::cognito(issuer, audience, keys);
+    else if (shape == "fauth") trusted = {.issuer = issuer, .audiences = {audience}, .keys = keys, .role_claims = {{"roles"}}};
+    else throw fauth::ConfigError("FAUTH_PROVIDER must be fauth, keycloak, auth0, entra or cognito, not " + shape);
+    trusted.algorithms = split(env_or("FAUTH_ALGORITHMS", "RS256,ES256"), ',');
+    return trusted;
+}
+
 }  // namespace
 
 int main() try {
     fauth::http::block_shutdown_signals();
     fauth::oidc::JwksOptions jwks{
-        .url = env_or("FAUTH_JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json"),
+        .url = env_or("FAUTH_JWKS_URL", ""),
+        .issuer = env_or("FAUTH_ISSUER", ""),
         .min_refresh_interval = std::chrono::seconds(std::stoi(env_or("FAUTH_JWKS_REFRESH_SECONDS", "30")))};
     jwks.fetch.ca_file = env_or("FAUTH_CA_FILE", "");
+    fauth::AuthConfig config;
+    config.issuers = {trusted_issuer(nullptr)};  // checks the environment before anything starts
     auto ring = std::make_shared<fauth::oidc::JwksKeyRing>(jwks);
+    config.issuers[0].keys = ring;
     // The issuer may start after us: try for a while, then serve anyway (an unknown kid fetches again).
     for (int attempt = 0; attempt < 50 && !ring->fetch_now(); ++attempt)
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
-    fauth::AuthConfig config;
-    config.keys = ring;
     fauth::AuthProvider<Caller> auth{config, [](const fauth::TokenPayload& p) -> std::optional<Caller> {
-        Caller caller{p.sub, {}, p.scopes};
-        if (const auto roles = p.extra.find("roles"); roles != p.extra.end() && roles->is_array())
-            for (const auto& r : *roles)
-                if (r.is_string()) caller.roles.push_back(r.get<std::string>());
-        return caller;
+        return Caller{p.sub, p.roles, p.scopes};
     }};
 
     using Pistache::Http::Code;

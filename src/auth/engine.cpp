@@ -51,7 +51,7 @@ Engine::Admission Engine::admit_at_once(std::string_view token, TokenType type, 
     try {
         payload.emplace(codec_.verify(token, type));
     } catch (const UnknownKeyId& e) {
-        if (config_.keys) return Admission::unverified;
+        if (e.ring() || config_.keys) return Admission::unverified;
         failure = std::make_exception_ptr(e);
         return Admission::refused;
     } catch (...) {
@@ -81,7 +81,8 @@ void Engine::verify_later(std::string token, TokenType type, Admitted done) cons
     try {
         payload = codec_.verify(token, type);
     } catch (const UnknownKeyId& e) {
-        const auto& ring = config_.keys;
+        // The ring that lacks the kid: a trusted issuer's, or this service's own.
+        const auto ring = e.ring() ? e.ring() : config_.keys;
         if (!ring) return done({}, std::make_exception_ptr(e));
         // The fetch settles on the key ring's thread; the token is verified again (and what follows,
         // your loader and handler included) on a password worker.
@@ -164,6 +165,10 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
 }
 
 Pistache::Async::Promise<void> Engine::end_session(const TokenPayload& access) const {
+    // A token without an id (a trusted issuer's may have none) cannot be revoked here: its
+    // session is its issuer's to end.
+    if (access.jti.empty())
+        return Pistache::Async::Promise<void>::rejected(InvalidToken("this token has no jti: end its session at its issuer"));
     config_.report({.type = SecurityEventType::revoked, .reason = "logout", .subject = access.sub});
     auto [promise, settler] = detail::Settler<void>::make();
     auto on_error = [settler = settler, in_flight = enter()](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };

@@ -24,7 +24,15 @@ void require_non_empty(const std::optional<std::string>& value, const char* fiel
 }  // namespace
 
 void TokenConfig::validate() const {
-    if (!keys || !secret_key.empty()) validate_secret();
+    if ((!keys && issuers.empty()) || !secret_key.empty()) validate_secret();
+    for (const auto& trusted : issuers) {
+        trusted.validate();
+        if (issuer && *issuer == trusted.issuer)
+            throw ConfigError("AuthConfig.issuer " + *issuer + " is also a TrustedIssuer: a token names one issuer only");
+        for (const auto& other : issuers)
+            if (&other != &trusted && other.issuer == trusted.issuer)
+                throw ConfigError("TrustedIssuer " + trusted.issuer + " is configured twice");
+    }
     require_positive(access_token_ttl, "access_token_ttl");
     require_positive(refresh_token_ttl, "refresh_token_ttl");
     require_positive(password_reset_ttl, "password_reset_ttl");

@@ -34,9 +34,10 @@ struct Header {
     std::string alg;
     std::string kid;
     bool has_kid = false;
+    bool at_jwt = false;  // typ says at+jwt (RFC 9068)
 };
 
-// Checks a JOSE header: `alg` present and never "none", no `crit`, `typ` JWT if present, `kid` a
+// Checks a JOSE header: `alg` present and never "none", no `crit`, `typ` JWT or at+jwt if present, `kid` a
 // string if present. When `pinned` is given, `alg` must be exactly it (HMAC configuration: the
 // algorithm comes from the configuration, never from the token); otherwise the caller matches it
 // against the key that `kid` selects.
@@ -56,15 +57,76 @@ Header read_header(std::string_view text, std::string_view pinned) {
     if (ascii_iequals(header.alg, "none")) throw InvalidToken("alg none is not accepted");
     if (!pinned.empty() && header.alg != pinned) throw InvalidToken("algorithm not allowed");
     if (crit) throw InvalidToken("crit header parameters are not supported");
-    if (!typ.raw.empty() &&
-        (typ.kind != JsonKind::string || !ascii_iequals(JsonObjectReader::string_value(typ), "JWT")))
-        throw InvalidToken("typ is not JWT");
+    if (!typ.raw.empty()) {
+        if (typ.kind != JsonKind::string) throw InvalidToken("typ is not JWT");
+        const auto value = JsonObjectReader::string_value(typ);
+        header.at_jwt = ascii_iequals(value, "at+jwt") || ascii_iequals(value, "application/at+jwt");
+        if (!header.at_jwt && !ascii_iequals(value, "JWT")) throw InvalidToken("typ is not JWT");
+    }
     if (!kid.raw.empty()) {
         if (kid.kind != JsonKind::string) throw InvalidToken("kid is not a string");
         header.kid = JsonObjectReader::string_value(kid);
         header.has_kid = true;
     }
     return header;
+}
+
+// The `iss` a payload claims, read before anything is verified, only to choose whose keys verify
+// it; nothing else of the payload is trusted or kept.
+std::optional<std::string> claimed_issuer(std::string_view payload) {
+    JsonObjectReader reader(payload, "payload");
+    JsonMember member;
+    while (reader.next(member))
+        if (member.key == "iss") {
+            if (member.kind != JsonKind::string) throw InvalidToken("iss is not a string");
+            return JsonObjectReader::string_value(member);
+        }
+    return std::nullopt;
+}
+
+// The value at `path` in `claims`, or null.
+const json* at_path(const json& claims, const ClaimPath& path) {
+    const json* node = &claims;
+    for (const auto& step : path) {
+        if (!node->is_object()) return nullptr;
+        const auto it = node->find(step);
+        if (it == node->end()) return nullptr;
+        node = &*it;
+    }
+    return node;
+}
+
+std::string path_name(const ClaimPath& path) {
+    std::string name;
+    for (const auto& step : path) name += (name.empty() ? "" : ".") + step;
+    return name;
+}
+
+// Appends the strings at `path` (a space-separated string when `split`, one string otherwise, or
+// an array of strings) to `out`, skipping repeats.
+void append_claim_strings(const json& claims, const ClaimPath& path, bool split, std::vector<std::string>& out) {
+    const json* value = at_path(claims, path);
+    if (value == nullptr) return;
+    const auto add = [&](std::string item) {
+        if (!item.empty() && std::find(out.begin(), out.end(), item) == out.end()) out.push_back(std::move(item));
+    };
+    if (value->is_string()) {
+        const auto& text = value->get_ref<const std::string&>();
+        if (!split) return add(text);
+        std::size_t start = 0;
+        while (start <= text.size()) {
+            const auto space = text.find(' ', start);
+            add(text.substr(start, space == std::string::npos ? std::string::npos : space - start));
+            if (space == std::string::npos) break;
+            start = space + 1;
+        }
+        return;
+    }
+    if (!value->is_array()) throw InvalidToken(path_name(path) + " is not a string or a list of strings");
+    for (const auto& item : *value) {
+        if (!item.is_string()) throw InvalidToken(path_name(path) + " is not a list of strings");
+        add(item.get<std::string>());
+    }
 }
 
 // A value the reader has already validated, as JSON for `extra`.
@@ -279,6 +341,7 @@ std::string TokenCodec::sign(const TokenPayload& payload) const {
         base64url_encode(signature, token);
         return token;
     }
+    if (!key_) throw std::logic_error("fauth: this configuration has no key of its own: it only verifies its trusted issuers' tokens");
     token += header_segment_;
     token += '.';
     base64url_encode(body, token);
@@ -333,7 +396,31 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         return std::string_view(out, *size);
     };
 
-    if (config_.keys) {
+    // A trusted issuer's token is chosen by its claimed `iss`, before any key is looked at.
+    const TrustedIssuer* external = nullptr;
+    if (!config_.issuers.empty()) {
+        const auto iss = claimed_issuer(decode(payload_b64, "payload"));
+        for (const auto& trusted : config_.issuers)
+            if (iss && *iss == trusted.issuer) external = &trusted;
+        if (external == nullptr && !key_ && !config_.keys) throw InvalidToken("unknown issuer");
+    }
+
+    if (external != nullptr) {
+        const auto header = read_header(decode(header_b64, "header"), {});
+        if (external->require_at_jwt && !header.at_jwt) throw InvalidToken("typ must be at+jwt");
+        if (!header.has_kid) throw InvalidToken("token has no kid");
+        if (std::find(external->algorithms.begin(), external->algorithms.end(), header.alg) == external->algorithms.end())
+            throw InvalidToken("algorithm not allowed");
+        const auto keys = external->keys->current();
+        const Key* key = keys->find(header.kid, header.alg);
+        if (key == nullptr) {
+            if (keys->find(header.kid) != nullptr) throw InvalidToken("algorithm not allowed");
+            throw UnknownKeyId(header.kid, external->keys);
+        }
+        std::string signature;
+        if (!base64url_decode(signature_b64, signature)) throw InvalidToken("signature is not canonical base64url");
+        if (!key->verify(token.substr(0, second), signature)) throw InvalidToken("signature mismatch");
+    } else if (config_.keys) {
         // Key ring: the header's kid selects the key, and the key fixes the algorithm.
         const auto header = read_header(decode(header_b64, "header"), {});
         if (!header.has_kid) throw InvalidToken("token has no kid");
@@ -347,6 +434,7 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         if (!base64url_decode(signature_b64, signature)) throw InvalidToken("signature is not canonical base64url");
         if (!key->verify(token.substr(0, second), signature)) throw InvalidToken("signature mismatch");
     } else {
+        if (!key_) throw InvalidToken("unknown issuer");  // only trusted issuers' tokens are verified here
         // Header: the bytes this codec writes pass without parsing; anything else is decoded and
         // must still name exactly the configured algorithm.
         if (header_b64 != header_segment_) read_header(decode(header_b64, "header"), config_.algorithm);
@@ -379,26 +467,57 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
     }
 
     p.sub = required_string(slots, kSub);
-    p.jti = required_string(slots, kJti);
-    const auto type = token_type_from_string(required_string(slots, kTokenType));
-    if (!type) throw InvalidToken("unknown token_type");
-    p.token_type = *type;
-    if (p.token_type != expected)
-        throw InvalidToken(std::string(to_string(p.token_type)) + " token used where " +
-                           std::string(to_string(expected)) + " token is required");
+    if (external != nullptr) {
+        // A provider's access token: jti and token_type are optional, its own claims say the rest.
+        if (slot(slots, kJti) != nullptr) p.jti = required_string(slots, kJti);
+        if (slot(slots, kTokenType) != nullptr && required_string(slots, kTokenType) != "access")
+            throw InvalidToken("token_type is not access");
+        if (expected != TokenType::access)
+            throw InvalidToken("a token from " + external->issuer + " is an access token, never a " +
+                               std::string(to_string(expected)) + " token");
+    } else {
+        p.jti = required_string(slots, kJti);
+        const auto type = token_type_from_string(required_string(slots, kTokenType));
+        if (!type) throw InvalidToken("unknown token_type");
+        p.token_type = *type;
+        if (p.token_type != expected)
+            throw InvalidToken(std::string(to_string(p.token_type)) + " token used where " +
+                               std::string(to_string(expected)) + " token is required");
+    }
     if (const auto* m = slot(slots, kScopes)) p.scopes = string_list(*m, "scopes", false);
 
     if (const auto* m = slot(slots, kIss)) {
         if (m->kind != JsonKind::string) throw InvalidToken("iss is not a string");
         p.iss = JsonObjectReader::string_value(*m);
     }
-    if (config_.issuer && p.iss != config_.issuer) throw InvalidToken("issuer mismatch");
     if (const auto* m = slot(slots, kAud)) p.aud = string_list(*m, "aud", true);
-    if (const auto* m = slot(slots, kFam)) {
-        if (m->kind != JsonKind::string || m->raw.size() == 2) throw InvalidToken("fam is not a string");
-        p.family = JsonObjectReader::string_value(*m);
+    if (external != nullptr) {
+        for (const auto& path : external->scope_claims) append_claim_strings(p.extra, path, true, p.scopes);
+        for (const auto& path : external->role_claims) append_claim_strings(p.extra, path, false, p.roles);
+        std::vector<std::string> audiences = p.aud;
+        if (external->audience_claim != "aud") {
+            audiences.clear();
+            append_claim_strings(p.extra, {external->audience_claim}, false, audiences);
+        }
+        bool found = false;
+        for (const auto& a : audiences)
+            found = found || std::find(external->audiences.begin(), external->audiences.end(), a) != external->audiences.end();
+        if (!found) throw InvalidToken("audience mismatch");
+        if (external->authorized_party) {
+            const auto azp = p.extra.find("azp");
+            if (azp == p.extra.end() || !azp->is_string() || azp->get_ref<const std::string&>() != *external->authorized_party)
+                throw InvalidToken("authorized party mismatch");
+        }
+    } else {
+        if (config_.issuer && p.iss != config_.issuer) throw InvalidToken("issuer mismatch");
+        if (const auto* m = slot(slots, kFam)) {
+            if (m->kind != JsonKind::string || m->raw.size() == 2) throw InvalidToken("fam is not a string");
+            p.family = JsonObjectReader::string_value(*m);
+        }
     }
-    if (config_.audience) {
+    if (external != nullptr) {
+        // Audience checked above, against the issuer's own list.
+    } else if (config_.audience) {
         bool found = false;
         for (const auto& a : p.aud) found = found || a == *config_.audience;
         if (!found) throw InvalidToken("audience mismatch");

@@ -1,15 +1,16 @@
 // examples/two_services as the README runs it: an issuer that signs ES256 tokens and publishes
 // its JWKS, and a resource service that knows only that URL. Covers roles and scopes carried in
 // the token, refused forgeries, an issuer outage, and a restarted issuer with a new key.
-// Run: node --test tests/examples/two_services.test.mjs (FAUTH_ISSUER, FAUTH_RESOURCE name the binaries).
+// Run: node --test tests/examples/two_services.test.mjs (FAUTH_ISSUER_BIN, FAUTH_RESOURCE_BIN name the binaries).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { startQuickstart as start, stopQuickstart as stop } from '../support/quickstart.mjs';
 
-const issuerBinary = process.env.FAUTH_ISSUER ?? 'build/bin/fauth-issuer';
-const resourceBinary = process.env.FAUTH_RESOURCE ?? 'build/bin/fauth-resource';
+const issuerBinary = process.env.FAUTH_ISSUER_BIN ?? 'build/bin/fauth-issuer';
+const resourceBinary = process.env.FAUTH_RESOURCE_BIN ?? 'build/bin/fauth-resource';
 const running = [];
 after(async () => { for (const s of running) await stop(s.child); });
 
@@ -47,7 +48,8 @@ test('a resource service verifies the issuer\'s tokens with nothing but its JWKS
   assert.equal(discovery.body.jwks_uri, `${issuer.base}/.well-known/jwks.json`);
 
   const resource = await start(resourceBinary, {
-    FAUTH_JWKS_URL: `${issuer.base}/.well-known/jwks.json`,
+    FAUTH_ISSUER: issuer.base,  // the JWK Set is found through its discovery document
+    FAUTH_AUDIENCE: 'notes-api',
     FAUTH_JWKS_REFRESH_SECONDS: '0',
   });
   running.push(resource);
@@ -75,6 +77,8 @@ test('a resource service verifies the issuer\'s tokens with nothing but its JWKS
   const none = `${b64(JSON.stringify({ alg: 'none', kid: 'issuer-1' }))}.${payload}.`;
   assert.equal((await get(resource.base, '/me', none)).status, 401);
   const claims = JSON.parse(Buffer.from(payload, 'base64url'));
+  assert.equal(claims.iss, issuer.base);
+  assert.equal(claims.aud, 'notes-api');
   const tampered = `${alice.split('.')[0]}.${b64(JSON.stringify({ ...claims, sub: 'user-456' }))}.${alice.split('.')[2]}`;
   assert.equal((await get(resource.base, '/me', tampered)).status, 401);
 
@@ -90,4 +94,22 @@ test('a resource service verifies the issuer\'s tokens with nothing but its JWKS
   const fresh = await login(restarted.base, 'alice', 's3cret');
   assert.equal((await get(resource.base, '/me', fresh)).status, 200);
   assert.equal((await get(resource.base, '/me', alice)).status, 401);
+});
+
+test('a resource service refuses to start without an issuer or an audience, and refuses other audiences', async () => {
+  for (const [env, missing] of [[{ FAUTH_AUDIENCE: 'notes-api' }, 'FAUTH_ISSUER'], [{ FAUTH_ISSUER: 'http://127.0.0.1:1' }, 'FAUTH_AUDIENCE']]) {
+    const { FAUTH_ISSUER, FAUTH_AUDIENCE, ...inherited } = process.env;
+    const run = spawnSync(resourceBinary, [], { env: { ...inherited, PORT: '0', ...env }, encoding: 'utf8', timeout: 10000 });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, new RegExp(`${missing} is not set`));
+  }
+  const port = await freePort();
+  const issuer = await start(issuerBinary, { PORT: port, FAUTH_AUDIENCE: 'billing-api' });
+  running.push(issuer);
+  const resource = await start(resourceBinary, { FAUTH_ISSUER: issuer.base, FAUTH_AUDIENCE: 'notes-api' });
+  running.push(resource);
+  const token = await login(issuer.base, 'alice', 's3cret');
+  const refused = await get(resource.base, '/me', token);
+  assert.equal(refused.status, 401);
+  assert.equal(refused.body.detail, 'Invalid token: audience mismatch');
 });

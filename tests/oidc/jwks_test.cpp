@@ -316,3 +316,63 @@ TEST_F(ProviderKeysTest, TokensFauthSignsVerifyInTheIndependentImplementation) {
         EXPECT_THROW(idp->verify(tampered, keys.jwks()), std::runtime_error) << alg;
     }
 }
+
+TEST_F(ProviderKeysTest, AResourceServerConfiguredWithOnlyTheIssuerUrlAcceptsKeycloakAuth0AndEntraShapes) {
+    auto ring = std::make_shared<JwksKeyRing>(discovering());
+    const auto iss = idp->issuer();
+    auto keycloak = fauth::TrustedIssuer::keycloak(iss, "notes-api", ring, "notes-api");
+    keycloak.algorithms = {"RS256", "ES256"};
+    fauth::AuthConfig config;  // no secret, no key of its own: it only verifies
+    config.issuers = {keycloak};
+    struct Caller {
+        std::string id;
+        std::vector<std::string> roles, scopes;
+    };
+    fauth::AuthProvider<Caller> auth(config, [](const fauth::TokenPayload& p) {
+        return std::optional<Caller>(Caller{p.sub, p.roles, p.scopes});
+    });
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const json shape = {{"iss", iss}, {"sub", "kc-user"}, {"aud", json::array({"notes-api", "account"})}, {"exp", now + 300},
+                        {"iat", now}, {"typ", "Bearer"}, {"azp", "notes-web"},
+                        {"realm_access", {{"roles", json::array({"admin"})}}},
+                        {"resource_access", {{"notes-api", {{"roles", json::array({"editor"})}}}}},
+                        {"scope", "openid notes:read"}};
+    // No key is loaded yet: the first token's kid makes the ring discover and fetch.
+    const auto user = await(auth.resolve_user(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", shape}, {"header", {{"typ", "at+jwt"}}}})));
+    EXPECT_EQ(user.id, "kc-user");
+    EXPECT_EQ(user.roles, (std::vector<std::string>{"admin", "editor"}));
+    EXPECT_EQ(user.scopes, (std::vector<std::string>{"openid", "notes:read"}));
+    EXPECT_EQ(await(auth.resolve_user(idp->mint({{"kid", "ec1"}, {"alg", "ES256"}, {"claims", shape}}))).id, "kc-user");
+    auto other = shape;
+    other["aud"] = "another-api";
+    EXPECT_THROW(await(auth.resolve_user(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", other}}))), fauth::InvalidToken);
+    other = shape;
+    other["iss"] = idp->issuer("elsewhere");
+    const auto before = idp->jwks_requests();
+    EXPECT_THROW(await(auth.resolve_user(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", other}, {"header", {{"kid", "nobody"}}}}))),
+                 fauth::InvalidToken);
+    EXPECT_EQ(idp->jwks_requests(), before) << "an unknown issuer costs no fetch";
+
+    // Entra ID publishes RSA keys without alg; its tokens carry roles and scp.
+    auto entra_ring = std::make_shared<JwksKeyRing>(discovering());
+    fauth::TokenConfig entra_config;
+    entra_config.issuers = {fauth::TrustedIssuer::entra(iss, "api://notes", entra_ring)};
+    ASSERT_TRUE(entra_ring->fetch_now());
+    const fauth::TokenCodec entra(entra_config);
+    const json entra_shape = {{"iss", iss}, {"sub", "entra-user"}, {"aud", "api://notes"}, {"exp", now + 300}, {"iat", now},
+                              {"nbf", now}, {"roles", json::array({"Notes.Admin"})}, {"scp", "Notes.Read Notes.Write"}, {"ver", "2.0"}};
+    const auto en = entra.verify(idp->mint({{"kid", "entra"}, {"alg", "RS256"}, {"claims", entra_shape}}), TokenType::access);
+    EXPECT_EQ(en.roles, std::vector<std::string>{"Notes.Admin"});
+    EXPECT_EQ(en.scopes, (std::vector<std::string>{"Notes.Read", "Notes.Write"}));
+
+    // Auth0: permissions as scopes, roles from a namespaced claim.
+    fauth::TokenConfig auth0_config;
+    auth0_config.issuers = {fauth::TrustedIssuer::auth0(iss, "https://notes.example.com/api", entra_ring, "https://notes.example.com/roles")};
+    const fauth::TokenCodec auth0(auth0_config);
+    const json auth0_shape = {{"iss", iss}, {"sub", "auth0|1"}, {"aud", json::array({"https://notes.example.com/api", iss + "/userinfo"})},
+                              {"exp", now + 300}, {"iat", now}, {"scope", "openid"}, {"permissions", json::array({"notes:write"})},
+                              {"https://notes.example.com/roles", json::array({"editor"})}};
+    const auto a0 = auth0.verify(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", auth0_shape}}), TokenType::access);
+    EXPECT_EQ(a0.roles, std::vector<std::string>{"editor"});
+    EXPECT_EQ(a0.scopes, (std::vector<std::string>{"openid", "notes:write"}));
+}

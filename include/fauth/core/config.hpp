@@ -14,6 +14,7 @@
 #include "fauth/core/security_event.hpp"
 
 #include "fauth/core/clock.hpp"
+#include "fauth/core/issuer.hpp"
 
 namespace fauth {
 
@@ -37,6 +38,10 @@ struct TokenConfig {
     /// whose algorithm it must use. Without a signing key the provider only verifies. secret_key
     /// may then be left empty (it is still used, when set, to bind password-reset tokens).
     std::shared_ptr<KeyRing> keys;
+    /// Identity providers whose access tokens are accepted beside this service's own (routed by
+    /// `iss`; see TrustedIssuer). With issuers, secret_key and keys may both be left empty: the
+    /// service then only verifies (a resource server) and issue/sign throw std::logic_error.
+    std::vector<TrustedIssuer> issuers;
     /// Lifetime of access tokens.
     std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
     /// Lifetime of refresh tokens.

@@ -1,10 +1,13 @@
 // fauth/core/errors.hpp — the typed errors every fauth operation fails with.
 #pragma once
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 
 namespace fauth {
+
+class KeyRing;
 
 /// What went wrong, independent of any transport; the HTTP layer maps each kind to one status.
 enum class ErrorKind {
@@ -49,13 +52,18 @@ private:
 /// can fetch keys (JWKS) is asked once, then the token is refused.
 class UnknownKeyId : public InvalidToken {
 public:
-    /// `kid` as the token named it.
-    explicit UnknownKeyId(std::string kid) : InvalidToken("unknown key id"), kid_(std::move(kid)) {}
+    /// `kid` as the token named it; `ring` the key ring that lacks it (a trusted issuer's), or
+    /// null for the codec's own.
+    explicit UnknownKeyId(std::string kid, std::shared_ptr<KeyRing> ring = nullptr)
+        : InvalidToken("unknown key id"), kid_(std::move(kid)), ring_(std::move(ring)) {}
     /// The key id the token named.
     const std::string& kid() const noexcept { return kid_; }
+    /// The ring to refresh: a trusted issuer's, or null for the configuration's own `keys`.
+    const std::shared_ptr<KeyRing>& ring() const noexcept { return ring_; }
 
 private:
     std::string kid_;
+    std::shared_ptr<KeyRing> ring_;
 };
 
 /// A token whose `exp` (plus leeway) has passed.

@@ -50,6 +50,9 @@ struct TokenPayload {
     /// Session family (claim `fam`): shared by every token descending from one login, so that
     /// logout and refresh-token reuse can end the whole session. Empty when the token has none.
     std::string family;
+    /// Roles a trusted issuer granted, read from its role claims (TrustedIssuer::role_claims);
+    /// empty for this service's own tokens, whose roles come from your user_loader.
+    std::vector<std::string> roles;
     /// Every other claim, as a JSON object; never contains a registered claim.
     nlohmann::json extra = nlohmann::json::object();
 
@@ -99,8 +102,11 @@ public:
     std::string issue(TokenType type, std::string sub, std::vector<std::string> scopes = {},
                       nlohmann::json extra = nlohmann::json::object()) const;
 
-    /// The payload of `token` if every check passes, for tokens of `expected` type only.
-    /// Throws TokenExpired, or InvalidToken with the reason; never anything else but bad_alloc.
+    /// The payload of `token` if every check passes, for tokens of `expected` type only. A token
+    /// whose `iss` is a configured TrustedIssuer is verified with that issuer's keys and read in
+    /// its claim shape (access tokens only); any other with this service's own key or keys.
+    /// Throws TokenExpired, UnknownKeyId (naming the ring to refresh), or InvalidToken with the
+    /// reason; never anything else but bad_alloc.
     TokenPayload verify(std::string_view token, TokenType expected) const;
 
     /// A short keyed digest of `data` (22 base64url characters), for binding a token to server

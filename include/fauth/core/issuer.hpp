@@ -1,0 +1,63 @@
+// fauth/core/issuer.hpp — identity providers whose access tokens a service accepts beside its own
+// (a resource server's trust): each chosen by the token's `iss`, verified with its own keys and
+// algorithms, and read in its own claim shape (Keycloak, Auth0, Microsoft Entra ID, Cognito...).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fauth {
+
+class KeyRing;
+
+/// A path to a value inside a token's claims, one member name per step: {"realm_access", "roles"}.
+/// (A list, not a dotted string: Auth0's namespaced claims are URLs full of dots.)
+using ClaimPath = std::vector<std::string>;
+
+/// An identity provider whose access tokens are accepted. A token is routed to it when its `iss`
+/// equals `issuer` exactly; a token naming an issuer nobody configured is refused before any key
+/// is looked up or fetched. Its tokens need `sub` and `exp`, and an audience of this API; `jti`
+/// and `token_type` are optional (an external token is only ever an access token).
+struct TrustedIssuer {
+    /// Its `iss`, exactly as its tokens carry it, e.g. "https://keycloak.example.com/realms/main".
+    std::string issuer;
+    /// This API's identifiers: the token's audience (string or array) must hold one. Required.
+    std::vector<std::string> audiences;
+    /// The claim holding the audience: "aud", or "client_id" for Cognito's access tokens.
+    std::string audience_claim = "aud";
+    /// Its keys, usually an oidc::JwksKeyRing (with its issuer URL, discovery finds them). Required.
+    std::shared_ptr<KeyRing> keys;
+    /// The algorithms its tokens may use; each key still verifies only its own.
+    std::vector<std::string> algorithms{"RS256"};
+    /// Where its scopes are: space-separated strings (RFC 9068 `scope`, Entra's `scp`) or arrays
+    /// (Auth0's `permissions`). They fill TokenPayload::scopes, with a `scopes` array if present.
+    std::vector<ClaimPath> scope_claims{{"scope"}, {"scp"}};
+    /// Where its roles are (arrays of strings, or one string); they fill TokenPayload::roles.
+    std::vector<ClaimPath> role_claims;
+    /// When true, the token's header must say `typ: at+jwt` (RFC 9068 access tokens).
+    bool require_at_jwt = false;
+    /// When set, the token's `azp` (authorized party: the client it was issued to) must equal it.
+    std::optional<std::string> authorized_party;
+
+    /// Throws ConfigError naming what is missing or wrong (no issuer, no audience, no keys, an
+    /// algorithm fauth does not verify or an HMAC one).
+    void validate() const;
+
+    /// Keycloak: roles of the realm (`realm_access.roles`) and, when `client` is given, that
+    /// client's roles (`resource_access.<client>.roles`); scopes from `scope`.
+    static TrustedIssuer keycloak(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys,
+                                  std::string client = {});
+    /// Auth0: scopes from `scope` and RBAC `permissions`; roles from the namespaced claim an Action
+    /// adds (e.g. "https://example.com/roles"), when given. Auth0's issuer ends with a slash.
+    static TrustedIssuer auth0(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys,
+                               std::string roles_claim = {});
+    /// Microsoft Entra ID (v2.0 tokens): app roles from `roles`, delegated scopes from `scp`.
+    static TrustedIssuer entra(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys);
+    /// Amazon Cognito access tokens: the app client id in `client_id` (they carry no `aud`),
+    /// groups from `cognito:groups` as roles, scopes from `scope`.
+    static TrustedIssuer cognito(std::string issuer, std::string client_id, std::shared_ptr<KeyRing> keys);
+};
+
+}  // namespace fauth

@@ -1,0 +1,258 @@
+#include "fauth/core/issuer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include <fauth/core/base64url.hpp>
+#include <fauth/core/keys.hpp>
+#include <fauth/core/token.hpp>
+
+using fauth::ConfigError;
+using fauth::Key;
+using fauth::KeyRing;
+using fauth::KeySet;
+using fauth::TokenCodec;
+using fauth::TokenConfig;
+using fauth::TokenType;
+using fauth::TrustedIssuer;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kKeycloak = "https://keycloak.example.com/realms/main";
+constexpr const char* kAuth0 = "https://tenant.eu.auth0.com/";
+
+std::int64_t now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A provider: one signing key, the ring a verifier holds with its public half, and raw tokens in
+// whatever shape the test writes (fauth's own codec would always add token_type and jti).
+struct Provider {
+    std::string kid;
+    Key signer;
+    std::shared_ptr<KeyRing> ring;
+
+    Provider(const std::string& alg, std::string id) : kid(std::move(id)), signer(Key::generate(alg, kid)) {
+        KeySet published;
+        published.add(Key::from_jwk(signer.public_jwk()));
+        ring = std::make_shared<KeyRing>(published);
+    }
+    std::string token(const json& claims, json header = json::object()) const {
+        header.emplace("alg", signer.algorithm());
+        header.emplace("kid", kid);
+        std::string input = fauth::base64url_encode(header.dump()) + "." + fauth::base64url_encode(claims.dump());
+        return input + "." + fauth::base64url_encode(signer.sign(input));
+    }
+};
+
+json keycloak_claims() {
+    // As Keycloak 24 writes an access token (trimmed).
+    return {{"exp", now() + 300},
+            {"iat", now()},
+            {"jti", "onrtac:5c1c6a3e-8a5c-4b57-9d2e-2c8a4a1f0e11"},
+            {"iss", kKeycloak},
+            {"aud", json::array({"notes-api", "account"})},
+            {"sub", "f1b7c8a0-0c1e-4c55-a2a0-6d1f0f2b3c4d"},
+            {"typ", "Bearer"},
+            {"azp", "notes-web"},
+            {"realm_access", {{"roles", json::array({"offline_access", "admin"})}}},
+            {"resource_access", {{"notes-api", {{"roles", json::array({"notes-editor"})}}}, {"account", {{"roles", json::array({"view-profile"})}}}}},
+            {"scope", "openid profile notes:read"},
+            {"preferred_username", "alice"}};
+}
+
+json auth0_claims() {
+    return {{"iss", kAuth0},
+            {"sub", "auth0|64f0c0ffee"},
+            {"aud", json::array({"https://notes.example.com/api", "https://tenant.eu.auth0.com/userinfo"})},
+            {"iat", now()},
+            {"exp", now() + 300},
+            {"azp", "X2c4ZmFrZWNsaWVudA"},
+            {"scope", "openid notes:read"},
+            {"permissions", json::array({"notes:read", "notes:write"})},
+            {"https://notes.example.com/roles", json::array({"editor"})}};
+}
+
+json entra_claims(const std::string& issuer) {
+    return {{"aud", "api://notes"}, {"iss", issuer}, {"iat", now()}, {"nbf", now()}, {"exp", now() + 300},
+            {"oid", "00000000-0000-0000-0000-000000000001"}, {"roles", json::array({"Notes.Admin"})},
+            {"scp", "Notes.Read Notes.Write"}, {"sub", "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ"},
+            {"tid", "9188040d-6c67-4c5b-b112-36a304b66dad"}, {"ver", "2.0"}};
+}
+
+std::string refusal(const TokenCodec& codec, const std::string& token, TokenType type = TokenType::access) {
+    try {
+        codec.verify(token, type);
+        return "accepted";
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+}
+
+}  // namespace
+
+TEST(TrustedIssuerTest, ReadsKeycloakAuth0EntraAndCognitoTokensInTheirOwnShapes) {
+    const Provider keycloak("RS256", "kc-1"), auth0("RS256", "a0-1"), entra("RS256", "entra-1"), cognito("RS256", "cg-1");
+    const std::string entra_iss = "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0";
+    const std::string cognito_iss = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example";
+    TokenConfig config;  // a resource server: no key of its own
+    config.issuers = {TrustedIssuer::keycloak(kKeycloak, "notes-api", keycloak.ring, "notes-api"),
+                      TrustedIssuer::auth0(kAuth0, "https://notes.example.com/api", auth0.ring, "https://notes.example.com/roles"),
+                      TrustedIssuer::entra(entra_iss, "api://notes", entra.ring),
+                      TrustedIssuer::cognito(cognito_iss, "5example0client", cognito.ring)};
+    const TokenCodec codec(config);
+
+    const auto kc = codec.verify(keycloak.token(keycloak_claims(), {{"typ", "JWT"}}), TokenType::access);
+    EXPECT_EQ(kc.sub, "f1b7c8a0-0c1e-4c55-a2a0-6d1f0f2b3c4d");
+    EXPECT_EQ(kc.roles, (std::vector<std::string>{"offline_access", "admin", "notes-editor"}));
+    EXPECT_EQ(kc.scopes, (std::vector<std::string>{"openid", "profile", "notes:read"}));
+    EXPECT_EQ(kc.extra["preferred_username"], "alice");
+    EXPECT_TRUE(kc.family.empty());
+
+    const auto a0 = codec.verify(auth0.token(auth0_claims()), TokenType::access);
+    EXPECT_EQ(a0.roles, std::vector<std::string>{"editor"});
+    EXPECT_EQ(a0.scopes, (std::vector<std::string>{"openid", "notes:read", "notes:write"}));
+    EXPECT_TRUE(a0.jti.empty()) << "Auth0 access tokens carry no jti";
+
+    const auto en = codec.verify(entra.token(entra_claims(entra_iss), {{"typ", "JWT"}}), TokenType::access);
+    EXPECT_EQ(en.roles, std::vector<std::string>{"Notes.Admin"});
+    EXPECT_EQ(en.scopes, (std::vector<std::string>{"Notes.Read", "Notes.Write"}));
+
+    const json cognito_claims = {{"sub", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"}, {"cognito:groups", json::array({"admins"})},
+                                 {"iss", cognito_iss}, {"client_id", "5example0client"}, {"token_use", "access"},
+                                 {"scope", "notes/read"}, {"exp", now() + 300}, {"iat", now()}, {"jti", "x"},
+                                 {"username", "alice"}};
+    const auto cg = codec.verify(cognito.token(cognito_claims), TokenType::access);
+    EXPECT_EQ(cg.roles, std::vector<std::string>{"admins"});
+    EXPECT_EQ(cg.scopes, std::vector<std::string>{"notes/read"});
+    auto other_client = cognito_claims;
+    other_client["client_id"] = "another-app";
+    EXPECT_EQ(refusal(codec, cognito.token(other_client)), "Invalid token: audience mismatch");
+}
+
+TEST(TrustedIssuerTest, RoutesByIssuerAndRefusesWhatNoConfiguredIssuerVouchesFor) {
+    const Provider keycloak("ES256", "kc-1"), impostor("ES256", "kc-1");
+    TokenConfig config;
+    config.issuers = {TrustedIssuer::keycloak(kKeycloak, "notes-api", keycloak.ring)};
+    const TokenCodec codec(config);
+    auto claims = keycloak_claims();
+    config.issuers[0].algorithms = {"ES256"};
+    const TokenCodec es256(config);
+    EXPECT_EQ(refusal(es256, keycloak.token(claims)), "accepted");
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: algorithm not allowed") << "RS256 only by default";
+    // Another key under the same kid, the same claims: the signature decides.
+    EXPECT_EQ(refusal(es256, impostor.token(claims)), "Invalid token: signature mismatch");
+    // An issuer nobody configured: refused before any key is looked up (no UnknownKeyId, no fetch).
+    claims["iss"] = "https://evil.example.com/realms/main";
+    EXPECT_EQ(refusal(es256, keycloak.token(claims)), "Invalid token: unknown issuer");
+    claims.erase("iss");
+    EXPECT_EQ(refusal(es256, keycloak.token(claims)), "Invalid token: unknown issuer");
+    // A kid the issuer's ring lacks names that ring, so that the provider refreshes it.
+    claims["iss"] = kKeycloak;
+    try {
+        es256.verify(keycloak.token(claims, {{"kid", "kc-2"}}), TokenType::access);
+        ADD_FAILURE() << "an unknown kid was accepted";
+    } catch (const fauth::UnknownKeyId& e) {
+        EXPECT_EQ(e.kid(), "kc-2");
+        EXPECT_EQ(e.ring(), keycloak.ring);
+    }
+    EXPECT_THROW(es256.issue(TokenType::access, "me"), std::logic_error) << "a resource server mints nothing";
+}
+
+TEST(TrustedIssuerTest, ChecksAudienceTypeAuthorizedPartyAndTimes) {
+    const Provider keycloak("ES256", "kc-1");
+    TrustedIssuer trusted = TrustedIssuer::keycloak(kKeycloak, "notes-api", keycloak.ring);
+    trusted.algorithms = {"ES256"};
+    TokenConfig config;
+    config.issuers = {trusted};
+    const TokenCodec codec(config);
+    auto claims = keycloak_claims();
+    claims["aud"] = "notes-api";
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "accepted") << "aud as one string";
+    claims["aud"] = json::array({"account"});
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: audience mismatch");
+    claims.erase("aud");
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: audience mismatch");
+    claims = keycloak_claims();
+    claims["exp"] = now() - 10;
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Token expired");
+    claims = keycloak_claims();
+    claims.erase("sub");
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: missing sub");
+    claims = keycloak_claims();
+    claims["token_type"] = "refresh";
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: token_type is not access");
+    EXPECT_EQ(refusal(codec, keycloak.token(keycloak_claims()), TokenType::refresh),
+              std::string("Invalid token: a token from ") + kKeycloak + " is an access token, never a refresh token");
+    claims = keycloak_claims();
+    claims["realm_access"]["roles"] = 7;
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: realm_access.roles is not a string or a list of strings");
+    claims = keycloak_claims();
+    claims["scope"] = json::array({"a", 1});
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: scope is not a list of strings");
+
+    trusted.require_at_jwt = true;
+    trusted.authorized_party = "notes-web";
+    config.issuers = {trusted};
+    const TokenCodec strict(config);
+    EXPECT_EQ(refusal(strict, keycloak.token(keycloak_claims(), {{"typ", "JWT"}})), "Invalid token: typ must be at+jwt");
+    EXPECT_EQ(refusal(strict, keycloak.token(keycloak_claims(), {{"typ", "at+jwt"}})), "accepted");
+    EXPECT_EQ(refusal(strict, keycloak.token(keycloak_claims(), {{"typ", "application/at+JWT"}})), "accepted");
+    claims = keycloak_claims();
+    claims["azp"] = "another-client";
+    EXPECT_EQ(refusal(strict, keycloak.token(claims, {{"typ", "at+jwt"}})), "Invalid token: authorized party mismatch");
+    EXPECT_EQ(refusal(strict, keycloak.token(keycloak_claims(), {{"typ", "JOSE"}})), "Invalid token: typ is not JWT");
+}
+
+TEST(TrustedIssuerTest, OwnTokensSitBesideTheIssuersWithTheirStricterProfile) {
+    const Provider keycloak("ES256", "kc-1");
+    TrustedIssuer trusted = TrustedIssuer::keycloak(kKeycloak, "notes-api", keycloak.ring);
+    trusted.algorithms = {"ES256"};
+    TokenConfig config;
+    config.secret_key = std::string(32, 'k');
+    config.issuers = {trusted};
+    const TokenCodec codec(config);
+    const auto own = codec.issue(TokenType::refresh, "me");
+    EXPECT_EQ(codec.verify(own, TokenType::refresh).sub, "me");
+    EXPECT_EQ(refusal(codec, keycloak.token(keycloak_claims())), "accepted");
+    // A token claiming no trusted issuer goes to the own key, whose profile needs jti and token_type.
+    auto claims = keycloak_claims();
+    claims.erase("iss");
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: algorithm not allowed");
+    // An HMAC token claiming the trusted issuer's iss is verified with that issuer's keys, never ours.
+    fauth::TokenConfig forger_config;
+    forger_config.secret_key = std::string(32, 'k');
+    forger_config.issuer = kKeycloak;
+    forger_config.audience = "notes-api";
+    const TokenCodec forger(forger_config);
+    EXPECT_EQ(refusal(codec, forger.issue(TokenType::access, "admin")), "Invalid token: token has no kid");
+}
+
+TEST(TrustedIssuerTest, AResourceServerConfigurationSaysWhatIsMissing) {
+    const Provider p("ES256", "k");
+    const auto message = [](const TrustedIssuer& t) {
+        try {
+            t.validate();
+            return std::string("valid");
+        } catch (const ConfigError& e) {
+            return std::string(e.what());
+        }
+    };
+    EXPECT_EQ(message(TrustedIssuer::keycloak(kKeycloak, "api", p.ring)), "valid");
+    EXPECT_NE(message(TrustedIssuer{.keys = p.ring}).find("TrustedIssuer.issuer is empty"), std::string::npos);
+    EXPECT_NE(message(TrustedIssuer{.issuer = kKeycloak, .keys = p.ring}).find("no audience"), std::string::npos);
+    EXPECT_NE(message(TrustedIssuer{.issuer = kKeycloak, .audiences = {"api"}}).find("no keys"), std::string::npos);
+    auto hmac = TrustedIssuer::entra("https://login.example.com/v2.0", "api", p.ring);
+    hmac.algorithms = {"HS256"};
+    EXPECT_NE(message(hmac).find("HS256 is an HMAC algorithm"), std::string::npos);
+    hmac.algorithms = {"RS1"};
+    EXPECT_NE(message(hmac).find("RS1 is not supported"), std::string::npos);
+    TokenConfig twice;
+    twice.issuers = {TrustedIssuer::keycloak(kKeycloak, "api", p.ring), TrustedIssuer::keycloak(kKeycloak, "api", p.ring)};
+    EXPECT_THROW(twice.validate(), ConfigError);
+    TokenConfig no_audience;
+    no_audience.issuers = {TrustedIssuer{.issuer = kKeycloak, .keys = p.ring}};
+    EXPECT_THROW(TokenCodec{no_audience}, ConfigError) << "refuses to start";
+}
