@@ -61,7 +61,8 @@ fauth::TrustedIssuer trusted_issuer(std::shared_ptr<fauth::KeyRing> keys) {
     else if (shape == "auth0") trusted = fauth::TrustedIssuer::auth0(issuer, audience, keys, env_or("FAUTH_ROLES_CLAIM", ""));
     else if (shape == "entra") trusted = fauth::TrustedIssuer::entra(issuer, audience, keys);
     else if (shape == "cognito") trusted = fauth::TrustedIssuer::cognito(issuer, audience, keys);
-    else if (shape == "fauth") trusted = {.issuer = issuer, .audiences = {audience}, .keys = keys, .role_claims = {{"roles"}}};
+    else if (shape == "fauth")
+        trusted = {.issuer = issuer, .audiences = {audience}, .keys = keys, .scope_claims = {{"scopes"}}, .role_claims = {{"roles"}}};
     else throw fauth::ConfigError("FAUTH_PROVIDER must be fauth, keycloak, auth0, entra or cognito, not " + shape);
     trusted.algorithms = split(env_or("FAUTH_ALGORITHMS", "RS256,ES256"), ',');
     return trusted;

@@ -58,6 +58,9 @@ Engine::Admission Engine::admit_at_once(std::string_view token, TokenType type, 
         failure = detail::concrete_error(std::current_exception(), "token");
         return Admission::refused;
     }
+    // A trusted issuer's token: its sessions are its issuer's, and its jti and sub are unique
+    // only there, so this service's revocations never apply to it.
+    if (payload->external) return Admission::admitted;
     // A refresh token's use-once record is a write the store may have to wait for.
     if (type == TokenType::refresh) return Admission::verified;
     const auto revoked = store_->revoked_at_once(query_of(*payload));
@@ -107,6 +110,7 @@ void Engine::verify_later(std::string token, TokenType type, Admitted done) cons
 }
 
 void Engine::check(TokenPayload payload, TokenType type, Admitted done) const {
+    if (payload.external) return done(std::move(payload), nullptr);  // as in admit_at_once
     if (type == TokenType::refresh && payload.family.empty())
         return done({}, std::make_exception_ptr(InvalidToken("refresh token has no session family")));
     auto shared = std::make_shared<Admitted>(std::move(done));
@@ -167,8 +171,8 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
 Pistache::Async::Promise<void> Engine::end_session(const TokenPayload& access) const {
     // A token without an id (a trusted issuer's may have none) cannot be revoked here: its
     // session is its issuer's to end.
-    if (access.jti.empty())
-        return Pistache::Async::Promise<void>::rejected(InvalidToken("this token has no jti: end its session at its issuer"));
+    if (access.external || access.jti.empty())
+        return Pistache::Async::Promise<void>::rejected(InvalidToken("this token's session is its issuer's to end"));
     config_.report({.type = SecurityEventType::revoked, .reason = "logout", .subject = access.sub});
     auto [promise, settler] = detail::Settler<void>::make();
     auto on_error = [settler = settler, in_flight = enter()](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };

@@ -23,9 +23,21 @@ void TrustedIssuer::validate() const {
         if (alg->family == detail::KeyFamily::hmac)
             throw ConfigError(who + ": " + name + " is an HMAC algorithm; an external issuer's tokens are verified with its public keys");
     }
+    // Claims fauth reads itself never reach the claim paths: naming one would silently match nothing.
+    const auto reserved = [](const std::string& name) {
+        for (const char* own : {"sub", "exp", "iat", "nbf", "jti", "token_type", "iss", "aud"})
+            if (name == own) return true;
+        return false;
+    };
+    if (audience_claim != "aud" && reserved(audience_claim))
+        throw ConfigError(who + ": audience_claim " + audience_claim + " is a claim fauth reads itself");
     for (const auto* paths : {&scope_claims, &role_claims})
-        for (const auto& path : *paths)
+        for (const auto& path : *paths) {
             if (path.empty()) throw ConfigError(who + ": a claim path is empty");
+            if (reserved(path.front())) throw ConfigError(who + ": claim path " + path.front() + " is a claim fauth reads itself");
+        }
+    for (const auto& [name, value] : required_claims)
+        if (name.empty() || reserved(name)) throw ConfigError(who + ": required claim '" + name + "' cannot be required this way");
     if (authorized_party && authorized_party->empty()) throw ConfigError(who + ": authorized_party is set but empty");
 }
 
@@ -34,6 +46,7 @@ TrustedIssuer TrustedIssuer::keycloak(std::string issuer, std::string audience, 
     TrustedIssuer t{.issuer = std::move(issuer), .audiences = {std::move(audience)}, .keys = std::move(keys)};
     t.scope_claims = {{"scope"}};
     t.role_claims = {{"realm_access", "roles"}};
+    t.required_claims = {{"typ", "Bearer"}};  // Keycloak's ID tokens say "ID"
     if (!client.empty()) t.role_claims.push_back({"resource_access", std::move(client), "roles"});
     return t;
 }
@@ -56,6 +69,7 @@ TrustedIssuer TrustedIssuer::entra(std::string issuer, std::string audience, std
 TrustedIssuer TrustedIssuer::cognito(std::string issuer, std::string client_id, std::shared_ptr<KeyRing> keys) {
     TrustedIssuer t{.issuer = std::move(issuer), .audiences = {std::move(client_id)}, .keys = std::move(keys)};
     t.audience_claim = "client_id";
+    t.required_claims = {{"token_use", "access"}};  // its ID tokens say "id"
     t.scope_claims = {{"scope"}};
     t.role_claims = {{"cognito:groups"}};
     return t;

@@ -402,7 +402,12 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         const auto iss = claimed_issuer(decode(payload_b64, "payload"));
         for (const auto& trusted : config_.issuers)
             if (iss && *iss == trusted.issuer) external = &trusted;
-        if (external == nullptr && !key_ && !config_.keys) throw InvalidToken("unknown issuer");
+        if (external == nullptr) {
+            // Not a trusted issuer's: it must be this service's own (its issuer, or none when it
+            // names none), or nothing is looked up for it.
+            if (iss && (!config_.issuer || *iss != *config_.issuer)) throw InvalidToken("unknown issuer");
+            if (!key_ && !config_.keys) throw InvalidToken("unknown issuer");
+        }
     }
 
     if (external != nullptr) {
@@ -461,6 +466,8 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
     while (reader.next(member)) {
         std::size_t i = 0;
         while (i < kRegisteredClaims.size() && kRegisteredClaims[i] != member.key) ++i;
+        // A trusted issuer's scopes and families are its own business: read as its claim paths say.
+        if (external != nullptr && (i == kScopes || i == kFam)) i = kRegisteredClaims.size();
         if (i < kRegisteredClaims.size()) slots[i] = member;
         else if (member.kind == JsonKind::string) p.extra[std::string(member.key)] = JsonObjectReader::string_value(member);
         else p.extra[std::string(member.key)] = parse_validated(member.raw);
@@ -485,6 +492,7 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
                                std::string(to_string(expected)) + " token is required");
     }
     if (const auto* m = slot(slots, kScopes)) p.scopes = string_list(*m, "scopes", false);
+    p.external = external != nullptr;
 
     if (const auto* m = slot(slots, kIss)) {
         if (m->kind != JsonKind::string) throw InvalidToken("iss is not a string");
@@ -503,6 +511,11 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         for (const auto& a : audiences)
             found = found || std::find(external->audiences.begin(), external->audiences.end(), a) != external->audiences.end();
         if (!found) throw InvalidToken("audience mismatch");
+        for (const auto& [name, value] : external->required_claims) {
+            const auto claim = p.extra.find(name);
+            if (claim == p.extra.end() || !claim->is_string() || claim->get_ref<const std::string&>() != value)
+                throw InvalidToken(name + " is not " + value);
+        }
         if (external->authorized_party) {
             const auto azp = p.extra.find("azp");
             if (azp == p.extra.end() || !azp->is_string() || azp->get_ref<const std::string&>() != *external->authorized_party)

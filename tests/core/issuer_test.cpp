@@ -130,6 +130,22 @@ TEST(TrustedIssuerTest, ReadsKeycloakAuth0EntraAndCognitoTokensInTheirOwnShapes)
     auto other_client = cognito_claims;
     other_client["client_id"] = "another-app";
     EXPECT_EQ(refusal(codec, cognito.token(other_client)), "Invalid token: audience mismatch");
+
+    // ID tokens come from the same keys and may name the same audience: the presets tell them apart.
+    auto id_token = keycloak_claims();
+    id_token["typ"] = "ID";
+    EXPECT_EQ(refusal(codec, keycloak.token(id_token)), "Invalid token: typ is not Bearer");
+    auto cognito_id = cognito_claims;
+    cognito_id["token_use"] = "id";
+    EXPECT_EQ(refusal(codec, cognito.token(cognito_id)), "Invalid token: token_use is not access");
+    // A provider's claim named like fauth's own grants nothing unless configured.
+    auto extra_scopes = keycloak_claims();
+    extra_scopes["scopes"] = json::array({"everything"});
+    extra_scopes["fam"] = "x";
+    const auto read = codec.verify(keycloak.token(extra_scopes), TokenType::access);
+    EXPECT_EQ(read.scopes, (std::vector<std::string>{"openid", "profile", "notes:read"}));
+    EXPECT_TRUE(read.family.empty());
+    EXPECT_TRUE(read.external);
 }
 
 TEST(TrustedIssuerTest, RoutesByIssuerAndRefusesWhatNoConfiguredIssuerVouchesFor) {
@@ -221,6 +237,10 @@ TEST(TrustedIssuerTest, OwnTokensSitBesideTheIssuersWithTheirStricterProfile) {
     auto claims = keycloak_claims();
     claims.erase("iss");
     EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: algorithm not allowed");
+    EXPECT_FALSE(codec.verify(own, TokenType::refresh).external);
+    // A token naming an issuer that is neither trusted nor this service is refused before any key.
+    claims["iss"] = "https://other.example.com";
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: unknown issuer");
     // An HMAC token claiming the trusted issuer's iss is verified with that issuer's keys, never ours.
     fauth::TokenConfig forger_config;
     forger_config.secret_key = std::string(32, 'k');
@@ -249,6 +269,12 @@ TEST(TrustedIssuerTest, AResourceServerConfigurationSaysWhatIsMissing) {
     EXPECT_NE(message(hmac).find("HS256 is an HMAC algorithm"), std::string::npos);
     hmac.algorithms = {"RS1"};
     EXPECT_NE(message(hmac).find("RS1 is not supported"), std::string::npos);
+    auto reserved = TrustedIssuer::keycloak(kKeycloak, "api", p.ring);
+    reserved.audience_claim = "iss";
+    EXPECT_NE(message(reserved).find("audience_claim iss is a claim fauth reads itself"), std::string::npos);
+    reserved = TrustedIssuer::keycloak(kKeycloak, "api", p.ring);
+    reserved.role_claims = {{"aud"}};
+    EXPECT_NE(message(reserved).find("claim path aud is a claim fauth reads itself"), std::string::npos);
     TokenConfig twice;
     twice.issuers = {TrustedIssuer::keycloak(kKeycloak, "api", p.ring), TrustedIssuer::keycloak(kKeycloak, "api", p.ring)};
     EXPECT_THROW(twice.validate(), ConfigError);

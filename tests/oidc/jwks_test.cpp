@@ -342,7 +342,12 @@ TEST_F(ProviderKeysTest, AResourceServerConfiguredWithOnlyTheIssuerUrlAcceptsKey
     EXPECT_EQ(user.id, "kc-user");
     EXPECT_EQ(user.roles, (std::vector<std::string>{"admin", "editor"}));
     EXPECT_EQ(user.scopes, (std::vector<std::string>{"openid", "notes:read"}));
-    EXPECT_EQ(await(auth.resolve_user(idp->mint({{"kid", "ec1"}, {"alg", "ES256"}, {"claims", shape}}))).id, "kc-user");
+    const auto token = idp->mint({{"kid", "ec1"}, {"alg", "ES256"}, {"claims", shape}});
+    EXPECT_EQ(await(auth.resolve_user(token)).id, "kc-user");
+    // Its session is Keycloak's: this service's revocations do not reach it, and logout refuses it.
+    await(auth.revoke_all("kc-user"));
+    EXPECT_EQ(await(auth.resolve_user(token)).id, "kc-user");
+    EXPECT_THROW(await(auth.logout(token)), fauth::InvalidToken);
     auto other = shape;
     other["aud"] = "another-api";
     EXPECT_THROW(await(auth.resolve_user(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", other}}))), fauth::InvalidToken);

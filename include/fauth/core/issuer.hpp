@@ -3,6 +3,7 @@
 // algorithms, and read in its own claim shape (Keycloak, Auth0, Microsoft Entra ID, Cognito...).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,7 +20,10 @@ using ClaimPath = std::vector<std::string>;
 /// An identity provider whose access tokens are accepted. A token is routed to it when its `iss`
 /// equals `issuer` exactly; a token naming an issuer nobody configured is refused before any key
 /// is looked up or fetched. Its tokens need `sub` and `exp`, and an audience of this API; `jti`
-/// and `token_type` are optional (an external token is only ever an access token).
+/// and `token_type` are optional (an external token is only ever an access token). Its sessions
+/// are its issuer's: the revocation store is not consulted for it, and logout refuses it. Its
+/// `sub` is unique only within that issuer: a user_loader serving several issuers (or them and
+/// this service's own users) keys users by TokenPayload::iss and sub together.
 struct TrustedIssuer {
     /// Its `iss`, exactly as its tokens carry it, e.g. "https://keycloak.example.com/realms/main".
     std::string issuer;
@@ -40,23 +44,30 @@ struct TrustedIssuer {
     bool require_at_jwt = false;
     /// When set, the token's `azp` (authorized party: the client it was issued to) must equal it.
     std::optional<std::string> authorized_party;
+    /// Claims that must hold exactly these string values, e.g. {"typ", "Bearer"} for Keycloak or
+    /// {"token_use", "access"} for Cognito: what tells the provider's access tokens from its ID
+    /// tokens, which are signed by the same keys and may name the same audience.
+    std::map<std::string, std::string> required_claims;
 
     /// Throws ConfigError naming what is missing or wrong (no issuer, no audience, no keys, an
-    /// algorithm fauth does not verify or an HMAC one).
+    /// algorithm fauth does not verify or an HMAC one, a claim path into a claim fauth reads
+    /// itself: sub, exp, iat, nbf, jti, token_type, iss, aud).
     void validate() const;
 
     /// Keycloak: roles of the realm (`realm_access.roles`) and, when `client` is given, that
-    /// client's roles (`resource_access.<client>.roles`); scopes from `scope`.
+    /// client's roles (`resource_access.<client>.roles`); scopes from `scope`; `typ` "Bearer".
     static TrustedIssuer keycloak(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys,
                                   std::string client = {});
     /// Auth0: scopes from `scope` and RBAC `permissions`; roles from the namespaced claim an Action
     /// adds (e.g. "https://example.com/roles"), when given. Auth0's issuer ends with a slash.
     static TrustedIssuer auth0(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys,
                                std::string roles_claim = {});
-    /// Microsoft Entra ID (v2.0 tokens): app roles from `roles`, delegated scopes from `scp`.
+    /// Microsoft Entra ID (v2.0 tokens): app roles from `roles`, delegated scopes from `scp`. Use
+    /// the API's own App ID URI or client id as `audience`, never the signing-in app's: Entra's ID
+    /// tokens carry that one as their `aud`.
     static TrustedIssuer entra(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys);
     /// Amazon Cognito access tokens: the app client id in `client_id` (they carry no `aud`),
-    /// groups from `cognito:groups` as roles, scopes from `scope`.
+    /// groups from `cognito:groups` as roles, scopes from `scope`; `token_use` "access".
     static TrustedIssuer cognito(std::string issuer, std::string client_id, std::shared_ptr<KeyRing> keys);
 };
 

@@ -53,7 +53,10 @@ struct TokenPayload {
     /// Roles a trusted issuer granted, read from its role claims (TrustedIssuer::role_claims);
     /// empty for this service's own tokens, whose roles come from your user_loader.
     std::vector<std::string> roles;
-    /// Every other claim, as a JSON object; never contains a registered claim.
+    /// True for a trusted issuer's token (TokenConfig::issuers): its session is its issuer's.
+    bool external = false;
+    /// Every other claim, as a JSON object; never contains a registered claim (for a trusted
+    /// issuer's token, `scopes` and `fam` are not registered: they are read as its claim paths say).
     nlohmann::json extra = nlohmann::json::object();
 
     /// True when `scope` is among `scopes`.
