@@ -13,7 +13,8 @@
 // through the issuer's OpenID discovery document), FAUTH_PROVIDER (the claim shape: fauth,
 // keycloak, auth0, entra or cognito; default fauth), FAUTH_CLIENT_ID (Keycloak: also this client's
 // roles), FAUTH_ROLES_CLAIM (Auth0: the namespaced roles claim), FAUTH_ALGORITHMS (default
-// RS256,ES256), FAUTH_CA_FILE (a PEM bundle trusted besides the system's),
+// RS256,ES256), FAUTH_CA_FILE (a PEM bundle trusted besides the system's), FAUTH_RESOURCE_URL
+// (this API's URL: publishes RFC 9728 metadata at /.well-known/oauth-protected-resource),
 // FAUTH_JWKS_REFRESH_SECONDS (30: at most one fetch per this many seconds when tokens name an
 // unknown key).
 #include <cstdlib>
@@ -85,6 +86,9 @@ int main() try {
     for (int attempt = 0; attempt < 50 && !ring->fetch_now(); ++attempt)
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
+    // RFC 9728: where clients learn who issues this API's tokens (401s point there).
+    const auto resource_url = env_or("FAUTH_RESOURCE_URL", "");
+    if (!resource_url.empty()) config.resource_metadata_url = resource_url + "/.well-known/oauth-protected-resource";
     fauth::AuthProvider<Caller> auth{config, [](const fauth::TokenPayload& p) -> std::optional<Caller> {
         return Caller{p.sub, p.roles, p.scopes};
     }};
@@ -103,6 +107,11 @@ int main() try {
     api.get("/reports", auth.require_permissions({"write"}, [](const Request&, ResponseWriter w, const Caller&) {
         fauth::http::send_json(w, Code::Ok, {{"reports", nlohmann::json::array()}});
     }));
+    if (!resource_url.empty())
+        api.get("/.well-known/oauth-protected-resource",
+                fauth::http::protected_resource_endpoint({.resource = resource_url,
+                                                          .authorization_servers = {config.issuers[0].issuer},
+                                                          .scopes_supported = {"read", "write"}}));
     api.serve_openapi("/openapi.json", {.title = "fauth resource service", .version = "1.0.0"});
 
     const std::string host = env_or("HOST", "127.0.0.1");

@@ -14,6 +14,7 @@
 #include "fauth/http/jwks.hpp"              // JWK Set and discovery endpoints
 #include "fauth/http/login.hpp"             // login_endpoint
 #include "fauth/http/openapi.hpp"           // the OpenAPI 3.1 document builder
+#include "fauth/http/resource_metadata.hpp" // RFC 9728 protected resource metadata
 #include "fauth/http/response.hpp"          // errors to responses, JSON helpers
 #include "fauth/http/secure_router.hpp"     // SecureRouter<User>
 #include "fauth/http/security_context.hpp"  // SecurityContext<User>

@@ -28,34 +28,49 @@ void send_detail(Pistache::Http::ResponseWriter& writer, Code code, std::string_
     send_json(writer, code, nlohmann::json{{"detail", detail}});
 }
 
-void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, bool token_presented, const ErrorLog& log) {
+std::string Challenge::header_value() const {
+    std::string value = "Bearer";
+    if (token_presented) value += R"( error="invalid_token")";
+    if (!resource_metadata.empty()) {
+        value += token_presented ? "," : "";
+        // A quoted-string (RFC 9110 5.6.4): a URL has no quote or backslash, but say it safely.
+        value += R"( resource_metadata=")";
+        for (const char c : resource_metadata) {
+            if (c == '"' || c == '\\') value += '\\';
+            value += c;
+        }
+        value += '"';
+    }
+    return value;
+}
+
+void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const ErrorLog& log) {
     const auto code = status_of(error.kind());
-    if (code == Code::Unauthorized)
-        writer.headers().add<WwwAuthenticate>(token_presented ? R"(Bearer error="invalid_token")" : "Bearer");
+    if (code == Code::Unauthorized) writer.headers().add<WwwAuthenticate>(challenge.header_value());
     if (code == Code::Service_Unavailable) writer.headers().add<RetryAfter>(1);
     if (error.kind() == ErrorKind::internal) write_log(log, error.what());
     send_detail(writer, code, error.detail());
 }
 
-void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr failure, bool token_presented,
+void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr failure, const Challenge& challenge,
                     const ErrorLog& log) noexcept {
     try {
         try {
             std::rethrow_exception(failure);
         } catch (const Error& e) {
-            send_error(writer, e, token_presented, log);
+            send_error(writer, e, challenge, log);
         } catch (const std::exception& e) {
-            send_error(writer, InternalError(std::string("unhandled exception: ") + e.what()), token_presented, log);
+            send_error(writer, InternalError(std::string("unhandled exception: ") + e.what()), challenge, log);
         } catch (...) {
-            send_error(writer, InternalError("unhandled non-standard exception"), token_presented, log);
+            send_error(writer, InternalError("unhandled non-standard exception"), challenge, log);
         }
     } catch (...) {
         // The connection is gone or memory ran out: nothing more can be sent.
     }
 }
 
-void send_not_authenticated(Pistache::Http::ResponseWriter& writer) {
-    writer.headers().add<WwwAuthenticate>("Bearer");
+void send_not_authenticated(Pistache::Http::ResponseWriter& writer, std::string_view resource_metadata) {
+    writer.headers().add<WwwAuthenticate>(Challenge(false, resource_metadata).header_value());
     send_detail(writer, Code::Unauthorized, "Not authenticated");
 }
 

@@ -106,10 +106,18 @@ test('a resource service refuses to start without an issuer or an audience, and 
   const port = await freePort();
   const issuer = await start(issuerBinary, { PORT: port, FAUTH_AUDIENCE: 'billing-api' });
   running.push(issuer);
-  const resource = await start(resourceBinary, { FAUTH_ISSUER: issuer.base, FAUTH_AUDIENCE: 'notes-api' });
+  const resource = await start(resourceBinary, {
+    FAUTH_ISSUER: issuer.base, FAUTH_AUDIENCE: 'notes-api', FAUTH_RESOURCE_URL: 'http://127.0.0.1:9/notes' });
   running.push(resource);
   const token = await login(issuer.base, 'alice', 's3cret');
-  const refused = await get(resource.base, '/me', token);
-  assert.equal(refused.status, 401);
-  assert.equal(refused.body.detail, 'Invalid token: audience mismatch');
+  const r = await fetch(`${resource.base}/me`, { headers: { Authorization: `Bearer ${token}`, Connection: 'close' } });
+  assert.equal(r.status, 401);
+  assert.equal((await r.json()).detail, 'Invalid token: audience mismatch');
+  // RFC 9728: the 401 names the resource metadata, which names the issuer.
+  assert.equal(r.headers.get('www-authenticate'),
+    'Bearer error="invalid_token", resource_metadata="http://127.0.0.1:9/notes/.well-known/oauth-protected-resource"');
+  const metadata = await get(resource.base, '/.well-known/oauth-protected-resource');
+  assert.equal(metadata.status, 200);
+  assert.deepEqual(metadata.body.authorization_servers, [issuer.base]);
+  assert.equal(metadata.body.resource, 'http://127.0.0.1:9/notes');
 });

@@ -62,6 +62,11 @@ struct AuthConfig : TokenConfig {
     std::vector<std::string> trusted_proxies;
     /// Largest login or refresh body accepted, in bytes; larger ones get 413.
     std::size_t max_login_body_bytes = 4096;
+    /// The URL of this resource server's metadata (RFC 9728; serve it with
+    /// fauth::http::protected_resource_endpoint). When set, every 401 says
+    /// `WWW-Authenticate: Bearer resource_metadata="..."`, which OAuth 2.1 and MCP clients follow
+    /// to find the authorization server.
+    std::string resource_metadata_url;
 
     /// Throws ConfigError naming the field to fix when the configuration is unusable (the token
     /// settings included).

@@ -50,12 +50,13 @@ public:
         endpoint.rule = std::move(rule);
         endpoint.handler = [spec](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const auto credentials = bearer_of(request);
+            const std::string_view metadata = spec->auth.config().resource_metadata_url;
             if (credentials.status == BearerCredentials::Status::absent) {
-                send_not_authenticated(writer);
+                send_not_authenticated(writer, metadata);
             } else if (credentials.status == BearerCredentials::Status::malformed) {
                 const auto failure = std::make_exception_ptr(InvalidToken("malformed Authorization header"));
                 report_refusal(spec->auth.config(), request, failure);
-                send_exception(writer, failure, true, spec->auth.config().log);
+                send_exception(writer, failure, {true, metadata}, spec->auth.config().log);
             } else {
                 deliver(spec->auth, request, std::move(writer), credentials.token,
                         [spec](const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
@@ -70,7 +71,7 @@ public:
                             }
                             if (failure) {
                                 report_refusal(spec->auth.config(), req, failure, token ? token->sub : std::string());
-                                send_exception(w, failure, true, log);
+                                send_exception(w, failure, {true, spec->auth.config().resource_metadata_url}, log);
                             } else {
                                 call(spec->handler, req, w, *user, token, log);
                             }
@@ -105,7 +106,8 @@ public:
                     [spec](const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
                            const TokenPayload* token, std::exception_ptr failure) {
                         const LogSink& log = spec->auth.config().log;
-                        if (failure && !is_callers_fault(failure)) return send_exception(w, failure, true, log);
+                        if (failure && !is_callers_fault(failure))
+                            return send_exception(w, failure, {true, spec->auth.config().resource_metadata_url}, log);
                         if (failure) user = nullptr, token = nullptr;
                         call(spec->handler, req, w, user, token, log);
                     });

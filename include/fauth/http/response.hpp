@@ -62,18 +62,33 @@ void send_json(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code
 /// Sends `{"detail": detail}` with status `code`.
 void send_detail(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code, std::string_view detail);
 
-/// Sends `error` in FAuth's wire format: `{"detail": ...}` with its status; 401s carry
-/// `WWW-Authenticate: Bearer`, plus `error="invalid_token"` when `token_presented`; 503s carry
-/// Retry-After. An internal error is logged to `log` and answered with "Internal Server Error".
-void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, bool token_presented, const ErrorLog& log);
+/// What a 401's `WWW-Authenticate: Bearer` challenge says (RFC 6750 section 3, RFC 9728 section 5.1).
+struct Challenge {
+    /// A challenge for a request that did (`token_presented`) or did not carry a token.
+    Challenge(bool presented = false, std::string_view metadata = {})  // NOLINT: implicit from bool
+        : token_presented(presented), resource_metadata(metadata) {}
+    /// The request carried a token: the challenge adds `error="invalid_token"`.
+    bool token_presented;
+    /// The resource server's metadata URL (AuthConfig::resource_metadata_url), when it has one.
+    std::string_view resource_metadata;
+
+    /// The header's value, e.g. `Bearer error="invalid_token", resource_metadata="https://..."`.
+    std::string header_value() const;
+};
+
+/// Sends `error` in FAuth's wire format: `{"detail": ...}` with its status; 401s carry the
+/// `WWW-Authenticate` header `challenge` describes; 503s carry Retry-After. An internal error is
+/// logged to `log` and answered with "Internal Server Error".
+void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const ErrorLog& log);
 
 /// send_error for whatever `failure` holds: a fauth::Error keeps its status; anything else is
 /// logged and answered 500 {"detail": "Internal Server Error"}, never revealing its message.
-void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr failure, bool token_presented,
+void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr failure, const Challenge& challenge,
                     const ErrorLog& log) noexcept;
 
-/// The 401 for a request that sent no bearer token: "Not authenticated".
-void send_not_authenticated(Pistache::Http::ResponseWriter& writer);
+/// The 401 for a request that sent no bearer token: "Not authenticated", challenged as
+/// `WWW-Authenticate: Bearer` (with `resource_metadata` when given).
+void send_not_authenticated(Pistache::Http::ResponseWriter& writer, std::string_view resource_metadata = {});
 
 /// The 429 for a throttled request, with Retry-After `retry_after_seconds`.
 void send_too_many_requests(Pistache::Http::ResponseWriter& writer, long retry_after_seconds);

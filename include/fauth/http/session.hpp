@@ -56,13 +56,15 @@ Endpoint logout_endpoint(const AuthProvider<User>& auth) {
     endpoint.handler = Endpoint::guard_exceptions(
         [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const auto credentials = bearer_of(request);
-            if (credentials.status == BearerCredentials::Status::absent) return send_not_authenticated(writer);
+            const Challenge challenge{true, auth.config().resource_metadata_url};
+            if (credentials.status == BearerCredentials::Status::absent)
+                return send_not_authenticated(writer, challenge.resource_metadata);
             if (credentials.status == BearerCredentials::Status::malformed)
-                return send_error(writer, InvalidToken("malformed Authorization header"), true, auth.config().log);
+                return send_error(writer, InvalidToken("malformed Authorization header"), challenge, auth.config().log);
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
             auth.logout(credentials.token)
                 .then([shared]() { shared->send(Pistache::Http::Code::No_Content); },
-                      [&auth, shared](std::exception_ptr failure) { send_exception(*shared, failure, true, auth.config().log); });
+                      [&auth, shared, challenge](std::exception_ptr failure) { send_exception(*shared, failure, challenge, auth.config().log); });
         },
         auth.config().log);
     endpoint.doc = logout_route_doc();
