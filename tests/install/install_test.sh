@@ -31,7 +31,7 @@ check() {
 
 # Static: the build tree under test.
 cmake --install "$build_dir" --prefix "$work/static" >/dev/null
-for lib in fauth_core fauth_auth fauth_http fauth_redis; do
+for lib in fauth_core fauth_oidc fauth_auth fauth_http fauth_redis; do
   [[ -n $(find "$work/static" -name "lib$lib.a") ]] || { echo "static: no lib$lib.a installed"; exit 1; }
 done
 [[ -z $(find "$work/static" -name 'libfauth*.so*') ]] || { echo "static: a shared library was installed"; exit 1; }
@@ -44,7 +44,7 @@ cmake --build "$work/shared-build" -j"${JOBS:-2}" >/dev/null
 cmake --install "$work/shared-build" --prefix "$work/shared" >/dev/null
 version=$(sed -n 's/^project(fauth VERSION \([0-9.]*\).*/\1/p' "$source_root/CMakeLists.txt")
 soversion=${version%.*}
-for lib in fauth_core fauth_auth fauth_http fauth_redis; do
+for lib in fauth_core fauth_oidc fauth_auth fauth_http fauth_redis; do
   so=$(find "$work/shared" -name "lib$lib.so.$version")
   [[ -n $so ]] || { echo "shared: lib$lib.so.$version not installed"; exit 1; }
   soname=$(objdump -p "$so" | awk '/SONAME/ {print $2}')
@@ -52,7 +52,7 @@ for lib in fauth_core fauth_auth fauth_http fauth_redis; do
   [[ -L $(dirname "$so")/lib$lib.so.$soversion && -L $(dirname "$so")/lib$lib.so ]] \
     || { echo "shared: lib$lib.so.$soversion or lib$lib.so link missing"; exit 1; }
 done
-echo "shared: SONAME libfauth_{core,auth,http,redis}.so.$soversion: ok"
+echo "shared: SONAME libfauth_{core,oidc,auth,http,redis}.so.$soversion: ok"
 [[ -z $(find "$work/shared" -name 'libfauth*.a') ]] || { echo "shared: a static library was installed"; exit 1; }
 check "$work/shared" shared
 # The shared consumer really loads the shared library.
