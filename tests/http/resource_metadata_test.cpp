@@ -59,6 +59,11 @@ TEST(ProtectedResourceMetadata, RefusesADocumentThatWouldMislead) {
     EXPECT_THROW(fauth::http::protected_resource_endpoint({.resource = "https://api.example.com",
                                                            .authorization_servers = {"http://login.example.com"}}),
                  fauth::ConfigError);
+    EXPECT_THROW(fauth::http::protected_resource_endpoint({.resource = "https://api.example.com",
+                                                           .authorization_servers = {"http://127.0.0.1.evil.example/realms/x"}}),
+                 fauth::ConfigError);
+    EXPECT_NO_THROW(fauth::http::protected_resource_endpoint({.resource = "https://api.example.com",
+                                                              .authorization_servers = {"http://127.0.0.1:8001"}}));
     const auto challenge = fauth::http::Challenge(true, "https://x.example/a\"b");
     EXPECT_EQ(challenge.header_value(), "Bearer error=\"invalid_token\", resource_metadata=\"https://x.example/a\\\"b\"");
 }
