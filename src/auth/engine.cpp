@@ -51,7 +51,7 @@ Engine::Admission Engine::admit_at_once(std::string_view token, TokenType type, 
     try {
         payload.emplace(codec_.verify(token, type));
     } catch (const UnknownKeyId& e) {
-        if (e.ring() || config_.keys) return Admission::unverified;
+        if (e.ring()) return Admission::unverified;
         failure = std::make_exception_ptr(e);
         return Admission::refused;
     } catch (...) {
@@ -85,7 +85,7 @@ void Engine::verify_later(std::string token, TokenType type, Admitted done) cons
         payload = codec_.verify(token, type);
     } catch (const UnknownKeyId& e) {
         // The ring that lacks the kid: a trusted issuer's, or this service's own.
-        const auto ring = e.ring() ? e.ring() : config_.keys;
+        const auto ring = e.ring();
         if (!ring) return done({}, std::make_exception_ptr(e));
         // The fetch settles on the key ring's thread; the token is verified again (and what follows,
         // your loader and handler included) on a password worker.

@@ -2,6 +2,7 @@
 
 #include "algorithm.hpp"
 #include "fauth/core/errors.hpp"
+#include "fauth/core/token.hpp"
 
 namespace fauth {
 
@@ -23,11 +24,10 @@ void TrustedIssuer::validate() const {
         if (alg->family == detail::KeyFamily::hmac)
             throw ConfigError(who + ": " + name + " is an HMAC algorithm; an external issuer's tokens are verified with its public keys");
     }
-    // Claims fauth reads itself never reach the claim paths: naming one would silently match nothing.
+    // Claims fauth reads itself never reach the claim paths: naming one would silently match
+    // nothing. (A trusted issuer's `scopes` and `fam` are read as its paths say.)
     const auto reserved = [](const std::string& name) {
-        for (const char* own : {"sub", "exp", "iat", "nbf", "jti", "token_type", "iss", "aud"})
-            if (name == own) return true;
-        return false;
+        return is_registered_claim(name) && name != "scopes" && name != "fam";
     };
     if (audience_claim != "aud" && reserved(audience_claim))
         throw ConfigError(who + ": audience_claim " + audience_claim + " is a claim fauth reads itself");

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <stdexcept>
 #include <utility>
 
@@ -71,6 +72,25 @@ Header read_header(std::string_view text, std::string_view pinned) {
     return header;
 }
 
+// Key ring verification: the header's kid selects the key for the header's alg (which must be
+// among `allowed`, when given), and that key checks the signature of `signed_part`. A kid the ring
+// lacks throws UnknownKeyId naming the ring, so that the caller can refresh it.
+void verify_with_ring(const Header& header, const std::shared_ptr<KeyRing>& ring, const std::vector<std::string>* allowed,
+                      std::string_view signed_part, std::string_view signature_b64) {
+    if (!header.has_kid) throw InvalidToken("token has no kid");
+    if (allowed != nullptr && std::find(allowed->begin(), allowed->end(), header.alg) == allowed->end())
+        throw InvalidToken("algorithm not allowed");
+    const auto keys = ring->current();
+    const Key* key = keys->find(header.kid, header.alg);
+    if (key == nullptr) {
+        if (keys->find(header.kid) != nullptr) throw InvalidToken("algorithm not allowed");
+        throw UnknownKeyId(header.kid, ring);
+    }
+    std::string signature;
+    if (!base64url_decode(signature_b64, signature)) throw InvalidToken("signature is not canonical base64url");
+    if (!key->verify(signed_part, signature)) throw InvalidToken("signature mismatch");
+}
+
 // The `iss` a payload claims, read before anything is verified, only to choose whose keys verify
 // it; nothing else of the payload is trusted or kept.
 std::optional<std::string> claimed_issuer(std::string_view payload) {
@@ -127,6 +147,19 @@ void append_claim_strings(const json& claims, const ClaimPath& path, bool split,
         if (!item.is_string()) throw InvalidToken(path_name(path) + " is not a list of strings");
         add(item.get<std::string>());
     }
+}
+
+// True when `claims` has member `name` holding exactly the string `value`.
+bool claim_equals(const json& claims, const std::string& name, const std::string& value) {
+    const auto claim = claims.find(name);
+    return claim != claims.end() && claim->is_string() && claim->get_ref<const std::string&>() == value;
+}
+
+// True when one of `token_audiences` is among `accepted`.
+bool shares_one(const std::vector<std::string>& token_audiences, std::span<const std::string> accepted) {
+    for (const auto& a : token_audiences)
+        if (std::find(accepted.begin(), accepted.end(), a) != accepted.end()) return true;
+    return false;
 }
 
 // A value the reader has already validated, as JSON for `extra`.
@@ -413,31 +446,10 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
     if (external != nullptr) {
         const auto header = read_header(decode(header_b64, "header"), {});
         if (external->require_at_jwt && !header.at_jwt) throw InvalidToken("typ must be at+jwt");
-        if (!header.has_kid) throw InvalidToken("token has no kid");
-        if (std::find(external->algorithms.begin(), external->algorithms.end(), header.alg) == external->algorithms.end())
-            throw InvalidToken("algorithm not allowed");
-        const auto keys = external->keys->current();
-        const Key* key = keys->find(header.kid, header.alg);
-        if (key == nullptr) {
-            if (keys->find(header.kid) != nullptr) throw InvalidToken("algorithm not allowed");
-            throw UnknownKeyId(header.kid, external->keys);
-        }
-        std::string signature;
-        if (!base64url_decode(signature_b64, signature)) throw InvalidToken("signature is not canonical base64url");
-        if (!key->verify(token.substr(0, second), signature)) throw InvalidToken("signature mismatch");
+        verify_with_ring(header, external->keys, &external->algorithms, token.substr(0, second), signature_b64);
     } else if (config_.keys) {
-        // Key ring: the header's kid selects the key, and the key fixes the algorithm.
-        const auto header = read_header(decode(header_b64, "header"), {});
-        if (!header.has_kid) throw InvalidToken("token has no kid");
-        const auto keys = config_.keys->current();
-        const Key* key = keys->find(header.kid, header.alg);
-        if (key == nullptr) {
-            if (keys->find(header.kid) != nullptr) throw InvalidToken("algorithm not allowed");
-            throw UnknownKeyId(header.kid);
-        }
-        std::string signature;
-        if (!base64url_decode(signature_b64, signature)) throw InvalidToken("signature is not canonical base64url");
-        if (!key->verify(token.substr(0, second), signature)) throw InvalidToken("signature mismatch");
+        verify_with_ring(read_header(decode(header_b64, "header"), {}), config_.keys, nullptr, token.substr(0, second),
+                         signature_b64);
     } else {
         if (!key_) throw InvalidToken("unknown issuer");  // only trusted issuers' tokens are verified here
         // Header: the bytes this codec writes pass without parsing; anything else is decoded and
@@ -502,41 +514,26 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
     if (external != nullptr) {
         for (const auto& path : external->scope_claims) append_claim_strings(p.extra, path, true, p.scopes);
         for (const auto& path : external->role_claims) append_claim_strings(p.extra, path, false, p.roles);
-        std::vector<std::string> audiences = p.aud;
-        if (external->audience_claim != "aud") {
-            audiences.clear();
-            append_claim_strings(p.extra, {external->audience_claim}, false, audiences);
-        }
-        bool found = false;
-        for (const auto& a : audiences)
-            found = found || std::find(external->audiences.begin(), external->audiences.end(), a) != external->audiences.end();
-        if (!found) throw InvalidToken("audience mismatch");
-        for (const auto& [name, value] : external->required_claims) {
-            const auto claim = p.extra.find(name);
-            if (claim == p.extra.end() || !claim->is_string() || claim->get_ref<const std::string&>() != value)
-                throw InvalidToken(name + " is not " + value);
-        }
-        if (external->authorized_party) {
-            const auto azp = p.extra.find("azp");
-            if (azp == p.extra.end() || !azp->is_string() || azp->get_ref<const std::string&>() != *external->authorized_party)
-                throw InvalidToken("authorized party mismatch");
-        }
+        std::vector<std::string> from_claim;  // Cognito's client_id, say
+        const bool in_aud = external->audience_claim == "aud";
+        if (!in_aud) append_claim_strings(p.extra, {external->audience_claim}, false, from_claim);
+        if (!shares_one(in_aud ? p.aud : from_claim, external->audiences)) throw InvalidToken("audience mismatch");
+        for (const auto& [name, value] : external->required_claims)
+            if (!claim_equals(p.extra, name, value)) throw InvalidToken(name + " is not " + value);
+        if (external->authorized_party && !claim_equals(p.extra, "azp", *external->authorized_party))
+            throw InvalidToken("authorized party mismatch");
     } else {
         if (config_.issuer && p.iss != config_.issuer) throw InvalidToken("issuer mismatch");
         if (const auto* m = slot(slots, kFam)) {
             if (m->kind != JsonKind::string || m->raw.size() == 2) throw InvalidToken("fam is not a string");
             p.family = JsonObjectReader::string_value(*m);
         }
-    }
-    if (external != nullptr) {
-        // Audience checked above, against the issuer's own list.
-    } else if (config_.audience) {
-        bool found = false;
-        for (const auto& a : p.aud) found = found || a == *config_.audience;
-        if (!found) throw InvalidToken("audience mismatch");
-    } else if (!p.aud.empty()) {
-        // RFC 7519 section 4.1.3: a recipient that is not among the audiences must reject.
-        throw InvalidToken("token has an audience and none is configured");
+        if (config_.audience) {
+            if (!shares_one(p.aud, std::span(&*config_.audience, 1))) throw InvalidToken("audience mismatch");
+        } else if (!p.aud.empty()) {
+            // RFC 7519 section 4.1.3: a recipient that is not among the audiences must reject.
+            throw InvalidToken("token has an audience and none is configured");
+        }
     }
 
     const auto exp = numeric_date(slots, kExp, Round::down);

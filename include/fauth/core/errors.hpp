@@ -52,13 +52,13 @@ private:
 /// can fetch keys (JWKS) is asked once, then the token is refused.
 class UnknownKeyId : public InvalidToken {
 public:
-    /// `kid` as the token named it; `ring` the key ring that lacks it (a trusted issuer's), or
-    /// null for the codec's own.
+    /// `kid` as the token named it; `ring` the key ring that lacks it (a trusted issuer's, or the
+    /// configuration's own `keys`).
     explicit UnknownKeyId(std::string kid, std::shared_ptr<KeyRing> ring = nullptr)
         : InvalidToken("unknown key id"), kid_(std::move(kid)), ring_(std::move(ring)) {}
     /// The key id the token named.
     const std::string& kid() const noexcept { return kid_; }
-    /// The ring to refresh: a trusted issuer's, or null for the configuration's own `keys`.
+    /// The ring to refresh, when the thrower named one.
     const std::shared_ptr<KeyRing>& ring() const noexcept { return ring_; }
 
 private:
