@@ -1,28 +1,20 @@
 #include "fauth/http/resource_metadata.hpp"
 
 #include "fauth/core/errors.hpp"
+#include "fauth/oidc/fetch.hpp"
 #include "fauth/http/response.hpp"
 
 namespace fauth::http {
 
-namespace {
-
-// https://..., or http:// on a loopback host (a local test issuer).
-bool acceptable_server(std::string_view url) {
-    if (url.starts_with("https://")) return url.size() > 8;
-    if (!url.starts_with("http://")) return false;
-    const auto rest = url.substr(7);
-    const auto host = rest.substr(0, rest.find_first_of(":/"));
-    return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
-}
-
-}  // namespace
-
 Endpoint protected_resource_endpoint(ProtectedResource metadata) {
     if (metadata.resource.empty()) throw ConfigError("ProtectedResource.resource is empty: name this resource server's URL");
-    for (const auto& server : metadata.authorization_servers)
-        if (!acceptable_server(server))
-            throw ConfigError("ProtectedResource.authorization_servers: " + server + " is not an https URL");
+    for (const auto& server : metadata.authorization_servers) {
+        try {
+            oidc::check_fetch_url(server, {});  // the rule fauth itself fetches by: https, or loopback http
+        } catch (const ConfigError& e) {
+            throw ConfigError("ProtectedResource.authorization_servers: " + std::string(e.what()));
+        }
+    }
     nlohmann::json document = {{"resource", metadata.resource},
                                {"bearer_methods_supported", metadata.bearer_methods_supported}};
     if (!metadata.authorization_servers.empty()) document["authorization_servers"] = metadata.authorization_servers;
