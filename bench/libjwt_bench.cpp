@@ -1,4 +1,4 @@
-// libjwt 1.10 on the same token and claims (peer for fauth's token benchmarks).
+// libjwt 1.10 on the same tokens and claims (peer for fauth's token benchmarks).
 #include <benchmark/benchmark.h>
 #include <jwt.h>
 
@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "common.hpp"
+#include "signature_common.hpp"
 
 namespace {
 using namespace fauth::bench;
@@ -41,5 +42,22 @@ void LibjwtSign(benchmark::State& state) {
     }
 }
 BENCHMARK(LibjwtSign);
+
+// The identity provider's token and public key (PEM), as in signature_bench.cpp. libjwt 1.10
+// has neither PS256 nor EdDSA.
+void LibjwtVerifySignature(benchmark::State& state, const char* algorithm) {
+    const auto& c = signature_case(algorithm);
+    for (auto _ : state) {
+        jwt_t* jwt = nullptr;
+        if (jwt_decode(&jwt, c.external_token.c_str(), reinterpret_cast<const unsigned char*>(c.public_pem.data()),
+                       static_cast<int>(c.public_pem.size())) != 0)
+            throw std::runtime_error("libjwt refused the token");
+        benchmark::DoNotOptimize(jwt_get_grant(jwt, "sub"));
+        benchmark::DoNotOptimize(jwt_get_grant_int(jwt, "exp"));
+        jwt_free(jwt);
+    }
+}
+BENCHMARK_CAPTURE(LibjwtVerifySignature, RS256, "RS256");
+BENCHMARK_CAPTURE(LibjwtVerifySignature, ES256, "ES256");
 
 }  // namespace

@@ -29,6 +29,23 @@ for (const [what, name] of [['libjwt verify', 'LibjwtVerify'], ['libjwt sign', '
   ['HMAC-SHA256 floor, one keyed context re-initialised', 'HmacFloorReused']]) {
   console.log(`| ${what} | ${fmt(ns(name))} | | | | |`);
 }
+console.log(`\n## Asymmetric signatures (one core, median of 5): fauth against EVP_DigestVerify alone\n`);
+console.log('The floor is OpenSSL verifying the same signature over the same signing input with a cached ' +
+  '`EVP_PKEY` (signature already decoded, and in DER for ES256): everything fauth does besides the ' +
+  'cryptography is the difference. "Issuer token" is the resource-server case: a Keycloak-shaped ' +
+  'access token checked against a trusted issuer (audience, `typ`, scopes and roles read). libjwt ' +
+  '1.10 and cpp-jwt 1.4 support RS256 and ES256 only; both take the public key as PEM text on each ' +
+  'call, so they parse it every time.\n');
+console.log('| algorithm | OpenSSL floor | fauth, own token | fauth, issuer token | libjwt | cpp-jwt |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+const peer = (name) => (ns(name) === undefined ? 'unsupported' : `${fmt(ns(name))} (${(ns(name) / ns('FauthVerifyIssuer/' + name.split('/')[1])).toFixed(1)}x fauth)`);
+for (const alg of ['RS256', 'PS256', 'ES256', 'EdDSA']) {
+  const floor = `OpensslVerifyFloor/${alg}`;
+  const vs = (name) => `${fmt(ns(name))}: ${verdict(ns(floor) / ns(name), 0.9)} of the floor`;
+  console.log(`| ${alg} | ${fmt(ns(floor))} | ${vs(`FauthVerifyOwn/${alg}`)} | ${vs(`FauthVerifyIssuer/${alg}`)} | ` +
+    `${peer(`LibjwtVerifySignature/${alg}`)} | ${peer(`CppJwtVerifySignature/${alg}`)} |`);
+}
+
 const sizes = Object.keys(median).filter((k) => k.startsWith('FauthVerifyBySize'));
 const tokenBytes = (k) => bench.benchmarks.find((b) => b.run_name === k && b.aggregate_name === 'median').token_bytes;
 console.log('\nVerification cost against token size:\n');
