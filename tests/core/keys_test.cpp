@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/errors.hpp"
@@ -65,6 +68,29 @@ TEST(Keys, EveryAlgorithmSignsAndVerifiesAndThePublicHalfOnlyVerifies) {
     EXPECT_EQ(ecdsa.sign(input).size(), 64u) << "JOSE r||s, not DER";
     EXPECT_EQ(Key::from_pem("ES384", pair_for("ES384").private_pem, "k").sign(input).size(), 96u);
     EXPECT_EQ(Key::from_pem("EdDSA", pair_for("EdDSA").private_pem, "k").sign(input).size(), 64u);
+}
+
+// A key prepares its verification once and every verify starts from a copy of it: the copy must
+// be the same on every call and on every thread at once, whatever a previous verify ended with.
+TEST(Keys, OneKeyVerifiesOnManyThreadsAtOnceAndAfterEveryFailure) {
+    for (const auto& alg : kAsymmetric) {
+        const auto signer = Key::from_pem(alg, pair_for(alg).private_pem, "k1");
+        const auto verifier = Key::from_pem(alg, pair_for(alg).public_pem, "k1");
+        const std::string inputs[] = {"header.payload-a", "header.payload-b"};
+        const std::string signatures[] = {signer.sign(inputs[0]), signer.sign(inputs[1])};
+        std::atomic<int> wrong{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < 40; ++i) {
+                    const int a = (i + t) % 2, b = (i / 2 + t) % 2;  // every pairing, in a different order per thread
+                    if (verifier.verify(inputs[a], signatures[b]) != (a == b)) ++wrong;
+                }
+            });
+        }
+        for (auto& thread : threads) thread.join();
+        EXPECT_EQ(wrong.load(), 0) << alg;
+    }
 }
 
 TEST(Keys, VerifiesRfc7515AppendixA2Rs256) {

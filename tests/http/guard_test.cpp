@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "support/sanitizers.hpp"
@@ -152,6 +153,32 @@ TEST_F(GuardTest, HandlerExceptionsAre500sThatLeakNothing) {
     for (const auto& line : app.logs()) logged = logged || line.find("hunter2") != std::string::npos;
     EXPECT_TRUE(logged);
 }
+
+TEST_F(GuardTest, ANoexceptHandlerIsServedLikeAnyOther) {
+    EXPECT_EQ(get(port, "/me-noexcept", alice).json(), (nlohmann::json{{"message", "Hello alice"}}));
+    expect_401(get(port, "/me-noexcept"), "Not authenticated", false);
+    expect_401(get(port, "/me-noexcept", app.token_for("ghost")), "User does not exist", true);
+    EXPECT_EQ(get(port, "/maybe-noexcept", bob).json(), (nlohmann::json{{"user", "bob"}}));
+    EXPECT_EQ(get(port, "/maybe-noexcept").json(), (nlohmann::json{{"user", nullptr}}));
+    app.set_mode(LoaderMode::slow_async);  // the handler then runs on the loader's thread
+    EXPECT_EQ(get(port, "/me-noexcept", alice).json(), (nlohmann::json{{"message", "Hello alice"}}));
+}
+
+// Which handlers the guard calls without keeping a copy of the writer for a 500.
+namespace {
+using fauth::http::detail::declared_noexcept;
+using Request = Pistache::Rest::Request;
+using Writer = Pistache::Http::ResponseWriter;
+using User = fauth::test::AppUser;
+static_assert(!declared_noexcept<decltype([](const Request&, Writer, const User&) {})>::value);
+static_assert(declared_noexcept<decltype([](const Request&, Writer, const User&) noexcept {})>::value);
+static_assert(declared_noexcept<decltype([n = 1](const Request&, Writer, const User*) mutable noexcept { ++n; })>::value);
+static_assert(!declared_noexcept<void (*)(const Request&, Writer, const User&)>::value);
+static_assert(declared_noexcept<void (*)(const Request&, Writer, const User&) noexcept>::value);
+static_assert(!declared_noexcept<std::function<void(const Request&, Writer, const User&)>>::value);
+static_assert(!declared_noexcept<decltype([](const auto&, Writer, const auto&) noexcept {})>::value,
+              "a generic lambda cannot be inspected: it keeps the copy");
+}  // namespace
 
 TEST_F(GuardTest, ConcurrentRequestsAllGetTheirOwnAnswer) {
     std::vector<std::thread> clients;

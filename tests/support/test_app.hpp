@@ -45,6 +45,13 @@ public:
         api_.get("/me", auth_->require_user([](const Request&, ResponseWriter w, const AppUser& u) {
             http::send_json(w, Code::Ok, {{"message", "Hello " + u.username}});
         }));
+        // Declared noexcept: the guard keeps no copy of the writer for a 500 (guard.hpp, call).
+        api_.get("/me-noexcept", auth_->require_user([](const Request&, ResponseWriter w, const AppUser& u) noexcept {
+            http::send_json(w, Code::Ok, {{"message", "Hello " + u.username}});
+        }));
+        api_.get("/maybe-noexcept", auth_->optional_user([](const Request&, ResponseWriter w, const AppUser* u) noexcept {
+            http::send_json(w, Code::Ok, {{"user", u ? nlohmann::json(u->username) : nlohmann::json()}});
+        }));
         api_.get("/active", auth_->require_active_user([](const Request&, ResponseWriter w, const AppUser& u) {
             http::send_json(w, Code::Ok, {{"id", u.id}});
         }));

@@ -21,6 +21,24 @@
 
 namespace fauth::http {
 
+namespace detail {
+// Whether calling F is declared noexcept: a function pointer, or a class with one non-template
+// operator() (a lambda), declared noexcept. (std::is_nothrow_invocable cannot tell: it also counts
+// moving the writer into the handler's parameter, which Pistache does not declare noexcept.)
+template <class F>
+struct noexcept_signature : std::false_type {};
+template <class R, class... A>
+struct noexcept_signature<R (*)(A...) noexcept> : std::true_type {};
+template <class R, class C, class... A>
+struct noexcept_signature<R (C::*)(A...) noexcept> : std::true_type {};
+template <class R, class C, class... A>
+struct noexcept_signature<R (C::*)(A...) const noexcept> : std::true_type {};
+template <class F, class = void>
+struct declared_noexcept : noexcept_signature<F> {};
+template <class F>
+struct declared_noexcept<F, std::void_t<decltype(&F::operator())>> : noexcept_signature<decltype(&F::operator())> {};
+}  // namespace detail
+
 /// The bearer credentials of `request` (its Authorization header).
 inline BearerCredentials bearer_of(const Pistache::Http::Request& request) {
     const auto header = request.headers().tryGet<Pistache::Http::Header::Authorization>();
@@ -128,23 +146,29 @@ private:
         }
     }
 
-    // Calls the user's handler inside the security context; an exception it throws becomes a 500.
+    // Calls the user's handler inside the security context; an exception it throws becomes a 500,
+    // answered through a copy of the writer kept for that (the handler owns the writer itself).
+    // A handler declared noexcept cannot throw, so it costs no copy.
     template <class Handler, class UserArg>
     static void call(Handler& handler, const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter& writer,
                      const UserArg& user, const TokenPayload* token, const LogSink& log) {
-        auto fallback = writer.clone();
-        try {
-            if constexpr (std::is_pointer_v<UserArg>) {
-                typename SecurityContext<User>::Scope scope(user, token);
-                handler(request, std::move(writer), user);
-            } else {
-                typename SecurityContext<User>::Scope scope(&user, token);
-                handler(request, std::move(writer), user);
+        const auto invoke = [&] {
+            typename SecurityContext<User>::Scope scope(user_pointer(user), token);
+            handler(request, std::move(writer), user);
+        };
+        if constexpr (detail::declared_noexcept<Handler>::value) {
+            invoke();
+        } else {
+            auto fallback = writer.clone();
+            try {
+                invoke();
+            } catch (...) {
+                send_exception(fallback, std::current_exception(), false, log);
             }
-        } catch (...) {
-            send_exception(fallback, std::current_exception(), false, log);
         }
     }
+    static const User* user_pointer(const User* user) noexcept { return user; }
+    static const User* user_pointer(const User& user) noexcept { return &user; }
 
     // What a guard does once the pipeline has ended: `then(request, writer, user, token, failure)`.
     // Before the pipeline waits (suspend), the request is copied, since Pistache's is a temporary;
