@@ -98,11 +98,8 @@ public:
         : KeyImpl(alg, std::move(kid)), key_(std::move(key)), private_(is_private) {
         // Setting up a verification (fetching the algorithm, checking the key, the padding) is
         // about 3 us of an RS256 verify's 19: done once here, each verify copies the result.
-        MdCtxPtr ctx(EVP_MD_CTX_new());
-        EVP_PKEY_CTX* pctx = nullptr;
-        if (ctx && EVP_DigestVerifyInit_ex(ctx.get(), &pctx, alg.digest, nullptr, nullptr, key_.get(), nullptr) == 1 &&
-            set_padding(pctx))
-            verifier_ = std::move(ctx);
+        if (!verifier_ || !start_verifying(verifier_.get()))
+            throw ConfigError("OpenSSL cannot verify " + std::string(name()) + " signatures with key '" + this->kid() + "'");
     }
     bool can_sign() const noexcept override { return private_; }
 
@@ -175,14 +172,26 @@ public:
             if (der.empty()) return false;
             signature = der;
         }
-        // Copying reads verifier_ only, so threads may copy it at once (a const use: openssl-threads(7)).
+        // Copying only reads verifier_, so threads may copy it at once (a const use: openssl-threads(7)).
         MdCtxPtr ctx(EVP_MD_CTX_new());
-        if (!ctx || !verifier_ || EVP_MD_CTX_copy_ex(ctx.get(), verifier_.get()) != 1) return false;
+        if (!ctx) return false;
+        if (EVP_MD_CTX_copy_ex(ctx.get(), verifier_.get()) == 1) {
+            EVP_MD_CTX_set_flags(ctx.get(), EVP_MD_CTX_FLAG_FINALISE);  // used once: no second copy at the end
+        } else {
+            ctx.reset(EVP_MD_CTX_new());  // OpenSSL 3.0.0 cannot copy an Ed25519 context: set up anew
+            if (!ctx || !start_verifying(ctx.get())) return false;
+        }
         return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
                                 reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
     }
 
 private:
+    // Readies `ctx` to verify with key_ (digest and, for PS*, padding).
+    bool start_verifying(EVP_MD_CTX* ctx) const {
+        EVP_PKEY_CTX* pctx = nullptr;
+        return EVP_DigestVerifyInit_ex(ctx, &pctx, alg().digest, nullptr, nullptr, key_.get(), nullptr) == 1 && set_padding(pctx);
+    }
+
     bool set_padding(EVP_PKEY_CTX* pctx) const {
         if (alg().family != KeyFamily::rsa_pss) return true;
         // RFC 7518 section 3.5: MGF1 with the same hash, salt as long as the hash.
@@ -226,7 +235,7 @@ private:
 
     PkeyPtr key_;
     bool private_;
-    MdCtxPtr verifier_;  // set up for verifying with key_ and never used itself: null if that failed
+    MdCtxPtr verifier_{EVP_MD_CTX_new()};  // set up for verifying with key_, and only ever copied
 };
 
 // The JWS algorithm `name`, or ConfigError.

@@ -166,18 +166,30 @@ TEST_F(GuardTest, ANoexceptHandlerIsServedLikeAnyOther) {
 
 // Which handlers the guard calls without keeping a copy of the writer for a 500.
 namespace {
-using fauth::http::detail::declared_noexcept;
 using Request = Pistache::Rest::Request;
 using Writer = Pistache::Http::ResponseWriter;
 using User = fauth::test::AppUser;
-static_assert(!declared_noexcept<decltype([](const Request&, Writer, const User&) {})>::value);
-static_assert(declared_noexcept<decltype([](const Request&, Writer, const User&) noexcept {})>::value);
-static_assert(declared_noexcept<decltype([n = 1](const Request&, Writer, const User*) mutable noexcept { ++n; })>::value);
-static_assert(!declared_noexcept<void (*)(const Request&, Writer, const User&)>::value);
-static_assert(declared_noexcept<void (*)(const Request&, Writer, const User&) noexcept>::value);
-static_assert(!declared_noexcept<std::function<void(const Request&, Writer, const User&)>>::value);
-static_assert(!declared_noexcept<decltype([](const auto&, Writer, const auto&) noexcept {})>::value,
-              "a generic lambda cannot be inspected: it keeps the copy");
+template <class F>
+constexpr bool nothrow = fauth::http::detail::nothrow_handler<User, F>::value;
+struct Principal {
+    Principal(const User&) {}  // may throw, outside the handler's noexcept
+};
+struct Overloaded {
+    void operator()(const Request&, Writer, const User&) noexcept {}
+    void operator()(const Request&, Writer, const User*) noexcept {}
+};
+static_assert(!nothrow<decltype([](const Request&, Writer, const User&) {})>);
+static_assert(nothrow<decltype([](const Request&, Writer, const User&) noexcept {})>);
+static_assert(nothrow<decltype([](const Request&, Writer&&, const User*) noexcept {})>);
+static_assert(nothrow<decltype([n = 1](const Request&, Writer, const User*) mutable noexcept { ++n; })>);
+static_assert(!nothrow<void (*)(const Request&, Writer, const User&)>);
+static_assert(nothrow<void (*)(const Request&, Writer, const User&) noexcept>);
+static_assert(!nothrow<std::function<void(const Request&, Writer, const User&)>>);
+static_assert(!nothrow<decltype([](const Request&, Writer, User) noexcept {})>, "copying the User may throw");
+static_assert(!nothrow<decltype([](const Request&, Writer, Principal) noexcept {})>, "so may a conversion");
+static_assert(!nothrow<decltype([](Request, Writer, const User&) noexcept {})>, "and copying the request");
+static_assert(!nothrow<Overloaded>, "several operator() cannot be inspected");
+static_assert(!nothrow<decltype([](const auto&, Writer, const auto&) noexcept {})>, "nor can a generic lambda");
 }  // namespace
 
 TEST_F(GuardTest, ConcurrentRequestsAllGetTheirOwnAnswer) {

@@ -22,21 +22,33 @@
 namespace fauth::http {
 
 namespace detail {
-// Whether calling F is declared noexcept: a function pointer, or a class with one non-template
-// operator() (a lambda), declared noexcept. (std::is_nothrow_invocable cannot tell: it also counts
-// moving the writer into the handler's parameter, which Pistache does not declare noexcept.)
-template <class F>
-struct noexcept_signature : std::false_type {};
-template <class R, class... A>
-struct noexcept_signature<R (*)(A...) noexcept> : std::true_type {};
-template <class R, class C, class... A>
-struct noexcept_signature<R (C::*)(A...) noexcept> : std::true_type {};
-template <class R, class C, class... A>
-struct noexcept_signature<R (C::*)(A...) const noexcept> : std::true_type {};
-template <class F, class = void>
-struct declared_noexcept : noexcept_signature<F> {};
-template <class F>
-struct declared_noexcept<F, std::void_t<decltype(&F::operator())>> : noexcept_signature<decltype(&F::operator())> {};
+// True when A... is exactly a guarded handler's parameter list: (const Request&, ResponseWriter
+// or ResponseWriter&&, const User& or const User*). Any other parameter (a User by value, a type
+// converted from it) is made by the caller, outside the handler's noexcept, and could throw.
+template <class User, class... A>
+inline constexpr bool exact_handler_parameters = false;
+template <class User, class W, class U>
+inline constexpr bool exact_handler_parameters<User, const Pistache::Rest::Request&, W, U> =
+    (std::is_same_v<W, Pistache::Http::ResponseWriter> || std::is_same_v<W, Pistache::Http::ResponseWriter&&>) &&
+    (std::is_same_v<U, const User&> || std::is_same_v<U, const User*>);
+template <class User, class F>
+struct noexcept_handler_signature : std::false_type {};
+template <class User, class R, class... A>
+struct noexcept_handler_signature<User, R (*)(A...) noexcept> : std::bool_constant<exact_handler_parameters<User, A...>> {};
+template <class User, class R, class C, class... A>
+struct noexcept_handler_signature<User, R (C::*)(A...) noexcept> : std::bool_constant<exact_handler_parameters<User, A...>> {};
+template <class User, class R, class C, class... A>
+struct noexcept_handler_signature<User, R (C::*)(A...) const noexcept>
+    : std::bool_constant<exact_handler_parameters<User, A...>> {};
+// Whether calling handler F for User cannot throw: a function pointer, or a class with one
+// non-template operator() (a lambda), declared noexcept and taking exactly the guard's arguments.
+// (std::is_nothrow_invocable cannot tell: it also counts moving the writer into the parameter,
+// a move Pistache does not declare noexcept although it only moves members.)
+template <class User, class F, class = void>
+struct nothrow_handler : noexcept_handler_signature<User, F> {};
+template <class User, class F>
+struct nothrow_handler<User, F, std::void_t<decltype(&F::operator())>>
+    : noexcept_handler_signature<User, decltype(&F::operator())> {};
 }  // namespace detail
 
 /// The bearer credentials of `request` (its Authorization header).
@@ -156,7 +168,7 @@ private:
             typename SecurityContext<User>::Scope scope(user_pointer(user), token);
             handler(request, std::move(writer), user);
         };
-        if constexpr (detail::declared_noexcept<Handler>::value) {
+        if constexpr (detail::nothrow_handler<User, Handler>::value) {
             invoke();
         } else {
             auto fallback = writer.clone();
