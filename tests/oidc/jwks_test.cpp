@@ -301,6 +301,30 @@ TEST_F(ProviderKeysTest, LearnsARotatedKeyOnceHoweverManyUnknownKidsArrive) {
     EXPECT_EQ(await(eager_verifier.resolve_user(rotated)).id, "user-ec2") << "the rotated key was learnt";
 }
 
+TEST_F(ProviderKeysTest, WhileTheProviderAnswersOnlyErrorsItsCachedKeysKeepWorking) {
+    auto options = discovering();
+    options.min_refresh_interval = std::chrono::seconds(0);  // every unknown kid may ask
+    auto ring = std::make_shared<JwksKeyRing>(options);
+    ASSERT_TRUE(ring->fetch_now());
+    fauth::AuthProvider<fauth::test::User> verifier(fauth::test::ring_config(ring), [](const fauth::TokenPayload& p) {
+        return std::optional<fauth::test::User>(fauth::test::User{.id = p.sub});
+    });
+    const auto known = mint("ec1", "ES256");
+    idp->rotate("ec-outage");
+    const auto rotated = mint("ec-outage", "ES256");
+    idp->set_down(true);
+    struct Restore {
+        ~Restore() { idp->set_down(false); }
+    } restore;
+    EXPECT_FALSE(ring->fetch_now()) << "a 503 loads nothing";
+    EXPECT_EQ(await(verifier.resolve_user(known)).id, "user-ec1") << "the cached keys still verify";
+    EXPECT_THROW(await(verifier.resolve_user(rotated)), fauth::InvalidToken) << "a key it could not fetch";
+    EXPECT_NE(log_text().find("503"), std::string::npos) << log_text();
+    idp->set_down(false);
+    EXPECT_EQ(await(verifier.resolve_user(rotated)).id, "user-ec-outage") << "learnt once the provider is back";
+    EXPECT_EQ(await(verifier.resolve_user(known)).id, "user-ec1");
+}
+
 TEST_F(ProviderKeysTest, TokensFauthSignsVerifyInTheIndependentImplementation) {
     for (const std::string alg : {"RS256", "PS256", "ES256", "EdDSA"}) {
         KeySet keys;

@@ -80,6 +80,8 @@ public:
     std::string mint(const nlohmann::json& request) const { return control("/mint", request)["token"].get<std::string>(); }
     /// Adds an ES256 key `kid` to the published set.
     void rotate(const std::string& kid) const { control("/rotate", {{"kid", kid}}); }
+    /// While `down`, every realm's discovery document and JWK Set answer 503 (a provider outage).
+    void set_down(bool down) const { control("/outage", {{"down", down}}); }
     /// The claims of `token` as jwcrypto verifies it against `jwks`; throws with its reason otherwise.
     nlohmann::json verify(const std::string& token, const nlohmann::json& jwks) const {
         return control("/verify", {{"token", token}, {"jwks", jwks}})["claims"];

@@ -91,6 +91,7 @@ KEYS = {
 }
 LOCK = threading.Lock()
 STATS = {"certs": 0}  # JWK Set requests served
+OUTAGE = {"down": False}  # while down, discovery and the JWK Sets answer 503
 
 
 def public_jwk(kid):
@@ -179,6 +180,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         path = self.path
         realm_prefix = "/realms/"
+        if path.startswith(realm_prefix) and OUTAGE["down"]:
+            return self.answer(503, {"error": "temporarily_unavailable"}, [("Retry-After", "60")])
         if path.startswith(realm_prefix) and path.endswith("/.well-known/openid-configuration"):
             realm = path[len(realm_prefix):-len("/.well-known/openid-configuration")]
             issuer = self.origin() + realm_prefix + realm
@@ -220,6 +223,10 @@ class Handler(BaseHTTPRequestHandler):
                 with LOCK:
                     KEYS[body["kid"]] = (jwk.JWK.generate(kty="EC", crv="P-256", kid=body["kid"]), "ES256")
                 return self.answer(200, {"kid": body["kid"]})
+            if self.path == "/outage":
+                with LOCK:
+                    OUTAGE["down"] = bool(body["down"])
+                return self.answer(200, OUTAGE)
             if self.path == "/verify":
                 return self.answer(200, {"claims": verify(body)})
         except Exception as e:  # the test reads the reason
