@@ -1,5 +1,6 @@
 // Test helper: a real fauth application on a real Pistache server on a free loopback port, with
 // loaders whose behaviour each test can switch (immediate, slow and asynchronous, failing).
+// Its routes are compiled once, in test_app.cpp (library fauth_test_app), not in every test.
 #pragma once
 
 #include <atomic>
@@ -23,85 +24,16 @@ using AppUser = User;
 enum class LoaderMode { immediate, slow_async, throws, rejects };
 
 /// Reads the user the SecurityContext holds, from "deep inside" the application.
-inline std::string whoami_from_service() {
-    const auto* user = http::SecurityContext<AppUser>::user();
-    const auto* token = http::SecurityContext<AppUser>::token();
-    if (user == nullptr || token == nullptr) return "nobody";
-    return user->username + "/" + token->sub + "/" + (http::SecurityContext<AppUser>::has_role("admin") ? "admin" : "-");
-}
+std::string whoami_from_service();
 
 class TestApp {
 public:
     static constexpr int kCost = 4;
 
-    explicit TestApp(int threads = 2, AuthConfig config = default_config()) : auth_(make_provider(std::move(config))), api_(router_, *auth_) {
-        using Pistache::Http::Code;
-        using Pistache::Http::ResponseWriter;
-        using Pistache::Rest::Request;
-        api_.get("/health", [](const Request&, ResponseWriter w) { http::send_json(w, Code::Ok, {{"status", "ok"}}); });
-        api_.post("/login", http::login_endpoint(*auth_));
-        api_.post("/refresh", http::refresh_endpoint(*auth_));
-        api_.post("/logout", http::logout_endpoint(*auth_));
-        api_.get("/me", auth_->require_user([](const Request&, ResponseWriter w, const AppUser& u) {
-            http::send_json(w, Code::Ok, {{"message", "Hello " + u.username}});
-        }));
-        // Declared noexcept: the guard keeps no copy of the writer for a 500 (guard.hpp, call).
-        api_.get("/me-noexcept", auth_->require_user([](const Request&, ResponseWriter w, const AppUser& u) noexcept {
-            http::send_json(w, Code::Ok, {{"message", "Hello " + u.username}});
-        }));
-        api_.get("/maybe-noexcept", auth_->optional_user([](const Request&, ResponseWriter w, const AppUser* u) noexcept {
-            http::send_json(w, Code::Ok, {{"user", u ? nlohmann::json(u->username) : nlohmann::json()}});
-        }));
-        api_.get("/active", auth_->require_active_user([](const Request&, ResponseWriter w, const AppUser& u) {
-            http::send_json(w, Code::Ok, {{"id", u.id}});
-        }));
-        api_.get("/admin", auth_->require_roles({"admin"}, [](const Request&, ResponseWriter w, const AppUser&) {
-            http::send_json(w, Code::Ok, {{"secret_data", "Top secret admin info"}});
-        }));
-        api_.get("/staff", auth_->require_roles({"admin", "member"}, [](const Request&, ResponseWriter w, const AppUser&) {
-            http::send_json(w, Code::Ok, {{"staff", true}});
-        }, Match::any));
-        api_.get("/write", auth_->require_permissions({"write"}, [](const Request&, ResponseWriter w, const AppUser&) {
-            http::send_json(w, Code::Ok, {{"write", true}});
-        }));
-        api_.get("/maybe", auth_->optional_user([](const Request&, ResponseWriter w, const AppUser* u) {
-            http::send_json(w, Code::Ok, {{"user", u ? nlohmann::json(u->username) : nlohmann::json()}, {"context", whoami_from_service()}});
-        }));
-        api_.get("/context", auth_->require_user([](const Request&, ResponseWriter w, const AppUser&) {
-            http::send_json(w, Code::Ok, {{"context", whoami_from_service()}});
-        }));
-        api_.get("/items/:id", auth_->require_user([](const Request& r, ResponseWriter w, const AppUser& u) {
-            http::send_json(w, Code::Ok, {{"id", r.param(":id").as<std::string>()}, {"owner", u.id}});
-        }));
-        api_.get("/boom", auth_->require_user([](const Request&, ResponseWriter, const AppUser&) {
-            throw std::runtime_error("database password is hunter2");
-        }));
-        api_.get("/public-boom", [](const Request&, ResponseWriter) -> Pistache::Rest::Route::Result {
-            throw std::runtime_error("stack trace with secrets");
-        });
-        http::SecureRouter<AppUser> internal{api_, *auth_, {.prefix = "/internal", .tags = {"Protected"}}};
-        internal.get("/dashboard", [](const Request&, ResponseWriter w, const AppUser&) {
-            http::send_json(w, Code::Ok, {{"data", "Secure dashboard"}});
-        });
-        internal.get("/reports", [](const Request&, ResponseWriter w, const AppUser&) {
-            http::send_json(w, Code::Ok, {{"reports", nlohmann::json::array()}});
-        }, {.rule = {.permissions = {"write"}}});
-        internal.get("/status", http::allow_anonymous([](const Request&, ResponseWriter w) {
-            http::send_json(w, Code::Ok, {{"status", "public"}});
-        }));
-        http::SecureRouter<AppUser> admin{api_, *auth_, {.prefix = "/ops", .tags = {"Ops"}, .rule = {.roles = {"admin"}}}};
-        admin.get("/panel", [](const Request&, ResponseWriter w, const AppUser&) { http::send_json(w, Code::Ok, {{"panel", true}}); });
-        admin.post("/panel", [](const Request&, ResponseWriter w, const AppUser&) { http::send_json(w, Code::Ok, {{"posted", true}}); });
-        api_.serve_openapi("/openapi.json", {.title = "test app", .version = "9.9.9"});
-        server_ = std::make_unique<http::Server>(api_, http::ServerOptions{.port = 0, .threads = threads});
-        port_ = server_->start();
-    }
+    /// Starts the app on a free loopback port with `threads` reactor threads.
+    explicit TestApp(int threads = 2, AuthConfig config = default_config());
 
-    ~TestApp() {
-        server_->stop();
-        std::lock_guard lock(threads_mutex_);
-        for (auto& t : loader_threads_) t.join();
-    }
+    ~TestApp();
 
     static AuthConfig default_config() {
         AuthConfig c;
@@ -118,7 +50,7 @@ public:
         std::lock_guard lock(log_mutex_);
         return logs_;
     }
-    std::string token_for(const std::string& id) { return auth_->login(id).access_token; }
+    std::string token_for(const std::string& id);
     std::vector<SecurityEvent> events() {
         std::lock_guard lock(log_mutex_);
         return events_;
@@ -132,45 +64,9 @@ public:
     }
 
 private:
-    LoadResult<AppUser> answer(std::optional<AppUser> user) {
-        switch (mode_.load()) {
-            case LoaderMode::immediate: return LoadResult<AppUser>::resolved(std::move(user));
-            case LoaderMode::throws: throw std::runtime_error("loader exploded: secret-dsn");
-            case LoaderMode::rejects: return LoadResult<AppUser>::rejected(std::runtime_error("loader rejected: secret-dsn"));
-            case LoaderMode::slow_async: break;
-        }
-        return LoadResult<AppUser>([&, user](Pistache::Async::Resolver& resolve, Pistache::Async::Rejection&) {
-            auto r = std::make_shared<Pistache::Async::Resolver>(std::move(resolve));
-            std::lock_guard lock(threads_mutex_);
-            loader_threads_.emplace_back([r, user]() mutable {
-                std::this_thread::sleep_for(std::chrono::milliseconds(150));
-                (*r)(std::move(user));
-            });
-        });
-    }
-
-    std::optional<AppUser> find(const std::function<bool(const AppUser&)>& pred) {
-        for (const auto& [id, u] : users_)
-            if (pred(u)) return u;
-        return std::nullopt;
-    }
-
-    std::unique_ptr<AuthProvider<AppUser>> make_provider(AuthConfig config) {
-        users_ = {{"user-123", {"user-123", "alice", hash_password("s3cret", kCost), true, {"admin"}, {"read", "write"}}},
-                  {"user-456", {"user-456", "bob", hash_password("hunter2", kCost), true, {"member"}, {"read"}}},
-                  {"user-789", {"user-789", "carol", hash_password("letmein", kCost), false, {}, {}}}};
-        config.log = [this](std::string_view m) {
-            std::lock_guard lock(log_mutex_);
-            logs_.emplace_back(m);
-        };
-        config.security_events = [this](const SecurityEvent& e) {
-            std::lock_guard lock(log_mutex_);
-            events_.push_back(e);
-        };
-        return std::make_unique<AuthProvider<AppUser>>(
-            std::move(config), [this](const TokenPayload& p) { return answer(find([&](const AppUser& u) { return u.id == p.sub; })); },
-            [this](const std::string& name) { return answer(find([&](const AppUser& u) { return u.username == name; })); });
-    }
+    LoadResult<AppUser> answer(std::optional<AppUser> user);
+    std::optional<AppUser> find(const std::function<bool(const AppUser&)>& pred);
+    std::unique_ptr<AuthProvider<AppUser>> make_provider(AuthConfig config);
 
     std::map<std::string, AppUser> users_;
     std::atomic<LoaderMode> mode_{LoaderMode::immediate};
