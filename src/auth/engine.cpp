@@ -118,10 +118,21 @@ void Engine::check(TokenPayload payload, TokenType type, Admitted done) const {
     store_->is_revoked(query).then(
         [this, in_flight = enter(), shared, type, payload = std::move(payload)](bool revoked) mutable {
             if (revoked) return (*shared)({}, std::make_exception_ptr(InvalidToken("token revoked")));
-            if (type == TokenType::refresh) return use_once(std::move(payload), shared);
+            if (type == TokenType::refresh) return throttle_family(std::move(payload), shared);
             (*shared)(std::move(payload), nullptr);
         },
         [in_flight = enter(), shared](std::exception_ptr e) { (*shared)({}, detail::concrete_error(e, "revocation store")); });
+}
+
+void Engine::throttle_family(TokenPayload payload, std::shared_ptr<Admitted> done) const {
+    // Counted after the signature is verified: only a holder of the session's tokens spends its budget.
+    throttle_->hit("family:" + payload.family, config_.refresh_limits.per_family)
+        .then(
+            [this, in_flight = enter(), done, payload](const ThrottleDecision& decision) mutable {
+                if (!decision.allowed) return (*done)({}, std::make_exception_ptr(Throttled(decision.retry_after)));
+                use_once(std::move(payload), done);
+            },
+            [in_flight = enter(), done](std::exception_ptr e) { (*done)({}, detail::concrete_error(e, "refresh throttle")); });
 }
 
 void Engine::use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const {

@@ -1,5 +1,6 @@
 #include "fauth/core/errors.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace fauth {
@@ -19,6 +20,9 @@ UserNotFound::UserNotFound() : Error(ErrorKind::user_not_found, "User does not e
 InactiveUser::InactiveUser() : Error(ErrorKind::inactive_user, "Inactive user") {}
 
 Forbidden::Forbidden(std::string detail) : Error(ErrorKind::forbidden, std::move(detail)) {}
+
+Throttled::Throttled(std::chrono::seconds retry_after)
+    : Error(ErrorKind::throttled, "Too many attempts; retry later"), retry_after_(std::max(retry_after, std::chrono::seconds(1))) {}
 
 Unavailable::Unavailable(const std::string& log_message)
     : Error(ErrorKind::unavailable, "Service unavailable", log_message) {}

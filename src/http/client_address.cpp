@@ -1,6 +1,9 @@
 #include "fauth/http/client_address.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <array>
 
 #include "fauth/core/ascii.hpp"
 
@@ -25,6 +28,23 @@ std::string client_address(std::string_view peer, std::optional<std::string_view
         if (!trusted(hop, trusted_proxies)) return std::string(hop);
     }
     return std::string(peer);  // only proxies in the chain: the last proxy is the best we know
+}
+
+std::string throttle_client(std::string_view address, int ipv6_prefix) {
+    // Pistache writes IPv6 peers in brackets.
+    auto bare = address;
+    if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') bare = bare.substr(1, bare.size() - 2);
+    if (bare.find(':') == std::string_view::npos || bare.size() >= INET6_ADDRSTRLEN) return std::string(address);
+    std::array<unsigned char, 16> bytes{};
+    const std::string text(bare);
+    if (inet_pton(AF_INET6, text.c_str(), bytes.data()) != 1) return std::string(address);
+    constexpr std::array<unsigned char, 12> v4_mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::equal(v4_mapped.begin(), v4_mapped.end(), bytes.begin())) return std::string(address);
+    const int prefix = std::clamp(ipv6_prefix, 0, 128);
+    for (int bit = prefix; bit < 128; ++bit) bytes[static_cast<std::size_t>(bit / 8)] &= static_cast<unsigned char>(~(0x80u >> (bit % 8)));
+    std::array<char, INET6_ADDRSTRLEN> out{};
+    if (inet_ntop(AF_INET6, bytes.data(), out.data(), out.size()) == nullptr) return std::string(address);
+    return std::string(out.data()) + "/" + std::to_string(prefix);
 }
 
 std::string client_address(const Pistache::Http::Request& request, const AuthConfig& config) {

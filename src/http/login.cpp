@@ -45,8 +45,13 @@ std::string identifier_key(std::string_view username) {
     return "identifier:" + ascii_lower(username);
 }
 
+std::string client_identifier_key(std::string_view client, std::string_view username) {
+    return "client-identifier:" + std::string(client) + " " + ascii_lower(username);
+}
+
 void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens) {
     writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+    writer.headers().add<PragmaNoCache>();
     send_json(writer, Pistache::Http::Code::Ok, json(tokens));
 }
 

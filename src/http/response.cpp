@@ -13,6 +13,7 @@ Code status_of(ErrorKind kind) noexcept {
         case ErrorKind::user_not_found: return Code::Unauthorized;
         case ErrorKind::inactive_user:
         case ErrorKind::forbidden: return Code::Forbidden;
+        case ErrorKind::throttled: return Code::Too_Many_Requests;
         case ErrorKind::unavailable: return Code::Service_Unavailable;
         case ErrorKind::internal: return Code::Internal_Server_Error;
     }
@@ -48,6 +49,8 @@ void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, cons
     const auto code = status_of(error.kind());
     if (code == Code::Unauthorized) writer.headers().add<WwwAuthenticate>(challenge.header_value());
     if (code == Code::Service_Unavailable) writer.headers().add<RetryAfter>(1);
+    if (const auto* throttled = dynamic_cast<const Throttled*>(&error))
+        writer.headers().add<RetryAfter>(static_cast<long>(throttled->retry_after().count()));
     if (error.kind() == ErrorKind::internal) write_log(log, error.what());
     send_detail(writer, code, error.detail());
 }
@@ -79,8 +82,7 @@ void send_not_authenticated(Pistache::Http::ResponseWriter& writer, std::string_
 namespace fauth::http {
 
 void send_too_many_requests(Pistache::Http::ResponseWriter& writer, long retry_after_seconds) {
-    writer.headers().add<RetryAfter>(retry_after_seconds);
-    send_detail(writer, Code::Too_Many_Requests, "Too many attempts; retry later");
+    send_error(writer, Throttled(std::chrono::seconds(retry_after_seconds)), {}, {});
 }
 
 }  // namespace fauth::http

@@ -24,7 +24,9 @@ RouteDoc refresh_route_doc() {
           {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
         {"401", error_response_doc("Invalid, expired, revoked or reused refresh token")},
         {"403", error_response_doc("Inactive user")},
-        {"422", error_response_doc("The body does not hold a refresh token")}};
+        {"413", error_response_doc("Request body too large")},
+        {"422", error_response_doc("The body does not hold a refresh token")},
+        {"429", error_response_doc("Too many refreshes from this client or of this session; see Retry-After")}};
     return doc;
 }
 

@@ -1,6 +1,9 @@
 #include "fauth/http/token_request.hpp"
 #include "fauth/core/ascii.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 namespace fauth::http {
@@ -26,8 +29,26 @@ RequestError unprocessable(std::string detail) { return {422, std::move(detail)}
 std::variant<json, RequestError> read_fields(std::string_view content_type, std::string_view body) {
     const auto type = media_type(content_type);
     if (type == "application/json") {
-        auto doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+        // A member named twice is refused, as a form field given twice is: parsers disagree on
+        // which one wins, so a body that two of them read differently never gets through.
+        std::vector<std::vector<std::string>> names;  // of each object being read, innermost last
+        bool repeated = false;
+        const json::parser_callback_t watch = [&](int, json::parse_event_t event, json& parsed) {
+            if (event == json::parse_event_t::object_start) {
+                names.emplace_back();
+            } else if (event == json::parse_event_t::object_end) {
+                names.pop_back();
+            } else if (event == json::parse_event_t::key && !names.empty()) {
+                auto& seen = names.back();
+                const auto& name = parsed.get_ref<const std::string&>();
+                if (std::find(seen.begin(), seen.end(), name) != seen.end()) repeated = true;
+                else seen.push_back(name);
+            }
+            return true;
+        };
+        auto doc = json::parse(body.begin(), body.end(), watch, /*allow_exceptions=*/false);
         if (doc.is_discarded()) return unprocessable("Body is not valid JSON");
+        if (repeated) return unprocessable("A JSON member was given more than once");
         if (!doc.is_object()) return unprocessable("Body must be a JSON object");
         return doc;
     }

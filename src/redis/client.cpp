@@ -9,10 +9,25 @@
 
 namespace fauth {
 
+namespace {
+
+constexpr std::string_view kRedisScheme = "redis://";
+
+// `url` as an error message may show it: the user name and password (before the last '@'
+// of the part after the scheme) replaced by "***".
+std::string shown(std::string_view url) {
+    const auto start = url.substr(0, kRedisScheme.size()) == kRedisScheme ? kRedisScheme.size() : 0;
+    const auto at = url.rfind('@');
+    if (at == std::string_view::npos || at < start) return std::string(url);
+    return std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
+}
+
+}  // namespace
+
 RedisEndpoint parse_redis_url(std::string_view url) {
-    constexpr std::string_view scheme = "redis://";
+    constexpr std::string_view scheme = kRedisScheme;
     if (url.substr(0, scheme.size()) != scheme)
-        throw ConfigError("Redis URL must start with redis:// (got '" + std::string(url) + "')");
+        throw ConfigError("Redis URL must start with redis:// (got '" + shown(url) + "')");
     RedisEndpoint e;
     auto rest = url.substr(scheme.size());
     if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
@@ -34,14 +49,14 @@ RedisEndpoint parse_redis_url(std::string_view url) {
     auto number = [&](std::string_view text, int& out, const char* what) {
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
         if (ec != std::errc() || end != text.data() + text.size() || out < 0)
-            throw ConfigError(std::string("Redis URL has a bad ") + what + ": '" + std::string(url) + "'");
+            throw ConfigError(std::string("Redis URL has a bad ") + what + ": '" + shown(url) + "'");
     };
     if (const auto colon = host_port.rfind(':'); colon != std::string_view::npos) {
         number(host_port.substr(colon + 1), e.port, "port");
-        if (e.port == 0 || e.port > 65535) throw ConfigError("Redis URL has a bad port: '" + std::string(url) + "'");
+        if (e.port == 0 || e.port > 65535) throw ConfigError("Redis URL has a bad port: '" + shown(url) + "'");
         host_port = host_port.substr(0, colon);
     }
-    if (host_port.empty()) throw ConfigError("Redis URL has no host: '" + std::string(url) + "'");
+    if (host_port.empty()) throw ConfigError("Redis URL has no host: '" + shown(url) + "'");
     e.host = std::string(host_port);
     if (!db.empty()) number(db, e.database, "database number");
     return e;

@@ -20,6 +20,7 @@ TEST(LoginEndpoint, FormLoginAsSwaggerSendsItWithEmptyClientCredentials) {
                            "grant_type=password&username=alice&password=s3cret&scope=&client_id=&client_secret=");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.header("Cache-Control"), "no-store");
+    EXPECT_EQ(r.header("Pragma"), "no-cache");  // RFC 6749 section 5.1 asks for both
     const auto body = r.json();
     EXPECT_EQ(body["token_type"], "bearer");
     EXPECT_EQ(body["expires_in"], 900);
@@ -75,9 +76,10 @@ TEST(LoginEndpoint, LoaderFailureIs500) {
 }
 
 namespace {
-fauth::AuthConfig limited(double per_client, double per_identifier) {
+fauth::AuthConfig limited(double per_client, double per_identifier, double per_client_identifier = 1000) {
     auto c = TestApp::default_config();
     c.login_limits.per_client = {per_client, 0.001};
+    c.login_limits.per_client_identifier = {per_client_identifier, 0.001};
     c.login_limits.per_identifier = {per_identifier, 0.001};
     return c;
 }
@@ -126,6 +128,36 @@ TEST(LoginEndpoint, ThrottlesEachLoginNameWhoeverTriesIt) {
     const auto throttled = app.events(fauth::SecurityEventType::throttled);
     ASSERT_EQ(throttled.size(), 1u);
     EXPECT_EQ(throttled[0].client, "198.51.100.3") << "the forwarded address of a trusted proxy";
+}
+
+TEST(LoginEndpoint, GuessesFromOneAddressNeverLockTheNameOutForOthers) {
+    // The default limits: one address guessing one name is stopped after 10 tries, and that
+    // does not stop the same name from another address.
+    auto config = TestApp::default_config();
+    config.trusted_proxies = {"127.0.0.1"};
+    TestApp app(2, config);
+    auto from = [&](const std::string& ip, const std::string& body) {
+        return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip}, body);
+    };
+    int refused = 0;
+    for (int i = 0; i < 15; ++i) refused += from("198.51.100.2", "username=alice&password=guess" + std::to_string(i)).status == 429;
+    EXPECT_EQ(refused, 5) << "10 guesses, then 429 for this address and name";
+    EXPECT_EQ(from("198.51.100.2", "username=alice&password=s3cret").status, 429);
+    EXPECT_EQ(from("198.51.100.2", "username=bob&password=hunter2").status, 200) << "other names from that address";
+    EXPECT_EQ(from("198.51.100.3", "username=alice&password=s3cret").status, 200) << "the name from elsewhere";
+}
+
+TEST(LoginEndpoint, GroupsIPv6ClientsByTheirSlash64) {
+    auto config = limited(2, 1000);
+    config.trusted_proxies = {"127.0.0.1"};
+    TestApp app(2, config);
+    auto from = [&](const std::string& ip) {
+        return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip}, "username=alice&password=x").status;
+    };
+    EXPECT_EQ(from("2001:db8:1:2::1"), 401);
+    EXPECT_EQ(from("2001:db8:1:2:ffff::9"), 401);
+    EXPECT_EQ(from("2001:db8:1:2::77"), 429) << "a third address of the same /64 is the same client";
+    EXPECT_EQ(from("2001:db8:1:3::1"), 401) << "another /64 is another client";
 }
 
 TEST(LoginEndpoint, RefusesOversizedBodiesBeforeReadingThem) {

@@ -24,6 +24,7 @@ TEST(RefreshEndpoint, ExchangesARefreshTokenForANewPairOnce) {
     const auto r = refresh(app.port(), login.refresh_token);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.header("Cache-Control"), "no-store");
+    EXPECT_EQ(r.header("Pragma"), "no-cache");
     const auto access = r.json()["access_token"].get<std::string>();
     EXPECT_EQ(get(app.port(), "/me", access).json()["message"], "Hello alice");
     EXPECT_EQ(app.auth().verify(access).scopes, std::vector<std::string>{"read"});
@@ -53,6 +54,47 @@ TEST(RefreshEndpoint, RefusesWhatIsNotAUsableRefreshToken) {
     const auto inactive = refresh(app.port(), app.auth().login("user-789").refresh_token);
     EXPECT_EQ(inactive.status, 403);
     EXPECT_EQ(refresh(app.port(), app.auth().login("ghost").refresh_token).json()["detail"], "User does not exist");
+}
+
+TEST(RefreshEndpoint, ABodyOverTheLimitIs413BeforeAnythingElse) {
+    TestApp app;
+    const auto login = app.auth().login("user-123");
+    const std::string padded = nlohmann::json{{"refresh_token", login.refresh_token}, {"pad", std::string(5000, 'x')}}.dump();
+    const auto r = request(app.port(), "POST", "/refresh", {kJson}, padded);
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(r.json()["detail"], "Request body too large");
+    EXPECT_EQ(refresh(app.port(), login.refresh_token).status, 200) << "the token was not used up";
+}
+
+TEST(RefreshEndpoint, IsThrottledPerClient) {
+    auto config = TestApp::default_config();
+    config.refresh_limits.per_client = {3, 0.001};
+    TestApp app(2, config);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(refresh(app.port(), "garbage").status, 401);
+    const auto login = app.auth().login("user-123");
+    const auto r = refresh(app.port(), login.refresh_token);
+    EXPECT_EQ(r.status, 429);
+    EXPECT_EQ(r.json()["detail"], "Too many attempts; retry later");
+    EXPECT_GE(std::stol(r.header("Retry-After")), 1);
+}
+
+TEST(RefreshEndpoint, IsThrottledPerSessionAndARefusedTokenIsNotUsedUp) {
+    auto config = TestApp::default_config();
+    config.refresh_limits.per_family = {2, 0.001};
+    TestApp app(2, config);
+    const auto login = app.auth().login("user-123");
+    auto first = refresh(app.port(), login.refresh_token);
+    ASSERT_EQ(first.status, 200) << first.body;
+    auto second = refresh(app.port(), first.json()["refresh_token"].get<std::string>());
+    ASSERT_EQ(second.status, 200) << second.body;
+    const auto third_token = second.json()["refresh_token"].get<std::string>();
+    const auto third = refresh(app.port(), third_token);
+    EXPECT_EQ(third.status, 429);
+    EXPECT_GE(std::stol(third.header("Retry-After")), 1);
+    // The refused token was neither used up nor did it end the session.
+    EXPECT_EQ(get(app.port(), "/me", second.json()["access_token"].get<std::string>()).status, 200);
+    // Another session of the same user has its own budget.
+    EXPECT_EQ(refresh(app.port(), app.auth().login("user-123").refresh_token).status, 200);
 }
 
 TEST(LogoutEndpoint, EndsTheSession) {

@@ -63,6 +63,23 @@ TEST(LoginRequest, RefusesBodiesWithoutCredentials) {
     }
 }
 
+TEST(LoginRequest, RefusesAJsonMemberGivenTwice) {
+    // As repeated form fields: parsers disagree on which value wins.
+    for (const char* body : {R"({"username":"bob","username":"alice","password":"x"})",
+                             R"({"username":"bob","password":"x","password":"y"})",
+                             R"({"username":"bob","password":"x","scope":{"a":1,"a":2}})",
+                             R"({"username":"bob","pass\u0077ord":"x","password":"y"})"}) {
+        const auto e = refused("application/json", body);
+        EXPECT_EQ(e.status, 422) << body;
+        EXPECT_EQ(e.detail, "A JSON member was given more than once") << body;
+    }
+    // The same name in two different objects is not a repetition.
+    EXPECT_EQ(ok("application/json", R"({"username":"bob","password":"x","client":{"username":"y"}})").username, "bob");
+    const auto refresh = fauth::http::parse_refresh_request("application/json", R"({"refresh_token":"a","refresh_token":"b"})");
+    ASSERT_TRUE(std::holds_alternative<fauth::http::RequestError>(refresh));
+    EXPECT_EQ(std::get<fauth::http::RequestError>(refresh).status, 422);
+}
+
 TEST(LoginRequest, RefusesOtherContentTypes) {
     EXPECT_EQ(refused("text/plain", "username=a&password=b").status, 415);
     EXPECT_EQ(refused("", "username=a&password=b").status, 415);

@@ -80,6 +80,21 @@ TEST(RedisUrl, RefusesBadOnesClearly) {
         EXPECT_THROW(parse_redis_url(bad), fauth::ConfigError) << bad;
 }
 
+TEST(RedisUrl, ItsPasswordNeverAppearsInAnError) {
+    for (const char* bad : {"redis://:hunter2@host:99999", "redis://app:hunter2@host/x", "redis://app:hunter2@:6379",
+                            "http://app:hunter2@host", "redis://app:p@ss:hunter2@host:0"}) {
+        try {
+            parse_redis_url(bad);
+            ADD_FAILURE() << bad << " was accepted";
+        } catch (const fauth::ConfigError& e) {
+            const std::string message = e.what();
+            EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+            EXPECT_EQ(message.find("app"), std::string::npos) << message;
+            EXPECT_NE(message.find("***@"), std::string::npos) << message;
+        }
+    }
+}
+
 TEST(RedisRevocationStore, RefusesUnusableOptionsClearly) {
     auto refused = [](auto change) {
         fauth::RedisStoreOptions options;

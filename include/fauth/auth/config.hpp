@@ -23,12 +23,28 @@ struct RateLimit {
     double per_second;
 };
 
-/// Login attempts allowed per client address and per login name.
+/// Login attempts allowed per client address, per client address and login name, and per login
+/// name. A client that spends its budget for a name is refused for that name alone: the same
+/// name from other addresses still gets through, until guesses from many addresses spend the
+/// name's own, much larger budget.
 struct LoginLimits {
-    /// Per client address (the socket peer, or X-Forwarded-For from a trusted proxy).
+    /// Per client address (the socket peer, or X-Forwarded-For from a trusted proxy; IPv6
+    /// addresses grouped by AuthConfig::ipv6_client_prefix).
     RateLimit per_client{60, 1.0};
-    /// Per login name, whoever tries it: slows password guessing spread over many addresses.
-    RateLimit per_identifier{10, 10.0 / 60};
+    /// Per client address and login name: one address guessing one name.
+    RateLimit per_client_identifier{10, 10.0 / 60};
+    /// Per login name, from every address together (counted only for attempts the two limits
+    /// above let through): slows guessing spread over many addresses.
+    RateLimit per_identifier{100, 100.0 / 3600};
+};
+
+/// Refresh attempts allowed per client address and per session.
+struct RefreshLimits {
+    /// Per client address (grouped as for login), counted before the body is read.
+    RateLimit per_client{60, 1.0};
+    /// Per session family, counted once the refresh token's signature has been verified, so that
+    /// only a holder of one of the session's tokens can spend its budget.
+    RateLimit per_family{10, 1.0 / 30};
 };
 
 /// Configuration of an AuthProvider: the token settings of TokenConfig and the provider's own;
@@ -49,8 +65,10 @@ struct AuthConfig : TokenConfig {
     std::shared_ptr<RevocationStore> revocation_store;
     /// How many login attempts are allowed (429 with Retry-After beyond them).
     LoginLimits login_limits;
-    /// Where login attempts are counted; a MemoryThrottle when empty. Use a RedisThrottle to
-    /// count across processes.
+    /// How many refresh attempts are allowed (429 with Retry-After beyond them).
+    RefreshLimits refresh_limits;
+    /// Where login and refresh attempts are counted; a MemoryThrottle when empty. Use a
+    /// RedisThrottle to count across processes.
     std::shared_ptr<Throttle> login_throttle;
 
     // The login and refresh endpoints' settings (fauth/http/login.hpp, fauth/http/session.hpp).
@@ -60,6 +78,9 @@ struct AuthConfig : TokenConfig {
     /// Peers (exact addresses) trusted to say who the client is in X-Forwarded-For; none by
     /// default, so the client address is always the socket peer.
     std::vector<std::string> trusted_proxies;
+    /// IPv6 clients are throttled by network: addresses sharing their first this many bits (a
+    /// /64 is what one subscriber usually gets) count as one client. 1 to 128.
+    int ipv6_client_prefix = 64;
     /// Largest login or refresh body accepted, in bytes; larger ones get 413.
     std::size_t max_login_body_bytes = 4096;
     /// The URL of this resource server's metadata (RFC 9728; serve it with

@@ -79,8 +79,9 @@ public:
                             std::exception_ptr& failure) const;
     /// Steps 1 and 2 for a token whose key the ring must fetch first (Admission::unverified).
     void admit(std::string token, TokenType type, Admitted done) const;
-    /// Step 2 for a verified payload: the revocation store; for a refresh token also its use-once
-    /// record (a used token coming back revokes its family: "refresh token reuse detected").
+    /// Step 2 for a verified payload: the revocation store; for a refresh token also its session's
+    /// refresh throttle (Throttled) and its use-once record (a used token coming back revokes its
+    /// family: "refresh token reuse detected").
     void check(TokenPayload payload, TokenType type, Admitted done) const;
     /// Step 1 alone, fetching an unknown key once (see AuthProvider::verify_refreshing).
     Pistache::Async::Promise<TokenPayload> verify_refreshing(std::string token, TokenType type) const;
@@ -136,6 +137,7 @@ private:
     // An access and a refresh token for `sub` in session `family`, with the same claims.
     TokenResponse pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family) const;
     void verify_later(std::string token, TokenType type, Admitted done) const;
+    void throttle_family(TokenPayload payload, std::shared_ptr<Admitted> done) const;
     void use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const;
 
     AuthConfig config_;

@@ -1,6 +1,7 @@
 // fauth/core/errors.hpp — the typed errors every fauth operation fails with.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,7 @@ enum class ErrorKind {
     user_not_found,       ///< the token's subject no longer exists (401)
     inactive_user,        ///< the user exists but is deactivated (403)
     forbidden,            ///< a role or permission is missing (403)
+    throttled,            ///< too many attempts from this client or on this session (429)
     unavailable,          ///< fauth is overloaded right now; retry later (503)
     internal,             ///< a loader or dependency failed; details are for logs only (500)
 };
@@ -99,6 +101,18 @@ class Forbidden : public Error {
 public:
     /// `detail` is e.g. "Missing role: admin".
     explicit Forbidden(std::string detail);
+};
+
+/// Too many attempts under one throttle key; the client may try again after `retry_after`.
+class Throttled : public Error {
+public:
+    /// "Too many attempts; retry later"; `retry_after` is at least one second.
+    explicit Throttled(std::chrono::seconds retry_after);
+    /// How long until an attempt would be allowed.
+    std::chrono::seconds retry_after() const noexcept { return retry_after_; }
+
+private:
+    std::chrono::seconds retry_after_;
 };
 
 /// fauth cannot take more work now (the password worker queue is full).

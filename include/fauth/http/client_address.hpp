@@ -22,4 +22,9 @@ std::string client_address(std::string_view peer, std::optional<std::string_view
 /// client_address for a Pistache request, with the proxies trusted in `config`.
 std::string client_address(const Pistache::Http::Request& request, const AuthConfig& config);
 
+/// The client a throttle counts for `address`: an IPv6 address as its network of
+/// `ipv6_prefix` bits ("2001:db8:1:2::/64"), since one subscriber holds a whole /64; anything
+/// else (IPv4, IPv4-mapped IPv6, a name) as it is.
+std::string throttle_client(std::string_view address, int ipv6_prefix);
+
 }  // namespace fauth::http

@@ -152,7 +152,7 @@ private:
         try {
             std::rethrow_exception(failure);
         } catch (const Error& e) {
-            return e.kind() != ErrorKind::internal && e.kind() != ErrorKind::unavailable;
+            return e.kind() != ErrorKind::internal && e.kind() != ErrorKind::unavailable && e.kind() != ErrorKind::throttled;
         } catch (...) {
             return false;
         }

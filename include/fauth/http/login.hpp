@@ -11,6 +11,7 @@
 #include <pistache/http.h>
 #include <pistache/router.h>
 
+#include "fauth/http/client_address.hpp"
 #include "fauth/http/endpoint.hpp"
 #include "fauth/http/events.hpp"
 #include "fauth/http/response.hpp"
@@ -23,11 +24,15 @@ namespace fauth::http {
 /// 413, 422, 429.
 RouteDoc login_route_doc();
 
-/// Sends a token response with the no-store caching RFC 6749 section 5.1 requires.
+/// Sends a token response with the caching headers RFC 6749 section 5.1 requires
+/// (`Cache-Control: no-store`, `Pragma: no-cache`).
 void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens);
 
 /// The throttle key of a login name: "identifier:" and the name with ASCII letters lower-cased.
 std::string identifier_key(std::string_view username);
+/// The throttle key of one client trying one login name: "client-identifier:", the client
+/// (see throttle_client), a space and the name with ASCII letters lower-cased.
+std::string client_identifier_key(std::string_view client, std::string_view username);
 
 /// What a login writes into the tokens besides the user id: for services that verify tokens
 /// without access to the user store (see examples/two_services).
@@ -43,7 +48,8 @@ struct LoginClaims {
 /// max_login_body_bytes gets 413; the client address is throttled (429 with Retry-After); the body
 /// is read as a form (Swagger UI's OAuth2 password flow; client credentials in an
 /// `Authorization: Basic` header are ignored) or JSON, never the query string (415, 422); the
-/// login name is throttled (429); the password is checked on the worker pool. Answers 200 with a
+/// login name is throttled, first for this client (429), then across all clients (429); the
+/// password is checked on the worker pool. Answers 200 with a
 /// TokenResponse, 401 "Invalid credentials" or 403 "Inactive user". Every attempt is reported as
 /// a login_success, login_failure or throttled security event. `claims` says what the tokens
 /// carry besides the user id (nothing by default).
@@ -59,11 +65,14 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, LoginClaims<User> claims
             struct Attempt {
                 Pistache::Http::ResponseWriter writer;
                 SecurityEvent event;
+                std::string client;  // as throttles count it
                 std::string content_type;
                 std::string body;
             };
             const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
-            auto attempt = std::make_shared<Attempt>(Attempt{std::move(writer), request_event(SecurityEventType::login_failure, request, config),
+            auto event = request_event(SecurityEventType::login_failure, request, config);
+            auto client = throttle_client(event.client, config.ipv6_client_prefix);
+            auto attempt = std::make_shared<Attempt>(Attempt{std::move(writer), std::move(event), std::move(client),
                                                              type ? type->mime().toString() : std::string(), request.body()});
             auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
                 send_exception(a->writer, failure, false, auth.config().log);
@@ -73,7 +82,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, LoginClaims<User> claims
                 auth.config().report(a->event);
                 send_too_many_requests(a->writer, static_cast<long>(d.retry_after.count()));
             };
-            auth.throttle_login("client:" + attempt->event.client, config.login_limits.per_client).then(
+            auth.throttle_login("client:" + attempt->client, config.login_limits.per_client).then(
                 [&auth, attempt, refuse, throttled, claims](const ThrottleDecision& by_client) {
                     if (!by_client.allowed) return throttled(attempt, by_client);
                     auto parsed = parse_login_request(attempt->content_type, attempt->body);
@@ -81,7 +90,12 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, LoginClaims<User> claims
                         return send_detail(attempt->writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
                     auto credentials = std::get<LoginRequest>(std::move(parsed));
                     attempt->event.identifier = credentials.username;
-                    auth.throttle_login(identifier_key(credentials.username), auth.config().login_limits.per_identifier).then(
+                    const auto pair_key = client_identifier_key(attempt->client, credentials.username);
+                    // The name is counted across all clients only for attempts this client may make.
+                    auto then_by_name = [&auth, attempt, refuse, throttled, claims, credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
+                      if (!by_pair.allowed) return throttled(attempt, by_pair);
+                      const auto name_key = identifier_key(credentials.username);
+                      auth.throttle_login(name_key, auth.config().login_limits.per_identifier).then(
                         [&auth, attempt, refuse, throttled, claims, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
                             if (!by_name.allowed) return throttled(attempt, by_name);
                             auth.authenticate(std::move(credentials.username), std::move(credentials.password))
@@ -112,6 +126,9 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, LoginClaims<User> claims
                                     });
                         },
                         [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                    };
+                    auth.throttle_login(pair_key, auth.config().login_limits.per_client_identifier)
+                        .then(std::move(then_by_name), [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
                 },
                 [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
         },

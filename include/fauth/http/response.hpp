@@ -37,6 +37,17 @@ private:
     std::string value_;
 };
 
+/// The `Pragma: no-cache` response header (RFC 6749 section 5.1 asks token responses for it,
+/// for HTTP/1.0 caches).
+class PragmaNoCache : public Pistache::Http::Header::Header {
+public:
+    NAME("Pragma")
+    /// Reads a header value (only no-cache is ever written).
+    void parse(const std::string&) override {}
+    /// Writes the header value.
+    void write(std::ostream& os) const override { os << "no-cache"; }
+};
+
 /// The Retry-After response header, in seconds.
 class RetryAfter : public Pistache::Http::Header::Header {
 public:

@@ -34,6 +34,8 @@ void with_concrete_error(std::exception_ptr cause, const std::string& context, W
         with(e);
     } catch (const Forbidden& e) {
         with(e);
+    } catch (const Throttled& e) {
+        with(e);
     } catch (const Unavailable& e) {
         with(e);
     } catch (const InternalError& e) {
