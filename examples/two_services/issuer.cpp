@@ -67,13 +67,14 @@ int main() try {
         return std::nullopt;
     };
     fauth::AuthProvider<User> auth{config, load_user, load_identity};
+    // The resource services verify without the user store: the tokens carry roles and scopes,
+    // computed at login and again from the user as it is at each refresh.
+    auth.set_login_claims({.scopes = [](const User& u) { return u.permissions; },
+                           .extra = [](const User& u) { return nlohmann::json{{"roles", u.roles}}; }});
 
     Pistache::Rest::Router router;
     fauth::http::Api api{router, auth};
-    // The resource services verify without the user store: the tokens carry roles and scopes.
-    api.post("/login", fauth::http::login_endpoint(auth, fauth::http::LoginClaims<User>{
-                                                            .scopes = [](const User& u) { return u.permissions; },
-                                                            .extra = [](const User& u) { return nlohmann::json{{"roles", u.roles}}; }}));
+    api.post("/login", fauth::http::login_endpoint(auth));
     api.post("/refresh", fauth::http::refresh_endpoint(auth));
     api.get("/.well-known/jwks.json", fauth::http::jwks_endpoint(ring));
     api.get("/.well-known/openid-configuration",

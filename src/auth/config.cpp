@@ -19,6 +19,7 @@ void AuthConfig::validate() const {
     for (const auto* limit : {&refresh_limits.per_client, &refresh_limits.per_family})
         if (!(limit->burst >= 1) || !(limit->per_second > 0))
             throw ConfigError("AuthConfig.refresh_limits need burst >= 1 and per_second > 0");
+    if (session_lifetime.count() <= 0) throw ConfigError("AuthConfig.session_lifetime must be positive");
     if (ipv6_client_prefix < 1 || ipv6_client_prefix > 128)
         throw ConfigError("AuthConfig.ipv6_client_prefix must be between 1 and 128");
     if (token_url.empty() || token_url.front() != '/')

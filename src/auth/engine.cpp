@@ -1,5 +1,6 @@
 #include "fauth/auth/engine.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include <openssl/crypto.h>
@@ -16,7 +17,7 @@ namespace {
 constexpr const char* kResetBinding = "pwd_fp";
 
 RevocationQuery query_of(const TokenPayload& payload) {
-    return {payload.jti, payload.family, payload.sub, payload.iat};
+    return {payload.jti, payload.family, payload.sub, payload.issued_at_us()};
 }
 
 AuthConfig validated(AuthConfig config) {
@@ -42,8 +43,8 @@ Engine::~Engine() {
 }
 
 std::int64_t Engine::family_expiry() const {
-    // No token of a family can outlive its refresh token.
-    return unix_seconds(config_.clock) + config_.refresh_token_ttl.count();
+    // A family has access and refresh tokens; the record must outlive the longer-lived kind.
+    return unix_seconds(config_.clock) + std::max(config_.access_token_ttl, config_.refresh_token_ttl).count();
 }
 
 Engine::Admission Engine::admit_at_once(std::string_view token, TokenType type, std::optional<TokenPayload>& payload,
@@ -113,6 +114,8 @@ void Engine::check(TokenPayload payload, TokenType type, Admitted done) const {
     if (payload.external) return done(std::move(payload), nullptr);  // as in admit_at_once
     if (type == TokenType::refresh && payload.family.empty())
         return done({}, std::make_exception_ptr(InvalidToken("refresh token has no session family")));
+    if (type == TokenType::refresh && unix_seconds(config_.clock) >= session_start(payload) + config_.session_lifetime.count())
+        return done({}, std::make_exception_ptr(SessionExpired()));
     auto shared = std::make_shared<Admitted>(std::move(done));
     const auto query = query_of(payload);
     store_->is_revoked(query).then(
@@ -160,18 +163,25 @@ Pistache::Async::Promise<TokenPayload> Engine::verify_refreshing(std::string tok
     return std::move(promise);
 }
 
+std::int64_t Engine::session_start(const TokenPayload& refresh) {
+    // A refresh token from an older fauth has no auth_time: its session is taken to start at its iat.
+    return refresh.auth_time.value_or(refresh.iat);
+}
+
 TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra) const {
-    return pair(std::move(sub), std::move(scopes), std::move(extra), random_id());
+    return pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), unix_seconds(config_.clock));
 }
 
-TokenResponse Engine::renew(const TokenPayload& refresh) const {
-    return pair(refresh.sub, refresh.scopes, refresh.extra, refresh.family);
+TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const {
+    return pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, session_start(refresh));
 }
 
-TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family) const {
+TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
+                           std::int64_t auth_time) const {
     auto access = codec_.make_payload(TokenType::access, sub, scopes, extra);
     auto refresh = codec_.make_payload(TokenType::refresh, std::move(sub), std::move(scopes), std::move(extra));
     access.family = refresh.family = std::move(family);
+    access.auth_time = refresh.auth_time = auth_time;
     TokenResponse response;
     response.access_token = codec_.sign(access);
     response.refresh_token = codec_.sign(refresh);
@@ -198,9 +208,15 @@ Pistache::Async::Promise<void> Engine::end_session(const TokenPayload& access) c
 }
 
 Pistache::Async::Promise<void> Engine::revoke_all(std::string sub) const {
-    const auto now = unix_seconds(config_.clock);
+    // Every token issued up to this microsecond, the current second included: a token issued
+    // after this call returns has a later iat_us, however close in time.
+    const auto cutoff_us = unix_microseconds(config_.clock);
+    // The record must outlive every kind of token it covers.
+    const auto longest = std::max({config_.access_token_ttl, config_.refresh_token_ttl, config_.password_reset_ttl,
+                                   config_.email_verification_ttl});
     config_.report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
-    return tracked(store_->revoke_subject(std::move(sub), now, now + config_.refresh_token_ttl.count()), "revocation store");
+    return tracked(store_->revoke_subject(std::move(sub), cutoff_us + 1, unix_seconds(config_.clock) + longest.count()),
+                   "revocation store");
 }
 
 void Engine::prepare_password_checks() {

@@ -42,7 +42,7 @@ bool MemoryRevocationStore::revoked_now(const RevocationQuery& q) const {
     if (live(tokens_, q.jti, t) || live(families_, q.family, t)) return true;
     if (subjects_.empty()) return false;
     const auto it = subjects_.find(q.sub);
-    return it != subjects_.end() && it->second.expires_at > t && q.issued_at < it->second.not_before;
+    return it != subjects_.end() && it->second.expires_at > t && q.issued_at_us < it->second.not_before_us;
 }
 
 Promise<bool> MemoryRevocationStore::is_revoked(const RevocationQuery& query) {
@@ -103,17 +103,17 @@ Promise<void> MemoryRevocationStore::revoke_family(std::string family, std::int6
     return put(families_, std::move(family), expires_at);
 }
 
-Promise<void> MemoryRevocationStore::revoke_subject(std::string sub, std::int64_t not_before, std::int64_t expires_at) {
+Promise<void> MemoryRevocationStore::revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) {
     const auto t = now();
     std::unique_lock lock(mutex_);
     auto it = subjects_.find(sub);
     if (it != subjects_.end()) {
-        it->second.not_before = std::max(it->second.not_before, not_before);
+        it->second.not_before_us = std::max(it->second.not_before_us, not_before_us);
         it->second.expires_at = std::max(it->second.expires_at, expires_at);
         return Promise<void>::resolved();
     }
     if (!reserve_locked(t)) return Promise<void>::rejected(Unavailable("revocation store is full"));
-    subjects_.emplace(std::move(sub), Subject{not_before, expires_at});
+    subjects_.emplace(std::move(sub), Subject{not_before_us, expires_at});
     return Promise<void>::resolved();
 }
 

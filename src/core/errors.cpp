@@ -13,6 +13,8 @@ InvalidToken::InvalidToken(std::string reason)
 
 TokenExpired::TokenExpired() : Error(ErrorKind::token_expired, "Token expired") {}
 
+SessionExpired::SessionExpired() : Error(ErrorKind::token_expired, "Session expired") {}
+
 InvalidCredentials::InvalidCredentials() : Error(ErrorKind::invalid_credentials, "Invalid credentials") {}
 
 UserNotFound::UserNotFound() : Error(ErrorKind::user_not_found, "User does not exist") {}

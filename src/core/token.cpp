@@ -27,8 +27,8 @@ using detail::JsonKind;
 using detail::JsonMember;
 using detail::JsonObjectReader;
 
-constexpr std::array<std::string_view, 10> kRegisteredClaims = {"sub", "exp", "iat", "nbf", "jti",
-                                                                "token_type", "scopes", "iss", "aud", "fam"};
+constexpr std::array<std::string_view, 12> kRegisteredClaims = {"sub", "exp", "iat", "nbf", "jti", "token_type",
+                                                                "scopes", "iss", "aud", "fam", "iat_us", "auth_time"};
 
 // What a JOSE header says, once checked: the algorithm it names and its key id.
 struct Header {
@@ -175,7 +175,7 @@ enum class Round { down, up };
 using ClaimSlots = std::array<JsonMember, kRegisteredClaims.size()>;
 
 // Indexes into kRegisteredClaims and ClaimSlots.
-enum Claim : std::size_t { kSub, kExp, kIat, kNbf, kJti, kTokenType, kScopes, kIss, kAud, kFam };
+enum Claim : std::size_t { kSub, kExp, kIat, kNbf, kJti, kTokenType, kScopes, kIss, kAud, kFam, kIatUs, kAuthTime };
 
 const JsonMember* slot(const ClaimSlots& slots, Claim claim) {
     return slots[claim].raw.empty() ? nullptr : &slots[claim];
@@ -202,6 +202,19 @@ std::optional<std::int64_t> numeric_date(const ClaimSlots& slots, Claim claim, R
             return static_cast<std::int64_t>(round == Round::down ? std::floor(v) : std::ceil(v));
     }
     throw InvalidToken(claim_name(claim) + " is out of range");
+}
+
+// fauth's microsecond issue time: a plain positive integer (fauth writes no other form).
+std::int64_t microseconds_claim(const ClaimSlots& slots, Claim claim) {
+    const auto* m = slot(slots, claim);
+    if (m == nullptr) return 0;
+    std::int64_t v = 0;
+    const auto* first = m->raw.data();
+    const auto* last = first + m->raw.size();
+    const auto [end, ec] = std::from_chars(first, last, v);
+    if (m->kind != JsonKind::number || ec != std::errc() || end != last || v <= 0 || v >= 1'000'000'000'000'000'000)
+        throw InvalidToken(claim_name(claim) + " is not a whole number of microseconds");
+    return v;
 }
 
 std::string required_string(const ClaimSlots& slots, Claim claim) {
@@ -292,7 +305,9 @@ TokenPayload TokenCodec::make_payload(TokenType type, std::string sub, std::vect
     check_extra(extra);
     TokenPayload p;
     p.sub = std::move(sub);
-    p.iat = unix_seconds(config_.clock);
+    // One reading of the clock for both issue times, so that iat is iat_us's second.
+    p.iat_us = unix_microseconds(config_.clock);
+    p.iat = p.iat_us / 1'000'000 - (p.iat_us % 1'000'000 < 0 ? 1 : 0);
     p.exp = p.iat + ttl_of(config_, type).count();
     p.jti = random_id();
     p.token_type = type;
@@ -317,6 +332,14 @@ std::string TokenCodec::sign(const TokenPayload& payload) const {
     detail::append_json_integer(body, payload.exp);
     body += ",\"iat\":";
     detail::append_json_integer(body, payload.iat);
+    if (payload.iat_us != 0) {
+        body += ",\"iat_us\":";
+        detail::append_json_integer(body, payload.iat_us);
+    }
+    if (payload.auth_time) {
+        body += ",\"auth_time\":";
+        detail::append_json_integer(body, *payload.auth_time);
+    }
     if (payload.nbf) {
         body += ",\"nbf\":";
         detail::append_json_integer(body, *payload.nbf);
@@ -477,8 +500,9 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
     while (reader.next(member)) {
         std::size_t i = 0;
         while (i < kRegisteredClaims.size() && kRegisteredClaims[i] != member.key) ++i;
-        // A trusted issuer's scopes and families are its own business: read as its claim paths say.
-        if (external != nullptr && (i == kScopes || i == kFam)) i = kRegisteredClaims.size();
+        // A trusted issuer's scopes, families and other claims of fauth's own are its own
+        // business: read as its claim paths say.
+        if (external != nullptr && (i == kScopes || i == kFam || i == kIatUs || i == kAuthTime)) i = kRegisteredClaims.size();
         if (i < kRegisteredClaims.size()) slots[i] = member;
         else if (member.kind == JsonKind::string) p.extra[std::string(member.key)] = JsonObjectReader::string_value(member);
         else p.extra[std::string(member.key)] = parse_validated(member.raw);
@@ -527,6 +551,8 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
             if (m->kind != JsonKind::string || m->raw.size() == 2) throw InvalidToken("fam is not a string");
             p.family = JsonObjectReader::string_value(*m);
         }
+        p.iat_us = microseconds_claim(slots, kIatUs);
+        p.auth_time = numeric_date(slots, kAuthTime, Round::down);
         if (config_.audience) {
             if (!shares_one(p.aud, std::span(&*config_.audience, 1))) throw InvalidToken("audience mismatch");
         } else if (!p.aud.empty()) {

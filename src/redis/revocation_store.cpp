@@ -1,6 +1,8 @@
 #include "fauth/redis/revocation_store.hpp"
 
 #include <charconv>
+#include <cstdint>
+#include <string_view>
 
 #include "client.hpp"
 
@@ -8,6 +10,22 @@ namespace fauth {
 
 using Pistache::Async::Promise;
 using detail::RedisClient;
+
+namespace {
+
+// The moment a "sub:" entry holds, in microseconds: written as digits and "u"; an entry written
+// by an earlier fauth holds whole seconds, and then every token of that second is covered too
+// (the next second's start). Unreadable: the far future, so the subject's tokens stay revoked.
+std::int64_t subject_not_before_us(std::string_view value) {
+    const bool micro = !value.empty() && value.back() == 'u';
+    if (micro) value.remove_suffix(1);
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc() || end != value.data() + value.size() || n < 0 || n > 4'000'000'000'000'000) return INT64_MAX;
+    return micro ? n : (n + 1) * 1'000'000;
+}
+
+}  // namespace
 
 RedisRevocationStore::RedisRevocationStore(RedisStoreOptions options)
     : client_(RedisClient::create(options)),
@@ -19,7 +37,7 @@ Promise<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
     const auto& prefix = options_.key_prefix;
     RedisClient::Args args{"MGET", prefix + "jti:" + std::string(q.jti), prefix + "fam:" + std::string(q.family),
                            prefix + "sub:" + std::string(q.sub)};
-    return client_->submit<bool>(std::move(args), [client = client_.get(), no_family = q.family.empty(), issued_at = q.issued_at,
+    return client_->submit<bool>(std::move(args), [client = client_.get(), no_family = q.family.empty(), issued_at_us = q.issued_at_us,
                                                    fail_closed = options_.fail_closed](const redisReply* reply, const std::string& error,
                                                                                        auto& settler) {
         if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
@@ -30,10 +48,8 @@ Promise<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
         auto present = [&](std::size_t i) { return reply->element[i]->type == REDIS_REPLY_STRING; };
         bool revoked = present(0) || (!no_family && present(1));
         if (!revoked && present(2)) {
-            std::int64_t not_before = 0;
             const auto* e = reply->element[2];
-            std::from_chars(e->str, e->str + e->len, not_before);
-            revoked = issued_at < not_before;
+            revoked = issued_at_us < subject_not_before_us(std::string_view(e->str, e->len));
         }
         settler.resolve(revoked);
     });
@@ -57,8 +73,29 @@ Promise<void> RedisRevocationStore::revoke_family(std::string family, std::int64
     return write("fam:" + family, "1", expires_at, "revoke a session");
 }
 
-Promise<void> RedisRevocationStore::revoke_subject(std::string sub, std::int64_t not_before, std::int64_t expires_at) {
-    return write("sub:" + sub, std::to_string(not_before), expires_at, "revoke a user's sessions");
+Promise<void> RedisRevocationStore::revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) {
+    const auto ttl = expires_at - unix_seconds(options_.clock);
+    if (ttl <= 0) return Promise<void>::resolved();  // already expired: nothing to remember
+    // Atomically: the later of the stored moment and this one, for the longer of the two times.
+    // (Lua numbers are doubles: exact for microsecond times, which stay below 2^53 until 2255.)
+    static constexpr const char* kScript = R"lua(
+local current = redis.call('GET', KEYS[1])
+if current then
+  local held = tonumber(string.match(current, '^(%d+)u$'))
+  if held == nil and tonumber(current) then held = (tonumber(current) + 1) * 1000000 end
+  if held == nil or held >= tonumber(ARGV[1]) then
+    if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. 'u', 'EX', ARGV[2])
+return 1
+)lua";
+    RedisClient::Args args{"EVAL", kScript, "1", options_.key_prefix + "sub:" + sub, std::to_string(not_before_us), std::to_string(ttl)};
+    return client_->submit<void>(std::move(args), [](const redisReply* reply, const std::string& error, auto& settler) {
+        if (!reply) return settler.reject(Unavailable("redis: cannot revoke a user's sessions: " + error));
+        settler.resolve();
+    });
 }
 
 Promise<bool> RedisRevocationStore::mark_used(std::string jti, std::int64_t expires_at) {

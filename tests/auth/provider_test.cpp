@@ -1,6 +1,8 @@
 #include "fauth/auth/provider.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <hiredis/hiredis.h>
 
 #include <atomic>
@@ -159,8 +161,13 @@ TEST_F(ProviderTest, AnUnknownUserCostsABcryptCheckToo) {
         return std::chrono::steady_clock::now() - start;
     };
     time("frank");  // warm up
-    const auto known = time("frank");
-    const auto unknown = time("nobody");
+    // The least of three interleaved runs of each: other load on the machine only ever adds time
+    // to a run, so the minima compare the work itself.
+    auto known = std::chrono::steady_clock::duration::max(), unknown = known;
+    for (int i = 0; i < 3; ++i) {
+        known = std::min(known, time("frank"));
+        unknown = std::min(unknown, time("nobody"));
+    }
     if (!fauth::test::kThreadSanitizer) {
         EXPECT_GT(unknown * 2, known) << "unknown user answered without paying for bcrypt";
     }

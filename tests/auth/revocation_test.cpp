@@ -55,10 +55,13 @@ TEST_P(StoreContract, RevokingAFamilyRevokesEveryTokenInIt) {
 
 TEST_P(StoreContract, RevokingASubjectRevokesWhatWasIssuedBefore) {
     const auto t = now();
-    wait(store->revoke_subject("user-1", t, t + 60));
-    EXPECT_TRUE(revoked(*store, {"a", "f", "user-1", t - 1}));
-    EXPECT_FALSE(revoked(*store, {"b", "f", "user-1", t})) << "issued in the same second or later survives";
-    EXPECT_FALSE(revoked(*store, {"c", "f", "user-2", t - 1}));
+    const auto moment_us = t * 1'000'000 + 500'000;  // half way through second t
+    wait(store->revoke_subject("user-1", moment_us, t + 60));
+    EXPECT_TRUE(revoked(*store, {"a", "f", "user-1", moment_us - 1}));
+    EXPECT_FALSE(revoked(*store, {"b", "f", "user-1", moment_us})) << "issued at that microsecond or later survives";
+    EXPECT_FALSE(revoked(*store, {"c", "f", "user-2", moment_us - 1}));
+    wait(store->revoke_subject("user-1", moment_us - 100, t + 60));
+    EXPECT_TRUE(revoked(*store, {"d", "f", "user-1", moment_us - 1})) << "a later call never moves the moment back";
 }
 
 TEST_P(StoreContract, ARefreshTokenCanBeUsedOnce) {

@@ -70,6 +70,8 @@ protected:
 }  // namespace
 
 TEST_P(Sessions, RefreshRotatesAndKeepsScopesExtrasAndFamily) {
+    auth.set_login_claims({.scopes = [](const User&) { return std::vector<std::string>{"read", "write"}; },
+                           .extra = [](const User&) { return json{{"tenant", "acme"}}; }});
     const auto first = auth.login("user-123", {"read", "write"}, json{{"tenant", "acme"}});
     const auto second = await(auth.refresh(first.refresh_token));
     EXPECT_NE(second.access_token, first.access_token);
@@ -89,6 +91,54 @@ TEST_P(Sessions, RefreshRotatesAndKeepsScopesExtrasAndFamily) {
     EXPECT_TRUE(works(second.access_token));
     // And the new refresh token refreshes in turn.
     EXPECT_NO_THROW(await(auth.refresh(second.refresh_token)));
+}
+
+TEST_P(Sessions, RefreshComputesTheClaimsAgainFromTheUserAsItIsNow) {
+    auth.set_login_claims({.scopes = [](const User& u) { return u.permissions; },
+                           .extra = [](const User& u) { return json{{"roles", u.roles}}; }});
+    User alice;
+    {
+        std::lock_guard lock(m);
+        users["user-123"].permissions = {"write"};
+        alice = users["user-123"];
+    }
+    const auto login = auth.sign_in(alice);
+    EXPECT_EQ(auth.verify(login.access_token).extra["roles"], json::array({"admin"}));
+    EXPECT_EQ(auth.verify(login.access_token).scopes, std::vector<std::string>{"write"});
+    {
+        std::lock_guard lock(m);  // alice is demoted
+        users["user-123"].roles.clear();
+        users["user-123"].permissions.clear();
+    }
+    const auto next = await(auth.refresh(login.refresh_token));
+    for (const auto& p : {auth.verify(next.access_token), auth.verify(next.refresh_token, TokenType::refresh)}) {
+        EXPECT_EQ(p.extra["roles"], json::array()) << "the admin role is gone from the next pair";
+        EXPECT_TRUE(p.scopes.empty());
+    }
+    // Claims given to login() directly are not carried over either: refresh asks the functions.
+    const auto direct = auth.login("user-456", {"read"}, json{{"roles", {"admin"}}});
+    const auto renewed = auth.verify(await(auth.refresh(direct.refresh_token)).access_token);
+    EXPECT_TRUE(renewed.scopes.empty());
+    EXPECT_EQ(renewed.extra, (json{{"roles", json::array()}}));
+}
+
+TEST_P(Sessions, ASessionEndsAfterItsLifetimeHoweverOftenItIsRefreshed) {
+    const auto login = auth.login("user-123");
+    const auto started = auth.verify(login.access_token).auth_time;
+    ASSERT_TRUE(started.has_value());
+    auto refresh_token = login.refresh_token;
+    for (int day = 6; day < 30; day += 6) {  // refreshed every six days, well within the refresh lifetime
+        clock.advance(std::chrono::hours(24 * 6));
+        const auto next = await(auth.refresh(refresh_token));
+        EXPECT_EQ(auth.verify(next.access_token).auth_time, started) << "the session's start travels with it";
+        refresh_token = next.refresh_token;
+    }
+    clock.advance(std::chrono::hours(24 * 6));  // day 30: the default session lifetime has passed
+    auto late = auth.refresh(refresh_token);
+    std::string detail;
+    EXPECT_EQ(kind_of(late, &detail), fauth::ErrorKind::token_expired);
+    EXPECT_EQ(detail, "Session expired");
+    EXPECT_TRUE(works(auth.login("user-123").access_token)) << "logging in again starts a new session";
 }
 
 TEST_P(Sessions, ReusingARefreshTokenRevokesTheWholeFamily) {
@@ -162,7 +212,6 @@ TEST_P(Sessions, LogoutEndsTheAccessTokenAndItsFamily) {
 
 TEST_P(Sessions, RevokeAllEndsEverySessionOfOneUser) {
     const auto a = auth.login("user-123"), b = auth.login("user-123"), bob = auth.login("user-456");
-    // Tokens issued in the second of revoke_all survive; make these a second older.
     clock.advance(std::chrono::seconds(1));
     await(auth.revoke_all("user-123"));
     EXPECT_FALSE(works(a.access_token));
@@ -172,6 +221,26 @@ TEST_P(Sessions, RevokeAllEndsEverySessionOfOneUser) {
     EXPECT_TRUE(works(bob.access_token));
     clock.advance(std::chrono::seconds(1));
     EXPECT_TRUE(works(auth.login("user-123").access_token)) << "logging in again works";
+}
+
+TEST_P(Sessions, RevokeAllWithinOneSecondEndsWhatCameBeforeAndSparesWhatCameAfter) {
+    // Move to 100 ms into a second, then log in, revoke_all and log in again 1 ms apart.
+    const auto into = std::chrono::duration_cast<std::chrono::microseconds>(clock.now().time_since_epoch()).count() % 1'000'000;
+    clock.advance(std::chrono::microseconds(1'100'000 - into));
+    const auto before = auth.login("user-123");
+    const auto reset = auth.create_password_reset_token(User{"user-123", "alice", "", true, {}, {}});
+    clock.advance(std::chrono::milliseconds(1));
+    await(auth.revoke_all("user-123"));
+    clock.advance(std::chrono::milliseconds(1));
+    const auto after = auth.login("user-123");
+    ASSERT_EQ(auth.verify(before.access_token).iat, auth.verify(after.access_token).iat) << "all in one second";
+    EXPECT_FALSE(works(before.access_token));
+    auto refresh = auth.refresh(before.refresh_token);
+    EXPECT_EQ(kind_of(refresh), fauth::ErrorKind::invalid_token) << "the thief's refresh token of that second is dead";
+    auto reset_check = auth.verify_password_reset_token(reset);
+    EXPECT_EQ(kind_of(reset_check), fauth::ErrorKind::invalid_token);
+    EXPECT_TRUE(works(after.access_token)) << "a token issued after revoke_all returned, in the same second";
+    EXPECT_NO_THROW(await(auth.refresh(after.refresh_token)));
 }
 
 TEST_P(Sessions, ConcurrentRefreshOfOneTokenHasExactlyOneWinner) {

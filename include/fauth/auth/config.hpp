@@ -65,6 +65,9 @@ struct AuthConfig : TokenConfig {
     std::shared_ptr<RevocationStore> revocation_store;
     /// How many login attempts are allowed (429 with Retry-After beyond them).
     LoginLimits login_limits;
+    /// How long a session lasts at most, from its login, however often it is refreshed: beyond
+    /// it refresh answers 401 "Session expired" and the user logs in again.
+    std::chrono::seconds session_lifetime = std::chrono::hours(24 * 30);
     /// How many refresh attempts are allowed (429 with Retry-After beyond them).
     RefreshLimits refresh_limits;
     /// Where login and refresh attempts are counted; a MemoryThrottle when empty. Use a

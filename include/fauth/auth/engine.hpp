@@ -80,20 +80,24 @@ public:
     /// Steps 1 and 2 for a token whose key the ring must fetch first (Admission::unverified).
     void admit(std::string token, TokenType type, Admitted done) const;
     /// Step 2 for a verified payload: the revocation store; for a refresh token also its session's
-    /// refresh throttle (Throttled) and its use-once record (a used token coming back revokes its
+    /// lifetime (SessionExpired), its refresh throttle (Throttled) and its use-once record (a used token coming back revokes its
     /// family: "refresh token reuse detected").
     void check(TokenPayload payload, TokenType type, Admitted done) const;
     /// Step 1 alone, fetching an unknown key once (see AuthProvider::verify_refreshing).
     Pistache::Async::Promise<TokenPayload> verify_refreshing(std::string token, TokenType type) const;
 
-    /// A new session for `sub`: an access and a refresh token sharing a fresh family id.
+    /// A new session for `sub`: an access and a refresh token sharing a fresh family id and the
+    /// session's start (`auth_time`, now).
     TokenResponse login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra) const;
-    /// The next token pair of the session of `refresh` (an admitted refresh token): same scopes,
-    /// extra claims and family.
-    TokenResponse renew(const TokenPayload& refresh) const;
+    /// The next token pair of the session of `refresh` (an admitted refresh token): same family
+    /// and session start, with `scopes` and `extra` claims as computed anew for its user.
+    TokenResponse renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const;
+    /// When the session of `refresh` began (its auth_time, or its iat when it has none).
+    static std::int64_t session_start(const TokenPayload& refresh);
     /// Ends the session of `access` (an admitted access token): the token and its family.
     Pistache::Async::Promise<void> end_session(const TokenPayload& access) const;
-    /// Revokes every token of `sub` issued before this second.
+    /// Revokes every token of `sub` issued up to now, to the microsecond (iat_us), for as long as
+    /// the longest-lived token type lasts.
     Pistache::Async::Promise<void> revoke_all(std::string sub) const;
 
     /// Makes check_password work for unknown users too: computes the hash they are checked against.
@@ -135,7 +139,8 @@ public:
 private:
     std::int64_t family_expiry() const;
     // An access and a refresh token for `sub` in session `family`, with the same claims.
-    TokenResponse pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family) const;
+    TokenResponse pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
+                       std::int64_t auth_time) const;
     void verify_later(std::string token, TokenType type, Admitted done) const;
     void throttle_family(TokenPayload payload, std::shared_ptr<Admitted> done) const;
     void use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const;

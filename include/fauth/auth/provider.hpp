@@ -32,6 +32,23 @@ template <class User>
 class GuardBuilder;  // fauth/http/guard.hpp: include it to use the guards below
 }
 
+/// What a login writes into the tokens besides the user id, computed from the user: for services
+/// that verify tokens without access to the user store (see examples/two_services). Refresh
+/// computes them again from the freshly loaded user, so a role taken away is gone from the next
+/// token pair.
+template <class User>
+struct LoginClaims {
+    /// The token's scopes for `user`.
+    std::function<std::vector<std::string>(const User&)> scopes;
+    /// Extra claims for `user` (a JSON object; registered claim names are refused).
+    std::function<nlohmann::json(const User&)> extra;
+
+    /// The scopes for `user` (none without a scopes function).
+    std::vector<std::string> scopes_for(const User& user) const { return scopes ? scopes(user) : std::vector<std::string>{}; }
+    /// The extra claims for `user` (none without an extra function).
+    nlohmann::json extra_for(const User& user) const { return extra ? extra(user) : nlohmann::json::object(); }
+};
+
 /// What a loader resolves to: the user, or nothing when there is no such user.
 template <class User>
 using LoadResult = Pistache::Async::Promise<std::optional<User>>;
@@ -120,6 +137,11 @@ public:
     /// Sets the rehash handler (see RehashHandler). Call before serving: it is not synchronised.
     void on_rehash(RehashHandler handler) { core_->rehash = std::move(handler); }
 
+    /// Sets what sign_in (and so the login endpoint) writes into tokens, and what refresh computes
+    /// again from the freshly loaded user (see LoginClaims). Call before serving: it is not
+    /// synchronised.
+    void set_login_claims(LoginClaims<User> claims) { core_->claims = std::move(claims); }
+
     AuthProvider(const AuthProvider&) = delete;
     AuthProvider& operator=(const AuthProvider&) = delete;
     /// Waits until the work under way on fauth's threads has finished (no continuation on those
@@ -165,9 +187,16 @@ public:
         return std::move(promise);
     }
 
+    /// A new session for `user`, whose tokens carry the claims set_login_claims computes for it:
+    /// what the login endpoint does once the password is checked.
+    TokenResponse sign_in(const User& user) const {
+        return core_->login(user_id(user), core_->claims.scopes_for(user), core_->claims.extra_for(user));
+    }
+
     /// A new session for `sub`: an access and a refresh token sharing a fresh family id, both
-    /// carrying `scopes` and `extra` claims. Throws std::invalid_argument if `extra` is not an
-    /// object or names a registered claim.
+    /// carrying `scopes` and `extra` claims. Refreshing it computes the claims again with the
+    /// functions set_login_claims set (none when it was not called), not from these arguments.
+    /// Throws std::invalid_argument if `extra` is not an object or names a registered claim.
     TokenResponse login(std::string sub, std::vector<std::string> scopes = {},
                         nlohmann::json extra = nlohmann::json::object()) const {
         return core_->login(std::move(sub), std::move(scopes), std::move(extra));
@@ -230,15 +259,19 @@ public:
         return std::move(promise);
     }
 
-    /// A new token pair for the session of `refresh_token`, keeping its scopes, extra claims and
-    /// family; the old refresh token is used up. Presenting a used refresh token again is reuse:
-    /// it is refused and its whole family revoked, so a stolen token and every token descending
-    /// from it stop working. Rejects with InvalidToken ("refresh token reuse detected", "token
-    /// revoked"), TokenExpired, UserNotFound, InactiveUser, Unavailable or InternalError.
+    /// A new token pair for the session of `refresh_token`: same family and session start, with
+    /// the claims of set_login_claims computed again from the user as loaded now; the old refresh
+    /// token is used up. Presenting a used refresh token again is reuse: it is refused and its
+    /// whole family revoked, so a stolen token and every token descending from it stop working.
+    /// Rejects with InvalidToken ("refresh token reuse detected", "token revoked"), TokenExpired,
+    /// SessionExpired (the session is older than AuthConfig::session_lifetime), Throttled (the
+    /// session's refresh budget is spent), UserNotFound, InactiveUser, Unavailable or InternalError.
     Pistache::Async::Promise<TokenResponse> refresh(std::string_view refresh_token) const {
         auto [promise, settler] = detail::Settler<TokenResponse>::make();
         run(refresh_token, TokenType::refresh,
-            settle(settler, [](const User&, const TokenPayload& payload, const Engine& engine) { return engine.renew(payload); }));
+            settle(settler, [claims = core_->claims](const User& user, const TokenPayload& payload, const Engine& engine) {
+                return engine.renew(payload, claims.scopes_for(user), claims.extra_for(user));
+            }));
         return std::move(promise);
     }
 
@@ -255,8 +288,10 @@ public:
         return std::move(promise);
     }
 
-    /// Ends every session of `sub` (after a password change, say): every token issued before
-    /// this second is revoked. Tokens issued later in the same second survive.
+    /// Ends every session of `sub` (after a password change, say): every token issued up to the
+    /// call, to the microsecond, is revoked; a token issued after it returns is not, however close
+    /// in time. (A token from an older fauth, without `iat_us`, counts as issued at the start of
+    /// its second.)
     Pistache::Async::Promise<void> revoke_all(std::string sub) const { return core_->revoke_all(std::move(sub)); }
 
     /// A bcrypt hash of `password` at the configured cost, computed on the worker pool.
@@ -363,6 +398,7 @@ private:
         std::function<std::optional<User>(const TokenPayload&)> user_loader_at_once;  // empty for promise loaders
         IdentityLoader identity_loader;
         RehashHandler rehash;
+        LoginClaims<User> claims;
 
         // The last step of run with a synchronous loader, on this thread.
         template <class Finish>

@@ -24,8 +24,8 @@ struct RevocationQuery {
     std::string_view family;
     /// The token's subject.
     std::string_view sub;
-    /// The token's iat.
-    std::int64_t issued_at = 0;
+    /// The token's issue time in microseconds (TokenPayload::issued_at_us).
+    std::int64_t issued_at_us = 0;
 };
 
 /// Revocation state shared by every server that verifies tokens. Every entry carries the time
@@ -45,8 +45,9 @@ public:
     virtual Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) = 0;
     /// Revokes a whole session family until `expires_at`.
     virtual Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) = 0;
-    /// Revokes every token of `sub` issued before `not_before`, until `expires_at`.
-    virtual Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before, std::int64_t expires_at) = 0;
+    /// Revokes every token of `sub` issued before `not_before_us` (microseconds since the epoch),
+    /// until `expires_at` (seconds). A later call never moves the moment back.
+    virtual Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) = 0;
     /// Records that refresh token `jti` has been used, atomically: true for the first use only.
     virtual Pistache::Async::Promise<bool> mark_used(std::string jti, std::int64_t expires_at) = 0;
 };
@@ -70,7 +71,7 @@ public:
     Pistache::Async::Promise<bool> is_revoked(const RevocationQuery& query) override;
     Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override;
-    Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before, std::int64_t expires_at) override;
+    Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
     Pistache::Async::Promise<bool> mark_used(std::string jti, std::int64_t expires_at) override;
 
     /// The same answer as is_revoked, synchronously.
@@ -84,7 +85,7 @@ public:
 
 private:
     struct Subject {
-        std::int64_t not_before;
+        std::int64_t not_before_us;
         std::int64_t expires_at;
     };
     std::int64_t now() const;

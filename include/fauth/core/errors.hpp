@@ -75,6 +75,13 @@ public:
     TokenExpired();
 };
 
+/// A refresh token of a session older than the configured session lifetime: the user must log in.
+class SessionExpired : public Error {
+public:
+    /// "Session expired".
+    SessionExpired();
+};
+
 /// Unknown identifier, wrong password or a user without a password: one message for all three.
 class InvalidCredentials : public Error {
 public:

@@ -23,8 +23,8 @@ std::string_view to_string(TokenType type) noexcept;
 /// The token type named `name`, or nothing for an unknown name.
 std::optional<TokenType> token_type_from_string(std::string_view name) noexcept;
 
-/// True for the claims fauth owns (sub, exp, iat, nbf, jti, token_type, scopes, iss, aud, fam),
-/// which extra claims can never set.
+/// True for the claims fauth owns (sub, exp, iat, nbf, jti, token_type, scopes, iss, aud, fam,
+/// iat_us, auth_time), which extra claims can never set.
 bool is_registered_claim(std::string_view name) noexcept;
 
 /// The claims of a token. Times are seconds since the Unix epoch.
@@ -35,6 +35,12 @@ struct TokenPayload {
     std::int64_t exp = 0;
     /// Issue time.
     std::int64_t iat = 0;
+    /// Issue time in microseconds (claim `iat_us`, fauth's own tokens), or 0 when the token
+    /// has none; see issued_at_us().
+    std::int64_t iat_us = 0;
+    /// When the session this token belongs to began, i.e. when its user logged in (claim
+    /// `auth_time`, as in OpenID Connect); refresh keeps it, so a session has an absolute end.
+    std::optional<std::int64_t> auth_time;
     /// Not-before time, when the token carries one.
     std::optional<std::int64_t> nbf;
     /// Unique token id: 128 random bits in lower-case hex.
@@ -61,6 +67,9 @@ struct TokenPayload {
 
     /// True when `scope` is among `scopes`.
     bool has_scope(std::string_view scope) const noexcept;
+    /// The issue time in microseconds: `iat_us`, or for a token without it the start of its `iat`
+    /// second (so revoke_all treats it as issued as early as it may have been).
+    std::int64_t issued_at_us() const noexcept { return iat_us != 0 ? iat_us : iat * 1'000'000; }
 };
 
 /// 128 random bits from the system CSPRNG as 32 lower-case hex digits (jti and family ids).
@@ -91,7 +100,7 @@ public:
     /// Validates `config` (throws ConfigError) and prepares the keyed MAC once.
     explicit TokenCodec(TokenConfig config);
 
-    /// A fresh payload of `type` for `sub`: iat now, exp from the type's TTL, a random jti,
+    /// A fresh payload of `type` for `sub`: iat and iat_us now, exp from the type's TTL, a random jti,
     /// iss/aud from the config. Throws std::invalid_argument if `extra` is not an object or names
     /// a registered claim.
     TokenPayload make_payload(TokenType type, std::string sub, std::vector<std::string> scopes = {},

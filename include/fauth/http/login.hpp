@@ -34,15 +34,10 @@ std::string identifier_key(std::string_view username);
 /// (see throttle_client), a space and the name with ASCII letters lower-cased.
 std::string client_identifier_key(std::string_view client, std::string_view username);
 
-/// What a login writes into the tokens besides the user id: for services that verify tokens
-/// without access to the user store (see examples/two_services).
+/// fauth::LoginClaims (fauth/auth/provider.hpp), under the name it had here: set it with
+/// AuthProvider::set_login_claims.
 template <class User>
-struct LoginClaims {
-    /// The token's scopes for `user`.
-    std::function<std::vector<std::string>(const User&)> scopes;
-    /// Extra claims for `user` (a JSON object; registered claim names are refused).
-    std::function<nlohmann::json(const User&)> extra;
-};
+using LoginClaims = fauth::LoginClaims<User>;
 
 /// The login endpoint (POST it at the config's token_url). In order: a body over
 /// max_login_body_bytes gets 413; the client address is throttled (429 with Retry-After); the body
@@ -51,13 +46,13 @@ struct LoginClaims {
 /// login name is throttled, first for this client (429), then across all clients (429); the
 /// password is checked on the worker pool. Answers 200 with a
 /// TokenResponse, 401 "Invalid credentials" or 403 "Inactive user". Every attempt is reported as
-/// a login_success, login_failure or throttled security event. `claims` says what the tokens
-/// carry besides the user id (nothing by default).
+/// a login_success, login_failure or throttled security event. The tokens carry what
+/// AuthProvider::set_login_claims says (AuthProvider::sign_in).
 template <class User>
-Endpoint login_endpoint(const AuthProvider<User>& auth, LoginClaims<User> claims = {}) {
+Endpoint login_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
     endpoint.handler = Endpoint::guard_exceptions(
-        [&auth, claims](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+        [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const AuthConfig& config = auth.config();
             if (request.body().size() > config.max_login_body_bytes)
                 return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
@@ -83,7 +78,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, LoginClaims<User> claims
                 send_too_many_requests(a->writer, static_cast<long>(d.retry_after.count()));
             };
             auth.throttle_login("client:" + attempt->client, config.login_limits.per_client).then(
-                [&auth, attempt, refuse, throttled, claims](const ThrottleDecision& by_client) {
+                [&auth, attempt, refuse, throttled](const ThrottleDecision& by_client) {
                     if (!by_client.allowed) return throttled(attempt, by_client);
                     auto parsed = parse_login_request(attempt->content_type, attempt->body);
                     if (const auto* error = std::get_if<RequestError>(&parsed))
@@ -92,24 +87,20 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, LoginClaims<User> claims
                     attempt->event.identifier = credentials.username;
                     const auto pair_key = client_identifier_key(attempt->client, credentials.username);
                     // The name is counted across all clients only for attempts this client may make.
-                    auto then_by_name = [&auth, attempt, refuse, throttled, claims, credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
+                    auto then_by_name = [&auth, attempt, refuse, throttled, credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
                       if (!by_pair.allowed) return throttled(attempt, by_pair);
                       const auto name_key = identifier_key(credentials.username);
                       auth.throttle_login(name_key, auth.config().login_limits.per_identifier).then(
-                        [&auth, attempt, refuse, throttled, claims, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
+                        [&auth, attempt, refuse, throttled, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
                             if (!by_name.allowed) return throttled(attempt, by_name);
                             auth.authenticate(std::move(credentials.username), std::move(credentials.password))
                                 .then(
-                                    [&auth, attempt, refuse, claims](const User& user) {
+                                    [&auth, attempt, refuse](const User& user) {
                                         try {
                                             attempt->event.type = SecurityEventType::login_success;
                                             attempt->event.subject = user_id(user);
                                             auth.config().report(attempt->event);
-                                            send_token_response(
-                                                attempt->writer,
-                                                auth.login(user_id(user),
-                                                           claims.scopes ? claims.scopes(user) : std::vector<std::string>{},
-                                                           claims.extra ? claims.extra(user) : nlohmann::json::object()));
+                                            send_token_response(attempt->writer, auth.sign_in(user));
                                         } catch (...) {
                                             refuse(attempt, std::current_exception());
                                         }

@@ -32,7 +32,7 @@ public:
     Pistache::Async::Promise<bool> is_revoked(const RevocationQuery& query) override;
     Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override;
-    Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before, std::int64_t expires_at) override;
+    Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
     Pistache::Async::Promise<bool> mark_used(std::string jti, std::int64_t expires_at) override;
 
 private:
