@@ -139,7 +139,7 @@ void Engine::throttle_family(TokenPayload payload, std::shared_ptr<Admitted> don
 }
 
 void Engine::use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const {
-    store_->mark_used(payload.jti, payload.exp)
+    store_->use_refresh({payload.family, payload.sub, payload.jti, payload.issued_at_us(), payload.exp})
         .then(
             [this, in_flight = enter(), done, payload](bool first_use) {
                 if (first_use) return (*done)(payload, nullptr);
@@ -169,17 +169,24 @@ std::int64_t Engine::session_start(const TokenPayload& refresh) {
 }
 
 TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra) const {
-    return pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), unix_seconds(config_.clock));
+    return pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), unix_seconds(config_.clock), 0);
 }
 
 TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const {
-    return pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, session_start(refresh));
+    return pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, session_start(refresh),
+                refresh.issued_at_us() + 1);
 }
 
 TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
-                           std::int64_t auth_time) const {
+                           std::int64_t auth_time, std::int64_t issued_from_us) const {
     auto access = codec_.make_payload(TokenType::access, sub, scopes, extra);
     auto refresh = codec_.make_payload(TokenType::refresh, std::move(sub), std::move(scopes), std::move(extra));
+    // A family's refresh tokens are issued in strictly increasing order (the store's record is
+    // the newest one used), even if the clock stepped back since the token being replaced.
+    if (refresh.iat_us < issued_from_us) {
+        refresh.iat_us = issued_from_us;
+        refresh.iat = issued_from_us / 1'000'000;
+    }
     access.family = refresh.family = std::move(family);
     access.auth_time = refresh.auth_time = auth_time;
     TokenResponse response;
@@ -197,13 +204,10 @@ Pistache::Async::Promise<void> Engine::end_session(const TokenPayload& access) c
     config_.report({.type = SecurityEventType::revoked, .reason = "logout", .subject = access.sub});
     auto [promise, settler] = detail::Settler<void>::make();
     auto on_error = [settler = settler, in_flight = enter()](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
-    store_->revoke_token(access.jti, access.exp)
-        .then(
-            [this, settler = settler, in_flight = enter(), family = access.family, on_error] {
-                if (family.empty()) return settler->resolve();
-                store_->revoke_family(family, family_expiry()).then([settler, in_flight] { settler->resolve(); }, on_error);
-            },
-            on_error);
+    // The family's one entry covers the access token too; a token without a family needs its own.
+    auto written = access.family.empty() ? store_->revoke_token(access.jti, access.exp)
+                                         : store_->revoke_family(access.family, family_expiry());
+    written.then([settler = settler, in_flight = enter()] { settler->resolve(); }, on_error);
     return std::move(promise);
 }
 

@@ -8,21 +8,6 @@ namespace {
 
 using Pistache::Async::Promise;
 
-template <class Map>
-bool live(const Map& map, std::string_view key, std::int64_t now) {
-    if (key.empty()) return false;
-    const auto it = map.find(key);
-    return it != map.end() && it->second > now;
-}
-
-template <class Map, class Expiry>
-void drop_expired(Map& map, std::int64_t now, Expiry expiry) {
-    for (auto it = map.begin(); it != map.end();) {
-        if (expiry(it->second) <= now) it = map.erase(it);
-        else ++it;
-    }
-}
-
 }  // namespace
 
 MemoryRevocationStore::MemoryRevocationStore(Options options) : options_(std::move(options)) {}
@@ -39,7 +24,14 @@ std::optional<bool> MemoryRevocationStore::revoked_at_once(const RevocationQuery
 bool MemoryRevocationStore::revoked_now(const RevocationQuery& q) const {
     const auto t = now();
     std::shared_lock lock(mutex_);
-    if (live(tokens_, q.jti, t) || live(families_, q.family, t)) return true;
+    if (!q.jti.empty()) {
+        const auto it = tokens_.find(q.jti);
+        if (it != tokens_.end() && it->second > t) return true;
+    }
+    if (!q.family.empty()) {
+        const auto it = families_.find(q.family);
+        if (it != families_.end() && it->second.revoked && it->second.expires_at > t) return true;
+    }
     if (subjects_.empty()) return false;
     const auto it = subjects_.find(q.sub);
     return it != subjects_.end() && it->second.expires_at > t && q.issued_at_us < it->second.not_before_us;
@@ -51,9 +43,8 @@ Promise<bool> MemoryRevocationStore::is_revoked(const RevocationQuery& query) {
 
 std::size_t MemoryRevocationStore::size() const {
     std::shared_lock lock(mutex_);
-    return tokens_.size() + families_.size() + used_.size() + subjects_.size();
+    return tokens_.size() + families_.size() + subjects_.size();
 }
-
 
 void MemoryRevocationStore::sweep() {
     const auto t = now();
@@ -62,15 +53,29 @@ void MemoryRevocationStore::sweep() {
 }
 
 void MemoryRevocationStore::sweep_locked(std::int64_t t) {
-    auto plain = [](std::int64_t e) { return e; };
-    drop_expired(tokens_, t, plain);
-    drop_expired(families_, t, plain);
-    drop_expired(used_, t, plain);
-    drop_expired(subjects_, t, [](const Subject& s) { return s.expires_at; });
+    for (auto it = tokens_.begin(); it != tokens_.end();) {
+        if (it->second <= t) it = tokens_.erase(it);
+        else ++it;
+    }
+    for (auto it = families_.begin(); it != families_.end();) {
+        if (it->second.expires_at > t) {
+            ++it;
+            continue;
+        }
+        if (!it->second.sub.empty()) {
+            const auto subject = subjects_.find(it->second.sub);
+            if (subject != subjects_.end() && subject->second.sessions > 0) --subject->second.sessions;
+        }
+        it = families_.erase(it);
+    }
+    for (auto it = subjects_.begin(); it != subjects_.end();) {
+        if (it->second.expires_at <= t && it->second.sessions == 0) it = subjects_.erase(it);
+        else ++it;
+    }
 }
 
-bool MemoryRevocationStore::reserve_locked(std::int64_t t) {
-    auto held = [this] { return tokens_.size() + families_.size() + used_.size() + subjects_.size(); };
+bool MemoryRevocationStore::room_locked(std::int64_t t) {
+    auto held = [this] { return tokens_.size() + families_.size() + subjects_.size(); };
     // Expired entries are swept once a minute, and when the store is full, at most once a second,
     // so that a flood of writes cannot make each of them pay for a whole sweep.
     if (t >= next_sweep_ || (held() >= options_.max_entries && t > last_sweep_)) {
@@ -81,53 +86,54 @@ bool MemoryRevocationStore::reserve_locked(std::int64_t t) {
     return held() < options_.max_entries;
 }
 
-Promise<void> MemoryRevocationStore::put(Map<std::int64_t>& map, std::string key,
-                                         std::int64_t expires_at) {
+Promise<void> MemoryRevocationStore::revoke_token(std::string jti, std::int64_t expires_at) {
     const auto t = now();
     std::unique_lock lock(mutex_);
-    auto it = map.find(key);
-    if (it != map.end()) {
-        it->second = std::max(it->second, expires_at);
-        return Promise<void>::resolved();
-    }
-    if (!reserve_locked(t)) return Promise<void>::rejected(Unavailable("revocation store is full"));
-    map.emplace(std::move(key), expires_at);
+    room_locked(t);  // sweeps when due; a revocation is recorded even beyond the cap
+    auto& held = tokens_[std::move(jti)];
+    held = std::max(held, expires_at);
     return Promise<void>::resolved();
 }
 
-Promise<void> MemoryRevocationStore::revoke_token(std::string jti, std::int64_t expires_at) {
-    return put(tokens_, std::move(jti), expires_at);
-}
-
 Promise<void> MemoryRevocationStore::revoke_family(std::string family, std::int64_t expires_at) {
-    return put(families_, std::move(family), expires_at);
+    const auto t = now();
+    std::unique_lock lock(mutex_);
+    room_locked(t);
+    auto& held = families_[std::move(family)];
+    held.revoked = true;
+    held.expires_at = std::max(held.expires_at, expires_at);
+    return Promise<void>::resolved();
 }
 
 Promise<void> MemoryRevocationStore::revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) {
     const auto t = now();
     std::unique_lock lock(mutex_);
-    auto it = subjects_.find(sub);
-    if (it != subjects_.end()) {
-        it->second.not_before_us = std::max(it->second.not_before_us, not_before_us);
-        it->second.expires_at = std::max(it->second.expires_at, expires_at);
-        return Promise<void>::resolved();
-    }
-    if (!reserve_locked(t)) return Promise<void>::rejected(Unavailable("revocation store is full"));
-    subjects_.emplace(std::move(sub), Subject{not_before_us, expires_at});
+    room_locked(t);
+    auto& held = subjects_[std::move(sub)];
+    held.not_before_us = std::max(held.not_before_us, not_before_us);
+    held.expires_at = std::max(held.expires_at, expires_at);
     return Promise<void>::resolved();
 }
 
-Promise<bool> MemoryRevocationStore::mark_used(std::string jti, std::int64_t expires_at) {
+Promise<bool> MemoryRevocationStore::use_refresh(const RefreshUse& use) {
     const auto t = now();
     std::unique_lock lock(mutex_);
-    auto it = used_.find(jti);
-    if (it != used_.end() && it->second > t) return Promise<bool>::resolved(false);
-    if (it != used_.end()) {
-        it->second = expires_at;
+    auto it = families_.find(use.family);
+    if (it != families_.end()) {
+        auto& family = it->second;
+        if (family.revoked || use.issued_at_us <= family.used_up_to_us) return Promise<bool>::resolved(false);
+        family.used_up_to_us = use.issued_at_us;
+        family.expires_at = std::max(family.expires_at, use.expires_at);
         return Promise<bool>::resolved(true);
     }
-    if (!reserve_locked(t)) return Promise<bool>::rejected(Unavailable("revocation store is full"));
-    used_.emplace(std::move(jti), expires_at);
+    // A session's first refresh: its record is new.
+    if (!room_locked(t)) return Promise<bool>::rejected(Unavailable("revocation store is full"));
+    auto& subject = subjects_[std::string(use.sub)];
+    if (subject.sessions >= options_.max_sessions_per_subject)
+        return Promise<bool>::rejected(Unavailable("revocation store: a subject holds max_sessions_per_subject sessions"));
+    ++subject.sessions;
+    subject.expires_at = std::max(subject.expires_at, use.expires_at);
+    families_.emplace(std::string(use.family), Family{false, use.issued_at_us, use.expires_at, std::string(use.sub)});
     return Promise<bool>::resolved(true);
 }
 

@@ -46,7 +46,12 @@ Promise<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
             return settler.resolve(fail_closed);
         }
         auto present = [&](std::size_t i) { return reply->element[i]->type == REDIS_REPLY_STRING; };
-        bool revoked = present(0) || (!no_family && present(1));
+        // A family's key holds "1" once it is revoked, or the refresh record ("r" and a time).
+        auto family_revoked = [&] {
+            const auto* e = reply->element[1];
+            return present(1) && std::string_view(e->str, e->len) == "1";
+        };
+        bool revoked = present(0) || (!no_family && family_revoked());
         if (!revoked && present(2)) {
             const auto* e = reply->element[2];
             revoked = issued_at_us < subject_not_before_us(std::string_view(e->str, e->len));
@@ -98,12 +103,32 @@ return 1
     });
 }
 
-Promise<bool> RedisRevocationStore::mark_used(std::string jti, std::int64_t expires_at) {
-    const auto ttl = std::max<std::int64_t>(1, expires_at - unix_seconds(options_.clock));
-    RedisClient::Args args{"SET", options_.key_prefix + "used:" + jti, "1", "EX", std::to_string(ttl), "NX"};
+Promise<bool> RedisRevocationStore::use_refresh(const RefreshUse& use) {
+    const auto ttl = std::max<std::int64_t>(1, use.expires_at - unix_seconds(options_.clock));
+    // Atomically, on the family's one key: refused when the family is revoked ("1") or a token as
+    // new or newer was used ("r" and its issue time); otherwise the record moves to this token,
+    // kept for the longer of the two times. A "used:" key is how an earlier fauth recorded each
+    // used token: one still there is reuse too.
+    static constexpr const char* kScript = R"lua(
+local current = redis.call('GET', KEYS[1])
+if current == '1' or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if current then
+  local used = tonumber(string.sub(current, 2))
+  if used == nil or used >= tonumber(ARGV[1]) then return 0 end
+end
+local ttl = tonumber(ARGV[2])
+local left = redis.call('TTL', KEYS[1])
+if left > ttl then ttl = left end
+redis.call('SET', KEYS[1], 'r' .. ARGV[1], 'EX', ttl)
+return 1
+)lua";
+    const auto& prefix = options_.key_prefix;
+    RedisClient::Args args{"EVAL", kScript, "2", prefix + "fam:" + std::string(use.family), prefix + "used:" + std::string(use.jti),
+                           std::to_string(use.issued_at_us), std::to_string(ttl)};
     return client_->submit<bool>(std::move(args), [](const redisReply* reply, const std::string& error, auto& settler) {
-        if (!reply) return settler.reject(Unavailable("redis: cannot record a refresh: " + error));
-        settler.resolve(reply->type == REDIS_REPLY_STATUS);  // OK: first use; nil: used before
+        if (!reply || reply->type != REDIS_REPLY_INTEGER)
+            return settler.reject(Unavailable("redis: cannot record a refresh: " + (error.empty() ? std::string("unexpected reply") : error)));
+        settler.resolve(reply->integer == 1);
     });
 }
 

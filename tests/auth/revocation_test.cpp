@@ -64,18 +64,29 @@ TEST_P(StoreContract, RevokingASubjectRevokesWhatWasIssuedBefore) {
     EXPECT_TRUE(revoked(*store, {"d", "f", "user-1", moment_us - 1})) << "a later call never moves the moment back";
 }
 
-TEST_P(StoreContract, ARefreshTokenCanBeUsedOnce) {
-    EXPECT_TRUE(await(store->mark_used("r-1", now() + 60)));
-    EXPECT_FALSE(await(store->mark_used("r-1", now() + 60)));
-    EXPECT_TRUE(await(store->mark_used("r-2", now() + 60)));
+TEST_P(StoreContract, ARefreshTokenCanBeUsedOnceAndOnlyForwards) {
+    const auto us = now() * 1'000'000;
+    auto use = [&](const char* family, const char* jti, std::int64_t issued) {
+        return await(store->use_refresh({family, "user-1", jti, issued, now() + 60}));
+    };
+    EXPECT_TRUE(use("f-1", "r-1", us));
+    EXPECT_FALSE(use("f-1", "r-1", us)) << "the same token again";
+    EXPECT_TRUE(use("f-1", "r-2", us + 5)) << "its successor";
+    EXPECT_FALSE(use("f-1", "r-1", us)) << "an older token of the family";
+    EXPECT_TRUE(use("f-2", "r-1", us)) << "another family";
+    wait(store->revoke_family("f-2", now() + 60));
+    EXPECT_FALSE(use("f-2", "r-3", us + 10)) << "a revoked family";
+    EXPECT_FALSE(revoked(*store, {"a-1", "f-1", "user-1", us})) << "a family's refresh record does not revoke it";
+    EXPECT_TRUE(revoked(*store, {"a-2", "f-2", "user-1", us}));
 }
 
 TEST_P(StoreContract, ExactlyOneConcurrentUseWins) {
     std::atomic<int> winners{0};
     std::vector<std::thread> threads;
+    const auto us = now() * 1'000'000;
     for (int i = 0; i < 8; ++i)
         threads.emplace_back([&] {
-            if (await(store->mark_used("contended", now() + 60))) ++winners;
+            if (await(store->use_refresh({"contended", "user-1", "r", us, now() + 60}))) ++winners;
         });
     for (auto& t : threads) t.join();
     EXPECT_EQ(winners.load(), 1);
@@ -112,28 +123,57 @@ TEST(MemoryRevocationStore, SweepsExpiredEntries) {
     EXPECT_EQ(store.size(), 0u);
 }
 
-TEST(MemoryRevocationStore, StaysBoundedUnderAFlood) {
+TEST(MemoryRevocationStore, StaysBoundedUnderAFloodOfSessions) {
     std::int64_t t = 1'000'000;
     fauth::MemoryRevocationStore store(
         {.max_entries = 1000, .clock = [&t] { return std::chrono::system_clock::time_point(std::chrono::seconds(t)); }});
-    // Short-lived entries: sweeping keeps making room, nothing is refused.
+    auto first_refresh = [&](const std::string& family, const std::string& sub, std::int64_t expires_at) {
+        auto p = store.use_refresh({family, sub, "r", t * 1'000'000, expires_at});
+        return fauth::test::settle(p);
+    };
+    // Short-lived sessions: sweeping keeps making room, nothing is refused.
     for (int i = 0; i < 20000; ++i) {
-        if (i % 500 == 0) t += 2;
-        ASSERT_TRUE(await(store.mark_used("short" + std::to_string(i), t + 1))) << i;
+        if (i % 200 == 0) t += 2;
+        ASSERT_FALSE(first_refresh("short" + std::to_string(i), "user-" + std::to_string(i % 7), t + 1).error) << i;
     }
     EXPECT_LE(store.size(), 1000u);
-    // Long-lived entries beyond the cap: refused with Unavailable, never dropped to make room.
+    // Long-lived sessions beyond the cap: their first refresh is refused with Unavailable, and
+    // nothing stored is dropped to make room.
     t += 10;
     int refused = 0;
     for (int i = 0; i < 3000; ++i) {
-        auto p = store.revoke_token("long" + std::to_string(i), t + 3600);
-        const auto outcome = fauth::test::settle(p);
+        const auto outcome = first_refresh("long" + std::to_string(i), "user-" + std::to_string(i), t + 3600);
         if (outcome.error) {
             ++refused;
             EXPECT_THROW(std::rethrow_exception(outcome.error), fauth::Unavailable);
         }
     }
-    EXPECT_EQ(refused, 2000);
-    EXPECT_EQ(store.size(), 1000u);
-    EXPECT_TRUE(store.revoked_now({"long0", "", "u", t})) << "what was stored is kept";
+    EXPECT_GT(refused, 2000);
+    EXPECT_FALSE(await(store.use_refresh({"long0", "user-0", "r", t * 1'000'000, t + 3600}))) << "what was stored is kept";
+    // Revocations are never refused for the cap: logout, a family, revoke_all.
+    const auto before = store.size();
+    wait(store.revoke_token("jti-x", t + 60));
+    wait(store.revoke_family("long1", t + 60));
+    wait(store.revoke_subject("user-2", t * 1'000'000, t + 60));
+    EXPECT_TRUE(store.revoked_now({"jti-x", "", "u", t}));
+    EXPECT_TRUE(store.revoked_now({"a", "long1", "u", t}));
+    EXPECT_TRUE(store.revoked_now({"a", "", "user-2", t * 1'000'000 - 1}));
+    EXPECT_LE(store.size(), before + 2) << "the family was revoked in its own entry";
+}
+
+TEST(MemoryRevocationStore, BoundsTheSessionsOfOneSubject) {
+    auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(1'000'000)));
+    fauth::MemoryRevocationStore store({.max_sessions_per_subject = 3, .clock = clock.clock()});
+    auto first_refresh = [&](const std::string& family, const std::string& sub) {
+        auto p = store.use_refresh({family, sub, "r", clock.seconds() * 1'000'000, clock.seconds() + 60});
+        return fauth::test::settle(p);
+    };
+    for (int i = 0; i < 3; ++i) EXPECT_FALSE(first_refresh("f" + std::to_string(i), "alice").error);
+    const auto fourth = first_refresh("f3", "alice");
+    ASSERT_TRUE(fourth.error);
+    EXPECT_THROW(std::rethrow_exception(fourth.error), fauth::Unavailable);
+    EXPECT_FALSE(first_refresh("g0", "bob").error) << "another subject is not affected";
+    clock.advance(std::chrono::seconds(61));
+    store.sweep();
+    EXPECT_FALSE(first_refresh("f4", "alice").error) << "expired sessions free their places";
 }

@@ -259,5 +259,26 @@ TEST_P(Sessions, ConcurrentRefreshOfOneTokenHasExactlyOneWinner) {
     EXPECT_EQ(refused.load(), 7);
 }
 
+// One account refreshing without end fills one record, not one per refresh: another user's
+// logout still works in a store with room for only a few dozen entries.
+TEST(SessionStorage, OneAccountRefreshingTenThousandTimesCannotMakeAnotherUsersLogoutFail) {
+    auto store = std::make_shared<fauth::MemoryRevocationStore>(fauth::MemoryRevocationStore::Options{.max_entries = 32});
+    fauth::AuthConfig c;
+    c.secret_key = "sessions-test-secret-of-32-bytes!";
+    c.bcrypt_cost = 4;
+    c.revocation_store = store;
+    c.refresh_limits.per_family = {20000, 1};  // this test is about storage, not the throttle
+    fauth::AuthProvider<User> auth{c, [](const fauth::TokenPayload& p) -> std::optional<User> {
+                                       return User{p.sub, p.sub, "", true, {}, {}};
+                                   }};
+    auto refresh_token = auth.login("mallory").refresh_token;
+    for (int i = 0; i < 10000; ++i) refresh_token = await(auth.refresh(refresh_token)).refresh_token;
+    EXPECT_EQ(store->size(), 2u) << "one family record and its subject's count";
+    const auto bob = auth.login("bob");
+    EXPECT_NO_THROW(await(auth.logout(bob.access_token)));
+    auto after = auth.resolve_user(bob.access_token);
+    EXPECT_TRUE(fauth::test::settle(after).error) << "bob's token is revoked";
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, Sessions, ::testing::ValuesIn(fauth::test::store_kinds()),
                          [](const auto& kind) { return kind.param.name; });

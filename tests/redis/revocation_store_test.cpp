@@ -164,7 +164,7 @@ TEST(RedisRevocationStore, KeysCarryTtlsSoRedisForgetsThem) {
     options.key_prefix = "ttl:";
     fauth::RedisRevocationStore store(options);
     await(store.revoke_token("t", now() + 100));
-    await(store.mark_used("u", now() + 100));
+    await(store.use_refresh({"u", "sub", "jti", now() * 1'000'000, now() + 100}));
     // Ask Redis itself, through a second store-independent connection: redis-cli.
     const std::string cli = "redis-cli -p " + std::to_string(redis.port()) + " ";
     auto ttl_of = [&](const std::string& key) {
@@ -176,7 +176,7 @@ TEST(RedisRevocationStore, KeysCarryTtlsSoRedisForgetsThem) {
     };
     EXPECT_GT(ttl_of("ttl:jti:t"), 90);
     EXPECT_LE(ttl_of("ttl:jti:t"), 100);
-    EXPECT_GT(ttl_of("ttl:used:u"), 90);
+    EXPECT_GT(ttl_of("ttl:fam:u"), 90);
 }
 
 // What is chained to a store's answer (here it stands for a loader or a handler) runs on a callback

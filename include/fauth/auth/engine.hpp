@@ -139,8 +139,9 @@ public:
 private:
     std::int64_t family_expiry() const;
     // An access and a refresh token for `sub` in session `family`, with the same claims.
+    // `issued_from_us`: the refresh token's least issue time (later than the one it replaces).
     TokenResponse pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
-                       std::int64_t auth_time) const;
+                       std::int64_t auth_time, std::int64_t issued_from_us) const;
     void verify_later(std::string token, TokenType type, Admitted done) const;
     void throttle_family(TokenPayload payload, std::shared_ptr<Admitted> done) const;
     void use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const;

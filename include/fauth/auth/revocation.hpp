@@ -28,6 +28,22 @@ struct RevocationQuery {
     std::int64_t issued_at_us = 0;
 };
 
+/// One use of a refresh token, as RevocationStore::use_refresh records it. The views are valid
+/// only during the call.
+struct RefreshUse {
+    /// The token's session family.
+    std::string_view family;
+    /// The token's subject.
+    std::string_view sub;
+    /// The token's jti.
+    std::string_view jti;
+    /// The token's issue time in microseconds: each refresh token of a family is issued later
+    /// than the one it replaced (TokenPayload::issued_at_us).
+    std::int64_t issued_at_us = 0;
+    /// The token's exp: the record is useful until then.
+    std::int64_t expires_at = 0;
+};
+
 /// Revocation state shared by every server that verifies tokens. Every entry carries the time
 /// (seconds since the epoch) after which it is useless, and disappears by itself then. All
 /// operations are asynchronous and never throw: failures reject with a fauth::Error.
@@ -48,18 +64,25 @@ public:
     /// Revokes every token of `sub` issued before `not_before_us` (microseconds since the epoch),
     /// until `expires_at` (seconds). A later call never moves the moment back.
     virtual Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) = 0;
-    /// Records that refresh token `jti` has been used, atomically: true for the first use only.
-    virtual Pistache::Async::Promise<bool> mark_used(std::string jti, std::int64_t expires_at) = 0;
+    /// Records that a refresh token of `use.family` has been used, atomically: true when it is
+    /// newer than every token of its family used before (the first use of the family's current
+    /// token), false for one used before or older (reuse). One record per family, whatever the
+    /// number of refreshes: it holds the newest issue time used.
+    virtual Pistache::Async::Promise<bool> use_refresh(const RefreshUse& use) = 0;
 };
 
-/// The default store: in this process only, thread-safe, with expired entries swept away and a
-/// hard cap on entries (writes beyond it reject with Unavailable rather than grow without bound).
+/// The default store: in this process only, thread-safe, with expired entries swept away. Its cap
+/// bounds what refreshes add (a new session's first refresh beyond it, or beyond a subject's own
+/// bound, rejects with Unavailable); revocations (logout, a family, revoke_all) are never
+/// refused, since each one ends sessions that logins (throttled, each a bcrypt check) created.
 class MemoryRevocationStore final : public RevocationStore {
 public:
     /// Limits and clock of a MemoryRevocationStore.
     struct Options {
-        /// Most entries held at once (about 100 bytes each).
+        /// Most entries refreshes may fill the store to (about 100 bytes each).
         std::size_t max_entries = 1'000'000;
+        /// Most sessions (families with a refresh record) one subject may hold at once.
+        std::size_t max_sessions_per_subject = 1000;
         /// Time source for expiry; the system clock when empty.
         Clock clock;
     };
@@ -72,7 +95,7 @@ public:
     Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
-    Pistache::Async::Promise<bool> mark_used(std::string jti, std::int64_t expires_at) override;
+    Pistache::Async::Promise<bool> use_refresh(const RefreshUse& use) override;
 
     /// The same answer as is_revoked, synchronously.
     bool revoked_now(const RevocationQuery& query) const;
@@ -85,12 +108,20 @@ public:
 
 private:
     struct Subject {
-        std::int64_t not_before_us;
-        std::int64_t expires_at;
+        std::int64_t not_before_us = 0;
+        std::int64_t expires_at = 0;
+        std::size_t sessions = 0;  // families of this subject with a record
+    };
+    // One session family: revoked, or the newest issue time of its refresh tokens used so far.
+    struct Family {
+        bool revoked = false;
+        std::int64_t used_up_to_us = 0;
+        std::int64_t expires_at = 0;
+        std::string sub;  // whose session count it is in (empty for a revocation alone)
     };
     std::int64_t now() const;
-    // Makes room for one entry; false when the store is full of live entries.
-    bool reserve_locked(std::int64_t now);
+    // Sweeps when due; true when one more entry fits under max_entries.
+    bool room_locked(std::int64_t now);
     void sweep_locked(std::int64_t now);
     // Looked up by string_view without building a std::string (heterogeneous lookup).
     struct KeyHash {
@@ -99,12 +130,11 @@ private:
     };
     template <class V>
     using Map = std::unordered_map<std::string, V, KeyHash, std::equal_to<>>;
-    Pistache::Async::Promise<void> put(Map<std::int64_t>& map, std::string key,
-                                       std::int64_t expires_at);
 
     Options options_;
     mutable std::shared_mutex mutex_;
-    Map<std::int64_t> tokens_, families_, used_;
+    Map<std::int64_t> tokens_;
+    Map<Family> families_;
     Map<Subject> subjects_;
     std::int64_t next_sweep_ = 0;
     std::int64_t last_sweep_ = 0;

@@ -19,7 +19,7 @@ class RedisClient;
 using RedisStoreOptions = RedisOptions;
 
 /// A RevocationStore on Redis. Entries are keys with TTLs, so Redis forgets them when the tokens
-/// they concern have expired. is_revoked is one round trip (MGET); mark_used is atomic (SET NX).
+/// they concern have expired. is_revoked is one round trip (MGET); use_refresh is atomic (a script on the family's one key).
 /// A lost connection is re-established on the next command. Concurrent commands share round
 /// trips (see RedisOptions::connections), and what is chained to an answer runs on the client's
 /// callback threads (RedisOptions::callback_threads). Thread-safe.
@@ -33,7 +33,7 @@ public:
     Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
-    Pistache::Async::Promise<bool> mark_used(std::string jti, std::int64_t expires_at) override;
+    Pistache::Async::Promise<bool> use_refresh(const RefreshUse& use) override;
 
 private:
     // SET key value EX ttl, for an entry useful until `expires_at`; `what` names it in errors.
