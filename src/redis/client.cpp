@@ -96,8 +96,12 @@ struct RedisClient::Connection {
         if (context) redisFree(context);
         context = nullptr;
     }
-    // Connects, authenticates and selects the database; false with `error` set on failure.
-    bool open(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
+    // Connects, authenticates, selects the database and checks that Redis will not evict fauth's
+    // keys; false with `error` set on failure (and `evicting` set when that is the reason).
+    // `warning` says when the eviction policy could not be read.
+    bool open(const RedisEndpoint& endpoint, const RedisOptions& options, std::string& error, bool& evicting,
+              std::string& warning) {
+        const auto timeout = options.timeout;
         context = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, to_timeval(timeout));
         if (context == nullptr || context->err) {
             error = context ? context->errstr : "cannot allocate a connection";
@@ -125,7 +129,35 @@ struct RedisClient::Connection {
                 return false;
             }
         }
-        return true;
+        return check_eviction_policy(options.accepted_eviction_policy, error, evicting, warning);
+    }
+
+    // Every key fauth writes has a TTL, so any policy but noeviction (volatile-* included) may
+    // drop them under memory pressure: a revoked token would work again.
+    bool check_eviction_policy(const std::string& accepted, std::string& error, bool& evicting, std::string& warning) {
+        void* raw = nullptr;
+        if (!append(context, {"CONFIG", "GET", "maxmemory-policy"}) || redisGetReply(context, &raw) != REDIS_OK) {
+            error = context->errstr;
+            close();
+            return false;
+        }
+        const RedisReply reply(static_cast<redisReply*>(raw));
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[1]->type != REDIS_REPLY_STRING) {
+            // CONFIG may be forbidden (ACL) or renamed (managed services): say so, and go on.
+            warning = "cannot read maxmemory-policy (" +
+                      (reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len) : std::string("unexpected reply")) +
+                      "); make sure it is noeviction, or revoked tokens may work again when Redis is full";
+            return true;
+        }
+        const std::string policy(reply->element[1]->str, reply->element[1]->len);
+        if (policy == "noeviction" || (!accepted.empty() && policy == accepted)) return true;
+        error = "maxmemory-policy is " + policy +
+                ", which lets Redis evict fauth's keys when it is full (a revoked token would work again): run Redis "
+                "with maxmemory-policy noeviction or give fauth its own instance, or accept this policy by name in "
+                "RedisOptions::accepted_eviction_policy";
+        evicting = true;
+        close();
+        return false;
     }
 };
 
@@ -140,6 +172,16 @@ std::unique_ptr<RedisClient> RedisClient::create(RedisOptions options) {
 RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)), endpoint_(parse_redis_url(options_.url)) {
     // Never more callbacks waiting than commands under way (push bounds those), so handing one on
     // always finds room.
+    // At start-up, a server that is up already must not be one that evicts fauth's keys. (One
+    // that is down is checked when a connection to it opens; until then commands fail.)
+    {
+        Connection probe;
+        std::string error, warning;
+        bool evicting = false;
+        if (!probe.open(endpoint_, options_, error, evicting, warning) && evicting)
+            throw ConfigError("Redis at " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " + error);
+        if (!warning.empty()) report(warning);
+    }
     callbacks_ = std::make_unique<WorkerPool>(options_.callback_threads, options_.queue_capacity, 0, "fauth-redis-cb");
     io_.reserve(options_.connections);
     for (std::size_t i = 0; i < options_.connections; ++i) io_.emplace_back([this] { serve(); });
@@ -210,7 +252,13 @@ void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch
     std::string error;
     // A lost connection is re-established once; the commands it had not answered go again.
     for (int attempt = 0; attempt < 2 && answered < batch.size(); ++attempt) {
-        if (!connection.context && !connection.open(endpoint_, options_.timeout, error)) continue;
+        if (!connection.context) {
+            bool evicting = false;
+            std::string warning;
+            const bool opened = connection.open(endpoint_, options_, error, evicting, warning);
+            if (!warning.empty()) report(warning);
+            if (!opened) continue;
+        }
         bool appended = true;
         for (std::size_t i = answered; i < batch.size() && appended; ++i) appended = append(connection.context, batch[i].args);
         if (!appended) {

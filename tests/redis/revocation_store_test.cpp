@@ -1,11 +1,13 @@
 // What is particular to the Redis store: URLs, outages, reconnection. The store contract itself
 // runs in tests/auth/revocation_test.cpp against this store too.
 #include "fauth/redis/revocation_store.hpp"
+#include "fauth/redis/throttle.hpp"
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 
+#include <cstdlib>
 #include <future>
 #include <mutex>
 
@@ -177,6 +179,55 @@ TEST(RedisRevocationStore, KeysCarryTtlsSoRedisForgetsThem) {
     EXPECT_GT(ttl_of("ttl:jti:t"), 90);
     EXPECT_LE(ttl_of("ttl:jti:t"), 100);
     EXPECT_GT(ttl_of("ttl:fam:u"), 90);
+}
+
+TEST(RedisRevocationStore, RefusesARedisThatMayEvictItsKeys) {
+    fauth::test::RedisServer redis;
+    const std::string cli = "redis-cli -p " + std::to_string(redis.port()) + " ";
+    ASSERT_EQ(std::system((cli + "CONFIG SET maxmemory-policy volatile-lru >/dev/null").c_str()), 0);
+    fauth::RedisStoreOptions options;
+    options.url = redis.url();
+    options.log = [](std::string_view) {};
+    try {
+        fauth::RedisRevocationStore store(options);
+        ADD_FAILURE() << "a store on a volatile-lru Redis was built";
+    } catch (const fauth::ConfigError& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find("maxmemory-policy is volatile-lru"), std::string::npos) << message;
+        EXPECT_NE(message.find("noeviction"), std::string::npos) << message;
+        EXPECT_NE(message.find("accepted_eviction_policy"), std::string::npos) << message;
+    }
+    fauth::RedisThrottleOptions throttle_options;
+    throttle_options.url = redis.url();
+    EXPECT_THROW(fauth::RedisThrottle throttle(throttle_options), fauth::ConfigError);
+    // Accepted by name: the store works.
+    options.accepted_eviction_policy = "volatile-lru";
+    fauth::RedisRevocationStore accepted(options);
+    await(accepted.revoke_token("t", now() + 60));
+    EXPECT_TRUE(await(accepted.is_revoked({"t", "", "s", now()})));
+}
+
+TEST(RedisRevocationStore, ARedisThatStartsEvictingLaterIsRefusedAtItsNextConnection) {
+    fauth::test::RedisServer redis;
+    fauth::RedisStoreOptions options;
+    options.url = redis.url();
+    options.connections = 1;
+    std::vector<std::string> logs;
+    std::mutex m;
+    options.log = [&](std::string_view line) {
+        std::lock_guard lock(m);
+        logs.emplace_back(line);
+    };
+    fauth::RedisRevocationStore store(options);  // noeviction: accepted
+    await(store.revoke_token("t", now() + 60));
+    const std::string cli = "redis-cli -p " + std::to_string(redis.port()) + " ";
+    ASSERT_EQ(std::system((cli + "CONFIG SET maxmemory-policy allkeys-lru >/dev/null").c_str()), 0);
+    ASSERT_EQ(std::system((cli + "CLIENT KILL TYPE normal >/dev/null").c_str()), 0);  // fauth reconnects
+    EXPECT_TRUE(await(store.is_revoked({"other", "", "s", now()}))) << "fail closed: every token counts as revoked";
+    std::lock_guard lock(m);
+    bool said = false;
+    for (const auto& line : logs) said = said || line.find("maxmemory-policy is allkeys-lru") != std::string::npos;
+    EXPECT_TRUE(said);
 }
 
 // What is chained to a store's answer (here it stands for a loader or a handler) runs on a callback

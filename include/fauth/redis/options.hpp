@@ -48,6 +48,14 @@ struct RedisOptions {
     /// While Redis cannot be reached: treat tokens as revoked and refuse login attempts (true, the
     /// default), or treat tokens as valid and allow attempts.
     bool fail_closed = true;
+    /// Every key fauth writes has a TTL, so a Redis whose maxmemory-policy is anything but
+    /// noeviction (volatile-* included) may drop them when full, and a revoked token would work
+    /// again. fauth refuses such a server: at start-up (the store's constructor throws
+    /// ConfigError when Redis is up) and at each connection (commands then fail, so tokens count
+    /// as revoked when fail_closed). Name a policy here to accept it anyway, e.g. "allkeys-lru"
+    /// for a Redis that only holds login throttles. A Redis that forbids CONFIG GET is used, with
+    /// a warning in the log.
+    std::string accepted_eviction_policy;
     /// Where connection problems are reported (at most once a second); standard error when empty.
     LogSink log;
     /// Time source for entry lifetimes; the system clock when empty.

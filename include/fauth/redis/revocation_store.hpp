@@ -25,7 +25,9 @@ using RedisStoreOptions = RedisOptions;
 /// callback threads (RedisOptions::callback_threads). Thread-safe.
 class RedisRevocationStore final : public RevocationStore {
 public:
-    /// Prepares the connections (Redis need not be up yet). Throws ConfigError for a bad URL.
+    /// Prepares the connections (Redis need not be up yet). Throws ConfigError for a bad URL, or
+    /// when Redis is up and its maxmemory-policy may evict fauth's keys (see
+    /// RedisOptions::accepted_eviction_policy).
     explicit RedisRevocationStore(RedisStoreOptions options);
     ~RedisRevocationStore() override;
 

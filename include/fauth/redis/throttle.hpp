@@ -21,7 +21,9 @@ using RedisThrottleOptions = RedisOptions;
 /// clocks do not matter); each bucket's key expires once the bucket would be full again.
 class RedisThrottle final : public Throttle {
 public:
-    /// Prepares the connections (Redis need not be up yet). Throws ConfigError for a bad URL.
+    /// Prepares the connections (Redis need not be up yet). Throws ConfigError for a bad URL, or
+    /// when Redis is up and its maxmemory-policy may evict fauth's keys (see
+    /// RedisOptions::accepted_eviction_policy).
     explicit RedisThrottle(RedisThrottleOptions options);
     ~RedisThrottle() override;
 
