@@ -280,5 +280,30 @@ TEST(SessionStorage, OneAccountRefreshingTenThousandTimesCannotMakeAnotherUsersL
     EXPECT_TRUE(fauth::test::settle(after).error) << "bob's token is revoked";
 }
 
+// revoke_all's record outlives every token it covers, whichever kind lives longest: here an
+// email-verification token configured to last 30 days, four times the refresh lifetime.
+TEST(SessionStorage, RevokeAllCoversTheLongestLivedTokenType) {
+    fauth::test::TestClock clock;
+    fauth::AuthConfig c;
+    c.secret_key = "sessions-test-secret-of-32-bytes!";
+    c.bcrypt_cost = 4;
+    c.clock = clock.clock();
+    c.email_verification_ttl = std::chrono::hours(24 * 30);
+    fauth::AuthProvider<User> auth{c, [](const fauth::TokenPayload& p) -> std::optional<User> {
+                                       return User{p.sub, p.sub, "", true, {}, {}};
+                                   }};
+    const User alice{"alice", "alice", "", true, {}, {}};
+    const auto verification = auth.create_email_verification_token(alice, "alice@example.org");
+    clock.advance(std::chrono::milliseconds(1));
+    await(auth.revoke_all("alice"));
+    clock.advance(std::chrono::hours(24 * 8));  // past the refresh lifetime (7 days)
+    await(auth.revoke_all("someone-else"));  // a write: the memory store sweeps expired entries now
+    const auto payload = auth.verify(verification, TokenType::email_verification);
+    const auto revoked = auth.revocation_store().revoked_at_once(
+        {payload.jti, payload.family, payload.sub, payload.issued_at_us()});
+    ASSERT_TRUE(revoked.has_value());
+    EXPECT_TRUE(*revoked) << "the email-verification token issued before revoke_all is still refused";
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, Sessions, ::testing::ValuesIn(fauth::test::store_kinds()),
                          [](const auto& kind) { return kind.param.name; });

@@ -1,5 +1,6 @@
 // fauth/http/login.hpp — the login endpoint: credentials in, TokenResponse out, throttled per
-// client address and per login name, with a security event for every attempt.
+// client address, per client address and login name, and per login name, with a security event
+// for every attempt.
 #pragma once
 
 #include <functional>
