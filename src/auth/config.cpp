@@ -1,10 +1,63 @@
 #include "fauth/auth/config.hpp"
 
 #include <string>
+#include <string_view>
 
 #include "fauth/core/errors.hpp"
 
 namespace fauth {
+namespace {
+
+// RFC 6265 section 4.1.1: a cookie name is an RFC 7230 token; so is a header name.
+bool is_token(std::string_view text) {
+    if (text.empty()) return false;
+    for (const unsigned char c : text)
+        if (c <= 0x20 || c >= 0x7f || std::string_view("()<>@,;:\\\"/[]?={}").find(static_cast<char>(c)) != std::string_view::npos)
+            return false;
+    return true;
+}
+
+// A Path or Domain attribute value: printable, without ';' (which would start another attribute).
+bool is_attribute_value(std::string_view text) {
+    for (const unsigned char c : text)
+        if (c <= 0x20 || c >= 0x7f || c == ';' || c == ',') return false;
+    return true;
+}
+
+void validate_cookies(const AuthConfig& config) {
+    const auto& c = config.cookies;
+    if (!c.accepts_cookie()) return;
+    if (config.secret_key.empty())
+        throw ConfigError("AuthConfig.cookies: CSRF tokens are bound to the session with secret_key; set it to use cookies");
+    for (const auto* name : {&c.access_cookie, &c.refresh_cookie, &c.csrf_cookie})
+        if (!is_token(*name)) throw ConfigError("AuthConfig.cookies: '" + *name + "' is not a valid cookie name");
+    if (c.access_cookie == c.refresh_cookie || c.access_cookie == c.csrf_cookie || c.refresh_cookie == c.csrf_cookie)
+        throw ConfigError("AuthConfig.cookies: the three cookie names must differ");
+    if (!is_token(c.csrf_header)) throw ConfigError("AuthConfig.cookies.csrf_header is not a valid header name");
+    for (const auto* path : {&c.path, &c.refresh_path})
+        if (path->empty() || path->front() != '/' || !is_attribute_value(*path))
+            throw ConfigError("AuthConfig.cookies: path '" + *path + "' must be an absolute path without spaces or ';'");
+    if (!is_attribute_value(c.domain)) throw ConfigError("AuthConfig.cookies.domain holds a space or ';'");
+    // Browsers silently drop prefixed cookies that break their rules: say so now, not in production.
+    const auto check_prefix = [&](const std::string& name, const std::string& path) {
+        if (name.rfind("__Secure-", 0) == 0 && !c.secure)
+            throw ConfigError("AuthConfig.cookies: a __Secure- cookie (" + name + ") needs secure = true");
+        if (name.rfind("__Host-", 0) == 0 && (!c.secure || path != "/" || !c.domain.empty()))
+            throw ConfigError("AuthConfig.cookies: a __Host- cookie (" + name + ") needs secure = true, path \"/\" and no domain");
+    };
+    check_prefix(c.access_cookie, c.path);
+    check_prefix(c.csrf_cookie, c.path);
+    check_prefix(c.refresh_cookie, c.refresh_path);
+    for (const auto& origin : c.trusted_origins) {
+        const auto scheme_end = origin.find("://");
+        if (scheme_end == std::string::npos || scheme_end == 0 || origin.size() == scheme_end + 3 ||
+            origin.find('/', scheme_end + 3) != std::string::npos || !is_attribute_value(origin))
+            throw ConfigError("AuthConfig.cookies.trusted_origins: '" + origin +
+                              "' is not an origin such as https://app.example.com (no path, no trailing slash)");
+    }
+}
+
+}  // namespace
 
 void AuthConfig::validate() const {
     TokenConfig::validate();
@@ -25,6 +78,7 @@ void AuthConfig::validate() const {
     if (token_url.empty() || token_url.front() != '/')
         throw ConfigError("AuthConfig.token_url must be an absolute path such as /login");
     if (max_login_body_bytes == 0) throw ConfigError("AuthConfig.max_login_body_bytes must be at least 1");
+    validate_cookies(*this);
 }
 
 }  // namespace fauth

@@ -168,17 +168,18 @@ std::int64_t Engine::session_start(const TokenPayload& refresh) {
     return refresh.auth_time.value_or(refresh.iat);
 }
 
-TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra) const {
-    return pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), unix_seconds(config_.clock), 0);
+TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof) const {
+    return pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), unix_seconds(config_.clock), 0,
+                proof == Proof::password);
 }
 
 TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const {
     return pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, session_start(refresh),
-                refresh.issued_at_us() + 1);
+                refresh.issued_at_us() + 1, false);
 }
 
 TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
-                           std::int64_t auth_time, std::int64_t issued_from_us) const {
+                           std::int64_t auth_time, std::int64_t issued_from_us, bool fresh) const {
     auto access = codec_.make_payload(TokenType::access, sub, scopes, extra);
     auto refresh = codec_.make_payload(TokenType::refresh, std::move(sub), std::move(scopes), std::move(extra));
     // A family's refresh tokens are issued in strictly increasing order (the store's record is
@@ -189,10 +190,12 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
     }
     access.family = refresh.family = std::move(family);
     access.auth_time = refresh.auth_time = auth_time;
+    access.fresh = fresh;  // a refresh token is never fresh, nor is anything it is exchanged for
     TokenResponse response;
     response.access_token = codec_.sign(access);
     response.refresh_token = codec_.sign(refresh);
     response.expires_in = config_.access_token_ttl.count();
+    response.family = access.family;
     return response;
 }
 

@@ -15,6 +15,8 @@ TokenExpired::TokenExpired() : Error(ErrorKind::token_expired, "Token expired") 
 
 SessionExpired::SessionExpired() : Error(ErrorKind::token_expired, "Session expired") {}
 
+FreshTokenRequired::FreshTokenRequired() : Error(ErrorKind::stale_token, "Fresh token required") {}
+
 InvalidCredentials::InvalidCredentials() : Error(ErrorKind::invalid_credentials, "Invalid credentials") {}
 
 UserNotFound::UserNotFound() : Error(ErrorKind::user_not_found, "User does not exist") {}

@@ -27,8 +27,8 @@ using detail::JsonKind;
 using detail::JsonMember;
 using detail::JsonObjectReader;
 
-constexpr std::array<std::string_view, 12> kRegisteredClaims = {"sub", "exp", "iat", "nbf", "jti", "token_type",
-                                                                "scopes", "iss", "aud", "fam", "iat_us", "auth_time"};
+constexpr std::array<std::string_view, 13> kRegisteredClaims = {"sub", "exp", "iat", "nbf", "jti", "token_type", "scopes",
+                                                                "iss", "aud", "fam", "iat_us", "auth_time", "fresh"};
 
 // What a JOSE header says, once checked: the algorithm it names and its key id.
 struct Header {
@@ -175,7 +175,7 @@ enum class Round { down, up };
 using ClaimSlots = std::array<JsonMember, kRegisteredClaims.size()>;
 
 // Indexes into kRegisteredClaims and ClaimSlots.
-enum Claim : std::size_t { kSub, kExp, kIat, kNbf, kJti, kTokenType, kScopes, kIss, kAud, kFam, kIatUs, kAuthTime };
+enum Claim : std::size_t { kSub, kExp, kIat, kNbf, kJti, kTokenType, kScopes, kIss, kAud, kFam, kIatUs, kAuthTime, kFresh };
 
 const JsonMember* slot(const ClaimSlots& slots, Claim claim) {
     return slots[claim].raw.empty() ? nullptr : &slots[claim];
@@ -365,6 +365,7 @@ std::string TokenCodec::sign(const TokenPayload& payload) const {
         body += ",\"fam\":";
         detail::append_json_string(body, payload.family);
     }
+    if (payload.fresh) body += ",\"fresh\":true";
     if (payload.extra.is_object() && !payload.extra.empty()) {
         std::string extra;
         try {
@@ -502,7 +503,7 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         while (i < kRegisteredClaims.size() && kRegisteredClaims[i] != member.key) ++i;
         // A trusted issuer's scopes, families and other claims of fauth's own are its own
         // business: read as its claim paths say.
-        if (external != nullptr && (i == kScopes || i == kFam || i == kIatUs || i == kAuthTime)) i = kRegisteredClaims.size();
+        if (external != nullptr && (i == kScopes || i == kFam || i == kIatUs || i == kAuthTime || i == kFresh)) i = kRegisteredClaims.size();
         if (i < kRegisteredClaims.size()) slots[i] = member;
         else if (member.kind == JsonKind::string) p.extra[std::string(member.key)] = JsonObjectReader::string_value(member);
         else p.extra[std::string(member.key)] = parse_validated(member.raw);
@@ -553,6 +554,10 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         }
         p.iat_us = microseconds_claim(slots, kIatUs);
         p.auth_time = numeric_date(slots, kAuthTime, Round::down);
+        if (const auto* m = slot(slots, kFresh)) {
+            if (m->raw != "true" && m->raw != "false") throw InvalidToken("fresh is not a boolean");
+            p.fresh = m->raw == "true";
+        }
         if (config_.audience) {
             if (!shares_one(p.aud, std::span(&*config_.audience, 1))) throw InvalidToken("audience mismatch");
         } else if (!p.aud.empty()) {

@@ -2,9 +2,8 @@
 #include "fauth/core/ascii.hpp"
 
 namespace fauth::http {
-namespace {
 
-bool is_b64token(std::string_view t) {
+bool is_b64token(std::string_view t) noexcept {
     std::size_t i = 0;
     for (; i < t.size(); ++i) {
         const char c = t[i];
@@ -17,8 +16,6 @@ bool is_b64token(std::string_view t) {
         if (t[i] != '=') return false;
     return true;
 }
-
-}  // namespace
 
 BearerCredentials parse_bearer(std::optional<std::string_view> header) noexcept {
     using Status = BearerCredentials::Status;

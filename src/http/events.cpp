@@ -21,6 +21,7 @@ void report_refusal(const AuthConfig& config, const Pistache::Http::Request& req
         switch (e.kind()) {
             case ErrorKind::invalid_token:
             case ErrorKind::token_expired:
+            case ErrorKind::stale_token:
             case ErrorKind::user_not_found:
             case ErrorKind::invalid_credentials: type = SecurityEventType::token_refused; break;
             case ErrorKind::inactive_user:

@@ -7,10 +7,13 @@ namespace fauth::http {
 
 using nlohmann::json;
 
-RouteDoc login_route_doc() {
+RouteDoc login_route_doc(TokenDelivery delivery) {
     RouteDoc doc;
-    doc.summary = "Log in with a username and password";
-    doc.description = "OAuth2 password flow (form) or JSON. Client credentials are ignored.";
+    const bool cookies = delivery == TokenDelivery::cookies;
+    doc.summary = cookies ? "Log in with a username and password: a browser session in cookies" : "Log in with a username and password";
+    doc.description = cookies ? "Form or JSON. Sets the HttpOnly access and refresh cookies and the readable CSRF cookie, "
+                                "whose value must be sent back in the CSRF header with every request that changes state."
+                              : "OAuth2 password flow (form) or JSON. Client credentials are ignored.";
     const json form_schema = {
         {"type", "object"},
         {"properties",
@@ -29,12 +32,16 @@ RouteDoc login_route_doc() {
                         {"content",
                          {{"application/x-www-form-urlencoded", {{"schema", form_schema}}},
                           {"application/json", {{"schema", json_schema}}}}}};
+    const json cookie_body = {{"type", "object"},
+                              {"properties",
+                               {{"token_type", {{"type", "string"}, {"const", "cookie"}}},
+                                {"expires_in", {{"type", "integer"}}},
+                                {"csrf_token", {{"type", "string"}}}}}};
+    const json token_schema = cookies ? cookie_body : json{{"$ref", "#/components/schemas/TokenResponse"}};
     doc.responses = {
-        {"200",
-         {{"description", "Tokens"},
-          {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
+        {"200", {{"description", cookies ? "Session cookies set" : "Tokens"}, {"content", {{"application/json", {{"schema", token_schema}}}}}}},
         {"401", error_response_doc("Invalid credentials")},
-        {"403", error_response_doc("Inactive user")},
+        {"403", error_response_doc(cookies ? "Inactive user, or a foreign origin" : "Inactive user")},
         {"413", error_response_doc("Request body too large")},
         {"422", error_response_doc("The body does not hold a username and password")},
         {"429", error_response_doc("Too many attempts from this client or for this username; see Retry-After")}};

@@ -52,7 +52,11 @@ json operation(const RouteRecord& r) {
     const json schemes = json::array({{{kOAuth2Scheme, json::array()}}, {{kBearerScheme, json::array()}}});
     if (r.access == Access::required) {
         op["security"] = schemes;
-        responses["401"] = error_response_doc("Not authenticated, or the token is invalid or expired");
+        responses["401"] = error_response_doc(r.rule.fresh ? "Not authenticated, the token is invalid or expired, or it is not fresh"
+                                                           : "Not authenticated, or the token is invalid or expired");
+        if (r.rule.fresh)
+            description += (description.empty() ? "" : "\n\n") +
+                           std::string("Requires a fresh token: one from a password login, not from a refresh.");
         std::string needs = "Inactive user";
         if (!r.rule.roles.empty()) {
             needs += ", or missing role";

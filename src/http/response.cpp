@@ -9,6 +9,7 @@ Code status_of(ErrorKind kind) noexcept {
     switch (kind) {
         case ErrorKind::invalid_token:
         case ErrorKind::token_expired:
+        case ErrorKind::stale_token:
         case ErrorKind::invalid_credentials:
         case ErrorKind::user_not_found: return Code::Unauthorized;
         case ErrorKind::inactive_user:
@@ -29,9 +30,13 @@ void send_detail(Pistache::Http::ResponseWriter& writer, Code code, std::string_
     send_json(writer, code, nlohmann::json{{"detail", detail}});
 }
 
-std::string Challenge::header_value() const {
+std::string Challenge::header_value(std::string_view error) const {
     std::string value = "Bearer";
-    if (token_presented) value += R"( error="invalid_token")";
+    if (token_presented) {
+        value += R"( error=")";
+        value += error;
+        value += '"';
+    }
     if (!resource_metadata.empty()) {
         value += token_presented ? "," : "";
         // A quoted-string (RFC 9110 5.6.4): a URL has no quote or backslash, but say it safely.
@@ -47,7 +52,10 @@ std::string Challenge::header_value() const {
 
 void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const ErrorLog& log) {
     const auto code = status_of(error.kind());
-    if (code == Code::Unauthorized) writer.headers().add<WwwAuthenticate>(challenge.header_value());
+    // RFC 9470: a token that is valid but not recent enough asks for a new login, not a new token.
+    if (code == Code::Unauthorized)
+        writer.headers().add<WwwAuthenticate>(challenge.header_value(
+            error.kind() == ErrorKind::stale_token ? "insufficient_user_authentication" : "invalid_token"));
     if (code == Code::Service_Unavailable) writer.headers().add<RetryAfter>(1);
     if (const auto* throttled = dynamic_cast<const Throttled*>(&error))
         writer.headers().add<RetryAfter>(static_cast<long>(throttled->retry_after().count()));

@@ -9,13 +9,15 @@ using nlohmann::json;
 RouteDoc refresh_route_doc() {
     RouteDoc doc;
     doc.summary = "Exchange a refresh token for a new token pair";
-    doc.description = "The refresh token is used up; presenting it again ends its whole session.";
+    doc.description =
+        "The refresh token is used up; presenting it again ends its whole session. A browser session in cookies "
+        "sends an empty body: the refresh cookie is read, the CSRF header is required, and new cookies are set.";
     const json schema = {{"type", "object"},
                          {"properties", {{"refresh_token", {{"type", "string"}}}}},
                          {"required", json::array({"refresh_token"})}};
     json form = schema;
     form["properties"]["grant_type"] = {{"type", "string"}, {"pattern", "^refresh_token$"}};
-    doc.request_body = {{"required", true},
+    doc.request_body = {{"required", false},
                         {"content", {{"application/json", {{"schema", schema}}},
                                      {"application/x-www-form-urlencoded", {{"schema", form}}}}}};
     doc.responses = {
@@ -23,18 +25,39 @@ RouteDoc refresh_route_doc() {
          {{"description", "Tokens"},
           {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
         {"401", error_response_doc("Invalid, expired, revoked or reused refresh token")},
-        {"403", error_response_doc("Inactive user")},
+        {"403", error_response_doc("Inactive user, or a refresh by cookie without the CSRF token or from a foreign origin")},
         {"413", error_response_doc("Request body too large")},
         {"422", error_response_doc("The body does not hold a refresh token")},
         {"429", error_response_doc("Too many refreshes from this client or of this session; see Retry-After")}};
     return doc;
 }
 
+RefreshRequest read_refresh_request(const Pistache::Http::Request& request, const AuthConfig& config) {
+    RefreshRequest input;
+    if (request.body().empty() && config.cookies.accepts_cookie()) {
+        auto credentials = cookie_credentials(request, config.cookies.refresh_cookie);
+        if (credentials.status != BearerCredentials::Status::absent) {
+            input.delivery = TokenDelivery::cookies;
+            if (credentials.status == BearerCredentials::Status::malformed) {
+                input.refusal = std::make_exception_ptr(malformed_credentials(credentials));
+                return input;
+            }
+            input.evidence = csrf_evidence(request, credentials, config);
+            input.token = std::move(credentials.token);
+            return input;
+        }
+    }
+    const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
+    input.token = parse_refresh_request(type ? type->mime().toString() : std::string(), request.body());
+    return input;
+}
+
 RouteDoc logout_route_doc() {
     RouteDoc doc;
     doc.summary = "Log out: end this session";
     doc.description = "Revokes the bearer access token and every refresh token of its session.";
-    doc.responses = {{"204", {{"description", "Logged out"}}}};
+    doc.responses = {{"204", {{"description", "Logged out (session cookies cleared when cookies are in use)"}}},
+                     {"403", error_response_doc("By cookie: no CSRF token, or a foreign origin")}};
     return doc;
 }
 

@@ -122,6 +122,22 @@ TEST_P(Sessions, RefreshComputesTheClaimsAgainFromTheUserAsItIsNow) {
     EXPECT_EQ(renewed.extra, (json{{"roles", json::array()}}));
 }
 
+TEST_P(Sessions, OnlyAPasswordLoginIssuesAFreshToken) {
+    User alice;
+    {
+        std::lock_guard lock(m);
+        alice = users["user-123"];
+    }
+    const auto signed_in = auth.sign_in(alice);  // what the login endpoint does once the password is checked
+    EXPECT_TRUE(auth.verify(signed_in.access_token).fresh);
+    EXPECT_FALSE(auth.verify(signed_in.refresh_token, TokenType::refresh).fresh) << "a refresh token is never fresh";
+    const auto refreshed = await(auth.refresh(signed_in.refresh_token));
+    EXPECT_FALSE(auth.verify(refreshed.access_token).fresh) << "refresh does not prove the password again";
+    EXPECT_FALSE(auth.verify(await(auth.refresh(refreshed.refresh_token)).access_token).fresh);
+    EXPECT_FALSE(auth.verify(auth.login("user-123").access_token).fresh) << "a session the application starts itself";
+    EXPECT_EQ(auth.verify(signed_in.access_token).family, signed_in.family);
+}
+
 TEST_P(Sessions, ASessionEndsAfterItsLifetimeHoweverOftenItIsRefreshed) {
     const auto login = auth.login("user-123");
     const auto started = auth.verify(login.access_token).auth_time;

@@ -369,6 +369,9 @@ TEST_F(TokenTest, ClaimsAreTypeChecked) {
         {"iss as number", with("iss", 1), "iss is not a string"},
         {"fam as number", with("fam", 1), "fam is not a string"},
         {"fam empty", with("fam", ""), "fam is not a string"},
+        {"fresh as string", with("fresh", "true"), "fresh is not a boolean"},
+        {"fresh as number", with("fresh", 1), "fresh is not a boolean"},
+        {"fresh as null", with("fresh", nullptr), "fresh is not a boolean"},
         {"duplicate sub", R"({"sub":"user-123","sub":"admin","exp":)" + std::to_string(kNow + 60) +
                               R"(,"jti":"j","token_type":"access"})", "payload has a duplicate member"},
     };
@@ -421,8 +424,29 @@ TEST_F(TokenTest, TheFamilyClaimRoundTrips) {
     EXPECT_EQ(fauth::random_id().size(), 32u);
 }
 
+TEST_F(TokenTest, TheFreshClaimIsWrittenOnlyWhenTrueAndReadStrictly) {
+    auto p = codec.make_payload(TokenType::access, "u");
+    EXPECT_FALSE(p.fresh);
+    const auto stale = codec.sign(p);
+    const auto first = stale.find('.'), second = stale.rfind('.');
+    std::string claims_text;
+    ASSERT_TRUE(fauth::base64url_decode(stale.substr(first + 1, second - first - 1), claims_text));
+    EXPECT_EQ(claims_text.find("fresh"), std::string::npos) << claims_text;
+    EXPECT_FALSE(codec.verify(stale, TokenType::access).fresh);
+    p.fresh = true;
+    const auto fresh = codec.verify(codec.sign(p), TokenType::access);
+    EXPECT_TRUE(fresh.fresh);
+    EXPECT_FALSE(fresh.extra.contains("fresh")) << "a registered claim, never an extra";
+    auto claims = good_claims();
+    claims["fresh"] = false;
+    EXPECT_FALSE(codec.verify(forge(kHeader, claims.dump()), TokenType::access).fresh);
+    EXPECT_THROW(codec.make_payload(TokenType::access, "u", {}, json{{"fresh", true}}), std::invalid_argument)
+        << "extra claims cannot make a token fresh";
+}
+
 TEST_F(TokenTest, TokenResponseSerialisesAsFAuthDoes) {
     fauth::TokenResponse r{"a", "r", "bearer", 900};
+    r.family = "f";  // the session, for cookies' CSRF tokens: never sent in the body
     EXPECT_EQ(json(r), (json{{"access_token", "a"}, {"refresh_token", "r"}, {"token_type", "bearer"}, {"expires_in", 900}}));
 }
 

@@ -95,6 +95,32 @@ TEST_F(GuardTest, RolesAndPermissionsUseFAuthsMessages) {
     EXPECT_EQ(get(port, "/admin").status, 401) << "authentication comes before authorization";
 }
 
+TEST_F(GuardTest, ASensitiveRouteWantsATokenFromAPasswordLogin) {
+    // A password login over HTTP: its access token is fresh.
+    const auto login = request(port, "POST", "/login", {"Content-Type: application/json"},
+                               R"({"username":"alice","password":"s3cret"})");
+    ASSERT_EQ(login.status, 200) << login.body;
+    const auto fresh = login.json()["access_token"].get<std::string>();
+    const auto ok = request(port, "POST", "/account/delete", {"Authorization: Bearer " + fresh});
+    EXPECT_EQ(ok.status, 200) << ok.body;
+    EXPECT_EQ(ok.json()["deleted"], "user-123");
+
+    // The same session after a refresh: valid everywhere else, refused here, with RFC 9470's challenge.
+    const auto refreshed = request(port, "POST", "/refresh", {"Content-Type: application/json"},
+                                   nlohmann::json{{"refresh_token", login.json()["refresh_token"]}}.dump());
+    ASSERT_EQ(refreshed.status, 200) << refreshed.body;
+    const auto stale = refreshed.json()["access_token"].get<std::string>();
+    EXPECT_EQ(get(port, "/me", stale).status, 200);
+    const auto r = request(port, "POST", "/account/delete", {"Authorization: Bearer " + stale});
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_EQ(r.json()["detail"], "Fresh token required");
+    EXPECT_EQ(r.header("WWW-Authenticate"), R"(Bearer error="insufficient_user_authentication")");
+    EXPECT_EQ(request(port, "POST", "/account/delete", {"Authorization: Bearer " + alice}).json()["detail"],
+              "Fresh token required")
+        << "a session the application started itself is not fresh either";
+    expect_401(request(port, "POST", "/account/delete"), "Not authenticated", false);
+}
+
 TEST_F(GuardTest, OptionalUserGetsTheUserOrNull) {
     EXPECT_EQ(get(port, "/maybe", alice).json(), (nlohmann::json{{"user", "alice"}, {"context", "alice/user-123/admin"}}));
     for (const std::string& token : {std::string(), std::string("garbage"), app.token_for("ghost"), app.token_for("user-789")})

@@ -32,6 +32,7 @@ TEST(OpenApi, MarksProtectedOperationsOnlyAndDocumentsTheirErrors) {
         {"GET", "/maybe", Access::optional, {}, {}},
         {"DELETE", "/notes/:id", Access::required, {.permissions = {"write"}}, {.tags = {"Notes"}}},
         {"GET", "/docs", Access::open, {}, {.hidden = true}},
+        {"POST", "/account/delete", Access::required, {.fresh = true}, {}},
     };
     const auto doc = build_openapi(routes, {}, "/login");
     const auto& paths = doc["paths"];
@@ -54,4 +55,8 @@ TEST(OpenApi, MarksProtectedOperationsOnlyAndDocumentsTheirErrors) {
     EXPECT_EQ(del["parameters"][0]["in"], "path");
     EXPECT_EQ(del["operationId"], "delete_notes_id");
     EXPECT_FALSE(paths.contains("/docs"));
+    const auto& sensitive = paths["/account/delete"]["post"];
+    EXPECT_NE(sensitive["description"].get<std::string>().find("Requires a fresh token"), std::string::npos);
+    EXPECT_NE(sensitive["responses"]["401"]["description"].get<std::string>().find("not fresh"), std::string::npos);
+    EXPECT_EQ(paths["/me"]["get"]["responses"]["401"]["description"], "Not authenticated, or the token is invalid or expired");
 }

@@ -25,7 +25,22 @@ namespace fauth::test {
 struct HttpResponse {
     int status = 0;
     std::map<std::string, std::string> headers;  // lower-case names
+    std::vector<std::string> set_cookies;        // every Set-Cookie line, in order
     std::string body;
+
+    /// The Set-Cookie line of cookie `name`, or "" when none sets it.
+    std::string set_cookie(const std::string& name) const {
+        for (const auto& line : set_cookies)
+            if (line.rfind(name + "=", 0) == 0) return line;
+        return "";
+    }
+    /// The value a Set-Cookie line gives cookie `name` ("" when none sets it).
+    std::string cookie_value(const std::string& name) const {
+        const auto line = set_cookie(name);
+        if (line.empty()) return "";
+        const auto start = name.size() + 1;
+        return line.substr(start, line.find(';') == std::string::npos ? std::string::npos : line.find(';') - start);
+    }
 
     /// The header `name` (any case), or "" when absent.
     std::string header(std::string name) const {
@@ -121,6 +136,7 @@ private:
                 name = fauth::ascii_lower(name);
                 auto value = line.substr(colon + 1);
                 while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+                if (name == "set-cookie") r.set_cookies.push_back(value);
                 r.headers[name] = value;
             }
             line_end = next;

@@ -29,6 +29,17 @@ TestApp::TestApp(int threads, AuthConfig config) : auth_(make_provider(std::move
     api_.get("/maybe-noexcept", auth_->optional_user([](const Request&, ResponseWriter w, const AppUser* u) noexcept {
         http::send_json(w, Code::Ok, {{"user", u ? nlohmann::json(u->username) : nlohmann::json()}});
     }));
+    if (auth_->config().cookies.accepts_cookie())
+        api_.post("/session/login", http::login_endpoint(*auth_, http::TokenDelivery::cookies));
+    api_.post("/notes", auth_->require_user([](const Request&, ResponseWriter w, const AppUser& u) {
+        http::send_json(w, Code::Created, {{"owner", u.id}});
+    }));
+    api_.post("/maybe", auth_->optional_user([](const Request&, ResponseWriter w, const AppUser* u) {
+        http::send_json(w, Code::Ok, {{"user", u ? nlohmann::json(u->username) : nlohmann::json()}});
+    }));
+    api_.post("/account/delete", auth_->require_fresh_user([](const Request&, ResponseWriter w, const AppUser& u) {
+        http::send_json(w, Code::Ok, {{"deleted", u.id}});
+    }));
     api_.get("/active", auth_->require_active_user([](const Request&, ResponseWriter w, const AppUser& u) {
         http::send_json(w, Code::Ok, {{"id", u.id}});
     }));

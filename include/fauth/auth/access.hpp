@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fauth/core/errors.hpp"
+#include "fauth/core/token.hpp"
 #include "fauth/auth/user_traits.hpp"
 
 namespace fauth {
@@ -84,7 +85,15 @@ struct AccessRule {
     std::vector<std::string> permissions;
     /// Whether every permission is needed or any one.
     Match permissions_match = Match::all;
+    /// Only a fresh token (TokenPayload::fresh: issued by a password login, not by a refresh) is
+    /// accepted; others get 401 "Fresh token required". For sensitive actions.
+    bool fresh = false;
 };
+
+/// Throws FreshTokenRequired when `rule` wants a fresh token and `token` is not one.
+inline void require_freshness(const AccessRule& rule, const TokenPayload& token) {
+    if (rule.fresh && !token.fresh) throw FreshTokenRequired();
+}
 
 /// Throws InactiveUser or Forbidden unless `user` is active and satisfies `rule`.
 template <class User>

@@ -47,6 +47,56 @@ struct RefreshLimits {
     RateLimit per_family{10, 1.0 / 30};
 };
 
+/// Which credentials the guards, /logout and /refresh accept.
+enum class CredentialTransport {
+    bearer,            ///< `Authorization: Bearer` only (the default): API clients
+    cookie,            ///< the session cookies only: a browser application
+    bearer_or_cookie,  ///< either; a request that sends an Authorization header is judged by it alone
+};
+
+/// The SameSite attribute of the session cookies.
+enum class SameSite {
+    lax,     ///< sent on top-level navigations from other sites, never on their POSTs or fetches
+    strict,  ///< never sent on a request another site starts
+};
+
+/// Browser sessions in cookies (fauth/http/cookies.hpp): the access token in an HttpOnly cookie,
+/// the refresh token in another scoped to the refresh path, and a readable CSRF cookie whose value
+/// must come back in a header on every cookie-authenticated request that may change state.
+struct CookieSettings {
+    /// Which credentials are accepted; cookies are read only when this names them.
+    CredentialTransport transport = CredentialTransport::bearer;
+    /// The access token's cookie (HttpOnly). A `__Host-` name makes the browser refuse it unless it
+    /// is Secure, for path "/" and without a domain, so that no sibling subdomain can plant one.
+    std::string access_cookie = "fauth_access";
+    /// The refresh token's cookie (HttpOnly, sent only to refresh_path).
+    std::string refresh_cookie = "fauth_refresh";
+    /// The CSRF token's cookie: readable by the page's scripts, which send its value back.
+    std::string csrf_cookie = "fauth_csrf";
+    /// The request header that must carry the CSRF token.
+    std::string csrf_header = "X-CSRF-Token";
+    /// Path of the access and CSRF cookies.
+    std::string path = "/";
+    /// Path of the refresh cookie: where refresh_endpoint is routed.
+    std::string refresh_path = "/refresh";
+    /// Domain attribute; empty (the default) makes host-only cookies.
+    std::string domain;
+    /// The Secure attribute: cookies travel over HTTPS only. Turn it off only for local
+    /// development over plain HTTP.
+    bool secure = true;
+    /// The SameSite attribute.
+    SameSite same_site = SameSite::lax;
+    /// Origins (`https://app.example.com`, scheme, host and port as a browser writes them in
+    /// `Origin`) allowed to send cookie-authenticated requests that change state, besides the
+    /// request's own host.
+    std::vector<std::string> trusted_origins;
+
+    /// True when the session cookies are read.
+    bool accepts_cookie() const noexcept { return transport != CredentialTransport::bearer; }
+    /// True when `Authorization: Bearer` is read.
+    bool accepts_bearer() const noexcept { return transport != CredentialTransport::cookie; }
+};
+
 /// Configuration of an AuthProvider: the token settings of TokenConfig and the provider's own;
 /// call validate() (the provider does) before use.
 struct AuthConfig : TokenConfig {
@@ -84,6 +134,8 @@ struct AuthConfig : TokenConfig {
     /// IPv6 clients are throttled by network: addresses sharing their first this many bits (a
     /// /64 is what one subscriber usually gets) count as one client. 1 to 128.
     int ipv6_client_prefix = 64;
+    /// Browser sessions in cookies, with CSRF protection; off (bearer only) by default.
+    CookieSettings cookies;
     /// Largest login or refresh body accepted, in bytes; larger ones get 413.
     std::size_t max_login_body_bytes = 4096;
     /// The URL of this resource server's metadata (RFC 9728; serve it with

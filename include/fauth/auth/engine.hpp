@@ -86,11 +86,19 @@ public:
     /// Step 1 alone, fetching an unknown key once (see AuthProvider::verify_refreshing).
     Pistache::Async::Promise<TokenPayload> verify_refreshing(std::string token, TokenType type) const;
 
-    /// A new session for `sub`: an access and a refresh token sharing a fresh family id and the
-    /// session's start (`auth_time`, now).
-    TokenResponse login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra) const;
+    /// How a session began: whether its user just proved who they are with a password.
+    enum class Proof {
+        /// Started by the application itself (after registration, an e-mail link, ...).
+        none,
+        /// Started by a password check: the first access token is fresh (TokenPayload::fresh).
+        password,
+    };
+    /// A new session for `sub`: an access and a refresh token sharing a new family id and the
+    /// session's start (`auth_time`, now); the access token is fresh after Proof::password.
+    TokenResponse login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof = Proof::none) const;
     /// The next token pair of the session of `refresh` (an admitted refresh token): same family
-    /// and session start, with `scopes` and `extra` claims as computed anew for its user.
+    /// and session start, with `scopes` and `extra` claims as computed anew for its user; its
+    /// access token is not fresh.
     TokenResponse renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const;
     /// When the session of `refresh` began (its auth_time, or its iat when it has none).
     static std::int64_t session_start(const TokenPayload& refresh);
@@ -141,7 +149,7 @@ private:
     // An access and a refresh token for `sub` in session `family`, with the same claims.
     // `issued_from_us`: the refresh token's least issue time (later than the one it replaces).
     TokenResponse pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
-                       std::int64_t auth_time, std::int64_t issued_from_us) const;
+                       std::int64_t auth_time, std::int64_t issued_from_us, bool fresh) const;
     void verify_later(std::string token, TokenType type, Admitted done) const;
     void throttle_family(TokenPayload payload, std::shared_ptr<Admitted> done) const;
     void use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const;

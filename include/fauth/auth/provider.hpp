@@ -188,15 +188,18 @@ public:
     }
 
     /// A new session for `user`, whose tokens carry the claims set_login_claims computes for it:
-    /// what the login endpoint does once the password is checked.
+    /// what the login endpoint does once the password is checked. Call it only then: its access
+    /// token is fresh (`fresh: true`), which require_fresh_user demands.
     TokenResponse sign_in(const User& user) const {
-        return core_->login(user_id(user), core_->claims.scopes_for(user), core_->claims.extra_for(user));
+        return core_->login(user_id(user), core_->claims.scopes_for(user), core_->claims.extra_for(user),
+                            Engine::Proof::password);
     }
 
-    /// A new session for `sub`: an access and a refresh token sharing a fresh family id, both
-    /// carrying `scopes` and `extra` claims. Refreshing it computes the claims again with the
-    /// functions set_login_claims set (none when it was not called), not from these arguments.
-    /// Throws std::invalid_argument if `extra` is not an object or names a registered claim.
+    /// A new session for `sub` that no password check started (after registration or an e-mail
+    /// link, say): an access and a refresh token sharing a new family id, both carrying `scopes`
+    /// and `extra` claims; the access token is not fresh. Refreshing it computes the claims again
+    /// with the functions set_login_claims set (none when it was not called), not from these
+    /// arguments. Throws std::invalid_argument if `extra` is not an object or names a registered claim.
     TokenResponse login(std::string sub, std::vector<std::string> scopes = {},
                         nlohmann::json extra = nlohmann::json::object()) const {
         return core_->login(std::move(sub), std::move(scopes), std::move(extra));
@@ -344,6 +347,15 @@ public:
     template <class Handler>
     auto require_active_user(Handler handler) const {
         return http::GuardBuilder<User>::required(*this, {}, std::move(handler));
+    }
+    /// An active user whose token is fresh (from a password login, not a refresh): else 401
+    /// "Fresh token required", challenged with `error="insufficient_user_authentication"` (RFC
+    /// 9470). For sensitive actions: changing a password or an e-mail address, deleting an account.
+    template <class Handler>
+    auto require_fresh_user(Handler handler) const {
+        AccessRule rule;
+        rule.fresh = true;
+        return http::GuardBuilder<User>::required(*this, std::move(rule), std::move(handler));
     }
     /// An active user with `roles` (all of them, or any with Match::any): else 403 "Missing role: x".
     template <class Handler>

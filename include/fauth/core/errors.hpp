@@ -16,6 +16,7 @@ enum class ErrorKind {
     token_expired,        ///< well-formed token past its `exp` (401)
     invalid_credentials,  ///< unknown identifier, wrong password or no password set (401)
     user_not_found,       ///< the token's subject no longer exists (401)
+    stale_token,          ///< a valid token, but the route wants one from a password login (401)
     inactive_user,        ///< the user exists but is deactivated (403)
     forbidden,            ///< a role or permission is missing (403)
     throttled,            ///< too many attempts from this client or on this session (429)
@@ -80,6 +81,14 @@ class SessionExpired : public Error {
 public:
     /// "Session expired".
     SessionExpired();
+};
+
+/// A valid token that no password login issued (one from a refresh), on a route for sensitive
+/// actions that wants the user to have given their password just now.
+class FreshTokenRequired : public Error {
+public:
+    /// "Fresh token required".
+    FreshTokenRequired();
 };
 
 /// Unknown identifier, wrong password or a user without a password: one message for all three.

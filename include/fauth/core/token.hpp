@@ -24,7 +24,7 @@ std::string_view to_string(TokenType type) noexcept;
 std::optional<TokenType> token_type_from_string(std::string_view name) noexcept;
 
 /// True for the claims fauth owns (sub, exp, iat, nbf, jti, token_type, scopes, iss, aud, fam,
-/// iat_us, auth_time), which extra claims can never set.
+/// iat_us, auth_time, fresh), which extra claims can never set.
 bool is_registered_claim(std::string_view name) noexcept;
 
 /// The claims of a token. Times are seconds since the Unix epoch.
@@ -41,6 +41,10 @@ struct TokenPayload {
     /// When the session this token belongs to began, i.e. when its user logged in (claim
     /// `auth_time`, as in OpenID Connect); refresh keeps it, so a session has an absolute end.
     std::optional<std::int64_t> auth_time;
+    /// True for a token issued by a password login (claim `fresh`), false for one issued by a
+    /// refresh: routes for sensitive actions (require_fresh_user) accept only fresh tokens. A
+    /// trusted issuer's token is never fresh here (its `fresh` claim, if any, stays in `extra`).
+    bool fresh = false;
     /// Not-before time, when the token carries one.
     std::optional<std::int64_t> nbf;
     /// Unique token id: 128 random bits in lower-case hex.
@@ -85,6 +89,9 @@ struct TokenResponse {
     std::string token_type = "bearer";
     /// Seconds until the access token expires.
     std::int64_t expires_in = 0;
+    /// The session family both tokens belong to (not part of the JSON body): what a cookie
+    /// session's CSRF token is bound to.
+    std::string family;
 };
 
 /// TokenResponse as the JSON object clients receive.

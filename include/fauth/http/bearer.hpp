@@ -21,6 +21,9 @@ struct BearerCredentials {
     std::string token;
 };
 
+/// True when `text` is one RFC 6750 b64token: A-Z a-z 0-9 - . _ ~ + / (at least one), then any '='.
+bool is_b64token(std::string_view text) noexcept;
+
 /// Parses an Authorization header value: the scheme is case-insensitive, then exactly one space
 /// and one token of RFC 6750 b64token characters (A-Z a-z 0-9 - . _ ~ + /, then any '=').
 /// Surrounding spaces and tabs are ignored. `header` is nothing when no header was sent.

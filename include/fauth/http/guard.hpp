@@ -12,7 +12,7 @@
 #include <pistache/http.h>
 #include <pistache/router.h>
 
-#include "fauth/http/bearer.hpp"
+#include "fauth/http/cookies.hpp"
 #include "fauth/http/endpoint.hpp"
 #include "fauth/http/events.hpp"
 #include "fauth/http/response.hpp"
@@ -51,14 +51,6 @@ struct nothrow_handler<User, F, std::void_t<decltype(&F::operator())>>
     : noexcept_handler_signature<User, decltype(&F::operator())> {};
 }  // namespace detail
 
-/// The bearer credentials of `request` (its Authorization header).
-inline BearerCredentials bearer_of(const Pistache::Http::Request& request) {
-    const auto header = request.headers().tryGet<Pistache::Http::Header::Authorization>();
-    if (!header) return parse_bearer(std::nullopt);
-    const std::string value = header->value();  // by value: keep it alive while it is parsed
-    return parse_bearer(std::string_view(value));
-}
-
 /// Builds the guards AuthProvider<User> hands out (require_user, require_roles, ...). The
 /// provider must outlive every server that routes to its guards.
 template <class User>
@@ -79,22 +71,26 @@ public:
         endpoint.access = Access::required;
         endpoint.rule = std::move(rule);
         endpoint.handler = [spec](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
-            const auto credentials = bearer_of(request);
-            const std::string_view metadata = spec->auth.config().resource_metadata_url;
+            const AuthConfig& config = spec->auth.config();
+            const auto credentials = credentials_of(request, config.cookies);
+            const std::string_view metadata = config.resource_metadata_url;
             if (credentials.status == BearerCredentials::Status::absent) {
                 send_not_authenticated(writer, metadata);
             } else if (credentials.status == BearerCredentials::Status::malformed) {
-                const auto failure = std::make_exception_ptr(InvalidToken("malformed Authorization header"));
-                report_refusal(spec->auth.config(), request, failure);
-                send_exception(writer, failure, {true, metadata}, spec->auth.config().log);
+                const auto failure = std::make_exception_ptr(malformed_credentials(credentials));
+                report_refusal(config, request, failure);
+                send_exception(writer, failure, {true, metadata}, config.log);
             } else {
                 deliver(spec->auth, request, std::move(writer), credentials.token,
-                        [spec](const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
-                               const TokenPayload* token, std::exception_ptr failure) {
+                        [spec, evidence = csrf_evidence(request, credentials, config)](
+                            const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
+                            const TokenPayload* token, std::exception_ptr failure) {
                             const LogSink& log = spec->auth.config().log;
                             if (!failure) {
                                 try {
+                                    check_csrf(evidence, *token, spec->auth.tokens());
                                     require_access(*user, spec->rule);
+                                    require_freshness(spec->rule, *token);
                                 } catch (...) {
                                     failure = std::current_exception();
                                 }
@@ -127,15 +123,24 @@ public:
         Endpoint endpoint;
         endpoint.access = Access::optional;
         endpoint.handler = [spec](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
-            const auto credentials = bearer_of(request);
+            const AuthConfig& config = spec->auth.config();
+            const auto credentials = credentials_of(request, config.cookies);
             if (credentials.status != BearerCredentials::Status::present) {
-                call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, spec->auth.config().log);
+                call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, config.log);
                 return Pistache::Rest::Route::Result::Ok;
             }
             deliver(spec->auth, request, std::move(writer), credentials.token,
-                    [spec](const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
-                           const TokenPayload* token, std::exception_ptr failure) {
+                    [spec, evidence = csrf_evidence(request, credentials, config)](
+                        const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
+                        const TokenPayload* token, std::exception_ptr failure) {
                         const LogSink& log = spec->auth.config().log;
+                        if (!failure) {
+                            try {
+                                check_csrf(evidence, *token, spec->auth.tokens());  // else: anonymous
+                            } catch (...) {
+                                failure = std::current_exception();
+                            }
+                        }
                         if (failure && !is_callers_fault(failure))
                             return send_exception(w, failure, {true, spec->auth.config().resource_metadata_url}, log);
                         if (failure) user = nullptr, token = nullptr;

@@ -13,6 +13,7 @@
 #include <pistache/router.h>
 
 #include "fauth/http/client_address.hpp"
+#include "fauth/http/cookies.hpp"
 #include "fauth/http/endpoint.hpp"
 #include "fauth/http/events.hpp"
 #include "fauth/http/response.hpp"
@@ -21,9 +22,9 @@
 
 namespace fauth::http {
 
-/// The OpenAPI description of login_endpoint: form and JSON bodies, the token response, 401,
-/// 413, 422, 429.
-RouteDoc login_route_doc();
+/// The OpenAPI description of login_endpoint: form and JSON bodies, the token response (or, for
+/// TokenDelivery::cookies, the session cookies), 401, 403, 413, 422, 429.
+RouteDoc login_route_doc(TokenDelivery delivery = TokenDelivery::body);
 
 /// Sends a token response with the caching headers RFC 6749 section 5.1 requires
 /// (`Cache-Control: no-store`, `Pragma: no-cache`).
@@ -48,15 +49,24 @@ using LoginClaims = fauth::LoginClaims<User>;
 /// password is checked on the worker pool. Answers 200 with a
 /// TokenResponse, 401 "Invalid credentials" or 403 "Inactive user". Every attempt is reported as
 /// a login_success, login_failure or throttled security event. The tokens carry what
-/// AuthProvider::set_login_claims says (AuthProvider::sign_in).
+/// AuthProvider::set_login_claims says (AuthProvider::sign_in); the access token is fresh.
+/// With TokenDelivery::cookies (which needs AuthConfig::cookies to accept cookies, else
+/// ConfigError) the tokens are set as the session cookies instead (send_tokens), and a request
+/// whose Origin or Referer names a foreign origin is refused with 403 before anything else.
 template <class User>
-Endpoint login_endpoint(const AuthProvider<User>& auth) {
+Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery = TokenDelivery::body) {
+    if (delivery == TokenDelivery::cookies && !auth.config().cookies.accepts_cookie())
+        throw ConfigError("login_endpoint: cookie delivery needs AuthConfig.cookies.transport to accept cookies");
     Endpoint endpoint;
     endpoint.handler = Endpoint::guard_exceptions(
-        [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+        [&auth, delivery](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const AuthConfig& config = auth.config();
             if (request.body().size() > config.max_login_body_bytes)
                 return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
+            // Login CSRF (signing a victim's browser into the attacker's account): cookies set by
+            // a request another site started are refused.
+            if (delivery == TokenDelivery::cookies && is_foreign_origin(request, config.cookies))
+                return send_error(writer, Forbidden("Origin not allowed"), {}, config.log);
             // Everything needed later is copied now: the request does not outlive this call.
             struct Attempt {
                 Pistache::Http::ResponseWriter writer;
@@ -79,7 +89,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth) {
                 send_too_many_requests(a->writer, static_cast<long>(d.retry_after.count()));
             };
             auth.throttle_login("client:" + attempt->client, config.login_limits.per_client).then(
-                [&auth, attempt, refuse, throttled](const ThrottleDecision& by_client) {
+                [&auth, delivery, attempt, refuse, throttled](const ThrottleDecision& by_client) {
                     if (!by_client.allowed) return throttled(attempt, by_client);
                     auto parsed = parse_login_request(attempt->content_type, attempt->body);
                     if (const auto* error = std::get_if<RequestError>(&parsed))
@@ -88,20 +98,20 @@ Endpoint login_endpoint(const AuthProvider<User>& auth) {
                     attempt->event.identifier = credentials.username;
                     const auto pair_key = client_identifier_key(attempt->client, credentials.username);
                     // The name is counted across all clients only for attempts this client may make.
-                    auto then_by_name = [&auth, attempt, refuse, throttled, credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
+                    auto then_by_name = [&auth, delivery, attempt, refuse, throttled, credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
                       if (!by_pair.allowed) return throttled(attempt, by_pair);
                       const auto name_key = identifier_key(credentials.username);
                       auth.throttle_login(name_key, auth.config().login_limits.per_identifier).then(
-                        [&auth, attempt, refuse, throttled, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
+                        [&auth, delivery, attempt, refuse, throttled, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
                             if (!by_name.allowed) return throttled(attempt, by_name);
                             auth.authenticate(std::move(credentials.username), std::move(credentials.password))
                                 .then(
-                                    [&auth, attempt, refuse](const User& user) {
+                                    [&auth, delivery, attempt, refuse](const User& user) {
                                         try {
                                             attempt->event.type = SecurityEventType::login_success;
                                             attempt->event.subject = user_id(user);
                                             auth.config().report(attempt->event);
-                                            send_token_response(attempt->writer, auth.sign_in(user));
+                                            send_tokens(attempt->writer, auth.sign_in(user), delivery, auth.config(), auth.tokens());
                                         } catch (...) {
                                             refuse(attempt, std::current_exception());
                                         }
@@ -125,7 +135,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth) {
                 [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
         },
         auth.config().log);
-    endpoint.doc = login_route_doc();
+    endpoint.doc = login_route_doc(delivery);
     return endpoint;
 }
 

@@ -64,7 +64,7 @@ private:
     long seconds_ = 1;
 };
 
-/// The HTTP status for an error kind: 401, 403, 503 or 500.
+/// The HTTP status for an error kind: 401, 403, 429, 503 or 500.
 Pistache::Http::Code status_of(ErrorKind kind) noexcept;
 
 /// Sends `body` as application/json with status `code`.
@@ -83,12 +83,14 @@ struct Challenge {
     /// The resource server's metadata URL (AuthConfig::resource_metadata_url), when it has one.
     std::string_view resource_metadata;
 
-    /// The header's value, e.g. `Bearer error="invalid_token", resource_metadata="https://..."`.
-    std::string header_value() const;
+    /// The header's value, e.g. `Bearer error="invalid_token", resource_metadata="https://..."`,
+    /// with `error` as the error code when a token was presented.
+    std::string header_value(std::string_view error = "invalid_token") const;
 };
 
 /// Sends `error` in FAuth's wire format: `{"detail": ...}` with its status; 401s carry the
-/// `WWW-Authenticate` header `challenge` describes; 503s carry Retry-After. An internal error is
+/// `WWW-Authenticate` header `challenge` describes (for FreshTokenRequired with RFC 9470's
+/// `error="insufficient_user_authentication"`); 429s and 503s carry Retry-After. An internal error is
 /// logged to `log` and answered with "Internal Server Error".
 void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const ErrorLog& log);
 

@@ -9,6 +9,7 @@
 #include <pistache/router.h>
 
 #include "fauth/http/client_address.hpp"
+#include "fauth/http/cookies.hpp"
 #include "fauth/http/endpoint.hpp"
 #include "fauth/http/guard.hpp"
 #include "fauth/http/login.hpp"
@@ -23,12 +24,31 @@ RouteDoc refresh_route_doc();
 /// The OpenAPI description of logout_endpoint.
 RouteDoc logout_route_doc();
 
+/// What a refresh request carries: the refresh token (from the body, or the refresh cookie when
+/// the body is empty and cookies are accepted) and how the new pair is to be handed over.
+struct RefreshRequest {
+    /// The refresh token, or why the body holds none (415, 422).
+    std::variant<std::string, RequestError> token;
+    /// The refresh cookie was there but unusable (sent twice, or not a token): 401.
+    std::exception_ptr refusal;
+    /// Cookies for a refresh by cookie, the JSON body otherwise.
+    TokenDelivery delivery = TokenDelivery::body;
+    /// A refresh by cookie must pass the CSRF checks, bound to the refresh token's session.
+    CsrfEvidence evidence;
+};
+
+/// Reads a refresh request (see RefreshRequest).
+RefreshRequest read_refresh_request(const Pistache::Http::Request& request, const AuthConfig& config);
+
 /// POST it at e.g. /refresh: reads {"refresh_token": "..."} (JSON, or the OAuth2 form
-/// grant_type=refresh_token) and answers a new TokenResponse (the old refresh token is used up).
+/// grant_type=refresh_token) and answers a new TokenResponse (the old refresh token is used up);
+/// with cookies accepted (AuthConfig::cookies), an empty body with the refresh cookie is answered
+/// with new session cookies instead, once the request passes the CSRF checks.
 /// In order: a body over max_login_body_bytes gets 413; the client address is throttled (429 with
 /// Retry-After, refresh_limits.per_client); a bad body gets 415 or 422; then the refresh pipeline:
-/// 401 for an invalid, expired, revoked or reused refresh token, 429 when the session's own
-/// budget (refresh_limits.per_family) is spent.
+/// 401 for an invalid, expired, revoked or reused refresh token, 403 for a refresh by cookie from
+/// a foreign origin or without the session's CSRF token, 429 when the session's own budget
+/// (refresh_limits.per_family) is spent.
 template <class User>
 Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
@@ -37,46 +57,73 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
             const AuthConfig& config = auth.config();
             if (request.body().size() > config.max_login_body_bytes)
                 return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
-            const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
-            const auto parsed = parse_refresh_request(type ? type->mime().toString() : std::string(), request.body());
+            auto input = std::make_shared<RefreshRequest>(read_refresh_request(request, config));
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
             const auto client = throttle_client(client_address(request, config), config.ipv6_client_prefix);
+            auto refuse = [&auth, shared](std::exception_ptr failure) { send_exception(*shared, failure, true, auth.config().log); };
             auth.throttle_login("refresh-client:" + client, config.refresh_limits.per_client)
                 .then(
-                    [&auth, shared, parsed](const ThrottleDecision& by_client) {
+                    [&auth, shared, input, refuse](const ThrottleDecision& by_client) {
                         if (!by_client.allowed) return send_too_many_requests(*shared, static_cast<long>(by_client.retry_after.count()));
-                        if (const auto* error = std::get_if<RequestError>(&parsed))
+                        if (input->refusal) return refuse(input->refusal);
+                        if (const auto* error = std::get_if<RequestError>(&input->token))
                             return send_detail(*shared, static_cast<Pistache::Http::Code>(error->status), error->detail);
-                        auth.refresh(std::get<std::string>(parsed))
-                            .then([shared](const TokenResponse& tokens) { send_token_response(*shared, tokens); },
-                                  [&auth, shared](std::exception_ptr failure) { send_exception(*shared, failure, true, auth.config().log); });
+                        const auto& token = std::get<std::string>(input->token);
+                        if (input->evidence.needed) {
+                            // Before the token is used up: its signature tells its session, and the
+                            // request must carry that session's CSRF token.
+                            try {
+                                check_csrf(input->evidence, auth.verify(token, TokenType::refresh), auth.tokens());
+                            } catch (...) {
+                                return refuse(std::current_exception());
+                            }
+                        }
+                        auth.refresh(token).then(
+                            [&auth, shared, delivery = input->delivery](const TokenResponse& tokens) {
+                                send_tokens(*shared, tokens, delivery, auth.config(), auth.tokens());
+                            },
+                            refuse);
                     },
-                    [&auth, shared](std::exception_ptr failure) { send_exception(*shared, failure, true, auth.config().log); });
+                    refuse);
         },
         auth.config().log);
     endpoint.doc = refresh_route_doc();
     return endpoint;
 }
 
-/// POST it at e.g. /logout with the bearer access token: revokes that token and its session's
-/// refresh family, then answers 204. No, a bad or an already revoked token: 401 as on any guarded
-/// route (logout takes the same pipeline).
+/// POST it at e.g. /logout with the access token (bearer, or the access cookie when cookies are
+/// accepted): revokes that token and its session's refresh family, then answers 204 (clearing the
+/// session cookies when cookies are accepted). No, a bad or an already revoked token: 401 as on
+/// any guarded route (logout takes the same pipeline); by cookie, from a foreign origin or without
+/// the session's CSRF token: 403.
 template <class User>
 Endpoint logout_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
     endpoint.access = Access::required;
     endpoint.handler = Endpoint::guard_exceptions(
         [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
-            const auto credentials = bearer_of(request);
-            const Challenge challenge{true, auth.config().resource_metadata_url};
+            const AuthConfig& config = auth.config();
+            const auto credentials = credentials_of(request, config.cookies);
+            const Challenge challenge{true, config.resource_metadata_url};
             if (credentials.status == BearerCredentials::Status::absent)
                 return send_not_authenticated(writer, challenge.resource_metadata);
             if (credentials.status == BearerCredentials::Status::malformed)
-                return send_error(writer, InvalidToken("malformed Authorization header"), challenge, auth.config().log);
+                return send_error(writer, malformed_credentials(credentials), challenge, config.log);
+            if (const auto evidence = csrf_evidence(request, credentials, config); evidence.needed) {
+                try {
+                    check_csrf(evidence, auth.verify(credentials.token), auth.tokens());
+                } catch (...) {
+                    return send_exception(writer, std::current_exception(), challenge, config.log);
+                }
+            }
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
             auth.logout(credentials.token)
-                .then([shared]() { shared->send(Pistache::Http::Code::No_Content); },
-                      [&auth, shared, challenge](std::exception_ptr failure) { send_exception(*shared, failure, challenge, auth.config().log); });
+                .then(
+                    [&auth, shared]() {
+                        if (auth.config().cookies.accepts_cookie()) clear_session_cookies(*shared, auth.config().cookies);
+                        shared->send(Pistache::Http::Code::No_Content);
+                    },
+                    [&auth, shared, challenge](std::exception_ptr failure) { send_exception(*shared, failure, challenge, auth.config().log); });
         },
         auth.config().log);
     endpoint.doc = logout_route_doc();

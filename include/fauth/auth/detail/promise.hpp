@@ -28,6 +28,8 @@ void with_concrete_error(std::exception_ptr cause, const std::string& context, W
         with(e);
     } catch (const SessionExpired& e) {
         with(e);
+    } catch (const FreshTokenRequired& e) {
+        with(e);
     } catch (const InvalidCredentials& e) {
         with(e);
     } catch (const UserNotFound& e) {

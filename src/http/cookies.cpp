@@ -1,0 +1,178 @@
+#include "fauth/http/cookies.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
+
+#include "fauth/core/ascii.hpp"
+#include "fauth/http/login.hpp"
+#include "fauth/http/response.hpp"
+
+namespace fauth::http {
+namespace {
+
+using Pistache::Http::Method;
+
+// The bearer credentials of `request` (its Authorization header).
+BearerCredentials bearer_of(const Pistache::Http::Request& request) {
+    const auto header = request.headers().tryGet<Pistache::Http::Header::Authorization>();
+    if (!header) return parse_bearer(std::nullopt);
+    const std::string value = header->value();  // by value: keep it alive while it is parsed
+    return parse_bearer(std::string_view(value));
+}
+
+// A request header as sent (Pistache keeps every request header's raw text), or nothing.
+std::optional<std::string> raw_header(const Pistache::Http::Request& request, const std::string& name) {
+    const auto raw = request.headers().tryGetRaw(name);
+    if (!raw) return std::nullopt;
+    return raw->value();
+}
+
+// The host (and port) the client addressed: the Host header, as sent.
+std::string requested_host(const Pistache::Http::Request& request) {
+    if (auto raw = raw_header(request, "Host")) return ascii_lower(trim_ows(*raw));
+    const auto typed = request.headers().tryGet<Pistache::Http::Header::Host>();
+    if (!typed) return {};
+    std::string host = ascii_lower(typed->host());
+    if (const auto port = static_cast<std::uint16_t>(typed->port()); port != 0 && port != 80 && port != 443)
+        host += ":" + std::to_string(port);
+    return host;
+}
+
+// `scheme://authority` of a URL (Referer) or an origin (Origin), lower-cased; empty when it is neither.
+std::string origin_of(std::string_view url) {
+    url = trim_ows(url);
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos || scheme_end == 0) return {};
+    const auto authority_end = url.find_first_of("/?#", scheme_end + 3);
+    const auto origin = url.substr(0, authority_end);
+    if (origin.size() == scheme_end + 3) return {};
+    return ascii_lower(origin);
+}
+
+// Whether `origin` may send cookie-authenticated requests that change state: one of the trusted
+// origins, or the request's own host over HTTPS (or over HTTP too when the cookies are not Secure).
+bool allowed_origin(std::string_view origin, const Pistache::Http::Request& request, const CookieSettings& settings) {
+    const auto normal = origin_of(origin);
+    if (normal.empty()) return false;  // "null" (a sandboxed page, a redirect chain) and garbage
+    for (const auto& trusted : settings.trusted_origins)
+        if (ascii_iequals(trusted, normal)) return true;
+    const auto scheme_end = normal.find("://");
+    const auto scheme = std::string_view(normal).substr(0, scheme_end);
+    if (scheme != "https" && (settings.secure || scheme != "http")) return false;
+    const auto host = requested_host(request);
+    return !host.empty() && std::string_view(normal).substr(scheme_end + 3) == host;
+}
+
+Pistache::Http::Cookie session_cookie(const std::string& name, std::string value, const std::string& path, int max_age,
+                                      bool http_only, const CookieSettings& settings) {
+    Pistache::Http::Cookie cookie(name, std::move(value));
+    cookie.path = path;
+    if (!settings.domain.empty()) cookie.domain = settings.domain;
+    cookie.maxAge = max_age;
+    cookie.secure = settings.secure;
+    cookie.httpOnly = http_only;
+    cookie.ext["SameSite"] = settings.same_site == SameSite::strict ? "Strict" : "Lax";
+    return cookie;
+}
+
+int max_age(std::chrono::seconds ttl) {
+    return static_cast<int>(std::min<std::int64_t>(ttl.count(), std::numeric_limits<int>::max()));
+}
+
+}  // namespace
+
+Credentials credentials_of(const Pistache::Http::Request& request, const CookieSettings& settings) {
+    using Status = BearerCredentials::Status;
+    if (settings.accepts_bearer()) {
+        auto bearer = bearer_of(request);
+        if (bearer.status != Status::absent) return {bearer.status, std::move(bearer.token), Credentials::Source::header};
+    }
+    if (!settings.accepts_cookie()) return {};
+    return cookie_credentials(request, settings.access_cookie);
+}
+
+Credentials cookie_credentials(const Pistache::Http::Request& request, std::string_view name) {
+    using Status = BearerCredentials::Status;
+    // (The jar's iterator yields each cookie by value: keep a copy of the value, not a pointer.)
+    std::optional<std::string> found;
+    for (const auto& cookie : request.cookies()) {
+        if (cookie.name != name) continue;
+        // Two cookies of one name: one was planted (by a sibling subdomain, say); trust neither.
+        if (found) return {Status::malformed, {}, Credentials::Source::cookie};
+        found = cookie.value;
+    }
+    if (!found) return {};
+    if (!is_b64token(*found)) return {Status::malformed, {}, Credentials::Source::cookie};
+    return {Status::present, std::move(*found), Credentials::Source::cookie};
+}
+
+InvalidToken malformed_credentials(const Credentials& credentials) {
+    return InvalidToken(credentials.source == Credentials::Source::cookie ? "malformed session cookie"
+                                                                             : "malformed Authorization header");
+}
+
+bool is_unsafe_method(Method method) noexcept {
+    return method != Method::Get && method != Method::Head && method != Method::Options && method != Method::Trace;
+}
+
+bool is_foreign_origin(const Pistache::Http::Request& request, const CookieSettings& settings) {
+    // Origin first; a browser that sends none may still send Referer. Neither: the token decides.
+    auto origin = raw_header(request, "Origin");
+    if (!origin) origin = raw_header(request, "Referer");
+    return origin && !allowed_origin(*origin, request, settings);
+}
+
+CsrfEvidence csrf_evidence(const Pistache::Http::Request& request, const Credentials& credentials, const AuthConfig& config) {
+    CsrfEvidence evidence;
+    if (credentials.source != Credentials::Source::cookie || !is_unsafe_method(request.method())) return evidence;
+    evidence.needed = true;
+    evidence.foreign_origin = is_foreign_origin(request, config.cookies);
+    if (auto token = raw_header(request, config.cookies.csrf_header)) evidence.token = std::string(trim_ows(*token));
+    return evidence;
+}
+
+std::string csrf_token(const TokenCodec& codec, std::string_view family) {
+    return codec.fingerprint(std::string("csrf:").append(family));
+}
+
+void check_csrf(const CsrfEvidence& evidence, const TokenPayload& token, const TokenCodec& codec) {
+    if (!evidence.needed) return;
+    if (evidence.foreign_origin) throw Forbidden("Origin not allowed");
+    // A token without a session (not from a fauth login) has no CSRF token to match.
+    if (token.family.empty() || evidence.token.empty()) throw Forbidden("CSRF token missing or invalid");
+    const auto expected = csrf_token(codec, token.family);
+    if (expected.size() != evidence.token.size() ||
+        CRYPTO_memcmp(expected.data(), evidence.token.data(), expected.size()) != 0)
+        throw Forbidden("CSRF token missing or invalid");
+}
+
+void send_tokens(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens, TokenDelivery delivery,
+                 const AuthConfig& config, const TokenCodec& codec) {
+    if (delivery == TokenDelivery::body) return send_token_response(writer, tokens);
+    const auto& settings = config.cookies;
+    const auto csrf = csrf_token(codec, tokens.family);
+    auto& jar = writer.cookies();
+    jar.add(session_cookie(settings.access_cookie, tokens.access_token, settings.path, max_age(config.access_token_ttl), true, settings));
+    jar.add(session_cookie(settings.refresh_cookie, tokens.refresh_token, settings.refresh_path,
+                           max_age(config.refresh_token_ttl), true, settings));
+    jar.add(session_cookie(settings.csrf_cookie, csrf, settings.path, max_age(config.refresh_token_ttl), false, settings));
+    writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+    writer.headers().add<PragmaNoCache>();
+    send_json(writer, Pistache::Http::Code::Ok,
+              nlohmann::json{{"token_type", "cookie"}, {"expires_in", tokens.expires_in}, {"csrf_token", csrf}});
+}
+
+void clear_session_cookies(Pistache::Http::ResponseWriter& writer, const CookieSettings& settings) {
+    auto& jar = writer.cookies();
+    jar.add(session_cookie(settings.access_cookie, "", settings.path, 0, true, settings));
+    jar.add(session_cookie(settings.refresh_cookie, "", settings.refresh_path, 0, true, settings));
+    jar.add(session_cookie(settings.csrf_cookie, "", settings.path, 0, false, settings));
+}
+
+}  // namespace fauth::http

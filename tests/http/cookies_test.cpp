@@ -1,0 +1,226 @@
+// Browser sessions in cookies over real HTTP: the cookies a login sets, guards reading them, CSRF
+// (the session-bound token and the Origin/Referer check), refresh and logout by cookie.
+#include "fauth/http/cookies.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/http_client.hpp"
+#include "support/test_app.hpp"
+
+using fauth::CredentialTransport;
+using fauth::test::HttpResponse;
+using fauth::test::request;
+using fauth::test::TestApp;
+
+namespace {
+
+const std::string kJson = "Content-Type: application/json";
+
+fauth::AuthConfig cookie_config(CredentialTransport transport = CredentialTransport::bearer_or_cookie) {
+    auto config = TestApp::default_config();
+    config.cookies.transport = transport;
+    config.cookies.secure = false;  // the test client speaks plain HTTP
+    config.cookies.trusted_origins = {"https://app.example.com"};
+    return config;
+}
+
+// A browser session: what a cookie login handed over.
+struct Session {
+    std::string access, refresh, csrf;
+    std::string cookie() const { return "Cookie: fauth_access=" + access + "; fauth_csrf=" + csrf; }
+    std::string refresh_cookie() const { return "Cookie: fauth_refresh=" + refresh + "; fauth_csrf=" + csrf; }
+    std::string csrf_header() const { return "X-CSRF-Token: " + csrf; }
+};
+
+HttpResponse cookie_login(std::uint16_t port, const std::string& user = "alice", const std::string& password = "s3cret",
+                          std::vector<std::string> headers = {}) {
+    headers.push_back(kJson);
+    return request(port, "POST", "/session/login", headers,
+                   nlohmann::json{{"username", user}, {"password", password}}.dump());
+}
+
+Session session_of(const HttpResponse& r) {
+    return {r.cookie_value("fauth_access"), r.cookie_value("fauth_refresh"), r.cookie_value("fauth_csrf")};
+}
+
+class CookieSessions : public ::testing::Test {
+protected:
+    TestApp app{2, cookie_config()};
+    std::uint16_t port = app.port();
+    Session alice = session_of(cookie_login(port));
+};
+
+}  // namespace
+
+TEST_F(CookieSessions, ALoginSetsTheThreeCookiesAndNoTokenInTheBody) {
+    const auto r = cookie_login(port);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto body = r.json();
+    EXPECT_EQ(body["token_type"], "cookie");
+    EXPECT_EQ(body["expires_in"], 900);
+    EXPECT_FALSE(body.contains("access_token"));
+    EXPECT_FALSE(body.contains("refresh_token"));
+    EXPECT_EQ(r.header("Cache-Control"), "no-store");
+    ASSERT_EQ(r.set_cookies.size(), 3u);
+    const auto session = session_of(r);
+    EXPECT_EQ(body["csrf_token"], session.csrf);
+    EXPECT_EQ(r.set_cookie("fauth_access"), "fauth_access=" + session.access + "; Path=/; Max-Age=900; HttpOnly; SameSite=Lax");
+    EXPECT_EQ(r.set_cookie("fauth_refresh"),
+              "fauth_refresh=" + session.refresh + "; Path=/refresh; Max-Age=604800; HttpOnly; SameSite=Lax");
+    EXPECT_EQ(r.set_cookie("fauth_csrf"), "fauth_csrf=" + session.csrf + "; Path=/; Max-Age=604800; SameSite=Lax")
+        << "readable by the page: no HttpOnly";
+    const auto access = app.auth().verify(session.access);
+    EXPECT_EQ(access.sub, "user-123");
+    EXPECT_TRUE(access.fresh) << "a password login";
+    EXPECT_EQ(session.csrf, fauth::http::csrf_token(app.auth().tokens(), access.family)) << "bound to the session";
+}
+
+TEST(CookieSettings, SecureAndSameSiteStrictAreWrittenAsConfigured) {
+    auto config = cookie_config();
+    config.cookies.secure = true;
+    config.cookies.same_site = fauth::SameSite::strict;
+    config.cookies.domain = "example.com";
+    TestApp app(2, config);
+    const auto r = cookie_login(app.port());
+    ASSERT_EQ(r.status, 200) << r.body;
+    for (const auto& line : r.set_cookies) {
+        EXPECT_NE(line.find("; Domain=example.com"), std::string::npos) << line;
+        EXPECT_NE(line.find("; Secure"), std::string::npos) << line;
+        EXPECT_NE(line.find("; SameSite=Strict"), std::string::npos) << line;
+    }
+    EXPECT_EQ(fauth::AuthConfig().cookies.secure, true) << "Secure unless turned off";
+}
+
+TEST_F(CookieSessions, AReadNeedsOnlyTheCookie) {
+    const auto r = request(port, "GET", "/me", {alice.cookie()});
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["message"], "Hello alice");
+}
+
+TEST_F(CookieSessions, AChangeNeedsTheSessionsOwnCsrfToken) {
+    const auto missing = request(port, "POST", "/notes", {alice.cookie()});
+    EXPECT_EQ(missing.status, 403) << missing.body;
+    EXPECT_EQ(missing.json()["detail"], "CSRF token missing or invalid");
+    EXPECT_EQ(request(port, "POST", "/notes", {alice.cookie(), "X-CSRF-Token: " + std::string(22, 'A')}).status, 403);
+    // A valid CSRF token of another session (the attacker's own, say) does not fit this one.
+    const auto other = session_of(cookie_login(port, "bob", "hunter2"));
+    EXPECT_EQ(request(port, "POST", "/notes", {alice.cookie(), other.csrf_header()}).status, 403);
+    const auto ok = request(port, "POST", "/notes", {alice.cookie(), alice.csrf_header()});
+    EXPECT_EQ(ok.status, 201) << ok.body;
+    EXPECT_EQ(ok.json()["owner"], "user-123");
+}
+
+TEST(Csrf, EveryMethodButTheSafeOnesNeedsIt) {
+    using Pistache::Http::Method;
+    for (auto m : {Method::Post, Method::Put, Method::Patch, Method::Delete, Method::Connect})
+        EXPECT_TRUE(fauth::http::is_unsafe_method(m)) << Pistache::Http::methodString(m);
+    for (auto m : {Method::Get, Method::Head, Method::Options, Method::Trace})
+        EXPECT_FALSE(fauth::http::is_unsafe_method(m)) << Pistache::Http::methodString(m);
+}
+
+TEST_F(CookieSessions, AForeignOriginIsRefusedEvenWithTheToken) {
+    const auto with = [&](const std::string& header) {
+        return request(port, "POST", "/notes", {alice.cookie(), alice.csrf_header(), header});
+    };
+    const auto evil = with("Origin: http://evil.example");
+    EXPECT_EQ(evil.status, 403);
+    EXPECT_EQ(evil.json()["detail"], "Origin not allowed");
+    EXPECT_EQ(with("Origin: null").status, 403);
+    EXPECT_EQ(with("Origin: http://127.0.0.1.evil.example").status, 403);
+    EXPECT_EQ(with("Referer: http://evil.example/page?x=1").status, 403) << "Referer when there is no Origin";
+    EXPECT_EQ(with("Origin: http://127.0.0.1").status, 201) << "the request's own host";
+    EXPECT_EQ(with("Origin: https://app.example.com").status, 201) << "a trusted origin";
+    EXPECT_EQ(with("Origin: HTTPS://APP.EXAMPLE.COM").status, 201) << "origins compare without case";
+    EXPECT_EQ(with("Referer: http://127.0.0.1/notes/page").status, 201);
+}
+
+TEST_F(CookieSessions, BearerRequestsAreNotSubjectToCsrf) {
+    const auto bearer = app.auth().login("user-456").access_token;
+    const auto r = request(port, "POST", "/notes", {"Authorization: Bearer " + bearer, "Origin: http://evil.example"});
+    EXPECT_EQ(r.status, 201) << "no browser attaches a bearer header on its own: " << r.body;
+}
+
+TEST_F(CookieSessions, BadCredentialsInTheHeaderNeverFallThroughToTheCookie) {
+    const auto r = request(port, "GET", "/me", {alice.cookie(), "Authorization: Bearer not a token"});
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(r.json()["detail"], "Invalid token: malformed Authorization header");
+    const auto wrong = request(port, "GET", "/me", {alice.cookie(), "Authorization: Bearer forged.token.here"});
+    EXPECT_EQ(wrong.status, 401);
+}
+
+TEST_F(CookieSessions, ACookieSentTwiceOrMalformedIsRefused) {
+    const auto other = session_of(cookie_login(port, "bob", "hunter2"));
+    const auto twice = request(port, "GET", "/me", {"Cookie: fauth_access=" + alice.access + "; fauth_access=" + other.access});
+    EXPECT_EQ(twice.status, 401);
+    EXPECT_EQ(twice.json()["detail"], "Invalid token: malformed session cookie");
+    EXPECT_EQ(request(port, "GET", "/me", {"Cookie: fauth_access=a\"b"}).status, 401);
+    const auto forged = request(port, "GET", "/me", {"Cookie: fauth_access=" + alice.access + "x"});
+    EXPECT_EQ(forged.status, 401);
+    EXPECT_EQ(forged.json()["detail"], "Invalid token: signature mismatch");
+    EXPECT_EQ(request(port, "GET", "/me", {"Cookie: other=1"}).json()["detail"], "Not authenticated");
+}
+
+TEST_F(CookieSessions, AnOptionalUserIsAnonymousWhenTheCsrfCheckFails) {
+    EXPECT_EQ(request(port, "GET", "/maybe", {alice.cookie()}).json()["user"], "alice");
+    EXPECT_EQ(request(port, "POST", "/maybe", {alice.cookie()}).json()["user"], nullptr);
+    EXPECT_EQ(request(port, "POST", "/maybe", {alice.cookie(), alice.csrf_header()}).json()["user"], "alice");
+}
+
+TEST_F(CookieSessions, RefreshByCookieNeedsTheCsrfTokenAndSetsNewCookies) {
+    const auto refused = request(port, "POST", "/refresh", {alice.refresh_cookie()});
+    EXPECT_EQ(refused.status, 403) << refused.body;
+    EXPECT_EQ(refused.json()["detail"], "CSRF token missing or invalid");
+    EXPECT_EQ(request(port, "POST", "/refresh", {alice.refresh_cookie(), alice.csrf_header(), "Origin: http://evil.example"}).status,
+              403);
+
+    const auto r = request(port, "POST", "/refresh", {alice.refresh_cookie(), alice.csrf_header()});
+    ASSERT_EQ(r.status, 200) << "the refused attempts did not use the token up: " << r.body;
+    const auto next = session_of(r);
+    EXPECT_EQ(r.json()["token_type"], "cookie");
+    EXPECT_NE(next.access, alice.access);
+    EXPECT_NE(next.refresh, alice.refresh);
+    EXPECT_EQ(next.csrf, alice.csrf) << "one session, one CSRF token";
+    EXPECT_FALSE(app.auth().verify(next.access).fresh);
+    EXPECT_EQ(request(port, "GET", "/me", {next.cookie()}).status, 200);
+
+    const auto reused = request(port, "POST", "/refresh", {alice.refresh_cookie(), alice.csrf_header()});
+    EXPECT_EQ(reused.status, 401);
+    EXPECT_EQ(reused.json()["detail"], "Invalid token: refresh token reuse detected");
+    const auto body_refresh = request(port, "POST", "/refresh", {kJson}, nlohmann::json{{"refresh_token", "x"}}.dump());
+    EXPECT_EQ(body_refresh.status, 401) << "a body still works as for API clients (and is judged by itself)";
+}
+
+TEST_F(CookieSessions, LogoutByCookieNeedsTheCsrfTokenThenClearsTheCookies) {
+    EXPECT_EQ(request(port, "POST", "/logout", {alice.cookie()}).status, 403);
+    EXPECT_EQ(request(port, "GET", "/me", {alice.cookie()}).status, 200) << "a forged logout ends nothing";
+    const auto r = request(port, "POST", "/logout", {alice.cookie(), alice.csrf_header()});
+    EXPECT_EQ(r.status, 204) << r.body;
+    EXPECT_EQ(r.set_cookie("fauth_access"), "fauth_access=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+    EXPECT_EQ(r.set_cookie("fauth_refresh"), "fauth_refresh=; Path=/refresh; Max-Age=0; HttpOnly; SameSite=Lax");
+    EXPECT_EQ(r.set_cookie("fauth_csrf"), "fauth_csrf=; Path=/; Max-Age=0; SameSite=Lax");
+    EXPECT_EQ(request(port, "GET", "/me", {alice.cookie()}).status, 401) << "the session is over";
+    EXPECT_EQ(request(port, "POST", "/refresh", {alice.refresh_cookie(), alice.csrf_header()}).status, 401);
+}
+
+TEST_F(CookieSessions, ALoginFromAForeignOriginSetsNoCookies) {
+    const auto r = cookie_login(port, "alice", "s3cret", {"Origin: http://evil.example"});
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.json()["detail"], "Origin not allowed");
+    EXPECT_TRUE(r.set_cookies.empty());
+    const auto wrong = cookie_login(port, "alice", "wrong");
+    EXPECT_EQ(wrong.status, 401);
+    EXPECT_TRUE(wrong.set_cookies.empty());
+}
+
+TEST(CookieTransport, CookieOnlyIgnoresTheAuthorizationHeaderAndBearerOnlyIgnoresCookies) {
+    TestApp cookie_only(2, cookie_config(CredentialTransport::cookie));
+    const auto session = session_of(cookie_login(cookie_only.port()));
+    const auto bearer = cookie_only.auth().login("user-123").access_token;
+    EXPECT_EQ(fauth::test::get(cookie_only.port(), "/me", bearer).json()["detail"], "Not authenticated");
+    EXPECT_EQ(request(cookie_only.port(), "GET", "/me", {session.cookie(), "Authorization: Bearer garbage"}).status, 200);
+
+    TestApp bearer_only;  // the default
+    const auto token = bearer_only.auth().login("user-123").access_token;
+    EXPECT_EQ(request(bearer_only.port(), "GET", "/me", {"Cookie: fauth_access=" + token}).json()["detail"], "Not authenticated");
+    EXPECT_THROW(fauth::http::login_endpoint(bearer_only.auth(), fauth::http::TokenDelivery::cookies), fauth::ConfigError);
+}
