@@ -13,6 +13,7 @@ using Pistache::Rest::Route;
 
 struct Api::Shared {
     std::string token_url;
+    CookieSettings cookies;
     std::vector<RouteRecord> routes;
     std::mutex mutex;
 };
@@ -31,8 +32,10 @@ RouteDoc merged(RouteDoc base, RouteDoc over) {
 
 }  // namespace
 
-Api::Api(Pistache::Rest::Router& router, std::string token_url) : router_(router), shared_(std::make_shared<Shared>()) {
+Api::Api(Pistache::Rest::Router& router, std::string token_url, CookieSettings cookies)
+    : router_(router), shared_(std::make_shared<Shared>()) {
     shared_->token_url = std::move(token_url);
+    shared_->cookies = std::move(cookies);
 }
 
 void Api::get(const std::string& path, Endpoint e, RouteDoc doc) { route(Method::Get, path, std::move(e), std::move(doc)); }
@@ -54,7 +57,7 @@ const std::vector<RouteRecord>& Api::routes() const noexcept { return shared_->r
 
 nlohmann::json Api::openapi(const OpenApiInfo& info) const {
     std::lock_guard lock(shared_->mutex);
-    return build_openapi(shared_->routes, info, shared_->token_url);
+    return build_openapi(shared_->routes, info, shared_->token_url, shared_->cookies);
 }
 
 void Api::serve_openapi(const std::string& path, OpenApiInfo info) {
@@ -63,7 +66,7 @@ void Api::serve_openapi(const std::string& path, OpenApiInfo info) {
     Endpoint endpoint([shared = shared_, info, cache](const Request&, Pistache::Http::ResponseWriter writer) {
         std::call_once(cache->first, [&] {
             std::lock_guard lock(shared->mutex);
-            cache->second = build_openapi(shared->routes, info, shared->token_url).dump();
+            cache->second = build_openapi(shared->routes, info, shared->token_url, shared->cookies).dump();
         });
         writer.send(Pistache::Http::Code::Ok, cache->second, MIME(Application, Json));
     });

@@ -38,7 +38,18 @@ json path_parameters(std::string_view path) {
     return params;
 }
 
-json operation(const RouteRecord& r) {
+// The security requirements a protected operation accepts: any one of these.
+json accepted_schemes(const CookieSettings& cookies) {
+    json schemes = json::array();
+    if (cookies.accepts_bearer()) {
+        schemes.push_back({{kOAuth2Scheme, json::array()}});
+        schemes.push_back({{kBearerScheme, json::array()}});
+    }
+    if (cookies.accepts_cookie()) schemes.push_back({{kCookieScheme, json::array()}});
+    return schemes;
+}
+
+json operation(const RouteRecord& r, const json& schemes) {
     json op = json::object();
     op["operationId"] = operation_id(r);
     if (!r.doc.summary.empty()) op["summary"] = r.doc.summary;
@@ -49,7 +60,6 @@ json operation(const RouteRecord& r) {
     json responses = r.doc.responses.is_object() ? r.doc.responses : json::object();
     if (responses.empty()) responses["200"] = {{"description", "Successful Response"}};
 
-    const json schemes = json::array({{{kOAuth2Scheme, json::array()}}, {{kBearerScheme, json::array()}}});
     if (r.access == Access::required) {
         op["security"] = schemes;
         responses["401"] = error_response_doc(r.rule.fresh ? "Not authenticated, the token is invalid or expired, or it is not fresh"
@@ -105,7 +115,9 @@ std::string openapi_path(std::string_view pistache_path) {
     return out;
 }
 
-json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url) {
+json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url,
+                   const CookieSettings& cookies) {
+    const json schemes = accepted_schemes(cookies);
     json doc;
     doc["openapi"] = "3.1.0";
     doc["info"] = {{"title", info.title}, {"version", info.version}};
@@ -113,7 +125,7 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
     json paths = json::object();
     for (const auto& r : routes) {
         if (r.doc.hidden) continue;
-        paths[openapi_path(r.path)][ascii_lower(r.method)] = operation(r);
+        paths[openapi_path(r.path)][ascii_lower(r.method)] = operation(r, schemes);
     }
     doc["paths"] = paths;
     doc["components"] = {
@@ -131,6 +143,15 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
               {"token_type", {{"type", "string"}, {"const", "bearer"}}},
               {"expires_in", {{"type", "integer"}}}}},
             {"required", json::array({"access_token", "refresh_token", "token_type", "expires_in"})}}}}}};
+    auto& declared = doc["components"]["securitySchemes"];
+    if (!cookies.accepts_bearer()) declared = json::object();
+    if (cookies.accepts_cookie())
+        declared[kCookieScheme] = {{"type", "apiKey"},
+                                   {"in", "cookie"},
+                                   {"name", cookies.access_cookie},
+                                   {"description", "The browser session's access cookie, set by the cookie login. Requests "
+                                                   "that change state also send the CSRF cookie's value in the " +
+                                                       cookies.csrf_header + " header."}};
     return doc;
 }
 

@@ -60,3 +60,25 @@ TEST(OpenApi, MarksProtectedOperationsOnlyAndDocumentsTheirErrors) {
     EXPECT_NE(sensitive["responses"]["401"]["description"].get<std::string>().find("not fresh"), std::string::npos);
     EXPECT_EQ(paths["/me"]["get"]["responses"]["401"]["description"], "Not authenticated, or the token is invalid or expired");
 }
+
+TEST(OpenApi, OffersTheSessionCookieWhenCookiesAreAccepted) {
+    std::vector<RouteRecord> routes = {{"GET", "/me", Access::required, {}, {}}, {"GET", "/maybe", Access::optional, {}, {}}};
+    fauth::CookieSettings cookies;
+    cookies.transport = fauth::CredentialTransport::bearer_or_cookie;
+    cookies.access_cookie = "__Host-session";
+    auto doc = build_openapi(routes, {}, "/login", cookies);
+    const auto& cookie = doc["components"]["securitySchemes"]["SessionCookie"];
+    EXPECT_EQ(cookie["type"], "apiKey");
+    EXPECT_EQ(cookie["in"], "cookie");
+    EXPECT_EQ(cookie["name"], "__Host-session");
+    EXPECT_NE(cookie["description"].get<std::string>().find("X-CSRF-Token"), std::string::npos);
+    EXPECT_EQ(doc["paths"]["/me"]["get"]["security"],
+              json::parse(R"([{"OAuth2PasswordBearer":[]},{"HTTPBearer":[]},{"SessionCookie":[]}])"));
+    EXPECT_EQ(doc["paths"]["/maybe"]["get"]["security"].size(), 4u) << "anonymous or any of the three";
+
+    cookies.transport = fauth::CredentialTransport::cookie;
+    doc = build_openapi(routes, {}, "/login", cookies);
+    EXPECT_EQ(doc["paths"]["/me"]["get"]["security"], json::parse(R"([{"SessionCookie":[]}])"));
+    EXPECT_EQ(doc["components"]["securitySchemes"].size(), 1u) << "bearer is not offered when it is not read";
+    EXPECT_FALSE(build_openapi(routes, {}, "/login")["components"]["securitySchemes"].contains("SessionCookie"));
+}

@@ -30,11 +30,14 @@ struct SwaggerUiOptions {
 /// the router when it starts.
 class Api {
 public:
-    /// Routes go to `router`; the OAuth2 tokenUrl comes from `auth`'s config.
+    /// Routes go to `router`; the OAuth2 tokenUrl and the credentials protected routes accept
+    /// (bearer, the session cookie) come from `auth`'s config.
     template <class User>
-    Api(Pistache::Rest::Router& router, const AuthProvider<User>& auth) : Api(router, auth.config().token_url) {}
-    /// Routes go to `router`; `token_url` is the OAuth2 password flow's tokenUrl.
-    Api(Pistache::Rest::Router& router, std::string token_url);
+    Api(Pistache::Rest::Router& router, const AuthProvider<User>& auth)
+        : Api(router, auth.config().token_url, auth.config().cookies) {}
+    /// Routes go to `router`; `token_url` is the OAuth2 password flow's tokenUrl; `cookies` says
+    /// which credentials the OpenAPI document offers.
+    Api(Pistache::Rest::Router& router, std::string token_url, CookieSettings cookies = {});
 
     /// Adds GET `path` (Pistache syntax, e.g. "/notes/:id"); `doc` overrides the endpoint's own.
     void get(const std::string& path, Endpoint endpoint, RouteDoc doc = {});

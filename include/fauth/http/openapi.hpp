@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fauth/auth/config.hpp"
+
 #include "fauth/http/endpoint.hpp"
 
 namespace fauth::http {
@@ -40,6 +42,8 @@ struct RouteRecord {
 inline constexpr const char* kOAuth2Scheme = "OAuth2PasswordBearer";
 /// Name of the plain HTTP bearer security scheme in the document.
 inline constexpr const char* kBearerScheme = "HTTPBearer";
+/// Name of the session-cookie security scheme (an apiKey in a cookie), declared when cookies are accepted.
+inline constexpr const char* kCookieScheme = "SessionCookie";
 
 /// An OpenAPI Response Object for an error: `description` and a `{"detail": ...}` JSON body.
 nlohmann::json error_response_doc(const std::string& description);
@@ -47,8 +51,10 @@ nlohmann::json error_response_doc(const std::string& description);
 /// A Pistache path as an OpenAPI path template: "/notes/:id" becomes "/notes/{id}".
 std::string openapi_path(std::string_view pistache_path);
 
-/// The OpenAPI 3.1 document for `routes`: protected operations carry `security` (either scheme)
-/// and document 401 and 403; open ones carry none; `token_url` is the password flow's tokenUrl.
-nlohmann::json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url);
+/// The OpenAPI 3.1 document for `routes`: protected operations carry `security` (any one of the
+/// schemes `cookies.transport` accepts: the OAuth2 password flow and HTTP bearer, the session
+/// cookie) and document 401 and 403; open ones carry none; `token_url` is the password flow's tokenUrl.
+nlohmann::json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url,
+                             const CookieSettings& cookies = {});
 
 }  // namespace fauth::http
