@@ -69,10 +69,15 @@ void AuthConfig::validate() const {
     for (const auto* limit : {&login_limits.per_client, &login_limits.per_client_identifier, &login_limits.per_identifier})
         if (!(limit->burst >= 1) || !(limit->per_second > 0))
             throw ConfigError("AuthConfig.login_limits need burst >= 1 and per_second > 0");
+    if (login_limits.per_client_identifier.burst >= login_limits.per_identifier.burst ||
+        login_limits.per_client_identifier.per_second > login_limits.per_identifier.per_second)
+        throw ConfigError("AuthConfig.login_limits.per_client_identifier must have a smaller burst than per_identifier and "
+                          "at most its rate: otherwise one address alone could lock a login name out for everyone");
     for (const auto* limit : {&refresh_limits.per_client, &refresh_limits.per_family})
         if (!(limit->burst >= 1) || !(limit->per_second > 0))
             throw ConfigError("AuthConfig.refresh_limits need burst >= 1 and per_second > 0");
-    if (session_lifetime.count() <= 0) throw ConfigError("AuthConfig.session_lifetime must be positive");
+    if (session_lifetime.count() <= 0 || session_lifetime > std::chrono::hours(24 * 365 * 100))
+        throw ConfigError("AuthConfig.session_lifetime must be positive and at most 100 years");
     if (ipv6_client_prefix < 1 || ipv6_client_prefix > 128)
         throw ConfigError("AuthConfig.ipv6_client_prefix must be between 1 and 128");
     if (token_url.empty() || token_url.front() != '/')

@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kResetBinding = "pwd_fp";
 
 RevocationQuery query_of(const TokenPayload& payload) {
-    return {payload.jti, payload.family, payload.sub, payload.issued_at_us()};
+    return {payload.jti, payload.family, payload.sub, payload.revocation_time_us()};
 }
 
 AuthConfig validated(AuthConfig config) {
@@ -44,7 +44,17 @@ Engine::~Engine() {
 
 std::int64_t Engine::family_expiry() const {
     // A family has access and refresh tokens; the record must outlive the longer-lived kind.
-    return unix_seconds(config_.clock) + std::max(config_.access_token_ttl, config_.refresh_token_ttl).count();
+    return record_expiry(unix_seconds(config_.clock) + std::max(config_.access_token_ttl, config_.refresh_token_ttl).count());
+}
+
+std::int64_t Engine::record_expiry(std::int64_t token_exp) const {
+    // verify accepts a token until exp + leeway: a record about it must last as long.
+    return token_exp + config_.leeway.count();
+}
+
+std::int64_t Engine::issue_floor(std::int64_t wanted_us) const {
+    // A token issued after revoke_all returns is never covered by it, even within its microsecond.
+    return std::max(wanted_us, revoked_up_to_us_.load() + 1);
 }
 
 Engine::Admission Engine::admit_at_once(std::string_view token, TokenType type, std::optional<TokenPayload>& payload,
@@ -131,27 +141,38 @@ void Engine::throttle_family(TokenPayload payload, std::shared_ptr<Admitted> don
     // Counted after the signature is verified: only a holder of the session's tokens spends its budget.
     throttle_->hit("family:" + payload.family, config_.refresh_limits.per_family)
         .then(
-            [this, in_flight = enter(), done, payload](const ThrottleDecision& decision) mutable {
+            [in_flight = enter(), done, payload](const ThrottleDecision& decision) mutable {
                 if (!decision.allowed) return (*done)({}, std::make_exception_ptr(Throttled(decision.retry_after)));
-                use_once(std::move(payload), done);
+                (*done)(std::move(payload), nullptr);
             },
             [in_flight = enter(), done](std::exception_ptr e) { (*done)({}, detail::concrete_error(e, "refresh throttle")); });
 }
 
-void Engine::use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const {
-    store_->use_refresh({payload.family, payload.sub, payload.jti, payload.issued_at_us(), payload.exp})
+Pistache::Async::Promise<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<std::string> scopes,
+                                                       nlohmann::json extra) const {
+    auto [promise, settler] = detail::Settler<TokenResponse>::make();
+    // The next pair is made first: if it cannot be (bad claims), the presented token is not used up.
+    TokenResponse next;
+    try {
+        next = renew(refresh, std::move(scopes), std::move(extra));
+    } catch (...) {
+        settler->reject_from(std::current_exception(), "token claims");
+        return std::move(promise);
+    }
+    store_->use_refresh({refresh.family, refresh.sub, refresh.jti, refresh.issued_at_us(), record_expiry(refresh.exp)})
         .then(
-            [this, in_flight = enter(), done, payload](bool first_use) {
-                if (first_use) return (*done)(payload, nullptr);
+            [this, in_flight = enter(), settler = settler, next = std::move(next), refresh](bool first_use) {
+                if (first_use) return settler->resolve(next);
                 // A used refresh token came back: revoke its family, tell the logs, refuse.
                 config_.report({.type = SecurityEventType::refresh_reuse,
-                                        .reason = "refresh token reuse detected; session family revoked",
-                                        .subject = payload.sub});
-                store_->revoke_family(payload.family, family_expiry())
-                    .then([in_flight, done] { (*done)({}, std::make_exception_ptr(InvalidToken("refresh token reuse detected"))); },
-                          [in_flight, done](std::exception_ptr e) { (*done)({}, detail::concrete_error(e, "revocation store")); });
+                                .reason = "refresh token reuse detected; session family revoked",
+                                .subject = refresh.sub});
+                store_->revoke_family(refresh.family, family_expiry())
+                    .then([in_flight, settler] { settler->reject(InvalidToken("refresh token reuse detected")); },
+                          [in_flight, settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
             },
-            [in_flight = enter(), done](std::exception_ptr e) { (*done)({}, detail::concrete_error(e, "revocation store")); });
+            [in_flight = enter(), settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
+    return std::move(promise);
 }
 
 Pistache::Async::Promise<TokenPayload> Engine::verify_refreshing(std::string token, TokenType type) const {
@@ -165,31 +186,34 @@ Pistache::Async::Promise<TokenPayload> Engine::verify_refreshing(std::string tok
 
 std::int64_t Engine::session_start(const TokenPayload& refresh) {
     // A refresh token from an older fauth has no auth_time: its session is taken to start at its iat.
-    return refresh.auth_time.value_or(refresh.iat);
+    return second_of(refresh.session_started_us());
 }
 
 TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof) const {
-    return pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), unix_seconds(config_.clock), 0,
-                proof == Proof::password);
+    const auto start_us = issue_floor(unix_microseconds(config_.clock));
+    return pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), start_us, start_us, proof == Proof::password);
 }
 
 TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const {
-    return pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, session_start(refresh),
-                refresh.issued_at_us() + 1, false);
+    return pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, refresh.session_started_us(),
+                issue_floor(refresh.issued_at_us() + 1), false);
 }
 
 TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
-                           std::int64_t auth_time, std::int64_t issued_from_us, bool fresh) const {
+                           std::int64_t session_start_us, std::int64_t issued_from_us, bool fresh) const {
     auto access = codec_.make_payload(TokenType::access, sub, scopes, extra);
     auto refresh = codec_.make_payload(TokenType::refresh, std::move(sub), std::move(scopes), std::move(extra));
     // A family's refresh tokens are issued in strictly increasing order (the store's record is
-    // the newest one used), even if the clock stepped back since the token being replaced.
-    if (refresh.iat_us < issued_from_us) {
-        refresh.iat_us = issued_from_us;
-        refresh.iat = issued_from_us / 1'000'000;
+    // the newest one used), even if the clock stepped back since the token being replaced; and
+    // no token is issued at or before a revoke_all this engine has returned from.
+    for (auto* token : {&access, &refresh}) {
+        if (token->iat_us >= issued_from_us) continue;
+        token->iat_us = issued_from_us;
+        token->iat = second_of(issued_from_us);
     }
     access.family = refresh.family = std::move(family);
-    access.auth_time = refresh.auth_time = auth_time;
+    access.auth_time = refresh.auth_time = second_of(session_start_us);
+    access.auth_time_us = refresh.auth_time_us = session_start_us;
     access.fresh = fresh;  // a refresh token is never fresh, nor is anything it is exchanged for
     TokenResponse response;
     response.access_token = codec_.sign(access);
@@ -208,7 +232,7 @@ Pistache::Async::Promise<void> Engine::end_session(const TokenPayload& access) c
     auto [promise, settler] = detail::Settler<void>::make();
     auto on_error = [settler = settler, in_flight = enter()](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
     // The family's one entry covers the access token too; a token without a family needs its own.
-    auto written = access.family.empty() ? store_->revoke_token(access.jti, access.exp)
+    auto written = access.family.empty() ? store_->revoke_token(access.jti, record_expiry(access.exp))
                                          : store_->revoke_family(access.family, family_expiry());
     written.then([settler = settler, in_flight = enter()] { settler->resolve(); }, on_error);
     return std::move(promise);
@@ -218,12 +242,16 @@ Pistache::Async::Promise<void> Engine::revoke_all(std::string sub) const {
     // Every token issued up to this microsecond, the current second included: a token issued
     // after this call returns has a later iat_us, however close in time.
     const auto cutoff_us = unix_microseconds(config_.clock);
+    // Tokens this engine issues from now on are later than the cutoff, even within its microsecond.
+    for (auto seen = revoked_up_to_us_.load(); seen < cutoff_us && !revoked_up_to_us_.compare_exchange_weak(seen, cutoff_us);) {
+    }
     // The record must outlive every kind of token it covers.
     const auto longest = std::max({config_.access_token_ttl, config_.refresh_token_ttl, config_.password_reset_ttl,
                                    config_.email_verification_ttl});
     config_.report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
-    return tracked(store_->revoke_subject(std::move(sub), cutoff_us + 1, unix_seconds(config_.clock) + longest.count()),
-                   "revocation store");
+    return tracked(
+        store_->revoke_subject(std::move(sub), cutoff_us + 1, record_expiry(unix_seconds(config_.clock) + longest.count())),
+        "revocation store");
 }
 
 void Engine::prepare_password_checks() {

@@ -27,8 +27,8 @@ using detail::JsonKind;
 using detail::JsonMember;
 using detail::JsonObjectReader;
 
-constexpr std::array<std::string_view, 13> kRegisteredClaims = {"sub", "exp", "iat", "nbf", "jti", "token_type", "scopes",
-                                                                "iss", "aud", "fam", "iat_us", "auth_time", "fresh"};
+constexpr std::array<std::string_view, 14> kRegisteredClaims = {
+    "sub", "exp", "iat", "nbf", "jti", "token_type", "scopes", "iss", "aud", "fam", "iat_us", "auth_time", "auth_time_us", "fresh"};
 
 // What a JOSE header says, once checked: the algorithm it names and its key id.
 struct Header {
@@ -175,7 +175,9 @@ enum class Round { down, up };
 using ClaimSlots = std::array<JsonMember, kRegisteredClaims.size()>;
 
 // Indexes into kRegisteredClaims and ClaimSlots.
-enum Claim : std::size_t { kSub, kExp, kIat, kNbf, kJti, kTokenType, kScopes, kIss, kAud, kFam, kIatUs, kAuthTime, kFresh };
+enum Claim : std::size_t {
+    kSub, kExp, kIat, kNbf, kJti, kTokenType, kScopes, kIss, kAud, kFam, kIatUs, kAuthTime, kAuthTimeUs, kFresh
+};
 
 const JsonMember* slot(const ClaimSlots& slots, Claim claim) {
     return slots[claim].raw.empty() ? nullptr : &slots[claim];
@@ -307,7 +309,7 @@ TokenPayload TokenCodec::make_payload(TokenType type, std::string sub, std::vect
     p.sub = std::move(sub);
     // One reading of the clock for both issue times, so that iat is iat_us's second.
     p.iat_us = unix_microseconds(config_.clock);
-    p.iat = p.iat_us / 1'000'000 - (p.iat_us % 1'000'000 < 0 ? 1 : 0);
+    p.iat = second_of(p.iat_us);
     p.exp = p.iat + ttl_of(config_, type).count();
     p.jti = random_id();
     p.token_type = type;
@@ -339,6 +341,10 @@ std::string TokenCodec::sign(const TokenPayload& payload) const {
     if (payload.auth_time) {
         body += ",\"auth_time\":";
         detail::append_json_integer(body, *payload.auth_time);
+    }
+    if (payload.auth_time_us != 0) {
+        body += ",\"auth_time_us\":";
+        detail::append_json_integer(body, payload.auth_time_us);
     }
     if (payload.nbf) {
         body += ",\"nbf\":";
@@ -503,7 +509,8 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         while (i < kRegisteredClaims.size() && kRegisteredClaims[i] != member.key) ++i;
         // A trusted issuer's scopes, families and other claims of fauth's own are its own
         // business: read as its claim paths say.
-        if (external != nullptr && (i == kScopes || i == kFam || i == kIatUs || i == kAuthTime || i == kFresh)) i = kRegisteredClaims.size();
+        if (external != nullptr && (i == kScopes || i == kFam || i == kIatUs || i == kAuthTime || i == kAuthTimeUs || i == kFresh))
+            i = kRegisteredClaims.size();
         if (i < kRegisteredClaims.size()) slots[i] = member;
         else if (member.kind == JsonKind::string) p.extra[std::string(member.key)] = JsonObjectReader::string_value(member);
         else p.extra[std::string(member.key)] = parse_validated(member.raw);
@@ -554,6 +561,7 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
         }
         p.iat_us = microseconds_claim(slots, kIatUs);
         p.auth_time = numeric_date(slots, kAuthTime, Round::down);
+        p.auth_time_us = microseconds_claim(slots, kAuthTimeUs);
         if (const auto* m = slot(slots, kFresh)) {
             if (m->raw != "true" && m->raw != "false") throw InvalidToken("fresh is not a boolean");
             p.fresh = m->raw == "true";

@@ -321,5 +321,122 @@ TEST(SessionStorage, RevokeAllCoversTheLongestLivedTokenType) {
     EXPECT_TRUE(*revoked) << "the email-verification token issued before revoke_all is still refused";
 }
 
+// A refresh that passed its revocation check and waits for a slow loader while revoke_all runs:
+// the pair it hands out belongs to a session begun before revoke_all, so it is dead on arrival.
+TEST_P(Sessions, ARefreshRacingRevokeAllYieldsOnlyRevokedTokens) {
+    std::mutex gate;
+    std::vector<std::shared_ptr<Pistache::Async::Resolver>> waiting;
+    std::atomic<bool> hold{false};
+    fauth::AuthProvider<User> slow{config(), [&](const fauth::TokenPayload& p) -> fauth::LoadResult<User> {
+                                       User user{p.sub, p.sub, "", true, {}, {}};
+                                       if (!hold) return fauth::LoadResult<User>::resolved(std::optional<User>(user));
+                                       return fauth::LoadResult<User>([&, user](Pistache::Async::Resolver& resolve, Pistache::Async::Rejection&) {
+                                           std::lock_guard lock(gate);
+                                           waiting.push_back(std::make_shared<Pistache::Async::Resolver>(std::move(resolve)));
+                                       });
+                                   }};
+    const auto stolen = slow.login("user-123");
+    hold = true;
+    auto racing = slow.refresh(stolen.refresh_token);  // verified, not revoked: now waiting for the loader
+    for (int i = 0; i < 2000; ++i) {
+        std::lock_guard lock(gate);
+        if (!waiting.empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    clock.advance(std::chrono::milliseconds(1));
+    const auto revoked_at_us = std::chrono::duration_cast<std::chrono::microseconds>(clock.now().time_since_epoch()).count();
+    await(slow.revoke_all("user-123"));  // the password was changed
+    clock.advance(std::chrono::milliseconds(1));
+    hold = false;
+    {
+        std::lock_guard lock(gate);
+        ASSERT_EQ(waiting.size(), 1u);
+        (*waiting.front())(std::optional<User>(User{"user-123", "alice", "", true, {}, {}}));
+    }
+    const auto outcome = fauth::test::settle(racing);
+    ASSERT_FALSE(outcome.error) << "the pair is handed out (its token was verified before revoke_all); it must not work";
+    {
+        const auto& pair = *outcome.value;
+        EXPECT_GT(slow.verify(pair.access_token).issued_at_us(), revoked_at_us) << "the race: issued after the cutoff";
+        auto access = slow.resolve_user(pair.access_token);
+        EXPECT_EQ(kind_of(access), fauth::ErrorKind::invalid_token) << "issued after revoke_all, but of a session before it";
+        auto next = slow.refresh(pair.refresh_token);
+        EXPECT_EQ(kind_of(next), fauth::ErrorKind::invalid_token);
+    }
+    auto fresh_login = slow.resolve_user(slow.login("user-123").access_token);
+    EXPECT_FALSE(fauth::test::settle(fresh_login).error) << "a session begun after revoke_all works";
+}
+
+// The claims functions are your code and may fail: the refresh token is not used up by a refresh
+// that fails before the next pair exists, so the client's retry is not taken for reuse.
+TEST_P(Sessions, AFailingClaimsFunctionLeavesTheRefreshTokenUsable) {
+    std::atomic<int> failures{1};
+    auth.set_login_claims({.extra = [&](const User&) -> json {
+        if (failures-- > 0) throw std::runtime_error("roles database timed out");
+        return json{{"tier", "gold"}};
+    }});
+    const auto login = auth.login("user-123");
+    auto failed = auth.refresh(login.refresh_token);
+    EXPECT_EQ(kind_of(failed), fauth::ErrorKind::internal);
+    const auto retried = await(auth.refresh(login.refresh_token));
+    EXPECT_EQ(auth.verify(retried.access_token).extra["tier"], "gold") << "the retry is not reuse";
+    EXPECT_TRUE(works(retried.access_token));
+    auth.set_login_claims({.extra = [](const User&) { return json{{"fam", "forged"}}; }});  // a registered name
+    const auto second = auth.login("user-456");
+    auto refused = auth.refresh(second.refresh_token);
+    EXPECT_EQ(kind_of(refused), fauth::ErrorKind::internal);
+    auth.set_login_claims({});
+    EXPECT_NO_THROW(await(auth.refresh(second.refresh_token))) << "still unused";
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, Sessions, ::testing::ValuesIn(fauth::test::store_kinds()),
                          [](const auto& kind) { return kind.param.name; });
+
+// verify accepts a token until exp + leeway; the records that refuse it must last as long.
+TEST(SessionStorage, RecordsOutliveTheLeewayOfTheTokensTheyCover) {
+    fauth::test::TestClock clock;
+    fauth::AuthConfig c;
+    c.secret_key = "sessions-test-secret-of-32-bytes!";
+    c.bcrypt_cost = 4;
+    c.clock = clock.clock();
+    c.leeway = std::chrono::seconds(30);
+    fauth::AuthProvider<User> auth{c, [](const fauth::TokenPayload& p) -> std::optional<User> {
+                                       return User{p.sub, p.sub, "", true, {}, {}};
+                                   }};
+    auto works = [&](const std::string& access) {
+        auto p = auth.resolve_user(access);
+        return !fauth::test::settle(p).error;
+    };
+    const auto logged_out = auth.login("alice");
+    await(auth.logout(logged_out.access_token));
+    const auto used = auth.login("bob");
+    const auto next = await(auth.refresh(used.refresh_token));
+    // 10 s past the refresh tokens' exp: inside the leeway.
+    clock.advance(c.refresh_token_ttl + std::chrono::seconds(10));
+    await(auth.revoke_all("someone-else"));  // a write: the memory store sweeps expired entries now
+    auto after_logout = auth.refresh(logged_out.refresh_token);
+    EXPECT_TRUE(fauth::test::settle(after_logout).error) << "the logged-out session stays ended";
+    auto reused = auth.refresh(used.refresh_token);
+    EXPECT_TRUE(fauth::test::settle(reused).error) << "a used refresh token stays used";
+    EXPECT_FALSE(works(next.access_token)) << "(its access token expired long ago)";
+}
+
+// Within one microsecond of a frozen clock: what revoke_all covers and what it spares.
+TEST(SessionStorage, ALoginInTheSameMicrosecondAsRevokeAllSurvivesIt) {
+    auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000)));
+    fauth::AuthConfig c;
+    c.secret_key = "sessions-test-secret-of-32-bytes!";
+    c.bcrypt_cost = 4;
+    c.clock = clock.clock();
+    fauth::AuthProvider<User> auth{c, [](const fauth::TokenPayload& p) -> std::optional<User> {
+                                       return User{p.sub, p.sub, "", true, {}, {}};
+                                   }};
+    const auto before = auth.login("alice");
+    await(auth.revoke_all("alice"));
+    const auto after = auth.login("alice");
+    auto old_one = auth.resolve_user(before.access_token);
+    EXPECT_TRUE(fauth::test::settle(old_one).error);
+    auto new_one = auth.resolve_user(after.access_token);
+    EXPECT_FALSE(fauth::test::settle(new_one).error) << "issued after revoke_all returned, though the clock did not move";
+    EXPECT_NO_THROW(await(auth.refresh(after.refresh_token)));
+}

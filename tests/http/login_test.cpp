@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/clock.hpp"
 #include "support/http_client.hpp"
 #include "support/test_app.hpp"
 
@@ -76,10 +77,11 @@ TEST(LoginEndpoint, LoaderFailureIs500) {
 }
 
 namespace {
-fauth::AuthConfig limited(double per_client, double per_identifier, double per_client_identifier = 1000) {
+// Login limits for a test; the pair limit defaults to as much as the name's allows.
+fauth::AuthConfig limited(double per_client, double per_identifier, double per_client_identifier = 0) {
     auto c = TestApp::default_config();
     c.login_limits.per_client = {per_client, 0.001};
-    c.login_limits.per_client_identifier = {per_client_identifier, 0.001};
+    c.login_limits.per_client_identifier = {per_client_identifier > 0 ? per_client_identifier : per_identifier - 1, 0.001};
     c.login_limits.per_identifier = {per_identifier, 0.001};
     return c;
 }
@@ -145,6 +147,32 @@ TEST(LoginEndpoint, GuessesFromOneAddressNeverLockTheNameOutForOthers) {
     EXPECT_EQ(from("198.51.100.2", "username=alice&password=s3cret").status, 429);
     EXPECT_EQ(from("198.51.100.2", "username=bob&password=hunter2").status, 200) << "other names from that address";
     EXPECT_EQ(from("198.51.100.3", "username=alice&password=s3cret").status, 200) << "the name from elsewhere";
+}
+
+TEST(LoginEndpoint, OneAddressGuessingForHoursNeverSpendsTheNamesBudget) {
+    // The default limits, on a clock the test moves: one address guesses alice's password as fast
+    // as its own limit allows, for 150 of its refill intervals (15 hours); the name's budget is
+    // never what refuses it, and alice logs in from elsewhere at the end.
+    auto clock = fauth::test::TestClock();
+    auto config = TestApp::default_config();
+    config.trusted_proxies = {"127.0.0.1"};
+    config.clock = clock.clock();
+    TestApp app(2, config);
+    auto from = [&](const std::string& ip, const std::string& body) {
+        return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip}, body);
+    };
+    const auto& pair = config.login_limits.per_client_identifier;
+    int answered = 0;
+    for (int i = 0; i < static_cast<int>(pair.burst); ++i)
+        answered += from("198.51.100.2", "username=alice&password=burst" + std::to_string(i)).status == 401;
+    EXPECT_EQ(answered, static_cast<int>(pair.burst));
+    for (int i = 0; i < 150; ++i) {
+        clock.advance(std::chrono::milliseconds(static_cast<long>(1000 / pair.per_second) + 1));
+        ASSERT_EQ(from("198.51.100.2", "username=alice&password=guess" + std::to_string(i)).status, 401) << "guess " << i;
+        ASSERT_EQ(from("198.51.100.2", "username=alice&password=again" + std::to_string(i)).status, 429)
+            << "one more than its own limit";
+    }
+    EXPECT_EQ(from("198.51.100.3", "username=alice&password=s3cret").status, 200) << "the name was never locked";
 }
 
 TEST(LoginEndpoint, GroupsIPv6ClientsByTheirSlash64) {

@@ -31,8 +31,10 @@ struct LoginLimits {
     /// Per client address (the socket peer, or X-Forwarded-For from a trusted proxy; IPv6
     /// addresses grouped by AuthConfig::ipv6_client_prefix).
     RateLimit per_client{60, 1.0};
-    /// Per client address and login name: one address guessing one name.
-    RateLimit per_client_identifier{10, 10.0 / 60};
+    /// Per client address and login name: one address guessing one name. Its burst must be
+    /// smaller than per_identifier's and its rate at most per_identifier's, so that one address
+    /// alone, however long it keeps guessing, can never spend the name's own budget.
+    RateLimit per_client_identifier{10, 10.0 / 3600};
     /// Per login name, from every address together (counted only for attempts the two limits
     /// above let through): slows guessing spread over many addresses.
     RateLimit per_identifier{100, 100.0 / 3600};
@@ -116,7 +118,7 @@ struct AuthConfig : TokenConfig {
     /// How many login attempts are allowed (429 with Retry-After beyond them).
     LoginLimits login_limits;
     /// How long a session lasts at most, from its login, however often it is refreshed: beyond
-    /// it refresh answers 401 "Session expired" and the user logs in again.
+    /// it refresh answers 401 "Session expired" and the user logs in again. At most 100 years.
     std::chrono::seconds session_lifetime = std::chrono::hours(24 * 30);
     /// How many refresh attempts are allowed (429 with Retry-After beyond them).
     RefreshLimits refresh_limits;

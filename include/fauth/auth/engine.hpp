@@ -3,6 +3,7 @@
 // request pipeline. AuthProvider<User> (fauth/auth/provider.hpp) is a typed façade over it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -80,8 +81,8 @@ public:
     /// Steps 1 and 2 for a token whose key the ring must fetch first (Admission::unverified).
     void admit(std::string token, TokenType type, Admitted done) const;
     /// Step 2 for a verified payload: the revocation store; for a refresh token also its session's
-    /// lifetime (SessionExpired), its refresh throttle (Throttled) and its use-once record (a used token coming back revokes its
-    /// family: "refresh token reuse detected").
+    /// lifetime (SessionExpired) and its refresh throttle (Throttled). (Its use-once record is
+    /// written by rotate, once the user is loaded and the next pair made.)
     void check(TokenPayload payload, TokenType type, Admitted done) const;
     /// Step 1 alone, fetching an unknown key once (see AuthProvider::verify_refreshing).
     Pistache::Async::Promise<TokenPayload> verify_refreshing(std::string token, TokenType type) const;
@@ -100,12 +101,19 @@ public:
     /// and session start, with `scopes` and `extra` claims as computed anew for its user; its
     /// access token is not fresh.
     TokenResponse renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const;
-    /// When the session of `refresh` began (its auth_time, or its iat when it has none).
+    /// The next pair of the session of `refresh` (admitted by check) as renew makes it, handed out
+    /// only if `refresh` is used for the first time (its use-once record: a used token coming back
+    /// revokes its family and rejects with InvalidToken "refresh token reuse detected"). A pair
+    /// that cannot be made (bad claims) leaves `refresh` unused.
+    Pistache::Async::Promise<TokenResponse> rotate(const TokenPayload& refresh, std::vector<std::string> scopes,
+                                                   nlohmann::json extra) const;
+    /// When the session of `refresh` began, in whole seconds (see TokenPayload::session_started_us).
     static std::int64_t session_start(const TokenPayload& refresh);
     /// Ends the session of `access` (an admitted access token): the token and its family.
     Pistache::Async::Promise<void> end_session(const TokenPayload& access) const;
-    /// Revokes every token of `sub` issued up to now, to the microsecond (iat_us), for as long as
-    /// the longest-lived token type lasts.
+    /// Revokes every token of `sub` issued, or of a session begun, up to now, to the microsecond
+    /// (TokenPayload::revocation_time_us), for as long as the longest-lived token type lasts; tokens
+    /// this engine issues after it returns are later, even within that microsecond.
     Pistache::Async::Promise<void> revoke_all(std::string sub) const;
 
     /// Makes check_password work for unknown users too: computes the hash they are checked against.
@@ -146,13 +154,16 @@ public:
 
 private:
     std::int64_t family_expiry() const;
-    // An access and a refresh token for `sub` in session `family`, with the same claims.
-    // `issued_from_us`: the refresh token's least issue time (later than the one it replaces).
+    // How long a record about a token expiring at `token_exp` must last: verify's leeway included.
+    std::int64_t record_expiry(std::int64_t token_exp) const;
+    // `wanted_us`, or later: after the last revoke_all this engine made.
+    std::int64_t issue_floor(std::int64_t wanted_us) const;
+    // An access and a refresh token for `sub` in session `family` (begun at `session_start_us`),
+    // with the same claims, issued no earlier than `issued_from_us`.
     TokenResponse pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
-                       std::int64_t auth_time, std::int64_t issued_from_us, bool fresh) const;
+                       std::int64_t session_start_us, std::int64_t issued_from_us, bool fresh) const;
     void verify_later(std::string token, TokenType type, Admitted done) const;
     void throttle_family(TokenPayload payload, std::shared_ptr<Admitted> done) const;
-    void use_once(TokenPayload payload, std::shared_ptr<Admitted> done) const;
 
     AuthConfig config_;
     TokenCodec codec_;  // made from config_'s token settings
@@ -161,6 +172,7 @@ private:
     std::shared_ptr<const std::string> dummy_hash_;
     mutable WorkerPool pool_;  // submitting is thread-safe
     detail::InFlight in_flight_;
+    mutable std::atomic<std::int64_t> revoked_up_to_us_{0};  // the latest revoke_all cutoff this engine made
 };
 
 }  // namespace fauth

@@ -271,9 +271,14 @@ public:
     /// session's refresh budget is spent), UserNotFound, InactiveUser, Unavailable or InternalError.
     Pistache::Async::Promise<TokenResponse> refresh(std::string_view refresh_token) const {
         auto [promise, settler] = detail::Settler<TokenResponse>::make();
+        // The claims (your functions) are computed before the token is used up: if they throw, the
+        // client may retry with the same token.
         run(refresh_token, TokenType::refresh,
-            settle(settler, [claims = core_->claims](const User& user, const TokenPayload& payload, const Engine& engine) {
-                return engine.renew(payload, claims.scopes_for(user), claims.extra_for(user));
+            settle(settler, [claims = core_->claims, rotated = settler](const User& user, const TokenPayload& payload,
+                                                                        const Engine& engine) {
+                engine.rotate(payload, claims.scopes_for(user), claims.extra_for(user))
+                    .then([rotated](const TokenResponse& tokens) { rotated->resolve(tokens); },
+                          [rotated](std::exception_ptr e) { rotated->reject_from(e, "refresh"); });
             }));
         return std::move(promise);
     }
@@ -454,8 +459,8 @@ private:
         }
     };
 
-    // A finish for run that settles a promise: with `make(user, payload, engine)`'s value (or, for
-    // Settle<void>, when make settles it itself), or with the failure, thrown ones included.
+    // A finish for run that settles a promise: with `make(user, payload, engine)`'s value (or, when
+    // make returns nothing, make settles it itself), or with the failure, thrown ones included.
     template <class T, class Make>
     struct SettleWith {
         std::shared_ptr<detail::Settler<T>> settler;
@@ -464,8 +469,10 @@ private:
         void operator()(const User* user, const TokenPayload* payload, std::exception_ptr failure, const Engine& engine) {
             if (failure) return settler->reject_from(failure, "token");
             try {
-                if constexpr (std::is_void_v<T>) make(*user, *payload, engine);
-                else settler->resolve(make(*user, *payload, engine));
+                if constexpr (std::is_void_v<std::invoke_result_t<Make&, const User&, const TokenPayload&, const Engine&>>)
+                    make(*user, *payload, engine);
+                else
+                    settler->resolve(make(*user, *payload, engine));
             } catch (...) {
                 settler->reject_from(std::current_exception(), "token");
             }

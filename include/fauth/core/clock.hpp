@@ -27,4 +27,15 @@ inline std::int64_t unix_microseconds(const Clock& clock = {}) {
     return std::chrono::duration_cast<std::chrono::microseconds>(now(clock).time_since_epoch()).count();
 }
 
+/// The whole second (rounded down) that `microseconds` since the epoch fall in.
+constexpr std::int64_t second_of(std::int64_t microseconds) noexcept {
+    return microseconds / 1'000'000 - (microseconds % 1'000'000 < 0 ? 1 : 0);
+}
+
+/// The first microsecond of whole second `seconds` since the epoch (saturating far from any real date).
+constexpr std::int64_t microseconds_of(std::int64_t seconds) noexcept {
+    constexpr std::int64_t kLimit = 9'000'000'000'000;  // |seconds| beyond this would overflow
+    return seconds > kLimit ? kLimit * 1'000'000 : seconds < -kLimit ? -kLimit * 1'000'000 : seconds * 1'000'000;
+}
+
 }  // namespace fauth

@@ -1,6 +1,7 @@
 // fauth/core/token.hpp — JWS compact tokens (RFC 7515/7519): the claims, signing and strict verification.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fauth/core/clock.hpp"
 #include "fauth/core/config.hpp"
 #include "fauth/core/errors.hpp"
 
@@ -24,7 +26,7 @@ std::string_view to_string(TokenType type) noexcept;
 std::optional<TokenType> token_type_from_string(std::string_view name) noexcept;
 
 /// True for the claims fauth owns (sub, exp, iat, nbf, jti, token_type, scopes, iss, aud, fam,
-/// iat_us, auth_time, fresh), which extra claims can never set.
+/// iat_us, auth_time, auth_time_us, fresh), which extra claims can never set.
 bool is_registered_claim(std::string_view name) noexcept;
 
 /// The claims of a token. Times are seconds since the Unix epoch.
@@ -41,6 +43,9 @@ struct TokenPayload {
     /// When the session this token belongs to began, i.e. when its user logged in (claim
     /// `auth_time`, as in OpenID Connect); refresh keeps it, so a session has an absolute end.
     std::optional<std::int64_t> auth_time;
+    /// auth_time in microseconds (claim `auth_time_us`, fauth's own tokens), or 0 when the token
+    /// has none; see session_started_us().
+    std::int64_t auth_time_us = 0;
     /// True for a token issued by a password login (claim `fresh`), false for one issued by a
     /// refresh: routes for sensitive actions (require_fresh_user) accept only fresh tokens. A
     /// trusted issuer's token is never fresh here (its `fresh` claim, if any, stays in `extra`).
@@ -73,7 +78,16 @@ struct TokenPayload {
     bool has_scope(std::string_view scope) const noexcept;
     /// The issue time in microseconds: `iat_us`, or for a token without it the start of its `iat`
     /// second (so revoke_all treats it as issued as early as it may have been).
-    std::int64_t issued_at_us() const noexcept { return iat_us != 0 ? iat_us : iat * 1'000'000; }
+    std::int64_t issued_at_us() const noexcept { return iat_us != 0 ? iat_us : microseconds_of(iat); }
+    /// When the session of this token began, in microseconds: `auth_time_us`, else the start of
+    /// its `auth_time` second, else (a token outside any session) issued_at_us().
+    std::int64_t session_started_us() const noexcept {
+        return auth_time_us != 0 ? auth_time_us : auth_time ? microseconds_of(*auth_time) : issued_at_us();
+    }
+    /// The moment revoke_all judges this token by: the earlier of its issue and its session's
+    /// start, so that every token of a session that began before revoke_all is covered, however
+    /// late a refresh racing it issued the token.
+    std::int64_t revocation_time_us() const noexcept { return std::min(issued_at_us(), session_started_us()); }
 };
 
 /// 128 random bits from the system CSPRNG as 32 lower-case hex digits (jti and family ids).
