@@ -11,16 +11,19 @@ namespace {
 // RFC 6265 section 4.1.1: a cookie name is an RFC 7230 token; so is a header name.
 bool is_token(std::string_view text) {
     if (text.empty()) return false;
-    for (const unsigned char c : text)
-        if (c <= 0x20 || c >= 0x7f || std::string_view("()<>@,;:\\\"/[]?={}").find(static_cast<char>(c)) != std::string_view::npos)
-            return false;
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c >= 0x7f || std::string_view("()<>@,;:\\\"/[]?={}").find(ch) != std::string_view::npos) return false;
+    }
     return true;
 }
 
 // A Path or Domain attribute value: printable, without ';' (which would start another attribute).
 bool is_attribute_value(std::string_view text) {
-    for (const unsigned char c : text)
-        if (c <= 0x20 || c >= 0x7f || c == ';' || c == ',') return false;
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c >= 0x7f || ch == ';' || ch == ',') return false;
+    }
     return true;
 }
 
