@@ -35,6 +35,18 @@ fauth::ErrorKind kind_of(Pistache::Async::Promise<T>& p, std::string* detail = n
     }
 }
 
+// A provider's configuration for these tests, on `clock`.
+fauth::AuthConfig base_config(const fauth::test::TestClock& clock) {
+    fauth::AuthConfig c;
+    c.secret_key = "sessions-test-secret-of-32-bytes!";
+    c.bcrypt_cost = 4;
+    c.clock = clock.clock();
+    return c;
+}
+
+// Every subject is an active user of that id.
+std::optional<User> anyone(const fauth::TokenPayload& p) { return User{p.sub, p.sub, "", true, {}, {}}; }
+
 class Sessions : public ::testing::TestWithParam<StoreKind> {
 protected:
     std::mutex m;
@@ -50,11 +62,8 @@ protected:
                                    }};
 
     fauth::AuthConfig config() {
-        fauth::AuthConfig c;
-        c.secret_key = "sessions-test-secret-of-32-bytes!";
-        c.bcrypt_cost = 4;
+        auto c = base_config(clock);
         c.revocation_store = store;
-        c.clock = clock.clock();
         c.log = [this](std::string_view line) {
             std::lock_guard lock(m);
             logs.emplace_back(line);
@@ -284,9 +293,7 @@ TEST(SessionStorage, OneAccountRefreshingTenThousandTimesCannotMakeAnotherUsersL
     c.bcrypt_cost = 4;
     c.revocation_store = store;
     c.refresh_limits.per_family = {20000, 1};  // this test is about storage, not the throttle
-    fauth::AuthProvider<User> auth{c, [](const fauth::TokenPayload& p) -> std::optional<User> {
-                                       return User{p.sub, p.sub, "", true, {}, {}};
-                                   }};
+    fauth::AuthProvider<User> auth{c, anyone};
     auto refresh_token = auth.login("mallory").refresh_token;
     for (int i = 0; i < 10000; ++i) refresh_token = await(auth.refresh(refresh_token)).refresh_token;
     EXPECT_EQ(store->size(), 2u) << "one family record and its subject's count";
@@ -300,14 +307,9 @@ TEST(SessionStorage, OneAccountRefreshingTenThousandTimesCannotMakeAnotherUsersL
 // email-verification token configured to last 30 days, four times the refresh lifetime.
 TEST(SessionStorage, RevokeAllCoversTheLongestLivedTokenType) {
     fauth::test::TestClock clock;
-    fauth::AuthConfig c;
-    c.secret_key = "sessions-test-secret-of-32-bytes!";
-    c.bcrypt_cost = 4;
-    c.clock = clock.clock();
+    auto c = base_config(clock);
     c.email_verification_ttl = std::chrono::hours(24 * 30);
-    fauth::AuthProvider<User> auth{c, [](const fauth::TokenPayload& p) -> std::optional<User> {
-                                       return User{p.sub, p.sub, "", true, {}, {}};
-                                   }};
+    fauth::AuthProvider<User> auth{c, anyone};
     const User alice{"alice", "alice", "", true, {}, {}};
     const auto verification = auth.create_email_verification_token(alice, "alice@example.org");
     clock.advance(std::chrono::milliseconds(1));
@@ -395,14 +397,9 @@ INSTANTIATE_TEST_SUITE_P(Stores, Sessions, ::testing::ValuesIn(fauth::test::stor
 // verify accepts a token until exp + leeway; the records that refuse it must last as long.
 TEST(SessionStorage, RecordsOutliveTheLeewayOfTheTokensTheyCover) {
     fauth::test::TestClock clock;
-    fauth::AuthConfig c;
-    c.secret_key = "sessions-test-secret-of-32-bytes!";
-    c.bcrypt_cost = 4;
-    c.clock = clock.clock();
+    auto c = base_config(clock);
     c.leeway = std::chrono::seconds(30);
-    fauth::AuthProvider<User> auth{c, [](const fauth::TokenPayload& p) -> std::optional<User> {
-                                       return User{p.sub, p.sub, "", true, {}, {}};
-                                   }};
+    fauth::AuthProvider<User> auth{c, anyone};
     auto works = [&](const std::string& access) {
         auto p = auth.resolve_user(access);
         return !fauth::test::settle(p).error;
@@ -424,13 +421,7 @@ TEST(SessionStorage, RecordsOutliveTheLeewayOfTheTokensTheyCover) {
 // Within one microsecond of a frozen clock: what revoke_all covers and what it spares.
 TEST(SessionStorage, ALoginInTheSameMicrosecondAsRevokeAllSurvivesIt) {
     auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000)));
-    fauth::AuthConfig c;
-    c.secret_key = "sessions-test-secret-of-32-bytes!";
-    c.bcrypt_cost = 4;
-    c.clock = clock.clock();
-    fauth::AuthProvider<User> auth{c, [](const fauth::TokenPayload& p) -> std::optional<User> {
-                                       return User{p.sub, p.sub, "", true, {}, {}};
-                                   }};
+    fauth::AuthProvider<User> auth{base_config(clock), anyone};
     const auto before = auth.login("alice");
     await(auth.revoke_all("alice"));
     const auto after = auth.login("alice");
