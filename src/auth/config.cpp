@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "fauth/core/ascii.hpp"
 #include "fauth/core/errors.hpp"
 
 namespace fauth {
@@ -43,9 +44,11 @@ void validate_cookies(const AuthConfig& config) {
     if (!is_attribute_value(c.domain)) throw ConfigError("AuthConfig.cookies.domain holds a space or ';'");
     // Browsers silently drop prefixed cookies that break their rules: say so now, not in production.
     const auto check_prefix = [&](const std::string& name, const std::string& path) {
-        if (name.rfind("__Secure-", 0) == 0 && !c.secure)
+        // Browsers match the prefixes without regard to case.
+        const auto lowered = ascii_lower(name);
+        if (lowered.rfind("__secure-", 0) == 0 && !c.secure)
             throw ConfigError("AuthConfig.cookies: a __Secure- cookie (" + name + ") needs secure = true");
-        if (name.rfind("__Host-", 0) == 0 && (!c.secure || path != "/" || !c.domain.empty()))
+        if (lowered.rfind("__host-", 0) == 0 && (!c.secure || path != "/" || !c.domain.empty()))
             throw ConfigError("AuthConfig.cookies: a __Host- cookie (" + name + ") needs secure = true, path \"/\" and no domain");
     };
     check_prefix(c.access_cookie, c.path);
@@ -54,9 +57,12 @@ void validate_cookies(const AuthConfig& config) {
     for (const auto& origin : c.trusted_origins) {
         const auto scheme_end = origin.find("://");
         if (scheme_end == std::string::npos || scheme_end == 0 || origin.size() == scheme_end + 3 ||
-            origin.find('/', scheme_end + 3) != std::string::npos || !is_attribute_value(origin))
+            origin.find_first_of("/?#@", scheme_end + 3) != std::string::npos || !is_attribute_value(origin) ||
+            (ascii_lower(origin).rfind("https://", 0) == 0 && origin.size() > 4 && origin.substr(origin.size() - 4) == ":443") ||
+            (ascii_lower(origin).rfind("http://", 0) == 0 && origin.size() > 3 && origin.substr(origin.size() - 3) == ":80"))
             throw ConfigError("AuthConfig.cookies.trusted_origins: '" + origin +
-                              "' is not an origin such as https://app.example.com (no path, no trailing slash)");
+                              "' is not an origin as a browser writes it, such as https://app.example.com (no path, query, "
+                              "user or default port, no trailing slash)");
     }
 }
 

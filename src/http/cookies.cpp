@@ -128,9 +128,11 @@ bool is_foreign_origin(const Pistache::Http::Request& request, const CookieSetti
     return origin && !allowed_origin(*origin, request, settings);
 }
 
-CsrfEvidence csrf_evidence(const Pistache::Http::Request& request, const Credentials& credentials, const AuthConfig& config) {
+CsrfEvidence csrf_evidence(const Pistache::Http::Request& request, const Credentials& credentials, const AuthConfig& config,
+                           bool changes_state) {
     CsrfEvidence evidence;
-    if (credentials.source != Credentials::Source::cookie || !is_unsafe_method(request.method())) return evidence;
+    if (credentials.source != Credentials::Source::cookie || !(changes_state || is_unsafe_method(request.method())))
+        return evidence;
     evidence.needed = true;
     evidence.foreign_origin = is_foreign_origin(request, config.cookies);
     if (auto token = raw_header(request, config.cookies.csrf_header)) evidence.token = std::string(trim_ows(*token));

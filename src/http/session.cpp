@@ -42,7 +42,7 @@ RefreshRequest read_refresh_request(const Pistache::Http::Request& request, cons
                 input.refusal = std::make_exception_ptr(malformed_credentials(credentials));
                 return input;
             }
-            input.evidence = csrf_evidence(request, credentials, config);
+            input.evidence = csrf_evidence(request, credentials, config, /*changes_state=*/true);
             input.token = std::move(credentials.token);
             return input;
         }

@@ -400,14 +400,10 @@ TEST(SessionStorage, RecordsOutliveTheLeewayOfTheTokensTheyCover) {
     auto c = base_config(clock);
     c.leeway = std::chrono::seconds(30);
     fauth::AuthProvider<User> auth{c, anyone};
-    auto works = [&](const std::string& access) {
-        auto p = auth.resolve_user(access);
-        return !fauth::test::settle(p).error;
-    };
     const auto logged_out = auth.login("alice");
     await(auth.logout(logged_out.access_token));
     const auto used = auth.login("bob");
-    const auto next = await(auth.refresh(used.refresh_token));
+    await(auth.refresh(used.refresh_token));
     // 10 s past the refresh tokens' exp: inside the leeway.
     clock.advance(c.refresh_token_ttl + std::chrono::seconds(10));
     await(auth.revoke_all("someone-else"));  // a write: the memory store sweeps expired entries now
@@ -415,7 +411,6 @@ TEST(SessionStorage, RecordsOutliveTheLeewayOfTheTokensTheyCover) {
     EXPECT_TRUE(fauth::test::settle(after_logout).error) << "the logged-out session stays ended";
     auto reused = auth.refresh(used.refresh_token);
     EXPECT_TRUE(fauth::test::settle(reused).error) << "a used refresh token stays used";
-    EXPECT_FALSE(works(next.access_token)) << "(its access token expired long ago)";
 }
 
 // Within one microsecond of a frozen clock: what revoke_all covers and what it spares.

@@ -134,6 +134,53 @@ TEST_F(CookieSessions, AForeignOriginIsRefusedEvenWithTheToken) {
     EXPECT_EQ(with("Referer: http://127.0.0.1/notes/page").status, 201);
 }
 
+TEST_F(CookieSessions, TheOwnOriginIsComparedWithItsPortAsABrowserSendsIt) {
+    // A browser on a non-default port sends it in Host and in Origin alike.
+    const auto host = "127.0.0.1:" + std::to_string(port);
+    auto raw = [&](const std::string& origin) {
+        return fauth::test::send_raw(port, "POST /notes HTTP/1.1\r\nHost: " + host + "\r\n" + alice.cookie() + "\r\n" +
+                                               alice.csrf_header() + "\r\nOrigin: " + origin + "\r\nContent-Length: 0\r\n\r\n");
+    };
+    EXPECT_EQ(raw("http://" + host).status, 201);
+    EXPECT_EQ(raw("http://127.0.0.1").status, 403) << "another port is another origin";
+    EXPECT_EQ(raw("http://127.0.0.1:1").status, 403);
+}
+
+TEST_F(CookieSessions, RefreshAndLogoutByCookieNeedTheChecksWhateverTheirMethod) {
+    // Mounted on GET by mistake, a top-level cross-site navigation (SameSite=Lax sends the cookie)
+    // must still not rotate or end the session.
+    Pistache::Rest::Router router;
+    fauth::http::Api api(router, app.auth());
+    api.get("/refresh", fauth::http::refresh_endpoint(app.auth()));
+    api.get("/logout", fauth::http::logout_endpoint(app.auth()));
+    fauth::http::Server server(api, fauth::http::ServerOptions{.port = 0, .threads = 1});
+    const auto other = server.start();
+    EXPECT_EQ(request(other, "GET", "/refresh", {alice.refresh_cookie()}).status, 403);
+    EXPECT_EQ(request(other, "GET", "/logout", {alice.cookie()}).status, 403);
+    EXPECT_EQ(request(port, "GET", "/me", {alice.cookie()}).status, 200) << "nothing was ended";
+    EXPECT_EQ(request(port, "POST", "/refresh", {alice.refresh_cookie(), alice.csrf_header()}).status, 200)
+        << "nor used up";
+    server.stop();
+}
+
+TEST_F(CookieSessions, EveryUnsafeMethodOnAGuardedRouteNeedsTheToken) {
+    Pistache::Rest::Router router;
+    fauth::http::Api api(router, app.auth());
+    const auto handler = [](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter w, const fauth::test::AppUser&) {
+        fauth::http::send_json(w, Pistache::Http::Code::Ok, {{"changed", true}});
+    };
+    api.put("/thing", app.auth().require_user(handler));
+    api.patch("/thing", app.auth().require_user(handler));
+    api.del("/thing", app.auth().require_user(handler));
+    fauth::http::Server server(api, fauth::http::ServerOptions{.port = 0, .threads = 1});
+    const auto other = server.start();
+    for (const char* method : {"PUT", "PATCH", "DELETE"}) {
+        EXPECT_EQ(request(other, method, "/thing", {alice.cookie()}).status, 403) << method;
+        EXPECT_EQ(request(other, method, "/thing", {alice.cookie(), alice.csrf_header()}).status, 200) << method;
+    }
+    server.stop();
+}
+
 TEST_F(CookieSessions, BearerRequestsAreNotSubjectToCsrf) {
     const auto bearer = app.auth().login("user-456").access_token;
     const auto r = request(port, "POST", "/notes", {"Authorization: Bearer " + bearer, "Origin: http://evil.example"});

@@ -65,8 +65,10 @@ struct CsrfEvidence {
     std::string token;
 };
 
-/// The evidence of `request`, authenticated by `credentials`, under `config`.
-CsrfEvidence csrf_evidence(const Pistache::Http::Request& request, const Credentials& credentials, const AuthConfig& config);
+/// The evidence of `request`, authenticated by `credentials`, under `config`. `changes_state`: the
+/// route changes state whatever its method (refresh, logout), so the checks apply even to a GET.
+CsrfEvidence csrf_evidence(const Pistache::Http::Request& request, const Credentials& credentials, const AuthConfig& config,
+                           bool changes_state = false);
 
 /// The CSRF token of session `family`: a keyed digest of it, so that it is bound to the session
 /// (a token planted from another session never matches) and needs no server state.

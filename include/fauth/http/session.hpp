@@ -109,7 +109,7 @@ Endpoint logout_endpoint(const AuthProvider<User>& auth) {
                 return send_not_authenticated(writer, challenge.resource_metadata);
             if (credentials.status == BearerCredentials::Status::malformed)
                 return send_error(writer, malformed_credentials(credentials), challenge, config.log);
-            if (const auto evidence = csrf_evidence(request, credentials, config); evidence.needed) {
+            if (const auto evidence = csrf_evidence(request, credentials, config, /*changes_state=*/true); evidence.needed) {
                 try {
                     check_csrf(evidence, auth.verify(credentials.token), auth.tokens());
                 } catch (...) {
