@@ -54,12 +54,16 @@ void validate_cookies(const AuthConfig& config) {
     check_prefix(c.access_cookie, c.path);
     check_prefix(c.csrf_cookie, c.path);
     check_prefix(c.refresh_cookie, c.refresh_path);
+    const auto ends_with = [](std::string_view text, std::string_view end) {
+        return text.size() > end.size() && text.substr(text.size() - end.size()) == end;
+    };
     for (const auto& origin : c.trusted_origins) {
-        const auto scheme_end = origin.find("://");
-        if (scheme_end == std::string::npos || scheme_end == 0 || origin.size() == scheme_end + 3 ||
-            origin.find_first_of("/?#@", scheme_end + 3) != std::string::npos || !is_attribute_value(origin) ||
-            (ascii_lower(origin).rfind("https://", 0) == 0 && origin.size() > 4 && origin.substr(origin.size() - 4) == ":443") ||
-            (ascii_lower(origin).rfind("http://", 0) == 0 && origin.size() > 3 && origin.substr(origin.size() - 3) == ":80"))
+        const auto lowered = ascii_lower(origin);
+        const auto scheme_end = lowered.find("://");
+        const auto scheme = std::string_view(lowered).substr(0, scheme_end);
+        if (scheme_end == std::string::npos || scheme_end == 0 || lowered.size() == scheme_end + 3 ||
+            lowered.find_first_of("/?#@", scheme_end + 3) != std::string::npos || !is_attribute_value(lowered) ||
+            (scheme == "https" && ends_with(lowered, ":443")) || (scheme == "http" && ends_with(lowered, ":80")))
             throw ConfigError("AuthConfig.cookies.trusted_origins: '" + origin +
                               "' is not an origin as a browser writes it, such as https://app.example.com (no path, query, "
                               "user or default port, no trailing slash)");

@@ -53,10 +53,7 @@ void MemoryRevocationStore::sweep() {
 }
 
 void MemoryRevocationStore::sweep_locked(std::int64_t t) {
-    for (auto it = tokens_.begin(); it != tokens_.end();) {
-        if (it->second <= t) it = tokens_.erase(it);
-        else ++it;
-    }
+    std::erase_if(tokens_, [t](const auto& entry) { return entry.second <= t; });
     for (auto it = families_.begin(); it != families_.end();) {
         if (it->second.expires_at > t) {
             ++it;
@@ -68,10 +65,7 @@ void MemoryRevocationStore::sweep_locked(std::int64_t t) {
         }
         it = families_.erase(it);
     }
-    for (auto it = subjects_.begin(); it != subjects_.end();) {
-        if (it->second.expires_at <= t && it->second.sessions == 0) it = subjects_.erase(it);
-        else ++it;
-    }
+    std::erase_if(subjects_, [t](const auto& entry) { return entry.second.expires_at <= t && entry.second.sessions == 0; });
 }
 
 bool MemoryRevocationStore::room_locked(std::int64_t t) {

@@ -327,29 +327,21 @@ std::string TokenCodec::sign(const TokenPayload& payload) const {
 
     // The claims written straight into text: no DOM for the registered claims.
     std::string body;
-    body.reserve(160 + payload.sub.size() + payload.jti.size() + payload.family.size() + 16 * payload.scopes.size());
+    body.reserve(256 + payload.sub.size() + payload.jti.size() + payload.family.size() + 16 * payload.scopes.size());
+    const auto integer_claim = [&body](std::string_view name, std::int64_t value) {
+        body += ",\"";
+        body += name;
+        body += "\":";
+        detail::append_json_integer(body, value);
+    };
     body += "{\"sub\":";
     detail::append_json_string(body, payload.sub);
-    body += ",\"exp\":";
-    detail::append_json_integer(body, payload.exp);
-    body += ",\"iat\":";
-    detail::append_json_integer(body, payload.iat);
-    if (payload.iat_us != 0) {
-        body += ",\"iat_us\":";
-        detail::append_json_integer(body, payload.iat_us);
-    }
-    if (payload.auth_time) {
-        body += ",\"auth_time\":";
-        detail::append_json_integer(body, *payload.auth_time);
-    }
-    if (payload.auth_time_us != 0) {
-        body += ",\"auth_time_us\":";
-        detail::append_json_integer(body, payload.auth_time_us);
-    }
-    if (payload.nbf) {
-        body += ",\"nbf\":";
-        detail::append_json_integer(body, *payload.nbf);
-    }
+    integer_claim("exp", payload.exp);
+    integer_claim("iat", payload.iat);
+    if (payload.iat_us != 0) integer_claim("iat_us", payload.iat_us);
+    if (payload.auth_time) integer_claim("auth_time", *payload.auth_time);
+    if (payload.auth_time_us != 0) integer_claim("auth_time_us", payload.auth_time_us);
+    if (payload.nbf) integer_claim("nbf", *payload.nbf);
     body += ",\"jti\":";
     detail::append_json_string(body, payload.jti);
     body += ",\"token_type\":\"";

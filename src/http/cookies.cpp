@@ -154,6 +154,10 @@ void check_csrf(const CsrfEvidence& evidence, const TokenPayload& token, const T
         throw Forbidden("CSRF token missing or invalid");
 }
 
+void check_csrf(const CsrfEvidence& evidence, std::string_view token, TokenType type, const TokenCodec& codec) {
+    if (evidence.needed) check_csrf(evidence, codec.verify(token, type), codec);
+}
+
 void send_tokens(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens, TokenDelivery delivery,
                  const AuthConfig& config, const TokenCodec& codec) {
     if (delivery == TokenDelivery::body) return send_token_response(writer, tokens);

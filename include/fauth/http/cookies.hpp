@@ -78,6 +78,10 @@ std::string csrf_token(const TokenCodec& codec, std::string_view family);
 /// origin, "CSRF token missing or invalid" unless its token is the CSRF token of `token`'s session
 /// (compared in constant time).
 void check_csrf(const CsrfEvidence& evidence, const TokenPayload& token, const TokenCodec& codec);
+/// check_csrf for a token not yet verified (refresh and logout, before anything is written): when
+/// `evidence` is needed, `token` is verified as a `type` token first (throwing as TokenCodec::verify
+/// does), to learn its session.
+void check_csrf(const CsrfEvidence& evidence, std::string_view token, TokenType type, const TokenCodec& codec);
 
 /// How a token endpoint hands the tokens over.
 enum class TokenDelivery {

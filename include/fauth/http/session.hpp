@@ -69,14 +69,12 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
                         if (const auto* error = std::get_if<RequestError>(&input->token))
                             return send_detail(*shared, static_cast<Pistache::Http::Code>(error->status), error->detail);
                         const auto& token = std::get<std::string>(input->token);
-                        if (input->evidence.needed) {
-                            // Before the token is used up: its signature tells its session, and the
-                            // request must carry that session's CSRF token.
-                            try {
-                                check_csrf(input->evidence, auth.verify(token, TokenType::refresh), auth.tokens());
-                            } catch (...) {
-                                return refuse(std::current_exception());
-                            }
+                        // Before the token is used up: its signature tells its session, and a refresh
+                        // by cookie must carry that session's CSRF token.
+                        try {
+                            check_csrf(input->evidence, token, TokenType::refresh, auth.tokens());
+                        } catch (...) {
+                            return refuse(std::current_exception());
                         }
                         auth.refresh(token).then(
                             [&auth, shared, delivery = input->delivery](const TokenResponse& tokens) {
@@ -109,12 +107,11 @@ Endpoint logout_endpoint(const AuthProvider<User>& auth) {
                 return send_not_authenticated(writer, challenge.resource_metadata);
             if (credentials.status == BearerCredentials::Status::malformed)
                 return send_error(writer, malformed_credentials(credentials), challenge, config.log);
-            if (const auto evidence = csrf_evidence(request, credentials, config, /*changes_state=*/true); evidence.needed) {
-                try {
-                    check_csrf(evidence, auth.verify(credentials.token), auth.tokens());
-                } catch (...) {
-                    return send_exception(writer, std::current_exception(), challenge, config.log);
-                }
+            try {
+                check_csrf(csrf_evidence(request, credentials, config, /*changes_state=*/true), credentials.token,
+                           TokenType::access, auth.tokens());
+            } catch (...) {
+                return send_exception(writer, std::current_exception(), challenge, config.log);
             }
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
             auth.logout(credentials.token)
