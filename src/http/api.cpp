@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "fauth/http/cookies.hpp"
 #include "fauth/http/response.hpp"
 #include "swagger_ui.hpp"
 
@@ -46,6 +47,10 @@ void Api::del(const std::string& path, Endpoint e, RouteDoc doc) { route(Method:
 
 void Api::route(Method method, const std::string& path, Endpoint endpoint, RouteDoc doc) {
     if (!endpoint.handler) throw std::invalid_argument("fauth: route " + path + " has no handler");
+    const auto& cookies = shared_->cookies;
+    if (endpoint.reads_refresh_cookie && cookies.accepts_cookie() && !cookie_path_matches(cookies.refresh_path, path))
+        throw ConfigError("fauth: route " + path + " reads the refresh cookie, which browsers send only to " +
+                          cookies.refresh_path + " (AuthConfig::cookies.refresh_path): route it there or below");
     router_.addRoute(method, path, std::move(endpoint.handler));
     std::lock_guard lock(shared_->mutex);
     shared_->routes.push_back(

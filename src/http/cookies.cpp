@@ -174,6 +174,11 @@ void send_tokens(Pistache::Http::ResponseWriter& writer, const TokenResponse& to
               nlohmann::json{{"token_type", "cookie"}, {"expires_in", tokens.expires_in}, {"csrf_token", csrf}});
 }
 
+bool cookie_path_matches(std::string_view cookie_path, std::string_view request_path) noexcept {
+    if (cookie_path.empty() || request_path.substr(0, cookie_path.size()) != cookie_path) return false;
+    return request_path.size() == cookie_path.size() || cookie_path.back() == '/' || request_path[cookie_path.size()] == '/';
+}
+
 void clear_session_cookies(Pistache::Http::ResponseWriter& writer, const CookieSettings& settings) {
     auto& jar = writer.cookies();
     jar.add(session_cookie(settings.access_cookie, "", settings.path, 0, true, settings));

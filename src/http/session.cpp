@@ -52,10 +52,21 @@ RefreshRequest read_refresh_request(const Pistache::Http::Request& request, cons
     return input;
 }
 
+LogoutCredentials logout_credentials(const Pistache::Http::Request& request, const CookieSettings& settings) {
+    auto access = credentials_of(request, settings);
+    if (access.source != Credentials::Source::header && settings.accepts_cookie()) {
+        auto refresh = cookie_credentials(request, settings.refresh_cookie);
+        if (refresh.status != BearerCredentials::Status::absent) return {std::move(refresh), TokenType::refresh};
+    }
+    return {std::move(access), TokenType::access};
+}
+
 RouteDoc logout_route_doc() {
     RouteDoc doc;
     doc.summary = "Log out: end this session";
-    doc.description = "Revokes the bearer access token and every refresh token of its session.";
+    doc.description =
+        "Revokes the access token and every token of its session. A browser session in cookies is ended by its refresh "
+        "cookie (or its access cookie); the CSRF header is required, and the cookies are cleared.";
     doc.responses = {{"204", {{"description", "Logged out (session cookies cleared when cookies are in use)"}}},
                      {"403", error_response_doc("By cookie: no CSRF token, or a foreign origin")}};
     return doc;

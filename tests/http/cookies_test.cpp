@@ -15,6 +15,9 @@ using fauth::test::TestApp;
 namespace {
 
 const std::string kJson = "Content-Type: application/json";
+// Where the test app routes refresh and logout with cookies: below the refresh cookie's path.
+const std::string kRefresh = "/auth/refresh";
+const std::string kLogout = "/auth/logout";
 
 fauth::AuthConfig cookie_config(CredentialTransport transport = CredentialTransport::bearer_or_cookie) {
     auto config = TestApp::default_config();
@@ -66,7 +69,7 @@ TEST_F(CookieSessions, ALoginSetsTheThreeCookiesAndNoTokenInTheBody) {
     EXPECT_EQ(body["csrf_token"], session.csrf);
     EXPECT_EQ(r.set_cookie("fauth_access"), "fauth_access=" + session.access + "; Path=/; Max-Age=900; HttpOnly; SameSite=Lax");
     EXPECT_EQ(r.set_cookie("fauth_refresh"),
-              "fauth_refresh=" + session.refresh + "; Path=/refresh; Max-Age=604800; HttpOnly; SameSite=Lax");
+              "fauth_refresh=" + session.refresh + "; Path=/auth; Max-Age=604800; HttpOnly; SameSite=Lax");
     EXPECT_EQ(r.set_cookie("fauth_csrf"), "fauth_csrf=" + session.csrf + "; Path=/; Max-Age=604800; SameSite=Lax")
         << "readable by the page: no HttpOnly";
     const auto access = app.auth().verify(session.access);
@@ -151,14 +154,14 @@ TEST_F(CookieSessions, RefreshAndLogoutByCookieNeedTheChecksWhateverTheirMethod)
     // must still not rotate or end the session.
     Pistache::Rest::Router router;
     fauth::http::Api api(router, app.auth());
-    api.get("/refresh", fauth::http::refresh_endpoint(app.auth()));
-    api.get("/logout", fauth::http::logout_endpoint(app.auth()));
+    api.get(kRefresh, fauth::http::refresh_endpoint(app.auth()));
+    api.get(kLogout, fauth::http::logout_endpoint(app.auth()));
     fauth::http::Server server(api, fauth::http::ServerOptions{.port = 0, .threads = 1});
     const auto other = server.start();
-    EXPECT_EQ(request(other, "GET", "/refresh", {alice.refresh_cookie()}).status, 403);
-    EXPECT_EQ(request(other, "GET", "/logout", {alice.cookie()}).status, 403);
+    EXPECT_EQ(request(other, "GET", kRefresh, {alice.refresh_cookie()}).status, 403);
+    EXPECT_EQ(request(other, "GET", kLogout, {alice.cookie()}).status, 403);
     EXPECT_EQ(request(port, "GET", "/me", {alice.cookie()}).status, 200) << "nothing was ended";
-    EXPECT_EQ(request(port, "POST", "/refresh", {alice.refresh_cookie(), alice.csrf_header()}).status, 200)
+    EXPECT_EQ(request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header()}).status, 200)
         << "nor used up";
     server.stop();
 }
@@ -214,13 +217,13 @@ TEST_F(CookieSessions, AnOptionalUserIsAnonymousWhenTheCsrfCheckFails) {
 }
 
 TEST_F(CookieSessions, RefreshByCookieNeedsTheCsrfTokenAndSetsNewCookies) {
-    const auto refused = request(port, "POST", "/refresh", {alice.refresh_cookie()});
+    const auto refused = request(port, "POST", kRefresh, {alice.refresh_cookie()});
     EXPECT_EQ(refused.status, 403) << refused.body;
     EXPECT_EQ(refused.json()["detail"], "CSRF token missing or invalid");
-    EXPECT_EQ(request(port, "POST", "/refresh", {alice.refresh_cookie(), alice.csrf_header(), "Origin: http://evil.example"}).status,
+    EXPECT_EQ(request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header(), "Origin: http://evil.example"}).status,
               403);
 
-    const auto r = request(port, "POST", "/refresh", {alice.refresh_cookie(), alice.csrf_header()});
+    const auto r = request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header()});
     ASSERT_EQ(r.status, 200) << "the refused attempts did not use the token up: " << r.body;
     const auto next = session_of(r);
     EXPECT_EQ(r.json()["token_type"], "cookie");
@@ -230,23 +233,75 @@ TEST_F(CookieSessions, RefreshByCookieNeedsTheCsrfTokenAndSetsNewCookies) {
     EXPECT_FALSE(app.auth().verify(next.access).fresh);
     EXPECT_EQ(request(port, "GET", "/me", {next.cookie()}).status, 200);
 
-    const auto reused = request(port, "POST", "/refresh", {alice.refresh_cookie(), alice.csrf_header()});
+    const auto reused = request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header()});
     EXPECT_EQ(reused.status, 401);
     EXPECT_EQ(reused.json()["detail"], "Invalid token: refresh token reuse detected");
-    const auto body_refresh = request(port, "POST", "/refresh", {kJson}, nlohmann::json{{"refresh_token", "x"}}.dump());
+    const auto body_refresh = request(port, "POST", kRefresh, {kJson}, nlohmann::json{{"refresh_token", "x"}}.dump());
     EXPECT_EQ(body_refresh.status, 401) << "a body still works as for API clients (and is judged by itself)";
 }
 
 TEST_F(CookieSessions, LogoutByCookieNeedsTheCsrfTokenThenClearsTheCookies) {
-    EXPECT_EQ(request(port, "POST", "/logout", {alice.cookie()}).status, 403);
+    EXPECT_EQ(request(port, "POST", kLogout, {alice.cookie()}).status, 403);
     EXPECT_EQ(request(port, "GET", "/me", {alice.cookie()}).status, 200) << "a forged logout ends nothing";
-    const auto r = request(port, "POST", "/logout", {alice.cookie(), alice.csrf_header()});
+    const auto r = request(port, "POST", kLogout, {alice.cookie(), alice.csrf_header()});
     EXPECT_EQ(r.status, 204) << r.body;
     EXPECT_EQ(r.set_cookie("fauth_access"), "fauth_access=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
-    EXPECT_EQ(r.set_cookie("fauth_refresh"), "fauth_refresh=; Path=/refresh; Max-Age=0; HttpOnly; SameSite=Lax");
+    EXPECT_EQ(r.set_cookie("fauth_refresh"), "fauth_refresh=; Path=/auth; Max-Age=0; HttpOnly; SameSite=Lax");
     EXPECT_EQ(r.set_cookie("fauth_csrf"), "fauth_csrf=; Path=/; Max-Age=0; SameSite=Lax");
     EXPECT_EQ(request(port, "GET", "/me", {alice.cookie()}).status, 401) << "the session is over";
-    EXPECT_EQ(request(port, "POST", "/refresh", {alice.refresh_cookie(), alice.csrf_header()}).status, 401);
+    EXPECT_EQ(request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header()}).status, 401);
+}
+
+TEST_F(CookieSessions, LogoutByTheRefreshCookieWorksAfterTheAccessCookieHasExpired) {
+    // What a browser sends to /auth/logout once the access cookie is gone (its Max-Age is the
+    // access token's lifetime): the refresh cookie and the CSRF cookie.
+    EXPECT_EQ(request(port, "POST", kLogout, {alice.refresh_cookie()}).status, 403) << "the CSRF check applies";
+    EXPECT_EQ(request(port, "POST", kLogout, {alice.refresh_cookie(), alice.csrf_header(), "Origin: http://evil.example"}).status,
+              403);
+    const auto r = request(port, "POST", kLogout, {alice.refresh_cookie(), alice.csrf_header()});
+    ASSERT_EQ(r.status, 204) << r.body;
+    EXPECT_EQ(r.set_cookies.size(), 3u) << "the cookies are cleared";
+    EXPECT_EQ(request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header()}).status, 401) << "the session ended";
+    EXPECT_EQ(request(port, "GET", "/me", {alice.cookie()}).status, 401) << "its access token with it";
+    const auto again = request(port, "POST", kLogout, {alice.refresh_cookie(), alice.csrf_header()});
+    EXPECT_EQ(again.status, 401) << "an ended session cannot be ended twice";
+}
+
+TEST_F(CookieSessions, LogoutWithBothCookiesEndsTheSessionOfTheRefreshCookie) {
+    const auto bob = session_of(cookie_login(port, "bob", "hunter2"));
+    // A planted access cookie (another session's) beside the browser's own refresh cookie.
+    const std::string both = "Cookie: fauth_access=" + bob.access + "; fauth_refresh=" + alice.refresh + "; fauth_csrf=" + alice.csrf;
+    EXPECT_EQ(request(port, "POST", kLogout, {both, alice.csrf_header()}).status, 204);
+    EXPECT_EQ(request(port, "GET", "/me", {alice.cookie()}).status, 401);
+    EXPECT_EQ(request(port, "GET", "/me", {bob.cookie()}).status, 200) << "the other session goes on";
+}
+
+TEST_F(CookieSessions, RefreshAndLogoutAreRoutedOnlyWhereTheRefreshCookieIsSent) {
+    Pistache::Rest::Router router;
+    fauth::http::Api api(router, app.auth());
+    EXPECT_THROW(api.post("/logout", fauth::http::logout_endpoint(app.auth())), fauth::ConfigError);
+    EXPECT_THROW(api.post("/refresh", fauth::http::refresh_endpoint(app.auth())), fauth::ConfigError);
+    EXPECT_THROW(api.post("/authx/refresh", fauth::http::refresh_endpoint(app.auth())), fauth::ConfigError);
+    EXPECT_NO_THROW(api.post("/auth", fauth::http::refresh_endpoint(app.auth())));
+    EXPECT_NO_THROW(api.post("/auth/session/logout", fauth::http::logout_endpoint(app.auth())));
+    EXPECT_TRUE(api.routes().size() == 2u) << "nothing was routed by the refused calls";
+
+    TestApp bearer_only;  // no cookies: anywhere goes
+    Pistache::Rest::Router other_router;
+    fauth::http::Api bearer_api(other_router, bearer_only.auth());
+    EXPECT_NO_THROW(bearer_api.post("/logout", fauth::http::logout_endpoint(bearer_only.auth())));
+}
+
+TEST(CookiePath, MatchesAsBrowsersDo) {
+    using fauth::http::cookie_path_matches;
+    EXPECT_TRUE(cookie_path_matches("/auth", "/auth"));
+    EXPECT_TRUE(cookie_path_matches("/auth", "/auth/logout"));
+    EXPECT_TRUE(cookie_path_matches("/auth/", "/auth/logout"));
+    EXPECT_TRUE(cookie_path_matches("/", "/anything"));
+    EXPECT_FALSE(cookie_path_matches("/auth", "/authx"));
+    EXPECT_FALSE(cookie_path_matches("/auth", "/au"));
+    EXPECT_FALSE(cookie_path_matches("/auth/", "/auth"));
+    EXPECT_FALSE(cookie_path_matches("", "/auth"));
 }
 
 TEST_F(CookieSessions, ALoginFromAForeignOriginSetsNoCookies) {

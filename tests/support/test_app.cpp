@@ -17,8 +17,11 @@ TestApp::TestApp(int threads, AuthConfig config) : auth_(make_provider(std::move
     using Pistache::Rest::Request;
     api_.get("/health", [](const Request&, ResponseWriter w) { http::send_json(w, Code::Ok, {{"status", "ok"}}); });
     api_.post("/login", http::login_endpoint(*auth_));
-    api_.post("/refresh", http::refresh_endpoint(*auth_));
-    api_.post("/logout", http::logout_endpoint(*auth_));
+    // With cookies, where browsers send the refresh cookie (/auth/refresh and /auth/logout by default).
+    const auto& cookies = auth_->config().cookies;
+    const std::string session_path = cookies.accepts_cookie() ? cookies.refresh_path : "";
+    api_.post(session_path + "/refresh", http::refresh_endpoint(*auth_));
+    api_.post(session_path + "/logout", http::logout_endpoint(*auth_));
     api_.get("/me", auth_->require_user([](const Request&, ResponseWriter w, const AppUser& u) {
         http::send_json(w, Code::Ok, {{"message", "Hello " + u.username}});
     }));

@@ -79,8 +79,11 @@ struct CookieSettings {
     std::string csrf_header = "X-CSRF-Token";
     /// Path of the access and CSRF cookies.
     std::string path = "/";
-    /// Path of the refresh cookie: where refresh_endpoint is routed.
-    std::string refresh_path = "/refresh";
+    /// Path of the refresh cookie, the only path browsers send it to: route refresh_endpoint and
+    /// logout_endpoint at or below it (e.g. /auth/refresh and /auth/logout), so that logout can end
+    /// the session even after the access cookie has expired. http::Api refuses to route them
+    /// elsewhere while cookies are accepted.
+    std::string refresh_path = "/auth";
     /// Domain attribute; empty (the default) makes host-only cookies.
     std::string domain;
     /// The Secure attribute: cookies travel over HTTPS only. Turn it off only for local

@@ -283,12 +283,13 @@ public:
         return std::move(promise);
     }
 
-    /// Ends the session of `access_token`: the token itself and its refresh family are revoked.
-    /// Rejects with InvalidToken or TokenExpired for a bad (or already revoked) token, UserNotFound
-    /// or InactiveUser, Unavailable when the store cannot record it.
-    Pistache::Async::Promise<void> logout(std::string_view access_token) const {
+    /// Ends the session of `token`, a `type` token (an access token, or the refresh token of a
+    /// browser session whose access cookie has expired): its whole family is revoked. Rejects with
+    /// InvalidToken or TokenExpired for a bad (or already revoked or used) token, UserNotFound or
+    /// InactiveUser, Unavailable when the store cannot record it.
+    Pistache::Async::Promise<void> logout(std::string_view token, TokenType type = TokenType::access) const {
         auto [promise, settler] = detail::Settler<void>::make();
-        run(access_token, TokenType::access,
+        run(token, type,
             settle(settler, [ended = settler](const User&, const TokenPayload& payload, const Engine& engine) {
                 engine.end_session(payload).then([ended] { ended->resolve(); },
                                                  [ended](std::exception_ptr e) { ended->reject_from(e, "revocation store"); });

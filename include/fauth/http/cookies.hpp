@@ -83,6 +83,10 @@ void check_csrf(const CsrfEvidence& evidence, const TokenPayload& token, const T
 /// does), to learn its session.
 void check_csrf(const CsrfEvidence& evidence, std::string_view token, TokenType type, const TokenCodec& codec);
 
+/// True when a browser sends a cookie of path `cookie_path` with a request for `request_path`
+/// (RFC 6265 section 5.1.4: the same path, or below it).
+bool cookie_path_matches(std::string_view cookie_path, std::string_view request_path) noexcept;
+
 /// How a token endpoint hands the tokens over.
 enum class TokenDelivery {
     body,     ///< the JSON TokenResponse (API clients, Swagger UI)

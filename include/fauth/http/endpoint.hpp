@@ -51,6 +51,9 @@ struct Endpoint {
     AccessRule rule;
     /// How it is documented.
     RouteDoc doc;
+    /// It reads the refresh cookie (refresh_endpoint, logout_endpoint): while cookies are accepted,
+    /// Api routes it only where browsers send that cookie (CookieSettings::refresh_path).
+    bool reads_refresh_cookie = false;
 
     Endpoint() = default;
 

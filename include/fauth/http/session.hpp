@@ -52,6 +52,7 @@ RefreshRequest read_refresh_request(const Pistache::Http::Request& request, cons
 template <class User>
 Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
+    endpoint.reads_refresh_cookie = true;
     endpoint.handler = Endpoint::guard_exceptions(
         [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const AuthConfig& config = auth.config();
@@ -89,32 +90,46 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
     return endpoint;
 }
 
-/// POST it at e.g. /logout with the access token (bearer, or the access cookie when cookies are
-/// accepted): revokes that token and its session's refresh family, then answers 204 (clearing the
-/// session cookies when cookies are accepted). No, a bad or an already revoked token: 401 as on
-/// any guarded route (logout takes the same pipeline); by cookie, from a foreign origin or without
-/// the session's CSRF token: 403.
+/// The credentials logout_endpoint ends the session of: a bearer header; else, with cookies
+/// accepted, the refresh cookie when the request carries it (it outlives the access cookie);
+/// else the access cookie. `type` is the token type they hold.
+struct LogoutCredentials {
+    /// The token and where it came from.
+    Credentials credentials;
+    /// An access token, or a refresh token from the refresh cookie.
+    TokenType type = TokenType::access;
+};
+
+/// Reads the credentials of a logout request (see LogoutCredentials).
+LogoutCredentials logout_credentials(const Pistache::Http::Request& request, const CookieSettings& settings);
+
+/// POST it at e.g. /logout with the access token (bearer, or with cookies accepted the refresh
+/// cookie or the access cookie; route it at or below CookieSettings::refresh_path then): revokes
+/// the token's whole session, then answers 204 (clearing the session cookies when cookies are
+/// accepted). No, a bad or an already revoked token: 401 as on any guarded route (logout takes the
+/// same pipeline); by cookie, from a foreign origin or without the session's CSRF token: 403.
 template <class User>
 Endpoint logout_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
     endpoint.access = Access::required;
+    endpoint.reads_refresh_cookie = true;
     endpoint.handler = Endpoint::guard_exceptions(
         [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const AuthConfig& config = auth.config();
-            const auto credentials = credentials_of(request, config.cookies);
+            const auto [credentials, type] = logout_credentials(request, config.cookies);
             const Challenge challenge{true, config.resource_metadata_url};
             if (credentials.status == BearerCredentials::Status::absent)
                 return send_not_authenticated(writer, challenge.resource_metadata);
             if (credentials.status == BearerCredentials::Status::malformed)
                 return send_error(writer, malformed_credentials(credentials), challenge, config.log);
             try {
-                check_csrf(csrf_evidence(request, credentials, config, /*changes_state=*/true), credentials.token,
-                           TokenType::access, auth.tokens());
+                check_csrf(csrf_evidence(request, credentials, config, /*changes_state=*/true), credentials.token, type,
+                           auth.tokens());
             } catch (...) {
                 return send_exception(writer, std::current_exception(), challenge, config.log);
             }
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
-            auth.logout(credentials.token)
+            auth.logout(credentials.token, type)
                 .then(
                     [&auth, shared]() {
                         if (auth.config().cookies.accepts_cookie()) clear_session_cookies(*shared, auth.config().cookies);
