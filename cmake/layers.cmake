@@ -11,16 +11,17 @@ endif()
 
 # The layer of a public header is its directory: include/fauth/<layer>/..., mirroring src/<layer>/.
 # The umbrella headers at the top belong to the layer they gather: fauth.hpp (core and auth),
-# oidc.hpp, http.hpp, redis.hpp. Anything else is refused, so that every new header is given a layer.
+# oidc.hpp, http.hpp, redis.hpp, testing.hpp. Anything else is refused, so that every new header is given a layer.
 # oidc (fetching keys and provider metadata with libcurl) stands on the core alone.
-set(_fauth_layer_order core oidc auth http redis)
+# testing (the kit for users' test suites, fauth/testing.hpp) stands on http.
+set(_fauth_layer_order core oidc auth http redis testing)
 
 function(_fauth_header_layer header out)
   if(header MATCHES "^(core|oidc|auth|http|redis)/")
     set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
   elseif(header STREQUAL "fauth.hpp")
     set(${out} auth PARENT_SCOPE)
-  elseif(header MATCHES "^(oidc|http|redis)\\.hpp$")
+  elseif(header MATCHES "^(oidc|http|redis|testing)\\.hpp$")
     set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
   else()
     set(${out} "" PARENT_SCOPE)
@@ -47,8 +48,9 @@ function(_fauth_check_file file layer)
         message(FATAL_ERROR "layers: ${included} (included by ${file}) has no layer: put it under include/fauth/<layer>/")
       endif()
       list(FIND _fauth_layer_order ${their} their_rank)
-      # redis sits beside http, on auth: neither may include the other.
-      if(their_rank GREATER own_rank OR (layer STREQUAL "redis" AND their STREQUAL "http"))
+      # redis sits beside http, on auth: neither may include the other (nor may the testing kit use redis).
+      if(their_rank GREATER own_rank OR (layer STREQUAL "redis" AND their STREQUAL "http")
+         OR (layer STREQUAL "testing" AND their STREQUAL "redis"))
         message(FATAL_ERROR "layers: ${file} (${layer}) includes ${included} (${their}), a layer above it")
       endif()
     endif()

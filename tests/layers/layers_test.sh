@@ -2,7 +2,8 @@
 # The layer check (cmake/layers.cmake) passes on the tree as it is and refuses each kind of
 # violation, planted in a copy: Pistache in the core, a core header including an auth one, an auth
 # source including an http header, a redis source including an http header, libcurl outside the
-# oidc layer, Pistache or the auth layer in the oidc layer, a header with no layer.
+# oidc layer, Pistache or the auth layer in the oidc layer, the testing kit in http or Redis in
+# the testing kit, a header with no layer.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
@@ -31,6 +32,8 @@ refused src/http/api.cpp '#include <hiredis/hiredis.h>' "only the redis layer us
 refused src/http/api.cpp '#include <curl/curl.h>' "only the oidc layer uses libcurl"
 refused src/oidc/fetch.cpp '#include <pistache/async.h>' "uses no Pistache"
 refused src/oidc/jwks.cpp '#include "fauth/auth/engine.hpp"' "a layer above it"
+refused src/http/api.cpp '#include "fauth/testing.hpp"' "a layer above it"
+refused src/testing/testing.cpp '#include "fauth/redis/options.hpp"' "a layer above it"
 fresh
 echo '#pragma once' >"$work/tree/include/fauth/stray.hpp"
 if out=$(check "$work/tree"); then echo "a header with no layer was not refused"; exit 1; fi

@@ -84,12 +84,12 @@ TestApp::TestApp(int threads, AuthConfig config) : auth_(make_provider(std::move
     admin.get("/panel", [](const Request&, ResponseWriter w, const AppUser&) { http::send_json(w, Code::Ok, {{"panel", true}}); });
     admin.post("/panel", [](const Request&, ResponseWriter w, const AppUser&) { http::send_json(w, Code::Ok, {{"posted", true}}); });
     api_.serve_openapi("/openapi.json", {.title = "test app", .version = "9.9.9"});
-    server_ = std::make_unique<http::Server>(api_, http::ServerOptions{.port = 0, .threads = threads});
-    port_ = server_->start();
+    server_ = std::make_unique<fauth::testing::TestServer>(api_, threads);
+    port_ = server_->port();
 }
 
 TestApp::~TestApp() {
-    server_->stop();
+    server_.reset();
     std::lock_guard lock(threads_mutex_);
     for (auto& t : loader_threads_) t.join();
 }

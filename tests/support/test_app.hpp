@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <fauth/http.hpp>
+#include <fauth/testing.hpp>
 
 #include "support/user.hpp"
 
@@ -43,9 +44,13 @@ public:
     }
 
     std::uint16_t port() const { return port_; }
+    /// An anonymous client of the app.
+    fauth::testing::Client client() const { return server_->client(); }
     AuthProvider<AppUser>& auth() { return *auth_; }
     http::Api& api() { return api_; }
     void set_mode(LoaderMode m) { mode_ = m; }
+    /// A user of the app: user-123 alice (admin), user-456 bob (member), user-789 carol (inactive).
+    const AppUser& user(const std::string& id) const { return users_.at(id); }
     std::vector<std::string> logs() {
         std::lock_guard lock(log_mutex_);
         return logs_;
@@ -77,7 +82,7 @@ private:
     std::unique_ptr<AuthProvider<AppUser>> auth_;
     Pistache::Rest::Router router_;
     http::Api api_;
-    std::unique_ptr<http::Server> server_;
+    std::unique_ptr<fauth::testing::TestServer> server_;
     std::uint16_t port_ = 0;
 };
 

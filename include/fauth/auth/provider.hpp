@@ -188,11 +188,11 @@ public:
     }
 
     /// A new session for `user`, whose tokens carry the claims set_login_claims computes for it:
-    /// what the login endpoint does once the password is checked. Call it only then: its access
-    /// token is fresh (`fresh: true`), which require_fresh_user demands.
-    TokenResponse sign_in(const User& user) const {
-        return core_->login(user_id(user), core_->claims.scopes_for(user), core_->claims.extra_for(user),
-                            Engine::Proof::password);
+    /// what the login endpoint does once the password is checked. With Proof::password (call it
+    /// only then) its access token is fresh (`fresh: true`), which require_fresh_user demands;
+    /// with Proof::none (after registration or an e-mail link, say) it is not.
+    TokenResponse sign_in(const User& user, Engine::Proof proof = Engine::Proof::password) const {
+        return core_->login(user_id(user), core_->claims.scopes_for(user), core_->claims.extra_for(user), proof);
     }
 
     /// A new session for `sub` that no password check started (after registration or an e-mail
