@@ -1,25 +1,36 @@
-// examples/notes_api — fauth on a real database: users in SQLite with registration, per-user
-// notes, an admin route, and bcrypt hashes upgraded on login. Routes as PolePosition's auth
-// workflow generates them:
-//   POST   /api/v1/auth/register   {"email", "password"}        201 {"id", "email"}; 409 if taken
-//   POST   /api/v1/auth/token      form login (OAuth2 password)  TokenResponse
-//   GET    /api/v1/auth/me         any active user               {"id", "email", "roles"}
-//   POST   /api/v1/auth/refresh    {"refresh_token"}             TokenResponse
-//   POST   /api/v1/auth/logout     bearer                        204
-//   GET    /api/v1/notes           the caller's notes
-//   POST   /api/v1/notes           {"title", "body"}             201 note
-//   GET    /api/v1/notes/{id}      the caller's note, else 404 (never 403: ids do not leak)
-//   PUT    /api/v1/notes/{id}      {"title", "body"}             note, else 404
-//   DELETE /api/v1/notes/{id}                                    204, else 404
-//   GET    /api/v1/admin/users     role admin                    [{"id", "email", "roles", "is_active"}]
+// examples/notes_api — fauth on a real database: users in SQLite with registration, e-mail
+// verification, forgotten and changed passwords, per-user notes, an admin route, a browser page
+// that logs in by cookie, and bcrypt hashes upgraded on login. Routes (PolePosition's auth
+// workflow, fastapi-users' account flows):
+//   POST   /api/v1/auth/register       {"email", "password"}     202 whoever is registered; mails the next step
+//   POST   /api/v1/auth/request-verify-token {"email"}          202; mails a verification token again
+//   POST   /api/v1/auth/verify         {"token"}                 200; 400 for a bad token
+//   POST   /api/v1/auth/forgot-password {"email"}               202; mails a reset token
+//   POST   /api/v1/auth/reset-password {"token", "password"}     200; ends every session; 400 for a bad token
+//   POST   /api/v1/auth/change-password {"old_password", "new_password"}  a new TokenResponse; ends every other session
+//   POST   /api/v1/auth/token          form login (OAuth2 password)  TokenResponse (verified users only)
+//   POST   /api/v1/auth/session        the same login for a browser: session cookies
+//   GET    /api/v1/auth/me             any active user               {"id", "email", "roles", "is_verified"}
+//   POST   /api/v1/auth/refresh        {"refresh_token"}, or the refresh cookie   TokenResponse or cookies
+//   POST   /api/v1/auth/logout         bearer or cookie              204
+//   GET    /api/v1/notes               the caller's notes
+//   POST   /api/v1/notes               {"title", "body"}             201 note
+//   GET    /api/v1/notes/{id}          the caller's note, else 404 (never 403: ids do not leak)
+//   PUT    /api/v1/notes/{id}          {"title", "body"}             note, else 404
+//   DELETE /api/v1/notes/{id}                                        204, else 404
+//   GET    /api/v1/admin/users         role admin                    [{"id", "email", "roles", "is_active"}]
+//   GET    /                           the browser page
+// Mail (verification and reset tokens) goes to the log: one `mail {...}` line each.
 // Environment: HOST (127.0.0.1), PORT (8000), FAUTH_DB (./notes.db), FAUTH_SECRET_KEY (random when
-// unset), FAUTH_BCRYPT_COST (12), FAUTH_THREADS (2).
+// unset), FAUTH_BCRYPT_COST (12), FAUTH_THREADS (2), FAUTH_COOKIE_SECURE (1; 0 for plain-HTTP
+// development only).
 #include <cstdlib>
 #include <iostream>
 #include <charconv>
 
 #include <fauth/http.hpp>
 
+#include "account.hpp"
 #include "store.hpp"
 #include "validation.hpp"
 
@@ -38,25 +49,6 @@ std::string env_or(const char* name, std::string fallback) {
 
 nlohmann::json to_json(const Note& n) {
     return {{"id", n.id}, {"title", n.title}, {"body", n.body}, {"created_at", n.created_at}, {"updated_at", n.updated_at}};
-}
-
-// The JSON object body of `request`, or an answer (415, 413 or 422) and nothing.
-std::optional<nlohmann::json> json_body(const Request& request, ResponseWriter& writer) {
-    const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
-    if (!type || type->mime().toString().rfind("application/json", 0) != 0) {
-        fauth::http::send_detail(writer, Code::Unsupported_Media_Type, "Content-Type must be application/json");
-        return std::nullopt;
-    }
-    if (request.body().size() > notes::kMaxBodyBytes) {
-        fauth::http::send_detail(writer, Code::Request_Entity_Too_Large, "Request body too large");
-        return std::nullopt;
-    }
-    auto body = nlohmann::json::parse(request.body(), nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
-        fauth::http::send_detail(writer, Code::Unprocessable_Entity, "Body must be a JSON object");
-        return std::nullopt;
-    }
-    return body;
 }
 
 // The note id in the path, or nothing (then the caller answers 404).
@@ -78,10 +70,19 @@ int main() try {
     config.secret_key = env_or("FAUTH_SECRET_KEY", fauth::random_id() + fauth::random_id());
     config.token_url = "/api/v1/auth/token";
     config.bcrypt_cost = std::stoi(env_or("FAUTH_BCRYPT_COST", "12"));
+    // API clients send bearer tokens; the browser page holds its session in cookies, whose
+    // refresh cookie goes to /api/v1/auth (refresh and logout) only.
+    config.cookies.transport = fauth::CredentialTransport::bearer_or_cookie;
+    config.cookies.refresh_path = "/api/v1/auth";
+    config.cookies.secure = env_or("FAUTH_COOKIE_SECURE", "1") != "0";
     fauth::AuthProvider<User> auth{
         config,
         [store](const fauth::TokenPayload& p) { return store->user_by_id(p.sub); },
-        [store](std::string_view email) { return store->user_by_email(std::string(email)); }};
+        // An address not yet verified cannot log in: it is as unknown (the same answer, the same bcrypt work).
+        [store](std::string_view email) {
+            auto user = store->user_by_email(std::string(email));
+            return user && user->is_verified ? user : std::nullopt;
+        }};
     // Hashes made at a lower cost are upgraded at the next login, unless changed meanwhile.
     auth.on_rehash([store](const User& user, const std::string& old_hash, const std::string& new_hash) {
         store->upgrade_hash(user.id, old_hash, new_hash);
@@ -89,35 +90,13 @@ int main() try {
 
     Pistache::Rest::Router router;
     fauth::http::Api api{router, auth};
-    const fauth::http::RouteDoc auth_doc{.tags = {"Auth"}};
 
-    api.post("/api/v1/auth/register", [store, &auth](const Request& request, ResponseWriter writer) {
-        const auto body = json_body(request, writer);
-        if (!body) return;
-        const auto problem = notes::registration_problem(*body);
-        if (!problem.empty()) return fauth::http::send_detail(writer, Code::Unprocessable_Entity, problem);
-        const auto email = (*body)["email"].get<std::string>();
-        if (store->user_by_email(email)) return fauth::http::send_detail(writer, Code::Conflict, "Email already registered");
-        auto pending = std::make_shared<ResponseWriter>(std::move(writer));
-        auth.hash_password_async((*body)["password"].get<std::string>())
-            .then(
-                [store, pending, email](const std::string& hash) {
-                    try {
-                        const auto user = store->add_user(email, hash);
-                        fauth::http::send_json(*pending, Code::Created, {{"id", user.id}, {"email", user.email}});
-                    } catch (const notes::DuplicateEmail&) {
-                        fauth::http::send_detail(*pending, Code::Conflict, "Email already registered");
-                    } catch (...) {
-                        fauth::http::send_exception(*pending, std::current_exception(), false, {});
-                    }
-                },
-                [pending](std::exception_ptr e) { fauth::http::send_exception(*pending, e, false, {}); });
-    }, {.summary = "Register with email and password", .tags = {"Auth"}});
+    notes::add_account_routes(api, auth, store, notes::log_mailer());
     api.post("/api/v1/auth/token", fauth::http::login_endpoint(auth));
     api.post("/api/v1/auth/refresh", fauth::http::refresh_endpoint(auth));
     api.post("/api/v1/auth/logout", fauth::http::logout_endpoint(auth));
     api.get("/api/v1/auth/me", auth.require_user([](const Request&, ResponseWriter w, const User& u) {
-        fauth::http::send_json(w, Code::Ok, {{"id", u.id}, {"email", u.email}, {"roles", u.roles}});
+        fauth::http::send_json(w, Code::Ok, {{"id", u.id}, {"email", u.email}, {"roles", u.roles}, {"is_verified", u.is_verified}});
     }), {.summary = "The current user", .tags = {"Auth"}});
 
     fauth::http::SecureRouter<User> notes_routes{api, auth, {.prefix = "/api/v1/notes", .tags = {"Notes"}}};
@@ -127,7 +106,7 @@ int main() try {
         fauth::http::send_json(w, Code::Ok, list);
     }, {.doc = {.summary = "My notes"}});
     notes_routes.post("", [store](const Request& request, ResponseWriter w, const User& u) {
-        const auto body = json_body(request, w);
+        const auto body = notes::json_body(request, w);
         if (!body) return;
         if (const auto problem = notes::note_problem(*body); !problem.empty())
             return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
@@ -143,7 +122,7 @@ int main() try {
     notes_routes.put("/:id", [store](const Request& request, ResponseWriter w, const User& u) {
         const auto id = note_id(request);
         if (!id) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
-        const auto body = json_body(request, w);
+        const auto body = notes::json_body(request, w);
         if (!body) return;
         if (const auto problem = notes::note_problem(*body); !problem.empty())
             return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
@@ -163,6 +142,7 @@ int main() try {
             list.push_back({{"id", u.id}, {"email", u.email}, {"roles", u.roles}, {"is_active", u.is_active}});
         fauth::http::send_json(w, Code::Ok, list);
     }), {.summary = "Every user", .tags = {"Admin"}});
+    notes::add_login_page(api);
     api.serve_openapi("/openapi.json", {.title = "fauth notes", .version = "1.0.0"});
 
     const std::string host = env_or("HOST", "127.0.0.1");

@@ -31,6 +31,10 @@ const char* const kMigrations[] = {
     );
     CREATE INDEX notes_by_owner ON notes(owner_id, id);
     )sql",
+    // Version 2: e-mail verification. Users that existed before it keep logging in.
+    R"sql(
+    ALTER TABLE users ADD COLUMN is_verified INTEGER NOT NULL DEFAULT 1;
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -94,14 +98,14 @@ private:
 namespace {
 
 User read_user(const auto& s) {
-    return User{s.text(0), s.text(1), s.text(2), s.integer(3) != 0, roles_of(s.text(4))};
+    return User{s.text(0), s.text(1), s.text(2), s.integer(3) != 0, roles_of(s.text(4)), s.integer(5) != 0};
 }
 
 Note read_note(const auto& s) {
     return Note{s.integer(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.integer(5)};
 }
 
-constexpr const char* kUserColumns = "SELECT id, email, hashed_password, is_active, roles FROM users ";
+constexpr const char* kUserColumns = "SELECT id, email, hashed_password, is_active, roles, is_verified FROM users ";
 constexpr const char* kNoteColumns = "SELECT id, owner_id, title, body, created_at, updated_at FROM notes ";
 
 }  // namespace
@@ -157,13 +161,31 @@ int Store::schema_version() {
     return static_cast<int>(s.integer(0));
 }
 
-User Store::add_user(const std::string& email, const std::string& hashed_password, const std::vector<std::string>& roles) {
+User Store::add_user(const std::string& email, const std::string& hashed_password, const std::vector<std::string>& roles,
+                     bool verified) {
     std::lock_guard lock(mutex_);
-    User user{fauth::random_id(), email, hashed_password, true, roles};
-    Statement s(db_, "INSERT INTO users (id, email, hashed_password, roles, created_at) VALUES (?, ?, ?, ?, ?)");
+    User user{fauth::random_id(), email, hashed_password, true, roles, verified};
+    Statement s(db_, "INSERT INTO users (id, email, hashed_password, roles, created_at, is_verified) VALUES (?, ?, ?, ?, ?, ?)");
     s.bind(1, user.id).bind(2, email).bind(3, hashed_password).bind(4, roles_text(roles)).bind(5, now_seconds());
+    s.bind(6, std::int64_t{verified ? 1 : 0});
     s.step();
     return user;
+}
+
+bool Store::set_password(const std::string& id, const std::string& expected, const std::string& replacement, bool verified) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE users SET hashed_password = ?, is_verified = MAX(is_verified, ?) WHERE id = ? AND hashed_password = ?");
+    s.bind(1, replacement).bind(2, std::int64_t{verified ? 1 : 0}).bind(3, id).bind(4, expected);
+    s.step();
+    return s.changes() == 1;
+}
+
+bool Store::verify_email(const std::string& id, const std::string& email) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE users SET is_verified = 1 WHERE id = ? AND email = ?");
+    s.bind(1, id).bind(2, email);
+    s.step();
+    return s.changes() == 1;
 }
 
 std::optional<User> Store::user_by_id(const std::string& id) {

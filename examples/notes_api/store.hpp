@@ -23,6 +23,8 @@ struct User {
     std::string hashed_password;
     bool is_active = true;
     std::vector<std::string> roles;
+    /// The e-mail address was proven (a link sent to it came back); unverified users cannot log in.
+    bool is_verified = true;
 };
 
 /// One note, owned by one user.
@@ -59,8 +61,16 @@ public:
     /// The schema version after migration.
     int schema_version();
 
-    /// Adds a user with a fresh id; throws DuplicateEmail.
-    User add_user(const std::string& email, const std::string& hashed_password, const std::vector<std::string>& roles = {});
+    /// Adds a user with a fresh id (unverified: registered but not yet through the e-mail link);
+    /// throws DuplicateEmail.
+    User add_user(const std::string& email, const std::string& hashed_password, const std::vector<std::string>& roles = {},
+                  bool verified = true);
+    /// Replaces a user's password hash if it is still `expected` (so a reset token, bound to the
+    /// old hash, works once, and of two changes racing one wins), marking the address verified
+    /// too when `verified` (a reset link came back from it); true when it was replaced.
+    bool set_password(const std::string& id, const std::string& expected, const std::string& replacement, bool verified);
+    /// Marks the address verified if user `id` still has `email`; false otherwise.
+    bool verify_email(const std::string& id, const std::string& email);
     /// The user with `id`.
     std::optional<User> user_by_id(const std::string& id);
     /// The user with `email` (compared case-insensitively).

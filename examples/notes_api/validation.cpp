@@ -15,17 +15,26 @@ bool is_valid_email(const std::string& email) {
            email.front() != '.' && email[at - 1] != '.';
 }
 
-std::string registration_problem(const nlohmann::json& body) {
-    const auto email = body.find("email");
-    if (email == body.end() || !email->is_string()) return "email is required";
-    if (!is_valid_email(email->get<std::string>())) return "email is not a valid address";
-    const auto password = body.find("password");
-    if (password == body.end() || !password->is_string()) return "password is required";
-    const auto size = password->get_ref<const std::string&>().size();
-    if (size == 0) return "password must not be empty";
-    if (size < kMinPasswordBytes) return "password must be at least 8 characters";
-    if (size > kMaxPasswordBytes) return "password is too long";
+std::string email_problem(const nlohmann::json& body, const std::string& name) {
+    const auto email = body.find(name);
+    if (email == body.end() || !email->is_string()) return name + " is required";
+    if (!is_valid_email(email->get<std::string>())) return name + " is not a valid address";
     return "";
+}
+
+std::string password_problem(const nlohmann::json& body, const std::string& name) {
+    const auto password = body.find(name);
+    if (password == body.end() || !password->is_string()) return name + " is required";
+    const auto size = password->get_ref<const std::string&>().size();
+    if (size == 0) return name + " must not be empty";
+    if (size < kMinPasswordBytes) return name + " must be at least 8 characters";
+    if (size > kMaxPasswordBytes) return name + " is too long";
+    return "";
+}
+
+std::string registration_problem(const nlohmann::json& body) {
+    if (auto problem = email_problem(body); !problem.empty()) return problem;
+    return password_problem(body);
 }
 
 std::string note_problem(const nlohmann::json& body) {

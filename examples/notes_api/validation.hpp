@@ -19,6 +19,10 @@ inline constexpr std::size_t kMaxPasswordBytes = 1024;
 bool is_valid_email(const std::string& email);
 /// What is wrong with a registration body {"email", "password"}, or "" when nothing is.
 std::string registration_problem(const nlohmann::json& body);
+/// What is wrong with member `name` of `body` as a new password, or "" when nothing is.
+std::string password_problem(const nlohmann::json& body, const std::string& name = "password");
+/// What is wrong with member `name` of `body` as an e-mail address, or "" when nothing is.
+std::string email_problem(const nlohmann::json& body, const std::string& name = "email");
 /// What is wrong with a note body {"title", "body"?}, or "" when nothing is.
 std::string note_problem(const nlohmann::json& body);
 

@@ -1,6 +1,7 @@
-// examples/notes_api over real HTTP on a temporary SQLite database: registration, login,
-// ownership isolation, the admin route, rehash on login, duplicates and bad input, and two
-// processes writing to one database. Run: node --test tests/examples/notes_api.test.mjs
+// examples/notes_api over real HTTP on a temporary SQLite database: registration (that tells no
+// one who is registered) and e-mail verification, login, forgotten and changed passwords,
+// ownership isolation, the admin route, rehash on login, duplicates and bad input, throttled
+// mail, the OpenAPI document, and two processes writing to one database. Run: node --test tests/examples/notes_api.test.mjs
 // (FAUTH_NOTES and FAUTH_CLI name the binaries).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,29 +44,176 @@ async function register(email, password = 'correct horse') {
   return call('/auth/register', { json: { email, password } });
 }
 
+// The mails the example's mailer wrote to the log (one `mail {...}` line each) to `to`.
+function mails(to, from = server) {
+  return from.output().split('\n').filter((l) => l.startsWith('mail ')).map((l) => JSON.parse(l.slice(5)))
+    .filter((m) => m.to === to);
+}
+// The newest mail to `to` once there are more than `before` (the log arrives on its own pipe,
+// possibly after the response that followed its writing): fails after 10 s.
+async function mailAfter(to, before, from = server) {
+  for (const deadline = Date.now() + 10000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+    const all = mails(to, from);
+    if (all.length > before) return all.at(-1);
+  }
+  assert.fail(`no mail to ${to} after ${before}`);
+}
+// `action`'s result and the mail to `to` it caused.
+async function mailed(to, action) {
+  const before = mails(to).length;
+  const result = await action();
+  return { result, mail: await mailAfter(to, before) };
+}
+
+// Registers `email` and follows the verification mail: the account can log in afterwards.
+async function registerVerified(email, password = 'correct horse') {
+  const { result: r, mail } = await mailed(email, () => register(email, password));
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  assert.equal(mail.subject, 'Confirm your address');
+  const verified = await call('/auth/verify', { json: { token: mail.token } });
+  assert.equal(verified.status, 200, JSON.stringify(verified.body));
+}
+
 async function login(email, password = 'correct horse') {
   const r = await call('/auth/token', { form: { username: email, password } });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body.access_token;
 }
 
-test('register, log in, see yourself', async () => {
-  const r = await register('ada@example.com');
-  assert.equal(r.status, 201);
-  assert.equal(r.body.email, 'ada@example.com');
-  assert.match(r.body.id, /^[0-9a-f]{32}$/);
+test('register, verify the address, log in, see yourself', async () => {
+  const { result: r, mail } = await mailed('ada@example.com', () => register('ada@example.com'));
+  assert.equal(r.status, 202);
+  assert.match(r.body.detail, /message with the next step/);
+  const form = { username: 'ada@example.com', password: 'correct horse' };
+  const early = await call('/auth/token', { form });
+  assert.equal(early.status, 401, 'an unverified address cannot log in');
+  const unknown = await call('/auth/token', { form: { username: 'nobody-at-all@example.com', password: 'correct horse' } });
+  assert.deepEqual(early.body, unknown.body, 'as for an unknown one');
+  assert.equal(mail.subject, 'Confirm your address');
+  assert.equal((await call('/auth/verify', { json: { token: mail.token } })).status, 200);
   const token = await login('ada@example.com');
   const me = await call('/auth/me', { token });
-  assert.deepEqual(me.body, { id: r.body.id, email: 'ada@example.com', roles: [] });
+  assert.equal(me.body.email, 'ada@example.com');
+  assert.match(me.body.id, /^[0-9a-f]{32}$/);
+  assert.deepEqual(me.body.roles, []);
+  assert.equal(me.body.is_verified, true);
   assert.equal((await call('/auth/me')).status, 401);
   assert.equal((await call('/auth/token', { form: { username: 'ada@example.com', password: 'wrong password' } })).status, 401);
 });
 
-test('a duplicate email is a 409, whatever its case', async () => {
-  assert.equal((await register('dup@example.com')).status, 201);
-  const again = await register('DUP@example.com');
-  assert.equal(again.status, 409);
-  assert.deepEqual(again.body, { detail: 'Email already registered' });
+test('verification refuses bad tokens and can be asked for again', async () => {
+  const verification = mails('ada@example.com').at(-1);
+  for (const token of ['garbage', verification.token + 'x', verification.token.replace(/\.[^.]*$/, '.AAAA')]) {
+    const r = await call('/auth/verify', { json: { token } });
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.body, { detail: 'Invalid or expired token' });
+  }
+  assert.equal((await call('/auth/verify', { json: {} })).status, 422);
+  const unknown = await call('/auth/request-verify-token', { json: { email: 'nobody@example.com' } });
+  assert.equal(unknown.status, 202, 'the same answer for an unknown address');
+  await mailed('late@example.com', () => register('late@example.com'));
+  const again = await mailed('late@example.com', () => call('/auth/request-verify-token', { json: { email: 'late@example.com' } }));
+  assert.equal(again.result.status, 202);
+  assert.equal(again.mail.subject, 'Confirm your address');
+  assert.equal(mails('nobody@example.com').length, 0, 'no mail to an unknown address (its request came first)');
+  // A password-reset token is not a verification token.
+  const reset = await mailed('ada@example.com', () => call('/auth/forgot-password', { json: { email: 'ada@example.com' } }));
+  assert.equal(reset.mail.subject, 'Reset your password');
+  assert.equal((await call('/auth/verify', { json: { token: reset.mail.token } })).status, 400);
+});
+
+test('registering a taken address tells nothing, and its owner gets a way forward', async () => {
+  await registerVerified('dup@example.com');
+  const first = await register('dup@example.com', 'another password');
+  const { result: again, mail } = await mailed('DUP@example.com', () => register('DUP@example.com', 'another password'));
+  const fresh = await register('fresh-dup@example.com', 'another password');
+  for (const r of [first, again]) assert.deepEqual({ status: r.status, body: r.body }, { status: fresh.status, body: fresh.body });
+  assert.equal((await call('/auth/token', { form: { username: 'dup@example.com', password: 'another password' } })).status, 401,
+    'the second password set nothing');
+  await login('dup@example.com');  // the owner's still works
+  assert.match(mail.subject, /already registered/);
+  const reset = await call('/auth/reset-password', { json: { token: mail.token, password: 'owner picks this' } });
+  assert.equal(reset.status, 200, 'the mail carries a reset token for the owner');
+  await login('dup@example.com', 'owner picks this');
+});
+
+test('an address squatted by someone else is won back by its owner', async () => {
+  assert.equal((await register('victim@example.com', 'squatter password')).status, 202);
+  assert.equal((await call('/auth/token', { form: { username: 'victim@example.com', password: 'squatter password' } })).status, 401);
+  const { mail } = await mailed('victim@example.com', () => register('victim@example.com', 'the real owner'));
+  assert.match(mail.subject, /already registered/);
+  const reset = await call('/auth/reset-password', { json: { token: mail.token, password: 'the real owner' } });
+  assert.equal(reset.status, 200);
+  await login('victim@example.com', 'the real owner');  // verified by the mailed reset token
+  assert.equal((await call('/auth/token', { form: { username: 'victim@example.com', password: 'squatter password' } })).status, 401);
+});
+
+test('forgot and reset password: the token works once and every session ends', async () => {
+  await registerVerified('forgot@example.com');
+  const session = await call('/auth/token', { form: { username: 'forgot@example.com', password: 'correct horse' } });
+  const unknown = await call('/auth/forgot-password', { json: { email: 'ghost@example.com' } });
+  const { result: known, mail } = await mailed('forgot@example.com', () => call('/auth/forgot-password', { json: { email: 'forgot@example.com' } }));
+  assert.deepEqual({ status: known.status, body: known.body }, { status: unknown.status, body: unknown.body });
+  assert.equal(mails('ghost@example.com').length, 0, 'no mail to an unknown address (its request came first)');
+  assert.equal(mail.subject, 'Reset your password');
+  assert.equal((await call('/auth/reset-password', { json: { token: mail.token, password: 'short' } })).status, 422);
+  assert.equal((await call('/auth/reset-password', { json: { password: 'long enough' } })).status, 422);
+  assert.equal((await call('/auth/reset-password', { json: { token: 'garbage', password: 'long enough' } })).status, 400);
+  const r = await call('/auth/reset-password', { json: { token: mail.token, password: 'brand new secret' } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const reused = await call('/auth/reset-password', { json: { token: mail.token, password: 'attacker secret' } });
+  assert.equal(reused.status, 400, 'a reset token works once');
+  assert.equal((await call('/auth/me', { token: session.body.access_token })).status, 401, 'the old session ended');
+  assert.equal((await call('/auth/refresh', { json: { refresh_token: session.body.refresh_token } })).status, 401);
+  assert.equal((await call('/auth/token', { form: { username: 'forgot@example.com', password: 'correct horse' } })).status, 401);
+  await login('forgot@example.com', 'brand new secret');
+});
+
+test('mail to one address is throttled', async () => {
+  await registerVerified('flood@example.com');
+  const statuses = [];
+  for (let i = 0; i < 4; i++) statuses.push((await call('/auth/forgot-password', { json: { email: 'flood@example.com' } })).status);
+  assert.deepEqual(statuses.slice(0, 2), [202, 202]);
+  const last = await fetch(`${api}/auth/forgot-password`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'FLOOD@example.com' }) });
+  assert.equal(last.status, 429, 'three mails at once per address (the registration mail counted), whatever its case');
+  assert.ok(Number(last.headers.get('retry-after')) > 0);
+  assert.equal(statuses.at(-1), 429);
+  await mailAfter('flood@example.com', 2);
+  assert.equal(mails('flood@example.com').length, 3, 'the refused requests mailed nothing');
+});
+
+test('change password: the old one is required, other sessions end, a new pair comes back', async () => {
+  await registerVerified('change@example.com');
+  const other = await call('/auth/token', { form: { username: 'change@example.com', password: 'correct horse' } });
+  const mine = await login('change@example.com');
+  const wrong = await call('/auth/change-password', { token: mine, json: { old_password: 'not it', new_password: 'new secret 1' } });
+  assert.equal(wrong.status, 400);
+  assert.deepEqual(wrong.body, { detail: 'Old password is incorrect' });
+  assert.equal((await call('/auth/change-password', { token: mine, json: { old_password: 'correct horse', new_password: 'short' } })).status, 422);
+  assert.equal((await call('/auth/change-password', { json: { old_password: 'correct horse', new_password: 'new secret 1' } })).status, 401);
+  const r = await call('/auth/change-password', { token: mine, json: { old_password: 'correct horse', new_password: 'new secret 1' } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.token_type, 'bearer');
+  assert.equal((await call('/auth/me', { token: r.body.access_token })).status, 200, 'the new pair works');
+  assert.equal((await call('/auth/me', { token: mine })).status, 401, 'this session ended');
+  assert.equal((await call('/auth/me', { token: other.body.access_token })).status, 401, 'and every other');
+  assert.equal((await call('/auth/refresh', { json: { refresh_token: other.body.refresh_token } })).status, 401);
+  assert.equal((await call('/auth/refresh', { json: { refresh_token: r.body.refresh_token } })).status, 200);
+  await login('change@example.com', 'new secret 1');
+});
+
+test('every account route is in the OpenAPI document', async () => {
+  const doc = await (await fetch(`${server.base}/openapi.json`)).json();
+  for (const path of ['register', 'request-verify-token', 'verify', 'forgot-password', 'reset-password', 'change-password',
+    'session', 'token', 'refresh', 'logout', 'me']) {
+    assert.ok(doc.paths[`/api/v1/auth/${path}`], path);
+  }
+  assert.ok(doc.paths['/api/v1/auth/change-password'].post.security, 'change-password needs a session');
+  assert.equal(doc.paths['/api/v1/auth/forgot-password'].post.security, undefined);
+  assert.deepEqual(doc.paths['/api/v1/auth/reset-password'].post.requestBody.content['application/json'].schema.required,
+    ['token', 'password']);
+  assert.ok(doc.components.securitySchemes.SessionCookie, 'the browser session is a scheme too');
 });
 
 test('bad registrations are refused with a reason', async () => {
@@ -92,8 +240,8 @@ test('bad registrations are refused with a reason', async () => {
 });
 
 test('each user sees and changes only their own notes; others get 404, never 403', async () => {
-  await register('owner@example.com');
-  await register('other@example.com');
+  await registerVerified('owner@example.com');
+  await registerVerified('other@example.com');
   const owner = await login('owner@example.com');
   const other = await login('other@example.com');
   const created = await call('/notes', { token: owner, json: { title: 'mine', body: 'secret' } });
@@ -120,7 +268,7 @@ test('each user sees and changes only their own notes; others get 404, never 403
 });
 
 test('the admin route needs role admin, granted with the CLI', async () => {
-  await register('boss@example.com');
+  await registerVerified('boss@example.com');
   let token = await login('boss@example.com');
   assert.equal((await call('/admin/users', { token })).status, 403);
   execFileSync(cliBinary, ['users', 'set-roles', '--db', db, '--email', 'boss@example.com', '--role', 'admin']);
@@ -142,7 +290,7 @@ test('a weaker stored hash is upgraded at login', async () => {
 });
 
 test('deactivated users cannot log in or use their tokens', async () => {
-  await register('gone@example.com');
+  await registerVerified('gone@example.com');
   const token = await login('gone@example.com');
   execFileSync(cliBinary, ['users', 'deactivate', '--db', db, '--email', 'gone@example.com']);
   assert.equal((await call('/auth/me', { token })).status, 403);
@@ -150,7 +298,7 @@ test('deactivated users cannot log in or use their tokens', async () => {
 });
 
 test('refresh and logout work on the database-backed users', async () => {
-  await register('sess@example.com');
+  await registerVerified('sess@example.com');
   const r = await call('/auth/token', { form: { username: 'sess@example.com', password: 'correct horse' } });
   const refreshed = await call('/auth/refresh', { json: { refresh_token: r.body.refresh_token } });
   assert.equal(refreshed.status, 200);
@@ -168,7 +316,13 @@ test('two processes write to one database at once', async () => {
         headers: { 'Content-Type': 'application/json', Connection: 'close' },
         body: JSON.stringify({ email: `many${i}@example.com`, password: 'correct horse' }),
       }).then((r) => r.status)));
-    assert.deepEqual(results, Array(20).fill(201));
+    assert.deepEqual(results, Array(20).fill(202));
+    // Registered through the first process (odd i); the second verifies it.
+    const mail = await mailAfter('many7@example.com', 0, server);
+    assert.equal(mails('many7@example.com', second).length, 0);
+    const verified = await fetch(`${second.base}/api/v1/auth/verify`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token: mail.token }) });
+    assert.equal(verified.status, 200, 'either process verifies it');
     const token = await login('many7@example.com');
     assert.equal((await call('/auth/me', { token })).status, 200);
   } finally {

@@ -1,0 +1,306 @@
+#include "account.hpp"
+
+#include <iostream>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include <fauth/core/ascii.hpp>
+
+#include "validation.hpp"
+
+namespace notes {
+namespace {
+
+using Pistache::Http::Code;
+using Pistache::Http::ResponseWriter;
+using Pistache::Rest::Request;
+using fauth::http::RouteDoc;
+using Writer = std::shared_ptr<ResponseWriter>;
+using nlohmann::json;
+
+// Mails one address may be sent (verification, reset, "already registered"), so that no one can
+// flood a mailbox through the API: three at once, then three an hour.
+constexpr fauth::RateLimit kMailsPerAddress{3, 3.0 / 3600};
+// Wrong old passwords one user may send to change-password: as for one address guessing one name.
+constexpr fauth::RateLimit kPasswordChecksPerUser{10, 10.0 / 3600};
+
+// The answer to every request that may mail someone: the same whoever is registered.
+const char* const kCheckYourMail = "If the address can receive it, a message with the next step is on its way";
+
+// The 400 for a token that does not verify: one wording for every cause.
+const char* const kBadToken = "Invalid or expired token";
+
+// Answers `failure` from a token check: the token's own problems are a 400, anything else as fauth answers it.
+void refuse_token(ResponseWriter& writer, std::exception_ptr failure) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const fauth::Error& e) {
+        switch (e.kind()) {
+            case fauth::ErrorKind::invalid_token:
+            case fauth::ErrorKind::token_expired:
+            case fauth::ErrorKind::user_not_found:
+            case fauth::ErrorKind::inactive_user: return fauth::http::send_detail(writer, Code::Bad_Request, kBadToken);
+            default: break;
+        }
+    } catch (...) {
+    }
+    fauth::http::send_exception(writer, failure, false, {});
+}
+
+// Runs `then` once every (key, limit) of `checks` allows one more attempt; else answers 429 with
+// Retry-After. `then` runs on whichever thread settles the throttle (at once with the memory one).
+void throttled(const Auth& auth, Writer writer, std::vector<std::pair<std::string, fauth::RateLimit>> checks,
+               std::function<void()> then) {
+    if (checks.empty()) {
+        try {
+            return then();
+        } catch (...) {
+            return fauth::http::send_exception(*writer, std::current_exception(), false, {});
+        }
+    }
+    auto [key, limit] = checks.front();
+    checks.erase(checks.begin());
+    auth.throttle_login(key, limit)
+        .then(
+            [&auth, writer, checks = std::move(checks), then = std::move(then)](const fauth::ThrottleDecision& d) mutable {
+                if (!d.allowed) return fauth::http::send_too_many_requests(*writer, static_cast<long>(d.retry_after.count()));
+                throttled(auth, writer, std::move(checks), std::move(then));
+            },
+            [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); });
+}
+
+// The throttle key of the request's client (IPv6 grouped as fauth groups it).
+std::string client_of(const Auth& auth, const Request& request) {
+    return fauth::http::throttle_client(fauth::http::client_address(request, auth.config()), auth.config().ipv6_client_prefix);
+}
+
+std::string mail_key(const std::string& email) { return "mail:" + fauth::ascii_lower(email); }
+
+json body_doc(std::initializer_list<const char*> members) {
+    json properties = json::object();
+    for (const auto* m : members) properties[m] = {{"type", "string"}};
+    const json schema = {{"type", "object"}, {"properties", properties}, {"required", json(members)}};
+    return {{"required", true}, {"content", {{"application/json", {{"schema", schema}}}}}};
+}
+
+json detail_doc(const char* description) { return fauth::http::error_response_doc(description); }
+
+}  // namespace
+
+Mailer log_mailer() {
+    auto mutex = std::make_shared<std::mutex>();
+    return [mutex](const Mail& mail) {
+        const auto line = json{{"to", mail.to}, {"subject", mail.subject}, {"token", mail.token}}.dump();
+        std::lock_guard lock(*mutex);
+        std::cout << "mail " << line << std::endl;
+    };
+}
+
+std::optional<json> json_body(const Request& request, ResponseWriter& writer) {
+    const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
+    if (!type || type->mime().toString().rfind("application/json", 0) != 0) {
+        fauth::http::send_detail(writer, Code::Unsupported_Media_Type, "Content-Type must be application/json");
+        return std::nullopt;
+    }
+    if (request.body().size() > kMaxBodyBytes) {
+        fauth::http::send_detail(writer, Code::Request_Entity_Too_Large, "Request body too large");
+        return std::nullopt;
+    }
+    auto body = json::parse(request.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+        fauth::http::send_detail(writer, Code::Unprocessable_Entity, "Body must be a JSON object");
+        return std::nullopt;
+    }
+    return body;
+}
+
+void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr<Store> store, Mailer mailer) {
+    const std::string base = "/api/v1/auth";
+    const auto accepted = json{{"202", detail_doc(kCheckYourMail)},
+                               {"413", detail_doc("Request body too large")},
+                               {"415", detail_doc("Not JSON")},
+                               {"422", detail_doc("A member is missing or invalid")},
+                               {"429", detail_doc("Too many requests from this client or for this address; see Retry-After")}};
+
+    // Registration answers the same 202 whether or not the address is taken, after the same
+    // bcrypt work: a new address gets a verification mail, a taken one a mail saying so with a
+    // password-reset token (the owner's way forward). Unverified users cannot log in, so nobody
+    // learns from a login either.
+    api.post(base + "/register", [&auth, store, mailer](const Request& request, ResponseWriter w) {
+        const auto body = json_body(request, w);
+        if (!body) return;
+        if (const auto problem = registration_problem(*body); !problem.empty())
+            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
+        const auto email = (*body)["email"].get<std::string>();
+        auto writer = std::make_shared<ResponseWriter>(std::move(w));
+        throttled(auth, writer, {{"register:" + client_of(auth, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
+                  [&auth, store, mailer, writer, email, password = (*body)["password"].get<std::string>()] {
+                      auth.hash_password_async(password).then(
+                          [&auth, store, mailer, writer, email](const std::string& hash) {
+                              try {
+                                  auto existing = store->user_by_email(email);
+                                  if (!existing) {
+                                      try {
+                                          const auto user = store->add_user(email, hash, {}, /*verified=*/false);
+                                          mailer({email, "Confirm your address", auth.create_email_verification_token(user, email)});
+                                      } catch (const DuplicateEmail&) {
+                                          existing = store->user_by_email(email);  // registered meanwhile
+                                      }
+                                  }
+                                  if (existing && existing->is_active)
+                                      mailer({email, "This address is already registered: reset your password if it was you",
+                                              auth.create_password_reset_token(*existing)});
+                                  fauth::http::send_detail(*writer, Code::Accepted, kCheckYourMail);
+                              } catch (...) {
+                                  fauth::http::send_exception(*writer, std::current_exception(), false, {});
+                              }
+                          },
+                          [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); });
+                  });
+    }, {.summary = "Register with email and password",
+        .description = "Answers 202 whether or not the address is registered; the mail says what next. The account can log in "
+                       "once the address is verified.",
+        .tags = {"Auth"}, .request_body = body_doc({"email", "password"}), .responses = accepted});
+
+    api.post(base + "/request-verify-token", [&auth, store, mailer](const Request& request, ResponseWriter w) {
+        const auto body = json_body(request, w);
+        if (!body) return;
+        if (const auto problem = email_problem(*body); !problem.empty())
+            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
+        const auto email = (*body)["email"].get<std::string>();
+        auto writer = std::make_shared<ResponseWriter>(std::move(w));
+        throttled(auth, writer, {{"mail-client:" + client_of(auth, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
+                  [&auth, store, mailer, writer, email] {
+                      if (const auto user = store->user_by_email(email); user && user->is_active && !user->is_verified)
+                          mailer({email, "Confirm your address", auth.create_email_verification_token(*user, email)});
+                      fauth::http::send_detail(*writer, Code::Accepted, kCheckYourMail);
+                  });
+    }, {.summary = "Send the address verification mail again", .tags = {"Auth"}, .request_body = body_doc({"email"}),
+        .responses = accepted});
+
+    api.post(base + "/verify", [&auth, store](const Request& request, ResponseWriter w) {
+        const auto body = json_body(request, w);
+        if (!body) return;
+        const auto token = body->find("token");
+        if (token == body->end() || !token->is_string()) return fauth::http::send_detail(w, Code::Unprocessable_Entity, "token is required");
+        try {
+            const auto payload = auth.verify(token->get<std::string>(), fauth::TokenType::email_verification);
+            const auto email = payload.extra.value("email", std::string());
+            if (!store->verify_email(payload.sub, email)) return fauth::http::send_detail(w, Code::Bad_Request, kBadToken);
+            fauth::http::send_detail(w, Code::Ok, "Email verified");
+        } catch (...) {
+            refuse_token(w, std::current_exception());
+        }
+    }, {.summary = "Verify the address with the mailed token", .tags = {"Auth"}, .request_body = body_doc({"token"}),
+        .responses = {{"200", detail_doc("Email verified")}, {"400", detail_doc(kBadToken)}, {"422", detail_doc("No token")}}});
+
+    api.post(base + "/forgot-password", [&auth, store, mailer](const Request& request, ResponseWriter w) {
+        const auto body = json_body(request, w);
+        if (!body) return;
+        if (const auto problem = email_problem(*body); !problem.empty())
+            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
+        const auto email = (*body)["email"].get<std::string>();
+        auto writer = std::make_shared<ResponseWriter>(std::move(w));
+        throttled(auth, writer, {{"mail-client:" + client_of(auth, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
+                  [&auth, store, mailer, writer, email] {
+                      if (const auto user = store->user_by_email(email); user && user->is_active)
+                          mailer({email, "Reset your password", auth.create_password_reset_token(*user)});
+                      fauth::http::send_detail(*writer, Code::Accepted, kCheckYourMail);
+                  });
+    }, {.summary = "Mail a password-reset token", .description = "Answers 202 whether or not the address is registered.",
+        .tags = {"Auth"}, .request_body = body_doc({"email"}), .responses = accepted});
+
+    // The reset token is bound to the password hash it was made under and the hash is replaced
+    // only if still that one: a token works once. Every session of the user ends; the mailed
+    // token proved the address, so it counts as verified from now on.
+    api.post(base + "/reset-password", [&auth, store](const Request& request, ResponseWriter w) {
+        const auto body = json_body(request, w);
+        if (!body) return;
+        const auto token = body->find("token");
+        if (token == body->end() || !token->is_string()) return fauth::http::send_detail(w, Code::Unprocessable_Entity, "token is required");
+        if (const auto problem = password_problem(*body); !problem.empty())
+            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
+        auto writer = std::make_shared<ResponseWriter>(std::move(w));
+        auth.verify_password_reset_token(token->get<std::string>())
+            .then(
+                [&auth, store, writer, password = (*body)["password"].get<std::string>()](const User& user) {
+                    auth.hash_password_async(password).then(
+                        [&auth, store, writer, user](const std::string& hash) {
+                            try {
+                                if (!store->set_password(user.id, user.hashed_password, hash, /*verified=*/true))
+                                    return fauth::http::send_detail(*writer, Code::Bad_Request, kBadToken);
+                                auth.revoke_all(user.id).then(
+                                    [writer] { fauth::http::send_detail(*writer, Code::Ok, "Password changed"); },
+                                    [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); });
+                            } catch (...) {
+                                fauth::http::send_exception(*writer, std::current_exception(), false, {});
+                            }
+                        },
+                        [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); });
+                },
+                [writer](std::exception_ptr e) { refuse_token(*writer, e); });
+    }, {.summary = "Set a new password with the mailed token", .description = "Ends every session of the user.",
+        .tags = {"Auth"}, .request_body = body_doc({"token", "password"}),
+        .responses = {{"200", detail_doc("Password changed")}, {"400", detail_doc(kBadToken)}, {"422", detail_doc("A member is missing or invalid")}}});
+
+    // Change password: the old one proves the caller; every session of the user ends, and the
+    // caller gets a new pair (as cookies when the request came by cookie).
+    api.post(base + "/change-password", auth.require_user([&auth, store](const Request& request, ResponseWriter w, const User& user) {
+        const auto body = json_body(request, w);
+        if (!body) return;
+        const auto old_password = body->find("old_password");
+        if (old_password == body->end() || !old_password->is_string())
+            return fauth::http::send_detail(w, Code::Unprocessable_Entity, "old_password is required");
+        if (const auto problem = password_problem(*body, "new_password"); !problem.empty())
+            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
+        const auto by_cookie = fauth::http::credentials_of(request, auth.config().cookies).source == fauth::http::Credentials::Source::cookie;
+        const auto delivery = by_cookie ? fauth::http::TokenDelivery::cookies : fauth::http::TokenDelivery::body;
+        auto writer = std::make_shared<ResponseWriter>(std::move(w));
+        auto fail = [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); };
+        throttled(auth, writer, {{"change-password:" + user.id, kPasswordChecksPerUser}},
+                  [&auth, store, writer, fail, delivery, email = user.email, old = old_password->get<std::string>(),
+                   replacement = (*body)["new_password"].get<std::string>()] {
+                      auth.authenticate(email, old).then(
+                          [&auth, store, writer, fail, delivery, replacement](const User& checked) {
+                              auth.hash_password_async(replacement).then(
+                                  [&auth, store, writer, fail, delivery, checked](const std::string& hash) {
+                                      try {
+                                          if (!store->set_password(checked.id, checked.hashed_password, hash, false))
+                                              return fauth::http::send_detail(*writer, Code::Conflict, "The password was changed meanwhile");
+                                          auth.revoke_all(checked.id).then(
+                                              [&auth, writer, delivery, updated = User{checked.id, checked.email, hash, checked.is_active,
+                                                                                         checked.roles, checked.is_verified}] {
+                                                  fauth::http::send_tokens(*writer, auth.sign_in(updated), delivery, auth.config(), auth.tokens());
+                                              },
+                                              fail);
+                                      } catch (...) {
+                                          fail(std::current_exception());
+                                      }
+                                  },
+                                  fail);
+                          },
+                          [writer, fail](std::exception_ptr e) {
+                              try {
+                                  std::rethrow_exception(e);
+                              } catch (const fauth::InvalidCredentials&) {
+                                  fauth::http::send_detail(*writer, Code::Bad_Request, "Old password is incorrect");
+                              } catch (...) {
+                                  fail(e);
+                              }
+                          });
+                  });
+    }), {.summary = "Change my password", .description = "Ends every session of the user, this one included, and answers a new token pair.",
+         .tags = {"Auth"}, .request_body = body_doc({"old_password", "new_password"}),
+         .responses = {{"200", {{"description", "A new token pair (or session cookies)"},
+                                {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
+                       {"400", detail_doc("Old password is incorrect")},
+                       {"409", detail_doc("The password was changed meanwhile")},
+                       {"422", detail_doc("A member is missing or invalid")},
+                       {"429", detail_doc("Too many wrong old passwords; see Retry-After")}}});
+
+    api.post(base + "/session", fauth::http::login_endpoint(auth, fauth::http::TokenDelivery::cookies),
+             {.summary = "Log in a browser: session cookies", .tags = {"Auth"}});
+}
+
+}  // namespace notes

@@ -1,0 +1,80 @@
+// The notes API's browser page: log in with the form (the session goes into HttpOnly cookies no
+// script here can read), then list and add notes, sending the CSRF cookie's value back in
+// X-CSRF-Token on every change. Text is inserted with textContent only, never as HTML.
+#include "account.hpp"
+
+namespace notes {
+namespace {
+
+const char* const kPage = R"html(<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>fauth notes</title>
+<style>body{font-family:sans-serif;max-width:40em;margin:2em auto}label{display:block;margin:.4em 0}</style></head>
+<body>
+<h1>fauth notes</h1>
+<form id="login">
+  <label>Email <input name="username" type="email" autocomplete="username" required></label>
+  <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+  <button>Log in</button>
+</form>
+<section id="app" hidden>
+  <p>Logged in as <b id="who"></b> <button id="logout" type="button">Log out</button></p>
+  <form id="add"><input name="title" placeholder="Title" required> <input name="body" placeholder="Text"> <button>Add</button></form>
+  <ul id="notes"></ul>
+</section>
+<p id="status" role="status"></p>
+<script>
+const $ = (id) => document.getElementById(id);
+const csrf = () => (document.cookie.split('; ').find((c) => c.startsWith('fauth_csrf=')) || '').slice('fauth_csrf='.length);
+// A call with the session cookies and the CSRF header; one refresh (by cookie) when the access cookie has expired.
+async function call(path, options = {}) {
+  const send = () => fetch(path, { ...options, credentials: 'same-origin', headers: { ...(options.headers || {}), 'X-CSRF-Token': csrf() } });
+  let r = await send();
+  if (r.status === 401 && (await fetch('/api/v1/auth/refresh', { method: 'POST', headers: { 'X-CSRF-Token': csrf() } })).ok) r = await send();
+  return r;
+}
+async function show() {
+  const me = await call('/api/v1/auth/me');
+  $('login').hidden = me.ok; $('app').hidden = !me.ok;
+  if (!me.ok) return;
+  $('who').textContent = (await me.json()).email;
+  const list = $('notes'); list.replaceChildren();
+  for (const n of await (await call('/api/v1/notes')).json()) {
+    const li = document.createElement('li'); li.textContent = n.title + (n.body ? ': ' + n.body : ''); list.append(li);
+  }
+}
+$('login').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const r = await fetch('/api/v1/auth/session', { method: 'POST', body: new URLSearchParams(new FormData(e.target)) });
+  $('status').textContent = r.ok ? 'Welcome' : (await r.json()).detail;
+  await show();
+});
+$('add').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const r = await call('/api/v1/notes', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+                                          body: JSON.stringify({ title: f.get('title'), body: f.get('body') }) });
+  $('status').textContent = r.ok ? 'Added' : (await r.json()).detail;
+  e.target.reset(); await show();
+});
+$('logout').addEventListener('click', async () => {
+  const r = await call('/api/v1/auth/logout', { method: 'POST' });
+  $('status').textContent = r.ok ? 'Logged out' : (await r.json()).detail;
+  await show();
+});
+show();
+</script>
+</body>
+</html>
+)html";
+
+}  // namespace
+
+void add_login_page(fauth::http::Api& api) {
+    api.get("/", [](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter writer) {
+        writer.send(Pistache::Http::Code::Ok, kPage, MIME(Text, Html));
+    }, {.summary = "The browser page: log in by cookie, then your notes", .tags = {"Pages"},
+        .responses = {{"200", {{"description", "HTML"}, {"content", {{"text/html", nlohmann::json::object()}}}}}}});
+}
+
+}  // namespace notes
