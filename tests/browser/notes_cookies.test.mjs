@@ -1,0 +1,125 @@
+// The notes API's browser page in headless Chromium, against the real fauth-notes on a temporary
+// SQLite database: the page logs in with its form, the session cookies are HttpOnly (page script
+// sees only the CSRF cookie), adding a note sends the CSRF header and succeeds, and the same
+// requests started by a page of another origin (a fetch and a form post, both carrying the
+// cookies) are refused with 403 and change nothing. Needs Debian's chromium and playwright-core.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startQuickstart as start, stopQuickstart as stop } from '../support/quickstart.mjs';
+
+const binary = process.env.FAUTH_NOTES ?? 'build/bin/fauth-notes';
+const dir = mkdtempSync(join(tmpdir(), 'fauth-notes-browser-'));
+const email = 'browser@example.com';
+const password = 'correct horse battery';
+let server;
+let browser;
+let evil;  // a page of another origin: http://127.0.0.1:<another port>
+
+// The evil origin's page: on load it POSTs a note with the victim's cookies (a no-cors fetch, which
+// no preflight stops) and offers a form that posts a logout.
+function evilPage(target) {
+  return `<!doctype html><html><body>
+<form id="logout" method="POST" action="${target}/api/v1/auth/logout"></form>
+<script>
+fetch('${target}/api/v1/notes', { method: 'POST', mode: 'no-cors', credentials: 'include',
+  headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ title: 'forged' }) });
+</script></body></html>`;
+}
+
+before(async () => {
+  server = await start(binary, { FAUTH_DB: join(dir, 'notes.db'), FAUTH_BCRYPT_COST: '5', FAUTH_COOKIE_SECURE: '0',
+                                 FAUTH_SECRET_KEY: 'browser-test-secret-key-of-32-bytes!' });
+  // A verified account: register, then follow the mailed token (the example's mailer logs it).
+  const post = (path, body) => fetch(`${server.base}/api/v1/auth/${path}`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal((await post('register', { email, password })).status, 202);
+  let mail;
+  for (const deadline = Date.now() + 10000; !mail && Date.now() < deadline; await new Promise((r) => setTimeout(r, 20)))
+    mail = server.output().split('\n').filter((l) => l.startsWith('mail ')).map((l) => JSON.parse(l.slice(5))).find((m) => m.to === email);
+  assert.ok(mail, 'the verification mail was logged');
+  assert.equal((await post('verify', { token: mail.token })).status, 200);
+
+  evil = createServer((req, res) => { res.setHeader('Content-Type', 'text/html'); res.end(evilPage(server.base)); });
+  await new Promise((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (evil) await new Promise((resolve) => evil.close(resolve));
+  if (server) assert.equal(await stop(server.child), 0);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('log in with the form, add a note with the CSRF header; another origin is refused', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const failures = [];
+  page.on('pageerror', (e) => failures.push(e.message));
+  await page.goto(`${server.base}/`);
+  await page.locator('input[name=username]').fill(email);
+  await page.locator('input[name=password]').fill(password);
+  await page.locator('#login button').click();
+  await page.locator('#app').waitFor({ state: 'visible', timeout: 15000 });
+  assert.equal(await page.locator('#who').textContent(), email);
+
+  // The tokens are in HttpOnly cookies: the page's script sees the CSRF cookie alone.
+  const visible = await page.evaluate(() => document.cookie);
+  assert.match(visible, /^fauth_csrf=[A-Za-z0-9_-]+$/);
+  const cookies = Object.fromEntries((await context.cookies()).map((c) => [c.name, c]));
+  assert.equal(cookies.fauth_access.httpOnly, true);
+  assert.equal(cookies.fauth_refresh.httpOnly, true);
+  assert.equal(cookies.fauth_refresh.path, '/api/v1/auth');
+  assert.equal(cookies.fauth_csrf.httpOnly, false);
+  assert.equal(cookies.fauth_access.sameSite, 'Lax');
+
+  // A note through the page: the request carries the CSRF header and is accepted.
+  const [added] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/v1/notes') && r.request().method() === 'POST'),
+    (async () => {
+      await page.locator('#add input[name=title]').fill('groceries');
+      await page.locator('#add input[name=body]').fill('milk');
+      await page.locator('#add button').click();
+    })(),
+  ]);
+  assert.equal(added.status(), 201);
+  assert.equal(added.request().headers()['x-csrf-token'], cookies.fauth_csrf.value);
+  await page.locator('#notes li', { hasText: 'groceries: milk' }).waitFor({ timeout: 15000 });
+
+  // The same request from another origin, in the same browser (so with the cookies), without the header.
+  const attacker = await context.newPage();
+  const [forged] = await Promise.all([
+    attacker.waitForResponse((r) => r.url() === `${server.base}/api/v1/notes`),
+    attacker.goto(`http://127.0.0.1:${evil.address().port}/`),
+  ]);
+  // 403, not 401 "Not authenticated": the browser attached the session cookie, and the CSRF checks refused it.
+  assert.equal(forged.status(), 403);
+  // A form post of a logout from that origin: a top-level navigation, cookies attached, refused.
+  const [logout] = await Promise.all([
+    attacker.waitForResponse((r) => r.url() === `${server.base}/api/v1/auth/logout`),
+    attacker.locator('#logout').evaluate((form) => form.submit()),
+  ]);
+  assert.equal(logout.status(), 403);
+  assert.deepEqual(JSON.parse(await attacker.locator('body').textContent()), { detail: 'Origin not allowed' });
+
+  // Nothing changed: the session lives and there is no forged note.
+  await page.reload();
+  await page.locator('#notes li').first().waitFor({ timeout: 15000 });
+  assert.deepEqual(await page.locator('#notes li').allTextContents(), ['groceries: milk']);
+
+  // The page's own logout ends the session and clears the cookies.
+  await page.locator('#logout').click();
+  await page.locator('#login').waitFor({ state: 'visible', timeout: 15000 });
+  assert.deepEqual((await context.cookies()).map((c) => c.name), []);
+  assert.deepEqual(failures, []);
+  await context.close();
+});
