@@ -84,6 +84,27 @@ json body_doc(std::initializer_list<const char*> members) {
     return {{"required", true}, {"content", {{"application/json", {{"schema", schema}}}}}};
 }
 
+// A route that reads {"email"}, is throttled per client and per address, and mails what `compose`
+// makes for the active user of that address (nothing for an unknown or inactive one): 202 either way.
+fauth::http::Endpoint mail_endpoint(const Auth& auth, std::shared_ptr<Store> store, Mailer mailer,
+                                    std::function<std::optional<Mail>(const User&)> compose) {
+    return [&auth, store, mailer, compose](const Request& request, ResponseWriter w) {
+        const auto body = json_body(request, w);
+        if (!body) return;
+        if (const auto problem = email_problem(*body); !problem.empty())
+            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
+        const auto email = (*body)["email"].get<std::string>();
+        auto writer = std::make_shared<ResponseWriter>(std::move(w));
+        throttled(auth, writer,
+                  {{"mail-client:" + client_of(auth, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
+                  [store, mailer, compose, writer, email] {
+                      if (const auto user = store->user_by_email(email); user && user->is_active)
+                          if (auto mail = compose(*user)) mailer(*mail);
+                      fauth::http::send_detail(*writer, Code::Accepted, kCheckYourMail);
+                  });
+    };
+}
+
 json detail_doc(const char* description) { return fauth::http::error_response_doc(description); }
 
 }  // namespace
@@ -163,21 +184,11 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
                        "once the address is verified.",
         .tags = {"Auth"}, .request_body = body_doc({"email", "password"}), .responses = accepted});
 
-    api.post(base + "/request-verify-token", [&auth, store, mailer](const Request& request, ResponseWriter w) {
-        const auto body = json_body(request, w);
-        if (!body) return;
-        if (const auto problem = email_problem(*body); !problem.empty())
-            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
-        const auto email = (*body)["email"].get<std::string>();
-        auto writer = std::make_shared<ResponseWriter>(std::move(w));
-        throttled(auth, writer, {{"mail-client:" + client_of(auth, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
-                  [&auth, store, mailer, writer, email] {
-                      if (const auto user = store->user_by_email(email); user && user->is_active && !user->is_verified)
-                          mailer({email, "Confirm your address", auth.create_email_verification_token(*user, email)});
-                      fauth::http::send_detail(*writer, Code::Accepted, kCheckYourMail);
-                  });
-    }, {.summary = "Send the address verification mail again", .tags = {"Auth"}, .request_body = body_doc({"email"}),
-        .responses = accepted});
+    api.post(base + "/request-verify-token", mail_endpoint(auth, store, mailer, [&auth](const User& user) -> std::optional<Mail> {
+        if (user.is_verified) return std::nullopt;
+        return Mail{user.email, "Confirm your address", auth.create_email_verification_token(user, user.email)};
+    }), {.summary = "Send the address verification mail again", .tags = {"Auth"}, .request_body = body_doc({"email"}),
+         .responses = accepted});
 
     api.post(base + "/verify", [&auth, store](const Request& request, ResponseWriter w) {
         const auto body = json_body(request, w);
@@ -195,21 +206,10 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
     }, {.summary = "Verify the address with the mailed token", .tags = {"Auth"}, .request_body = body_doc({"token"}),
         .responses = {{"200", detail_doc("Email verified")}, {"400", detail_doc(kBadToken)}, {"422", detail_doc("No token")}}});
 
-    api.post(base + "/forgot-password", [&auth, store, mailer](const Request& request, ResponseWriter w) {
-        const auto body = json_body(request, w);
-        if (!body) return;
-        if (const auto problem = email_problem(*body); !problem.empty())
-            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
-        const auto email = (*body)["email"].get<std::string>();
-        auto writer = std::make_shared<ResponseWriter>(std::move(w));
-        throttled(auth, writer, {{"mail-client:" + client_of(auth, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
-                  [&auth, store, mailer, writer, email] {
-                      if (const auto user = store->user_by_email(email); user && user->is_active)
-                          mailer({email, "Reset your password", auth.create_password_reset_token(*user)});
-                      fauth::http::send_detail(*writer, Code::Accepted, kCheckYourMail);
-                  });
-    }, {.summary = "Mail a password-reset token", .description = "Answers 202 whether or not the address is registered.",
-        .tags = {"Auth"}, .request_body = body_doc({"email"}), .responses = accepted});
+    api.post(base + "/forgot-password", mail_endpoint(auth, store, mailer, [&auth](const User& user) -> std::optional<Mail> {
+        return Mail{user.email, "Reset your password", auth.create_password_reset_token(user)};
+    }), {.summary = "Mail a password-reset token", .description = "Answers 202 whether or not the address is registered.",
+         .tags = {"Auth"}, .request_body = body_doc({"email"}), .responses = accepted});
 
     // The reset token is bound to the password hash it was made under and the hash is replaced
     // only if still that one: a token works once. Every session of the user ends; the mailed

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support/browser.mjs';
 import { startQuickstart as start, stopQuickstart as stop } from '../support/quickstart.mjs';
 
 const binary = process.env.FAUTH_NOTES ?? 'build/bin/fauth-notes';
@@ -46,11 +46,7 @@ before(async () => {
 
   evil = createServer((req, res) => { res.setHeader('Content-Type', 'text/html'); res.end(evilPage(server.base)); });
   await new Promise((resolve) => evil.listen(0, '127.0.0.1', resolve));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -3,7 +3,7 @@
 // her greeting. Needs Debian's chromium and playwright-core (scripts/bootstrap installs both).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support/browser.mjs';
 import { startQuickstart, stopQuickstart } from '../support/quickstart.mjs';
 
 const binary = process.env.FAUTH_QUICKSTART ?? 'build/bin/fauth-quickstart';
@@ -13,11 +13,7 @@ let browser;
 
 before(async () => {
   server = await startQuickstart(binary);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
