@@ -84,24 +84,32 @@ json body_doc(std::initializer_list<const char*> members) {
     return {{"required", true}, {"content", {{"application/json", {{"schema", schema}}}}}};
 }
 
-// A route that reads {"email"}, is throttled per client and per address, and mails what `compose`
-// makes for the active user of that address (nothing for an unknown or inactive one): 202 either way.
+// Reads a JSON body in which `problem` finds nothing wrong (else 415, 413 or 422), then runs
+// `then(body, writer)` once the client (counted under `scope`) and the body's "email" may have one
+// more mail; else 429 with Retry-After.
+void mail_request(const Auth& auth, const Request& request, ResponseWriter w, const std::string& scope,
+                  const std::function<std::string(const json&)>& problem, std::function<void(const json&, Writer)> then) {
+    auto body = json_body(request, w);
+    if (!body) return;
+    if (const auto found = problem(*body); !found.empty()) return fauth::http::send_detail(w, Code::Unprocessable_Entity, found);
+    const auto email = (*body)["email"].get<std::string>();
+    auto writer = std::make_shared<ResponseWriter>(std::move(w));
+    throttled(auth, writer,
+              {{scope + ":" + client_of(auth, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
+              [body = std::move(*body), writer, then = std::move(then)] { then(body, writer); });
+}
+
+// A route that reads {"email"} (throttled as mail_request says) and mails what `compose` makes for
+// the active user of that address (nothing for an unknown or inactive one): 202 either way.
 fauth::http::Endpoint mail_endpoint(const Auth& auth, std::shared_ptr<Store> store, Mailer mailer,
                                     std::function<std::optional<Mail>(const User&)> compose) {
     return [&auth, store, mailer, compose](const Request& request, ResponseWriter w) {
-        const auto body = json_body(request, w);
-        if (!body) return;
-        if (const auto problem = email_problem(*body); !problem.empty())
-            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
-        const auto email = (*body)["email"].get<std::string>();
-        auto writer = std::make_shared<ResponseWriter>(std::move(w));
-        throttled(auth, writer,
-                  {{"mail-client:" + client_of(auth, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
-                  [store, mailer, compose, writer, email] {
-                      if (const auto user = store->user_by_email(email); user && user->is_active)
-                          if (auto mail = compose(*user)) mailer(*mail);
-                      fauth::http::send_detail(*writer, Code::Accepted, kCheckYourMail);
-                  });
+        mail_request(auth, request, std::move(w), "mail-client", [](const json& body) { return email_problem(body); },
+                     [store, mailer, compose](const json& body, Writer writer) {
+                         if (const auto user = store->user_by_email(body["email"].get<std::string>()); user && user->is_active)
+                             if (auto mail = compose(*user)) mailer(*mail);
+                         fauth::http::send_detail(*writer, Code::Accepted, kCheckYourMail);
+                     });
     };
 }
 
@@ -149,36 +157,30 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
     // password-reset token (the owner's way forward). Unverified users cannot log in, so nobody
     // learns from a login either.
     api.post(base + "/register", [&auth, store, mailer](const Request& request, ResponseWriter w) {
-        const auto body = json_body(request, w);
-        if (!body) return;
-        if (const auto problem = registration_problem(*body); !problem.empty())
-            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
-        const auto email = (*body)["email"].get<std::string>();
-        auto writer = std::make_shared<ResponseWriter>(std::move(w));
-        throttled(auth, writer, {{"register:" + client_of(auth, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
-                  [&auth, store, mailer, writer, email, password = (*body)["password"].get<std::string>()] {
-                      auth.hash_password_async(password).then(
-                          [&auth, store, mailer, writer, email](const std::string& hash) {
-                              try {
-                                  auto existing = store->user_by_email(email);
-                                  if (!existing) {
-                                      try {
-                                          const auto user = store->add_user(email, hash, {}, /*verified=*/false);
-                                          mailer({email, "Confirm your address", auth.create_email_verification_token(user, email)});
-                                      } catch (const DuplicateEmail&) {
-                                          existing = store->user_by_email(email);  // registered meanwhile
-                                      }
-                                  }
-                                  if (existing && existing->is_active)
-                                      mailer({email, "This address is already registered: reset your password if it was you",
-                                              auth.create_password_reset_token(*existing)});
-                                  fauth::http::send_detail(*writer, Code::Accepted, kCheckYourMail);
-                              } catch (...) {
-                                  fauth::http::send_exception(*writer, std::current_exception(), false, {});
-                              }
-                          },
-                          [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); });
-                  });
+        mail_request(auth, request, std::move(w), "register", registration_problem, [&auth, store, mailer](const json& body, Writer writer) {
+            auth.hash_password_async(body["password"].get<std::string>())
+                .then(
+                    [&auth, store, mailer, writer, email = body["email"].get<std::string>()](const std::string& hash) {
+                        try {
+                            auto existing = store->user_by_email(email);
+                            if (!existing) {
+                                try {
+                                    const auto user = store->add_user(email, hash, {}, /*verified=*/false);
+                                    mailer({email, "Confirm your address", auth.create_email_verification_token(user, email)});
+                                } catch (const DuplicateEmail&) {
+                                    existing = store->user_by_email(email);  // registered meanwhile
+                                }
+                            }
+                            if (existing && existing->is_active)
+                                mailer({email, "This address is already registered: reset your password if it was you",
+                                        auth.create_password_reset_token(*existing)});
+                            fauth::http::send_detail(*writer, Code::Accepted, kCheckYourMail);
+                        } catch (...) {
+                            fauth::http::send_exception(*writer, std::current_exception(), false, {});
+                        }
+                    },
+                    [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); });
+        });
     }, {.summary = "Register with email and password",
         .description = "Answers 202 whether or not the address is registered; the mail says what next. The account can log in "
                        "once the address is verified.",
@@ -268,9 +270,10 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
                                       try {
                                           if (!store->set_password(checked.id, checked.hashed_password, hash, false))
                                               return fauth::http::send_detail(*writer, Code::Conflict, "The password was changed meanwhile");
+                                          auto updated = checked;
+                                          updated.hashed_password = hash;
                                           auth.revoke_all(checked.id).then(
-                                              [&auth, writer, delivery, updated = User{checked.id, checked.email, hash, checked.is_active,
-                                                                                         checked.roles, checked.is_verified}] {
+                                              [&auth, writer, delivery, updated = std::move(updated)] {
                                                   fauth::http::send_tokens(*writer, auth.sign_in(updated), delivery, auth.config(), auth.tokens());
                                               },
                                               fail);

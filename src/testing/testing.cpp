@@ -33,6 +33,12 @@ void parse_head(std::string_view head, Response& r) {
     }
 }
 
+// `headers` and the JSON Content-Type.
+std::vector<std::string> with_json(std::vector<std::string> headers) {
+    headers.emplace_back("Content-Type: application/json");
+    return headers;
+}
+
 }  // namespace
 
 std::string Response::header(std::string_view name) const {
@@ -144,13 +150,6 @@ Response Client::request(std::string_view method, std::string_view path, const s
 Response Client::get(std::string_view path, const std::vector<std::string>& headers) const {
     return request("GET", path, headers);
 }
-
-namespace {
-std::vector<std::string> with_json(std::vector<std::string> headers) {
-    headers.emplace_back("Content-Type: application/json");
-    return headers;
-}
-}  // namespace
 
 Response Client::post(std::string_view path, const nlohmann::json& body, const std::vector<std::string>& headers) const {
     return request("POST", path, with_json(headers), body.dump());

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from '../support/browser.mjs';
 import { startQuickstart as start, stopQuickstart as stop } from '../support/quickstart.mjs';
+import { mailAfter } from '../support/mail.mjs';
 
 const binary = process.env.FAUTH_NOTES ?? 'build/bin/fauth-notes';
 const dir = mkdtempSync(join(tmpdir(), 'fauth-notes-browser-'));
@@ -38,10 +39,8 @@ before(async () => {
   const post = (path, body) => fetch(`${server.base}/api/v1/auth/${path}`, { method: 'POST',
     headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   assert.equal((await post('register', { email, password })).status, 202);
-  let mail;
-  for (const deadline = Date.now() + 10000; !mail && Date.now() < deadline; await new Promise((r) => setTimeout(r, 20)))
-    mail = server.output().split('\n').filter((l) => l.startsWith('mail ')).map((l) => JSON.parse(l.slice(5))).find((m) => m.to === email);
-  assert.ok(mail, 'the verification mail was logged');
+  const mail = await mailAfter(server, email, 0);
+  assert.equal(mail.subject, 'Confirm your address');
   assert.equal((await post('verify', { token: mail.token })).status, 200);
 
   evil = createServer((req, res) => { res.setHeader('Content-Type', 'text/html'); res.end(evilPage(server.base)); });

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startQuickstart as start, stopQuickstart as stop } from '../support/quickstart.mjs';
+import { mails as mailsOf, mailAfter as mailAfterOf } from '../support/mail.mjs';
 
 const notesBinary = process.env.FAUTH_NOTES ?? 'build/bin/fauth-notes';
 const cliBinary = process.env.FAUTH_CLI ?? 'build/bin/fauth';
@@ -44,20 +45,9 @@ async function register(email, password = 'correct horse') {
   return call('/auth/register', { json: { email, password } });
 }
 
-// The mails the example's mailer wrote to the log (one `mail {...}` line each) to `to`.
-function mails(to, from = server) {
-  return from.output().split('\n').filter((l) => l.startsWith('mail ')).map((l) => JSON.parse(l.slice(5)))
-    .filter((m) => m.to === to);
-}
-// The newest mail to `to` once there are more than `before` (the log arrives on its own pipe,
-// possibly after the response that followed its writing): fails after 10 s.
-async function mailAfter(to, before, from = server) {
-  for (const deadline = Date.now() + 10000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
-    const all = mails(to, from);
-    if (all.length > before) return all.at(-1);
-  }
-  assert.fail(`no mail to ${to} after ${before}`);
-}
+// The mails the example's mailer wrote to the log of `from` (the first server by default).
+const mails = (to, from = server) => mailsOf(from, to);
+const mailAfter = (to, before, from = server) => mailAfterOf(from, to, before);
 // `action`'s result and the mail to `to` it caused.
 async function mailed(to, action) {
   const before = mails(to).length;
