@@ -12,7 +12,45 @@ std::string joined(const std::vector<std::string>& names) {
     return out;
 }
 
+// The next `:`-separated segment of `text` (consumed); `last` tells whether it was the last one.
+std::string_view next_segment(std::string_view& text, bool& last) noexcept {
+    const auto colon = text.find(':');
+    last = colon == std::string_view::npos;
+    const auto segment = text.substr(0, colon);
+    text = last ? std::string_view() : text.substr(colon + 1);
+    return segment;
+}
+
 }  // namespace
+
+enum class Rule::Kind : unsigned char { role, permission, scope, predicate, all, any, negation };
+
+std::string_view scheme_name(Scheme scheme) noexcept {
+    switch (scheme) {
+        case Scheme::bearer: return "bearer";
+        case Scheme::cookie: return "cookie";
+        case Scheme::api_key: return "api_key";
+    }
+    return "bearer";
+}
+
+bool grants(std::string_view held, std::string_view required, const Wildcards& wildcards) noexcept {
+    if (held == required) return true;
+    if (held == "*") return wildcards.everything;
+    if (!wildcards.segments) return false;
+    for (;;) {
+        bool held_last = false, required_last = false;
+        const auto h = next_segment(held, held_last);
+        const auto r = next_segment(required, required_last);
+        if (h == "*") {
+            if (r.empty()) return false;          // a wildcard stands for a name, never for nothing
+            if (held_last) return true;           // a last `*` grants whatever follows
+        } else if (h != r) {
+            return false;                         // exact per segment: no prefix matching
+        }
+        if (held_last || required_last) return held_last && required_last;
+    }
+}
 
 std::string missing_role_message(const std::vector<std::string>& roles, Match match) {
     if (match == Match::any && roles.size() > 1) return "Missing role: one of " + joined(roles);
@@ -24,6 +62,146 @@ std::string missing_permission_message(const std::vector<std::string>& permissio
         return "Insufficient permissions: requires one of " + joined(permissions) + " permission";
     return "Insufficient permissions: requires " + (permissions.empty() ? std::string() : permissions.front()) +
            " permission";
+}
+
+std::string missing_scope_message(const std::vector<std::string>& scopes, Match match) {
+    if (match == Match::any && scopes.size() > 1) return "Insufficient scope: requires one of " + joined(scopes) + " scope";
+    return "Insufficient scope: requires " + (scopes.empty() ? std::string() : scopes.front()) + " scope";
+}
+
+struct Rule::Node {
+    Kind kind;
+    std::string name;     // the role, permission or scope; a predicate's description
+    std::string message;  // a predicate's own 403 detail, when the app gave one
+    std::function<bool(const detail::Subject&)> check;  // a predicate's test
+    const std::type_info* user_type = nullptr;           // of the predicates in it
+    std::vector<Rule> children;
+};
+
+Rule Rule::leaf(Kind kind, std::string name) {
+    if (name.empty()) throw ConfigError("fauth: a rule names an empty role, permission or scope");
+    return Rule(std::make_shared<const Node>(Node{kind, std::move(name), {}, {}, nullptr, {}}));
+}
+
+Rule::Rule(const AccessRule& access) {
+    std::vector<Rule> parts;
+    const auto add = [&parts](Kind kind, const std::vector<std::string>& names, Match match) {
+        std::vector<Rule> each;
+        for (const auto& n : names) each.push_back(leaf(kind, n));
+        if (!each.empty()) parts.push_back(match == Match::any ? Rule::any(std::move(each)) : Rule::all(std::move(each)));
+    };
+    add(Kind::role, access.roles, access.roles_match);
+    add(Kind::permission, access.permissions, access.permissions_match);
+    *this = Rule::all(std::move(parts));
+}
+
+Rule Rule::role(std::string name) { return leaf(Kind::role, std::move(name)); }
+Rule Rule::permission(std::string name) { return leaf(Kind::permission, std::move(name)); }
+Rule Rule::scope(std::string name) { return leaf(Kind::scope, std::move(name)); }
+Rule Rule::all(std::vector<Rule> rules) { return combined(Kind::all, std::move(rules)); }
+Rule Rule::any(std::vector<Rule> rules) { return combined(Kind::any, std::move(rules)); }
+
+Rule Rule::negation(Rule rule) {
+    if (rule.empty()) throw ConfigError("fauth: not_ of the empty rule would refuse everyone");
+    const auto* type = rule.user_type();
+    return Rule(std::make_shared<const Node>(Node{Kind::negation, {}, {}, {}, type, {std::move(rule)}}));
+}
+
+Rule Rule::leaf_predicate(std::string description, std::string message, std::function<bool(const detail::Subject&)> check,
+                          const std::type_info& user_type) {
+    if (description.empty()) throw ConfigError("fauth: a predicate needs a description (it appears in the OpenAPI document)");
+    return Rule(std::make_shared<const Node>(Node{Kind::predicate, std::move(description), std::move(message), std::move(check),
+                                                  &user_type, {}}));
+}
+
+Rule Rule::combined(Kind kind, std::vector<Rule> rules) {
+    std::vector<Rule> kept;
+    const std::type_info* type = nullptr;
+    for (auto& r : rules) {
+        if (r.empty()) {
+            // The empty rule is met by everyone: all_of drops it, any_of of it is met by everyone.
+            if (kind == Kind::any) return Rule();
+            continue;
+        }
+        if (const auto* t = r.user_type()) {
+            if (type != nullptr && *type != *t) throw ConfigError("fauth: a rule combines predicates over different User types");
+            type = t;
+        }
+        kept.push_back(std::move(r));
+    }
+    if (kept.empty()) return Rule();
+    if (kept.size() == 1) return std::move(kept.front());
+    return Rule(std::make_shared<const Node>(Node{kind, {}, {}, {}, type, std::move(kept)}));
+}
+
+const std::type_info* Rule::user_type() const noexcept { return node_ ? node_->user_type : nullptr; }
+
+std::string Rule::description() const {
+    if (!node_) return {};
+    const auto part = [](const Rule& r) {
+        const auto kind = r.node_->kind;
+        std::string text = r.description();
+        if (kind == Kind::all || kind == Kind::any) text.insert(0, 1, '(').push_back(')');
+        return text;
+    };
+    switch (node_->kind) {
+        case Kind::role: return "role " + node_->name;
+        case Kind::permission: return "permission " + node_->name;
+        case Kind::scope: return "scope " + node_->name;
+        case Kind::predicate: return node_->name;
+        case Kind::negation: return "not " + part(node_->children.front());
+        case Kind::all:
+        case Kind::any: {
+            std::string out;
+            for (const auto& c : node_->children)
+                out += (out.empty() ? "" : (node_->kind == Kind::all ? " and " : " or ")) + part(c);
+            return out;
+        }
+    }
+    return {};
+}
+
+std::optional<std::string> Rule::denial(const detail::Subject& subject, const Wildcards& wildcards) const {
+    if (!node_) return std::nullopt;
+    const Node& n = *node_;
+    switch (n.kind) {
+        case Kind::role:
+            if (subject.has_role(subject.user, n.name)) return std::nullopt;
+            return missing_role_message({n.name}, Match::all);
+        case Kind::permission:
+            if (subject.has_permission(subject.user, n.name, wildcards)) return std::nullopt;
+            return missing_permission_message({n.name}, Match::all);
+        case Kind::scope:
+            for (const auto& held : *subject.scopes)
+                if (grants(held, n.name, wildcards)) return std::nullopt;
+            return missing_scope_message({n.name}, Match::all);
+        case Kind::predicate:
+            if (n.check(subject)) return std::nullopt;
+            return n.message.empty() ? std::string(kAccessDenied) : n.message;
+        case Kind::negation:
+            if (n.children.front().denial(subject, wildcards)) return std::nullopt;
+            return std::string(kAccessDenied);
+        case Kind::all:
+            for (const auto& c : n.children)
+                if (auto why = c.denial(subject, wildcards)) return why;
+            return std::nullopt;
+        case Kind::any: {
+            for (const auto& c : n.children)
+                if (!c.denial(subject, wildcards)) return std::nullopt;
+            // One of a list of one kind: FAuth's "one of" message; else nothing more specific.
+            const Kind first = n.children.front().node_->kind;
+            std::vector<std::string> names;
+            for (const auto& c : n.children) {
+                if (c.node_->kind != first || (first != Kind::role && first != Kind::permission && first != Kind::scope))
+                    return std::string(kAccessDenied);
+                names.push_back(c.node_->name);
+            }
+            if (first == Kind::role) return missing_role_message(names, Match::any);
+            if (first == Kind::permission) return missing_permission_message(names, Match::any);
+            return missing_scope_message(names, Match::any);
+        }
+    }
+    return std::string(kAccessDenied);
 }
 
 }  // namespace fauth

@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "fauth/core/api_key.hpp"
 #include "fauth/core/ascii.hpp"
 #include "fauth/core/errors.hpp"
 
@@ -97,6 +98,12 @@ void AuthConfig::validate() const {
         throw ConfigError("AuthConfig.token_url must be an absolute path such as /login");
     if (max_login_body_bytes == 0) throw ConfigError("AuthConfig.max_login_body_bytes must be at least 1");
     validate_cookies(*this);
+    validate_api_key_prefix(api_keys.prefix);
+    if (!is_token(api_keys.header)) throw ConfigError("AuthConfig.api_keys.header is not a valid header name");
+    if (ascii_iequals(api_keys.header, "Authorization") || ascii_iequals(api_keys.header, "Cookie"))
+        throw ConfigError("AuthConfig.api_keys.header must not be Authorization or Cookie, which carry the other schemes");
+    if (!api_keys.query_parameter.empty() && !is_token(api_keys.query_parameter))
+        throw ConfigError("AuthConfig.api_keys.query_parameter is not a valid parameter name");
 }
 
 }  // namespace fauth

@@ -5,6 +5,9 @@
 
 #include <openssl/crypto.h>
 
+#include "fauth/core/api_key.hpp"
+#include "fauth/core/clock.hpp"
+#include "fauth/core/digest.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/keys.hpp"
 #include "fauth/core/password.hpp"
@@ -298,6 +301,15 @@ Pistache::Async::Promise<std::string> Engine::hash_password(std::string password
     return std::move(promise);
 }
 
+void Engine::check_api_key(std::string_view presented, const ApiKey* stored, std::string_view owner) const {
+    const bool matches = api_key_matches(presented, stored ? std::string_view(stored->hash) : std::string_view());
+    if (stored == nullptr) throw InvalidApiKey("unknown");
+    if (!matches) throw InvalidApiKey("mismatch");
+    if (stored->revoked) throw InvalidApiKey("revoked");
+    if (stored->expires_at && unix_seconds(config_.clock) >= *stored->expires_at) throw InvalidApiKey("expired");
+    if (stored->owner != owner) throw InvalidApiKey("owner mismatch");
+}
+
 std::string Engine::password_reset_token(std::string sub, std::string_view password_hash) const {
     return codec_.issue(TokenType::password_reset, std::move(sub), {}, nlohmann::json{{kResetBinding, codec_.fingerprint(password_hash)}});
 }
@@ -307,7 +319,7 @@ void Engine::check_reset_binding(const TokenPayload& reset, std::string_view pas
     if (bound == reset.extra.end() || !bound->is_string()) throw InvalidToken("reset token is not bound to a password");
     const auto& expected = bound->get_ref<const std::string&>();
     const auto current = codec_.fingerprint(password_hash);
-    if (current.size() != expected.size() || CRYPTO_memcmp(current.data(), expected.data(), current.size()) != 0)
+    if (!equal_in_constant_time(current, expected))
         throw InvalidToken("password already changed");
 }
 

@@ -11,6 +11,17 @@ Error::Error(ErrorKind kind, std::string detail, const std::string& log_message)
 InvalidToken::InvalidToken(std::string reason)
     : Error(ErrorKind::invalid_token, "Invalid token: " + reason), reason_(std::move(reason)) {}
 
+namespace {
+std::string api_key_detail(const std::string& reason) {
+    if (reason == "revoked") return "API key revoked";
+    if (reason == "expired") return "API key expired";
+    return "Invalid API key";
+}
+}  // namespace
+
+InvalidApiKey::InvalidApiKey(const std::string& reason)
+    : Error(ErrorKind::invalid_token, api_key_detail(reason), "invalid API key: " + reason) {}
+
 TokenExpired::TokenExpired() : Error(ErrorKind::token_expired, "Token expired") {}
 
 SessionExpired::SessionExpired() : Error(ErrorKind::token_expired, "Session expired") {}

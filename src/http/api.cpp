@@ -15,6 +15,7 @@ using Pistache::Rest::Route;
 struct Api::Shared {
     std::string token_url;
     CookieSettings cookies;
+    ApiKeySettings api_keys;
     std::vector<RouteRecord> routes;
     std::mutex mutex;
 };
@@ -33,10 +34,11 @@ RouteDoc merged(RouteDoc base, RouteDoc over) {
 
 }  // namespace
 
-Api::Api(Pistache::Rest::Router& router, std::string token_url, CookieSettings cookies)
+Api::Api(Pistache::Rest::Router& router, std::string token_url, CookieSettings cookies, ApiKeySettings api_keys)
     : router_(router), shared_(std::make_shared<Shared>()) {
     shared_->token_url = std::move(token_url);
     shared_->cookies = std::move(cookies);
+    shared_->api_keys = std::move(api_keys);
 }
 
 void Api::get(const std::string& path, Endpoint e, RouteDoc doc) { route(Method::Get, path, std::move(e), std::move(doc)); }
@@ -54,15 +56,15 @@ void Api::route(Method method, const std::string& path, Endpoint endpoint, Route
     router_.addRoute(method, path, std::move(endpoint.handler));
     std::lock_guard lock(shared_->mutex);
     shared_->routes.push_back(
-        RouteRecord{Pistache::Http::methodString(method), path, endpoint.access, std::move(endpoint.rule),
-                    merged(std::move(endpoint.doc), std::move(doc))});
+        RouteRecord{Pistache::Http::methodString(method), path, endpoint.access, std::move(endpoint.rule), endpoint.fresh,
+                    std::move(endpoint.schemes), merged(std::move(endpoint.doc), std::move(doc))});
 }
 
 const std::vector<RouteRecord>& Api::routes() const noexcept { return shared_->routes; }
 
 nlohmann::json Api::openapi(const OpenApiInfo& info) const {
     std::lock_guard lock(shared_->mutex);
-    return build_openapi(shared_->routes, info, shared_->token_url, shared_->cookies);
+    return build_openapi(shared_->routes, info, shared_->token_url, shared_->cookies, shared_->api_keys);
 }
 
 void Api::serve_openapi(const std::string& path, OpenApiInfo info) {
@@ -71,7 +73,7 @@ void Api::serve_openapi(const std::string& path, OpenApiInfo info) {
     Endpoint endpoint([shared = shared_, info, cache](const Request&, Pistache::Http::ResponseWriter writer) {
         std::call_once(cache->first, [&] {
             std::lock_guard lock(shared->mutex);
-            cache->second = build_openapi(shared->routes, info, shared->token_url, shared->cookies).dump();
+            cache->second = build_openapi(shared->routes, info, shared->token_url, shared->cookies, shared->api_keys).dump();
         });
         writer.send(Pistache::Http::Code::Ok, cache->second, MIME(Application, Json));
     });

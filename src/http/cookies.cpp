@@ -5,11 +5,12 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
 
 #include "fauth/core/ascii.hpp"
+#include "fauth/core/digest.hpp"
 #include "fauth/http/login.hpp"
 #include "fauth/http/response.hpp"
 
@@ -81,20 +82,63 @@ Pistache::Http::Cookie session_cookie(const std::string& name, std::string value
     return cookie;
 }
 
+// The API key of `request`: its header, or the configured query parameter (never both).
+Credentials api_key_credentials(const Pistache::Http::Request& request, const ApiKeySettings& settings) {
+    using Status = BearerCredentials::Status;
+    std::optional<std::string> key = raw_header(request, settings.header);
+    if (!settings.query_parameter.empty()) {
+        if (auto in_query = request.query().get(settings.query_parameter)) {
+            if (key) return {Status::malformed, {}, Credentials::Source::api_key};
+            key = std::move(in_query);
+        }
+    }
+    if (!key) return {};
+    const auto value = trim_ows(*key);
+    if (value.empty() || !is_b64token(value)) return {Status::malformed, {}, Credentials::Source::api_key};
+    return {Status::present, std::string(value), Credentials::Source::api_key};
+}
+
+// The credentials of the first of `schemes` whose credentials `request` carries.
+Credentials first_credentials(const Pistache::Http::Request& request, std::span<const Scheme> schemes,
+                              const CookieSettings& cookies, const ApiKeySettings* api_keys) {
+    for (const auto scheme : schemes) {
+        Credentials found;
+        if (scheme == Scheme::bearer) {
+            auto bearer = bearer_of(request);
+            found = {bearer.status, std::move(bearer.token), Credentials::Source::header};
+        } else if (scheme == Scheme::cookie) {
+            found = cookie_credentials(request, cookies.access_cookie);
+        } else if (api_keys != nullptr) {
+            found = api_key_credentials(request, *api_keys);
+        }
+        if (found.status != BearerCredentials::Status::absent) return found;
+    }
+    return {};
+}
+
 int max_age(std::chrono::seconds ttl) {
     return static_cast<int>(std::min<std::int64_t>(ttl.count(), std::numeric_limits<int>::max()));
 }
 
 }  // namespace
 
+std::vector<Scheme> default_schemes(const CookieSettings& settings) {
+    std::vector<Scheme> schemes;
+    if (settings.accepts_bearer()) schemes.push_back(Scheme::bearer);
+    if (settings.accepts_cookie()) schemes.push_back(Scheme::cookie);
+    return schemes;
+}
+
 Credentials credentials_of(const Pistache::Http::Request& request, const CookieSettings& settings) {
-    using Status = BearerCredentials::Status;
-    if (settings.accepts_bearer()) {
-        auto bearer = bearer_of(request);
-        if (bearer.status != Status::absent) return {bearer.status, std::move(bearer.token), Credentials::Source::header};
-    }
-    if (!settings.accepts_cookie()) return {};
-    return cookie_credentials(request, settings.access_cookie);
+    Scheme schemes[2];
+    std::size_t count = 0;
+    if (settings.accepts_bearer()) schemes[count++] = Scheme::bearer;
+    if (settings.accepts_cookie()) schemes[count++] = Scheme::cookie;
+    return first_credentials(request, std::span<const Scheme>(schemes, count), settings, nullptr);
+}
+
+Credentials credentials_for(const Pistache::Http::Request& request, const std::vector<Scheme>& schemes, const AuthConfig& config) {
+    return first_credentials(request, schemes, config.cookies, &config.api_keys);
 }
 
 Credentials cookie_credentials(const Pistache::Http::Request& request, std::string_view name) {
@@ -115,6 +159,11 @@ Credentials cookie_credentials(const Pistache::Http::Request& request, std::stri
 InvalidToken malformed_credentials(const Credentials& credentials) {
     return InvalidToken(credentials.source == Credentials::Source::cookie ? "malformed session cookie"
                                                                              : "malformed Authorization header");
+}
+
+std::exception_ptr malformed_failure(const Credentials& credentials) {
+    if (credentials.source == Credentials::Source::api_key) return std::make_exception_ptr(InvalidApiKey("malformed"));
+    return std::make_exception_ptr(malformed_credentials(credentials));
 }
 
 bool is_unsafe_method(Method method) noexcept {
@@ -149,8 +198,7 @@ void check_csrf(const CsrfEvidence& evidence, const TokenPayload& token, const T
     // A token without a session (not from a fauth login) has no CSRF token to match.
     if (token.family.empty() || evidence.token.empty()) throw Forbidden("CSRF token missing or invalid");
     const auto expected = csrf_token(codec, token.family);
-    if (expected.size() != evidence.token.size() ||
-        CRYPTO_memcmp(expected.data(), evidence.token.data(), expected.size()) != 0)
+    if (!equal_in_constant_time(expected, evidence.token))
         throw Forbidden("CSRF token missing or invalid");
 }
 

@@ -1,5 +1,6 @@
 #include "fauth/http/openapi.hpp"
 #include "fauth/core/ascii.hpp"
+#include "fauth/http/cookies.hpp"
 
 #include <cctype>
 
@@ -19,12 +20,6 @@ std::string operation_id(const RouteRecord& r) {
     return id;
 }
 
-std::string joined(const std::vector<std::string>& names, Match match) {
-    std::string out;
-    for (const auto& n : names) out += (out.empty() ? "" : (match == Match::all ? " and " : " or ")) + n;
-    return out;
-}
-
 json path_parameters(std::string_view path) {
     json params = json::array();
     std::size_t pos = 0;
@@ -38,18 +33,22 @@ json path_parameters(std::string_view path) {
     return params;
 }
 
-// The security requirements a protected operation accepts: any one of these.
-json accepted_schemes(const CookieSettings& cookies) {
-    json schemes = json::array();
-    if (cookies.accepts_bearer()) {
-        schemes.push_back({{kOAuth2Scheme, json::array()}});
-        schemes.push_back({{kBearerScheme, json::array()}});
+// The security requirements of an operation accepting `schemes`: any one of these.
+json accepted_schemes(const std::vector<Scheme>& schemes) {
+    json accepted = json::array();
+    for (const auto scheme : schemes) {
+        if (scheme == Scheme::bearer) {
+            accepted.push_back({{kOAuth2Scheme, json::array()}});
+            accepted.push_back({{kBearerScheme, json::array()}});
+        } else {
+            accepted.push_back({{scheme == Scheme::cookie ? kCookieScheme : kApiKeyScheme, json::array()}});
+        }
     }
-    if (cookies.accepts_cookie()) schemes.push_back({{kCookieScheme, json::array()}});
-    return schemes;
+    return accepted;
 }
 
-json operation(const RouteRecord& r, const json& schemes) {
+json operation(const RouteRecord& r, const std::vector<Scheme>& defaults) {
+    const json schemes = accepted_schemes(r.schemes.empty() ? defaults : r.schemes);
     json op = json::object();
     op["operationId"] = operation_id(r);
     if (!r.doc.summary.empty()) op["summary"] = r.doc.summary;
@@ -62,20 +61,15 @@ json operation(const RouteRecord& r, const json& schemes) {
 
     if (r.access == Access::required) {
         op["security"] = schemes;
-        responses["401"] = error_response_doc(r.rule.fresh ? "Not authenticated, the token is invalid or expired, or it is not fresh"
-                                                           : "Not authenticated, or the token is invalid or expired");
-        if (r.rule.fresh)
+        responses["401"] = error_response_doc(r.fresh ? "Not authenticated, the token is invalid or expired, or it is not fresh"
+                                                      : "Not authenticated, or the credentials are invalid or expired");
+        if (r.fresh)
             description += (description.empty() ? "" : "\n\n") +
                            std::string("Requires a fresh token: one from a password login, not from a refresh.");
         std::string needs = "Inactive user";
-        if (!r.rule.roles.empty()) {
-            needs += ", or missing role";
-            description += (description.empty() ? "" : "\n\n") + std::string("Requires role: ") + joined(r.rule.roles, r.rule.roles_match) + ".";
-        }
-        if (!r.rule.permissions.empty()) {
-            needs += ", or insufficient permissions";
-            description += (description.empty() ? "" : "\n\n") + std::string("Requires permission: ") +
-                           joined(r.rule.permissions, r.rule.permissions_match) + ".";
+        if (!r.rule.empty()) {
+            needs += ", or the route's requirement is not met";
+            description += (description.empty() ? "" : "\n\n") + std::string("Requires ") + r.rule.description() + ".";
         }
         responses["403"] = error_response_doc(needs);
     } else if (r.access == Access::optional) {
@@ -116,8 +110,8 @@ std::string openapi_path(std::string_view pistache_path) {
 }
 
 json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url,
-                   const CookieSettings& cookies) {
-    const json schemes = accepted_schemes(cookies);
+                   const CookieSettings& cookies, const ApiKeySettings& api_keys) {
+    const auto defaults = default_schemes(cookies);
     json doc;
     doc["openapi"] = "3.1.0";
     doc["info"] = {{"title", info.title}, {"version", info.version}};
@@ -125,7 +119,7 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
     json paths = json::object();
     for (const auto& r : routes) {
         if (r.doc.hidden) continue;
-        paths[openapi_path(r.path)][ascii_lower(r.method)] = operation(r, schemes);
+        paths[openapi_path(r.path)][ascii_lower(r.method)] = operation(r, defaults);
     }
     doc["paths"] = paths;
     doc["components"] = {
@@ -143,15 +137,28 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
               {"token_type", {{"type", "string"}, {"const", "bearer"}}},
               {"expires_in", {{"type", "integer"}}}}},
             {"required", json::array({"access_token", "refresh_token", "token_type", "expires_in"})}}}}}};
+    // Declared: the schemes some route (or the default) accepts.
+    bool bearer = false, cookie = false, api_key = false;
+    const auto note = [&](const std::vector<Scheme>& accepted) {
+        for (const auto s : accepted) (s == Scheme::bearer ? bearer : s == Scheme::cookie ? cookie : api_key) = true;
+    };
+    note(defaults);
+    for (const auto& r : routes)
+        if (!r.doc.hidden && r.access != Access::open) note(r.schemes);
     auto& declared = doc["components"]["securitySchemes"];
-    if (!cookies.accepts_bearer()) declared = json::object();
-    if (cookies.accepts_cookie())
+    if (!bearer) declared = json::object();
+    if (cookie)
         declared[kCookieScheme] = {{"type", "apiKey"},
                                    {"in", "cookie"},
                                    {"name", cookies.access_cookie},
                                    {"description", "The browser session's access cookie, set by the cookie login. Requests "
                                                    "that change state also send the CSRF cookie's value in the " +
                                                        cookies.csrf_header + " header."}};
+    if (api_key)
+        declared[kApiKeyScheme] = {{"type", "apiKey"},
+                                   {"in", "header"},
+                                   {"name", api_keys.header},
+                                   {"description", "An API key (" + api_keys.prefix + "_...), made by its owner and shown once."}};
     return doc;
 }
 

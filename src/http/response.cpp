@@ -31,6 +31,14 @@ void send_detail(Pistache::Http::ResponseWriter& writer, Code code, std::string_
 }
 
 std::string Challenge::header_value(std::string_view error) const {
+    // A route that takes API keys names their header in a second challenge (or the only one).
+    std::string api_key;
+    if (!api_key_header.empty()) {
+        api_key = R"(APIKey header=")";
+        api_key += api_key_header;  // a validated header name: no quote or backslash
+        api_key += '"';
+        if (!bearer) return api_key;
+    }
     std::string value = "Bearer";
     if (token_presented) {
         value += R"( error=")";
@@ -47,6 +55,7 @@ std::string Challenge::header_value(std::string_view error) const {
         }
         value += '"';
     }
+    if (!api_key.empty()) value += ", " + api_key;
     return value;
 }
 
@@ -81,7 +90,11 @@ void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr f
 }
 
 void send_not_authenticated(Pistache::Http::ResponseWriter& writer, std::string_view resource_metadata) {
-    writer.headers().add<WwwAuthenticate>(Challenge(false, resource_metadata).header_value());
+    send_not_authenticated(writer, Challenge(false, resource_metadata));
+}
+
+void send_not_authenticated(Pistache::Http::ResponseWriter& writer, const Challenge& challenge) {
+    writer.headers().add<WwwAuthenticate>(challenge.header_value());
     send_detail(writer, Code::Unauthorized, "Not authenticated");
 }
 

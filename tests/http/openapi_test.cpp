@@ -26,13 +26,13 @@ TEST(OpenApi, DeclaresBothSecuritySchemesWithTheTokenUrl) {
 
 TEST(OpenApi, MarksProtectedOperationsOnlyAndDocumentsTheirErrors) {
     std::vector<RouteRecord> routes = {
-        {"GET", "/health", Access::open, {}, {.summary = "Health"}},
-        {"GET", "/me", Access::required, {}, {}},
-        {"GET", "/admin", Access::required, {.roles = {"admin"}}, {}},
-        {"GET", "/maybe", Access::optional, {}, {}},
-        {"DELETE", "/notes/:id", Access::required, {.permissions = {"write"}}, {.tags = {"Notes"}}},
-        {"GET", "/docs", Access::open, {}, {.hidden = true}},
-        {"POST", "/account/delete", Access::required, {.fresh = true}, {}},
+        {"GET", "/health", Access::open, {}, false, {}, {.summary = "Health"}},
+        {"GET", "/me", Access::required, {}, false, {}, {}},
+        {"GET", "/admin", Access::required, fauth::role("admin"), false, {}, {}},
+        {"GET", "/maybe", Access::optional, {}, false, {}, {}},
+        {"DELETE", "/notes/:id", Access::required, fauth::permission("write"), false, {}, {.tags = {"Notes"}}},
+        {"GET", "/docs", Access::open, {}, false, {}, {.hidden = true}},
+        {"POST", "/account/delete", Access::required, {}, true, {}, {}},
     };
     const auto doc = build_openapi(routes, {}, "/login");
     const auto& paths = doc["paths"];
@@ -46,7 +46,7 @@ TEST(OpenApi, MarksProtectedOperationsOnlyAndDocumentsTheirErrors) {
         EXPECT_TRUE(paths[p]["get"]["responses"].contains("403")) << p;
         EXPECT_TRUE(paths[p]["get"]["responses"].contains("200")) << p;
     }
-    EXPECT_NE(paths["/admin"]["get"]["description"].get<std::string>().find("Requires role: admin"), std::string::npos);
+    EXPECT_NE(paths["/admin"]["get"]["description"].get<std::string>().find("Requires role admin."), std::string::npos);
     EXPECT_EQ(paths["/maybe"]["get"]["security"][0], json::object()) << "anonymous allowed";
     const auto& del = paths["/notes/{id}"]["delete"];
     EXPECT_EQ(del["security"], either);
@@ -58,11 +58,12 @@ TEST(OpenApi, MarksProtectedOperationsOnlyAndDocumentsTheirErrors) {
     const auto& sensitive = paths["/account/delete"]["post"];
     EXPECT_NE(sensitive["description"].get<std::string>().find("Requires a fresh token"), std::string::npos);
     EXPECT_NE(sensitive["responses"]["401"]["description"].get<std::string>().find("not fresh"), std::string::npos);
-    EXPECT_EQ(paths["/me"]["get"]["responses"]["401"]["description"], "Not authenticated, or the token is invalid or expired");
+    EXPECT_EQ(paths["/me"]["get"]["responses"]["401"]["description"], "Not authenticated, or the credentials are invalid or expired");
 }
 
 TEST(OpenApi, OffersTheSessionCookieWhenCookiesAreAccepted) {
-    std::vector<RouteRecord> routes = {{"GET", "/me", Access::required, {}, {}}, {"GET", "/maybe", Access::optional, {}, {}}};
+    std::vector<RouteRecord> routes = {{"GET", "/me", Access::required, {}, false, {}, {}},
+                                       {"GET", "/maybe", Access::optional, {}, false, {}, {}}};
     fauth::CookieSettings cookies;
     cookies.transport = fauth::CredentialTransport::bearer_or_cookie;
     cookies.access_cookie = "__Host-session";
@@ -81,4 +82,29 @@ TEST(OpenApi, OffersTheSessionCookieWhenCookiesAreAccepted) {
     EXPECT_EQ(doc["paths"]["/me"]["get"]["security"], json::parse(R"([{"SessionCookie":[]}])"));
     EXPECT_EQ(doc["components"]["securitySchemes"].size(), 1u) << "bearer is not offered when it is not read";
     EXPECT_FALSE(build_openapi(routes, {}, "/login")["components"]["securitySchemes"].contains("SessionCookie"));
+}
+
+TEST(OpenApi, ListsARoutesSchemesAsAlternativesInItsOrderAndDeclaresTheApiKeyHeader) {
+    using fauth::Scheme;
+    std::vector<RouteRecord> routes = {
+        {"GET", "/me", Access::required, {}, false, {}, {}},
+        {"GET", "/reports", Access::required, fauth::any_of(fauth::role("admin"), fauth::scope("reports:read")), false,
+         {Scheme::api_key, Scheme::bearer}, {}},
+    };
+    fauth::ApiKeySettings keys;
+    keys.header = "X-Service-Key";
+    auto doc = build_openapi(routes, {}, "/login", {}, keys);
+    EXPECT_EQ(doc["paths"]["/me"]["get"]["security"], json::parse(R"([{"OAuth2PasswordBearer":[]},{"HTTPBearer":[]}])"));
+    EXPECT_EQ(doc["paths"]["/reports"]["get"]["security"],
+              json::parse(R"([{"APIKeyHeader":[]},{"OAuth2PasswordBearer":[]},{"HTTPBearer":[]}])"))
+        << "an array of alternatives: any one of them is enough";
+    const auto& declared = doc["components"]["securitySchemes"]["APIKeyHeader"];
+    EXPECT_EQ(declared["type"], "apiKey");
+    EXPECT_EQ(declared["in"], "header");
+    EXPECT_EQ(declared["name"], "X-Service-Key");
+    EXPECT_EQ(doc["paths"]["/reports"]["get"]["description"], "Requires role admin or scope reports:read.");
+
+    routes.pop_back();
+    doc = build_openapi(routes, {}, "/login", {}, keys);
+    EXPECT_FALSE(doc["components"]["securitySchemes"].contains("APIKeyHeader")) << "declared only when a route takes keys";
 }

@@ -47,5 +47,5 @@ TEST(SecureRouter, ItsRoutesAreDocumentedAsProtectedWithItsTags) {
     EXPECT_EQ(dashboard["tags"], nlohmann::json::array({"Protected"}));
     EXPECT_TRUE(dashboard["responses"].contains("401"));
     EXPECT_FALSE(doc["paths"]["/internal/status"]["get"].contains("security"));
-    EXPECT_NE(doc["paths"]["/ops/panel"]["post"]["description"].get<std::string>().find("Requires role: admin"), std::string::npos);
+    EXPECT_NE(doc["paths"]["/ops/panel"]["post"]["description"].get<std::string>().find("Requires role admin."), std::string::npos);
 }

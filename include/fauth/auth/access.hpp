@@ -1,13 +1,23 @@
-// fauth/auth/access.hpp — role and permission checks over a user, with FAuth's messages.
+// fauth/auth/access.hpp — what a route demands of its caller: roles, permissions and scopes
+// (with `*` wildcards), your own predicates, and rules combining them (all_of, any_of, not_),
+// each with FAuth's messages and a description for the OpenAPI document.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
 #include <vector>
 
+#include "fauth/auth/config.hpp"
+#include "fauth/auth/principal.hpp"
+#include "fauth/auth/user_traits.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/token.hpp"
-#include "fauth/auth/user_traits.hpp"
 
 namespace fauth {
 
@@ -17,65 +27,24 @@ enum class Match {
     any,  ///< one of them is enough
 };
 
+/// True when a granted scope or permission `held` grants `required`: the same name, or a name
+/// with `*` segments as `wildcards` allows (`notes:*` grants `notes:read`, never `notesadmin:read`).
+bool grants(std::string_view held, std::string_view required, const Wildcards& wildcards = {}) noexcept;
+
 /// "Missing role: admin" for Match::all (naming the first one missing), or
 /// "Missing role: one of admin, editor" for Match::any.
 std::string missing_role_message(const std::vector<std::string>& roles, Match match);
 /// "Insufficient permissions: requires write permission" for Match::all (the first missing), or
 /// "Insufficient permissions: requires one of read, write permission" for Match::any.
 std::string missing_permission_message(const std::vector<std::string>& permissions, Match match);
+/// "Insufficient scope: requires notes:write scope", or "... one of a, b scope" for Match::any.
+std::string missing_scope_message(const std::vector<std::string>& scopes, Match match);
+/// The 403 detail of a rule that is not met when nothing more specific may be said: a failed
+/// predicate (unless it names its own message), a `not_`, or an any_of over different kinds.
+inline constexpr const char* kAccessDenied = "Access denied";
 
-namespace detail {
-template <class Pred>
-std::optional<std::vector<std::string>> unmet(const std::vector<std::string>& required, Match match, Pred has) {
-    if (required.empty()) return std::nullopt;
-    if (match == Match::any) {
-        for (const auto& r : required)
-            if (has(r)) return std::nullopt;
-        return required;
-    }
-    for (const auto& r : required)
-        if (!has(r)) return std::vector<std::string>{r};
-    return std::nullopt;
-}
-}  // namespace detail
-
-/// Why `user` lacks `roles`, or nothing when it has them. An empty list requires nothing.
-template <class User>
-std::optional<std::string> role_denial(const User& user, const std::vector<std::string>& roles, Match match = Match::all) {
-    const auto missing = detail::unmet(roles, match, [&](const std::string& r) { return user_has_role(user, r); });
-    if (!missing) return std::nullopt;
-    return missing_role_message(*missing, match);
-}
-
-/// Why `user` lacks `permissions`, or nothing when it has them. An empty list requires nothing.
-template <class User>
-std::optional<std::string> permission_denial(const User& user, const std::vector<std::string>& permissions,
-                                             Match match = Match::all) {
-    const auto missing =
-        detail::unmet(permissions, match, [&](const std::string& p) { return user_has_permission(user, p); });
-    if (!missing) return std::nullopt;
-    return missing_permission_message(*missing, match);
-}
-
-/// Throws Forbidden unless `user` has `roles` (all of them, or any with Match::any).
-template <class User>
-void require_roles(const User& user, const std::vector<std::string>& roles, Match match = Match::all) {
-    if (auto denial = role_denial(user, roles, match)) throw Forbidden(std::move(*denial));
-}
-
-/// Throws Forbidden unless `user` has `permissions` (all of them, or any with Match::any).
-template <class User>
-void require_permissions(const User& user, const std::vector<std::string>& permissions, Match match = Match::all) {
-    if (auto denial = permission_denial(user, permissions, match)) throw Forbidden(std::move(*denial));
-}
-
-/// Throws InactiveUser unless `user` is active.
-template <class User>
-void require_active(const User& user) {
-    if (!user_is_active(user)) throw InactiveUser();
-}
-
-/// What a route demands of an authenticated user beyond being active.
+/// What a route demands of an authenticated user beyond being active, as lists: the simple form,
+/// which converts to a Rule.
 struct AccessRule {
     /// Roles required (see roles_match); empty means none.
     std::vector<std::string> roles;
@@ -95,12 +64,169 @@ inline void require_freshness(const AccessRule& rule, const TokenPayload& token)
     if (rule.fresh && !token.fresh) throw FreshTokenRequired();
 }
 
-/// Throws InactiveUser or Forbidden unless `user` is active and satisfies `rule`.
+namespace detail {
+// A caller as a Rule checks it, without its User type.
+struct Subject {
+    const void* user;
+    const void* principal;  // the Principal<User>, or null for a bare user
+    const std::type_info* user_type;
+    bool (*has_role)(const void* user, std::string_view role);
+    bool (*has_permission)(const void* user, std::string_view permission, const Wildcards& wildcards);
+    const std::vector<std::string>* scopes;  // never null
+};
 template <class User>
-void require_access(const User& user, const AccessRule& rule) {
-    require_active(user);
-    require_roles(user, rule.roles, rule.roles_match);
-    require_permissions(user, rule.permissions, rule.permissions_match);
+bool subject_has_role(const void* user, std::string_view role) {
+    return user_has_role(*static_cast<const User*>(user), role);
+}
+template <class User>
+bool subject_has_permission(const void* user, std::string_view permission, const Wildcards& wildcards) {
+    return any_user_permission(*static_cast<const User*>(user),
+                               [&](std::string_view held) { return grants(held, permission, wildcards); });
+}
+inline const std::vector<std::string> kNoScopes{};
+template <class User>
+Subject subject_of(const User& user, const Principal<User>* principal) noexcept {
+    return {&user, principal, &typeid(User), &subject_has_role<User>, &subject_has_permission<User>,
+            principal ? &principal->scopes : &kNoScopes};
+}
+}  // namespace detail
+
+/// A requirement on the caller of a route: a role, a permission, a scope, your own predicate, or
+/// all_of / any_of / not_ of other rules. Cheap to copy (it shares its parts); immutable.
+/// A rule that is not met answers 403 with the message of what is missing ("Missing role: admin")
+/// or kAccessDenied. It is checked after the user is found active.
+class Rule {
+public:
+    /// No requirement beyond an active user.
+    Rule() = default;
+    /// The lists of `access`, roles first, then permissions, with FAuth's messages. (Its `fresh`
+    /// is not a rule's: routes take it apart.)
+    Rule(const AccessRule& access);  // NOLINT: implicit, so that an AccessRule goes where a Rule does
+
+    /// The user has role `name`.
+    static Rule role(std::string name);
+    /// The user has permission `name` (wildcards as AuthConfig::wildcards says).
+    static Rule permission(std::string name);
+    /// The token or API key carries scope `name` (wildcards as AuthConfig::wildcards says).
+    static Rule scope(std::string name);
+    /// Every one of `rules` (the first unmet one's message).
+    static Rule all(std::vector<Rule> rules);
+    /// At least one of `rules`.
+    static Rule any(std::vector<Rule> rules);
+    /// `rule` is not met.
+    static Rule negation(Rule rule);
+
+    /// `test(principal)` (or `test(user)`) holds for a Principal<User>. `description` says what it
+    /// checks, in a few words, in the OpenAPI document; a failure answers 403 kAccessDenied, or
+    /// `message` when you give one (never the description). An exception it throws answers 500.
+    template <class User, class Test>
+    static Rule predicate(std::string description, Test test, std::string message = {}) {
+        static_assert(std::is_invocable_r_v<bool, Test&, const Principal<User>&> || std::is_invocable_r_v<bool, Test&, const User&>,
+                      "fauth: a predicate takes (const Principal<User>&) or (const User&) and returns bool");
+        auto check = [test = std::move(test)](const detail::Subject& subject) mutable -> bool {
+            if constexpr (std::is_invocable_r_v<bool, Test&, const Principal<User>&>) {
+                if (subject.principal == nullptr) throw ConfigError("fauth: a predicate needs a principal to check");
+                return test(*static_cast<const Principal<User>*>(subject.principal));
+            } else {
+                return test(*static_cast<const User*>(subject.user));
+            }
+        };
+        return leaf_predicate(std::move(description), std::move(message), std::move(check), typeid(User));
+    }
+
+    /// True for the rule that demands nothing.
+    bool empty() const noexcept { return !node_; }
+    /// What the rule demands, e.g. `role admin and (scope notes:write or owner of the note)`.
+    std::string description() const;
+    /// The User type of its predicates, or null when it has none.
+    const std::type_info* user_type() const noexcept;
+    /// Why `subject` does not meet the rule (the 403 detail), or nothing when it does.
+    std::optional<std::string> denial(const detail::Subject& subject, const Wildcards& wildcards) const;
+
+    /// Its parts (defined in access.cpp).
+    struct Node;
+
+private:
+    enum class Kind : unsigned char;
+    explicit Rule(std::shared_ptr<const Node> node) : node_(std::move(node)) {}
+    static Rule leaf(Kind kind, std::string name);
+    static Rule leaf_predicate(std::string description, std::string message, std::function<bool(const detail::Subject&)> check,
+                               const std::type_info& user_type);
+    static Rule combined(Kind kind, std::vector<Rule> rules);
+    std::shared_ptr<const Node> node_;
+};
+
+/// Rule::role.
+inline Rule role(std::string name) { return Rule::role(std::move(name)); }
+/// Rule::permission.
+inline Rule permission(std::string name) { return Rule::permission(std::move(name)); }
+/// Rule::scope.
+inline Rule scope(std::string name) { return Rule::scope(std::move(name)); }
+/// Every one of the rules.
+template <class... R>
+Rule all_of(R... rules) {
+    return Rule::all({Rule(std::move(rules))...});
+}
+/// At least one of the rules.
+template <class... R>
+Rule any_of(R... rules) {
+    return Rule::any({Rule(std::move(rules))...});
+}
+/// The rule is not met. (`not` is a C++ keyword.)
+inline Rule not_(Rule rule) { return Rule::negation(std::move(rule)); }
+/// Rule::predicate: `test(const Principal<User>&)` or `test(const User&)` holds.
+template <class User, class Test>
+Rule predicate(std::string description, Test test, std::string message = {}) {
+    return Rule::predicate<User>(std::move(description), std::move(test), std::move(message));
+}
+/// all_of(a, b).
+inline Rule operator&&(Rule a, Rule b) { return Rule::all({std::move(a), std::move(b)}); }
+/// any_of(a, b).
+inline Rule operator||(Rule a, Rule b) { return Rule::any({std::move(a), std::move(b)}); }
+/// not_(a).
+inline Rule operator!(Rule a) { return Rule::negation(std::move(a)); }
+
+/// Why `principal` does not meet `rule` under `wildcards`, or nothing when it does.
+template <class User>
+std::optional<std::string> denial(const Rule& rule, const Principal<User>& principal, const Wildcards& wildcards = {}) {
+    return rule.denial(detail::subject_of(principal.user, &principal), wildcards);
+}
+
+/// Throws Forbidden unless `principal` meets `rule` under `wildcards`.
+template <class User>
+void require(const Rule& rule, const Principal<User>& principal, const Wildcards& wildcards = {}) {
+    if (auto why = denial(rule, principal, wildcards)) throw Forbidden(std::move(*why));
+}
+
+/// Why `user` lacks `roles`, or nothing when it has them. An empty list requires nothing.
+template <class User>
+std::optional<std::string> role_denial(const User& user, const std::vector<std::string>& roles, Match match = Match::all) {
+    return Rule(AccessRule{roles, match, {}, Match::all}).denial(detail::subject_of<User>(user, nullptr), {});
+}
+
+/// Why `user` lacks `permissions` (wildcards as `wildcards` says), or nothing when it has them.
+template <class User>
+std::optional<std::string> permission_denial(const User& user, const std::vector<std::string>& permissions,
+                                             Match match = Match::all, const Wildcards& wildcards = {}) {
+    return Rule(AccessRule{{}, Match::all, permissions, match}).denial(detail::subject_of<User>(user, nullptr), wildcards);
+}
+
+/// Throws Forbidden unless `user` has `roles` (all of them, or any with Match::any).
+template <class User>
+void require_roles(const User& user, const std::vector<std::string>& roles, Match match = Match::all) {
+    if (auto why = role_denial(user, roles, match)) throw Forbidden(std::move(*why));
+}
+
+/// Throws Forbidden unless `user` has `permissions` (all of them, or any with Match::any).
+template <class User>
+void require_permissions(const User& user, const std::vector<std::string>& permissions, Match match = Match::all) {
+    if (auto why = permission_denial(user, permissions, match)) throw Forbidden(std::move(*why));
+}
+
+/// Throws InactiveUser unless `user` is active.
+template <class User>
+void require_active(const User& user) {
+    if (!user_is_active(user)) throw InactiveUser();
 }
 
 }  // namespace fauth

@@ -49,6 +49,28 @@ struct RefreshLimits {
     RateLimit per_family{10, 1.0 / 30};
 };
 
+/// How `*` in granted scopes and permissions is read (fauth::grants in fauth/auth/access.hpp).
+/// Matching is per `:`-separated segment, never by prefix: `notes:*` never grants `notesadmin:read`.
+struct Wildcards {
+    /// A `*` segment grants any one segment in its place, and a last `*` segment any one or more:
+    /// `notes:*` grants `notes:read` and `notes:drafts:read`, but not `notes` itself.
+    bool segments = true;
+    /// A lone `*` grants everything. Off by default: a grant of everything should be chosen.
+    bool everything = false;
+};
+
+/// API keys for machine clients (fauth/core/api_key.hpp, AuthProvider::set_api_key_loader).
+struct ApiKeySettings {
+    /// What every key starts with (`<prefix>_...`): 1 to 16 lower-case letters and digits.
+    std::string prefix = "fauth";
+    /// The request header that carries a key.
+    std::string header = "X-API-Key";
+    /// A query parameter that may carry a key too; empty (the default) never reads one, since a
+    /// URL ends up in logs, histories and Referer headers. Name one only for clients that cannot
+    /// send headers.
+    std::string query_parameter;
+};
+
 /// Which credentials the guards, /logout and /refresh accept.
 enum class CredentialTransport {
     bearer,            ///< `Authorization: Bearer` only (the default): API clients
@@ -141,6 +163,10 @@ struct AuthConfig : TokenConfig {
     int ipv6_client_prefix = 64;
     /// Browser sessions in cookies, with CSRF protection; off (bearer only) by default.
     CookieSettings cookies;
+    /// How `*` is read in scopes and permissions that rules check.
+    Wildcards wildcards;
+    /// API keys: their prefix and where requests carry them.
+    ApiKeySettings api_keys;
     /// Largest login or refresh body accepted, in bytes; larger ones get 413.
     std::size_t max_login_body_bytes = 4096;
     /// The URL of this resource server's metadata (RFC 9728; serve it with

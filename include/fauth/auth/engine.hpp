@@ -18,6 +18,7 @@
 #include <pistache/async.h>
 
 #include "fauth/auth/detail/promise.hpp"
+#include "fauth/auth/principal.hpp"
 #include "fauth/auth/revocation.hpp"
 #include "fauth/auth/throttle.hpp"
 #include "fauth/auth/config.hpp"
@@ -115,6 +116,12 @@ public:
     /// (TokenPayload::revocation_time_us), for as long as the longest-lived token type lasts; tokens
     /// this engine issues after it returns are later, even within that microsecond.
     Pistache::Async::Promise<void> revoke_all(std::string sub) const;
+
+    /// Whether `presented` is the key `stored` describes (compared by hash in constant time; one
+    /// SHA-256 even when `stored` is null, an unknown id), not revoked, not expired, and owned by
+    /// `owner`; throws InvalidApiKey ("unknown", "mismatch", "revoked", "expired", "owner
+    /// mismatch") otherwise. Revocation and expiry are told only once the key matched.
+    void check_api_key(std::string_view presented, const ApiKey* stored, std::string_view owner) const;
 
     /// Makes check_password work for unknown users too: computes the hash they are checked against.
     void prepare_password_checks();

@@ -15,6 +15,8 @@
 #include <pistache/async.h>
 
 #include "fauth/auth/access.hpp"
+#include "fauth/auth/principal.hpp"
+#include "fauth/core/api_key.hpp"
 #include "fauth/auth/detail/promise.hpp"
 #include "fauth/auth/engine.hpp"
 #include "fauth/auth/revocation.hpp"
@@ -142,6 +144,24 @@ public:
     /// synchronised.
     void set_login_claims(LoginClaims<User> claims) { core_->claims = std::move(claims); }
 
+    /// Finds API keys: `loader(id)` gets a key's lookup part and returns the stored key and its
+    /// owner (KeyOwner<User>, one look-up), or nothing when there is no such key; synchronously
+    /// (std::optional<KeyOwner<User>>) or as a promise of one. Routes that accept Scheme::api_key
+    /// need it. Call before serving: it is not synchronised. Throws ConfigError for an empty loader.
+    template <class KL>
+    void set_api_key_loader(KL loader) {
+        core_->key_loader = detail::adapt_loader<KeyOwner<User>, const std::string&>(loader, "api_key_loader");
+        core_->key_loader_at_once = detail::synchronous_loader<KeyOwner<User>, const std::string&>(std::move(loader));
+    }
+    /// True once set_api_key_loader was called.
+    bool accepts_api_keys() const noexcept { return static_cast<bool>(core_->key_loader); }
+    /// Called with each API key that authenticated a request, once it matched, on the thread that
+    /// then runs the handler: record its last use there (cheaply, e.g. only when the recorded time
+    /// is a minute old). An exception it throws is logged; the request goes on. Call before serving.
+    void on_api_key_used(std::function<void(const ApiKey&)> hook) { core_->key_used = std::move(hook); }
+    /// A new API key with the configured prefix: show `key` once, store `id` and `hash`.
+    NewApiKey create_api_key() const { return generate_api_key(config().api_keys.prefix); }
+
     AuthProvider(const AuthProvider&) = delete;
     AuthProvider& operator=(const AuthProvider&) = delete;
     /// Waits until the work under way on fauth's threads has finished (no continuation on those
@@ -234,13 +254,45 @@ public:
         std::optional<TokenPayload> payload;
         std::exception_ptr failure;
         const auto admission = core_->admit_at_once(token, type, payload, failure);
-        if (admission == Engine::Admission::refused) return finish(nullptr, nullptr, std::move(failure), *core_);
+        if (admission == Engine::Admission::refused) return finish(nullptr, kNoPayload, std::move(failure), *core_);
         if (admission == Engine::Admission::admitted && core_->user_loader_at_once) return core_->load_at_once(*payload, finish);
         finish.suspend();
         auto state = std::make_shared<Finish>(std::move(finish));
         if (admission == Engine::Admission::admitted) return Core::load(*core_, std::move(*payload), std::move(state));
         if (admission == Engine::Admission::verified) core_->check(std::move(*payload), type, Core::then_load(*core_, std::move(state)));
         else core_->admit(std::string(token), type, Core::then_load(*core_, std::move(state)));
+    }
+
+    /// The pipeline of a request that presents API key `key`: its form (prefix, lookup part) →
+    /// the api_key_loader, once, by the lookup part → Engine::check_api_key (its hash in constant
+    /// time, revocation, expiry, owner) → the owner active → the on_api_key_used hook →
+    /// `finish(const User* owner, const ApiKey* key, std::exception_ptr failure, const Engine&)`,
+    /// on this thread when the loader answers at once, else as run says (suspend first).
+    /// Failures: InvalidApiKey, InactiveUser, InternalError (no api_key_loader, a loader failure).
+    template <class Finish>
+    void run_key(std::string_view key, Finish finish) const {
+        const auto id = api_key_id(key, config().api_keys.prefix);
+        if (!id) return finish(nullptr, kNoKey, std::make_exception_ptr(InvalidApiKey("malformed")), *core_);
+        if (!core_->key_loader)
+            return finish(nullptr, kNoKey, std::make_exception_ptr(InternalError("an API key came, but no api_key_loader is set")), *core_);
+        if (core_->key_loader_at_once) {
+            std::optional<KeyOwner<User>> found;
+            try {
+                found = core_->key_loader_at_once(std::string(*id));
+            } catch (...) {
+                return finish(nullptr, kNoKey, detail::concrete_error(std::current_exception(), "api_key_loader"), *core_);
+            }
+            return core_->accept_key(key, found, finish);
+        }
+        finish.suspend();
+        auto state = std::make_shared<Finish>(std::move(finish));
+        // Settled by your loader, on your thread: this continuation may own the state.
+        core_->key_loader(std::string(*id))
+            .then([core = core_, state, key = std::string(key)](
+                      const std::optional<KeyOwner<User>>& found) { core->accept_key(key, found, *state); },
+                  [core = core_, state](std::exception_ptr e) {
+                      (*state)(nullptr, kNoKey, detail::concrete_error(e, "api_key_loader"), *core);
+                  });
     }
 
     /// The active user an access token names. Rejects with InvalidToken or TokenExpired (bad
@@ -340,44 +392,52 @@ public:
     }
 
     /// Route guards (include fauth/http/guard.hpp). Each returns a fauth::http::Endpoint that
-    /// Pistache can route to: it reads `Authorization: Bearer <token>`, resolves the user through
-    /// the user_loader without blocking the reactor, and calls `handler(request, writer, user)`;
+    /// Pistache can route to: it reads the request's credentials (`Authorization: Bearer <token>`
+    /// by default), resolves the user through the loaders without blocking the reactor, and calls
+    /// `handler(request, writer, user)`, where `user` is `const User&` or `const Principal<User>&`;
     /// every failure is answered in FAuth's format (401, 403, 500 or 503 with {"detail": ...}).
     ///
     /// An active user with a valid access token. (Inactive users are refused by every guard.)
     template <class Handler>
     auto require_user(Handler handler) const {
-        return http::GuardBuilder<User>::required(*this, {}, std::move(handler));
+        return http::GuardBuilder<User>::required(*this, Rule(), false, {}, std::move(handler));
     }
     /// The same guard as require_user, under FAuth's explicit name.
     template <class Handler>
     auto require_active_user(Handler handler) const {
-        return http::GuardBuilder<User>::required(*this, {}, std::move(handler));
+        return require_user(std::move(handler));
     }
     /// An active user whose token is fresh (from a password login, not a refresh): else 401
     /// "Fresh token required", challenged with `error="insufficient_user_authentication"` (RFC
     /// 9470). For sensitive actions: changing a password or an e-mail address, deleting an account.
     template <class Handler>
     auto require_fresh_user(Handler handler) const {
-        AccessRule rule;
-        rule.fresh = true;
-        return http::GuardBuilder<User>::required(*this, std::move(rule), std::move(handler));
+        return http::GuardBuilder<User>::required(*this, Rule(), true, {}, std::move(handler));
     }
     /// An active user with `roles` (all of them, or any with Match::any): else 403 "Missing role: x".
     template <class Handler>
     auto require_roles(std::vector<std::string> roles, Handler handler, Match match = Match::all) const {
-        return http::GuardBuilder<User>::required(*this, AccessRule{std::move(roles), match, {}, Match::all}, std::move(handler));
+        return require_access(AccessRule{std::move(roles), match, {}, Match::all}, std::move(handler));
     }
     /// An active user with `permissions`: else 403 "Insufficient permissions: requires x permission".
     template <class Handler>
     auto require_permissions(std::vector<std::string> permissions, Handler handler, Match match = Match::all) const {
-        return http::GuardBuilder<User>::required(*this, AccessRule{{}, Match::all, std::move(permissions), match},
-                                                  std::move(handler));
+        return require_access(AccessRule{{}, Match::all, std::move(permissions), match}, std::move(handler));
     }
-    /// An active user meeting `rule` (roles and permissions together).
+    /// An active user meeting `rule` (roles and permissions together, and its `fresh`).
     template <class Handler>
     auto require_access(AccessRule rule, Handler handler) const {
-        return http::GuardBuilder<User>::required(*this, std::move(rule), std::move(handler));
+        return http::GuardBuilder<User>::required(*this, rule, std::move(handler));
+    }
+    /// An active user meeting `rule` (roles, permissions, scopes, predicates: see fauth::Rule),
+    /// authenticated by one of `schemes` in that order (e.g. `{Scheme::bearer, Scheme::api_key}`;
+    /// empty: what AuthConfig::cookies's transport names). The first scheme whose credentials the
+    /// request carries decides; bad credentials never fall through to the next. A rule not met
+    /// answers 403 with its message (kAccessDenied for a predicate). Throws ConfigError for a
+    /// scheme the provider cannot serve (api_key without set_api_key_loader, say).
+    template <class Handler>
+    auto require(Rule rule, Handler handler, std::vector<Scheme> schemes = {}) const {
+        return http::GuardBuilder<User>::required(*this, std::move(rule), false, std::move(schemes), std::move(handler));
     }
     /// Anyone: `handler(request, writer, const User*)` gets the user of a valid token, or null.
     template <class Handler>
@@ -417,6 +477,30 @@ private:
         IdentityLoader identity_loader;
         RehashHandler rehash;
         LoginClaims<User> claims;
+        std::function<LoadResult<KeyOwner<User>>(const std::string&)> key_loader;
+        std::function<std::optional<KeyOwner<User>>(const std::string&)> key_loader_at_once;  // empty for promise loaders
+        std::function<void(const ApiKey&)> key_used;
+
+        // The last steps of run_key, once the loader found `found` (or nothing).
+        template <class Finish>
+        void accept_key(std::string_view presented, const std::optional<KeyOwner<User>>& found, Finish& finish) const {
+            try {
+                check_api_key(presented, found ? &found->key : nullptr, found ? user_id(found->user) : std::string());
+                if (!user_is_active(found->user)) throw InactiveUser();
+            } catch (...) {
+                return finish(nullptr, kNoKey, detail::concrete_error(std::current_exception(), "api_key_loader"), *this);
+            }
+            if (key_used) {
+                try {
+                    key_used(found->key);
+                } catch (const std::exception& e) {
+                    config().write_log(std::string("on_api_key_used failed: ") + e.what());
+                } catch (...) {
+                    config().write_log("on_api_key_used failed with a non-standard exception");
+                }
+            }
+            finish(&found->user, &found->key, nullptr, *this);
+        }
 
         // The last step of run with a synchronous loader, on this thread.
         template <class Finish>
@@ -425,9 +509,9 @@ private:
             try {
                 user = user_loader_at_once(payload);
             } catch (...) {
-                return finish(nullptr, nullptr, detail::concrete_error(std::current_exception(), "user_loader"), *this);
+                return finish(nullptr, kNoPayload, detail::concrete_error(std::current_exception(), "user_loader"), *this);
             }
-            if (auto refused = unusable(user)) finish(nullptr, nullptr, std::move(refused), *this);
+            if (auto refused = unusable(user)) finish(nullptr, kNoPayload, std::move(refused), *this);
             else finish(&*user, &payload, nullptr, *this);
         }
 
@@ -436,7 +520,7 @@ private:
         template <class Finish>
         static Engine::Admitted then_load(const Core& core, std::shared_ptr<Finish> state) {
             return [core = &core, state = std::move(state)](TokenPayload verified, std::exception_ptr refused) {
-                if (refused) return (*state)(nullptr, nullptr, std::move(refused), *core);
+                if (refused) return (*state)(nullptr, kNoPayload, std::move(refused), *core);
                 load(*core, std::move(verified), state);
             };
         }
@@ -448,14 +532,14 @@ private:
             // Settled by your user_loader, on your thread: this continuation may own the state.
             // (Empty when the state is being destroyed, which waits for this step to end.)
             auto owner = core.weak_from_this().lock();
-            if (!owner) return (*state)(nullptr, nullptr, std::make_exception_ptr(Unavailable("shutting down")), core);
+            if (!owner) return (*state)(nullptr, kNoPayload, std::make_exception_ptr(Unavailable("shutting down")), core);
             core.user_loader(payload).then(
                 [core = owner, state, payload = std::move(payload)](const std::optional<User>& user) {
-                    if (auto refused = unusable(user)) (*state)(nullptr, nullptr, std::move(refused), *core);
+                    if (auto refused = unusable(user)) (*state)(nullptr, kNoPayload, std::move(refused), *core);
                     else (*state)(&*user, &payload, nullptr, *core);
                 },
                 [core = owner, state](std::exception_ptr e) {
-                    (*state)(nullptr, nullptr, detail::concrete_error(e, "user_loader"), *core);
+                    (*state)(nullptr, kNoPayload, detail::concrete_error(e, "user_loader"), *core);
                 });
         }
     };
@@ -490,6 +574,9 @@ private:
         if (!user_is_active(*user)) return std::make_exception_ptr(InactiveUser());
         return nullptr;
     }
+
+    static constexpr const TokenPayload* kNoPayload = nullptr;
+    static constexpr const ApiKey* kNoKey = nullptr;
 
     std::shared_ptr<Core> core_;
 };

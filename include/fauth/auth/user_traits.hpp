@@ -97,14 +97,24 @@ bool user_has_role(const User& user, std::string_view role) {
     else return false;
 }
 
-/// True when the user has permission `permission`: user_traits<U>::permissions, else member
-/// `permissions`, else none.
+/// True when `test(name)` holds for one of the user's permissions: user_traits<U>::permissions,
+/// else member `permissions`, else none.
+template <class User, class Test>
+bool any_user_permission(const User& user, Test test) {
+    const auto any = [&](const auto& names) {
+        for (const auto& name : names)
+            if (test(std::string_view(name))) return true;
+        return false;
+    };
+    if constexpr (requires { user_traits<User>::permissions(user); }) return any(user_traits<User>::permissions(user));
+    else if constexpr (requires { user.permissions; }) return any(user.permissions);
+    else return false;
+}
+
+/// True when the user has permission `permission` itself (see fauth::grants for wildcards).
 template <class User>
 bool user_has_permission(const User& user, std::string_view permission) {
-    if constexpr (requires { user_traits<User>::permissions(user); })
-        return detail::contains(user_traits<User>::permissions(user), permission);
-    else if constexpr (requires { user.permissions; }) return detail::contains(user.permissions, permission);
-    else return false;
+    return any_user_permission(user, [&](std::string_view name) { return name == permission; });
 }
 
 }  // namespace fauth

@@ -69,6 +69,14 @@ private:
     std::shared_ptr<KeyRing> ring_;
 };
 
+/// An API key that is malformed, unknown, wrong, revoked or expired. Its detail is "Invalid API
+/// key", except "API key revoked" and "API key expired", said only once the key itself matched.
+class InvalidApiKey : public Error {
+public:
+    /// Which check failed: "malformed", "unknown", "mismatch", "revoked", "expired", "owner mismatch".
+    explicit InvalidApiKey(const std::string& reason);
+};
+
 /// A token whose `exp` (plus leeway) has passed.
 class TokenExpired : public Error {
 public:

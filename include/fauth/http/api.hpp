@@ -30,14 +30,14 @@ struct SwaggerUiOptions {
 /// the router when it starts.
 class Api {
 public:
-    /// Routes go to `router`; the OAuth2 tokenUrl and the credentials protected routes accept
-    /// (bearer, the session cookie) come from `auth`'s config.
+    /// Routes go to `router`; the OAuth2 tokenUrl, the credentials protected routes accept by
+    /// default (bearer, the session cookie) and the API key header come from `auth`'s config.
     template <class User>
     Api(Pistache::Rest::Router& router, const AuthProvider<User>& auth)
-        : Api(router, auth.config().token_url, auth.config().cookies) {}
+        : Api(router, auth.config().token_url, auth.config().cookies, auth.config().api_keys) {}
     /// Routes go to `router`; `token_url` is the OAuth2 password flow's tokenUrl; `cookies` says
-    /// which credentials the OpenAPI document offers.
-    Api(Pistache::Rest::Router& router, std::string token_url, CookieSettings cookies = {});
+    /// which credentials the OpenAPI document offers by default; `api_keys` names the key header.
+    Api(Pistache::Rest::Router& router, std::string token_url, CookieSettings cookies = {}, ApiKeySettings api_keys = {});
 
     /// Adds GET `path` (Pistache syntax, e.g. "/notes/:id"); `doc` overrides the endpoint's own.
     void get(const std::string& path, Endpoint endpoint, RouteDoc doc = {});

@@ -4,11 +4,14 @@
 #pragma once
 
 #include <string>
+#include <exception>
 #include <string_view>
+#include <vector>
 
 #include <pistache/http.h>
 
 #include "fauth/auth/config.hpp"
+#include "fauth/auth/principal.hpp"
 #include "fauth/core/token.hpp"
 #include "fauth/http/bearer.hpp"
 
@@ -21,10 +24,11 @@ struct Credentials {
         none,    ///< nowhere: no credentials
         header,  ///< `Authorization: Bearer`
         cookie,  ///< the access cookie (AuthConfig::cookies)
+        api_key, ///< the API key header (or query parameter) of AuthConfig::api_keys
     };
     /// Absent, malformed or present, as for a bearer header.
     BearerCredentials::Status status = BearerCredentials::Status::absent;
-    /// The token when status is present.
+    /// The token (or the API key) when status is present.
     std::string token;
     /// Where it came from.
     Source source = Source::none;
@@ -36,6 +40,16 @@ struct Credentials {
 /// empty or with characters no token has: malformed).
 Credentials credentials_of(const Pistache::Http::Request& request, const CookieSettings& settings);
 
+/// The schemes a route accepts by default under `settings`, in the order they are read: the
+/// bearer header, then the access cookie, as CredentialTransport names them.
+std::vector<Scheme> default_schemes(const CookieSettings& settings);
+
+/// The credentials of `request` for a route accepting `schemes`: those of the first scheme, in
+/// order, whose credentials are there (malformed included: bad credentials in one scheme never
+/// fall through to the next). An API key is read from AuthConfig::api_keys.header, or from its
+/// query_parameter when one is named (both at once: malformed).
+Credentials credentials_for(const Pistache::Http::Request& request, const std::vector<Scheme>& schemes, const AuthConfig& config);
+
 /// The cookie `name` of `request` as credentials (source cookie): absent; malformed when it was
 /// sent twice, empty or with characters no token has; else present.
 Credentials cookie_credentials(const Pistache::Http::Request& request, std::string_view name);
@@ -43,6 +57,9 @@ Credentials cookie_credentials(const Pistache::Http::Request& request, std::stri
 /// The refusal of credentials that are there but malformed: InvalidToken "malformed
 /// Authorization header" or "malformed session cookie".
 InvalidToken malformed_credentials(const Credentials& credentials);
+/// The refusal of malformed credentials of any source: malformed_credentials, or InvalidApiKey
+/// "malformed" for an API key.
+std::exception_ptr malformed_failure(const Credentials& credentials);
 
 /// True for methods that may change state (all but GET, HEAD, OPTIONS and TRACE): a
 /// cookie-authenticated request with one of them must pass the CSRF checks.

@@ -36,7 +36,7 @@ struct RouteDoc {
 enum class Access {
     open,      ///< anyone; no token is read
     optional,  ///< anyone; a valid bearer token identifies the user
-    required,  ///< an active user with a valid bearer token, meeting `rule`
+    required,  ///< an active user, authenticated by one of `schemes`, meeting `rule`
 };
 
 /// A route handler for Pistache's router plus its access and documentation. Any Pistache handler
@@ -47,8 +47,12 @@ struct Endpoint {
     Pistache::Rest::Route::Handler handler;
     /// Who may call it.
     Access access = Access::open;
-    /// Roles and permissions demanded when access is required.
-    AccessRule rule;
+    /// What is demanded of the caller when access is required.
+    Rule rule;
+    /// Only a fresh token (from a password login) is accepted.
+    bool fresh = false;
+    /// The schemes accepted, in the order they are read; empty: AuthConfig::cookies's transport.
+    std::vector<Scheme> schemes;
     /// How it is documented.
     RouteDoc doc;
     /// It reads the refresh cookie (refresh_endpoint, logout_endpoint): while cookies are accepted,

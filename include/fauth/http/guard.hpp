@@ -7,7 +7,9 @@
 #include <memory>
 #include <optional>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include <pistache/http.h>
 #include <pistache/router.h>
@@ -23,14 +25,14 @@ namespace fauth::http {
 
 namespace detail {
 // True when A... is exactly a guarded handler's parameter list: (const Request&, ResponseWriter
-// or ResponseWriter&&, const User& or const User*). Any other parameter (a User by value, a type
+// or ResponseWriter&&, const User&, const User* or const Principal<User>&). Any other parameter (a User by value, a type
 // converted from it) is made by the caller, outside the handler's noexcept, and could throw.
 template <class User, class... A>
 inline constexpr bool exact_handler_parameters = false;
 template <class User, class W, class U>
 inline constexpr bool exact_handler_parameters<User, const Pistache::Rest::Request&, W, U> =
     (std::is_same_v<W, Pistache::Http::ResponseWriter> || std::is_same_v<W, Pistache::Http::ResponseWriter&&>) &&
-    (std::is_same_v<U, const User&> || std::is_same_v<U, const User*>);
+    (std::is_same_v<U, const User&> || std::is_same_v<U, const User*> || std::is_same_v<U, const Principal<User>&>);
 template <class User, class F>
 struct noexcept_handler_signature : std::false_type {};
 template <class User, class R, class... A>
@@ -56,56 +58,90 @@ struct nothrow_handler<User, F, std::void_t<decltype(&F::operator())>>
 template <class User>
 class GuardBuilder {
 public:
-    /// A guard that calls `handler(request, writer, const User&)` for an active user meeting `rule`.
+    /// A guard that calls `handler(request, writer, user)` for an active user meeting `rule`,
+    /// authenticated by one of `schemes`: the first, in order, whose credentials the request
+    /// carries decides (bad ones are refused, never passed to the next); empty means those
+    /// AuthConfig::cookies's transport names. With `fresh`, only a token from a password login.
+    /// `user` is `const User&` or `const Principal<User>&` (with the scheme and the scopes).
+    /// Throws ConfigError for schemes that cannot be used (api_key without an api_key_loader,
+    /// cookie while cookies are off, one named twice, fresh with api_key) or a rule whose
+    /// predicates are over another User type.
     template <class Handler>
-    static Endpoint required(const AuthProvider<User>& auth, AccessRule rule, Handler handler) {
-        static_assert(std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User&>,
-                      "fauth: a guarded handler takes (const Rest::Request&, Http::ResponseWriter, const User&)");
+    static Endpoint required(const AuthProvider<User>& auth, Rule rule, bool fresh, std::vector<Scheme> schemes, Handler handler) {
+        constexpr bool takes_principal =
+            std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const Principal<User>&>;
+        static_assert(takes_principal ||
+                          std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User&>,
+                      "fauth: a guarded handler takes (const Rest::Request&, Http::ResponseWriter, const User&) or "
+                      "(..., const Principal<User>&)");
+        check_route(auth, rule, fresh, schemes);
         struct Spec {
             const AuthProvider<User>& auth;
-            AccessRule rule;
+            Rule rule;
+            bool fresh;
+            std::vector<Scheme> schemes;
             Handler handler;
         };
-        auto spec = std::make_shared<Spec>(Spec{auth, rule, std::move(handler)});
+        auto spec = std::make_shared<Spec>(Spec{auth, rule, fresh, schemes.empty() ? default_schemes(auth.config().cookies) : schemes,
+                                                std::move(handler)});
         Endpoint endpoint;
         endpoint.access = Access::required;
         endpoint.rule = std::move(rule);
+        endpoint.fresh = fresh;
+        endpoint.schemes = std::move(schemes);
         endpoint.handler = [spec](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const AuthConfig& config = spec->auth.config();
-            const auto credentials = credentials_of(request, config.cookies);
-            const std::string_view metadata = config.resource_metadata_url;
+            const auto credentials = credentials_for(request, spec->schemes, config);
             if (credentials.status == BearerCredentials::Status::absent) {
-                send_not_authenticated(writer, metadata);
+                send_not_authenticated(writer, challenge(*spec, false));
             } else if (credentials.status == BearerCredentials::Status::malformed) {
-                const auto failure = std::make_exception_ptr(malformed_credentials(credentials));
+                const auto failure = malformed_failure(credentials);
                 report_refusal(config, request, failure);
-                send_exception(writer, failure, {true, metadata}, config.log);
+                send_exception(writer, failure, challenge(*spec, credentials.source != Credentials::Source::api_key), config.log);
             } else {
-                deliver(spec->auth, request, std::move(writer), credentials.token,
-                        [spec, evidence = csrf_evidence(request, credentials, config)](
-                            const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
-                            const TokenPayload* token, std::exception_ptr failure) {
-                            const LogSink& log = spec->auth.config().log;
-                            if (!failure) {
-                                try {
-                                    check_csrf(evidence, *token, spec->auth.tokens());
-                                    require_access(*user, spec->rule);
-                                    require_freshness(spec->rule, *token);
-                                } catch (...) {
-                                    failure = std::current_exception();
-                                }
-                            }
-                            if (failure) {
-                                report_refusal(spec->auth.config(), req, failure, token ? token->sub : std::string());
-                                send_exception(w, failure, {true, spec->auth.config().resource_metadata_url}, log);
-                            } else {
-                                call(spec->handler, req, w, *user, token, log);
-                            }
-                        });
+                // What follows the pipeline, for a token (proof: its payload) or a key (the ApiKey).
+                auto then = [spec, scheme = credentials.source == Credentials::Source::cookie ? Scheme::cookie : Scheme::bearer,
+                             evidence = csrf_evidence(request, credentials, config)](
+                                const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
+                                const auto* proof, std::exception_ptr failure) {
+                    const AuthProvider<User>& provider = spec->auth;
+                    constexpr bool by_key = std::is_same_v<std::remove_cvref_t<decltype(*proof)>, ApiKey>;
+                    if (failure) {
+                        report_refusal(provider.config(), req, failure);
+                        return send_exception(w, failure, challenge(*spec, !by_key), provider.config().log);
+                    }
+                    const auto principal = [&] {
+                        if constexpr (by_key) return Principal<User>{*user, Scheme::api_key, proof->scopes, nullptr, proof};
+                        else return Principal<User>{*user, scheme, proof->scopes, proof, nullptr};
+                    }();
+                    try {
+                        if constexpr (!by_key) check_csrf(evidence, *proof, provider.tokens());
+                        require(spec->rule, principal, provider.config().wildcards);
+                        if constexpr (!by_key) {
+                            if (spec->fresh && !proof->fresh) throw FreshTokenRequired();
+                        }
+                    } catch (...) {
+                        failure = std::current_exception();
+                        report_refusal(provider.config(), req, failure, user_id(*user));
+                        return send_exception(w, failure, challenge(*spec, !by_key), provider.config().log);
+                    }
+                    if constexpr (takes_principal) call(spec->handler, req, w, principal, principal.token, provider.config().log);
+                    else call(spec->handler, req, w, *user, principal.token, provider.config().log);
+                };
+                if (credentials.source == Credentials::Source::api_key)
+                    spec->auth.run_key(credentials.token, Delivery<decltype(then)>{&request, std::move(writer), std::move(then)});
+                else
+                    deliver(spec->auth, request, std::move(writer), credentials.token, std::move(then));
             }
             return Pistache::Rest::Route::Result::Ok;
         };
         return endpoint;
+    }
+
+    /// The guard of AccessRule `access` (its lists and its `fresh`) over the default schemes.
+    template <class Handler>
+    static Endpoint required(const AuthProvider<User>& auth, const AccessRule& access, Handler handler) {
+        return required(auth, Rule(access), access.fresh, {}, std::move(handler));
     }
 
     /// A guard that calls `handler(request, writer, const User*)`: the active user of a valid
@@ -152,6 +188,35 @@ public:
     }
 
 private:
+    // The 401 challenge of a route: Bearer when it takes tokens (with error="invalid_token" when
+    // one was presented), APIKey when it takes keys.
+    template <class Spec>
+    static Challenge challenge(const Spec& spec, bool token_presented) {
+        Challenge c(token_presented, spec.auth.config().resource_metadata_url);
+        c.bearer = false;
+        for (const auto s : spec.schemes) {
+            if (s == Scheme::api_key) c.api_key_header = spec.auth.config().api_keys.header;
+            else c.bearer = true;
+        }
+        return c;
+    }
+
+    // Refuses, at mount time, a route whose schemes or rule cannot work.
+    static void check_route(const AuthProvider<User>& auth, const Rule& rule, bool fresh, const std::vector<Scheme>& schemes) {
+        for (std::size_t i = 0; i < schemes.size(); ++i) {
+            for (std::size_t j = 0; j < i; ++j)
+                if (schemes[j] == schemes[i]) throw ConfigError("fauth: a route names scheme " + std::string(scheme_name(schemes[i])) + " twice");
+            if (schemes[i] == Scheme::api_key && !auth.accepts_api_keys())
+                throw ConfigError("fauth: a route accepts API keys, but the provider has no api_key_loader (set_api_key_loader)");
+            if (schemes[i] == Scheme::api_key && fresh)
+                throw ConfigError("fauth: a route that wants fresh tokens cannot accept API keys, which are never fresh");
+            if (schemes[i] == Scheme::cookie && !auth.config().cookies.accepts_cookie())
+                throw ConfigError("fauth: a route accepts the session cookie, but AuthConfig::cookies.transport does not");
+        }
+        if (const auto* type = rule.user_type(); type != nullptr && *type != typeid(User))
+            throw ConfigError("fauth: the route's rule has a predicate over another User type");
+    }
+
     // True for failures that mean "this caller is not (usably) authenticated".
     static bool is_callers_fault(std::exception_ptr failure) {
         try {
@@ -186,6 +251,7 @@ private:
     }
     static const User* user_pointer(const User* user) noexcept { return user; }
     static const User* user_pointer(const User& user) noexcept { return &user; }
+    static const User* user_pointer(const Principal<User>& principal) noexcept { return &principal.user; }
 
     // What a guard does once the pipeline has ended: `then(request, writer, user, token, failure)`.
     // Before the pipeline waits (suspend), the request is copied, since Pistache's is a temporary;
@@ -201,8 +267,9 @@ private:
             copy = std::make_shared<const Pistache::Rest::Request>(*request);
             request = copy.get();
         }
-        void operator()(const User* user, const TokenPayload* token, std::exception_ptr failure, const Engine&) {
-            then(*request, writer, user, token, std::move(failure));
+        template <class Proof>
+        void operator()(const User* user, const Proof* proof, std::exception_ptr failure, const Engine&) {
+            then(*request, writer, user, proof, std::move(failure));
         }
     };
 

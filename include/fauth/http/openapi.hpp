@@ -33,7 +33,11 @@ struct RouteRecord {
     /// Who may call it.
     Access access = Access::open;
     /// What a required-access route demands.
-    AccessRule rule;
+    Rule rule;
+    /// It takes fresh tokens only.
+    bool fresh = false;
+    /// The schemes it accepts, in order (empty: the transport's bearer and cookie).
+    std::vector<Scheme> schemes;
     /// Its description.
     RouteDoc doc;
 };
@@ -42,6 +46,8 @@ struct RouteRecord {
 inline constexpr const char* kOAuth2Scheme = "OAuth2PasswordBearer";
 /// Name of the plain HTTP bearer security scheme in the document.
 inline constexpr const char* kBearerScheme = "HTTPBearer";
+/// Name of the API key security scheme (an apiKey in a header), declared when a route takes keys.
+inline constexpr const char* kApiKeyScheme = "APIKeyHeader";
 /// Name of the session-cookie security scheme (an apiKey in a cookie), declared when cookies are accepted.
 inline constexpr const char* kCookieScheme = "SessionCookie";
 
@@ -51,10 +57,12 @@ nlohmann::json error_response_doc(const std::string& description);
 /// A Pistache path as an OpenAPI path template: "/notes/:id" becomes "/notes/{id}".
 std::string openapi_path(std::string_view pistache_path);
 
-/// The OpenAPI 3.1 document for `routes`: protected operations carry `security` (any one of the
-/// schemes `cookies.transport` accepts: the OAuth2 password flow and HTTP bearer, the session
-/// cookie) and document 401 and 403; open ones carry none; `token_url` is the password flow's tokenUrl.
+/// The OpenAPI 3.1 document for `routes`: protected operations carry `security`, an array of
+/// alternatives (any one of the schemes the route accepts, in its order: the OAuth2 password flow
+/// and HTTP bearer, the session cookie, the API key header; by default those `cookies.transport`
+/// names) and document 401 and 403, with their rule's description; open ones carry none;
+/// `token_url` is the password flow's tokenUrl; `api_keys` names the API key header.
 nlohmann::json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url,
-                             const CookieSettings& cookies = {});
+                             const CookieSettings& cookies = {}, const ApiKeySettings& api_keys = {});
 
 }  // namespace fauth::http

@@ -82,6 +82,11 @@ struct Challenge {
     bool token_presented;
     /// The resource server's metadata URL (AuthConfig::resource_metadata_url), when it has one.
     std::string_view resource_metadata;
+    /// The route takes bearer tokens (or their cookie): a `Bearer` challenge leads.
+    bool bearer = true;
+    /// The route takes API keys in this header: an `APIKey header="..."` challenge follows (or
+    /// is the only one, without `bearer`).
+    std::string_view api_key_header{};
 
     /// The header's value, e.g. `Bearer error="invalid_token", resource_metadata="https://..."`,
     /// with `error` as the error code when a token was presented.
@@ -102,6 +107,8 @@ void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr f
 /// The 401 for a request that sent no bearer token: "Not authenticated", challenged as
 /// `WWW-Authenticate: Bearer` (with `resource_metadata` when given).
 void send_not_authenticated(Pistache::Http::ResponseWriter& writer, std::string_view resource_metadata = {});
+/// The same 401 "Not authenticated", challenged as `challenge` says.
+void send_not_authenticated(Pistache::Http::ResponseWriter& writer, const Challenge& challenge);
 
 /// The 429 for a throttled request, with Retry-After `retry_after_seconds`.
 void send_too_many_requests(Pistache::Http::ResponseWriter& writer, long retry_after_seconds);

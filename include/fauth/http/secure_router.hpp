@@ -18,8 +18,13 @@ struct SecureRouterOptions {
     std::string prefix;
     /// OpenAPI tags of every route.
     std::vector<std::string> tags;
-    /// Roles and permissions every route demands (a route's own replace these).
+    /// Roles and permissions every route demands (a route's own replace these), and `fresh`.
     AccessRule rule;
+    /// A rule every route demands besides (a route's own `require` is added to it).
+    Rule require;
+    /// The schemes every route accepts, in order (a route's own replace them); empty: the
+    /// transport's (bearer, the session cookie).
+    std::vector<Scheme> schemes;
 };
 
 /// How one SecureRouter route is set up.
@@ -28,6 +33,10 @@ struct RouteOptions {
     RouteDoc doc;
     /// Roles and permissions it demands; non-empty lists replace the router's.
     AccessRule rule;
+    /// A rule it demands besides the router's.
+    Rule require;
+    /// The schemes it accepts, in order; non-empty replaces the router's.
+    std::vector<Scheme> schemes;
 };
 
 /// A public handler on a SecureRouter: made by allow_anonymous, so the opt-out is visible.
@@ -43,8 +52,9 @@ Anonymous<Handler> allow_anonymous(Handler handler) {
     return {std::move(handler)};
 }
 
-/// Routes under one prefix that require an active user (and the router's roles/permissions);
-/// handlers take `(const Rest::Request&, Http::ResponseWriter, const User&)`. Routes are added to
+/// Routes under one prefix that require an active user (and the router's roles/permissions and
+/// rule); handlers take `(const Rest::Request&, Http::ResponseWriter, const User&)` or
+/// `(..., const Principal<User>&)`. Routes are added to
 /// the Api (and so to its OpenAPI document, with `security` on each protected operation).
 template <class User>
 class SecureRouter {
@@ -87,9 +97,11 @@ public:
         if constexpr (is_anonymous<H>::value) {
             api_.route(method, options_.prefix + path, Endpoint(std::move(handler.handler)), std::move(doc));
         } else {
-            static_assert(std::is_invocable_v<H&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User&>,
-                          "fauth: SecureRouter handlers take (const Rest::Request&, Http::ResponseWriter, const User&); "
-                          "wrap a public handler in fauth::http::allow_anonymous(...)");
+            static_assert(std::is_invocable_v<H&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User&> ||
+                              std::is_invocable_v<H&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter,
+                                                  const Principal<User>&>,
+                          "fauth: SecureRouter handlers take (const Rest::Request&, Http::ResponseWriter, const User&) or "
+                          "(..., const Principal<User>&); wrap a public handler in fauth::http::allow_anonymous(...)");
             AccessRule rule = options_.rule;
             if (!options.rule.roles.empty()) {
                 rule.roles = std::move(options.rule.roles);
@@ -99,7 +111,11 @@ public:
                 rule.permissions = std::move(options.rule.permissions);
                 rule.permissions_match = options.rule.permissions_match;
             }
-            api_.route(method, options_.prefix + path, auth_.require_access(std::move(rule), std::move(handler)), std::move(doc));
+            auto schemes = options.schemes.empty() ? options_.schemes : std::move(options.schemes);
+            api_.route(method, options_.prefix + path,
+                       GuardBuilder<User>::required(auth_, all_of(Rule(rule), options_.require, std::move(options.require)),
+                                                    rule.fresh, std::move(schemes), std::move(handler)),
+                       std::move(doc));
         }
     }
 

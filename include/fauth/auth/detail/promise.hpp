@@ -24,6 +24,8 @@ void with_concrete_error(std::exception_ptr cause, const std::string& context, W
         with(e);
     } catch (const InvalidToken& e) {
         with(e);
+    } catch (const InvalidApiKey& e) {
+        with(e);
     } catch (const TokenExpired& e) {
         with(e);
     } catch (const SessionExpired& e) {
