@@ -133,7 +133,8 @@ Client act_as(const TestServer& server, const AuthProvider<User>& auth, const Us
 }
 
 /// Success when `response` is fauth's refusal with `status` and `{"detail": detail}` (and, for
-/// 401, a `WWW-Authenticate: Bearer` challenge); otherwise a failure saying what came instead.
+/// 401, a `WWW-Authenticate` challenge: `Bearer`, or `APIKey` on a route that takes API keys only);
+/// otherwise a failure saying what came instead.
 ::testing::AssertionResult refused(const Response& response, int status, std::string_view detail);
 
 }  // namespace fauth::testing

@@ -183,9 +183,9 @@ TestServer::TestServer(http::Api& api, int threads) : server_(api, http::ServerO
     const auto body = response.json();
     if (!body.is_object() || body.size() != 1 || !body.contains("detail") || body["detail"] != detail)
         return ::testing::AssertionFailure() << "body " << response.body << ", not {\"detail\": \"" << detail << "\"}";
-    if (status == 401 && response.header("WWW-Authenticate").rfind("Bearer", 0) != 0)
-        return ::testing::AssertionFailure() << "401 without a Bearer challenge (WWW-Authenticate: "
-                                             << response.header("WWW-Authenticate") << ")";
+    const auto challenge = response.header("WWW-Authenticate");
+    if (status == 401 && challenge.rfind("Bearer", 0) != 0 && challenge.rfind("APIKey ", 0) != 0)
+        return ::testing::AssertionFailure() << "401 without a Bearer or APIKey challenge (WWW-Authenticate: " << challenge << ")";
     return ::testing::AssertionSuccess() << status << " " << response.body;
 }
 

@@ -58,3 +58,123 @@ TEST(Access, RequireActive) {
     EXPECT_NO_THROW(fauth::require_active(alice));
     EXPECT_THROW(fauth::require_active(carol), fauth::InactiveUser);
 }
+
+// ---- Wildcard grants: exact per segment, `*` for one or (last) more segments ----
+
+TEST(Grants, AWildcardSegmentGrantsWhatIsBelowItAndNothingBeside) {
+    const fauth::Wildcards on;
+    EXPECT_TRUE(fauth::grants("notes:*", "notes:read", on));
+    EXPECT_TRUE(fauth::grants("notes:*", "notes:write", on));
+    EXPECT_TRUE(fauth::grants("notes:*", "notes:drafts:read", on)) << "a last * covers the rest";
+    EXPECT_TRUE(fauth::grants("notes:*:read", "notes:drafts:read", on)) << "a middle * is one segment";
+    EXPECT_FALSE(fauth::grants("notes:*:read", "notes:drafts:write", on));
+    EXPECT_FALSE(fauth::grants("notes:*:read", "notes:a:b:read", on));
+    EXPECT_FALSE(fauth::grants("notes:*", "notesadmin:read", on)) << "no prefix confusion";
+    EXPECT_FALSE(fauth::grants("notes:*", "notes", on)) << "a wildcard stands for a name, never for nothing";
+    EXPECT_FALSE(fauth::grants("notes:*", "notes:", on));
+    EXPECT_FALSE(fauth::grants("note*", "notes:read", on)) << "only a whole segment is a wildcard";
+    EXPECT_FALSE(fauth::grants("notes:read", "notes:*", on)) << "a narrow grant never covers a wide need";
+    EXPECT_TRUE(fauth::grants("notes:*", "notes:*", on));
+    EXPECT_FALSE(fauth::grants("notes", "notes:read", on));
+    EXPECT_FALSE(fauth::grants("notes:read", "notes:read:all", on));
+}
+
+TEST(Grants, ALoneStarGrantsEverythingOnlyWhenConfigured) {
+    fauth::Wildcards w;
+    EXPECT_FALSE(fauth::grants("*", "notes:read", w));
+    EXPECT_FALSE(fauth::grants("*", "admin", w));
+    EXPECT_TRUE(fauth::grants("*", "*", w)) << "the same name";
+    w.everything = true;
+    EXPECT_TRUE(fauth::grants("*", "notes:read", w));
+    EXPECT_TRUE(fauth::grants("*", "admin", w));
+}
+
+TEST(Grants, WildcardsCanBeTurnedOff) {
+    fauth::Wildcards off;
+    off.segments = false;
+    EXPECT_FALSE(fauth::grants("notes:*", "notes:read", off));
+    EXPECT_TRUE(fauth::grants("notes:read", "notes:read", off));
+}
+
+TEST(Access, PermissionsGrantByWildcard) {
+    const User editor{"u", true, {}, {"notes:*"}};
+    EXPECT_FALSE(fauth::permission_denial(editor, {"notes:read", "notes:write"}));
+    EXPECT_EQ(fauth::permission_denial(editor, {"notesadmin:read"}), "Insufficient permissions: requires notesadmin:read permission");
+}
+
+// ---- Rules ----
+
+namespace {
+std::optional<std::string> check(const fauth::Rule& rule, const User& user, const std::vector<std::string>& scopes = {},
+                                 const fauth::Wildcards& wildcards = {}) {
+    const fauth::Principal<User> principal{user, fauth::Scheme::bearer, scopes};
+    return fauth::denial(rule, principal, wildcards);
+}
+}  // namespace
+
+TEST(Rule, LeavesSayWhatIsMissingInFAuthsWords) {
+    EXPECT_FALSE(check(fauth::role("admin"), alice));
+    EXPECT_EQ(check(fauth::role("admin"), bob), "Missing role: admin");
+    EXPECT_EQ(check(fauth::permission("write"), bob), "Insufficient permissions: requires write permission");
+    EXPECT_FALSE(check(fauth::scope("notes:read"), bob, {"notes:*"}));
+    EXPECT_EQ(check(fauth::scope("notes:read"), bob, {"notesadmin:read", "notes"}), "Insufficient scope: requires notes:read scope");
+    EXPECT_EQ(check(fauth::scope("notes:read"), bob), "Insufficient scope: requires notes:read scope");
+}
+
+TEST(Rule, AllOfAnyOfAndNotCombine) {
+    const auto rule = fauth::all_of(fauth::role("member"), fauth::any_of(fauth::scope("notes:write"), fauth::permission("write")));
+    EXPECT_FALSE(check(rule, bob, {"notes:write"}));
+    EXPECT_EQ(check(rule, bob), "Access denied") << "any_of over different kinds says nothing more";
+    EXPECT_EQ(check(rule, alice), "Missing role: member") << "all_of: the first unmet";
+    EXPECT_EQ(check(fauth::any_of(fauth::role("admin"), fauth::role("auditor")), bob), "Missing role: one of admin, auditor");
+    EXPECT_EQ(check(fauth::any_of(fauth::scope("a:x"), fauth::scope("b:x")), bob), "Insufficient scope: requires one of a:x, b:x scope");
+    EXPECT_FALSE(check(fauth::not_(fauth::role("admin")), bob));
+    EXPECT_EQ(check(fauth::not_(fauth::role("admin")), alice), "Access denied");
+    EXPECT_FALSE(check(fauth::role("member") || fauth::role("admin"), alice));
+    EXPECT_EQ(check(fauth::role("member") && !fauth::permission("write"), alice), "Missing role: member");
+}
+
+TEST(Rule, APredicateSeesTheUserAndTheClaimsAndFailsWithAFixedMessage) {
+    const auto owns_reports = fauth::predicate<User>("works in reporting", [](const fauth::Principal<User>& p) {
+        return p.user.id == "user-123" && p.scheme == fauth::Scheme::bearer && !p.scopes.empty();
+    });
+    EXPECT_FALSE(check(owns_reports, alice, {"x"}));
+    EXPECT_EQ(check(owns_reports, alice), "Access denied") << "never the predicate's description";
+    EXPECT_EQ(check(owns_reports, bob, {"x"}), "Access denied");
+    const auto told = fauth::predicate<User>("on the rota", [](const User& u) { return u.roles.size() > 1; }, "Not on the rota today");
+    EXPECT_EQ(check(told, alice), "Not on the rota today") << "the app's own message, when it gives one";
+    const auto throws = fauth::predicate<User>("throws", [](const User&) -> bool { throw std::runtime_error("db down"); });
+    EXPECT_THROW(check(throws, alice), std::runtime_error) << "the guard answers it with a 500";
+}
+
+TEST(Rule, DescribesItselfForTheOpenApiDocument) {
+    const auto owner = fauth::predicate<User>("owner of the note", [](const User&) { return true; });
+    EXPECT_EQ(fauth::all_of(fauth::role("admin"), fauth::any_of(fauth::scope("notes:write"), owner), fauth::not_(fauth::role("guest")))
+                  .description(),
+              "role admin and (scope notes:write or owner of the note) and not role guest");
+    EXPECT_EQ(fauth::Rule(fauth::AccessRule{{"a", "b"}, fauth::Match::any, {"w"}, fauth::Match::all}).description(),
+              "(role a or role b) and permission w");
+    EXPECT_EQ(fauth::Rule().description(), "");
+}
+
+TEST(Rule, TheEmptyRuleIsMetByEveryoneAndCombinesAsSuch) {
+    EXPECT_TRUE(fauth::Rule().empty());
+    EXPECT_FALSE(check(fauth::Rule(), carol));
+    EXPECT_TRUE(fauth::all_of(fauth::Rule(), fauth::Rule()).empty());
+    EXPECT_TRUE(fauth::any_of(fauth::role("admin"), fauth::Rule()).empty()) << "one alternative demands nothing";
+    EXPECT_EQ(check(fauth::all_of(fauth::Rule(), fauth::role("admin")), bob), "Missing role: admin");
+    EXPECT_THROW(fauth::not_(fauth::Rule()), fauth::ConfigError) << "it would refuse everyone";
+}
+
+TEST(Rule, RefusesRulesThatCannotBeChecked) {
+    struct Other {
+        std::string id;
+    };
+    const auto mine = fauth::predicate<User>("mine", [](const User&) { return true; });
+    const auto theirs = fauth::predicate<Other>("theirs", [](const Other&) { return true; });
+    EXPECT_THROW(fauth::all_of(mine, theirs), fauth::ConfigError) << "predicates over two User types";
+    EXPECT_THROW(fauth::role(""), fauth::ConfigError);
+    EXPECT_THROW(fauth::predicate<User>("", [](const User&) { return true; }), fauth::ConfigError) << "no description";
+    EXPECT_EQ(*mine.user_type(), typeid(User));
+    EXPECT_EQ(fauth::role("a").user_type(), nullptr);
+}

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 
+#include "fauth/core/api_key.hpp"
 #include "fauth/core/password.hpp"
 #include "fauth/core/token.hpp"
 
@@ -47,4 +48,13 @@ TEST(ConstantTime, PasswordHashesAreComparedWithCryptoMemcmp) {
     EXPECT_FALSE(fauth::verify_password("px", hash));
     EXPECT_EQ(calls.load(), 2);
     EXPECT_EQ(last_length.load(), 60u) << "the whole bcrypt string";
+}
+
+TEST(ConstantTime, ApiKeyHashesAreComparedWithCryptoMemcmp) {
+    const auto made = fauth::generate_api_key("fauth");
+    calls = 0;
+    EXPECT_TRUE(fauth::api_key_matches(made.key, made.hash));
+    EXPECT_FALSE(fauth::api_key_matches(fauth::generate_api_key("fauth").key, made.hash));
+    EXPECT_EQ(calls.load(), 2);
+    EXPECT_EQ(last_length.load(), 64u) << "the whole SHA-256, hex";
 }
