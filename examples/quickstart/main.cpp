@@ -4,7 +4,7 @@
 //   POST /login               form or JSON credentials    tokens, or 401 "Invalid credentials"
 //   POST /refresh             {"refresh_token": "..."}    a new pair; a reused or revoked one: 401
 //   POST /logout              bearer access token         204; that session is over
-//   GET  /me                  any active user             {"message":"Hello alice"}
+//   GET  /me                  any active user, by bearer token or API key (X-API-Key) {"message":"Hello alice"}
 //   GET  /admin               role admin                  {"secret_data":"Top secret admin info"}
 //   GET  /internal/dashboard  SecureRouter: active user   {"data":"Secure dashboard"}
 //   GET  /internal/reports    SecureRouter + permission   {"reports":[]}
@@ -88,6 +88,15 @@ int main() try {
         return it == id_by_name.end() ? std::nullopt : std::optional<User>(db.at(it->second));
     };
     fauth::AuthProvider<User> auth{config, load_user, load_identity};
+    // API keys for programs: only the hash is kept; the key itself is printed once, below.
+    const auto alice_key = auth.create_api_key();
+    const std::map<std::string, fauth::ApiKey> keys = {
+        {alice_key.id, {.id = alice_key.id, .hash = alice_key.hash, .owner = "user-123", .scopes = {"read"}, .name = "demo"}}};
+    auth.set_api_key_loader([&db, &keys](const std::string& id) -> std::optional<fauth::KeyOwner<User>> {
+        const auto it = keys.find(id);
+        if (it == keys.end()) return std::nullopt;
+        return fauth::KeyOwner<User>{it->second, db.at(it->second.owner)};
+    });
 
     // 4. Routes.
     Pistache::Rest::Router router;
@@ -101,9 +110,9 @@ int main() try {
     api.post("/refresh", fauth::http::refresh_endpoint(auth));
     api.post("/logout", fauth::http::logout_endpoint(auth));
 
-    api.get("/me", auth.require_user([](const Request&, ResponseWriter writer, const User& user) {
+    api.get("/me", auth.require({}, [](const Request&, ResponseWriter writer, const User& user) {
         fauth::http::send_json(writer, Code::Ok, {{"message", "Hello " + user.username}});
-    }), {.summary = "Who am I"});
+    }, {fauth::Scheme::bearer, fauth::Scheme::api_key}), {.summary = "Who am I"});
 
     api.get("/admin", auth.require_roles({"admin"}, [](const Request&, ResponseWriter writer, const User&) {
         fauth::http::send_json(writer, Code::Ok, {{"secret_data", "Top secret admin info"}});
@@ -133,7 +142,9 @@ int main() try {
     std::cout << "fauth quickstart listening on " << base << "\n"
               << "  Swagger UI:  " << base << "/docs  (press Authorize, log in as alice / s3cret)\n"
               << "  From a shell: curl -X POST " << base << "/login -d 'username=alice&password=s3cret'\n"
-              << "                curl " << base << "/me -H 'Authorization: Bearer <access_token>'" << std::endl;
+              << "                curl " << base << "/me -H 'Authorization: Bearer <access_token>'\n"
+              << "  alice's API key (shown once): " << alice_key.key << "\n"
+              << "                curl " << base << "/me -H 'X-API-Key: " << alice_key.key << "'" << std::endl;
     const int signal = fauth::http::wait_for_shutdown_signal();
     std::cout << "signal " << signal << ": shutting down" << std::endl;
     server.stop();
