@@ -93,12 +93,40 @@ test('missing and bad tokens are 401 with WWW-Authenticate', async () => {
     const none = await call(path);
     assert.equal(none.status, 401, path);
     assert.deepEqual(none.json, { detail: 'Not authenticated' });
-    assert.equal(none.headers.get('www-authenticate'), 'Bearer');
+    const challenge = path === '/me' ? 'Bearer, APIKey header="X-API-Key"' : 'Bearer';
+    assert.equal(none.headers.get('www-authenticate'), challenge, path);
     const bad = await call(path, { token: 'a.b.c' });
     assert.equal(bad.status, 401, path);
-    assert.equal(bad.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
+    const apiKey = path === '/me' ? ', APIKey header="X-API-Key"' : '';
+    assert.equal(bad.headers.get('www-authenticate'), `Bearer error="invalid_token"${apiKey}`, path);
     assert.match(bad.json.detail, /^Invalid token/);
   }
+});
+
+test("GET /me takes alice's API key from the start-up output, and refuses bad keys without falling through", async () => {
+  const key = server.output().match(/API key \(shown once\): (fauth_[0-9a-f]{16}_[A-Za-z0-9_-]{43})/)?.[1];
+  assert.ok(key, 'the quickstart prints the key once');
+  const ok = await call('/me', { headers: { 'X-API-Key': key } });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(ok.json, { message: 'Hello alice' });
+  const forged = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
+  const bad = await call('/me', { headers: { 'X-API-Key': forged } });
+  assert.equal(bad.status, 401);
+  assert.deepEqual(bad.json, { detail: 'Invalid API key' });
+  // A bad key next to a good bearer token is still refused: the first scheme present decides.
+  const token = (await login('alice', 's3cret')).json.access_token;
+  const both = await call('/me', { token: 'a.b.c', headers: { 'X-API-Key': key } });
+  assert.equal(both.status, 401);
+  const good = await call('/me', { token, headers: { 'X-API-Key': forged } });
+  assert.equal(good.status, 200);
+  // Routes that take only bearer tokens do not read the key.
+  const admin = await call('/admin', { headers: { 'X-API-Key': key } });
+  assert.equal(admin.status, 401);
+  assert.equal(admin.headers.get('www-authenticate'), 'Bearer');
+  // The key is in the start-up banner (shown once, and the curl line) and nowhere else: no log
+  // line of the requests above repeats it, good or forged.
+  const lines = server.output().split('\n').filter((l) => l.includes(key.slice(0, 22)));
+  assert.deepEqual(lines.map((l) => l.trim().split(' ')[0]), ["alice's", 'curl']);
 });
 
 test('GET /openapi.json documents every route with the security schemes', async () => {
