@@ -13,7 +13,12 @@
 //   GET    /api/v1/auth/me             any active user               {"id", "email", "roles", "is_verified"}
 //   POST   /api/v1/auth/refresh        {"refresh_token"}, or the refresh cookie   TokenResponse or cookies
 //   POST   /api/v1/auth/logout         bearer or cookie              204
+//   POST   /api/v1/keys                {"name", "scopes", "expires_in_days"?}  201 with the API key, shown once
+//   GET    /api/v1/keys                the caller's keys (never the key itself)
+//   DELETE /api/v1/keys/{id}           204; 404 for a key that is not the caller's
 //   GET    /api/v1/notes               the caller's notes
+// The notes routes and /me take a bearer token, the session cookie or an API key (X-API-Key): a
+// key with scope notes:read reads, notes:write writes (notes:* both); a login's tokens carry notes:*.
 //   POST   /api/v1/notes               {"title", "body"}             201 note
 //   GET    /api/v1/notes/{id}          the caller's note, else 404 (never 403: ids do not leak)
 //   PUT    /api/v1/notes/{id}          {"title", "body"}             note, else 404
@@ -31,6 +36,7 @@
 #include <fauth/http.hpp>
 
 #include "account.hpp"
+#include "keys.hpp"
 #include "store.hpp"
 #include "validation.hpp"
 
@@ -88,6 +94,11 @@ int main() try {
         store->upgrade_hash(user.id, old_hash, new_hash);
     });
 
+    // A login's tokens may do anything with the user's notes; API keys carry what their owner chose.
+    auth.set_login_claims({.scopes = [](const User&) { return std::vector<std::string>{"notes:*"}; }});
+    notes::use_store_for_api_keys(auth, store);
+    const std::vector<fauth::Scheme> any_scheme = {fauth::Scheme::bearer, fauth::Scheme::cookie, fauth::Scheme::api_key};
+
     Pistache::Rest::Router router;
     fauth::http::Api api{router, auth};
 
@@ -95,16 +106,19 @@ int main() try {
     api.post("/api/v1/auth/token", fauth::http::login_endpoint(auth));
     api.post("/api/v1/auth/refresh", fauth::http::refresh_endpoint(auth));
     api.post("/api/v1/auth/logout", fauth::http::logout_endpoint(auth));
-    api.get("/api/v1/auth/me", auth.require_user([](const Request&, ResponseWriter w, const User& u) {
+    api.get("/api/v1/auth/me", auth.require({}, [](const Request&, ResponseWriter w, const User& u) {
         fauth::http::send_json(w, Code::Ok, {{"id", u.id}, {"email", u.email}, {"roles", u.roles}, {"is_verified", u.is_verified}});
-    }), {.summary = "The current user", .tags = {"Auth"}});
+    }, any_scheme), {.summary = "The current user", .tags = {"Auth"}});
+    notes::add_key_routes(api, auth, store);
 
-    fauth::http::SecureRouter<User> notes_routes{api, auth, {.prefix = "/api/v1/notes", .tags = {"Notes"}}};
+    const auto reads = fauth::scope("notes:read");
+    const auto writes = fauth::scope("notes:write");
+    fauth::http::SecureRouter<User> notes_routes{api, auth, {.prefix = "/api/v1/notes", .tags = {"Notes"}, .schemes = any_scheme}};
     notes_routes.get("", [store](const Request&, ResponseWriter w, const User& u) {
         auto list = nlohmann::json::array();
         for (const auto& n : store->notes_of(u.id)) list.push_back(to_json(n));
         fauth::http::send_json(w, Code::Ok, list);
-    }, {.doc = {.summary = "My notes"}});
+    }, {.doc = {.summary = "My notes"}, .require = reads});
     notes_routes.post("", [store](const Request& request, ResponseWriter w, const User& u) {
         const auto body = notes::json_body(request, w);
         if (!body) return;
@@ -112,13 +126,13 @@ int main() try {
             return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
         fauth::http::send_json(w, Code::Created,
                                to_json(store->add_note(u.id, (*body)["title"].get<std::string>(), (*body).value("body", ""))));
-    }, {.doc = {.summary = "Add a note"}});
+    }, {.doc = {.summary = "Add a note"}, .require = writes});
     notes_routes.get("/:id", [store](const Request& request, ResponseWriter w, const User& u) {
         const auto id = note_id(request);
         const auto found = id ? store->note(u.id, *id) : std::nullopt;
         if (!found) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
         fauth::http::send_json(w, Code::Ok, to_json(*found));
-    }, {.doc = {.summary = "One of my notes"}});
+    }, {.doc = {.summary = "One of my notes"}, .require = reads});
     notes_routes.put("/:id", [store](const Request& request, ResponseWriter w, const User& u) {
         const auto id = note_id(request);
         if (!id) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
@@ -129,12 +143,12 @@ int main() try {
         const auto updated = store->update_note(u.id, *id, (*body)["title"].get<std::string>(), (*body).value("body", ""));
         if (!updated) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
         fauth::http::send_json(w, Code::Ok, to_json(*updated));
-    }, {.doc = {.summary = "Change one of my notes"}});
+    }, {.doc = {.summary = "Change one of my notes"}, .require = writes});
     notes_routes.del("/:id", [store](const Request& request, ResponseWriter w, const User& u) {
         const auto id = note_id(request);
         if (!id || !store->delete_note(u.id, *id)) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
         w.send(Code::No_Content);
-    }, {.doc = {.summary = "Delete one of my notes"}});
+    }, {.doc = {.summary = "Delete one of my notes"}, .require = writes});
 
     api.get("/api/v1/admin/users", auth.require_roles({"admin"}, [store](const Request&, ResponseWriter w, const User&) {
         auto list = nlohmann::json::array();

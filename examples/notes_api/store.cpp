@@ -35,6 +35,21 @@ const char* const kMigrations[] = {
     R"sql(
     ALTER TABLE users ADD COLUMN is_verified INTEGER NOT NULL DEFAULT 1;
     )sql",
+    // Version 3: API keys, by their lookup part; only the SHA-256 of a key is kept.
+    R"sql(
+    CREATE TABLE api_keys (
+        id           TEXT PRIMARY KEY,
+        hash         TEXT NOT NULL,
+        owner_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name         TEXT NOT NULL,
+        scopes       TEXT NOT NULL DEFAULT '[]',
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER,
+        last_used_at INTEGER,
+        revoked      INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX api_keys_by_owner ON api_keys(owner_id, created_at);
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -85,6 +100,7 @@ public:
         return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
     }
     std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+    bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     int changes() const { return sqlite3_changes(db_); }
 
 private:
@@ -104,6 +120,28 @@ User read_user(const auto& s) {
 Note read_note(const auto& s) {
     return Note{s.integer(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.integer(5)};
 }
+
+std::optional<std::int64_t> optional_integer(const auto& s, int col) {
+    if (s.is_null(col)) return std::nullopt;
+    return s.integer(col);
+}
+
+fauth::ApiKey read_key(const auto& s) {
+    fauth::ApiKey key;
+    key.id = s.text(0);
+    key.hash = s.text(1);
+    key.owner = s.text(2);
+    key.name = s.text(3);
+    key.scopes = roles_of(s.text(4));
+    key.created_at = s.integer(5);
+    key.expires_at = optional_integer(s, 6);
+    key.last_used_at = optional_integer(s, 7);
+    key.revoked = s.integer(8) != 0;
+    return key;
+}
+
+constexpr const char* kKeyColumns =
+    "SELECT k.id, k.hash, k.owner_id, k.name, k.scopes, k.created_at, k.expires_at, k.last_used_at, k.revoked";
 
 constexpr const char* kUserColumns = "SELECT id, email, hashed_password, is_active, roles, is_verified FROM users ";
 constexpr const char* kNoteColumns = "SELECT id, owner_id, title, body, created_at, updated_at FROM notes ";
@@ -278,6 +316,59 @@ bool Store::delete_note(const std::string& owner_id, std::int64_t id) {
     s.bind(1, id).bind(2, owner_id);
     s.step();
     return s.changes() == 1;
+}
+
+void Store::add_api_key(const fauth::ApiKey& key) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "INSERT INTO api_keys (id, hash, owner_id, name, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, key.id).bind(2, key.hash).bind(3, key.owner).bind(4, key.name).bind(5, roles_text(key.scopes));
+    s.bind(6, key.created_at.value_or(now_seconds()));
+    if (key.expires_at) s.bind(7, *key.expires_at);
+    s.step();
+}
+
+std::optional<fauth::KeyOwner<User>> Store::api_key(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string(kKeyColumns) +
+                      ", u.id, u.email, u.hashed_password, u.is_active, u.roles, u.is_verified "
+                      "FROM api_keys k JOIN users u ON u.id = k.owner_id WHERE k.id = ?")
+                         .c_str());
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    const User owner{s.text(9), s.text(10), s.text(11), s.integer(12) != 0, roles_of(s.text(13)), s.integer(14) != 0};
+    return fauth::KeyOwner<User>{read_key(s), owner};
+}
+
+std::vector<fauth::ApiKey> Store::api_keys(const std::string& owner_id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string(kKeyColumns) + " FROM api_keys k WHERE ? = '' OR k.owner_id = ? ORDER BY k.created_at DESC, k.rowid DESC").c_str());
+    s.bind(1, owner_id).bind(2, owner_id);
+    std::vector<fauth::ApiKey> out;
+    while (s.step()) out.push_back(read_key(s));
+    return out;
+}
+
+int Store::live_api_keys(const std::string& owner_id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT COUNT(*) FROM api_keys WHERE owner_id = ? AND revoked = 0 AND (expires_at IS NULL OR expires_at > ?)");
+    s.bind(1, owner_id).bind(2, now_seconds());
+    s.step();
+    return static_cast<int>(s.integer(0));
+}
+
+bool Store::revoke_api_key(const std::string& id, const std::string& owner_id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE api_keys SET revoked = 1 WHERE id = ? AND (? = '' OR owner_id = ?)");
+    s.bind(1, id).bind(2, owner_id).bind(3, owner_id);
+    s.step();
+    return s.changes() == 1;
+}
+
+void Store::touch_api_key(const std::string& id, std::int64_t at) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE api_keys SET last_used_at = ? WHERE id = ?");
+    s.bind(1, at).bind(2, id);
+    s.step();
 }
 
 }  // namespace notes

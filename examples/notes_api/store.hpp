@@ -1,4 +1,5 @@
-// examples/notes_api/store.hpp — the notes application's SQLite database: users and their notes.
+// examples/notes_api/store.hpp — the notes application's SQLite database: users, their notes and
+// their API keys (stored as fauth makes them: the lookup part and the SHA-256, never the key).
 // Prepared statements only (no SQL is ever built from input), a versioned schema migrated at
 // open, WAL mode and a busy timeout so that several processes and threads can write safely.
 // Shared by the fauth-notes server and the `fauth users` commands.
@@ -11,6 +12,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <fauth/auth/principal.hpp>
 
 struct sqlite3;
 
@@ -96,6 +99,19 @@ public:
                                      const std::string& body);
     /// Deletes note `id` of `owner_id`; false when absent or someone else's.
     bool delete_note(const std::string& owner_id, std::int64_t id);
+
+    /// Stores `key` (its id, hash, owner, name, scopes and expiry; made now).
+    void add_api_key(const fauth::ApiKey& key);
+    /// The key whose lookup part is `id` and its owner, in one query (the api_key_loader).
+    std::optional<fauth::KeyOwner<User>> api_key(const std::string& id);
+    /// The keys of `owner_id` (every key when empty), newest first.
+    std::vector<fauth::ApiKey> api_keys(const std::string& owner_id = {});
+    /// How many keys of `owner_id` are neither revoked nor expired.
+    int live_api_keys(const std::string& owner_id);
+    /// Revokes key `id` if `owner_id` owns it (any owner when empty); false when there is none.
+    bool revoke_api_key(const std::string& id, const std::string& owner_id = {});
+    /// Records `at` as the last use of key `id`.
+    void touch_api_key(const std::string& id, std::int64_t at);
 
 private:
     class Statement;

@@ -40,6 +40,8 @@ struct ApiKey {
     std::optional<std::int64_t> last_used_at;
     /// Revoked: it never works again.
     bool revoked = false;
+    /// When it was made, in Unix seconds, when the store says.
+    std::optional<std::int64_t> created_at;
 };
 
 /// What an api_key_loader finds for a key's lookup part: the key and the user who owns it, in

@@ -1,0 +1,103 @@
+#include "keys.hpp"
+
+#include <fauth/core/clock.hpp>
+
+namespace notes {
+namespace {
+
+using Pistache::Http::Code;
+using Pistache::Http::ResponseWriter;
+using Pistache::Rest::Request;
+
+constexpr int kMaxLiveKeys = 20;
+constexpr std::size_t kMaxNameBytes = 64;
+constexpr std::int64_t kTouchEverySeconds = 60;
+
+nlohmann::json key_json(const fauth::ApiKey& k) {
+    const auto optional = [](const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+    return {{"id", k.id},           {"name", k.name},
+            {"scopes", k.scopes},   {"created_at", optional(k.created_at)},
+            {"expires_at", optional(k.expires_at)}, {"last_used_at", optional(k.last_used_at)},
+            {"revoked", k.revoked}};
+}
+
+// What is wrong with a key request's body, or nothing.
+std::string key_problem(const nlohmann::json& body) {
+    const auto name = body.find("name");
+    if (name == body.end() || !name->is_string() || name->get_ref<const std::string&>().empty() ||
+        name->get_ref<const std::string&>().size() > kMaxNameBytes)
+        return "name must be a string of 1 to 64 bytes";
+    const auto scopes = body.find("scopes");
+    if (scopes == body.end() || !scopes->is_array() || scopes->empty() || scopes->size() > 3)
+        return "scopes must be a list of notes:read, notes:write or notes:*";
+    for (const auto& s : *scopes)
+        if (!s.is_string() || !is_key_scope(s.get<std::string>())) return "scopes must be a list of notes:read, notes:write or notes:*";
+    if (const auto days = body.find("expires_in_days"); days != body.end() && !days->is_null()) {
+        if (!days->is_number_integer() || days->get<std::int64_t>() < 1 || days->get<std::int64_t>() > 3650)
+            return "expires_in_days must be a whole number from 1 to 3650";
+    }
+    return {};
+}
+
+}  // namespace
+
+bool is_key_scope(const std::string& scope) { return scope == "notes:read" || scope == "notes:write" || scope == "notes:*"; }
+
+void use_store_for_api_keys(Auth& auth, std::shared_ptr<Store> store) {
+    auth.set_api_key_loader([store](const std::string& id) { return store->api_key(id); });
+    auth.on_api_key_used([store](const fauth::ApiKey& key) {
+        const auto now = fauth::unix_seconds();
+        if (!key.last_used_at || now - *key.last_used_at >= kTouchEverySeconds) store->touch_api_key(key.id, now);
+    });
+}
+
+void add_key_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr<Store> store) {
+    const auto key_doc = nlohmann::json{{"description", "An API key"}};
+    api.post("/api/v1/keys", auth.require_user([store, &auth](const Request& request, ResponseWriter w, const User& u) {
+        const auto body = json_body(request, w);
+        if (!body) return;
+        if (const auto problem = key_problem(*body); !problem.empty())
+            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
+        if (store->live_api_keys(u.id) >= kMaxLiveKeys)
+            return fauth::http::send_detail(w, Code::Conflict, "Too many API keys; revoke one first");
+        const auto made = auth.create_api_key();
+        fauth::ApiKey key;
+        key.id = made.id;
+        key.hash = made.hash;
+        key.owner = u.id;
+        key.name = (*body)["name"].get<std::string>();
+        key.scopes = (*body)["scopes"].get<std::vector<std::string>>();
+        key.created_at = fauth::unix_seconds();
+        if (const auto days = body->find("expires_in_days"); days != body->end() && !days->is_null())
+            key.expires_at = *key.created_at + days->get<std::int64_t>() * 86400;
+        store->add_api_key(key);
+        auto shown = key_json(key);
+        shown["key"] = made.key;  // the only time it is ever shown
+        fauth::http::send_json(w, Code::Created, shown);
+    }), {.summary = "Make an API key (shown once)", .tags = {"API keys"},
+         .request_body = {{"required", true},
+                          {"content",
+                           {{"application/json",
+                             {{"schema",
+                               {{"type", "object"},
+                                {"required", {"name", "scopes"}},
+                                {"properties",
+                                 {{"name", {{"type", "string"}, {"maxLength", kMaxNameBytes}}},
+                                  {"scopes",
+                                   {{"type", "array"},
+                                    {"items", {{"type", "string"}, {"enum", {"notes:read", "notes:write", "notes:*"}}}}}},
+                                  {"expires_in_days", {{"type", "integer"}, {"minimum", 1}, {"maximum", 3650}}}}}}}}}}}},
+         .responses = {{"201", key_doc}}});
+    api.get("/api/v1/keys", auth.require_user([store](const Request&, ResponseWriter w, const User& u) {
+        auto list = nlohmann::json::array();
+        for (const auto& k : store->api_keys(u.id)) list.push_back(key_json(k));
+        fauth::http::send_json(w, Code::Ok, list);
+    }), {.summary = "My API keys", .tags = {"API keys"}});
+    api.del("/api/v1/keys/:id", auth.require_user([store](const Request& request, ResponseWriter w, const User& u) {
+        if (!store->revoke_api_key(request.param(":id").as<std::string>(), u.id))
+            return fauth::http::send_detail(w, Code::Not_Found, "API key not found");
+        w.send(Code::No_Content);
+    }), {.summary = "Revoke one of my API keys", .tags = {"API keys"}});
+}
+
+}  // namespace notes
