@@ -25,6 +25,8 @@ int mint_command(const std::vector<std::string>& args, Io io);
 int decode_command(const std::vector<std::string>& args, Io io);
 /// `fauth users add|list|set-roles|deactivate --db FILE ...` on the notes database.
 int users_command(const std::vector<std::string>& args, Io io);
+/// `fauth api-keys create|list|revoke --db FILE ...`: the API keys of a notes database's users.
+int api_keys_command(const std::vector<std::string>& args, Io io);
 
 /// Reads a password: from a prompt without echo (twice when `confirm`) if interactive, else one
 /// line of `in`. Throws std::runtime_error when none is given or the two differ.

@@ -4,6 +4,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "notes_db.hpp"
 #include "store.hpp"
 #include "validation.hpp"
 
@@ -18,23 +19,25 @@ constexpr const char* kUsage =
     "  Manages the users of a notes database (examples/notes_api; created if missing). `add` reads\n"
     "  the password from standard input or a prompt, never from the command line.\n";
 
-// The user named by --email or --id; exit code 1 with a message when there is none.
+}  // namespace
+
 std::optional<notes::User> find_user(notes::Store& store, const Args& args, Io io) {
     const auto email = args.get("email");
     const auto id = args.get("id");
     if (email.has_value() == id.has_value()) throw UsageError("give --email or --id");
     auto user = email ? store.user_by_email(*email) : store.user_by_id(*id);
-    if (!user) io.err << "fauth users: no such user\n";
+    if (!user) io.err << "fauth: no such user\n";
     return user;
 }
 
 std::string join(const std::vector<std::string>& items) {
     std::string out;
-    for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+    for (const auto& i : items) {
+        if (!out.empty()) out.push_back(',');
+        out += i;
+    }
     return out.empty() ? "-" : out;
 }
-
-}  // namespace
 
 int users_command(const std::vector<std::string>& argv, Io io) {
     if (argv.empty() || argv.front() == "--help" || argv.front() == "-h") return io.out << kUsage, argv.empty() ? 2 : 0;

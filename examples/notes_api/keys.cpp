@@ -2,6 +2,8 @@
 
 #include <fauth/core/clock.hpp>
 
+#include "validation.hpp"
+
 namespace notes {
 namespace {
 
@@ -9,8 +11,6 @@ using Pistache::Http::Code;
 using Pistache::Http::ResponseWriter;
 using Pistache::Rest::Request;
 
-constexpr int kMaxLiveKeys = 20;
-constexpr std::size_t kMaxNameBytes = 64;
 constexpr std::int64_t kTouchEverySeconds = 60;
 
 nlohmann::json key_json(const fauth::ApiKey& k) {
@@ -21,27 +21,7 @@ nlohmann::json key_json(const fauth::ApiKey& k) {
             {"revoked", k.revoked}};
 }
 
-// What is wrong with a key request's body, or nothing.
-std::string key_problem(const nlohmann::json& body) {
-    const auto name = body.find("name");
-    if (name == body.end() || !name->is_string() || name->get_ref<const std::string&>().empty() ||
-        name->get_ref<const std::string&>().size() > kMaxNameBytes)
-        return "name must be a string of 1 to 64 bytes";
-    const auto scopes = body.find("scopes");
-    if (scopes == body.end() || !scopes->is_array() || scopes->empty() || scopes->size() > 3)
-        return "scopes must be a list of notes:read, notes:write or notes:*";
-    for (const auto& s : *scopes)
-        if (!s.is_string() || !is_key_scope(s.get<std::string>())) return "scopes must be a list of notes:read, notes:write or notes:*";
-    if (const auto days = body.find("expires_in_days"); days != body.end() && !days->is_null()) {
-        if (!days->is_number_integer() || days->get<std::int64_t>() < 1 || days->get<std::int64_t>() > 3650)
-            return "expires_in_days must be a whole number from 1 to 3650";
-    }
-    return {};
-}
-
 }  // namespace
-
-bool is_key_scope(const std::string& scope) { return scope == "notes:read" || scope == "notes:write" || scope == "notes:*"; }
 
 void use_store_for_api_keys(Auth& auth, std::shared_ptr<Store> store) {
     auth.set_api_key_loader([store](const std::string& id) { return store->api_key(id); });
@@ -56,7 +36,7 @@ void add_key_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr<Sto
     api.post("/api/v1/keys", auth.require_user([store, &auth](const Request& request, ResponseWriter w, const User& u) {
         const auto body = json_body(request, w);
         if (!body) return;
-        if (const auto problem = key_problem(*body); !problem.empty())
+        if (const auto problem = api_key_problem(*body); !problem.empty())
             return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
         if (store->live_api_keys(u.id) >= kMaxLiveKeys)
             return fauth::http::send_detail(w, Code::Conflict, "Too many API keys; revoke one first");
@@ -82,11 +62,11 @@ void add_key_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr<Sto
                                {{"type", "object"},
                                 {"required", {"name", "scopes"}},
                                 {"properties",
-                                 {{"name", {{"type", "string"}, {"maxLength", kMaxNameBytes}}},
+                                 {{"name", {{"type", "string"}, {"maxLength", kMaxKeyNameBytes}}},
                                   {"scopes",
                                    {{"type", "array"},
                                     {"items", {{"type", "string"}, {"enum", {"notes:read", "notes:write", "notes:*"}}}}}},
-                                  {"expires_in_days", {{"type", "integer"}, {"minimum", 1}, {"maximum", 3650}}}}}}}}}}}},
+                                  {"expires_in_days", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxKeyDays}}}}}}}}}}}},
          .responses = {{"201", key_doc}}});
     api.get("/api/v1/keys", auth.require_user([store](const Request&, ResponseWriter w, const User& u) {
         auto list = nlohmann::json::array();

@@ -11,9 +11,6 @@
 
 namespace notes {
 
-/// The scopes a key may carry: notes:read, notes:write, or notes:* (both).
-bool is_key_scope(const std::string& scope);
-
 /// Makes `auth` find keys in `store` (one joined query per request) and record their last use
 /// (at most once a minute per key, so that a busy key does not write on every request).
 void use_store_for_api_keys(Auth& auth, std::shared_ptr<Store> store);

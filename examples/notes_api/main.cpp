@@ -81,6 +81,7 @@ int main() try {
     config.cookies.transport = fauth::CredentialTransport::bearer_or_cookie;
     config.cookies.refresh_path = "/api/v1/auth";
     config.cookies.secure = env_or("FAUTH_COOKIE_SECURE", "1") != "0";
+    config.api_keys.prefix = notes::kApiKeyPrefix;
     fauth::AuthProvider<User> auth{
         config,
         [store](const fauth::TokenPayload& p) { return store->user_by_id(p.sub); },

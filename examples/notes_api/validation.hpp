@@ -26,4 +26,18 @@ std::string email_problem(const nlohmann::json& body, const std::string& name = 
 /// What is wrong with a note body {"title", "body"?}, or "" when nothing is.
 std::string note_problem(const nlohmann::json& body);
 
+/// The prefix of the notes API's keys ("notes_<id>_<secret>"), so that a leaked one is found.
+inline constexpr const char* kApiKeyPrefix = "notes";
+/// Longest API key name, in bytes; longest life a key may be given, in days.
+inline constexpr std::size_t kMaxKeyNameBytes = 64;
+inline constexpr int kMaxKeyDays = 3650;
+/// Most keys one user may hold that are neither revoked nor expired.
+inline constexpr int kMaxLiveKeys = 20;
+/// The scopes a key may carry: notes:read, notes:write, or notes:* (both).
+bool is_key_scope(const std::string& scope);
+/// What is wrong with an API key's name, or "" when nothing is.
+std::string key_name_problem(const std::string& name);
+/// What is wrong with a new key body {"name", "scopes", "expires_in_days"?}, or "" when nothing is.
+std::string api_key_problem(const nlohmann::json& body);
+
 }  // namespace notes

@@ -1,8 +1,10 @@
 #include "fauth/core/security_event.hpp"
 
-#include <ctime>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
+
+#include "fauth/core/clock.hpp"
 
 namespace fauth {
 
@@ -21,15 +23,12 @@ std::string_view to_string(SecurityEventType type) noexcept {
 
 std::string to_json_line(const SecurityEvent& event) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(event.time.time_since_epoch()).count();
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+    auto stamp = utc_rfc3339(ms / 1000);
     char millis[8];
-    std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms % 1000));
+    std::snprintf(millis, sizeof millis, ".%03d", static_cast<int>(ms % 1000));
+    stamp.insert(stamp.size() - 1, millis);
     nlohmann::ordered_json line;
-    line["time"] = std::string(stamp) + millis;
+    line["time"] = stamp;
     line["event"] = to_string(event.type);
     for (const auto& [name, value] : {std::pair<const char*, const std::string&>{"reason", event.reason},
                                       {"subject", event.subject},

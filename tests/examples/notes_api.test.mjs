@@ -1,12 +1,12 @@
 // examples/notes_api over real HTTP on a temporary SQLite database: registration (that tells no
 // one who is registered) and e-mail verification, login, forgotten and changed passwords,
-// ownership isolation, the admin route, rehash on login, duplicates and bad input, throttled
+// ownership isolation, API keys (made, scoped, listed, revoked; by the API and the CLI), the admin route, rehash on login, duplicates and bad input, throttled
 // mail, the OpenAPI document, and two processes writing to one database. Run: node --test tests/examples/notes_api.test.mjs
 // (FAUTH_NOTES and FAUTH_CLI name the binaries).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startQuickstart as start, stopQuickstart as stop } from '../support/quickstart.mjs';
@@ -29,10 +29,11 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(path, { token, json, form, method, rawBody, contentType } = {}) {
+async function call(path, { token, apiKey, json, form, method, rawBody, contentType } = {}) {
   const headers = { Connection: 'close' };
   let body;
   if (token) headers.Authorization = `Bearer ${token}`;
+  if (apiKey) headers['X-API-Key'] = apiKey;
   if (json !== undefined) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(json); }
   if (form) { headers['Content-Type'] = 'application/x-www-form-urlencoded'; body = new URLSearchParams(form); }
   if (rawBody !== undefined) { headers['Content-Type'] = contentType ?? 'application/json'; body = rawBody; }
@@ -318,4 +319,134 @@ test('two processes write to one database at once', async () => {
   } finally {
     await stop(second.child);
   }
+});
+
+// The database files (WAL included) as bytes, to show what is and is not stored.
+function databaseBytes() {
+  return Buffer.concat([db, `${db}-wal`].filter(existsSync).map((f) => readFileSync(f)));
+}
+const keyPattern = /^notes_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+test('API keys: made by a logged-in user and shown once, stored as a hash, scoped, listed and revoked', async () => {
+  await registerVerified('kay@example.com');
+  const token = await login('kay@example.com');
+  const reader = await call('/keys', { token, json: { name: 'backup job', scopes: ['notes:read'] } });
+  assert.equal(reader.status, 201, JSON.stringify(reader.body));
+  const [, readerId, readerSecret] = reader.body.key.match(keyPattern);
+  assert.equal(reader.body.id, readerId);
+  assert.deepEqual(reader.body.scopes, ['notes:read']);
+  assert.equal(reader.body.expires_at, null);
+  const writer = await call('/keys', { token, json: { name: 'importer', scopes: ['notes:*'], expires_in_days: 30 } });
+  assert.equal(writer.status, 201);
+  assert.equal(writer.body.expires_at - writer.body.created_at, 30 * 86400);
+
+  const note = await call('/notes', { token, json: { title: 'from a person' } });
+  assert.equal(note.status, 201);
+  const read = await call('/notes', { apiKey: reader.body.key });
+  assert.equal(read.status, 200);
+  assert.deepEqual(read.body.map((n) => n.title), ['from a person']);
+  const me = await call('/auth/me', { apiKey: reader.body.key });
+  assert.equal(me.status, 200);
+  assert.equal(me.body.email, 'kay@example.com');
+  const refused = await call('/notes', { apiKey: reader.body.key, json: { title: 'from a reader' } });
+  assert.equal(refused.status, 403);
+  assert.deepEqual(refused.body, { detail: 'Insufficient scope: requires notes:write scope' });
+  const wrote = await call('/notes', { apiKey: writer.body.key, json: { title: 'from a program' } });
+  assert.equal(wrote.status, 201, 'notes:* grants notes:write');
+  assert.equal((await call(`/notes/${wrote.body.id}`, { apiKey: writer.body.key, method: 'DELETE' })).status, 204);
+
+  // A key manages nothing: the key routes take a person's token or session only.
+  assert.equal((await call('/keys', { apiKey: writer.body.key, json: { name: 'child', scopes: ['notes:*'] } })).status, 401);
+  assert.equal((await call('/keys', { apiKey: writer.body.key })).status, 401);
+
+  const list = await call('/keys', { token });
+  assert.equal(list.status, 200);
+  assert.deepEqual(list.body.map((k) => k.name).sort(), ['backup job', 'importer']);
+  for (const k of list.body) {
+    assert.deepEqual(Object.keys(k).sort(), ['created_at', 'expires_at', 'id', 'last_used_at', 'name', 'revoked', 'scopes']);
+    assert.equal(k.revoked, false);
+  }
+  assert.ok(list.body.find((k) => k.id === readerId).last_used_at >= reader.body.created_at, 'last use recorded');
+  const secrets = [readerSecret, writer.body.key.match(keyPattern)[2]];
+  for (const secret of secrets) {
+    assert.ok(!JSON.stringify(list.body).includes(secret), 'the list never shows a key');
+    assert.ok(!databaseBytes().includes(secret), 'the database never holds a key');
+    assert.ok(!server.output().includes(secret), 'the log never holds a key');
+  }
+  assert.ok(databaseBytes().includes(readerId), 'the lookup part is stored');
+
+  // Revoked: that key never works again, with the reason; the other still does.
+  assert.equal((await call(`/keys/${readerId}`, { token, method: 'DELETE' })).status, 204);
+  const revoked = await call('/notes', { apiKey: reader.body.key });
+  assert.equal(revoked.status, 401);
+  assert.deepEqual(revoked.body, { detail: 'API key revoked' });
+  assert.equal((await call('/notes', { apiKey: writer.body.key })).status, 200);
+  assert.equal((await call('/keys', { token })).body.find((k) => k.id === readerId).revoked, true);
+});
+
+test('API keys: forged, unknown and malformed keys are refused, and a bad bearer token is not rescued by a key', async () => {
+  await registerVerified('kim@example.com');
+  const token = await login('kim@example.com');
+  const made = (await call('/keys', { token, json: { name: 'ci', scopes: ['notes:read'] } })).body;
+  const flip = (c) => (c === 'A' ? 'B' : 'A');
+  const forged = made.key.slice(0, -1) + flip(made.key.at(-1));
+  const unknown = `notes_${'0'.repeat(16)}_${made.key.match(keyPattern)[2]}`;
+  for (const bad of [forged, unknown, 'notes_short', `fauth_${made.key.slice(6)}`, `${made.key}x`]) {
+    const r = await call('/notes', { apiKey: bad });
+    assert.equal(r.status, 401, bad);
+    assert.deepEqual(r.body, { detail: 'Invalid API key' }, bad);
+  }
+  const both = await call('/notes', { token: 'not.a.token', apiKey: made.key });
+  assert.equal(both.status, 401);
+  assert.match(both.body.detail, /^Invalid token/);
+  assert.equal((await call('/notes', { token, apiKey: forged })).status, 200, 'the bearer token decides when present');
+});
+
+test("API keys: a user revokes only their own, bad key requests are 422, and a user holds at most 20 live keys", async () => {
+  await registerVerified('key-own@example.com');
+  await registerVerified('key-other@example.com');
+  const own = await login('key-own@example.com');
+  const other = await login('key-other@example.com');
+  const theirs = (await call('/keys', { token: other, json: { name: 'theirs', scopes: ['notes:read'] } })).body;
+  assert.equal((await call(`/keys/${theirs.id}`, { token: own, method: 'DELETE' })).status, 404);
+  assert.equal((await call('/keys/0000000000000000', { token: own, method: 'DELETE' })).status, 404);
+  assert.deepEqual((await call('/keys', { token: own })).body, []);
+  assert.equal((await call('/notes', { apiKey: theirs.key })).status, 200, 'still works for its owner');
+  for (const body of [{}, { name: '', scopes: ['notes:read'] }, { name: 'x'.repeat(65), scopes: ['notes:read'] },
+    { name: 'tab\there', scopes: ['notes:read'] }, { name: 'x', scopes: [] }, { name: 'x', scopes: ['admin'] },
+    { name: 'x', scopes: ['notes:read', 7] }, { name: 'x', scopes: 'notes:read' }, { name: 'x', scopes: ['notes:read'], expires_in_days: 0 },
+    { name: 'x', scopes: ['notes:read'], expires_in_days: 1.5 }, { name: 'x', scopes: ['notes:read'], expires_in_days: 3651 }]) {
+    const r = await call('/keys', { token: own, json: body });
+    assert.equal(r.status, 422, JSON.stringify(body));
+    assert.equal(typeof r.body.detail, 'string');
+  }
+  for (let i = 0; i < 20; i++) assert.equal((await call('/keys', { token: own, json: { name: `k${i}`, scopes: ['notes:read'] } })).status, 201);
+  const full = await call('/keys', { token: own, json: { name: 'one more', scopes: ['notes:read'] } });
+  assert.equal(full.status, 409);
+  assert.deepEqual(full.body, { detail: 'Too many API keys; revoke one first' });
+  const first = (await call('/keys', { token: own })).body[0];
+  assert.equal((await call(`/keys/${first.id}`, { token: own, method: 'DELETE' })).status, 204);
+  assert.equal((await call('/keys', { token: own, json: { name: 'one more', scopes: ['notes:read'] } })).status, 201);
+});
+
+test('API keys made with the CLI work on the server; the CLI lists and revokes them', async () => {
+  await registerVerified('bot-owner@example.com');
+  const cli = (args) => execFileSync(cliBinary, ['api-keys', ...args, '--db', db], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const key = cli(['create', '--email', 'bot-owner@example.com', '--name', 'nightly', '--scope', 'notes:read']).trim();
+  const [, id, secret] = key.match(keyPattern);
+  const r = await call('/notes', { apiKey: key });
+  assert.equal(r.status, 200);
+  const listed = cli(['list', '--email', 'bot-owner@example.com']).trim().split('\n');
+  assert.equal(listed.length, 2);
+  const [keyId, owner, name, scopes, created, expires, lastUsed, state] = listed[1].split('\t');
+  assert.deepEqual([keyId, name, scopes, expires, state], [id, 'nightly', 'notes:read', '-', 'live']);
+  assert.match(owner, /^[0-9a-f]{32}$/);
+  assert.match(created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.match(lastUsed, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'the server recorded its use');
+  assert.ok(!listed.join('\n').includes(secret));
+  const token = await login('bot-owner@example.com');
+  assert.equal((await call('/keys', { token })).body[0].id, id, 'the API lists it too');
+  assert.equal(cli(['revoke', '--key-id', id]).trim(), id);
+  assert.deepEqual((await call('/notes', { apiKey: key })).body, { detail: 'API key revoked' });
+  assert.match(cli(['list']), new RegExp(`${id}\\t.*\\trevoked\\n`));
 });

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <functional>
+#include <string>
 
 namespace fauth {
 
@@ -19,6 +21,16 @@ inline std::chrono::system_clock::time_point now(const Clock& clock = {}) {
 /// Whole seconds since the Unix epoch by `clock` (the system clock when empty), as JWT claims count.
 inline std::int64_t unix_seconds(const Clock& clock = {}) {
     return std::chrono::duration_cast<std::chrono::seconds>(now(clock).time_since_epoch()).count();
+}
+
+/// `seconds` since the Unix epoch as an RFC 3339 UTC time, "2026-11-24T09:30:00Z".
+inline std::string utc_rfc3339(std::int64_t seconds) {
+    const auto t = static_cast<std::time_t>(seconds);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char stamp[32];
+    const auto n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return std::string(stamp, n);
 }
 
 /// Whole microseconds since the Unix epoch by `clock`: the issue time fauth writes beside `iat`,
