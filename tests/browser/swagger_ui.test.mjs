@@ -1,6 +1,7 @@
 // Swagger UI in headless Chromium against the real quickstart: without authorizing, GET /me is
 // 401; after "Authorize" with alice's password through the OAuth2 password flow, it is 200 with
-// her greeting. Needs Debian's chromium and playwright-core (scripts/bootstrap installs both).
+// her greeting; after "Authorize" with alice's API key alone (APIKeyHeader), it is 200 again with
+// the key sent in X-API-Key and no Authorization header, and 401 once logged out. Needs Debian's chromium and playwright-core (scripts/bootstrap installs both).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium } from '../support/browser.mjs';
@@ -67,5 +68,42 @@ test('Authorize with the password flow, then call GET /me', async () => {
   if (screenshots) await page.screenshot({ path: `${screenshots}/swagger-me.png`, fullPage: true });
   assert.equal(authorized.code, '200');
   assert.match(authorized.body, /Hello alice/);
+  assert.deepEqual(failures, []);
+});
+
+test('Authorize with an API key alone, then call GET /me', async () => {
+  const key = server.output().match(/API key \(shown once\): (fauth_[0-9a-f]{16}_[A-Za-z0-9_-]{43})/)?.[1];
+  assert.ok(key, 'the quickstart printed alice\'s key');
+  const page = await browser.newPage();
+  const failures = [];
+  page.on('pageerror', (e) => failures.push(e.message));
+  const sent = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname === '/me') sent.push(r.headers()); });
+  await page.goto(`${server.base}/docs`);
+  await page.locator('#operations-default-get_me').waitFor({ timeout: 20000 });
+
+  await page.locator('.auth-wrapper button.authorize').click();
+  const dialog = page.locator('.dialog-ux');
+  const apiKey = dialog.locator('.auth-container').filter({ hasText: 'APIKeyHeader' });
+  await apiKey.locator('input').fill(key);
+  await apiKey.locator('button.authorize').click();
+  await apiKey.locator('button', { hasText: 'Logout' }).waitFor({ timeout: 15000 });
+  if (screenshots) await page.screenshot({ path: `${screenshots}/swagger-api-key.png` });
+  await dialog.locator('button.close-modal').click();
+
+  const authorized = await tryGetMe(page);
+  assert.equal(authorized.code, '200');
+  assert.match(authorized.body, /Hello alice/);
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0]['x-api-key'], key);
+  assert.equal(sent[0].authorization, undefined, 'the key alone, no bearer token');
+
+  await page.locator('.auth-wrapper button.authorize').click();
+  await apiKey.locator('button', { hasText: 'Logout' }).click();
+  await dialog.locator('button.close-modal').click();
+  const out = await tryGetMe(page);
+  assert.equal(out.code, '401');
+  assert.match(out.body, /Not authenticated/);
+  assert.equal(sent.at(-1)['x-api-key'], undefined);
   assert.deepEqual(failures, []);
 });
