@@ -26,7 +26,9 @@ for (const [what, fauth, libjwt, cppjwt] of [
 for (const [what, name] of [['libjwt verify', 'LibjwtVerify'], ['libjwt sign', 'LibjwtSign'],
   ['cpp-jwt verify', 'CppJwtVerify'], ['cpp-jwt sign', 'CppJwtSign'],
   ['HMAC-SHA256 floor, keyed context duplicated per token', 'HmacFloor'],
-  ['HMAC-SHA256 floor, one keyed context re-initialised', 'HmacFloorReused']]) {
+  ['HMAC-SHA256 floor, one keyed context re-initialised', 'HmacFloorReused'],
+  ['API key: find its lookup part (`api_key_id`)', 'ApiKeyId'],
+  ['API key: SHA-256 of the key, compared in constant time (`api_key_matches`)', 'ApiKeyMatches']]) {
   console.log(`| ${what} | ${fmt(ns(name))} | | | | |`);
 }
 console.log(`\n## Asymmetric signatures (one core, median of 5): fauth against EVP_DigestVerify alone\n`);
@@ -82,6 +84,7 @@ const wrk = (name) => {
   };
 };
 const health = wrk('health'), healthBearer = wrk('health-bearer'), me = wrk('me'), meNoConn = wrk('me-noconn');
+const meApiKey = wrk('me-apikey');
 const flood = wrk('me-flood'), logins = wrk('flood'), me2 = wrk('me-2');
 const fastapi = wrk('fastapi'), fastify = wrk('fastify'), meRedis = wrk('me-redis');
 // Redis's socket reads per 1,000 requests, over every round (requests counted from wrk's output).
@@ -102,6 +105,8 @@ row('quickstart, 1 reactor thread on core 1 (wrk on core 0): GET /health (public
 row('same, GET /health sent the same Authorization header as /me', healthBearer,
   `${(healthBearer.rps / health.rps).toFixed(2)} of /health: what parsing the header costs Pistache`);
 row('same, GET /me (bearer, revocation check, user loader)', me, verdict(me.rps / health.rps, 0.9) + ' of /health');
+row('same, GET /me with alice\'s API key in X-API-Key (one SHA-256, one key loader call, user in the same lookup)', meApiKey,
+  `${(meApiKey.rps / me.rps).toFixed(2)} of bearer /me; ${(meApiKey.rps / health.rps).toFixed(2)} of /health`);
 row('same, GET /me from a client that sends no Connection header (curl, Go, Python)', meNoConn,
   verdict(meNoConn.rps / me.rps, 0.8) + ' of /me with keep-alive');
 row('same, GET /me while a second wrk floods POST /login (bcrypt cost 12)', flood,
