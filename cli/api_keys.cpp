@@ -46,8 +46,6 @@ int create(const std::vector<std::string>& rest, Io io) {
     const auto user = find_user(store, args, io);
     if (!user) return 1;
     if (!user->is_active) return io.err << "fauth api-keys: " << user->email << " is inactive\n", 1;
-    if (store.live_api_keys(user->id) >= notes::kMaxLiveKeys)
-        return io.err << "fauth api-keys: " << user->email << " has " << notes::kMaxLiveKeys << " live keys; revoke one first\n", 1;
     const auto made = generate_api_key(notes::kApiKeyPrefix);
     ApiKey key;
     key.id = made.id;
@@ -57,7 +55,8 @@ int create(const std::vector<std::string>& rest, Io io) {
     key.scopes = scopes;
     key.created_at = unix_seconds();
     if (days > 0) key.expires_at = *key.created_at + std::int64_t{days} * 86400;
-    store.add_api_key(key);
+    if (!store.add_api_key(key, notes::kMaxLiveKeys))
+        return io.err << "fauth api-keys: " << user->email << " has " << notes::kMaxLiveKeys << " live keys; revoke one first\n", 1;
     io.out << made.key << "\n";
     io.err << "API key " << made.id << " for " << user->email << " (" << join(scopes) << ", expires " << when(key.expires_at)
            << "). It is not shown again: only its SHA-256 is kept.\n";
@@ -68,7 +67,7 @@ int list(const std::vector<std::string>& rest, Io io) {
     const Args args(rest, {"db", "email", "id"});
     if (args.help()) return io.out << kUsage, 0;
     notes::Store store(args.required("db"));
-    std::string owner;
+    std::optional<std::string> owner;
     if (args.get("email") || args.get("id")) {
         const auto user = find_user(store, args, io);
         if (!user) return 1;
@@ -86,7 +85,7 @@ int revoke(const std::vector<std::string>& rest, Io io) {
     if (args.help()) return io.out << kUsage, 0;
     notes::Store store(args.required("db"));
     const auto key_id = args.required("key-id");
-    std::string owner;
+    std::optional<std::string> owner;
     if (args.get("email") || args.get("id")) {
         const auto user = find_user(store, args, io);
         if (!user) return 1;

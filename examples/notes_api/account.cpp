@@ -214,7 +214,7 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
          .tags = {"Auth"}, .request_body = body_doc({"email"}), .responses = accepted});
 
     // The reset token is bound to the password hash it was made under and the hash is replaced
-    // only if still that one: a token works once. Every session of the user ends; the mailed
+    // only if still that one: a token works once. Every session and API key of the user ends; the mailed
     // token proved the address, so it counts as verified from now on.
     api.post(base + "/reset-password", [&auth, store](const Request& request, ResponseWriter w) {
         const auto body = json_body(request, w);
@@ -232,6 +232,7 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
                             try {
                                 if (!store->set_password(user.id, user.hashed_password, hash, /*verified=*/true))
                                     return fauth::http::send_detail(*writer, Code::Bad_Request, kBadToken);
+                                store->revoke_api_keys_of(user.id);  // a reset says the account was lost: so are its keys
                                 auth.revoke_all(user.id).then(
                                     [writer] { fauth::http::send_detail(*writer, Code::Ok, "Password changed"); },
                                     [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); });
@@ -242,7 +243,7 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
                         [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); });
                 },
                 [writer](std::exception_ptr e) { refuse_token(*writer, e); });
-    }, {.summary = "Set a new password with the mailed token", .description = "Ends every session of the user.",
+    }, {.summary = "Set a new password with the mailed token", .description = "Ends every session of the user and revokes every API key of theirs.",
         .tags = {"Auth"}, .request_body = body_doc({"token", "password"}),
         .responses = {{"200", detail_doc("Password changed")}, {"400", detail_doc(kBadToken)}, {"422", detail_doc("A member is missing or invalid")}}});
 

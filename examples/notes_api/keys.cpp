@@ -33,13 +33,11 @@ void use_store_for_api_keys(Auth& auth, std::shared_ptr<Store> store) {
 
 void add_key_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr<Store> store) {
     const auto key_doc = nlohmann::json{{"description", "An API key"}};
-    api.post("/api/v1/keys", auth.require_user([store, &auth](const Request& request, ResponseWriter w, const User& u) {
+    api.post("/api/v1/keys", auth.require_fresh_user([store, &auth](const Request& request, ResponseWriter w, const User& u) {
         const auto body = json_body(request, w);
         if (!body) return;
         if (const auto problem = api_key_problem(*body); !problem.empty())
             return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
-        if (store->live_api_keys(u.id) >= kMaxLiveKeys)
-            return fauth::http::send_detail(w, Code::Conflict, "Too many API keys; revoke one first");
         const auto made = auth.create_api_key();
         fauth::ApiKey key;
         key.id = made.id;
@@ -50,11 +48,15 @@ void add_key_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr<Sto
         key.created_at = fauth::unix_seconds();
         if (const auto days = body->find("expires_in_days"); days != body->end() && !days->is_null())
             key.expires_at = *key.created_at + days->get<std::int64_t>() * 86400;
-        store->add_api_key(key);
+        if (!store->add_api_key(key, kMaxLiveKeys))
+            return fauth::http::send_detail(w, Code::Conflict, "Too many API keys; revoke one first");
         auto shown = key_json(key);
         shown["key"] = made.key;  // the only time it is ever shown
         fauth::http::send_json(w, Code::Created, shown);
-    }), {.summary = "Make an API key (shown once)", .tags = {"API keys"},
+    }), {.summary = "Make an API key (shown once)",
+         .description = "Needs a token from a password login (not a refreshed one), so that a stolen session cannot make "
+                        "itself a lasting key. A password reset revokes every key of the user; a password change does not.",
+         .tags = {"API keys"},
          .request_body = {{"required", true},
                           {"content",
                            {{"application/json",

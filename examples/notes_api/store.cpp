@@ -318,13 +318,20 @@ bool Store::delete_note(const std::string& owner_id, std::int64_t id) {
     return s.changes() == 1;
 }
 
-void Store::add_api_key(const fauth::ApiKey& key) {
+bool Store::add_api_key(const fauth::ApiKey& key, int max_live) {
     std::lock_guard lock(mutex_);
-    Statement s(db_, "INSERT INTO api_keys (id, hash, owner_id, name, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    // One statement, so that the count and the insert cannot be split by another writer (another
+    // thread, or the CLI in another process).
+    Statement s(db_, "INSERT INTO api_keys (id, hash, owner_id, name, scopes, created_at, expires_at) "
+                     "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE (SELECT COUNT(*) FROM api_keys WHERE owner_id = ?3 AND revoked = 0 "
+                     "AND (expires_at IS NULL OR expires_at > ?8)) < ?9");
+    const auto now = now_seconds();
     s.bind(1, key.id).bind(2, key.hash).bind(3, key.owner).bind(4, key.name).bind(5, roles_text(key.scopes));
-    s.bind(6, key.created_at.value_or(now_seconds()));
+    s.bind(6, key.created_at.value_or(now));
     if (key.expires_at) s.bind(7, *key.expires_at);
+    s.bind(8, now).bind(9, std::int64_t{max_live});
     s.step();
+    return s.changes() == 1;
 }
 
 std::optional<fauth::KeyOwner<User>> Store::api_key(const std::string& id) {
@@ -339,29 +346,30 @@ std::optional<fauth::KeyOwner<User>> Store::api_key(const std::string& id) {
     return fauth::KeyOwner<User>{read_key(s), owner};
 }
 
-std::vector<fauth::ApiKey> Store::api_keys(const std::string& owner_id) {
+std::vector<fauth::ApiKey> Store::api_keys(const std::optional<std::string>& owner_id) {
     std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string(kKeyColumns) + " FROM api_keys k WHERE ? = '' OR k.owner_id = ? ORDER BY k.created_at DESC, k.rowid DESC").c_str());
-    s.bind(1, owner_id).bind(2, owner_id);
+    Statement s(db_, (std::string(kKeyColumns) + " FROM api_keys k WHERE ?1 IS NULL OR k.owner_id = ?1 ORDER BY k.created_at DESC, k.rowid DESC").c_str());
+    if (owner_id) s.bind(1, *owner_id);
     std::vector<fauth::ApiKey> out;
     while (s.step()) out.push_back(read_key(s));
     return out;
 }
 
-int Store::live_api_keys(const std::string& owner_id) {
+bool Store::revoke_api_key(const std::string& id, const std::optional<std::string>& owner_id) {
     std::lock_guard lock(mutex_);
-    Statement s(db_, "SELECT COUNT(*) FROM api_keys WHERE owner_id = ? AND revoked = 0 AND (expires_at IS NULL OR expires_at > ?)");
-    s.bind(1, owner_id).bind(2, now_seconds());
-    s.step();
-    return static_cast<int>(s.integer(0));
-}
-
-bool Store::revoke_api_key(const std::string& id, const std::string& owner_id) {
-    std::lock_guard lock(mutex_);
-    Statement s(db_, "UPDATE api_keys SET revoked = 1 WHERE id = ? AND (? = '' OR owner_id = ?)");
-    s.bind(1, id).bind(2, owner_id).bind(3, owner_id);
+    Statement s(db_, "UPDATE api_keys SET revoked = 1 WHERE id = ?1 AND (?2 IS NULL OR owner_id = ?2)");
+    s.bind(1, id);
+    if (owner_id) s.bind(2, *owner_id);
     s.step();
     return s.changes() == 1;
+}
+
+int Store::revoke_api_keys_of(const std::string& owner_id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE api_keys SET revoked = 1 WHERE owner_id = ? AND revoked = 0");
+    s.bind(1, owner_id);
+    s.step();
+    return s.changes();
 }
 
 void Store::touch_api_key(const std::string& id, std::int64_t at) {

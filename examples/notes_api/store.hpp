@@ -100,16 +100,17 @@ public:
     /// Deletes note `id` of `owner_id`; false when absent or someone else's.
     bool delete_note(const std::string& owner_id, std::int64_t id);
 
-    /// Stores `key` (its id, hash, owner, name, scopes and expiry; made now).
-    void add_api_key(const fauth::ApiKey& key);
+    /// Stores `key` (its id, hash, owner, name, scopes and expiry; made now) unless its owner
+    /// already holds `max_live` keys that are neither revoked nor expired; false then.
+    bool add_api_key(const fauth::ApiKey& key, int max_live);
     /// The key whose lookup part is `id` and its owner, in one query (the api_key_loader).
     std::optional<fauth::KeyOwner<User>> api_key(const std::string& id);
-    /// The keys of `owner_id` (every key when empty), newest first.
-    std::vector<fauth::ApiKey> api_keys(const std::string& owner_id = {});
-    /// How many keys of `owner_id` are neither revoked nor expired.
-    int live_api_keys(const std::string& owner_id);
-    /// Revokes key `id` if `owner_id` owns it (any owner when empty); false when there is none.
-    bool revoke_api_key(const std::string& id, const std::string& owner_id = {});
+    /// The keys of `owner_id` (of everyone when nothing), newest first.
+    std::vector<fauth::ApiKey> api_keys(const std::optional<std::string>& owner_id);
+    /// Revokes key `id` if `owner_id` owns it (whoever owns it when nothing); false when there is none.
+    bool revoke_api_key(const std::string& id, const std::optional<std::string>& owner_id);
+    /// Revokes every key of `owner_id`; how many were not revoked yet.
+    int revoke_api_keys_of(const std::string& owner_id);
     /// Records `at` as the last use of key `id`.
     void touch_api_key(const std::string& id, std::int64_t at);
 

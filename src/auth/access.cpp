@@ -23,6 +23,12 @@ std::string_view next_segment(std::string_view& text, bool& last) noexcept {
 
 }  // namespace
 
+bool scopes_grant(const std::vector<std::string>& held, std::string_view required, const Wildcards& wildcards) noexcept {
+    for (const auto& h : held)
+        if (grants(h, required, wildcards)) return true;
+    return false;
+}
+
 enum class Rule::Kind : unsigned char { role, permission, scope, predicate, all, any, negation };
 
 std::string_view scheme_name(Scheme scheme) noexcept {
@@ -38,17 +44,17 @@ bool grants(std::string_view held, std::string_view required, const Wildcards& w
     if (held == required) return true;
     if (held == "*") return wildcards.everything;
     if (!wildcards.segments) return false;
-    for (;;) {
+    for (bool first = true;; first = false) {
         bool held_last = false, required_last = false;
         const auto h = next_segment(held, held_last);
         const auto r = next_segment(required, required_last);
         if (h == "*") {
-            if (r.empty()) return false;          // a wildcard stands for a name, never for nothing
-            if (held_last) return true;           // a last `*` grants whatever follows
+            if (r.empty()) return false;                 // a wildcard stands for a name, never for nothing
+            if (first && !wildcards.everything) return false;  // `*:read` would grant every resource
         } else if (h != r) {
-            return false;                         // exact per segment: no prefix matching
+            return false;                                // exact per segment: no prefix matching
         }
-        if (held_last || required_last) return held_last && required_last;
+        if (held_last || required_last) return held_last && required_last;  // one segment per `*`
     }
 }
 
@@ -166,14 +172,15 @@ std::optional<std::string> Rule::denial(const detail::Subject& subject, const Wi
     const Node& n = *node_;
     switch (n.kind) {
         case Kind::role:
-            if (subject.has_role(subject.user, n.name)) return std::nullopt;
+            if (subject.key == nullptr && subject.has_role(subject.user, n.name)) return std::nullopt;
             return missing_role_message({n.name}, Match::all);
         case Kind::permission:
-            if (subject.has_permission(subject.user, n.name, wildcards)) return std::nullopt;
+            if (subject.has_permission(subject.user, n.name, wildcards) &&
+                (subject.key == nullptr || scopes_grant(subject.key->scopes, n.name, wildcards)))
+                return std::nullopt;
             return missing_permission_message({n.name}, Match::all);
         case Kind::scope:
-            for (const auto& held : *subject.scopes)
-                if (grants(held, n.name, wildcards)) return std::nullopt;
+            if (scopes_grant(*subject.scopes, n.name, wildcards)) return std::nullopt;
             return missing_scope_message({n.name}, Match::all);
         case Kind::predicate:
             if (n.check(subject)) return std::nullopt;

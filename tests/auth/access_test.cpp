@@ -59,13 +59,14 @@ TEST(Access, RequireActive) {
     EXPECT_THROW(fauth::require_active(carol), fauth::InactiveUser);
 }
 
-// ---- Wildcard grants: exact per segment, `*` for one or (last) more segments ----
+// ---- Wildcard grants: exact per segment, `*` for exactly one segment ----
 
 TEST(Grants, AWildcardSegmentGrantsWhatIsBelowItAndNothingBeside) {
     const fauth::Wildcards on;
     EXPECT_TRUE(fauth::grants("notes:*", "notes:read", on));
     EXPECT_TRUE(fauth::grants("notes:*", "notes:write", on));
-    EXPECT_TRUE(fauth::grants("notes:*", "notes:drafts:read", on)) << "a last * covers the rest";
+    EXPECT_FALSE(fauth::grants("notes:*", "notes:drafts:read", on)) << "one segment: a deeper name added later is not granted";
+    EXPECT_FALSE(fauth::grants("notes:*", "notes:admin:purge", on));
     EXPECT_TRUE(fauth::grants("notes:*:read", "notes:drafts:read", on)) << "a middle * is one segment";
     EXPECT_FALSE(fauth::grants("notes:*:read", "notes:drafts:write", on));
     EXPECT_FALSE(fauth::grants("notes:*:read", "notes:a:b:read", on));
@@ -84,9 +85,14 @@ TEST(Grants, ALoneStarGrantsEverythingOnlyWhenConfigured) {
     EXPECT_FALSE(fauth::grants("*", "notes:read", w));
     EXPECT_FALSE(fauth::grants("*", "admin", w));
     EXPECT_TRUE(fauth::grants("*", "*", w)) << "the same name";
+    EXPECT_FALSE(fauth::grants("*:read", "admin:read", w)) << "a first * is as wide as a lone one";
+    EXPECT_FALSE(fauth::grants("*:*", "notes:read", w));
+    EXPECT_FALSE(fauth::grants("*:*", "admin:delete", w));
     w.everything = true;
     EXPECT_TRUE(fauth::grants("*", "notes:read", w));
     EXPECT_TRUE(fauth::grants("*", "admin", w));
+    EXPECT_TRUE(fauth::grants("*:read", "admin:read", w));
+    EXPECT_FALSE(fauth::grants("*:read", "admin:write", w));
 }
 
 TEST(Grants, WildcardsCanBeTurnedOff) {
@@ -145,6 +151,24 @@ TEST(Rule, APredicateSeesTheUserAndTheClaimsAndFailsWithAFixedMessage) {
     EXPECT_EQ(check(told, alice), "Not on the rota today") << "the app's own message, when it gives one";
     const auto throws = fauth::predicate<User>("throws", [](const User&) -> bool { throw std::runtime_error("db down"); });
     EXPECT_THROW(check(throws, alice), std::runtime_error) << "the guard answers it with a 500";
+}
+
+TEST(Rule, AnApiKeyNeverExceedsItsScopes) {
+    // alice is an admin with permissions read and write; her key may only read.
+    fauth::ApiKey key{.id = "k", .hash = "h", .owner = alice.id, .scopes = {"read", "notes:*"}};
+    const fauth::Principal<User> by_key{alice, fauth::Scheme::api_key, key.scopes, nullptr, &key};
+    EXPECT_EQ(fauth::denial(fauth::role("admin"), by_key), "Missing role: admin") << "roles are a person's, never a key's";
+    EXPECT_FALSE(fauth::denial(fauth::permission("read"), by_key)) << "the owner has it and the key's scopes grant it";
+    EXPECT_EQ(fauth::denial(fauth::permission("write"), by_key), "Insufficient permissions: requires write permission")
+        << "the owner has it, the key does not";
+    EXPECT_FALSE(fauth::denial(fauth::scope("notes:read"), by_key));
+    const User reader{"u-2", true, {}, {"read"}};
+    fauth::ApiKey wide{.id = "w", .hash = "h", .owner = reader.id, .scopes = {"read", "write"}};
+    const fauth::Principal<User> wide_key{reader, fauth::Scheme::api_key, wide.scopes, nullptr, &wide};
+    EXPECT_EQ(fauth::denial(fauth::permission("write"), wide_key), "Insufficient permissions: requires write permission")
+        << "nor its owner's permissions";
+    EXPECT_FALSE(fauth::denial(fauth::role("admin"), fauth::Principal<User>{alice, fauth::Scheme::bearer, key.scopes}))
+        << "the same owner by token keeps her roles";
 }
 
 TEST(Rule, DescribesItselfForTheOpenApiDocument) {

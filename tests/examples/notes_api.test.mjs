@@ -139,9 +139,11 @@ test('an address squatted by someone else is won back by its owner', async () =>
   assert.equal((await call('/auth/token', { form: { username: 'victim@example.com', password: 'squatter password' } })).status, 401);
 });
 
-test('forgot and reset password: the token works once and every session ends', async () => {
+test('forgot and reset password: the token works once and every session and API key ends', async () => {
   await registerVerified('forgot@example.com');
   const session = await call('/auth/token', { form: { username: 'forgot@example.com', password: 'correct horse' } });
+  const key = (await call('/keys', { token: session.body.access_token, json: { name: 'made by a thief?', scopes: ['notes:*'] } })).body.key;
+  assert.equal((await call('/notes', { apiKey: key })).status, 200);
   const unknown = await call('/auth/forgot-password', { json: { email: 'ghost@example.com' } });
   const { result: known, mail } = await mailed('forgot@example.com', () => call('/auth/forgot-password', { json: { email: 'forgot@example.com' } }));
   assert.deepEqual({ status: known.status, body: known.body }, { status: unknown.status, body: unknown.body });
@@ -155,6 +157,7 @@ test('forgot and reset password: the token works once and every session ends', a
   const reused = await call('/auth/reset-password', { json: { token: mail.token, password: 'attacker secret' } });
   assert.equal(reused.status, 400, 'a reset token works once');
   assert.equal((await call('/auth/me', { token: session.body.access_token })).status, 401, 'the old session ended');
+  assert.deepEqual((await call('/notes', { apiKey: key })).body, { detail: 'API key revoked' }, 'and its keys');
   assert.equal((await call('/auth/refresh', { json: { refresh_token: session.body.refresh_token } })).status, 401);
   assert.equal((await call('/auth/token', { form: { username: 'forgot@example.com', password: 'correct horse' } })).status, 401);
   await login('forgot@example.com', 'brand new secret');
@@ -355,13 +358,21 @@ test('API keys: made by a logged-in user and shown once, stored as a hash, scope
   assert.equal(wrote.status, 201, 'notes:* grants notes:write');
   assert.equal((await call(`/notes/${wrote.body.id}`, { apiKey: writer.body.key, method: 'DELETE' })).status, 204);
 
+  // Making a key needs a fresh login: a refreshed token (or a stolen, refreshed session) cannot.
+  const pair = await call('/auth/token', { form: { username: 'kay@example.com', password: 'correct horse' } });
+  const refreshed = await call('/auth/refresh', { json: { refresh_token: pair.body.refresh_token } });
+  const stale = await call('/keys', { token: refreshed.body.access_token, json: { name: 'late', scopes: ['notes:read'] } });
+  assert.equal(stale.status, 401);
+  assert.deepEqual(stale.body, { detail: 'Fresh token required' });
+  assert.equal((await call('/keys', { token: refreshed.body.access_token })).status, 200, 'listing needs no fresh login');
+
   // A key manages nothing: the key routes take a person's token or session only.
   assert.equal((await call('/keys', { apiKey: writer.body.key, json: { name: 'child', scopes: ['notes:*'] } })).status, 401);
   assert.equal((await call('/keys', { apiKey: writer.body.key })).status, 401);
 
   const list = await call('/keys', { token });
   assert.equal(list.status, 200);
-  assert.deepEqual(list.body.map((k) => k.name).sort(), ['backup job', 'importer']);
+  assert.deepEqual(list.body.map((k) => k.name).sort(), ['backup job', 'importer'], 'the stale token made none');
   for (const k of list.body) {
     assert.deepEqual(Object.keys(k).sort(), ['created_at', 'expires_at', 'id', 'last_used_at', 'name', 'revoked', 'scopes']);
     assert.equal(k.revoked, false);
@@ -420,7 +431,10 @@ test("API keys: a user revokes only their own, bad key requests are 422, and a u
     assert.equal(r.status, 422, JSON.stringify(body));
     assert.equal(typeof r.body.detail, 'string');
   }
-  for (let i = 0; i < 20; i++) assert.equal((await call('/keys', { token: own, json: { name: `k${i}`, scopes: ['notes:read'] } })).status, 201);
+  // 25 at once: the count and the insert are one statement, so exactly 20 are made.
+  const burst = await Promise.all(Array.from({ length: 25 }, (_, i) => call('/keys', { token: own, json: { name: `k${i}`, scopes: ['notes:read'] } })));
+  assert.deepEqual(burst.map((r) => r.status).sort(), [...Array(20).fill(201), ...Array(5).fill(409)]);
+  assert.equal((await call('/keys', { token: own })).body.length, 20);
   const full = await call('/keys', { token: own, json: { name: 'one more', scopes: ['notes:read'] } });
   assert.equal(full.status, 409);
   assert.deepEqual(full.body, { detail: 'Too many API keys; revoke one first' });

@@ -107,12 +107,16 @@ public:
 };
 
 void whoami(const Request&, ResponseWriter w, const fauth::Principal<Member>& p) {
+    using Context = fauth::http::SecurityContext<Member>;
     fauth::http::send_json(w, Code::Ok, {{"user", p.user.name}, {"scheme", fauth::scheme_name(p.scheme)}, {"scopes", p.scopes},
-                                         {"key", p.key ? p.key->id : ""}, {"token", p.token != nullptr}});
+                                         {"key", p.key ? p.key->id : ""}, {"token", p.token != nullptr},
+                                         {"context_key", Context::key() ? Context::key()->id : ""},
+                                         {"context_token", Context::token() != nullptr}, {"context_staff", Context::has_role("staff")}});
 }
 
 // One application: /either (bearer, then key), /key-first (key, then bearer), /keys-only,
-// /write (scope notes:write), /staff (a predicate), /boom (a predicate that throws).
+// /write (scope notes:write), /staff (a predicate), /boom (a predicate that throws), /staff-role
+// (role staff, by token or key).
 struct App {
     explicit App(World& w) : world(w) {
         api.get("/either", w.auth.require({}, whoami, {Scheme::bearer, Scheme::api_key}));
@@ -126,6 +130,7 @@ struct App {
             return std::find(m.roles.begin(), m.roles.end(), "staff") != m.roles.end();
         });
         api.get("/staff", w.auth.require(staff && fauth::scope("notes:read"), whoami, {Scheme::api_key}));
+        api.get("/staff-role", w.auth.require(fauth::role("staff"), whoami, {Scheme::bearer, Scheme::api_key}));
         api.get("/boom", w.auth.require(fauth::predicate<Member>("explodes", [](const Member&) -> bool {
                                             throw std::runtime_error("the rule's database is down");
                                         }),
@@ -258,6 +263,28 @@ TEST(Schemes, RulesSeeTheKeysScopesWithWildcardsAndPredicatesAnswerAFixedMessage
     const auto boom = client(world.add_key("m-1", {})).get("/boom");
     EXPECT_TRUE(refused(boom, 500, "Internal Server Error"));
     EXPECT_EQ(boom.body.find("database"), std::string::npos);
+}
+
+TEST(Schemes, AKeyNeverCarriesItsOwnersRolesAndTheHandlerSeesTheKey) {
+    World world;
+    App app(world);
+    fauth::testing::TestServer server(app.api);
+    const auto key = world.add_key("m-1", {"notes:*"});  // m-1 has role staff
+    EXPECT_TRUE(refused(server.client().with_header("X-API-Key: " + key).get("/staff-role"), 403, "Missing role: staff"))
+        << "roles are a person's: guard key routes with scopes";
+    const auto by_token = server.client().with_bearer(bearer_for(world, "m-1")).get("/staff-role");
+    ASSERT_EQ(by_token.status, 200);
+    const auto token_body = nlohmann::json::parse(by_token.body);
+    EXPECT_EQ(token_body["context_key"], "");
+    EXPECT_EQ(token_body["context_token"], true);
+    EXPECT_EQ(token_body["context_staff"], true);
+
+    const auto by_key = server.client().with_header("X-API-Key: " + key).get("/either");
+    ASSERT_EQ(by_key.status, 200);
+    const auto key_body = nlohmann::json::parse(by_key.body);
+    EXPECT_EQ(key_body["context_key"], std::string(*fauth::api_key_id(key, "fauth"))) << "SecurityContext::key()";
+    EXPECT_EQ(key_body["context_token"], false);
+    EXPECT_EQ(key_body["context_staff"], false) << "SecurityContext::has_role agrees with Rule::role";
 }
 
 TEST(Schemes, ApiKeyOnlyIfConfiguredFromTheQueryString) {

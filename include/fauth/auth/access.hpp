@@ -30,6 +30,8 @@ enum class Match {
 /// True when a granted scope or permission `held` grants `required`: the same name, or a name
 /// with `*` segments as `wildcards` allows (`notes:*` grants `notes:read`, never `notesadmin:read`).
 bool grants(std::string_view held, std::string_view required, const Wildcards& wildcards = {}) noexcept;
+/// True when one of `held` grants `required` (fauth::grants).
+bool scopes_grant(const std::vector<std::string>& held, std::string_view required, const Wildcards& wildcards = {}) noexcept;
 
 /// "Missing role: admin" for Match::all (naming the first one missing), or
 /// "Missing role: one of admin, editor" for Match::any.
@@ -73,6 +75,7 @@ struct Subject {
     bool (*has_role)(const void* user, std::string_view role);
     bool (*has_permission)(const void* user, std::string_view permission, const Wildcards& wildcards);
     const std::vector<std::string>* scopes;  // never null
+    const ApiKey* key;                       // the API key that authenticated the caller, or null
 };
 template <class User>
 bool subject_has_role(const void* user, std::string_view role) {
@@ -87,7 +90,7 @@ inline const std::vector<std::string> kNoScopes{};
 template <class User>
 Subject subject_of(const User& user, const Principal<User>* principal) noexcept {
     return {&user, principal, &typeid(User), &subject_has_role<User>, &subject_has_permission<User>,
-            principal ? &principal->scopes : &kNoScopes};
+            principal ? &principal->scopes : &kNoScopes, principal ? principal->key : nullptr};
 }
 }  // namespace detail
 
@@ -103,9 +106,11 @@ public:
     /// is not a rule's: routes take it apart.)
     Rule(const AccessRule& access);  // NOLINT: implicit, so that an AccessRule goes where a Rule does
 
-    /// The user has role `name`.
+    /// The user has role `name`. Never met by an API key: roles are a person's (guard the routes
+    /// keys may call with scopes or permissions).
     static Rule role(std::string name);
-    /// The user has permission `name` (wildcards as AuthConfig::wildcards says).
+    /// The user has permission `name` (wildcards as AuthConfig::wildcards says); for an API key,
+    /// its owner has it and the key's scopes grant it too, so that a key never exceeds its scopes.
     static Rule permission(std::string name);
     /// The token or API key carries scope `name` (wildcards as AuthConfig::wildcards says).
     static Rule scope(std::string name);
@@ -118,13 +123,16 @@ public:
 
     /// `test(principal)` (or `test(user)`) holds for a Principal<User>. `description` says what it
     /// checks, in a few words, in the OpenAPI document; a failure answers 403 kAccessDenied, or
-    /// `message` when you give one (never the description). An exception it throws answers 500.
+    /// `message` when you give one (never the description). An exception it throws answers 500
+    /// (a fauth::Error answers as that error). It is called from every reactor thread at once,
+    /// through a const reference: keep it free of unsynchronised state.
     template <class User, class Test>
     static Rule predicate(std::string description, Test test, std::string message = {}) {
-        static_assert(std::is_invocable_r_v<bool, Test&, const Principal<User>&> || std::is_invocable_r_v<bool, Test&, const User&>,
-                      "fauth: a predicate takes (const Principal<User>&) or (const User&) and returns bool");
-        auto check = [test = std::move(test)](const detail::Subject& subject) mutable -> bool {
-            if constexpr (std::is_invocable_r_v<bool, Test&, const Principal<User>&>) {
+        static_assert(std::is_invocable_r_v<bool, const Test&, const Principal<User>&> ||
+                          std::is_invocable_r_v<bool, const Test&, const User&>,
+                      "fauth: a predicate is callable as const with (const Principal<User>&) or (const User&) and returns bool");
+        auto check = [test = std::move(test)](const detail::Subject& subject) -> bool {
+            if constexpr (std::is_invocable_r_v<bool, const Test&, const Principal<User>&>) {
                 if (subject.principal == nullptr) throw ConfigError("fauth: a predicate needs a principal to check");
                 return test(*static_cast<const Principal<User>*>(subject.principal));
             } else {

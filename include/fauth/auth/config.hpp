@@ -52,10 +52,11 @@ struct RefreshLimits {
 /// How `*` in granted scopes and permissions is read (fauth::grants in fauth/auth/access.hpp).
 /// Matching is per `:`-separated segment, never by prefix: `notes:*` never grants `notesadmin:read`.
 struct Wildcards {
-    /// A `*` segment grants any one segment in its place, and a last `*` segment any one or more:
-    /// `notes:*` grants `notes:read` and `notes:drafts:read`, but not `notes` itself.
+    /// A `*` segment after the first grants exactly one segment in its place: `notes:*` grants
+    /// `notes:read` and `notes:write`, but neither `notes` nor `notes:drafts:read`.
     bool segments = true;
-    /// A lone `*` grants everything. Off by default: a grant of everything should be chosen.
+    /// A lone `*` grants everything, and a `*` first segment any first segment (`*:read` grants
+    /// `billing:read`). Off by default: a grant that wide should be chosen.
     bool everything = false;
 };
 

@@ -122,11 +122,13 @@ public:
                         }
                     } catch (...) {
                         failure = std::current_exception();
+                    }
+                    if (failure) {
                         report_refusal(provider.config(), req, failure, user_id(*user));
                         return send_exception(w, failure, challenge(*spec, !by_key), provider.config().log);
                     }
-                    if constexpr (takes_principal) call(spec->handler, req, w, principal, principal.token, provider.config().log);
-                    else call(spec->handler, req, w, *user, principal.token, provider.config().log);
+                    if constexpr (takes_principal) call(spec->handler, req, w, principal, principal.token, principal.key, provider.config().log);
+                    else call(spec->handler, req, w, *user, principal.token, principal.key, provider.config().log);
                 };
                 if (credentials.source == Credentials::Source::api_key)
                     spec->auth.run_key(credentials.token, Delivery<decltype(then)>{&request, std::move(writer), std::move(then)});
@@ -162,7 +164,7 @@ public:
             const AuthConfig& config = spec->auth.config();
             const auto credentials = credentials_of(request, config.cookies);
             if (credentials.status != BearerCredentials::Status::present) {
-                call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, config.log);
+                call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.log);
                 return Pistache::Rest::Route::Result::Ok;
             }
             deliver(spec->auth, request, std::move(writer), credentials.token,
@@ -180,7 +182,7 @@ public:
                         if (failure && !is_callers_fault(failure))
                             return send_exception(w, failure, {true, spec->auth.config().resource_metadata_url}, log);
                         if (failure) user = nullptr, token = nullptr;
-                        call(spec->handler, req, w, user, token, log);
+                        call(spec->handler, req, w, user, token, nullptr, log);
                     });
             return Pistache::Rest::Route::Result::Ok;
         };
@@ -233,9 +235,9 @@ private:
     // A handler declared noexcept cannot throw, so it costs no copy.
     template <class Handler, class UserArg>
     static void call(Handler& handler, const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter& writer,
-                     const UserArg& user, const TokenPayload* token, const LogSink& log) {
+                     const UserArg& user, const TokenPayload* token, const ApiKey* key, const LogSink& log) {
         const auto invoke = [&] {
-            typename SecurityContext<User>::Scope scope(user_pointer(user), token);
+            typename SecurityContext<User>::Scope scope(user_pointer(user), token, key);
             handler(request, std::move(writer), user);
         };
         if constexpr (detail::nothrow_handler<User, Handler>::value) {
