@@ -58,5 +58,8 @@ echo "shared: SONAME libfauth_{core,oidc,auth,http,redis}.so.$soversion: ok"
 check "$work/shared" shared
 # The shared consumer really loads the shared library.
 # (It uses tokens only, so the core library is the one it must load.)
-ldd "$work/shared-cmake/consumer" | grep -q "libfauth_core.so.$soversion" || { echo "shared: consumer does not load libfauth_core.so"; exit 1; }
+# (ldd's output is read whole first: `ldd | grep -q` under pipefail fails whenever grep's early exit
+# makes ldd's next write fail with SIGPIPE, as happened once in a fresh-clone run.)
+loaded=$(ldd "$work/shared-cmake/consumer")
+[[ $loaded == *"libfauth_core.so.$soversion"* ]] || { echo "shared: consumer does not load libfauth_core.so"; exit 1; }
 echo "shared: consumer loads libfauth_core.so.$soversion: ok"
