@@ -1,6 +1,5 @@
 #include <iostream>
 
-#include <fauth/core/api_key.hpp>
 #include <fauth/core/clock.hpp>
 
 #include "args.hpp"
@@ -46,19 +45,11 @@ int create(const std::vector<std::string>& rest, Io io) {
     const auto user = find_user(store, args, io);
     if (!user) return 1;
     if (!user->is_active) return io.err << "fauth api-keys: " << user->email << " is inactive\n", 1;
-    const auto made = generate_api_key(notes::kApiKeyPrefix);
-    ApiKey key;
-    key.id = made.id;
-    key.hash = made.hash;
-    key.owner = user->id;
-    key.name = name;
-    key.scopes = scopes;
-    key.created_at = unix_seconds();
-    if (days > 0) key.expires_at = *key.created_at + std::int64_t{days} * 86400;
-    if (!store.add_api_key(key, notes::kMaxLiveKeys))
+    const auto made = notes::make_api_key(user->id, name, scopes, days);
+    if (!store.add_api_key(made.record, notes::kMaxLiveKeys))
         return io.err << "fauth api-keys: " << user->email << " has " << notes::kMaxLiveKeys << " live keys; revoke one first\n", 1;
     io.out << made.key << "\n";
-    io.err << "API key " << made.id << " for " << user->email << " (" << join(scopes) << ", expires " << when(key.expires_at)
+    io.err << "API key " << made.record.id << " for " << user->email << " (" << join(scopes) << ", expires " << when(made.record.expires_at)
            << "). It is not shown again: only its SHA-256 is kept.\n";
     return 0;
 }

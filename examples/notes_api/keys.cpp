@@ -33,24 +33,17 @@ void use_store_for_api_keys(Auth& auth, std::shared_ptr<Store> store) {
 
 void add_key_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr<Store> store) {
     const auto key_doc = nlohmann::json{{"description", "An API key"}};
-    api.post("/api/v1/keys", auth.require_fresh_user([store, &auth](const Request& request, ResponseWriter w, const User& u) {
+    api.post("/api/v1/keys", auth.require_fresh_user([store](const Request& request, ResponseWriter w, const User& u) {
         const auto body = json_body(request, w);
         if (!body) return;
         if (const auto problem = api_key_problem(*body); !problem.empty())
             return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
-        const auto made = auth.create_api_key();
-        fauth::ApiKey key;
-        key.id = made.id;
-        key.hash = made.hash;
-        key.owner = u.id;
-        key.name = (*body)["name"].get<std::string>();
-        key.scopes = (*body)["scopes"].get<std::vector<std::string>>();
-        key.created_at = fauth::unix_seconds();
-        if (const auto days = body->find("expires_in_days"); days != body->end() && !days->is_null())
-            key.expires_at = *key.created_at + days->get<std::int64_t>() * 86400;
-        if (!store->add_api_key(key, kMaxLiveKeys))
+        const auto days = body->find("expires_in_days");
+        auto made = make_api_key(u.id, (*body)["name"].get<std::string>(), (*body)["scopes"].get<std::vector<std::string>>(),
+                                 days == body->end() || days->is_null() ? 0 : days->get<int>());
+        if (!store->add_api_key(made.record, kMaxLiveKeys))
             return fauth::http::send_detail(w, Code::Conflict, "Too many API keys; revoke one first");
-        auto shown = key_json(key);
+        auto shown = key_json(made.record);
         shown["key"] = made.key;  // the only time it is ever shown
         fauth::http::send_json(w, Code::Created, shown);
     }), {.summary = "Make an API key (shown once)",

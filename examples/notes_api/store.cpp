@@ -4,8 +4,11 @@
 
 #include <chrono>
 
+#include <fauth/core/api_key.hpp>
 #include <fauth/core/token.hpp>
 #include <nlohmann/json.hpp>
+
+#include "validation.hpp"
 
 namespace notes {
 namespace {
@@ -316,6 +319,15 @@ bool Store::delete_note(const std::string& owner_id, std::int64_t id) {
     s.bind(1, id).bind(2, owner_id);
     s.step();
     return s.changes() == 1;
+}
+
+MadeKey make_api_key(std::string owner_id, std::string name, std::vector<std::string> scopes, int days) {
+    auto made = fauth::generate_api_key(kApiKeyPrefix);
+    fauth::ApiKey record{.id = std::move(made.id), .hash = std::move(made.hash), .owner = std::move(owner_id),
+                         .scopes = std::move(scopes), .name = std::move(name)};
+    record.created_at = now_seconds();
+    if (days > 0) record.expires_at = *record.created_at + std::int64_t{days} * 86400;
+    return {std::move(made.key), std::move(record)};
 }
 
 bool Store::add_api_key(const fauth::ApiKey& key, int max_live) {

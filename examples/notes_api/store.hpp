@@ -53,6 +53,15 @@ public:
 };
 
 /// The database. Thread-safe: one connection, used under a mutex (SQLite serialises writers anyway).
+/// A new API key of the notes API: `key` to show once, `record` (its id and hash, never the key) to store.
+struct MadeKey {
+    std::string key;
+    fauth::ApiKey record;
+};
+/// Makes a key (prefix kApiKeyPrefix) for `owner_id`, created now and expiring after `days` days
+/// (0: never). The API and the CLI both make keys with it.
+MadeKey make_api_key(std::string owner_id, std::string name, std::vector<std::string> scopes, int days);
+
 class Store {
 public:
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
