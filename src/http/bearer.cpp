@@ -1,16 +1,29 @@
 #include "fauth/http/bearer.hpp"
 #include "fauth/core/ascii.hpp"
 
+#include <array>
+#include <cstddef>
+
 namespace fauth::http {
+
+namespace {
+
+// RFC 6750 b64token characters, before any trailing '=': one table lookup per character.
+constexpr std::array<bool, 256> make_b64token_chars() {
+    std::array<bool, 256> table{};
+    for (int c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = true;
+    for (int c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = true;
+    for (int c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = true;
+    for (const char c : {'-', '.', '_', '~', '+', '/'}) table[static_cast<unsigned char>(c)] = true;
+    return table;
+}
+constexpr auto kB64TokenChars = make_b64token_chars();
+
+}  // namespace
 
 bool is_b64token(std::string_view t) noexcept {
     std::size_t i = 0;
-    for (; i < t.size(); ++i) {
-        const char c = t[i];
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                        c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-        if (!ok) break;
-    }
+    while (i < t.size() && kB64TokenChars[static_cast<unsigned char>(t[i])]) ++i;
     if (i == 0) return false;
     for (; i < t.size(); ++i)
         if (t[i] != '=') return false;

@@ -42,3 +42,17 @@ TEST(Bearer, SurroundingWhitespaceIsIgnored) {
     EXPECT_EQ(c.status, Status::present);
     EXPECT_EQ(c.token, "t.o.k");
 }
+
+TEST(Bearer, EveryByteIsJudgedAsRfc6750Says) {
+    // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    const std::string allowed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/";
+    for (int b = 0; b < 256; ++b) {
+        const char c = static_cast<char>(b);
+        const bool expected = allowed.find(c) != std::string::npos;
+        EXPECT_EQ(fauth::http::is_b64token(std::string("a") + c + "b"), expected) << "byte " << b;
+        EXPECT_EQ(fauth::http::is_b64token(std::string(1, c) + "=="), expected) << "byte " << b << " before padding";
+    }
+    EXPECT_FALSE(fauth::http::is_b64token(""));
+    EXPECT_FALSE(fauth::http::is_b64token("=="));
+    EXPECT_FALSE(fauth::http::is_b64token("a=b"));
+}
