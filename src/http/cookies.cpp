@@ -122,19 +122,16 @@ int max_age(std::chrono::seconds ttl) {
 
 }  // namespace
 
-std::vector<Scheme> default_schemes(const CookieSettings& settings) {
-    std::vector<Scheme> schemes;
-    if (settings.accepts_bearer()) schemes.push_back(Scheme::bearer);
-    if (settings.accepts_cookie()) schemes.push_back(Scheme::cookie);
-    return schemes;
+std::span<const Scheme> default_schemes(const CookieSettings& settings) noexcept {
+    // Every answer is a view of this one list: the bearer header first, then the cookie.
+    static constexpr Scheme kBearerThenCookie[] = {Scheme::bearer, Scheme::cookie};
+    const std::span<const Scheme> both(kBearerThenCookie);
+    if (!settings.accepts_bearer()) return settings.accepts_cookie() ? both.subspan(1) : both.first(0);
+    return settings.accepts_cookie() ? both : both.first(1);
 }
 
 Credentials credentials_of(const Pistache::Http::Request& request, const CookieSettings& settings) {
-    Scheme schemes[2];
-    std::size_t count = 0;
-    if (settings.accepts_bearer()) schemes[count++] = Scheme::bearer;
-    if (settings.accepts_cookie()) schemes[count++] = Scheme::cookie;
-    return first_credentials(request, std::span<const Scheme>(schemes, count), settings, nullptr);
+    return first_credentials(request, default_schemes(settings), settings, nullptr);
 }
 
 Credentials credentials_for(const Pistache::Http::Request& request, const std::vector<Scheme>& schemes, const AuthConfig& config) {

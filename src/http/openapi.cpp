@@ -34,7 +34,7 @@ json path_parameters(std::string_view path) {
 }
 
 // The security requirements of an operation accepting `schemes`: any one of these.
-json accepted_schemes(const std::vector<Scheme>& schemes) {
+json accepted_schemes(std::span<const Scheme> schemes) {
     json accepted = json::array();
     for (const auto scheme : schemes) {
         if (scheme == Scheme::bearer) {
@@ -47,8 +47,8 @@ json accepted_schemes(const std::vector<Scheme>& schemes) {
     return accepted;
 }
 
-json operation(const RouteRecord& r, const std::vector<Scheme>& defaults) {
-    const json schemes = accepted_schemes(r.schemes.empty() ? defaults : r.schemes);
+json operation(const RouteRecord& r, std::span<const Scheme> defaults) {
+    const json schemes = accepted_schemes(r.schemes.empty() ? defaults : std::span<const Scheme>(r.schemes));
     json op = json::object();
     op["operationId"] = operation_id(r);
     if (!r.doc.summary.empty()) op["summary"] = r.doc.summary;
@@ -139,7 +139,7 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
             {"required", json::array({"access_token", "refresh_token", "token_type", "expires_in"})}}}}}};
     // Declared: the schemes some route (or the default) accepts.
     bool bearer = false, cookie = false, api_key = false;
-    const auto note = [&](const std::vector<Scheme>& accepted) {
+    const auto note = [&](std::span<const Scheme> accepted) {
         for (const auto s : accepted) (s == Scheme::bearer ? bearer : s == Scheme::cookie ? cookie : api_key) = true;
     };
     note(defaults);

@@ -326,3 +326,14 @@ TEST(CookieTransport, CookieOnlyIgnoresTheAuthorizationHeaderAndBearerOnlyIgnore
     EXPECT_EQ(request(bearer_only.port(), "GET", "/me", {"Cookie: fauth_access=" + token}).json()["detail"], "Not authenticated");
     EXPECT_THROW(fauth::http::login_endpoint(bearer_only.auth(), fauth::http::TokenDelivery::cookies), fauth::ConfigError);
 }
+
+TEST(DefaultSchemes, EachTransportReadsItsSchemesBearerFirst) {
+    using fauth::Scheme;
+    const auto schemes_of = [](CredentialTransport transport) {
+        const auto view = fauth::http::default_schemes(cookie_config(transport).cookies);
+        return std::vector<Scheme>(view.begin(), view.end());
+    };
+    EXPECT_EQ(schemes_of(CredentialTransport::bearer), std::vector<Scheme>{Scheme::bearer});
+    EXPECT_EQ(schemes_of(CredentialTransport::cookie), std::vector<Scheme>{Scheme::cookie});
+    EXPECT_EQ(schemes_of(CredentialTransport::bearer_or_cookie), (std::vector<Scheme>{Scheme::bearer, Scheme::cookie}));
+}

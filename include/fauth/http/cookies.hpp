@@ -6,6 +6,7 @@
 #include <string>
 #include <exception>
 #include <string_view>
+#include <span>
 #include <vector>
 
 #include <pistache/http.h>
@@ -41,8 +42,9 @@ struct Credentials {
 Credentials credentials_of(const Pistache::Http::Request& request, const CookieSettings& settings);
 
 /// The schemes a route accepts by default under `settings`, in the order they are read: the
-/// bearer header, then the access cookie, as CredentialTransport names them.
-std::vector<Scheme> default_schemes(const CookieSettings& settings);
+/// bearer header, then the access cookie, as CredentialTransport names them (a view of constant
+/// storage: no allocation, valid for the program's lifetime).
+std::span<const Scheme> default_schemes(const CookieSettings& settings) noexcept;
 
 /// The credentials of `request` for a route accepting `schemes`: those of the first scheme, in
 /// order, whose credentials are there (malformed included: bad credentials in one scheme never

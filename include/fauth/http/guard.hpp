@@ -82,8 +82,11 @@ public:
             std::vector<Scheme> schemes;
             Handler handler;
         };
-        auto spec = std::make_shared<Spec>(Spec{auth, rule, fresh, schemes.empty() ? default_schemes(auth.config().cookies) : schemes,
-                                                std::move(handler)});
+        auto spec = std::make_shared<Spec>(Spec{auth, rule, fresh, schemes, std::move(handler)});
+        if (spec->schemes.empty()) {
+            const auto defaults = default_schemes(auth.config().cookies);
+            spec->schemes.assign(defaults.begin(), defaults.end());
+        }
         Endpoint endpoint;
         endpoint.access = Access::required;
         endpoint.rule = std::move(rule);
