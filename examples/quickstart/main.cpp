@@ -62,7 +62,7 @@ int main() try {
     config.token_url = "/login";
     // For benchmarks only: lets a login flood reach bcrypt instead of being answered 429.
     if (env_or("FAUTH_LOGIN_LIMITS", "on") == "off")
-        config.login_limits = {.per_client = {1e9, 1e9}, .per_identifier = {1e9, 1e9}};
+        config.login_limits = {.per_client = {1e9, 1e9}, .per_client_identifier = {1e9, 1e9}, .per_identifier = {2e9, 1e9}};
     if (const auto redis = env_or("FAUTH_REDIS_URL", ""); !redis.empty()) {
         config.revocation_store = std::make_shared<fauth::RedisRevocationStore>(fauth::RedisStoreOptions{.url = redis});
         config.login_throttle = std::make_shared<fauth::RedisThrottle>(fauth::RedisThrottleOptions{.url = redis});
