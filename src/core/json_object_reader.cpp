@@ -291,8 +291,22 @@ std::size_t JsonObjectReader::scan_value(std::size_t pos, JsonKind& kind, bool& 
 }
 
 std::size_t JsonObjectReader::scan_composite(std::size_t pos) const {
-    // Iterative, so nesting depth costs memory in `open`, never stack.
-    std::vector<char> open;
+    // Iterative, so nesting depth costs memory, never stack: the brackets still open, the first
+    // 64 levels in place (no allocation for any ordinary claim), deeper ones on the heap.
+    constexpr std::size_t kShallow = 64;
+    std::array<char, kShallow> shallow;
+    std::vector<char> deep;
+    std::size_t depth = 0;
+    const auto push = [&](char bracket) {
+        if (depth < kShallow) shallow[depth] = bracket;
+        else deep.push_back(bracket);
+        ++depth;
+    };
+    const auto top = [&] { return depth <= kShallow ? shallow[depth - 1] : deep.back(); };
+    const auto pop = [&] {
+        if (depth > kShallow) deep.pop_back();
+        --depth;
+    };
     std::size_t i = pos;
     const auto ws = [&] {
         while (i < text_.size() && is_whitespace(text_[i])) ++i;
@@ -304,12 +318,12 @@ std::size_t JsonObjectReader::scan_composite(std::size_t pos) const {
         ws();
         const char c = at();
         if (c == '[' || c == '{') {
-            open.push_back(c);
+            push(c);
             ++i;
             ws();
             if (at() == (c == '[' ? ']' : '}')) {
                 ++i;
-                open.pop_back();
+                pop();
             } else {
                 if (c == '{') {
                     if (at() != '"') fail("is not valid JSON");
@@ -329,12 +343,12 @@ std::size_t JsonObjectReader::scan_composite(std::size_t pos) const {
         }
         // After a value: close containers or move to the next item.
         for (;;) {
-            if (open.empty()) return i;
+            if (depth == 0) return i;
             ws();
-            const char top = open.back();
+            const char bracket = top();
             if (at() == ',') {
                 ++i;
-                if (top == '{') {
+                if (bracket == '{') {
                     ws();
                     if (at() != '"') fail("is not valid JSON");
                     i = scan_string(i, plain);
@@ -344,9 +358,9 @@ std::size_t JsonObjectReader::scan_composite(std::size_t pos) const {
                 }
                 break;  // the next value
             }
-            if (at() != (top == '[' ? ']' : '}')) fail("is not valid JSON");
+            if (at() != (bracket == '[' ? ']' : '}')) fail("is not valid JSON");
             ++i;
-            open.pop_back();
+            pop();
         }
     }
 }

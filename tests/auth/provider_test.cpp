@@ -244,9 +244,11 @@ TEST_F(ProviderTest, AStoreAndALoaderThatAnswerAtOnceTakeTheSynchronousPath) {
     EXPECT_FALSE(seen.suspended);
     EXPECT_EQ(seen.user, "u-1");
     if (fauth::test::AllocationCounter::available()) {
-        // The whole pipeline: verify (the payload's jti and family strings), revocation, loader.
+        // The whole pipeline: verify, revocation, loader. What remains is the returned payload's
+        // by its public types: jti and family (32 hex digits, beyond std::string's inline
+        // buffer) and the map of `extra` (an nlohmann object allocates one even when empty).
         RecordProperty("pipeline_allocations", static_cast<int>(counted));
-        EXPECT_LE(counted, 4u) << "heap allocations on the synchronous path (target: at most 4)";
+        EXPECT_LE(counted, 3u) << "heap allocations on the synchronous path (target: at most 4)";
     }
 
     // Every refusal resolve_user gives, given at once too.

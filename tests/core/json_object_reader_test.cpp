@@ -145,3 +145,22 @@ TEST(JsonObjectReader, RefusesBytesAfterTheObjectEvenNul) {
     EXPECT_EQ(refusal(std::string("{\"a\":1}\0\0", 9)), "payload is not valid JSON");
     EXPECT_EQ(refusal(std::string("{\"a\":1} \0", 9)), "payload is not valid JSON");
 }
+
+TEST(JsonObjectReader, BracketsMatchAcrossEveryDepth) {
+    // The reader keeps the first 64 open brackets in place and the rest on the heap: a mismatch
+    // must be caught on either side of that line, and at it.
+    for (const std::size_t depth : {1u, 63u, 64u, 65u, 66u, 130u}) {
+        std::string open, close;
+        for (std::size_t level = 0; level < depth; ++level) {
+            open += level % 2 == 0 ? "[" : "{\"k\":";
+            close.insert(close.begin(), level % 2 == 0 ? ']' : '}');
+        }
+        EXPECT_EQ(refusal("{\"a\":" + open + "1" + close + ",\"b\":2}"), "") << depth;
+        for (const std::size_t wrong : {std::size_t{0}, depth / 2, depth - 1}) {
+            auto bad = close;
+            bad[wrong] = bad[wrong] == ']' ? '}' : ']';
+            EXPECT_EQ(refusal("{\"a\":" + open + "1" + bad + "}"), "payload is not valid JSON")
+                << "depth " << depth << ", wrong closer " << wrong;
+        }
+    }
+}
