@@ -116,8 +116,10 @@ private:
 
 namespace {
 
-User read_user(const auto& s) {
-    return User{s.text(0), s.text(1), s.text(2), s.integer(3) != 0, roles_of(s.text(4)), s.integer(5) != 0};
+// The user in the six columns from `first` on, in kUserColumns's order.
+User read_user(const auto& s, int first = 0) {
+    return User{s.text(first), s.text(first + 1), s.text(first + 2), s.integer(first + 3) != 0, roles_of(s.text(first + 4)),
+                s.integer(first + 5) != 0};
 }
 
 Note read_note(const auto& s) {
@@ -354,8 +356,7 @@ std::optional<fauth::KeyOwner<User>> Store::api_key(const std::string& id) {
                          .c_str());
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
-    const User owner{s.text(9), s.text(10), s.text(11), s.integer(12) != 0, roles_of(s.text(13)), s.integer(14) != 0};
-    return fauth::KeyOwner<User>{read_key(s), owner};
+    return fauth::KeyOwner<User>{read_key(s), read_user(s, 9)};
 }
 
 std::vector<fauth::ApiKey> Store::api_keys(const std::optional<std::string>& owner_id) {
