@@ -46,10 +46,15 @@ std::string note_problem(const nlohmann::json& body) {
     return "";
 }
 
-bool is_key_scope(const std::string& scope) { return scope == "notes:read" || scope == "notes:write" || scope == "notes:*"; }
+bool is_key_scope(const std::string& scope) { return std::find(kKeyScopes.begin(), kKeyScopes.end(), scope) != kKeyScopes.end(); }
+
+namespace {
+// What a key's name must be, said by the API and the CLI.
+std::string key_name_rule() { return "name must be a string of 1 to " + std::to_string(kMaxKeyNameBytes) + " bytes"; }
+}  // namespace
 
 std::string key_name_problem(const std::string& name) {
-    if (name.empty() || name.size() > kMaxKeyNameBytes) return "name must be a string of 1 to 64 bytes";
+    if (name.empty() || name.size() > kMaxKeyNameBytes) return key_name_rule();
     if (!std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; }))
         return "name must not hold control characters";
     return "";
@@ -57,16 +62,16 @@ std::string key_name_problem(const std::string& name) {
 
 std::string api_key_problem(const nlohmann::json& body) {
     const auto name = body.find("name");
-    if (name == body.end() || !name->is_string()) return "name must be a string of 1 to 64 bytes";
+    if (name == body.end() || !name->is_string()) return key_name_rule();
     if (auto problem = key_name_problem(name->get_ref<const std::string&>()); !problem.empty()) return problem;
     const auto scopes = body.find("scopes");
     const auto bad_scope = [](const nlohmann::json& s) { return !s.is_string() || !is_key_scope(s.get_ref<const std::string&>()); };
-    if (scopes == body.end() || !scopes->is_array() || scopes->empty() || scopes->size() > 3 ||
+    if (scopes == body.end() || !scopes->is_array() || scopes->empty() || scopes->size() > kKeyScopes.size() ||
         std::any_of(scopes->begin(), scopes->end(), bad_scope))
         return "scopes must be a list of notes:read, notes:write or notes:*";
     if (const auto days = body.find("expires_in_days"); days != body.end() && !days->is_null()) {
         if (!days->is_number_integer() || days->get<std::int64_t>() < 1 || days->get<std::int64_t>() > kMaxKeyDays)
-            return "expires_in_days must be a whole number from 1 to 3650";
+            return "expires_in_days must be a whole number from 1 to " + std::to_string(kMaxKeyDays);
     }
     return "";
 }

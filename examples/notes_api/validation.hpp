@@ -1,8 +1,10 @@
 // examples/notes_api/validation.hpp — what the notes API accepts in request bodies.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +36,8 @@ inline constexpr int kMaxKeyDays = 3650;
 /// Most keys one user may hold that are neither revoked nor expired.
 inline constexpr int kMaxLiveKeys = 20;
 /// The scopes a key may carry: notes:read, notes:write, or notes:* (both).
+inline constexpr std::array<std::string_view, 3> kKeyScopes = {"notes:read", "notes:write", "notes:*"};
+/// True for one of kKeyScopes.
 bool is_key_scope(const std::string& scope);
 /// What is wrong with an API key's name, or "" when nothing is.
 std::string key_name_problem(const std::string& name);
