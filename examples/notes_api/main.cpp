@@ -6,7 +6,7 @@
 //   POST   /api/v1/auth/request-verify-token {"email"}          202; mails a verification token again
 //   POST   /api/v1/auth/verify         {"token"}                 200; 400 for a bad token
 //   POST   /api/v1/auth/forgot-password {"email"}               202; mails a reset token
-//   POST   /api/v1/auth/reset-password {"token", "password"}     200; ends every session; 400 for a bad token
+//   POST   /api/v1/auth/reset-password {"token", "password"}     200; ends every session and API key; 400 for a bad token
 //   POST   /api/v1/auth/change-password {"old_password", "new_password"}  a new TokenResponse; ends every other session
 //   POST   /api/v1/auth/token          form login (OAuth2 password)  TokenResponse (verified users only)
 //   POST   /api/v1/auth/session        the same login for a browser: session cookies
@@ -17,14 +17,14 @@
 //   GET    /api/v1/keys                the caller's keys (never the key itself)
 //   DELETE /api/v1/keys/{id}           204; 404 for a key that is not the caller's
 //   GET    /api/v1/notes               the caller's notes
-// The notes routes and /me take a bearer token, the session cookie or an API key (X-API-Key): a
-// key with scope notes:read reads, notes:write writes (notes:* both); a login's tokens carry notes:*.
 //   POST   /api/v1/notes               {"title", "body"}             201 note
 //   GET    /api/v1/notes/{id}          the caller's note, else 404 (never 403: ids do not leak)
 //   PUT    /api/v1/notes/{id}          {"title", "body"}             note, else 404
 //   DELETE /api/v1/notes/{id}                                        204, else 404
 //   GET    /api/v1/admin/users         role admin                    [{"id", "email", "roles", "is_active"}]
 //   GET    /                           the browser page
+// The notes routes and /me take a bearer token, the session cookie or an API key (X-API-Key): a
+// key with scope notes:read reads, notes:write writes (notes:* both); a login's tokens carry notes:*.
 // Mail (verification and reset tokens) goes to the log: one `mail {...}` line each.
 // Environment: HOST (127.0.0.1), PORT (8000), FAUTH_DB (./notes.db), FAUTH_SECRET_KEY (random when
 // unset), FAUTH_BCRYPT_COST (12), FAUTH_THREADS (2), FAUTH_COOKIE_SECURE (1; 0 for plain-HTTP
