@@ -90,6 +90,9 @@ Rule Rule::leaf(Kind kind, std::string name) {
 }
 
 Rule::Rule(const AccessRule& access) {
+    if (access.fresh)
+        throw ConfigError("fauth: an AccessRule with fresh cannot become a Rule, which has no freshness: pass it to "
+                          "require_access or a route's options, or ask for fresh beside the rule");
     std::vector<Rule> parts;
     const auto add = [&parts](Kind kind, const std::vector<std::string>& names, Match match) {
         std::vector<Rule> each;

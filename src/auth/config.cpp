@@ -79,6 +79,8 @@ void AuthConfig::validate() const {
         throw ConfigError("AuthConfig.bcrypt_cost must be between 4 and 31 (got " + std::to_string(bcrypt_cost) + ")");
     if (worker_threads == 0) throw ConfigError("AuthConfig.worker_threads must be at least 1");
     if (worker_queue_capacity == 0) throw ConfigError("AuthConfig.worker_queue_capacity must be at least 1");
+    if (max_password_wait <= std::chrono::milliseconds(0)) throw ConfigError("AuthConfig.max_password_wait must be positive");
+    if (max_password_checks_per_client == 0) throw ConfigError("AuthConfig.max_password_checks_per_client must be at least 1");
     if (worker_nice < 0 || worker_nice > 19) throw ConfigError("AuthConfig.worker_nice must be between 0 and 19");
     for (const auto* limit : {&login_limits.per_client, &login_limits.per_client_identifier, &login_limits.per_identifier})
         if (!(limit->burst >= 1) || !(limit->per_second > 0))

@@ -1,6 +1,8 @@
 #include "fauth/auth/engine.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <mutex>
 #include <utility>
 
 #include <openssl/crypto.h>
@@ -258,17 +260,89 @@ Pistache::Async::Promise<void> Engine::revoke_all(std::string sub) const {
 }
 
 void Engine::prepare_password_checks() {
-    // Unknown identifiers are checked against this hash, so they cost as much as known ones.
-    dummy_hash_ = std::make_shared<const std::string>(fauth::hash_password(random_bytes(24), config_.bcrypt_cost));
+    // Unknown identifiers are checked against this hash, so they cost as much as known ones; it
+    // is also the first measure of how long a check takes.
+    const auto start = std::chrono::steady_clock::now();
+    auto dummy = std::make_shared<const std::string>(fauth::hash_password(random_bytes(24), config_.bcrypt_cost));
+    password_job_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+    std::lock_guard lock(dummy_mutex_);
+    dummy_hash_ = std::move(dummy);
+    highest_cost_ = config_.bcrypt_cost;
 }
 
-void Engine::check_password(std::optional<std::string> hash, std::string password, bool rehash_wanted,
+std::shared_ptr<const std::string> Engine::dummy_hash_at(int cost) const {
+    std::lock_guard lock(dummy_mutex_);
+    // Made under the lock: once per cost higher than any before, and other workers wanting it
+    // would only make their own.
+    if (bcrypt_cost(*dummy_hash_).value_or(0) < cost) dummy_hash_ = std::make_shared<const std::string>(fauth::hash_password(random_bytes(24), cost));
+    return dummy_hash_;
+}
+
+void Engine::record_password_time(std::chrono::steady_clock::duration elapsed) const {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+    const auto old = password_job_ns_.load(std::memory_order_relaxed);
+    password_job_ns_.store(old + (ns - old) / 8, std::memory_order_relaxed);  // an average over the last few
+}
+
+std::shared_ptr<void> Engine::admit_password_job(std::string_view client, std::exception_ptr& refusal) const {
+    // The wait a new job would have: the jobs ahead of it, shared among the workers.
+    const auto per_job = std::chrono::nanoseconds(std::max<std::int64_t>(1, password_job_ns_.load(std::memory_order_relaxed)));
+    const auto ahead = password_jobs_.load();
+    const auto wait = per_job * static_cast<std::int64_t>(ahead) / static_cast<std::int64_t>(config_.worker_threads);
+    const auto retry_after = std::chrono::ceil<std::chrono::seconds>(wait);
+    if (wait >= config_.max_password_wait) {
+        refusal = std::make_exception_ptr(Unavailable("password workers busy: expected wait over max_password_wait", retry_after));
+        return nullptr;
+    }
+    std::string counted;
+    if (!client.empty()) {
+        std::lock_guard lock(clients_mutex_);
+        auto& jobs = password_jobs_by_client_[std::string(client)];
+        if (jobs >= config_.max_password_checks_per_client) {
+            if (jobs == 0) password_jobs_by_client_.erase(std::string(client));
+            refusal = std::make_exception_ptr(
+                Unavailable("password workers: this client has max_password_checks_per_client checks pending", retry_after));
+            return nullptr;
+        }
+        ++jobs;
+        counted = client;
+    }
+    ++password_jobs_;
+    // The place is given back when the job's last copy goes: after it ran, or when it was never queued.
+    // (It points at the engine only so that it is not null; nothing reads through it.)
+    return std::shared_ptr<void>(const_cast<Engine*>(this), [this, counted = std::move(counted)](void*) {
+        --password_jobs_;
+        if (counted.empty()) return;
+        std::lock_guard lock(clients_mutex_);
+        const auto it = password_jobs_by_client_.find(counted);
+        if (it != password_jobs_by_client_.end() && --it->second == 0) password_jobs_by_client_.erase(it);
+    });
+}
+
+void Engine::check_password(std::optional<std::string> hash, std::string password, bool rehash_wanted, std::string_view client,
                             std::function<void(PasswordCheck)> done, std::function<void(std::exception_ptr)> refused) const {
-    auto task = [this, in_flight = enter(), hash = std::move(hash), password = std::move(password), rehash_wanted,
+    std::exception_ptr refusal;
+    auto place = admit_password_job(client, refusal);
+    if (!place) return refused(refusal);
+    auto task = [this, in_flight = enter(), place, hash = std::move(hash), password = std::move(password), rehash_wanted,
                  done = std::move(done)]() mutable {
-        const bool usable = hash && bcrypt_cost(*hash).has_value();
+        const auto start = std::chrono::steady_clock::now();
+        // Only a well-formed bcrypt hash is checked as it is; anything else costs a dummy check.
+        const auto stored_cost = hash ? bcrypt_cost(*hash) : std::nullopt;
+        int highest = highest_cost_.load();
+        while (stored_cost && *stored_cost > highest && !highest_cost_.compare_exchange_weak(highest, *stored_cost)) {
+        }
+        highest = std::max(highest, stored_cost.value_or(0));
         PasswordCheck result;
-        result.match = verify_password(password, usable ? *hash : *dummy_hash_) && usable;  // always one bcrypt
+        if (stored_cost) {
+            result.match = verify_password(password, *hash);
+            // A cheaper hash than the dearest seen is padded with a dummy check at that cost, so
+            // that its user cannot be told from an unknown one by the time taken.
+            if (*stored_cost < highest) verify_password(password, *dummy_hash_at(highest));
+        } else {
+            verify_password(password, *dummy_hash_at(highest));
+        }
+        record_password_time(std::chrono::steady_clock::now() - start);
         // A right password under a hash weaker than the configured cost is hashed again, while
         // the plain text is still at hand.
         const int cost = config_.bcrypt_cost;
@@ -280,6 +354,7 @@ void Engine::check_password(std::optional<std::string> hash, std::string passwor
             }
         }
         OPENSSL_cleanse(password.data(), password.size());
+        place.reset();  // the worker is free for the next one before user code runs
         done(std::move(result));
     };
     if (!pool_.try_submit(std::move(task))) refused(std::make_exception_ptr(Unavailable("password worker queue is full")));
@@ -287,13 +362,23 @@ void Engine::check_password(std::optional<std::string> hash, std::string passwor
 
 Pistache::Async::Promise<std::string> Engine::hash_password(std::string password) const {
     auto [promise, settler] = detail::Settler<std::string>::make();
-    auto task = [settler = settler, in_flight = enter(), cost = config_.bcrypt_cost, password = std::move(password)]() mutable {
+    std::exception_ptr refusal;
+    auto place = admit_password_job({}, refusal);
+    if (!place) {
+        settler->reject_from(refusal, "hash_password");
+        return std::move(promise);
+    }
+    auto task = [this, settler = settler, in_flight = enter(), place, cost = config_.bcrypt_cost, password = std::move(password)]() mutable {
         try {
+            const auto start = std::chrono::steady_clock::now();
             auto hashed = fauth::hash_password(password, cost);
+            record_password_time(std::chrono::steady_clock::now() - start);
             OPENSSL_cleanse(password.data(), password.size());
+            place.reset();
             settler->resolve(std::move(hashed));
         } catch (...) {
             OPENSSL_cleanse(password.data(), password.size());
+            place.reset();
             settler->reject_from(std::current_exception(), "hash_password");
         }
     };

@@ -39,8 +39,9 @@ Forbidden::Forbidden(std::string detail) : Error(ErrorKind::forbidden, std::move
 Throttled::Throttled(std::chrono::seconds retry_after)
     : Error(ErrorKind::throttled, "Too many attempts; retry later"), retry_after_(std::max(retry_after, std::chrono::seconds(1))) {}
 
-Unavailable::Unavailable(const std::string& log_message)
-    : Error(ErrorKind::unavailable, "Service unavailable", log_message) {}
+Unavailable::Unavailable(const std::string& log_message, std::chrono::seconds retry_after)
+    : Error(ErrorKind::unavailable, "Service unavailable", log_message),
+      retry_after_(std::max(retry_after, std::chrono::seconds(1))) {}
 
 InternalError::InternalError(const std::string& log_message)
     : Error(ErrorKind::internal, "Internal Server Error", log_message) {}

@@ -53,7 +53,7 @@ bool is_bcrypt_prefix(std::string_view h) noexcept {
 }  // namespace
 
 std::optional<int> bcrypt_cost(std::string_view stored_hash) noexcept {
-    if (!is_bcrypt_prefix(stored_hash)) return std::nullopt;
+    if (stored_hash.size() != kBcryptHashLength || !is_bcrypt_prefix(stored_hash)) return std::nullopt;
     const char d1 = stored_hash[4], d2 = stored_hash[5];
     if (d1 < '0' || d1 > '9' || d2 < '0' || d2 > '9') return std::nullopt;
     const int cost = (d1 - '0') * 10 + (d2 - '0');

@@ -1,5 +1,6 @@
 #include "fauth/http/login.hpp"
 #include "fauth/core/ascii.hpp"
+#include "fauth/core/digest.hpp"
 
 #include "fauth/http/openapi.hpp"
 
@@ -49,11 +50,11 @@ RouteDoc login_route_doc(TokenDelivery delivery) {
 }
 
 std::string identifier_key(std::string_view username) {
-    return "identifier:" + ascii_lower(username);
+    return "identifier:" + sha256_hex(ascii_lower(username));
 }
 
 std::string client_identifier_key(std::string_view client, std::string_view username) {
-    return "client-identifier:" + std::string(client) + " " + ascii_lower(username);
+    return "client-identifier:" + std::string(client) + " " + sha256_hex(ascii_lower(username));
 }
 
 void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens) {

@@ -65,7 +65,8 @@ void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, cons
     if (code == Code::Unauthorized)
         writer.headers().add<WwwAuthenticate>(challenge.header_value(
             error.kind() == ErrorKind::stale_token ? "insufficient_user_authentication" : "invalid_token"));
-    if (code == Code::Service_Unavailable) writer.headers().add<RetryAfter>(1);
+    if (const auto* unavailable = dynamic_cast<const Unavailable*>(&error))
+        writer.headers().add<RetryAfter>(static_cast<long>(unavailable->retry_after().count()));
     if (const auto* throttled = dynamic_cast<const Throttled*>(&error))
         writer.headers().add<RetryAfter>(static_cast<long>(throttled->retry_after().count()));
     if (error.kind() == ErrorKind::internal) write_log(log, error.what());

@@ -181,6 +181,14 @@ TEST(Rule, DescribesItselfForTheOpenApiDocument) {
     EXPECT_EQ(fauth::Rule().description(), "");
 }
 
+TEST(Rule, AnAccessRuleWithFreshIsNotTurnedIntoARuleThatDropsIt) {
+    // A Rule has no freshness: converting silently would make a fresh-only route take any token.
+    EXPECT_THROW(fauth::Rule(fauth::AccessRule{.fresh = true}), fauth::ConfigError);
+    EXPECT_THROW(fauth::Rule(fauth::AccessRule{.roles = {"admin"}, .fresh = true}), fauth::ConfigError);
+    EXPECT_EQ(fauth::Rule(fauth::AccessRule{.roles = {"admin"}}).description(), "role admin");
+    static_assert(!std::is_convertible_v<fauth::AccessRule, fauth::Rule>, "only an explicit conversion, which refuses fresh");
+}
+
 TEST(Rule, TheEmptyRuleIsMetByEveryoneAndCombinesAsSuch) {
     EXPECT_TRUE(fauth::Rule().empty());
     EXPECT_FALSE(check(fauth::Rule(), carol));

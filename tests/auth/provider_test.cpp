@@ -409,6 +409,64 @@ TEST_F(ProviderTest, PasswordWorkIsBoundedAndRefusedWhenSaturated) {
     EXPECT_EQ(ok + unavailable, 12);
 }
 
+TEST_F(ProviderTest, OneClientMayHaveOnlyAFewPasswordChecksPending) {
+    auto c = test_config();
+    c.bcrypt_cost = 10;  // tens of milliseconds a check: the first ones are still pending below
+    c.worker_threads = 1;
+    c.max_password_checks_per_client = 2;
+    Directory d;
+    d.add({"user-1", "frank", fauth::hash_password("pw", 10), true, {}, {}});
+    AuthProvider<User> small{c, [&](const TokenPayload& p) { return d.find_id(p.sub); },
+                             [&](std::string_view n) { return d.find_name(n); }};
+    std::vector<AuthProvider<User>::UserPromise> flood;
+    for (int i = 0; i < 5; ++i) flood.push_back(small.authenticate("frank", "pw", "198.51.100.7"));
+    for (int i = 2; i < 5; ++i) {
+        EXPECT_TRUE(flood[i].isRejected()) << i << ": refused at once, not queued";
+        const auto r = settle(flood[i]);
+        EXPECT_EQ(error_kind(r), fauth::ErrorKind::unavailable) << i;
+    }
+    auto other = small.authenticate("frank", "pw", "203.0.113.9");
+    EXPECT_FALSE(other.isRejected()) << "another client still gets a place";
+    for (int i = 0; i < 2; ++i) EXPECT_FALSE(settle(flood[i]).error) << i;
+    EXPECT_FALSE(settle(other).error);
+    small.engine().wait_idle();
+    auto again = small.authenticate("frank", "pw", "198.51.100.7");
+    EXPECT_FALSE(settle(again).error) << "the client's places came back when its checks ended";
+    EXPECT_EQ(small.engine().password_checks_pending(), 0u);
+}
+
+TEST_F(ProviderTest, PasswordChecksAreRefusedAtOnceBeyondTheExpectedWait) {
+    auto c = test_config();
+    c.bcrypt_cost = 10;
+    c.worker_threads = 1;
+    c.max_password_wait = std::chrono::milliseconds(300);
+    Directory d;
+    d.add({"user-1", "frank", fauth::hash_password("pw", 10), true, {}, {}});
+    AuthProvider<User> small{c, [&](const TokenPayload& p) { return d.find_id(p.sub); },
+                             [&](std::string_view n) { return d.find_name(n); }};
+    std::vector<AuthProvider<User>::UserPromise> flood;
+    // Forty clients, each within its own two places: only the expected wait bounds them.
+    for (int i = 0; i < 40; ++i) flood.push_back(small.authenticate("frank", "wrong", "192.0.2." + std::to_string(i)));
+    const auto admitted = small.engine().password_checks_pending();
+    EXPECT_GE(admitted, 1u);
+    EXPECT_LT(admitted, 40u) << "a few hundred milliseconds hold a few checks at this cost, not forty";
+    std::size_t refused = 0;
+    for (auto& p : flood) {
+        const bool at_once = p.isRejected();
+        const auto r = settle(p);
+        if (error_kind(r) != fauth::ErrorKind::unavailable) continue;
+        ++refused;
+        EXPECT_TRUE(at_once) << "a refusal does not wait for the queue";
+        try {
+            std::rethrow_exception(r.error);
+        } catch (const fauth::Unavailable& e) {
+            EXPECT_GE(e.retry_after(), std::chrono::seconds(1));
+            EXPECT_LE(e.retry_after(), std::chrono::seconds(1)) << "the expected wait, rounded up: under 300 ms";
+        }
+    }
+    EXPECT_EQ(refused + admitted, 40u);
+}
+
 TEST_F(ProviderTest, HashingAndRehashFollowTheConfiguredCost) {
     const auto hashed = await(auth.hash_password_async("new password"));
     EXPECT_TRUE(fauth::verify_password("new password", hashed));

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "fauth/core/errors.hpp"
+#include "support/allocation_counter.hpp"
 #include "support/clock.hpp"
 
 namespace {
@@ -29,20 +35,104 @@ TEST(MemoryThrottle, AllowsABurstThenRefusesWithRetryAfter) {
     EXPECT_FALSE(throttle.hit_now("k", limit).allowed);
 }
 
-TEST(MemoryThrottle, StaysBoundedAndNeverForgetsADrainedBucket) {
-    auto t = test_clock();
-    fauth::MemoryThrottle throttle({.max_keys = 100, .clock = t.clock()});
-    const fauth::RateLimit limit{2, 0.1};
+namespace {
+
+// The first 100 keys' buckets, one attempt each.
+void fill(fauth::MemoryThrottle& throttle, fauth::RateLimit limit) {
     // append, not "k" + std::to_string(i): GCC 12 at -O3 reports a false -Wstringop-overflow for
     // `"literal" + std::string&&`, a known GCC 12 false positive.
     for (int i = 0; i < 100; ++i) ASSERT_TRUE(throttle.hit_now(std::string("k").append(std::to_string(i)), limit).allowed);
+}
+
+}  // namespace
+
+TEST(MemoryThrottle, AFullTableCountsNewKeysByForgettingTheLeastRecentlyUsed) {
+    auto t = test_clock();
+    fauth::MemoryThrottle throttle({.max_keys = 100, .shards = 1, .clock = t.clock()});
+    const fauth::RateLimit limit{2, 0.1};
+    fill(throttle, limit);
     EXPECT_EQ(throttle.size(), 100u);
-    EXPECT_FALSE(throttle.hit_now("new", limit).allowed) << "full of partly drained buckets: new keys wait";
-    throttle.hit_now("k0", limit);
-    EXPECT_FALSE(throttle.hit_now("k0", limit).allowed) << "k0 is still remembered as drained";
-    t.advance(seconds(30));  // every bucket refills completely
+    EXPECT_TRUE(throttle.hit_now("new", limit).allowed) << "a new client is counted, not refused";
     EXPECT_TRUE(throttle.hit_now("new", limit).allowed);
-    EXPECT_LE(throttle.size(), 100u);
+    EXPECT_FALSE(throttle.hit_now("new", limit).allowed) << "and counted from then on";
+    EXPECT_EQ(throttle.size(), 100u);
+    // k0, the least recently used, made room: it starts again with a whole burst...
+    EXPECT_TRUE(throttle.hit_now("k0", limit).allowed);
+    EXPECT_TRUE(throttle.hit_now("k0", limit).allowed);
+    // ...while k99, used last, is still remembered with one attempt left.
+    EXPECT_TRUE(throttle.hit_now("k99", limit).allowed);
+    EXPECT_FALSE(throttle.hit_now("k99", limit).allowed);
+    EXPECT_EQ(throttle.size(), 100u);
+}
+
+TEST(MemoryThrottle, ADrainedBucketOutlivesClientsThatPassedByOnce) {
+    auto t = test_clock();
+    fauth::MemoryThrottle throttle({.max_keys = 10, .shards = 1, .clock = t.clock()});
+    const fauth::RateLimit limit{2, 0.1};
+    ASSERT_TRUE(throttle.hit_now("guessed", limit).allowed);
+    ASSERT_TRUE(throttle.hit_now("guessed", limit).allowed);
+    // A flood of one-off keys: "guessed" is the least recently used from the start, but the
+    // passers-by are full again sooner, so they are forgotten first.
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(throttle.hit_now(std::string("passer").append(std::to_string(i)), limit).allowed);
+    EXPECT_FALSE(throttle.hit_now("guessed", limit).allowed) << "still drained: a flood does not refill it";
+    EXPECT_EQ(throttle.size(), 10u);
+    t.advance(seconds(20));  // now every bucket is full again, and so no different from none
+    EXPECT_TRUE(throttle.hit_now("guessed", limit).allowed);
+}
+
+TEST(MemoryThrottle, AKeyCostsTheSameWhateverItsLength) {
+    if (!fauth::test::AllocationCounter::available()) GTEST_SKIP() << "allocations cannot be counted under ThreadSanitizer";
+    auto t = test_clock();
+    fauth::MemoryThrottle throttle({.max_keys = 100, .shards = 1, .clock = t.clock()});
+    const fauth::RateLimit limit{2, 0.1};
+    fill(throttle, limit);
+    const std::string long_key(4096, 'n'), short_key = "n";
+    std::size_t long_allocations = 0, short_allocations = 0;
+    {
+        fauth::test::AllocationCounter counter;
+        ASSERT_TRUE(throttle.hit_now(long_key, limit).allowed);
+        long_allocations = counter.count();
+    }
+    {
+        fauth::test::AllocationCounter counter;
+        ASSERT_TRUE(throttle.hit_now(short_key, limit).allowed);
+        short_allocations = counter.count();
+    }
+    EXPECT_EQ(long_allocations, short_allocations) << "a 4 KiB key is kept as the same fixed-size digest as a short one";
+    EXPECT_LE(long_allocations, 1u) << "at most the index's node: the key's text is not kept";
+    EXPECT_EQ(throttle.size(), 100u);
+}
+
+TEST(MemoryThrottle, ThreadsCountingAtOnceStayWithinTheBound) {
+    // Room for every key: one key all four threads share gives its one attempt exactly once.
+    fauth::MemoryThrottle roomy;
+    // Far too little room: the table stays at its bound while the threads churn through it.
+    fauth::MemoryThrottle small({.max_keys = 1000});
+    const fauth::RateLimit limit{1, 0.001};
+    std::vector<std::thread> threads;
+    std::atomic<int> allowed_shared{0};
+    for (int n = 0; n < 4; ++n)
+        threads.emplace_back([&, n] {
+            for (int i = 0; i < 2000; ++i) {
+                const auto key = std::string("t").append(std::to_string(n)).append(":").append(std::to_string(i));
+                roomy.hit_now(key, limit);
+                small.hit_now(key, limit);
+                if (i % 20 == 0 && roomy.hit_now("shared", limit).allowed) ++allowed_shared;
+            }
+        });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(allowed_shared.load(), 1);
+    EXPECT_EQ(roomy.size(), 8001u);
+    EXPECT_EQ(small.size(), 1000u);
+}
+
+TEST(MemoryThrottle, RefusesAnEmptyTable) {
+    EXPECT_THROW(fauth::MemoryThrottle({.max_keys = 0}), fauth::ConfigError);
+    fauth::MemoryThrottle one({.max_keys = 1, .shards = 16});
+    EXPECT_TRUE(one.hit_now("a", {1, 0.001}).allowed);
+    EXPECT_FALSE(one.hit_now("a", {1, 0.001}).allowed);
+    EXPECT_TRUE(one.hit_now("b", {1, 0.001}).allowed) << "one key, one shard: b replaces a";
+    EXPECT_EQ(one.size(), 1u);
 }
 
 TEST(MemoryThrottle, TheAsynchronousFormAgrees) {

@@ -49,3 +49,37 @@ TEST(SecureRouter, ItsRoutesAreDocumentedAsProtectedWithItsTags) {
     EXPECT_FALSE(doc["paths"]["/internal/status"]["get"].contains("security"));
     EXPECT_NE(doc["paths"]["/ops/panel"]["post"]["description"].get<std::string>().find("Requires role admin."), std::string::npos);
 }
+
+TEST(SecureRouter, ARouteOrItsRouterMayAskForAFreshTokenAndNeitherIsDropped) {
+    using Pistache::Http::ResponseWriter;
+    using Pistache::Rest::Request;
+    TestApp app;
+    Pistache::Rest::Router router;
+    fauth::http::Api api(router, app.auth());
+    auto ok = [](const Request&, ResponseWriter w, const fauth::test::AppUser& u) {
+        fauth::http::send_json(w, Pistache::Http::Code::Ok, {{"id", u.id}});
+    };
+    // Every way of asking for a fresh token: the route's options, the router's, and require_access;
+    // an AccessRule with fresh made into a Rule (which has no freshness) is refused, not dropped.
+    fauth::http::SecureRouter<fauth::test::AppUser> by_route{api, app.auth(), {.prefix = "/by-route"}};
+    by_route.post("/delete", ok, {.rule = {.fresh = true}});
+    fauth::http::SecureRouter<fauth::test::AppUser> by_router{api, app.auth(), {.prefix = "/by-router", .rule = {.fresh = true}}};
+    by_router.post("/delete", ok, {.rule = {.roles = {"admin"}}});
+    EXPECT_THROW(app.auth().require(fauth::Rule(fauth::AccessRule{.fresh = true}), ok), fauth::ConfigError);
+    api.post("/by-access/delete", app.auth().require_access({.fresh = true}, ok));
+
+    fauth::http::Server server(api, fauth::http::ServerOptions{.port = 0, .threads = 1});
+    const auto port = server.start();
+    const auto fresh = app.auth().sign_in(app.user("user-123")).access_token;
+    const auto not_fresh = app.token_for("user-123");  // a session the application started itself
+    for (const std::string path : {"/by-route/delete", "/by-router/delete", "/by-access/delete"}) {
+        const auto refused = fauth::test::request(port, "POST", path, {"Authorization: Bearer " + not_fresh});
+        EXPECT_EQ(refused.status, 401) << path << ": " << refused.body;
+        EXPECT_EQ(refused.json()["detail"], "Fresh token required") << path;
+        EXPECT_EQ(fauth::test::request(port, "POST", path, {"Authorization: Bearer " + fresh}).status, 200) << path;
+    }
+    const auto doc = api.openapi({});
+    for (const std::string path : {"/by-route/delete", "/by-router/delete", "/by-access/delete"})
+        EXPECT_NE(doc["paths"][path]["post"]["description"].get<std::string>().find("fresh token"), std::string::npos)
+            << path << " says it wants a fresh token";
+}

@@ -102,9 +102,10 @@ class Rule {
 public:
     /// No requirement beyond an active user.
     Rule() = default;
-    /// The lists of `access`, roles first, then permissions, with FAuth's messages. (Its `fresh`
-    /// is not a rule's: routes take it apart.)
-    Rule(const AccessRule& access);  // NOLINT: implicit, so that an AccessRule goes where a Rule does
+    /// The lists of `access`, roles first, then permissions, with FAuth's messages. Freshness is a
+    /// route's, not a rule's: an `access` with `fresh` set throws ConfigError rather than being
+    /// dropped (give it to require_access, RouteOptions or GuardBuilder::required, which keep it).
+    explicit Rule(const AccessRule& access);
 
     /// The user has role `name`. Never met by an API key: roles are a person's (guard the routes
     /// keys may call with scopes or permissions).

@@ -133,8 +133,17 @@ struct AuthConfig : TokenConfig {
     /// Threads that run bcrypt, so that no caller (a Pistache reactor) is ever blocked by it; a
     /// token verified again after a key fetch (JWKS) continues on them too.
     std::size_t worker_threads = 2;
-    /// Password checks that may wait for a worker; beyond this, authenticate answers Unavailable.
+    /// Password checks that may wait for a worker, at most, whatever max_password_wait allows;
+    /// beyond this, authenticate answers Unavailable.
     std::size_t worker_queue_capacity = 1024;
+    /// The longest a password check may expect to wait for a worker (the checks ahead of it times
+    /// the measured time of one, shared among worker_threads); beyond it authenticate answers
+    /// Unavailable at once (the login endpoint's 503, with that wait as Retry-After), so that a
+    /// login flood cannot make a real login wait for minutes.
+    std::chrono::milliseconds max_password_wait{3000};
+    /// Password checks one client address may have waiting or running at once at the login
+    /// endpoint (503 beyond), so that a few clients cannot take every place in the queue.
+    std::size_t max_password_checks_per_client = 2;
     /// Added to the nice value of those threads (Linux: per thread), so that a login flood
     /// yields the CPU to request handling instead of starving guarded routes. 0 to 19.
     int worker_nice = 10;

@@ -4,14 +4,17 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -123,14 +126,23 @@ public:
     /// mismatch") otherwise. Revocation and expiry are told only once the key matched.
     void check_api_key(std::string_view presented, const ApiKey* stored, std::string_view owner) const;
 
-    /// Makes check_password work for unknown users too: computes the hash they are checked against.
+    /// Makes check_password work for unknown users too: computes the hash they are checked against,
+    /// and measures how long one check takes.
     void prepare_password_checks();
-    /// Checks `password` against `hash` on a password worker (against a dummy hash when there is
-    /// none, so an unknown user costs as much) and calls `done` there. With `rehash_wanted`, a
-    /// matching password under a hash below the configured cost is hashed again. Calls
-    /// `refused(Unavailable)` on this thread instead when the worker queue is full.
-    void check_password(std::optional<std::string> hash, std::string password, bool rehash_wanted,
+    /// Checks `password` against `hash` on a password worker and calls `done` there. Every check
+    /// costs the same bcrypt work: an unknown user, or a hash that is not a well-formed bcrypt
+    /// hash, is checked against a dummy hash; the dummy's cost is the highest seen so far (the
+    /// configured one at first), and a hash cheaper than that is followed by a dummy check at it.
+    /// With `rehash_wanted`, a matching password under a hash below the configured cost is hashed
+    /// again. A check is admitted only while the expected wait for a worker stays within
+    /// AuthConfig::max_password_wait and `client` (a client address as throttles count it; empty:
+    /// not counted) has fewer than AuthConfig::max_password_checks_per_client checks waiting or
+    /// running; otherwise `refused(Unavailable)` is called on this thread at once, its retry_after
+    /// the expected wait.
+    void check_password(std::optional<std::string> hash, std::string password, bool rehash_wanted, std::string_view client,
                         std::function<void(PasswordCheck)> done, std::function<void(std::exception_ptr)> refused) const;
+    /// Password checks and hashes admitted and not finished yet.
+    std::size_t password_checks_pending() const noexcept { return password_jobs_.load(); }
     /// A bcrypt hash of `password` at the configured cost, computed on a password worker.
     Pistache::Async::Promise<std::string> hash_password(std::string password) const;
 
@@ -170,13 +182,26 @@ private:
     TokenResponse pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
                        std::int64_t session_start_us, std::int64_t issued_from_us, bool fresh) const;
     void verify_later(std::string token, TokenType type, Admitted done) const;
+    // A place on the password workers for one job of `client` (empty: not counted per client), or
+    // the Unavailable that refuses it; the place is given back when the returned handle goes.
+    std::shared_ptr<void> admit_password_job(std::string_view client, std::exception_ptr& refusal) const;
+    // The dummy hash at `cost` or dearer, made on this (worker) thread when none is yet.
+    std::shared_ptr<const std::string> dummy_hash_at(int cost) const;
+    // Records that one bcrypt took `elapsed`, for the expected wait.
+    void record_password_time(std::chrono::steady_clock::duration elapsed) const;
     void throttle_family(TokenPayload payload, std::shared_ptr<Admitted> done) const;
 
     AuthConfig config_;
     TokenCodec codec_;  // made from config_'s token settings
     std::shared_ptr<RevocationStore> store_;
     std::shared_ptr<Throttle> throttle_;
-    std::shared_ptr<const std::string> dummy_hash_;
+    mutable std::mutex dummy_mutex_;
+    mutable std::shared_ptr<const std::string> dummy_hash_;  // guarded by dummy_mutex_
+    mutable std::atomic<int> highest_cost_{0};                // of every hash checked so far
+    mutable std::atomic<std::size_t> password_jobs_{0};       // admitted, not finished
+    mutable std::atomic<std::int64_t> password_job_ns_{0};    // one bcrypt's time, smoothed
+    mutable std::mutex clients_mutex_;
+    mutable std::unordered_map<std::string, std::size_t> password_jobs_by_client_;  // none at zero
     mutable WorkerPool pool_;  // submitting is thread-safe
     detail::InFlight in_flight_;
     mutable std::atomic<std::int64_t> revoked_up_to_us_{0};  // the latest revoke_all cutoff this engine made

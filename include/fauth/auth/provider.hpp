@@ -171,16 +171,19 @@ public:
 
     /// The user whose login name is `identifier` and whose password is `password`.
     /// Rejects with InvalidCredentials (unknown user, wrong password, no password set),
-    /// InactiveUser (right password, deactivated user), Unavailable (password queue full) or
+    /// InactiveUser (right password, deactivated user), Unavailable (the password workers are
+    /// busy for longer than AuthConfig::max_password_wait, or `client` already has
+    /// max_password_checks_per_client checks pending: see Engine::check_password) or
     /// InternalError (loader failure). bcrypt runs on the provider's worker pool, never on the
-    /// calling thread, and an unknown user costs one bcrypt check too.
-    UserPromise authenticate(std::string identifier, std::string password) const {
+    /// calling thread, and an unknown user costs the same bcrypt work. `client` names who asks
+    /// (the login endpoint gives the client address as throttles count it); empty: not counted.
+    UserPromise authenticate(std::string identifier, std::string password, std::string client = {}) const {
         static_assert(has_password_hash<User>, "fauth: authenticate needs User::hashed_password or user_traits<User>::hashed_password");
         if (!core_->identity_loader) return UserPromise::rejected(InternalError("authenticate needs an identity_loader"));
         auto [promise, settler] = detail::Settler<User>::make();
         // Waits for your loader (on your thread): it may hold the provider's state.
         core_->identity_loader(identifier).then(
-            [settler = settler, core = core_, password = std::move(password)](const std::optional<User>& found) mutable {
+            [settler = settler, core = core_, password = std::move(password), client = std::move(client)](const std::optional<User>& found) mutable {
                 auto hash = found ? user_password_hash(*found) : std::nullopt;
                 const bool rehash_wanted = core->rehash && found && user_is_active(*found);
                 // Runs on a password worker, which holds the provider's state meanwhile.
@@ -200,7 +203,7 @@ public:
                     }
                     settler->resolve(*user);
                 };
-                core->check_password(std::move(hash), std::move(password), rehash_wanted, std::move(done),
+                core->check_password(std::move(hash), std::move(password), rehash_wanted, client, std::move(done),
                                      [settler](std::exception_ptr e) { settler->reject_from(e, "password check"); });
             },
             [settler = settler](std::exception_ptr e) { settler->reject_from(e, "identity_loader"); });

@@ -4,9 +4,9 @@
 
 #include <chrono>
 #include <cstddef>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 
 #include <pistache/async.h>
 
@@ -30,38 +30,39 @@ public:
     virtual Pistache::Async::Promise<ThrottleDecision> hit(std::string key, RateLimit limit) = 0;
 };
 
-/// Token buckets in this process: thread-safe, bounded (full buckets are forgotten first; when
-/// even then `max_keys` are in use, new keys are refused rather than old ones forgotten).
+/// Token buckets in this process: thread-safe and bounded in memory whatever clients send. A key
+/// is kept as a 128-bit keyed digest (a fixed 100 bytes or so per key, however long the key), the
+/// keys are spread over `shards` mutexes, and every operation costs O(1): when a shard is full, a
+/// new key makes it forget one of its least recently used buckets (of the few it looks at, the one
+/// that is soonest full again), so that new clients are always counted and a flood only makes the
+/// throttle forget buckets nobody has used for a while.
 class MemoryThrottle final : public Throttle {
 public:
     /// Limits and clock of a MemoryThrottle.
     struct Options {
-        /// Most keys tracked at once.
+        /// Most keys tracked at once (about 10 MiB for the default).
         std::size_t max_keys = 100'000;
+        /// Mutexes the keys are spread over (at most max_keys); more let more threads count at once.
+        std::size_t shards = 16;
         /// Time source; the system clock when empty.
         Clock clock;
     };
 
     explicit MemoryThrottle(Options options);
     MemoryThrottle();
+    ~MemoryThrottle() override;
+    MemoryThrottle(const MemoryThrottle&) = delete;
+    MemoryThrottle& operator=(const MemoryThrottle&) = delete;
 
     Pistache::Async::Promise<ThrottleDecision> hit(std::string key, RateLimit limit) override;
     /// The same decision, synchronously.
-    ThrottleDecision hit_now(const std::string& key, RateLimit limit);
+    ThrottleDecision hit_now(std::string_view key, RateLimit limit);
     /// Keys tracked.
     std::size_t size() const;
 
 private:
-    struct Bucket {
-        double tokens;
-        double updated;  // seconds
-        double full_at;  // seconds: when the bucket is full again
-    };
-    double now() const;
-
-    Options options_;
-    mutable std::mutex mutex_;
-    std::unordered_map<std::string, Bucket> buckets_;
+    struct State;
+    std::unique_ptr<State> state_;
 };
 
 }  // namespace fauth

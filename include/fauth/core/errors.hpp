@@ -139,11 +139,17 @@ private:
     std::chrono::seconds retry_after_;
 };
 
-/// fauth cannot take more work now (the password worker queue is full).
+/// fauth cannot take more work now (the password workers are busy for longer than a client
+/// should wait); the client may try again after `retry_after`.
 class Unavailable : public Error {
 public:
-    /// "Service unavailable"; `log_message` says what was saturated.
-    explicit Unavailable(const std::string& log_message);
+    /// "Service unavailable"; `log_message` says what was saturated; `retry_after` is at least one second.
+    explicit Unavailable(const std::string& log_message, std::chrono::seconds retry_after = std::chrono::seconds(1));
+    /// When trying again may succeed.
+    std::chrono::seconds retry_after() const noexcept { return retry_after_; }
+
+private:
+    std::chrono::seconds retry_after_;
 };
 
 /// A loader or dependency failed; clients see "Internal Server Error", logs see the cause.

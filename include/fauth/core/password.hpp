@@ -29,7 +29,7 @@ bool verify_password(std::string_view password, std::string_view stored_hash) no
 /// True when `stored_hash` should be replaced: not a `$2b$` bcrypt hash, or a cost below `cost`.
 bool needs_rehash(std::string_view stored_hash, int cost = kDefaultBcryptCost) noexcept;
 
-/// The cost of a bcrypt hash (`$2a$`, `$2b$` or `$2y$`), or nothing if it is not one.
+/// The cost of a bcrypt hash (`$2a$`, `$2b$` or `$2y$`, 60 characters), or nothing if it is not one.
 std::optional<int> bcrypt_cost(std::string_view stored_hash) noexcept;
 
 }  // namespace fauth

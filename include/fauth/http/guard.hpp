@@ -146,7 +146,9 @@ public:
     /// The guard of AccessRule `access` (its lists and its `fresh`) over the default schemes.
     template <class Handler>
     static Endpoint required(const AuthProvider<User>& auth, const AccessRule& access, Handler handler) {
-        return required(auth, Rule(access), access.fresh, {}, std::move(handler));
+        AccessRule lists = access;  // freshness is the route's, checked apart from the rule
+        lists.fresh = false;
+        return required(auth, Rule(lists), access.fresh, {}, std::move(handler));
     }
 
     /// A guard that calls `handler(request, writer, const User*)`: the active user of a valid

@@ -30,10 +30,12 @@ RouteDoc login_route_doc(TokenDelivery delivery = TokenDelivery::body);
 /// (`Cache-Control: no-store`, `Pragma: no-cache`).
 void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens);
 
-/// The throttle key of a login name: "identifier:" and the name with ASCII letters lower-cased.
+/// The throttle key of a login name: "identifier:" and the SHA-256 (hex) of the name with ASCII
+/// letters lower-cased, so that a key has the same size however long the name, and a store such
+/// as Redis never holds login names.
 std::string identifier_key(std::string_view username);
 /// The throttle key of one client trying one login name: "client-identifier:", the client
-/// (see throttle_client), a space and the name with ASCII letters lower-cased.
+/// (see throttle_client), a space and the SHA-256 (hex) of the name with ASCII letters lower-cased.
 std::string client_identifier_key(std::string_view client, std::string_view username);
 
 /// fauth::LoginClaims (fauth/auth/provider.hpp), under the name it had here: set it with
@@ -104,7 +106,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                       auth.throttle_login(name_key, auth.config().login_limits.per_identifier).then(
                         [&auth, delivery, attempt, refuse, throttled, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
                             if (!by_name.allowed) return throttled(attempt, by_name);
-                            auth.authenticate(std::move(credentials.username), std::move(credentials.password))
+                            auth.authenticate(std::move(credentials.username), std::move(credentials.password), attempt->client)
                                 .then(
                                     [&auth, delivery, attempt, refuse](const User& user) {
                                         try {

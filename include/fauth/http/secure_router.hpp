@@ -103,6 +103,9 @@ public:
                           "fauth: SecureRouter handlers take (const Rest::Request&, Http::ResponseWriter, const User&) or "
                           "(..., const Principal<User>&); wrap a public handler in fauth::http::allow_anonymous(...)");
             AccessRule rule = options_.rule;
+            // The route's fresh adds to the router's: either asks for it, and neither is dropped.
+            const bool fresh = options_.rule.fresh || options.rule.fresh;
+            rule.fresh = false;
             if (!options.rule.roles.empty()) {
                 rule.roles = std::move(options.rule.roles);
                 rule.roles_match = options.rule.roles_match;
@@ -114,7 +117,7 @@ public:
             auto schemes = options.schemes.empty() ? options_.schemes : std::move(options.schemes);
             api_.route(method, options_.prefix + path,
                        GuardBuilder<User>::required(auth_, all_of(Rule(rule), options_.require, std::move(options.require)),
-                                                    rule.fresh, std::move(schemes), std::move(handler)),
+                                                    fresh, std::move(schemes), std::move(handler)),
                        std::move(doc));
         }
     }
