@@ -1,5 +1,7 @@
 #include "fauth/auth/config.hpp"
 
+#include <cctype>
+
 #include <string>
 #include <string_view>
 
@@ -82,7 +84,13 @@ void AuthConfig::validate() const {
     if (max_password_wait <= std::chrono::milliseconds(0)) throw ConfigError("AuthConfig.max_password_wait must be positive");
     if (max_password_checks_per_client == 0) throw ConfigError("AuthConfig.max_password_checks_per_client must be at least 1");
     if (worker_nice < 0 || worker_nice > 19) throw ConfigError("AuthConfig.worker_nice must be between 0 and 19");
-    for (const auto* limit : {&login_limits.per_client, &login_limits.per_client_identifier, &login_limits.per_identifier})
+    for (const char ch : login_limits.device_cookie)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-')
+            throw ConfigError("AuthConfig.login_limits.device_cookie must be letters, digits, '_' and '-' only");
+    if (login_limits.device_lifetime <= std::chrono::seconds(0))
+        throw ConfigError("AuthConfig.login_limits.device_lifetime must be positive");
+    for (const auto* limit : {&login_limits.per_client, &login_limits.per_client_identifier, &login_limits.per_identifier,
+                              &login_limits.per_device})
         if (!(limit->burst >= 1) || !(limit->per_second > 0))
             throw ConfigError("AuthConfig.login_limits need burst >= 1 and per_second > 0");
     if (login_limits.per_client_identifier.burst >= login_limits.per_identifier.burst ||

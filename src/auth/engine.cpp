@@ -284,10 +284,11 @@ void Engine::record_password_time(std::chrono::steady_clock::duration elapsed) c
     password_job_ns_.store(old + (ns - old) / 8, std::memory_order_relaxed);  // an average over the last few
 }
 
-std::shared_ptr<void> Engine::admit_password_job(std::string_view client, std::exception_ptr& refusal) const {
-    // The wait a new job would have: the jobs ahead of it, shared among the workers.
+std::shared_ptr<void> Engine::admit_password_job(std::string_view client, bool known_device, std::exception_ptr& refusal) const {
+    // The wait a new job would have: the jobs ahead of it, shared among the workers. A known
+    // device's job goes first, so only other known devices' jobs are ahead of it.
     const auto per_job = std::chrono::nanoseconds(std::max<std::int64_t>(1, password_job_ns_.load(std::memory_order_relaxed)));
-    const auto ahead = password_jobs_.load();
+    const auto ahead = known_device ? known_device_jobs_.load() : password_jobs_.load();
     const auto wait = per_job * static_cast<std::int64_t>(ahead) / static_cast<std::int64_t>(config_.worker_threads);
     const auto retry_after = std::chrono::ceil<std::chrono::seconds>(wait);
     if (wait >= config_.max_password_wait) {
@@ -308,10 +309,12 @@ std::shared_ptr<void> Engine::admit_password_job(std::string_view client, std::e
         counted = client;
     }
     ++password_jobs_;
+    if (known_device) ++known_device_jobs_;
     // The place is given back when the job's last copy goes: after it ran, or when it was never queued.
     // (It points at the engine only so that it is not null; nothing reads through it.)
-    return std::shared_ptr<void>(const_cast<Engine*>(this), [this, counted = std::move(counted)](void*) {
+    return std::shared_ptr<void>(const_cast<Engine*>(this), [this, known_device, counted = std::move(counted)](void*) {
         --password_jobs_;
+        if (known_device) --known_device_jobs_;
         if (counted.empty()) return;
         std::lock_guard lock(clients_mutex_);
         const auto it = password_jobs_by_client_.find(counted);
@@ -320,9 +323,10 @@ std::shared_ptr<void> Engine::admit_password_job(std::string_view client, std::e
 }
 
 void Engine::check_password(std::optional<std::string> hash, std::string password, bool rehash_wanted, std::string_view client,
-                            std::function<void(PasswordCheck)> done, std::function<void(std::exception_ptr)> refused) const {
+                            bool known_device, std::function<void(PasswordCheck)> done,
+                            std::function<void(std::exception_ptr)> refused) const {
     std::exception_ptr refusal;
-    auto place = admit_password_job(client, refusal);
+    auto place = admit_password_job(client, known_device, refusal);
     if (!place) return refused(refusal);
     auto task = [this, in_flight = enter(), place, hash = std::move(hash), password = std::move(password), rehash_wanted,
                  done = std::move(done)]() mutable {
@@ -357,13 +361,14 @@ void Engine::check_password(std::optional<std::string> hash, std::string passwor
         place.reset();  // the worker is free for the next one before user code runs
         done(std::move(result));
     };
-    if (!pool_.try_submit(std::move(task))) refused(std::make_exception_ptr(Unavailable("password worker queue is full")));
+    if (!pool_.try_submit(std::move(task), known_device ? WorkerPool::Lane::first : WorkerPool::Lane::normal))
+        refused(std::make_exception_ptr(Unavailable("password worker queue is full")));
 }
 
 Pistache::Async::Promise<std::string> Engine::hash_password(std::string password) const {
     auto [promise, settler] = detail::Settler<std::string>::make();
     std::exception_ptr refusal;
-    auto place = admit_password_job({}, refusal);
+    auto place = admit_password_job({}, false, refusal);
     if (!place) {
         settler->reject_from(refusal, "hash_password");
         return std::move(promise);

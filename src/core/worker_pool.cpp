@@ -21,6 +21,7 @@ struct WorkerPool::State {
     std::mutex mutex;
     std::condition_variable ready;
     std::deque<std::function<void()>> queue;
+    std::deque<std::function<void()>> first;  // Lane::first: taken before any of queue
     std::size_t capacity = 0;
     bool stopping = false;
 
@@ -29,10 +30,11 @@ struct WorkerPool::State {
             std::function<void()> task;
             {
                 std::unique_lock lock(mutex);
-                ready.wait(lock, [this] { return stopping || !queue.empty(); });
-                if (queue.empty()) return;  // stopping, and everything accepted has run
-                task = std::move(queue.front());
-                queue.pop_front();
+                ready.wait(lock, [this] { return stopping || !queue.empty() || !first.empty(); });
+                auto& from = first.empty() ? queue : first;
+                if (from.empty()) return;  // stopping, and everything accepted has run
+                task = std::move(from.front());
+                from.pop_front();
             }
             try {
                 task();
@@ -80,14 +82,14 @@ WorkerPool::~WorkerPool() {
     }
 }
 
-bool WorkerPool::try_submit(std::function<void()> task) {
+bool WorkerPool::try_submit(std::function<void()> task, Lane lane) {
     // Once the task is queued it may run, and drop the last owner of this pool, before this call
     // returns: from then on only the shared state (held here) may be touched.
     const auto state = state_;
     {
         std::lock_guard lock(state->mutex);
-        if (state->stopping || state->queue.size() >= state->capacity) return false;
-        state->queue.push_back(std::move(task));
+        if (state->stopping || state->queue.size() + state->first.size() >= state->capacity) return false;
+        (lane == Lane::first ? state->first : state->queue).push_back(std::move(task));
     }
     state->ready.notify_one();
     return true;
@@ -95,7 +97,7 @@ bool WorkerPool::try_submit(std::function<void()> task) {
 
 std::size_t WorkerPool::queued() const {
     std::lock_guard lock(state_->mutex);
-    return state_->queue.size();
+    return state_->queue.size() + state_->first.size();
 }
 
 }  // namespace fauth

@@ -1,6 +1,11 @@
 #include "fauth/http/login.hpp"
 #include "fauth/core/ascii.hpp"
 #include "fauth/core/digest.hpp"
+#include "fauth/core/base64url.hpp"
+#include "fauth/core/clock.hpp"
+#include "fauth/core/random.hpp"
+
+#include <charconv>
 
 #include "fauth/http/openapi.hpp"
 
@@ -55,6 +60,57 @@ std::string identifier_key(std::string_view username) {
 
 std::string client_identifier_key(std::string_view client, std::string_view username) {
     return "client-identifier:" + std::string(client) + " " + sha256_hex(ascii_lower(username));
+}
+
+bool device_cookies_on(const AuthConfig& config) noexcept {
+    return !config.login_limits.device_cookie.empty() && !config.secret_key.empty();
+}
+
+namespace {
+
+// What a device cookie's digest covers: its id and time, and the name it was given for.
+std::string device_mac_input(std::string_view signed_part, std::string_view username) {
+    return "fauth-device-v1:" + std::string(signed_part) + ":" + sha256_hex(ascii_lower(username));
+}
+
+constexpr std::size_t kDeviceIdChars = 22;  // 128 bits in base64url
+
+}  // namespace
+
+std::string device_cookie_value(const TokenCodec& codec, std::string_view username, std::int64_t issued) {
+    std::string value = base64url_encode(random_bytes(16)) + "." + std::to_string(issued);
+    const auto mac = codec.fingerprint(device_mac_input(value, username));
+    return value + "." + mac;
+}
+
+std::string device_of(const TokenCodec& codec, std::string_view value, std::string_view username, std::int64_t now,
+                      std::chrono::seconds lifetime) noexcept {
+    try {
+        const auto last = value.rfind('.');
+        if (value.size() > 128 || last == std::string_view::npos) return {};
+        const auto signed_part = value.substr(0, last);
+        if (signed_part.size() <= kDeviceIdChars + 1 || signed_part[kDeviceIdChars] != '.') return {};
+        const auto time = signed_part.substr(kDeviceIdChars + 1);
+        std::int64_t issued = 0;
+        const auto [end, error] = std::from_chars(time.data(), time.data() + time.size(), issued);
+        if (error != std::errc() || end != time.data() + time.size() || issued > now || now - issued > lifetime.count()) return {};
+        if (!equal_in_constant_time(codec.fingerprint(device_mac_input(signed_part, username)), value.substr(last + 1))) return {};
+        return std::string(signed_part.substr(0, kDeviceIdChars));
+    } catch (...) {
+        return {};  // no key to check it with, or no memory: no device
+    }
+}
+
+void add_device_cookie(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const TokenCodec& codec,
+                       std::string_view username, std::string path) {
+    Pistache::Http::Cookie cookie(config.login_limits.device_cookie, device_cookie_value(codec, username, unix_seconds(config.clock)));
+    cookie.path = std::move(path);
+    if (!config.cookies.domain.empty()) cookie.domain = config.cookies.domain;
+    cookie.maxAge = static_cast<int>(std::min<std::int64_t>(config.login_limits.device_lifetime.count(), INT32_MAX));
+    cookie.secure = config.cookies.secure;
+    cookie.httpOnly = true;
+    cookie.ext["SameSite"] = "Strict";
+    writer.cookies().add(cookie);
 }
 
 void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens) {

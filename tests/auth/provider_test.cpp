@@ -467,6 +467,43 @@ TEST_F(ProviderTest, PasswordChecksAreRefusedAtOnceBeyondTheExpectedWait) {
     EXPECT_EQ(refused + admitted, 40u);
 }
 
+TEST_F(ProviderTest, AKnownDeviceGoesBeforeAFloodOfStrangers) {
+    auto c = test_config();
+    c.bcrypt_cost = 10;
+    c.worker_threads = 1;
+    c.max_password_wait = std::chrono::milliseconds(300);
+    Directory d;
+    d.add({"user-1", "frank", fauth::hash_password("pw", 10), true, {}, {}});
+    AuthProvider<User> small{c, [&](const TokenPayload& p) { return d.find_id(p.sub); },
+                             [&](std::string_view n) { return d.find_name(n); }};
+    std::mutex m;
+    std::vector<std::string> finished;
+    auto record = [&](AuthProvider<User>::UserPromise& p, std::string who) {
+        p.then([&m, &finished, who](const User&) { std::lock_guard lock(m); finished.push_back(who); },
+               [&m, &finished, who](std::exception_ptr) { std::lock_guard lock(m); finished.push_back(who); });
+    };
+    std::vector<AuthProvider<User>::UserPromise> flood;
+    for (int i = 0; i < 40; ++i) flood.push_back(small.authenticate("frank", "wrong", "192.0.2." + std::to_string(i)));
+    std::size_t admitted = 0;
+    for (auto& p : flood)
+        if (!p.isRejected()) {
+            record(p, "stranger");
+            ++admitted;
+        }
+    ASSERT_GE(admitted, 3u) << "the queue holds a few strangers' checks";
+    auto stranger = small.authenticate("frank", "pw", "198.51.100.1");
+    EXPECT_TRUE(stranger.isRejected()) << "one more stranger is refused at once";
+    auto known = small.authenticate("frank", "pw", "198.51.100.2", true);
+    EXPECT_FALSE(known.isRejected()) << "a known device is admitted while strangers wait";
+    record(known, "known");
+    EXPECT_FALSE(settle(known).error);
+    small.engine().wait_idle();
+    std::lock_guard lock(m);
+    ASSERT_EQ(finished.size(), admitted + 1);
+    const auto at = std::find(finished.begin(), finished.end(), "known") - finished.begin();
+    EXPECT_LE(at, 1) << "only the check already running when it came went before it";
+}
+
 TEST_F(ProviderTest, HashingAndRehashFollowTheConfiguredCost) {
     const auto hashed = await(auth.hash_password_async("new password"));
     EXPECT_TRUE(fauth::verify_password("new password", hashed));

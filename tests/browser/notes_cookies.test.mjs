@@ -111,10 +111,15 @@ test('log in with the form, add a note with the CSRF header; another origin is r
   await page.locator('#notes li').first().waitFor({ timeout: 15000 });
   assert.deepEqual(await page.locator('#notes li').allTextContents(), ['groceries: milk']);
 
-  // The page's own logout ends the session and clears the cookies.
+  // The page's own logout ends the session and clears the session cookies. The device cookie
+  // stays: it says this browser logged in as alice before, for her next login's own budget.
   await page.locator('#logout').click();
   await page.locator('#login').waitFor({ state: 'visible', timeout: 15000 });
-  assert.deepEqual((await context.cookies()).map((c) => c.name), []);
+  assert.deepEqual((await context.cookies()).map((c) => c.name), ['fauth_device']);
+  const [device] = await context.cookies();
+  assert.equal(device.httpOnly, true);
+  assert.equal(device.sameSite, 'Strict');
+  assert.equal(device.path, '/api/v1/auth/session');
   assert.deepEqual(failures, []);
   await context.close();
 });

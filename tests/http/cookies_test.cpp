@@ -64,7 +64,7 @@ TEST_F(CookieSessions, ALoginSetsTheThreeCookiesAndNoTokenInTheBody) {
     EXPECT_FALSE(body.contains("access_token"));
     EXPECT_FALSE(body.contains("refresh_token"));
     EXPECT_EQ(r.header("Cache-Control"), "no-store");
-    ASSERT_EQ(r.set_cookies.size(), 3u);
+    ASSERT_EQ(r.set_cookies.size(), 4u) << "the three session cookies and the device cookie (LoginLimits::device_cookie)";
     const auto session = session_of(r);
     EXPECT_EQ(body["csrf_token"], session.csrf);
     EXPECT_EQ(r.set_cookie("fauth_access"), "fauth_access=" + session.access + "; Path=/; Max-Age=900; HttpOnly; SameSite=Lax");
@@ -72,6 +72,9 @@ TEST_F(CookieSessions, ALoginSetsTheThreeCookiesAndNoTokenInTheBody) {
               "fauth_refresh=" + session.refresh + "; Path=/auth; Max-Age=604800; HttpOnly; SameSite=Lax");
     EXPECT_EQ(r.set_cookie("fauth_csrf"), "fauth_csrf=" + session.csrf + "; Path=/; Max-Age=604800; SameSite=Lax")
         << "readable by the page: no HttpOnly";
+    EXPECT_EQ(r.set_cookie("fauth_device"), "fauth_device=" + r.cookie_value("fauth_device") +
+                                                "; Path=/session/login; Max-Age=15552000; HttpOnly; SameSite=Strict")
+        << "sent back only to the login endpoint that set it";
     const auto access = app.auth().verify(session.access);
     EXPECT_EQ(access.sub, "user-123");
     EXPECT_TRUE(access.fresh) << "a password login";

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "support/clock.hpp"
 #include "support/http_client.hpp"
 #include "support/test_app.hpp"
@@ -194,4 +196,90 @@ TEST(LoginEndpoint, RefusesOversizedBodiesBeforeReadingThem) {
     EXPECT_EQ(r.status, 413);
     EXPECT_EQ(r.json()["detail"], "Request body too large");
     EXPECT_TRUE(app.events(fauth::SecurityEventType::login_failure).empty()) << "nothing was attempted";
+}
+
+TEST(LoginEndpoint, GuessesFromManyAddressesCannotLockTheOwnerOutOfADeviceSheUsedBefore) {
+    // The review's F3: ten addresses, each within its own budget for the name, spend the name's
+    // budget; alice, with the device cookie of an earlier login, still logs in.
+    auto config = TestApp::default_config();
+    config.trusted_proxies = {"127.0.0.1"};
+    TestApp app(2, config);
+    auto from = [&](const std::string& ip, const std::string& body, const std::string& device = "") {
+        std::vector<std::string> headers{kForm, "X-Forwarded-For: " + ip};
+        if (!device.empty()) headers.push_back("Cookie: fauth_device=" + device);
+        return request(app.port(), "POST", "/login", headers, body);
+    };
+    const auto earlier = from("198.51.100.200", "username=alice&password=s3cret");
+    ASSERT_EQ(earlier.status, 200) << earlier.body;
+    const auto device = earlier.cookie_value("fauth_device");
+    ASSERT_FALSE(device.empty()) << "a successful login gives a device cookie";
+    EXPECT_EQ(earlier.set_cookie("fauth_device"),
+              "fauth_device=" + device + "; Path=/login; Max-Age=15552000; Secure; HttpOnly; SameSite=Strict");
+
+    std::map<int, int> attack;
+    for (int i = 0; i < 10; ++i)
+        for (int j = 0; j < 10; ++j)
+            ++attack[from("203.0.113." + std::to_string(i + 1), "username=alice&password=guess" + std::to_string(j)).status];
+    EXPECT_EQ(attack[401], 99) << "the name's budget of 100, one of it spent by alice's own login";
+    EXPECT_EQ(attack[429], 1);
+    EXPECT_EQ(from("198.51.100.201", "username=alice&password=s3cret").status, 429) << "a new device meets the spent name budget";
+
+    const auto with_device = from("198.51.100.201", "username=alice&password=s3cret", device);
+    EXPECT_EQ(with_device.status, 200) << "her device has a budget of its own: " << with_device.body;
+    EXPECT_NE(with_device.cookie_value("fauth_device"), "") << "and a new cookie";
+    EXPECT_NE(with_device.cookie_value("fauth_device"), device);
+
+    // A device cookie is good for its name only, and only as it was given.
+    EXPECT_EQ(from("198.51.100.202", "username=alice&password=s3cret", device).status, 200) << "an older cookie of the device too";
+    const auto bob = from("198.51.100.203", "username=bob&password=hunter2").cookie_value("fauth_device");
+    ASSERT_FALSE(bob.empty());
+    EXPECT_EQ(from("198.51.100.204", "username=alice&password=s3cret", bob).status, 429) << "bob's device is not alice's";
+    std::string forged = device;
+    forged.back() = forged.back() == 'A' ? 'B' : 'A';
+    EXPECT_EQ(from("198.51.100.205", "username=alice&password=s3cret", forged).status, 429) << "a forged cookie is no device";
+    EXPECT_EQ(from("198.51.100.206", "username=alice&password=s3cret", "garbage").status, 429);
+}
+
+TEST(LoginEndpoint, AStolenDeviceCookieBuysOnlyTheDevicesOwnBudget) {
+    auto config = TestApp::default_config();
+    config.trusted_proxies = {"127.0.0.1"};
+    TestApp app(2, config);
+    auto from = [&](const std::string& ip, const std::string& body, const std::string& device) {
+        return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip, "Cookie: fauth_device=" + device}, body);
+    };
+    const auto device = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("fauth_device");
+    ASSERT_FALSE(device.empty());
+    int refused = 0;
+    // From a new address each time: only the device's budget (10, then 10 an hour) binds.
+    for (int i = 0; i < 15; ++i)
+        refused += from("203.0.113." + std::to_string(i + 1), "username=alice&password=guess" + std::to_string(i), device).status == 429;
+    EXPECT_EQ(refused, 5);
+}
+
+TEST(LoginEndpoint, DeviceCookiesExpireAndCanBeTurnedOff) {
+    auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(2'000'000'000)));
+    auto config = TestApp::default_config();
+    config.clock = clock.clock();
+    config.login_limits.device_lifetime = std::chrono::hours(1);
+    TestApp app(2, config);
+    const auto device = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("fauth_device");
+    ASSERT_FALSE(device.empty());
+    const auto now = fauth::unix_seconds(config.clock);
+    EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "alice", now, std::chrono::hours(1)).empty());
+    EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "alice", now + 3600, std::chrono::hours(1)).empty());
+    EXPECT_TRUE(fauth::http::device_of(app.auth().tokens(), device, "alice", now + 3601, std::chrono::hours(1)).empty()) << "expired";
+    EXPECT_TRUE(fauth::http::device_of(app.auth().tokens(), device, "alice", now - 1, std::chrono::hours(1)).empty()) << "not yet issued";
+    EXPECT_TRUE(fauth::http::device_of(app.auth().tokens(), device, "bob", now, std::chrono::hours(1)).empty());
+    EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "ALICE", now, std::chrono::hours(1)).empty())
+        << "names compare as the throttle's do: ASCII letters case-insensitively";
+
+    auto off = TestApp::default_config();
+    off.login_limits.device_cookie.clear();
+    TestApp without(2, off);
+    const auto r = request(without.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.set_cookie("fauth_device"), "") << "no device cookie when turned off";
+    auto bad = TestApp::default_config();
+    bad.login_limits.device_cookie = "a;b";
+    EXPECT_THROW(bad.validate(), fauth::ConfigError);
 }

@@ -38,6 +38,17 @@ struct LoginLimits {
     /// Per login name, from every address together (counted only for attempts the two limits
     /// above let through): slows guessing spread over many addresses.
     RateLimit per_identifier{100, 100.0 / 3600};
+    /// Per device: a client that shows the device cookie a successful login as this name gave it
+    /// (OWASP's "device cookies") is counted on a budget of its own, instead of the two per-name
+    /// ones above, so that guesses from other addresses, however many, cannot lock the name's
+    /// owner out on a device they used before. A stolen device cookie buys no more than this.
+    RateLimit per_device{10, 10.0 / 3600};
+    /// The device cookie's name (HttpOnly, SameSite=Strict, sent only to the login path; Secure
+    /// as AuthConfig::cookies says). Empty turns device cookies off; they are off too without a
+    /// secret_key, whose keyed digest signs them.
+    std::string device_cookie = "fauth_device";
+    /// How long a device cookie is honoured after the login that set it (each login sets a new one).
+    std::chrono::seconds device_lifetime = std::chrono::hours(24 * 180);
 };
 
 /// Refresh attempts allowed per client address and per session.

@@ -138,9 +138,12 @@ public:
     /// AuthConfig::max_password_wait and `client` (a client address as throttles count it; empty:
     /// not counted) has fewer than AuthConfig::max_password_checks_per_client checks waiting or
     /// running; otherwise `refused(Unavailable)` is called on this thread at once, its retry_after
-    /// the expected wait.
+    /// the expected wait. With `known_device` (the client showed the device cookie of an earlier
+    /// login as this name) the check goes before every other kind, and its expected wait counts
+    /// only the checks of known devices ahead of it: a flood of strangers cannot keep it out.
     void check_password(std::optional<std::string> hash, std::string password, bool rehash_wanted, std::string_view client,
-                        std::function<void(PasswordCheck)> done, std::function<void(std::exception_ptr)> refused) const;
+                        bool known_device, std::function<void(PasswordCheck)> done,
+                        std::function<void(std::exception_ptr)> refused) const;
     /// Password checks and hashes admitted and not finished yet.
     std::size_t password_checks_pending() const noexcept { return password_jobs_.load(); }
     /// A bcrypt hash of `password` at the configured cost, computed on a password worker.
@@ -184,7 +187,7 @@ private:
     void verify_later(std::string token, TokenType type, Admitted done) const;
     // A place on the password workers for one job of `client` (empty: not counted per client), or
     // the Unavailable that refuses it; the place is given back when the returned handle goes.
-    std::shared_ptr<void> admit_password_job(std::string_view client, std::exception_ptr& refusal) const;
+    std::shared_ptr<void> admit_password_job(std::string_view client, bool known_device, std::exception_ptr& refusal) const;
     // The dummy hash at `cost` or dearer, made on this (worker) thread when none is yet.
     std::shared_ptr<const std::string> dummy_hash_at(int cost) const;
     // Records that one bcrypt took `elapsed`, for the expected wait.
@@ -199,6 +202,7 @@ private:
     mutable std::shared_ptr<const std::string> dummy_hash_;  // guarded by dummy_mutex_
     mutable std::atomic<int> highest_cost_{0};                // of every hash checked so far
     mutable std::atomic<std::size_t> password_jobs_{0};       // admitted, not finished
+    mutable std::atomic<std::size_t> known_device_jobs_{0};   // of those, for known devices
     mutable std::atomic<std::int64_t> password_job_ns_{0};    // one bcrypt's time, smoothed
     mutable std::mutex clients_mutex_;
     mutable std::unordered_map<std::string, std::size_t> password_jobs_by_client_;  // none at zero

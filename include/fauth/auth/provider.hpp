@@ -177,13 +177,16 @@ public:
     /// InternalError (loader failure). bcrypt runs on the provider's worker pool, never on the
     /// calling thread, and an unknown user costs the same bcrypt work. `client` names who asks
     /// (the login endpoint gives the client address as throttles count it); empty: not counted.
-    UserPromise authenticate(std::string identifier, std::string password, std::string client = {}) const {
+    /// `known_device`: the client showed the device cookie of an earlier login as `identifier`,
+    /// so its check goes first (Engine::check_password).
+    UserPromise authenticate(std::string identifier, std::string password, std::string client = {}, bool known_device = false) const {
         static_assert(has_password_hash<User>, "fauth: authenticate needs User::hashed_password or user_traits<User>::hashed_password");
         if (!core_->identity_loader) return UserPromise::rejected(InternalError("authenticate needs an identity_loader"));
         auto [promise, settler] = detail::Settler<User>::make();
         // Waits for your loader (on your thread): it may hold the provider's state.
         core_->identity_loader(identifier).then(
-            [settler = settler, core = core_, password = std::move(password), client = std::move(client)](const std::optional<User>& found) mutable {
+            [settler = settler, core = core_, password = std::move(password), client = std::move(client),
+             known_device](const std::optional<User>& found) mutable {
                 auto hash = found ? user_password_hash(*found) : std::nullopt;
                 const bool rehash_wanted = core->rehash && found && user_is_active(*found);
                 // Runs on a password worker, which holds the provider's state meanwhile.
@@ -203,7 +206,7 @@ public:
                     }
                     settler->resolve(*user);
                 };
-                core->check_password(std::move(hash), std::move(password), rehash_wanted, client, std::move(done),
+                core->check_password(std::move(hash), std::move(password), rehash_wanted, client, known_device, std::move(done),
                                      [settler](std::exception_ptr e) { settler->reject_from(e, "password check"); });
             },
             [settler = settler](std::exception_ptr e) { settler->reject_from(e, "identity_loader"); });

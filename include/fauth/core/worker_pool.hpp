@@ -25,9 +25,15 @@ public:
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 
-    /// Queues `task`; false (and `task` dropped) when the queue is full or the pool is stopping.
-    /// A task must not throw; if it does, the exception is swallowed so the worker survives.
-    bool try_submit(std::function<void()> task);
+    /// Which tasks a free thread takes first.
+    enum class Lane {
+        normal,  ///< in the order they came
+        first,   ///< before every normal task (in the order they came among themselves)
+    };
+    /// Queues `task` in `lane`; false (and `task` dropped) when the queue (both lanes together)
+    /// is full or the pool is stopping. A task must not throw; if it does, the exception is
+    /// swallowed so the worker survives.
+    bool try_submit(std::function<void()> task, Lane lane = Lane::normal);
     /// Tasks waiting for a thread right now.
     std::size_t queued() const;
 

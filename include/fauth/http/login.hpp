@@ -38,6 +38,22 @@ std::string identifier_key(std::string_view username);
 /// (see throttle_client), a space and the SHA-256 (hex) of the name with ASCII letters lower-cased.
 std::string client_identifier_key(std::string_view client, std::string_view username);
 
+/// True when the login endpoint gives and honours device cookies (AuthConfig::login_limits):
+/// a device cookie is named and a secret_key signs them.
+bool device_cookies_on(const AuthConfig& config) noexcept;
+/// A new device cookie value for login name `username` (ASCII letters compared lower-cased),
+/// issued at `issued` (Unix seconds): a random 128-bit device id, the time, and a keyed digest of
+/// both and the name under the token secret.
+std::string device_cookie_value(const TokenCodec& codec, std::string_view username, std::int64_t issued);
+/// The device id of `value` when it is a device cookie for `username` issued no more than
+/// `lifetime` before `now` (and not after it); empty otherwise, whatever `value` holds.
+std::string device_of(const TokenCodec& codec, std::string_view value, std::string_view username, std::int64_t now,
+                      std::chrono::seconds lifetime) noexcept;
+/// Adds a new device cookie for `username` to `writer`, sent back only to `path` (the login
+/// endpoint's).
+void add_device_cookie(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const TokenCodec& codec,
+                       std::string_view username, std::string path);
+
 /// fauth::LoginClaims (fauth/auth/provider.hpp), under the name it had here: set it with
 /// AuthProvider::set_login_claims.
 template <class User>
@@ -76,12 +92,17 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                 std::string client;  // as throttles count it
                 std::string content_type;
                 std::string body;
+                std::string device_cookie;  // as sent, when device cookies are on
+                std::string path;           // where a new device cookie goes back to
             };
             const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
             auto event = request_event(SecurityEventType::login_failure, request, config);
             auto client = throttle_client(event.client, config.ipv6_client_prefix);
+            const bool devices = device_cookies_on(config);
+            auto device_cookie = devices ? cookie_credentials(request, config.login_limits.device_cookie) : Credentials{};
             auto attempt = std::make_shared<Attempt>(Attempt{std::move(writer), std::move(event), std::move(client),
-                                                             type ? type->mime().toString() : std::string(), request.body()});
+                                                             type ? type->mime().toString() : std::string(), request.body(),
+                                                             std::move(device_cookie.token), devices ? request.resource() : std::string()});
             auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
                 send_exception(a->writer, failure, false, auth.config().log);
             };
@@ -90,48 +111,72 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                 auth.config().report(a->event);
                 send_too_many_requests(a->writer, static_cast<long>(d.retry_after.count()));
             };
+            // The password check and the answer, once the throttles let the attempt through.
+            auto sign_in = [&auth, delivery, attempt, refuse](LoginRequest credentials, bool known_device) {
+                auto username = credentials.username;
+                auth.authenticate(std::move(credentials.username), std::move(credentials.password), attempt->client, known_device)
+                    .then(
+                        [&auth, delivery, attempt, refuse, username = std::move(username)](const User& user) {
+                            try {
+                                attempt->event.type = SecurityEventType::login_success;
+                                attempt->event.subject = user_id(user);
+                                auth.config().report(attempt->event);
+                                if (!attempt->path.empty())
+                                    add_device_cookie(attempt->writer, auth.config(), auth.tokens(), username, attempt->path);
+                                send_tokens(attempt->writer, auth.sign_in(user), delivery, auth.config(), auth.tokens());
+                            } catch (...) {
+                                refuse(attempt, std::current_exception());
+                            }
+                        },
+                        [&auth, attempt, refuse](std::exception_ptr failure) {
+                            try {
+                                std::rethrow_exception(failure);
+                            } catch (const Error& e) {
+                                attempt->event.reason = e.detail();
+                            } catch (...) {
+                            }
+                            auth.config().report(attempt->event);
+                            refuse(attempt, failure);
+                        });
+            };
             auth.throttle_login("client:" + attempt->client, config.login_limits.per_client).then(
-                [&auth, delivery, attempt, refuse, throttled](const ThrottleDecision& by_client) {
+                [&auth, attempt, refuse, throttled, sign_in](const ThrottleDecision& by_client) {
                     if (!by_client.allowed) return throttled(attempt, by_client);
                     auto parsed = parse_login_request(attempt->content_type, attempt->body);
                     if (const auto* error = std::get_if<RequestError>(&parsed))
                         return send_detail(attempt->writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
                     auto credentials = std::get<LoginRequest>(std::move(parsed));
                     attempt->event.identifier = credentials.username;
+                    const auto& limits = auth.config().login_limits;
+                    // A device this name logged in from before has its own budget, which guesses
+                    // from elsewhere cannot spend.
+                    const auto device = attempt->device_cookie.empty()
+                                            ? std::string()
+                                            : device_of(auth.tokens(), attempt->device_cookie, credentials.username,
+                                                        unix_seconds(auth.config().clock), limits.device_lifetime);
+                    if (!device.empty()) {
+                        auth.throttle_login("device:" + device, limits.per_device)
+                            .then(
+                                [attempt, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_device) mutable {
+                                    if (!by_device.allowed) return throttled(attempt, by_device);
+                                    sign_in(std::move(credentials), true);
+                                },
+                                [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                        return;
+                    }
                     const auto pair_key = client_identifier_key(attempt->client, credentials.username);
                     // The name is counted across all clients only for attempts this client may make.
-                    auto then_by_name = [&auth, delivery, attempt, refuse, throttled, credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
+                    auto then_by_name = [&auth, attempt, refuse, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
                       if (!by_pair.allowed) return throttled(attempt, by_pair);
                       const auto name_key = identifier_key(credentials.username);
                       auth.throttle_login(name_key, auth.config().login_limits.per_identifier).then(
-                        [&auth, delivery, attempt, refuse, throttled, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
+                        [attempt, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
                             if (!by_name.allowed) return throttled(attempt, by_name);
-                            auth.authenticate(std::move(credentials.username), std::move(credentials.password), attempt->client)
-                                .then(
-                                    [&auth, delivery, attempt, refuse](const User& user) {
-                                        try {
-                                            attempt->event.type = SecurityEventType::login_success;
-                                            attempt->event.subject = user_id(user);
-                                            auth.config().report(attempt->event);
-                                            send_tokens(attempt->writer, auth.sign_in(user), delivery, auth.config(), auth.tokens());
-                                        } catch (...) {
-                                            refuse(attempt, std::current_exception());
-                                        }
-                                    },
-                                    [&auth, attempt, refuse](std::exception_ptr failure) {
-                                        try {
-                                            std::rethrow_exception(failure);
-                                        } catch (const Error& e) {
-                                            attempt->event.reason = e.detail();
-                                        } catch (...) {
-                                        }
-                                        auth.config().report(attempt->event);
-                                        refuse(attempt, failure);
-                                    });
+                            sign_in(std::move(credentials), false);
                         },
                         [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
                     };
-                    auth.throttle_login(pair_key, auth.config().login_limits.per_client_identifier)
+                    auth.throttle_login(pair_key, limits.per_client_identifier)
                         .then(std::move(then_by_name), [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
                 },
                 [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
