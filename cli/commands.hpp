@@ -21,7 +21,7 @@ struct Io {
 int hash_password_command(const std::vector<std::string>& args, Io io);
 /// `fauth mint --sub ID [--role R]... [--scope S]... [--ttl 15m] [--type access|refresh]`.
 int mint_command(const std::vector<std::string>& args, Io io);
-/// `fauth decode TOKEN`: header and claims, whether the signature verifies, whether it expired.
+/// `fauth decode` (the token on stdin): header and claims, whether the signature verifies, whether it expired.
 int decode_command(const std::vector<std::string>& args, Io io);
 /// `fauth users add|list|set-roles|deactivate --db FILE ...` on the notes database.
 int users_command(const std::vector<std::string>& args, Io io);

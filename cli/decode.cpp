@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
 
 // The CLI reuses fauth's own strict decoder rather than a second copy of base64url.
 #include <fauth/core/base64url.hpp>
@@ -20,18 +22,42 @@ std::string describe_seconds(std::int64_t s) {
     return std::to_string(s / 86400) + "d";
 }
 
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// The one token on standard input (one line at a terminal, after a prompt), without surrounding
+// white space; UsageError when there is none or more than one.
+std::string read_token(Io io) {
+    std::string text;
+    if (io.interactive) {
+        io.err << "Token: " << std::flush;
+        std::getline(io.in, text);
+    } else {
+        text.assign(std::istreambuf_iterator<char>(io.in), std::istreambuf_iterator<char>());
+    }
+    const auto first = std::find_if_not(text.begin(), text.end(), is_space);
+    const auto last = std::find_if_not(text.rbegin(), text.rend(), is_space).base();
+    if (first >= last) throw UsageError("no token on standard input: pipe one in, e.g. printf '%s' \"$TOKEN\" | fauth decode");
+    std::string token(first, last);
+    if (std::any_of(token.begin(), token.end(), is_space)) throw UsageError("standard input holds more than one token; give one");
+    return token;
+}
+
 }  // namespace
 
 int decode_command(const std::vector<std::string>& argv, Io io) {
     constexpr const char* kUsage =
-        "usage: fauth decode TOKEN\n"
-        "  Prints the token's header and claims, says whether its signature verifies with\n"
-        "  FAUTH_SECRET_KEY (HS256/384/512) and whether it has expired. Exit code 0 only when it\n"
-        "  verifies and has not expired; 1 otherwise.\n";
+        "usage: fauth decode < TOKEN_FILE    (or: printf '%s' \"$TOKEN\" | fauth decode)\n"
+        "  Reads one token from standard input (on a terminal, from a prompt), prints its header\n"
+        "  and claims, says whether its signature verifies with FAUTH_SECRET_KEY (HS256/384/512)\n"
+        "  and whether it has expired. Tokens are never taken from the command line, where the\n"
+        "  shell history and other users (ps) could see them. Exit code 0 only when it verifies\n"
+        "  and has not expired; 1 otherwise.\n";
     const Args args(argv, {}, {}, 1);
     if (args.help()) return io.out << kUsage, 0;
-    if (args.positional().size() != 1) throw UsageError("give exactly one token");
-    const auto& token = args.positional().front();
+    if (!args.positional().empty())
+        throw UsageError("tokens are never read from the command line (shell history and ps show them): pipe the token to "
+                         "standard input, e.g. printf '%s' \"$TOKEN\" | fauth decode");
+    const auto token = read_token(io);
     const auto d1 = token.find('.');
     const auto d2 = d1 == std::string::npos ? d1 : token.find('.', d1 + 1);
     if (d2 == std::string::npos || token.find('.', d2 + 1) != std::string::npos) {

@@ -5,8 +5,6 @@
 #include <utility>
 #include <vector>
 
-#include <fauth/core/ascii.hpp>
-
 #include "validation.hpp"
 
 namespace notes {
@@ -75,7 +73,8 @@ std::string client_of(const Auth& auth, const Request& request) {
     return fauth::http::throttle_client(fauth::http::client_address(request, auth.config()), auth.config().ipv6_client_prefix);
 }
 
-std::string mail_key(const std::string& email) { return "mail:" + fauth::ascii_lower(email); }
+// The throttle key of mail to `email` (already in canonical_email's form).
+std::string mail_key(const std::string& email) { return "mail:" + email; }
 
 json body_doc(std::initializer_list<const char*> members) {
     json properties = json::object();
@@ -84,15 +83,16 @@ json body_doc(std::initializer_list<const char*> members) {
     return {{"required", true}, {"content", {{"application/json", {{"schema", schema}}}}}};
 }
 
-// Reads a JSON body in which `problem` finds nothing wrong (else 415, 413 or 422), then runs
-// `then(body, writer)` once the client (counted under `scope`) and the body's "email" may have one
-// more mail; else 429 with Retry-After.
+// Reads a JSON body in which `problem` finds nothing wrong (else 415, 413 or 422), puts its "email"
+// in canonical_email's form, then runs `then(body, writer)` once the client (counted under `scope`)
+// and that address may have one more mail; else 429 with Retry-After.
 void mail_request(const Auth& auth, const Request& request, ResponseWriter w, const std::string& scope,
                   const std::function<std::string(const json&)>& problem, std::function<void(const json&, Writer)> then) {
     auto body = json_body(request, w);
     if (!body) return;
     if (const auto found = problem(*body); !found.empty()) return fauth::http::send_detail(w, Code::Unprocessable_Entity, found);
-    const auto email = (*body)["email"].get<std::string>();
+    const auto email = canonical_email((*body)["email"].get<std::string>());
+    (*body)["email"] = email;
     auto writer = std::make_shared<ResponseWriter>(std::move(w));
     throttled(auth, writer,
               {{scope + ":" + client_of(auth, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
@@ -155,7 +155,8 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
     // Registration answers the same 202 whether or not the address is taken, after the same
     // bcrypt work: a new address gets a verification mail, a taken one a mail saying so with a
     // password-reset token (the owner's way forward). Unverified users cannot log in, so nobody
-    // learns from a login either.
+    // learns from a login either. Mail about an account goes to the address stored for it, never
+    // to the request's spelling: that reset token is the owner's alone.
     api.post(base + "/register", [&auth, store, mailer](const Request& request, ResponseWriter w) {
         mail_request(auth, request, std::move(w), "register", registration_problem, [&auth, store, mailer](const json& body, Writer writer) {
             auth.hash_password_async(body["password"].get<std::string>())
@@ -166,13 +167,13 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
                             if (!existing) {
                                 try {
                                     const auto user = store->add_user(email, hash, {}, /*verified=*/false);
-                                    mailer({email, "Confirm your address", auth.create_email_verification_token(user, email)});
+                                    mailer({user.email, "Confirm your address", auth.create_email_verification_token(user, user.email)});
                                 } catch (const DuplicateEmail&) {
                                     existing = store->user_by_email(email);  // registered meanwhile
                                 }
                             }
                             if (existing && existing->is_active)
-                                mailer({email, "This address is already registered: reset your password if it was you",
+                                mailer({existing->email, "This address is already registered: reset your password if it was you",
                                         auth.create_password_reset_token(*existing)});
                             fauth::http::send_detail(*writer, Code::Accepted, kCheckYourMail);
                         } catch (...) {

@@ -26,6 +26,10 @@
 // The notes routes and /me take a bearer token, the session cookie or an API key (X-API-Key): a
 // key with scope notes:read reads, notes:write writes (notes:* both); a login's tokens carry notes:*.
 // Mail (verification and reset tokens) goes to the log: one `mail {...}` line each.
+// Addresses have one form (notes::canonical_email): the whole address in lower case (only printable
+// ASCII is accepted). It is what is stored, looked up, throttled and logged in with, so addresses
+// that differ only in case are one account; mail about an account goes to its stored address,
+// never to the spelling a request used.
 // Environment: HOST (127.0.0.1), PORT (8000), FAUTH_DB (./notes.db), FAUTH_SECRET_KEY (random when
 // unset), FAUTH_BCRYPT_COST (12), FAUTH_THREADS (2), FAUTH_COOKIE_SECURE (1; 0 for plain-HTTP
 // development only).
@@ -87,7 +91,7 @@ int main() try {
         [store](const fauth::TokenPayload& p) { return store->user_by_id(p.sub); },
         // An address not yet verified cannot log in: it is as unknown (the same answer, the same bcrypt work).
         [store](std::string_view email) {
-            auto user = store->user_by_email(std::string(email));
+            auto user = store->user_by_email(notes::canonical_email(email));
             return user && user->is_verified ? user : std::nullopt;
         }};
     // Hashes made at a lower cost are upgraded at the next login, unless changed meanwhile.

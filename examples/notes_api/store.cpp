@@ -207,9 +207,9 @@ int Store::schema_version() {
 User Store::add_user(const std::string& email, const std::string& hashed_password, const std::vector<std::string>& roles,
                      bool verified) {
     std::lock_guard lock(mutex_);
-    User user{fauth::random_id(), email, hashed_password, true, roles, verified};
+    User user{fauth::random_id(), canonical_email(email), hashed_password, true, roles, verified};
     Statement s(db_, "INSERT INTO users (id, email, hashed_password, roles, created_at, is_verified) VALUES (?, ?, ?, ?, ?, ?)");
-    s.bind(1, user.id).bind(2, email).bind(3, hashed_password).bind(4, roles_text(roles)).bind(5, now_seconds());
+    s.bind(1, user.id).bind(2, user.email).bind(3, hashed_password).bind(4, roles_text(roles)).bind(5, now_seconds());
     s.bind(6, std::int64_t{verified ? 1 : 0});
     s.step();
     return user;
@@ -226,7 +226,7 @@ bool Store::set_password(const std::string& id, const std::string& expected, con
 bool Store::verify_email(const std::string& id, const std::string& email) {
     std::lock_guard lock(mutex_);
     Statement s(db_, "UPDATE users SET is_verified = 1 WHERE id = ? AND email = ?");
-    s.bind(1, id).bind(2, email);
+    s.bind(1, id).bind(2, canonical_email(email));
     s.step();
     return s.changes() == 1;
 }
@@ -241,7 +241,7 @@ std::optional<User> Store::user_by_id(const std::string& id) {
 std::optional<User> Store::user_by_email(const std::string& email) {
     std::lock_guard lock(mutex_);
     Statement s(db_, (std::string(kUserColumns) + "WHERE email = ?").c_str());
-    s.bind(1, email);
+    s.bind(1, canonical_email(email));
     return s.step() ? std::optional<User>(read_user(s)) : std::nullopt;
 }
 

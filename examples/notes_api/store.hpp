@@ -73,8 +73,8 @@ public:
     /// The schema version after migration.
     int schema_version();
 
-    /// Adds a user with a fresh id (unverified: registered but not yet through the e-mail link);
-    /// throws DuplicateEmail.
+    /// Adds a user with a fresh id (unverified: registered but not yet through the e-mail link),
+    /// its address stored as canonical_email says; throws DuplicateEmail.
     User add_user(const std::string& email, const std::string& hashed_password, const std::vector<std::string>& roles = {},
                   bool verified = true);
     /// Replaces a user's password hash if it is still `expected` (so a reset token, bound to the
@@ -85,7 +85,7 @@ public:
     bool verify_email(const std::string& id, const std::string& email);
     /// The user with `id`.
     std::optional<User> user_by_id(const std::string& id);
-    /// The user with `email` (compared case-insensitively).
+    /// The user with `email` (compared in canonical_email's form, so case-insensitively).
     std::optional<User> user_by_email(const std::string& email);
     /// Every user, oldest first.
     std::vector<User> users();

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include <fauth/core/ascii.hpp>
+
 namespace notes {
+
+std::string canonical_email(std::string_view email) { return fauth::ascii_lower(email); }
 
 bool is_valid_email(const std::string& email) {
     if (email.size() < 3 || email.size() > 254) return false;

@@ -19,6 +19,10 @@ inline constexpr std::size_t kMaxPasswordBytes = 1024;
 /// True for a plausible email address: one @, a non-empty local part of at most 64 bytes, a
 /// dotted domain, printable ASCII without spaces, at most 254 bytes in all.
 bool is_valid_email(const std::string& email);
+/// The one form an address is stored, looked up, throttled and mailed in: the whole address with
+/// its ASCII letters in lower case (the store compares addresses case-insensitively, so
+/// "Ann@Example.com" and "ann@example.com" are one account, and this is its one spelling).
+std::string canonical_email(std::string_view email);
 /// What is wrong with a registration body {"email", "password"}, or "" when nothing is.
 std::string registration_problem(const nlohmann::json& body);
 /// What is wrong with member `name` of `body` as a new password, or "" when nothing is.

@@ -63,7 +63,11 @@ fauth::TrustedIssuer trusted_issuer(std::shared_ptr<fauth::KeyRing> keys) {
     else if (shape == "entra") trusted = fauth::TrustedIssuer::entra(issuer, audience, keys);
     else if (shape == "cognito") trusted = fauth::TrustedIssuer::cognito(issuer, audience, keys);
     else if (shape == "fauth")
-        trusted = {.issuer = issuer, .audiences = {audience}, .keys = keys, .scope_claims = {{"scopes"}}, .role_claims = {{"roles"}}};
+        // A fauth issuer signs no ID tokens, and every token it signs names its kind in the signed
+        // `token_type` claim (refresh, reset and verification tokens are refused for it), so its
+        // access tokens need no `typ: at+jwt` header: the opt-out is safe here, and only here.
+        trusted = {.issuer = issuer, .audiences = {audience}, .keys = keys, .scope_claims = {{"scopes"}}, .role_claims = {{"roles"}},
+                   .accept_tokens_without_at_jwt = true};
     else throw fauth::ConfigError("FAUTH_PROVIDER must be fauth, keycloak, auth0, entra or cognito, not " + shape);
     trusted.algorithms = split(env_or("FAUTH_ALGORITHMS", "RS256,ES256"), ',');
     return trusted;

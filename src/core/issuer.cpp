@@ -47,6 +47,7 @@ TrustedIssuer TrustedIssuer::keycloak(std::string issuer, std::string audience, 
     t.scope_claims = {{"scope"}};
     t.role_claims = {{"realm_access", "roles"}};
     t.required_claims = {{"typ", "Bearer"}};  // Keycloak's ID tokens say "ID"
+    t.accept_tokens_without_at_jwt = true;     // its access tokens' header says typ JWT
     if (!client.empty()) t.role_claims.push_back({"resource_access", std::move(client), "roles"});
     return t;
 }
@@ -55,6 +56,7 @@ TrustedIssuer TrustedIssuer::auth0(std::string issuer, std::string audience, std
                                    std::string roles_claim) {
     TrustedIssuer t{.issuer = std::move(issuer), .audiences = {std::move(audience)}, .keys = std::move(keys)};
     t.scope_claims = {{"scope"}, {"permissions"}};
+    t.accept_tokens_without_at_jwt = true;  // the audience (the API, never a client id) tells its access tokens
     if (!roles_claim.empty()) t.role_claims = {{std::move(roles_claim)}};
     return t;
 }
@@ -63,6 +65,7 @@ TrustedIssuer TrustedIssuer::entra(std::string issuer, std::string audience, std
     TrustedIssuer t{.issuer = std::move(issuer), .audiences = {std::move(audience)}, .keys = std::move(keys)};
     t.scope_claims = {{"scp"}};
     t.role_claims = {{"roles"}};
+    t.accept_tokens_without_at_jwt = true;  // the audience (the API, never the signing-in app) tells its access tokens
     return t;
 }
 
@@ -70,6 +73,7 @@ TrustedIssuer TrustedIssuer::cognito(std::string issuer, std::string client_id, 
     TrustedIssuer t{.issuer = std::move(issuer), .audiences = {std::move(client_id)}, .keys = std::move(keys)};
     t.audience_claim = "client_id";
     t.required_claims = {{"token_use", "access"}};  // its ID tokens say "id"
+    t.accept_tokens_without_at_jwt = true;
     t.scope_claims = {{"scope"}};
     t.role_claims = {{"cognito:groups"}};
     return t;

@@ -99,7 +99,7 @@ public:
         // Setting up a verification (fetching the algorithm, checking the key, the padding) is
         // about 3 us of an RS256 verify's 19: done once here, each verify copies the result.
         if (!verifier_ || !start_verifying(verifier_.get()))
-            throw ConfigError("OpenSSL cannot verify " + std::string(name()) + " signatures with key '" + this->kid() + "'");
+            throw ConfigError("OpenSSL cannot verify " + std::string(name()) + " signatures with key " + nlohmann::json(this->kid()).dump());
     }
     bool can_sign() const noexcept override { return private_; }
 
@@ -459,7 +459,7 @@ KeySet& KeySet::add(Key key) {
         const bool same_public_key = !same->can_sign() && !key.can_sign() && !same->is_symmetric() && !key.is_symmetric() &&
                                      material(*same) == material(key);
         if (!same_public_key || find(key.kid(), key.algorithm()) != nullptr)
-            throw ConfigError("KeySet already has a key with kid '" + key.kid() + "'");
+            throw ConfigError("KeySet already has a key with kid " + nlohmann::json(key.kid()).dump());
     }
     keys_.push_back(std::move(key));
     return *this;
@@ -512,7 +512,8 @@ KeySet KeySet::from_jwks(const nlohmann::json& jwks, const std::vector<std::stri
             if (!jwk.is_object()) throw ConfigError("not a JSON object");
             if (jwk.contains("use") && jwk["use"] != "sig") throw ConfigError("its use is not \"sig\"");
             const auto kty = jwk.contains("kty") && jwk["kty"].is_string() ? jwk["kty"].get<std::string>() : "";
-            if (kty != "RSA" && kty != "EC" && kty != "OKP") throw ConfigError("kty \"" + kty + "\" is not supported");
+            // Strings from the set are quoted and escaped (as JSON strings) wherever they reach a message.
+            if (kty != "RSA" && kty != "EC" && kty != "OKP") throw ConfigError("kty " + nlohmann::json(kty).dump() + " is not supported");
             std::vector<Key> loaded;
             if (kty == "RSA" && !jwk.contains("alg")) {
                 if (rsa_algorithms.empty()) throw ConfigError("an RSA key without alg, and no RSA algorithm is allowed");

@@ -466,7 +466,7 @@ TokenPayload TokenCodec::verify(std::string_view token, TokenType expected) cons
 
     if (external != nullptr) {
         const auto header = read_header(decode(header_b64, "header"), {});
-        if (external->require_at_jwt && !header.at_jwt) throw InvalidToken("typ must be at+jwt");
+        if (!external->accept_tokens_without_at_jwt && !header.at_jwt) throw InvalidToken("typ must be at+jwt");
         verify_with_ring(header, external->keys, &external->algorithms, token.substr(0, second), signature_b64);
     } else if (config_.keys) {
         verify_with_ring(read_header(decode(header_b64, "header"), {}), config_.keys, nullptr, token.substr(0, second),

@@ -80,14 +80,25 @@ void Api::serve_openapi(const std::string& path, OpenApiInfo info) {
     route(Method::Get, path, std::move(endpoint), RouteDoc{.hidden = true});
 }
 
+namespace {
+
+// Every answer under Swagger UI's path: its Content-Security-Policy, no framing, no sniffing.
+void add_swagger_ui_headers(Pistache::Http::ResponseWriter& writer) {
+    writer.headers().add<SwaggerUiCsp>().add<FrameOptionsDeny>().add<ContentTypeOptionsNosniff>();
+}
+
+}  // namespace
+
 void Api::serve_swagger_ui(const std::string& path, SwaggerUiOptions options) {
     const auto ui = std::make_shared<const SwaggerUi>(load_swagger_ui(options, path));
     route(Method::Get, path, Endpoint([ui](const Request&, Pistache::Http::ResponseWriter writer) {
+              add_swagger_ui_headers(writer);
               writer.send(Pistache::Http::Code::Ok, ui->index_html, MIME(Text, Html));
           }),
           RouteDoc{.hidden = true});
     for (const auto& asset : ui->assets) {
         route(Method::Get, path + "/" + asset.name, Endpoint([ui, &asset](const Request&, Pistache::Http::ResponseWriter writer) {
+                  add_swagger_ui_headers(writer);
                   writer.send(Pistache::Http::Code::Ok, asset.body, Pistache::Http::Mime::MediaType::fromString(asset.media_type));
               }),
               RouteDoc{.hidden = true});

@@ -4,14 +4,70 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 #include "fauth/core/ascii.hpp"
 
 namespace fauth::http {
 namespace {
 
+// True for 1 to 5 digits naming a port (0 to 65535).
+bool is_port(std::string_view text) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return !text.empty() && text.size() <= 5 && ec == std::errc() && end == text.data() + text.size() && value <= 65535;
+}
+
+// `text` as an address inet_pton reads in `family`, written back as inet_ntop writes it.
+std::optional<std::string> canonical(int family, std::string_view text) {
+    if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+    const std::string copy(text);
+    std::array<unsigned char, 16> bytes{};
+    if (inet_pton(family, copy.c_str(), bytes.data()) != 1) return std::nullopt;
+    constexpr std::array<unsigned char, 12> v4_mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    std::array<char, INET6_ADDRSTRLEN> out{};
+    if (family == AF_INET6 && std::equal(v4_mapped.begin(), v4_mapped.end(), bytes.begin())) {
+        // An IPv4 client seen through an IPv6 socket: the IPv4 address it is.
+        if (inet_ntop(AF_INET, bytes.data() + 12, out.data(), out.size()) == nullptr) return std::nullopt;
+    } else if (inet_ntop(family, bytes.data(), out.data(), out.size()) == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(out.data());
+}
+
+}  // namespace
+
+std::optional<std::string> parse_ip_address(std::string_view text) {
+    text = trim_ows(text);
+    if (text.starts_with('[')) {
+        // [v6] or [v6]:port
+        const auto close = text.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        const auto rest = text.substr(close + 1);
+        if (!rest.empty() && !(rest.front() == ':' && is_port(rest.substr(1)))) return std::nullopt;
+        return canonical(AF_INET6, text.substr(1, close - 1));
+    }
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos) return canonical(AF_INET, text);
+    if (text.find(':', colon + 1) == std::string_view::npos) {
+        // One colon: IPv4 with a port (an IPv6 address has at least two).
+        if (!is_port(text.substr(colon + 1))) return std::nullopt;
+        return canonical(AF_INET, text.substr(0, colon));
+    }
+    return canonical(AF_INET6, text);
+}
+
+namespace {
+
+// True when `address` (an address in any form parse_ip_address reads, or other text compared
+// as it is) is one of `proxies`.
 bool trusted(std::string_view address, const std::vector<std::string>& proxies) {
-    return std::find(proxies.begin(), proxies.end(), address) != proxies.end();
+    const auto parsed = parse_ip_address(address);
+    return std::any_of(proxies.begin(), proxies.end(), [&](const std::string& proxy) {
+        if (proxy == address) return true;
+        const auto proxy_parsed = parse_ip_address(proxy);
+        return parsed && proxy_parsed && *parsed == *proxy_parsed;
+    });
 }
 
 }  // namespace
@@ -25,7 +81,12 @@ std::string client_address(std::string_view peer, std::optional<std::string_view
         const auto hop = trim_ows(comma == std::string_view::npos ? list : list.substr(comma + 1));
         list = comma == std::string_view::npos ? std::string_view() : list.substr(0, comma);
         if (hop.empty()) continue;
-        if (!trusted(hop, trusted_proxies)) return std::string(hop);
+        if (trusted(hop, trusted_proxies)) continue;
+        // The rightmost hop no trusted proxy wrote itself. Anything that is not an address
+        // ("unknown", RFC 7239's obfuscated "_hidden", garbage) names no client: the proxy that
+        // sent it is the best we know, and nothing further left can be believed.
+        if (auto address = parse_ip_address(hop)) return std::move(*address);
+        return std::string(peer);
     }
     return std::string(peer);  // only proxies in the chain: the last proxy is the best we know
 }

@@ -32,7 +32,7 @@ std::string html_escape(const std::string& s) {
     return out;
 }
 
-// JSON for embedding in a <script>: '<' escaped so no value can close the element.
+// JSON for a script: '<' escaped, so that no value can close a <script> element it is put in.
 std::string script_json(const nlohmann::json& value) {
     std::string out;
     for (const char c : value.dump()) {
@@ -68,19 +68,22 @@ SwaggerUi load_swagger_ui(const SwaggerUiOptions& options, const std::string& ba
     const nlohmann::json config = {
         {"url", options.openapi_url},
         {"dom_id", "#swagger-ui"},
-        {"persistAuthorization", true},
+        // Tokens stay in the page's memory: with persistAuthorization they would sit in
+        // localStorage, readable by any script of the origin, after the tab is closed.
+        {"persistAuthorization", false},
         {"deepLinking", true},
         {"oauth2RedirectUrl", base_path + "/oauth2-redirect.html"},
     };
+    // The settings go in a file of their own: the Content-Security-Policy allows no inline script.
+    ui.assets.push_back({"swagger-ui-init.js", "application/javascript",
+                         "const config = " + script_json(config) + ";\n"
+                         "config.presets = [SwaggerUIBundle.presets.apis];\n"
+                         "window.ui = SwaggerUIBundle(config);\n"});
     ui.index_html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + html_escape(options.title) +
                     "</title>\n<link rel=\"stylesheet\" href=\"" + html_escape(base_path) +
                     "/swagger-ui.css\">\n</head>\n<body>\n<div id=\"swagger-ui\"></div>\n<script src=\"" +
-                    html_escape(base_path) +
-                    "/swagger-ui-bundle.js\"></script>\n<script>\n"
-                    "const config = " + script_json(config) + ";\n"
-                    "config.presets = [SwaggerUIBundle.presets.apis];\n"
-                    "window.ui = SwaggerUIBundle(config);\n"
-                    "</script>\n</body>\n</html>\n";
+                    html_escape(base_path) + "/swagger-ui-bundle.js\"></script>\n<script src=\"" + html_escape(base_path) +
+                    "/swagger-ui-init.js\"></script>\n</body>\n</html>\n";
     return ui;
 }
 

@@ -9,6 +9,8 @@
 #include <charconv>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "fauth/core/ascii.hpp"
 #include "fauth/core/errors.hpp"
 
@@ -67,14 +69,15 @@ bool is_loopback(std::string host) {
 
 Origin checked_origin(const std::string& url, const FetchOptions& options) {
     const auto origin = origin_of(url);
-    if (!origin) throw ConfigError("not a URL fauth can fetch: " + url);
+    // The URL may come from a provider's discovery document: quoted and escaped, as a JSON string.
+    if (!origin) throw ConfigError("not a URL fauth can fetch: " + nlohmann::json(url).dump());
     if (origin->credentials) throw ConfigError("a URL to fetch must not hold a user name or password");
     if (origin->scheme == "https") return *origin;
-    if (origin->scheme != "http") throw ConfigError("only https:// URLs are fetched: " + url);
+    if (origin->scheme != "http") throw ConfigError("only https:// URLs are fetched: " + nlohmann::json(url).dump());
     if (is_loopback(origin->host)) return *origin;
     for (const auto& allowed : options.http_hosts)
         if (ascii_iequals(allowed, origin->host)) return *origin;
-    throw ConfigError("refusing plain http:// for " + origin->host +
+    throw ConfigError("refusing plain http:// for " + nlohmann::json(origin->host).dump() +
                       ": use https://, or name the host in FetchOptions.http_hosts");
 }
 
@@ -219,7 +222,7 @@ FetchResult fetch(const std::string& url, const FetchOptions& options, const std
         if (redirects == options.max_redirects) return FetchResult{.error = "too many redirects"};
         const auto target = origin_of(next);
         if (!target || !(*target == origin))
-            return FetchResult{.error = "redirected to another origin (" + next + "); not followed"};
+            return FetchResult{.error = "redirected to another origin (" + nlohmann::json(next).dump() + "); not followed"};
         current = std::move(next);
     }
 }

@@ -192,7 +192,7 @@ std::optional<std::string> JwksKeyRing::discover() {
             check_fetch_url(url, options_.fetch);
             // The keys are fetched at least as safely as the document that named them.
             if (options_.issuer.starts_with("https://") && !url.starts_with("https://"))
-                throw ConfigError("an https issuer's keys must be fetched over https: " + url);
+                throw ConfigError("an https issuer's keys must be fetched over https: " + nlohmann::json(url).dump());
         } catch (const ConfigError& e) {
             log(std::string("discovery: jwks_uri refused: ") + e.what());
             return std::nullopt;

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <nlohmann/json.hpp>
+
 namespace fauth {
 
 namespace {
@@ -124,7 +126,7 @@ struct RedisClient::Connection {
             }
             const RedisReply reply(static_cast<redisReply*>(raw));
             if (reply->type == REDIS_REPLY_ERROR) {
-                error = std::string(reply->str, reply->len);
+                error = nlohmann::json(std::string(reply->str, reply->len)).dump();  // Redis's words, quoted and escaped
                 close();
                 return false;
             }
@@ -145,13 +147,15 @@ struct RedisClient::Connection {
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[1]->type != REDIS_REPLY_STRING) {
             // CONFIG may be forbidden (ACL) or renamed (managed services): say so, and go on.
             warning = "cannot read maxmemory-policy (" +
-                      (reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len) : std::string("unexpected reply")) +
+                      (reply->type == REDIS_REPLY_ERROR ? nlohmann::json(std::string(reply->str, reply->len)).dump()
+                                                        : std::string("unexpected reply")) +
                       "); make sure it is noeviction, or revoked tokens may work again when Redis is full";
             return true;
         }
         const std::string policy(reply->element[1]->str, reply->element[1]->len);
         if (policy == "noeviction" || (!accepted.empty() && policy == accepted)) return true;
-        error = "maxmemory-policy is " + policy +
+        // What Redis says is quoted and escaped (a JSON string) before it reaches a message or the log.
+        error = "maxmemory-policy is " + nlohmann::json(policy).dump() +
                 ", which lets Redis evict fauth's keys when it is full (a revoked token would work again): run Redis "
                 "with maxmemory-policy noeviction or give fauth its own instance, or accept this policy by name in "
                 "RedisOptions::accepted_eviction_policy";
@@ -282,7 +286,8 @@ void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch
 void RedisClient::hand_on(Command& command, redisReply* raw, std::string error) {
     RedisReply reply(raw);
     if (reply && reply->type == REDIS_REPLY_ERROR) {
-        error.assign(reply->str, reply->len);
+        // Redis's words, quoted and escaped (a JSON string): they reach messages and the log.
+        error = nlohmann::json(std::string(reply->str, reply->len)).dump();
         reply.reset();
     }
     auto task = [this, complete = std::move(command.complete), reply = std::shared_ptr<redisReply>(std::move(reply)),

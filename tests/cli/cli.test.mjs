@@ -61,20 +61,20 @@ test('mint makes tokens a real server accepts, and decode explains them', async 
   const token = minted.out.trim();
   assert.equal(token.split('.').length, 3);
 
-  const decoded = run(['decode', token], { env });
+  const decoded = run(['decode'], { input: `${token}\n`, env });
   assert.equal(decoded.code, 0, decoded.out);
   assert.match(decoded.out, /"sub": "user-123"/);
   assert.match(decoded.out, /"roles": \[\s*"admin",\s*"ops"\s*\]/);
   assert.match(decoded.out, /signature: valid \(HS256\)/);
   assert.match(decoded.out, /expiry: valid for another (9|10)m/);
-  const wrong = run(['decode', token], { env: { FAUTH_SECRET_KEY: 'another-secret-key-of-at-least-32-bytes' } });
+  const wrong = run(['decode'], { input: token, env: { FAUTH_SECRET_KEY: 'another-secret-key-of-at-least-32-bytes' } });
   assert.equal(wrong.code, 1);
   assert.match(wrong.out, /signature: INVALID/);
-  const unchecked = run(['decode', token]);
+  const unchecked = run(['decode'], { input: token });
   assert.equal(unchecked.code, 1);
   assert.match(unchecked.out, /not checked/);
-  assert.equal(run(['decode', 'not.a-token'], { env }).code, 1);
-  assert.equal(run(['decode', 'a.b.c'], { env }).code, 1);
+  assert.equal(run(['decode'], { input: 'not.a-token', env }).code, 1);
+  assert.equal(run(['decode'], { input: 'a.b.c', env }).code, 1);
   assert.equal(run(['decode'], { env }).code, 2);
 
   // The quickstart, sharing the secret, takes the minted token as one of its own.
@@ -102,10 +102,32 @@ test('decode says when a token has expired', () => {
   const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'u', iat: now - 120, exp: now - 60, jti: 'j', token_type: 'access' })}`;
   const token = `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
-  const r = run(['decode', token], { env: { FAUTH_SECRET_KEY: secret } });
+  const r = run(['decode'], { input: token, env: { FAUTH_SECRET_KEY: secret } });
   assert.equal(r.code, 1);
   assert.match(r.out, /signature: valid/);
   assert.match(r.out, /expiry: EXPIRED 6[0-2]s ago/);
+});
+
+test('decode reads the token from stdin, never argv', () => {
+  const now = Math.floor(Date.now() / 1000);
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'u', iat: now, exp: now + 600, jti: 'j', token_type: 'access' })}`;
+  const token = `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  const env = { FAUTH_SECRET_KEY: secret };
+  const refused = run(['decode', token], { input: token, env });
+  assert.equal(refused.code, 2, 'a token in argv is refused even when stdin holds one');
+  assert.match(refused.err, /tokens are never read from the command line/);
+  assert.match(refused.err, /standard input/);
+  assert.equal(refused.out, '', 'nothing of it is decoded');
+  const piped = run(['decode'], { input: `  ${token}\r\n`, env });
+  assert.equal(piped.code, 0, piped.err);
+  assert.match(piped.out, /"sub": "u"/);
+  const empty = run(['decode'], { input: ' \n', env });
+  assert.equal(empty.code, 2);
+  assert.match(empty.err, /no token on standard input/);
+  const two = run(['decode'], { input: `${token}\n${token}\n`, env });
+  assert.equal(two.code, 2);
+  assert.match(two.err, /more than one token/);
 });
 
 test('users add, list, set-roles and deactivate a notes database', () => {

@@ -209,7 +209,7 @@ TEST(TrustedIssuerTest, ChecksAudienceTypeAuthorizedPartyAndTimes) {
     claims["scope"] = json::array({"a", 1});
     EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: scope is not a list of strings");
 
-    trusted.require_at_jwt = true;
+    trusted.accept_tokens_without_at_jwt = false;  // the preset's opt-out undone: at+jwt required
     trusted.authorized_party = "notes-web";
     config.issuers = {trusted};
     const TokenCodec strict(config);
@@ -220,6 +220,35 @@ TEST(TrustedIssuerTest, ChecksAudienceTypeAuthorizedPartyAndTimes) {
     claims["azp"] = "another-client";
     EXPECT_EQ(refusal(strict, keycloak.token(claims, {{"typ", "at+jwt"}})), "Invalid token: authorized party mismatch");
     EXPECT_EQ(refusal(strict, keycloak.token(keycloak_claims(), {{"typ", "JOSE"}})), "Invalid token: typ is not JWT");
+}
+
+TEST(TrustedIssuerTest, WithoutAPresetOnlyAtJwtAccessTokensPassUnlessOptedOut) {
+    const Provider idp("RS256", "idp-1");
+    const std::string iss = "https://idp.example.com";
+    TokenConfig config;
+    config.issuers = {TrustedIssuer{.issuer = iss, .audiences = {"notes-api"}, .keys = idp.ring}};
+    EXPECT_FALSE(config.issuers[0].accept_tokens_without_at_jwt) << "refusing is the default";
+    const TokenCodec codec(config);
+    const json access = {{"iss", iss}, {"sub", "alice"}, {"aud", "notes-api"}, {"iat", now()}, {"exp", now() + 300}, {"scope", "notes:read"}};
+    // An ID token of the same provider: same keys, and (for a client that is also the API) the same audience.
+    const json id_token = {{"iss", iss}, {"sub", "alice"}, {"aud", "notes-api"}, {"iat", now()}, {"exp", now() + 300},
+                           {"nonce", "n-0S6_WzA2Mj"}, {"email", "alice@example.com"}};
+    EXPECT_EQ(refusal(codec, idp.token(access, {{"typ", "at+jwt"}})), "accepted");
+    EXPECT_EQ(refusal(codec, idp.token(access, {{"typ", "application/at+jwt"}})), "accepted");
+    EXPECT_EQ(refusal(codec, idp.token(id_token, {{"typ", "JWT"}})), "Invalid token: typ must be at+jwt");
+    EXPECT_EQ(refusal(codec, idp.token(id_token)), "Invalid token: typ must be at+jwt") << "no typ at all";
+    EXPECT_EQ(refusal(codec, idp.token(access, {{"typ", "JWT"}})), "Invalid token: typ must be at+jwt");
+
+    config.issuers[0].accept_tokens_without_at_jwt = true;
+    const TokenCodec opted_out(config);
+    EXPECT_EQ(refusal(opted_out, idp.token(access, {{"typ", "JWT"}})), "accepted");
+    EXPECT_EQ(refusal(opted_out, idp.token(access)), "accepted");
+    EXPECT_EQ(refusal(opted_out, idp.token(access, {{"typ", "at+jwt"}})), "accepted");
+
+    // Every preset says what tells its access tokens instead, and opts out.
+    for (const auto& preset : {TrustedIssuer::keycloak(iss, "a", idp.ring), TrustedIssuer::auth0(iss, "a", idp.ring),
+                               TrustedIssuer::entra(iss, "a", idp.ring), TrustedIssuer::cognito(iss, "a", idp.ring)})
+        EXPECT_TRUE(preset.accept_tokens_without_at_jwt);
 }
 
 TEST(TrustedIssuerTest, OwnTokensSitBesideTheIssuersWithTheirStricterProfile) {

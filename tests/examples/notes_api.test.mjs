@@ -116,7 +116,7 @@ test('verification refuses bad tokens and can be asked for again', async () => {
 test('registering a taken address tells nothing, and its owner gets a way forward', async () => {
   await registerVerified('dup@example.com');
   const first = await register('dup@example.com', 'another password');
-  const { result: again, mail } = await mailed('DUP@example.com', () => register('DUP@example.com', 'another password'));
+  const { result: again, mail } = await mailed('dup@example.com', () => register('DUP@example.com', 'another password'));
   const fresh = await register('fresh-dup@example.com', 'another password');
   for (const r of [first, again]) assert.deepEqual({ status: r.status, body: r.body }, { status: fresh.status, body: fresh.body });
   assert.equal((await call('/auth/token', { form: { username: 'dup@example.com', password: 'another password' } })).status, 401,
@@ -126,6 +126,23 @@ test('registering a taken address tells nothing, and its owner gets a way forwar
   const reset = await call('/auth/reset-password', { json: { token: mail.token, password: 'owner picks this' } });
   assert.equal(reset.status, 200, 'the mail carries a reset token for the owner');
   await login('dup@example.com', 'owner picks this');
+});
+
+test('registering a known address in another letter case mails the stored address, never the spelling typed', async () => {
+  await registerVerified('case-victim@example.com');
+  const stored = mails('case-victim@example.com').length;
+  const r = await register('CASE-VICTIM@example.com', 'attacker password');
+  assert.equal(r.status, 202);
+  const mail = await mailAfter('case-victim@example.com', stored);
+  assert.match(mail.subject, /already registered/);
+  assert.equal(mails('CASE-VICTIM@example.com').length, 0, 'the reset token never goes to the spelling typed');
+  // A new address is kept in its one form (the whole address in lower case), and mailed there.
+  const { mail: confirm } = await mailed('new-mixed@example.com', () => register('New-Mixed@Example.COM'));
+  assert.equal(confirm.subject, 'Confirm your address');
+  assert.equal(mails('New-Mixed@Example.COM').length, 0);
+  assert.equal((await call('/auth/verify', { json: { token: confirm.token } })).status, 200);
+  const me = await call('/auth/me', { token: await login('NEW-MIXED@example.com') });
+  assert.equal(me.body.email, 'new-mixed@example.com');
 });
 
 test('an address squatted by someone else is won back by its owner', async () => {

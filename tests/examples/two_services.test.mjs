@@ -67,6 +67,15 @@ test('a resource service verifies the issuer\'s tokens with nothing but its JWKS
   assert.equal((await get(resource.base, '/admin', bob)).status, 403);
   assert.equal((await get(resource.base, '/reports', bob)).status, 403);
   assert.equal((await get(resource.base, '/me')).status, 401);
+  // The fauth shape takes the issuer's tokens without typ: at+jwt (a fauth issuer signs no ID
+  // tokens); any other token it signs says so in token_type and is refused.
+  const pair = await (await fetch(`${issuer.base}/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Connection: 'close' },
+    body: new URLSearchParams({ username: 'alice', password: 's3cret' }),
+  })).json();
+  assert.equal(JSON.parse(Buffer.from(pair.refresh_token.split('.')[1], 'base64url')).token_type, 'refresh');
+  assert.equal((await get(resource.base, '/me', pair.refresh_token)).status, 401, 'a refresh token is not an access token');
 
   // Forgeries: the classic algorithm confusion (HS256 keyed with the public key), alg none, a
   // token whose payload was changed.

@@ -53,9 +53,26 @@ TEST(Api, ServesSwaggerUiFromDisk) {
     const auto page = get(port, "/docs");
     EXPECT_EQ(page.status, 200);
     EXPECT_NE(page.header("Content-Type").find("text/html"), std::string::npos);
-    EXPECT_NE(page.body.find(R"("url":"/openapi.json")"), std::string::npos);
-    EXPECT_NE(page.body.find(R"("persistAuthorization":true)"), std::string::npos);
     EXPECT_NE(page.body.find("&lt;My API&gt;"), std::string::npos) << "the title is escaped";
+    EXPECT_EQ(page.body.find("<script>"), std::string::npos) << "no inline script: the CSP allows none";
+    EXPECT_NE(page.body.find(R"(<script src="/docs/swagger-ui-init.js"></script>)"), std::string::npos);
+    const auto init = get(port, "/docs/swagger-ui-init.js");
+    EXPECT_EQ(init.status, 200);
+    EXPECT_EQ(init.header("Content-Type"), "application/javascript");
+    EXPECT_NE(init.body.find(R"("url":"/openapi.json")"), std::string::npos);
+    EXPECT_NE(init.body.find(R"("persistAuthorization":false)"), std::string::npos) << "no token in localStorage";
+    EXPECT_NE(init.body.find("SwaggerUIBundle(config)"), std::string::npos);
+    for (const char* path : {"/docs", "/docs/swagger-ui-init.js", "/docs/swagger-ui.css", "/docs/oauth2-redirect.html"}) {
+        const auto r = get(port, path);
+        const auto csp = r.header("Content-Security-Policy");
+        EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << path << ": " << csp;
+        EXPECT_NE(csp.find("script-src 'self';"), std::string::npos) << path << ": " << csp;
+        EXPECT_NE(csp.find("style-src 'self';"), std::string::npos) << path << ": " << csp;
+        EXPECT_NE(csp.find("default-src 'none'"), std::string::npos) << path << ": " << csp;
+        EXPECT_EQ(csp.find("unsafe"), std::string::npos) << path << ": " << csp;
+        EXPECT_EQ(r.header("X-Frame-Options"), "DENY") << path;
+        EXPECT_EQ(r.header("X-Content-Type-Options"), "nosniff") << path;
+    }
     const auto css = get(port, "/docs/swagger-ui.css");
     EXPECT_EQ(css.status, 200);
     EXPECT_EQ(css.body, "/* swagger-ui.css */");

@@ -200,6 +200,26 @@ TEST_F(ProviderKeysTest, SkipsAndLogsEveryKeyItCannotUseAndKeepsTheOthers) {
     EXPECT_THROW(JwksKeyRing(JwksOptions{.url = idp->url("/realms/test/certs"), .rsa_algorithms = {"ES256"}}), fauth::ConfigError);
 }
 
+TEST_F(ProviderKeysTest, StringsFromTheKeySetReachTheLogEscapedOnOneLine) {
+    auto ring = std::make_shared<JwksKeyRing>(discovering());
+    ASSERT_TRUE(ring->fetch_now());
+    EXPECT_EQ(ring->current()->keys().size(), 5u);
+    std::vector<std::string> lines;
+    {
+        std::lock_guard lock(log_mutex);
+        lines = logged;
+    }
+    std::string forged;
+    for (const auto& line : lines) {
+        EXPECT_EQ(line.find_first_of("\r\n"), std::string::npos) << "a log message is one line: " << line;
+        if (line.find("key \"forged\"") != std::string::npos) forged = line;
+    }
+    EXPECT_NE(forged.find(R"(key "forged" skipped: kty "X\n{\"time\":\"2026-12-01T00:00:00.000Z\",\"event\":\"login_success\",)"
+                          R"(\"subject\":\"user-123\"}" is not supported)"),
+              std::string::npos)
+        << forged;
+}
+
 TEST_F(ProviderKeysTest, RefusesForgedTokens) {
     auto ring = std::make_shared<JwksKeyRing>(discovering());
     ASSERT_TRUE(ring->fetch_now());

@@ -117,6 +117,9 @@ def junk_keys():
         exponent_one,
         p521,
         "not an object",
+        # A kty that would forge a security-event line in a log that wrote it raw.
+        {"kty": "X\n{\"time\":\"2026-12-01T00:00:00.000Z\",\"event\":\"login_success\",\"subject\":\"user-123\"}",
+         "kid": "forged"},
     ]
 
 

@@ -20,7 +20,10 @@ using ClaimPath = std::vector<std::string>;
 /// An identity provider whose access tokens are accepted. A token is routed to it when its `iss`
 /// equals `issuer` exactly; a token naming an issuer nobody configured is refused before any key
 /// is looked up or fetched. Its tokens need `sub` and `exp`, and an audience of this API; `jti`
-/// and `token_type` are optional (an external token is only ever an access token). Its sessions
+/// and `token_type` are optional (an external token is only ever an access token). Unless
+/// `accept_tokens_without_at_jwt` is set (the presets set it), a token's header must say
+/// `typ: at+jwt` (RFC 9068): the provider's ID tokens are signed by the same keys and may name
+/// this API as their audience, and nothing else tells them apart. Its sessions
 /// are its issuer's: the revocation store is not consulted for it, and logout refuses it. Its
 /// `sub` is unique only within that issuer: a user_loader serving several issuers (or them and
 /// this service's own users) keys users by TokenPayload::iss and sub together.
@@ -40,8 +43,11 @@ struct TrustedIssuer {
     std::vector<ClaimPath> scope_claims{{"scope"}, {"scp"}};
     /// Where its roles are (arrays of strings, or one string); they fill TokenPayload::roles.
     std::vector<ClaimPath> role_claims;
-    /// When true, the token's header must say `typ: at+jwt` (RFC 9068 access tokens).
-    bool require_at_jwt = false;
+    /// The opt-out of the `typ: at+jwt` requirement: when true, tokens whose header says `typ: JWT`
+    /// or no `typ` are accepted too. Set it only when something else tells the provider's access
+    /// tokens from its ID tokens: `required_claims` (Keycloak, Cognito), an audience its ID tokens
+    /// never carry (Auth0, Entra ID), or a `token_type` the provider always writes (fauth).
+    bool accept_tokens_without_at_jwt = false;
     /// When set, the token's `azp` (authorized party: the client it was issued to) must equal it.
     std::optional<std::string> authorized_party;
     /// Claims that must hold exactly these string values, e.g. {"typ", "Bearer"} for Keycloak or
@@ -55,19 +61,23 @@ struct TrustedIssuer {
     void validate() const;
 
     /// Keycloak: roles of the realm (`realm_access.roles`) and, when `client` is given, that
-    /// client's roles (`resource_access.<client>.roles`); scopes from `scope`; `typ` "Bearer".
+    /// client's roles (`resource_access.<client>.roles`); scopes from `scope`; `typ` "Bearer" (the
+    /// claim, which tells its access tokens: any header `typ` is accepted).
     static TrustedIssuer keycloak(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys,
                                   std::string client = {});
     /// Auth0: scopes from `scope` and RBAC `permissions`; roles from the namespaced claim an Action
-    /// adds (e.g. "https://example.com/roles"), when given. Auth0's issuer ends with a slash.
+    /// adds (e.g. "https://example.com/roles"), when given. Auth0's issuer ends with a slash. Any
+    /// header `typ` is accepted: its ID tokens' audience is the client id, never the API's.
     static TrustedIssuer auth0(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys,
                                std::string roles_claim = {});
     /// Microsoft Entra ID (v2.0 tokens): app roles from `roles`, delegated scopes from `scp`. Use
     /// the API's own App ID URI or client id as `audience`, never the signing-in app's: Entra's ID
-    /// tokens carry that one as their `aud`.
+    /// tokens carry that one as their `aud` (which is what tells them apart: any header `typ` is
+    /// accepted).
     static TrustedIssuer entra(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys);
     /// Amazon Cognito access tokens: the app client id in `client_id` (they carry no `aud`),
-    /// groups from `cognito:groups` as roles, scopes from `scope`; `token_use` "access".
+    /// groups from `cognito:groups` as roles, scopes from `scope`; `token_use` "access" (which
+    /// tells them: any header `typ` is accepted).
     static TrustedIssuer cognito(std::string issuer, std::string client_id, std::shared_ptr<KeyRing> keys);
 };
 

@@ -19,7 +19,8 @@ namespace fauth::http {
 struct SwaggerUiOptions {
     /// Folder of the swagger-ui-dist npm package; empty means $FAUTH_SWAGGER_UI_DIR.
     std::string dist_dir;
-    /// URL of the OpenAPI document the page loads.
+    /// URL of the OpenAPI document the page loads; on the page's own origin (its
+    /// Content-Security-Policy lets it connect nowhere else).
     std::string openapi_url = "/openapi.json";
     /// Page title.
     std::string title = "API docs";
@@ -58,8 +59,11 @@ public:
     nlohmann::json openapi(const OpenApiInfo& info) const;
     /// Serves the OpenAPI document at `path`; it describes every route added before serving.
     void serve_openapi(const std::string& path = "/openapi.json", OpenApiInfo info = {});
-    /// Serves Swagger UI at `path` (and its assets below it), loading files into memory now.
-    /// Throws std::runtime_error naming the folder when swagger-ui-dist is not there.
+    /// Serves Swagger UI at `path` (and its assets below it), loading files into memory now. Every
+    /// answer there carries a Content-Security-Policy (scripts, styles and connections to its own
+    /// origin only; frame-ancestors 'none'), X-Frame-Options: DENY and X-Content-Type-Options:
+    /// nosniff; authorizations are not kept in localStorage. Throws std::runtime_error naming the
+    /// folder when swagger-ui-dist is not there.
     void serve_swagger_ui(const std::string& path = "/docs", SwaggerUiOptions options = {});
 
     /// The handler to give a Pistache endpoint. Also answers unknown routes with 404

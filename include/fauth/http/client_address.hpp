@@ -13,9 +13,21 @@
 
 namespace fauth::http {
 
+/// An IP address as X-Forwarded-For hops and proxies write it, in one form: IPv4 ("198.51.100.7")
+/// or IPv6 as inet_ntop writes it ("2001:db8::1"). Accepted: "a.b.c.d", "a.b.c.d:port", an IPv6
+/// address bare ("2001:db8::1") or in brackets ("[2001:db8::1]", "[2001:db8::1]:443"); a port
+/// (0 to 65535) is dropped, and an IPv4-mapped IPv6 address ("::ffff:198.51.100.7") is its IPv4
+/// address. Surrounding spaces and tabs are ignored. Nothing else is an address: "unknown", RFC
+/// 7239's obfuscated identifiers ("_hidden"), host names, zone ids ("fe80::1%eth0") give nullopt.
+std::optional<std::string> parse_ip_address(std::string_view text);
+
 /// The client of a connection from `peer`: when `peer` is in `trusted_proxies` and
-/// `forwarded_for` is given, the rightmost address in it that is not a trusted proxy (addresses
-/// further left are the client's own claims and could be forged); otherwise `peer`.
+/// `forwarded_for` is given, the rightmost hop in it that is not a trusted proxy (hops further
+/// left are the client's own claims and could be forged), in parse_ip_address's form; otherwise
+/// `peer`. Hops and proxies are compared as parse_ip_address reads them ("10.0.0.2:8080" is proxy
+/// "10.0.0.2"). When that rightmost untrusted hop is not an address parse_ip_address accepts
+/// ("unknown", "_hidden", garbage), it names no client and the answer is `peer`, the proxy's own
+/// address: never the hop's text, and never a hop further left.
 std::string client_address(std::string_view peer, std::optional<std::string_view> forwarded_for,
                            const std::vector<std::string>& trusted_proxies);
 
