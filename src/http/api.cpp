@@ -68,7 +68,9 @@ nlohmann::json Api::openapi(const OpenApiInfo& info) const {
 }
 
 void Api::serve_openapi(const std::string& path, OpenApiInfo info) {
-    // Built on first request, so that it describes routes added after this call too.
+    // Built on first request, so that it describes routes added after this call too; built once
+    // now so that a bad `info` is refused here rather than answered with 500.
+    (void)build_openapi({}, info, shared_->token_url, shared_->cookies, shared_->api_keys);
     auto cache = std::make_shared<std::pair<std::once_flag, std::string>>();
     Endpoint endpoint([shared = shared_, info, cache](const Request&, Pistache::Http::ResponseWriter writer) {
         std::call_once(cache->first, [&] {

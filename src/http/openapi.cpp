@@ -3,6 +3,7 @@
 #include "fauth/http/cookies.hpp"
 
 #include <cctype>
+#include <stdexcept>
 
 namespace fauth::http {
 namespace {
@@ -76,6 +77,8 @@ json operation(const RouteRecord& r, std::span<const Scheme> defaults) {
         json optional = json::array({json::object()});
         for (const auto& s : schemes) optional.push_back(s);
         op["security"] = optional;
+    } else {
+        op["security"] = json::array();  // public on purpose, not forgotten
     }
     if (!description.empty()) op["description"] = description;
     op["responses"] = responses;
@@ -111,11 +114,18 @@ std::string openapi_path(std::string_view pistache_path) {
 
 json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url,
                    const CookieSettings& cookies, const ApiKeySettings& api_keys) {
+    if (info.servers.empty()) throw std::invalid_argument("fauth: OpenApiInfo::servers is empty; the default is {\"/\"}");
+    json servers = json::array();
+    for (const auto& url : info.servers) {
+        if (url.empty()) throw std::invalid_argument("fauth: OpenApiInfo::servers names an empty URL; use \"/\" for the document's own origin");
+        servers.push_back({{"url", url}});
+    }
     const auto defaults = default_schemes(cookies);
     json doc;
     doc["openapi"] = "3.1.0";
     doc["info"] = {{"title", info.title}, {"version", info.version}};
     if (!info.description.empty()) doc["info"]["description"] = info.description;
+    doc["servers"] = std::move(servers);
     json paths = json::object();
     for (const auto& r : routes) {
         if (r.doc.hidden) continue;

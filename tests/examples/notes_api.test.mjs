@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startQuickstart as start, stopQuickstart as stop } from '../support/quickstart.mjs';
+import { lintOpenApi, openApiProblems } from '../support/openapi_lint.mjs';
 import { mails as mailsOf, mailAfter as mailAfterOf } from '../support/mail.mjs';
 
 const notesBinary = process.env.FAUTH_NOTES ?? 'build/bin/fauth-notes';
@@ -220,11 +221,22 @@ test('every account route is in the OpenAPI document', async () => {
     'session', 'token', 'refresh', 'logout', 'me']) {
     assert.ok(doc.paths[`/api/v1/auth/${path}`], path);
   }
-  assert.ok(doc.paths['/api/v1/auth/change-password'].post.security, 'change-password needs a session');
-  assert.equal(doc.paths['/api/v1/auth/forgot-password'].post.security, undefined);
+  assert.ok(doc.paths['/api/v1/auth/change-password'].post.security.length > 0, 'change-password needs a session');
+  assert.deepEqual(doc.paths['/api/v1/auth/forgot-password'].post.security, [], 'public on purpose');
   assert.deepEqual(doc.paths['/api/v1/auth/reset-password'].post.requestBody.content['application/json'].schema.required,
     ['token', 'password']);
   assert.ok(doc.components.securitySchemes.SessionCookie, 'the browser session is a scheme too');
+});
+
+test('the OpenAPI document passes an independent linter (Redocly, recommended rules)', async () => {
+  const doc = await (await fetch(`${server.base}/openapi.json`)).json();
+  assert.equal(await openApiProblems(doc), '');
+  // The linter fails it without `servers` or with a public operation's `security` left out.
+  const before = structuredClone(doc);
+  delete before.servers;
+  delete before.paths['/api/v1/auth/forgot-password'].post.security;
+  const errors = (await lintOpenApi(before)).filter((p) => p.severity === 'error').map((p) => `${p.rule} ${p.at}`);
+  assert.deepEqual(errors.sort(), ['no-empty-servers #/openapi', 'security-defined #/paths/~1api~1v1~1auth~1forgot-password/post']);
 });
 
 test('bad registrations are refused with a reason', async () => {

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startQuickstart, stopQuickstart } from '../support/quickstart.mjs';
+import { lintOpenApi, openApiProblems } from '../support/openapi_lint.mjs';
 
 const binary = process.env.FAUTH_QUICKSTART ?? 'build/bin/fauth-quickstart';
 let server;
@@ -133,9 +134,23 @@ test('GET /openapi.json documents every route with the security schemes', async 
   const doc = (await call('/openapi.json')).json;
   assert.equal(doc.openapi, '3.1.0');
   assert.equal(doc.components.securitySchemes.OAuth2PasswordBearer.flows.password.tokenUrl, '/login');
-  for (const p of ['/me', '/admin', '/internal/dashboard', '/internal/reports']) assert.ok(doc.paths[p].get.security, p);
-  assert.equal(doc.paths['/health'].get.security, undefined);
+  for (const p of ['/me', '/admin', '/internal/dashboard', '/internal/reports']) assert.ok(doc.paths[p].get.security.length > 0, p);
+  assert.deepEqual(doc.paths['/health'].get.security, [], 'public on purpose');
+  assert.deepEqual(doc.servers, [{ url: '/' }], 'the origin it is served from');
   assert.deepEqual(doc.paths['/internal/dashboard'].get.tags, ['Protected']);
+});
+
+test('the OpenAPI document passes an independent linter (Redocly, recommended rules)', async () => {
+  const doc = (await call('/openapi.json')).json;
+  assert.equal(await openApiProblems(doc), '');
+  // The linter fails the document as fauth served it before: no `servers`, public operations
+  // without `security`.
+  const before = structuredClone(doc);
+  delete before.servers;
+  for (const p of ['/health', '/login', '/refresh']) for (const op of Object.values(before.paths[p])) delete op.security;
+  const errors = (await lintOpenApi(before)).filter((p) => p.severity === 'error').map((p) => `${p.rule} ${p.at}`);
+  assert.deepEqual(errors.sort(), ['no-empty-servers #/openapi', 'security-defined #/paths/~1health/get',
+    'security-defined #/paths/~1login/post', 'security-defined #/paths/~1refresh/post']);
 });
 
 test('GET /docs serves Swagger UI from disk', async () => {

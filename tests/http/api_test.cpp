@@ -22,14 +22,28 @@ TEST(Api, ServesTheOpenApiDocumentOfEveryRoute) {
     EXPECT_EQ(doc["openapi"], "3.1.0");
     EXPECT_EQ(doc["info"]["version"], "9.9.9");
     EXPECT_EQ(doc["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"], "/login");
-    // Every guarded route is marked, not only the SecureRouter's; public ones are not.
+    // Every guarded route is marked, not only the SecureRouter's; public ones say they are public.
     for (const char* p : {"/me", "/admin", "/write", "/staff", "/context", "/items/{id}", "/internal/dashboard"})
-        EXPECT_TRUE(doc["paths"][p]["get"].contains("security")) << p;
-    EXPECT_FALSE(doc["paths"]["/health"]["get"].contains("security"));
-    EXPECT_FALSE(doc["paths"]["/login"]["post"].contains("security"));
+        EXPECT_FALSE(doc["paths"][p]["get"].value("security", nlohmann::json::array()).empty()) << p;
+    for (const char* p : {"/health", "/login"}) {  // public on purpose: an explicit empty list
+        const auto& op = doc["paths"][p].contains("get") ? doc["paths"][p]["get"] : doc["paths"][p]["post"];
+        EXPECT_EQ(op.value("security", nlohmann::json()), nlohmann::json::array()) << p;
+    }
+    EXPECT_EQ(doc["servers"], nlohmann::json::parse(R"([{"url":"/"}])"));
     EXPECT_TRUE(doc["paths"]["/login"]["post"]["requestBody"]["content"].contains("application/x-www-form-urlencoded"));
     EXPECT_FALSE(doc["paths"].contains("/openapi.json")) << "the document does not describe itself";
     EXPECT_EQ(doc, app.api().openapi({.title = "test app", .version = "9.9.9"}));
+}
+
+TEST(Api, ABadOpenApiInfoIsRefusedWhenServedNotOnTheFirstRequest) {
+    Pistache::Rest::Router router;
+    fauth::http::Api api(router, "/login");
+    try {
+        api.serve_openapi("/openapi.json", {.servers = {}});
+        ADD_FAILURE() << "no servers accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("OpenApiInfo::servers"), std::string::npos) << e.what();
+    }
 }
 
 TEST(Api, UnknownRoutesAreJson404s) {

@@ -36,7 +36,7 @@ TEST(OpenApi, MarksProtectedOperationsOnlyAndDocumentsTheirErrors) {
     };
     const auto doc = build_openapi(routes, {}, "/login");
     const auto& paths = doc["paths"];
-    EXPECT_FALSE(paths["/health"]["get"].contains("security"));
+    EXPECT_EQ(paths["/health"]["get"]["security"], json::array()) << "public on purpose: an explicit empty list";
     EXPECT_EQ(paths["/health"]["get"]["summary"], "Health");
     EXPECT_FALSE(paths["/health"]["get"]["responses"].contains("401"));
     const json either = json::array({{{"OAuth2PasswordBearer", json::array()}}, {{"HTTPBearer", json::array()}}});
@@ -107,4 +107,19 @@ TEST(OpenApi, ListsARoutesSchemesAsAlternativesInItsOrderAndDeclaresTheApiKeyHea
     routes.pop_back();
     doc = build_openapi(routes, {}, "/login", {}, keys);
     EXPECT_FALSE(doc["components"]["securitySchemes"].contains("APIKeyHeader")) << "declared only when a route takes keys";
+}
+
+TEST(OpenApi, NamesItsServersRelativeToTheDocumentByDefault) {
+    const std::vector<RouteRecord> routes = {{"GET", "/health", Access::open, {}, false, {}, {}}};
+    EXPECT_EQ(build_openapi(routes, {}, "/login")["servers"], json::parse(R"([{"url":"/"}])"));
+    EXPECT_EQ(build_openapi(routes, {.servers = {"https://api.example.com/auth", "/auth"}}, "/login")["servers"],
+              json::parse(R"([{"url":"https://api.example.com/auth"},{"url":"/auth"}])"));
+    for (const auto& servers : {std::vector<std::string>{}, std::vector<std::string>{"/", ""}}) {
+        try {
+            (void)build_openapi(routes, {.servers = servers}, "/login");
+            ADD_FAILURE() << "accepted " << servers.size() << " servers";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("OpenApiInfo::servers"), std::string::npos) << e.what();
+        }
+    }
 }

@@ -119,6 +119,6 @@ TEST(LogoutEndpoint, NeedsAValidAccessToken) {
     r = request(app.port(), "POST", "/logout", {"Authorization: Bearer " + app.auth().login("user-123").refresh_token});
     EXPECT_EQ(r.status, 401);
     const auto doc = app.api().openapi({});
-    EXPECT_TRUE(doc["paths"]["/logout"]["post"].contains("security"));
-    EXPECT_FALSE(doc["paths"]["/refresh"]["post"].contains("security"));
+    EXPECT_FALSE(doc["paths"]["/logout"]["post"].value("security", nlohmann::json::array()).empty());
+    EXPECT_EQ(doc["paths"]["/refresh"]["post"].value("security", nlohmann::json()), nlohmann::json::array()) << "public on purpose";
 }

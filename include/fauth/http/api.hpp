@@ -58,6 +58,7 @@ public:
     /// The OpenAPI 3.1 document of the routes added so far.
     nlohmann::json openapi(const OpenApiInfo& info) const;
     /// Serves the OpenAPI document at `path`; it describes every route added before serving.
+    /// Throws std::invalid_argument for a bad `info` (see build_openapi).
     void serve_openapi(const std::string& path = "/openapi.json", OpenApiInfo info = {});
     /// Serves Swagger UI at `path` (and its assets below it), loading files into memory now. Every
     /// answer there carries a Content-Security-Policy (scripts, styles and connections to its own

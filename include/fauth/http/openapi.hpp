@@ -22,6 +22,10 @@ struct OpenApiInfo {
     std::string version = "1.0.0";
     /// Optional description (CommonMark).
     std::string description;
+    /// The document's `servers`, base URLs of its paths. The default, a relative "/", is the
+    /// origin the document was fetched from: right behind a proxy that forwards paths unchanged.
+    /// Behind one that mounts the API under a prefix, name it ("/prefix" or an absolute URL).
+    std::vector<std::string> servers = {"/"};
 };
 
 /// One registered route, as the document builder sees it.
@@ -60,8 +64,10 @@ std::string openapi_path(std::string_view pistache_path);
 /// The OpenAPI 3.1 document for `routes`: protected operations carry `security`, an array of
 /// alternatives (any one of the schemes the route accepts, in its order: the OAuth2 password flow
 /// and HTTP bearer, the session cookie, the API key header; by default those `cookies.transport`
-/// names) and document 401 and 403, with their rule's description; open ones carry none;
-/// `token_url` is the password flow's tokenUrl; `api_keys` names the API key header.
+/// names) and document 401 and 403, with their rule's description; open ones carry an empty
+/// `security` (public on purpose); `token_url` is the password flow's tokenUrl; `api_keys` names
+/// the API key header. Throws std::invalid_argument when `info.servers` is empty or names an
+/// empty URL.
 nlohmann::json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url,
                              const CookieSettings& cookies = {}, const ApiKeySettings& api_keys = {});
 
