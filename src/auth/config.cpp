@@ -82,6 +82,8 @@ void AuthConfig::validate() const {
     if (worker_threads == 0) throw ConfigError("AuthConfig.worker_threads must be at least 1");
     if (worker_queue_capacity == 0) throw ConfigError("AuthConfig.worker_queue_capacity must be at least 1");
     if (max_password_wait <= std::chrono::milliseconds(0)) throw ConfigError("AuthConfig.max_password_wait must be positive");
+    if (refresh_repeat_grace < std::chrono::seconds(0) || refresh_repeat_grace > std::chrono::seconds(60))
+        throw ConfigError("AuthConfig.refresh_repeat_grace must be between 0 and 60 seconds");
     if (max_password_checks_per_client == 0) throw ConfigError("AuthConfig.max_password_checks_per_client must be at least 1");
     if (worker_nice < 0 || worker_nice > 19) throw ConfigError("AuthConfig.worker_nice must be between 0 and 19");
     for (const char ch : login_limits.device_cookie)

@@ -158,16 +158,29 @@ Pistache::Async::Promise<TokenResponse> Engine::rotate(const TokenPayload& refre
     auto [promise, settler] = detail::Settler<TokenResponse>::make();
     // The next pair is made first: if it cannot be (bad claims), the presented token is not used up.
     TokenResponse next;
+    std::int64_t next_us = 0;
     try {
-        next = renew(refresh, std::move(scopes), std::move(extra));
+        next_us = issue_floor(std::max(unix_microseconds(config_.clock), refresh.issued_at_us() + 1));
+        next = renew(refresh, scopes, extra, next_us);
     } catch (...) {
         settler->reject_from(std::current_exception(), "token claims");
         return std::move(promise);
     }
-    store_->use_refresh({refresh.family, refresh.sub, refresh.jti, refresh.issued_at_us(), record_expiry(refresh.exp)})
+    store_->use_refresh({refresh.family, refresh.sub, refresh.jti, refresh.issued_at_us(), record_expiry(refresh.exp), next_us})
         .then(
-            [this, in_flight = enter(), settler = settler, next = std::move(next), refresh](bool first_use) {
-                if (first_use) return settler->resolve(next);
+            [this, in_flight = enter(), settler = settler, next = std::move(next), refresh, scopes = std::move(scopes),
+             extra = std::move(extra)](const RefreshUseResult& use) mutable {
+                if (use.first_use) return settler->resolve(next);
+                // The same token again soon after its first use: a second tab, or a request or a store
+                // command sent again after its answer was lost. It gets the pair the first use got.
+                const auto grace_us = std::chrono::duration_cast<std::chrono::microseconds>(config_.refresh_repeat_grace).count();
+                if (use.repeat_of_us > 0 && grace_us > 0 && unix_microseconds(config_.clock) - use.repeat_of_us <= grace_us) {
+                    try {
+                        return settler->resolve(renew(refresh, std::move(scopes), std::move(extra), use.repeat_of_us));
+                    } catch (...) {
+                        return settler->reject_from(std::current_exception(), "token claims");
+                    }
+                }
                 // A used refresh token came back: revoke its family, tell the logs, refuse.
                 config_.report({.type = SecurityEventType::refresh_reuse,
                                 .reason = "refresh token reuse detected; session family revoked",
@@ -199,20 +212,31 @@ TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nl
     return pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), start_us, start_us, proof == Proof::password);
 }
 
-TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const {
-    return pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, refresh.session_started_us(),
-                issue_floor(refresh.issued_at_us() + 1), false);
+TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra,
+                            std::int64_t issued_at_us) const {
+    if (issued_at_us == 0)
+        issued_at_us = issue_floor(std::max(unix_microseconds(config_.clock), refresh.issued_at_us() + 1));
+    return pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, refresh.session_started_us(), issued_at_us,
+                false, refresh.jti);
 }
 
 TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
-                           std::int64_t session_start_us, std::int64_t issued_from_us, bool fresh) const {
+                           std::int64_t session_start_us, std::int64_t issued_from_us, bool fresh,
+                           std::string_view replaces) const {
     auto access = codec_.make_payload(TokenType::access, sub, scopes, extra);
     auto refresh = codec_.make_payload(TokenType::refresh, std::move(sub), std::move(scopes), std::move(extra));
     // A family's refresh tokens are issued in strictly increasing order (the store's record is
     // the newest one used), even if the clock stepped back since the token being replaced; and
     // no token is issued at or before a revoke_all this engine has returned from.
     for (auto* token : {&access, &refresh}) {
-        if (token->iat_us >= issued_from_us) continue;
+        if (!replaces.empty()) {
+            token->jti = sha256_hex(std::string("fauth-rotation-v1:") + (token == &access ? "access:" : "refresh:") +
+                                    std::string(replaces))
+                             .substr(0, token->jti.size());
+            token->exp += second_of(issued_from_us) - token->iat;
+        } else if (token->iat_us >= issued_from_us) {
+            continue;
+        }
         token->iat_us = issued_from_us;
         token->iat = second_of(issued_from_us);
     }

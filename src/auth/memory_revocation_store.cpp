@@ -109,26 +109,31 @@ Promise<void> MemoryRevocationStore::revoke_subject(std::string sub, std::int64_
     return Promise<void>::resolved();
 }
 
-Promise<bool> MemoryRevocationStore::use_refresh(const RefreshUse& use) {
+Promise<RefreshUseResult> MemoryRevocationStore::use_refresh(const RefreshUse& use) {
+    using Result = RefreshUseResult;
     const auto t = now();
     std::unique_lock lock(mutex_);
     auto it = families_.find(use.family);
     if (it != families_.end()) {
         auto& family = it->second;
-        if (family.revoked || use.issued_at_us <= family.used_up_to_us) return Promise<bool>::resolved(false);
+        if (family.revoked) return Promise<Result>::resolved(Result{});
+        if (use.issued_at_us == family.used_up_to_us) return Promise<Result>::resolved(Result{false, family.given_us});
+        if (use.issued_at_us < family.used_up_to_us) return Promise<Result>::resolved(Result{});
         family.used_up_to_us = use.issued_at_us;
+        family.given_us = use.next_issued_at_us;
         family.expires_at = std::max(family.expires_at, use.expires_at);
-        return Promise<bool>::resolved(true);
+        return Promise<Result>::resolved(Result{true, 0});
     }
     // A session's first refresh: its record is new.
-    if (!room_locked(t)) return Promise<bool>::rejected(Unavailable("revocation store is full"));
+    if (!room_locked(t)) return Promise<Result>::rejected(Unavailable("revocation store is full"));
     auto& subject = subjects_[std::string(use.sub)];
     if (subject.sessions >= options_.max_sessions_per_subject)
-        return Promise<bool>::rejected(Unavailable("revocation store: a subject holds max_sessions_per_subject sessions"));
+        return Promise<Result>::rejected(Unavailable("revocation store: a subject holds max_sessions_per_subject sessions"));
     ++subject.sessions;
     subject.expires_at = std::max(subject.expires_at, use.expires_at);
-    families_.emplace(std::string(use.family), Family{false, use.issued_at_us, use.expires_at, std::string(use.sub)});
-    return Promise<bool>::resolved(true);
+    families_.emplace(std::string(use.family),
+                      Family{false, use.issued_at_us, use.next_issued_at_us, use.expires_at, std::string(use.sub)});
+    return Promise<Result>::resolved(Result{true, 0});
 }
 
 }  // namespace fauth

@@ -103,32 +103,46 @@ return 1
     });
 }
 
-Promise<bool> RedisRevocationStore::use_refresh(const RefreshUse& use) {
+Promise<RefreshUseResult> RedisRevocationStore::use_refresh(const RefreshUse& use) {
     const auto ttl = std::max<std::int64_t>(1, use.expires_at - unix_seconds(options_.clock));
-    // Atomically, on the family's one key: refused when the family is revoked ("1") or a token as
-    // new or newer was used ("r" and its issue time); otherwise the record moves to this token,
-    // kept for the longer of the two times. A "used:" key is how an earlier fauth recorded each
-    // used token: one still there is reuse too.
+    // Atomically, on the family's one key: reuse ({0, 0}) when the family is revoked ("1") or a
+    // newer token was used ("r", its issue time, ":" and the issue time of the pair it got); a
+    // repeat ({2, that pair's time}) when this very token was the newest used, so that a script
+    // sent again after a lost answer, or a second tab, learns the pair the first use got;
+    // otherwise ({1, 0}) the record moves to this token, kept for the longer of the two times. A
+    // record of an earlier fauth ("r" and the time alone) makes a repeat reuse; a "used:" key is
+    // how a still earlier one recorded each used token: one still there is reuse too.
     static constexpr const char* kScript = R"lua(
 local current = redis.call('GET', KEYS[1])
-if current == '1' or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if current == '1' or redis.call('EXISTS', KEYS[2]) == 1 then return {0, 0} end
 if current then
-  local used = tonumber(string.sub(current, 2))
-  if used == nil or used >= tonumber(ARGV[1]) then return 0 end
+  local used, given = string.match(current, '^r(%d+):?(%d*)$')
+  used = tonumber(used)
+  if used == nil then return {0, 0} end
+  local presented = tonumber(ARGV[1])
+  if used == presented then
+    given = tonumber(given)
+    if given == nil then return {0, 0} end
+    return {2, given}
+  end
+  if used > presented then return {0, 0} end
 end
 local ttl = tonumber(ARGV[2])
 local left = redis.call('TTL', KEYS[1])
 if left > ttl then ttl = left end
-redis.call('SET', KEYS[1], 'r' .. ARGV[1], 'EX', ttl)
-return 1
+redis.call('SET', KEYS[1], 'r' .. ARGV[1] .. ':' .. ARGV[3], 'EX', ttl)
+return {1, 0}
 )lua";
     const auto& prefix = options_.key_prefix;
     RedisClient::Args args{"EVAL", kScript, "2", prefix + "fam:" + std::string(use.family), prefix + "used:" + std::string(use.jti),
-                           std::to_string(use.issued_at_us), std::to_string(ttl)};
-    return client_->submit<bool>(std::move(args), [](const redisReply* reply, const std::string& error, auto& settler) {
-        if (!reply || reply->type != REDIS_REPLY_INTEGER)
+                           std::to_string(use.issued_at_us), std::to_string(ttl), std::to_string(use.next_issued_at_us)};
+    return client_->submit<RefreshUseResult>(std::move(args), [](const redisReply* reply, const std::string& error, auto& settler) {
+        const bool pair = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+                          reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[1]->type == REDIS_REPLY_INTEGER;
+        if (!pair)
             return settler.reject(Unavailable("redis: cannot record a refresh: " + (error.empty() ? std::string("unexpected reply") : error)));
-        settler.resolve(reply->integer == 1);
+        const auto kind = reply->element[0]->integer;
+        settler.resolve(RefreshUseResult{kind == 1, kind == 2 ? static_cast<std::int64_t>(reply->element[1]->integer) : 0});
     });
 }
 

@@ -471,7 +471,7 @@ TEST_F(ProviderTest, AKnownDeviceGoesBeforeAFloodOfStrangers) {
     auto c = test_config();
     c.bcrypt_cost = 10;
     c.worker_threads = 1;
-    c.max_password_wait = std::chrono::milliseconds(300);
+    c.max_password_wait = std::chrono::seconds(1);  // a dozen checks at this cost, two at least on a loaded machine
     Directory d;
     d.add({"user-1", "frank", fauth::hash_password("pw", 10), true, {}, {}});
     AuthProvider<User> small{c, [&](const TokenPayload& p) { return d.find_id(p.sub); },
@@ -490,7 +490,7 @@ TEST_F(ProviderTest, AKnownDeviceGoesBeforeAFloodOfStrangers) {
             record(p, "stranger");
             ++admitted;
         }
-    ASSERT_GE(admitted, 3u) << "the queue holds a few strangers' checks";
+    ASSERT_GE(admitted, 2u) << "one stranger's check running, one at least waiting";
     auto stranger = small.authenticate("frank", "pw", "198.51.100.1");
     EXPECT_TRUE(stranger.isRejected()) << "one more stranger is refused at once";
     auto known = small.authenticate("frank", "pw", "198.51.100.2", true);

@@ -66,16 +66,24 @@ TEST_P(StoreContract, RevokingASubjectRevokesWhatWasIssuedBefore) {
 
 TEST_P(StoreContract, ARefreshTokenCanBeUsedOnceAndOnlyForwards) {
     const auto us = now() * 1'000'000;
+    // The pair each use is exchanged for is issued 1000 µs after the token it replaces.
     auto use = [&](const char* family, const char* jti, std::int64_t issued) {
-        return await(store->use_refresh({family, "user-1", jti, issued, now() + 60}));
+        return await(store->use_refresh({family, "user-1", jti, issued, now() + 60, issued + 1000}));
     };
-    EXPECT_TRUE(use("f-1", "r-1", us));
-    EXPECT_FALSE(use("f-1", "r-1", us)) << "the same token again";
-    EXPECT_TRUE(use("f-1", "r-2", us + 5)) << "its successor";
-    EXPECT_FALSE(use("f-1", "r-1", us)) << "an older token of the family";
-    EXPECT_TRUE(use("f-2", "r-1", us)) << "another family";
+    auto first = [](const fauth::RefreshUseResult& r) { return r.first_use && r.repeat_of_us == 0; };
+    auto reuse = [](const fauth::RefreshUseResult& r) { return !r.first_use && r.repeat_of_us == 0; };
+    EXPECT_TRUE(first(use("f-1", "r-1", us)));
+    const auto again = use("f-1", "r-1", us);
+    EXPECT_FALSE(again.first_use) << "the same token again";
+    EXPECT_EQ(again.repeat_of_us, us + 1000) << "is a repeat, told the time of the pair its first use got";
+    EXPECT_EQ(use("f-1", "r-1", us).repeat_of_us, us + 1000) << "however often";
+    EXPECT_TRUE(first(use("f-1", "r-2", us + 5))) << "its successor";
+    EXPECT_TRUE(reuse(use("f-1", "r-1", us))) << "an older token of the family: no longer the newest used";
+    EXPECT_EQ(use("f-1", "r-2", us + 5).repeat_of_us, us + 1005) << "the successor again is the repeat now";
+    EXPECT_TRUE(first(use("f-2", "r-1", us))) << "another family";
     wait(store->revoke_family("f-2", now() + 60));
-    EXPECT_FALSE(use("f-2", "r-3", us + 10)) << "a revoked family";
+    EXPECT_TRUE(reuse(use("f-2", "r-3", us + 10))) << "a revoked family";
+    EXPECT_TRUE(reuse(use("f-2", "r-1", us))) << "a revoked family's newest used token is no repeat either";
     EXPECT_FALSE(revoked(*store, {"a-1", "f-1", "user-1", us})) << "a family's refresh record does not revoke it";
     EXPECT_TRUE(revoked(*store, {"a-2", "f-2", "user-1", us}));
 }
@@ -84,12 +92,23 @@ TEST_P(StoreContract, ExactlyOneConcurrentUseWins) {
     std::atomic<int> winners{0};
     std::vector<std::thread> threads;
     const auto us = now() * 1'000'000;
+    std::atomic<int> repeats_of_the_winner{0};
+    std::atomic<std::int64_t> winner_pair{0};
     for (int i = 0; i < 8; ++i)
-        threads.emplace_back([&] {
-            if (await(store->use_refresh({"contended", "user-1", "r", us, now() + 60}))) ++winners;
+        threads.emplace_back([&, i] {
+            // Each would be exchanged for a pair of its own time: the losers learn the winner's.
+            const auto r = await(store->use_refresh({"contended", "user-1", "r", us, now() + 60, us + 1 + i}));
+            if (r.first_use) {
+                ++winners;
+                winner_pair = us + 1 + i;
+            } else if (r.repeat_of_us > us) {
+                ++repeats_of_the_winner;
+            }
         });
     for (auto& t : threads) t.join();
     EXPECT_EQ(winners.load(), 1);
+    EXPECT_EQ(repeats_of_the_winner.load(), 7);
+    EXPECT_EQ(await(store->use_refresh({"contended", "user-1", "r", us, now() + 60, us + 99})).repeat_of_us, winner_pair.load());
 }
 
 TEST_P(StoreContract, EntriesExpireByThemselves) {
@@ -149,7 +168,7 @@ TEST(MemoryRevocationStore, StaysBoundedUnderAFloodOfSessions) {
         }
     }
     EXPECT_GT(refused, 2000);
-    EXPECT_FALSE(await(store.use_refresh({"long0", "user-0", "r", t * 1'000'000, t + 3600}))) << "what was stored is kept";
+    EXPECT_FALSE(await(store.use_refresh({"long0", "user-0", "r", t * 1'000'000, t + 3600})).first_use) << "what was stored is kept";
     // Revocations are never refused for the cap: logout, a family, revoke_all.
     const auto before = store.size();
     wait(store.revoke_token("jti-x", t + 60));

@@ -169,7 +169,8 @@ TEST_P(Sessions, ASessionEndsAfterItsLifetimeHoweverOftenItIsRefreshed) {
 TEST_P(Sessions, ReusingARefreshTokenRevokesTheWholeFamily) {
     const auto login = auth.login("user-123");
     const auto rotated = await(auth.refresh(login.refresh_token));
-    auto reuse = auth.refresh(login.refresh_token);  // the thief (or the victim) comes back
+    clock.advance(config().refresh_repeat_grace + std::chrono::milliseconds(1));
+    auto reuse = auth.refresh(login.refresh_token);  // the thief (or the victim) comes back later
     std::string detail;
     EXPECT_EQ(kind_of(reuse, &detail), fauth::ErrorKind::invalid_token);
     EXPECT_EQ(detail, "Invalid token: refresh token reuse detected");
@@ -268,20 +269,68 @@ TEST_P(Sessions, RevokeAllWithinOneSecondEndsWhatCameBeforeAndSparesWhatCameAfte
     EXPECT_NO_THROW(await(auth.refresh(after.refresh_token)));
 }
 
-TEST_P(Sessions, ConcurrentRefreshOfOneTokenHasExactlyOneWinner) {
+TEST_P(Sessions, ConcurrentRefreshesOfOneTokenAllGetTheOnePairOneRotationMade) {
+    // Two tabs (here eight threads) refreshing the same session at once: one rotation, whose
+    // pair every one of them gets, and no theft alarm.
     const auto login = auth.login("user-123");
-    std::atomic<int> won{0}, refused{0};
+    std::mutex pairs_mutex;
+    std::vector<fauth::TokenResponse> pairs;
     std::vector<std::thread> threads;
     for (int i = 0; i < 8; ++i)
         threads.emplace_back([&] {
             auto p = auth.refresh(login.refresh_token);
             const auto outcome = fauth::test::settle(p);
-            if (!outcome.error) ++won;
-            else ++refused;
+            ASSERT_FALSE(outcome.error);
+            std::lock_guard lock(pairs_mutex);
+            pairs.push_back(*outcome.value);
         });
     for (auto& t : threads) t.join();
-    EXPECT_EQ(won.load(), 1);
-    EXPECT_EQ(refused.load(), 7);
+    ASSERT_EQ(pairs.size(), 8u);
+    for (const auto& p : pairs) {
+        EXPECT_EQ(p.access_token, pairs[0].access_token);
+        EXPECT_EQ(p.refresh_token, pairs[0].refresh_token);
+    }
+    EXPECT_TRUE(works(pairs[0].access_token));
+    for (const auto& l : logs) EXPECT_EQ(l.find("refresh_reuse"), std::string::npos) << l;
+    // The pair's refresh token works once, like any other.
+    const auto next = await(auth.refresh(pairs[0].refresh_token));
+    clock.advance(config().refresh_repeat_grace + std::chrono::milliseconds(1));
+    auto reuse = auth.refresh(pairs[0].refresh_token);
+    EXPECT_EQ(kind_of(reuse), fauth::ErrorKind::invalid_token);
+    EXPECT_FALSE(works(next.access_token)) << "reuse revoked the family";
+}
+
+TEST_P(Sessions, ARepeatGetsTheSamePairOnlyWithinTheGraceAndOnlyForTheNewestToken) {
+    const auto login = auth.login("user-123");
+    const auto first = await(auth.refresh(login.refresh_token));
+    clock.advance(config().refresh_repeat_grace - std::chrono::milliseconds(500));
+    const auto repeat = await(auth.refresh(login.refresh_token));
+    EXPECT_EQ(repeat.access_token, first.access_token) << "a repeat near the end of the grace gets the same pair";
+    EXPECT_EQ(repeat.refresh_token, first.refresh_token);
+    const auto second = await(auth.refresh(first.refresh_token));
+    auto older = auth.refresh(login.refresh_token);
+    std::string detail;
+    EXPECT_EQ(kind_of(older, &detail), fauth::ErrorKind::invalid_token) << "a token older than the newest used, however soon";
+    EXPECT_EQ(detail, "Invalid token: refresh token reuse detected");
+    EXPECT_FALSE(works(second.access_token));
+
+    const auto other = auth.login("user-123");
+    const auto rotated = await(auth.refresh(other.refresh_token));
+    clock.advance(config().refresh_repeat_grace + std::chrono::milliseconds(1));
+    auto late = auth.refresh(other.refresh_token);
+    EXPECT_EQ(kind_of(late), fauth::ErrorKind::invalid_token) << "a repeat after the grace is reuse";
+    EXPECT_FALSE(works(rotated.access_token));
+}
+
+TEST(SessionStorage, WithoutAGraceEveryRepeatIsReuse) {
+    fauth::test::TestClock clock;
+    auto c = base_config(clock);
+    c.refresh_repeat_grace = std::chrono::seconds(0);
+    fauth::AuthProvider<User> auth{c, anyone};
+    const auto login = auth.login("alice");
+    await(auth.refresh(login.refresh_token));
+    auto repeat = auth.refresh(login.refresh_token);
+    EXPECT_TRUE(fauth::test::settle(repeat).error);
 }
 
 // One account refreshing without end fills one record, not one per refresh: another user's

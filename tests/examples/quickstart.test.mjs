@@ -79,6 +79,11 @@ test('POST /refresh rotates and POST /logout ends the session', async () => {
   const second = await refresh(first.refresh_token);
   assert.equal(second.status, 200);
   assert.notEqual(second.json.access_token, first.access_token);
+  // The same token again at once (a second tab, a retry after a lost answer): the same pair.
+  const repeat = await refresh(first.refresh_token);
+  assert.equal(repeat.status, 200);
+  assert.deepEqual(repeat.json, second.json);
+  assert.equal((await refresh(second.json.refresh_token)).status, 200, 'the session moves on');
   const reused = await refresh(first.refresh_token);
   assert.equal(reused.status, 401);
   const third = (await login('alice', 's3cret')).json;

@@ -74,9 +74,16 @@ test('refresh-token reuse across processes ends the session everywhere', async (
   const login = (await post(a, '/login', { json: { username: 'bob', password: 'hunter2' } })).json;
   const rotated = await post(a, '/refresh', { json: { refresh_token: login.refresh_token } });
   assert.equal(rotated.status, 200);
+  // The same token at the other process at once (its answer from the first was lost): the same pair.
+  const repeat = await post(b, '/refresh', { json: { refresh_token: login.refresh_token } });
+  assert.equal(repeat.status, 200);
+  assert.deepEqual(repeat.json, rotated.json);
+  const moved = await post(b, '/refresh', { json: { refresh_token: rotated.json.refresh_token } });
+  assert.equal(moved.status, 200, 'the session moves on');
   const reuse = await post(b, '/refresh', { json: { refresh_token: login.refresh_token } });
   assert.equal(reuse.status, 401);
   assert.deepEqual(reuse.json, { detail: 'Invalid token: refresh token reuse detected' });
   assert.equal((await me(a, rotated.json.access_token)).status, 401);
   assert.equal((await me(b, rotated.json.access_token)).status, 401);
+  assert.equal((await me(a, moved.json.access_token)).status, 401);
 });

@@ -236,6 +236,12 @@ TEST_F(CookieSessions, RefreshByCookieNeedsTheCsrfTokenAndSetsNewCookies) {
     EXPECT_FALSE(app.auth().verify(next.access).fresh);
     EXPECT_EQ(request(port, "GET", "/me", {next.cookie()}).status, 200);
 
+    // The same cookie again at once (a second tab): the same new cookies.
+    const auto repeat = request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header()});
+    ASSERT_EQ(repeat.status, 200) << repeat.body;
+    EXPECT_EQ(session_of(repeat).access, next.access);
+    EXPECT_EQ(session_of(repeat).refresh, next.refresh);
+    ASSERT_EQ(request(port, "POST", kRefresh, {next.refresh_cookie(), next.csrf_header()}).status, 200) << "the session moves on";
     const auto reused = request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header()});
     EXPECT_EQ(reused.status, 401);
     EXPECT_EQ(reused.json()["detail"], "Invalid token: refresh token reuse detected");

@@ -29,6 +29,12 @@ TEST(RefreshEndpoint, ExchangesARefreshTokenForANewPairOnce) {
     EXPECT_EQ(get(app.port(), "/me", access).json()["message"], "Hello alice");
     EXPECT_TRUE(app.auth().verify(access).scopes.empty()) << "refresh computes claims again; this app sets none";
 
+    // The same token again at once (a second tab, a retry after a lost answer): the same pair.
+    const auto repeat = refresh(app.port(), login.refresh_token);
+    ASSERT_EQ(repeat.status, 200) << repeat.body;
+    EXPECT_EQ(repeat.json()["access_token"], r.json()["access_token"]);
+    EXPECT_EQ(repeat.json()["refresh_token"], r.json()["refresh_token"]);
+    ASSERT_EQ(refresh(app.port(), r.json()["refresh_token"].get<std::string>()).status, 200) << "the session moves on";
     const auto reused = refresh(app.port(), login.refresh_token);
     EXPECT_EQ(reused.status, 401);
     EXPECT_EQ(reused.json()["detail"], "Invalid token: refresh token reuse detected");

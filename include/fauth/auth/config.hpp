@@ -168,6 +168,12 @@ struct AuthConfig : TokenConfig {
     std::chrono::seconds session_lifetime = std::chrono::hours(24 * 30);
     /// How many refresh attempts are allowed (429 with Retry-After beyond them).
     RefreshLimits refresh_limits;
+    /// A refresh token presented again this soon after its first use gets the same new pair as
+    /// that use instead of counting as theft: two tabs refreshing at once, a request sent again
+    /// after its answer was lost, a Redis command re-sent after a dropped connection. Whoever
+    /// holds the token within this time gets the pair its first use got, and a later use of
+    /// either copy's refresh token makes the other reuse. 0: every repeat is reuse. At most 60 s.
+    std::chrono::seconds refresh_repeat_grace{10};
     /// Where login and refresh attempts are counted; a MemoryThrottle when empty. Use a
     /// RedisThrottle to count across processes.
     std::shared_ptr<Throttle> login_throttle;

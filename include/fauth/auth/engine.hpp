@@ -103,12 +103,17 @@ public:
     TokenResponse login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof = Proof::none) const;
     /// The next token pair of the session of `refresh` (an admitted refresh token): same family
     /// and session start, with `scopes` and `extra` claims as computed anew for its user; its
-    /// access token is not fresh.
-    TokenResponse renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const;
+    /// access token is not fresh. The pair is a function of `refresh` and its issue time,
+    /// `issued_at_us` (now, or later when the clock stepped back; 0: now): ids derived from
+    /// `refresh`'s, so that a repeat of the same rotation makes the same pair.
+    TokenResponse renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra,
+                        std::int64_t issued_at_us = 0) const;
     /// The next pair of the session of `refresh` (admitted by check) as renew makes it, handed out
     /// only if `refresh` is used for the first time (its use-once record: a used token coming back
-    /// revokes its family and rejects with InvalidToken "refresh token reuse detected"). A pair
-    /// that cannot be made (bad claims) leaves `refresh` unused.
+    /// revokes its family and rejects with InvalidToken "refresh token reuse detected"). The
+    /// newest used token presented again within AuthConfig::refresh_repeat_grace of its first use
+    /// (a second tab, a retried request, a store command sent again) gets the same pair as the
+    /// first use instead. A pair that cannot be made (bad claims) leaves `refresh` unused.
     Pistache::Async::Promise<TokenResponse> rotate(const TokenPayload& refresh, std::vector<std::string> scopes,
                                                    nlohmann::json extra) const;
     /// When the session of `refresh` began, in whole seconds (see TokenPayload::session_started_us).
@@ -182,8 +187,12 @@ private:
     std::int64_t issue_floor(std::int64_t wanted_us) const;
     // An access and a refresh token for `sub` in session `family` (begun at `session_start_us`),
     // with the same claims, issued no earlier than `issued_from_us`.
+    // With `replaces` (a rotation: the jti of the refresh token replaced), the ids are derived from
+    // it and both tokens are issued exactly at `issued_from_us`, so that the pair is a function of
+    // the two.
     TokenResponse pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
-                       std::int64_t session_start_us, std::int64_t issued_from_us, bool fresh) const;
+                       std::int64_t session_start_us, std::int64_t issued_from_us, bool fresh,
+                       std::string_view replaces = {}) const;
     void verify_later(std::string token, TokenType type, Admitted done) const;
     // A place on the password workers for one job of `client` (empty: not counted per client), or
     // the Unavailable that refuses it; the place is given back when the returned handle goes.

@@ -42,6 +42,20 @@ struct RefreshUse {
     std::int64_t issued_at_us = 0;
     /// The token's exp: the record is useful until then.
     std::int64_t expires_at = 0;
+    /// The issue time in microseconds of the pair this use is exchanged for, recorded with it, so
+    /// that a repeat of this use can be given the same pair.
+    std::int64_t next_issued_at_us = 0;
+};
+
+/// What RevocationStore::use_refresh found.
+struct RefreshUseResult {
+    /// The first use of the family's newest token: now recorded.
+    bool first_use = false;
+    /// For a repeat of the family's newest use (the same token presented again, by a second tab
+    /// or a retried request): the next_issued_at_us that use recorded. 0 otherwise: with
+    /// first_use false, reuse (a token used before the newest one, a revoked family, or a repeat
+    /// whose record holds no time).
+    std::int64_t repeat_of_us = 0;
 };
 
 /// Revocation state shared by every server that verifies tokens. Every entry carries the time
@@ -64,11 +78,13 @@ public:
     /// Revokes every token of `sub` issued before `not_before_us` (microseconds since the epoch),
     /// until `expires_at` (seconds). A later call never moves the moment back.
     virtual Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) = 0;
-    /// Records that a refresh token of `use.family` has been used, atomically: true when it is
+    /// Records that a refresh token of `use.family` has been used, atomically: first_use when it is
     /// newer than every token of its family used before (the first use of the family's current
-    /// token), false for one used before or older (reuse). One record per family, whatever the
-    /// number of refreshes: it holds the newest issue time used.
-    virtual Pistache::Async::Promise<bool> use_refresh(const RefreshUse& use) = 0;
+    /// token); for the newest used token presented again, its recorded next_issued_at_us
+    /// (repeat_of_us), whoever presents it and however often (the caller judges how late a repeat
+    /// may come); nothing for an older token (reuse). One record per family, whatever the number
+    /// of refreshes: it holds the newest issue time used and the time of the pair given for it.
+    virtual Pistache::Async::Promise<RefreshUseResult> use_refresh(const RefreshUse& use) = 0;
 };
 
 /// The default store: in this process only, thread-safe, with expired entries swept away. Its cap
@@ -95,7 +111,7 @@ public:
     Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
-    Pistache::Async::Promise<bool> use_refresh(const RefreshUse& use) override;
+    Pistache::Async::Promise<RefreshUseResult> use_refresh(const RefreshUse& use) override;
 
     /// The same answer as is_revoked, synchronously.
     bool revoked_now(const RevocationQuery& query) const;
@@ -116,6 +132,7 @@ private:
     struct Family {
         bool revoked = false;
         std::int64_t used_up_to_us = 0;
+        std::int64_t given_us = 0;  // next_issued_at_us of that newest use
         std::int64_t expires_at = 0;
         std::string sub;  // whose session count it is in (empty for a revocation alone)
     };

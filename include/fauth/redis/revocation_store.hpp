@@ -35,7 +35,7 @@ public:
     Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
-    Pistache::Async::Promise<bool> use_refresh(const RefreshUse& use) override;
+    Pistache::Async::Promise<RefreshUseResult> use_refresh(const RefreshUse& use) override;
 
 private:
     // SET key value EX ttl, for an entry useful until `expires_at`; `what` names it in errors.
