@@ -58,7 +58,8 @@ std::int64_t Engine::record_expiry(std::int64_t token_exp) const {
 }
 
 std::int64_t Engine::issue_floor(std::int64_t wanted_us) const {
-    // A token issued after revoke_all returns is never covered by it, even within its microsecond.
+    // A token issued after revoke_all returns is never covered by it, even within its microsecond,
+    // and even when the store's clock, which chose the cutoff, is ahead of this engine's.
     return std::max(wanted_us, revoked_up_to_us_.load() + 1);
 }
 
@@ -227,18 +228,22 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
     auto refresh = codec_.make_payload(TokenType::refresh, std::move(sub), std::move(scopes), std::move(extra));
     // A family's refresh tokens are issued in strictly increasing order (the store's record is
     // the newest one used), even if the clock stepped back since the token being replaced; and
-    // no token is issued at or before a revoke_all this engine has returned from.
+    // no token is issued at or before a revoke_all this engine has returned from. Only iat_us
+    // moves: iat stays this clock's, since verify refuses an iat in its future (a cutoff from the
+    // store's clock may be ahead of this one).
     for (auto* token : {&access, &refresh}) {
         if (!replaces.empty()) {
             token->jti = sha256_hex(std::string("fauth-rotation-v1:") + (token == &access ? "access:" : "refresh:") +
                                     std::string(replaces))
                              .substr(0, token->jti.size());
+            // exp from the issue time, and iat its second unless that is ahead of this clock (a
+            // cutoff from the store's clock): then a repeat's iat may differ, its ids and exp not.
             token->exp += second_of(issued_from_us) - token->iat;
+            token->iat = std::min(token->iat, second_of(issued_from_us));
         } else if (token->iat_us >= issued_from_us) {
             continue;
         }
         token->iat_us = issued_from_us;
-        token->iat = second_of(issued_from_us);
     }
     access.family = refresh.family = std::move(family);
     access.auth_time = refresh.auth_time = second_of(session_start_us);
@@ -268,19 +273,28 @@ Pistache::Async::Promise<void> Engine::end_session(const TokenPayload& access) c
 }
 
 Pistache::Async::Promise<void> Engine::revoke_all(std::string sub) const {
-    // Every token issued up to this microsecond, the current second included: a token issued
-    // after this call returns has a later iat_us, however close in time.
-    const auto cutoff_us = unix_microseconds(config_.clock);
-    // Tokens this engine issues from now on are later than the cutoff, even within its microsecond.
-    for (auto seen = revoked_up_to_us_.load(); seen < cutoff_us && !revoked_up_to_us_.compare_exchange_weak(seen, cutoff_us);) {
-    }
+    // The store chooses the cutoff by its own clock (Redis: TIME), so that every process sharing it
+    // is judged by one clock, whichever calls; but no earlier than this engine's now, nor than
+    // the tokens it issued since its last cutoff (stamped one past it), so that everything this
+    // engine has issued is covered even when its clock is ahead of the store's.
+    const auto at_least_us = std::max(unix_microseconds(config_.clock), revoked_up_to_us_.load() + 1);
     // The record must outlive every kind of token it covers.
     const auto longest = std::max({config_.access_token_ttl, config_.refresh_token_ttl, config_.password_reset_ttl,
                                    config_.email_verification_ttl});
     config_.report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
-    return tracked(
-        store_->revoke_subject(std::move(sub), cutoff_us + 1, record_expiry(unix_seconds(config_.clock) + longest.count())),
-        "revocation store");
+    auto [promise, settler] = detail::Settler<void>::make();
+    auto on_error = [settler = settler, in_flight = enter()](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
+    store_->revoke_subject_now(std::move(sub), at_least_us, record_expiry(unix_seconds(config_.clock) + longest.count()))
+        .then(
+            [this, settler = settler, in_flight = enter()](std::int64_t cutoff_us) {
+                // Tokens this engine issues from now on are later than the cutoff the store used,
+                // even within its microsecond, and even if this engine's clock is behind it.
+                for (auto seen = revoked_up_to_us_.load(); seen < cutoff_us && !revoked_up_to_us_.compare_exchange_weak(seen, cutoff_us);) {
+                }
+                settler->resolve();
+            },
+            on_error);
+    return std::move(promise);
 }
 
 void Engine::prepare_password_checks() {

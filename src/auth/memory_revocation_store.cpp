@@ -1,5 +1,8 @@
+#include <algorithm>
 #include <mutex>
 
+#include "fauth/auth/detail/promise.hpp"
+#include "fauth/core/clock.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/auth/revocation.hpp"
 
@@ -18,6 +21,15 @@ std::int64_t MemoryRevocationStore::now() const {
 }
 
 std::optional<bool> RevocationStore::revoked_at_once(const RevocationQuery&) { return std::nullopt; }
+
+Promise<std::int64_t> RevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
+    // No clock of its own: the caller's moment is the cutoff.
+    auto [promise, settler] = detail::Settler<std::int64_t>::make();
+    revoke_subject(std::move(sub), at_least_us + 1, expires_at)
+        .then([settler = settler, at_least_us] { settler->resolve(at_least_us); },
+              [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
+    return std::move(promise);
+}
 
 std::optional<bool> MemoryRevocationStore::revoked_at_once(const RevocationQuery& query) { return revoked_now(query); }
 
@@ -107,6 +119,17 @@ Promise<void> MemoryRevocationStore::revoke_subject(std::string sub, std::int64_
     held.not_before_us = std::max(held.not_before_us, not_before_us);
     held.expires_at = std::max(held.expires_at, expires_at);
     return Promise<void>::resolved();
+}
+
+Promise<std::int64_t> MemoryRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
+    const auto cutoff_us = std::max(unix_microseconds(options_.clock), at_least_us);
+    const auto t = now();
+    std::unique_lock lock(mutex_);
+    room_locked(t);
+    auto& held = subjects_[std::move(sub)];
+    held.not_before_us = std::max(held.not_before_us, cutoff_us + 1);
+    held.expires_at = std::max(held.expires_at, expires_at);
+    return Promise<std::int64_t>::resolved(held.not_before_us - 1);
 }
 
 Promise<RefreshUseResult> MemoryRevocationStore::use_refresh(const RefreshUse& use) {

@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "fauth/core/clock.hpp"
 #include "fauth/core/errors.hpp"
 #include "support/await.hpp"
 #include "support/stores.hpp"
@@ -62,6 +63,32 @@ TEST_P(StoreContract, RevokingASubjectRevokesWhatWasIssuedBefore) {
     EXPECT_FALSE(revoked(*store, {"c", "f", "user-2", moment_us - 1}));
     wait(store->revoke_subject("user-1", moment_us - 100, t + 60));
     EXPECT_TRUE(revoked(*store, {"d", "f", "user-1", moment_us - 1})) << "a later call never moves the moment back";
+}
+
+// revoke_subject_now: the later of the store's clock and the caller's moment, and the cutoff in
+// force comes back.
+TEST_P(StoreContract, RevokingASubjectUpToNowAnswersTheCutoffInForce) {
+    const auto later_us = (now() + 3600) * 1'000'000 + 123;  // an hour ahead of the store's clock
+    EXPECT_EQ(await(store->revoke_subject_now("user-1", later_us, now() + 60)), later_us) << "the caller's moment, when later";
+    EXPECT_TRUE(revoked(*store, {"a", "f", "user-1", later_us}));
+    EXPECT_FALSE(revoked(*store, {"b", "f", "user-1", later_us + 1}));
+    EXPECT_FALSE(revoked(*store, {"c", "f", "user-2", later_us})) << "another subject";
+    EXPECT_EQ(await(store->revoke_subject_now("user-1", 0, now() + 60)), later_us) << "never moves back: the cutoff in force";
+    EXPECT_TRUE(revoked(*store, {"d", "f", "user-1", later_us}));
+    EXPECT_FALSE(revoked(*store, {"e", "f", "user-1", later_us + 1}));
+}
+
+TEST_P(StoreContract, RevokingASubjectUpToNowReadsTheStoresClock) {
+    // The memory store's clock is the one it was given; Redis's is its own (TIME), the system
+    // clock of this machine.
+    const fauth::Clock store_clock = GetParam().expires_in_real_time ? fauth::Clock{} : test_clock.clock();
+    const auto before = fauth::unix_microseconds(store_clock);
+    const auto cutoff = await(store->revoke_subject_now("user-1", 0, now() + 60));
+    const auto after = fauth::unix_microseconds(store_clock);
+    EXPECT_GE(cutoff, before);
+    EXPECT_LE(cutoff, after);
+    EXPECT_TRUE(revoked(*store, {"a", "f", "user-1", cutoff}));
+    EXPECT_FALSE(revoked(*store, {"b", "f", "user-1", cutoff + 1}));
 }
 
 TEST_P(StoreContract, ARefreshTokenCanBeUsedOnceAndOnlyForwards) {
@@ -129,6 +156,40 @@ TEST_P(StoreContract, EntriesExpireByThemselves) {
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::ValuesIn(fauth::test::store_kinds()),
                          [](const auto& kind) { return kind.param.name; });
+
+// A store written against the interface before revoke_subject_now (only the pure functions): the
+// default takes the caller's moment as the cutoff.
+TEST(RevocationStoreDefault, RevokingASubjectUpToNowUsesTheCallersMoment) {
+    class Forwarding final : public fauth::RevocationStore {
+    public:
+        Pistache::Async::Promise<bool> is_revoked(const RevocationQuery& q) override { return inner.is_revoked(q); }
+        Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override {
+            return inner.revoke_token(std::move(jti), expires_at);
+        }
+        Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override {
+            return inner.revoke_family(std::move(family), expires_at);
+        }
+        Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override {
+            return inner.revoke_subject(std::move(sub), not_before_us, expires_at);
+        }
+        Pistache::Async::Promise<bool> use_refresh(const fauth::RefreshUse& use) override { return inner.use_refresh(use); }
+        fauth::MemoryRevocationStore inner;
+    } store;
+    const auto moment_us = now() * 1'000'000 - 5'000'000;  // five seconds before the store's clock
+    EXPECT_EQ(await(store.revoke_subject_now("user-1", moment_us, now() + 60)), moment_us);
+    EXPECT_TRUE(revoked(store, {"a", "f", "user-1", moment_us}));
+    EXPECT_FALSE(revoked(store, {"b", "f", "user-1", moment_us + 1}));
+}
+
+TEST(MemoryRevocationStore, RevokingASubjectUpToNowReadsItsOwnClockNotTheCallers) {
+    auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000)));
+    fauth::MemoryRevocationStore store({.clock = clock.clock()});
+    const auto store_now_us = std::int64_t{1'800'000'000} * 1'000'000;
+    EXPECT_EQ(await(store.revoke_subject_now("user-1", store_now_us - 2'000'000, clock.seconds() + 60)), store_now_us)
+        << "a caller whose clock lags two seconds";
+    EXPECT_TRUE(revoked(store, {"a", "f", "user-1", store_now_us}));
+    EXPECT_FALSE(revoked(store, {"b", "f", "user-1", store_now_us + 1}));
+}
 
 TEST(MemoryRevocationStore, SweepsExpiredEntries) {
     auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(1'000'000)));

@@ -475,3 +475,98 @@ TEST(SessionStorage, ALoginInTheSameMicrosecondAsRevokeAllSurvivesIt) {
     EXPECT_FALSE(fauth::test::settle(new_one).error) << "issued after revoke_all returned, though the clock did not move";
     EXPECT_NO_THROW(await(auth.refresh(after.refresh_token)));
 }
+
+// revoke_all with several processes sharing one store (two providers here, each on its own clock,
+// as two processes would be): the store's clock, not the caller's, decides which logins came
+// before it. Node A's clock agrees with the store's (the system clock, which is also Redis's on
+// this machine); node B's lags both by two seconds.
+class SeveralProcesses : public ::testing::TestWithParam<StoreKind> {
+protected:
+    fauth::test::TestClock store_clock;  // the system clock: for Redis, only its TTLs read it
+    std::shared_ptr<fauth::RevocationStore> store = GetParam().make(store_clock.clock());
+
+    // A provider on `clock`, sharing the store; its leeway (10 s unless told) covers the nodes'
+    // skew, so a token of one node is not refused by another as issued in the future.
+    std::unique_ptr<fauth::AuthProvider<User>> node(const fauth::test::TestClock& clock,
+                                                    std::chrono::seconds leeway = std::chrono::seconds(10)) {
+        auto c = base_config(clock);
+        c.revocation_store = store;
+        c.leeway = leeway;
+        return std::make_unique<fauth::AuthProvider<User>>(c, anyone);
+    }
+    static bool works(fauth::AuthProvider<User>& on, const std::string& access) {
+        auto p = on.resolve_user(access);
+        return !fauth::test::settle(p).error;
+    }
+    // Whether `access` is refused by `on` as revoked (not for any other reason).
+    static bool revoked(fauth::AuthProvider<User>& on, const std::string& access) {
+        auto p = on.resolve_user(access);
+        std::string detail;
+        return kind_of(p, &detail) == fauth::ErrorKind::invalid_token && detail == "Invalid token: token revoked";
+    }
+    static std::int64_t now_us(const fauth::test::TestClock& clock) {
+        return std::chrono::duration_cast<std::chrono::microseconds>(clock.now().time_since_epoch()).count();
+    }
+};
+
+TEST_P(SeveralProcesses, ALoginOnANodeAheadShortlyBeforeRevokeAllOnALaggingNodeIsRevoked) {
+    fauth::test::TestClock in_step;  // A: the store's time
+    const auto lagging = fauth::test::TestClock::frozen(std::chrono::system_clock::now() - std::chrono::seconds(2));  // B
+    auto a = node(in_step);
+    auto b = node(lagging);
+    const auto stolen = a->login("user-123");  // a thief's login on A, just before the password change on B
+    ASSERT_GT(a->verify(stolen.access_token).issued_at_us(), now_us(lagging)) << "the setting: A's login is later than B's clock";
+    await(b->revoke_all("user-123"));
+    EXPECT_TRUE(revoked(*a, stolen.access_token)) << "revoked, though issued after the moment B's clock read";
+    EXPECT_TRUE(revoked(*b, stolen.access_token));
+    auto refresh = a->refresh(stolen.refresh_token);
+    EXPECT_EQ(kind_of(refresh), fauth::ErrorKind::invalid_token);
+
+    // After revoke_all returns, logins work on both nodes: on B, whose clock is still behind the
+    // cutoff (its tokens are issued after the cutoff B learnt from the store), and on A.
+    const auto on_b = b->login("user-123");
+    EXPECT_TRUE(works(*b, on_b.access_token)) << "a login on B after revoke_all returned, though B's clock lags the store's";
+    EXPECT_TRUE(works(*a, on_b.access_token));
+    EXPECT_NO_THROW(await(a->refresh(on_b.refresh_token)));
+    const auto on_a = a->login("user-123");
+    EXPECT_TRUE(works(*a, on_a.access_token)) << "a login on A after revoke_all returned";
+    EXPECT_TRUE(works(*b, on_a.access_token));
+}
+
+// The caller's own clock still counts when it is ahead of the store's: revoke_all covers every
+// login the calling node made before it, and the lagging node's too.
+TEST_P(SeveralProcesses, RevokeAllOnANodeAheadOfTheStoreCoversItsOwnEarlierLogins) {
+    fauth::test::TestClock ahead;
+    ahead.advance(std::chrono::seconds(3));
+    const auto lagging = fauth::test::TestClock::frozen(std::chrono::system_clock::now() - std::chrono::seconds(2));
+    auto a = node(ahead);
+    auto b = node(lagging);
+    const auto on_a = a->login("user-123");
+    const auto on_b = b->login("user-123");
+    await(a->revoke_all("user-123"));
+    EXPECT_TRUE(revoked(*a, on_a.access_token)) << "issued by A before its revoke_all, by a clock ahead of the store's";
+    EXPECT_TRUE(revoked(*b, on_b.access_token));
+    const auto after = a->login("user-123");
+    EXPECT_TRUE(works(*a, after.access_token)) << "a login on A after revoke_all returned";
+    EXPECT_TRUE(works(*b, after.access_token));
+}
+
+// A node whose clock lags the store's learns the store's cutoff: its tokens after revoke_all are
+// stamped past it (iat_us) while their iat stays its own clock's, so that even without leeway it
+// does not refuse them as issued in the future.
+TEST_P(SeveralProcesses, ANodeLaggingTheStoreCanUseItsOwnLoginsAfterItsRevokeAll) {
+    const auto lagging = fauth::test::TestClock::frozen(std::chrono::system_clock::now() - std::chrono::seconds(2));
+    auto b = node(lagging, std::chrono::seconds(0));
+    const auto before = b->login("user-123");
+    await(b->revoke_all("user-123"));
+    const auto after = b->login("user-123");
+    EXPECT_TRUE(revoked(*b, before.access_token));
+    ASSERT_TRUE(works(*b, after.access_token)) << "a login after revoke_all returned, on a clock two seconds behind the store's";
+    const auto payload = b->verify(after.access_token);
+    EXPECT_GT(payload.issued_at_us(), now_us(lagging) + 1'000'000) << "stamped past the store's cutoff";
+    EXPECT_EQ(payload.iat, lagging.seconds()) << "iat is this node's clock's";
+    EXPECT_NO_THROW(await(b->refresh(after.refresh_token)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, SeveralProcesses, ::testing::ValuesIn(fauth::test::store_kinds()),
+                         [](const auto& kind) { return kind.param.name; });

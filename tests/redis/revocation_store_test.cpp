@@ -11,6 +11,7 @@
 #include <future>
 #include <mutex>
 
+#include "fauth/core/clock.hpp"
 #include "fauth/core/errors.hpp"
 #include "support/await.hpp"
 #include "support/redis_server.hpp"
@@ -179,6 +180,32 @@ TEST(RedisRevocationStore, KeysCarryTtlsSoRedisForgetsThem) {
     EXPECT_GT(ttl_of("ttl:jti:t"), 90);
     EXPECT_LE(ttl_of("ttl:jti:t"), 100);
     EXPECT_GT(ttl_of("ttl:fam:u"), 90);
+}
+
+// revoke_all's cutoff is Redis's TIME, whatever the clock of the process asking (here its store's
+// clock lags an hour); it is written as the digits of the next microsecond and "u", and an entry
+// of an earlier fauth (whole seconds) later than it stays and is the cutoff answered.
+TEST(RedisRevocationStore, RevokingASubjectUpToNowReadsRedisTime) {
+    fauth::test::RedisServer redis;
+    fauth::RedisStoreOptions options;
+    options.url = redis.url();
+    options.key_prefix = "time:";
+    options.clock = [] { return std::chrono::system_clock::now() - std::chrono::hours(1); };
+    fauth::RedisRevocationStore store(options);
+    const auto before = fauth::unix_microseconds();
+    const auto cutoff = await(store.revoke_subject_now("alice", 0, now() + 100));
+    const auto after = fauth::unix_microseconds();
+    EXPECT_GE(cutoff, before);
+    EXPECT_LE(cutoff, after);
+    Probe probe(redis.port());
+    EXPECT_EQ(probe.run("GET time:sub:alice"), std::to_string(cutoff + 1) + "u");
+    EXPECT_TRUE(await(store.is_revoked({"a", "", "alice", cutoff})));
+    EXPECT_FALSE(await(store.is_revoked({"b", "", "alice", cutoff + 1})));
+
+    const auto later_s = now() + 50;  // an earlier fauth's entry: every token up to the end of that second
+    probe.run(("SET time:sub:bob " + std::to_string(later_s) + " EX 100").c_str());
+    EXPECT_EQ(await(store.revoke_subject_now("bob", 0, now() + 100)), (later_s + 1) * 1'000'000 - 1);
+    EXPECT_EQ(probe.run("GET time:sub:bob"), std::to_string(later_s)) << "never moved back";
 }
 
 TEST(RedisRevocationStore, RefusesARedisThatMayEvictItsKeys) {

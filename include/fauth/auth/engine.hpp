@@ -121,8 +121,10 @@ public:
     /// Ends the session of `access` (an admitted access token): the token and its family.
     Pistache::Async::Promise<void> end_session(const TokenPayload& access) const;
     /// Revokes every token of `sub` issued, or of a session begun, up to now, to the microsecond
-    /// (TokenPayload::revocation_time_us), for as long as the longest-lived token type lasts; tokens
-    /// this engine issues after it returns are later, even within that microsecond.
+    /// (TokenPayload::revocation_time_us), for as long as the longest-lived token type lasts. "Now"
+    /// is the store's clock (RevocationStore::revoke_subject_now), or this engine's when later or
+    /// when tokens it issued are later; tokens this engine issues after it returns are later than
+    /// the cutoff the store used, even within that microsecond and on a clock behind the store's.
     Pistache::Async::Promise<void> revoke_all(std::string sub) const;
 
     /// Whether `presented` is the key `stored` describes (compared by hash in constant time; one
@@ -183,7 +185,7 @@ private:
     std::int64_t family_expiry() const;
     // How long a record about a token expiring at `token_exp` must last: verify's leeway included.
     std::int64_t record_expiry(std::int64_t token_exp) const;
-    // `wanted_us`, or later: after the last revoke_all this engine made.
+    // `wanted_us`, or later: after the cutoff of the last revoke_all this engine made.
     std::int64_t issue_floor(std::int64_t wanted_us) const;
     // An access and a refresh token for `sub` in session `family` (begun at `session_start_us`),
     // with the same claims, issued no earlier than `issued_from_us`.
@@ -217,7 +219,7 @@ private:
     mutable std::unordered_map<std::string, std::size_t> password_jobs_by_client_;  // none at zero
     mutable WorkerPool pool_;  // submitting is thread-safe
     detail::InFlight in_flight_;
-    mutable std::atomic<std::int64_t> revoked_up_to_us_{0};  // the latest revoke_all cutoff this engine made
+    mutable std::atomic<std::int64_t> revoked_up_to_us_{0};  // the latest cutoff a revoke_all of this engine's store used
 };
 
 }  // namespace fauth

@@ -356,9 +356,12 @@ public:
     }
 
     /// Ends every session of `sub` (after a password change, say): every token issued up to the
-    /// call, to the microsecond, is revoked; a token issued after it returns is not, however close
-    /// in time. (A token from an older fauth, without `iat_us`, counts as issued at the start of
-    /// its second.)
+    /// call, to the microsecond, is revoked; a token this provider issues after it returns is not,
+    /// however close in time. "Up to the call" is read on the revocation store's clock (Redis:
+    /// `TIME`), or this provider's when later, so that processes sharing a store agree whichever
+    /// calls; a token is judged by the clock of the process that issued it (see
+    /// RevocationStore::revoke_subject_now). (A token from an older fauth, without `iat_us`,
+    /// counts as issued at the start of its second.)
     Pistache::Async::Promise<void> revoke_all(std::string sub) const { return core_->revoke_all(std::move(sub)); }
 
     /// A bcrypt hash of `password` at the configured cost, computed on the worker pool.

@@ -78,6 +78,16 @@ public:
     /// Revokes every token of `sub` issued before `not_before_us` (microseconds since the epoch),
     /// until `expires_at` (seconds). A later call never moves the moment back.
     virtual Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) = 0;
+    /// Revokes every token of `sub` issued up to now by the store's own clock, to the microsecond,
+    /// or up to `at_least_us` when that is later, until `expires_at` (seconds); resolves to the
+    /// cutoff now in force: every token of `sub` issued at or before it is revoked, later ones are
+    /// not (the cutoff of this call, or a later one an earlier call left: it never moves back).
+    /// A store that every process shares reads one clock for all of them (Redis: `TIME`, in the
+    /// same script that writes), so that a revoke_all is judged by that clock wherever it is
+    /// called. The default, for a store with no clock of its own: revoke_subject up to
+    /// `at_least_us`, the caller's clock deciding.
+    virtual Pistache::Async::Promise<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us,
+                                                                      std::int64_t expires_at);
     /// Records that a refresh token of `use.family` has been used, atomically: first_use when it is
     /// newer than every token of its family used before (the first use of the family's current
     /// token); for the newest used token presented again, its recorded next_issued_at_us
@@ -99,7 +109,8 @@ public:
         std::size_t max_entries = 1'000'000;
         /// Most sessions (families with a refresh record) one subject may hold at once.
         std::size_t max_sessions_per_subject = 1000;
-        /// Time source for expiry; the system clock when empty.
+        /// Time source for expiry and for revoke_subject_now's cutoff (the store's clock, which
+        /// judges a revoke_all made by any provider sharing this store); the system clock when empty.
         Clock clock;
     };
 
@@ -111,6 +122,9 @@ public:
     Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
+    /// revoke_subject up to now by Options::clock (the store's clock), or `at_least_us` if later.
+    Pistache::Async::Promise<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us,
+                                                              std::int64_t expires_at) override;
     Pistache::Async::Promise<RefreshUseResult> use_refresh(const RefreshUse& use) override;
 
     /// The same answer as is_revoked, synchronously.

@@ -35,6 +35,10 @@ public:
     Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override;
     Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
+    /// revoke_subject up to now by Redis's clock (`TIME`, read in the script that writes, so every
+    /// process sharing this Redis is judged by the same clock), or `at_least_us` if later.
+    Pistache::Async::Promise<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us,
+                                                              std::int64_t expires_at) override;
     Pistache::Async::Promise<RefreshUseResult> use_refresh(const RefreshUse& use) override;
 
 private:
