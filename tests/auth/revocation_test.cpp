@@ -172,7 +172,7 @@ TEST(RevocationStoreDefault, RevokingASubjectUpToNowUsesTheCallersMoment) {
         Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override {
             return inner.revoke_subject(std::move(sub), not_before_us, expires_at);
         }
-        Pistache::Async::Promise<bool> use_refresh(const fauth::RefreshUse& use) override { return inner.use_refresh(use); }
+        Pistache::Async::Promise<fauth::RefreshUseResult> use_refresh(const fauth::RefreshUse& use) override { return inner.use_refresh(use); }
         fauth::MemoryRevocationStore inner;
     } store;
     const auto moment_us = now() * 1'000'000 - 5'000'000;  // five seconds before the store's clock
