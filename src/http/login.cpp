@@ -62,6 +62,11 @@ std::string client_identifier_key(std::string_view client, std::string_view user
     return "client-identifier:" + std::string(client) + " " + sha256_hex(ascii_lower(username));
 }
 
+std::string logged_identifier(const AuthConfig& config, const TokenCodec& codec, std::string_view username) {
+    if (config.secret_key.empty()) return {};
+    return "hmac:" + codec.fingerprint("fauth-login-name-v1:" + ascii_lower(username));
+}
+
 bool device_cookies_on(const AuthConfig& config) noexcept {
     return !config.login_limits.device_cookie.empty() && !config.secret_key.empty();
 }

@@ -100,8 +100,22 @@ TEST(LoginEndpoint, ReportsEveryAttemptAsASecurityEvent) {
     EXPECT_EQ(ok[0].path, "/login");
     const auto failed = app.events(fauth::SecurityEventType::login_failure);
     ASSERT_EQ(failed.size(), 1u);
-    EXPECT_EQ(failed[0].identifier, "alice");
+    EXPECT_EQ(failed[0].identifier, fauth::http::logged_identifier(app.auth().config(), app.auth().tokens(), "alice"))
+        << "a failed attempt names the login name by its keyed digest";
+    EXPECT_EQ(failed[0].identifier.rfind("hmac:", 0), 0u);
+    EXPECT_EQ(ok[0].identifier, "alice") << "a successful one as typed";
     EXPECT_EQ(failed[0].reason, "Invalid credentials");
+}
+
+TEST(LoginEndpoint, APasswordTypedIntoTheNameFieldNeverReachesTheLog) {
+    // The review's F13: users swap the fields.
+    TestApp app;
+    request(app.port(), "POST", "/login", {kForm}, "username=MyPassw0rd!&password=alice");
+    const auto failed = app.events(fauth::SecurityEventType::login_failure);
+    ASSERT_EQ(failed.size(), 1u);
+    EXPECT_EQ(failed[0].identifier, fauth::http::logged_identifier(app.auth().config(), app.auth().tokens(), "mypassw0rd!"));
+    for (const auto& line : app.logs()) EXPECT_EQ(line.find("MyPassw0rd"), std::string::npos) << line;
+    for (const auto& event : app.events()) EXPECT_EQ(fauth::to_json_line(event).find("MyPassw0rd"), std::string::npos);
 }
 
 TEST(LoginEndpoint, ThrottlesEachClientWith429AndRetryAfter) {

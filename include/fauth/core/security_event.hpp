@@ -32,7 +32,8 @@ struct SecurityEvent {
     std::string reason;
     /// The user id, when known.
     std::string subject;
-    /// The login name that was tried (login events only).
+    /// The login name that was tried (login events only): as typed when the login succeeded,
+    /// otherwise its keyed digest "hmac:..." (fauth::http::logged_identifier).
     std::string identifier;
     /// The client's address.
     std::string client;

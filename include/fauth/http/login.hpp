@@ -38,6 +38,12 @@ std::string identifier_key(std::string_view username);
 /// (see throttle_client), a space and the SHA-256 (hex) of the name with ASCII letters lower-cased.
 std::string client_identifier_key(std::string_view client, std::string_view username);
 
+/// How a login name appears in the security events of attempts that did not succeed: "hmac:" and
+/// a keyed digest (the token secret) of the name with ASCII letters lower-cased, so that a
+/// password typed into the name field never reaches a log while the attempts on one name can
+/// still be told apart; empty without a secret_key. Successful logins name the user as typed.
+std::string logged_identifier(const AuthConfig& config, const TokenCodec& codec, std::string_view username);
+
 /// True when the login endpoint gives and honours device cookies (AuthConfig::login_limits):
 /// a device cookie is named and a secret_key signs them.
 bool device_cookies_on(const AuthConfig& config) noexcept;
@@ -120,6 +126,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                             try {
                                 attempt->event.type = SecurityEventType::login_success;
                                 attempt->event.subject = user_id(user);
+                                attempt->event.identifier = username;
                                 auth.config().report(attempt->event);
                                 if (!attempt->path.empty())
                                     add_device_cookie(attempt->writer, auth.config(), auth.tokens(), username, attempt->path);
@@ -146,7 +153,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                     if (const auto* error = std::get_if<RequestError>(&parsed))
                         return send_detail(attempt->writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
                     auto credentials = std::get<LoginRequest>(std::move(parsed));
-                    attempt->event.identifier = credentials.username;
+                    attempt->event.identifier = logged_identifier(auth.config(), auth.tokens(), credentials.username);
                     const auto& limits = auth.config().login_limits;
                     // A device this name logged in from before has its own budget, which guesses
                     // from elsewhere cannot spend.
