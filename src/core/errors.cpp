@@ -9,7 +9,7 @@ Error::Error(ErrorKind kind, std::string detail, const std::string& log_message)
     : std::runtime_error(log_message.empty() ? detail : log_message), kind_(kind), detail_(std::move(detail)) {}
 
 InvalidToken::InvalidToken(std::string reason)
-    : Error(ErrorKind::invalid_token, "Invalid token: " + reason), reason_(std::move(reason)) {}
+    : Error(ErrorKind::invalid_token, "Invalid token", "Invalid token: " + reason), reason_(std::move(reason)) {}
 
 namespace {
 std::string api_key_detail(const std::string& reason) {

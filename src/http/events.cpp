@@ -15,6 +15,14 @@ SecurityEvent request_event(SecurityEventType type, const Pistache::Http::Reques
 void report_refusal(const AuthConfig& config, const Pistache::Http::Request& request, std::exception_ptr failure,
                     std::string subject) {
     try {
+        report_refusal(config, request_event(SecurityEventType::token_refused, request, config), std::move(failure),
+                       std::move(subject));
+    } catch (...) {
+    }
+}
+
+void report_refusal(const AuthConfig& config, SecurityEvent event, std::exception_ptr failure, std::string subject) {
+    try {
         std::rethrow_exception(failure);
     } catch (const Error& e) {
         SecurityEventType type;
@@ -28,8 +36,8 @@ void report_refusal(const AuthConfig& config, const Pistache::Http::Request& req
             case ErrorKind::forbidden: type = SecurityEventType::access_denied; break;
             default: return;
         }
-        auto event = request_event(type, request, config);
-        event.reason = e.detail();
+        event.type = type;
+        event.reason = e.what();
         event.subject = std::move(subject);
         config.report(event);
     } catch (...) {

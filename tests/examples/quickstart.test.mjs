@@ -3,6 +3,7 @@
 // names the binary).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
 import { startQuickstart, stopQuickstart } from '../support/quickstart.mjs';
 import { lintOpenApi, openApiProblems } from '../support/openapi_lint.mjs';
 
@@ -20,6 +21,25 @@ async function call(path, { token, ...init } = {}) {
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
   return { status: res.status, headers: res.headers, json, text };
+}
+
+// Resolves true once the server's output after offset `from` (its security events are JSON lines
+// on standard error, which may arrive after the answer) holds `text`; false after 5 s.
+async function logged(text, from = 0) {
+  const until = Date.now() + 5000;
+  while (!server.output().slice(from).includes(text)) {
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+// An HMAC-signed JWT with `claims`, signed by `key` (not the server's).
+function hmacToken(alg, key, claims) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${b64({ alg, typ: 'JWT' })}.${b64(claims)}`;
+  const digest = { HS256: 'sha256', HS512: 'sha512' }[alg];
+  return `${input}.${createHmac(digest, key).update(input).digest('base64url')}`;
 }
 
 async function login(username, password) {
@@ -86,12 +106,49 @@ test('POST /refresh rotates and POST /logout ends the session', async () => {
   assert.equal((await refresh(second.json.refresh_token)).status, 200, 'the session moves on');
   const reused = await refresh(first.refresh_token);
   assert.equal(reused.status, 401);
+  assert.deepEqual(reused.json, { detail: 'Invalid token' });
   const third = (await login('alice', 's3cret')).json;
+  const mark = server.output().length;
   const out = await call('/logout', { method: 'POST', token: third.access_token });
   assert.equal(out.status, 204);
   const after = await call('/me', { token: third.access_token });
   assert.equal(after.status, 401);
-  assert.deepEqual(after.json, { detail: 'Invalid token: token revoked' });
+  assert.deepEqual(after.json, { detail: 'Invalid token' });
+  assert.ok(await logged('"event":"token_refused","reason":"Invalid token: token revoked"', mark), server.output());
+});
+
+test('a refused token gets one fixed detail, and its reason goes to the security log (review F10)', async () => {
+  // The review's reproduction: these told the client which check failed.
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sub: 'alice', iat: now, exp: now + 300, jti: randomBytes(16).toString('hex'), token_type: 'access' };
+  const anyKey = randomBytes(64).toString('hex');
+  const cases = [
+    [hmacToken('HS512', anyKey, claims), 'algorithm not allowed'],
+    [hmacToken('HS256', anyKey, claims), 'signature mismatch'],
+  ];
+  const bodies = new Set();
+  for (const [token, reason] of cases) {
+    const mark = server.output().length;
+    const r = await call('/me', { token });
+    assert.equal(r.status, 401, reason);
+    assert.equal(r.headers.get('www-authenticate'), 'Bearer error="invalid_token", APIKey header="X-API-Key"');
+    assert.deepEqual(r.json, { detail: 'Invalid token' }, reason);
+    bodies.add(r.text);
+    assert.ok(await logged(`"event":"token_refused","reason":"Invalid token: ${reason}","client":"127.0.0.1","path":"/me"`, mark),
+      `${reason} not in the log:\n${server.output()}`);
+  }
+  assert.equal(bodies.size, 1, 'byte for byte the same answer');
+  const first = (await login('alice', 's3cret')).json;
+  const refresh = () => call('/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ refresh_token: first.refresh_token }) });
+  assert.equal((await refresh()).status, 200);
+  const mark = server.output().length;
+  const reuse = await refresh();
+  assert.equal(reuse.status, 401);
+  assert.deepEqual(reuse.json, { detail: 'Invalid token' });
+  assert.ok(await logged('"reason":"Invalid token: refresh token reuse detected","client":"127.0.0.1","path":"/refresh"', mark),
+    server.output());
+  assert.ok(await logged('"event":"refresh_reuse","reason":"refresh token reuse detected; session family revoked"', mark));
 });
 
 test('missing and bad tokens are 401 with WWW-Authenticate', async () => {
@@ -105,7 +162,7 @@ test('missing and bad tokens are 401 with WWW-Authenticate', async () => {
     assert.equal(bad.status, 401, path);
     const apiKey = path === '/me' ? ', APIKey header="X-API-Key"' : '';
     assert.equal(bad.headers.get('www-authenticate'), `Bearer error="invalid_token"${apiKey}`, path);
-    assert.match(bad.json.detail, /^Invalid token/);
+    assert.deepEqual(bad.json, { detail: 'Invalid token' }, path);
   }
 });
 

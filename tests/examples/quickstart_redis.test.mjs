@@ -54,6 +54,17 @@ async function post(server, path, { token, json } = {}) {
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
 
+// Resolves true once `server`'s output after offset `from` (security events are JSON lines on
+// standard error, which may arrive after the answer) holds `text`; false after 5 s.
+async function logged(server, text, from) {
+  const until = Date.now() + 5000;
+  while (!server.output().slice(from).includes(text)) {
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
 async function me(server, token) {
   const res = await fetch(server.base + '/me', { headers: { Authorization: `Bearer ${token}` } });
   return { status: res.status, json: await res.json() };
@@ -63,9 +74,11 @@ test('a logout on one process is honoured by the other', async () => {
   const login = (await post(a, '/login', { json: { username: 'alice', password: 's3cret' } })).json;
   assert.equal((await me(b, login.access_token)).status, 200, 'B accepts what A issued');
   assert.equal((await post(a, '/logout', { token: login.access_token })).status, 204);
+  const mark = b.output().length;
   const after = await me(b, login.access_token);
   assert.equal(after.status, 401);
-  assert.deepEqual(after.json, { detail: 'Invalid token: token revoked' });
+  assert.deepEqual(after.json, { detail: 'Invalid token' });
+  assert.ok(await logged(b, '"reason":"Invalid token: token revoked"', mark), b.output());
   const refresh = await post(b, '/refresh', { json: { refresh_token: login.refresh_token } });
   assert.equal(refresh.status, 401);
 });
@@ -80,9 +93,11 @@ test('refresh-token reuse across processes ends the session everywhere', async (
   assert.deepEqual(repeat.json, rotated.json);
   const moved = await post(b, '/refresh', { json: { refresh_token: rotated.json.refresh_token } });
   assert.equal(moved.status, 200, 'the session moves on');
+  const mark = b.output().length;
   const reuse = await post(b, '/refresh', { json: { refresh_token: login.refresh_token } });
   assert.equal(reuse.status, 401);
-  assert.deepEqual(reuse.json, { detail: 'Invalid token: refresh token reuse detected' });
+  assert.deepEqual(reuse.json, { detail: 'Invalid token' });
+  assert.ok(await logged(b, '"reason":"Invalid token: refresh token reuse detected"', mark), b.output());
   assert.equal((await me(a, rotated.json.access_token)).status, 401);
   assert.equal((await me(b, rotated.json.access_token)).status, 401);
   assert.equal((await me(a, moved.json.access_token)).status, 401);

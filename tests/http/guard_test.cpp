@@ -53,16 +53,37 @@ TEST_F(GuardTest, TheSchemeIsCaseInsensitive) {
     EXPECT_EQ(request(port, "GET", "/me", {"Authorization: BEARER " + alice}).status, 200);
 }
 
-TEST_F(GuardTest, BadTokensAreRefusedWithTheReason) {
-    expect_401(get(port, "/me", "not-a-jwt"), "Invalid token: malformed token: expected three segments", true);
-    expect_401(request(port, "GET", "/me", {"Authorization: Bearer " + alice + " extra"}),
-               "Invalid token: malformed Authorization header", true);
-    expect_401(request(port, "GET", "/me", {"Authorization: Bearer"}), "Invalid token: malformed Authorization header", true);
+TEST_F(GuardTest, BadTokensAreRefusedWithOneDetailAndTheReasonIsLogged) {
+    // The client sees "Invalid token" whatever failed; the security event says which check.
+    expect_401(get(port, "/me", "not-a-jwt"), "Invalid token", true);
+    expect_401(request(port, "GET", "/me", {"Authorization: Bearer " + alice + " extra"}), "Invalid token", true);
+    expect_401(request(port, "GET", "/me", {"Authorization: Bearer"}), "Invalid token", true);
     std::string tampered = alice;
     tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
-    expect_401(get(port, "/me", tampered), "Invalid token: signature mismatch", true);
-    expect_401(get(port, "/me", app.auth().login("user-123").refresh_token),
-               "Invalid token: refresh token used where access token is required", true);
+    expect_401(get(port, "/me", tampered), "Invalid token", true);
+    expect_401(get(port, "/me", app.auth().login("user-123").refresh_token), "Invalid token", true);
+    // The review's reproduction (F10): an HS512 token and one signed with another key told the
+    // client "algorithm not allowed" and "signature mismatch" apart.
+    auto other = TestApp::default_config();
+    other.secret_key = "another-secret-of-at-least-32-bytes";
+    const auto wrong_key = fauth::TokenCodec(other).issue(fauth::TokenType::access, "user-123");
+    other.algorithm = "HS512";
+    other.secret_key = std::string(64, 'k');
+    const auto hs512 = fauth::TokenCodec(other).issue(fauth::TokenType::access, "user-123");
+    const auto with_wrong_key = get(port, "/me", wrong_key);
+    const auto with_hs512 = get(port, "/me", hs512);
+    expect_401(with_wrong_key, "Invalid token", true);
+    expect_401(with_hs512, "Invalid token", true);
+    EXPECT_EQ(with_wrong_key.body, with_hs512.body) << "byte for byte the same answer";
+    std::vector<std::string> reasons;
+    for (const auto& e : app.events(fauth::SecurityEventType::token_refused)) reasons.push_back(e.reason);
+    EXPECT_EQ(reasons, (std::vector<std::string>{"Invalid token: malformed token: expected three segments",
+                                                 "Invalid token: malformed Authorization header",
+                                                 "Invalid token: malformed Authorization header",
+                                                 "Invalid token: signature mismatch",
+                                                 "Invalid token: refresh token used where access token is required",
+                                                 "Invalid token: signature mismatch",
+                                                 "Invalid token: algorithm not allowed"}));
 }
 
 TEST_F(GuardTest, ExpiredTokensSayTokenExpired) {

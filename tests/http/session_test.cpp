@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fauth/core/base64url.hpp>
+#include <fauth/core/keys.hpp>
+
 #include "support/http_client.hpp"
 #include "support/test_app.hpp"
 
@@ -15,6 +18,15 @@ const std::string kJson = "Content-Type: application/json";
 
 fauth::test::HttpResponse refresh(std::uint16_t port, const std::string& token) {
     return request(port, "POST", "/refresh", {kJson}, nlohmann::json{{"refresh_token", token}}.dump());
+}
+
+// The reasons of the token_refused events at `path` so far, oldest first: what the log knows and
+// the client (a fixed "Invalid token") does not.
+std::vector<std::string> refused_at(TestApp& app, const std::string& path) {
+    std::vector<std::string> reasons;
+    for (const auto& e : app.events(fauth::SecurityEventType::token_refused))
+        if (e.path == path) reasons.push_back(e.reason);
+    return reasons;
 }
 }  // namespace
 
@@ -37,8 +49,13 @@ TEST(RefreshEndpoint, ExchangesARefreshTokenForANewPairOnce) {
     ASSERT_EQ(refresh(app.port(), r.json()["refresh_token"].get<std::string>()).status, 200) << "the session moves on";
     const auto reused = refresh(app.port(), login.refresh_token);
     EXPECT_EQ(reused.status, 401);
-    EXPECT_EQ(reused.json()["detail"], "Invalid token: refresh token reuse detected");
+    EXPECT_EQ(reused.json(), (nlohmann::json{{"detail", "Invalid token"}})) << "the client is not told why";
     EXPECT_EQ(reused.header("WWW-Authenticate"), R"(Bearer error="invalid_token")");
+    EXPECT_EQ(refused_at(app, "/refresh"), std::vector<std::string>{"Invalid token: refresh token reuse detected"})
+        << "the security events are";
+    const auto reuse = app.events(fauth::SecurityEventType::refresh_reuse);
+    ASSERT_EQ(reuse.size(), 1u);
+    EXPECT_EQ(reuse[0].subject, "user-123");
     EXPECT_EQ(get(app.port(), "/me", access).status, 401) << "the family is revoked";
 }
 
@@ -60,6 +77,14 @@ TEST(RefreshEndpoint, RefusesWhatIsNotAUsableRefreshToken) {
     const auto inactive = refresh(app.port(), app.auth().login("user-789").refresh_token);
     EXPECT_EQ(inactive.status, 403);
     EXPECT_EQ(refresh(app.port(), app.auth().login("ghost").refresh_token).json()["detail"], "User does not exist");
+    // Each refusal reaches the security events with its reason; the client sees a fixed detail.
+    EXPECT_EQ(refused_at(app, "/refresh"),
+              (std::vector<std::string>{"Invalid token: access token used where refresh token is required",
+                                        "Invalid token: malformed token: expected three segments", "User does not exist"}));
+    const auto denied = app.events(fauth::SecurityEventType::access_denied);
+    ASSERT_EQ(denied.size(), 1u);
+    EXPECT_EQ(denied[0].reason, "Inactive user");
+    EXPECT_EQ(denied[0].path, "/refresh");
 }
 
 TEST(RefreshEndpoint, ABodyOverTheLimitIs413BeforeAnythingElse) {
@@ -112,8 +137,12 @@ TEST(LogoutEndpoint, EndsTheSession) {
     EXPECT_TRUE(r.body.empty());
     const auto after = get(app.port(), "/me", login.access_token);
     EXPECT_EQ(after.status, 401);
-    EXPECT_EQ(after.json()["detail"], "Invalid token: token revoked");
-    EXPECT_EQ(refresh(app.port(), login.refresh_token).status, 401);
+    EXPECT_EQ(after.json(), (nlohmann::json{{"detail", "Invalid token"}}));
+    const auto revoked = refresh(app.port(), login.refresh_token);
+    EXPECT_EQ(revoked.status, 401);
+    EXPECT_EQ(revoked.json(), (nlohmann::json{{"detail", "Invalid token"}}));
+    EXPECT_EQ(refused_at(app, "/me"), std::vector<std::string>{"Invalid token: token revoked"});
+    EXPECT_EQ(refused_at(app, "/refresh"), std::vector<std::string>{"Invalid token: token revoked"});
     EXPECT_EQ(get(app.port(), "/me", other.access_token).status, 200);
 }
 
@@ -124,7 +153,44 @@ TEST(LogoutEndpoint, NeedsAValidAccessToken) {
     EXPECT_EQ(r.json()["detail"], "Not authenticated");
     r = request(app.port(), "POST", "/logout", {"Authorization: Bearer " + app.auth().login("user-123").refresh_token});
     EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(r.json(), (nlohmann::json{{"detail", "Invalid token"}}));
+    r = request(app.port(), "POST", "/logout", {"Authorization: Bearer a b"});
+    EXPECT_EQ(r.json(), (nlohmann::json{{"detail", "Invalid token"}}));
+    EXPECT_EQ(refused_at(app, "/logout"),
+              (std::vector<std::string>{"Invalid token: refresh token used where access token is required",
+                                        "Invalid token: malformed Authorization header"}));
     const auto doc = app.api().openapi({});
     EXPECT_FALSE(doc["paths"]["/logout"]["post"].value("security", nlohmann::json::array()).empty());
     EXPECT_EQ(doc["paths"]["/refresh"]["post"].value("security", nlohmann::json()), nlohmann::json::array()) << "public on purpose";
+}
+
+TEST(SessionEndpoints, ATrustedIssuersTokenIsRefusedWithoutTheClientLearningTheIssuer) {
+    // A Keycloak realm this service trusts for access tokens: its tokens work on guarded routes,
+    // but never refresh or end a session here; the reason (naming the issuer) is the log's.
+    const std::string issuer = "https://keycloak.example.com/realms/main";
+    const auto signer = fauth::Key::generate("RS256", "kc-1");
+    fauth::KeySet published;
+    published.add(fauth::Key::from_jwk(signer.public_jwk()));
+    auto config = TestApp::default_config();
+    config.issuers = {fauth::TrustedIssuer::keycloak(issuer, "notes-api", std::make_shared<fauth::KeyRing>(published))};
+    TestApp app(2, config);
+    const auto now = fauth::unix_seconds();
+    const nlohmann::json claims = {{"iss", issuer}, {"aud", "notes-api"}, {"sub", "user-123"}, {"typ", "Bearer"},
+                                   {"iat", now},    {"exp", now + 300},   {"jti", "kc-jti-1"}};
+    const auto input = fauth::base64url_encode(nlohmann::json{{"alg", "RS256"}, {"kid", "kc-1"}}.dump()) + "." +
+                       fauth::base64url_encode(claims.dump());
+    const auto token = input + "." + fauth::base64url_encode(signer.sign(input));
+    ASSERT_EQ(get(app.port(), "/me", token).json()["message"], "Hello alice") << "the token itself is good";
+
+    const auto refreshed = refresh(app.port(), token);
+    EXPECT_EQ(refreshed.status, 401);
+    EXPECT_EQ(refreshed.json(), (nlohmann::json{{"detail", "Invalid token"}}));
+    EXPECT_EQ(refreshed.body.find("keycloak"), std::string::npos) << refreshed.body;
+    EXPECT_EQ(refused_at(app, "/refresh"),
+              std::vector<std::string>{"Invalid token: a token from " + issuer + " is an access token, never a refresh token"});
+
+    const auto out = request(app.port(), "POST", "/logout", {"Authorization: Bearer " + token});
+    EXPECT_EQ(out.status, 401);
+    EXPECT_EQ(out.json(), (nlohmann::json{{"detail", "Invalid token"}}));
+    EXPECT_EQ(refused_at(app, "/logout"), std::vector<std::string>{"Invalid token: this token's session is its issuer's to end"});
 }

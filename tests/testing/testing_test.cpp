@@ -55,7 +55,10 @@ TEST(TestingKit, TheActingSessionIsRealAndEnds) {
     fauth::testing::TestServer server(app.api());
     const auto alice = act_as(server, app.auth(), app.user("user-123"));
     ASSERT_EQ(alice.post("/logout").status, 204);
-    EXPECT_TRUE(refused(alice.get("/me"), 401, "Invalid token: token revoked"));
+    EXPECT_TRUE(refused(alice.get("/me"), 401, "Invalid token"));
+    const auto refusals = app.events(fauth::SecurityEventType::token_refused);
+    ASSERT_EQ(refusals.size(), 1u);
+    EXPECT_EQ(refusals[0].reason, "Invalid token: token revoked") << "the reason is logged, not shown";
 }
 
 TEST(TestingKit, RefusedSaysWhatCameInstead) {

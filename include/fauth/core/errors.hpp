@@ -24,14 +24,15 @@ enum class ErrorKind {
     internal,             ///< a loader or dependency failed; details are for logs only (500)
 };
 
-/// Base of fauth's request errors: `detail()` is safe to show a client, `what()` is for logs.
+/// Base of fauth's request errors: `detail()` is safe to show a client and fixed per error class
+/// (it never says which check failed); `what()` is for logs and security events and says why.
 class Error : public std::runtime_error {
 public:
     /// An error of `kind` whose client-facing message is `detail`; `log_message` defaults to it.
     Error(ErrorKind kind, std::string detail, const std::string& log_message = {});
     /// The kind of failure.
     ErrorKind kind() const noexcept { return kind_; }
-    /// The message a client may see, in FAuth's wording.
+    /// The message a client may see, in FAuth's wording, with nothing taken from the request.
     const std::string& detail() const noexcept { return detail_; }
 
 private:
@@ -39,12 +40,14 @@ private:
     std::string detail_;
 };
 
-/// A token that is malformed, forged, of the wrong type or otherwise unacceptable.
+/// A token that is malformed, forged, of the wrong type or otherwise unacceptable. Its detail is
+/// always "Invalid token", so a client cannot learn which check failed (which algorithms or
+/// issuers are trusted, that a session was revoked); `what()` is "Invalid token: " + reason.
 class InvalidToken : public Error {
 public:
     /// `reason` says which check failed, e.g. "signature mismatch"; it never contains the token.
     explicit InvalidToken(std::string reason);
-    /// Which check failed.
+    /// Which check failed: for logs and security events, never sent to a client.
     const std::string& reason() const noexcept { return reason_; }
 
 private:
@@ -70,7 +73,8 @@ private:
 };
 
 /// An API key that is malformed, unknown, wrong, revoked or expired. Its detail is "Invalid API
-/// key", except "API key revoked" and "API key expired", said only once the key itself matched.
+/// key", except "API key revoked" and "API key expired", said only once the key itself matched;
+/// `what()` is "invalid API key: " + reason.
 class InvalidApiKey : public Error {
 public:
     /// Which check failed: "malformed", "unknown", "mismatch", "revoked", "expired", "owner mismatch".
@@ -123,7 +127,7 @@ public:
 /// A required role or permission is missing; the message names it in FAuth's fixed form.
 class Forbidden : public Error {
 public:
-    /// `detail` is e.g. "Missing role: admin".
+    /// `detail` is e.g. "Missing role: admin": it names the route's own rule, nothing from the request.
     explicit Forbidden(std::string detail);
 };
 

@@ -28,7 +28,8 @@ std::string_view to_string(SecurityEventType type) noexcept;
 struct SecurityEvent {
     /// What happened.
     SecurityEventType type;
-    /// Why, in a few words (e.g. "signature mismatch", "Missing role: admin").
+    /// Why, in a few words, more than a client is told (e.g. "Invalid token: signature mismatch",
+    /// "Missing role: admin").
     std::string reason;
     /// The user id, when known.
     std::string subject;

@@ -11,6 +11,7 @@
 #include "fauth/http/client_address.hpp"
 #include "fauth/http/cookies.hpp"
 #include "fauth/http/endpoint.hpp"
+#include "fauth/http/events.hpp"
 #include "fauth/http/guard.hpp"
 #include "fauth/http/login.hpp"
 #include "fauth/http/response.hpp"
@@ -48,7 +49,8 @@ RefreshRequest read_refresh_request(const Pistache::Http::Request& request, cons
 /// Retry-After, refresh_limits.per_client); a bad body gets 415 or 422; then the refresh pipeline:
 /// 401 for an invalid, expired, revoked or reused refresh token, 403 for a refresh by cookie from
 /// a foreign origin or without the session's CSRF token, 429 when the session's own budget
-/// (refresh_limits.per_family) is spent.
+/// (refresh_limits.per_family) is spent. A refusal's reason goes to the security events
+/// (report_refusal); a refused token's client sees only "Invalid token".
 template <class User>
 Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
@@ -61,7 +63,12 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
             auto input = std::make_shared<RefreshRequest>(read_refresh_request(request, config));
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
             const auto client = throttle_client(client_address(request, config), config.ipv6_client_prefix);
-            auto refuse = [&auth, shared](std::exception_ptr failure) { send_exception(*shared, failure, true, auth.config().log); };
+            // A refused token's reason goes to the security events; the client gets the fixed detail.
+            auto refuse = [&auth, shared, event = request_event(SecurityEventType::token_refused, request, config)](
+                              std::exception_ptr failure) {
+                report_refusal(auth.config(), event, failure);
+                send_exception(*shared, failure, true, auth.config().log);
+            };
             auth.throttle_login("refresh-client:" + client, config.refresh_limits.per_client)
                 .then(
                     [&auth, shared, input, refuse](const ThrottleDecision& by_client) {
@@ -108,6 +115,7 @@ LogoutCredentials logout_credentials(const Pistache::Http::Request& request, con
 /// the token's whole session, then answers 204 (clearing the session cookies when cookies are
 /// accepted). No, a bad or an already revoked token: 401 as on any guarded route (logout takes the
 /// same pipeline); by cookie, from a foreign origin or without the session's CSRF token: 403.
+/// Refusals are reported as on a guarded route (report_refusal).
 template <class User>
 Endpoint logout_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
@@ -120,12 +128,18 @@ Endpoint logout_endpoint(const AuthProvider<User>& auth) {
             const Challenge challenge{true, config.resource_metadata_url};
             if (credentials.status == BearerCredentials::Status::absent)
                 return send_not_authenticated(writer, challenge.resource_metadata);
-            if (credentials.status == BearerCredentials::Status::malformed)
-                return send_error(writer, malformed_credentials(credentials), challenge, config.log);
+            // A refused token's reason goes to the security events; the client gets the fixed detail.
+            auto event = request_event(SecurityEventType::token_refused, request, config);
+            if (credentials.status == BearerCredentials::Status::malformed) {
+                const auto failure = std::make_exception_ptr(malformed_credentials(credentials));
+                report_refusal(config, std::move(event), failure);
+                return send_exception(writer, failure, challenge, config.log);
+            }
             try {
                 check_csrf(csrf_evidence(request, credentials, config, /*changes_state=*/true), credentials.token, type,
                            auth.tokens());
             } catch (...) {
+                report_refusal(config, std::move(event), std::current_exception());
                 return send_exception(writer, std::current_exception(), challenge, config.log);
             }
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
@@ -135,7 +149,10 @@ Endpoint logout_endpoint(const AuthProvider<User>& auth) {
                         if (auth.config().cookies.accepts_cookie()) clear_session_cookies(*shared, auth.config().cookies);
                         shared->send(Pistache::Http::Code::No_Content);
                     },
-                    [&auth, shared, challenge](std::exception_ptr failure) { send_exception(*shared, failure, challenge, auth.config().log); });
+                    [&auth, shared, challenge, event = std::move(event)](std::exception_ptr failure) {
+                        report_refusal(auth.config(), event, failure);
+                        send_exception(*shared, failure, challenge, auth.config().log);
+                    });
         },
         auth.config().log);
     endpoint.doc = logout_route_doc();
