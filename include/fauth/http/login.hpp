@@ -139,7 +139,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                             try {
                                 std::rethrow_exception(failure);
                             } catch (const Error& e) {
-                                attempt->event.reason = e.detail();
+                                attempt->event.reason = e.what();
                             } catch (...) {
                             }
                             auth.config().report(attempt->event);
