@@ -41,6 +41,6 @@ std::optional<nlohmann::json> json_body(const Pistache::Rest::Request& request, 
 void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr<Store> store, Mailer mailer);
 
 /// Serves the browser page at / (login by cookie, then the user's notes).
-void add_login_page(fauth::http::Api& api);
+void add_login_page(fauth::http::Api& api, const std::string& csrf_cookie);
 
 }  // namespace notes

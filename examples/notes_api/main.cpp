@@ -161,7 +161,7 @@ int main() try {
             list.push_back({{"id", u.id}, {"email", u.email}, {"roles", u.roles}, {"is_active", u.is_active}});
         fauth::http::send_json(w, Code::Ok, list);
     }), {.summary = "Every user", .tags = {"Admin"}});
-    notes::add_login_page(api);
+    notes::add_login_page(api, auth.config().cookies.csrf_cookie);
     api.serve_openapi("/openapi.json", {.title = "fauth notes", .version = "1.0.0"});
 
     const std::string host = env_or("HOST", "127.0.0.1");

@@ -25,7 +25,8 @@ const char* const kPage = R"html(<!doctype html>
 <p id="status" role="status"></p>
 <script>
 const $ = (id) => document.getElementById(id);
-const csrf = () => (document.cookie.split('; ').find((c) => c.startsWith('fauth_csrf=')) || '').slice('fauth_csrf='.length);
+const csrfCookie = '@CSRF_COOKIE@=';
+const csrf = () => (document.cookie.split('; ').find((c) => c.startsWith(csrfCookie)) || '').slice(csrfCookie.length);
 // A call with the session cookies and the CSRF header; one refresh (by cookie) when the access cookie has expired.
 async function call(path, options = {}) {
   const send = () => fetch(path, { ...options, credentials: 'same-origin', headers: { ...(options.headers || {}), 'X-CSRF-Token': csrf() } });
@@ -70,9 +71,13 @@ show();
 
 }  // namespace
 
-void add_login_page(fauth::http::Api& api) {
-    api.get("/", [](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter writer) {
-        writer.send(Pistache::Http::Code::Ok, kPage, MIME(Text, Html));
+void add_login_page(fauth::http::Api& api, const std::string& csrf_cookie) {
+    // The CSRF cookie's name as the provider uses it (__Host-fauth_csrf when the cookies are Secure).
+    std::string page = kPage;
+    const std::string placeholder = "@CSRF_COOKIE@";
+    page.replace(page.find(placeholder), placeholder.size(), csrf_cookie);
+    api.get("/", [page = std::move(page)](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter writer) {
+        writer.send(Pistache::Http::Code::Ok, page, MIME(Text, Html));
     }, {.summary = "The browser page: log in by cookie, then your notes", .tags = {"Pages"},
         .responses = {{"200", {{"description", "HTML"}, {"content", {{"text/html", nlohmann::json::object()}}}}}}});
 }

@@ -363,3 +363,41 @@ TEST(DefaultSchemes, EachTransportReadsItsSchemesBearerFirst) {
     EXPECT_EQ(schemes_of(CredentialTransport::cookie), std::vector<Scheme>{Scheme::cookie});
     EXPECT_EQ(schemes_of(CredentialTransport::bearer_or_cookie), (std::vector<Scheme>{Scheme::bearer, Scheme::cookie}));
 }
+
+TEST(CookieNames, SecureCookiesGetThePrefixThatRefusesPlantedCopies) {
+    // Review F17: with Secure cookies (the default), the default names become __Host- (access and
+    // CSRF: path "/", no Domain) and __Secure- (refresh, device), so that a sibling subdomain or a
+    // plain-HTTP page cannot plant a session in a browser that has none.
+    auto config = cookie_config();
+    config.cookies.secure = true;
+    TestApp app{1, config};
+    const auto& in_force = app.auth().config();
+    EXPECT_EQ(in_force.cookies.access_cookie, "__Host-fauth_access");
+    EXPECT_EQ(in_force.cookies.csrf_cookie, "__Host-fauth_csrf");
+    EXPECT_EQ(in_force.cookies.refresh_cookie, "__Secure-fauth_refresh");
+    EXPECT_EQ(in_force.login_limits.device_cookie, "__Secure-fauth_device");
+    const auto r = request(app.port(), "POST", "/session/login", {kJson}, R"({"username":"alice","password":"s3cret"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto access = r.cookie_value("__Host-fauth_access");
+    ASSERT_FALSE(access.empty());
+    EXPECT_EQ(r.set_cookie("__Host-fauth_access"), "__Host-fauth_access=" + access + "; Path=/; Max-Age=900; Secure; HttpOnly; SameSite=Lax");
+    EXPECT_NE(r.set_cookie("__Host-fauth_csrf").find("; Path=/; "), std::string::npos);
+    EXPECT_NE(r.set_cookie("__Secure-fauth_refresh").find("; Path=/auth; "), std::string::npos);
+    EXPECT_EQ(r.set_cookies.size(), 4u);
+    EXPECT_EQ(request(app.port(), "GET", "/me", {"Cookie: __Host-fauth_access=" + access}).status, 200);
+    EXPECT_EQ(request(app.port(), "GET", "/me", {"Cookie: fauth_access=" + access}).status, 401)
+        << "a cookie without the prefix is not the session cookie";
+
+    // Not Secure (plain-HTTP development), a Domain, or a name of the application's own: as set.
+    auto plain = cookie_config();
+    TestApp without{1, plain};
+    EXPECT_EQ(without.auth().config().cookies.access_cookie, "fauth_access");
+    auto shared = cookie_config();
+    shared.cookies.secure = true;
+    shared.cookies.domain = "example.com";
+    shared.cookies.csrf_cookie = "app_csrf";
+    TestApp with_domain{1, shared};
+    EXPECT_EQ(with_domain.auth().config().cookies.access_cookie, "fauth_access") << "__Host- allows no Domain";
+    EXPECT_EQ(with_domain.auth().config().cookies.refresh_cookie, "__Secure-fauth_refresh");
+    EXPECT_EQ(with_domain.auth().config().cookies.csrf_cookie, "app_csrf");
+}

@@ -220,15 +220,15 @@ TEST(LoginEndpoint, GuessesFromManyAddressesCannotLockTheOwnerOutOfADeviceSheUse
     TestApp app(2, config);
     auto from = [&](const std::string& ip, const std::string& body, const std::string& device = "") {
         std::vector<std::string> headers{kForm, "X-Forwarded-For: " + ip};
-        if (!device.empty()) headers.push_back("Cookie: fauth_device=" + device);
+        if (!device.empty()) headers.push_back("Cookie: __Secure-fauth_device=" + device);
         return request(app.port(), "POST", "/login", headers, body);
     };
     const auto earlier = from("198.51.100.200", "username=alice&password=s3cret");
     ASSERT_EQ(earlier.status, 200) << earlier.body;
-    const auto device = earlier.cookie_value("fauth_device");
+    const auto device = earlier.cookie_value("__Secure-fauth_device");
     ASSERT_FALSE(device.empty()) << "a successful login gives a device cookie";
-    EXPECT_EQ(earlier.set_cookie("fauth_device"),
-              "fauth_device=" + device + "; Path=/login; Max-Age=15552000; Secure; HttpOnly; SameSite=Strict");
+    EXPECT_EQ(earlier.set_cookie("__Secure-fauth_device"),
+              "__Secure-fauth_device=" + device + "; Path=/login; Max-Age=15552000; Secure; HttpOnly; SameSite=Strict");
 
     std::map<int, int> attack;
     for (int i = 0; i < 10; ++i)
@@ -240,12 +240,12 @@ TEST(LoginEndpoint, GuessesFromManyAddressesCannotLockTheOwnerOutOfADeviceSheUse
 
     const auto with_device = from("198.51.100.201", "username=alice&password=s3cret", device);
     EXPECT_EQ(with_device.status, 200) << "her device has a budget of its own: " << with_device.body;
-    EXPECT_NE(with_device.cookie_value("fauth_device"), "") << "and a new cookie";
-    EXPECT_NE(with_device.cookie_value("fauth_device"), device);
+    EXPECT_NE(with_device.cookie_value("__Secure-fauth_device"), "") << "and a new cookie";
+    EXPECT_NE(with_device.cookie_value("__Secure-fauth_device"), device);
 
     // A device cookie is good for its name only, and only as it was given.
     EXPECT_EQ(from("198.51.100.202", "username=alice&password=s3cret", device).status, 200) << "an older cookie of the device too";
-    const auto bob = from("198.51.100.203", "username=bob&password=hunter2").cookie_value("fauth_device");
+    const auto bob = from("198.51.100.203", "username=bob&password=hunter2").cookie_value("__Secure-fauth_device");
     ASSERT_FALSE(bob.empty());
     EXPECT_EQ(from("198.51.100.204", "username=alice&password=s3cret", bob).status, 429) << "bob's device is not alice's";
     std::string forged = device;
@@ -259,9 +259,9 @@ TEST(LoginEndpoint, AStolenDeviceCookieBuysOnlyTheDevicesOwnBudget) {
     config.trusted_proxies = {"127.0.0.1"};
     TestApp app(2, config);
     auto from = [&](const std::string& ip, const std::string& body, const std::string& device) {
-        return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip, "Cookie: fauth_device=" + device}, body);
+        return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip, "Cookie: __Secure-fauth_device=" + device}, body);
     };
-    const auto device = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("fauth_device");
+    const auto device = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("__Secure-fauth_device");
     ASSERT_FALSE(device.empty());
     int refused = 0;
     // From a new address each time: only the device's budget (10, then 10 an hour) binds.
@@ -276,7 +276,7 @@ TEST(LoginEndpoint, DeviceCookiesExpireAndCanBeTurnedOff) {
     config.clock = clock.clock();
     config.login_limits.device_lifetime = std::chrono::hours(1);
     TestApp app(2, config);
-    const auto device = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("fauth_device");
+    const auto device = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("__Secure-fauth_device");
     ASSERT_FALSE(device.empty());
     const auto now = fauth::unix_seconds(config.clock);
     EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "alice", now, std::chrono::hours(1)).empty());
@@ -292,7 +292,7 @@ TEST(LoginEndpoint, DeviceCookiesExpireAndCanBeTurnedOff) {
     TestApp without(2, off);
     const auto r = request(without.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret");
     EXPECT_EQ(r.status, 200);
-    EXPECT_EQ(r.set_cookie("fauth_device"), "") << "no device cookie when turned off";
+    EXPECT_EQ(r.set_cookie("__Secure-fauth_device"), "") << "no device cookie when turned off";
     auto bad = TestApp::default_config();
     bad.login_limits.device_cookie = "a;b";
     EXPECT_THROW(bad.validate(), fauth::ConfigError);

@@ -44,8 +44,9 @@ struct LoginLimits {
     /// owner out on a device they used before. A stolen device cookie buys no more than this.
     RateLimit per_device{10, 10.0 / 3600};
     /// The device cookie's name (HttpOnly, SameSite=Strict, sent only to the login path; Secure
-    /// as AuthConfig::cookies says). Empty turns device cookies off; they are off too without a
-    /// secret_key, whose keyed digest signs them.
+    /// as AuthConfig::cookies says, and then the default name becomes `__Secure-fauth_device`).
+    /// Empty turns device cookies off; they are off too without a secret_key, whose keyed digest
+    /// signs them.
     std::string device_cookie = "fauth_device";
     /// How long a device cookie is honoured after the login that set it (each login sets a new one).
     std::chrono::seconds device_lifetime = std::chrono::hours(24 * 180);
@@ -103,11 +104,15 @@ struct CookieSettings {
     /// Which credentials are accepted; cookies are read only when this names them.
     CredentialTransport transport = CredentialTransport::bearer;
     /// The access token's cookie (HttpOnly). A `__Host-` name makes the browser refuse it unless it
-    /// is Secure, for path "/" and without a domain, so that no sibling subdomain can plant one.
+    /// is Secure, for path "/" and without a domain, so that no sibling subdomain can plant one:
+    /// the default name becomes `__Host-fauth_access` when `secure` is on, `path` is "/" and
+    /// `domain` is empty (AuthProvider::config() shows the name in force).
     std::string access_cookie = "fauth_access";
-    /// The refresh token's cookie (HttpOnly, sent only to refresh_path).
+    /// The refresh token's cookie (HttpOnly, sent only to refresh_path); the default name becomes
+    /// `__Secure-fauth_refresh` when `secure` is on.
     std::string refresh_cookie = "fauth_refresh";
-    /// The CSRF token's cookie: readable by the page's scripts, which send its value back.
+    /// The CSRF token's cookie: readable by the page's scripts, which send its value back; the
+    /// default name becomes `__Host-fauth_csrf` as the access cookie's does.
     std::string csrf_cookie = "fauth_csrf";
     /// The request header that must carry the CSRF token.
     std::string csrf_header = "X-CSRF-Token";
