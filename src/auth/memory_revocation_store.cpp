@@ -65,39 +65,61 @@ void MemoryRevocationStore::sweep() {
 }
 
 void MemoryRevocationStore::sweep_locked(std::int64_t t) {
-    std::erase_if(tokens_, [t](const auto& entry) { return entry.second <= t; });
-    for (auto it = families_.begin(); it != families_.end();) {
-        if (it->second.expires_at > t) {
-            ++it;
-            continue;
-        }
+    // Everything the queue says has expired by t, and nothing else: the explicit, whole sweep.
+    while (!expiries_.empty() && expiries_.top().at <= t) room_locked(t, 1);
+}
+
+void MemoryRevocationStore::track_locked(char kind, const std::string& key, std::int64_t expires_at) {
+    expiries_.push(Expiry{expires_at, kind, key});
+}
+
+std::optional<std::int64_t> MemoryRevocationStore::expire_locked(char kind, const std::string& key, std::int64_t t) {
+    if (kind == 't') {
+        const auto it = tokens_.find(key);
+        if (it == tokens_.end()) return std::nullopt;
+        if (it->second > t) return it->second;
+        tokens_.erase(it);
+        return std::nullopt;
+    }
+    if (kind == 'f') {
+        const auto it = families_.find(key);
+        if (it == families_.end()) return std::nullopt;
+        if (it->second.expires_at > t) return it->second.expires_at;
         if (!it->second.sub.empty()) {
             const auto subject = subjects_.find(it->second.sub);
             if (subject != subjects_.end() && subject->second.sessions > 0) --subject->second.sessions;
         }
-        it = families_.erase(it);
+        families_.erase(it);
+        return std::nullopt;
     }
-    std::erase_if(subjects_, [t](const auto& entry) { return entry.second.expires_at <= t && entry.second.sessions == 0; });
+    const auto it = subjects_.find(key);
+    if (it == subjects_.end()) return std::nullopt;
+    // A subject still counting sessions stays until they are gone: it is looked at again later.
+    if (it->second.expires_at > t || it->second.sessions > 0) return std::max(it->second.expires_at, t + 1);
+    subjects_.erase(it);
+    return std::nullopt;
 }
 
-bool MemoryRevocationStore::room_locked(std::int64_t t) {
-    auto held = [this] { return tokens_.size() + families_.size() + subjects_.size(); };
-    // Expired entries are swept once a minute, and when the store is full, at most once a second,
-    // so that a flood of writes cannot make each of them pay for a whole sweep.
-    if (t >= next_sweep_ || (held() >= options_.max_entries && t > last_sweep_)) {
-        sweep_locked(t);
-        last_sweep_ = t;
-        next_sweep_ = t + 60;
+bool MemoryRevocationStore::room_locked(std::int64_t t, int steps) {
+    for (int i = 0; i < steps && !expiries_.empty() && expiries_.top().at <= t; ++i) {
+        // Moved out before the pop: the entry it names is looked up, and either goes or comes back.
+        Expiry due = std::move(const_cast<Expiry&>(expiries_.top()));
+        expiries_.pop();
+        if (const auto later = expire_locked(due.kind, due.key, t)) {
+            due.at = *later;
+            expiries_.push(std::move(due));
+        }
     }
-    return held() < options_.max_entries;
+    return tokens_.size() + families_.size() + subjects_.size() < options_.max_entries;
 }
 
 Promise<void> MemoryRevocationStore::revoke_token(std::string jti, std::int64_t expires_at) {
     const auto t = now();
     std::unique_lock lock(mutex_);
-    room_locked(t);  // sweeps when due; a revocation is recorded even beyond the cap
-    auto& held = tokens_[std::move(jti)];
-    held = std::max(held, expires_at);
+    room_locked(t);  // drops a few expired entries; a revocation is recorded even beyond the cap
+    auto [it, added] = tokens_.try_emplace(std::move(jti), expires_at);
+    if (added) track_locked('t', it->first, expires_at);
+    it->second = std::max(it->second, expires_at);
     return Promise<void>::resolved();
 }
 
@@ -105,7 +127,9 @@ Promise<void> MemoryRevocationStore::revoke_family(std::string family, std::int6
     const auto t = now();
     std::unique_lock lock(mutex_);
     room_locked(t);
-    auto& held = families_[std::move(family)];
+    auto [it, added] = families_.try_emplace(std::move(family));
+    if (added) track_locked('f', it->first, expires_at);
+    auto& held = it->second;
     held.revoked = true;
     held.expires_at = std::max(held.expires_at, expires_at);
     return Promise<void>::resolved();
@@ -115,7 +139,9 @@ Promise<void> MemoryRevocationStore::revoke_subject(std::string sub, std::int64_
     const auto t = now();
     std::unique_lock lock(mutex_);
     room_locked(t);
-    auto& held = subjects_[std::move(sub)];
+    auto [it, added] = subjects_.try_emplace(std::move(sub));
+    if (added) track_locked('s', it->first, expires_at);
+    auto& held = it->second;
     held.not_before_us = std::max(held.not_before_us, not_before_us);
     held.expires_at = std::max(held.expires_at, expires_at);
     return Promise<void>::resolved();
@@ -126,7 +152,9 @@ Promise<std::int64_t> MemoryRevocationStore::revoke_subject_now(std::string sub,
     const auto t = now();
     std::unique_lock lock(mutex_);
     room_locked(t);
-    auto& held = subjects_[std::move(sub)];
+    auto [it, added] = subjects_.try_emplace(std::move(sub));
+    if (added) track_locked('s', it->first, expires_at);
+    auto& held = it->second;
     held.not_before_us = std::max(held.not_before_us, cutoff_us + 1);
     held.expires_at = std::max(held.expires_at, expires_at);
     return Promise<std::int64_t>::resolved(held.not_before_us - 1);
@@ -148,14 +176,17 @@ Promise<RefreshUseResult> MemoryRevocationStore::use_refresh(const RefreshUse& u
         return Promise<Result>::resolved(Result{true, 0});
     }
     // A session's first refresh: its record is new.
-    if (!room_locked(t)) return Promise<Result>::rejected(Unavailable("revocation store is full"));
-    auto& subject = subjects_[std::string(use.sub)];
+    if (!room_locked(t, 64)) return Promise<Result>::rejected(Unavailable("revocation store is full"));
+    auto [subject_it, subject_added] = subjects_.try_emplace(std::string(use.sub));
+    if (subject_added) track_locked('s', subject_it->first, use.expires_at);
+    auto& subject = subject_it->second;
     if (subject.sessions >= options_.max_sessions_per_subject)
         return Promise<Result>::rejected(Unavailable("revocation store: a subject holds max_sessions_per_subject sessions"));
     ++subject.sessions;
     subject.expires_at = std::max(subject.expires_at, use.expires_at);
-    families_.emplace(std::string(use.family),
-                      Family{false, use.issued_at_us, use.next_issued_at_us, use.expires_at, std::string(use.sub)});
+    const auto family = families_.emplace(std::string(use.family),
+                                          Family{false, use.issued_at_us, use.next_issued_at_us, use.expires_at, std::string(use.sub)});
+    track_locked('f', family.first->first, use.expires_at);
     return Promise<Result>::resolved(Result{true, 0});
 }
 

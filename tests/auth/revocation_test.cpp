@@ -257,3 +257,32 @@ TEST(MemoryRevocationStore, BoundsTheSessionsOfOneSubject) {
     store.sweep();
     EXPECT_FALSE(first_refresh("f4", "alice").error) << "expired sessions free their places";
 }
+
+// Review of issue 29: no request pays for a sweep of the whole store under its lock. Each write
+// drops a few entries that have expired (the earliest first, from a queue), so a store full of
+// expired entries empties as it is used, and a full one makes room for a new session at once.
+TEST(MemoryRevocationStore, AWriteDropsAFewExpiredEntriesAndNeverSweepsTheWholeStore) {
+    std::int64_t t = 1'000'000;
+    fauth::MemoryRevocationStore store(
+        {.max_entries = 20'000, .clock = [&t] { return std::chrono::system_clock::time_point(std::chrono::seconds(t)); }});
+    for (int i = 0; i < 10'000; ++i) wait(store.revoke_token(std::string("old").append(std::to_string(i)), t + 1));
+    ASSERT_EQ(store.size(), 10'000u);
+    t += 2;  // every one of them has expired
+    wait(store.revoke_token("new", t + 60));
+    EXPECT_GE(store.size(), 10'001u - 4) << "one write drops a few expired entries, not all of them";
+    EXPECT_LT(store.size(), 10'001u) << "and does drop some";
+    for (int i = 0; i < 3'000; ++i) wait(store.revoke_token(std::string("n").append(std::to_string(i)), t + 60));
+    EXPECT_EQ(store.size(), 3'001u) << "writes keep dropping the expired ones, a few each";
+    EXPECT_TRUE(store.revoked_now({"new", "", "u", 0}));
+    EXPECT_TRUE(store.revoked_now({"n2999", "", "u", 0}));
+
+    fauth::MemoryRevocationStore full(
+        {.max_entries = 100, .clock = [&t] { return std::chrono::system_clock::time_point(std::chrono::seconds(t)); }});
+    for (int i = 0; i < 100; ++i) wait(full.revoke_token(std::string("x").append(std::to_string(i)), t + 1));
+    auto refused = full.use_refresh({"f", "u", "r", t * 1'000'000, t + 60, t * 1'000'000 + 1});
+    EXPECT_TRUE(fauth::test::settle(refused).error) << "full of live entries: a new session's first refresh waits";
+    t += 2;
+    EXPECT_TRUE(await(full.use_refresh({"f", "u", "r", t * 1'000'000, t + 60, t * 1'000'000 + 1})).first_use)
+        << "expired entries make room at once";
+    EXPECT_LE(full.size(), 100u);
+}

@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <pistache/async.h>
 
@@ -105,7 +107,7 @@ class MemoryRevocationStore final : public RevocationStore {
 public:
     /// Limits and clock of a MemoryRevocationStore.
     struct Options {
-        /// Most entries refreshes may fill the store to (about 100 bytes each).
+        /// Most entries refreshes may fill the store to (about 150 bytes each).
         std::size_t max_entries = 1'000'000;
         /// Most sessions (families with a refresh record) one subject may hold at once.
         std::size_t max_sessions_per_subject = 1000;
@@ -150,9 +152,24 @@ private:
         std::int64_t expires_at = 0;
         std::string sub;  // whose session count it is in (empty for a revocation alone)
     };
+    // When an entry of `kind` (t: token, f: family, s: subject) is due to expire, as it was when
+    // last looked at; the earliest first.
+    struct Expiry {
+        std::int64_t at;
+        char kind;
+        std::string key;
+        bool operator>(const Expiry& other) const noexcept { return at > other.at; }
+    };
     std::int64_t now() const;
-    // Sweeps when due; true when one more entry fits under max_entries.
-    bool room_locked(std::int64_t now);
+    // Drops up to `steps` entries that have expired (an entry met whose time was extended goes
+    // back in the queue); true when one more entry then fits under max_entries. O(log n) a step:
+    // no request ever pays for a sweep of the whole store.
+    bool room_locked(std::int64_t now, int steps = 4);
+    // Puts a new entry in the expiry queue.
+    void track_locked(char kind, const std::string& key, std::int64_t expires_at);
+    // The time entry `kind`/`key` expires now, or nothing when it is gone; erases it when it has
+    // expired by `now` (a family's session count with it), answering nothing then too.
+    std::optional<std::int64_t> expire_locked(char kind, const std::string& key, std::int64_t now);
     void sweep_locked(std::int64_t now);
     // Looked up by string_view without building a std::string (heterogeneous lookup).
     struct KeyHash {
@@ -167,8 +184,7 @@ private:
     Map<std::int64_t> tokens_;
     Map<Family> families_;
     Map<Subject> subjects_;
-    std::int64_t next_sweep_ = 0;
-    std::int64_t last_sweep_ = 0;
+    std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiries_;  // every entry once
 };
 
 }  // namespace fauth
