@@ -434,14 +434,14 @@ TEST_F(ProviderTest, OneClientMayHaveOnlyAFewPasswordChecksPending) {
                              [&](std::string_view n) { return d.find_name(n); }};
     std::vector<AuthProvider<User>::UserPromise> flood;
     for (int i = 0; i < 5; ++i) flood.push_back(small.authenticate("frank", "pw", "198.51.100.7"));
-    for (int i = 2; i < 5; ++i) {
+    for (std::size_t i = 2; i < 5; ++i) {
         EXPECT_TRUE(flood[i].isRejected()) << i << ": refused at once, not queued";
         const auto r = settle(flood[i]);
         EXPECT_EQ(error_kind(r), fauth::ErrorKind::unavailable) << i;
     }
     auto other = small.authenticate("frank", "pw", "203.0.113.9");
     EXPECT_FALSE(other.isRejected()) << "another client still gets a place";
-    for (int i = 0; i < 2; ++i) EXPECT_FALSE(settle(flood[i]).error) << i;
+    for (std::size_t i = 0; i < 2; ++i) EXPECT_FALSE(settle(flood[i]).error) << i;
     EXPECT_FALSE(settle(other).error);
     small.engine().wait_idle();
     auto again = small.authenticate("frank", "pw", "198.51.100.7");
