@@ -23,7 +23,9 @@ double median(std::vector<double> v) {
 // provider at bcrypt `cost` (one worker) whose users are `users`, once `reference` has been
 // tried `warm_up` times. The names are timed back to back in each round and compared within it,
 // so that a burst of load from elsewhere on the machine falls on the samples it is compared
-// with; the median of the per-round ratios is then immune to the few rounds it spoils.
+// with, each round starting at the next name, so that no name is always the one timed first
+// after a pause; the median of the per-round ratios is then immune to the few rounds load
+// spoils. (CTest runs these cases alone: tests/CMakeLists.txt, SERIAL.)
 void expect_indistinguishable(int cost, const std::map<std::string, User>& users, const char* reference,
                               const std::vector<const char*>& others, int warm_up, int rounds) {
     fauth::AuthConfig c;
@@ -45,10 +47,16 @@ void expect_indistinguishable(int cost, const std::map<std::string, User>& users
     std::map<std::string, std::vector<double>> ratios;
     std::vector<double> base;
     for (int i = 0; i < warm_up; ++i) time_one(reference);
+    std::vector<const char*> names{reference};
+    names.insert(names.end(), others.begin(), others.end());
     for (int i = 0; i < rounds; ++i) {
-        const double t = time_one(reference);
-        base.push_back(t);
-        for (const char* other : others) ratios[other].push_back(time_one(other) / t);
+        std::map<std::string, double> took;
+        for (std::size_t k = 0; k < names.size(); ++k) {
+            const char* name = names[(static_cast<std::size_t>(i) + k) % names.size()];
+            took[name] = time_one(name);
+        }
+        base.push_back(took[reference]);
+        for (const char* other : others) ratios[other].push_back(took[other] / took[reference]);
     }
     for (const char* other : others) {
         const double ratio = median(ratios[other]);
