@@ -135,29 +135,26 @@ Promise<void> MemoryRevocationStore::revoke_family(std::string family, std::int6
     return Promise<void>::resolved();
 }
 
-Promise<void> MemoryRevocationStore::revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) {
-    const auto t = now();
-    std::unique_lock lock(mutex_);
-    room_locked(t);
+std::int64_t MemoryRevocationStore::revoke_subject_locked(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) {
+    room_locked(now());
     auto [it, added] = subjects_.try_emplace(std::move(sub));
     if (added) track_locked('s', it->first, expires_at);
     auto& held = it->second;
     held.not_before_us = std::max(held.not_before_us, not_before_us);
     held.expires_at = std::max(held.expires_at, expires_at);
+    return held.not_before_us;
+}
+
+Promise<void> MemoryRevocationStore::revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) {
+    std::unique_lock lock(mutex_);
+    revoke_subject_locked(std::move(sub), not_before_us, expires_at);
     return Promise<void>::resolved();
 }
 
 Promise<std::int64_t> MemoryRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
     const auto cutoff_us = std::max(unix_microseconds(options_.clock), at_least_us);
-    const auto t = now();
     std::unique_lock lock(mutex_);
-    room_locked(t);
-    auto [it, added] = subjects_.try_emplace(std::move(sub));
-    if (added) track_locked('s', it->first, expires_at);
-    auto& held = it->second;
-    held.not_before_us = std::max(held.not_before_us, cutoff_us + 1);
-    held.expires_at = std::max(held.expires_at, expires_at);
-    return Promise<std::int64_t>::resolved(held.not_before_us - 1);
+    return Promise<std::int64_t>::resolved(revoke_subject_locked(std::move(sub), cutoff_us + 1, expires_at) - 1);
 }
 
 Promise<RefreshUseResult> MemoryRevocationStore::use_refresh(const RefreshUse& use) {

@@ -165,6 +165,9 @@ private:
     // back in the queue); true when one more entry then fits under max_entries. O(log n) a step:
     // no request ever pays for a sweep of the whole store.
     bool room_locked(std::int64_t now, int steps = 4);
+    // Revokes the tokens of `sub` issued before `not_before_us` (never moving its moment back);
+    // the moment now in force.
+    std::int64_t revoke_subject_locked(std::string sub, std::int64_t not_before_us, std::int64_t expires_at);
     // Puts a new entry in the expiry queue.
     void track_locked(char kind, const std::string& key, std::int64_t expires_at);
     // The time entry `kind`/`key` expires now, or nothing when it is gone; erases it when it has
