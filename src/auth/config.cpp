@@ -81,6 +81,8 @@ void AuthConfig::validate() const {
         throw ConfigError("AuthConfig.bcrypt_cost must be between 4 and 31 (got " + std::to_string(bcrypt_cost) + ")");
     if (worker_threads == 0) throw ConfigError("AuthConfig.worker_threads must be at least 1");
     if (worker_queue_capacity == 0) throw ConfigError("AuthConfig.worker_queue_capacity must be at least 1");
+    if (callback_threads == 0) throw ConfigError("AuthConfig.callback_threads must be at least 1");
+    if (max_key_fetch_waits == 0) throw ConfigError("AuthConfig.max_key_fetch_waits must be at least 1");
     if (max_password_wait <= std::chrono::milliseconds(0)) throw ConfigError("AuthConfig.max_password_wait must be positive");
     if (refresh_repeat_grace < std::chrono::seconds(0) || refresh_repeat_grace > std::chrono::seconds(60))
         throw ConfigError("AuthConfig.refresh_repeat_grace must be between 0 and 60 seconds");

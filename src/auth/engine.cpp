@@ -53,6 +53,7 @@ Engine::Engine(AuthConfig config)
                                       : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = config_.clock})),
       throttle_(config_.login_throttle ? config_.login_throttle
                                        : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = config_.clock})),
+      callbacks_(config_.callback_threads, config_.worker_queue_capacity + config_.max_key_fetch_waits, 0, "fauth-callback"),
       pool_(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice, "fauth-password") {}
 
 Engine::~Engine() {
@@ -78,11 +79,14 @@ std::int64_t Engine::issue_floor(std::int64_t wanted_us) const {
 }
 
 Engine::Admission Engine::admit_at_once(std::string_view token, TokenType type, std::optional<TokenPayload>& payload,
-                                        std::exception_ptr& failure) const {
+                                        std::exception_ptr& failure, PendingKey& pending) const {
     try {
         payload.emplace(codec_.verify(token, type));
     } catch (const UnknownKeyId& e) {
-        if (e.ring()) return Admission::unverified;
+        if (e.ring()) {
+            pending = {e.ring(), e.kid()};
+            return Admission::unverified;
+        }
         failure = std::make_exception_ptr(e);
         return Admission::refused;
     } catch (...) {
@@ -103,11 +107,12 @@ Engine::Admission Engine::admit_at_once(std::string_view token, TokenType type, 
     return Admission::admitted;
 }
 
-void Engine::admit(std::string token, TokenType type, Admitted done) const {
-    verify_later(std::move(token), type, [this, type, done = std::move(done)](TokenPayload payload, std::exception_ptr failure) {
-        if (failure) return done({}, std::move(failure));
-        check(std::move(payload), type, done);
-    });
+void Engine::admit(std::string token, TokenType type, PendingKey pending, Admitted done) const {
+    verify_after_fetch(std::move(pending), std::move(token), type,
+                       [this, type, done = std::move(done)](TokenPayload payload, std::exception_ptr failure) {
+                           if (failure) return done({}, std::move(failure));
+                           check(std::move(payload), type, done);
+                       });
 }
 
 void Engine::verify_later(std::string token, TokenType type, Admitted done) const {
@@ -116,28 +121,42 @@ void Engine::verify_later(std::string token, TokenType type, Admitted done) cons
         payload = codec_.verify(token, type);
     } catch (const UnknownKeyId& e) {
         // The ring that lacks the kid: a trusted issuer's, or this service's own.
-        const auto ring = e.ring();
-        if (!ring) return done({}, std::make_exception_ptr(e));
-        // The fetch settles on the key ring's thread; the token is verified again (and what follows,
-        // your loader and handler included) on a password worker.
-        ring->refresh_for(e.kid(), [this, in_flight = enter(), token = std::move(token), type, done = std::move(done)](bool) mutable {
-            auto verify = [this, in_flight, token = std::move(token), type, done]() {
-                TokenPayload verified;
-                try {
-                    verified = codec_.verify(token, type);
-                } catch (...) {
-                    return done({}, detail::concrete_error(std::current_exception(), "token"));
-                }
-                done(std::move(verified), nullptr);
-            };
-            if (!pool_.try_submit(std::move(verify)))
-                done({}, std::make_exception_ptr(Unavailable("password worker queue is full")));
-        });
-        return;
+        if (!e.ring()) return done({}, std::make_exception_ptr(e));
+        return verify_after_fetch({e.ring(), e.kid()}, std::move(token), type, std::move(done));
     } catch (...) {
         return done({}, detail::concrete_error(std::current_exception(), "token"));
     }
     done(std::move(payload), nullptr);
+}
+
+void Engine::verify_after_fetch(PendingKey pending, std::string token, TokenType type, Admitted done) const {
+    if (key_fetch_waits_.fetch_add(1) >= config_.max_key_fetch_waits) {
+        --key_fetch_waits_;
+        return done({}, std::make_exception_ptr(Unavailable("too many requests wait for a key fetch")));
+    }
+    // The fetch settles on the key ring's thread. The token is verified there, once more (a
+    // signature check, no user code), and what follows runs on a callback thread.
+    pending.ring->refresh_for(std::move(pending.kid), [this, in_flight = enter(), token = std::move(token), type,
+                                                       done = std::move(done)](bool) mutable {
+        TokenPayload verified;
+        std::exception_ptr failure;
+        try {
+            verified = codec_.verify(token, type);
+        } catch (...) {
+            failure = detail::concrete_error(std::current_exception(), "token");
+        }
+        --key_fetch_waits_;
+        hand_over([in_flight, verified = std::move(verified), failure = std::move(failure), done = std::move(done)]() mutable {
+            done(std::move(verified), std::move(failure));
+        });
+    });
+}
+
+void Engine::hand_over(std::function<void()> task) const {
+    if (!callbacks_.try_submit(std::move(task))) {
+        // Not reached (see the declaration): a refusal here would lose an answer, so it is loud.
+        config_.write_log("fauth: the callback queue refused a continuation; its request is not answered");
+    }
 }
 
 void Engine::check(TokenPayload payload, TokenType type, Admitted done) const {
@@ -347,11 +366,19 @@ std::shared_ptr<void> Engine::admit_password_job(std::string_view client, bool k
         refusal = std::make_exception_ptr(Unavailable("password workers busy: expected wait over max_password_wait", retry_after));
         return nullptr;
     }
+    // Every admitted job holds its place until its continuation has run: at most
+    // worker_queue_capacity of them, however cheap a check is, so the callback queue never fills.
+    if (password_jobs_.fetch_add(1) >= config_.worker_queue_capacity) {
+        --password_jobs_;
+        refusal = std::make_exception_ptr(Unavailable("password worker queue is full", retry_after));
+        return nullptr;
+    }
     std::string counted;
     if (!client.empty()) {
         std::lock_guard lock(clients_mutex_);
         auto& jobs = password_jobs_by_client_[std::string(client)];
         if (jobs >= config_.max_password_checks_per_client) {
+            --password_jobs_;
             if (jobs == 0) password_jobs_by_client_.erase(std::string(client));
             refusal = std::make_exception_ptr(
                 Unavailable("password workers: this client has max_password_checks_per_client checks pending", retry_after));
@@ -360,7 +387,6 @@ std::shared_ptr<void> Engine::admit_password_job(std::string_view client, bool k
         ++jobs;
         counted = client;
     }
-    ++password_jobs_;
     if (known_device) ++known_device_jobs_;
     // The place is given back when the job's last copy goes: after it ran, or when it was never queued.
     // (It points at the engine only so that it is not null; nothing reads through it.)
@@ -410,8 +436,13 @@ void Engine::check_password(std::optional<std::string> hash, std::string passwor
             }
         }
         OPENSSL_cleanse(password.data(), password.size());
-        place.reset();  // the worker is free for the next one before user code runs
-        done(std::move(result));
+        // What follows is your code (the rehash hook, authenticate's continuations): it runs on a
+        // callback thread. The job keeps its place until then, so that the continuations waiting
+        // are never more than the jobs admitted (worker_queue_capacity).
+        hand_over([in_flight, place = std::move(place), result = std::move(result), done = std::move(done)]() mutable {
+            place.reset();
+            done(std::move(result));
+        });
     };
     if (!pool_.try_submit(std::move(task), known_device ? WorkerPool::Lane::first : WorkerPool::Lane::normal))
         refused(std::make_exception_ptr(Unavailable("password worker queue is full")));
@@ -431,12 +462,16 @@ Pistache::Async::Promise<std::string> Engine::hash_password(std::string password
             auto hashed = fauth::hash_password(password, cost);
             record_password_time(std::chrono::steady_clock::now() - start);
             OPENSSL_cleanse(password.data(), password.size());
-            place.reset();
-            settler->resolve(std::move(hashed));
+            hand_over([in_flight, place, settler, hashed = std::move(hashed)]() mutable {
+                place.reset();
+                settler->resolve(std::move(hashed));
+            });
         } catch (...) {
             OPENSSL_cleanse(password.data(), password.size());
-            place.reset();
-            settler->reject_from(std::current_exception(), "hash_password");
+            hand_over([in_flight, place, settler, error = std::current_exception()]() mutable {
+                place.reset();
+                settler->reject_from(error, "hash_password");
+            });
         }
     };
     if (!pool_.try_submit(std::move(task))) settler->reject(Unavailable("password worker queue is full"));

@@ -24,6 +24,8 @@ TEST(AuthConfig, DefaultsMatchTheDocumentedValues) {
     const fauth::AuthConfig c;
     EXPECT_EQ(c.bcrypt_cost, 12);
     EXPECT_EQ(c.worker_threads, 2u);
+    EXPECT_EQ(c.callback_threads, 2u);
+    EXPECT_EQ(c.max_key_fetch_waits, 1024u);
     EXPECT_EQ(c.token_url, "/login");
     EXPECT_EQ(c.max_login_body_bytes, 4096u);
     EXPECT_EQ(config_error(good()), "");
@@ -50,6 +52,12 @@ TEST(AuthConfig, RefusesUnusableProviderSettings) {
     c = good();
     c.worker_queue_capacity = 0;
     EXPECT_NE(config_error(c).find("worker_queue_capacity"), std::string::npos);
+    c = good();
+    c.callback_threads = 0;
+    EXPECT_NE(config_error(c).find("callback_threads"), std::string::npos);
+    c = good();
+    c.max_key_fetch_waits = 0;
+    EXPECT_NE(config_error(c).find("max_key_fetch_waits"), std::string::npos);
     c = good();
     c.worker_nice = -1;
     EXPECT_NE(config_error(c).find("worker_nice"), std::string::npos);

@@ -1,4 +1,5 @@
 #include "fauth/auth/provider.hpp"
+#include "fauth/core/keys.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 #include <map>
 #include <condition_variable>
 #include <mutex>
+#include <pthread.h>
 #include <thread>
 
 #include "support/sanitizers.hpp"
@@ -119,15 +121,21 @@ TEST_F(ProviderTest, AuthenticateFindsTheUserOffTheCallingThread) {
                                  });
                              }};
     auto pending = gated.authenticate("alice", "s3cret");
-    std::promise<std::thread::id> delivered_on;
-    pending.then([&](const User&) { delivered_on.set_value(std::this_thread::get_id()); },
-                 [&](std::exception_ptr) { delivered_on.set_value(std::thread::id()); });
+    std::promise<std::pair<std::thread::id, std::string>> delivered_on;
+    auto thread_name = [] {
+        char name[16] = {};
+        ::pthread_getname_np(::pthread_self(), name, sizeof name);
+        return std::string(name);
+    };
+    pending.then([&](const User&) { delivered_on.set_value({std::this_thread::get_id(), thread_name()}); },
+                 [&](std::exception_ptr) { delivered_on.set_value({std::thread::id(), thread_name()}); });
     (*answer)(dir.find_name("alice"));
     auto f = delivered_on.get_future();
     ASSERT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready);
-    const auto id = f.get();
+    const auto [id, name] = f.get();
     EXPECT_NE(id, std::thread::id()) << "authentication failed";
     EXPECT_NE(id, std::this_thread::get_id()) << "bcrypt must run on the worker pool, not the caller's thread";
+    EXPECT_EQ(name, "fauth-callback") << "your code continues on a callback thread, never on a password worker";
 }
 
 TEST_F(ProviderTest, AuthenticateRefusesBadCredentialsWithOneMessage) {
@@ -617,4 +625,86 @@ TEST_F(ProviderTest, APendingLoginSurvivesTheProviderBeingDestroyed) {
     }
     (*held)(dir.find_name("alice"));  // the database answers after the provider is gone
     EXPECT_EQ(await(*pending).username, "alice");
+}
+
+namespace {
+
+// A key ring whose fetches end only when the test says so, on the test's thread.
+class HeldFetchRing : public fauth::KeyRing {
+public:
+    using fauth::KeyRing::KeyRing;
+    void refresh_for(std::string, std::function<void(bool)> done) override {
+        const std::lock_guard lock(mutex_);
+        waiting_.push_back(std::move(done));
+    }
+    std::size_t waiting() const {
+        const std::lock_guard lock(mutex_);
+        return waiting_.size();
+    }
+    // Loads `keys` and ends every fetch under way.
+    void finish(fauth::KeySet keys) {
+        replace(std::move(keys));
+        std::vector<std::function<void(bool)>> ended;
+        {
+            const std::lock_guard lock(mutex_);
+            ended.swap(waiting_);
+        }
+        for (auto& done : ended) done(true);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<std::function<void(bool)>> waiting_;
+};
+
+}  // namespace
+
+TEST(KeyFetch, YourCodeContinuesOnACallbackThreadAndOnlySoManyRequestsMayWait) {
+    const auto known_key = fauth::Key::generate("EdDSA", "k1");
+    const auto new_key = fauth::Key::generate("EdDSA", "k2");
+    fauth::KeySet issuer_keys;
+    issuer_keys.add(new_key).sign_with("k2");
+    fauth::AuthConfig issuer_config;
+    issuer_config.keys = std::make_shared<fauth::KeyRing>(issuer_keys);
+    const fauth::TokenCodec issuer(issuer_config);
+
+    fauth::KeySet known;
+    known.add(known_key).sign_with("k1");
+    auto ring = std::make_shared<HeldFetchRing>(known);
+    fauth::AuthConfig c;
+    c.keys = ring;
+    c.max_key_fetch_waits = 1;
+    std::mutex m;
+    std::vector<std::string> loader_threads;
+    AuthProvider<User> auth{c, [&](const TokenPayload& p) {
+                                char name[16] = {};
+                                ::pthread_getname_np(::pthread_self(), name, sizeof name);
+                                const std::lock_guard lock(m);
+                                loader_threads.emplace_back(name);
+                                return std::optional<User>(User{p.sub, p.sub, "", true, {}, {}});
+                            }};
+
+    auto first = auth.resolve_user(issuer.issue(TokenType::access, "user-2"));
+    EXPECT_EQ(ring->waiting(), 1u) << "the unknown kid asked the ring to fetch";
+    auto second_promise = auth.resolve_user(issuer.issue(TokenType::access, "user-3"));
+    const auto second = settle(second_promise);
+    EXPECT_EQ(error_kind(second), fauth::ErrorKind::unavailable) << "no room to wait: refused at once";
+    EXPECT_EQ(ring->waiting(), 1u) << "the refused one asked for no fetch";
+
+    fauth::KeySet both = known;
+    both.add(new_key);
+    ring->finish(both);
+    const auto resolved = settle(first);
+    ASSERT_FALSE(resolved.error);
+    EXPECT_EQ(resolved.value->id, "user-2");
+    {
+        const std::lock_guard lock(m);
+        ASSERT_EQ(loader_threads.size(), 1u);
+        EXPECT_EQ(loader_threads[0], "fauth-callback") << "not the fetching thread (here the test's), not a password worker";
+    }
+    // The key is known now: no fetch, no wait, and room to wait again.
+    auto third_promise = auth.resolve_user(issuer.issue(TokenType::access, "user-4"));
+    const auto third = settle(third_promise);
+    ASSERT_FALSE(third.error);
+    EXPECT_EQ(ring->waiting(), 0u);
 }

@@ -146,12 +146,18 @@ struct CookieSettings {
 struct AuthConfig : TokenConfig {
     /// bcrypt cost (log2 rounds) for new hashes; stored hashes below it need a rehash. 4 to 31.
     int bcrypt_cost = 12;
-    /// Threads that run bcrypt, so that no caller (a Pistache reactor) is ever blocked by it; a
-    /// token verified again after a key fetch (JWKS) continues on them too.
+    /// Threads that run bcrypt, so that no caller (a Pistache reactor) is ever blocked by it.
     std::size_t worker_threads = 2;
-    /// Password checks that may wait for a worker, at most, whatever max_password_wait allows;
-    /// beyond this, authenticate answers Unavailable.
+    /// Password checks admitted at once, at most (queued, running, or waiting for a callback
+    /// thread), whatever max_password_wait allows; beyond this, authenticate answers Unavailable.
     std::size_t worker_queue_capacity = 1024;
+    /// Threads (`fauth-callback`) on which your code continues after fauth's own threads: after a
+    /// password check (authenticate's promise, the rehash hook) and after a key fetch (your
+    /// loader and handler). Your code never runs on a password worker or a fetching thread.
+    std::size_t callback_threads = 2;
+    /// Requests that may wait at once for a key ring to fetch a key their token names (JWKS);
+    /// beyond this they are answered Unavailable (503) at once.
+    std::size_t max_key_fetch_waits = 1024;
     /// The longest a password check may expect to wait for a worker (the checks ahead of it times
     /// the measured time of one, shared among worker_threads); beyond it authenticate answers
     /// Unavailable at once (the login endpoint's 503, with that wait as Retry-After), so that a

@@ -48,8 +48,17 @@ public:
         /// The token names a key the ring must fetch first: continue with admit().
         unverified,
     };
+    /// A key a ring must fetch before a token can be verified (Admission::unverified).
+    struct PendingKey {
+        /// The ring that lacks the key: a trusted issuer's, or the configuration's own.
+        std::shared_ptr<KeyRing> ring;
+        /// The key id the token named.
+        std::string kid;
+    };
     /// Receives the outcome of admit() or check(): the payload, or why it may not be used
-    /// (`failure` non-null). Runs on a fauth thread, while the engine is kept alive.
+    /// (`failure` non-null). Runs on the calling thread when nothing had to wait, on a store's
+    /// callback thread after a store's answer, and on a `fauth-callback` thread after a key fetch;
+    /// the engine is kept alive meanwhile.
     using Admitted = std::function<void(TokenPayload payload, std::exception_ptr failure)>;
     /// What a password check found (check_password).
     struct PasswordCheck {
@@ -78,12 +87,15 @@ public:
     Throttle& throttle() const noexcept { return *throttle_; }
 
     /// Steps 1 and 2 (verify, signature first; then revocation) as far as they can go on this
-    /// thread without waiting; sets `payload` or `failure` as the result says. (An optional, so
-    /// that an empty payload costs no allocation.)
+    /// thread without waiting; sets `payload`, `failure` or `pending` as the result says. (An
+    /// optional, so that an empty payload costs no allocation.)
     Admission admit_at_once(std::string_view token, TokenType type, std::optional<TokenPayload>& payload,
-                            std::exception_ptr& failure) const;
-    /// Steps 1 and 2 for a token whose key the ring must fetch first (Admission::unverified).
-    void admit(std::string token, TokenType type, Admitted done) const;
+                            std::exception_ptr& failure, PendingKey& pending) const;
+    /// Steps 1 and 2 for a token whose key `pending` names (Admission::unverified): the ring
+    /// fetches it, the token is verified once more (its second and last time), and the rest runs
+    /// on a `fauth-callback` thread. Unavailable at once when AuthConfig::max_key_fetch_waits
+    /// requests already wait for a fetch.
+    void admit(std::string token, TokenType type, PendingKey pending, Admitted done) const;
     /// Step 2 for a verified payload: the revocation store; for a refresh token also its session's
     /// lifetime (SessionExpired) and its refresh throttle (Throttled). (Its use-once record is
     /// written by rotate, once the user is loaded and the next pair made.)
@@ -136,7 +148,8 @@ public:
     /// Makes check_password work for unknown users too: computes the hash they are checked against,
     /// and measures how long one check takes.
     void prepare_password_checks();
-    /// Checks `password` against `hash` on a password worker and calls `done` there. Every check
+    /// Checks `password` against `hash` on a password worker and calls `done` on a
+    /// `fauth-callback` thread (your code never runs on a password worker). Every check
     /// costs the same bcrypt work: an unknown user, or a hash that is not a well-formed bcrypt
     /// hash, is checked against a dummy hash; the dummy's cost is the highest seen so far (the
     /// configured one at first), and a hash cheaper than that is followed by a dummy check at it.
@@ -153,7 +166,8 @@ public:
                         std::function<void(std::exception_ptr)> refused) const;
     /// Password checks and hashes admitted and not finished yet.
     std::size_t password_checks_pending() const noexcept { return password_jobs_.load(); }
-    /// A bcrypt hash of `password` at the configured cost, computed on a password worker.
+    /// A bcrypt hash of `password` at the configured cost, computed on a password worker and
+    /// settled on a `fauth-callback` thread.
     Pistache::Async::Promise<std::string> hash_password(std::string password) const;
 
     /// A password-reset token for `sub`, bound to `password_hash` (empty when none is set).
@@ -196,6 +210,13 @@ private:
                        std::int64_t session_start_us, std::int64_t issued_from_us, bool fresh,
                        std::string_view replaces = {}) const;
     void verify_later(std::string token, TokenType type, Admitted done) const;
+    // The ring of `pending` fetches its keys; `token` is verified again where the fetch ended and
+    // `done` runs on a callback thread. Refused at once beyond max_key_fetch_waits.
+    void verify_after_fetch(PendingKey pending, std::string token, TokenType type, Admitted done) const;
+    // Runs `task` (fauth's continuation into your code) on a callback thread. The pool's capacity
+    // covers every password job admitted and every request waiting for a key fetch, and it stops
+    // only once no work is in flight, so a task is never refused.
+    void hand_over(std::function<void()> task) const;
     // A place on the password workers for one job of `client` (empty: not counted per client), or
     // the Unavailable that refuses it; the place is given back when the returned handle goes.
     std::shared_ptr<void> admit_password_job(std::string_view client, bool known_device, std::exception_ptr& refusal) const;
@@ -217,7 +238,10 @@ private:
     mutable std::atomic<std::int64_t> password_job_ns_{0};    // one bcrypt's time, smoothed
     mutable std::mutex clients_mutex_;
     mutable std::unordered_map<std::string, std::size_t> password_jobs_by_client_;  // none at zero
-    mutable WorkerPool pool_;  // submitting is thread-safe
+    mutable std::atomic<std::size_t> key_fetch_waits_{0};  // requests waiting for a key fetch
+    // Declared before pool_, so that it outlives the password workers, which hand over to it.
+    mutable WorkerPool callbacks_;  // where your code continues after fauth's own threads
+    mutable WorkerPool pool_;       // the password workers; submitting is thread-safe
     detail::InFlight in_flight_;
     mutable std::atomic<std::int64_t> revoked_up_to_us_{0};  // the latest cutoff a revoke_all of this engine's store used
 };

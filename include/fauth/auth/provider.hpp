@@ -131,7 +131,7 @@ public:
     }
 
     /// Called after a successful login whose stored hash is below the configured bcrypt cost,
-    /// with the user, the old hash and a new one of the configured cost (on a password worker
+    /// with the user, the old hash and a new one of the configured cost (on a `fauth-callback`
     /// thread): store it, ideally only if the stored hash is still the old one. Failures are
     /// logged and do not affect the login.
     using RehashHandler = std::function<void(const User& user, const std::string& old_hash, const std::string& new_hash)>;
@@ -189,7 +189,7 @@ public:
              known_device](const std::optional<User>& found) mutable {
                 auto hash = found ? user_password_hash(*found) : std::nullopt;
                 const bool rehash_wanted = core->rehash && found && user_is_active(*found);
-                // Runs on a password worker, which holds the provider's state meanwhile.
+                // Runs on a fauth-callback thread, which holds the provider's state meanwhile.
                 // It holds its own copy of the rehash handler: the provider may be gone by then.
                 auto done = [settler, engine = static_cast<const Engine*>(core.get()), rehash = core->rehash, user = found,
                              hash](Engine::PasswordCheck check) {
@@ -253,20 +253,22 @@ public:
     /// answer at once (the memory store and a synchronous loader) it all happens on this thread
     /// before run returns: no promise, no allocation beyond the payload's. Otherwise
     /// `finish.suspend()` is called first, on this thread (keep there what finish will need, e.g.
-    /// a copy of the request), and finish runs later: on a fauth thread after a synchronous
-    /// loader, or on the thread that settles your loader's promise.
+    /// a copy of the request), and finish runs later: after a synchronous loader, on a store's
+    /// callback thread or (after a key fetch) a `fauth-callback` thread; otherwise on the thread
+    /// that settles your loader's promise.
     template <class Finish>
     void run(std::string_view token, TokenType type, Finish finish) const {
         std::optional<TokenPayload> payload;
         std::exception_ptr failure;
-        const auto admission = core_->admit_at_once(token, type, payload, failure);
+        Engine::PendingKey pending;
+        const auto admission = core_->admit_at_once(token, type, payload, failure, pending);
         if (admission == Engine::Admission::refused) return finish(nullptr, kNoPayload, std::move(failure), *core_);
         if (admission == Engine::Admission::admitted && core_->user_loader_at_once) return core_->load_at_once(*payload, finish);
         finish.suspend();
         auto state = std::make_shared<Finish>(std::move(finish));
         if (admission == Engine::Admission::admitted) return Core::load(*core_, std::move(*payload), std::move(state));
         if (admission == Engine::Admission::verified) core_->check(std::move(*payload), type, Core::then_load(*core_, std::move(state)));
-        else core_->admit(std::string(token), type, Core::then_load(*core_, std::move(state)));
+        else core_->admit(std::string(token), type, std::move(pending), Core::then_load(*core_, std::move(state)));
     }
 
     /// The pipeline of a request that presents API key `key`: its form (prefix, lookup part) →
