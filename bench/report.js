@@ -4,68 +4,71 @@
 'use strict';
 const fs = require('fs');
 const dir = process.argv[2];
-
-const bench = JSON.parse(fs.readFileSync(`${dir}/token.json`, 'utf8'));
-const median = {};
-for (const b of bench.benchmarks) if (b.aggregate_name === 'median') median[b.run_name] = b.real_time; // ns
-const ns = (name) => median[name];
-const fmt = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} µs` : `${x.toFixed(0)} ns`);
-const times = (fast, slow) => ns(slow) / ns(fast);
 const verdict = (value, target) => `${value.toFixed(2)}x (target ≥ ${target}x: ${value >= target ? 'met' : 'not met'})`;
 
-console.log(`## Tokens (HS256, one core, median of 5; ${bench.context.date})\n`);
-console.log('| operation | time | vs libjwt | vs cpp-jwt | vs HMAC floor, context reused (issue 13: verify) | vs HMAC floor, context duplicated (issue 6) |');
-console.log('| --- | --- | --- | --- | --- | --- |');
-for (const [what, fauth, libjwt, cppjwt] of [
-  ['fauth verify + decode', 'FauthVerify', 'LibjwtVerify', 'CppJwtVerify'],
-  ['fauth sign', 'FauthSign', 'LibjwtSign', 'CppJwtSign'],
-]) {
-  console.log(`| ${what} | ${fmt(ns(fauth))} | ${verdict(times(fauth, libjwt), 4)} | ${verdict(times(fauth, cppjwt), 4)} | ` +
-    `${fauth === 'FauthVerify' ? verdict(times(fauth, 'HmacFloorReused'), 0.5) : `${times(fauth, 'HmacFloorReused').toFixed(2)}x`} | ` +
-    `${verdict(times(fauth, 'HmacFloor'), 0.5)} |`);
-}
-for (const [what, name] of [['libjwt verify', 'LibjwtVerify'], ['libjwt sign', 'LibjwtSign'],
-  ['cpp-jwt verify', 'CppJwtVerify'], ['cpp-jwt sign', 'CppJwtSign'],
-  ['HMAC-SHA256 floor, keyed context duplicated per token', 'HmacFloor'],
-  ['HMAC-SHA256 floor, one keyed context re-initialised', 'HmacFloorReused'],
-  ['API key: find its lookup part (`api_key_id`)', 'ApiKeyId'],
-  ['API key: SHA-256 of the key, compared in constant time (`api_key_matches`)', 'ApiKeyMatches']]) {
-  console.log(`| ${what} | ${fmt(ns(name))} | | | | |`);
-}
-console.log(`\nWhat verify does besides the HMAC (decoding the three parts, reading the claims, building ` +
-  `the returned payload): ${fmt(ns('FauthVerify') - ns('HmacFloorReused'))} of its ${fmt(ns('FauthVerify'))}. ` +
-  `At 0.5x the reused floor, that part would have to fit in ${fmt(ns('HmacFloorReused'))}.`);
-console.log(`\n## Asymmetric signatures (one core, median of 5): fauth against EVP_DigestVerify alone\n`);
-console.log('Both floors are OpenSSL verifying the identity provider\'s token (the same signature over the same ' +
-  'signing input, already decoded, in DER for ES256) with a cached `EVP_PKEY`: "set up per token" is ' +
-  'the usual way and the floor issue 14 names; "prepared" copies a setup made once, as fauth does. ' +
-  '"Issuer token" is the resource-server case the target is about: a Keycloak-shaped access token ' +
-  'checked against a trusted issuer (audience, `typ`, scopes and roles read). "Own token" is fauth\'s ' +
-  'own claim shape, a different token (shown for reference). libjwt 1.10 and cpp-jwt 1.4 support ' +
-  'RS256 and ES256 only; both take the public key as PEM text and parse it on every call.\n');
-console.log('| algorithm | floor, set up per token | floor, prepared | fauth, issuer token | fauth, own token | libjwt | cpp-jwt |');
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
-const peer = (name, alg) => (ns(name) === undefined ? 'unsupported'
-  : `${fmt(ns(name))} (fauth ${(ns(name) / ns(`FauthVerifyIssuer/${alg}`)).toFixed(1)}x faster)`);
-for (const alg of ['RS256', 'PS256', 'ES256', 'EdDSA']) {
-  const floor = `OpensslVerifyFloor/${alg}`, prepared = `OpensslVerifyFloorPrepared/${alg}`;
-  const issuer = `FauthVerifyIssuer/${alg}`;
-  console.log(`| ${alg} | ${fmt(ns(floor))} | ${fmt(ns(prepared))} | ${fmt(ns(issuer))}: ` +
-    `${verdict(ns(floor) / ns(issuer), 0.9)} of the floor; ${(ns(prepared) / ns(issuer)).toFixed(2)}x the prepared one | ` +
-    `${fmt(ns(`FauthVerifyOwn/${alg}`))} | ${peer(`LibjwtVerifySignature/${alg}`, alg)} | ${peer(`CppJwtVerifySignature/${alg}`, alg)} |`);
+if (fs.existsSync(`${dir}/token.json`)) {
+  const bench = JSON.parse(fs.readFileSync(`${dir}/token.json`, 'utf8'));
+  const median = {};
+  for (const b of bench.benchmarks) if (b.aggregate_name === 'median') median[b.run_name] = b.real_time; // ns
+  const ns = (name) => median[name];
+  const fmt = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} µs` : `${x.toFixed(0)} ns`);
+  const times = (fast, slow) => ns(slow) / ns(fast);
+
+  console.log(`## Tokens (HS256, one core, median of 5; ${bench.context.date})\n`);
+  console.log('| operation | time | vs libjwt | vs cpp-jwt | vs HMAC floor, context reused (issue 13: verify) | vs HMAC floor, context duplicated (issue 6) |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const [what, fauth, libjwt, cppjwt] of [
+    ['fauth verify + decode', 'FauthVerify', 'LibjwtVerify', 'CppJwtVerify'],
+    ['fauth sign', 'FauthSign', 'LibjwtSign', 'CppJwtSign'],
+  ]) {
+    console.log(`| ${what} | ${fmt(ns(fauth))} | ${verdict(times(fauth, libjwt), 4)} | ${verdict(times(fauth, cppjwt), 4)} | ` +
+      `${fauth === 'FauthVerify' ? verdict(times(fauth, 'HmacFloorReused'), 0.5) : `${times(fauth, 'HmacFloorReused').toFixed(2)}x`} | ` +
+      `${verdict(times(fauth, 'HmacFloor'), 0.5)} |`);
+  }
+  for (const [what, name] of [['libjwt verify', 'LibjwtVerify'], ['libjwt sign', 'LibjwtSign'],
+    ['cpp-jwt verify', 'CppJwtVerify'], ['cpp-jwt sign', 'CppJwtSign'],
+    ['HMAC-SHA256 floor, keyed context duplicated per token', 'HmacFloor'],
+    ['HMAC-SHA256 floor, one keyed context re-initialised', 'HmacFloorReused'],
+    ['API key: find its lookup part (`api_key_id`)', 'ApiKeyId'],
+    ['API key: SHA-256 of the key, compared in constant time (`api_key_matches`)', 'ApiKeyMatches']]) {
+    console.log(`| ${what} | ${fmt(ns(name))} | | | | |`);
+  }
+  console.log(`\nWhat verify does besides the HMAC (decoding the three parts, reading the claims, building ` +
+    `the returned payload): ${fmt(ns('FauthVerify') - ns('HmacFloorReused'))} of its ${fmt(ns('FauthVerify'))}. ` +
+    `At 0.5x the reused floor, that part would have to fit in ${fmt(ns('HmacFloorReused'))}.`);
+  console.log(`\n## Asymmetric signatures (one core, median of 5): fauth against EVP_DigestVerify alone\n`);
+  console.log('Both floors are OpenSSL verifying the identity provider\'s token (the same signature over the same ' +
+    'signing input, already decoded, in DER for ES256) with a cached `EVP_PKEY`: "set up per token" is ' +
+    'the usual way and the floor issue 14 names; "prepared" copies a setup made once, as fauth does. ' +
+    '"Issuer token" is the resource-server case the target is about: a Keycloak-shaped access token ' +
+    'checked against a trusted issuer (audience, `typ`, scopes and roles read). "Own token" is fauth\'s ' +
+    'own claim shape, a different token (shown for reference). libjwt 1.10 and cpp-jwt 1.4 support ' +
+    'RS256 and ES256 only; both take the public key as PEM text and parse it on every call.\n');
+  console.log('| algorithm | floor, set up per token | floor, prepared | fauth, issuer token | fauth, own token | libjwt | cpp-jwt |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  const peer = (name, alg) => (ns(name) === undefined ? 'unsupported'
+    : `${fmt(ns(name))} (fauth ${(ns(name) / ns(`FauthVerifyIssuer/${alg}`)).toFixed(1)}x faster)`);
+  for (const alg of ['RS256', 'PS256', 'ES256', 'EdDSA']) {
+    const floor = `OpensslVerifyFloor/${alg}`, prepared = `OpensslVerifyFloorPrepared/${alg}`;
+    const issuer = `FauthVerifyIssuer/${alg}`;
+    console.log(`| ${alg} | ${fmt(ns(floor))} | ${fmt(ns(prepared))} | ${fmt(ns(issuer))}: ` +
+      `${verdict(ns(floor) / ns(issuer), 0.9)} of the floor; ${(ns(prepared) / ns(issuer)).toFixed(2)}x the prepared one | ` +
+      `${fmt(ns(`FauthVerifyOwn/${alg}`))} | ${peer(`LibjwtVerifySignature/${alg}`, alg)} | ${peer(`CppJwtVerifySignature/${alg}`, alg)} |`);
+  }
+
+  const sizes = Object.keys(median).filter((k) => k.startsWith('FauthVerifyBySize'));
+  const tokenBytes = (k) => bench.benchmarks.find((b) => b.run_name === k && b.aggregate_name === 'median').token_bytes;
+  console.log('\nVerification cost against token size:\n');
+  console.log(`| token bytes | ${sizes.map((k) => tokenBytes(k).toFixed(0)).join(' | ')} |`);
+  console.log(`| --- | ${sizes.map(() => '---').join(' | ')} |`);
+  console.log(`| fauth verify | ${sizes.map((k) => fmt(ns(k))).join(' | ')} |`);
 }
 
-const sizes = Object.keys(median).filter((k) => k.startsWith('FauthVerifyBySize'));
-const tokenBytes = (k) => bench.benchmarks.find((b) => b.run_name === k && b.aggregate_name === 'median').token_bytes;
-console.log('\nVerification cost against token size:\n');
-console.log(`| token bytes | ${sizes.map((k) => tokenBytes(k).toFixed(0)).join(' | ')} |`);
-console.log(`| --- | ${sizes.map(() => '---').join(' | ')} |`);
-console.log(`| fauth verify | ${sizes.map((k) => fmt(ns(k))).join(' | ')} |`);
-
-// One wrk output: requests/s, p99 in ms, and any errors.
+// One wrk output: requests/s, p99 in ms, any errors, requests sent and how many were not 2xx or 3xx.
 const parseWrk = (file) => {
   const t = fs.readFileSync(`${dir}/${file}`, 'utf8');
   const rps = parseFloat(t.match(/Requests\/sec:\s+([\d.]+)/)[1]);
+  const requests = parseInt(t.match(/(\d+) requests in/)[1], 10);
   const [, value, unit] = t.match(/\s99%\s+([\d.]+)(us|ms|s)/);
   const p99 = parseFloat(value) * { us: 0.001, ms: 1, s: 1000 }[unit];
   const errors = [];
@@ -73,7 +76,7 @@ const parseWrk = (file) => {
   if (non2xx) errors.push(`${non2xx[1]} non-2xx`);
   const socket = t.match(/Socket errors: (.*)/);
   if (socket) errors.push(`socket errors: ${socket[1]}`);
-  return { rps, p99, errors };
+  return { rps, p99, errors, requests, non2xx: non2xx ? parseInt(non2xx[1], 10) : 0 };
 };
 const mid = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // The median over every round of NAME (files wrk-NAME.N.txt).
@@ -84,50 +87,96 @@ const wrk = (name) => {
     rps: mid(runs.map((r) => r.rps)),
     p99: mid(runs.map((r) => r.p99)),
     errors: errors.length ? ` (${errors.join(', ')})` : '',
+    errorsBesidesNon2xx: errors.filter((e) => !e.endsWith('non-2xx')).map((e) => ` (${e})`).join(''),
     runs: runs.length,
+    allNon2xx: runs.every((r) => r.non2xx === r.requests),
   };
 };
-const health = wrk('health'), healthBearer = wrk('health-bearer'), me = wrk('me'), meNoConn = wrk('me-noconn');
-const meApiKey = wrk('me-apikey');
-const flood = wrk('me-flood'), logins = wrk('flood'), me2 = wrk('me-2');
-const fastapi = wrk('fastapi'), fastify = wrk('fastify'), meRedis = wrk('me-redis');
-// Redis's socket reads per 1,000 requests, over every round (requests counted from wrk's output).
-const redisReadsPer1000 = (() => {
-  const rounds = fs.readdirSync(dir).filter((f) => /^redis-reads\.\d+\.txt$/.test(f)).map((f) => f.match(/\d+/)[0]);
-  let reads = 0, requests = 0;
-  for (const r of rounds) {
-    reads += parseInt(fs.readFileSync(`${dir}/redis-reads.${r}.txt`, 'utf8'), 10);
-    requests += parseInt(fs.readFileSync(`${dir}/wrk-me-redis.${r}.txt`, 'utf8').match(/(\d+) requests in/)[1], 10);
+if (fs.readdirSync(dir).some((f) => /^wrk-me\.\d+\.txt$/.test(f))) {
+  const health = wrk('health'), healthBearer = wrk('health-bearer'), me = wrk('me'), meNoConn = wrk('me-noconn');
+  const meApiKey = wrk('me-apikey');
+  const flood = wrk('me-flood'), logins = wrk('flood'), me2 = wrk('me-2');
+  const fastapi = wrk('fastapi'), fastify = wrk('fastify'), meRedis = wrk('me-redis');
+  // Redis's socket reads per 1,000 requests, over every round (requests counted from wrk's output).
+  const redisReadsPer1000 = (() => {
+    const rounds = fs.readdirSync(dir).filter((f) => /^redis-reads\.\d+\.txt$/.test(f)).map((f) => f.match(/\d+/)[0]);
+    let reads = 0, requests = 0;
+    for (const r of rounds) {
+      reads += parseInt(fs.readFileSync(`${dir}/redis-reads.${r}.txt`, 'utf8'), 10);
+      requests += parseInt(fs.readFileSync(`${dir}/wrk-me-redis.${r}.txt`, 'utf8').match(/(\d+) requests in/)[1], 10);
+    }
+    return (reads * 1000) / requests;
+  })();
+  const row = (what, r, note = '') => console.log(`| ${what} | ${r.rps.toFixed(0)}${r.errors} | ${r.p99.toFixed(2)} ms | ${note} |`);
+  console.log(`\n## End to end (wrk, 1 thread, 32 keep-alive connections, loopback; median of ${me.runs} runs)\n`);
+  console.log('| server and route | requests/s | p99 | ratio |');
+  console.log('| --- | --- | --- | --- |');
+  row('quickstart, 1 reactor thread on core 1 (wrk on core 0): GET /health (public)', health);
+  row('same, GET /health sent the same Authorization header as /me', healthBearer,
+    `${(healthBearer.rps / health.rps).toFixed(2)} of /health: what the header's bytes cost (Pistache's parser, the kernel, the client)`);
+  row('same, GET /me (bearer, revocation check, user loader)', me, verdict(me.rps / health.rps, 0.9) + ' of /health; ' +
+    `${(me.rps / healthBearer.rps).toFixed(2)} of /health with the same header, i.e. the guard costs ` +
+    `${(1e6 / me.rps - 1e6 / healthBearer.rps).toFixed(1)} µs of the reactor's ${(1e6 / me.rps).toFixed(1)} µs per request`);
+  row('same, GET /me with alice\'s API key in X-API-Key (one SHA-256, one key loader call, user in the same lookup)', meApiKey,
+    `${(meApiKey.rps / me.rps).toFixed(2)} of bearer /me; ${(meApiKey.rps / health.rps).toFixed(2)} of /health`);
+  row('same, GET /me from a client that sends no Connection header (curl, Go, Python)', meNoConn,
+    verdict(meNoConn.rps / me.rps, 0.8) + ' of /me with keep-alive');
+  // The flood counts only if every login ran bcrypt: refused ones (429 from the login throttle) never
+  // reach the workers, and failed ones (socket errors, timeouts) say nothing of it either.
+  const floodRefused = logins.errors !== '';
+  row('same, GET /me while a second wrk floods POST /login (bcrypt cost 12)', flood,
+    floodRefused ? `NOT MEASURED: some of the flood's logins were refused or failed${logins.errors}, so it was not a bcrypt flood beside /me`
+      : verdict(flood.rps / me.rps, 0.7) + ' of idle /me');
+  row('the flood itself: POST /login, 4 connections, over all rounds', logins, 'logins/s completed');
+  row('quickstart, 2 reactor threads: GET /me (server and wrk share both cores)', me2, `${(me2.rps / me.rps).toFixed(2)}x one thread`);
+  row('quickstart on the Redis store, 1 reactor thread, 64 connections: GET /me', meRedis,
+    `${(meRedis.rps / me.rps).toFixed(2)} of /me on the memory store; Redis reads per 1,000 requests: ` +
+    `${redisReadsPer1000.toFixed(0)} (target ≤ 250: ${redisReadsPer1000 <= 250 ? 'met' : 'not met'})`);
+  row('FastAPI + PyJWT on uvicorn, 1 worker: GET /me', fastapi,
+    `fauth ${verdict(me.rps / fastapi.rps, 12)}; p99 ${me.p99 < fastapi.p99 ? 'lower' : 'NOT lower'}; ` +
+    `a guard that cost nothing would reach ${(healthBearer.rps / fastapi.rps).toFixed(2)}x (/health with the same header)`);
+  row('Fastify + @fastify/jwt on Node, 1 process: GET /me', fastify,
+    `fauth ${verdict(me.rps / fastify.rps, 3)}; p99 ${me.p99 < fastify.p99 ? 'lower' : 'NOT lower'}`);
+}
+
+// Before and after (scripts/bench with BASE): the base revision's quickstart against this checkout's.
+if (fs.existsSync(`${dir}/compare-base.txt`)) {
+  const [rev, hash] = fs.readFileSync(`${dir}/compare-base.txt`, 'utf8').trim().split(' ');
+  const allocs = (which, route) => JSON.parse(fs.readFileSync(`${dir}/alloc-${which}-${route}.json`, 'utf8'));
+  const perRequest = (a) => a.allocations / a.requests;
+  const codes = (a) => Object.entries(a.codes).map(([code, n]) => `${n} × ${code}`).join(', ');
+  const rounds = wrk('cur-me').runs;
+  console.log(`\n## Before and after (BASE=${rev}${rev === hash ? '' : `, ${hash}`}): the quickstart, 1 reactor thread on core 1\n`);
+  console.log(`Requests/s: wrk on core 0, 32 keep-alive connections, median of ${rounds} runs, base and current ` +
+    'interleaved round by round. Allocations per request: every malloc, calloc, realloc and aligned allocation ' +
+    `of the server process (Pistache's included: an upper bound of fauth's own) over ` +
+    `${allocs('cur', 'me').requests} sequential requests on one keep-alive connection, after 1,000 to warm up.\n`);
+  console.log('| route | requests/s, base | requests/s, current | current / base | allocations per request, base | allocations per request, current |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const [what, route, target] of [
+    ['GET /health', 'health', 'not lower'],
+    ['GET /me, valid bearer token', 'me', 'not lower'],
+    ['GET /me, bad signature (401)', 'me-401', 'at least as fast'],
+  ]) {
+    const base = wrk(`base-${route}`), cur = wrk(`cur-${route}`);
+    const ratio = cur.rps / base.rps;
+    // wrk counts non-2xx responses only: the 401 row counts if every one of them was refused, and
+    // the allocation client saw 401 alone.
+    const refused = route !== 'me-401' ? ''
+      : base.allNon2xx && cur.allNon2xx && ['base', 'cur'].every((w) => Object.keys(allocs(w, route).codes).join() === '401')
+        ? ' (all 401)' : ' (NOT all 401: see the wrk outputs)';
+    const errors = (r) => (route === 'me-401' ? r.errorsBesidesNon2xx : r.errors);
+    console.log(`| ${what}${refused} | ${base.rps.toFixed(0)}${errors(base)} | ` +
+      `${cur.rps.toFixed(0)}${errors(cur)} | ${ratio.toFixed(2)} (${target}: ` +
+      `${ratio >= 1 ? 'met' : 'not met'}) | ${perRequest(allocs('base', route)).toFixed(2)} | ${perRequest(allocs('cur', route)).toFixed(2)} |`);
   }
-  return (reads * 1000) / requests;
-})();
-const row = (what, r, note = '') => console.log(`| ${what} | ${r.rps.toFixed(0)}${r.errors} | ${r.p99.toFixed(2)} ms | ${note} |`);
-console.log(`\n## End to end (wrk, 1 thread, 32 keep-alive connections, loopback; median of ${me.runs} runs)\n`);
-console.log('| server and route | requests/s | p99 | ratio |');
-console.log('| --- | --- | --- | --- |');
-row('quickstart, 1 reactor thread on core 1 (wrk on core 0): GET /health (public)', health);
-row('same, GET /health sent the same Authorization header as /me', healthBearer,
-  `${(healthBearer.rps / health.rps).toFixed(2)} of /health: what the header's bytes cost (Pistache's parser, the kernel, the client)`);
-row('same, GET /me (bearer, revocation check, user loader)', me, verdict(me.rps / health.rps, 0.9) + ' of /health; ' +
-  `${(me.rps / healthBearer.rps).toFixed(2)} of /health with the same header, i.e. the guard costs ` +
-  `${(1e6 / me.rps - 1e6 / healthBearer.rps).toFixed(1)} µs of the reactor's ${(1e6 / me.rps).toFixed(1)} µs per request`);
-row('same, GET /me with alice\'s API key in X-API-Key (one SHA-256, one key loader call, user in the same lookup)', meApiKey,
-  `${(meApiKey.rps / me.rps).toFixed(2)} of bearer /me; ${(meApiKey.rps / health.rps).toFixed(2)} of /health`);
-row('same, GET /me from a client that sends no Connection header (curl, Go, Python)', meNoConn,
-  verdict(meNoConn.rps / me.rps, 0.8) + ' of /me with keep-alive');
-// The flood counts only if every login ran bcrypt: refused ones (429 from the login throttle) never
-// reach the workers, and failed ones (socket errors, timeouts) say nothing of it either.
-const floodRefused = logins.errors !== '';
-row('same, GET /me while a second wrk floods POST /login (bcrypt cost 12)', flood,
-  floodRefused ? `NOT MEASURED: some of the flood's logins were refused or failed${logins.errors}, so it was not a bcrypt flood beside /me`
-    : verdict(flood.rps / me.rps, 0.7) + ' of idle /me');
-row('the flood itself: POST /login, 4 connections, over all rounds', logins, 'logins/s completed');
-row('quickstart, 2 reactor threads: GET /me (server and wrk share both cores)', me2, `${(me2.rps / me.rps).toFixed(2)}x one thread`);
-row('quickstart on the Redis store, 1 reactor thread, 64 connections: GET /me', meRedis,
-  `${(meRedis.rps / me.rps).toFixed(2)} of /me on the memory store; Redis reads per 1,000 requests: ` +
-  `${redisReadsPer1000.toFixed(0)} (target ≤ 250: ${redisReadsPer1000 <= 250 ? 'met' : 'not met'})`);
-row('FastAPI + PyJWT on uvicorn, 1 worker: GET /me', fastapi,
-  `fauth ${verdict(me.rps / fastapi.rps, 12)}; p99 ${me.p99 < fastapi.p99 ? 'lower' : 'NOT lower'}; ` +
-  `a guard that cost nothing would reach ${(healthBearer.rps / fastapi.rps).toFixed(2)}x (/health with the same header)`);
-row('Fastify + @fastify/jwt on Node, 1 process: GET /me', fastify,
-  `fauth ${verdict(me.rps / fastify.rps, 3)}; p99 ${me.p99 < fastify.p99 ? 'lower' : 'NOT lower'}`);
+  // /health sent /me's Authorization header costs Pistache what /me's request costs it, so the
+  // difference is what fauth's guard and the /me handler allocate.
+  const guard = (which) => perRequest(allocs(which, 'me')) - perRequest(allocs(which, 'health-bearer'));
+  console.log(`\nGET /health sent /me's Authorization header: ${perRequest(allocs('base', 'health-bearer')).toFixed(2)} ` +
+    `allocations per request on the base, ${perRequest(allocs('cur', 'health-bearer')).toFixed(2)} on the current one. ` +
+    `/me minus that, i.e. fauth's guard plus the /me handler: ${guard('base').toFixed(2)} on the base, ` +
+    `${guard('cur').toFixed(2)} on the current one (target for the guard: ≤ 3). Status codes the allocation ` +
+    `client saw, base / current: ${['health', 'health-bearer', 'me', 'me-401'].map((r) =>
+      `${r} ${codes(allocs('base', r))} / ${codes(allocs('cur', r))}`).join('; ')}.`);
+}
