@@ -170,13 +170,16 @@ if (fs.existsSync(`${dir}/compare-base.txt`)) {
       `${cur.rps.toFixed(0)}${errors(cur)} | ${ratio.toFixed(2)} (${target}: ` +
       `${ratio >= 1 ? 'met' : 'not met'}) | ${perRequest(allocs('base', route)).toFixed(2)} | ${perRequest(allocs('cur', route)).toFixed(2)} |`);
   }
-  // /health sent /me's Authorization header costs Pistache what /me's request costs it, so the
-  // difference is what fauth's guard and the /me handler allocate.
+  // /health sent /me's Authorization header costs Pistache what /me's request costs it, and both
+  // handlers send a one-member JSON object, so the difference is the guard's and the user loader's.
   const guard = (which) => perRequest(allocs(which, 'me')) - perRequest(allocs(which, 'health-bearer'));
   console.log(`\nGET /health sent /me's Authorization header: ${perRequest(allocs('base', 'health-bearer')).toFixed(2)} ` +
     `allocations per request on the base, ${perRequest(allocs('cur', 'health-bearer')).toFixed(2)} on the current one. ` +
-    `/me minus that, i.e. fauth's guard plus the /me handler: ${guard('base').toFixed(2)} on the base, ` +
-    `${guard('cur').toFixed(2)} on the current one (target for the guard: ≤ 3). Status codes the allocation ` +
+    `/me minus that, i.e. the guard and the quickstart's user loader (its copy of alice allocates her ` +
+    `60-character hash and her roles and permissions vectors): ${guard('base').toFixed(2)} on the base, ` +
+    `${guard('cur').toFixed(2)} on the current one. The target, ≤ 3, is the guard's alone with a user whose copy ` +
+    'allocates nothing (ProviderTest.AStoreAndALoaderThatAnswerAtOnceTakeTheSynchronousPath); this bounds it ' +
+    'from above. Status codes the allocation ' +
     `client saw, base / current: ${['health', 'health-bearer', 'me', 'me-401'].map((r) =>
       `${r} ${codes(allocs('base', r))} / ${codes(allocs('cur', r))}`).join('; ')}.`);
 }
