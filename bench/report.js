@@ -150,7 +150,9 @@ if (fs.existsSync(`${dir}/compare-base.txt`)) {
   console.log(`Requests/s: wrk on core 0, 32 keep-alive connections, median of ${rounds} runs, base and current ` +
     'interleaved round by round. Allocations per request: every malloc, calloc, realloc and aligned allocation ' +
     `of the server process (Pistache's included: an upper bound of fauth's own) over ` +
-    `${allocs('cur', 'me').requests} sequential requests on one keep-alive connection, after 1,000 to warm up.\n`);
+    `${allocs('cur', 'me').requests} sequential requests on one keep-alive connection, after 1,000 to warm up. ` +
+    'The verdicts read the medians literally: on a shared VM whose runs vary by ±20%, a ratio a few hundredths ' +
+    'from 1 is no difference.\n');
   console.log('| route | requests/s, base | requests/s, current | current / base | allocations per request, base | allocations per request, current |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const [what, route, target] of [
@@ -167,7 +169,7 @@ if (fs.existsSync(`${dir}/compare-base.txt`)) {
         ? ' (all 401)' : ' (NOT all 401: see the wrk outputs)';
     const errors = (r) => (route === 'me-401' ? r.errorsBesidesNon2xx : r.errors);
     console.log(`| ${what}${refused} | ${base.rps.toFixed(0)}${errors(base)} | ` +
-      `${cur.rps.toFixed(0)}${errors(cur)} | ${ratio.toFixed(2)} (${target}: ` +
+      `${cur.rps.toFixed(0)}${errors(cur)} | ${ratio.toFixed(3)} (${target}: ` +
       `${ratio >= 1 ? 'met' : 'not met'}) | ${perRequest(allocs('base', route)).toFixed(2)} | ${perRequest(allocs('cur', route)).toFixed(2)} |`);
   }
   // /health sent /me's Authorization header costs Pistache what /me's request costs it, and both
