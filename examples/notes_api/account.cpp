@@ -250,7 +250,9 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
 
     // Change password: the old one proves the caller; every session of the user ends, and the
     // caller gets a new pair (as cookies when the request came by cookie).
-    api.post(base + "/change-password", auth.require_user([&auth, store](const Request& request, ResponseWriter w, const User& user) {
+    api.post(base + "/change-password", auth.require_user([&auth, store](const Request& request, ResponseWriter w,
+                                                                        const fauth::Principal<User>& caller) {
+        const User& user = caller.user;
         const auto body = json_body(request, w);
         if (!body) return;
         const auto old_password = body->find("old_password");
@@ -258,7 +260,7 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
             return fauth::http::send_detail(w, Code::Unprocessable_Entity, "old_password is required");
         if (const auto problem = password_problem(*body, "new_password"); !problem.empty())
             return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
-        const auto by_cookie = fauth::http::credentials_of(request, auth.config().cookies).source == fauth::http::Credentials::Source::cookie;
+        const auto by_cookie = caller.scheme == fauth::Scheme::cookie;
         const auto delivery = by_cookie ? fauth::http::TokenDelivery::cookies : fauth::http::TokenDelivery::body;
         auto writer = std::make_shared<ResponseWriter>(std::move(w));
         auto fail = [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); };

@@ -17,6 +17,7 @@
 #include "fauth/http/openapi.hpp"           // the OpenAPI 3.1 document builder
 #include "fauth/http/resource_metadata.hpp" // RFC 9728 protected resource metadata
 #include "fauth/http/response.hpp"          // errors to responses, JSON helpers
+#include "fauth/http/scheme.hpp"            // CredentialScheme: one type per way in (schemes/)
 #include "fauth/http/secure_router.hpp"     // SecureRouter<User>
 #include "fauth/http/security_context.hpp"  // SecurityContext<User>
 #include "fauth/http/server.hpp"            // Server, shutdown signals

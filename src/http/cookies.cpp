@@ -5,12 +5,12 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
-#include <span>
 
 #include <nlohmann/json.hpp>
 
 #include "fauth/core/ascii.hpp"
 #include "fauth/core/digest.hpp"
+#include "fauth/http/bearer.hpp"
 #include "fauth/http/login.hpp"
 #include "fauth/http/response.hpp"
 
@@ -18,14 +18,6 @@ namespace fauth::http {
 namespace {
 
 using Pistache::Http::Method;
-
-// The bearer credentials of `request` (its Authorization header).
-BearerCredentials bearer_of(const Pistache::Http::Request& request) {
-    const auto header = request.headers().tryGet<Pistache::Http::Header::Authorization>();
-    if (!header) return parse_bearer(std::nullopt);
-    const std::string value = header->value();  // by value: keep it alive while it is parsed
-    return parse_bearer(std::string_view(value));
-}
 
 // A request header as sent (Pistache keeps every request header's raw text), or nothing.
 std::optional<std::string> raw_header(const Pistache::Http::Request& request, const std::string& name) {
@@ -82,85 +74,25 @@ Pistache::Http::Cookie session_cookie(const std::string& name, std::string value
     return cookie;
 }
 
-// The API key of `request`: its header, or the configured query parameter (never both).
-Credentials api_key_credentials(const Pistache::Http::Request& request, const ApiKeySettings& settings) {
-    using Status = BearerCredentials::Status;
-    std::optional<std::string> key = raw_header(request, settings.header);
-    if (!settings.query_parameter.empty()) {
-        if (auto in_query = request.query().get(settings.query_parameter)) {
-            if (key) return {Status::malformed, {}, Credentials::Source::api_key};
-            key = std::move(in_query);
-        }
-    }
-    if (!key) return {};
-    const auto value = trim_ows(*key);
-    if (value.empty() || !is_b64token(value)) return {Status::malformed, {}, Credentials::Source::api_key};
-    return {Status::present, std::string(value), Credentials::Source::api_key};
-}
-
-// The credentials of the first of `schemes` whose credentials `request` carries.
-Credentials first_credentials(const Pistache::Http::Request& request, std::span<const Scheme> schemes,
-                              const CookieSettings& cookies, const ApiKeySettings* api_keys) {
-    for (const auto scheme : schemes) {
-        Credentials found;
-        if (scheme == Scheme::bearer) {
-            auto bearer = bearer_of(request);
-            found = {bearer.status, std::move(bearer.token), Credentials::Source::header};
-        } else if (scheme == Scheme::cookie) {
-            found = cookie_credentials(request, cookies.access_cookie);
-        } else if (api_keys != nullptr) {
-            found = api_key_credentials(request, *api_keys);
-        }
-        if (found.status != BearerCredentials::Status::absent) return found;
-    }
-    return {};
-}
-
 int max_age(std::chrono::seconds ttl) {
     return static_cast<int>(std::min<std::int64_t>(ttl.count(), std::numeric_limits<int>::max()));
 }
 
 }  // namespace
 
-std::span<const Scheme> default_schemes(const CookieSettings& settings) noexcept {
-    // Every answer is a view of this one list: the bearer header first, then the cookie.
-    static constexpr Scheme kBearerThenCookie[] = {Scheme::bearer, Scheme::cookie};
-    const std::span<const Scheme> both(kBearerThenCookie);
-    if (!settings.accepts_bearer()) return settings.accepts_cookie() ? both.subspan(1) : both.first(0);
-    return settings.accepts_cookie() ? both : both.first(1);
-}
-
-Credentials credentials_of(const Pistache::Http::Request& request, const CookieSettings& settings) {
-    return first_credentials(request, default_schemes(settings), settings, nullptr);
-}
-
-Credentials credentials_for(const Pistache::Http::Request& request, const std::vector<Scheme>& schemes, const AuthConfig& config) {
-    return first_credentials(request, schemes, config.cookies, &config.api_keys);
-}
-
 Credentials cookie_credentials(const Pistache::Http::Request& request, std::string_view name) {
-    using Status = BearerCredentials::Status;
+    using Status = Credentials::Status;
     // (The jar's iterator yields each cookie by value: keep a copy of the value, not a pointer.)
     std::optional<std::string> found;
     for (const auto& cookie : request.cookies()) {
         if (cookie.name != name) continue;
         // Two cookies of one name: one was planted (by a sibling subdomain, say); trust neither.
-        if (found) return {Status::malformed, {}, Credentials::Source::cookie};
+        if (found) return {Status::malformed, {}};
         found = cookie.value;
     }
     if (!found) return {};
-    if (!is_b64token(*found)) return {Status::malformed, {}, Credentials::Source::cookie};
-    return {Status::present, std::move(*found), Credentials::Source::cookie};
-}
-
-InvalidToken malformed_credentials(const Credentials& credentials) {
-    return InvalidToken(credentials.source == Credentials::Source::cookie ? "malformed session cookie"
-                                                                             : "malformed Authorization header");
-}
-
-std::exception_ptr malformed_failure(const Credentials& credentials) {
-    if (credentials.source == Credentials::Source::api_key) return std::make_exception_ptr(InvalidApiKey("malformed"));
-    return std::make_exception_ptr(malformed_credentials(credentials));
+    if (!is_b64token(*found)) return {Status::malformed, {}};
+    return {Status::present, std::move(*found)};
 }
 
 bool is_unsafe_method(Method method) noexcept {
@@ -174,33 +106,8 @@ bool is_foreign_origin(const Pistache::Http::Request& request, const CookieSetti
     return origin && !allowed_origin(*origin, request, settings);
 }
 
-CsrfEvidence csrf_evidence(const Pistache::Http::Request& request, const Credentials& credentials, const AuthConfig& config,
-                           bool changes_state) {
-    CsrfEvidence evidence;
-    if (credentials.source != Credentials::Source::cookie || !(changes_state || is_unsafe_method(request.method())))
-        return evidence;
-    evidence.needed = true;
-    evidence.foreign_origin = is_foreign_origin(request, config.cookies);
-    if (auto token = raw_header(request, config.cookies.csrf_header)) evidence.token = std::string(trim_ows(*token));
-    return evidence;
-}
-
 std::string csrf_token(const TokenCodec& codec, std::string_view family) {
     return codec.fingerprint(std::string("csrf:").append(family));
-}
-
-void check_csrf(const CsrfEvidence& evidence, const TokenPayload& token, const TokenCodec& codec) {
-    if (!evidence.needed) return;
-    if (evidence.foreign_origin) throw Forbidden("Origin not allowed");
-    // A token without a session (not from a fauth login) has no CSRF token to match.
-    if (token.family.empty() || evidence.token.empty()) throw Forbidden("CSRF token missing or invalid");
-    const auto expected = csrf_token(codec, token.family);
-    if (!equal_in_constant_time(expected, evidence.token))
-        throw Forbidden("CSRF token missing or invalid");
-}
-
-void check_csrf(const CsrfEvidence& evidence, std::string_view token, TokenType type, const TokenCodec& codec) {
-    if (evidence.needed) check_csrf(evidence, codec.verify(token, type), codec);
 }
 
 void send_tokens(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens, TokenDelivery delivery,

@@ -44,4 +44,31 @@ void report_refusal(const AuthConfig& config, SecurityEvent event, std::exceptio
     }
 }
 
+void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, std::exception_ptr failure,
+            const Challenge& challenge, SecurityEvent event, Report report, std::string subject) noexcept {
+    try {
+        if (report == Report::refusal) {
+            report_refusal(config, std::move(event), failure, std::move(subject));
+        } else if (report == Report::attempt) {
+            try {
+                std::rethrow_exception(failure);
+            } catch (const Error& e) {
+                event.reason = e.what();
+            } catch (...) {
+            }
+            if (!subject.empty()) event.subject = std::move(subject);
+            config.report(event);
+        }
+    } catch (...) {
+        // A report that cannot be made (no memory) does not keep the answer back.
+    }
+    send_exception(writer, failure, challenge, config.log);
+}
+
+void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, std::exception_ptr failure,
+            const Challenge& challenge, const Pistache::Http::Request& request, std::string subject) noexcept {
+    report_refusal(config, request, failure, std::move(subject));
+    send_exception(writer, failure, challenge, config.log);
+}
+
 }  // namespace fauth::http

@@ -1,7 +1,8 @@
 #include "fauth/http/openapi.hpp"
 #include "fauth/core/ascii.hpp"
-#include "fauth/http/cookies.hpp"
+#include "fauth/http/scheme.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
@@ -35,21 +36,14 @@ json path_parameters(std::string_view path) {
 }
 
 // The security requirements of an operation accepting `schemes`: any one of these.
-json accepted_schemes(std::span<const Scheme> schemes) {
+json accepted_schemes(std::span<const Scheme> schemes, const SchemeSettings& settings) {
     json accepted = json::array();
-    for (const auto scheme : schemes) {
-        if (scheme == Scheme::bearer) {
-            accepted.push_back({{kOAuth2Scheme, json::array()}});
-            accepted.push_back({{kBearerScheme, json::array()}});
-        } else {
-            accepted.push_back({{scheme == Scheme::cookie ? kCookieScheme : kApiKeyScheme, json::array()}});
-        }
-    }
+    for (const auto& scheme : make_schemes(schemes, settings)) scheme->require(accepted);
     return accepted;
 }
 
-json operation(const RouteRecord& r, std::span<const Scheme> defaults) {
-    const json schemes = accepted_schemes(r.schemes.empty() ? defaults : std::span<const Scheme>(r.schemes));
+json operation(const RouteRecord& r, const SchemeSettings& settings) {
+    const json schemes = accepted_schemes(r.schemes, settings);
     json op = json::object();
     op["operationId"] = operation_id(r);
     if (!r.doc.summary.empty()) op["summary"] = r.doc.summary;
@@ -120,7 +114,7 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
         if (url.empty()) throw std::invalid_argument("fauth: OpenApiInfo::servers names an empty URL; use \"/\" for the document's own origin");
         servers.push_back({{"url", url}});
     }
-    const auto defaults = default_schemes(cookies);
+    const SchemeSettings settings{token_url, cookies, api_keys};
     json doc;
     doc["openapi"] = "3.1.0";
     doc["info"] = {{"title", info.title}, {"version", info.version}};
@@ -129,13 +123,11 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
     json paths = json::object();
     for (const auto& r : routes) {
         if (r.doc.hidden) continue;
-        paths[openapi_path(r.path)][ascii_lower(r.method)] = operation(r, defaults);
+        paths[openapi_path(r.path)][ascii_lower(r.method)] = operation(r, settings);
     }
     doc["paths"] = paths;
     doc["components"] = {
-        {"securitySchemes",
-         {{kOAuth2Scheme, {{"type", "oauth2"}, {"flows", {{"password", {{"tokenUrl", token_url}, {"scopes", json::object()}}}}}}},
-          {kBearerScheme, {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}}}},
+        {"securitySchemes", json::object()},
         {"schemas",
          {{"HTTPError",
            {{"type", "object"}, {"properties", {{"detail", {{"type", "string"}}}}}, {"required", json::array({"detail"})}}},
@@ -147,28 +139,13 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
               {"token_type", {{"type", "string"}, {"const", "bearer"}}},
               {"expires_in", {{"type", "integer"}}}}},
             {"required", json::array({"access_token", "refresh_token", "token_type", "expires_in"})}}}}}};
-    // Declared: the schemes some route (or the default) accepts.
-    bool bearer = false, cookie = false, api_key = false;
-    const auto note = [&](std::span<const Scheme> accepted) {
-        for (const auto s : accepted) (s == Scheme::bearer ? bearer : s == Scheme::cookie ? cookie : api_key) = true;
-    };
-    note(defaults);
+    // Declared: the schemes some route (or the default) accepts, each once.
+    std::vector<Scheme> used(default_schemes(cookies).begin(), default_schemes(cookies).end());
     for (const auto& r : routes)
-        if (!r.doc.hidden && r.access != Access::open) note(r.schemes);
-    auto& declared = doc["components"]["securitySchemes"];
-    if (!bearer) declared = json::object();
-    if (cookie)
-        declared[kCookieScheme] = {{"type", "apiKey"},
-                                   {"in", "cookie"},
-                                   {"name", cookies.access_cookie},
-                                   {"description", "The browser session's access cookie, set by the cookie login. Requests "
-                                                   "that change state also send the CSRF cookie's value in the " +
-                                                       cookies.csrf_header + " header."}};
-    if (api_key)
-        declared[kApiKeyScheme] = {{"type", "apiKey"},
-                                   {"in", "header"},
-                                   {"name", api_keys.header},
-                                   {"description", "An API key (" + api_keys.prefix + "_...), made by its owner and shown once."}};
+        if (!r.doc.hidden && r.access != Access::open)
+            for (const auto id : r.schemes)
+                if (std::find(used.begin(), used.end(), id) == used.end()) used.push_back(id);
+    for (const auto id : used) make_scheme(id, settings)->declare(doc["components"]["securitySchemes"]);
     return doc;
 }
 

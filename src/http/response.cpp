@@ -30,15 +30,25 @@ void send_detail(Pistache::Http::ResponseWriter& writer, Code code, std::string_
     send_json(writer, code, nlohmann::json{{"detail", detail}});
 }
 
-std::string Challenge::header_value(std::string_view error) const {
-    // A route that takes API keys names their header in a second challenge (or the only one).
-    std::string api_key;
-    if (!api_key_header.empty()) {
-        api_key = R"(APIKey header=")";
-        api_key += api_key_header;  // a validated header name: no quote or backslash
-        api_key += '"';
-        if (!bearer) return api_key;
+void Challenge::add(std::string_view challenge) noexcept {
+    for (auto& slot : others) {
+        if (slot == challenge) return;
+        if (slot.empty()) {
+            slot = challenge;
+            return;
+        }
     }
+}
+
+std::string Challenge::header_value(std::string_view error) const {
+    // The other schemes' challenges follow the Bearer one (or are the only ones).
+    std::string rest;
+    for (const auto other : others) {
+        if (other.empty()) continue;
+        if (!rest.empty()) rest += ", ";
+        rest += other;
+    }
+    if (!bearer && !rest.empty()) return rest;
     std::string value = "Bearer";
     if (token_presented) {
         value += R"( error=")";
@@ -55,7 +65,7 @@ std::string Challenge::header_value(std::string_view error) const {
         }
         value += '"';
     }
-    if (!api_key.empty()) value += ", " + api_key;
+    if (!rest.empty()) value += ", " + rest;
     return value;
 }
 

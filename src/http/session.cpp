@@ -1,6 +1,8 @@
 #include "fauth/http/session.hpp"
 
 #include "fauth/http/openapi.hpp"
+#include "fauth/http/schemes/bearer.hpp"
+#include "fauth/http/schemes/cookie.hpp"
 
 namespace fauth::http {
 
@@ -32,17 +34,18 @@ RouteDoc refresh_route_doc() {
     return doc;
 }
 
-RefreshRequest read_refresh_request(const Pistache::Http::Request& request, const AuthConfig& config) {
+RefreshRequest read_refresh_request(const Pistache::Http::Request& request,
+                                    const CredentialScheme* refresh_cookie) {
     RefreshRequest input;
-    if (request.body().empty() && config.cookies.accepts_cookie()) {
-        auto credentials = cookie_credentials(request, config.cookies.refresh_cookie);
-        if (credentials.status != BearerCredentials::Status::absent) {
+    if (request.body().empty() && refresh_cookie != nullptr) {
+        auto credentials = refresh_cookie->read(request);
+        if (credentials.status != Credentials::Status::absent) {
             input.delivery = TokenDelivery::cookies;
-            if (credentials.status == BearerCredentials::Status::malformed) {
-                input.refusal = std::make_exception_ptr(malformed_credentials(credentials));
+            if (credentials.status == Credentials::Status::malformed) {
+                input.refusal = refresh_cookie->malformed();
                 return input;
             }
-            input.evidence = csrf_evidence(request, credentials, config, /*changes_state=*/true);
+            input.scheme = refresh_cookie;
             input.token = std::move(credentials.token);
             return input;
         }
@@ -52,13 +55,20 @@ RefreshRequest read_refresh_request(const Pistache::Http::Request& request, cons
     return input;
 }
 
-LogoutCredentials logout_credentials(const Pistache::Http::Request& request, const CookieSettings& settings) {
-    auto access = credentials_of(request, settings);
-    if (access.source != Credentials::Source::header && settings.accepts_cookie()) {
-        auto refresh = cookie_credentials(request, settings.refresh_cookie);
-        if (refresh.status != BearerCredentials::Status::absent) return {std::move(refresh), TokenType::refresh};
+std::shared_ptr<const CredentialScheme> refresh_cookie_scheme(const AuthConfig& config) {
+    if (!config.cookies.accepts_cookie()) return nullptr;
+    return std::make_shared<const CookieScheme>(scheme_settings(config), CookieScheme::Cookie::refresh);
+}
+
+SchemeList logout_schemes(const AuthConfig& config) {
+    const auto settings = scheme_settings(config);
+    SchemeList schemes;
+    if (config.cookies.accepts_bearer()) schemes.push_back(std::make_shared<const BearerScheme>(settings));
+    if (config.cookies.accepts_cookie()) {
+        schemes.push_back(std::make_shared<const CookieScheme>(settings, CookieScheme::Cookie::refresh));
+        schemes.push_back(std::make_shared<const CookieScheme>(settings, CookieScheme::Cookie::access));
     }
-    return {std::move(access), TokenType::access};
+    return schemes;
 }
 
 RouteDoc logout_route_doc() {

@@ -84,6 +84,11 @@ std::function<LoadResult<User>(Arg)> adapt_loader(F loader, const char* name) {
     };
 }
 
+// Checks nothing: the bind step (AuthProvider::run) of a pipeline that has none.
+struct NoCheck {
+    void operator()(const TokenPayload&) const noexcept {}
+};
+
 // The loader itself when it answers synchronously (returns std::optional<User>), for the
 // synchronous path; empty when it returns a promise.
 template <class User, class Arg, class F>
@@ -255,20 +260,24 @@ public:
     /// `finish.suspend()` is called first, on this thread (keep there what finish will need, e.g.
     /// a copy of the request), and finish runs later: after a synchronous loader, on a store's
     /// callback thread or (after a key fetch) a `fauth-callback` thread; otherwise on the thread
-    /// that settles your loader's promise.
+    /// that settles your loader's promise. A finish with a member
+    /// `bind(const TokenPayload&)` has it called once the token is verified, before the refresh
+    /// throttle, the use-once record and the loader (after the store's answer when that came at
+    /// once, or after a key fetch): what it throws refuses the token (a scheme's CSRF check).
     template <class Finish>
     void run(std::string_view token, TokenType type, Finish finish) const {
         std::optional<TokenPayload> payload;
         std::exception_ptr failure;
         Engine::PendingKey pending;
         const auto admission = core_->admit_at_once(token, type, payload, failure, pending);
-        if (admission == Engine::Admission::refused) return finish(nullptr, kNoPayload, std::move(failure), *core_);
+        if (admission == Engine::Admission::admitted || admission == Engine::Admission::verified) failure = bind_step(finish, *payload);
+        if (failure) return finish(nullptr, kNoPayload, std::move(failure), *core_);
         if (admission == Engine::Admission::admitted && core_->user_loader_at_once) return core_->load_at_once(*payload, finish);
         finish.suspend();
         auto state = std::make_shared<Finish>(std::move(finish));
         if (admission == Engine::Admission::admitted) return Core::load(*core_, std::move(*payload), std::move(state));
         if (admission == Engine::Admission::verified) core_->check(std::move(*payload), type, Core::then_load(*core_, std::move(state)));
-        else core_->admit(std::string(token), type, std::move(pending), Core::then_load(*core_, std::move(state)));
+        else core_->admit(std::string(token), type, std::move(pending), Core::then_load(*core_, std::move(state), /*bound=*/false));
     }
 
     /// The pipeline of a request that presents API key `key`: its form (prefix, lookup part) →
@@ -329,7 +338,10 @@ public:
     /// Rejects with InvalidToken ("refresh token reuse detected", "token revoked"), TokenExpired,
     /// SessionExpired (the session is older than AuthConfig::session_lifetime), Throttled (the
     /// session's refresh budget is spent), UserNotFound, InactiveUser, Unavailable or InternalError.
-    Pistache::Async::Promise<TokenResponse> refresh(std::string_view refresh_token) const {
+    /// `check(const TokenPayload&)` is called once the token is verified, before anything is
+    /// counted or written (a refresh by cookie: its CSRF checks); what it throws refuses it.
+    template <class Check = detail::NoCheck>
+    Pistache::Async::Promise<TokenResponse> refresh(std::string_view refresh_token, Check check = {}) const {
         auto [promise, settler] = detail::Settler<TokenResponse>::make();
         // The claims (your functions) are computed before the token is used up: if they throw, the
         // client may retry with the same token.
@@ -339,7 +351,8 @@ public:
                 engine.rotate(payload, claims.scopes_for(user), claims.extra_for(user))
                     .then([rotated](const TokenResponse& tokens) { rotated->resolve(tokens); },
                           [rotated](std::exception_ptr e) { rotated->reject_from(e, "refresh"); });
-            }));
+            },
+                   std::move(check)));
         return std::move(promise);
     }
 
@@ -347,13 +360,16 @@ public:
     /// browser session whose access cookie has expired): its whole family is revoked. Rejects with
     /// InvalidToken or TokenExpired for a bad (or already revoked or used) token, UserNotFound or
     /// InactiveUser, Unavailable when the store cannot record it.
-    Pistache::Async::Promise<void> logout(std::string_view token, TokenType type = TokenType::access) const {
+    /// `check` as for refresh (a logout by cookie: its CSRF checks).
+    template <class Check = detail::NoCheck>
+    Pistache::Async::Promise<void> logout(std::string_view token, TokenType type = TokenType::access, Check check = {}) const {
         auto [promise, settler] = detail::Settler<void>::make();
         run(token, type,
             settle(settler, [ended = settler](const User&, const TokenPayload& payload, const Engine& engine) {
                 engine.end_session(payload).then([ended] { ended->resolve(); },
                                                  [ended](std::exception_ptr e) { ended->reject_from(e, "revocation store"); });
-            }));
+            },
+                   std::move(check)));
         return std::move(promise);
     }
 
@@ -528,9 +544,11 @@ private:
 
         // What follows admit or check in run: `state` with the refusal, or load. It runs on a fauth
         // thread, which holds the state meanwhile, so it points to it without owning it.
+        // `bound`: the finish's bind step has run (else it runs here first).
         template <class Finish>
-        static Engine::Admitted then_load(const Core& core, std::shared_ptr<Finish> state) {
-            return [core = &core, state = std::move(state)](TokenPayload verified, std::exception_ptr refused) {
+        static Engine::Admitted then_load(const Core& core, std::shared_ptr<Finish> state, bool bound = true) {
+            return [core = &core, state = std::move(state), bound](TokenPayload verified, std::exception_ptr refused) {
+                if (!refused && !bound) refused = AuthProvider::bind_step(*state, verified);
                 if (refused) return (*state)(nullptr, kNoPayload, std::move(refused), *core);
                 load(*core, std::move(verified), state);
             };
@@ -557,11 +575,13 @@ private:
 
     // A finish for run that settles a promise: with `make(user, payload, engine)`'s value (or, when
     // make returns nothing, make settles it itself), or with the failure, thrown ones included.
-    template <class T, class Make>
+    template <class T, class Make, class Check = detail::NoCheck>
     struct SettleWith {
         std::shared_ptr<detail::Settler<T>> settler;
         Make make;
+        Check check{};
         void suspend() const noexcept {}
+        void bind(const TokenPayload& payload) { check(payload); }
         void operator()(const User* user, const TokenPayload* payload, std::exception_ptr failure, const Engine& engine) {
             if (failure) return settler->reject_from(failure, "token");
             try {
@@ -574,9 +594,22 @@ private:
             }
         }
     };
-    template <class T, class Make>
-    static SettleWith<T, Make> settle(std::shared_ptr<detail::Settler<T>> settler, Make make) {
-        return {std::move(settler), std::move(make)};
+    template <class T, class Make, class Check = detail::NoCheck>
+    static SettleWith<T, Make, Check> settle(std::shared_ptr<detail::Settler<T>> settler, Make make, Check check = {}) {
+        return {std::move(settler), std::move(make), std::move(check)};
+    }
+
+    // The finish's bind step for `payload` (see run), or nothing: its refusal, or null.
+    template <class Finish>
+    static std::exception_ptr bind_step(Finish& finish, const TokenPayload& payload) {
+        if constexpr (requires { finish.bind(payload); }) {
+            try {
+                finish.bind(payload);
+            } catch (...) {
+                return detail::concrete_error(std::current_exception(), "token");
+            }
+        }
+        return nullptr;
     }
 
     // Why a loaded user cannot be signed in (UserNotFound, InactiveUser), or null when it can.

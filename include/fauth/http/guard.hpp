@@ -1,6 +1,7 @@
-// fauth/http/guard.hpp — guards: Pistache handlers that authenticate the bearer token, load the
-// user through the asynchronous user_loader, check roles and permissions, and only then call your
-// handler with the user. Include this header to use AuthProvider's require_user and friends.
+// fauth/http/guard.hpp — guards: Pistache handlers that read a request's credentials through the
+// route's schemes (fauth/http/scheme.hpp), take them through AuthProvider's pipeline, check the
+// route's rule, and only then call your handler with the user. Include this header to use
+// AuthProvider's require_user and friends.
 #pragma once
 
 #include <exception>
@@ -14,7 +15,7 @@
 #include <pistache/http.h>
 #include <pistache/router.h>
 
-#include "fauth/http/cookies.hpp"
+#include "fauth/http/scheme.hpp"
 #include "fauth/http/endpoint.hpp"
 #include "fauth/http/events.hpp"
 #include "fauth/http/response.hpp"
@@ -53,8 +54,15 @@ struct nothrow_handler<User, F, std::void_t<decltype(&F::operator())>>
     : noexcept_handler_signature<User, decltype(&F::operator())> {};
 }  // namespace detail
 
-/// Builds the guards AuthProvider<User> hands out (require_user, require_roles, ...). The
-/// provider must outlive every server that routes to its guards.
+/// Whether a guarded route needs an authenticated caller.
+enum class Presence {
+    required,  ///< an active user meeting the rule, else 401 or 403
+    optional,  ///< anyone: the handler gets the user, or null when the caller is not (usably) authenticated
+};
+
+/// Builds the guards AuthProvider<User> hands out (require_user, require_roles, optional_user,
+/// ...): one guard, whose presence is a flag. The provider must outlive every server that routes
+/// to its guards.
 template <class User>
 class GuardBuilder {
 public:
@@ -68,79 +76,7 @@ public:
     /// predicates are over another User type.
     template <class Handler>
     static Endpoint required(const AuthProvider<User>& auth, Rule rule, bool fresh, std::vector<Scheme> schemes, Handler handler) {
-        constexpr bool takes_principal =
-            std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const Principal<User>&>;
-        static_assert(takes_principal ||
-                          std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User&>,
-                      "fauth: a guarded handler takes (const Rest::Request&, Http::ResponseWriter, const User&) or "
-                      "(..., const Principal<User>&)");
-        check_route(auth, rule, fresh, schemes);
-        struct Spec {
-            const AuthProvider<User>& auth;
-            Rule rule;
-            bool fresh;
-            std::vector<Scheme> schemes;
-            Handler handler;
-        };
-        auto spec = std::make_shared<Spec>(Spec{auth, rule, fresh, schemes, std::move(handler)});
-        if (spec->schemes.empty()) {
-            const auto defaults = default_schemes(auth.config().cookies);
-            spec->schemes.assign(defaults.begin(), defaults.end());
-        }
-        Endpoint endpoint;
-        endpoint.access = Access::required;
-        endpoint.rule = std::move(rule);
-        endpoint.fresh = fresh;
-        endpoint.schemes = std::move(schemes);
-        endpoint.handler = [spec](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
-            const AuthConfig& config = spec->auth.config();
-            const auto credentials = credentials_for(request, spec->schemes, config);
-            if (credentials.status == BearerCredentials::Status::absent) {
-                send_not_authenticated(writer, challenge(*spec, false));
-            } else if (credentials.status == BearerCredentials::Status::malformed) {
-                const auto failure = malformed_failure(credentials);
-                report_refusal(config, request, failure);
-                send_exception(writer, failure, challenge(*spec, credentials.source != Credentials::Source::api_key), config.log);
-            } else {
-                // What follows the pipeline, for a token (proof: its payload) or a key (the ApiKey).
-                auto then = [spec, scheme = credentials.source == Credentials::Source::cookie ? Scheme::cookie : Scheme::bearer,
-                             evidence = csrf_evidence(request, credentials, config)](
-                                const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
-                                const auto* proof, std::exception_ptr failure) {
-                    const AuthProvider<User>& provider = spec->auth;
-                    constexpr bool by_key = std::is_same_v<std::remove_cvref_t<decltype(*proof)>, ApiKey>;
-                    if (failure) {
-                        report_refusal(provider.config(), req, failure);
-                        return send_exception(w, failure, challenge(*spec, !by_key), provider.config().log);
-                    }
-                    const auto principal = [&] {
-                        if constexpr (by_key) return Principal<User>{*user, Scheme::api_key, proof->scopes, nullptr, proof};
-                        else return Principal<User>{*user, scheme, proof->scopes, proof, nullptr};
-                    }();
-                    try {
-                        if constexpr (!by_key) check_csrf(evidence, *proof, provider.tokens());
-                        require(spec->rule, principal, provider.config().wildcards);
-                        if constexpr (!by_key) {
-                            if (spec->fresh && !proof->fresh) throw FreshTokenRequired();
-                        }
-                    } catch (...) {
-                        failure = std::current_exception();
-                    }
-                    if (failure) {
-                        report_refusal(provider.config(), req, failure, user_id(*user));
-                        return send_exception(w, failure, challenge(*spec, !by_key), provider.config().log);
-                    }
-                    if constexpr (takes_principal) call(spec->handler, req, w, principal, principal.token, principal.key, provider.config().log);
-                    else call(spec->handler, req, w, *user, principal.token, principal.key, provider.config().log);
-                };
-                if (credentials.source == Credentials::Source::api_key)
-                    spec->auth.run_key(credentials.token, Delivery<decltype(then)>{&request, std::move(writer), std::move(then)});
-                else
-                    deliver(spec->auth, request, std::move(writer), credentials.token, std::move(then));
-            }
-            return Pistache::Rest::Route::Result::Ok;
-        };
-        return endpoint;
+        return guard<Presence::required>(auth, std::move(rule), fresh, std::move(schemes), std::move(handler));
     }
 
     /// The guard of AccessRule `access` (its lists and its `fresh`) over the default schemes.
@@ -151,78 +87,77 @@ public:
         return required(auth, Rule(lists), access.fresh, {}, std::move(handler));
     }
 
-    /// A guard that calls `handler(request, writer, const User*)`: the active user of a valid
-    /// token, or null when no token, a bad token or an unusable user was sent. Only fauth's own
-    /// failures (a loader error, overload) are answered with an error instead.
+    /// A guard that calls `handler(request, writer, const User*)`: the active user of valid
+    /// credentials of the default schemes, or null when none, bad ones or an unusable user were
+    /// sent. Only fauth's own failures (a loader error, overload) are answered with an error instead.
     template <class Handler>
     static Endpoint optional(const AuthProvider<User>& auth, Handler handler) {
-        static_assert(std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User*>,
-                      "fauth: an optional_user handler takes (const Rest::Request&, Http::ResponseWriter, const User*)");
-        struct Spec {
-            const AuthProvider<User>& auth;
-            Handler handler;
-        };
-        auto spec = std::make_shared<Spec>(Spec{auth, std::move(handler)});
+        return guard<Presence::optional>(auth, Rule(), false, {}, std::move(handler));
+    }
+
+    /// The guard itself: `presence` says what becomes of a caller who is not (usably)
+    /// authenticated; required and optional above are its two spellings.
+    template <Presence presence, class Handler>
+    static Endpoint guard(const AuthProvider<User>& auth, Rule rule, bool fresh, std::vector<Scheme> ids, Handler handler) {
+        if constexpr (presence == Presence::optional) {
+            static_assert(std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User*>,
+                          "fauth: an optional_user handler takes (const Rest::Request&, Http::ResponseWriter, const User*)");
+        } else {
+            static_assert(takes_principal<Handler> ||
+                              std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User&>,
+                          "fauth: a guarded handler takes (const Rest::Request&, Http::ResponseWriter, const User&) or "
+                          "(..., const Principal<User>&)");
+        }
+        auto schemes = make_schemes(ids, scheme_settings(auth.config()));
+        for (const auto& scheme : schemes) scheme->check_route({fresh, auth.accepts_api_keys()});
+        if (const auto* type = rule.user_type(); type != nullptr && *type != typeid(User))
+            throw ConfigError("fauth: the route's rule has a predicate over another User type");
+        auto spec = std::make_shared<Spec<Handler>>(Spec<Handler>{auth, rule, fresh, std::move(schemes), std::move(handler)});
         Endpoint endpoint;
-        endpoint.access = Access::optional;
+        endpoint.access = presence == Presence::required ? Access::required : Access::optional;
+        endpoint.rule = std::move(rule);
+        endpoint.fresh = fresh;
+        endpoint.schemes = std::move(ids);
         endpoint.handler = [spec](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const AuthConfig& config = spec->auth.config();
-            const auto credentials = credentials_of(request, config.cookies);
-            if (credentials.status != BearerCredentials::Status::present) {
+            auto credentials = read_credentials(request, spec->schemes);
+            using Status = Credentials::Status;
+            if (credentials.status == Status::present) {
+                Delivery<presence, Handler> finish{spec, &request, std::move(writer), credentials.scheme};
+                if (credentials.scheme->kind() == CredentialKind::api_key) spec->auth.run_key(credentials.token, std::move(finish));
+                else spec->auth.run(credentials.token, credentials.type, std::move(finish));
+            } else if constexpr (presence == Presence::optional) {
                 call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.log);
-                return Pistache::Rest::Route::Result::Ok;
+            } else if (credentials.status == Status::absent) {
+                send_not_authenticated(writer, challenge_of(spec->schemes, false, config.resource_metadata_url));
+            } else {
+                refuse(writer, config, credentials.scheme->malformed(), spec->challenge(*credentials.scheme), request);
             }
-            deliver(spec->auth, request, std::move(writer), credentials.token,
-                    [spec, evidence = csrf_evidence(request, credentials, config)](
-                        const Pistache::Rest::Request& req, Pistache::Http::ResponseWriter& w, const User* user,
-                        const TokenPayload* token, std::exception_ptr failure) {
-                        const LogSink& log = spec->auth.config().log;
-                        if (!failure) {
-                            try {
-                                check_csrf(evidence, *token, spec->auth.tokens());  // else: anonymous
-                            } catch (...) {
-                                failure = std::current_exception();
-                            }
-                        }
-                        if (failure && !is_callers_fault(failure))
-                            return send_exception(w, failure, {true, spec->auth.config().resource_metadata_url}, log);
-                        if (failure) user = nullptr, token = nullptr;
-                        call(spec->handler, req, w, user, token, nullptr, log);
-                    });
             return Pistache::Rest::Route::Result::Ok;
         };
         return endpoint;
     }
 
 private:
-    // The 401 challenge of a route: Bearer when it takes tokens (with error="invalid_token" when
-    // one was presented), APIKey when it takes keys.
-    template <class Spec>
-    static Challenge challenge(const Spec& spec, bool token_presented) {
-        Challenge c(token_presented, spec.auth.config().resource_metadata_url);
-        c.bearer = false;
-        for (const auto s : spec.schemes) {
-            if (s == Scheme::api_key) c.api_key_header = spec.auth.config().api_keys.header;
-            else c.bearer = true;
-        }
-        return c;
-    }
+    template <class Handler>
+    static constexpr bool takes_principal =
+        std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const Principal<User>&>;
 
-    // Refuses, at mount time, a route whose schemes or rule cannot work.
-    static void check_route(const AuthProvider<User>& auth, const Rule& rule, bool fresh, const std::vector<Scheme>& schemes) {
-        for (std::size_t i = 0; i < schemes.size(); ++i) {
-            for (std::size_t j = 0; j < i; ++j)
-                if (schemes[j] == schemes[i]) throw ConfigError("fauth: a route names scheme " + std::string(scheme_name(schemes[i])) + " twice");
-            if (schemes[i] == Scheme::api_key && !auth.accepts_api_keys())
-                throw ConfigError("fauth: a route accepts API keys, but the provider has no api_key_loader (set_api_key_loader)");
-            if (schemes[i] == Scheme::api_key && fresh)
-                throw ConfigError("fauth: a route that wants fresh tokens cannot accept API keys, which are never fresh");
-            if (schemes[i] == Scheme::cookie && !auth.config().cookies.accepts_cookie())
-                throw ConfigError("fauth: a route accepts the session cookie, but AuthConfig::cookies.transport does not");
+    // What a route's requests share.
+    template <class Handler>
+    struct Spec {
+        const AuthProvider<User>& auth;
+        Rule rule;
+        bool fresh;
+        SchemeList schemes;
+        Handler handler;
+
+        // The 401 challenge once credentials of `scheme` were presented: error="invalid_token"
+        // for a token (an API key's challenge has no error).
+        Challenge challenge(const CredentialScheme& scheme) const {
+            return challenge_of(schemes, scheme.kind() == CredentialKind::token, auth.config().resource_metadata_url);
         }
-        if (const auto* type = rule.user_type(); type != nullptr && *type != typeid(User))
-            throw ConfigError("fauth: the route's rule has a predicate over another User type");
-    }
+    };
 
     // True for failures that mean "this caller is not (usably) authenticated".
     static bool is_callers_fault(std::exception_ptr failure) {
@@ -260,32 +195,55 @@ private:
     static const User* user_pointer(const User& user) noexcept { return &user; }
     static const User* user_pointer(const Principal<User>& principal) noexcept { return &principal.user; }
 
-    // What a guard does once the pipeline has ended: `then(request, writer, user, token, failure)`.
-    // Before the pipeline waits (suspend), the request is copied, since Pistache's is a temporary;
-    // a store and a loader that answer at once cost no copy.
-    template <class Then>
+    // The finish of the pipeline (AuthProvider::run, run_key) for one request: the scheme's check
+    // once the token is verified (bind), then the rule, then the handler or the refusal. Before
+    // the pipeline waits (suspend), the request is copied, since Pistache's is a temporary; a
+    // store and a loader that answer at once cost no copy.
+    template <Presence presence, class Handler>
     struct Delivery {
+        std::shared_ptr<Spec<Handler>> spec;
         const Pistache::Rest::Request* request;
         Pistache::Http::ResponseWriter writer;
-        Then then;
+        const CredentialScheme* scheme;
         std::shared_ptr<const Pistache::Rest::Request> copy{};
 
         void suspend() {
             copy = std::make_shared<const Pistache::Rest::Request>(*request);
             request = copy.get();
         }
+        void bind(const TokenPayload& token) const { scheme->check(*request, token, {spec->auth.tokens()}); }
+
+        // `proof` is the verified token's payload, or the API key.
         template <class Proof>
         void operator()(const User* user, const Proof* proof, std::exception_ptr failure, const Engine&) {
-            then(*request, writer, user, proof, std::move(failure));
+            constexpr bool by_key = std::is_same_v<Proof, ApiKey>;
+            const AuthConfig& config = spec->auth.config();
+            const TokenPayload* token = nullptr;
+            const ApiKey* key = nullptr;
+            if constexpr (by_key) key = proof;
+            else token = proof;
+            if (!failure) {
+                const Principal<User> principal{*user, scheme->id(), proof->scopes, token, key};
+                try {
+                    require(spec->rule, principal, config.wildcards);
+                    if (spec->fresh && (token == nullptr || !token->fresh)) throw FreshTokenRequired();
+                } catch (...) {
+                    failure = std::current_exception();
+                }
+                if (!failure) {
+                    if constexpr (presence == Presence::optional) call(spec->handler, *request, writer, user, token, key, config.log);
+                    else if constexpr (takes_principal<Handler>) call(spec->handler, *request, writer, principal, token, key, config.log);
+                    else call(spec->handler, *request, writer, *user, token, key, config.log);
+                    return;
+                }
+            }
+            if constexpr (presence == Presence::optional) {
+                if (is_callers_fault(failure))
+                    return call(spec->handler, *request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.log);
+            }
+            refuse(writer, config, failure, spec->challenge(*scheme), *request, user != nullptr ? user_id(*user) : std::string());
         }
     };
-
-    // Runs `token` through the provider's pipeline, then `then`.
-    template <class Then>
-    static void deliver(const AuthProvider<User>& auth, const Pistache::Rest::Request& request,
-                        Pistache::Http::ResponseWriter writer, std::string_view token, Then then) {
-        auth.run(token, TokenType::access, Delivery<Then>{&request, std::move(writer), std::move(then)});
-    }
 };
 
 }  // namespace fauth::http

@@ -109,8 +109,9 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
             auto attempt = std::make_shared<Attempt>(Attempt{std::move(writer), std::move(event), std::move(client),
                                                              type ? type->mime().toString() : std::string(), request.body(),
                                                              std::move(device_cookie.token), devices ? request.resource() : std::string()});
+            // Failures that are no attempt's (a throttle's, a response that cannot be made): not reported.
             auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
-                send_exception(a->writer, failure, false, auth.config().log);
+                http::refuse(a->writer, auth.config(), failure, false, a->event, Report::none);
             };
             auto throttled = [&auth](const std::shared_ptr<Attempt>& a, const ThrottleDecision& d) {
                 a->event.type = SecurityEventType::throttled;
@@ -135,15 +136,8 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                 refuse(attempt, std::current_exception());
                             }
                         },
-                        [&auth, attempt, refuse](std::exception_ptr failure) {
-                            try {
-                                std::rethrow_exception(failure);
-                            } catch (const Error& e) {
-                                attempt->event.reason = e.what();
-                            } catch (...) {
-                            }
-                            auth.config().report(attempt->event);
-                            refuse(attempt, failure);
+                        [&auth, attempt](std::exception_ptr failure) {
+                            http::refuse(attempt->writer, auth.config(), failure, false, attempt->event, Report::attempt);
                         });
             };
             auth.throttle_login("client:" + attempt->client, config.login_limits.per_client).then(

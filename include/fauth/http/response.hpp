@@ -2,6 +2,7 @@
 // JSON helpers every fauth route uses.
 #pragma once
 
+#include <array>
 #include <exception>
 #include <functional>
 #include <string>
@@ -84,9 +85,12 @@ struct Challenge {
     std::string_view resource_metadata;
     /// The route takes bearer tokens (or their cookie): a `Bearer` challenge leads.
     bool bearer = true;
-    /// The route takes API keys in this header: an `APIKey header="..."` challenge follows (or
-    /// is the only one, without `bearer`).
-    std::string_view api_key_header{};
+    /// The challenges of the route's other schemes, as each writes its own (e.g. `APIKey
+    /// header="X-API-Key"`): they follow the Bearer one, in the route's order (empty ones unused).
+    std::array<std::string_view, 4> others{};
+
+    /// Adds `challenge` to `others` (a route names each scheme once, and there are fewer kinds).
+    void add(std::string_view challenge) noexcept;
 
     /// The header's value, e.g. `Bearer error="invalid_token", resource_metadata="https://..."`,
     /// with `error` as the error code when a token was presented.

@@ -12,7 +12,7 @@
 #include "fauth/http/cookies.hpp"
 #include "fauth/http/endpoint.hpp"
 #include "fauth/http/events.hpp"
-#include "fauth/http/guard.hpp"
+#include "fauth/http/scheme.hpp"
 #include "fauth/http/login.hpp"
 #include "fauth/http/response.hpp"
 #include "fauth/http/token_request.hpp"
@@ -34,12 +34,38 @@ struct RefreshRequest {
     std::exception_ptr refusal;
     /// Cookies for a refresh by cookie, the JSON body otherwise.
     TokenDelivery delivery = TokenDelivery::body;
-    /// A refresh by cookie must pass the CSRF checks, bound to the refresh token's session.
-    CsrfEvidence evidence;
+    /// The scheme that read the token (the refresh cookie), whose check it must pass (the CSRF
+    /// checks, bound to the refresh token's session); null for a body.
+    const CredentialScheme* scheme = nullptr;
 };
 
-/// Reads a refresh request (see RefreshRequest).
-RefreshRequest read_refresh_request(const Pistache::Http::Request& request, const AuthConfig& config);
+/// Reads a refresh request (see RefreshRequest): `refresh_cookie` reads the refresh cookie (null
+/// while cookies are not accepted).
+RefreshRequest read_refresh_request(const Pistache::Http::Request& request,
+                                    const CredentialScheme* refresh_cookie);
+
+/// The refresh cookie's scheme under `config`, or null while cookies are not accepted.
+std::shared_ptr<const CredentialScheme> refresh_cookie_scheme(const AuthConfig& config);
+
+/// The schemes logout_endpoint reads, in order: the bearer header; with cookies accepted, the
+/// refresh cookie (it outlives the access cookie), then the access cookie.
+SchemeList logout_schemes(const AuthConfig& config);
+
+/// The check a pipeline's bind step makes for credentials `scheme` read from `request` at an
+/// endpoint that changes state (refresh, logout): the request is kept, as the check may come
+/// after the route handler has returned.
+struct StateChangeCheck {
+    /// The scheme that read the credentials; null: nothing to check (a refresh token in a body).
+    const CredentialScheme* scheme = nullptr;
+    /// A copy of the request, when there is a scheme.
+    std::shared_ptr<const Pistache::Http::Request> request;
+    /// The provider's codec.
+    const TokenCodec* codec = nullptr;
+    /// Runs the scheme's check (throws its refusal).
+    void operator()(const TokenPayload& token) const {
+        if (scheme != nullptr) scheme->check(*request, token, {*codec, /*changes_state=*/true});
+    }
+};
 
 /// POST it at e.g. /refresh: reads {"refresh_token": "..."} (JSON, or the OAuth2 form
 /// grant_type=refresh_token) and answers a new TokenResponse (the old refresh token is used up);
@@ -48,111 +74,79 @@ RefreshRequest read_refresh_request(const Pistache::Http::Request& request, cons
 /// In order: a body over max_login_body_bytes gets 413; the client address is throttled (429 with
 /// Retry-After, refresh_limits.per_client); a bad body gets 415 or 422; then the refresh pipeline:
 /// 401 for an invalid, expired, revoked or reused refresh token, 403 for a refresh by cookie from
-/// a foreign origin or without the session's CSRF token, 429 when the session's own budget
-/// (refresh_limits.per_family) is spent. A refusal's reason goes to the security events
-/// (report_refusal); a refused token's client sees only "Invalid token".
+/// a foreign origin or without the session's CSRF token (checked once the token is verified,
+/// before the session's budget is counted), 429 when the session's own budget
+/// (refresh_limits.per_family) is spent. Refusals go through refuse: the reason to the security
+/// events, the fixed detail to the client ("Invalid token" for a refused token).
 template <class User>
 Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
     endpoint.reads_refresh_cookie = true;
     endpoint.handler = Endpoint::guard_exceptions(
-        [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+        [&auth, cookie = refresh_cookie_scheme(auth.config())](const Pistache::Rest::Request& request,
+                                                               Pistache::Http::ResponseWriter writer) {
             const AuthConfig& config = auth.config();
             if (request.body().size() > config.max_login_body_bytes)
                 return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
-            auto input = std::make_shared<RefreshRequest>(read_refresh_request(request, config));
+            auto input = std::make_shared<RefreshRequest>(read_refresh_request(request, cookie.get()));
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
             const auto client = throttle_client(client_address(request, config), config.ipv6_client_prefix);
-            // A refused token's reason goes to the security events; the client gets the fixed detail.
-            auto refuse = [&auth, shared, event = request_event(SecurityEventType::token_refused, request, config)](
-                              std::exception_ptr failure) {
-                report_refusal(auth.config(), event, failure);
-                send_exception(*shared, failure, true, auth.config().log);
-            };
+            StateChangeCheck check{input->scheme, nullptr, &auth.tokens()};
+            if (check.scheme != nullptr) check.request = std::make_shared<const Pistache::Http::Request>(request);
+            auto refused = [&auth, shared, event = request_event(SecurityEventType::token_refused, request, config)](
+                               std::exception_ptr failure) { refuse(*shared, auth.config(), failure, true, event); };
             auth.throttle_login("refresh-client:" + client, config.refresh_limits.per_client)
                 .then(
-                    [&auth, shared, input, refuse](const ThrottleDecision& by_client) {
+                    [&auth, shared, input, refused, check = std::move(check)](const ThrottleDecision& by_client) {
                         if (!by_client.allowed) return send_too_many_requests(*shared, static_cast<long>(by_client.retry_after.count()));
-                        if (input->refusal) return refuse(input->refusal);
+                        if (input->refusal) return refused(input->refusal);
                         if (const auto* error = std::get_if<RequestError>(&input->token))
                             return send_detail(*shared, static_cast<Pistache::Http::Code>(error->status), error->detail);
-                        const auto& token = std::get<std::string>(input->token);
-                        // Before the token is used up: its signature tells its session, and a refresh
-                        // by cookie must carry that session's CSRF token.
-                        try {
-                            check_csrf(input->evidence, token, TokenType::refresh, auth.tokens());
-                        } catch (...) {
-                            return refuse(std::current_exception());
-                        }
-                        auth.refresh(token).then(
-                            [&auth, shared, delivery = input->delivery](const TokenResponse& tokens) {
-                                send_tokens(*shared, tokens, delivery, auth.config(), auth.tokens());
-                            },
-                            refuse);
+                        auth.refresh(std::get<std::string>(input->token), check)
+                            .then(
+                                [&auth, shared, delivery = input->delivery](const TokenResponse& tokens) {
+                                    send_tokens(*shared, tokens, delivery, auth.config(), auth.tokens());
+                                },
+                                refused);
                     },
-                    refuse);
+                    refused);
         },
         auth.config().log);
     endpoint.doc = refresh_route_doc();
     return endpoint;
 }
 
-/// The credentials logout_endpoint ends the session of: a bearer header; else, with cookies
-/// accepted, the refresh cookie when the request carries it (it outlives the access cookie);
-/// else the access cookie. `type` is the token type they hold.
-struct LogoutCredentials {
-    /// The token and where it came from.
-    Credentials credentials;
-    /// An access token, or a refresh token from the refresh cookie.
-    TokenType type = TokenType::access;
-};
-
-/// Reads the credentials of a logout request (see LogoutCredentials).
-LogoutCredentials logout_credentials(const Pistache::Http::Request& request, const CookieSettings& settings);
-
 /// POST it at e.g. /logout with the access token (bearer, or with cookies accepted the refresh
-/// cookie or the access cookie; route it at or below CookieSettings::refresh_path then): revokes
-/// the token's whole session, then answers 204 (clearing the session cookies when cookies are
-/// accepted). No, a bad or an already revoked token: 401 as on any guarded route (logout takes the
-/// same pipeline); by cookie, from a foreign origin or without the session's CSRF token: 403.
-/// Refusals are reported as on a guarded route (report_refusal).
+/// cookie or the access cookie: logout_schemes; route it at or below CookieSettings::refresh_path
+/// then): revokes the token's whole session, then answers 204 (clearing the session cookies when
+/// cookies are accepted). No, a bad or an already revoked token: 401 as on any guarded route
+/// (logout takes the same pipeline); by cookie, from a foreign origin or without the session's
+/// CSRF token: 403. Refusals go through refuse, as on a guarded route.
 template <class User>
 Endpoint logout_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
     endpoint.access = Access::required;
     endpoint.reads_refresh_cookie = true;
     endpoint.handler = Endpoint::guard_exceptions(
-        [&auth](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+        [&auth, schemes = std::make_shared<const SchemeList>(logout_schemes(auth.config()))](
+            const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const AuthConfig& config = auth.config();
-            const auto [credentials, type] = logout_credentials(request, config.cookies);
+            auto credentials = read_credentials(request, *schemes);
             const Challenge challenge{true, config.resource_metadata_url};
-            if (credentials.status == BearerCredentials::Status::absent)
+            if (credentials.status == Credentials::Status::absent)
                 return send_not_authenticated(writer, challenge.resource_metadata);
-            // A refused token's reason goes to the security events; the client gets the fixed detail.
-            auto event = request_event(SecurityEventType::token_refused, request, config);
-            if (credentials.status == BearerCredentials::Status::malformed) {
-                const auto failure = std::make_exception_ptr(malformed_credentials(credentials));
-                report_refusal(config, std::move(event), failure);
-                return send_exception(writer, failure, challenge, config.log);
-            }
-            try {
-                check_csrf(csrf_evidence(request, credentials, config, /*changes_state=*/true), credentials.token, type,
-                           auth.tokens());
-            } catch (...) {
-                report_refusal(config, std::move(event), std::current_exception());
-                return send_exception(writer, std::current_exception(), challenge, config.log);
-            }
+            if (credentials.status == Credentials::Status::malformed)
+                return refuse(writer, config, credentials.scheme->malformed(), challenge, request);
+            StateChangeCheck check{credentials.scheme, std::make_shared<const Pistache::Http::Request>(request), &auth.tokens()};
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
-            auth.logout(credentials.token, type)
+            auth.logout(credentials.token, credentials.type, std::move(check))
                 .then(
-                    [&auth, shared]() {
+                    [&auth, shared, schemes]() {
                         if (auth.config().cookies.accepts_cookie()) clear_session_cookies(*shared, auth.config().cookies);
                         shared->send(Pistache::Http::Code::No_Content);
                     },
-                    [&auth, shared, challenge, event = std::move(event)](std::exception_ptr failure) {
-                        report_refusal(auth.config(), event, failure);
-                        send_exception(*shared, failure, challenge, auth.config().log);
-                    });
+                    [&auth, shared, challenge, schemes, event = request_event(SecurityEventType::token_refused, request, config)](
+                        std::exception_ptr failure) { refuse(*shared, auth.config(), failure, challenge, event); });
         },
         auth.config().log);
     endpoint.doc = logout_route_doc();

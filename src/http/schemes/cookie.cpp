@@ -1,0 +1,54 @@
+#include "fauth/http/schemes/cookie.hpp"
+
+#include "fauth/core/ascii.hpp"
+#include "fauth/core/digest.hpp"
+#include "fauth/core/errors.hpp"
+#include "fauth/http/cookies.hpp"
+#include "fauth/http/openapi.hpp"
+
+namespace fauth::http {
+
+Credentials CookieScheme::read(const Pistache::Http::Request& request) const {
+    auto found = cookie_credentials(request, cookie_ == Cookie::access ? settings_.access_cookie : settings_.refresh_cookie);
+    if (found.status == Credentials::Status::absent) return {};
+    found.scheme = this;
+    found.type = cookie_ == Cookie::access ? TokenType::access : TokenType::refresh;
+    return found;
+}
+
+std::exception_ptr CookieScheme::malformed() const {
+    return std::make_exception_ptr(InvalidToken("malformed session cookie"));
+}
+
+void CookieScheme::challenge(Challenge& challenge) const { challenge.bearer = true; }
+
+void CookieScheme::require(nlohmann::json& alternatives) const {
+    alternatives.push_back({{kCookieScheme, nlohmann::json::array()}});
+}
+
+void CookieScheme::declare(nlohmann::json& security_schemes) const {
+    security_schemes[kCookieScheme] = {{"type", "apiKey"},
+                                       {"in", "cookie"},
+                                       {"name", settings_.access_cookie},
+                                       {"description", "The browser session's access cookie, set by the cookie login. Requests "
+                                                       "that change state also send the CSRF cookie's value in the " +
+                                                           settings_.csrf_header + " header."}};
+}
+
+void CookieScheme::check_route(const RouteNeeds&) const {
+    if (!settings_.accepts_cookie())
+        throw ConfigError("fauth: a route accepts the session cookie, but AuthConfig::cookies.transport does not");
+}
+
+void CookieScheme::check(const Pistache::Http::Request& request, const TokenPayload& token, const CheckContext& context) const {
+    if (!context.changes_state && !is_unsafe_method(request.method())) return;
+    if (is_foreign_origin(request, settings_)) throw Forbidden("Origin not allowed");
+    const auto header = request.headers().tryGetRaw(settings_.csrf_header);
+    const std::string value = header ? header->value() : std::string();  // by value: Raw::value() is a copy
+    const auto sent = trim_ows(value);
+    // A token without a session (not from a fauth login) has no CSRF token to match.
+    if (token.family.empty() || sent.empty()) throw Forbidden("CSRF token missing or invalid");
+    if (!equal_in_constant_time(csrf_token(context.codec, token.family), sent)) throw Forbidden("CSRF token missing or invalid");
+}
+
+}  // namespace fauth::http
