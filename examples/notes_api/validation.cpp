@@ -53,7 +53,7 @@ std::string note_problem(const nlohmann::json& body) {
 bool is_key_scope(const std::string& scope) { return std::find(kKeyScopes.begin(), kKeyScopes.end(), scope) != kKeyScopes.end(); }
 
 namespace {
-// What a key's name must be, said by the API and the CLI.
+// What a key's name must be, said by the API and notes-admin.
 std::string key_name_rule() { return "name must be a string of 1 to " + std::to_string(kMaxKeyNameBytes) + " bytes"; }
 }  // namespace
 
