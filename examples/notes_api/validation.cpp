@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
-#include <fauth/core/ascii.hpp>
-
 namespace notes {
 
-std::string canonical_email(std::string_view email) { return fauth::ascii_lower(email); }
+std::string canonical_email(std::string_view email) {
+    std::string folded(email);
+    for (auto& c : folded)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ASCII only, never by locale
+    return folded;
+}
 
 bool is_valid_email(const std::string& email) {
     if (email.size() < 3 || email.size() > 254) return false;

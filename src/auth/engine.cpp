@@ -14,6 +14,7 @@
 #include "fauth/core/keys.hpp"
 #include "fauth/core/password.hpp"
 #include "fauth/core/random.hpp"
+#include "fauth/core/worker_pool.hpp"
 
 namespace fauth {
 
@@ -53,7 +54,7 @@ Engine::Engine(AuthConfig config)
                                       : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = config_.clock})),
       throttle_(config_.login_throttle ? config_.login_throttle
                                        : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = config_.clock})),
-      pool_(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice, "fauth-password") {}
+      pool_(std::make_unique<WorkerPool>(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice, "fauth-password")) {}
 
 Engine::~Engine() {
     // Continuations on the store's, the key ring's and the workers' threads point to this engine:
@@ -130,7 +131,7 @@ void Engine::verify_later(std::string token, TokenType type, Admitted done) cons
                 }
                 done(std::move(verified), nullptr);
             };
-            if (!pool_.try_submit(std::move(verify)))
+            if (!pool_->try_submit(std::move(verify)))
                 done({}, std::make_exception_ptr(Unavailable("password worker queue is full")));
         });
         return;
@@ -413,7 +414,7 @@ void Engine::check_password(std::optional<std::string> hash, std::string passwor
         place.reset();  // the worker is free for the next one before user code runs
         done(std::move(result));
     };
-    if (!pool_.try_submit(std::move(task), known_device ? WorkerPool::Lane::first : WorkerPool::Lane::normal))
+    if (!pool_->try_submit(std::move(task), known_device ? WorkerPool::Lane::first : WorkerPool::Lane::normal))
         refused(std::make_exception_ptr(Unavailable("password worker queue is full")));
 }
 
@@ -439,7 +440,7 @@ Pistache::Async::Promise<std::string> Engine::hash_password(std::string password
             settler->reject_from(std::current_exception(), "hash_password");
         }
     };
-    if (!pool_.try_submit(std::move(task))) settler->reject(Unavailable("password worker queue is full"));
+    if (!pool_->try_submit(std::move(task))) settler->reject(Unavailable("password worker queue is full"));
     return std::move(promise);
 }
 

@@ -27,9 +27,10 @@
 #include "fauth/auth/config.hpp"
 #include "fauth/core/detail/in_flight.hpp"
 #include "fauth/core/token.hpp"
-#include "fauth/core/worker_pool.hpp"
 
 namespace fauth {
+
+class WorkerPool;
 
 /// Tokens, sessions and password checks for one configuration, whatever the User type.
 /// Thread-safe. Work it starts on its own threads (password workers, store and key fetches)
@@ -217,7 +218,7 @@ private:
     mutable std::atomic<std::int64_t> password_job_ns_{0};    // one bcrypt's time, smoothed
     mutable std::mutex clients_mutex_;
     mutable std::unordered_map<std::string, std::size_t> password_jobs_by_client_;  // none at zero
-    mutable WorkerPool pool_;  // submitting is thread-safe
+    std::unique_ptr<WorkerPool> pool_;  // the password workers (an internal type); submitting is thread-safe
     detail::InFlight in_flight_;
     mutable std::atomic<std::int64_t> revoked_up_to_us_{0};  // the latest cutoff a revoke_all of this engine's store used
 };
