@@ -1,5 +1,5 @@
-// cli/main.cpp — the `fauth` command-line tool: hash passwords, mint and decode tokens, manage
-// the users and API keys of a notes database. `fauth COMMAND --help` describes each command.
+// cli/main.cpp — the `fauth` command-line tool: hash passwords, mint and decode tokens.
+// `fauth COMMAND --help` describes each command.
 #include <unistd.h>
 
 #include <iostream>
@@ -16,8 +16,6 @@ constexpr const char* kUsage =
     "  hash-password   bcrypt hash of a password read from stdin or a prompt\n"
     "  mint            a signed token for local testing (uses FAUTH_SECRET_KEY)\n"
     "  decode          show a token's header and claims; check its signature and expiry\n"
-    "  users           add, list, set-roles, deactivate users of a notes database\n"
-    "  api-keys        create, list, revoke API keys of a notes database's users\n"
     "Run `fauth COMMAND --help` for a command's options. Exit codes: 0 success, 1 failure,\n"
     "2 usage error.\n";
 
@@ -34,8 +32,6 @@ int main(int argc, char** argv) {
         if (command == "hash-password") return fauth::cli::hash_password_command(rest, io);
         if (command == "mint") return fauth::cli::mint_command(rest, io);
         if (command == "decode") return fauth::cli::decode_command(rest, io);
-        if (command == "users") return fauth::cli::users_command(rest, io);
-        if (command == "api-keys") return fauth::cli::api_keys_command(rest, io);
         std::cerr << "fauth: unknown command '" << command << "'\n" << kUsage;
         return 2;
     } catch (const fauth::cli::UsageError& e) {

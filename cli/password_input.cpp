@@ -4,7 +4,7 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "commands.hpp"
+#include "io.hpp"
 
 namespace fauth::cli {
 namespace {

@@ -335,7 +335,7 @@ MadeKey make_api_key(std::string owner_id, std::string name, std::vector<std::st
 bool Store::add_api_key(const fauth::ApiKey& key, int max_live) {
     std::lock_guard lock(mutex_);
     // One statement, so that the count and the insert cannot be split by another writer (another
-    // thread, or the CLI in another process).
+    // thread, or notes-admin in another process).
     Statement s(db_, "INSERT INTO api_keys (id, hash, owner_id, name, scopes, created_at, expires_at) "
                      "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE (SELECT COUNT(*) FROM api_keys WHERE owner_id = ?3 AND revoked = 0 "
                      "AND (expires_at IS NULL OR expires_at > ?8)) < ?9");

@@ -2,7 +2,7 @@
 // their API keys (stored as fauth makes them: the lookup part and the SHA-256, never the key).
 // Prepared statements only (no SQL is ever built from input), a versioned schema migrated at
 // open, WAL mode and a busy timeout so that several processes and threads can write safely.
-// Shared by the fauth-notes server and the `fauth users` commands.
+// Shared by the fauth-notes server and its administration tool, notes-admin (admin/).
 #pragma once
 
 #include <cstdint>
@@ -59,7 +59,7 @@ struct MadeKey {
     fauth::ApiKey record;
 };
 /// Makes a key (prefix kApiKeyPrefix) for `owner_id`, created now and expiring after `days` days
-/// (0: never). The API and the CLI both make keys with it.
+/// (0: never). The API and notes-admin both make keys with it.
 MadeKey make_api_key(std::string owner_id, std::string name, std::vector<std::string> scopes, int days);
 
 class Store {

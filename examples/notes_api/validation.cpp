@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
-#include <fauth/core/ascii.hpp>
-
 namespace notes {
 
-std::string canonical_email(std::string_view email) { return fauth::ascii_lower(email); }
+std::string canonical_email(std::string_view email) {
+    std::string folded(email);
+    for (auto& c : folded)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ASCII only, never by locale
+    return folded;
+}
 
 bool is_valid_email(const std::string& email) {
     if (email.size() < 3 || email.size() > 254) return false;
@@ -53,7 +56,7 @@ std::string note_problem(const nlohmann::json& body) {
 bool is_key_scope(const std::string& scope) { return std::find(kKeyScopes.begin(), kKeyScopes.end(), scope) != kKeyScopes.end(); }
 
 namespace {
-// What a key's name must be, said by the API and the CLI.
+// What a key's name must be, said by the API and notes-admin.
 std::string key_name_rule() { return "name must be a string of 1 to " + std::to_string(kMaxKeyNameBytes) + " bytes"; }
 }  // namespace
 

@@ -9,11 +9,12 @@
 
 #include "fauth/core/api_key.hpp"
 #include "fauth/core/clock.hpp"
-#include "fauth/core/digest.hpp"
+#include "fauth/core/internal/digest.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/keys.hpp"
 #include "fauth/core/password.hpp"
-#include "fauth/core/random.hpp"
+#include "fauth/core/internal/random.hpp"
+#include "fauth/core/internal/worker_pool.hpp"
 
 namespace fauth {
 
@@ -53,8 +54,9 @@ Engine::Engine(AuthConfig config)
                                       : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = config_.clock})),
       throttle_(config_.login_throttle ? config_.login_throttle
                                        : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = config_.clock})),
-      callbacks_(config_.callback_threads, config_.worker_queue_capacity + config_.max_key_fetch_waits, 0, "fauth-callback"),
-      pool_(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice, "fauth-password") {}
+      callbacks_(std::make_unique<WorkerPool>(config_.callback_threads, config_.worker_queue_capacity + config_.max_key_fetch_waits, 0,
+                                              "fauth-callback")),
+      pool_(std::make_unique<WorkerPool>(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice, "fauth-password")) {}
 
 Engine::~Engine() {
     // Continuations on the store's, the key ring's and the workers' threads point to this engine:
@@ -153,7 +155,7 @@ void Engine::verify_after_fetch(PendingKey pending, std::string token, TokenType
 }
 
 void Engine::hand_over(std::function<void()> task) const {
-    if (!callbacks_.try_submit(std::move(task))) {
+    if (!callbacks_->try_submit(std::move(task))) {
         // Not reached (see the declaration): a refusal here would lose an answer, so it is loud.
         config_.write_log("fauth: the callback queue refused a continuation; its request is not answered");
     }
@@ -444,7 +446,7 @@ void Engine::check_password(std::optional<std::string> hash, std::string passwor
             done(std::move(result));
         });
     };
-    if (!pool_.try_submit(std::move(task), known_device ? WorkerPool::Lane::first : WorkerPool::Lane::normal))
+    if (!pool_->try_submit(std::move(task), known_device ? WorkerPool::Lane::first : WorkerPool::Lane::normal))
         refused(std::make_exception_ptr(Unavailable("password worker queue is full")));
 }
 
@@ -474,7 +476,7 @@ Pistache::Async::Promise<std::string> Engine::hash_password(std::string password
             });
         }
     };
-    if (!pool_.try_submit(std::move(task))) settler->reject(Unavailable("password worker queue is full"));
+    if (!pool_->try_submit(std::move(task))) settler->reject(Unavailable("password worker queue is full"));
     return std::move(promise);
 }
 

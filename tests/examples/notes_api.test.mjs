@@ -1,8 +1,8 @@
 // examples/notes_api over real HTTP on a temporary SQLite database: registration (that tells no
 // one who is registered) and e-mail verification, login, forgotten and changed passwords,
-// ownership isolation, API keys (made, scoped, listed, revoked; by the API and the CLI), the admin route, rehash on login, duplicates and bad input, throttled
+// ownership isolation, API keys (made, scoped, listed, revoked; by the API and notes-admin), the admin route, rehash on login, duplicates and bad input, throttled
 // mail, the OpenAPI document, and two processes writing to one database. Run: node --test tests/examples/notes_api.test.mjs
-// (FAUTH_NOTES and FAUTH_CLI name the binaries).
+// (FAUTH_NOTES and FAUTH_NOTES_ADMIN name the binaries).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { lintOpenApi, openApiProblems } from '../support/openapi_lint.mjs';
 import { mails as mailsOf, mailAfter as mailAfterOf } from '../support/mail.mjs';
 
 const notesBinary = process.env.FAUTH_NOTES ?? 'build/bin/fauth-notes';
-const cliBinary = process.env.FAUTH_CLI ?? 'build/bin/fauth';
+const adminBinary = process.env.FAUTH_NOTES_ADMIN ?? 'build/bin/notes-admin';
 const dir = mkdtempSync(join(tmpdir(), 'fauth-notes-'));
 const db = join(dir, 'notes.db');
 const env = { FAUTH_DB: db, FAUTH_BCRYPT_COST: '5', FAUTH_SECRET_KEY: 'notes-test-secret-key-of-32-bytes!!' };
@@ -290,11 +290,11 @@ test('each user sees and changes only their own notes; others get 404, never 403
   assert.equal((await call('/notes')).status, 401);
 });
 
-test('the admin route needs role admin, granted with the CLI', async () => {
+test('the admin route needs role admin, granted with notes-admin', async () => {
   await registerVerified('boss@example.com');
   let token = await login('boss@example.com');
   assert.equal((await call('/admin/users', { token })).status, 403);
-  execFileSync(cliBinary, ['users', 'set-roles', '--db', db, '--email', 'boss@example.com', '--role', 'admin']);
+  execFileSync(adminBinary, ['users', 'set-roles', '--db', db, '--email', 'boss@example.com', '--role', 'admin']);
   token = await login('boss@example.com');
   const users = await call('/admin/users', { token });
   assert.equal(users.status, 200);
@@ -303,8 +303,8 @@ test('the admin route needs role admin, granted with the CLI', async () => {
 });
 
 test('a weaker stored hash is upgraded at login', async () => {
-  // Added by the CLI at cost 4; the server is configured for cost 5.
-  execFileSync(cliBinary, ['users', 'add', '--db', db, '--email', 'old@example.com', '--cost', '4'], { input: 'correct horse\n' });
+  // Added by notes-admin at cost 4; the server is configured for cost 5.
+  execFileSync(adminBinary, ['users', 'add', '--db', db, '--email', 'old@example.com', '--cost', '4'], { input: 'correct horse\n' });
   const cost = () => execFileSync('sqlite3', [db, "SELECT substr(hashed_password, 5, 2) FROM users WHERE email = 'old@example.com'"]).toString().trim();
   assert.equal(cost(), '04');
   await login('old@example.com');
@@ -315,7 +315,7 @@ test('a weaker stored hash is upgraded at login', async () => {
 test('deactivated users cannot log in or use their tokens', async () => {
   await registerVerified('gone@example.com');
   const token = await login('gone@example.com');
-  execFileSync(cliBinary, ['users', 'deactivate', '--db', db, '--email', 'gone@example.com']);
+  execFileSync(adminBinary, ['users', 'deactivate', '--db', db, '--email', 'gone@example.com']);
   assert.equal((await call('/auth/me', { token })).status, 403);
   assert.equal((await call('/auth/token', { form: { username: 'gone@example.com', password: 'correct horse' } })).status, 403);
 });
@@ -472,14 +472,14 @@ test("API keys: a user revokes only their own, bad key requests are 422, and a u
   assert.equal((await call('/keys', { token: own, json: { name: 'one more', scopes: ['notes:read'] } })).status, 201);
 });
 
-test('API keys made with the CLI work on the server; the CLI lists and revokes them', async () => {
+test('API keys made with notes-admin work on the server; notes-admin lists and revokes them', async () => {
   await registerVerified('bot-owner@example.com');
-  const cli = (args) => execFileSync(cliBinary, ['api-keys', ...args, '--db', db], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const key = cli(['create', '--email', 'bot-owner@example.com', '--name', 'nightly', '--scope', 'notes:read']).trim();
+  const admin = (args) => execFileSync(adminBinary, ['api-keys', ...args, '--db', db], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const key = admin(['create', '--email', 'bot-owner@example.com', '--name', 'nightly', '--scope', 'notes:read']).trim();
   const [, id, secret] = key.match(keyPattern);
   const r = await call('/notes', { apiKey: key });
   assert.equal(r.status, 200);
-  const listed = cli(['list', '--email', 'bot-owner@example.com']).trim().split('\n');
+  const listed = admin(['list', '--email', 'bot-owner@example.com']).trim().split('\n');
   assert.equal(listed.length, 2);
   const [keyId, owner, name, scopes, created, expires, lastUsed, state] = listed[1].split('\t');
   assert.deepEqual([keyId, name, scopes, expires, state], [id, 'nightly', 'notes:read', '-', 'live']);
@@ -489,7 +489,7 @@ test('API keys made with the CLI work on the server; the CLI lists and revokes t
   assert.ok(!listed.join('\n').includes(secret));
   const token = await login('bot-owner@example.com');
   assert.equal((await call('/keys', { token })).body[0].id, id, 'the API lists it too');
-  assert.equal(cli(['revoke', '--key-id', id]).trim(), id);
+  assert.equal(admin(['revoke', '--key-id', id]).trim(), id);
   assert.deepEqual((await call('/notes', { apiKey: key })).body, { detail: 'API key revoked' });
-  assert.match(cli(['list']), new RegExp(`${id}\\t.*\\trevoked\\n`));
+  assert.match(admin(['list']), new RegExp(`${id}\\t.*\\trevoked\\n`));
 });

@@ -27,9 +27,10 @@
 #include "fauth/auth/config.hpp"
 #include "fauth/core/detail/in_flight.hpp"
 #include "fauth/core/token.hpp"
-#include "fauth/core/worker_pool.hpp"
 
 namespace fauth {
+
+class WorkerPool;
 
 /// Tokens, sessions and password checks for one configuration, whatever the User type.
 /// Thread-safe. Work it starts on its own threads (password workers, store and key fetches)
@@ -240,8 +241,9 @@ private:
     mutable std::unordered_map<std::string, std::size_t> password_jobs_by_client_;  // none at zero
     mutable std::atomic<std::size_t> key_fetch_waits_{0};  // requests waiting for a key fetch
     // Declared before pool_, so that it outlives the password workers, which hand over to it.
-    mutable WorkerPool callbacks_;  // where your code continues after fauth's own threads
-    mutable WorkerPool pool_;       // the password workers; submitting is thread-safe
+    // (Both through pointers: WorkerPool is an internal type.)
+    std::unique_ptr<WorkerPool> callbacks_;  // where your code continues after fauth's own threads
+    std::unique_ptr<WorkerPool> pool_;       // the password workers; submitting is thread-safe
     detail::InFlight in_flight_;
     mutable std::atomic<std::int64_t> revoked_up_to_us_{0};  // the latest cutoff a revoke_all of this engine's store used
 };

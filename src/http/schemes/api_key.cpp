@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "fauth/core/ascii.hpp"
+#include "fauth/core/internal/ascii.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/http/bearer.hpp"
 #include "fauth/http/openapi.hpp"

@@ -1,7 +1,7 @@
 #include "fauth/http/schemes/cookie.hpp"
 
-#include "fauth/core/ascii.hpp"
-#include "fauth/core/digest.hpp"
+#include "fauth/core/internal/ascii.hpp"
+#include "fauth/core/internal/digest.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/http/cookies.hpp"
 #include "fauth/http/openapi.hpp"

@@ -2,31 +2,28 @@
 
 #include <fauth/core/password.hpp>
 
-#include "args.hpp"
-#include "commands.hpp"
-#include "notes_db.hpp"
-#include "store.hpp"
+#include "admin.hpp"
 #include "validation.hpp"
 
-namespace fauth::cli {
+namespace notes::admin {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: fauth users add --db FILE --email EMAIL [--role R]... [--cost N]\n"
-    "       fauth users list --db FILE\n"
-    "       fauth users set-roles --db FILE (--email EMAIL | --id ID) [--role R]...\n"
-    "       fauth users deactivate --db FILE (--email EMAIL | --id ID)\n"
+    "usage: notes-admin users add --db FILE --email EMAIL [--role R]... [--cost N]\n"
+    "       notes-admin users list --db FILE\n"
+    "       notes-admin users set-roles --db FILE (--email EMAIL | --id ID) [--role R]...\n"
+    "       notes-admin users deactivate --db FILE (--email EMAIL | --id ID)\n"
     "  Manages the users of a notes database (examples/notes_api; created if missing). `add` reads\n"
     "  the password from standard input or a prompt, never from the command line.\n";
 
 }  // namespace
 
-std::optional<notes::User> find_user(notes::Store& store, const Args& args, Io io) {
+std::optional<User> find_user(Store& store, const Args& args, Io io) {
     const auto email = args.get("email");
     const auto id = args.get("id");
     if (email.has_value() == id.has_value()) throw UsageError("give --email or --id");
     auto user = email ? store.user_by_email(*email) : store.user_by_id(*id);
-    if (!user) io.err << "fauth: no such user\n";
+    if (!user) io.err << "notes-admin: no such user\n";
     return user;
 }
 
@@ -48,16 +45,16 @@ int users_command(const std::vector<std::string>& argv, Io io) {
         if (args.help()) return io.out << kUsage, 0;
         const auto db = args.required("db");
         const auto email = args.required("email");
-        if (!notes::is_valid_email(email)) throw UsageError("'" + email + "' is not a valid email address");
-        const int cost = args.integer("cost", 4, 31, kDefaultBcryptCost);
+        if (!is_valid_email(email)) throw UsageError("'" + email + "' is not a valid email address");
+        const int cost = args.integer("cost", 4, 31, fauth::kDefaultBcryptCost);
         const auto password = read_password(io, true);
-        if (password.size() < notes::kMinPasswordBytes) throw std::runtime_error("the password must have at least 8 characters");
-        notes::Store store(db);
+        if (password.size() < kMinPasswordBytes) throw std::runtime_error("the password must have at least 8 characters");
+        Store store(db);
         try {
-            const auto user = store.add_user(email, hash_password(password, cost), args.all("role"));
+            const auto user = store.add_user(email, fauth::hash_password(password, cost), args.all("role"));
             io.out << user.id << "\n";
-        } catch (const notes::DuplicateEmail&) {
-            io.err << "fauth users: " << email << " is already registered\n";
+        } catch (const DuplicateEmail&) {
+            io.err << "notes-admin users: " << email << " is already registered\n";
             return 1;
         }
         return 0;
@@ -65,7 +62,7 @@ int users_command(const std::vector<std::string>& argv, Io io) {
     if (action == "list") {
         const Args args(rest, {"db"});
         if (args.help()) return io.out << kUsage, 0;
-        notes::Store store(args.required("db"));
+        Store store(args.required("db"));
         for (const auto& u : store.users())
             io.out << u.id << "\t" << u.email << "\t" << join(u.roles) << "\t" << (u.is_active ? "active" : "inactive") << "\n";
         return 0;
@@ -75,7 +72,7 @@ int users_command(const std::vector<std::string>& argv, Io io) {
                                                     : std::set<std::string>{"db", "email", "id"},
                         {"role"});
         if (args.help()) return io.out << kUsage, 0;
-        notes::Store store(args.required("db"));
+        Store store(args.required("db"));
         const auto user = find_user(store, args, io);
         if (!user) return 1;
         if (action == "set-roles") store.set_roles(user->id, args.all("role"));
@@ -86,4 +83,4 @@ int users_command(const std::vector<std::string>& argv, Io io) {
     throw UsageError("unknown users command '" + action + "'");
 }
 
-}  // namespace fauth::cli
+}  // namespace notes::admin
