@@ -18,10 +18,12 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <stdexcept>
 #include <thread>
 
 #include <fauth/http.hpp>
 #include <fauth/redis.hpp>
+#include <openssl/rand.h>
 
 using Pistache::Http::Code;
 using Pistache::Http::ResponseWriter;
@@ -48,7 +50,10 @@ std::string env_or(const char* name, std::string fallback) {
 std::string secret_key() {
     if (const char* key = std::getenv("FAUTH_SECRET_KEY"); key != nullptr && *key != '\0') return key;
     std::cerr << "warning: FAUTH_SECRET_KEY is not set; using a random key, so tokens die with this process\n";
-    return fauth::random_bytes(32);
+    std::string key(32, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1)
+        throw std::runtime_error("no randomness for a key");
+    return key;
 }
 
 }  // namespace
