@@ -2,17 +2,14 @@
 #pragma once
 
 #include "fauth/auth/access.hpp"       // role and permission checks
-#include "fauth/core/ascii.hpp"        // ASCII case folding
 #include "fauth/core/clock.hpp"        // the injectable clock
 #include "fauth/auth/config.hpp"       // AuthConfig (and the core's TokenConfig)
 #include "fauth/core/keys.hpp"         // signing and verification keys
 #include "fauth/core/errors.hpp"       // typed errors
 #include "fauth/core/password.hpp"     // bcrypt hashing
 #include "fauth/auth/provider.hpp"     // AuthProvider<User>
-#include "fauth/core/random.hpp"       // random bytes from the system CSPRNG
 #include "fauth/auth/revocation.hpp"   // revocation stores (memory; Redis in fauth/redis/revocation_store.hpp)
 #include "fauth/core/security_event.hpp"  // security events
 #include "fauth/auth/throttle.hpp"       // login throttling
 #include "fauth/core/token.hpp"        // tokens: claims, signing, verification
 #include "fauth/auth/user_traits.hpp"  // how fauth reads your User type
-#include "fauth/core/worker_pool.hpp"  // the pool bcrypt runs on

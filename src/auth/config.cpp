@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "fauth/core/api_key.hpp"
-#include "fauth/core/ascii.hpp"
+#include "fauth/core/internal/ascii.hpp"
 #include "fauth/core/errors.hpp"
 
 namespace fauth {

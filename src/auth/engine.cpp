@@ -9,12 +9,12 @@
 
 #include "fauth/core/api_key.hpp"
 #include "fauth/core/clock.hpp"
-#include "fauth/core/digest.hpp"
+#include "fauth/core/internal/digest.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/keys.hpp"
 #include "fauth/core/password.hpp"
-#include "fauth/core/random.hpp"
-#include "fauth/core/worker_pool.hpp"
+#include "fauth/core/internal/random.hpp"
+#include "fauth/core/internal/worker_pool.hpp"
 
 namespace fauth {
 

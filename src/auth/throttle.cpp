@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "fauth/core/errors.hpp"
-#include "fauth/core/random.hpp"
-#include "hmac.hpp"
+#include "fauth/core/internal/random.hpp"
+#include "fauth/core/internal/hmac.hpp"
 
 namespace fauth {
 // Not in an anonymous namespace: MemoryThrottle::State holds these.

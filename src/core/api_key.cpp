@@ -1,9 +1,9 @@
 #include "fauth/core/api_key.hpp"
 
 #include "fauth/core/base64url.hpp"
-#include "fauth/core/digest.hpp"
+#include "fauth/core/internal/digest.hpp"
 #include "fauth/core/errors.hpp"
-#include "fauth/core/random.hpp"
+#include "fauth/core/internal/random.hpp"
 
 namespace fauth {
 namespace {

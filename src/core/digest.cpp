@@ -1,4 +1,4 @@
-#include "fauth/core/digest.hpp"
+#include "fauth/core/internal/digest.hpp"
 
 #include <stdexcept>
 

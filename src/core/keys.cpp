@@ -17,7 +17,7 @@
 #include "algorithm.hpp"
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/errors.hpp"
-#include "hmac.hpp"
+#include "fauth/core/internal/hmac.hpp"
 
 namespace fauth {
 namespace detail {

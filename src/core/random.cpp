@@ -1,4 +1,4 @@
-#include "fauth/core/random.hpp"
+#include "fauth/core/internal/random.hpp"
 
 #include <stdexcept>
 

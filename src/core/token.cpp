@@ -1,5 +1,5 @@
 #include "fauth/core/token.hpp"
-#include "fauth/core/ascii.hpp"
+#include "fauth/core/internal/ascii.hpp"
 
 #include <algorithm>
 #include <array>
@@ -14,10 +14,10 @@
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/keys.hpp"
-#include "hmac.hpp"
+#include "fauth/core/internal/hmac.hpp"
 #include "json_object_reader.hpp"
 #include "json_writer.hpp"
-#include "fauth/core/random.hpp"
+#include "fauth/core/internal/random.hpp"
 
 namespace fauth {
 namespace {

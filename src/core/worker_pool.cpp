@@ -1,4 +1,4 @@
-#include "fauth/core/worker_pool.hpp"
+#include "fauth/core/internal/worker_pool.hpp"
 
 #include <pthread.h>
 #include <sys/resource.h>

@@ -1,5 +1,5 @@
 #include "fauth/http/bearer.hpp"
-#include "fauth/core/ascii.hpp"
+#include "fauth/core/internal/ascii.hpp"
 
 #include <array>
 #include <cstddef>

@@ -6,7 +6,7 @@
 #include <array>
 #include <charconv>
 
-#include "fauth/core/ascii.hpp"
+#include "fauth/core/internal/ascii.hpp"
 
 namespace fauth::http {
 namespace {

@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fauth/core/ascii.hpp"
-#include "fauth/core/digest.hpp"
+#include "fauth/core/internal/ascii.hpp"
+#include "fauth/core/internal/digest.hpp"
 #include "fauth/http/login.hpp"
 #include "fauth/http/response.hpp"
 

@@ -1,9 +1,9 @@
 #include "fauth/http/login.hpp"
-#include "fauth/core/ascii.hpp"
-#include "fauth/core/digest.hpp"
+#include "fauth/core/internal/ascii.hpp"
+#include "fauth/core/internal/digest.hpp"
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/clock.hpp"
-#include "fauth/core/random.hpp"
+#include "fauth/core/internal/random.hpp"
 
 #include <charconv>
 

@@ -1,5 +1,5 @@
 #include "fauth/http/openapi.hpp"
-#include "fauth/core/ascii.hpp"
+#include "fauth/core/internal/ascii.hpp"
 #include "fauth/http/cookies.hpp"
 
 #include <cctype>

@@ -1,5 +1,5 @@
 #include "fauth/http/token_request.hpp"
-#include "fauth/core/ascii.hpp"
+#include "fauth/core/internal/ascii.hpp"
 
 #include <algorithm>
 #include <vector>

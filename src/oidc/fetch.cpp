@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fauth/core/ascii.hpp"
+#include "fauth/core/internal/ascii.hpp"
 #include "fauth/core/errors.hpp"
 
 namespace fauth::oidc {

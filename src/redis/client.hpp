@@ -20,7 +20,7 @@
 #include "fauth/auth/detail/promise.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/redis/options.hpp"
-#include "fauth/core/worker_pool.hpp"
+#include "fauth/core/internal/worker_pool.hpp"
 
 namespace fauth::detail {
 

@@ -8,7 +8,7 @@
 
 #include <stdexcept>
 
-#include "fauth/core/ascii.hpp"
+#include "fauth/core/internal/ascii.hpp"
 
 namespace fauth::testing {
 namespace {

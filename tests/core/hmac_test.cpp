@@ -1,4 +1,4 @@
-#include "hmac.hpp"
+#include "fauth/core/internal/hmac.hpp"
 
 #include <gtest/gtest.h>
 

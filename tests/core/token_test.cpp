@@ -7,7 +7,7 @@
 
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/errors.hpp"
-#include "hmac.hpp"
+#include "fauth/core/internal/hmac.hpp"
 #include "fauth/core/keys.hpp"
 #include "support/keys.hpp"
 

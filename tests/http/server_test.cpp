@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fauth/core/ascii.hpp"
+#include "fauth/core/internal/ascii.hpp"
 #include "fauth/http/api.hpp"
 #include "support/http_client.hpp"
 

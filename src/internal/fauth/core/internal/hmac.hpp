@@ -1,4 +1,4 @@
-// hmac.hpp — a keyed HMAC whose key schedule is done once (OpenSSL EVP_MAC), shared by threads.
+// fauth/core/internal/hmac.hpp — a keyed HMAC whose key schedule is done once (OpenSSL EVP_MAC), shared by threads.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// fauth/core/digest.hpp — SHA-256 and constant-time comparison: the one copy of each fauth uses
+// fauth/core/internal/digest.hpp — SHA-256 and constant-time comparison: the one copy of each fauth uses
 // for secrets that are compared (CSRF tokens, reset bindings, API key hashes).
 #pragma once
 

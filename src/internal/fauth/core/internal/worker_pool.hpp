@@ -1,4 +1,4 @@
-// fauth/core/worker_pool.hpp — a fixed set of threads with a bounded queue, for blocking work (bcrypt)
+// fauth/core/internal/worker_pool.hpp — a fixed set of threads with a bounded queue, for blocking work (bcrypt)
 // that must never run on a caller's (Pistache reactor) thread.
 #pragma once
 

@@ -1,4 +1,4 @@
-// fauth/core/random.hpp — the one source of randomness fauth uses: the system CSPRNG (OpenSSL
+// fauth/core/internal/random.hpp — the one source of randomness fauth uses: the system CSPRNG (OpenSSL
 // RAND_bytes). Every function throws std::runtime_error if the CSPRNG fails, rather than ever
 // returning predictable output.
 #pragma once

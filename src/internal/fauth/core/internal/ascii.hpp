@@ -1,4 +1,4 @@
-// fauth/core/ascii.hpp — ASCII case folding and header whitespace, the one copy fauth uses (header
+// fauth/core/internal/ascii.hpp — ASCII case folding and header whitespace, the one copy fauth uses (header
 // names, auth schemes, algorithm names, login names): only A-Z fold, never by locale.
 #pragma once
 
