@@ -4,8 +4,9 @@
 # source including an http header, a redis source including an http header, libcurl outside the
 # oidc layer, Pistache or the auth layer in the oidc layer, the testing kit in http or Redis in
 # the testing kit, Pistache's HTTP headers in auth or redis, `namespace http` outside http, a tool
-# or an example including a private header of src/, another example's file or a header of
-# the CLI that is not its kit, a header with no layer.
+# or an example including a private header of src/, an internal header, another example's file
+# or a header of the CLI that is not its kit, a public header including an internal one, an
+# internal header including a layer above its own, a header with no layer.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
@@ -48,6 +49,9 @@ refused cli/decode.cpp '#include <fauth/core/json_object_reader.hpp>' "not a pub
 refused examples/notes_api/main.cpp '#include "json_object_reader.hpp"' "which is not its own"
 refused examples/quickstart/main.cpp '#include "store.hpp"' "which is not its own"
 refused examples/notes_api/admin/main.cpp '#include "commands.hpp"' "which is not its own"
+refused include/fauth/fauth.hpp '#include "fauth/core/internal/ascii.hpp"' "an internal one (not installed)"
+refused examples/notes_api/validation.cpp '#include <fauth/core/internal/ascii.hpp>' "not a public header of fauth"
+refused src/internal/fauth/core/internal/random.hpp '#include "fauth/auth/engine.hpp"' "a layer above it"
 fresh
 echo '#pragma once' >"$work/tree/include/fauth/stray.hpp"
 if out=$(check "$work/tree"); then echo "a header with no layer was not refused"; exit 1; fi
