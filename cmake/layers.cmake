@@ -1,4 +1,4 @@
-# The layers of DESIGN.md, checked when the build is configured: a file may include headers of its
+# The layers of docs/architecture.md, checked when the build is configured: a file may include headers of its
 # own layer and of the layers below it, never above; the core includes nothing of Pistache and
 # only the http layer (and what stands on it) Pistache's HTTP headers; only the http layer
 # declares names in `namespace http`. The command-line tools (cli/) and the examples (examples/)
