@@ -61,11 +61,6 @@ struct AccessRule {
     bool fresh = false;
 };
 
-/// Throws FreshTokenRequired when `rule` wants a fresh token and `token` is not one.
-inline void require_freshness(const AccessRule& rule, const TokenPayload& token) {
-    if (rule.fresh && !token.fresh) throw FreshTokenRequired();
-}
-
 namespace detail {
 // A caller as a Rule checks it, without its User type.
 struct Subject {
