@@ -35,6 +35,9 @@ for lib in fauth_core fauth_oidc fauth_auth fauth_http fauth_redis; do
   [[ -n $(find "$work/static" -name "lib$lib.a") ]] || { echo "static: no lib$lib.a installed"; exit 1; }
 done
 [[ -z $(find "$work/static" -name 'libfauth*.so*') ]] || { echo "static: a shared library was installed"; exit 1; }
+# The internal headers (fauth_internal) are not installed, so no consumer can include them.
+[[ -z $(find "$work/static" -path '*/internal/*' -o -name ascii.hpp -o -name worker_pool.hpp -o -name hmac.hpp) ]] \
+  || { echo "static: an internal header was installed"; exit 1; }
 check "$work/static" static
 
 # Shared: the library alone, unoptimised and with clang (only the packaging is under test here, and
