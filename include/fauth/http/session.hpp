@@ -57,6 +57,8 @@ SchemeList logout_schemes(const AuthConfig& config);
 struct StateChangeCheck {
     /// The scheme that read the credentials; null: nothing to check (a refresh token in a body).
     const CredentialScheme* scheme = nullptr;
+    /// What keeps `scheme` alive while the pipeline may still call the check (the endpoint's schemes).
+    std::shared_ptr<const void> owner;
     /// A copy of the request, when there is a scheme.
     std::shared_ptr<const Pistache::Http::Request> request;
     /// The provider's codec.
@@ -91,7 +93,7 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
             auto input = std::make_shared<RefreshRequest>(read_refresh_request(request, cookie.get()));
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
             const auto client = throttle_client(client_address(request, config), config.ipv6_client_prefix);
-            StateChangeCheck check{input->scheme, nullptr, &auth.tokens()};
+            StateChangeCheck check{input->scheme, cookie, nullptr, &auth.tokens()};
             if (check.scheme != nullptr) check.request = std::make_shared<const Pistache::Http::Request>(request);
             auto refused = [&auth, shared, event = request_event(SecurityEventType::token_refused, request, config)](
                                std::exception_ptr failure) { refuse(*shared, auth.config(), failure, true, event); };
@@ -137,15 +139,16 @@ Endpoint logout_endpoint(const AuthProvider<User>& auth) {
                 return send_not_authenticated(writer, challenge.resource_metadata);
             if (credentials.status == Credentials::Status::malformed)
                 return refuse(writer, config, credentials.scheme->malformed(), challenge, request);
-            StateChangeCheck check{credentials.scheme, std::make_shared<const Pistache::Http::Request>(request), &auth.tokens()};
+            StateChangeCheck check{credentials.scheme, schemes, std::make_shared<const Pistache::Http::Request>(request),
+                                   &auth.tokens()};
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
             auth.logout(credentials.token, credentials.type, std::move(check))
                 .then(
-                    [&auth, shared, schemes]() {
+                    [&auth, shared]() {
                         if (auth.config().cookies.accepts_cookie()) clear_session_cookies(*shared, auth.config().cookies);
                         shared->send(Pistache::Http::Code::No_Content);
                     },
-                    [&auth, shared, challenge, schemes, event = request_event(SecurityEventType::token_refused, request, config)](
+                    [&auth, shared, challenge, event = request_event(SecurityEventType::token_refused, request, config)](
                         std::exception_ptr failure) { refuse(*shared, auth.config(), failure, challenge, event); });
         },
         auth.config().log);
