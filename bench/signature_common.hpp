@@ -17,7 +17,7 @@
 
 #include "common.hpp"
 #include "fauth/core/base64url.hpp"
-#include "fauth/core/issuer.hpp"
+#include "fauth/oidc/issuer.hpp"
 #include "fauth/core/keys.hpp"
 
 namespace fauth::bench {

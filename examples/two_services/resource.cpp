@@ -83,9 +83,10 @@ int main() try {
         .min_refresh_interval = std::chrono::seconds(std::stoi(env_or("FAUTH_JWKS_REFRESH_SECONDS", "30")))};
     jwks.fetch.ca_file = env_or("FAUTH_CA_FILE", "");
     fauth::AuthConfig config;
-    config.issuers = {trusted_issuer(nullptr)};  // checks the environment before anything starts
+    auto trusted = trusted_issuer(nullptr);  // checks the environment before anything starts
     auto ring = std::make_shared<fauth::oidc::JwksKeyRing>(jwks);
-    config.issuers[0].keys = ring;
+    trusted.keys = ring;
+    config.issuers = {trusted};
     // The issuer may start after us: try for a while, then serve anyway (an unknown kid fetches again).
     for (int attempt = 0; attempt < 50 && !ring->fetch_now(); ++attempt)
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -114,7 +115,7 @@ int main() try {
     if (!resource_url.empty())
         api.get("/.well-known/oauth-protected-resource",
                 fauth::http::protected_resource_endpoint({.resource = resource_url,
-                                                          .authorization_servers = {config.issuers[0].issuer},
+                                                          .authorization_servers = {trusted.issuer},
                                                           .scopes_supported = {"read", "write"}}));
     api.serve_openapi("/openapi.json", {.title = "fauth resource service", .version = "1.0.0"});
 

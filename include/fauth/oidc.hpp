@@ -3,4 +3,5 @@
 #pragma once
 
 #include "fauth/oidc/fetch.hpp"  // fetch: HTTPS GET with trust, time and size limits
+#include "fauth/oidc/issuer.hpp" // TrustedIssuer: an identity provider whose tokens are accepted
 #include "fauth/oidc/jwks.hpp"   // JwksKeyRing

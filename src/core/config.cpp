@@ -26,13 +26,16 @@ void require_non_empty(const std::optional<std::string>& value, const char* fiel
 void TokenConfig::validate() const {
     if ((!keys && issuers.empty()) || !secret_key.empty()) validate_secret();
     for (const auto& trusted : issuers) {
-        trusted.validate();
-        if (issuer && *issuer == trusted.issuer)
+        if (!trusted) throw ConfigError("AuthConfig.issuers holds an empty policy");
+        trusted->validate();
+        if (issuer && *issuer == trusted->issuer())
             throw ConfigError("AuthConfig.issuer " + *issuer + " is also a TrustedIssuer: a token names one issuer only");
         for (const auto& other : issuers)
-            if (&other != &trusted && other.issuer == trusted.issuer)
-                throw ConfigError("TrustedIssuer " + trusted.issuer + " is configured twice");
+            if (&other != &trusted && other && other->issuer() == trusted->issuer())
+                throw ConfigError("TrustedIssuer " + trusted->issuer() + " is configured twice");
     }
+    for (const auto& check : claim_checks)
+        if (!check.accepts) throw ConfigError("AuthConfig.claim_checks: the check '" + check.reason + "' has no function");
     require_positive(access_token_ttl, "access_token_ttl");
     require_positive(refresh_token_ttl, "refresh_token_ttl");
     require_positive(password_reset_ttl, "password_reset_ttl");

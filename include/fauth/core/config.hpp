@@ -14,7 +14,7 @@
 #include "fauth/core/security_event.hpp"
 
 #include "fauth/core/clock.hpp"
-#include "fauth/core/issuer.hpp"
+#include "fauth/core/policy.hpp"
 
 namespace fauth {
 
@@ -39,9 +39,12 @@ struct TokenConfig {
     /// may then be left empty (it is still used, when set, to bind password-reset tokens).
     std::shared_ptr<KeyRing> keys;
     /// Identity providers whose access tokens are accepted beside this service's own (routed by
-    /// `iss`; see TrustedIssuer). With issuers, secret_key and keys may both be left empty: the
-    /// service then only verifies (a resource server) and issue/sign throw std::logic_error.
-    std::vector<TrustedIssuer> issuers;
+    /// `iss`; see TrustedIssuer in fauth/oidc/issuer.hpp, which converts to this). With issuers,
+    /// secret_key and keys may both be left empty: the service then only verifies (a resource
+    /// server) and issue/sign throw std::logic_error.
+    std::vector<std::shared_ptr<const IssuerPolicy>> issuers;
+    /// Checks every verified token must pass after fauth's own, in order (see Verifier::with_claim).
+    std::vector<ClaimCheck> claim_checks;
     /// Lifetime of access tokens.
     std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
     /// Lifetime of refresh tokens.

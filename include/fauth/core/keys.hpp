@@ -15,7 +15,14 @@ namespace fauth {
 
 namespace detail {
 class KeyImpl;
+struct KeyAccess;
 }
+
+/// True when fauth signs and verifies with JWS algorithm `name` (HS256/384/512, RS256/384/512,
+/// PS256/384/512, ES256, ES384, EdDSA; exact, case-sensitive as JWS requires).
+bool is_supported_algorithm(std::string_view name) noexcept;
+/// True for the HMAC algorithms (HS256, HS384, HS512), whose keys are shared secrets.
+bool is_hmac_algorithm(std::string_view name) noexcept;
 
 /// One key for one JWS algorithm. The algorithm is fixed when the key is made and checked against
 /// the key's type (an RSA key is never an HMAC secret, a P-384 key never signs ES256), so a
@@ -63,6 +70,7 @@ public:
     bool verify(std::string_view input, std::string_view signature) const noexcept;
 
 private:
+    friend struct detail::KeyAccess;  // the JWS code signs with the key's own header
     explicit Key(std::shared_ptr<const detail::KeyImpl> impl) : impl_(std::move(impl)) {}
     std::shared_ptr<const detail::KeyImpl> impl_;
 };

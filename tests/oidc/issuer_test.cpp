@@ -1,4 +1,4 @@
-#include "fauth/core/issuer.hpp"
+#include "fauth/oidc/issuer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -151,10 +151,12 @@ TEST(TrustedIssuerTest, ReadsKeycloakAuth0EntraAndCognitoTokensInTheirOwnShapes)
 TEST(TrustedIssuerTest, RoutesByIssuerAndRefusesWhatNoConfiguredIssuerVouchesFor) {
     const Provider keycloak("ES256", "kc-1"), impostor("ES256", "kc-1");
     TokenConfig config;
-    config.issuers = {TrustedIssuer::keycloak(kKeycloak, "notes-api", keycloak.ring)};
+    auto trusted = TrustedIssuer::keycloak(kKeycloak, "notes-api", keycloak.ring);
+    config.issuers = {trusted};
     const TokenCodec codec(config);
     auto claims = keycloak_claims();
-    config.issuers[0].algorithms = {"ES256"};
+    trusted.algorithms = {"ES256"};
+    config.issuers = {trusted};
     const TokenCodec es256(config);
     EXPECT_EQ(refusal(es256, keycloak.token(claims)), "accepted");
     EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: algorithm not allowed") << "RS256 only by default";
@@ -226,8 +228,9 @@ TEST(TrustedIssuerTest, WithoutAPresetOnlyAtJwtAccessTokensPassUnlessOptedOut) {
     const Provider idp("RS256", "idp-1");
     const std::string iss = "https://idp.example.com";
     TokenConfig config;
-    config.issuers = {TrustedIssuer{.issuer = iss, .audiences = {"notes-api"}, .keys = idp.ring}};
-    EXPECT_FALSE(config.issuers[0].accept_tokens_without_at_jwt) << "refusing is the default";
+    TrustedIssuer trusted{.issuer = iss, .audiences = {"notes-api"}, .keys = idp.ring};
+    config.issuers = {trusted};
+    EXPECT_FALSE(trusted.accept_tokens_without_at_jwt) << "refusing is the default";
     const TokenCodec codec(config);
     const json access = {{"iss", iss}, {"sub", "alice"}, {"aud", "notes-api"}, {"iat", now()}, {"exp", now() + 300}, {"scope", "notes:read"}};
     // An ID token of the same provider: same keys, and (for a client that is also the API) the same audience.
@@ -239,7 +242,8 @@ TEST(TrustedIssuerTest, WithoutAPresetOnlyAtJwtAccessTokensPassUnlessOptedOut) {
     EXPECT_EQ(refusal(codec, idp.token(id_token)), "Invalid token: typ must be at+jwt") << "no typ at all";
     EXPECT_EQ(refusal(codec, idp.token(access, {{"typ", "JWT"}})), "Invalid token: typ must be at+jwt");
 
-    config.issuers[0].accept_tokens_without_at_jwt = true;
+    trusted.accept_tokens_without_at_jwt = true;
+    config.issuers = {trusted};
     const TokenCodec opted_out(config);
     EXPECT_EQ(refusal(opted_out, idp.token(access, {{"typ", "JWT"}})), "accepted");
     EXPECT_EQ(refusal(opted_out, idp.token(access)), "accepted");

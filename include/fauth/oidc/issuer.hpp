@@ -1,4 +1,4 @@
-// fauth/core/issuer.hpp — identity providers whose access tokens a service accepts beside its own
+// fauth/oidc/issuer.hpp — identity providers whose access tokens a service accepts beside its own
 // (a resource server's trust): each chosen by the token's `iss`, verified with its own keys and
 // algorithms, and read in its own claim shape (Keycloak, Auth0, Microsoft Entra ID, Cognito...).
 #pragma once
@@ -9,15 +9,15 @@
 #include <string>
 #include <vector>
 
-namespace fauth {
+#include "fauth/core/policy.hpp"
 
-class KeyRing;
+namespace fauth {
 
 /// A path to a value inside a token's claims, one member name per step: {"realm_access", "roles"}.
 /// (A list, not a dotted string: Auth0's namespaced claims are URLs full of dots.)
 using ClaimPath = std::vector<std::string>;
 
-/// An identity provider whose access tokens are accepted. A token is routed to it when its `iss`
+/// An identity provider whose access tokens are accepted (its IssuerPolicy). A token is routed to it when its `iss`
 /// equals `issuer` exactly; a token naming an issuer nobody configured is refused before any key
 /// is looked up or fetched. Its tokens need `sub` and `exp`, and an audience of this API; `jti`
 /// and `token_type` are optional (an external token is only ever an access token). Unless
@@ -59,6 +59,10 @@ struct TrustedIssuer {
     /// algorithm fauth does not verify or an HMAC one, a claim path into a claim fauth reads
     /// itself: sub, exp, iat, nbf, jti, token_type, iss, aud).
     void validate() const;
+
+    /// This issuer as the policy TokenConfig::issuers holds, so that `config.issuers =
+    /// {TrustedIssuer::keycloak(...)}` reads as it says. A copy: later changes to this one do not reach it.
+    operator std::shared_ptr<const IssuerPolicy>() const;
 
     /// Keycloak: roles of the realm (`realm_access.roles`) and, when `client` is given, that
     /// client's roles (`resource_access.<client>.roles`); scopes from `scope`; `typ` "Bearer" (the

@@ -1,0 +1,90 @@
+// fauth/core/claims.hpp — the claims of a token (TokenPayload) and the token types fauth issues.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fauth/core/clock.hpp"
+
+namespace fauth {
+
+/// What a token may be used for; a token is only ever accepted for its own type.
+enum class TokenType { access, refresh, password_reset, email_verification };
+
+/// The wire name of a token type, as written in the `token_type` claim.
+std::string_view to_string(TokenType type) noexcept;
+/// The token type named `name`, or nothing for an unknown name.
+std::optional<TokenType> token_type_from_string(std::string_view name) noexcept;
+
+/// True for the claims fauth owns (sub, exp, iat, nbf, jti, token_type, scopes, iss, aud, fam,
+/// iat_us, auth_time, auth_time_us, fresh), which extra claims can never set.
+bool is_registered_claim(std::string_view name) noexcept;
+
+/// The claims of a token. Times are seconds since the Unix epoch.
+struct TokenPayload {
+    /// Subject: the user id the user_loader looks up.
+    std::string sub;
+    /// Expiry; required on every token.
+    std::int64_t exp = 0;
+    /// Issue time.
+    std::int64_t iat = 0;
+    /// Issue time in microseconds (claim `iat_us`, fauth's own tokens), or 0 when the token
+    /// has none; see issued_at_us().
+    std::int64_t iat_us = 0;
+    /// When the session this token belongs to began, i.e. when its user logged in (claim
+    /// `auth_time`, as in OpenID Connect); refresh keeps it, so a session has an absolute end.
+    std::optional<std::int64_t> auth_time;
+    /// auth_time in microseconds (claim `auth_time_us`, fauth's own tokens), or 0 when the token
+    /// has none; see session_started_us().
+    std::int64_t auth_time_us = 0;
+    /// True for a token issued by a password login (claim `fresh`), false for one issued by a
+    /// refresh: routes for sensitive actions (require_fresh_user) accept only fresh tokens. A
+    /// trusted issuer's token is never fresh here (its `fresh` claim, if any, stays in `extra`).
+    bool fresh = false;
+    /// Not-before time, when the token carries one.
+    std::optional<std::int64_t> nbf;
+    /// Unique token id: 128 random bits in lower-case hex.
+    std::string jti;
+    /// What the token may be used for.
+    TokenType token_type = TokenType::access;
+    /// OAuth2-style scopes granted to the token.
+    std::vector<std::string> scopes;
+    /// Issuer, when the token carries one.
+    std::optional<std::string> iss;
+    /// Audiences, when the token carries any.
+    std::vector<std::string> aud;
+    /// Session family (claim `fam`): shared by every token descending from one login, so that
+    /// logout and refresh-token reuse can end the whole session. Empty when the token has none.
+    std::string family;
+    /// Roles a trusted issuer granted, read from its role claims (TrustedIssuer::role_claims);
+    /// empty for this service's own tokens, whose roles come from your user_loader.
+    std::vector<std::string> roles;
+    /// True for a trusted issuer's token (TokenConfig::issuers): its session is its issuer's.
+    bool external = false;
+    /// Every other claim, as a JSON object; never contains a registered claim (for a trusted
+    /// issuer's token, `scopes` and `fam` are not registered: they are read as its claim paths say).
+    nlohmann::json extra = nlohmann::json::object();
+
+    /// True when `scope` is among `scopes`.
+    bool has_scope(std::string_view scope) const noexcept;
+    /// The issue time in microseconds: `iat_us`, or for a token without it the start of its `iat`
+    /// second (so revoke_all treats it as issued as early as it may have been).
+    std::int64_t issued_at_us() const noexcept { return iat_us != 0 ? iat_us : microseconds_of(iat); }
+    /// When the session of this token began, in microseconds: `auth_time_us`, else the start of
+    /// its `auth_time` second, else (a token outside any session) issued_at_us().
+    std::int64_t session_started_us() const noexcept {
+        return auth_time_us != 0 ? auth_time_us : auth_time ? microseconds_of(*auth_time) : issued_at_us();
+    }
+    /// The moment revoke_all judges this token by: the earlier of its issue and its session's
+    /// start, so that every token of a session that began before revoke_all is covered, however
+    /// late a refresh racing it issued the token.
+    std::int64_t revocation_time_us() const noexcept { return std::min(issued_at_us(), session_started_us()); }
+};
+
+}  // namespace fauth

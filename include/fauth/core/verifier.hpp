@@ -1,0 +1,55 @@
+// fauth/core/verifier.hpp — the verification policy of tokens as a value (after jwt-cpp's
+// `verifier`): whose keys, which issuer and audience, how much clock skew, and checks of your own.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fauth/core/claims.hpp"
+#include "fauth/core/config.hpp"
+#include "fauth/core/keys.hpp"
+
+namespace fauth {
+
+/// Strictly verifies compact JWS tokens: this service's own (with its HMAC key or key ring, its
+/// issuer and audience) and its trusted issuers' (each routed by `iss` to its IssuerPolicy), then
+/// the ClaimChecks. A value: copy it to vary it; verify is thread-safe.
+class Verifier {
+public:
+    /// The policy `config` describes (keys, issuer, audience, leeway, clock, size bound, trusted
+    /// issuers, claim_checks). Validates `config` (throws ConfigError).
+    explicit Verifier(const TokenConfig& config);
+
+    /// Also requires the claim `name` (not a registered one) to equal `value` exactly. Throws
+    /// ConfigError for a registered claim, which fauth checks itself.
+    Verifier& with_claim(std::string name, nlohmann::json value);
+    /// Also requires `check`; tokens it fails are refused with `check.reason`.
+    Verifier& with_check(ClaimCheck check);
+
+    /// The payload of `token` if every check passes, for tokens of `expected` type only. A token
+    /// whose `iss` is a trusted issuer's is verified with that issuer's keys and read in its claim
+    /// shape (access tokens only); any other with this service's own key or keys. Throws
+    /// TokenExpired, UnknownKeyId (naming the ring to refresh), or InvalidToken with the reason;
+    /// never anything else but bad_alloc.
+    TokenPayload verify(std::string_view token, TokenType expected) const;
+
+private:
+    friend class TokenCodec;  // signs and fingerprints with secret_: one key, one set of MAC contexts
+
+    std::size_t max_token_bytes_;
+    std::vector<std::shared_ptr<const IssuerPolicy>> issuers_;
+    std::shared_ptr<KeyRing> ring_;  // this service's keys, chosen by kid, or else
+    std::optional<Key> secret_;      // its HMAC key (secret_key), algorithm pinned
+    std::optional<std::string> issuer_;
+    std::optional<std::string> audience_;
+    std::chrono::seconds leeway_;
+    Clock clock_;
+    std::vector<ClaimCheck> checks_;
+};
+
+}  // namespace fauth

@@ -1,0 +1,265 @@
+#include "claims_codec.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+
+#include "fauth/core/errors.hpp"
+#include "json_object_reader.hpp"
+#include "json_writer.hpp"
+
+namespace fauth {
+namespace {
+
+using nlohmann::json;
+using detail::JsonKind;
+using detail::JsonMember;
+using detail::JsonObjectReader;
+
+constexpr std::array<std::string_view, 14> kRegisteredClaims = {
+    "sub", "exp", "iat", "nbf", "jti", "token_type", "scopes", "iss", "aud", "fam", "iat_us", "auth_time", "auth_time_us", "fresh"};
+
+// A value the reader has already validated, as JSON for `extra`.
+json parse_validated(std::string_view raw) {
+    json value = json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded()) throw InvalidToken("payload is not valid JSON");  // the two parsers disagree
+    return value;
+}
+
+enum class Round { down, up };
+
+// The registered claims of one token as the reader found them (raw empty: absent).
+using ClaimSlots = std::array<JsonMember, kRegisteredClaims.size()>;
+
+// Indexes into kRegisteredClaims and ClaimSlots.
+enum Claim : std::size_t {
+    kSub, kExp, kIat, kNbf, kJti, kTokenType, kScopes, kIss, kAud, kFam, kIatUs, kAuthTime, kAuthTimeUs, kFresh
+};
+
+const JsonMember* slot(const ClaimSlots& slots, Claim claim) {
+    return slots[claim].raw.empty() ? nullptr : &slots[claim];
+}
+
+std::string claim_name(Claim claim) { return std::string(kRegisteredClaims[claim]); }
+
+// A NumericDate claim as whole seconds, rounded in the direction that shortens validity.
+std::optional<std::int64_t> numeric_date(const ClaimSlots& slots, Claim claim, Round round) {
+    const auto* m = slot(slots, claim);
+    if (m == nullptr) return std::nullopt;
+    if (m->kind != JsonKind::number) throw InvalidToken(claim_name(claim) + " is not a number");
+    constexpr std::int64_t kLimit = 1'000'000'000'000'000;  // far beyond any real date, far within int64
+    const auto* first = m->raw.data();
+    const auto* last = first + m->raw.size();
+    if (std::none_of(first, last, [](char c) { return c == '.' || c == 'e' || c == 'E'; })) {
+        std::int64_t v = 0;
+        const auto [end, ec] = std::from_chars(first, last, v);
+        if (ec == std::errc() && end == last && v > -kLimit && v < kLimit) return v;
+    } else {
+        double v = 0;
+        const auto [end, ec] = std::from_chars(first, last, v);
+        if (ec == std::errc() && end == last && std::isfinite(v) && v > -1e15 && v < 1e15)
+            return static_cast<std::int64_t>(round == Round::down ? std::floor(v) : std::ceil(v));
+    }
+    throw InvalidToken(claim_name(claim) + " is out of range");
+}
+
+// fauth's microsecond issue time: a plain positive integer (fauth writes no other form).
+std::int64_t microseconds_claim(const ClaimSlots& slots, Claim claim) {
+    const auto* m = slot(slots, claim);
+    if (m == nullptr) return 0;
+    std::int64_t v = 0;
+    const auto* first = m->raw.data();
+    const auto* last = first + m->raw.size();
+    const auto [end, ec] = std::from_chars(first, last, v);
+    if (m->kind != JsonKind::number || ec != std::errc() || end != last || v <= 0 || v >= 1'000'000'000'000'000'000)
+        throw InvalidToken(claim_name(claim) + " is not a whole number of microseconds");
+    return v;
+}
+
+std::string required_string(const ClaimSlots& slots, Claim claim) {
+    const auto* m = slot(slots, claim);
+    if (m == nullptr) throw InvalidToken("missing " + claim_name(claim));
+    if (m->kind != JsonKind::string) throw InvalidToken(claim_name(claim) + " is not a string");
+    if (m->raw.size() == 2) throw InvalidToken(claim_name(claim) + " is empty");
+    return JsonObjectReader::string_value(*m);
+}
+
+std::vector<std::string> string_list(const JsonMember& m, const char* name, bool allow_single) {
+    std::vector<std::string> out;
+    if (allow_single && m.kind == JsonKind::string) {
+        out.push_back(JsonObjectReader::string_value(m));
+        return out;
+    }
+    if (!JsonObjectReader::string_array(m, out)) throw InvalidToken(std::string(name) + " is not a list of strings");
+    return out;
+}
+
+}  // namespace
+
+std::string_view to_string(TokenType type) noexcept {
+    switch (type) {
+        case TokenType::access: return "access";
+        case TokenType::refresh: return "refresh";
+        case TokenType::password_reset: return "password_reset";
+        case TokenType::email_verification: return "email_verification";
+    }
+    return "unknown";
+}
+
+std::optional<TokenType> token_type_from_string(std::string_view name) noexcept {
+    for (auto type : {TokenType::access, TokenType::refresh, TokenType::password_reset, TokenType::email_verification})
+        if (to_string(type) == name) return type;
+    return std::nullopt;
+}
+
+bool TokenPayload::has_scope(std::string_view scope) const noexcept {
+    for (const auto& s : scopes)
+        if (s == scope) return true;
+    return false;
+}
+
+bool is_registered_claim(std::string_view name) noexcept {
+    for (auto claim : kRegisteredClaims)
+        if (claim == name) return true;
+    return false;
+}
+
+namespace detail {
+
+void check_extra(const json& extra) {
+    if (extra.is_null()) return;
+    if (!extra.is_object()) throw std::invalid_argument("fauth: extra claims must be a JSON object");
+    for (const auto& item : extra.items())
+        if (is_registered_claim(item.key()))
+            throw std::invalid_argument("fauth: extra claim '" + item.key() +
+                                        "' is registered and set by fauth; choose another name");
+}
+
+std::string write_claims(const TokenPayload& payload) {
+    check_extra(payload.extra);
+    // The claims written straight into text: no DOM for the registered claims.
+    std::string body;
+    body.reserve(256 + payload.sub.size() + payload.jti.size() + payload.family.size() + 16 * payload.scopes.size());
+    const auto integer_claim = [&body](std::string_view name, std::int64_t value) {
+        body += ",\"";
+        body += name;
+        body += "\":";
+        detail::append_json_integer(body, value);
+    };
+    body += "{\"sub\":";
+    detail::append_json_string(body, payload.sub);
+    integer_claim("exp", payload.exp);
+    integer_claim("iat", payload.iat);
+    if (payload.iat_us != 0) integer_claim("iat_us", payload.iat_us);
+    if (payload.auth_time) integer_claim("auth_time", *payload.auth_time);
+    if (payload.auth_time_us != 0) integer_claim("auth_time_us", payload.auth_time_us);
+    if (payload.nbf) integer_claim("nbf", *payload.nbf);
+    body += ",\"jti\":";
+    detail::append_json_string(body, payload.jti);
+    body += ",\"token_type\":\"";
+    body += to_string(payload.token_type);
+    body += "\",\"scopes\":";
+    detail::append_json_strings(body, payload.scopes);
+    if (payload.iss) {
+        body += ",\"iss\":";
+        detail::append_json_string(body, *payload.iss);
+    }
+    if (payload.aud.size() == 1) {
+        body += ",\"aud\":";
+        detail::append_json_string(body, payload.aud.front());
+    } else if (!payload.aud.empty()) {
+        body += ",\"aud\":";
+        detail::append_json_strings(body, payload.aud);
+    }
+    if (!payload.family.empty()) {
+        body += ",\"fam\":";
+        detail::append_json_string(body, payload.family);
+    }
+    if (payload.fresh) body += ",\"fresh\":true";
+    if (payload.extra.is_object() && !payload.extra.empty()) {
+        std::string extra;
+        try {
+            extra = payload.extra.dump();
+        } catch (const json::type_error&) {
+            throw std::invalid_argument("fauth: token claims must be valid UTF-8");
+        }
+        body.push_back(',');
+        body.append(extra, 1, extra.size() - 2);  // the members, without the object's braces
+    }
+    body.push_back('}');
+    return body;
+}
+
+TokenPayload read_claims(std::string_view text, ClaimShape shape) {
+    const bool external = shape == ClaimShape::external;
+    // Registered claims into their slots, every other one into `extra`.
+    TokenPayload p;
+    ClaimSlots slots;
+    JsonObjectReader reader(text, "payload");
+    JsonMember member;
+    while (reader.next(member)) {
+        std::size_t i = 0;
+        while (i < kRegisteredClaims.size() && kRegisteredClaims[i] != member.key) ++i;
+        // A trusted issuer's scopes, families and other claims of fauth's own are its own
+        // business: read as its claim paths say.
+        if (external && (i == kScopes || i == kFam || i == kIatUs || i == kAuthTime || i == kAuthTimeUs || i == kFresh))
+            i = kRegisteredClaims.size();
+        if (i < kRegisteredClaims.size()) slots[i] = member;
+        else if (member.kind == JsonKind::string) p.extra[std::string(member.key)] = JsonObjectReader::string_value(member);
+        else p.extra[std::string(member.key)] = parse_validated(member.raw);
+    }
+
+    p.sub = required_string(slots, kSub);
+    p.external = external;
+    if (external) {
+        // A provider's access token: jti and token_type are optional.
+        if (slot(slots, kJti) != nullptr) p.jti = required_string(slots, kJti);
+        if (slot(slots, kTokenType) != nullptr && required_string(slots, kTokenType) != "access")
+            throw InvalidToken("token_type is not access");
+    } else {
+        p.jti = required_string(slots, kJti);
+        const auto type = token_type_from_string(required_string(slots, kTokenType));
+        if (!type) throw InvalidToken("unknown token_type");
+        p.token_type = *type;
+    }
+    if (const auto* m = slot(slots, kScopes)) p.scopes = string_list(*m, "scopes", false);
+    if (const auto* m = slot(slots, kIss)) {
+        if (m->kind != JsonKind::string) throw InvalidToken("iss is not a string");
+        p.iss = JsonObjectReader::string_value(*m);
+    }
+    if (const auto* m = slot(slots, kAud)) p.aud = string_list(*m, "aud", true);
+    if (!external) {
+        if (const auto* m = slot(slots, kFam)) {
+            if (m->kind != JsonKind::string || m->raw.size() == 2) throw InvalidToken("fam is not a string");
+            p.family = JsonObjectReader::string_value(*m);
+        }
+        p.iat_us = microseconds_claim(slots, kIatUs);
+        p.auth_time = numeric_date(slots, kAuthTime, Round::down);
+        p.auth_time_us = microseconds_claim(slots, kAuthTimeUs);
+        if (const auto* m = slot(slots, kFresh)) {
+            if (m->raw != "true" && m->raw != "false") throw InvalidToken("fresh is not a boolean");
+            p.fresh = m->raw == "true";
+        }
+    }
+    const auto exp = numeric_date(slots, kExp, Round::down);
+    if (!exp) throw InvalidToken("missing exp");
+    p.exp = *exp;
+    p.nbf = numeric_date(slots, kNbf, Round::up);
+    p.iat = numeric_date(slots, kIat, Round::up).value_or(0);
+    return p;
+}
+
+std::optional<std::string> claimed_issuer(std::string_view payload) {
+    JsonObjectReader reader(payload, "payload");
+    JsonMember member;
+    while (reader.next(member))
+        if (member.key == "iss") {
+            if (member.kind != JsonKind::string) throw InvalidToken("iss is not a string");
+            return JsonObjectReader::string_value(member);
+        }
+    return std::nullopt;
+}
+
+}  // namespace detail
+}  // namespace fauth

@@ -1,0 +1,38 @@
+// claims_codec.hpp — the claims of a token as JSON text and back: this service's own claims written and
+// read, and a trusted issuer's read as far as every token shares them (the issuer's policy reads
+// the rest from TokenPayload::extra). Syntax only: what the claims must say is the Verifier's.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "fauth/core/claims.hpp"
+
+namespace fauth::detail {
+
+/// Throws std::invalid_argument unless `extra` is null or an object naming no registered claim.
+void check_extra(const nlohmann::json& extra);
+
+/// The JSON text of `payload`, registered claims first, then `extra`'s. Throws
+/// std::invalid_argument for an `extra` check_extra refuses or one that is not valid UTF-8.
+std::string write_claims(const TokenPayload& payload);
+
+/// Whose claims a payload holds.
+enum class ClaimShape {
+    own,       ///< this service's: jti and a known token_type required, fauth's claims read
+    external,  ///< a trusted issuer's: jti and token_type optional (token_type "access" if any);
+               ///< scopes, fam, fresh and the microsecond times are its own business, kept in extra
+};
+
+/// The claims in `json` (a decoded payload): sub and exp required, every registered claim of
+/// `shape` checked for its type and range, every other claim kept in `extra`. Throws InvalidToken.
+TokenPayload read_claims(std::string_view json, ClaimShape shape);
+
+/// The `iss` a payload claims, read before anything is verified, only to choose whose keys verify
+/// it. Throws InvalidToken when the payload is not a JSON object or `iss` is not a string.
+std::optional<std::string> claimed_issuer(std::string_view json);
+
+}  // namespace fauth::detail

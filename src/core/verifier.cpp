@@ -1,0 +1,152 @@
+#include "fauth/core/verifier.hpp"
+
+#include <algorithm>
+#include <array>
+#include <new>
+#include <span>
+
+#include "claims_codec.hpp"
+#include "fauth/core/base64url.hpp"
+#include "fauth/core/errors.hpp"
+#include "jws.hpp"
+
+namespace fauth {
+namespace {
+
+// Key ring verification: the header's kid selects the key for the header's alg (which `policy`
+// must allow, when given), and that key checks the signature. A kid the ring lacks throws
+// UnknownKeyId naming the ring, so that the caller can refresh it.
+void verify_with_ring(const detail::JoseHeader& header, const std::shared_ptr<KeyRing>& ring, const IssuerPolicy* policy,
+                      const detail::CompactJws& jws) {
+    if (!header.has_kid) throw InvalidToken("token has no kid");
+    if (policy != nullptr && !policy->allows(header.alg)) throw InvalidToken("algorithm not allowed");
+    const auto keys = ring->current();
+    const Key* key = keys->find(header.kid, header.alg);
+    if (key == nullptr) {
+        if (keys->find(header.kid) != nullptr) throw InvalidToken("algorithm not allowed");
+        throw UnknownKeyId(header.kid, ring);
+    }
+    detail::verify_signature(*key, jws);
+}
+
+// True when one of `token_audiences` is `accepted`.
+bool has_audience(const std::vector<std::string>& token_audiences, const std::string& accepted) {
+    return std::find(token_audiences.begin(), token_audiences.end(), accepted) != token_audiences.end();
+}
+
+}  // namespace
+
+Verifier::Verifier(const TokenConfig& config)
+    : max_token_bytes_(config.max_token_bytes), issuers_(config.issuers), ring_(config.keys), issuer_(config.issuer),
+      audience_(config.audience), leeway_(config.leeway), clock_(config.clock), checks_(config.claim_checks) {
+    config.validate();
+    if (!config.secret_key.empty()) secret_ = Key::hmac(config.algorithm, config.secret_key);
+}
+
+Verifier& Verifier::with_claim(std::string name, nlohmann::json value) {
+    if (is_registered_claim(name))
+        throw ConfigError("Verifier::with_claim: " + name + " is a claim fauth checks itself; use with_check");
+    auto reason = name + " is not " + value.dump();
+    return with_check({std::move(reason), [name = std::move(name), value = std::move(value)](const TokenPayload& p) {
+                           const auto claim = p.extra.find(name);
+                           return claim != p.extra.end() && *claim == value;
+                       }});
+}
+
+Verifier& Verifier::with_check(ClaimCheck check) {
+    if (!check.accepts) throw ConfigError("Verifier::with_check: the check '" + check.reason + "' has no function");
+    checks_.push_back(std::move(check));
+    return *this;
+}
+
+TokenPayload Verifier::verify(std::string_view token, TokenType expected) const {
+    if (token.empty()) throw InvalidToken("empty token");
+    if (token.size() > max_token_bytes_) throw InvalidToken("token too large");
+    const auto jws = detail::split_compact(token);
+
+    // Decoded segments go to the stack when they fit (every ordinary token), else to the heap.
+    std::array<char, 2048> local;
+    std::string heap;
+    const auto decode = [&](std::string_view b64, const char* what) {
+        const std::size_t need = base64url_decoded_size(b64.size());
+        char* out = local.data();
+        if (need > local.size()) {
+            heap.resize(need);
+            out = heap.data();
+        }
+        const auto size = base64url_decode(b64, out, need);
+        if (!size) throw InvalidToken(std::string(what) + " is not canonical base64url");
+        return std::string_view(out, *size);
+    };
+
+    // A trusted issuer's token is chosen by its claimed `iss`, before any key is looked at.
+    const IssuerPolicy* external = nullptr;
+    if (!issuers_.empty()) {
+        const auto iss = detail::claimed_issuer(decode(jws.payload_b64, "payload"));
+        for (const auto& trusted : issuers_)
+            if (iss && *iss == trusted->issuer()) external = trusted.get();
+        // Not a trusted issuer's: it must be this service's own (its issuer, or none when it names
+        // none), or nothing is looked up for it. (Without keys of its own, it is refused below.)
+        if (external == nullptr && iss && (!issuer_ || *iss != *issuer_)) throw InvalidToken("unknown issuer");
+    }
+
+    // The signature, through the one key the token's issuer and header select, before anything
+    // in the payload is trusted.
+    if (external != nullptr) {
+        const auto header = detail::read_header(decode(jws.header_b64, "header"), {});
+        if (external->requires_at_jwt() && !header.at_jwt) throw InvalidToken("typ must be at+jwt");
+        verify_with_ring(header, external->keys(), external, jws);
+    } else if (ring_) {
+        verify_with_ring(detail::read_header(decode(jws.header_b64, "header"), {}), ring_, nullptr, jws);
+    } else {
+        if (!secret_) throw InvalidToken("unknown issuer");  // only trusted issuers' tokens are verified here
+        // Header: the bytes the key writes pass without parsing; anything else is decoded and
+        // must still name exactly the key's algorithm.
+        if (!detail::is_own_header(*secret_, jws.header_b64))
+            detail::read_header(decode(jws.header_b64, "header"), secret_->algorithm());
+        detail::verify_signature(*secret_, jws);
+    }
+
+    auto p = detail::read_claims(decode(jws.payload_b64, "payload"),
+                                 external != nullptr ? detail::ClaimShape::external : detail::ClaimShape::own);
+    if (external != nullptr) {
+        if (expected != TokenType::access)
+            throw InvalidToken("a token from " + external->issuer() + " is an access token, never a " +
+                               std::string(to_string(expected)) + " token");
+        external->admit(p);
+    } else {
+        if (p.token_type != expected)
+            throw InvalidToken(std::string(to_string(p.token_type)) + " token used where " +
+                               std::string(to_string(expected)) + " token is required");
+        if (issuer_ && p.iss != issuer_) throw InvalidToken("issuer mismatch");
+        if (audience_) {
+            if (!has_audience(p.aud, *audience_)) throw InvalidToken("audience mismatch");
+        } else if (!p.aud.empty()) {
+            // RFC 7519 section 4.1.3: a recipient that is not among the audiences must reject.
+            throw InvalidToken("token has an audience and none is configured");
+        }
+    }
+
+    const std::int64_t now = unix_seconds(clock_);
+    const std::int64_t leeway = leeway_.count();
+    if (p.nbf && now + leeway < *p.nbf) throw InvalidToken("token not yet valid");
+    if (p.iat > now + leeway) throw InvalidToken("token issued in the future");
+    if (now >= p.exp + leeway) throw TokenExpired();
+
+    for (const auto& check : checks_) {
+        bool accepted = false;
+        try {
+            accepted = check.accepts(p);
+        } catch (const InvalidToken&) {
+            throw;
+        } catch (const std::bad_alloc&) {
+            throw;
+        } catch (...) {
+            // a check that fails in any other way refuses: below
+        }
+        if (!accepted) throw InvalidToken(check.reason);
+    }
+    return p;
+}
+
+}  // namespace fauth
