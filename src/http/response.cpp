@@ -69,7 +69,7 @@ std::string Challenge::header_value(std::string_view error) const {
     return value;
 }
 
-void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const ErrorLog& log) {
+void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const LogSink& log) {
     const auto code = status_of(error.kind());
     // RFC 9470: a token that is valid but not recent enough asks for a new login, not a new token.
     if (code == Code::Unauthorized)
@@ -84,7 +84,7 @@ void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, cons
 }
 
 void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr failure, const Challenge& challenge,
-                    const ErrorLog& log) noexcept {
+                    const LogSink& log) noexcept {
     try {
         try {
             std::rethrow_exception(failure);

@@ -43,7 +43,7 @@ TestApp::TestApp(int threads, AuthConfig config) : auth_(make_provider(std::move
     api_.post("/account/delete", auth_->require_fresh_user([](const Request&, ResponseWriter w, const AppUser& u) {
         http::send_json(w, Code::Ok, {{"deleted", u.id}});
     }));
-    api_.get("/active", auth_->require_active_user([](const Request&, ResponseWriter w, const AppUser& u) {
+    api_.get("/active", auth_->require_user([](const Request&, ResponseWriter w, const AppUser& u) {
         http::send_json(w, Code::Ok, {{"id", u.id}});
     }));
     api_.get("/admin", auth_->require_roles({"admin"}, [](const Request&, ResponseWriter w, const AppUser&) {

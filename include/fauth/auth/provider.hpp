@@ -429,11 +429,6 @@ public:
     auto require_user(Handler handler) const {
         return http::GuardBuilder<User>::required(*this, Rule(), false, {}, std::move(handler));
     }
-    /// The same guard as require_user, under FAuth's explicit name.
-    template <class Handler>
-    auto require_active_user(Handler handler) const {
-        return require_user(std::move(handler));
-    }
     /// An active user whose token is fresh (from a password login, not a refresh): else 401
     /// "Fresh token required", challenged with `error="insufficient_user_authentication"` (RFC
     /// 9470). For sensitive actions: changing a password or an e-mail address, deleting an account.

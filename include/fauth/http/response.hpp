@@ -17,8 +17,6 @@
 
 namespace fauth::http {
 
-/// Where fauth reports what it must not tell clients (a loader's failure); stderr when empty.
-using ErrorLog = LogSink;
 
 /// The WWW-Authenticate response header. A typed header: Pistache 0.0.5 drops raw ones.
 class WwwAuthenticate : public Pistache::Http::Header::Header {
@@ -101,12 +99,12 @@ struct Challenge {
 /// `WWW-Authenticate` header `challenge` describes (for FreshTokenRequired with RFC 9470's
 /// `error="insufficient_user_authentication"`); 429s and 503s carry Retry-After. An internal error is
 /// logged to `log` and answered with "Internal Server Error".
-void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const ErrorLog& log);
+void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const LogSink& log);
 
 /// send_error for whatever `failure` holds: a fauth::Error keeps its status; anything else is
 /// logged and answered 500 {"detail": "Internal Server Error"}, never revealing its message.
 void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr failure, const Challenge& challenge,
-                    const ErrorLog& log) noexcept;
+                    const LogSink& log) noexcept;
 
 /// The 401 for a request that sent no bearer token: "Not authenticated", challenged as
 /// `WWW-Authenticate: Bearer` (with `resource_metadata` when given).
