@@ -12,9 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include <pistache/async.h>
-
 #include "fauth/core/config.hpp"
+#include "fauth/core/outcome.hpp"
 
 namespace fauth {
 
@@ -61,25 +60,23 @@ struct RefreshUseResult {
 };
 
 /// Revocation state shared by every server that verifies tokens. Every entry carries the time
-/// (seconds since the epoch) after which it is useless, and disappears by itself then. All
-/// operations are asynchronous and never throw: failures reject with a fauth::Error.
+/// (seconds since the epoch) after which it is useless, and disappears by itself then. Every
+/// operation answers with an Outcome, ready when the store has the answer at hand (in this
+/// process), else settled later from the store's own thread; none throws: a failure is a Failure.
 class RevocationStore {
 public:
     virtual ~RevocationStore() = default;
 
     /// True when the token is revoked: its jti, its family, or (through revoke_subject) every
     /// token of its subject issued before a moment.
-    virtual Pistache::Async::Promise<bool> is_revoked(const RevocationQuery& query) = 0;
-    /// is_revoked's answer when the store has it at hand (in this process), without a promise;
-    /// nothing when it would have to ask elsewhere (the default), and then is_revoked asks.
-    virtual std::optional<bool> revoked_at_once(const RevocationQuery& query);
+    virtual Outcome<bool> is_revoked(const RevocationQuery& query) = 0;
     /// Revokes one token id until `expires_at`.
-    virtual Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) = 0;
+    virtual Outcome<void> revoke_token(std::string jti, std::int64_t expires_at) = 0;
     /// Revokes a whole session family until `expires_at`.
-    virtual Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) = 0;
+    virtual Outcome<void> revoke_family(std::string family, std::int64_t expires_at) = 0;
     /// Revokes every token of `sub` issued before `not_before_us` (microseconds since the epoch),
     /// until `expires_at` (seconds). A later call never moves the moment back.
-    virtual Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) = 0;
+    virtual Outcome<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) = 0;
     /// Revokes every token of `sub` issued up to now by the store's own clock, to the microsecond,
     /// or up to `at_least_us` when that is later, until `expires_at` (seconds); resolves to the
     /// cutoff now in force: every token of `sub` issued at or before it is revoked, later ones are
@@ -88,7 +85,7 @@ public:
     /// same script that writes), so that a revoke_all is judged by that clock wherever it is
     /// called. The default, for a store with no clock of its own: revoke_subject up to
     /// `at_least_us`, the caller's clock deciding.
-    virtual Pistache::Async::Promise<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us,
+    virtual Outcome<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us,
                                                                       std::int64_t expires_at);
     /// Records that a refresh token of `use.family` has been used, atomically: first_use when it is
     /// newer than every token of its family used before (the first use of the family's current
@@ -96,7 +93,7 @@ public:
     /// (repeat_of_us), whoever presents it and however often (the caller judges how late a repeat
     /// may come); nothing for an older token (reuse). One record per family, whatever the number
     /// of refreshes: it holds the newest issue time used and the time of the pair given for it.
-    virtual Pistache::Async::Promise<RefreshUseResult> use_refresh(const RefreshUse& use) = 0;
+    virtual Outcome<RefreshUseResult> use_refresh(const RefreshUse& use) = 0;
 };
 
 /// The default store: in this process only, thread-safe, with expired entries swept away. Its cap
@@ -120,19 +117,17 @@ public:
     explicit MemoryRevocationStore(Options options);
     MemoryRevocationStore();
 
-    Pistache::Async::Promise<bool> is_revoked(const RevocationQuery& query) override;
-    Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override;
-    Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override;
-    Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
+    Outcome<bool> is_revoked(const RevocationQuery& query) override;
+    Outcome<void> revoke_token(std::string jti, std::int64_t expires_at) override;
+    Outcome<void> revoke_family(std::string family, std::int64_t expires_at) override;
+    Outcome<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
     /// revoke_subject up to now by Options::clock (the store's clock), or `at_least_us` if later.
-    Pistache::Async::Promise<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us,
+    Outcome<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us,
                                                               std::int64_t expires_at) override;
-    Pistache::Async::Promise<RefreshUseResult> use_refresh(const RefreshUse& use) override;
+    Outcome<RefreshUseResult> use_refresh(const RefreshUse& use) override;
 
     /// The same answer as is_revoked, synchronously.
     bool revoked_now(const RevocationQuery& query) const;
-    /// Always revoked_now: the memory store answers at once.
-    std::optional<bool> revoked_at_once(const RevocationQuery& query) override;
     /// Entries held, expired ones not yet swept included.
     std::size_t size() const;
     /// Drops every expired entry now.

@@ -8,9 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include <pistache/async.h>
-
 #include "fauth/auth/config.hpp"
+#include "fauth/core/outcome.hpp"
 
 namespace fauth {
 
@@ -22,12 +21,13 @@ struct ThrottleDecision {
     std::chrono::seconds retry_after{0};
 };
 
-/// Counts attempts per key. Asynchronous like the revocation store; never throws.
+/// Counts attempts per key. Answers like the revocation store: an Outcome, ready when counted in
+/// this process; never throws.
 class Throttle {
 public:
     virtual ~Throttle() = default;
     /// Takes one attempt from the bucket of `key` under `limit`.
-    virtual Pistache::Async::Promise<ThrottleDecision> hit(std::string key, RateLimit limit) = 0;
+    virtual Outcome<ThrottleDecision> hit(std::string key, RateLimit limit) = 0;
 };
 
 /// Token buckets in this process: thread-safe and bounded in memory whatever clients send. A key
@@ -54,7 +54,7 @@ public:
     MemoryThrottle(const MemoryThrottle&) = delete;
     MemoryThrottle& operator=(const MemoryThrottle&) = delete;
 
-    Pistache::Async::Promise<ThrottleDecision> hit(std::string key, RateLimit limit) override;
+    Outcome<ThrottleDecision> hit(std::string key, RateLimit limit) override;
     /// The same decision, synchronously.
     ThrottleDecision hit_now(std::string_view key, RateLimit limit);
     /// Keys tracked.

@@ -1,4 +1,5 @@
-// fauth/auth/detail/promise.hpp — settling Pistache promises safely from any thread (internal).
+// fauth/auth/detail/promise.hpp — the edges between fauth's Outcome and Pistache's promises
+// (internal): your loaders may answer with a promise, and fauth's public operations answer with one.
 #pragma once
 
 #include <atomic>
@@ -11,56 +12,9 @@
 #include <pistache/async.h>
 
 #include "fauth/core/errors.hpp"
+#include "fauth/core/outcome.hpp"
 
 namespace fauth::detail {
-
-/// Calls `with(error)` with the failure in `cause` as a concrete exception type: fauth errors keep
-/// their type and kind; anything else becomes InternalError whose log message starts with `context`.
-template <class With>
-void with_concrete_error(std::exception_ptr cause, const std::string& context, With&& with) noexcept {
-    try {
-        std::rethrow_exception(cause);
-    } catch (const UnknownKeyId& e) {
-        with(e);
-    } catch (const InvalidToken& e) {
-        with(e);
-    } catch (const InvalidApiKey& e) {
-        with(e);
-    } catch (const TokenExpired& e) {
-        with(e);
-    } catch (const SessionExpired& e) {
-        with(e);
-    } catch (const FreshTokenRequired& e) {
-        with(e);
-    } catch (const InvalidCredentials& e) {
-        with(e);
-    } catch (const UserNotFound& e) {
-        with(e);
-    } catch (const InactiveUser& e) {
-        with(e);
-    } catch (const Forbidden& e) {
-        with(e);
-    } catch (const Throttled& e) {
-        with(e);
-    } catch (const Unavailable& e) {
-        with(e);
-    } catch (const InternalError& e) {
-        with(e);
-    } catch (const Error& e) {
-        with(e);
-    } catch (const std::exception& e) {
-        with(InternalError(context + " failed: " + e.what()));
-    } catch (...) {
-        with(InternalError(context + " failed with a non-standard exception"));
-    }
-}
-
-/// The failure in `cause` as with_concrete_error makes it, ready to hand on.
-inline std::exception_ptr concrete_error(std::exception_ptr cause, const std::string& context) noexcept {
-    std::exception_ptr out;
-    with_concrete_error(std::move(cause), context, [&out](const auto& e) { out = std::make_exception_ptr(e); });
-    return out;
-}
 
 /// The resolving end of a Promise<T>, shareable across threads; the first settle wins, later ones
 /// are ignored, and an exception thrown by a consumer's continuation never escapes into our thread.
@@ -99,20 +53,20 @@ public:
         }
     }
 
-    /// Rejects the promise with `error` (a concrete exception type, never an exception_ptr).
-    template <class E>
-    void reject(E error) noexcept {
+    /// Rejects the promise with `failure`, as the exception class of its kind.
+    void reject(const Failure& failure) noexcept {
         if (done_.exchange(true)) return;
         try {
-            reject_(std::move(error));
+            failure.with_error([this](const auto& error) { reject_(error); });
         } catch (...) {
         }
     }
 
-    /// Rejects with the failure in `cause`: fauth errors keep their type and kind; anything else
-    /// becomes InternalError whose log message starts with `context`.
-    void reject_from(std::exception_ptr cause, const std::string& context) noexcept {
-        with_concrete_error(std::move(cause), context, [this](const auto& e) { this->reject(e); });
+    /// Settles the promise with `result`.
+    void settle(Result<T> result) noexcept {
+        if (!result) return reject(result.failure());
+        if constexpr (std::is_void_v<T>) resolve();
+        else resolve(std::move(result).value());
     }
 
 private:
@@ -123,5 +77,30 @@ private:
     Pistache::Async::Resolver resolve_;
     Pistache::Async::Rejection reject_;
 };
+
+/// `outcome` as a Pistache promise, rejected with the exception class of its failure's kind.
+template <class T>
+Pistache::Async::Promise<T> to_promise(Outcome<T> outcome) {
+    if (outcome.ready()) {
+        auto& result = outcome.result();
+        if (!result) return result.failure().with_error([](const auto& error) { return Pistache::Async::Promise<T>::rejected(error); });
+        if constexpr (std::is_void_v<T>) return Pistache::Async::Promise<T>::resolved();
+        else return Pistache::Async::Promise<T>::resolved(std::move(result).value());
+    }
+    auto [promise, settler] = Settler<T>::make();
+    std::move(outcome).then([settler = settler](Result<T> result) { settler->settle(std::move(result)); });
+    return std::move(promise);
+}
+
+/// `promise` (your code's) as an Outcome: a rejection becomes its Failure (failure_of, `context`
+/// naming your code in the log).
+template <class T>
+Outcome<T> to_outcome(Pistache::Async::Promise<T> promise, const char* context) {
+    auto [outcome, settle] = Outcome<T>::pending();
+    auto on_failure = [settle = settle, context](std::exception_ptr e) { settle(failure_of(std::move(e), context)); };
+    if constexpr (std::is_void_v<T>) promise.then([settle = settle] { settle(); }, std::move(on_failure));
+    else promise.then([settle = settle](const T& value) { settle(value); }, std::move(on_failure));
+    return std::move(outcome);
+}
 
 }  // namespace fauth::detail
