@@ -130,6 +130,11 @@ public:
     Outcome(U&& result)  // NOLINT: implicit, so that a step may return its value or failure
         : state_(std::in_place_index<0>, std::forward<U>(result)) {}
 
+    Outcome(Outcome&&) noexcept = default;
+    Outcome& operator=(Outcome&&) noexcept = default;
+    Outcome(const Outcome&) = delete;
+    Outcome& operator=(const Outcome&) = delete;
+
     /// A pending outcome and what settles it (from any thread; the first result wins).
     static std::pair<Outcome, Settle<T>> pending();
 
