@@ -1,17 +1,11 @@
 #include <algorithm>
 #include <mutex>
 
-#include "fauth/auth/detail/promise.hpp"
 #include "fauth/core/clock.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/auth/revocation.hpp"
 
 namespace fauth {
-namespace {
-
-using Pistache::Async::Promise;
-
-}  // namespace
 
 MemoryRevocationStore::MemoryRevocationStore(Options options) : options_(std::move(options)) {}
 MemoryRevocationStore::MemoryRevocationStore() : MemoryRevocationStore(Options{}) {}
@@ -20,20 +14,17 @@ std::int64_t MemoryRevocationStore::now() const {
     return unix_seconds(options_.clock);
 }
 
-std::optional<bool> RevocationStore::revoked_at_once(const RevocationQuery&) { return std::nullopt; }
-
-Promise<std::int64_t> RevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
+Outcome<std::int64_t> RevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
     // No clock of its own: the caller's moment is the cutoff.
-    auto [promise, settler] = detail::Settler<std::int64_t>::make();
-    revoke_subject(std::move(sub), at_least_us + 1, expires_at)
-        .then([settler = settler, at_least_us] { settler->resolve(at_least_us); },
-              [settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
-    return std::move(promise);
+    auto [outcome, settle] = Outcome<std::int64_t>::pending();
+    revoke_subject(std::move(sub), at_least_us + 1, expires_at).then([settle = settle, at_least_us](Result<void> done) noexcept {
+        if (done) settle(at_least_us);
+        else settle(std::move(done).failure());
+    });
+    return std::move(outcome);
 }
 
-std::optional<bool> MemoryRevocationStore::revoked_at_once(const RevocationQuery& query) { return revoked_now(query); }
-
-bool MemoryRevocationStore::revoked_now(const RevocationQuery& q) const {
+Outcome<bool> MemoryRevocationStore::is_revoked(const RevocationQuery& q) {
     const auto t = now();
     std::shared_lock lock(mutex_);
     if (!q.jti.empty()) {
@@ -47,10 +38,6 @@ bool MemoryRevocationStore::revoked_now(const RevocationQuery& q) const {
     if (subjects_.empty()) return false;
     const auto it = subjects_.find(q.sub);
     return it != subjects_.end() && it->second.expires_at > t && q.issued_at_us < it->second.not_before_us;
-}
-
-Promise<bool> MemoryRevocationStore::is_revoked(const RevocationQuery& query) {
-    return Promise<bool>::resolved(revoked_now(query));
 }
 
 std::size_t MemoryRevocationStore::size() const {
@@ -113,17 +100,17 @@ bool MemoryRevocationStore::room_locked(std::int64_t t, int steps) {
     return tokens_.size() + families_.size() + subjects_.size() < options_.max_entries;
 }
 
-Promise<void> MemoryRevocationStore::revoke_token(std::string jti, std::int64_t expires_at) {
+Outcome<void> MemoryRevocationStore::revoke_token(std::string jti, std::int64_t expires_at) {
     const auto t = now();
     std::unique_lock lock(mutex_);
     room_locked(t);  // drops a few expired entries; a revocation is recorded even beyond the cap
     auto [it, added] = tokens_.try_emplace(std::move(jti), expires_at);
     if (added) track_locked('t', it->first, expires_at);
     it->second = std::max(it->second, expires_at);
-    return Promise<void>::resolved();
+    return {};
 }
 
-Promise<void> MemoryRevocationStore::revoke_family(std::string family, std::int64_t expires_at) {
+Outcome<void> MemoryRevocationStore::revoke_family(std::string family, std::int64_t expires_at) {
     const auto t = now();
     std::unique_lock lock(mutex_);
     room_locked(t);
@@ -132,7 +119,7 @@ Promise<void> MemoryRevocationStore::revoke_family(std::string family, std::int6
     auto& held = it->second;
     held.revoked = true;
     held.expires_at = std::max(held.expires_at, expires_at);
-    return Promise<void>::resolved();
+    return {};
 }
 
 std::int64_t MemoryRevocationStore::revoke_subject_locked(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) {
@@ -145,46 +132,45 @@ std::int64_t MemoryRevocationStore::revoke_subject_locked(std::string sub, std::
     return held.not_before_us;
 }
 
-Promise<void> MemoryRevocationStore::revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) {
+Outcome<void> MemoryRevocationStore::revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) {
     std::unique_lock lock(mutex_);
     revoke_subject_locked(std::move(sub), not_before_us, expires_at);
-    return Promise<void>::resolved();
+    return {};
 }
 
-Promise<std::int64_t> MemoryRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
+Outcome<std::int64_t> MemoryRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
     const auto cutoff_us = std::max(unix_microseconds(options_.clock), at_least_us);
     std::unique_lock lock(mutex_);
-    return Promise<std::int64_t>::resolved(revoke_subject_locked(std::move(sub), cutoff_us + 1, expires_at) - 1);
+    return revoke_subject_locked(std::move(sub), cutoff_us + 1, expires_at) - 1;
 }
 
-Promise<RefreshUseResult> MemoryRevocationStore::use_refresh(const RefreshUse& use) {
-    using Result = RefreshUseResult;
+Outcome<RefreshUseResult> MemoryRevocationStore::use_refresh(const RefreshUse& use) {
     const auto t = now();
     std::unique_lock lock(mutex_);
     auto it = families_.find(use.family);
     if (it != families_.end()) {
         auto& family = it->second;
-        if (family.revoked) return Promise<Result>::resolved(Result{});
-        if (use.issued_at_us == family.used_up_to_us) return Promise<Result>::resolved(Result{false, family.given_us});
-        if (use.issued_at_us < family.used_up_to_us) return Promise<Result>::resolved(Result{});
+        if (family.revoked) return RefreshUseResult{};
+        if (use.issued_at_us == family.used_up_to_us) return RefreshUseResult{false, family.given_us};
+        if (use.issued_at_us < family.used_up_to_us) return RefreshUseResult{};
         family.used_up_to_us = use.issued_at_us;
         family.given_us = use.next_issued_at_us;
         family.expires_at = std::max(family.expires_at, use.expires_at);
-        return Promise<Result>::resolved(Result{true, 0});
+        return RefreshUseResult{true, 0};
     }
     // A session's first refresh: its record is new.
-    if (!room_locked(t, 64)) return Promise<Result>::rejected(Unavailable("revocation store is full"));
+    if (!room_locked(t, 64)) return Unavailable("revocation store is full").failure();
     auto [subject_it, subject_added] = subjects_.try_emplace(std::string(use.sub));
     if (subject_added) track_locked('s', subject_it->first, use.expires_at);
     auto& subject = subject_it->second;
     if (subject.sessions >= options_.max_sessions_per_subject)
-        return Promise<Result>::rejected(Unavailable("revocation store: a subject holds max_sessions_per_subject sessions"));
+        return Unavailable("revocation store: a subject holds max_sessions_per_subject sessions").failure();
     ++subject.sessions;
     subject.expires_at = std::max(subject.expires_at, use.expires_at);
     const auto family = families_.emplace(std::string(use.family),
                                           Family{false, use.issued_at_us, use.next_issued_at_us, use.expires_at, std::string(use.sub)});
     track_locked('f', family.first->first, use.expires_at);
-    return Promise<Result>::resolved(Result{true, 0});
+    return RefreshUseResult{true, 0};
 }
 
 }  // namespace fauth

@@ -148,17 +148,13 @@ std::size_t MemoryThrottle::size() const {
     return total;
 }
 
-ThrottleDecision MemoryThrottle::hit_now(std::string_view key, RateLimit limit) {
+Outcome<ThrottleDecision> MemoryThrottle::hit(std::string key, RateLimit limit) {
     unsigned char mac[detail::kMaxMacSize];
     state_->mac.compute(key, mac);
     KeyDigest digest;
     std::memcpy(&digest, mac, sizeof digest);
     const double t = std::chrono::duration<double>(fauth::now(state_->options.clock).time_since_epoch()).count();
     return state_->shards[digest.low % state_->shards.size()]->hit(digest, limit, t);
-}
-
-Pistache::Async::Promise<ThrottleDecision> MemoryThrottle::hit(std::string key, RateLimit limit) {
-    return Pistache::Async::Promise<ThrottleDecision>::resolved(hit_now(key, limit));
 }
 
 }  // namespace fauth

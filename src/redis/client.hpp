@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "fauth/auth/detail/promise.hpp"
 #include "fauth/core/errors.hpp"
+#include "fauth/core/outcome.hpp"
 #include "fauth/redis/options.hpp"
 #include "fauth/core/internal/worker_pool.hpp"
 
@@ -30,6 +30,9 @@ struct RedisReplyFree {
 };
 /// An owned hiredis reply.
 using RedisReply = std::unique_ptr<redisReply, RedisReplyFree>;
+
+/// What a reply that is missing (`error` says why) or not the one expected says in a log.
+inline std::string reply_trouble(const std::string& error) { return error.empty() ? std::string("unexpected reply") : error; }
 
 /// Sends commands to Redis from its own threads. Threads and their order of shutdown: the I/O
 /// threads (one per connection) only talk to Redis; every reply is handed to the callback pool,
@@ -51,23 +54,22 @@ public:
     RedisClient(const RedisClient&) = delete;
     RedisClient& operator=(const RedisClient&) = delete;
 
-    /// Sends `args`, and once its reply is in, calls `interpret(reply, error, settler)` on a
-    /// callback thread: `reply` is null, with `error` saying why, when Redis could not be reached
-    /// (after one reconnection) or answered with an error. `interpret` settles the promise; an
-    /// exception it throws rejects it. More commands than the queue capacity under way at once
-    /// reject with Unavailable.
+    /// Sends `args`, and once its reply is in, settles the outcome with `interpret(reply, error)`
+    /// (a Result<T>) on a callback thread: `reply` is null, with `error` saying why, when Redis
+    /// could not be reached (after one reconnection) or answered with an error. More commands
+    /// than the queue capacity under way at once fail with Unavailable.
     template <class T, class Interpret>
-    Pistache::Async::Promise<T> submit(Args args, Interpret interpret) {
-        auto [promise, settler] = Settler<T>::make();
-        auto complete = [settler = settler, interpret = std::move(interpret)](const redisReply* reply, const std::string& error) mutable {
+    Outcome<T> submit(Args args, Interpret interpret) {
+        auto [outcome, settle] = Outcome<T>::pending();
+        auto complete = [settle = settle, interpret = std::move(interpret)](const redisReply* reply, const std::string& error) mutable {
             try {
-                interpret(reply, error, *settler);
-            } catch (...) {
-                settler->reject_from(std::current_exception(), "redis");
+                settle(interpret(reply, error));
+            } catch (...) {  // out of memory while interpreting
+                settle(failure_of(std::current_exception(), "redis"));
             }
         };
-        if (!push(std::move(args), std::move(complete))) settler->reject(Unavailable("redis command queue is full"));
-        return std::move(promise);
+        if (!push(std::move(args), std::move(complete))) settle(Unavailable("redis command queue is full").failure());
+        return std::move(outcome);
     }
 
     /// Logs `message` at most once a second, so an outage does not flood the log.

@@ -9,10 +9,13 @@
 
 namespace fauth {
 
-using Pistache::Async::Promise;
 using detail::RedisClient;
+using detail::reply_trouble;
 
 namespace {
+
+// Redis could not do what was asked: the client may retry later.
+Failure unavailable(std::string log) { return Unavailable(std::move(log)).failure(); }
 
 // The moment a "sub:" entry holds, in microseconds: written as digits and "u"; an entry written
 // by an earlier fauth holds whole seconds, and then every token of that second is covered too
@@ -34,17 +37,16 @@ RedisRevocationStore::RedisRevocationStore(RedisStoreOptions options)
 
 RedisRevocationStore::~RedisRevocationStore() = default;
 
-Promise<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
+Outcome<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
     const auto& prefix = options_.key_prefix;
     RedisClient::Args args{"MGET", prefix + "jti:" + std::string(q.jti), prefix + "fam:" + std::string(q.family),
                            prefix + "sub:" + std::string(q.sub)};
     return client_->submit<bool>(std::move(args), [client = client_.get(), no_family = q.family.empty(), issued_at_us = q.issued_at_us,
-                                                   fail_closed = options_.fail_closed](const redisReply* reply, const std::string& error,
-                                                                                       auto& settler) {
+                                                   fail_closed = options_.fail_closed](const redisReply* reply, const std::string& error) {
         if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
-            client->report("cannot check revocation (" + (error.empty() ? std::string("unexpected reply") : error) +
-                           "); treating tokens as " + (fail_closed ? "revoked" : "valid"));
-            return settler.resolve(fail_closed);
+            client->report("cannot check revocation (" + reply_trouble(error) + "); treating tokens as " +
+                           (fail_closed ? "revoked" : "valid"));
+            return fail_closed;
         }
         auto present = [&](std::size_t i) { return reply->element[i]->type == REDIS_REPLY_STRING; };
         // A family's key holds "1" once it is revoked, or the refresh record ("r" and a time).
@@ -57,31 +59,31 @@ Promise<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
             const auto* e = reply->element[2];
             revoked = issued_at_us < subject_not_before_us(std::string_view(e->str, e->len));
         }
-        settler.resolve(revoked);
+        return revoked;
     });
 }
 
-Promise<void> RedisRevocationStore::write(std::string key, std::string value, std::int64_t expires_at, const char* what) {
+Outcome<void> RedisRevocationStore::write(std::string key, std::string value, std::int64_t expires_at, const char* what) {
     const auto ttl = expires_at - unix_seconds(options_.clock);
-    if (ttl <= 0) return Promise<void>::resolved();  // already expired: nothing to remember
+    if (ttl <= 0) return {};  // already expired: nothing to remember
     RedisClient::Args args{"SET", options_.key_prefix + key, std::move(value), "EX", std::to_string(ttl)};
-    return client_->submit<void>(std::move(args), [what](const redisReply* reply, const std::string& error, auto& settler) {
-        if (!reply) return settler.reject(Unavailable(std::string("redis: cannot ") + what + ": " + error));
-        settler.resolve();
+    return client_->submit<void>(std::move(args), [what](const redisReply* reply, const std::string& error) -> Result<void> {
+        if (!reply) return unavailable(std::string("redis: cannot ") + what + ": " + error);
+        return {};
     });
 }
 
-Promise<void> RedisRevocationStore::revoke_token(std::string jti, std::int64_t expires_at) {
+Outcome<void> RedisRevocationStore::revoke_token(std::string jti, std::int64_t expires_at) {
     return write("jti:" + jti, "1", expires_at, "revoke a token");
 }
 
-Promise<void> RedisRevocationStore::revoke_family(std::string family, std::int64_t expires_at) {
+Outcome<void> RedisRevocationStore::revoke_family(std::string family, std::int64_t expires_at) {
     return write("fam:" + family, "1", expires_at, "revoke a session");
 }
 
-Promise<void> RedisRevocationStore::revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) {
+Outcome<void> RedisRevocationStore::revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) {
     const auto ttl = expires_at - unix_seconds(options_.clock);
-    if (ttl <= 0) return Promise<void>::resolved();  // already expired: nothing to remember
+    if (ttl <= 0) return {};  // already expired: nothing to remember
     // Atomically: the later of the stored moment and this one, for the longer of the two times.
     // (Lua numbers are doubles: exact for microsecond times, which stay below 2^53 until 2255.)
     static constexpr const char* kScript = R"lua(
@@ -98,13 +100,13 @@ redis.call('SET', KEYS[1], ARGV[1] .. 'u', 'EX', ARGV[2])
 return 1
 )lua";
     RedisClient::Args args{"EVAL", kScript, "1", options_.key_prefix + "sub:" + sub, std::to_string(not_before_us), std::to_string(ttl)};
-    return client_->submit<void>(std::move(args), [](const redisReply* reply, const std::string& error, auto& settler) {
-        if (!reply) return settler.reject(Unavailable("redis: cannot revoke a user's sessions: " + error));
-        settler.resolve();
+    return client_->submit<void>(std::move(args), [](const redisReply* reply, const std::string& error) -> Result<void> {
+        if (!reply) return unavailable("redis: cannot revoke a user's sessions: " + error);
+        return {};
     });
 }
 
-Promise<std::int64_t> RedisRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
+Outcome<std::int64_t> RedisRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
     // The entry lasts at least a second: its cutoff is still wanted back when it has expired.
     const auto ttl = std::max<std::int64_t>(1, expires_at - unix_seconds(options_.clock));
     // Atomically, by Redis's clock: the cutoff is now by TIME (or ARGV[1] when later), and the
@@ -131,18 +133,17 @@ redis.call('SET', KEYS[1], string.format('%.0f', cutoff + 1) .. 'u', 'EX', ARGV[
 return string.format('%.0f', cutoff)
 )lua";
     RedisClient::Args args{"EVAL", kScript, "1", options_.key_prefix + "sub:" + sub, std::to_string(at_least_us), std::to_string(ttl)};
-    return client_->submit<std::int64_t>(std::move(args), [at_least_us](const redisReply* reply, const std::string& error, auto& settler) {
+    auto interpret = [at_least_us](const redisReply* reply, const std::string& error) -> Result<std::int64_t> {
         std::int64_t cutoff = 0;
         const bool read = reply && reply->type == REDIS_REPLY_STRING &&
                           std::from_chars(reply->str, reply->str + reply->len, cutoff).ec == std::errc() && cutoff >= at_least_us;
-        if (!read)
-            return settler.reject(Unavailable("redis: cannot revoke a user's sessions: " +
-                                              (error.empty() ? std::string("unexpected reply") : error)));
-        settler.resolve(cutoff);
-    });
+        if (!read) return unavailable("redis: cannot revoke a user's sessions: " + reply_trouble(error));
+        return cutoff;
+    };
+    return client_->submit<std::int64_t>(std::move(args), std::move(interpret));
 }
 
-Promise<RefreshUseResult> RedisRevocationStore::use_refresh(const RefreshUse& use) {
+Outcome<RefreshUseResult> RedisRevocationStore::use_refresh(const RefreshUse& use) {
     const auto ttl = std::max<std::int64_t>(1, use.expires_at - unix_seconds(options_.clock));
     // Atomically, on the family's one key: reuse ({0, 0}) when the family is revoked ("1") or a
     // newer token was used ("r", its issue time, ":" and the issue time of the pair it got); a
@@ -175,14 +176,14 @@ return {1, 0}
     const auto& prefix = options_.key_prefix;
     RedisClient::Args args{"EVAL", kScript, "2", prefix + "fam:" + std::string(use.family), prefix + "used:" + std::string(use.jti),
                            std::to_string(use.issued_at_us), std::to_string(ttl), std::to_string(use.next_issued_at_us)};
-    return client_->submit<RefreshUseResult>(std::move(args), [](const redisReply* reply, const std::string& error, auto& settler) {
+    auto interpret = [](const redisReply* reply, const std::string& error) -> Result<RefreshUseResult> {
         const bool pair = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
                           reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[1]->type == REDIS_REPLY_INTEGER;
-        if (!pair)
-            return settler.reject(Unavailable("redis: cannot record a refresh: " + (error.empty() ? std::string("unexpected reply") : error)));
+        if (!pair) return unavailable("redis: cannot record a refresh: " + reply_trouble(error));
         const auto kind = reply->element[0]->integer;
-        settler.resolve(RefreshUseResult{kind == 1, kind == 2 ? static_cast<std::int64_t>(reply->element[1]->integer) : 0});
-    });
+        return RefreshUseResult{kind == 1, kind == 2 ? static_cast<std::int64_t>(reply->element[1]->integer) : 0};
+    };
+    return client_->submit<RefreshUseResult>(std::move(args), std::move(interpret));
 }
 
 }  // namespace fauth

@@ -44,18 +44,18 @@ RedisThrottle::RedisThrottle(RedisThrottleOptions options)
 
 RedisThrottle::~RedisThrottle() = default;
 
-Pistache::Async::Promise<ThrottleDecision> RedisThrottle::hit(std::string key, RateLimit limit) {
+Outcome<ThrottleDecision> RedisThrottle::hit(std::string key, RateLimit limit) {
     RedisClient::Args args{"EVAL", kTokenBucket, "1", options_.key_prefix + "throttle:" + key, number(limit.burst), number(limit.per_second)};
     return client_->submit<ThrottleDecision>(std::move(args), [client = client_.get(), fail_closed = options_.fail_closed](
-                                                                  const redisReply* reply, const std::string& error, auto& settler) {
+                                                                  const redisReply* reply, const std::string& error) {
         if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-            client->report("cannot count a login attempt (" + (error.empty() ? std::string("unexpected reply") : error) +
+            client->report("cannot count a login attempt (" + detail::reply_trouble(error) +
                            "); " + (fail_closed ? "refusing" : "allowing") + " it");
-            return settler.resolve(fail_closed ? ThrottleDecision{false, std::chrono::seconds(1)} : ThrottleDecision{});
+            return fail_closed ? ThrottleDecision{false, std::chrono::seconds(1)} : ThrottleDecision{};
         }
         const bool allowed = reply->element[0]->integer == 1;
         const auto wait = std::max<long long>(1, reply->element[1]->integer);
-        settler.resolve(allowed ? ThrottleDecision{} : ThrottleDecision{false, std::chrono::seconds(wait)});
+        return allowed ? ThrottleDecision{} : ThrottleDecision{false, std::chrono::seconds(wait)};
     });
 }
 

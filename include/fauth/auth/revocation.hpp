@@ -85,8 +85,7 @@ public:
     /// same script that writes), so that a revoke_all is judged by that clock wherever it is
     /// called. The default, for a store with no clock of its own: revoke_subject up to
     /// `at_least_us`, the caller's clock deciding.
-    virtual Outcome<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us,
-                                                                      std::int64_t expires_at);
+    virtual Outcome<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at);
     /// Records that a refresh token of `use.family` has been used, atomically: first_use when it is
     /// newer than every token of its family used before (the first use of the family's current
     /// token); for the newest used token presented again, its recorded next_issued_at_us
@@ -96,10 +95,11 @@ public:
     virtual Outcome<RefreshUseResult> use_refresh(const RefreshUse& use) = 0;
 };
 
-/// The default store: in this process only, thread-safe, with expired entries swept away. Its cap
-/// bounds what refreshes add (a new session's first refresh beyond it, or beyond a subject's own
-/// bound, rejects with Unavailable); revocations (logout, a family, revoke_all) are never
-/// refused, since each one ends sessions that logins (throttled, each a bcrypt check) created.
+/// The default store: in this process only, thread-safe, with expired entries swept away; every
+/// answer is ready (is_revoked allocates nothing). Its cap bounds what refreshes add (a new
+/// session's first refresh beyond it, or beyond a subject's own bound, fails with Unavailable);
+/// revocations (logout, a family, revoke_all) are never refused, since each one ends sessions that
+/// logins (throttled, each a bcrypt check) created.
 class MemoryRevocationStore final : public RevocationStore {
 public:
     /// Limits and clock of a MemoryRevocationStore.
@@ -122,12 +122,9 @@ public:
     Outcome<void> revoke_family(std::string family, std::int64_t expires_at) override;
     Outcome<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
     /// revoke_subject up to now by Options::clock (the store's clock), or `at_least_us` if later.
-    Outcome<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us,
-                                                              std::int64_t expires_at) override;
+    Outcome<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) override;
     Outcome<RefreshUseResult> use_refresh(const RefreshUse& use) override;
 
-    /// The same answer as is_revoked, synchronously.
-    bool revoked_now(const RevocationQuery& query) const;
     /// Entries held, expired ones not yet swept included.
     std::size_t size() const;
     /// Drops every expired entry now.

@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "fauth/auth/config.hpp"
 #include "fauth/core/outcome.hpp"
@@ -54,9 +53,8 @@ public:
     MemoryThrottle(const MemoryThrottle&) = delete;
     MemoryThrottle& operator=(const MemoryThrottle&) = delete;
 
+    /// Always ready.
     Outcome<ThrottleDecision> hit(std::string key, RateLimit limit) override;
-    /// The same decision, synchronously.
-    ThrottleDecision hit_now(std::string_view key, RateLimit limit);
     /// Keys tracked.
     std::size_t size() const;
 

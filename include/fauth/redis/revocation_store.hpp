@@ -31,19 +31,18 @@ public:
     explicit RedisRevocationStore(RedisStoreOptions options);
     ~RedisRevocationStore() override;
 
-    Pistache::Async::Promise<bool> is_revoked(const RevocationQuery& query) override;
-    Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override;
-    Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override;
-    Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
+    Outcome<bool> is_revoked(const RevocationQuery& query) override;
+    Outcome<void> revoke_token(std::string jti, std::int64_t expires_at) override;
+    Outcome<void> revoke_family(std::string family, std::int64_t expires_at) override;
+    Outcome<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;
     /// revoke_subject up to now by Redis's clock (`TIME`, read in the script that writes, so every
     /// process sharing this Redis is judged by the same clock), or `at_least_us` if later.
-    Pistache::Async::Promise<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us,
-                                                              std::int64_t expires_at) override;
-    Pistache::Async::Promise<RefreshUseResult> use_refresh(const RefreshUse& use) override;
+    Outcome<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) override;
+    Outcome<RefreshUseResult> use_refresh(const RefreshUse& use) override;
 
 private:
     // SET key value EX ttl, for an entry useful until `expires_at`; `what` names it in errors.
-    Pistache::Async::Promise<void> write(std::string key, std::string value, std::int64_t expires_at, const char* what);
+    Outcome<void> write(std::string key, std::string value, std::int64_t expires_at, const char* what);
 
     std::unique_ptr<detail::RedisClient> client_;
     RedisOptions options_;

@@ -27,7 +27,7 @@ public:
     explicit RedisThrottle(RedisThrottleOptions options);
     ~RedisThrottle() override;
 
-    Pistache::Async::Promise<ThrottleDecision> hit(std::string key, RateLimit limit) override;
+    Outcome<ThrottleDecision> hit(std::string key, RateLimit limit) override;
 
 private:
     std::unique_ptr<detail::RedisClient> client_;
