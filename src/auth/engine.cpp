@@ -191,6 +191,60 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
     });
 }
 
+std::int64_t Engine::session_start(const TokenPayload& refresh) {
+    // A refresh token from an older fauth has no auth_time: its session is taken to start at its iat.
+    return second_of(refresh.session_started_us());
+}
+
+TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof) const {
+    const auto start_us = issue_floor(unix_microseconds(config_.clock));
+    return pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), start_us, start_us, proof == Proof::password);
+}
+
+TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra,
+                            std::int64_t issued_at_us) const {
+    if (issued_at_us == 0)
+        issued_at_us = issue_floor(std::max(unix_microseconds(config_.clock), refresh.issued_at_us() + 1));
+    return pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, refresh.session_started_us(), issued_at_us,
+                false, refresh.jti);
+}
+
+TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
+                           std::int64_t session_start_us, std::int64_t issued_from_us, bool fresh,
+                           std::string_view replaces) const {
+    auto access = codec_.make_payload(TokenType::access, sub, scopes, extra);
+    auto refresh = codec_.make_payload(TokenType::refresh, std::move(sub), std::move(scopes), std::move(extra));
+    // A family's refresh tokens are issued in strictly increasing order (the store's record is
+    // the newest one used), even if the clock stepped back since the token being replaced; and
+    // no token is issued at or before a revoke_all this engine has returned from. Only iat_us
+    // moves: iat stays this clock's, since verify refuses an iat in its future (a cutoff from the
+    // store's clock may be ahead of this one).
+    for (auto* token : {&access, &refresh}) {
+        if (!replaces.empty()) {
+            token->jti = sha256_hex(std::string("fauth-rotation-v1:") + (token == &access ? "access:" : "refresh:") +
+                                    std::string(replaces))
+                             .substr(0, token->jti.size());
+            // exp from the issue time, and iat its second unless that is ahead of this clock (a
+            // cutoff from the store's clock): then a repeat's iat may differ, its ids and exp not.
+            token->exp += second_of(issued_from_us) - token->iat;
+            token->iat = std::min(token->iat, second_of(issued_from_us));
+        } else if (token->iat_us >= issued_from_us) {
+            continue;
+        }
+        token->iat_us = issued_from_us;
+    }
+    access.family = refresh.family = std::move(family);
+    access.auth_time = refresh.auth_time = second_of(session_start_us);
+    access.auth_time_us = refresh.auth_time_us = session_start_us;
+    access.fresh = fresh;  // a refresh token is never fresh, nor is anything it is exchanged for
+    TokenResponse response;
+    response.access_token = codec_.sign(access);
+    response.refresh_token = codec_.sign(refresh);
+    response.expires_in = config_.access_token_ttl.count();
+    response.family = access.family;
+    return response;
+}
+
 Outcome<void> Engine::end_session(const TokenPayload& access) const {
     // A token without an id (a trusted issuer's may have none) cannot be revoked here: its
     // session is its issuer's to end.

@@ -28,7 +28,9 @@ TEST(Outcome, AReadyOutcomeRunsItsContinuationInlineWithoutAllocating) {
         std::move(ready).then([&seen](Result<int> r) noexcept { seen = r.ok() ? *r : -1; });
         Outcome<int> failed(refused("x"));  // "x" fits the short-string buffer
         std::move(failed).then([&seen](Result<int> r) noexcept { seen += r.ok() ? 0 : 1; });
-        if (fauth::test::AllocationCounter::available()) EXPECT_EQ(counter.count(), 0u);
+        if (fauth::test::AllocationCounter::available()) {
+            EXPECT_EQ(counter.count(), 0u);
+        }
     }
     EXPECT_EQ(seen, 43);
 }
