@@ -30,20 +30,15 @@ const char* const kCheckYourMail = "If the address can receive it, a message wit
 const char* const kBadToken = "Invalid or expired token";
 
 // Answers `failure` from a token check: the token's own problems are a 400, anything else as fauth answers it.
-void refuse_token(ResponseWriter& writer, std::exception_ptr failure) {
-    try {
-        std::rethrow_exception(failure);
-    } catch (const fauth::Error& e) {
-        switch (e.kind()) {
-            case fauth::ErrorKind::invalid_token:
-            case fauth::ErrorKind::token_expired:
-            case fauth::ErrorKind::user_not_found:
-            case fauth::ErrorKind::inactive_user: return fauth::http::send_detail(writer, Code::Bad_Request, kBadToken);
-            default: break;
-        }
-    } catch (...) {
+void refuse_token(ResponseWriter& writer, std::exception_ptr thrown) {
+    const auto failure = fauth::failure_of(std::move(thrown), "token check");
+    switch (failure.kind) {
+        case fauth::ErrorKind::invalid_token:
+        case fauth::ErrorKind::token_expired:
+        case fauth::ErrorKind::user_not_found:
+        case fauth::ErrorKind::inactive_user: return fauth::http::send_detail(writer, Code::Bad_Request, kBadToken);
+        default: return fauth::http::send_failure(writer, failure, false, {});
     }
-    fauth::http::send_exception(writer, failure, false, {});
 }
 
 // Runs `then` once every (key, limit) of `checks` allows one more attempt; else answers 429 with
@@ -287,14 +282,11 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
                                   },
                                   fail);
                           },
-                          [writer, fail](std::exception_ptr e) {
-                              try {
-                                  std::rethrow_exception(e);
-                              } catch (const fauth::InvalidCredentials&) {
-                                  fauth::http::send_detail(*writer, Code::Bad_Request, "Old password is incorrect");
-                              } catch (...) {
-                                  fail(e);
-                              }
+                          [writer](std::exception_ptr e) {
+                              const auto failure = fauth::failure_of(std::move(e), "authenticate");
+                              if (failure.kind == fauth::ErrorKind::invalid_credentials)
+                                  return fauth::http::send_detail(*writer, Code::Bad_Request, "Old password is incorrect");
+                              fauth::http::send_failure(*writer, failure, false, {});
                           });
                   });
     }), {.summary = "Change my password", .description = "Ends every session of the user, this one included, and answers a new token pair.",
