@@ -509,7 +509,7 @@ private:
         void check_and_load(detail::Journey<Finish>& journey, TokenPayload payload, TokenType type) const {
             journey.after(check(std::move(payload), type), [this](auto& on, Result<TokenPayload> checked) {
                 if (!checked) return on.finish()(std::move(checked).failure());
-                load(on, std::move(checked).value());
+                this->load(on, std::move(checked).value());
             });
         }
 
