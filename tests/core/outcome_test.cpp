@@ -19,6 +19,9 @@ using fauth::Result;
 
 Failure refused(std::string log) { return {ErrorKind::invalid_token, "Invalid token", std::move(log)}; }
 
+static_assert(!std::is_copy_constructible_v<Outcome<int>> && std::is_nothrow_move_constructible_v<Outcome<int>>,
+              "an outcome is moved, never copied: two copies could each attach a continuation");
+
 TEST(Outcome, AReadyOutcomeRunsItsContinuationInlineWithoutAllocating) {
     int seen = 0;
     {
@@ -28,7 +31,9 @@ TEST(Outcome, AReadyOutcomeRunsItsContinuationInlineWithoutAllocating) {
         std::move(ready).then([&seen](Result<int> r) noexcept { seen = r.ok() ? *r : -1; });
         Outcome<int> failed(refused("x"));  // "x" fits the short-string buffer
         std::move(failed).then([&seen](Result<int> r) noexcept { seen += r.ok() ? 0 : 1; });
-        if (fauth::test::AllocationCounter::available()) EXPECT_EQ(counter.count(), 0u);
+        if (fauth::test::AllocationCounter::available()) {
+            EXPECT_EQ(counter.count(), 0u);
+        }
     }
     EXPECT_EQ(seen, 43);
 }
