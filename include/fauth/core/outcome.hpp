@@ -129,7 +129,7 @@ public:
         requires std::is_constructible_v<Result<T>, U&&> && (!std::is_same_v<std::decay_t<U>, Outcome>)
     Outcome(U&& result)  // NOLINT: implicit, so that a step may return its value or failure
         : state_(std::in_place_index<0>, std::forward<U>(result)) {}
-    // Move-only: two copies of a pending outcome would both attach a continuation.
+
     Outcome(Outcome&&) noexcept = default;
     Outcome& operator=(Outcome&&) noexcept = default;
     Outcome(const Outcome&) = delete;
