@@ -80,78 +80,43 @@ std::int64_t Engine::issue_floor(std::int64_t wanted_us) const {
     return std::max(wanted_us, revoked_up_to_us_.load() + 1);
 }
 
-Engine::Admission Engine::admit_at_once(std::string_view token, TokenType type, std::optional<TokenPayload>& payload,
-                                        std::exception_ptr& failure, PendingKey& pending) const {
+Outcome<TokenPayload> Engine::verify(std::string_view token, TokenType type) const {
     try {
-        payload.emplace(codec_.verify(token, type));
+        return codec_.verify(token, type);
     } catch (const UnknownKeyId& e) {
-        if (e.ring()) {
-            pending = {e.ring(), e.kid()};
-            return Admission::unverified;
-        }
-        failure = std::make_exception_ptr(e);
-        return Admission::refused;
+        // The ring that lacks the kid: a trusted issuer's, or this service's own; without one
+        // (a fixed key set) there is nothing to fetch.
+        if (!e.ring()) return e.failure();
+        return verify_after_fetch(e.ring(), e.kid(), std::string(token), type);
+    } catch (const Error& e) {
+        return e.failure();
     } catch (...) {
-        failure = detail::concrete_error(std::current_exception(), "token");
-        return Admission::refused;
+        return failure_of(std::current_exception(), "token");
     }
-    // A trusted issuer's token: its sessions are its issuer's, and its jti and sub are unique
-    // only there, so this service's revocations never apply to it.
-    if (payload->external) return Admission::admitted;
-    // A refresh token's use-once record is a write the store may have to wait for.
-    if (type == TokenType::refresh) return Admission::verified;
-    const auto revoked = store_->revoked_at_once(query_of(*payload));
-    if (!revoked) return Admission::verified;
-    if (*revoked) {
-        failure = std::make_exception_ptr(InvalidToken("token revoked"));
-        return Admission::refused;
-    }
-    return Admission::admitted;
 }
 
-void Engine::admit(std::string token, TokenType type, PendingKey pending, Admitted done) const {
-    verify_after_fetch(std::move(pending), std::move(token), type,
-                       [this, type, done = std::move(done)](TokenPayload payload, std::exception_ptr failure) {
-                           if (failure) return done({}, std::move(failure));
-                           check(std::move(payload), type, done);
-                       });
-}
-
-void Engine::verify_later(std::string token, TokenType type, Admitted done) const {
-    TokenPayload payload;
-    try {
-        payload = codec_.verify(token, type);
-    } catch (const UnknownKeyId& e) {
-        // The ring that lacks the kid: a trusted issuer's, or this service's own.
-        if (!e.ring()) return done({}, std::make_exception_ptr(e));
-        return verify_after_fetch({e.ring(), e.kid()}, std::move(token), type, std::move(done));
-    } catch (...) {
-        return done({}, detail::concrete_error(std::current_exception(), "token"));
-    }
-    done(std::move(payload), nullptr);
-}
-
-void Engine::verify_after_fetch(PendingKey pending, std::string token, TokenType type, Admitted done) const {
+Outcome<TokenPayload> Engine::verify_after_fetch(std::shared_ptr<KeyRing> ring, std::string kid, std::string token,
+                                                 TokenType type) const {
     if (key_fetch_waits_.fetch_add(1) >= config_.max_key_fetch_waits) {
         --key_fetch_waits_;
-        return done({}, std::make_exception_ptr(Unavailable("too many requests wait for a key fetch")));
+        return Unavailable("too many requests wait for a key fetch").failure();
     }
+    auto [outcome, settle] = Outcome<TokenPayload>::pending();
     // The fetch settles on the key ring's thread. The token is verified there, once more (a
     // signature check, no user code), and what follows runs on a callback thread.
-    pending.ring->refresh_for(std::move(pending.kid), [this, in_flight = enter(), token = std::move(token), type,
-                                                       done = std::move(done)](bool) mutable {
-        TokenPayload verified;
-        std::exception_ptr failure;
+    ring->refresh_for(std::move(kid), [this, in_flight = enter(), settle = settle, token = std::move(token), type](bool) {
+        Result<TokenPayload> verified = Failure{};
         try {
             verified = codec_.verify(token, type);
+        } catch (const Error& e) {
+            verified = e.failure();
         } catch (...) {
-            failure = detail::concrete_error(std::current_exception(), "token");
+            verified = failure_of(std::current_exception(), "token");
         }
         --key_fetch_waits_;
-        hand_over([in_flight, verified = std::move(verified), failure = std::move(failure), done = std::move(done)]() mutable {
-            done(std::move(verified), std::move(failure));
-        });
+        hand_over([in_flight, settle, verified = std::move(verified)]() mutable { settle(std::move(verified)); });
     });
+    return std::move(outcome);
 }
 
 void Engine::hand_over(std::function<void()> task) const {
@@ -161,37 +126,35 @@ void Engine::hand_over(std::function<void()> task) const {
     }
 }
 
-void Engine::check(TokenPayload payload, TokenType type, Admitted done) const {
-    if (payload.external) return done(std::move(payload), nullptr);  // as in admit_at_once
-    if (type == TokenType::refresh && payload.family.empty())
-        return done({}, std::make_exception_ptr(InvalidToken("refresh token has no session family")));
+Outcome<TokenPayload> Engine::check(TokenPayload payload, TokenType type) const {
+    // A trusted issuer's token: its sessions are its issuer's, and its jti and sub are unique
+    // only there, so this service's revocations never apply to it.
+    if (payload.external) return payload;
+    if (type == TokenType::refresh && payload.family.empty()) return InvalidToken("refresh token has no session family").failure();
     if (type == TokenType::refresh && unix_seconds(config_.clock) >= session_start(payload) + config_.session_lifetime.count())
-        return done({}, std::make_exception_ptr(SessionExpired()));
-    auto shared = std::make_shared<Admitted>(std::move(done));
-    const auto query = query_of(payload);
-    store_->is_revoked(query).then(
-        [this, in_flight = enter(), shared, type, payload = std::move(payload)](bool revoked) mutable {
-            if (revoked) return (*shared)({}, std::make_exception_ptr(InvalidToken("token revoked")));
-            if (type == TokenType::refresh) return throttle_family(std::move(payload), shared);
-            (*shared)(std::move(payload), nullptr);
-        },
-        [in_flight = enter(), shared](std::exception_ptr e) { (*shared)({}, detail::concrete_error(e, "revocation store")); });
+        return SessionExpired().failure();
+    auto revoked = store_->is_revoked(query_of(payload));
+    return chain<TokenPayload>(std::move(revoked), [this, type, payload = std::move(payload)](Result<bool> answer) mutable
+                               -> Outcome<TokenPayload> {
+        if (!answer) return std::move(answer).failure();
+        if (*answer) return InvalidToken("token revoked").failure();
+        if (type == TokenType::refresh) return throttle_family(std::move(payload));
+        return std::move(payload);
+    });
 }
 
-void Engine::throttle_family(TokenPayload payload, std::shared_ptr<Admitted> done) const {
+Outcome<TokenPayload> Engine::throttle_family(TokenPayload payload) const {
     // Counted after the signature is verified: only a holder of the session's tokens spends its budget.
-    throttle_->hit("family:" + payload.family, config_.refresh_limits.per_family)
-        .then(
-            [in_flight = enter(), done, payload](const ThrottleDecision& decision) mutable {
-                if (!decision.allowed) return (*done)({}, std::make_exception_ptr(Throttled(decision.retry_after)));
-                (*done)(std::move(payload), nullptr);
-            },
-            [in_flight = enter(), done](std::exception_ptr e) { (*done)({}, detail::concrete_error(e, "refresh throttle")); });
+    auto decided = throttle_->hit("family:" + payload.family, config_.refresh_limits.per_family);
+    return chain<TokenPayload>(std::move(decided), [payload = std::move(payload)](Result<ThrottleDecision> decision) mutable
+                               -> Result<TokenPayload> {
+        if (!decision) return std::move(decision).failure();
+        if (!decision->allowed) return Throttled(decision->retry_after).failure();
+        return std::move(payload);
+    });
 }
 
-Pistache::Async::Promise<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<std::string> scopes,
-                                                       nlohmann::json extra) const {
-    auto [promise, settler] = detail::Settler<TokenResponse>::make();
+Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const {
     // The next pair is made first: if it cannot be (bad claims), the presented token is not used up.
     TokenResponse next;
     std::int64_t next_us = 0;
@@ -199,43 +162,33 @@ Pistache::Async::Promise<TokenResponse> Engine::rotate(const TokenPayload& refre
         next_us = issue_floor(std::max(unix_microseconds(config_.clock), refresh.issued_at_us() + 1));
         next = renew(refresh, scopes, extra, next_us);
     } catch (...) {
-        settler->reject_from(std::current_exception(), "token claims");
-        return std::move(promise);
+        return failure_of(std::current_exception(), "token claims");
     }
-    store_->use_refresh({refresh.family, refresh.sub, refresh.jti, refresh.issued_at_us(), record_expiry(refresh.exp), next_us})
-        .then(
-            [this, in_flight = enter(), settler = settler, next = std::move(next), refresh, scopes = std::move(scopes),
-             extra = std::move(extra)](const RefreshUseResult& use) mutable {
-                if (use.first_use) return settler->resolve(next);
-                // The same token again soon after its first use: a second tab, or a request or a store
-                // command sent again after its answer was lost. It gets the pair the first use got.
-                const auto grace_us = std::chrono::duration_cast<std::chrono::microseconds>(config_.refresh_repeat_grace).count();
-                if (use.repeat_of_us > 0 && grace_us > 0 && unix_microseconds(config_.clock) - use.repeat_of_us <= grace_us) {
-                    try {
-                        return settler->resolve(renew(refresh, std::move(scopes), std::move(extra), use.repeat_of_us));
-                    } catch (...) {
-                        return settler->reject_from(std::current_exception(), "token claims");
-                    }
-                }
-                // A used refresh token came back: revoke its family, tell the logs, refuse.
-                config_.report({.type = SecurityEventType::refresh_reuse,
-                                .reason = "refresh token reuse detected; session family revoked",
-                                .subject = refresh.sub});
-                store_->revoke_family(refresh.family, family_expiry())
-                    .then([in_flight, settler] { settler->reject(InvalidToken("refresh token reuse detected")); },
-                          [in_flight, settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
-            },
-            [in_flight = enter(), settler = settler](std::exception_ptr e) { settler->reject_from(e, "revocation store"); });
-    return std::move(promise);
-}
-
-Pistache::Async::Promise<TokenPayload> Engine::verify_refreshing(std::string token, TokenType type) const {
-    auto [promise, settler] = detail::Settler<TokenPayload>::make();
-    verify_later(std::move(token), type, [settler = settler](TokenPayload payload, std::exception_ptr failure) {
-        if (failure) settler->reject_from(failure, "token");
-        else settler->resolve(std::move(payload));
+    auto used = store_->use_refresh({refresh.family, refresh.sub, refresh.jti, refresh.issued_at_us(), record_expiry(refresh.exp), next_us});
+    return chain<TokenResponse>(std::move(used), [this, next = std::move(next), refresh, scopes = std::move(scopes),
+                                                  extra = std::move(extra)](Result<RefreshUseResult> use) mutable
+                                -> Outcome<TokenResponse> {
+        if (!use) return std::move(use).failure();
+        if (use->first_use) return std::move(next);
+        // The same token again soon after its first use: a second tab, or a request or a store
+        // command sent again after its answer was lost. It gets the pair the first use got.
+        const auto grace_us = std::chrono::duration_cast<std::chrono::microseconds>(config_.refresh_repeat_grace).count();
+        if (use->repeat_of_us > 0 && grace_us > 0 && unix_microseconds(config_.clock) - use->repeat_of_us <= grace_us) {
+            try {
+                return renew(refresh, std::move(scopes), std::move(extra), use->repeat_of_us);
+            } catch (...) {
+                return failure_of(std::current_exception(), "token claims");
+            }
+        }
+        // A used refresh token came back: revoke its family, tell the logs, refuse.
+        config_.report({.type = SecurityEventType::refresh_reuse,
+                        .reason = "refresh token reuse detected; session family revoked",
+                        .subject = refresh.sub});
+        return chain<TokenResponse>(store_->revoke_family(refresh.family, family_expiry()), [](Result<void> ended) -> Result<TokenResponse> {
+            if (!ended) return std::move(ended).failure();
+            return InvalidToken("refresh token reuse detected").failure();
+        });
     });
-    return std::move(promise);
 }
 
 std::int64_t Engine::session_start(const TokenPayload& refresh) {
@@ -292,22 +245,17 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
     return response;
 }
 
-Pistache::Async::Promise<void> Engine::end_session(const TokenPayload& access) const {
+Outcome<void> Engine::end_session(const TokenPayload& access) const {
     // A token without an id (a trusted issuer's may have none) cannot be revoked here: its
     // session is its issuer's to end.
-    if (access.external || access.jti.empty())
-        return Pistache::Async::Promise<void>::rejected(InvalidToken("this token's session is its issuer's to end"));
+    if (access.external || access.jti.empty()) return InvalidToken("this token's session is its issuer's to end").failure();
     config_.report({.type = SecurityEventType::revoked, .reason = "logout", .subject = access.sub});
-    auto [promise, settler] = detail::Settler<void>::make();
-    auto on_error = [settler = settler, in_flight = enter()](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
     // The family's one entry covers the access token too; a token without a family needs its own.
-    auto written = access.family.empty() ? store_->revoke_token(access.jti, record_expiry(access.exp))
-                                         : store_->revoke_family(access.family, family_expiry());
-    written.then([settler = settler, in_flight = enter()] { settler->resolve(); }, on_error);
-    return std::move(promise);
+    return access.family.empty() ? store_->revoke_token(access.jti, record_expiry(access.exp))
+                                 : store_->revoke_family(access.family, family_expiry());
 }
 
-Pistache::Async::Promise<void> Engine::revoke_all(std::string sub) const {
+Outcome<void> Engine::revoke_all(std::string sub) const {
     // The store chooses the cutoff by its own clock (Redis: TIME), so that every process sharing it
     // is judged by one clock, whichever calls; but no earlier than this engine's now, nor than
     // the tokens it issued since its last cutoff (stamped one past it), so that everything this
@@ -317,19 +265,15 @@ Pistache::Async::Promise<void> Engine::revoke_all(std::string sub) const {
     const auto longest = std::max({config_.access_token_ttl, config_.refresh_token_ttl, config_.password_reset_ttl,
                                    config_.email_verification_ttl});
     config_.report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
-    auto [promise, settler] = detail::Settler<void>::make();
-    auto on_error = [settler = settler, in_flight = enter()](std::exception_ptr e) { settler->reject_from(e, "revocation store"); };
-    store_->revoke_subject_now(std::move(sub), at_least_us, record_expiry(unix_seconds(config_.clock) + longest.count()))
-        .then(
-            [this, settler = settler, in_flight = enter()](std::int64_t cutoff_us) {
-                // Tokens this engine issues from now on are later than the cutoff the store used,
-                // even within its microsecond, and even if this engine's clock is behind it.
-                for (auto seen = revoked_up_to_us_.load(); seen < cutoff_us && !revoked_up_to_us_.compare_exchange_weak(seen, cutoff_us);) {
-                }
-                settler->resolve();
-            },
-            on_error);
-    return std::move(promise);
+    auto written = store_->revoke_subject_now(std::move(sub), at_least_us, record_expiry(unix_seconds(config_.clock) + longest.count()));
+    return chain<void>(std::move(written), [this](Result<std::int64_t> cutoff) -> Result<void> {
+        if (!cutoff) return std::move(cutoff).failure();
+        // Tokens this engine issues from now on are later than the cutoff the store used,
+        // even within its microsecond, and even if this engine's clock is behind it.
+        for (auto seen = revoked_up_to_us_.load(); seen < *cutoff && !revoked_up_to_us_.compare_exchange_weak(seen, *cutoff);) {
+        }
+        return {};
+    });
 }
 
 void Engine::prepare_password_checks() {
@@ -357,23 +301,20 @@ void Engine::record_password_time(std::chrono::steady_clock::duration elapsed) c
     password_job_ns_.store(old + (ns - old) / 8, std::memory_order_relaxed);  // an average over the last few
 }
 
-std::shared_ptr<void> Engine::admit_password_job(std::string_view client, bool known_device, std::exception_ptr& refusal) const {
+Result<std::shared_ptr<void>> Engine::admit_password_job(std::string_view client, bool known_device) const {
     // The wait a new job would have: the jobs ahead of it, shared among the workers. A known
     // device's job goes first, so only other known devices' jobs are ahead of it.
     const auto per_job = std::chrono::nanoseconds(std::max<std::int64_t>(1, password_job_ns_.load(std::memory_order_relaxed)));
     const auto ahead = known_device ? known_device_jobs_.load() : password_jobs_.load();
     const auto wait = per_job * static_cast<std::int64_t>(ahead) / static_cast<std::int64_t>(config_.worker_threads);
     const auto retry_after = std::chrono::ceil<std::chrono::seconds>(wait);
-    if (wait >= config_.max_password_wait) {
-        refusal = std::make_exception_ptr(Unavailable("password workers busy: expected wait over max_password_wait", retry_after));
-        return nullptr;
-    }
+    if (wait >= config_.max_password_wait)
+        return Unavailable("password workers busy: expected wait over max_password_wait", retry_after).failure();
     // Every admitted job holds its place until its continuation has run: at most
     // worker_queue_capacity of them, however cheap a check is, so the callback queue never fills.
     if (password_jobs_.fetch_add(1) >= config_.worker_queue_capacity) {
         --password_jobs_;
-        refusal = std::make_exception_ptr(Unavailable("password worker queue is full", retry_after));
-        return nullptr;
+        return Unavailable("password worker queue is full", retry_after).failure();
     }
     std::string counted;
     if (!client.empty()) {
@@ -382,9 +323,8 @@ std::shared_ptr<void> Engine::admit_password_job(std::string_view client, bool k
         if (jobs >= config_.max_password_checks_per_client) {
             --password_jobs_;
             if (jobs == 0) password_jobs_by_client_.erase(std::string(client));
-            refusal = std::make_exception_ptr(
-                Unavailable("password workers: this client has max_password_checks_per_client checks pending", retry_after));
-            return nullptr;
+            return Unavailable("password workers: this client has max_password_checks_per_client checks pending", retry_after)
+                .failure();
         }
         ++jobs;
         counted = client;
@@ -402,14 +342,13 @@ std::shared_ptr<void> Engine::admit_password_job(std::string_view client, bool k
     });
 }
 
-void Engine::check_password(std::optional<std::string> hash, std::string password, bool rehash_wanted, std::string_view client,
-                            bool known_device, std::function<void(PasswordCheck)> done,
-                            std::function<void(std::exception_ptr)> refused) const {
-    std::exception_ptr refusal;
-    auto place = admit_password_job(client, known_device, refusal);
-    if (!place) return refused(refusal);
-    auto task = [this, in_flight = enter(), place, hash = std::move(hash), password = std::move(password), rehash_wanted,
-                 done = std::move(done)]() mutable {
+Outcome<Engine::PasswordCheck> Engine::check_password(std::optional<std::string> hash, std::string password, bool rehash_wanted,
+                                                      std::string_view client, bool known_device) const {
+    auto admitted = admit_password_job(client, known_device);
+    if (!admitted) return std::move(admitted).failure();
+    auto [outcome, settle] = Outcome<PasswordCheck>::pending();
+    auto task = [this, in_flight = enter(), place = std::move(*admitted), hash = std::move(hash), password = std::move(password),
+                 rehash_wanted, settle = settle]() mutable {
         const auto start = std::chrono::steady_clock::now();
         // Only a well-formed bcrypt hash is checked as it is; anything else costs a dummy check.
         const auto stored_cost = hash ? bcrypt_cost(*hash) : std::nullopt;
@@ -441,65 +380,63 @@ void Engine::check_password(std::optional<std::string> hash, std::string passwor
         // What follows is your code (the rehash hook, authenticate's continuations): it runs on a
         // callback thread. The job keeps its place until then, so that the continuations waiting
         // are never more than the jobs admitted (worker_queue_capacity).
-        hand_over([in_flight, place = std::move(place), result = std::move(result), done = std::move(done)]() mutable {
+        hand_over([in_flight, place = std::move(place), result = std::move(result), settle]() mutable {
             place.reset();
-            done(std::move(result));
+            settle(std::move(result));
         });
     };
     if (!pool_->try_submit(std::move(task), known_device ? WorkerPool::Lane::first : WorkerPool::Lane::normal))
-        refused(std::make_exception_ptr(Unavailable("password worker queue is full")));
+        return Unavailable("password worker queue is full").failure();
+    return std::move(outcome);
 }
 
-Pistache::Async::Promise<std::string> Engine::hash_password(std::string password) const {
-    auto [promise, settler] = detail::Settler<std::string>::make();
-    std::exception_ptr refusal;
-    auto place = admit_password_job({}, false, refusal);
-    if (!place) {
-        settler->reject_from(refusal, "hash_password");
-        return std::move(promise);
-    }
-    auto task = [this, settler = settler, in_flight = enter(), place, cost = config_.bcrypt_cost, password = std::move(password)]() mutable {
+Outcome<std::string> Engine::hash_password(std::string password) const {
+    auto admitted = admit_password_job({}, false);
+    if (!admitted) return std::move(admitted).failure();
+    auto [outcome, settle] = Outcome<std::string>::pending();
+    auto task = [this, settle = settle, in_flight = enter(), place = std::move(*admitted), cost = config_.bcrypt_cost,
+                 password = std::move(password)]() mutable {
+        Result<std::string> hashed = Failure{};
         try {
             const auto start = std::chrono::steady_clock::now();
-            auto hashed = fauth::hash_password(password, cost);
+            hashed = fauth::hash_password(password, cost);
             record_password_time(std::chrono::steady_clock::now() - start);
-            OPENSSL_cleanse(password.data(), password.size());
-            hand_over([in_flight, place, settler, hashed = std::move(hashed)]() mutable {
-                place.reset();
-                settler->resolve(std::move(hashed));
-            });
         } catch (...) {
-            OPENSSL_cleanse(password.data(), password.size());
-            hand_over([in_flight, place, settler, error = std::current_exception()]() mutable {
-                place.reset();
-                settler->reject_from(error, "hash_password");
-            });
+            hashed = failure_of(std::current_exception(), "hash_password");
         }
+        OPENSSL_cleanse(password.data(), password.size());
+        hand_over([in_flight, place, settle, hashed = std::move(hashed)]() mutable {
+            place.reset();
+            settle(std::move(hashed));
+        });
     };
-    if (!pool_->try_submit(std::move(task))) settler->reject(Unavailable("password worker queue is full"));
-    return std::move(promise);
+    if (!pool_->try_submit(std::move(task))) return Unavailable("password worker queue is full").failure();
+    return std::move(outcome);
 }
 
-void Engine::check_api_key(std::string_view presented, const ApiKey* stored, std::string_view owner) const {
+std::optional<Failure> Engine::check_api_key(std::string_view presented, const ApiKey* stored, std::string_view owner) const {
     const bool matches = api_key_matches(presented, stored ? std::string_view(stored->hash) : std::string_view());
-    if (stored == nullptr) throw InvalidApiKey("unknown");
-    if (!matches) throw InvalidApiKey("mismatch");
-    if (stored->revoked) throw InvalidApiKey("revoked");
-    if (stored->expires_at && unix_seconds(config_.clock) >= *stored->expires_at) throw InvalidApiKey("expired");
-    if (stored->owner != owner) throw InvalidApiKey("owner mismatch");
+    const char* refusal = nullptr;
+    if (stored == nullptr) refusal = "unknown";
+    else if (!matches) refusal = "mismatch";
+    else if (stored->revoked) refusal = "revoked";
+    else if (stored->expires_at && unix_seconds(config_.clock) >= *stored->expires_at) refusal = "expired";
+    else if (stored->owner != owner) refusal = "owner mismatch";
+    if (refusal == nullptr) return std::nullopt;
+    return InvalidApiKey(refusal).failure();
 }
 
 std::string Engine::password_reset_token(std::string sub, std::string_view password_hash) const {
     return codec_.issue(TokenType::password_reset, std::move(sub), {}, nlohmann::json{{kResetBinding, codec_.fingerprint(password_hash)}});
 }
 
-void Engine::check_reset_binding(const TokenPayload& reset, std::string_view password_hash) const {
+std::optional<Failure> Engine::check_reset_binding(const TokenPayload& reset, std::string_view password_hash) const {
     const auto bound = reset.extra.find(kResetBinding);
-    if (bound == reset.extra.end() || !bound->is_string()) throw InvalidToken("reset token is not bound to a password");
+    if (bound == reset.extra.end() || !bound->is_string()) return InvalidToken("reset token is not bound to a password").failure();
     const auto& expected = bound->get_ref<const std::string&>();
     const auto current = codec_.fingerprint(password_hash);
-    if (!equal_in_constant_time(current, expected))
-        throw InvalidToken("password already changed");
+    if (!equal_in_constant_time(current, expected)) return InvalidToken("password already changed").failure();
+    return std::nullopt;
 }
 
 }  // namespace fauth

@@ -12,63 +12,57 @@ SecurityEvent request_event(SecurityEventType type, const Pistache::Http::Reques
     return event;
 }
 
-void report_refusal(const AuthConfig& config, const Pistache::Http::Request& request, std::exception_ptr failure,
+void report_refusal(const AuthConfig& config, const Pistache::Http::Request& request, const Failure& failure,
                     std::string subject) {
     try {
-        report_refusal(config, request_event(SecurityEventType::token_refused, request, config), std::move(failure),
-                       std::move(subject));
+        report_refusal(config, request_event(SecurityEventType::token_refused, request, config), failure, std::move(subject));
     } catch (...) {
     }
 }
 
-void report_refusal(const AuthConfig& config, SecurityEvent event, std::exception_ptr failure, std::string subject) {
+void report_refusal(const AuthConfig& config, SecurityEvent event, const Failure& failure, std::string subject) {
+    switch (failure.kind) {
+        case ErrorKind::invalid_token:
+        case ErrorKind::token_expired:
+        case ErrorKind::session_expired:
+        case ErrorKind::invalid_api_key:
+        case ErrorKind::stale_token:
+        case ErrorKind::user_not_found:
+        case ErrorKind::invalid_credentials: event.type = SecurityEventType::token_refused; break;
+        case ErrorKind::inactive_user:
+        case ErrorKind::forbidden: event.type = SecurityEventType::access_denied; break;
+        case ErrorKind::throttled:
+        case ErrorKind::unavailable:
+        case ErrorKind::internal: return;  // fauth's own failures are not security events
+    }
     try {
-        std::rethrow_exception(failure);
-    } catch (const Error& e) {
-        SecurityEventType type;
-        switch (e.kind()) {
-            case ErrorKind::invalid_token:
-            case ErrorKind::token_expired:
-            case ErrorKind::stale_token:
-            case ErrorKind::user_not_found:
-            case ErrorKind::invalid_credentials: type = SecurityEventType::token_refused; break;
-            case ErrorKind::inactive_user:
-            case ErrorKind::forbidden: type = SecurityEventType::access_denied; break;
-            default: return;
-        }
-        event.type = type;
-        event.reason = e.what();
+        event.reason = failure.log;
         event.subject = std::move(subject);
         config.report(event);
     } catch (...) {
     }
 }
 
-void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, std::exception_ptr failure,
-            const Challenge& challenge, SecurityEvent event, Report report, std::string subject) noexcept {
+void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const Failure& failure, const Challenge& challenge,
+            SecurityEvent event, Report report, std::string subject) noexcept {
     try {
         if (report == Report::refusal) {
             report_refusal(config, std::move(event), failure, std::move(subject));
         } else if (report == Report::attempt) {
-            try {
-                std::rethrow_exception(failure);
-            } catch (const Error& e) {
-                event.reason = e.what();
-            } catch (...) {
-            }
+            event.reason = failure.log;
             if (!subject.empty()) event.subject = std::move(subject);
             config.report(event);
         }
     } catch (...) {
         // A report that cannot be made (no memory) does not keep the answer back.
     }
-    send_exception(writer, failure, challenge, config.log);
+    send_failure(writer, failure, challenge, config.log);
 }
 
-void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, std::exception_ptr failure,
-            const Challenge& challenge, const Pistache::Http::Request& request, std::string subject) noexcept {
+void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const Failure& failure, const Challenge& challenge,
+            const Pistache::Http::Request& request, std::string subject) noexcept {
     report_refusal(config, request, failure, std::move(subject));
-    send_exception(writer, failure, challenge, config.log);
+    send_failure(writer, failure, challenge, config.log);
 }
 
 }  // namespace fauth::http

@@ -9,6 +9,8 @@ Code status_of(ErrorKind kind) noexcept {
     switch (kind) {
         case ErrorKind::invalid_token:
         case ErrorKind::token_expired:
+        case ErrorKind::session_expired:
+        case ErrorKind::invalid_api_key:
         case ErrorKind::stale_token:
         case ErrorKind::invalid_credentials:
         case ErrorKind::user_not_found: return Code::Unauthorized;
@@ -70,34 +72,29 @@ std::string Challenge::header_value(std::string_view error) const {
 }
 
 void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const LogSink& log) {
-    const auto code = status_of(error.kind());
-    // RFC 9470: a token that is valid but not recent enough asks for a new login, not a new token.
-    if (code == Code::Unauthorized)
-        writer.headers().add<WwwAuthenticate>(challenge.header_value(
-            error.kind() == ErrorKind::stale_token ? "insufficient_user_authentication" : "invalid_token"));
-    if (const auto* unavailable = dynamic_cast<const Unavailable*>(&error))
-        writer.headers().add<RetryAfter>(static_cast<long>(unavailable->retry_after().count()));
-    if (const auto* throttled = dynamic_cast<const Throttled*>(&error))
-        writer.headers().add<RetryAfter>(static_cast<long>(throttled->retry_after().count()));
-    if (error.kind() == ErrorKind::internal) write_log(log, error.what());
-    send_detail(writer, code, error.detail());
+    send_failure(writer, error.failure(), challenge, log);
+}
+
+void send_failure(Pistache::Http::ResponseWriter& writer, const Failure& failure, const Challenge& challenge,
+                  const LogSink& log) noexcept {
+    try {
+        const auto code = status_of(failure.kind);
+        // RFC 9470: a token that is valid but not recent enough asks for a new login, not a new token.
+        if (code == Code::Unauthorized)
+            writer.headers().add<WwwAuthenticate>(challenge.header_value(
+                failure.kind == ErrorKind::stale_token ? "insufficient_user_authentication" : "invalid_token"));
+        if (failure.kind == ErrorKind::unavailable || failure.kind == ErrorKind::throttled)
+            writer.headers().add<RetryAfter>(static_cast<long>(std::max(failure.retry_after, std::chrono::seconds(1)).count()));
+        if (failure.kind == ErrorKind::internal) write_log(log, failure.log);
+        send_detail(writer, code, failure.detail);
+    } catch (...) {
+        // The connection is gone or memory ran out: nothing more can be sent.
+    }
 }
 
 void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr failure, const Challenge& challenge,
                     const LogSink& log) noexcept {
-    try {
-        try {
-            std::rethrow_exception(failure);
-        } catch (const Error& e) {
-            send_error(writer, e, challenge, log);
-        } catch (const std::exception& e) {
-            send_error(writer, InternalError(std::string("unhandled exception: ") + e.what()), challenge, log);
-        } catch (...) {
-            send_error(writer, InternalError("unhandled non-standard exception"), challenge, log);
-        }
-    } catch (...) {
-        // The connection is gone or memory ran out: nothing more can be sent.
-    }
+    send_failure(writer, failure_of(std::move(failure), "request handler"), challenge, log);
 }
 
 void send_not_authenticated(Pistache::Http::ResponseWriter& writer, std::string_view resource_metadata) {

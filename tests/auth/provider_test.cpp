@@ -219,16 +219,14 @@ struct Recorded {
 struct Record {
     Recorded* out;
     void suspend() { out->suspended = true; }
-    void operator()(const User* user, const TokenPayload*, std::exception_ptr failure, const fauth::Engine&) {
+    void operator()(fauth::Result<fauth::Caller<User>> caller) {
         out->finished = true;
-        if (user) out->user.assign(user->id);
-        if (!failure) return;
-        try {
-            std::rethrow_exception(failure);
-        } catch (const fauth::Error& error) {
-            out->detail = error.detail();
-            out->reason = error.what();
+        if (caller) {
+            out->user = caller->user.id;
+            return;
         }
+        out->detail = caller.failure().detail;
+        out->reason = caller.failure().log;
     }
 };
 
@@ -305,8 +303,8 @@ TEST_F(ProviderTest, APromiseLoaderOrAStoreElsewhereTakesTheAsynchronousPath) {
         std::promise<std::string>* ended;
         bool suspended = false;
         void suspend() { suspended = true; }
-        void operator()(const User* user, const TokenPayload*, std::exception_ptr, const fauth::Engine&) {
-            ended->set_value(suspended && user ? user->id : "not suspended or no user");
+        void operator()(fauth::Result<fauth::Caller<User>> caller) {
+            ended->set_value(suspended && caller ? caller->user.id : "not suspended or no user");
         }
     };
     on_redis.run(on_redis.login("user-123").access_token, fauth::TokenType::access, Forward{&ended});

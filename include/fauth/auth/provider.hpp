@@ -2,7 +2,6 @@
 // through two asynchronous loader callbacks you supply.
 #pragma once
 
-#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -55,6 +54,18 @@ struct LoginClaims {
 template <class User>
 using LoadResult = Pistache::Async::Promise<std::optional<User>>;
 
+/// Who got through the pipeline (AuthProvider::run, run_key): the active user and what proved
+/// who they are. The references are valid during the call that hands it over.
+template <class User>
+struct Caller {
+    /// The user.
+    const User& user;
+    /// The verified token, or null for an API key.
+    const TokenPayload* token = nullptr;
+    /// The API key, or null for a token.
+    const ApiKey* key = nullptr;
+};
+
 namespace detail {
 
 template <class F>
@@ -62,41 +73,61 @@ inline constexpr bool is_nullable_callable = std::is_pointer_v<F> || std::is_mem
 template <class R, class... A>
 inline constexpr bool is_nullable_callable<std::function<R(A...)>> = true;
 
-// Wraps a loader that returns LoadResult<User> or std::optional<User> (synchronously) into one
-// that always returns a promise and never throws: a thrown exception becomes a rejection.
+// A loader that returns a promise (LoadResult<User>), an Outcome<std::optional<User>> or,
+// synchronously, std::optional<User>, as one that returns an Outcome and never throws: a thrown
+// exception or a rejection becomes its Failure (logged as `name`'s). A synchronous loader's
+// outcome is ready: the pipeline goes on on this thread without allocating.
 template <class User, class Arg, class F>
-std::function<LoadResult<User>(Arg)> adapt_loader(F loader, const char* name) {
-    using Result = std::decay_t<std::invoke_result_t<F&, Arg>>;
-    static_assert(std::is_same_v<Result, LoadResult<User>> || std::is_convertible_v<Result, std::optional<User>>,
-                  "fauth: a loader returns Pistache::Async::Promise<std::optional<User>> or std::optional<User>");
+std::function<Outcome<std::optional<User>>(Arg)> adapt_loader(F loader, const char* name) {
+    using Answer = std::decay_t<std::invoke_result_t<F&, Arg>>;
+    static_assert(std::is_same_v<Answer, LoadResult<User>> || std::is_same_v<Answer, Outcome<std::optional<User>>> ||
+                      std::is_convertible_v<Answer, std::optional<User>>,
+                  "fauth: a loader returns std::optional<User>, Pistache::Async::Promise<std::optional<User>> or "
+                  "fauth::Outcome<std::optional<User>>");
     if constexpr (is_nullable_callable<F>) {
         if (!static_cast<bool>(loader)) throw ConfigError(std::string("AuthProvider: the ") + name + " is empty");
     }
-    return [loader = std::move(loader), name](Arg arg) mutable -> LoadResult<User> {
+    return [loader = std::move(loader), name](Arg arg) mutable -> Outcome<std::optional<User>> {
         try {
-            if constexpr (std::is_same_v<Result, LoadResult<User>>) return loader(arg);
-            else return LoadResult<User>::resolved(std::optional<User>(loader(arg)));
+            if constexpr (std::is_same_v<Answer, LoadResult<User>>) return to_outcome(loader(arg), name);
+            else if constexpr (std::is_same_v<Answer, Outcome<std::optional<User>>>) return loader(arg);
+            else return std::optional<User>(loader(arg));
         } catch (...) {
-            auto [promise, settler] = Settler<std::optional<User>>::make();
-            settler->reject_from(std::current_exception(), name);
-            return std::move(promise);
+            return failure_of(std::current_exception(), name);
         }
     };
 }
 
 // Checks nothing: the bind step (AuthProvider::run) of a pipeline that has none.
 struct NoCheck {
-    void operator()(const TokenPayload&) const noexcept {}
+    std::optional<Failure> operator()(const TokenPayload&) const noexcept { return std::nullopt; }
 };
 
-// The loader itself when it answers synchronously (returns std::optional<User>), for the
-// synchronous path; empty when it returns a promise.
-template <class User, class Arg, class F>
-std::function<std::optional<User>(Arg)> synchronous_loader(F loader) {
-    using Result = std::decay_t<std::invoke_result_t<F&, Arg>>;
-    if constexpr (std::is_same_v<Result, LoadResult<User>>) return {};
-    else return [loader = std::move(loader)](Arg arg) mutable { return std::optional<User>(loader(arg)); };
-}
+// One request's way through the pipeline: its finish stays where run put it (on the caller's
+// stack) while every step answers at once, and moves to the heap, suspend() first, at the first
+// step that must wait.
+template <class Finish>
+class Journey {
+public:
+    explicit Journey(Finish& finish) noexcept : finish_(&finish) {}
+    Finish& finish() noexcept { return *finish_; }
+
+    // Calls `next(journey, Result<T>)`: now when `outcome` is ready; else once it settles.
+    template <class T, class Next>
+    void after(Outcome<T> outcome, Next next) {
+        if (outcome.ready()) return next(*this, std::move(outcome.result()));
+        if (!kept_) {
+            if constexpr (requires { finish_->suspend(); }) finish_->suspend();
+            kept_ = std::make_shared<Finish>(std::move(*finish_));
+            finish_ = kept_.get();
+        }
+        std::move(outcome).then([journey = *this, next = std::move(next)](Result<T> result) mutable { next(journey, std::move(result)); });
+    }
+
+private:
+    Finish* finish_;
+    std::shared_ptr<Finish> kept_;  // once a step waited
+};
 
 }  // namespace detail
 
@@ -114,21 +145,20 @@ class AuthProvider {
 public:
     /// The promise every asynchronous operation returns; it rejects with a fauth::Error.
     using UserPromise = Pistache::Async::Promise<User>;
-    /// Finds the user a verified token names (by its `sub`).
-    using UserLoader = std::function<LoadResult<User>(const TokenPayload&)>;
-    /// Finds a user by login name, for authenticate.
-    using IdentityLoader = std::function<LoadResult<User>(const std::string&)>;
+    /// Finds the user a verified token names (by its `sub`), now or later.
+    using UserLoader = std::function<Outcome<std::optional<User>>(const TokenPayload&)>;
+    /// Finds a user by login name, for authenticate, now or later.
+    using IdentityLoader = std::function<Outcome<std::optional<User>>(const std::string&)>;
 
     /// A provider with only a user loader: it verifies tokens but cannot authenticate passwords.
     /// Throws ConfigError for an unusable config or an empty loader.
     template <class UL>
     AuthProvider(AuthConfig config, UL user_loader) : core_(std::make_shared<Core>(std::move(config))) {
-        core_->user_loader = detail::adapt_loader<User, const TokenPayload&>(user_loader, "user_loader");
-        core_->user_loader_at_once = detail::synchronous_loader<User, const TokenPayload&>(std::move(user_loader));
+        core_->user_loader = detail::adapt_loader<User, const TokenPayload&>(std::move(user_loader), "user_loader");
     }
 
-    /// A provider with both loaders. Each may return LoadResult<User> or, synchronously,
-    /// std::optional<User>. Throws ConfigError for an unusable config or an empty loader.
+    /// A provider with both loaders. Each may return LoadResult<User>, Outcome<std::optional<User>>
+    /// or, synchronously, std::optional<User>. Throws ConfigError for an unusable config or an empty loader.
     template <class UL, class IL>
     AuthProvider(AuthConfig config, UL user_loader, IL identity_loader) : AuthProvider(std::move(config), std::move(user_loader)) {
         core_->identity_loader = detail::adapt_loader<User, const std::string&>(std::move(identity_loader), "identity_loader");
@@ -155,8 +185,7 @@ public:
     /// need it. Call before serving: it is not synchronised. Throws ConfigError for an empty loader.
     template <class KL>
     void set_api_key_loader(KL loader) {
-        core_->key_loader = detail::adapt_loader<KeyOwner<User>, const std::string&>(loader, "api_key_loader");
-        core_->key_loader_at_once = detail::synchronous_loader<KeyOwner<User>, const std::string&>(std::move(loader));
+        core_->key_loader = detail::adapt_loader<KeyOwner<User>, const std::string&>(std::move(loader), "api_key_loader");
     }
     /// True once set_api_key_loader was called.
     bool accepts_api_keys() const noexcept { return static_cast<bool>(core_->key_loader); }
@@ -187,35 +216,32 @@ public:
     UserPromise authenticate(std::string identifier, std::string password, std::string client = {}, bool known_device = false) const {
         static_assert(has_password_hash<User>, "fauth: authenticate needs User::hashed_password or user_traits<User>::hashed_password");
         if (!core_->identity_loader) return UserPromise::rejected(InternalError("authenticate needs an identity_loader"));
-        auto [promise, settler] = detail::Settler<User>::make();
-        // Waits for your loader (on your thread): it may hold the provider's state.
-        core_->identity_loader(identifier).then(
-            [settler = settler, core = core_, password = std::move(password), client = std::move(client),
-             known_device](const std::optional<User>& found) mutable {
-                auto hash = found ? user_password_hash(*found) : std::nullopt;
-                const bool rehash_wanted = core->rehash && found && user_is_active(*found);
-                // Runs on a fauth-callback thread, which holds the provider's state meanwhile.
-                // It holds its own copy of the rehash handler: the provider may be gone by then.
-                auto done = [settler, engine = static_cast<const Engine*>(core.get()), rehash = core->rehash, user = found,
-                             hash](Engine::PasswordCheck check) {
-                    if (!check.match) return settler->reject(InvalidCredentials());
-                    if (!user_is_active(*user)) return settler->reject(InactiveUser());
-                    if (check.upgraded) {
+        auto [outcome, settle] = Outcome<User>::pending();
+        // Settled by your loader, on your thread: the continuation holds the provider's state.
+        core_->identity_loader(identifier).then([settle = settle, core = core_, password = std::move(password), client = std::move(client),
+                                                 known_device](Result<std::optional<User>> found) mutable {
+            if (!found) return settle(std::move(found).failure());
+            auto hash = *found ? user_password_hash(**found) : std::nullopt;
+            const bool rehash_wanted = core->rehash && *found && user_is_active(**found);
+            // Settled on a fauth-callback thread, which holds the provider's state meanwhile. It
+            // holds its own copy of the rehash handler: the provider may be gone by then.
+            core->check_password(hash, std::move(password), rehash_wanted, client, known_device)
+                .then([settle, engine = static_cast<const Engine*>(core.get()), rehash = core->rehash, user = std::move(*found),
+                       hash](Result<Engine::PasswordCheck> check) {
+                    if (!check) return settle(std::move(check).failure());
+                    if (!check->match) return settle(InvalidCredentials().failure());
+                    if (!user_is_active(*user)) return settle(InactiveUser().failure());
+                    if (check->upgraded) {
                         try {
-                            rehash(*user, *hash, *check.upgraded);
-                        } catch (const std::exception& e) {
-                            engine->config().write_log(std::string("password rehash failed: ") + e.what());
+                            rehash(*user, *hash, *check->upgraded);
                         } catch (...) {
-                            engine->config().write_log("password rehash failed with a non-standard exception");
+                            engine->config().write_log(failure_of(std::current_exception(), "password rehash").log);
                         }
                     }
-                    settler->resolve(*user);
-                };
-                core->check_password(std::move(hash), std::move(password), rehash_wanted, client, known_device, std::move(done),
-                                     [settler](std::exception_ptr e) { settler->reject_from(e, "password check"); });
-            },
-            [settler = settler](std::exception_ptr e) { settler->reject_from(e, "identity_loader"); });
-        return std::move(promise);
+                    settle(*user);
+                });
+        });
+        return detail::to_promise(std::move(outcome));
     }
 
     /// A new session for `user`, whose tokens carry the claims set_login_claims computes for it:
@@ -246,89 +272,76 @@ public:
     /// refresh (a JWKS ring fetches its issuer's keys, at a limited rate) and the token is
     /// verified again. Rejects with InvalidToken or TokenExpired.
     Pistache::Async::Promise<TokenPayload> verify_refreshing(std::string token, TokenType expected = TokenType::access) const {
-        return core_->verify_refreshing(std::move(token), expected);
+        return detail::to_promise(core_->verify(token, expected));
     }
 
     /// The pipeline every way in takes (the guards, optional_user, resolve_user, refresh, logout,
-    /// password reset): verify `token` as a `type` token (signature first) → the revocation store
-    /// (for a refresh token also its use-once record) → the user_loader → `finish`, called once as
-    /// `finish(const User* user, const TokenPayload* payload, std::exception_ptr failure, const Engine&)`:
-    /// the active user and its payload, or (both null) the failure (InvalidToken, TokenExpired,
-    /// UserNotFound, InactiveUser, Unavailable, InternalError). When the store and the loader
-    /// answer at once (the memory store and a synchronous loader) it all happens on this thread
-    /// before run returns: no promise, no allocation beyond the payload's. Otherwise
-    /// `finish.suspend()` is called first, on this thread (keep there what finish will need, e.g.
-    /// a copy of the request), and finish runs later: after a synchronous loader, on a store's
-    /// callback thread or (after a key fetch) a `fauth-callback` thread; otherwise on the thread
-    /// that settles your loader's promise. A finish with a member
-    /// `bind(const TokenPayload&)` has it called once the token is verified, before the refresh
-    /// throttle, the use-once record and the loader (after the store's answer when that came at
-    /// once, or after a key fetch): what it throws refuses the token (a scheme's CSRF check).
+    /// password reset), as one chain: verify `token` as a `type` token (signature first) → the
+    /// finish's `bind(const TokenPayload&)` step, if it has one (a scheme's CSRF check: a Failure
+    /// it returns refuses the token) → the revocation store (for a refresh token also its session
+    /// lifetime and throttle) → the user_loader → `finish(Result<Caller<User>>)`, called once:
+    /// the active user and its token, or the failure (InvalidToken, TokenExpired, SessionExpired,
+    /// Throttled, UserNotFound, InactiveUser, Unavailable, InternalError). Each step that
+    /// answers at once (the memory store, a synchronous loader) runs on this thread with no
+    /// promise and no allocation. At the first that must wait, `finish.suspend()` is called, if it
+    /// has one, on this thread (keep there what finish will need, e.g. a copy of the request), and
+    /// the rest runs where that step settles: a store's callback thread, a `fauth-callback`
+    /// thread after a key fetch, or the thread that settles your loader's promise.
     template <class Finish>
     void run(std::string_view token, TokenType type, Finish finish) const {
-        std::optional<TokenPayload> payload;
-        std::exception_ptr failure;
-        Engine::PendingKey pending;
-        const auto admission = core_->admit_at_once(token, type, payload, failure, pending);
-        if (admission == Engine::Admission::admitted || admission == Engine::Admission::verified) failure = bind_step(finish, *payload);
-        if (failure) return finish(nullptr, kNoPayload, std::move(failure), *core_);
-        if (admission == Engine::Admission::admitted && core_->user_loader_at_once) return core_->load_at_once(*payload, finish);
-        finish.suspend();
-        auto state = std::make_shared<Finish>(std::move(finish));
-        if (admission == Engine::Admission::admitted) return Core::load(*core_, std::move(*payload), std::move(state));
-        if (admission == Engine::Admission::verified) core_->check(std::move(*payload), type, Core::then_load(*core_, std::move(state)));
-        else core_->admit(std::string(token), type, std::move(pending), Core::then_load(*core_, std::move(state), /*bound=*/false));
+        detail::Journey<Finish> journey(finish);
+        journey.after(core_->verify(token, type), [core = core_.get(), type](auto& on, Result<TokenPayload> verified) {
+            if (verified) {
+                if constexpr (requires { on.finish().bind(*verified); }) {
+                    if (auto refused = on.finish().bind(*verified)) return on.finish()(std::move(*refused));
+                }
+            }
+            if (!verified) return on.finish()(std::move(verified).failure());
+            core->check_and_load(on, std::move(verified).value(), type);
+        });
     }
 
     /// The pipeline of a request that presents API key `key`: its form (prefix, lookup part) →
     /// the api_key_loader, once, by the lookup part → Engine::check_api_key (its hash in constant
     /// time, revocation, expiry, owner) → the owner active → the on_api_key_used hook →
-    /// `finish(const User* owner, const ApiKey* key, std::exception_ptr failure, const Engine&)`,
-    /// on this thread when the loader answers at once, else as run says (suspend first).
-    /// Failures: InvalidApiKey, InactiveUser, InternalError (no api_key_loader, a loader failure).
+    /// `finish(Result<Caller<User>>)` (with the key), as run says. Failures: InvalidApiKey,
+    /// InactiveUser, InternalError (no api_key_loader, a loader failure).
     template <class Finish>
     void run_key(std::string_view key, Finish finish) const {
         const auto id = api_key_id(key, config().api_keys.prefix);
-        if (!id) return finish(nullptr, kNoKey, std::make_exception_ptr(InvalidApiKey("malformed")), *core_);
-        if (!core_->key_loader)
-            return finish(nullptr, kNoKey, std::make_exception_ptr(InternalError("an API key came, but no api_key_loader is set")), *core_);
-        if (core_->key_loader_at_once) {
-            std::optional<KeyOwner<User>> found;
-            try {
-                found = core_->key_loader_at_once(std::string(*id));
-            } catch (...) {
-                return finish(nullptr, kNoKey, detail::concrete_error(std::current_exception(), "api_key_loader"), *core_);
-            }
-            return core_->accept_key(key, found, finish);
+        if (!id) return finish(InvalidApiKey("malformed").failure());
+        if (!core_->key_loader) return finish(InternalError("an API key came, but no api_key_loader is set").failure());
+        auto found = core_->key_loader(std::string(*id));
+        // Settled by your loader, on your thread: then the continuation holds the provider's
+        // state, and its own copy of the key.
+        std::shared_ptr<const Core> owner;
+        std::shared_ptr<const std::string> kept;
+        if (!found.ready()) {
+            owner = core_;
+            kept = std::make_shared<const std::string>(key);
+            key = *kept;
         }
-        finish.suspend();
-        auto state = std::make_shared<Finish>(std::move(finish));
-        // Settled by your loader, on your thread: this continuation may own the state.
-        core_->key_loader(std::string(*id))
-            .then([core = core_, state, key = std::string(key)](
-                      const std::optional<KeyOwner<User>>& found) { core->accept_key(key, found, *state); },
-                  [core = core_, state](std::exception_ptr e) {
-                      (*state)(nullptr, kNoKey, detail::concrete_error(e, "api_key_loader"), *core);
-                  });
+        detail::Journey<Finish> journey(finish);
+        journey.after(std::move(found), [core = core_.get(), owner, kept, key](auto& on, Result<std::optional<KeyOwner<User>>> answer) {
+            core->accept_key(on.finish(), key, answer);
+        });
     }
 
     /// The active user an access token names. Rejects with InvalidToken or TokenExpired (bad
     /// token; refresh and other token types are never accepted; "token revoked"), UserNotFound,
     /// InactiveUser, or InternalError when the user_loader fails.
     UserPromise resolve_user(std::string_view token) const {
-        auto [promise, settler] = detail::Settler<User>::make();
-        run(token, TokenType::access, settle(settler, [](const User& user, const TokenPayload&, const Engine&) { return user; }));
-        return std::move(promise);
+        return detail::to_promise(run_then<User>(token, TokenType::access, [](const Caller<User>& caller, const Engine&) { return caller.user; }));
     }
 
     /// The active user a verified token names: the revocation store is asked first (one question
     /// covering the jti, the family and revoke_all), then the user_loader. Rejects as resolve_user.
     UserPromise load_user(const TokenPayload& payload) const {
-        auto [promise, settler] = detail::Settler<User>::make();
-        auto finish = settle(settler, [](const User& user, const TokenPayload&, const Engine&) { return user; });
-        auto state = std::make_shared<decltype(finish)>(std::move(finish));
-        core_->check(payload, TokenType::access, Core::then_load(*core_, std::move(state)));
-        return std::move(promise);
+        auto [outcome, settle] = Outcome<User>::pending();
+        Then<User, ReturnUser> finish{settle, {}, {}, core_.get()};
+        detail::Journey<decltype(finish)> journey(finish);
+        core_->check_and_load(journey, payload, TokenType::access);
+        return detail::to_promise(std::move(outcome));
     }
 
     /// A new token pair for the session of `refresh_token`: same family and session start, with
@@ -339,21 +352,17 @@ public:
     /// SessionExpired (the session is older than AuthConfig::session_lifetime), Throttled (the
     /// session's refresh budget is spent), UserNotFound, InactiveUser, Unavailable or InternalError.
     /// `check(const TokenPayload&)` is called once the token is verified, before anything is
-    /// counted or written (a refresh by cookie: its CSRF checks); what it throws refuses it.
+    /// counted or written (a refresh by cookie: its CSRF checks); a Failure it returns refuses it.
     template <class Check = detail::NoCheck>
     Pistache::Async::Promise<TokenResponse> refresh(std::string_view refresh_token, Check check = {}) const {
-        auto [promise, settler] = detail::Settler<TokenResponse>::make();
         // The claims (your functions) are computed before the token is used up: if they throw, the
         // client may retry with the same token.
-        run(refresh_token, TokenType::refresh,
-            settle(settler, [claims = core_->claims, rotated = settler](const User& user, const TokenPayload& payload,
-                                                                        const Engine& engine) {
-                engine.rotate(payload, claims.scopes_for(user), claims.extra_for(user))
-                    .then([rotated](const TokenResponse& tokens) { rotated->resolve(tokens); },
-                          [rotated](std::exception_ptr e) { rotated->reject_from(e, "refresh"); });
+        return detail::to_promise(run_then<TokenResponse>(
+            refresh_token, TokenType::refresh,
+            [claims = core_->claims](const Caller<User>& caller, const Engine& engine) {
+                return engine.rotate(*caller.token, claims.scopes_for(caller.user), claims.extra_for(caller.user));
             },
-                   std::move(check)));
-        return std::move(promise);
+            std::move(check)));
     }
 
     /// Ends the session of `token`, a `type` token (an access token, or the refresh token of a
@@ -363,14 +372,9 @@ public:
     /// `check` as for refresh (a logout by cookie: its CSRF checks).
     template <class Check = detail::NoCheck>
     Pistache::Async::Promise<void> logout(std::string_view token, TokenType type = TokenType::access, Check check = {}) const {
-        auto [promise, settler] = detail::Settler<void>::make();
-        run(token, type,
-            settle(settler, [ended = settler](const User&, const TokenPayload& payload, const Engine& engine) {
-                engine.end_session(payload).then([ended] { ended->resolve(); },
-                                                 [ended](std::exception_ptr e) { ended->reject_from(e, "revocation store"); });
-            },
-                   std::move(check)));
-        return std::move(promise);
+        return detail::to_promise(run_then<void>(
+            token, type, [](const Caller<User>& caller, const Engine& engine) { return engine.end_session(*caller.token); },
+            std::move(check)));
     }
 
     /// Ends every session of `sub` (after a password change, say): every token issued up to the
@@ -380,12 +384,12 @@ public:
     /// calls; a token is judged by the clock of the process that issued it (see
     /// RevocationStore::revoke_subject_now). (A token from an older fauth, without `iat_us`,
     /// counts as issued at the start of its second.)
-    Pistache::Async::Promise<void> revoke_all(std::string sub) const { return core_->revoke_all(std::move(sub)); }
+    Pistache::Async::Promise<void> revoke_all(std::string sub) const { return detail::to_promise(core_->revoke_all(std::move(sub))); }
 
     /// A bcrypt hash of `password` at the configured cost, computed on the worker pool.
     /// Rejects with Unavailable when the queue is full.
     Pistache::Async::Promise<std::string> hash_password_async(std::string password) const {
-        return core_->hash_password(std::move(password));
+        return detail::to_promise(core_->hash_password(std::move(password)));
     }
 
     /// True when `stored_hash` is below the configured bcrypt cost (or not bcrypt) and should be
@@ -404,12 +408,10 @@ public:
     /// since. Rejects with InvalidToken (also "password already changed"), TokenExpired,
     /// UserNotFound, InactiveUser or InternalError.
     UserPromise verify_password_reset_token(std::string_view token) const {
-        auto [promise, settler] = detail::Settler<User>::make();
-        run(token, TokenType::password_reset, settle(settler, [](const User& user, const TokenPayload& payload, const Engine& engine) {
-                                                    engine.check_reset_binding(payload, user_password_hash(user).value_or(""));
-                                                    return user;
-                                                }));
-        return std::move(promise);
+        return detail::to_promise(run_then<User>(token, TokenType::password_reset, [](const Caller<User>& caller, const Engine& engine) -> Result<User> {
+            if (auto refused = engine.check_reset_binding(*caller.token, user_password_hash(caller.user).value_or(""))) return std::move(*refused);
+            return caller.user;
+        }));
     }
 
     /// An email-verification token for `user` carrying `email` in its `email` claim; read it back
@@ -480,7 +482,7 @@ public:
     /// Counts one attempt under `key` in login_throttle(); the provider waits for it (and for what
     /// the caller chains to it) before it is destroyed.
     Pistache::Async::Promise<ThrottleDecision> throttle_login(const std::string& key, const RateLimit& limit) const {
-        return core_->tracked(core_->throttle().hit(key, limit), "login throttle");
+        return detail::to_promise(core_->tracked(core_->throttle().hit(key, limit)));
     }
 
 private:
@@ -495,127 +497,100 @@ private:
         ~Core() { wait_idle(); }
 
         UserLoader user_loader;
-        std::function<std::optional<User>(const TokenPayload&)> user_loader_at_once;  // empty for promise loaders
         IdentityLoader identity_loader;
         RehashHandler rehash;
         LoginClaims<User> claims;
-        std::function<LoadResult<KeyOwner<User>>(const std::string&)> key_loader;
-        std::function<std::optional<KeyOwner<User>>(const std::string&)> key_loader_at_once;  // empty for promise loaders
+        std::function<Outcome<std::optional<KeyOwner<User>>>(const std::string&)> key_loader;
         std::function<void(const ApiKey&)> key_used;
 
-        // The last steps of run_key, once the loader found `found` (or nothing).
+        // The steps of run after the token's verification: the store, then the user_loader, then
+        // the finish.
         template <class Finish>
-        void accept_key(std::string_view presented, const std::optional<KeyOwner<User>>& found, Finish& finish) const {
-            try {
-                check_api_key(presented, found ? &found->key : nullptr, found ? user_id(found->user) : std::string());
-                if (!user_is_active(found->user)) throw InactiveUser();
-            } catch (...) {
-                return finish(nullptr, kNoKey, detail::concrete_error(std::current_exception(), "api_key_loader"), *this);
-            }
+        void check_and_load(detail::Journey<Finish>& journey, TokenPayload payload, TokenType type) const {
+            journey.after(check(std::move(payload), type), [this](auto& on, Result<TokenPayload> checked) {
+                if (!checked) return on.finish()(std::move(checked).failure());
+                load(on, std::move(checked).value());
+            });
+        }
+
+        // The last step of run: the user_loader, then the finish.
+        template <class Finish>
+        void load(detail::Journey<Finish>& journey, TokenPayload payload) const {
+            auto loaded = user_loader(payload);
+            // Settled by your user_loader, on your thread: that continuation owns the state.
+            // (Empty when the state is being destroyed, which waits for this step to end.)
+            std::shared_ptr<const Core> owner;
+            if (!loaded.ready() && !(owner = this->weak_from_this().lock()))
+                return journey.finish()(Unavailable("shutting down").failure());
+            journey.after(std::move(loaded), [owner, payload = std::move(payload)](auto& on, Result<std::optional<User>> user) {
+                if (!user) return on.finish()(std::move(user).failure());
+                if (auto refused = unusable(*user)) return on.finish()(std::move(*refused));
+                on.finish()(Caller<User>{**user, &payload, nullptr});
+            });
+        }
+
+        // The last steps of run_key, once the loader found `found` (or nothing, or failed).
+        template <class Finish>
+        void accept_key(Finish& finish, std::string_view presented, Result<std::optional<KeyOwner<User>>>& found) const {
+            if (!found) return finish(std::move(found).failure());
+            const KeyOwner<User>* owner = *found ? &**found : nullptr;
+            if (auto refused = check_api_key(presented, owner ? &owner->key : nullptr, owner ? user_id(owner->user) : std::string()))
+                return finish(std::move(*refused));
+            if (!user_is_active(owner->user)) return finish(InactiveUser().failure());
             if (key_used) {
                 try {
-                    key_used(found->key);
-                } catch (const std::exception& e) {
-                    config().write_log(std::string("on_api_key_used failed: ") + e.what());
+                    key_used(owner->key);
                 } catch (...) {
-                    config().write_log("on_api_key_used failed with a non-standard exception");
+                    config().write_log(failure_of(std::current_exception(), "on_api_key_used").log);
                 }
             }
-            finish(&found->user, &found->key, nullptr, *this);
-        }
-
-        // The last step of run with a synchronous loader, on this thread.
-        template <class Finish>
-        void load_at_once(const TokenPayload& payload, Finish& finish) const {
-            std::optional<User> user;
-            try {
-                user = user_loader_at_once(payload);
-            } catch (...) {
-                return finish(nullptr, kNoPayload, detail::concrete_error(std::current_exception(), "user_loader"), *this);
-            }
-            if (auto refused = unusable(user)) finish(nullptr, kNoPayload, std::move(refused), *this);
-            else finish(&*user, &payload, nullptr, *this);
-        }
-
-        // What follows admit or check in run: `state` with the refusal, or load. It runs on a fauth
-        // thread, which holds the state meanwhile, so it points to it without owning it.
-        // `bound`: the finish's bind step has run (else it runs here first).
-        template <class Finish>
-        static Engine::Admitted then_load(const Core& core, std::shared_ptr<Finish> state, bool bound = true) {
-            return [core = &core, state = std::move(state), bound](TokenPayload verified, std::exception_ptr refused) {
-                if (!refused && !bound) refused = AuthProvider::bind_step(*state, verified);
-                if (refused) return (*state)(nullptr, kNoPayload, std::move(refused), *core);
-                load(*core, std::move(verified), state);
-            };
-        }
-
-        // The last step of run: the user_loader, then `state`.
-        template <class Finish>
-        static void load(const Core& core, TokenPayload payload, std::shared_ptr<Finish> state) {
-            if (core.user_loader_at_once) return core.load_at_once(payload, *state);
-            // Settled by your user_loader, on your thread: this continuation may own the state.
-            // (Empty when the state is being destroyed, which waits for this step to end.)
-            auto owner = core.weak_from_this().lock();
-            if (!owner) return (*state)(nullptr, kNoPayload, std::make_exception_ptr(Unavailable("shutting down")), core);
-            core.user_loader(payload).then(
-                [core = owner, state, payload = std::move(payload)](const std::optional<User>& user) {
-                    if (auto refused = unusable(user)) (*state)(nullptr, kNoPayload, std::move(refused), *core);
-                    else (*state)(&*user, &payload, nullptr, *core);
-                },
-                [core = owner, state](std::exception_ptr e) {
-                    (*state)(nullptr, kNoPayload, detail::concrete_error(e, "user_loader"), *core);
-                });
+            finish(Caller<User>{owner->user, nullptr, &owner->key});
         }
     };
 
-    // A finish for run that settles a promise: with `make(user, payload, engine)`'s value (or, when
-    // make returns nothing, make settles it itself), or with the failure, thrown ones included.
+    // A finish for run that settles an Outcome<T> with what `make(caller, engine)` makes of the
+    // caller (a T, a Result<T> or an Outcome<T>), or with the failure; `check` is its bind step.
     template <class T, class Make, class Check = detail::NoCheck>
-    struct SettleWith {
-        std::shared_ptr<detail::Settler<T>> settler;
+    struct Then {
+        Settle<T> settle;
         Make make;
         Check check{};
-        void suspend() const noexcept {}
-        void bind(const TokenPayload& payload) { check(payload); }
-        void operator()(const User* user, const TokenPayload* payload, std::exception_ptr failure, const Engine& engine) {
-            if (failure) return settler->reject_from(failure, "token");
+        const Engine* engine;
+        std::optional<Failure> bind(const TokenPayload& payload) {
             try {
-                if constexpr (std::is_void_v<std::invoke_result_t<Make&, const User&, const TokenPayload&, const Engine&>>)
-                    make(*user, *payload, engine);
-                else
-                    settler->resolve(make(*user, *payload, engine));
+                return check(payload);
             } catch (...) {
-                settler->reject_from(std::current_exception(), "token");
+                return failure_of(std::current_exception(), "token check");
+            }
+        }
+        void operator()(Result<Caller<User>> caller) {
+            if (!caller) return settle(std::move(caller).failure());
+            try {
+                Outcome<T>(make(*caller, *engine)).then([settle = settle](Result<T> made) { settle(std::move(made)); });
+            } catch (...) {
+                settle(failure_of(std::current_exception(), "token"));
             }
         }
     };
+    // The make of resolve_user and load_user.
+    struct ReturnUser {
+        User operator()(const Caller<User>& caller, const Engine&) const { return caller.user; }
+    };
+
+    // run with a finish that settles the returned outcome (see Then).
     template <class T, class Make, class Check = detail::NoCheck>
-    static SettleWith<T, Make, Check> settle(std::shared_ptr<detail::Settler<T>> settler, Make make, Check check = {}) {
-        return {std::move(settler), std::move(make), std::move(check)};
+    Outcome<T> run_then(std::string_view token, TokenType type, Make make, Check check = {}) const {
+        auto [outcome, settle] = Outcome<T>::pending();
+        run(token, type, Then<T, Make, Check>{settle, std::move(make), std::move(check), core_.get()});
+        return std::move(outcome);
     }
 
-    // The finish's bind step for `payload` (see run), or nothing: its refusal, or null.
-    template <class Finish>
-    static std::exception_ptr bind_step(Finish& finish, const TokenPayload& payload) {
-        if constexpr (requires { finish.bind(payload); }) {
-            try {
-                finish.bind(payload);
-            } catch (...) {
-                return detail::concrete_error(std::current_exception(), "token");
-            }
-        }
-        return nullptr;
+    // Why a loaded user cannot be signed in (UserNotFound, InactiveUser), or nothing when it can.
+    static std::optional<Failure> unusable(const std::optional<User>& user) {
+        if (!user) return UserNotFound().failure();
+        if (!user_is_active(*user)) return InactiveUser().failure();
+        return std::nullopt;
     }
-
-    // Why a loaded user cannot be signed in (UserNotFound, InactiveUser), or null when it can.
-    static std::exception_ptr unusable(const std::optional<User>& user) {
-        if (!user) return std::make_exception_ptr(UserNotFound());
-        if (!user_is_active(*user)) return std::make_exception_ptr(InactiveUser());
-        return nullptr;
-    }
-
-    static constexpr const TokenPayload* kNoPayload = nullptr;
-    static constexpr const ApiKey* kNoKey = nullptr;
 
     std::shared_ptr<Core> core_;
 };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <exception>
+#include <optional>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -159,15 +160,10 @@ private:
         }
     };
 
-    // True for failures that mean "this caller is not (usably) authenticated".
-    static bool is_callers_fault(std::exception_ptr failure) {
-        try {
-            std::rethrow_exception(failure);
-        } catch (const Error& e) {
-            return e.kind() != ErrorKind::internal && e.kind() != ErrorKind::unavailable && e.kind() != ErrorKind::throttled;
-        } catch (...) {
-            return false;
-        }
+    // True for failures that mean "this caller is not (usably) authenticated" (fauth's own, a
+    // loader error or overload, are not).
+    static bool is_callers_fault(const Failure& failure) noexcept {
+        return failure.kind != ErrorKind::internal && failure.kind != ErrorKind::unavailable && failure.kind != ErrorKind::throttled;
     }
 
     // Calls the user's handler inside the security context; an exception it throws becomes a 500,
@@ -211,37 +207,44 @@ private:
             copy = std::make_shared<const Pistache::Rest::Request>(*request);
             request = copy.get();
         }
-        void bind(const TokenPayload& token) const { scheme->check(*request, token, {spec->auth.tokens()}); }
+        std::optional<Failure> bind(const TokenPayload& token) const { return scheme->check(*request, token, {spec->auth.tokens()}); }
 
-        // `proof` is the verified token's payload, or the API key.
-        template <class Proof>
-        void operator()(const User* user, const Proof* proof, std::exception_ptr failure, const Engine&) {
-            constexpr bool by_key = std::is_same_v<Proof, ApiKey>;
+        void operator()(Result<Caller<User>> caller) {
             const AuthConfig& config = spec->auth.config();
-            const TokenPayload* token = nullptr;
-            const ApiKey* key = nullptr;
-            if constexpr (by_key) key = proof;
-            else token = proof;
-            if (!failure) {
-                const Principal<User> principal{*user, scheme->id(), proof->scopes, token, key};
-                try {
-                    require(spec->rule, principal, config.wildcards);
-                    if (spec->fresh && (token == nullptr || !token->fresh)) throw FreshTokenRequired();
-                } catch (...) {
-                    failure = std::current_exception();
-                }
-                if (!failure) {
-                    if constexpr (presence == Presence::optional) call(spec->handler, *request, writer, user, token, key, config.log);
-                    else if constexpr (takes_principal<Handler>) call(spec->handler, *request, writer, principal, token, key, config.log);
-                    else call(spec->handler, *request, writer, *user, token, key, config.log);
-                    return;
-                }
+            if (caller) {
+                const auto refused = judge(*caller, config);
+                if (!refused) return deliver(*caller, config);
+                return refuse(writer, config, *refused, spec->challenge(*scheme), *request, user_id(caller->user));
             }
             if constexpr (presence == Presence::optional) {
-                if (is_callers_fault(failure))
+                if (is_callers_fault(caller.failure()))
                     return call(spec->handler, *request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.log);
             }
-            refuse(writer, config, failure, spec->challenge(*scheme), *request, user != nullptr ? user_id(*user) : std::string());
+            refuse(writer, config, caller.failure(), spec->challenge(*scheme), *request);
+        }
+
+        // Why the route refuses `caller`: its rule (a predicate of yours may throw), then freshness.
+        std::optional<Failure> judge(const Caller<User>& caller, const AuthConfig& config) const {
+            try {
+                if (auto why = denial(spec->rule, principal(caller), config.wildcards)) return Forbidden(std::move(*why)).failure();
+            } catch (...) {
+                return failure_of(std::current_exception(), "access rule");
+            }
+            if (spec->fresh && (caller.token == nullptr || !caller.token->fresh)) return FreshTokenRequired().failure();
+            return std::nullopt;
+        }
+
+        void deliver(const Caller<User>& caller, const AuthConfig& config) {
+            if constexpr (presence == Presence::optional)
+                call(spec->handler, *request, writer, &caller.user, caller.token, caller.key, config.log);
+            else if constexpr (takes_principal<Handler>)
+                call(spec->handler, *request, writer, principal(caller), caller.token, caller.key, config.log);
+            else
+                call(spec->handler, *request, writer, caller.user, caller.token, caller.key, config.log);
+        }
+
+        Principal<User> principal(const Caller<User>& caller) const {
+            return {caller.user, scheme->id(), caller.token != nullptr ? caller.token->scopes : caller.key->scopes, caller.token, caller.key};
         }
     };
 };

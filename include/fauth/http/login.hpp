@@ -111,7 +111,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                                              std::move(device_cookie.token), devices ? request.resource() : std::string()});
             // Failures that are no attempt's (a throttle's, a response that cannot be made): not reported.
             auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
-                http::refuse(a->writer, auth.config(), failure, false, a->event, Report::none);
+                http::refuse(a->writer, auth.config(), failure_of(std::move(failure), "login"), false, a->event, Report::none);
             };
             auto throttled = [&auth](const std::shared_ptr<Attempt>& a, const ThrottleDecision& d) {
                 a->event.type = SecurityEventType::throttled;
@@ -137,7 +137,8 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                             }
                         },
                         [&auth, attempt](std::exception_ptr failure) {
-                            http::refuse(attempt->writer, auth.config(), failure, false, attempt->event, Report::attempt);
+                            http::refuse(attempt->writer, auth.config(), failure_of(std::move(failure), "login"), false, attempt->event,
+                                         Report::attempt);
                         });
             };
             auth.throttle_login("client:" + attempt->client, config.login_limits.per_client).then(

@@ -100,9 +100,13 @@ struct Challenge {
 /// `error="insufficient_user_authentication"`); 429s and 503s carry Retry-After. An internal error is
 /// logged to `log` and answered with "Internal Server Error".
 void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const LogSink& log);
+/// send_error for a failure as a value: the one place a Failure becomes an HTTP answer.
+void send_failure(Pistache::Http::ResponseWriter& writer, const Failure& failure, const Challenge& challenge,
+                  const LogSink& log) noexcept;
 
-/// send_error for whatever `failure` holds: a fauth::Error keeps its status; anything else is
-/// logged and answered 500 {"detail": "Internal Server Error"}, never revealing its message.
+/// send_failure for whatever `failure` holds (failure_of): a fauth::Error keeps its status;
+/// anything else is logged and answered 500 {"detail": "Internal Server Error"}, never revealing
+/// its message. For exceptions your handlers throw.
 void send_exception(Pistache::Http::ResponseWriter& writer, std::exception_ptr failure, const Challenge& challenge,
                     const LogSink& log) noexcept;
 

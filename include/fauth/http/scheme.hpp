@@ -5,7 +5,7 @@
 #pragma once
 
 #include <array>
-#include <exception>
+#include <optional>
 #include <memory>
 #include <span>
 #include <string>
@@ -91,7 +91,7 @@ public:
     /// Reads its credentials from `request`: absent, malformed or present (scheme set to this).
     virtual Credentials read(const Pistache::Http::Request& request) const = 0;
     /// Why its malformed credentials are refused (an InvalidToken or InvalidApiKey "malformed ...").
-    virtual std::exception_ptr malformed() const = 0;
+    virtual Failure malformed() const = 0;
     /// Adds what a 401 of a route accepting it says (a Bearer challenge, an APIKey one).
     virtual void challenge(Challenge& challenge) const = 0;
     /// Appends its OpenAPI security requirements (alternatives: `{"name": []}` each) to `alternatives`.
@@ -101,9 +101,11 @@ public:
     /// Throws ConfigError when a route with `needs` cannot use it (checked when the route is made).
     virtual void check_route(const RouteNeeds& needs) const { (void)needs; }
     /// What it demands of `request` once `token` is verified and before anything is counted,
-    /// written or loaded (the cookie: the CSRF checks); throws the refusal. Nothing by default.
-    virtual void check(const Pistache::Http::Request& request, const TokenPayload& token, const CheckContext& context) const {
+    /// written or loaded (the cookie: the CSRF checks): the refusal, or nothing (the default).
+    virtual std::optional<Failure> check(const Pistache::Http::Request& request, const TokenPayload& token,
+                                         const CheckContext& context) const {
         (void)request, (void)token, (void)context;
+        return std::nullopt;
     }
 };
 

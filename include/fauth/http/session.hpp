@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -31,7 +32,7 @@ struct RefreshRequest {
     /// The refresh token, or why the body holds none (415, 422).
     std::variant<std::string, RequestError> token;
     /// The refresh cookie was there but unusable (sent twice, or not a token): 401.
-    std::exception_ptr refusal;
+    std::optional<Failure> refusal;
     /// Cookies for a refresh by cookie, the JSON body otherwise.
     TokenDelivery delivery = TokenDelivery::body;
     /// The scheme that read the token (the refresh cookie), whose check it must pass (the CSRF
@@ -63,9 +64,10 @@ struct StateChangeCheck {
     std::shared_ptr<const Pistache::Http::Request> request;
     /// The provider's codec.
     const TokenCodec* codec = nullptr;
-    /// Runs the scheme's check (throws its refusal).
-    void operator()(const TokenPayload& token) const {
-        if (scheme != nullptr) scheme->check(*request, token, {*codec, /*changes_state=*/true});
+    /// Runs the scheme's check: its refusal, or nothing.
+    std::optional<Failure> operator()(const TokenPayload& token) const {
+        if (scheme == nullptr) return std::nullopt;
+        return scheme->check(*request, token, {*codec, /*changes_state=*/true});
     }
 };
 
@@ -96,12 +98,13 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
             StateChangeCheck check{input->scheme, cookie, nullptr, &auth.tokens()};
             if (check.scheme != nullptr) check.request = std::make_shared<const Pistache::Http::Request>(request);
             auto refused = [&auth, shared, event = request_event(SecurityEventType::token_refused, request, config)](
-                               std::exception_ptr failure) { refuse(*shared, auth.config(), failure, true, event); };
+                               const Failure& failure) { refuse(*shared, auth.config(), failure, true, event); };
+            auto failed = [refused](std::exception_ptr failure) { refused(failure_of(std::move(failure), "refresh")); };
             auth.throttle_login("refresh-client:" + client, config.refresh_limits.per_client)
                 .then(
-                    [&auth, shared, input, refused, check = std::move(check)](const ThrottleDecision& by_client) {
+                    [&auth, shared, input, refused, failed, check = std::move(check)](const ThrottleDecision& by_client) {
                         if (!by_client.allowed) return send_too_many_requests(*shared, static_cast<long>(by_client.retry_after.count()));
-                        if (input->refusal) return refused(input->refusal);
+                        if (input->refusal) return refused(*input->refusal);
                         if (const auto* error = std::get_if<RequestError>(&input->token))
                             return send_detail(*shared, static_cast<Pistache::Http::Code>(error->status), error->detail);
                         auth.refresh(std::get<std::string>(input->token), check)
@@ -109,9 +112,9 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
                                 [&auth, shared, delivery = input->delivery](const TokenResponse& tokens) {
                                     send_tokens(*shared, tokens, delivery, auth.config(), auth.tokens());
                                 },
-                                refused);
+                                failed);
                     },
-                    refused);
+                    failed);
         },
         auth.config().log);
     endpoint.doc = refresh_route_doc();
@@ -149,7 +152,7 @@ Endpoint logout_endpoint(const AuthProvider<User>& auth) {
                         shared->send(Pistache::Http::Code::No_Content);
                     },
                     [&auth, shared, challenge, event = request_event(SecurityEventType::token_refused, request, config)](
-                        std::exception_ptr failure) { refuse(*shared, auth.config(), failure, challenge, event); });
+                        std::exception_ptr failure) { refuse(*shared, auth.config(), failure_of(std::move(failure), "logout"), challenge, event); });
         },
         auth.config().log);
     endpoint.doc = logout_route_doc();

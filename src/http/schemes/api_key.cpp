@@ -28,7 +28,7 @@ Credentials ApiKeyScheme::read(const Pistache::Http::Request& request) const {
     return {Credentials::Status::present, std::string(value), this};
 }
 
-std::exception_ptr ApiKeyScheme::malformed() const { return std::make_exception_ptr(InvalidApiKey("malformed")); }
+Failure ApiKeyScheme::malformed() const { return InvalidApiKey("malformed").failure(); }
 
 void ApiKeyScheme::challenge(Challenge& challenge) const { challenge.add(challenge_); }
 

@@ -19,8 +19,8 @@ Credentials BearerScheme::read(const Pistache::Http::Request& request) const {
     return {Credentials::Status::present, std::move(bearer.token), this};
 }
 
-std::exception_ptr BearerScheme::malformed() const {
-    return std::make_exception_ptr(InvalidToken("malformed Authorization header"));
+Failure BearerScheme::malformed() const {
+    return InvalidToken("malformed Authorization header").failure();
 }
 
 void BearerScheme::challenge(Challenge& challenge) const { challenge.bearer = true; }

@@ -16,8 +16,8 @@ Credentials CookieScheme::read(const Pistache::Http::Request& request) const {
     return found;
 }
 
-std::exception_ptr CookieScheme::malformed() const {
-    return std::make_exception_ptr(InvalidToken("malformed session cookie"));
+Failure CookieScheme::malformed() const {
+    return InvalidToken("malformed session cookie").failure();
 }
 
 void CookieScheme::challenge(Challenge& challenge) const { challenge.bearer = true; }
@@ -40,15 +40,17 @@ void CookieScheme::check_route(const RouteNeeds&) const {
         throw ConfigError("fauth: a route accepts the session cookie, but AuthConfig::cookies.transport does not");
 }
 
-void CookieScheme::check(const Pistache::Http::Request& request, const TokenPayload& token, const CheckContext& context) const {
-    if (!context.changes_state && !is_unsafe_method(request.method())) return;
-    if (is_foreign_origin(request, settings_)) throw Forbidden("Origin not allowed");
+std::optional<Failure> CookieScheme::check(const Pistache::Http::Request& request, const TokenPayload& token,
+                                           const CheckContext& context) const {
+    if (!context.changes_state && !is_unsafe_method(request.method())) return std::nullopt;
+    if (is_foreign_origin(request, settings_)) return Forbidden("Origin not allowed").failure();
     const auto header = request.headers().tryGetRaw(settings_.csrf_header);
     const std::string value = header ? header->value() : std::string();  // by value: Raw::value() is a copy
     const auto sent = trim_ows(value);
     // A token without a session (not from a fauth login) has no CSRF token to match.
-    if (token.family.empty() || sent.empty()) throw Forbidden("CSRF token missing or invalid");
-    if (!equal_in_constant_time(csrf_token(context.codec, token.family), sent)) throw Forbidden("CSRF token missing or invalid");
+    if (token.family.empty() || sent.empty() || !equal_in_constant_time(csrf_token(context.codec, token.family), sent))
+        return Forbidden("CSRF token missing or invalid").failure();
+    return std::nullopt;
 }
 
 }  // namespace fauth::http

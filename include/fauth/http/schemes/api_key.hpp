@@ -19,7 +19,7 @@ public:
     /// The header, or the query parameter (both at once, empty, or not a b64token: malformed).
     Credentials read(const Pistache::Http::Request& request) const override;
     /// InvalidApiKey "malformed".
-    std::exception_ptr malformed() const override;
+    Failure malformed() const override;
     /// `APIKey header="<header>"`.
     void challenge(Challenge& challenge) const override;
     /// APIKeyHeader.

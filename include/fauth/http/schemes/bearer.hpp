@@ -19,7 +19,7 @@ public:
     /// malformed for the Bearer scheme without exactly one well-formed token.
     Credentials read(const Pistache::Http::Request& request) const override;
     /// InvalidToken "malformed Authorization header".
-    std::exception_ptr malformed() const override;
+    Failure malformed() const override;
     /// A Bearer challenge.
     void challenge(Challenge& challenge) const override;
     /// OAuth2PasswordBearer, or HTTPBearer.

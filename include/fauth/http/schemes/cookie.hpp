@@ -23,7 +23,7 @@ public:
     /// characters no token has; else present.
     Credentials read(const Pistache::Http::Request& request) const override;
     /// InvalidToken "malformed session cookie".
-    std::exception_ptr malformed() const override;
+    Failure malformed() const override;
     /// A Bearer challenge (the cookie holds a bearer token).
     void challenge(Challenge& challenge) const override;
     /// SessionCookie.
@@ -36,7 +36,8 @@ public:
     /// method): Forbidden "Origin not allowed" when Origin (or Referer) names a foreign origin,
     /// "CSRF token missing or invalid" unless the CSRF header holds the token's session's CSRF
     /// token (csrf_token, compared in constant time).
-    void check(const Pistache::Http::Request& request, const TokenPayload& token, const CheckContext& context) const override;
+    std::optional<Failure> check(const Pistache::Http::Request& request, const TokenPayload& token,
+                                 const CheckContext& context) const override;
 
 private:
     CookieSettings settings_;
