@@ -8,6 +8,7 @@
 
 #include "fauth/core/clock.hpp"
 #include "fauth/core/errors.hpp"
+#include "support/allocation_counter.hpp"
 #include "support/await.hpp"
 #include "support/stores.hpp"
 
@@ -22,11 +23,6 @@ fauth::test::TestClock test_clock;
 std::int64_t now() { return test_clock.seconds(); }
 
 bool revoked(fauth::RevocationStore& s, const RevocationQuery& q) { return await(s.is_revoked(q)); }
-
-void wait(Pistache::Async::Promise<void> p) {
-    auto outcome = fauth::test::settle(p);
-    if (outcome.error) std::rethrow_exception(outcome.error);
-}
 
 class StoreContract : public ::testing::TestWithParam<StoreKind> {
 protected:
@@ -48,13 +44,13 @@ TEST_P(StoreContract, NothingIsRevokedAtFirst) {
 }
 
 TEST_P(StoreContract, RevokingATokenRevokesThatTokenOnly) {
-    wait(store->revoke_token("jti-1", now() + 60));
+    await(store->revoke_token("jti-1", now() + 60));
     EXPECT_TRUE(revoked(*store, {"jti-1", "fam-1", "user-1", now()}));
     EXPECT_FALSE(revoked(*store, {"jti-2", "fam-1", "user-1", now()}));
 }
 
 TEST_P(StoreContract, RevokingAFamilyRevokesEveryTokenInIt) {
-    wait(store->revoke_family("fam-1", now() + 60));
+    await(store->revoke_family("fam-1", now() + 60));
     EXPECT_TRUE(revoked(*store, {"jti-1", "fam-1", "user-1", now()}));
     EXPECT_TRUE(revoked(*store, {"jti-9", "fam-1", "user-2", now()}));
     EXPECT_FALSE(revoked(*store, {"jti-1", "fam-2", "user-1", now()}));
@@ -64,11 +60,11 @@ TEST_P(StoreContract, RevokingAFamilyRevokesEveryTokenInIt) {
 TEST_P(StoreContract, RevokingASubjectRevokesWhatWasIssuedBefore) {
     const auto t = now();
     const auto moment_us = t * 1'000'000 + 500'000;  // half way through second t
-    wait(store->revoke_subject("user-1", moment_us, t + 60));
+    await(store->revoke_subject("user-1", moment_us, t + 60));
     EXPECT_TRUE(revoked(*store, {"a", "f", "user-1", moment_us - 1}));
     EXPECT_FALSE(revoked(*store, {"b", "f", "user-1", moment_us})) << "issued at that microsecond or later survives";
     EXPECT_FALSE(revoked(*store, {"c", "f", "user-2", moment_us - 1}));
-    wait(store->revoke_subject("user-1", moment_us - 100, t + 60));
+    await(store->revoke_subject("user-1", moment_us - 100, t + 60));
     EXPECT_TRUE(revoked(*store, {"d", "f", "user-1", moment_us - 1})) << "a later call never moves the moment back";
 }
 
@@ -115,7 +111,7 @@ TEST_P(StoreContract, ARefreshTokenCanBeUsedOnceAndOnlyForwards) {
     EXPECT_TRUE(reuse(use("f-1", "r-1", us))) << "an older token of the family: no longer the newest used";
     EXPECT_EQ(use("f-1", "r-2", us + 5).repeat_of_us, us + 1005) << "the successor again is the repeat now";
     EXPECT_TRUE(first(use("f-2", "r-1", us))) << "another family";
-    wait(store->revoke_family("f-2", now() + 60));
+    await(store->revoke_family("f-2", now() + 60));
     EXPECT_TRUE(reuse(use("f-2", "r-3", us + 10))) << "a revoked family";
     EXPECT_TRUE(reuse(use("f-2", "r-1", us))) << "a revoked family's newest used token is no repeat either";
     EXPECT_FALSE(revoked(*store, {"a-1", "f-1", "user-1", us})) << "a family's refresh record does not revoke it";
@@ -146,8 +142,8 @@ TEST_P(StoreContract, ExactlyOneConcurrentUseWins) {
 }
 
 TEST_P(StoreContract, EntriesExpireByThemselves) {
-    wait(store->revoke_token("short", now() + 1));
-    wait(store->revoke_token("long", now() + 60));
+    await(store->revoke_token("short", now() + 1));
+    await(store->revoke_token("long", now() + 60));
     EXPECT_TRUE(revoked(*store, {"short", "", "u", now()}));
     if (GetParam().expires_in_real_time) {
         // Redis expires keys by its own clock (a TTL), which no test clock can move: real time passes.
@@ -157,7 +153,7 @@ TEST_P(StoreContract, EntriesExpireByThemselves) {
     }
     EXPECT_FALSE(revoked(*store, {"short", "", "u", now()}));
     EXPECT_TRUE(revoked(*store, {"long", "", "u", now()}));
-    wait(store->revoke_token("already-expired", now() - 5));
+    await(store->revoke_token("already-expired", now() - 5));
     EXPECT_FALSE(revoked(*store, {"already-expired", "", "u", now()}));
 }
 
@@ -169,17 +165,17 @@ INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::ValuesIn(fauth::test:
 TEST(RevocationStoreDefault, RevokingASubjectUpToNowUsesTheCallersMoment) {
     class Forwarding final : public fauth::RevocationStore {
     public:
-        Pistache::Async::Promise<bool> is_revoked(const RevocationQuery& q) override { return inner.is_revoked(q); }
-        Pistache::Async::Promise<void> revoke_token(std::string jti, std::int64_t expires_at) override {
+        fauth::Outcome<bool> is_revoked(const RevocationQuery& q) override { return inner.is_revoked(q); }
+        fauth::Outcome<void> revoke_token(std::string jti, std::int64_t expires_at) override {
             return inner.revoke_token(std::move(jti), expires_at);
         }
-        Pistache::Async::Promise<void> revoke_family(std::string family, std::int64_t expires_at) override {
+        fauth::Outcome<void> revoke_family(std::string family, std::int64_t expires_at) override {
             return inner.revoke_family(std::move(family), expires_at);
         }
-        Pistache::Async::Promise<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override {
+        fauth::Outcome<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override {
             return inner.revoke_subject(std::move(sub), not_before_us, expires_at);
         }
-        Pistache::Async::Promise<fauth::RefreshUseResult> use_refresh(const fauth::RefreshUse& use) override { return inner.use_refresh(use); }
+        fauth::Outcome<fauth::RefreshUseResult> use_refresh(const fauth::RefreshUse& use) override { return inner.use_refresh(use); }
         fauth::MemoryRevocationStore inner;
     } store;
     const auto moment_us = now() * 1'000'000 - 5'000'000;  // five seconds before the store's clock
@@ -203,7 +199,7 @@ TEST(MemoryRevocationStore, SweepsExpiredEntries) {
     fauth::MemoryRevocationStore store({.clock = clock.clock()});
     // append, not "j" + std::to_string(i): GCC 12 at -O3 reports a false -Wstringop-overflow for
     // `"literal" + std::string&&`, a known GCC 12 false positive.
-    for (int i = 0; i < 100; ++i) wait(store.revoke_token(std::string("j").append(std::to_string(i)), clock.seconds() + 10));
+    for (int i = 0; i < 100; ++i) await(store.revoke_token(std::string("j").append(std::to_string(i)), clock.seconds() + 10));
     EXPECT_EQ(store.size(), 100u);
     clock.advance(std::chrono::seconds(11));
     store.sweep();
@@ -215,8 +211,7 @@ TEST(MemoryRevocationStore, StaysBoundedUnderAFloodOfSessions) {
     fauth::MemoryRevocationStore store(
         {.max_entries = 1000, .clock = [&t] { return std::chrono::system_clock::time_point(std::chrono::seconds(t)); }});
     auto first_refresh = [&](const std::string& family, const std::string& sub, std::int64_t expires_at) {
-        auto p = store.use_refresh({family, sub, "r", t * 1'000'000, expires_at});
-        return fauth::test::settle(p);
+        return fauth::test::settle(store.use_refresh({family, sub, "r", t * 1'000'000, expires_at}));
     };
     // Short-lived sessions: sweeping keeps making room, nothing is refused.
     for (int i = 0; i < 20000; ++i) {
@@ -239,12 +234,12 @@ TEST(MemoryRevocationStore, StaysBoundedUnderAFloodOfSessions) {
     EXPECT_FALSE(await(store.use_refresh({"long0", "user-0", "r", t * 1'000'000, t + 3600})).first_use) << "what was stored is kept";
     // Revocations are never refused for the cap: logout, a family, revoke_all.
     const auto before = store.size();
-    wait(store.revoke_token("jti-x", t + 60));
-    wait(store.revoke_family("long1", t + 60));
-    wait(store.revoke_subject("user-2", t * 1'000'000, t + 60));
-    EXPECT_TRUE(store.revoked_now({"jti-x", "", "u", t}));
-    EXPECT_TRUE(store.revoked_now({"a", "long1", "u", t}));
-    EXPECT_TRUE(store.revoked_now({"a", "", "user-2", t * 1'000'000 - 1}));
+    await(store.revoke_token("jti-x", t + 60));
+    await(store.revoke_family("long1", t + 60));
+    await(store.revoke_subject("user-2", t * 1'000'000, t + 60));
+    EXPECT_TRUE(revoked(store, {"jti-x", "", "u", t}));
+    EXPECT_TRUE(revoked(store, {"a", "long1", "u", t}));
+    EXPECT_TRUE(revoked(store, {"a", "", "user-2", t * 1'000'000 - 1}));
     EXPECT_LE(store.size(), before + 2) << "the family was revoked in its own entry";
 }
 
@@ -252,8 +247,7 @@ TEST(MemoryRevocationStore, BoundsTheSessionsOfOneSubject) {
     auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(1'000'000)));
     fauth::MemoryRevocationStore store({.max_sessions_per_subject = 3, .clock = clock.clock()});
     auto first_refresh = [&](const std::string& family, const std::string& sub) {
-        auto p = store.use_refresh({family, sub, "r", clock.seconds() * 1'000'000, clock.seconds() + 60});
-        return fauth::test::settle(p);
+        return fauth::test::settle(store.use_refresh({family, sub, "r", clock.seconds() * 1'000'000, clock.seconds() + 60}));
     };
     for (int i = 0; i < 3; ++i) EXPECT_FALSE(first_refresh("f" + std::to_string(i), "alice").error);
     const auto fourth = first_refresh("f3", "alice");
@@ -272,24 +266,65 @@ TEST(MemoryRevocationStore, AWriteDropsAFewExpiredEntriesAndNeverSweepsTheWholeS
     std::int64_t t = 1'000'000;
     fauth::MemoryRevocationStore store(
         {.max_entries = 20'000, .clock = [&t] { return std::chrono::system_clock::time_point(std::chrono::seconds(t)); }});
-    for (int i = 0; i < 10'000; ++i) wait(store.revoke_token(std::string("old").append(std::to_string(i)), t + 1));
+    for (int i = 0; i < 10'000; ++i) await(store.revoke_token(std::string("old").append(std::to_string(i)), t + 1));
     ASSERT_EQ(store.size(), 10'000u);
     t += 2;  // every one of them has expired
-    wait(store.revoke_token("new", t + 60));
+    await(store.revoke_token("new", t + 60));
     EXPECT_GE(store.size(), 10'001u - 4) << "one write drops a few expired entries, not all of them";
     EXPECT_LT(store.size(), 10'001u) << "and does drop some";
-    for (int i = 0; i < 3'000; ++i) wait(store.revoke_token(std::string("n").append(std::to_string(i)), t + 60));
+    for (int i = 0; i < 3'000; ++i) await(store.revoke_token(std::string("n").append(std::to_string(i)), t + 60));
     EXPECT_EQ(store.size(), 3'001u) << "writes keep dropping the expired ones, a few each";
-    EXPECT_TRUE(store.revoked_now({"new", "", "u", 0}));
-    EXPECT_TRUE(store.revoked_now({"n2999", "", "u", 0}));
+    EXPECT_TRUE(revoked(store, {"new", "", "u", 0}));
+    EXPECT_TRUE(revoked(store, {"n2999", "", "u", 0}));
 
     fauth::MemoryRevocationStore full(
         {.max_entries = 100, .clock = [&t] { return std::chrono::system_clock::time_point(std::chrono::seconds(t)); }});
-    for (int i = 0; i < 100; ++i) wait(full.revoke_token(std::string("x").append(std::to_string(i)), t + 1));
-    auto refused = full.use_refresh({"f", "u", "r", t * 1'000'000, t + 60, t * 1'000'000 + 1});
-    EXPECT_TRUE(fauth::test::settle(refused).error) << "full of live entries: a new session's first refresh waits";
+    for (int i = 0; i < 100; ++i) await(full.revoke_token(std::string("x").append(std::to_string(i)), t + 1));
+    EXPECT_TRUE(fauth::test::settle(full.use_refresh({"f", "u", "r", t * 1'000'000, t + 60, t * 1'000'000 + 1})).error) << "full of live entries: a new session's first refresh waits";
     t += 2;
     EXPECT_TRUE(await(full.use_refresh({"f", "u", "r", t * 1'000'000, t + 60, t * 1'000'000 + 1})).first_use)
         << "expired entries make room at once";
     EXPECT_LE(full.size(), 100u);
+}
+
+// Issue 30: the memory store answers every operation ready, so what is chained to it runs inline,
+// and the check every guarded request makes costs no allocation (a resolved Pistache promise and
+// its then cost four). A failure is ready too, as a value of its kind.
+TEST(MemoryRevocationStore, AnswersReadyAndChecksWithoutAllocating) {
+    auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(1'000'000)));
+    fauth::MemoryRevocationStore store({.max_entries = 3, .clock = clock.clock()});
+    const auto t = clock.seconds();
+    const auto us = t * 1'000'000;
+    const auto ready = [](auto&& outcome) { return outcome.ready(); };
+    EXPECT_TRUE(ready(store.revoke_token("jti-1", t + 60)));
+    EXPECT_TRUE(ready(store.revoke_family("fam-1", t + 60)));
+    EXPECT_TRUE(ready(store.revoke_subject("user-1", us, t + 60)));
+    EXPECT_TRUE(ready(store.revoke_subject_now("user-2", us, t + 60)));
+    {
+        fauth::test::AllocationCounter counter;
+        auto by_jti = store.is_revoked({"jti-1", "fam-9", "user-9", us});
+        auto by_family = store.is_revoked({"jti-9", "fam-1", "user-9", us});
+        auto by_subject = store.is_revoked({"jti-9", "fam-9", "user-1", us - 1});
+        auto kept = store.is_revoked({"jti-9", "fam-9", "user-1", us});
+        const auto allocations = counter.count();
+        for (auto* outcome : {&by_jti, &by_family, &by_subject, &kept}) ASSERT_TRUE(outcome->ready());
+        EXPECT_TRUE(*by_jti.result());
+        EXPECT_TRUE(*by_family.result());
+        EXPECT_TRUE(*by_subject.result());
+        EXPECT_FALSE(*kept.result());
+        if (fauth::test::AllocationCounter::available()) {
+            EXPECT_EQ(allocations, 0u);
+        }
+    }
+
+    // Four live entries, over the cap of three: a new session's first refresh fails at once.
+    auto refused = store.use_refresh({"fam-2", "user-3", "r", us, t + 60, us + 1});
+    ASSERT_TRUE(refused.ready());
+    ASSERT_FALSE(refused.result().ok());
+    EXPECT_EQ(refused.result().failure().kind, fauth::ErrorKind::unavailable);
+    EXPECT_EQ(refused.result().failure().log, "revocation store is full");
+    clock.advance(std::chrono::seconds(61));
+    auto first = store.use_refresh({"fam-2", "user-3", "r", us, t + 120, us + 1});
+    ASSERT_TRUE(first.ready());
+    EXPECT_TRUE(first.result()->first_use);
 }

@@ -19,6 +19,9 @@ using fauth::Result;
 
 Failure refused(std::string log) { return {ErrorKind::invalid_token, "Invalid token", std::move(log)}; }
 
+static_assert(!std::is_copy_constructible_v<Outcome<int>> && std::is_nothrow_move_constructible_v<Outcome<int>>,
+              "an outcome is moved, never copied: two copies could each attach a continuation");
+
 TEST(Outcome, AReadyOutcomeRunsItsContinuationInlineWithoutAllocating) {
     int seen = 0;
     {
