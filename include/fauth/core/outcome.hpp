@@ -25,27 +25,27 @@ public:
     /// A success (of Result<void>).
     Result()
         requires std::is_void_v<T>
-        : state_(std::in_place_index<0>) {}
+        : value_(std::in_place) {}
     /// A success holding `value`.
     template <class U = Value>
         requires(!std::is_void_v<T> && std::is_constructible_v<Value, U &&> && !std::is_same_v<std::decay_t<U>, Failure> &&
                  !std::is_same_v<std::decay_t<U>, Result>)
     Result(U&& value)  // NOLINT: implicit, so that a step may return its value
-        : state_(std::in_place_index<0>, std::forward<U>(value)) {}
+        : value_(std::in_place, std::forward<U>(value)) {}
     /// A failure.
     Result(Failure failure)  // NOLINT: implicit, so that a step may return its failure
-        : state_(std::in_place_index<1>, std::move(failure)) {}
+        : failure_(std::move(failure)) {}
 
     /// True for a success.
-    bool ok() const noexcept { return state_.index() == 0; }
+    bool ok() const noexcept { return value_.has_value(); }
     /// True for a success.
     explicit operator bool() const noexcept { return ok(); }
     /// The value of a success.
-    Value& value() & { return std::get<0>(state_); }
+    Value& value() & { return *value_; }
     /// The value of a success.
-    const Value& value() const& { return std::get<0>(state_); }
+    const Value& value() const& { return *value_; }
     /// The value of a success, moved out.
-    Value&& value() && { return std::get<0>(std::move(state_)); }
+    Value&& value() && { return *std::move(value_); }
     /// The value of a success.
     Value& operator*() & { return value(); }
     /// The value of a success.
@@ -55,12 +55,15 @@ public:
     /// A member of the value of a success.
     const Value* operator->() const { return &value(); }
     /// The failure of a failed result.
-    const Failure& failure() const& { return std::get<1>(state_); }
+    const Failure& failure() const& { return failure_; }
     /// The failure of a failed result, moved out.
-    Failure&& failure() && { return std::get<1>(std::move(state_)); }
+    Failure&& failure() && { return std::move(failure_); }
 
 private:
-    std::variant<Value, Failure> state_;
+    // Two members rather than a std::variant: g++ 12 reports moves of a variant holding a Failure
+    // as reads of uninitialised memory (-Wmaybe-uninitialized), and an empty Failure costs nothing.
+    std::optional<Value> value_;
+    Failure failure_;
 };
 
 template <class T>
@@ -77,7 +80,7 @@ public:
             auto result = std::move(*result_);
             result_.reset();
             lock.unlock();
-            next(std::move(result));
+            run(next, std::move(result));
             return;
         }
         next_ = std::move(next);
@@ -93,10 +96,19 @@ public:
         auto next = std::move(next_);
         next_ = nullptr;
         lock.unlock();
-        next(std::move(result));
+        run(next, std::move(result));
     }
 
 private:
+    // A continuation must not throw; if one does anyway, it has nobody left to tell (the settling
+    // thread is a store's or a worker's), and the process goes on.
+    static void run(std::function<void(Result<T>)>& next, Result<T> result) noexcept {
+        try {
+            next(std::move(result));
+        } catch (...) {
+        }
+    }
+
     std::mutex mutex_;
     bool settled_ = false;
     std::optional<Result<T>> result_;        // settled before a continuation came
@@ -144,7 +156,7 @@ public:
     Result<T>& result() { return std::get<0>(state_); }
 
     /// Calls `next(Result<T>)` with the result: now when it is ready, else when it settles.
-    /// `next` must not throw.
+    /// `next` must not throw (what it throws on a settling thread is dropped).
     template <class Next>
     void then(Next&& next) && {
         if (ready()) return std::forward<Next>(next)(std::move(std::get<0>(state_)));
