@@ -59,7 +59,7 @@ void throttled(const Auth& auth, Writer writer, std::vector<std::pair<std::strin
     }
     auto [key, limit] = checks.front();
     checks.erase(checks.begin());
-    auth.throttle_login(key, limit)
+    auth.count_attempt(key, limit)
         .then(
             [&auth, writer, checks = std::move(checks), then = std::move(then)](const fauth::ThrottleDecision& d) mutable {
                 if (!d.allowed) return fauth::http::send_too_many_requests(*writer, static_cast<long>(d.retry_after.count()));

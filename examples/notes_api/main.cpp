@@ -77,7 +77,7 @@ int main() try {
     auto store = std::make_shared<notes::Store>(env_or("FAUTH_DB", "./notes.db"));
 
     fauth::AuthConfig config;
-    config.secret_key = env_or("FAUTH_SECRET_KEY", fauth::random_id() + fauth::random_id());
+    config.tokens.secret_key = env_or("FAUTH_SECRET_KEY", fauth::random_id() + fauth::random_id());
     config.token_url = "/api/v1/auth/token";
     config.bcrypt_cost = std::stoi(env_or("FAUTH_BCRYPT_COST", "12"));
     // API clients send bearer tokens; the browser page holds its session in cookies, whose

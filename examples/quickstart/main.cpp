@@ -62,8 +62,8 @@ int main() try {
     fauth::http::block_shutdown_signals();
 
     fauth::AuthConfig config;
-    config.secret_key = secret_key();
-    config.algorithm = "HS256";
+    config.tokens.secret_key = secret_key();
+    config.tokens.algorithm = "HS256";
     config.token_url = "/login";
     // For benchmarks only: lets a login flood from one address reach bcrypt instead of being
     // answered 429 by the throttle or 503 by the password queue's bounds.
@@ -74,7 +74,7 @@ int main() try {
     }
     if (const auto redis = env_or("FAUTH_REDIS_URL", ""); !redis.empty()) {
         config.revocation_store = std::make_shared<fauth::RedisRevocationStore>(fauth::RedisStoreOptions{.url = redis});
-        config.login_throttle = std::make_shared<fauth::RedisThrottle>(fauth::RedisThrottleOptions{.url = redis});
+        config.throttle = std::make_shared<fauth::RedisThrottle>(fauth::RedisThrottleOptions{.url = redis});
     }
 
     // 2. A mock database, as in FAuth's example: users by id, and by login name.

@@ -86,7 +86,7 @@ int main() try {
     auto trusted = trusted_issuer(nullptr);  // checks the environment before anything starts
     auto ring = std::make_shared<fauth::oidc::JwksKeyRing>(jwks);
     trusted.keys = ring;
-    config.issuers = {trusted};
+    config.tokens.issuers = {trusted};
     // The issuer may start after us: try for a while, then serve anyway (an unknown kid fetches again).
     for (int attempt = 0; attempt < 50 && !ring->fetch_now(); ++attempt)
         std::this_thread::sleep_for(std::chrono::milliseconds(200));

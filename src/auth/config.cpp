@@ -34,7 +34,7 @@ bool is_attribute_value(std::string_view text) {
 void validate_cookies(const AuthConfig& config) {
     const auto& c = config.cookies;
     if (!c.accepts_cookie()) return;
-    if (config.secret_key.empty())
+    if (config.tokens.secret_key.empty())
         throw ConfigError("AuthConfig.cookies: CSRF tokens are bound to the session with secret_key; set it to use cookies");
     for (const auto* name : {&c.access_cookie, &c.refresh_cookie, &c.csrf_cookie})
         if (!is_token(*name)) throw ConfigError("AuthConfig.cookies: '" + *name + "' is not a valid cookie name");
@@ -76,7 +76,7 @@ void validate_cookies(const AuthConfig& config) {
 }  // namespace
 
 void AuthConfig::validate() const {
-    TokenConfig::validate();
+    tokens.validate();
     if (bcrypt_cost < 4 || bcrypt_cost > 31)
         throw ConfigError("AuthConfig.bcrypt_cost must be between 4 and 31 (got " + std::to_string(bcrypt_cost) + ")");
     if (worker_threads == 0) throw ConfigError("AuthConfig.worker_threads must be at least 1");

@@ -62,13 +62,13 @@ void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, st
     } catch (...) {
         // A report that cannot be made (no memory) does not keep the answer back.
     }
-    send_exception(writer, failure, challenge, config.log);
+    send_exception(writer, failure, challenge, config.tokens.log);
 }
 
 void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, std::exception_ptr failure,
             const Challenge& challenge, const Pistache::Http::Request& request, std::string subject) noexcept {
     report_refusal(config, request, failure, std::move(subject));
-    send_exception(writer, failure, challenge, config.log);
+    send_exception(writer, failure, challenge, config.tokens.log);
 }
 
 }  // namespace fauth::http

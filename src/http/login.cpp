@@ -63,12 +63,12 @@ std::string client_identifier_key(std::string_view client, std::string_view user
 }
 
 std::string logged_identifier(const AuthConfig& config, const TokenCodec& codec, std::string_view username) {
-    if (config.secret_key.empty()) return {};
+    if (config.tokens.secret_key.empty()) return {};
     return "hmac:" + codec.fingerprint("fauth-login-name-v1:" + ascii_lower(username));
 }
 
 bool device_cookies_on(const AuthConfig& config) noexcept {
-    return !config.login_limits.device_cookie.empty() && !config.secret_key.empty();
+    return !config.login_limits.device_cookie.empty() && !config.tokens.secret_key.empty();
 }
 
 namespace {
@@ -108,7 +108,7 @@ std::string device_of(const TokenCodec& codec, std::string_view value, std::stri
 
 void add_device_cookie(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const TokenCodec& codec,
                        std::string_view username, std::string path) {
-    Pistache::Http::Cookie cookie(config.login_limits.device_cookie, device_cookie_value(codec, username, unix_seconds(config.clock)));
+    Pistache::Http::Cookie cookie(config.login_limits.device_cookie, device_cookie_value(codec, username, unix_seconds(config.tokens.clock)));
     cookie.path = std::move(path);
     if (!config.cookies.domain.empty()) cookie.domain = config.cookies.domain;
     cookie.maxAge = static_cast<int>(std::min<std::int64_t>(config.login_limits.device_lifetime.count(), INT32_MAX));

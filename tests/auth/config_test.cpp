@@ -12,8 +12,8 @@ namespace {
 fauth::AuthConfig good() { return fauth::test::valid_config<fauth::AuthConfig>(); }
 fauth::AuthConfig good_with(std::shared_ptr<fauth::KeyRing> keys) {
     auto c = good();
-    c.secret_key.clear();
-    c.keys = std::move(keys);
+    c.tokens.secret_key.clear();
+    c.tokens.keys = std::move(keys);
     return c;
 }
 using fauth::test::config_error;
@@ -33,10 +33,10 @@ TEST(AuthConfig, DefaultsMatchTheDocumentedValues) {
 
 TEST(AuthConfig, ValidatesTheTokenSettingsToo) {
     auto c = good();
-    c.secret_key.clear();
+    c.tokens.secret_key.clear();
     EXPECT_NE(config_error(c).find("secret_key is empty"), std::string::npos) << config_error(c);
     c = good();
-    c.access_token_ttl = std::chrono::seconds(0);
+    c.tokens.access_token_ttl = std::chrono::seconds(0);
     EXPECT_NE(config_error(c).find("access_token_ttl"), std::string::npos) << config_error(c);
 }
 
@@ -82,11 +82,11 @@ TEST(AuthConfig, RefusesCookieSettingsABrowserWouldDropOrMisread) {
     };
     EXPECT_EQ(config_error(cookies()), "") << "the defaults are usable";
     auto c = cookies();
-    c.secret_key.clear();  // an asymmetric key of its own instead
+    c.tokens.secret_key.clear();  // an asymmetric key of its own instead
     fauth::KeySet keys;
     keys.add(fauth::Key::from_pem("ES256", fauth::test::make_pem_pair("ES256").private_pem, "k1")).sign_with("k1");
-    c.keys = std::make_shared<fauth::KeyRing>(std::move(keys));
-    EXPECT_EQ(config_error(good_with(c.keys)), "") << "usable without cookies";
+    c.tokens.keys = std::make_shared<fauth::KeyRing>(std::move(keys));
+    EXPECT_EQ(config_error(good_with(c.tokens.keys)), "") << "usable without cookies";
     EXPECT_NE(config_error(c).find("CSRF tokens are bound to the session with secret_key"), std::string::npos) << config_error(c);
     for (const std::string name : {"", "a b", "a;b", "a=b", "caf\xc3\xa9"}) {
         c = cookies();

@@ -172,7 +172,7 @@ TEST(LoginEndpoint, OneAddressGuessingForHoursNeverSpendsTheNamesBudget) {
     auto clock = fauth::test::TestClock();
     auto config = TestApp::default_config();
     config.trusted_proxies = {"127.0.0.1"};
-    config.clock = clock.clock();
+    config.tokens.clock = clock.clock();
     TestApp app(2, config);
     auto from = [&](const std::string& ip, const std::string& body) {
         return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip}, body);
@@ -273,12 +273,12 @@ TEST(LoginEndpoint, AStolenDeviceCookieBuysOnlyTheDevicesOwnBudget) {
 TEST(LoginEndpoint, DeviceCookiesExpireAndCanBeTurnedOff) {
     auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(2'000'000'000)));
     auto config = TestApp::default_config();
-    config.clock = clock.clock();
+    config.tokens.clock = clock.clock();
     config.login_limits.device_lifetime = std::chrono::hours(1);
     TestApp app(2, config);
     const auto device = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("__Secure-fauth_device");
     ASSERT_FALSE(device.empty());
-    const auto now = fauth::unix_seconds(config.clock);
+    const auto now = fauth::unix_seconds(config.tokens.clock);
     EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "alice", now, std::chrono::hours(1)).empty());
     EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "alice", now + 3600, std::chrono::hours(1)).empty());
     EXPECT_TRUE(fauth::http::device_of(app.auth().tokens(), device, "alice", now + 3601, std::chrono::hours(1)).empty()) << "expired";

@@ -50,9 +50,9 @@ public:
 
     static fauth::AuthConfig make_config() {
         fauth::AuthConfig c;
-        c.secret_key = "schemes-test-secret-of-32-bytes!!";
+        c.tokens.secret_key = "schemes-test-secret-of-32-bytes!!";
         c.bcrypt_cost = 4;
-        c.log = [](std::string_view line) { logged().push_back(std::string(line)); };
+        c.tokens.log = [](std::string_view line) { logged().push_back(std::string(line)); };
         return c;
     }
     static std::vector<std::string>& logged() {

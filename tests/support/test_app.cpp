@@ -123,11 +123,11 @@ std::unique_ptr<AuthProvider<AppUser>> TestApp::make_provider(AuthConfig config)
     users_ = {{"user-123", {"user-123", "alice", hash_password("s3cret", kCost), true, {"admin"}, {"read", "write"}}},
               {"user-456", {"user-456", "bob", hash_password("hunter2", kCost), true, {"member"}, {"read"}}},
               {"user-789", {"user-789", "carol", hash_password("letmein", kCost), false, {}, {}}}};
-    config.log = [this](std::string_view m) {
+    config.tokens.log = [this](std::string_view m) {
         std::lock_guard lock(log_mutex_);
         logs_.emplace_back(m);
     };
-    config.security_events = [this](const SecurityEvent& e) {
+    config.tokens.security_events = [this](const SecurityEvent& e) {
         std::lock_guard lock(log_mutex_);
         events_.push_back(e);
     };

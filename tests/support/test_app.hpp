@@ -38,7 +38,7 @@ public:
 
     static AuthConfig default_config() {
         AuthConfig c;
-        c.secret_key = "integration-test-secret-32-bytes!";
+        c.tokens.secret_key = "integration-test-secret-32-bytes!";
         c.bcrypt_cost = kCost;
         return c;
     }

@@ -1,11 +1,12 @@
-// fauth/auth/config.hpp — everything an AuthProvider is configured with: TokenConfig (the core's
-// token settings) plus passwords, workers, stores, login throttling and the login and refresh
-// endpoints' settings; and its validation.
+// fauth/auth/config.hpp — everything an AuthProvider is configured with: its token settings (the
+// core's TokenConfig) plus passwords, workers, stores, throttling and sessions; and its validation.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fauth/core/config.hpp"
@@ -141,9 +142,11 @@ struct CookieSettings {
     bool accepts_bearer() const noexcept { return transport != CredentialTransport::cookie; }
 };
 
-/// Configuration of an AuthProvider: the token settings of TokenConfig and the provider's own;
-/// call validate() (the provider does) before use.
-struct AuthConfig : TokenConfig {
+/// Configuration of an AuthProvider: its token settings and its own; call validate() (the
+/// provider does) before use.
+struct AuthConfig {
+    /// What tokens are signed and verified with (secret or keys, issuers, lifetimes, clock, log).
+    TokenConfig tokens;
     /// bcrypt cost (log2 rounds) for new hashes; stored hashes below it need a rehash. 4 to 31.
     int bcrypt_cost = 12;
     /// Threads that run bcrypt, so that no caller (a Pistache reactor) is ever blocked by it.
@@ -187,7 +190,7 @@ struct AuthConfig : TokenConfig {
     std::chrono::seconds refresh_repeat_grace{10};
     /// Where login and refresh attempts are counted; a MemoryThrottle when empty. Use a
     /// RedisThrottle to count across processes.
-    std::shared_ptr<Throttle> login_throttle;
+    std::shared_ptr<Throttle> throttle;
 
     // The login and refresh endpoints' settings (fauth/http/login.hpp, fauth/http/session.hpp).
 
@@ -216,6 +219,12 @@ struct AuthConfig : TokenConfig {
     /// Throws ConfigError naming the field to fix when the configuration is unusable (the token
     /// settings included).
     void validate() const;
+    /// The current time from tokens.clock, or the system clock.
+    std::chrono::system_clock::time_point now() const { return tokens.now(); }
+    /// Sends `message` to tokens.log, or to standard error when no log is set.
+    void write_log(std::string_view message) const { tokens.write_log(message); }
+    /// Sends `event` to tokens.security_events, or as a JSON line to the log when that is not set.
+    void report(const SecurityEvent& event) const { tokens.report(event); }
 };
 
 }  // namespace fauth

@@ -228,7 +228,7 @@ private:
     void throttle_family(TokenPayload payload, std::shared_ptr<Admitted> done) const;
 
     AuthConfig config_;
-    TokenCodec codec_;  // made from config_'s token settings
+    TokenCodec codec_;  // over config_.tokens, validated with it (not a copy)
     std::shared_ptr<RevocationStore> store_;
     std::shared_ptr<Throttle> throttle_;
     mutable std::mutex dummy_mutex_;

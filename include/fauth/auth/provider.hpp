@@ -475,12 +475,12 @@ public:
     const AuthConfig& config() const noexcept { return core_->config(); }
     /// The revocation store (the configured one, or the in-memory default).
     RevocationStore& revocation_store() const noexcept { return core_->store(); }
-    /// Where login attempts are counted (the configured throttle, or the in-memory default).
-    Throttle& login_throttle() const noexcept { return core_->throttle(); }
-    /// Counts one attempt under `key` in login_throttle(); the provider waits for it (and for what
-    /// the caller chains to it) before it is destroyed.
-    Pistache::Async::Promise<ThrottleDecision> throttle_login(const std::string& key, const RateLimit& limit) const {
-        return core_->tracked(core_->throttle().hit(key, limit), "login throttle");
+    /// Where login and refresh attempts are counted (the configured throttle, or the in-memory default).
+    Throttle& throttle() const noexcept { return core_->throttle(); }
+    /// Counts one login or refresh attempt under `key` in throttle(); the provider waits for it (and
+    /// for what the caller chains to it) before it is destroyed.
+    Pistache::Async::Promise<ThrottleDecision> count_attempt(const std::string& key, const RateLimit& limit) const {
+        return core_->tracked(core_->throttle().hit(key, limit), "throttle");
     }
 
 private:

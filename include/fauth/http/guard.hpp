@@ -127,7 +127,7 @@ public:
                 if (credentials.scheme->kind() == CredentialKind::api_key) spec->auth.run_key(credentials.token, std::move(finish));
                 else spec->auth.run(credentials.token, credentials.type, std::move(finish));
             } else if constexpr (presence == Presence::optional) {
-                call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.log);
+                call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.tokens.log);
             } else if (credentials.status == Status::absent) {
                 send_not_authenticated(writer, challenge_of(spec->schemes, false, config.resource_metadata_url));
             } else {
@@ -231,15 +231,15 @@ private:
                     failure = std::current_exception();
                 }
                 if (!failure) {
-                    if constexpr (presence == Presence::optional) call(spec->handler, *request, writer, user, token, key, config.log);
-                    else if constexpr (takes_principal<Handler>) call(spec->handler, *request, writer, principal, token, key, config.log);
-                    else call(spec->handler, *request, writer, *user, token, key, config.log);
+                    if constexpr (presence == Presence::optional) call(spec->handler, *request, writer, user, token, key, config.tokens.log);
+                    else if constexpr (takes_principal<Handler>) call(spec->handler, *request, writer, principal, token, key, config.tokens.log);
+                    else call(spec->handler, *request, writer, *user, token, key, config.tokens.log);
                     return;
                 }
             }
             if constexpr (presence == Presence::optional) {
                 if (is_callers_fault(failure))
-                    return call(spec->handler, *request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.log);
+                    return call(spec->handler, *request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.tokens.log);
             }
             refuse(writer, config, failure, spec->challenge(*scheme), *request, user != nullptr ? user_id(*user) : std::string());
         }

@@ -90,7 +90,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
             // Login CSRF (signing a victim's browser into the attacker's account): cookies set by
             // a request another site started are refused.
             if (delivery == TokenDelivery::cookies && is_foreign_origin(request, config.cookies))
-                return send_error(writer, Forbidden("Origin not allowed"), {}, config.log);
+                return send_error(writer, Forbidden("Origin not allowed"), {}, config.tokens.log);
             // Everything needed later is copied now: the request does not outlive this call.
             struct Attempt {
                 Pistache::Http::ResponseWriter writer;
@@ -140,7 +140,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                             http::refuse(attempt->writer, auth.config(), failure, false, attempt->event, Report::attempt);
                         });
             };
-            auth.throttle_login("client:" + attempt->client, config.login_limits.per_client).then(
+            auth.count_attempt("client:" + attempt->client, config.login_limits.per_client).then(
                 [&auth, attempt, refuse, throttled, sign_in](const ThrottleDecision& by_client) {
                     if (!by_client.allowed) return throttled(attempt, by_client);
                     auto parsed = parse_login_request(attempt->content_type, attempt->body);
@@ -154,9 +154,9 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                     const auto device = attempt->device_cookie.empty()
                                             ? std::string()
                                             : device_of(auth.tokens(), attempt->device_cookie, credentials.username,
-                                                        unix_seconds(auth.config().clock), limits.device_lifetime);
+                                                        unix_seconds(auth.config().tokens.clock), limits.device_lifetime);
                     if (!device.empty()) {
-                        auth.throttle_login("device:" + device, limits.per_device)
+                        auth.count_attempt("device:" + device, limits.per_device)
                             .then(
                                 [attempt, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_device) mutable {
                                     if (!by_device.allowed) return throttled(attempt, by_device);
@@ -170,19 +170,19 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                     auto then_by_name = [&auth, attempt, refuse, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
                       if (!by_pair.allowed) return throttled(attempt, by_pair);
                       const auto name_key = identifier_key(credentials.username);
-                      auth.throttle_login(name_key, auth.config().login_limits.per_identifier).then(
+                      auth.count_attempt(name_key, auth.config().login_limits.per_identifier).then(
                         [attempt, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
                             if (!by_name.allowed) return throttled(attempt, by_name);
                             sign_in(std::move(credentials), false);
                         },
                         [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
                     };
-                    auth.throttle_login(pair_key, limits.per_client_identifier)
+                    auth.count_attempt(pair_key, limits.per_client_identifier)
                         .then(std::move(then_by_name), [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
                 },
                 [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
         },
-        auth.config().log);
+        auth.config().tokens.log);
     endpoint.doc = login_route_doc(delivery);
     return endpoint;
 }

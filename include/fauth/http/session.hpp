@@ -97,7 +97,7 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
             if (check.scheme != nullptr) check.request = std::make_shared<const Pistache::Http::Request>(request);
             auto refused = [&auth, shared, event = request_event(SecurityEventType::token_refused, request, config)](
                                std::exception_ptr failure) { refuse(*shared, auth.config(), failure, true, event); };
-            auth.throttle_login("refresh-client:" + client, config.refresh_limits.per_client)
+            auth.count_attempt("refresh-client:" + client, config.refresh_limits.per_client)
                 .then(
                     [&auth, shared, input, refused, check = std::move(check)](const ThrottleDecision& by_client) {
                         if (!by_client.allowed) return send_too_many_requests(*shared, static_cast<long>(by_client.retry_after.count()));
@@ -113,7 +113,7 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
                     },
                     refused);
         },
-        auth.config().log);
+        auth.config().tokens.log);
     endpoint.doc = refresh_route_doc();
     return endpoint;
 }
@@ -151,7 +151,7 @@ Endpoint logout_endpoint(const AuthProvider<User>& auth) {
                     [&auth, shared, challenge, event = request_event(SecurityEventType::token_refused, request, config)](
                         std::exception_ptr failure) { refuse(*shared, auth.config(), failure, challenge, event); });
         },
-        auth.config().log);
+        auth.config().tokens.log);
     endpoint.doc = logout_route_doc();
     return endpoint;
 }
