@@ -64,7 +64,6 @@ int main() try {
     fauth::AuthConfig config;
     config.tokens.secret_key = secret_key();
     config.tokens.algorithm = "HS256";
-    config.token_url = "/login";
     // For benchmarks only: lets a login flood from one address reach bcrypt instead of being
     // answered 429 by the throttle or 503 by the password queue's bounds.
     if (env_or("FAUTH_LOGIN_LIMITS", "on") == "off") {
@@ -109,7 +108,7 @@ int main() try {
 
     // 4. Routes.
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, auth};
+    fauth::http::Api api{router, {.token_url = "/login"}};
 
     api.get("/health", [](const Request&, ResponseWriter writer) {
         fauth::http::send_json(writer, Code::Ok, {{"status", "ok"}});

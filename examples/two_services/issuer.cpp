@@ -73,7 +73,7 @@ int main() try {
                            .extra = [](const User& u) { return nlohmann::json{{"roles", u.roles}}; }});
 
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, auth};
+    fauth::http::Api api{router};
     api.post("/login", fauth::http::login_endpoint(auth));
     api.post("/refresh", fauth::http::refresh_endpoint(auth));
     api.get("/.well-known/jwks.json", fauth::http::jwks_endpoint(ring));

@@ -26,22 +26,8 @@ RevocationQuery query_of(const TokenPayload& payload) {
     return {payload.jti, payload.family, payload.sub, payload.revocation_time_us()};
 }
 
-// The cookie names in force: a default name gets the prefix with which browsers refuse a copy
-// planted by a sibling subdomain or a plain-HTTP page (__Host-: Secure, path "/", no Domain;
-// __Secure-: Secure). Names the application chose are kept as they are.
-void prefix_cookie_names(AuthConfig& config) {
-    auto& c = config.cookies;
-    if (!c.secure) return;
-    const bool host_only = c.domain.empty() && c.path == "/";
-    if (host_only && c.access_cookie == "fauth_access") c.access_cookie = "__Host-fauth_access";
-    if (host_only && c.csrf_cookie == "fauth_csrf") c.csrf_cookie = "__Host-fauth_csrf";
-    if (c.refresh_cookie == "fauth_refresh") c.refresh_cookie = "__Secure-fauth_refresh";
-    if (config.login_limits.device_cookie == "fauth_device") config.login_limits.device_cookie = "__Secure-fauth_device";
-}
-
 AuthConfig validated(AuthConfig config) {
     config.validate();
-    prefix_cookie_names(config);
     return config;
 }
 

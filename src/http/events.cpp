@@ -5,17 +5,17 @@
 
 namespace fauth::http {
 
-SecurityEvent request_event(SecurityEventType type, const Pistache::Http::Request& request, const AuthConfig& config) {
+SecurityEvent request_event(SecurityEventType type, const Pistache::Http::Request& request, const HttpConfig& http) {
     SecurityEvent event{.type = type};
-    event.client = client_address(request, config);
+    event.client = client_address(request, http);
     event.path = request.resource();
     return event;
 }
 
-void report_refusal(const AuthConfig& config, const Pistache::Http::Request& request, std::exception_ptr failure,
-                    std::string subject) {
+void report_refusal(const AuthConfig& config, const HttpConfig& http, const Pistache::Http::Request& request,
+                    std::exception_ptr failure, std::string subject) {
     try {
-        report_refusal(config, request_event(SecurityEventType::token_refused, request, config), std::move(failure),
+        report_refusal(config, request_event(SecurityEventType::token_refused, request, http), std::move(failure),
                        std::move(subject));
     } catch (...) {
     }
@@ -65,9 +65,9 @@ void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, st
     send_exception(writer, failure, challenge, config.tokens.log);
 }
 
-void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, std::exception_ptr failure,
+void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const HttpConfig& http, std::exception_ptr failure,
             const Challenge& challenge, const Pistache::Http::Request& request, std::string subject) noexcept {
-    report_refusal(config, request, failure, std::move(subject));
+    report_refusal(config, http, request, failure, std::move(subject));
     send_exception(writer, failure, challenge, config.tokens.log);
 }
 

@@ -21,7 +21,7 @@ public:
 
     void start(std::uint16_t port) {
         router_ = std::make_unique<Pistache::Rest::Router>();
-        api_ = std::make_unique<fauth::http::Api>(*router_, "/login");
+        api_ = std::make_unique<fauth::http::Api>(*router_);
         api_->get("/.well-known/jwks.json", fauth::http::jwks_endpoint(ring_));
         api_->get("/.well-known/openid-configuration",
                   fauth::http::discovery_endpoint(ring_, "http://issuer.test", "http://issuer.test/.well-known/jwks.json",
