@@ -34,18 +34,14 @@ endfunction()
 # Pistache's promise type is all that auth (and redis, on it) may use of Pistache: its HTTP
 # headers (http.h, router.h, endpoint.h, ...) belong to the http layer and what stands on it.
 set(_fauth_pistache_outside_http pistache/async.h)
-# The one file outside http that still names `namespace http`: AuthProvider's guard factories
-# forward-declare http::GuardBuilder until the auth layer stops naming http (issue 30, point 6).
-set(_fauth_namespace_http_allowed include/fauth/auth/provider.hpp)
 
 # Checks every include of `file`, which belongs to `layer`.
 function(_fauth_check_file file layer)
   list(FIND _fauth_layer_order ${layer} own_rank)
   string(FIND "${file}" "${FAUTH_LAYERS_ROOT}/include/" in_include)  # 0: a public header
   if(NOT layer STREQUAL "http")
-    file(RELATIVE_PATH relative ${FAUTH_LAYERS_ROOT} ${file})
     file(STRINGS ${file} declared REGEX "^[ \t]*namespace[ \t]+(fauth::)?http([^A-Za-z0-9_]|$)")
-    if(declared AND NOT relative IN_LIST _fauth_namespace_http_allowed)
+    if(declared)
       message(FATAL_ERROR "layers: ${file} (${layer}) declares names in namespace http: only the http layer does")
     endif()
   endif()

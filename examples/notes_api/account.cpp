@@ -54,7 +54,7 @@ void throttled(const Auth& auth, Writer writer, std::vector<std::pair<std::strin
     }
     auto [key, limit] = checks.front();
     checks.erase(checks.begin());
-    auth.throttle_login(key, limit)
+    auth.count_attempt(key, limit)
         .then(
             [&auth, writer, checks = std::move(checks), then = std::move(then)](const fauth::ThrottleDecision& d) mutable {
                 if (!d.allowed) return fauth::http::send_too_many_requests(*writer, static_cast<long>(d.retry_after.count()));
@@ -64,8 +64,8 @@ void throttled(const Auth& auth, Writer writer, std::vector<std::pair<std::strin
 }
 
 // The throttle key of the request's client (IPv6 grouped as fauth groups it).
-std::string client_of(const Auth& auth, const Request& request) {
-    return fauth::http::throttle_client(fauth::http::client_address(request, auth.config()), auth.config().ipv6_client_prefix);
+std::string client_of(const fauth::http::HttpConfig& http, const Request& request) {
+    return fauth::http::throttle_client(fauth::http::client_address(request, http), http.ipv6_client_prefix);
 }
 
 // The throttle key of mail to `email` (already in canonical_email's form).
@@ -81,7 +81,7 @@ json body_doc(std::initializer_list<const char*> members) {
 // Reads a JSON body in which `problem` finds nothing wrong (else 415, 413 or 422), puts its "email"
 // in canonical_email's form, then runs `then(body, writer)` once the client (counted under `scope`)
 // and that address may have one more mail; else 429 with Retry-After.
-void mail_request(const Auth& auth, const Request& request, ResponseWriter w, const std::string& scope,
+void mail_request(const Auth& auth, const fauth::http::HttpConfig& http, const Request& request, ResponseWriter w, const std::string& scope,
                   const std::function<std::string(const json&)>& problem, std::function<void(const json&, Writer)> then) {
     auto body = json_body(request, w);
     if (!body) return;
@@ -90,16 +90,16 @@ void mail_request(const Auth& auth, const Request& request, ResponseWriter w, co
     (*body)["email"] = email;
     auto writer = std::make_shared<ResponseWriter>(std::move(w));
     throttled(auth, writer,
-              {{scope + ":" + client_of(auth, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
+              {{scope + ":" + client_of(http, request), auth.config().login_limits.per_client}, {mail_key(email), kMailsPerAddress}},
               [body = std::move(*body), writer, then = std::move(then)] { then(body, writer); });
 }
 
 // A route that reads {"email"} (throttled as mail_request says) and mails what `compose` makes for
 // the active user of that address (nothing for an unknown or inactive one): 202 either way.
-fauth::http::Endpoint mail_endpoint(const Auth& auth, std::shared_ptr<Store> store, Mailer mailer,
+fauth::http::Endpoint mail_endpoint(const Auth& auth, const fauth::http::HttpConfig& http, std::shared_ptr<Store> store, Mailer mailer,
                                     std::function<std::optional<Mail>(const User&)> compose) {
-    return [&auth, store, mailer, compose](const Request& request, ResponseWriter w) {
-        mail_request(auth, request, std::move(w), "mail-client", [](const json& body) { return email_problem(body); },
+    return [&auth, &http, store, mailer, compose](const Request& request, ResponseWriter w) {
+        mail_request(auth, http, request, std::move(w), "mail-client", [](const json& body) { return email_problem(body); },
                      [store, mailer, compose](const json& body, Writer writer) {
                          if (const auto user = store->user_by_email(body["email"].get<std::string>()); user && user->is_active)
                              if (auto mail = compose(*user)) mailer(*mail);
@@ -141,6 +141,7 @@ std::optional<json> json_body(const Request& request, ResponseWriter& writer) {
 
 void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr<Store> store, Mailer mailer) {
     const std::string base = "/api/v1/auth";
+    const auto& http = api.config();  // the api outlives its routes
     const auto accepted = json{{"202", detail_doc(kCheckYourMail)},
                                {"413", detail_doc("Request body too large")},
                                {"415", detail_doc("Not JSON")},
@@ -152,8 +153,8 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
     // password-reset token (the owner's way forward). Unverified users cannot log in, so nobody
     // learns from a login either. Mail about an account goes to the address stored for it, never
     // to the request's spelling: that reset token is the owner's alone.
-    api.post(base + "/register", [&auth, store, mailer](const Request& request, ResponseWriter w) {
-        mail_request(auth, request, std::move(w), "register", registration_problem, [&auth, store, mailer](const json& body, Writer writer) {
+    api.post(base + "/register", [&auth, &http, store, mailer](const Request& request, ResponseWriter w) {
+        mail_request(auth, http, request, std::move(w), "register", registration_problem, [&auth, store, mailer](const json& body, Writer writer) {
             auth.hash_password_async(body["password"].get<std::string>())
                 .then(
                     [&auth, store, mailer, writer, email = body["email"].get<std::string>()](const std::string& hash) {
@@ -182,7 +183,7 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
                        "once the address is verified.",
         .tags = {"Auth"}, .request_body = body_doc({"email", "password"}), .responses = accepted});
 
-    api.post(base + "/request-verify-token", mail_endpoint(auth, store, mailer, [&auth](const User& user) -> std::optional<Mail> {
+    api.post(base + "/request-verify-token", mail_endpoint(auth, http, store, mailer, [&auth](const User& user) -> std::optional<Mail> {
         if (user.is_verified) return std::nullopt;
         return Mail{user.email, "Confirm your address", auth.create_email_verification_token(user, user.email)};
     }), {.summary = "Send the address verification mail again", .tags = {"Auth"}, .request_body = body_doc({"email"}),
@@ -204,7 +205,7 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
     }, {.summary = "Verify the address with the mailed token", .tags = {"Auth"}, .request_body = body_doc({"token"}),
         .responses = {{"200", detail_doc("Email verified")}, {"400", detail_doc(kBadToken)}, {"422", detail_doc("No token")}}});
 
-    api.post(base + "/forgot-password", mail_endpoint(auth, store, mailer, [&auth](const User& user) -> std::optional<Mail> {
+    api.post(base + "/forgot-password", mail_endpoint(auth, http, store, mailer, [&auth](const User& user) -> std::optional<Mail> {
         return Mail{user.email, "Reset your password", auth.create_password_reset_token(user)};
     }), {.summary = "Mail a password-reset token", .description = "Answers 202 whether or not the address is registered.",
          .tags = {"Auth"}, .request_body = body_doc({"email"}), .responses = accepted});
@@ -245,8 +246,8 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
 
     // Change password: the old one proves the caller; every session of the user ends, and the
     // caller gets a new pair (as cookies when the request came by cookie).
-    api.post(base + "/change-password", auth.require_user([&auth, store](const Request& request, ResponseWriter w,
-                                                                        const fauth::Principal<User>& caller) {
+    api.post(base + "/change-password", auth.require_user([&auth, &http, store](const Request& request, ResponseWriter w,
+                                                                               const fauth::Principal<User>& caller) {
         const User& user = caller.user;
         const auto body = json_body(request, w);
         if (!body) return;
@@ -260,20 +261,20 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
         auto writer = std::make_shared<ResponseWriter>(std::move(w));
         auto fail = [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); };
         throttled(auth, writer, {{"change-password:" + user.id, kPasswordChecksPerUser}},
-                  [&auth, store, writer, fail, delivery, email = user.email, old = old_password->get<std::string>(),
+                  [&auth, &http, store, writer, fail, delivery, email = user.email, old = old_password->get<std::string>(),
                    replacement = (*body)["new_password"].get<std::string>()] {
                       auth.authenticate(email, old).then(
-                          [&auth, store, writer, fail, delivery, replacement](const User& checked) {
+                          [&auth, &http, store, writer, fail, delivery, replacement](const User& checked) {
                               auth.hash_password_async(replacement).then(
-                                  [&auth, store, writer, fail, delivery, checked](const std::string& hash) {
+                                  [&auth, &http, store, writer, fail, delivery, checked](const std::string& hash) {
                                       try {
                                           if (!store->set_password(checked.id, checked.hashed_password, hash, false))
                                               return fauth::http::send_detail(*writer, Code::Conflict, "The password was changed meanwhile");
                                           auto updated = checked;
                                           updated.hashed_password = hash;
                                           auth.revoke_all(checked.id).then(
-                                              [&auth, writer, delivery, updated = std::move(updated)] {
-                                                  fauth::http::send_tokens(*writer, auth.sign_in(updated), delivery, auth.config(), auth.tokens());
+                                              [&auth, &http, writer, delivery, updated = std::move(updated)] {
+                                                  fauth::http::send_tokens(*writer, auth.sign_in(updated), delivery, http.cookies, auth.tokens());
                                               },
                                               fail);
                                       } catch (...) {

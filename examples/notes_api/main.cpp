@@ -77,15 +77,16 @@ int main() try {
     auto store = std::make_shared<notes::Store>(env_or("FAUTH_DB", "./notes.db"));
 
     fauth::AuthConfig config;
-    config.secret_key = env_or("FAUTH_SECRET_KEY", fauth::random_id() + fauth::random_id());
-    config.token_url = "/api/v1/auth/token";
+    config.tokens.secret_key = env_or("FAUTH_SECRET_KEY", fauth::random_id() + fauth::random_id());
     config.bcrypt_cost = std::stoi(env_or("FAUTH_BCRYPT_COST", "12"));
+    config.api_keys.prefix = notes::kApiKeyPrefix;
+    fauth::http::HttpConfig http;
+    http.token_url = "/api/v1/auth/token";
     // API clients send bearer tokens; the browser page holds its session in cookies, whose
     // refresh cookie goes to /api/v1/auth (refresh and logout) only.
-    config.cookies.transport = fauth::CredentialTransport::bearer_or_cookie;
-    config.cookies.refresh_path = "/api/v1/auth";
-    config.cookies.secure = env_or("FAUTH_COOKIE_SECURE", "1") != "0";
-    config.api_keys.prefix = notes::kApiKeyPrefix;
+    http.cookies.transport = fauth::http::CredentialTransport::bearer_or_cookie;
+    http.cookies.refresh_path = "/api/v1/auth";
+    http.cookies.secure = env_or("FAUTH_COOKIE_SECURE", "1") != "0";
     fauth::AuthProvider<User> auth{
         config,
         [store](const fauth::TokenPayload& p) { return store->user_by_id(p.sub); },
@@ -105,7 +106,7 @@ int main() try {
     const std::vector<fauth::Scheme> any_scheme = {fauth::Scheme::bearer, fauth::Scheme::cookie, fauth::Scheme::api_key};
 
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, auth};
+    fauth::http::Api api{router, http};
 
     notes::add_account_routes(api, auth, store, notes::log_mailer());
     api.post("/api/v1/auth/token", fauth::http::login_endpoint(auth));
@@ -161,7 +162,7 @@ int main() try {
             list.push_back({{"id", u.id}, {"email", u.email}, {"roles", u.roles}, {"is_active", u.is_active}});
         fauth::http::send_json(w, Code::Ok, list);
     }), {.summary = "Every user", .tags = {"Admin"}});
-    notes::add_login_page(api, auth.config().cookies.csrf_cookie);
+    notes::add_login_page(api, api.config().cookies.csrf_cookie);
     api.serve_openapi("/openapi.json", {.title = "fauth notes", .version = "1.0.0"});
 
     const std::string host = env_or("HOST", "127.0.0.1");

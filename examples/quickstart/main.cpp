@@ -62,9 +62,8 @@ int main() try {
     fauth::http::block_shutdown_signals();
 
     fauth::AuthConfig config;
-    config.secret_key = secret_key();
-    config.algorithm = "HS256";
-    config.token_url = "/login";
+    config.tokens.secret_key = secret_key();
+    config.tokens.algorithm = "HS256";
     // For benchmarks only: lets a login flood from one address reach bcrypt instead of being
     // answered 429 by the throttle or 503 by the password queue's bounds.
     if (env_or("FAUTH_LOGIN_LIMITS", "on") == "off") {
@@ -74,7 +73,7 @@ int main() try {
     }
     if (const auto redis = env_or("FAUTH_REDIS_URL", ""); !redis.empty()) {
         config.revocation_store = std::make_shared<fauth::RedisRevocationStore>(fauth::RedisStoreOptions{.url = redis});
-        config.login_throttle = std::make_shared<fauth::RedisThrottle>(fauth::RedisThrottleOptions{.url = redis});
+        config.throttle = std::make_shared<fauth::RedisThrottle>(fauth::RedisThrottleOptions{.url = redis});
     }
 
     // 2. A mock database, as in FAuth's example: users by id, and by login name.
@@ -109,7 +108,7 @@ int main() try {
 
     // 4. Routes.
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, auth};
+    fauth::http::Api api{router, {.token_url = "/login"}};
 
     api.get("/health", [](const Request&, ResponseWriter writer) {
         fauth::http::send_json(writer, Code::Ok, {{"status", "ok"}});

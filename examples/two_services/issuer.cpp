@@ -49,9 +49,9 @@ int main() try {
     const std::string base = env_or("FAUTH_PUBLIC_URL", "http://" + host + ":" + std::to_string(port));
 
     fauth::AuthConfig config;
-    config.keys = ring;
-    config.issuer = base;
-    config.audience = env_or("FAUTH_AUDIENCE", "notes-api");  // the API its tokens are for
+    config.tokens.keys = ring;
+    config.tokens.issuer = base;
+    config.tokens.audience = env_or("FAUTH_AUDIENCE", "notes-api");  // the API its tokens are for
     config.bcrypt_cost = 10;
     const std::map<std::string, User> db = {
         {"user-123", {"user-123", "alice", fauth::hash_password("s3cret", config.bcrypt_cost), true, {"admin"}, {"read", "write"}}},
@@ -73,7 +73,7 @@ int main() try {
                            .extra = [](const User& u) { return nlohmann::json{{"roles", u.roles}}; }});
 
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, auth};
+    fauth::http::Api api{router};
     api.post("/login", fauth::http::login_endpoint(auth));
     api.post("/refresh", fauth::http::refresh_endpoint(auth));
     api.get("/.well-known/jwks.json", fauth::http::jwks_endpoint(ring));

@@ -86,14 +86,15 @@ int main() try {
     auto trusted = trusted_issuer(nullptr);  // checks the environment before anything starts
     auto ring = std::make_shared<fauth::oidc::JwksKeyRing>(jwks);
     trusted.keys = ring;
-    config.issuers = {trusted};
+    config.tokens.issuers = {trusted};
     // The issuer may start after us: try for a while, then serve anyway (an unknown kid fetches again).
     for (int attempt = 0; attempt < 50 && !ring->fetch_now(); ++attempt)
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
     // RFC 9728: where clients learn who issues this API's tokens (401s point there).
     const auto resource_url = env_or("FAUTH_RESOURCE_URL", "");
-    if (!resource_url.empty()) config.resource_metadata_url = resource_url + "/.well-known/oauth-protected-resource";
+    fauth::http::HttpConfig http;
+    if (!resource_url.empty()) http.resource_metadata_url = resource_url + "/.well-known/oauth-protected-resource";
     fauth::AuthProvider<Caller> auth{config, [](const fauth::TokenPayload& p) -> std::optional<Caller> {
         return Caller{p.sub, p.roles, p.scopes};
     }};
@@ -102,7 +103,7 @@ int main() try {
     using Pistache::Http::ResponseWriter;
     using Pistache::Rest::Request;
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, auth};
+    fauth::http::Api api{router, http};
     api.get("/me", auth.require_user([](const Request&, ResponseWriter w, const Caller& c) {
         fauth::http::send_json(w, Code::Ok, {{"message", "Hello " + c.id}, {"roles", c.roles}});
     }));

@@ -7,9 +7,10 @@
 #include "fauth/core/keys.hpp"         // signing and verification keys
 #include "fauth/core/errors.hpp"       // typed errors
 #include "fauth/core/password.hpp"     // bcrypt hashing
+#include "fauth/auth/guarded_route.hpp"  // GuardedRoute: what the guards return (http mounts them)
 #include "fauth/auth/provider.hpp"     // AuthProvider<User>
 #include "fauth/auth/revocation.hpp"   // revocation stores (memory; Redis in fauth/redis/revocation_store.hpp)
 #include "fauth/core/security_event.hpp"  // security events
-#include "fauth/auth/throttle.hpp"       // login throttling
+#include "fauth/auth/throttle.hpp"       // login and refresh throttling
 #include "fauth/core/token.hpp"        // tokens: claims, signing, verification
 #include "fauth/auth/user_traits.hpp"  // how fauth reads your User type

@@ -8,6 +8,7 @@
 #include "fauth/http/api.hpp"               // Api: routes + OpenAPI + Swagger UI
 #include "fauth/http/bearer.hpp"            // Authorization header parsing
 #include "fauth/http/client_address.hpp"    // the client address (trusted proxies)
+#include "fauth/http/config.hpp"            // HttpConfig: token URL, cookies, API key transport, proxies
 #include "fauth/http/cookies.hpp"           // browser sessions in cookies, CSRF
 #include "fauth/http/endpoint.hpp"          // Endpoint, RouteDoc, Access
 #include "fauth/http/events.hpp"            // security events about requests

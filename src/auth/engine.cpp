@@ -26,22 +26,8 @@ RevocationQuery query_of(const TokenPayload& payload) {
     return {payload.jti, payload.family, payload.sub, payload.revocation_time_us()};
 }
 
-// The cookie names in force: a default name gets the prefix with which browsers refuse a copy
-// planted by a sibling subdomain or a plain-HTTP page (__Host-: Secure, path "/", no Domain;
-// __Secure-: Secure). Names the application chose are kept as they are.
-void prefix_cookie_names(AuthConfig& config) {
-    auto& c = config.cookies;
-    if (!c.secure) return;
-    const bool host_only = c.domain.empty() && c.path == "/";
-    if (host_only && c.access_cookie == "fauth_access") c.access_cookie = "__Host-fauth_access";
-    if (host_only && c.csrf_cookie == "fauth_csrf") c.csrf_cookie = "__Host-fauth_csrf";
-    if (c.refresh_cookie == "fauth_refresh") c.refresh_cookie = "__Secure-fauth_refresh";
-    if (config.login_limits.device_cookie == "fauth_device") config.login_limits.device_cookie = "__Secure-fauth_device";
-}
-
 AuthConfig validated(AuthConfig config) {
     config.validate();
-    prefix_cookie_names(config);
     return config;
 }
 
@@ -49,11 +35,11 @@ AuthConfig validated(AuthConfig config) {
 
 Engine::Engine(AuthConfig config)
     : config_(validated(std::move(config))),
-      codec_(config_),
+      codec_(config_.tokens, AlreadyValidated{}),
       store_(config_.revocation_store ? config_.revocation_store
-                                      : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = config_.clock})),
-      throttle_(config_.login_throttle ? config_.login_throttle
-                                       : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = config_.clock})),
+                                      : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = config_.tokens.clock})),
+      throttle_(config_.throttle ? config_.throttle
+                                 : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = config_.tokens.clock})),
       callbacks_(std::make_unique<WorkerPool>(config_.callback_threads, config_.worker_queue_capacity + config_.max_key_fetch_waits, 0,
                                               "fauth-callback")),
       pool_(std::make_unique<WorkerPool>(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice, "fauth-password")) {}
@@ -66,12 +52,12 @@ Engine::~Engine() {
 
 std::int64_t Engine::family_expiry() const {
     // A family has access and refresh tokens; the record must outlive the longer-lived kind.
-    return record_expiry(unix_seconds(config_.clock) + std::max(config_.access_token_ttl, config_.refresh_token_ttl).count());
+    return record_expiry(unix_seconds(config_.tokens.clock) + std::max(config_.tokens.access_token_ttl, config_.tokens.refresh_token_ttl).count());
 }
 
 std::int64_t Engine::record_expiry(std::int64_t token_exp) const {
     // verify accepts a token until exp + leeway: a record about it must last as long.
-    return token_exp + config_.leeway.count();
+    return token_exp + config_.tokens.leeway.count();
 }
 
 std::int64_t Engine::issue_floor(std::int64_t wanted_us) const {
@@ -131,7 +117,7 @@ Outcome<TokenPayload> Engine::check(TokenPayload payload, TokenType type) const 
     // only there, so this service's revocations never apply to it.
     if (payload.external) return payload;
     if (type == TokenType::refresh && payload.family.empty()) return InvalidToken("refresh token has no session family").failure();
-    if (type == TokenType::refresh && unix_seconds(config_.clock) >= session_start(payload) + config_.session_lifetime.count())
+    if (type == TokenType::refresh && unix_seconds(config_.tokens.clock) >= session_start(payload) + config_.session_lifetime.count())
         return SessionExpired().failure();
     auto revoked = store_->is_revoked(query_of(payload));
     return chain<TokenPayload>(std::move(revoked), [this, type, payload = std::move(payload)](Result<bool> answer) mutable
@@ -159,7 +145,7 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
     TokenResponse next;
     std::int64_t next_us = 0;
     try {
-        next_us = issue_floor(std::max(unix_microseconds(config_.clock), refresh.issued_at_us() + 1));
+        next_us = issue_floor(std::max(unix_microseconds(config_.tokens.clock), refresh.issued_at_us() + 1));
         next = renew(refresh, scopes, extra, next_us);
     } catch (...) {
         return failure_of(std::current_exception(), "token claims");
@@ -173,7 +159,7 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
         // The same token again soon after its first use: a second tab, or a request or a store
         // command sent again after its answer was lost. It gets the pair the first use got.
         const auto grace_us = std::chrono::duration_cast<std::chrono::microseconds>(config_.refresh_repeat_grace).count();
-        if (use->repeat_of_us > 0 && grace_us > 0 && unix_microseconds(config_.clock) - use->repeat_of_us <= grace_us) {
+        if (use->repeat_of_us > 0 && grace_us > 0 && unix_microseconds(config_.tokens.clock) - use->repeat_of_us <= grace_us) {
             try {
                 return renew(refresh, std::move(scopes), std::move(extra), use->repeat_of_us);
             } catch (...) {
@@ -197,14 +183,14 @@ std::int64_t Engine::session_start(const TokenPayload& refresh) {
 }
 
 TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof) const {
-    const auto start_us = issue_floor(unix_microseconds(config_.clock));
+    const auto start_us = issue_floor(unix_microseconds(config_.tokens.clock));
     return pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), start_us, start_us, proof == Proof::password);
 }
 
 TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra,
                             std::int64_t issued_at_us) const {
     if (issued_at_us == 0)
-        issued_at_us = issue_floor(std::max(unix_microseconds(config_.clock), refresh.issued_at_us() + 1));
+        issued_at_us = issue_floor(std::max(unix_microseconds(config_.tokens.clock), refresh.issued_at_us() + 1));
     return pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, refresh.session_started_us(), issued_at_us,
                 false, refresh.jti);
 }
@@ -240,7 +226,7 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
     TokenResponse response;
     response.access_token = codec_.sign(access);
     response.refresh_token = codec_.sign(refresh);
-    response.expires_in = config_.access_token_ttl.count();
+    response.expires_in = config_.tokens.access_token_ttl.count();
     response.family = access.family;
     return response;
 }
@@ -260,12 +246,12 @@ Outcome<void> Engine::revoke_all(std::string sub) const {
     // is judged by one clock, whichever calls; but no earlier than this engine's now, nor than
     // the tokens it issued since its last cutoff (stamped one past it), so that everything this
     // engine has issued is covered even when its clock is ahead of the store's.
-    const auto at_least_us = std::max(unix_microseconds(config_.clock), revoked_up_to_us_.load() + 1);
+    const auto at_least_us = std::max(unix_microseconds(config_.tokens.clock), revoked_up_to_us_.load() + 1);
     // The record must outlive every kind of token it covers.
-    const auto longest = std::max({config_.access_token_ttl, config_.refresh_token_ttl, config_.password_reset_ttl,
-                                   config_.email_verification_ttl});
+    const auto longest = std::max({config_.tokens.access_token_ttl, config_.tokens.refresh_token_ttl, config_.tokens.password_reset_ttl,
+                                   config_.tokens.email_verification_ttl});
     config_.report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
-    auto written = store_->revoke_subject_now(std::move(sub), at_least_us, record_expiry(unix_seconds(config_.clock) + longest.count()));
+    auto written = store_->revoke_subject_now(std::move(sub), at_least_us, record_expiry(unix_seconds(config_.tokens.clock) + longest.count()));
     return chain<void>(std::move(written), [this](Result<std::int64_t> cutoff) -> Result<void> {
         if (!cutoff) return std::move(cutoff).failure();
         // Tokens this engine issues from now on are later than the cutoff the store used,
@@ -420,7 +406,7 @@ std::optional<Failure> Engine::check_api_key(std::string_view presented, const A
     if (stored == nullptr) refusal = "unknown";
     else if (!matches) refusal = "mismatch";
     else if (stored->revoked) refusal = "revoked";
-    else if (stored->expires_at && unix_seconds(config_.clock) >= *stored->expires_at) refusal = "expired";
+    else if (stored->expires_at && unix_seconds(config_.tokens.clock) >= *stored->expires_at) refusal = "expired";
     else if (stored->owner != owner) refusal = "owner mismatch";
     if (refusal == nullptr) return std::nullopt;
     return InvalidApiKey(refusal).failure();

@@ -11,13 +11,13 @@ namespace {
 
 void require_positive(std::chrono::seconds ttl, const char* field) {
     if (ttl.count() <= 0)
-        throw ConfigError(std::string("AuthConfig.") + field + " must be positive (got " +
+        throw ConfigError(std::string("TokenConfig.") + field + " must be positive (got " +
                           std::to_string(ttl.count()) + " s)");
 }
 
 void require_non_empty(const std::optional<std::string>& value, const char* field) {
     if (value && value->empty())
-        throw ConfigError(std::string("AuthConfig.") + field +
+        throw ConfigError(std::string("TokenConfig.") + field +
                           " is set but empty: leave it unset or give it a value");
 }
 
@@ -26,37 +26,37 @@ void require_non_empty(const std::optional<std::string>& value, const char* fiel
 void TokenConfig::validate() const {
     if ((!keys && issuers.empty()) || !secret_key.empty()) validate_secret();
     for (const auto& trusted : issuers) {
-        if (!trusted) throw ConfigError("AuthConfig.issuers holds an empty policy");
+        if (!trusted) throw ConfigError("TokenConfig.issuers holds an empty policy");
         trusted->validate();
         if (issuer && *issuer == trusted->issuer())
-            throw ConfigError("AuthConfig.issuer " + *issuer + " is also a TrustedIssuer: a token names one issuer only");
+            throw ConfigError("TokenConfig.issuer " + *issuer + " is also a TrustedIssuer: a token names one issuer only");
         for (const auto& other : issuers)
             if (&other != &trusted && other && other->issuer() == trusted->issuer())
                 throw ConfigError("TrustedIssuer " + trusted->issuer() + " is configured twice");
     }
     for (const auto& check : claim_checks)
-        if (!check.accepts) throw ConfigError("AuthConfig.claim_checks: the check '" + check.reason + "' has no function");
+        if (!check.accepts) throw ConfigError("TokenConfig.claim_checks: the check '" + check.reason + "' has no function");
     require_positive(access_token_ttl, "access_token_ttl");
     require_positive(refresh_token_ttl, "refresh_token_ttl");
     require_positive(password_reset_ttl, "password_reset_ttl");
     require_positive(email_verification_ttl, "email_verification_ttl");
-    if (leeway.count() < 0) throw ConfigError("AuthConfig.leeway must not be negative");
+    if (leeway.count() < 0) throw ConfigError("TokenConfig.leeway must not be negative");
     require_non_empty(issuer, "issuer");
     require_non_empty(audience, "audience");
-    if (max_token_bytes < 64) throw ConfigError("AuthConfig.max_token_bytes must be at least 64");
+    if (max_token_bytes < 64) throw ConfigError("TokenConfig.max_token_bytes must be at least 64");
 }
 
 void TokenConfig::validate_secret() const {
     const auto* alg = detail::find_hmac_algorithm(algorithm);
     if (alg == nullptr)
-        throw ConfigError("AuthConfig.algorithm '" + algorithm + "' is not supported; use one of " +
+        throw ConfigError("TokenConfig.algorithm '" + algorithm + "' is not supported; use one of " +
                           std::string(detail::supported_hmac_names()));
     if (secret_key.empty())
-        throw ConfigError("AuthConfig.secret_key is empty: set it to at least " +
+        throw ConfigError("TokenConfig.secret_key is empty: set it to at least " +
                           std::to_string(alg->min_key_bytes) + " random bytes (e.g. from FAUTH_SECRET_KEY; "
                           "`openssl rand -hex 32` makes one)");
     if (secret_key.size() < alg->min_key_bytes)
-        throw ConfigError("AuthConfig.secret_key is " + std::to_string(secret_key.size()) + " bytes; " +
+        throw ConfigError("TokenConfig.secret_key is " + std::to_string(secret_key.size()) + " bytes; " +
                           algorithm + " needs at least " + std::to_string(alg->min_key_bytes) +
                           " (RFC 7518 section 3.2)");
 }

@@ -35,7 +35,10 @@ void to_json(nlohmann::json& out, const TokenResponse& response) {
                          {"expires_in", response.expires_in}};
 }
 
-TokenCodec::TokenCodec(TokenConfig config) : config_(std::move(config)), verifier_(config_) {}
+TokenCodec::TokenCodec(TokenConfig config)
+    : owned_(std::make_shared<const TokenConfig>(std::move(config))), config_(owned_.get()), verifier_(*config_) {}
+
+TokenCodec::TokenCodec(const TokenConfig& config, AlreadyValidated tag) : config_(&config), verifier_(config, tag) {}
 
 TokenPayload TokenCodec::make_payload(TokenType type, std::string sub, std::vector<std::string> scopes,
                                       nlohmann::json extra) const {
@@ -43,14 +46,14 @@ TokenPayload TokenCodec::make_payload(TokenType type, std::string sub, std::vect
     TokenPayload p;
     p.sub = std::move(sub);
     // One reading of the clock for both issue times, so that iat is iat_us's second.
-    p.iat_us = unix_microseconds(config_.clock);
+    p.iat_us = unix_microseconds(config_->clock);
     p.iat = second_of(p.iat_us);
-    p.exp = p.iat + ttl_of(config_, type).count();
+    p.exp = p.iat + ttl_of(*config_, type).count();
     p.jti = random_id();
     p.token_type = type;
     p.scopes = std::move(scopes);
-    p.iss = config_.issuer;
-    if (config_.audience) p.aud = {*config_.audience};
+    p.iss = config_->issuer;
+    if (config_->audience) p.aud = {*config_->audience};
     p.extra = extra.is_null() ? nlohmann::json::object() : std::move(extra);
     return p;
 }
@@ -59,9 +62,9 @@ std::string TokenCodec::sign(const TokenPayload& payload) const {
     if (payload.sub.empty()) throw std::invalid_argument("fauth: a token needs a non-empty sub");
     if (payload.jti.empty()) throw std::invalid_argument("fauth: a token needs a non-empty jti");
     const auto claims = detail::write_claims(payload);
-    if (config_.keys) {
+    if (config_->keys) {
         // Key ring: the current signing key, named by kid, with its own algorithm.
-        const auto keys = config_.keys->current();
+        const auto keys = config_->keys->current();
         const Key* key = keys->signing_key();
         if (key == nullptr) throw std::logic_error("fauth: this key set has no signing key: it can only verify tokens");
         return detail::sign_compact(*key, claims);
@@ -78,7 +81,7 @@ std::string TokenCodec::issue(TokenType type, std::string sub, std::vector<std::
 
 std::string TokenCodec::fingerprint(std::string_view data) const {
     const auto& secret = verifier_.secret_;
-    if (!secret) throw std::logic_error("fauth: password-reset binding needs AuthConfig.secret_key");
+    if (!secret) throw std::logic_error("fauth: password-reset binding needs TokenConfig::secret_key (AuthConfig::tokens)");
     std::string input = "fauth-fingerprint-v1:";
     input += data;
     unsigned char mac[detail::kMaxMacSize];

@@ -36,10 +36,11 @@ bool has_audience(const std::vector<std::string>& token_audiences, const std::st
 
 }  // namespace
 
-Verifier::Verifier(const TokenConfig& config)
+Verifier::Verifier(const TokenConfig& config) : Verifier((config.validate(), config), AlreadyValidated{}) {}
+
+Verifier::Verifier(const TokenConfig& config, AlreadyValidated)
     : max_token_bytes_(config.max_token_bytes), issuers_(config.issuers), ring_(config.keys), issuer_(config.issuer),
       audience_(config.audience), leeway_(config.leeway), clock_(config.clock), checks_(config.claim_checks) {
-    config.validate();
     if (!config.secret_key.empty()) secret_ = Key::hmac(config.algorithm, config.secret_key);
 }
 

@@ -13,9 +13,7 @@ using Pistache::Rest::Request;
 using Pistache::Rest::Route;
 
 struct Api::Shared {
-    std::string token_url;
-    CookieSettings cookies;
-    ApiKeySettings api_keys;
+    std::shared_ptr<const HttpConfig> config;
     std::vector<RouteRecord> routes;
     std::mutex mutex;
 };
@@ -34,12 +32,23 @@ RouteDoc merged(RouteDoc base, RouteDoc over) {
 
 }  // namespace
 
-Api::Api(Pistache::Rest::Router& router, std::string token_url, CookieSettings cookies, ApiKeySettings api_keys)
-    : router_(router), shared_(std::make_shared<Shared>()) {
-    shared_->token_url = std::move(token_url);
-    shared_->cookies = std::move(cookies);
-    shared_->api_keys = std::move(api_keys);
+Pistache::Rest::Route::Handler Endpoint::mounted(const std::shared_ptr<const HttpConfig>& http) const {
+    if (handler) return handler;
+    if (make) return make(http);
+    return {};
 }
+
+Pistache::Rest::Route::Handler mount(Endpoint endpoint, HttpConfig config) {
+    auto handler = endpoint.mounted(std::make_shared<const HttpConfig>(in_force(std::move(config))));
+    if (!handler) throw std::invalid_argument("fauth: mount: the endpoint has no handler");
+    return handler;
+}
+
+Api::Api(Pistache::Rest::Router& router, HttpConfig config) : router_(router), shared_(std::make_shared<Shared>()) {
+    shared_->config = std::make_shared<const HttpConfig>(in_force(std::move(config)));
+}
+
+const HttpConfig& Api::config() const noexcept { return *shared_->config; }
 
 void Api::get(const std::string& path, Endpoint e, RouteDoc doc) { route(Method::Get, path, std::move(e), std::move(doc)); }
 void Api::post(const std::string& path, Endpoint e, RouteDoc doc) { route(Method::Post, path, std::move(e), std::move(doc)); }
@@ -48,12 +57,13 @@ void Api::patch(const std::string& path, Endpoint e, RouteDoc doc) { route(Metho
 void Api::del(const std::string& path, Endpoint e, RouteDoc doc) { route(Method::Delete, path, std::move(e), std::move(doc)); }
 
 void Api::route(Method method, const std::string& path, Endpoint endpoint, RouteDoc doc) {
-    if (!endpoint.handler) throw std::invalid_argument("fauth: route " + path + " has no handler");
-    const auto& cookies = shared_->cookies;
+    const auto& cookies = shared_->config->cookies;
     if (endpoint.reads_refresh_cookie && cookies.accepts_cookie() && !cookie_path_matches(cookies.refresh_path, path))
         throw ConfigError("fauth: route " + path + " reads the refresh cookie, which browsers send only to " +
-                          cookies.refresh_path + " (AuthConfig::cookies.refresh_path): route it there or below");
-    router_.addRoute(method, path, std::move(endpoint.handler));
+                          cookies.refresh_path + " (HttpConfig::cookies.refresh_path): route it there or below");
+    auto handler = endpoint.mounted(shared_->config);
+    if (!handler) throw std::invalid_argument("fauth: route " + path + " has no handler");
+    router_.addRoute(method, path, std::move(handler));
     std::lock_guard lock(shared_->mutex);
     shared_->routes.push_back(
         RouteRecord{Pistache::Http::methodString(method), path, endpoint.access, std::move(endpoint.rule), endpoint.fresh,
@@ -64,18 +74,18 @@ const std::vector<RouteRecord>& Api::routes() const noexcept { return shared_->r
 
 nlohmann::json Api::openapi(const OpenApiInfo& info) const {
     std::lock_guard lock(shared_->mutex);
-    return build_openapi(shared_->routes, info, shared_->token_url, shared_->cookies, shared_->api_keys);
+    return build_openapi(shared_->routes, info, shared_->config->token_url, shared_->config->cookies, shared_->config->api_keys);
 }
 
 void Api::serve_openapi(const std::string& path, OpenApiInfo info) {
     // Built on first request, so that it describes routes added after this call too; built once
     // now so that a bad `info` is refused here rather than answered with 500.
-    (void)build_openapi({}, info, shared_->token_url, shared_->cookies, shared_->api_keys);
+    (void)build_openapi({}, info, shared_->config->token_url, shared_->config->cookies, shared_->config->api_keys);
     auto cache = std::make_shared<std::pair<std::once_flag, std::string>>();
     Endpoint endpoint([shared = shared_, info, cache](const Request&, Pistache::Http::ResponseWriter writer) {
         std::call_once(cache->first, [&] {
             std::lock_guard lock(shared->mutex);
-            cache->second = build_openapi(shared->routes, info, shared->token_url, shared->cookies, shared->api_keys).dump();
+            cache->second = build_openapi(shared->routes, info, shared->config->token_url, shared->config->cookies, shared->config->api_keys).dump();
         });
         writer.send(Pistache::Http::Code::Ok, cache->second, MIME(Application, Json));
     });

@@ -108,7 +108,7 @@ std::string throttle_client(std::string_view address, int ipv6_prefix) {
     return std::string(out.data()) + "/" + std::to_string(prefix);
 }
 
-std::string client_address(const Pistache::Http::Request& request, const AuthConfig& config) {
+std::string client_address(const Pistache::Http::Request& request, const HttpConfig& config) {
     const auto peer = request.address().host();
     if (config.trusted_proxies.empty()) return peer;
     const auto raw = request.headers().tryGetRaw("X-Forwarded-For");

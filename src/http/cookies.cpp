@@ -111,9 +111,9 @@ std::string csrf_token(const TokenCodec& codec, std::string_view family) {
 }
 
 void send_tokens(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens, TokenDelivery delivery,
-                 const AuthConfig& config, const TokenCodec& codec) {
+                 const CookieSettings& settings, const TokenCodec& codec) {
     if (delivery == TokenDelivery::body) return send_token_response(writer, tokens);
-    const auto& settings = config.cookies;
+    const auto& config = codec.config();
     const auto csrf = csrf_token(codec, tokens.family);
     auto& jar = writer.cookies();
     jar.add(session_cookie(settings.access_cookie, tokens.access_token, settings.path, max_age(config.access_token_ttl), true, settings));

@@ -5,17 +5,17 @@
 
 namespace fauth::http {
 
-SecurityEvent request_event(SecurityEventType type, const Pistache::Http::Request& request, const AuthConfig& config) {
+SecurityEvent request_event(SecurityEventType type, const Pistache::Http::Request& request, const HttpConfig& http) {
     SecurityEvent event{.type = type};
-    event.client = client_address(request, config);
+    event.client = client_address(request, http);
     event.path = request.resource();
     return event;
 }
 
-void report_refusal(const AuthConfig& config, const Pistache::Http::Request& request, const Failure& failure,
-                    std::string subject) {
+void report_refusal(const AuthConfig& config, const HttpConfig& http, const Pistache::Http::Request& request,
+                    const Failure& failure, std::string subject) {
     try {
-        report_refusal(config, request_event(SecurityEventType::token_refused, request, config), failure, std::move(subject));
+        report_refusal(config, request_event(SecurityEventType::token_refused, request, http), failure, std::move(subject));
     } catch (...) {
     }
 }
@@ -56,13 +56,13 @@ void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, co
     } catch (...) {
         // A report that cannot be made (no memory) does not keep the answer back.
     }
-    send_failure(writer, failure, challenge, config.log);
+    send_failure(writer, failure, challenge, config.tokens.log);
 }
 
-void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const Failure& failure, const Challenge& challenge,
-            const Pistache::Http::Request& request, std::string subject) noexcept {
-    report_refusal(config, request, failure, std::move(subject));
-    send_failure(writer, failure, challenge, config.log);
+void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const HttpConfig& http, const Failure& failure,
+            const Challenge& challenge, const Pistache::Http::Request& request, std::string subject) noexcept {
+    report_refusal(config, http, request, failure, std::move(subject));
+    send_failure(writer, failure, challenge, config.tokens.log);
 }
 
 }  // namespace fauth::http

@@ -62,13 +62,13 @@ std::string client_identifier_key(std::string_view client, std::string_view user
     return "client-identifier:" + std::string(client) + " " + sha256_hex(ascii_lower(username));
 }
 
-std::string logged_identifier(const AuthConfig& config, const TokenCodec& codec, std::string_view username) {
-    if (config.secret_key.empty()) return {};
+std::string logged_identifier(const TokenCodec& codec, std::string_view username) {
+    if (codec.config().secret_key.empty()) return {};
     return "hmac:" + codec.fingerprint("fauth-login-name-v1:" + ascii_lower(username));
 }
 
-bool device_cookies_on(const AuthConfig& config) noexcept {
-    return !config.login_limits.device_cookie.empty() && !config.secret_key.empty();
+bool device_cookies_on(const HttpConfig& http, const TokenCodec& codec) noexcept {
+    return !http.device_cookie.name.empty() && !codec.config().secret_key.empty();
 }
 
 namespace {
@@ -106,12 +106,12 @@ std::string device_of(const TokenCodec& codec, std::string_view value, std::stri
     }
 }
 
-void add_device_cookie(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const TokenCodec& codec,
+void add_device_cookie(Pistache::Http::ResponseWriter& writer, const HttpConfig& config, const TokenCodec& codec,
                        std::string_view username, std::string path) {
-    Pistache::Http::Cookie cookie(config.login_limits.device_cookie, device_cookie_value(codec, username, unix_seconds(config.clock)));
+    Pistache::Http::Cookie cookie(config.device_cookie.name, device_cookie_value(codec, username, unix_seconds(codec.config().clock)));
     cookie.path = std::move(path);
     if (!config.cookies.domain.empty()) cookie.domain = config.cookies.domain;
-    cookie.maxAge = static_cast<int>(std::min<std::int64_t>(config.login_limits.device_lifetime.count(), INT32_MAX));
+    cookie.maxAge = static_cast<int>(std::min<std::int64_t>(config.device_cookie.lifetime.count(), INT32_MAX));
     cookie.secure = config.cookies.secure;
     cookie.httpOnly = true;
     cookie.ext["SameSite"] = "Strict";

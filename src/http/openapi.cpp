@@ -107,7 +107,7 @@ std::string openapi_path(std::string_view pistache_path) {
 }
 
 json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url,
-                   const CookieSettings& cookies, const ApiKeySettings& api_keys) {
+                   const CookieSettings& cookies, const ApiKeyTransport& api_keys) {
     if (info.servers.empty()) throw std::invalid_argument("fauth: OpenApiInfo::servers is empty; the default is {\"/\"}");
     json servers = json::array();
     for (const auto& url : info.servers) {

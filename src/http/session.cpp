@@ -55,12 +55,12 @@ RefreshRequest read_refresh_request(const Pistache::Http::Request& request,
     return input;
 }
 
-std::shared_ptr<const CredentialScheme> refresh_cookie_scheme(const AuthConfig& config) {
+std::shared_ptr<const CredentialScheme> refresh_cookie_scheme(const HttpConfig& config) {
     if (!config.cookies.accepts_cookie()) return nullptr;
     return std::make_shared<const CookieScheme>(scheme_settings(config), CookieScheme::Cookie::refresh);
 }
 
-SchemeList logout_schemes(const AuthConfig& config) {
+SchemeList logout_schemes(const HttpConfig& config) {
     const auto settings = scheme_settings(config);
     SchemeList schemes;
     if (config.cookies.accepts_bearer()) schemes.push_back(std::make_shared<const BearerScheme>(settings));

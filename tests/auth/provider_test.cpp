@@ -67,7 +67,7 @@ struct Directory {
 
 AuthConfig test_config() {
     AuthConfig c;
-    c.secret_key = "test-secret-key-that-is-32-bytes!";
+    c.tokens.secret_key = "test-secret-key-that-is-32-bytes!";
     c.bcrypt_cost = kCost;
     return c;
 }
@@ -402,8 +402,8 @@ TEST_F(ProviderTest, ResolveUserAcceptsOnlyValidAccessTokensOfActiveUsers) {
     check("garbage", fauth::ErrorKind::invalid_token, "Invalid token", "Invalid token: malformed token: expected three segments");
 
     auto c = test_config();
-    c.clock = [] { return std::chrono::system_clock::now() - std::chrono::hours(1); };
-    fauth::TokenCodec past(c);
+    c.tokens.clock = [] { return std::chrono::system_clock::now() - std::chrono::hours(1); };
+    fauth::TokenCodec past(c.tokens);
     check(past.issue(TokenType::access, "user-123"), fauth::ErrorKind::token_expired, "Token expired", "Token expired");
 }
 
@@ -564,7 +564,7 @@ TEST_F(ProviderTest, EmailVerificationTokensCarryTheAddress) {
 
 TEST_F(ProviderTest, BadConfigurationFailsFastAtConstruction) {
     auto c = test_config();
-    c.secret_key = "short";
+    c.tokens.secret_key = "short";
     auto loader = [](const TokenPayload&) { return std::optional<User>(); };
     EXPECT_THROW((AuthProvider<User>{c, loader}), fauth::ConfigError);
     std::function<std::optional<User>(const TokenPayload&)> empty;
@@ -663,14 +663,14 @@ TEST(KeyFetch, YourCodeContinuesOnACallbackThreadAndOnlySoManyRequestsMayWait) {
     fauth::KeySet issuer_keys;
     issuer_keys.add(new_key).sign_with("k2");
     fauth::AuthConfig issuer_config;
-    issuer_config.keys = std::make_shared<fauth::KeyRing>(issuer_keys);
-    const fauth::TokenCodec issuer(issuer_config);
+    issuer_config.tokens.keys = std::make_shared<fauth::KeyRing>(issuer_keys);
+    const fauth::TokenCodec issuer(issuer_config.tokens);
 
     fauth::KeySet known;
     known.add(known_key).sign_with("k1");
     auto ring = std::make_shared<HeldFetchRing>(known);
     fauth::AuthConfig c;
-    c.keys = ring;
+    c.tokens.keys = ring;
     c.max_key_fetch_waits = 1;
     std::mutex m;
     std::vector<std::string> loader_threads;

@@ -43,9 +43,9 @@ fauth::ErrorKind kind_of(Pistache::Async::Promise<T>& p, std::string* reason = n
 // A provider's configuration for these tests, on `clock`.
 fauth::AuthConfig base_config(const fauth::test::TestClock& clock) {
     fauth::AuthConfig c;
-    c.secret_key = "sessions-test-secret-of-32-bytes!";
+    c.tokens.secret_key = "sessions-test-secret-of-32-bytes!";
     c.bcrypt_cost = 4;
-    c.clock = clock.clock();
+    c.tokens.clock = clock.clock();
     return c;
 }
 
@@ -69,7 +69,7 @@ protected:
     fauth::AuthConfig config() {
         auto c = base_config(clock);
         c.revocation_store = store;
-        c.log = [this](std::string_view line) {
+        c.tokens.log = [this](std::string_view line) {
             std::lock_guard lock(m);
             logs.emplace_back(line);
         };
@@ -343,7 +343,7 @@ TEST(SessionStorage, WithoutAGraceEveryRepeatIsReuse) {
 TEST(SessionStorage, OneAccountRefreshingTenThousandTimesCannotMakeAnotherUsersLogoutFail) {
     auto store = std::make_shared<fauth::MemoryRevocationStore>(fauth::MemoryRevocationStore::Options{.max_entries = 32});
     fauth::AuthConfig c;
-    c.secret_key = "sessions-test-secret-of-32-bytes!";
+    c.tokens.secret_key = "sessions-test-secret-of-32-bytes!";
     c.bcrypt_cost = 4;
     c.revocation_store = store;
     c.refresh_limits.per_family = {20000, 1};  // this test is about storage, not the throttle
@@ -362,7 +362,7 @@ TEST(SessionStorage, OneAccountRefreshingTenThousandTimesCannotMakeAnotherUsersL
 TEST(SessionStorage, RevokeAllCoversTheLongestLivedTokenType) {
     fauth::test::TestClock clock;
     auto c = base_config(clock);
-    c.email_verification_ttl = std::chrono::hours(24 * 30);
+    c.tokens.email_verification_ttl = std::chrono::hours(24 * 30);
     fauth::AuthProvider<User> auth{c, anyone};
     const User alice{"alice", "alice", "", true, {}, {}};
     const auto verification = auth.create_email_verification_token(alice, "alice@example.org");
@@ -452,14 +452,14 @@ INSTANTIATE_TEST_SUITE_P(Stores, Sessions, ::testing::ValuesIn(fauth::test::stor
 TEST(SessionStorage, RecordsOutliveTheLeewayOfTheTokensTheyCover) {
     fauth::test::TestClock clock;
     auto c = base_config(clock);
-    c.leeway = std::chrono::seconds(30);
+    c.tokens.leeway = std::chrono::seconds(30);
     fauth::AuthProvider<User> auth{c, anyone};
     const auto logged_out = auth.login("alice");
     await(auth.logout(logged_out.access_token));
     const auto used = auth.login("bob");
     await(auth.refresh(used.refresh_token));
     // 10 s past the refresh tokens' exp: inside the leeway.
-    clock.advance(c.refresh_token_ttl + std::chrono::seconds(10));
+    clock.advance(c.tokens.refresh_token_ttl + std::chrono::seconds(10));
     await(auth.revoke_all("someone-else"));  // a write: the memory store sweeps expired entries now
     auto after_logout = auth.refresh(logged_out.refresh_token);
     EXPECT_TRUE(fauth::test::settle(after_logout).error) << "the logged-out session stays ended";
@@ -496,7 +496,7 @@ protected:
                                                     std::chrono::seconds leeway = std::chrono::seconds(10)) {
         auto c = base_config(clock);
         c.revocation_store = store;
-        c.leeway = leeway;
+        c.tokens.leeway = leeway;
         return std::make_unique<fauth::AuthProvider<User>>(c, anyone);
     }
     static bool works(fauth::AuthProvider<User>& on, const std::string& access) {

@@ -29,7 +29,7 @@ double median(std::vector<double> v) {
 void expect_indistinguishable(int cost, const std::map<std::string, User>& users, const char* reference,
                               const std::vector<const char*>& others, int warm_up, int rounds) {
     fauth::AuthConfig c;
-    c.secret_key = std::string(32, 's');
+    c.tokens.secret_key = std::string(32, 's');
     c.bcrypt_cost = cost;
     c.worker_threads = 1;
     fauth::AuthProvider<User> auth{c, [](const fauth::TokenPayload&) { return std::optional<User>(); },

@@ -37,7 +37,7 @@ TEST(Api, ServesTheOpenApiDocumentOfEveryRoute) {
 
 TEST(Api, ABadOpenApiInfoIsRefusedWhenServedNotOnTheFirstRequest) {
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, "/login");
+    fauth::http::Api api(router);
     try {
         api.serve_openapi("/openapi.json", {.servers = {}});
         ADD_FAILURE() << "no servers accepted";
@@ -59,7 +59,7 @@ TEST(Api, ServesSwaggerUiFromDisk) {
     for (const char* name : {"swagger-ui.css", "swagger-ui-bundle.js", "oauth2-redirect.html", "oauth2-redirect.js"})
         std::ofstream(dir / name) << "/* " << name << " */";
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, "/login");
+    fauth::http::Api api(router);
     api.serve_openapi();
     api.serve_swagger_ui("/docs", {.dist_dir = dir.string(), .title = "<My API>"});
     fauth::http::Server server(api, {});
@@ -100,7 +100,7 @@ TEST(Api, ServesSwaggerUiFromDisk) {
 
 TEST(Api, AMissingSwaggerUiFolderIsAClearError) {
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, "/login");
+    fauth::http::Api api(router);
     try {
         api.serve_swagger_ui("/docs", {.dist_dir = "/nonexistent/swagger-ui-dist"});
         FAIL() << "expected an error";

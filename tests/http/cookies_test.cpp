@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "fauth/core/keys.hpp"
 #include "support/http_client.hpp"
+#include "support/keys.hpp"
 #include "support/test_app.hpp"
 
-using fauth::CredentialTransport;
+using fauth::http::CredentialTransport;
 using fauth::test::HttpResponse;
 using fauth::test::request;
 using fauth::test::TestApp;
@@ -19,8 +21,8 @@ const std::string kJson = "Content-Type: application/json";
 const std::string kRefresh = "/auth/refresh";
 const std::string kLogout = "/auth/logout";
 
-fauth::AuthConfig cookie_config(CredentialTransport transport = CredentialTransport::bearer_or_cookie) {
-    auto config = TestApp::default_config();
+fauth::http::HttpConfig cookie_config(CredentialTransport transport = CredentialTransport::bearer_or_cookie) {
+    fauth::http::HttpConfig config;
     config.cookies.transport = transport;
     config.cookies.secure = false;  // the test client speaks plain HTTP
     config.cookies.trusted_origins = {"https://app.example.com"};
@@ -56,7 +58,7 @@ std::vector<std::string> refused_at(TestApp& app, const std::string& path) {
 
 class CookieSessions : public ::testing::Test {
 protected:
-    TestApp app{2, cookie_config()};
+    TestApp app{2, TestApp::default_config(), cookie_config()};
     std::uint16_t port = app.port();
     Session alice = session_of(cookie_login(port));
 };
@@ -72,7 +74,7 @@ TEST_F(CookieSessions, ALoginSetsTheThreeCookiesAndNoTokenInTheBody) {
     EXPECT_FALSE(body.contains("access_token"));
     EXPECT_FALSE(body.contains("refresh_token"));
     EXPECT_EQ(r.header("Cache-Control"), "no-store");
-    ASSERT_EQ(r.set_cookies.size(), 4u) << "the three session cookies and the device cookie (LoginLimits::device_cookie)";
+    ASSERT_EQ(r.set_cookies.size(), 4u) << "the three session cookies and the device cookie (HttpConfig::device_cookie)";
     const auto session = session_of(r);
     EXPECT_EQ(body["csrf_token"], session.csrf);
     EXPECT_EQ(r.set_cookie("fauth_access"), "fauth_access=" + session.access + "; Path=/; Max-Age=900; HttpOnly; SameSite=Lax");
@@ -92,9 +94,9 @@ TEST_F(CookieSessions, ALoginSetsTheThreeCookiesAndNoTokenInTheBody) {
 TEST(CookieSettings, SecureAndSameSiteStrictAreWrittenAsConfigured) {
     auto config = cookie_config();
     config.cookies.secure = true;
-    config.cookies.same_site = fauth::SameSite::strict;
+    config.cookies.same_site = fauth::http::SameSite::strict;
     config.cookies.domain = "example.com";
-    TestApp app(2, config);
+    TestApp app(2, TestApp::default_config(), config);
     const auto r = cookie_login(app.port());
     ASSERT_EQ(r.status, 200) << r.body;
     for (const auto& line : r.set_cookies) {
@@ -102,7 +104,36 @@ TEST(CookieSettings, SecureAndSameSiteStrictAreWrittenAsConfigured) {
         EXPECT_NE(line.find("; Secure"), std::string::npos) << line;
         EXPECT_NE(line.find("; SameSite=Strict"), std::string::npos) << line;
     }
-    EXPECT_EQ(fauth::AuthConfig().cookies.secure, true) << "Secure unless turned off";
+    EXPECT_EQ(fauth::http::HttpConfig().cookies.secure, true) << "Secure unless turned off";
+}
+
+TEST(CookieSettings, RoutesReadingCookiesNeedTheProvidersSecretKey) {
+    // The CSRF token is a digest under secret_key: a provider with only an asymmetric key of its
+    // own cannot serve cookies, which mounting a route that reads them says.
+    auto config = TestApp::default_config();
+    config.tokens.secret_key.clear();
+    fauth::KeySet keys;
+    keys.add(fauth::Key::from_pem("ES256", fauth::test::make_pem_pair("ES256").private_pem, "k1")).sign_with("k1");
+    config.tokens.keys = std::make_shared<fauth::KeyRing>(std::move(keys));
+    const fauth::AuthProvider<fauth::test::AppUser> auth{config, [](const fauth::TokenPayload&) {
+                                                             return std::optional<fauth::test::AppUser>();
+                                                         }};
+    const auto handler = [](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const fauth::test::AppUser&) {};
+    Pistache::Rest::Router router;
+    fauth::http::Api api(router, cookie_config());
+    try {
+        api.get("/me", auth.require_user(handler));
+        ADD_FAILURE() << "a cookie route was mounted without a secret_key";
+    } catch (const fauth::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("CSRF tokens are bound to the session with secret_key"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(api.post("/session/login", fauth::http::login_endpoint(auth, fauth::http::TokenDelivery::cookies)),
+                 fauth::ConfigError);
+    EXPECT_THROW(api.post(kRefresh, fauth::http::refresh_endpoint(auth)), fauth::ConfigError);
+    EXPECT_THROW(api.post(kLogout, fauth::http::logout_endpoint(auth)), fauth::ConfigError);
+    Pistache::Rest::Router bearer_router;
+    fauth::http::Api bearer(bearer_router);
+    EXPECT_NO_THROW(bearer.get("/me", auth.require_user(handler))) << "usable without cookies";
 }
 
 TEST_F(CookieSessions, AReadNeedsOnlyTheCookie) {
@@ -164,7 +195,7 @@ TEST_F(CookieSessions, RefreshAndLogoutByCookieNeedTheChecksWhateverTheirMethod)
     // Mounted on GET by mistake, a top-level cross-site navigation (SameSite=Lax sends the cookie)
     // must still not rotate or end the session.
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, app.auth());
+    fauth::http::Api api(router, app.api().config());
     api.get(kRefresh, fauth::http::refresh_endpoint(app.auth()));
     api.get(kLogout, fauth::http::logout_endpoint(app.auth()));
     fauth::http::Server server(api, fauth::http::ServerOptions{.port = 0, .threads = 1});
@@ -179,7 +210,7 @@ TEST_F(CookieSessions, RefreshAndLogoutByCookieNeedTheChecksWhateverTheirMethod)
 
 TEST_F(CookieSessions, EveryUnsafeMethodOnAGuardedRouteNeedsTheToken) {
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, app.auth());
+    fauth::http::Api api(router, app.api().config());
     const auto handler = [](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter w, const fauth::test::AppUser&) {
         fauth::http::send_json(w, Pistache::Http::Code::Ok, {{"changed", true}});
     };
@@ -304,7 +335,7 @@ TEST_F(CookieSessions, LogoutWithBothCookiesEndsTheSessionOfTheRefreshCookie) {
 
 TEST_F(CookieSessions, RefreshAndLogoutAreRoutedOnlyWhereTheRefreshCookieIsSent) {
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, app.auth());
+    fauth::http::Api api(router, app.api().config());
     EXPECT_THROW(api.post("/logout", fauth::http::logout_endpoint(app.auth())), fauth::ConfigError);
     EXPECT_THROW(api.post("/refresh", fauth::http::refresh_endpoint(app.auth())), fauth::ConfigError);
     EXPECT_THROW(api.post("/authx/refresh", fauth::http::refresh_endpoint(app.auth())), fauth::ConfigError);
@@ -314,7 +345,7 @@ TEST_F(CookieSessions, RefreshAndLogoutAreRoutedOnlyWhereTheRefreshCookieIsSent)
 
     TestApp bearer_only;  // no cookies: anywhere goes
     Pistache::Rest::Router other_router;
-    fauth::http::Api bearer_api(other_router, bearer_only.auth());
+    fauth::http::Api bearer_api(other_router);
     EXPECT_NO_THROW(bearer_api.post("/logout", fauth::http::logout_endpoint(bearer_only.auth())));
 }
 
@@ -341,7 +372,7 @@ TEST_F(CookieSessions, ALoginFromAForeignOriginSetsNoCookies) {
 }
 
 TEST(CookieTransport, CookieOnlyIgnoresTheAuthorizationHeaderAndBearerOnlyIgnoresCookies) {
-    TestApp cookie_only(2, cookie_config(CredentialTransport::cookie));
+    TestApp cookie_only(2, TestApp::default_config(), cookie_config(CredentialTransport::cookie));
     const auto session = session_of(cookie_login(cookie_only.port()));
     const auto bearer = cookie_only.auth().login("user-123").access_token;
     EXPECT_EQ(fauth::test::get(cookie_only.port(), "/me", bearer).json()["detail"], "Not authenticated");
@@ -350,7 +381,8 @@ TEST(CookieTransport, CookieOnlyIgnoresTheAuthorizationHeaderAndBearerOnlyIgnore
     TestApp bearer_only;  // the default
     const auto token = bearer_only.auth().login("user-123").access_token;
     EXPECT_EQ(request(bearer_only.port(), "GET", "/me", {"Cookie: fauth_access=" + token}).json()["detail"], "Not authenticated");
-    EXPECT_THROW(fauth::http::login_endpoint(bearer_only.auth(), fauth::http::TokenDelivery::cookies), fauth::ConfigError);
+    EXPECT_THROW(bearer_only.api().post("/session/login", fauth::http::login_endpoint(bearer_only.auth(), fauth::http::TokenDelivery::cookies)),
+                 fauth::ConfigError);
 }
 
 TEST(DefaultSchemes, EachTransportReadsItsSchemesBearerFirst) {
@@ -370,12 +402,12 @@ TEST(CookieNames, SecureCookiesGetThePrefixThatRefusesPlantedCopies) {
     // plain-HTTP page cannot plant a session in a browser that has none.
     auto config = cookie_config();
     config.cookies.secure = true;
-    TestApp app{1, config};
-    const auto& in_force = app.auth().config();
+    TestApp app{1, TestApp::default_config(), config};
+    const auto& in_force = app.api().config();
     EXPECT_EQ(in_force.cookies.access_cookie, "__Host-fauth_access");
     EXPECT_EQ(in_force.cookies.csrf_cookie, "__Host-fauth_csrf");
     EXPECT_EQ(in_force.cookies.refresh_cookie, "__Secure-fauth_refresh");
-    EXPECT_EQ(in_force.login_limits.device_cookie, "__Secure-fauth_device");
+    EXPECT_EQ(in_force.device_cookie.name, "__Secure-fauth_device");
     const auto r = request(app.port(), "POST", "/session/login", {kJson}, R"({"username":"alice","password":"s3cret"})");
     ASSERT_EQ(r.status, 200) << r.body;
     const auto access = r.cookie_value("__Host-fauth_access");
@@ -390,14 +422,14 @@ TEST(CookieNames, SecureCookiesGetThePrefixThatRefusesPlantedCopies) {
 
     // Not Secure (plain-HTTP development), a Domain, or a name of the application's own: as set.
     auto plain = cookie_config();
-    TestApp without{1, plain};
-    EXPECT_EQ(without.auth().config().cookies.access_cookie, "fauth_access");
+    TestApp without{1, TestApp::default_config(), plain};
+    EXPECT_EQ(without.api().config().cookies.access_cookie, "fauth_access");
     auto shared = cookie_config();
     shared.cookies.secure = true;
     shared.cookies.domain = "example.com";
     shared.cookies.csrf_cookie = "app_csrf";
-    TestApp with_domain{1, shared};
-    EXPECT_EQ(with_domain.auth().config().cookies.access_cookie, "fauth_access") << "__Host- allows no Domain";
-    EXPECT_EQ(with_domain.auth().config().cookies.refresh_cookie, "__Secure-fauth_refresh");
-    EXPECT_EQ(with_domain.auth().config().cookies.csrf_cookie, "app_csrf");
+    TestApp with_domain{1, TestApp::default_config(), shared};
+    EXPECT_EQ(with_domain.api().config().cookies.access_cookie, "fauth_access") << "__Host- allows no Domain";
+    EXPECT_EQ(with_domain.api().config().cookies.refresh_cookie, "__Secure-fauth_refresh");
+    EXPECT_EQ(with_domain.api().config().cookies.csrf_cookie, "app_csrf");
 }

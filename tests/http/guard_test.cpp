@@ -65,11 +65,11 @@ TEST_F(GuardTest, BadTokensAreRefusedWithOneDetailAndTheReasonIsLogged) {
     // The review's reproduction (F10): an HS512 token and one signed with another key told the
     // client "algorithm not allowed" and "signature mismatch" apart.
     auto other = TestApp::default_config();
-    other.secret_key = "another-secret-of-at-least-32-bytes";
-    const auto wrong_key = fauth::TokenCodec(other).issue(fauth::TokenType::access, "user-123");
-    other.algorithm = "HS512";
-    other.secret_key = std::string(64, 'k');
-    const auto hs512 = fauth::TokenCodec(other).issue(fauth::TokenType::access, "user-123");
+    other.tokens.secret_key = "another-secret-of-at-least-32-bytes";
+    const auto wrong_key = fauth::TokenCodec(other.tokens).issue(fauth::TokenType::access, "user-123");
+    other.tokens.algorithm = "HS512";
+    other.tokens.secret_key = std::string(64, 'k');
+    const auto hs512 = fauth::TokenCodec(other.tokens).issue(fauth::TokenType::access, "user-123");
     const auto with_wrong_key = get(port, "/me", wrong_key);
     const auto with_hs512 = get(port, "/me", hs512);
     expect_401(with_wrong_key, "Invalid token", true);
@@ -88,8 +88,8 @@ TEST_F(GuardTest, BadTokensAreRefusedWithOneDetailAndTheReasonIsLogged) {
 
 TEST_F(GuardTest, ExpiredTokensSayTokenExpired) {
     auto past = TestApp::default_config();
-    past.clock = [] { return std::chrono::system_clock::now() - std::chrono::hours(2); };
-    const auto old = fauth::TokenCodec(past).issue(fauth::TokenType::access, "user-123");
+    past.tokens.clock = [] { return std::chrono::system_clock::now() - std::chrono::hours(2); };
+    const auto old = fauth::TokenCodec(past.tokens).issue(fauth::TokenType::access, "user-123");
     expect_401(get(port, "/me", old), "Token expired", true);
 }
 

@@ -100,7 +100,7 @@ TEST(LoginEndpoint, ReportsEveryAttemptAsASecurityEvent) {
     EXPECT_EQ(ok[0].path, "/login");
     const auto failed = app.events(fauth::SecurityEventType::login_failure);
     ASSERT_EQ(failed.size(), 1u);
-    EXPECT_EQ(failed[0].identifier, fauth::http::logged_identifier(app.auth().config(), app.auth().tokens(), "alice"))
+    EXPECT_EQ(failed[0].identifier, fauth::http::logged_identifier(app.auth().tokens(), "alice"))
         << "a failed attempt names the login name by its keyed digest";
     EXPECT_EQ(failed[0].identifier.rfind("hmac:", 0), 0u);
     EXPECT_EQ(ok[0].identifier, "alice") << "a successful one as typed";
@@ -113,7 +113,7 @@ TEST(LoginEndpoint, APasswordTypedIntoTheNameFieldNeverReachesTheLog) {
     request(app.port(), "POST", "/login", {kForm}, "username=MyPassw0rd!&password=alice");
     const auto failed = app.events(fauth::SecurityEventType::login_failure);
     ASSERT_EQ(failed.size(), 1u);
-    EXPECT_EQ(failed[0].identifier, fauth::http::logged_identifier(app.auth().config(), app.auth().tokens(), "mypassw0rd!"));
+    EXPECT_EQ(failed[0].identifier, fauth::http::logged_identifier(app.auth().tokens(), "mypassw0rd!"));
     for (const auto& line : app.logs()) EXPECT_EQ(line.find("MyPassw0rd"), std::string::npos) << line;
     for (const auto& event : app.events()) EXPECT_EQ(fauth::to_json_line(event).find("MyPassw0rd"), std::string::npos);
 }
@@ -134,8 +134,8 @@ TEST(LoginEndpoint, ThrottlesEachClientWith429AndRetryAfter) {
 
 TEST(LoginEndpoint, ThrottlesEachLoginNameWhoeverTriesIt) {
     auto config = limited(100, 2);
-    config.trusted_proxies = {"127.0.0.1"};  // the test client acts as a proxy for many addresses
-    TestApp app(2, config);
+    fauth::http::HttpConfig http{.trusted_proxies = {"127.0.0.1"}};  // the test client acts as a proxy for many addresses
+    TestApp app(2, config, http);
     auto from = [&](const std::string& ip, const std::string& body) {
         return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip}, body);
     };
@@ -152,8 +152,8 @@ TEST(LoginEndpoint, GuessesFromOneAddressNeverLockTheNameOutForOthers) {
     // The default limits: one address guessing one name is stopped after 10 tries, and that
     // does not stop the same name from another address.
     auto config = TestApp::default_config();
-    config.trusted_proxies = {"127.0.0.1"};
-    TestApp app(2, config);
+    fauth::http::HttpConfig http{.trusted_proxies = {"127.0.0.1"}};
+    TestApp app(2, config, http);
     auto from = [&](const std::string& ip, const std::string& body) {
         return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip}, body);
     };
@@ -171,9 +171,9 @@ TEST(LoginEndpoint, OneAddressGuessingForHoursNeverSpendsTheNamesBudget) {
     // never what refuses it, and alice logs in from elsewhere at the end.
     auto clock = fauth::test::TestClock();
     auto config = TestApp::default_config();
-    config.trusted_proxies = {"127.0.0.1"};
-    config.clock = clock.clock();
-    TestApp app(2, config);
+    fauth::http::HttpConfig http{.trusted_proxies = {"127.0.0.1"}};
+    config.tokens.clock = clock.clock();
+    TestApp app(2, config, http);
     auto from = [&](const std::string& ip, const std::string& body) {
         return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip}, body);
     };
@@ -193,8 +193,8 @@ TEST(LoginEndpoint, OneAddressGuessingForHoursNeverSpendsTheNamesBudget) {
 
 TEST(LoginEndpoint, GroupsIPv6ClientsByTheirSlash64) {
     auto config = limited(2, 1000);
-    config.trusted_proxies = {"127.0.0.1"};
-    TestApp app(2, config);
+    fauth::http::HttpConfig http{.trusted_proxies = {"127.0.0.1"}};
+    TestApp app(2, config, http);
     auto from = [&](const std::string& ip) {
         return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip}, "username=alice&password=x").status;
     };
@@ -216,8 +216,8 @@ TEST(LoginEndpoint, GuessesFromManyAddressesCannotLockTheOwnerOutOfADeviceSheUse
     // The review's F3: ten addresses, each within its own budget for the name, spend the name's
     // budget; alice, with the device cookie of an earlier login, still logs in.
     auto config = TestApp::default_config();
-    config.trusted_proxies = {"127.0.0.1"};
-    TestApp app(2, config);
+    fauth::http::HttpConfig http{.trusted_proxies = {"127.0.0.1"}};
+    TestApp app(2, config, http);
     auto from = [&](const std::string& ip, const std::string& body, const std::string& device = "") {
         std::vector<std::string> headers{kForm, "X-Forwarded-For: " + ip};
         if (!device.empty()) headers.push_back("Cookie: __Secure-fauth_device=" + device);
@@ -256,8 +256,8 @@ TEST(LoginEndpoint, GuessesFromManyAddressesCannotLockTheOwnerOutOfADeviceSheUse
 
 TEST(LoginEndpoint, AStolenDeviceCookieBuysOnlyTheDevicesOwnBudget) {
     auto config = TestApp::default_config();
-    config.trusted_proxies = {"127.0.0.1"};
-    TestApp app(2, config);
+    fauth::http::HttpConfig http{.trusted_proxies = {"127.0.0.1"}};
+    TestApp app(2, config, http);
     auto from = [&](const std::string& ip, const std::string& body, const std::string& device) {
         return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip, "Cookie: __Secure-fauth_device=" + device}, body);
     };
@@ -273,12 +273,13 @@ TEST(LoginEndpoint, AStolenDeviceCookieBuysOnlyTheDevicesOwnBudget) {
 TEST(LoginEndpoint, DeviceCookiesExpireAndCanBeTurnedOff) {
     auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(2'000'000'000)));
     auto config = TestApp::default_config();
-    config.clock = clock.clock();
-    config.login_limits.device_lifetime = std::chrono::hours(1);
-    TestApp app(2, config);
+    config.tokens.clock = clock.clock();
+    fauth::http::HttpConfig http;
+    http.device_cookie.lifetime = std::chrono::hours(1);
+    TestApp app(2, config, http);
     const auto device = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("__Secure-fauth_device");
     ASSERT_FALSE(device.empty());
-    const auto now = fauth::unix_seconds(config.clock);
+    const auto now = fauth::unix_seconds(config.tokens.clock);
     EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "alice", now, std::chrono::hours(1)).empty());
     EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "alice", now + 3600, std::chrono::hours(1)).empty());
     EXPECT_TRUE(fauth::http::device_of(app.auth().tokens(), device, "alice", now + 3601, std::chrono::hours(1)).empty()) << "expired";
@@ -287,13 +288,13 @@ TEST(LoginEndpoint, DeviceCookiesExpireAndCanBeTurnedOff) {
     EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "ALICE", now, std::chrono::hours(1)).empty())
         << "names compare as the throttle's do: ASCII letters case-insensitively";
 
-    auto off = TestApp::default_config();
-    off.login_limits.device_cookie.clear();
-    TestApp without(2, off);
+    fauth::http::HttpConfig off;
+    off.device_cookie.name.clear();
+    TestApp without(2, TestApp::default_config(), off);
     const auto r = request(without.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret");
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.set_cookie("__Secure-fauth_device"), "") << "no device cookie when turned off";
-    auto bad = TestApp::default_config();
-    bad.login_limits.device_cookie = "a;b";
+    fauth::http::HttpConfig bad;
+    bad.device_cookie.name = "a;b";
     EXPECT_THROW(bad.validate(), fauth::ConfigError);
 }

@@ -64,8 +64,8 @@ TEST(OpenApi, MarksProtectedOperationsOnlyAndDocumentsTheirErrors) {
 TEST(OpenApi, OffersTheSessionCookieWhenCookiesAreAccepted) {
     std::vector<RouteRecord> routes = {{"GET", "/me", Access::required, {}, false, {}, {}},
                                        {"GET", "/maybe", Access::optional, {}, false, {}, {}}};
-    fauth::CookieSettings cookies;
-    cookies.transport = fauth::CredentialTransport::bearer_or_cookie;
+    fauth::http::CookieSettings cookies;
+    cookies.transport = fauth::http::CredentialTransport::bearer_or_cookie;
     cookies.access_cookie = "__Host-session";
     auto doc = build_openapi(routes, {}, "/login", cookies);
     const auto& cookie = doc["components"]["securitySchemes"]["SessionCookie"];
@@ -77,7 +77,7 @@ TEST(OpenApi, OffersTheSessionCookieWhenCookiesAreAccepted) {
               json::parse(R"([{"OAuth2PasswordBearer":[]},{"HTTPBearer":[]},{"SessionCookie":[]}])"));
     EXPECT_EQ(doc["paths"]["/maybe"]["get"]["security"].size(), 4u) << "anonymous or any of the three";
 
-    cookies.transport = fauth::CredentialTransport::cookie;
+    cookies.transport = fauth::http::CredentialTransport::cookie;
     doc = build_openapi(routes, {}, "/login", cookies);
     EXPECT_EQ(doc["paths"]["/me"]["get"]["security"], json::parse(R"([{"SessionCookie":[]}])"));
     EXPECT_EQ(doc["components"]["securitySchemes"].size(), 1u) << "bearer is not offered when it is not read";
@@ -91,7 +91,7 @@ TEST(OpenApi, ListsARoutesSchemesAsAlternativesInItsOrderAndDeclaresTheApiKeyHea
         {"GET", "/reports", Access::required, fauth::any_of(fauth::role("admin"), fauth::scope("reports:read")), false,
          {Scheme::api_key, Scheme::bearer}, {}},
     };
-    fauth::ApiKeySettings keys;
+    fauth::http::ApiKeyTransport keys;
     keys.header = "X-Service-Key";
     auto doc = build_openapi(routes, {}, "/login", {}, keys);
     EXPECT_EQ(doc["paths"]["/me"]["get"]["security"], json::parse(R"([{"OAuth2PasswordBearer":[]},{"HTTPBearer":[]}])"));

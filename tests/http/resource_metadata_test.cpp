@@ -12,8 +12,8 @@ namespace {
 
 constexpr const char* kMetadata = "https://notes.example.com/.well-known/oauth-protected-resource";
 
-fauth::AuthConfig with_metadata() {
-    auto config = TestApp::default_config();
+fauth::http::HttpConfig with_metadata() {
+    fauth::http::HttpConfig config;
     config.resource_metadata_url = kMetadata;
     return config;
 }
@@ -21,13 +21,13 @@ fauth::AuthConfig with_metadata() {
 }  // namespace
 
 TEST(ProtectedResourceMetadata, PublishesTheDocumentAndEvery401PointsToIt) {
-    TestApp app(2, with_metadata());
+    TestApp app(2, TestApp::default_config(), with_metadata());
     const auto published = fauth::http::protected_resource_endpoint(
         {.resource = "https://notes.example.com",
          .authorization_servers = {"https://keycloak.example.com/realms/main"},
          .scopes_supported = {"notes:read", "notes:write"}});
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, "/login");
+    fauth::http::Api api(router);
     api.get("/.well-known/oauth-protected-resource", published);
     fauth::http::Server server(api, {.port = 0});
     const auto port = server.start();

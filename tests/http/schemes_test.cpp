@@ -50,9 +50,9 @@ public:
 
     static fauth::AuthConfig make_config() {
         fauth::AuthConfig c;
-        c.secret_key = "schemes-test-secret-of-32-bytes!!";
+        c.tokens.secret_key = "schemes-test-secret-of-32-bytes!!";
         c.bcrypt_cost = 4;
-        c.log = [](std::string_view line) { logged().push_back(std::string(line)); };
+        c.tokens.log = [](std::string_view line) { logged().push_back(std::string(line)); };
         return c;
     }
     static std::vector<std::string>& logged() {
@@ -119,7 +119,7 @@ void whoami(const Request&, ResponseWriter w, const fauth::Principal<Member>& p)
 // /write (scope notes:write), /staff (a predicate), /boom (a predicate that throws), /staff-role
 // (role staff, by token or key).
 struct App {
-    explicit App(World& w) : world(w) {
+    explicit App(World& w, fauth::http::HttpConfig http = {}) : world(w), api(router, std::move(http)) {
         api.get("/either", w.auth.require({}, whoami, {Scheme::bearer, Scheme::api_key}));
         api.get("/key-first", w.auth.require({}, whoami, {Scheme::api_key, Scheme::bearer}));
         api.get("/keys-only", w.auth.require({}, whoami, {Scheme::api_key}));
@@ -139,7 +139,7 @@ struct App {
     }
     World& world;
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, world.auth};
+    fauth::http::Api api;
 };
 
 std::string bearer_for(World& w, const std::string& id) { return w.auth.sign_in(*w.member(id)).access_token; }
@@ -296,10 +296,10 @@ TEST(Schemes, ApiKeyOnlyIfConfiguredFromTheQueryString) {
         const auto key = world.add_key("m-1", {});
         EXPECT_TRUE(refused(server.client().get("/keys-only?api_key=" + key), 401, "Not authenticated")) << "never by default";
     }
-    auto config = World::make_config();
-    config.api_keys.query_parameter = "api_key";
-    World world(config);
-    App app(world);
+    World world;
+    fauth::http::HttpConfig http;
+    http.api_keys.query_parameter = "api_key";
+    App app(world, http);
     fauth::testing::TestServer server(app.api);
     const auto key = world.add_key("m-1", {});
     EXPECT_EQ(server.client().get("/keys-only?api_key=" + key).status, 200);
@@ -370,16 +370,20 @@ TEST(Schemes, KeysAreNeverLoggedInClear) {
 TEST(Schemes, RoutesThatCannotWorkAreRefusedWhenMounted) {
     fauth::AuthProvider<Member> plain(World::make_config(), [](const fauth::TokenPayload&) { return std::optional<Member>(); });
     const auto h = [](const Request&, ResponseWriter w, const Member&) { w.send(Code::Ok); };
-    EXPECT_THROW(plain.require({}, h, {Scheme::api_key}), fauth::ConfigError) << "no api_key_loader";
+    Pistache::Rest::Router router;
+    fauth::http::Api api{router};
+    EXPECT_THROW(api.get("/x", plain.require({}, h, {Scheme::api_key})), fauth::ConfigError) << "no api_key_loader";
     World world;
-    EXPECT_THROW(world.auth.require({}, h, {Scheme::bearer, Scheme::bearer}), fauth::ConfigError);
-    EXPECT_THROW(world.auth.require({}, h, {Scheme::cookie}), fauth::ConfigError) << "cookies are off";
+    EXPECT_THROW(api.get("/x", world.auth.require({}, h, {Scheme::bearer, Scheme::bearer})), fauth::ConfigError);
+    EXPECT_THROW(api.get("/x", world.auth.require({}, h, {Scheme::cookie})), fauth::ConfigError) << "cookies are off";
+    EXPECT_THROW((void)fauth::http::mount(world.auth.require({}, h, {Scheme::cookie})), fauth::ConfigError)
+        << "on a bare router too";
     struct Other {
         std::string id;
     };
-    EXPECT_THROW(world.auth.require(fauth::predicate<Other>("x", [](const Other&) { return true; }), h), fauth::ConfigError);
-    Pistache::Rest::Router router;
-    fauth::http::Api api{router, world.auth};
+    EXPECT_THROW(api.get("/x", world.auth.require(fauth::predicate<Other>("x", [](const Other&) { return true; }), h)),
+                 fauth::ConfigError);
+    EXPECT_TRUE(api.routes().empty()) << "nothing was routed by the refused calls";
     fauth::http::SecureRouter<Member> admin{api, world.auth, {.prefix = "/a", .rule = {.fresh = true}, .schemes = {Scheme::api_key}}};
     EXPECT_THROW(admin.get("/x", h), fauth::ConfigError) << "a fresh token cannot be an API key";
 }
@@ -387,7 +391,7 @@ TEST(Schemes, RoutesThatCannotWorkAreRefusedWhenMounted) {
 TEST(Schemes, ASecureRouterCombinesItsRuleAndSchemesWithTheRoutes) {
     World world;
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, world.auth};
+    fauth::http::Api api{router};
     fauth::http::SecureRouter<Member> notes{api, world.auth,
                                             {.prefix = "/notes", .require = fauth::scope("notes:read"),
                                              .schemes = {Scheme::bearer, Scheme::api_key}}};

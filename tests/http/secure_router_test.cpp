@@ -56,7 +56,7 @@ TEST(SecureRouter, ARouteOrItsRouterMayAskForAFreshTokenAndNeitherIsDropped) {
     using Pistache::Rest::Request;
     TestApp app;
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, app.auth());
+    fauth::http::Api api(router, app.api().config());
     auto ok = [](const Request&, ResponseWriter w, const fauth::test::AppUser& u) {
         fauth::http::send_json(w, Pistache::Http::Code::Ok, {{"id", u.id}});
     };

@@ -20,7 +20,7 @@
 
 TEST(Server, PicksAFreePortAndStopsCleanly) {
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, "/login");
+    fauth::http::Api api(router);
     api.get("/ping", [](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter w) {
         fauth::http::send_json(w, Pistache::Http::Code::Ok, {{"pong", true}});
     });
@@ -36,11 +36,11 @@ TEST(Server, PicksAFreePortAndStopsCleanly) {
 
 TEST(Server, ABusyPortIsAClearError) {
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, "/login");
+    fauth::http::Api api(router);
     fauth::http::Server first(api, {});
     const auto port = first.start();
     Pistache::Rest::Router router2;
-    fauth::http::Api api2(router2, "/login");
+    fauth::http::Api api2(router2);
     fauth::http::Server second(api2, {.port = port});
     try {
         second.start();
@@ -56,7 +56,7 @@ namespace {
 // A server with one route, GET /ping.
 struct PingServer {
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, "/login"};
+    fauth::http::Api api{router};
     std::unique_ptr<fauth::http::Server> server;
     std::uint16_t port = 0;
     PingServer() {
@@ -192,7 +192,7 @@ struct LimitedServer {
         std::optional<Pistache::Http::ResponseWriter> writer;
     };
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, "/login"};
+    fauth::http::Api api{router};
     std::shared_ptr<Held> held = std::make_shared<Held>();
     std::unique_ptr<fauth::http::Server> server;
     std::uint16_t port = 0;
@@ -394,7 +394,7 @@ TEST(ServerLimits, TheConnectionLimitLeavesDescriptorsForTheRestOfTheProcess) {
     lowered.rlim_cur = fauth::http::kReservedDescriptors;
     ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, "/login");
+    fauth::http::Api api(router);
     fauth::http::Server server(api, {});
     try {
         server.start();
@@ -407,7 +407,7 @@ TEST(ServerLimits, TheConnectionLimitLeavesDescriptorsForTheRestOfTheProcess) {
 
 TEST(ServerLimits, RefusesLimitsOfZero) {
     Pistache::Rest::Router router;
-    fauth::http::Api api(router, "/login");
+    fauth::http::Api api(router);
     const auto refused = [&](fauth::http::ServerOptions options, const std::string& name) {
         try {
             fauth::http::Server server(api, std::move(options));

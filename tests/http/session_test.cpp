@@ -172,7 +172,7 @@ TEST(SessionEndpoints, ATrustedIssuersTokenIsRefusedWithoutTheClientLearningTheI
     fauth::KeySet published;
     published.add(fauth::Key::from_jwk(signer.public_jwk()));
     auto config = TestApp::default_config();
-    config.issuers = {fauth::TrustedIssuer::keycloak(issuer, "notes-api", std::make_shared<fauth::KeyRing>(published))};
+    config.tokens.issuers = {fauth::TrustedIssuer::keycloak(issuer, "notes-api", std::make_shared<fauth::KeyRing>(published))};
     TestApp app(2, config);
     const auto now = fauth::unix_seconds();
     const nlohmann::json claims = {{"iss", issuer}, {"aud", "notes-api"}, {"sub", "user-123"}, {"typ", "Bearer"},

@@ -26,14 +26,14 @@ TEST_F(JwksTest, AVerifierLoadsTheKeysAndVerifiesWhatTheIssuerSigns) {
     EXPECT_EQ(ring->current()->keys().size(), 0u);
     EXPECT_TRUE(ring->fetch_now());
     EXPECT_EQ(ring->fetches(), 1u);
-    const fauth::TokenCodec verifier(fauth::test::ring_config(ring));
+    const fauth::TokenCodec verifier(fauth::test::ring_config(ring).tokens);
     const auto token = issuer_codec.issue(TokenType::access, "user-1");
     EXPECT_EQ(verifier.verify(token, TokenType::access).sub, "user-1");
     EXPECT_THROW(verifier.issue(TokenType::access, "user-1"), std::logic_error) << "a verifier cannot mint";
     // A token MACed with the HMAC key the issuer holds is useless to the verifier: that key was never published.
     fauth::KeySet hmac_only;
     hmac_only.add(Key::hmac("HS256", std::string(32, 's'), "secret")).sign_with("secret");
-    const fauth::TokenCodec hmac_issuer(fauth::test::ring_config(std::make_shared<KeyRing>(hmac_only)));
+    const fauth::TokenCodec hmac_issuer(fauth::test::ring_config(std::make_shared<KeyRing>(hmac_only)).tokens);
     EXPECT_THROW(verifier.verify(hmac_issuer.issue(TokenType::access, "user-1"), TokenType::access), fauth::UnknownKeyId);
 }
 
@@ -110,7 +110,7 @@ TEST_F(JwksTest, TheCachedKeysKeepWorkingWhileTheIssuerIsDown) {
     auto ring = std::make_shared<JwksKeyRing>(JwksOptions{
         .url = issuer.url(), .min_refresh_interval = std::chrono::seconds(0), .fetch = {.timeout = std::chrono::milliseconds(2000)}});
     ASSERT_TRUE(ring->fetch_now());
-    const fauth::TokenCodec verifier(fauth::test::ring_config(ring));
+    const fauth::TokenCodec verifier(fauth::test::ring_config(ring).tokens);
     const auto token = issuer_codec.issue(TokenType::access, "user-1");
     const auto port = issuer.port();
     issuer.stop();
@@ -181,7 +181,7 @@ TEST_F(ProviderKeysTest, DiscoversTheKeysFromTheIssuerUrlAndVerifiesEveryAlgorit
     auto ring = std::make_shared<JwksKeyRing>(discovering());
     ASSERT_TRUE(ring->fetch_now()) << log_text();
     EXPECT_EQ(ring->jwks_url(), idp->issuer() + "/certs");
-    const fauth::TokenCodec verifier(fauth::test::ring_config(ring));
+    const fauth::TokenCodec verifier(fauth::test::ring_config(ring).tokens);
     for (const auto& [kid, alg] : std::vector<std::pair<std::string, std::string>>{
              {"rsa1", "RS256"}, {"ps1", "PS256"}, {"ec1", "ES256"}, {"ed1", "EdDSA"}, {"entra", "RS256"}})
         EXPECT_EQ(verifier.verify(mint(kid, alg), TokenType::access).sub, "user-" + kid) << kid << " " << alg;
@@ -206,8 +206,8 @@ TEST_F(ProviderKeysTest, SkipsAndLogsEveryKeyItCannotUseAndKeepsTheOthers) {
     ASSERT_TRUE(both->fetch_now());
     EXPECT_EQ(both->current()->keys().size(), 6u);
     const auto entra_ps = mint("entra", "PS256");
-    EXPECT_EQ(fauth::TokenCodec(fauth::test::ring_config(both)).verify(entra_ps, TokenType::access).sub, "user-entra");
-    EXPECT_EQ(refusal(fauth::TokenCodec(fauth::test::ring_config(ring)), entra_ps), "Invalid token: algorithm not allowed");
+    EXPECT_EQ(fauth::TokenCodec(fauth::test::ring_config(both).tokens).verify(entra_ps, TokenType::access).sub, "user-entra");
+    EXPECT_EQ(refusal(fauth::TokenCodec(fauth::test::ring_config(ring).tokens), entra_ps), "Invalid token: algorithm not allowed");
     EXPECT_THROW(JwksKeyRing(JwksOptions{.url = idp->url("/realms/test/certs"), .rsa_algorithms = {"ES256"}}), fauth::ConfigError);
 }
 
@@ -234,7 +234,7 @@ TEST_F(ProviderKeysTest, StringsFromTheKeySetReachTheLogEscapedOnOneLine) {
 TEST_F(ProviderKeysTest, RefusesForgedTokens) {
     auto ring = std::make_shared<JwksKeyRing>(discovering());
     ASSERT_TRUE(ring->fetch_now());
-    const fauth::TokenCodec verifier(fauth::test::ring_config(ring));
+    const fauth::TokenCodec verifier(fauth::test::ring_config(ring).tokens);
     // HS256 "signed" with the RSA public key, the classic confusion.
     EXPECT_EQ(refusal(verifier, mint("rsa1", "HS256", {{"hmac_with_public_of", "rsa1"}})), "Invalid token: algorithm not allowed");
     // A key of the attacker's own, under a kid the provider publishes.
@@ -251,9 +251,9 @@ TEST_F(ProviderKeysTest, RefusesForgedTokens) {
 
     // A verifier for one issuer and audience refuses the provider's tokens for anyone else.
     auto config = fauth::test::ring_config(ring);
-    config.issuer = idp->issuer();
-    config.audience = "my-api";
-    const fauth::TokenCodec strict(config);
+    config.tokens.issuer = idp->issuer();
+    config.tokens.audience = "my-api";
+    const fauth::TokenCodec strict(config.tokens);
     const auto with = [&](const std::string& iss, const json& aud) {
         json c = claims("scoped");
         c["iss"] = iss;
@@ -360,7 +360,7 @@ TEST_F(ProviderKeysTest, TokensFauthSignsVerifyInTheIndependentImplementation) {
     for (const std::string alg : {"RS256", "PS256", "ES256", "EdDSA"}) {
         KeySet keys;
         keys.add(Key::generate(alg, "fauth-" + alg)).sign_with("fauth-" + alg);
-        const fauth::TokenCodec issuer(fauth::test::ring_config(std::make_shared<KeyRing>(keys)));
+        const fauth::TokenCodec issuer(fauth::test::ring_config(std::make_shared<KeyRing>(keys)).tokens);
         const auto token = issuer.issue(TokenType::access, "user-1", {"notes:read"});
         const auto verified = idp->verify(token, keys.jwks());
         EXPECT_EQ(verified["sub"], "user-1") << alg;
@@ -378,7 +378,7 @@ TEST_F(ProviderKeysTest, AResourceServerConfiguredWithOnlyTheIssuerUrlAcceptsKey
     auto keycloak = fauth::TrustedIssuer::keycloak(iss, "notes-api", ring, "notes-api");
     keycloak.algorithms = {"RS256", "ES256"};
     fauth::AuthConfig config;  // no secret, no key of its own: it only verifies
-    config.issuers = {keycloak};
+    config.tokens.issuers = {keycloak};
     struct Caller {
         std::string id;
         std::vector<std::string> roles, scopes;

@@ -21,7 +21,7 @@ public:
 
     void start(std::uint16_t port) {
         router_ = std::make_unique<Pistache::Rest::Router>();
-        api_ = std::make_unique<fauth::http::Api>(*router_, "/login");
+        api_ = std::make_unique<fauth::http::Api>(*router_);
         api_->get("/.well-known/jwks.json", fauth::http::jwks_endpoint(ring_));
         api_->get("/.well-known/openid-configuration",
                   fauth::http::discovery_endpoint(ring_, "http://issuer.test", "http://issuer.test/.well-known/jwks.json",
@@ -49,7 +49,7 @@ private:
 /// A TokenConfig that signs or verifies with `ring`.
 inline fauth::AuthConfig ring_config(std::shared_ptr<fauth::KeyRing> ring) {
     fauth::AuthConfig c;
-    c.keys = std::move(ring);
+    c.tokens.keys = std::move(ring);
     return c;
 }
 
@@ -65,7 +65,7 @@ struct IssuerFixture : ::testing::Test {
         return s;
     }();
     std::shared_ptr<fauth::KeyRing> issuer_ring = std::make_shared<fauth::KeyRing>(issuer_keys);
-    fauth::TokenCodec issuer_codec{ring_config(issuer_ring)};
+    fauth::TokenCodec issuer_codec{ring_config(issuer_ring).tokens};
     Issuer issuer{issuer_ring};
 };
 

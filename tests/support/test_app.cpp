@@ -11,14 +11,15 @@ std::string whoami_from_service() {
     return user->username + "/" + token->sub + "/" + (http::SecurityContext<AppUser>::has_role("admin") ? "admin" : "-");
 }
 
-TestApp::TestApp(int threads, AuthConfig config) : auth_(make_provider(std::move(config))), api_(router_, *auth_) {
+TestApp::TestApp(int threads, AuthConfig config, http::HttpConfig http)
+    : auth_(make_provider(std::move(config))), api_(router_, std::move(http)) {
     using Pistache::Http::Code;
     using Pistache::Http::ResponseWriter;
     using Pistache::Rest::Request;
     api_.get("/health", [](const Request&, ResponseWriter w) { http::send_json(w, Code::Ok, {{"status", "ok"}}); });
     api_.post("/login", http::login_endpoint(*auth_));
     // With cookies, where browsers send the refresh cookie (/auth/refresh and /auth/logout by default).
-    const auto& cookies = auth_->config().cookies;
+    const auto& cookies = api_.config().cookies;
     const std::string session_path = cookies.accepts_cookie() ? cookies.refresh_path : "";
     api_.post(session_path + "/refresh", http::refresh_endpoint(*auth_));
     api_.post(session_path + "/logout", http::logout_endpoint(*auth_));
@@ -32,7 +33,7 @@ TestApp::TestApp(int threads, AuthConfig config) : auth_(make_provider(std::move
     api_.get("/maybe-noexcept", auth_->optional_user([](const Request&, ResponseWriter w, const AppUser* u) noexcept {
         http::send_json(w, Code::Ok, {{"user", u ? nlohmann::json(u->username) : nlohmann::json()}});
     }));
-    if (auth_->config().cookies.accepts_cookie())
+    if (cookies.accepts_cookie())
         api_.post("/session/login", http::login_endpoint(*auth_, http::TokenDelivery::cookies));
     api_.post("/notes", auth_->require_user([](const Request&, ResponseWriter w, const AppUser& u) {
         http::send_json(w, Code::Created, {{"owner", u.id}});
@@ -123,11 +124,11 @@ std::unique_ptr<AuthProvider<AppUser>> TestApp::make_provider(AuthConfig config)
     users_ = {{"user-123", {"user-123", "alice", hash_password("s3cret", kCost), true, {"admin"}, {"read", "write"}}},
               {"user-456", {"user-456", "bob", hash_password("hunter2", kCost), true, {"member"}, {"read"}}},
               {"user-789", {"user-789", "carol", hash_password("letmein", kCost), false, {}, {}}}};
-    config.log = [this](std::string_view m) {
+    config.tokens.log = [this](std::string_view m) {
         std::lock_guard lock(log_mutex_);
         logs_.emplace_back(m);
     };
-    config.security_events = [this](const SecurityEvent& e) {
+    config.tokens.security_events = [this](const SecurityEvent& e) {
         std::lock_guard lock(log_mutex_);
         events_.push_back(e);
     };

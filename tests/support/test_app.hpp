@@ -31,14 +31,15 @@ class TestApp {
 public:
     static constexpr int kCost = 4;
 
-    /// Starts the app on a free loopback port with `threads` reactor threads.
-    explicit TestApp(int threads = 2, AuthConfig config = default_config());
+    /// Starts the app on a free loopback port with `threads` reactor threads, its routes mounted
+    /// with `http`.
+    explicit TestApp(int threads = 2, AuthConfig config = default_config(), http::HttpConfig http = {});
 
     ~TestApp();
 
     static AuthConfig default_config() {
         AuthConfig c;
-        c.secret_key = "integration-test-secret-32-bytes!";
+        c.tokens.secret_key = "integration-test-secret-32-bytes!";
         c.bcrypt_cost = kCost;
         return c;
     }

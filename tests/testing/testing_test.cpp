@@ -17,7 +17,7 @@ namespace {
 struct NotesApp {
     TestApp users;  // the provider and its users
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, users.auth()};
+    fauth::http::Api api{router};
     NotesApp() {
         api.get("/notes", users.auth().require_user([](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter w,
                                                        const fauth::test::AppUser& u) {

@@ -99,7 +99,7 @@ public:
     Rule() = default;
     /// The lists of `access`, roles first, then permissions, with FAuth's messages. Freshness is a
     /// route's, not a rule's: an `access` with `fresh` set throws ConfigError rather than being
-    /// dropped (give it to require_access, RouteOptions or GuardBuilder::required, which keep it).
+    /// dropped (give it to require_access or RouteOptions, which keep it).
     explicit Rule(const AccessRule& access);
 
     /// The user has role `name`. Never met by an API key: roles are a person's (guard the routes

@@ -1,11 +1,13 @@
-// fauth/auth/config.hpp — everything an AuthProvider is configured with: TokenConfig (the core's
-// token settings) plus passwords, workers, stores, login throttling and the login and refresh
-// endpoints' settings; and its validation.
+// fauth/auth/config.hpp — everything an AuthProvider is configured with: its token settings (the
+// core's TokenConfig) plus passwords, workers, stores, throttling and sessions; and its validation.
+// How requests carry credentials is the http layer's configuration (fauth/http/config.hpp).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fauth/core/config.hpp"
@@ -29,7 +31,7 @@ struct RateLimit {
 /// name's own, much larger budget.
 struct LoginLimits {
     /// Per client address (the socket peer, or X-Forwarded-For from a trusted proxy; IPv6
-    /// addresses grouped by AuthConfig::ipv6_client_prefix).
+    /// addresses grouped by http::HttpConfig::ipv6_client_prefix).
     RateLimit per_client{60, 1.0};
     /// Per client address and login name: one address guessing one name. Its burst must be
     /// smaller than per_identifier's and its rate at most per_identifier's, so that one address
@@ -39,17 +41,10 @@ struct LoginLimits {
     /// above let through): slows guessing spread over many addresses.
     RateLimit per_identifier{100, 100.0 / 3600};
     /// Per device: a client that shows the device cookie a successful login as this name gave it
-    /// (OWASP's "device cookies") is counted on a budget of its own, instead of the two per-name
-    /// ones above, so that guesses from other addresses, however many, cannot lock the name's
+    /// (OWASP's "device cookies", http::HttpConfig::device_cookie) is counted on a budget of its
+    /// own, instead of the two per-name ones above, so that guesses from other addresses, however many, cannot lock the name's
     /// owner out on a device they used before. A stolen device cookie buys no more than this.
     RateLimit per_device{10, 10.0 / 3600};
-    /// The device cookie's name (HttpOnly, SameSite=Strict, sent only to the login path; Secure
-    /// as AuthConfig::cookies says, and then the default name becomes `__Secure-fauth_device`).
-    /// Empty turns device cookies off; they are off too without a secret_key, whose keyed digest
-    /// signs them.
-    std::string device_cookie = "fauth_device";
-    /// How long a device cookie is honoured after the login that set it (each login sets a new one).
-    std::chrono::seconds device_lifetime = std::chrono::hours(24 * 180);
 };
 
 /// Refresh attempts allowed per client address and per session.
@@ -72,78 +67,18 @@ struct Wildcards {
     bool everything = false;
 };
 
-/// API keys for machine clients (fauth/core/api_key.hpp, AuthProvider::set_api_key_loader).
+/// API keys for machine clients (fauth/core/api_key.hpp, AuthProvider::set_api_key_loader): their
+/// format. Where requests carry them is http::HttpConfig::api_keys.
 struct ApiKeySettings {
     /// What every key starts with (`<prefix>_...`): 1 to 16 lower-case letters and digits.
     std::string prefix = "fauth";
-    /// The request header that carries a key.
-    std::string header = "X-API-Key";
-    /// A query parameter that may carry a key too; empty (the default) never reads one, since a
-    /// URL ends up in logs, histories and Referer headers. Name one only for clients that cannot
-    /// send headers.
-    std::string query_parameter;
 };
 
-/// Which credentials the guards, /logout and /refresh accept.
-enum class CredentialTransport {
-    bearer,            ///< `Authorization: Bearer` only (the default): API clients
-    cookie,            ///< the session cookies only: a browser application
-    bearer_or_cookie,  ///< either; a request that sends an Authorization header is judged by it alone
-};
-
-/// The SameSite attribute of the session cookies.
-enum class SameSite {
-    lax,     ///< sent on top-level navigations from other sites, never on their POSTs or fetches
-    strict,  ///< never sent on a request another site starts
-};
-
-/// Browser sessions in cookies (fauth/http/cookies.hpp): the access token in an HttpOnly cookie,
-/// the refresh token in another scoped to the refresh path, and a readable CSRF cookie whose value
-/// must come back in a header on every cookie-authenticated request that may change state.
-struct CookieSettings {
-    /// Which credentials are accepted; cookies are read only when this names them.
-    CredentialTransport transport = CredentialTransport::bearer;
-    /// The access token's cookie (HttpOnly). A `__Host-` name makes the browser refuse it unless it
-    /// is Secure, for path "/" and without a domain, so that no sibling subdomain can plant one:
-    /// the default name becomes `__Host-fauth_access` when `secure` is on, `path` is "/" and
-    /// `domain` is empty (AuthProvider::config() shows the name in force).
-    std::string access_cookie = "fauth_access";
-    /// The refresh token's cookie (HttpOnly, sent only to refresh_path); the default name becomes
-    /// `__Secure-fauth_refresh` when `secure` is on.
-    std::string refresh_cookie = "fauth_refresh";
-    /// The CSRF token's cookie: readable by the page's scripts, which send its value back; the
-    /// default name becomes `__Host-fauth_csrf` as the access cookie's does.
-    std::string csrf_cookie = "fauth_csrf";
-    /// The request header that must carry the CSRF token.
-    std::string csrf_header = "X-CSRF-Token";
-    /// Path of the access and CSRF cookies.
-    std::string path = "/";
-    /// Path of the refresh cookie, the only path browsers send it to: route refresh_endpoint and
-    /// logout_endpoint at or below it (e.g. /auth/refresh and /auth/logout), so that logout can end
-    /// the session even after the access cookie has expired. http::Api refuses to route them
-    /// elsewhere while cookies are accepted.
-    std::string refresh_path = "/auth";
-    /// Domain attribute; empty (the default) makes host-only cookies.
-    std::string domain;
-    /// The Secure attribute: cookies travel over HTTPS only. Turn it off only for local
-    /// development over plain HTTP.
-    bool secure = true;
-    /// The SameSite attribute.
-    SameSite same_site = SameSite::lax;
-    /// Origins (`https://app.example.com`, scheme, host and port as a browser writes them in
-    /// `Origin`) allowed to send cookie-authenticated requests that change state, besides the
-    /// request's own host.
-    std::vector<std::string> trusted_origins;
-
-    /// True when the session cookies are read.
-    bool accepts_cookie() const noexcept { return transport != CredentialTransport::bearer; }
-    /// True when `Authorization: Bearer` is read.
-    bool accepts_bearer() const noexcept { return transport != CredentialTransport::cookie; }
-};
-
-/// Configuration of an AuthProvider: the token settings of TokenConfig and the provider's own;
-/// call validate() (the provider does) before use.
-struct AuthConfig : TokenConfig {
+/// Configuration of an AuthProvider: its token settings and its own; call validate() (the
+/// provider does) before use.
+struct AuthConfig {
+    /// What tokens are signed and verified with (secret or keys, issuers, lifetimes, clock, log).
+    TokenConfig tokens;
     /// bcrypt cost (log2 rounds) for new hashes; stored hashes below it need a rehash. 4 to 31.
     int bcrypt_cost = 12;
     /// Threads that run bcrypt, so that no caller (a Pistache reactor) is ever blocked by it.
@@ -187,35 +122,22 @@ struct AuthConfig : TokenConfig {
     std::chrono::seconds refresh_repeat_grace{10};
     /// Where login and refresh attempts are counted; a MemoryThrottle when empty. Use a
     /// RedisThrottle to count across processes.
-    std::shared_ptr<Throttle> login_throttle;
+    std::shared_ptr<Throttle> throttle;
 
-    // The login and refresh endpoints' settings (fauth/http/login.hpp, fauth/http/session.hpp).
-
-    /// Path of the login endpoint, advertised as the OAuth2 password flow's tokenUrl.
-    std::string token_url = "/login";
-    /// Peers (exact addresses) trusted to say who the client is in X-Forwarded-For; none by
-    /// default, so the client address is always the socket peer.
-    std::vector<std::string> trusted_proxies;
-    /// IPv6 clients are throttled by network: addresses sharing their first this many bits (a
-    /// /64 is what one subscriber usually gets) count as one client. 1 to 128.
-    int ipv6_client_prefix = 64;
-    /// Browser sessions in cookies, with CSRF protection; off (bearer only) by default.
-    CookieSettings cookies;
     /// How `*` is read in scopes and permissions that rules check.
     Wildcards wildcards;
-    /// API keys: their prefix and where requests carry them.
+    /// API keys: their prefix.
     ApiKeySettings api_keys;
-    /// Largest login or refresh body accepted, in bytes; larger ones get 413.
-    std::size_t max_login_body_bytes = 4096;
-    /// The URL of this resource server's metadata (RFC 9728; serve it with
-    /// fauth::http::protected_resource_endpoint). When set, every 401 says
-    /// `WWW-Authenticate: Bearer resource_metadata="..."`, which OAuth 2.1 and MCP clients follow
-    /// to find the authorization server.
-    std::string resource_metadata_url;
 
     /// Throws ConfigError naming the field to fix when the configuration is unusable (the token
     /// settings included).
     void validate() const;
+    /// The current time from tokens.clock, or the system clock.
+    std::chrono::system_clock::time_point now() const { return tokens.now(); }
+    /// Sends `message` to tokens.log, or to standard error when no log is set.
+    void write_log(std::string_view message) const { tokens.write_log(message); }
+    /// Sends `event` to tokens.security_events, or as a JSON line to the log when that is not set.
+    void report(const SecurityEvent& event) const { tokens.report(event); }
 };
 
 }  // namespace fauth

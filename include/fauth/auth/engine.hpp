@@ -211,7 +211,7 @@ private:
     Outcome<TokenPayload> throttle_family(TokenPayload payload) const;
 
     AuthConfig config_;
-    TokenCodec codec_;  // made from config_'s token settings
+    TokenCodec codec_;  // over config_.tokens, validated with it (not a copy)
     std::shared_ptr<RevocationStore> store_;
     std::shared_ptr<Throttle> throttle_;
     mutable std::mutex dummy_mutex_;

@@ -15,8 +15,8 @@ namespace fauth {
 /// A way a request authenticates.
 enum class Scheme : std::uint8_t {
     bearer,   ///< `Authorization: Bearer <access token>`
-    cookie,   ///< the session's access cookie (AuthConfig::cookies)
-    api_key,  ///< an API key in its header (AuthConfig::api_keys)
+    cookie,   ///< the session's access cookie (http::HttpConfig::cookies)
+    api_key,  ///< an API key in its header (http::HttpConfig::api_keys)
 };
 
 /// "bearer", "cookie" or "api_key".

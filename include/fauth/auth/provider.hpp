@@ -18,6 +18,7 @@
 #include "fauth/core/api_key.hpp"
 #include "fauth/auth/detail/promise.hpp"
 #include "fauth/auth/engine.hpp"
+#include "fauth/auth/guarded_route.hpp"
 #include "fauth/auth/revocation.hpp"
 #include "fauth/auth/throttle.hpp"
 #include "fauth/auth/user_traits.hpp"
@@ -27,11 +28,6 @@
 #include "fauth/core/token.hpp"
 
 namespace fauth {
-
-namespace http {
-template <class User>
-class GuardBuilder;  // fauth/http/guard.hpp: include it to use the guards below
-}
 
 /// What a login writes into the tokens besides the user id, computed from the user: for services
 /// that verify tokens without access to the user store (see examples/two_services). Refresh
@@ -420,53 +416,58 @@ public:
         return core_->codec().issue(TokenType::email_verification, user_id(user), {}, nlohmann::json{{"email", email}});
     }
 
-    /// Route guards (include fauth/http/guard.hpp). Each returns a fauth::http::Endpoint that
-    /// Pistache can route to: it reads the request's credentials (`Authorization: Bearer <token>`
-    /// by default), resolves the user through the loaders without blocking the reactor, and calls
-    /// `handler(request, writer, user)`, where `user` is `const User&` or `const Principal<User>&`;
-    /// every failure is answered in FAuth's format (401, 403, 500 or 503 with {"detail": ...}).
+    /// Route guards. Each returns a GuardedRoute, which fauth::http::Api (or SecureRouter, or
+    /// http::mount) turns into a request handler with its HttpConfig: it reads the request's
+    /// credentials (`Authorization: Bearer <token>` by default), resolves the user through the
+    /// loaders without blocking the reactor, and calls `handler(request, writer, user)`, where
+    /// `user` is `const User&` or `const Principal<User>&`; every failure is answered in FAuth's
+    /// format (401, 403, 500 or 503 with {"detail": ...}).
     ///
     /// An active user with a valid access token. (Inactive users are refused by every guard.)
     template <class Handler>
-    auto require_user(Handler handler) const {
-        return http::GuardBuilder<User>::required(*this, Rule(), false, {}, std::move(handler));
+    GuardedRoute<User, Handler> require_user(Handler handler) const {
+        return {this, Rule(), false, {}, std::move(handler)};
     }
     /// An active user whose token is fresh (from a password login, not a refresh): else 401
     /// "Fresh token required", challenged with `error="insufficient_user_authentication"` (RFC
     /// 9470). For sensitive actions: changing a password or an e-mail address, deleting an account.
     template <class Handler>
-    auto require_fresh_user(Handler handler) const {
-        return http::GuardBuilder<User>::required(*this, Rule(), true, {}, std::move(handler));
+    GuardedRoute<User, Handler> require_fresh_user(Handler handler) const {
+        return {this, Rule(), true, {}, std::move(handler)};
     }
     /// An active user with `roles` (all of them, or any with Match::any): else 403 "Missing role: x".
     template <class Handler>
-    auto require_roles(std::vector<std::string> roles, Handler handler, Match match = Match::all) const {
+    GuardedRoute<User, Handler> require_roles(std::vector<std::string> roles, Handler handler, Match match = Match::all) const {
         return require_access(AccessRule{std::move(roles), match, {}, Match::all}, std::move(handler));
     }
     /// An active user with `permissions`: else 403 "Insufficient permissions: requires x permission".
     template <class Handler>
-    auto require_permissions(std::vector<std::string> permissions, Handler handler, Match match = Match::all) const {
+    GuardedRoute<User, Handler> require_permissions(std::vector<std::string> permissions, Handler handler,
+                                                    Match match = Match::all) const {
         return require_access(AccessRule{{}, Match::all, std::move(permissions), match}, std::move(handler));
     }
     /// An active user meeting `rule` (roles and permissions together, and its `fresh`).
     template <class Handler>
-    auto require_access(AccessRule rule, Handler handler) const {
-        return http::GuardBuilder<User>::required(*this, rule, std::move(handler));
+    GuardedRoute<User, Handler> require_access(AccessRule rule, Handler handler) const {
+        const bool fresh = rule.fresh;  // the route's, checked apart from the rule's lists
+        rule.fresh = false;
+        return {this, Rule(std::move(rule)), fresh, {}, std::move(handler)};
     }
     /// An active user meeting `rule` (roles, permissions, scopes, predicates: see fauth::Rule),
     /// authenticated by one of `schemes` in that order (e.g. `{Scheme::bearer, Scheme::api_key}`;
-    /// empty: what AuthConfig::cookies's transport names). The first scheme whose credentials the
-    /// request carries decides; bad credentials never fall through to the next. A rule not met
-    /// answers 403 with its message (kAccessDenied for a predicate). Throws ConfigError for a
-    /// scheme the provider cannot serve (api_key without set_api_key_loader, say).
+    /// empty: what the http configuration's cookie transport names). The first scheme whose
+    /// credentials the request carries decides; bad credentials never fall through to the next. A
+    /// rule not met answers 403 with its message (kAccessDenied for a predicate). Mounting it
+    /// throws ConfigError for a scheme that cannot be served (api_key without
+    /// set_api_key_loader, say).
     template <class Handler>
-    auto require(Rule rule, Handler handler, std::vector<Scheme> schemes = {}) const {
-        return http::GuardBuilder<User>::required(*this, std::move(rule), false, std::move(schemes), std::move(handler));
+    GuardedRoute<User, Handler> require(Rule rule, Handler handler, std::vector<Scheme> schemes = {}) const {
+        return {this, std::move(rule), false, std::move(schemes), std::move(handler)};
     }
-    /// Anyone: `handler(request, writer, const User*)` gets the user of a valid token, or null.
+    /// Anyone: `handler(request, writer, const User*)` gets the user of valid credentials, or null.
     template <class Handler>
-    auto optional_user(Handler handler) const {
-        return http::GuardBuilder<User>::optional(*this, std::move(handler));
+    GuardedRoute<User, Handler, Presence::optional> optional_user(Handler handler) const {
+        return {this, Rule(), false, {}, std::move(handler)};
     }
 
     /// The engine under this façade: tokens, sessions, stores, password workers.
@@ -477,11 +478,11 @@ public:
     const AuthConfig& config() const noexcept { return core_->config(); }
     /// The revocation store (the configured one, or the in-memory default).
     RevocationStore& revocation_store() const noexcept { return core_->store(); }
-    /// Where login attempts are counted (the configured throttle, or the in-memory default).
-    Throttle& login_throttle() const noexcept { return core_->throttle(); }
-    /// Counts one attempt under `key` in login_throttle(); the provider waits for it (and for what
-    /// the caller chains to it) before it is destroyed.
-    Pistache::Async::Promise<ThrottleDecision> throttle_login(const std::string& key, const RateLimit& limit) const {
+    /// Where login and refresh attempts are counted (the configured throttle, or the in-memory default).
+    Throttle& throttle() const noexcept { return core_->throttle(); }
+    /// Counts one login or refresh attempt under `key` in throttle(); the provider waits for it (and
+    /// for what the caller chains to it) before it is destroyed.
+    Pistache::Async::Promise<ThrottleDecision> count_attempt(const std::string& key, const RateLimit& limit) const {
         return detail::to_promise(core_->tracked(core_->throttle().hit(key, limit)));
     }
 

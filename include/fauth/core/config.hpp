@@ -1,5 +1,5 @@
 // fauth/core/config.hpp — what tokens are made and checked with (TokenConfig), and its validation.
-// The provider's own settings extend it in fauth/auth/config.hpp (AuthConfig).
+// The provider holds one as AuthConfig::tokens (fauth/auth/config.hpp).
 #pragma once
 
 #include <chrono>
@@ -26,8 +26,13 @@ using LogSink = std::function<void(std::string_view message)>;
 /// Sends `message` to `log`, or to standard error when `log` is empty.
 void write_log(const LogSink& log, std::string_view message);
 
+/// Marks a configuration its holder has validated already, so that it is not validated again.
+struct AlreadyValidated {
+    explicit AlreadyValidated() = default;
+};
+
 /// What tokens are signed and verified with (a TokenCodec's configuration); call validate() (the
-/// codec does) before use. AuthConfig (fauth/auth/config.hpp) adds the provider's settings.
+/// codec does) before use. An AuthProvider holds one as AuthConfig::tokens (fauth/auth/config.hpp).
 struct TokenConfig {
     /// HMAC key. At least as long as the digest: 32 bytes for HS256, 48 for HS384, 64 for HS512.
     std::string secret_key;

@@ -45,6 +45,9 @@ class TokenCodec {
 public:
     /// Validates `config` (throws ConfigError) and sets up its keys once.
     explicit TokenCodec(TokenConfig config);
+    /// A codec over `config`, which its owner has validated and keeps, unchanged, for the codec's
+    /// lifetime: an Engine's, so that the configuration is stored and validated once.
+    TokenCodec(const TokenConfig& config, AlreadyValidated);
 
     /// A fresh payload of `type` for `sub`: iat and iat_us now, exp from the type's TTL, a random jti,
     /// iss/aud from the config. Throws std::invalid_argument if `extra` is not an object or names
@@ -68,10 +71,11 @@ public:
     std::string fingerprint(std::string_view data) const;
 
     /// The configuration the codec was built with.
-    const TokenConfig& config() const noexcept { return config_; }
+    const TokenConfig& config() const noexcept { return *config_; }
 
 private:
-    TokenConfig config_;
+    std::shared_ptr<const TokenConfig> owned_;  // when the codec holds its configuration itself
+    const TokenConfig* config_;
     Verifier verifier_;  // also holds the HMAC key the codec signs with when there is no key ring
 };
 

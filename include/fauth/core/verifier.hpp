@@ -24,6 +24,8 @@ public:
     /// The policy `config` describes (keys, issuer, audience, leeway, clock, size bound, trusted
     /// issuers, claim_checks). Validates `config` (throws ConfigError).
     explicit Verifier(const TokenConfig& config);
+    /// The policy `config` describes, which its owner has validated already (not validated again).
+    Verifier(const TokenConfig& config, AlreadyValidated);
 
     /// Also requires the claim `name` (not a registered one) to equal `value` exactly. Throws
     /// ConfigError for a registered claim, which fauth checks itself.

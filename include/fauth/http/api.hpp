@@ -9,9 +9,10 @@
 #include <pistache/http.h>
 #include <pistache/router.h>
 
+#include "fauth/http/config.hpp"
 #include "fauth/http/endpoint.hpp"
+#include "fauth/http/guard.hpp"
 #include "fauth/http/openapi.hpp"
-#include "fauth/auth/provider.hpp"
 
 namespace fauth::http {
 
@@ -31,14 +32,13 @@ struct SwaggerUiOptions {
 /// the router when it starts.
 class Api {
 public:
-    /// Routes go to `router`; the OAuth2 tokenUrl, the credentials protected routes accept by
-    /// default (bearer, the session cookie) and the API key header come from `auth`'s config.
-    template <class User>
-    Api(Pistache::Rest::Router& router, const AuthProvider<User>& auth)
-        : Api(router, auth.config().token_url, auth.config().cookies, auth.config().api_keys) {}
-    /// Routes go to `router`; `token_url` is the OAuth2 password flow's tokenUrl; `cookies` says
-    /// which credentials the OpenAPI document offers by default; `api_keys` names the key header.
-    Api(Pistache::Rest::Router& router, std::string token_url, CookieSettings cookies = {}, ApiKeySettings api_keys = {});
+    /// Routes go to `router`, mounted with `config` (validated here: throws ConfigError): the
+    /// OAuth2 tokenUrl, the credentials protected routes accept by default (bearer, the session
+    /// cookie), where API keys travel, and what the login, refresh and logout endpoints accept.
+    explicit Api(Pistache::Rest::Router& router, HttpConfig config = {});
+
+    /// The configuration routes are mounted with, in force (default cookie names prefixed).
+    const HttpConfig& config() const noexcept;
 
     /// Adds GET `path` (Pistache syntax, e.g. "/notes/:id"); `doc` overrides the endpoint's own.
     void get(const std::string& path, Endpoint endpoint, RouteDoc doc = {});
@@ -50,7 +50,8 @@ public:
     void patch(const std::string& path, Endpoint endpoint, RouteDoc doc = {});
     /// Adds DELETE `path`.
     void del(const std::string& path, Endpoint endpoint, RouteDoc doc = {});
-    /// Adds `method` `path`.
+    /// Adds `method` `path`; a guarded endpoint is mounted with config(), and throws ConfigError
+    /// when that cannot serve it.
     void route(Pistache::Http::Method method, const std::string& path, Endpoint endpoint, RouteDoc doc = {});
 
     /// Every route added so far.
@@ -76,5 +77,10 @@ private:
     Pistache::Rest::Router& router_;
     std::shared_ptr<Shared> shared_;
 };
+
+/// The handler of `endpoint` (a guarded route, say) for a bare Pistache router, mounted with
+/// `config` (validated: throws ConfigError, as does a route `config` cannot serve). It is not
+/// recorded in any OpenAPI document.
+Pistache::Rest::Route::Handler mount(Endpoint endpoint, HttpConfig config = {});
 
 }  // namespace fauth::http

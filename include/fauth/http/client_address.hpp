@@ -9,7 +9,7 @@
 
 #include <pistache/http.h>
 
-#include "fauth/auth/config.hpp"
+#include "fauth/http/config.hpp"
 
 namespace fauth::http {
 
@@ -31,8 +31,8 @@ std::optional<std::string> parse_ip_address(std::string_view text);
 std::string client_address(std::string_view peer, std::optional<std::string_view> forwarded_for,
                            const std::vector<std::string>& trusted_proxies);
 
-/// client_address for a Pistache request, with the proxies trusted in `config`.
-std::string client_address(const Pistache::Http::Request& request, const AuthConfig& config);
+/// client_address for a Pistache request, with the proxies `http` trusts.
+std::string client_address(const Pistache::Http::Request& request, const HttpConfig& http);
 
 /// The client a throttle counts for `address`: an IPv6 address as its network of
 /// `ipv6_prefix` bits ("2001:db8:1:2::/64"), since one subscriber holds a whole /64; anything

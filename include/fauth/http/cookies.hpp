@@ -1,4 +1,4 @@
-// fauth/http/cookies.hpp — browser sessions in cookies (AuthConfig::cookies): the session cookies
+// fauth/http/cookies.hpp — browser sessions in cookies (HttpConfig::cookies): the session cookies
 // a token endpoint sets and logout clears, and what the CSRF checks of the cookie scheme
 // (fauth/http/schemes/cookie.hpp) compare.
 #pragma once
@@ -8,7 +8,7 @@
 
 #include <pistache/http.h>
 
-#include "fauth/auth/config.hpp"
+#include "fauth/http/config.hpp"
 #include "fauth/auth/principal.hpp"
 #include "fauth/core/token.hpp"
 #include "fauth/http/scheme.hpp"
@@ -49,7 +49,7 @@ enum class TokenDelivery {
 /// refresh token's lifetime), all Secure and SameSite as configured; the body is
 /// `{"token_type": "cookie", "expires_in": ..., "csrf_token": ...}`.
 void send_tokens(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens, TokenDelivery delivery,
-                 const AuthConfig& config, const TokenCodec& codec);
+                 const CookieSettings& cookies, const TokenCodec& codec);
 
 /// Adds Set-Cookie headers that make the browser drop the three session cookies (logout).
 void clear_session_cookies(Pistache::Http::ResponseWriter& writer, const CookieSettings& settings);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <exception>
+#include <functional>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -12,6 +14,8 @@
 #include <pistache/router.h>
 
 #include "fauth/auth/access.hpp"
+#include "fauth/auth/guarded_route.hpp"
+#include "fauth/http/config.hpp"
 #include "fauth/http/response.hpp"
 
 namespace fauth::http {
@@ -40,18 +44,25 @@ enum class Access {
 };
 
 /// A route handler for Pistache's router plus its access and documentation. Any Pistache handler
-/// `(const Rest::Request&, Http::ResponseWriter)` converts to an open Endpoint; guards make
-/// protected ones. Every Endpoint answers an exception that escapes it with a JSON 500.
+/// `(const Rest::Request&, Http::ResponseWriter)` converts to an open Endpoint; a GuardedRoute
+/// (AuthProvider's require_user and friends) to a protected one. Every Endpoint answers an
+/// exception that escapes it with a JSON 500.
 struct Endpoint {
-    /// The handler given to Pistache.
+    /// Makes the handler given to Pistache once the HttpConfig the endpoint is mounted with is
+    /// known (Api::route, mount); throws ConfigError when that configuration cannot serve it.
+    using Make = std::function<Pistache::Rest::Route::Handler(const std::shared_ptr<const HttpConfig>&)>;
+
+    /// The handler given to Pistache; empty until mounted for an endpoint made by `make`.
     Pistache::Rest::Route::Handler handler;
+    /// What makes `handler` when the endpoint is mounted (guards, login, refresh, logout).
+    Make make;
     /// Who may call it.
     Access access = Access::open;
     /// What is demanded of the caller when access is required.
     Rule rule;
     /// Only a fresh token (from a password login) is accepted.
     bool fresh = false;
-    /// The schemes accepted, in the order they are read; empty: AuthConfig::cookies's transport.
+    /// The schemes accepted, in the order they are read; empty: HttpConfig::cookies's transport.
     std::vector<Scheme> schemes;
     /// How it is documented.
     RouteDoc doc;
@@ -66,6 +77,14 @@ struct Endpoint {
         requires std::is_invocable_v<H&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter>
     Endpoint(H h)  // NOLINT: implicit on purpose, so plain handlers can be passed where Endpoints are
         : handler(guard_exceptions(std::move(h))) {}
+
+    /// A guarded route, made into a handler when mounted (defined in fauth/http/guard.hpp, which
+    /// fauth/http/api.hpp includes).
+    template <class User, class Handler, Presence P>
+    Endpoint(GuardedRoute<User, Handler, P> route);  // NOLINT: implicit, so `api.get(path, auth.require_user(h))` reads as it did
+
+    /// The handler to mount this endpoint with under `http` (validated): `handler`, or what `make` makes.
+    Pistache::Rest::Route::Handler mounted(const std::shared_ptr<const HttpConfig>& http) const;
 
     /// Wraps `h` so that an exception escaping it is answered with our JSON 500 (logged to `log`)
     /// instead of Pistache's, which sends the exception's message to the client.

@@ -8,20 +8,21 @@
 
 #include "fauth/auth/config.hpp"
 #include "fauth/core/security_event.hpp"
+#include "fauth/http/config.hpp"
 #include "fauth/http/response.hpp"
 
 namespace fauth::http {
 
-/// An event of `type` about `request`, with its client address and path filled in.
-SecurityEvent request_event(SecurityEventType type, const Pistache::Http::Request& request, const AuthConfig& config);
+/// An event of `type` about `request`, with its client address (as `http` trusts proxies) and path filled in.
+SecurityEvent request_event(SecurityEventType type, const Pistache::Http::Request& request, const HttpConfig& http);
 
 /// Reports why a request with a token was refused: token_refused for a bad, expired or revoked
 /// token or an unknown user, access_denied for an inactive user or a missing role or permission.
 /// The event's reason is the error's `what()` (e.g. "Invalid token: signature mismatch"), which
 /// says more than the fixed detail the client gets. fauth's own failures (a loader error,
 /// overload) are not security events and are not reported.
-void report_refusal(const AuthConfig& config, const Pistache::Http::Request& request, const Failure& failure,
-                    std::string subject = {});
+void report_refusal(const AuthConfig& config, const HttpConfig& http, const Pistache::Http::Request& request,
+                    const Failure& failure, std::string subject = {});
 
 /// report_refusal once the request is gone: `event` is request_event's record of it (its type is
 /// set here).
@@ -40,7 +41,7 @@ enum class Report {
 void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const Failure& failure,
             const Challenge& challenge, SecurityEvent event, Report report = Report::refusal, std::string subject = {}) noexcept;
 /// refuse while the request is there, reported as a refusal.
-void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const Failure& failure,
+void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const HttpConfig& http, const Failure& failure,
             const Challenge& challenge, const Pistache::Http::Request& request, std::string subject = {}) noexcept;
 
 }  // namespace fauth::http

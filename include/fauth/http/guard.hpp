@@ -1,7 +1,7 @@
-// fauth/http/guard.hpp — guards: Pistache handlers that read a request's credentials through the
-// route's schemes (fauth/http/scheme.hpp), take them through AuthProvider's pipeline, check the
-// route's rule, and only then call your handler with the user. Include this header to use
-// AuthProvider's require_user and friends.
+// fauth/http/guard.hpp — guards: the Pistache handlers GuardedRoutes (AuthProvider's require_user
+// and friends) become when mounted. They read a request's credentials through the route's schemes
+// (fauth/http/scheme.hpp), take them through AuthProvider's pipeline, check the route's rule, and
+// only then call your handler with the user.
 #pragma once
 
 #include <exception>
@@ -55,51 +55,25 @@ struct nothrow_handler<User, F, std::void_t<decltype(&F::operator())>>
     : noexcept_handler_signature<User, decltype(&F::operator())> {};
 }  // namespace detail
 
-/// Whether a guarded route needs an authenticated caller.
-enum class Presence {
-    required,  ///< an active user meeting the rule, else 401 or 403
-    optional,  ///< anyone: the handler gets the user, or null when the caller is not (usably) authenticated
-};
-
-/// Builds the guards AuthProvider<User> hands out (require_user, require_roles, optional_user,
-/// ...): one guard, whose presence is a flag. The provider must outlive every server that routes
-/// to its guards.
+/// Makes the guards of GuardedRoutes over AuthProvider<User> (require_user, require_roles,
+/// optional_user, ...): one guard, whose presence is a flag. The provider must outlive every
+/// server that routes to its guards.
 template <class User>
 class GuardBuilder {
 public:
-    /// A guard that calls `handler(request, writer, user)` for an active user meeting `rule`,
-    /// authenticated by one of `schemes`: the first, in order, whose credentials the request
-    /// carries decides (bad ones are refused, never passed to the next); empty means those
-    /// AuthConfig::cookies's transport names. With `fresh`, only a token from a password login.
-    /// `user` is `const User&` or `const Principal<User>&` (with the scheme and the scopes).
-    /// Throws ConfigError for schemes that cannot be used (api_key without an api_key_loader,
-    /// cookie while cookies are off, one named twice, fresh with api_key) or a rule whose
-    /// predicates are over another User type.
-    template <class Handler>
-    static Endpoint required(const AuthProvider<User>& auth, Rule rule, bool fresh, std::vector<Scheme> schemes, Handler handler) {
-        return guard<Presence::required>(auth, std::move(rule), fresh, std::move(schemes), std::move(handler));
-    }
-
-    /// The guard of AccessRule `access` (its lists and its `fresh`) over the default schemes.
-    template <class Handler>
-    static Endpoint required(const AuthProvider<User>& auth, const AccessRule& access, Handler handler) {
-        AccessRule lists = access;  // freshness is the route's, checked apart from the rule
-        lists.fresh = false;
-        return required(auth, Rule(lists), access.fresh, {}, std::move(handler));
-    }
-
-    /// A guard that calls `handler(request, writer, const User*)`: the active user of valid
-    /// credentials of the default schemes, or null when none, bad ones or an unusable user were
-    /// sent. Only fauth's own failures (a loader error, overload) are answered with an error instead.
-    template <class Handler>
-    static Endpoint optional(const AuthProvider<User>& auth, Handler handler) {
-        return guard<Presence::optional>(auth, Rule(), false, {}, std::move(handler));
-    }
-
-    /// The guard itself: `presence` says what becomes of a caller who is not (usably)
-    /// authenticated; required and optional above are its two spellings.
-    template <Presence presence, class Handler>
-    static Endpoint guard(const AuthProvider<User>& auth, Rule rule, bool fresh, std::vector<Scheme> ids, Handler handler) {
+    /// The endpoint of `route`: its handler is made when it is mounted, from the HttpConfig it is
+    /// mounted with. It calls `route.handler(request, writer, user)` for an active user meeting
+    /// the route's rule, authenticated by one of its schemes: the first, in order, whose
+    /// credentials the request carries decides (bad ones are refused, never passed to the next);
+    /// none named means those HttpConfig::cookies's transport names. `user` is `const User&` or
+    /// `const Principal<User>&` (with the scheme and the scopes); for an optional route `const
+    /// User*`, null when the caller is not (usably) authenticated (only fauth's own failures, a
+    /// loader error or overload, are answered with an error instead). Throws ConfigError for a
+    /// rule whose predicates are over another User type; mounting it, for schemes that cannot be
+    /// used (api_key without an api_key_loader, cookie while cookies are off or without a
+    /// secret_key, one named twice, fresh with api_key).
+    template <class Handler, Presence presence>
+    static Endpoint guard(GuardedRoute<User, Handler, presence> route) {
         if constexpr (presence == Presence::optional) {
             static_assert(std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User*>,
                           "fauth: an optional_user handler takes (const Rest::Request&, Http::ResponseWriter, const User*)");
@@ -109,32 +83,38 @@ public:
                           "fauth: a guarded handler takes (const Rest::Request&, Http::ResponseWriter, const User&) or "
                           "(..., const Principal<User>&)");
         }
-        auto schemes = make_schemes(ids, scheme_settings(auth.config()));
-        for (const auto& scheme : schemes) scheme->check_route({fresh, auth.accepts_api_keys()});
-        if (const auto* type = rule.user_type(); type != nullptr && *type != typeid(User))
+        if (const auto* type = route.rule.user_type(); type != nullptr && *type != typeid(User))
             throw ConfigError("fauth: the route's rule has a predicate over another User type");
-        auto spec = std::make_shared<Spec<Handler>>(Spec<Handler>{auth, rule, fresh, std::move(schemes), std::move(handler)});
         Endpoint endpoint;
         endpoint.access = presence == Presence::required ? Access::required : Access::optional;
-        endpoint.rule = std::move(rule);
-        endpoint.fresh = fresh;
-        endpoint.schemes = std::move(ids);
-        endpoint.handler = [spec](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
-            const AuthConfig& config = spec->auth.config();
-            auto credentials = read_credentials(request, spec->schemes);
-            using Status = Credentials::Status;
-            if (credentials.status == Status::present) {
-                Delivery<presence, Handler> finish{spec, &request, std::move(writer), credentials.scheme};
-                if (credentials.scheme->kind() == CredentialKind::api_key) spec->auth.run_key(credentials.token, std::move(finish));
-                else spec->auth.run(credentials.token, credentials.type, std::move(finish));
-            } else if constexpr (presence == Presence::optional) {
-                call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.log);
-            } else if (credentials.status == Status::absent) {
-                send_not_authenticated(writer, challenge_of(spec->schemes, false, config.resource_metadata_url));
-            } else {
-                refuse(writer, config, credentials.scheme->malformed(), spec->challenge(*credentials.scheme), request);
-            }
-            return Pistache::Rest::Route::Result::Ok;
+        endpoint.rule = route.rule;
+        endpoint.fresh = route.fresh;
+        endpoint.schemes = route.schemes;
+        endpoint.make = [shared = std::make_shared<GuardedRoute<User, Handler, presence>>(std::move(route))](
+                            const std::shared_ptr<const HttpConfig>& http) -> Pistache::Rest::Route::Handler {
+            const AuthProvider<User>& auth = *shared->provider;
+            auto schemes = make_schemes(shared->schemes, scheme_settings(*http));
+            for (const auto& scheme : schemes)
+                scheme->check_route({shared->fresh, auth.accepts_api_keys(), !auth.config().tokens.secret_key.empty()});
+            auto spec = std::make_shared<Spec<Handler>>(
+                Spec<Handler>{auth, http, shared->rule, shared->fresh, std::move(schemes), shared, shared->handler});
+            return [spec](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+                const AuthConfig& config = spec->auth.config();
+                auto credentials = read_credentials(request, spec->schemes);
+                using Status = Credentials::Status;
+                if (credentials.status == Status::present) {
+                    Delivery<presence, Handler> finish{spec, &request, std::move(writer), credentials.scheme};
+                    if (credentials.scheme->kind() == CredentialKind::api_key) spec->auth.run_key(credentials.token, std::move(finish));
+                    else spec->auth.run(credentials.token, credentials.type, std::move(finish));
+                } else if constexpr (presence == Presence::optional) {
+                    call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.tokens.log);
+                } else if (credentials.status == Status::absent) {
+                    send_not_authenticated(writer, challenge_of(spec->schemes, false, spec->http->resource_metadata_url));
+                } else {
+                    refuse(writer, config, *spec->http, credentials.scheme->malformed(), spec->challenge(*credentials.scheme), request);
+                }
+                return Pistache::Rest::Route::Result::Ok;
+            };
         };
         return endpoint;
     }
@@ -144,19 +124,22 @@ private:
     static constexpr bool takes_principal =
         std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const Principal<User>&>;
 
-    // What a route's requests share.
+    // What a mounted route's requests share. The handler is the route's own (one object for
+    // every mount of the route), which `owner` keeps.
     template <class Handler>
     struct Spec {
         const AuthProvider<User>& auth;
+        std::shared_ptr<const HttpConfig> http;
         Rule rule;
         bool fresh;
         SchemeList schemes;
-        Handler handler;
+        std::shared_ptr<void> owner;
+        Handler& handler;
 
         // The 401 challenge once credentials of `scheme` were presented: error="invalid_token"
         // for a token (an API key's challenge has no error).
         Challenge challenge(const CredentialScheme& scheme) const {
-            return challenge_of(schemes, scheme.kind() == CredentialKind::token, auth.config().resource_metadata_url);
+            return challenge_of(schemes, scheme.kind() == CredentialKind::token, http->resource_metadata_url);
         }
     };
 
@@ -214,13 +197,13 @@ private:
             if (caller) {
                 const auto refused = judge(*caller, config);
                 if (!refused) return deliver(*caller, config);
-                return refuse(writer, config, *refused, spec->challenge(*scheme), *request, user_id(caller->user));
+                return refuse(writer, config, *spec->http, *refused, spec->challenge(*scheme), *request, user_id(caller->user));
             }
             if constexpr (presence == Presence::optional) {
                 if (is_callers_fault(caller.failure()))
-                    return call(spec->handler, *request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.log);
+                    return call(spec->handler, *request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.tokens.log);
             }
-            refuse(writer, config, caller.failure(), spec->challenge(*scheme), *request);
+            refuse(writer, config, *spec->http, caller.failure(), spec->challenge(*scheme), *request);
         }
 
         // Why the route refuses `caller`: its rule (a predicate of yours may throw), then freshness.
@@ -236,11 +219,11 @@ private:
 
         void deliver(const Caller<User>& caller, const AuthConfig& config) {
             if constexpr (presence == Presence::optional)
-                call(spec->handler, *request, writer, &caller.user, caller.token, caller.key, config.log);
+                call(spec->handler, *request, writer, &caller.user, caller.token, caller.key, config.tokens.log);
             else if constexpr (takes_principal<Handler>)
-                call(spec->handler, *request, writer, principal(caller), caller.token, caller.key, config.log);
+                call(spec->handler, *request, writer, principal(caller), caller.token, caller.key, config.tokens.log);
             else
-                call(spec->handler, *request, writer, caller.user, caller.token, caller.key, config.log);
+                call(spec->handler, *request, writer, caller.user, caller.token, caller.key, config.tokens.log);
         }
 
         Principal<User> principal(const Caller<User>& caller) const {
@@ -248,5 +231,8 @@ private:
         }
     };
 };
+
+template <class User, class Handler, Presence P>
+Endpoint::Endpoint(GuardedRoute<User, Handler, P> route) : Endpoint(GuardBuilder<User>::guard(std::move(route))) {}
 
 }  // namespace fauth::http

@@ -42,11 +42,11 @@ std::string client_identifier_key(std::string_view client, std::string_view user
 /// a keyed digest (the token secret) of the name with ASCII letters lower-cased, so that a
 /// password typed into the name field never reaches a log while the attempts on one name can
 /// still be told apart; empty without a secret_key. Successful logins name the user as typed.
-std::string logged_identifier(const AuthConfig& config, const TokenCodec& codec, std::string_view username);
+std::string logged_identifier(const TokenCodec& codec, std::string_view username);
 
-/// True when the login endpoint gives and honours device cookies (AuthConfig::login_limits):
-/// a device cookie is named and a secret_key signs them.
-bool device_cookies_on(const AuthConfig& config) noexcept;
+/// True when the login endpoint gives and honours device cookies (HttpConfig::device_cookie):
+/// a device cookie is named and `codec`'s secret_key signs them.
+bool device_cookies_on(const HttpConfig& http, const TokenCodec& codec) noexcept;
 /// A new device cookie value for login name `username` (ASCII letters compared lower-cased),
 /// issued at `issued` (Unix seconds): a random 128-bit device id, the time, and a keyed digest of
 /// both and the name under the token secret.
@@ -57,7 +57,7 @@ std::string device_of(const TokenCodec& codec, std::string_view value, std::stri
                       std::chrono::seconds lifetime) noexcept;
 /// Adds a new device cookie for `username` to `writer`, sent back only to `path` (the login
 /// endpoint's).
-void add_device_cookie(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const TokenCodec& codec,
+void add_device_cookie(Pistache::Http::ResponseWriter& writer, const HttpConfig& config, const TokenCodec& codec,
                        std::string_view username, std::string path);
 
 /// fauth::LoginClaims (fauth/auth/provider.hpp), under the name it had here: set it with
@@ -65,8 +65,8 @@ void add_device_cookie(Pistache::Http::ResponseWriter& writer, const AuthConfig&
 template <class User>
 using LoginClaims = fauth::LoginClaims<User>;
 
-/// The login endpoint (POST it at the config's token_url). In order: a body over
-/// max_login_body_bytes gets 413; the client address is throttled (429 with Retry-After); the body
+/// The login endpoint (POST it at HttpConfig::token_url). In order: a body over
+/// HttpConfig::max_token_request_bytes gets 413; the client address is throttled (429 with Retry-After); the body
 /// is read as a form (Swagger UI's OAuth2 password flow; client credentials in an
 /// `Authorization: Basic` header are ignored) or JSON, never the query string (415, 422); the
 /// login name is throttled, first for this client (429), then across all clients (429); the
@@ -74,116 +74,119 @@ using LoginClaims = fauth::LoginClaims<User>;
 /// TokenResponse, 401 "Invalid credentials" or 403 "Inactive user". Every attempt is reported as
 /// a login_success, login_failure or throttled security event. The tokens carry what
 /// AuthProvider::set_login_claims says (AuthProvider::sign_in); the access token is fresh.
-/// With TokenDelivery::cookies (which needs AuthConfig::cookies to accept cookies, else
-/// ConfigError) the tokens are set as the session cookies instead (send_tokens), and a request
+/// With TokenDelivery::cookies (which needs HttpConfig::cookies to accept cookies and the
+/// provider a secret_key, else mounting it throws ConfigError) the tokens are set as the session cookies instead (send_tokens), and a request
 /// whose Origin or Referer names a foreign origin is refused with 403 before anything else.
 template <class User>
 Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery = TokenDelivery::body) {
-    if (delivery == TokenDelivery::cookies && !auth.config().cookies.accepts_cookie())
-        throw ConfigError("login_endpoint: cookie delivery needs AuthConfig.cookies.transport to accept cookies");
     Endpoint endpoint;
-    endpoint.handler = Endpoint::guard_exceptions(
-        [&auth, delivery](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
-            const AuthConfig& config = auth.config();
-            if (request.body().size() > config.max_login_body_bytes)
-                return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
-            // Login CSRF (signing a victim's browser into the attacker's account): cookies set by
-            // a request another site started are refused.
-            if (delivery == TokenDelivery::cookies && is_foreign_origin(request, config.cookies))
-                return send_error(writer, Forbidden("Origin not allowed"), {}, config.log);
-            // Everything needed later is copied now: the request does not outlive this call.
-            struct Attempt {
-                Pistache::Http::ResponseWriter writer;
-                SecurityEvent event;
-                std::string client;  // as throttles count it
-                std::string content_type;
-                std::string body;
-                std::string device_cookie;  // as sent, when device cookies are on
-                std::string path;           // where a new device cookie goes back to
-            };
-            const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
-            auto event = request_event(SecurityEventType::login_failure, request, config);
-            auto client = throttle_client(event.client, config.ipv6_client_prefix);
-            const bool devices = device_cookies_on(config);
-            auto device_cookie = devices ? cookie_credentials(request, config.login_limits.device_cookie) : Credentials{};
-            auto attempt = std::make_shared<Attempt>(Attempt{std::move(writer), std::move(event), std::move(client),
-                                                             type ? type->mime().toString() : std::string(), request.body(),
-                                                             std::move(device_cookie.token), devices ? request.resource() : std::string()});
-            // Failures that are no attempt's (a throttle's, a response that cannot be made): not reported.
-            auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
-                http::refuse(a->writer, auth.config(), failure_of(std::move(failure), "login"), false, a->event, Report::none);
-            };
-            auto throttled = [&auth](const std::shared_ptr<Attempt>& a, const ThrottleDecision& d) {
-                a->event.type = SecurityEventType::throttled;
-                auth.config().report(a->event);
-                send_too_many_requests(a->writer, static_cast<long>(d.retry_after.count()));
-            };
-            // The password check and the answer, once the throttles let the attempt through.
-            auto sign_in = [&auth, delivery, attempt, refuse](LoginRequest credentials, bool known_device) {
-                auto username = credentials.username;
-                auth.authenticate(std::move(credentials.username), std::move(credentials.password), attempt->client, known_device)
-                    .then(
-                        [&auth, delivery, attempt, refuse, username = std::move(username)](const User& user) {
-                            try {
-                                attempt->event.type = SecurityEventType::login_success;
-                                attempt->event.subject = user_id(user);
-                                attempt->event.identifier = username;
-                                auth.config().report(attempt->event);
-                                if (!attempt->path.empty())
-                                    add_device_cookie(attempt->writer, auth.config(), auth.tokens(), username, attempt->path);
-                                send_tokens(attempt->writer, auth.sign_in(user), delivery, auth.config(), auth.tokens());
-                            } catch (...) {
-                                refuse(attempt, std::current_exception());
-                            }
-                        },
-                        [&auth, attempt](std::exception_ptr failure) {
-                            http::refuse(attempt->writer, auth.config(), failure_of(std::move(failure), "login"), false, attempt->event,
-                                         Report::attempt);
-                        });
-            };
-            auth.throttle_login("client:" + attempt->client, config.login_limits.per_client).then(
-                [&auth, attempt, refuse, throttled, sign_in](const ThrottleDecision& by_client) {
-                    if (!by_client.allowed) return throttled(attempt, by_client);
-                    auto parsed = parse_login_request(attempt->content_type, attempt->body);
-                    if (const auto* error = std::get_if<RequestError>(&parsed))
-                        return send_detail(attempt->writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
-                    auto credentials = std::get<LoginRequest>(std::move(parsed));
-                    attempt->event.identifier = logged_identifier(auth.config(), auth.tokens(), credentials.username);
-                    const auto& limits = auth.config().login_limits;
-                    // A device this name logged in from before has its own budget, which guesses
-                    // from elsewhere cannot spend.
-                    const auto device = attempt->device_cookie.empty()
-                                            ? std::string()
-                                            : device_of(auth.tokens(), attempt->device_cookie, credentials.username,
-                                                        unix_seconds(auth.config().clock), limits.device_lifetime);
-                    if (!device.empty()) {
-                        auth.throttle_login("device:" + device, limits.per_device)
-                            .then(
-                                [attempt, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_device) mutable {
-                                    if (!by_device.allowed) return throttled(attempt, by_device);
-                                    sign_in(std::move(credentials), true);
-                                },
-                                [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
-                        return;
-                    }
-                    const auto pair_key = client_identifier_key(attempt->client, credentials.username);
-                    // The name is counted across all clients only for attempts this client may make.
-                    auto then_by_name = [&auth, attempt, refuse, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
-                      if (!by_pair.allowed) return throttled(attempt, by_pair);
-                      const auto name_key = identifier_key(credentials.username);
-                      auth.throttle_login(name_key, auth.config().login_limits.per_identifier).then(
-                        [attempt, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
-                            if (!by_name.allowed) return throttled(attempt, by_name);
-                            sign_in(std::move(credentials), false);
-                        },
-                        [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
-                    };
-                    auth.throttle_login(pair_key, limits.per_client_identifier)
-                        .then(std::move(then_by_name), [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
-                },
-                [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
-        },
-        auth.config().log);
+    endpoint.make = [&auth, delivery](const std::shared_ptr<const HttpConfig>& http) {
+        if (delivery == TokenDelivery::cookies && !http->cookies.accepts_cookie())
+            throw ConfigError("login_endpoint: cookie delivery needs HttpConfig.cookies.transport to accept cookies");
+        if (delivery == TokenDelivery::cookies && auth.config().tokens.secret_key.empty())
+            throw ConfigError("login_endpoint: cookie delivery: CSRF tokens are bound to the session with secret_key; set it to use cookies");
+        return Endpoint::guard_exceptions(
+            [&auth, delivery, http](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+                const AuthConfig& config = auth.config();
+                if (request.body().size() > http->max_token_request_bytes)
+                    return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
+                // Login CSRF (signing a victim's browser into the attacker's account): cookies set by
+                // a request another site started are refused.
+                if (delivery == TokenDelivery::cookies && is_foreign_origin(request, http->cookies))
+                    return send_error(writer, Forbidden("Origin not allowed"), {}, config.tokens.log);
+                // Everything needed later is copied now: the request does not outlive this call.
+                struct Attempt {
+                    Pistache::Http::ResponseWriter writer;
+                    SecurityEvent event;
+                    std::string client;  // as throttles count it
+                    std::string content_type;
+                    std::string body;
+                    std::string device_cookie;  // as sent, when device cookies are on
+                    std::string path;           // where a new device cookie goes back to
+                };
+                const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
+                auto event = request_event(SecurityEventType::login_failure, request, *http);
+                auto client = throttle_client(event.client, http->ipv6_client_prefix);
+                const bool devices = device_cookies_on(*http, auth.tokens());
+                auto device_cookie = devices ? cookie_credentials(request, http->device_cookie.name) : Credentials{};
+                auto attempt = std::make_shared<Attempt>(Attempt{std::move(writer), std::move(event), std::move(client),
+                                                                 type ? type->mime().toString() : std::string(), request.body(),
+                                                                 std::move(device_cookie.token), devices ? request.resource() : std::string()});
+                // Failures that are no attempt's (a throttle's, a response that cannot be made): not reported.
+                auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
+                    http::refuse(a->writer, auth.config(), failure_of(std::move(failure), "login"), false, a->event, Report::none);
+                };
+                auto throttled = [&auth](const std::shared_ptr<Attempt>& a, const ThrottleDecision& d) {
+                    a->event.type = SecurityEventType::throttled;
+                    auth.config().report(a->event);
+                    send_too_many_requests(a->writer, static_cast<long>(d.retry_after.count()));
+                };
+                // The password check and the answer, once the throttles let the attempt through.
+                auto sign_in = [&auth, delivery, http, attempt, refuse](LoginRequest credentials, bool known_device) {
+                    auto username = credentials.username;
+                    auth.authenticate(std::move(credentials.username), std::move(credentials.password), attempt->client, known_device)
+                        .then(
+                            [&auth, delivery, http, attempt, refuse, username = std::move(username)](const User& user) {
+                                try {
+                                    attempt->event.type = SecurityEventType::login_success;
+                                    attempt->event.subject = user_id(user);
+                                    attempt->event.identifier = username;
+                                    auth.config().report(attempt->event);
+                                    if (!attempt->path.empty())
+                                        add_device_cookie(attempt->writer, *http, auth.tokens(), username, attempt->path);
+                                    send_tokens(attempt->writer, auth.sign_in(user), delivery, http->cookies, auth.tokens());
+                                } catch (...) {
+                                    refuse(attempt, std::current_exception());
+                                }
+                            },
+                            [&auth, attempt](std::exception_ptr failure) {
+                                http::refuse(attempt->writer, auth.config(), failure_of(std::move(failure), "login"), false, attempt->event, Report::attempt);
+                            });
+                };
+                auth.count_attempt("client:" + attempt->client, config.login_limits.per_client).then(
+                    [&auth, http, attempt, refuse, throttled, sign_in](const ThrottleDecision& by_client) {
+                        if (!by_client.allowed) return throttled(attempt, by_client);
+                        auto parsed = parse_login_request(attempt->content_type, attempt->body);
+                        if (const auto* error = std::get_if<RequestError>(&parsed))
+                            return send_detail(attempt->writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
+                        auto credentials = std::get<LoginRequest>(std::move(parsed));
+                        attempt->event.identifier = logged_identifier(auth.tokens(), credentials.username);
+                        const auto& limits = auth.config().login_limits;
+                        // A device this name logged in from before has its own budget, which guesses
+                        // from elsewhere cannot spend.
+                        const auto device = attempt->device_cookie.empty()
+                                                ? std::string()
+                                                : device_of(auth.tokens(), attempt->device_cookie, credentials.username,
+                                                            unix_seconds(auth.config().tokens.clock), http->device_cookie.lifetime);
+                        if (!device.empty()) {
+                            auth.count_attempt("device:" + device, limits.per_device)
+                                .then(
+                                    [attempt, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_device) mutable {
+                                        if (!by_device.allowed) return throttled(attempt, by_device);
+                                        sign_in(std::move(credentials), true);
+                                    },
+                                    [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                            return;
+                        }
+                        const auto pair_key = client_identifier_key(attempt->client, credentials.username);
+                        // The name is counted across all clients only for attempts this client may make.
+                        auto then_by_name = [&auth, attempt, refuse, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
+                          if (!by_pair.allowed) return throttled(attempt, by_pair);
+                          const auto name_key = identifier_key(credentials.username);
+                          auth.count_attempt(name_key, auth.config().login_limits.per_identifier).then(
+                            [attempt, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
+                                if (!by_name.allowed) return throttled(attempt, by_name);
+                                sign_in(std::move(credentials), false);
+                            },
+                            [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                        };
+                        auth.count_attempt(pair_key, limits.per_client_identifier)
+                            .then(std::move(then_by_name), [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                    },
+                    [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+            },
+            auth.config().tokens.log);
+    };
     endpoint.doc = login_route_doc(delivery);
     return endpoint;
 }

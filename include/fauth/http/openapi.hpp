@@ -8,7 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fauth/auth/config.hpp"
+#include "fauth/auth/access.hpp"
+#include "fauth/http/config.hpp"
 
 #include "fauth/http/endpoint.hpp"
 
@@ -69,6 +70,6 @@ std::string openapi_path(std::string_view pistache_path);
 /// the API key header. Throws std::invalid_argument when `info.servers` is empty or names an
 /// empty URL.
 nlohmann::json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url,
-                             const CookieSettings& cookies = {}, const ApiKeySettings& api_keys = {});
+                             const CookieSettings& cookies = {}, const ApiKeyTransport& api_keys = {});
 
 }  // namespace fauth::http

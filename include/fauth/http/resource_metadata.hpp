@@ -26,7 +26,7 @@ struct ProtectedResource {
 
 /// GET handler for the metadata document; serve it at /.well-known/oauth-protected-resource (for
 /// a resource identifier with a path, RFC 9728 section 3.1 puts the well-known path before it)
-/// and set AuthConfig::resource_metadata_url to its full URL, so that 401s point to it. Throws
+/// and set HttpConfig::resource_metadata_url to its full URL, so that 401s point to it. Throws
 /// ConfigError for an empty resource or an authorization server that is not an https URL.
 Endpoint protected_resource_endpoint(ProtectedResource metadata);
 

@@ -79,7 +79,7 @@ struct Challenge {
         : token_presented(presented), resource_metadata(metadata) {}
     /// The request carried a token: the challenge adds `error="invalid_token"`.
     bool token_presented;
-    /// The resource server's metadata URL (AuthConfig::resource_metadata_url), when it has one.
+    /// The resource server's metadata URL (HttpConfig::resource_metadata_url), when it has one.
     std::string_view resource_metadata;
     /// The route takes bearer tokens (or their cookie): a `Bearer` challenge leads.
     bool bearer = true;

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <pistache/http.h>
 
-#include "fauth/auth/config.hpp"
+#include "fauth/http/config.hpp"
 #include "fauth/auth/principal.hpp"
 #include "fauth/core/token.hpp"
 #include "fauth/http/response.hpp"
@@ -51,15 +51,15 @@ enum class CredentialKind {
 /// Where schemes find their credentials and what the document says of them: views of the
 /// configuration, copied by the schemes made from them.
 struct SchemeSettings {
-    /// The OAuth2 password flow's tokenUrl (AuthConfig::token_url).
+    /// The OAuth2 password flow's tokenUrl (HttpConfig::token_url).
     std::string_view token_url;
-    /// The session cookies (AuthConfig::cookies).
+    /// The session cookies (HttpConfig::cookies).
     const CookieSettings& cookies;
-    /// The API key transport (AuthConfig::api_keys).
-    const ApiKeySettings& api_keys;
+    /// The API key transport (HttpConfig::api_keys).
+    const ApiKeyTransport& api_keys;
 };
 /// The scheme settings of `config`.
-inline SchemeSettings scheme_settings(const AuthConfig& config) noexcept {
+inline SchemeSettings scheme_settings(const HttpConfig& config) noexcept {
     return {config.token_url, config.cookies, config.api_keys};
 }
 
@@ -69,6 +69,8 @@ struct RouteNeeds {
     bool fresh = false;
     /// The provider can look API keys up (AuthProvider::accepts_api_keys).
     bool api_key_loader = false;
+    /// The provider has a secret_key (the session cookie's CSRF token is a digest under it).
+    bool secret_key = false;
 };
 
 /// What CredentialScheme::check may use besides the request and the verified token.
@@ -129,7 +131,7 @@ std::span<const Scheme> default_schemes(const CookieSettings& settings) noexcept
 Credentials read_credentials(const Pistache::Http::Request& request, const SchemeList& schemes);
 
 /// The 401 challenge of a route accepting `schemes`: a request that presented credentials
-/// (`presented`) gets `error="invalid_token"`; `resource_metadata` as AuthConfig names it.
+/// (`presented`) gets `error="invalid_token"`; `resource_metadata` as HttpConfig names it.
 Challenge challenge_of(const SchemeList& schemes, bool presented, std::string_view resource_metadata);
 
 }  // namespace fauth::http

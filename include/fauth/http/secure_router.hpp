@@ -59,7 +59,7 @@ Anonymous<Handler> allow_anonymous(Handler handler) {
 template <class User>
 class SecureRouter {
 public:
-    /// Routes go to `api`, guarded by `auth`.
+    /// Routes go to `api` (and are mounted with its HttpConfig), guarded by `auth`.
     SecureRouter(Api& api, const AuthProvider<User>& auth, SecureRouterOptions options)
         : api_(api), auth_(auth), options_(std::move(options)) {}
 
@@ -116,8 +116,8 @@ public:
             }
             auto schemes = options.schemes.empty() ? options_.schemes : std::move(options.schemes);
             api_.route(method, options_.prefix + path,
-                       GuardBuilder<User>::required(auth_, all_of(Rule(rule), options_.require, std::move(options.require)),
-                                                    fresh, std::move(schemes), std::move(handler)),
+                       GuardedRoute<User, H>{&auth_, all_of(Rule(rule), options_.require, std::move(options.require)), fresh,
+                                             std::move(schemes), std::move(handler)},
                        std::move(doc));
         }
     }

@@ -46,11 +46,11 @@ RefreshRequest read_refresh_request(const Pistache::Http::Request& request,
                                     const CredentialScheme* refresh_cookie);
 
 /// The refresh cookie's scheme under `config`, or null while cookies are not accepted.
-std::shared_ptr<const CredentialScheme> refresh_cookie_scheme(const AuthConfig& config);
+std::shared_ptr<const CredentialScheme> refresh_cookie_scheme(const HttpConfig& config);
 
 /// The schemes logout_endpoint reads, in order: the bearer header; with cookies accepted, the
 /// refresh cookie (it outlives the access cookie), then the access cookie.
-SchemeList logout_schemes(const AuthConfig& config);
+SchemeList logout_schemes(const HttpConfig& config);
 
 /// The check a pipeline's bind step makes for credentials `scheme` read from `request` at an
 /// endpoint that changes state (refresh, logout): the request is kept, as the check may come
@@ -73,9 +73,9 @@ struct StateChangeCheck {
 
 /// POST it at e.g. /refresh: reads {"refresh_token": "..."} (JSON, or the OAuth2 form
 /// grant_type=refresh_token) and answers a new TokenResponse (the old refresh token is used up);
-/// with cookies accepted (AuthConfig::cookies), an empty body with the refresh cookie is answered
+/// with cookies accepted (HttpConfig::cookies), an empty body with the refresh cookie is answered
 /// with new session cookies instead, once the request passes the CSRF checks.
-/// In order: a body over max_login_body_bytes gets 413; the client address is throttled (429 with
+/// In order: a body over HttpConfig::max_token_request_bytes gets 413; the client address is throttled (429 with
 /// Retry-After, refresh_limits.per_client); a bad body gets 415 or 422; then the refresh pipeline:
 /// 401 for an invalid, expired, revoked or reused refresh token, 403 for a refresh by cookie from
 /// a foreign origin or without the session's CSRF token (checked once the token is verified,
@@ -86,37 +86,40 @@ template <class User>
 Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
     endpoint.reads_refresh_cookie = true;
-    endpoint.handler = Endpoint::guard_exceptions(
-        [&auth, cookie = refresh_cookie_scheme(auth.config())](const Pistache::Rest::Request& request,
-                                                               Pistache::Http::ResponseWriter writer) {
-            const AuthConfig& config = auth.config();
-            if (request.body().size() > config.max_login_body_bytes)
-                return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
-            auto input = std::make_shared<RefreshRequest>(read_refresh_request(request, cookie.get()));
-            auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
-            const auto client = throttle_client(client_address(request, config), config.ipv6_client_prefix);
-            StateChangeCheck check{input->scheme, cookie, nullptr, &auth.tokens()};
-            if (check.scheme != nullptr) check.request = std::make_shared<const Pistache::Http::Request>(request);
-            auto refused = [&auth, shared, event = request_event(SecurityEventType::token_refused, request, config)](
-                               const Failure& failure) { refuse(*shared, auth.config(), failure, true, event); };
-            auto failed = [refused](std::exception_ptr failure) { refused(failure_of(std::move(failure), "refresh")); };
-            auth.throttle_login("refresh-client:" + client, config.refresh_limits.per_client)
-                .then(
-                    [&auth, shared, input, refused, failed, check = std::move(check)](const ThrottleDecision& by_client) {
-                        if (!by_client.allowed) return send_too_many_requests(*shared, static_cast<long>(by_client.retry_after.count()));
-                        if (input->refusal) return refused(*input->refusal);
-                        if (const auto* error = std::get_if<RequestError>(&input->token))
-                            return send_detail(*shared, static_cast<Pistache::Http::Code>(error->status), error->detail);
-                        auth.refresh(std::get<std::string>(input->token), check)
-                            .then(
-                                [&auth, shared, delivery = input->delivery](const TokenResponse& tokens) {
-                                    send_tokens(*shared, tokens, delivery, auth.config(), auth.tokens());
-                                },
-                                failed);
-                    },
-                    failed);
-        },
-        auth.config().log);
+    endpoint.make = [&auth](const std::shared_ptr<const HttpConfig>& http) {
+        auto cookie = refresh_cookie_scheme(*http);
+        if (cookie) cookie->check_route({.secret_key = !auth.config().tokens.secret_key.empty()});
+        return Endpoint::guard_exceptions(
+            [&auth, http, cookie](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+                const AuthConfig& config = auth.config();
+                if (request.body().size() > http->max_token_request_bytes)
+                    return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
+                auto input = std::make_shared<RefreshRequest>(read_refresh_request(request, cookie.get()));
+                auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
+                const auto client = throttle_client(client_address(request, *http), http->ipv6_client_prefix);
+                StateChangeCheck check{input->scheme, cookie, nullptr, &auth.tokens()};
+                if (check.scheme != nullptr) check.request = std::make_shared<const Pistache::Http::Request>(request);
+                auto refused = [&auth, shared, event = request_event(SecurityEventType::token_refused, request, *http)](
+                                   const Failure& failure) { refuse(*shared, auth.config(), failure, true, event); };
+                auto failed = [refused](std::exception_ptr failure) { refused(failure_of(std::move(failure), "refresh")); };
+                auth.count_attempt("refresh-client:" + client, config.refresh_limits.per_client)
+                    .then(
+                        [&auth, http, shared, input, refused, failed, check = std::move(check)](const ThrottleDecision& by_client) {
+                            if (!by_client.allowed) return send_too_many_requests(*shared, static_cast<long>(by_client.retry_after.count()));
+                            if (input->refusal) return refused(*input->refusal);
+                            if (const auto* error = std::get_if<RequestError>(&input->token))
+                                return send_detail(*shared, static_cast<Pistache::Http::Code>(error->status), error->detail);
+                            auth.refresh(std::get<std::string>(input->token), check)
+                                .then(
+                                    [&auth, http, shared, delivery = input->delivery](const TokenResponse& tokens) {
+                                        send_tokens(*shared, tokens, delivery, http->cookies, auth.tokens());
+                                    },
+                                    failed);
+                        },
+                        failed);
+            },
+            auth.config().tokens.log);
+    };
     endpoint.doc = refresh_route_doc();
     return endpoint;
 }
@@ -132,29 +135,34 @@ Endpoint logout_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
     endpoint.access = Access::required;
     endpoint.reads_refresh_cookie = true;
-    endpoint.handler = Endpoint::guard_exceptions(
-        [&auth, schemes = std::make_shared<const SchemeList>(logout_schemes(auth.config()))](
-            const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
-            const AuthConfig& config = auth.config();
-            auto credentials = read_credentials(request, *schemes);
-            const Challenge challenge{true, config.resource_metadata_url};
-            if (credentials.status == Credentials::Status::absent)
-                return send_not_authenticated(writer, challenge.resource_metadata);
-            if (credentials.status == Credentials::Status::malformed)
-                return refuse(writer, config, credentials.scheme->malformed(), challenge, request);
-            StateChangeCheck check{credentials.scheme, schemes, std::make_shared<const Pistache::Http::Request>(request),
-                                   &auth.tokens()};
-            auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
-            auth.logout(credentials.token, credentials.type, std::move(check))
-                .then(
-                    [&auth, shared]() {
-                        if (auth.config().cookies.accepts_cookie()) clear_session_cookies(*shared, auth.config().cookies);
-                        shared->send(Pistache::Http::Code::No_Content);
-                    },
-                    [&auth, shared, challenge, event = request_event(SecurityEventType::token_refused, request, config)](
-                        std::exception_ptr failure) { refuse(*shared, auth.config(), failure_of(std::move(failure), "logout"), challenge, event); });
-        },
-        auth.config().log);
+    endpoint.make = [&auth](const std::shared_ptr<const HttpConfig>& http) {
+        auto schemes = std::make_shared<const SchemeList>(logout_schemes(*http));
+        for (const auto& scheme : *schemes) scheme->check_route({.secret_key = !auth.config().tokens.secret_key.empty()});
+        return Endpoint::guard_exceptions(
+            [&auth, http, schemes](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+                const AuthConfig& config = auth.config();
+                auto credentials = read_credentials(request, *schemes);
+                const Challenge challenge{true, http->resource_metadata_url};
+                if (credentials.status == Credentials::Status::absent)
+                    return send_not_authenticated(writer, challenge.resource_metadata);
+                if (credentials.status == Credentials::Status::malformed)
+                    return refuse(writer, config, *http, credentials.scheme->malformed(), challenge, request);
+                StateChangeCheck check{credentials.scheme, schemes, std::make_shared<const Pistache::Http::Request>(request),
+                                       &auth.tokens()};
+                auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
+                auth.logout(credentials.token, credentials.type, std::move(check))
+                    .then(
+                        [http, shared]() {
+                            if (http->cookies.accepts_cookie()) clear_session_cookies(*shared, http->cookies);
+                            shared->send(Pistache::Http::Code::No_Content);
+                        },
+                        [&auth, shared, challenge, event = request_event(SecurityEventType::token_refused, request, *http)](
+                            std::exception_ptr failure) {
+                            refuse(*shared, auth.config(), failure_of(std::move(failure), "logout"), challenge, event);
+                        });
+            },
+            auth.config().tokens.log);
+    };
     endpoint.doc = logout_route_doc();
     return endpoint;
 }

@@ -41,7 +41,7 @@ void ApiKeyScheme::declare(nlohmann::json& security_schemes) const {
         {"type", "apiKey"},
         {"in", "header"},
         {"name", settings_.header},
-        {"description", "An API key (" + settings_.prefix + "_...), made by its owner and shown once."}};
+        {"description", "An API key, made by its owner and shown once."}};
 }
 
 void ApiKeyScheme::check_route(const RouteNeeds& needs) const {

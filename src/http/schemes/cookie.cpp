@@ -35,9 +35,12 @@ void CookieScheme::declare(nlohmann::json& security_schemes) const {
                                                            settings_.csrf_header + " header."}};
 }
 
-void CookieScheme::check_route(const RouteNeeds&) const {
+void CookieScheme::check_route(const RouteNeeds& needs) const {
     if (!settings_.accepts_cookie())
-        throw ConfigError("fauth: a route accepts the session cookie, but AuthConfig::cookies.transport does not");
+        throw ConfigError("fauth: a route accepts the session cookie, but HttpConfig::cookies.transport does not");
+    if (!needs.secret_key)
+        throw ConfigError("fauth: a route accepts the session cookie, but CSRF tokens are bound to the session with "
+                          "secret_key (AuthConfig::tokens); set it to use cookies");
 }
 
 std::optional<Failure> CookieScheme::check(const Pistache::Http::Request& request, const TokenPayload& token,

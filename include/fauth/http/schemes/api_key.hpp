@@ -1,5 +1,5 @@
 // fauth/http/schemes/api_key.hpp — Scheme::api_key: an API key in its header or query parameter
-// (AuthConfig::api_keys), looked up by AuthProvider::run_key.
+// (HttpConfig::api_keys), looked up by AuthProvider::run_key.
 #pragma once
 
 #include <string>
@@ -8,7 +8,7 @@
 
 namespace fauth::http {
 
-/// An API key (`<prefix>_...`) in ApiKeySettings::header, or its query_parameter when one is named.
+/// An API key (`<prefix>_...`) in ApiKeyTransport::header, or its query_parameter when one is named.
 class ApiKeyScheme final : public CredentialScheme {
 public:
     /// The scheme reading keys where `settings.api_keys` says.
@@ -30,7 +30,7 @@ public:
     void check_route(const RouteNeeds& needs) const override;
 
 private:
-    ApiKeySettings settings_;
+    ApiKeyTransport settings_;
     std::string challenge_;  // `APIKey header="..."`
 };
 

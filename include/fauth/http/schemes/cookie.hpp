@@ -1,5 +1,5 @@
 // fauth/http/schemes/cookie.hpp — Scheme::cookie: a browser session's token in a cookie
-// (AuthConfig::cookies), guarded against cross-site request forgery once it is verified.
+// (HttpConfig::cookies), guarded against cross-site request forgery once it is verified.
 #pragma once
 
 #include "fauth/http/scheme.hpp"
