@@ -23,7 +23,8 @@ void CppJwtSign(benchmark::State& state) {
     using namespace jwt::params;
     for (auto _ : state) {
         jwt::jwt_object obj{algorithm("HS256"), secret(kSecret),
-                            payload({{"sub", "user-123"}, {"jti", "0123456789abcdef0123456789abcdef"}, {"token_type", "access"}})};
+                            payload(
+                                {{"sub", "user-123"}, {"jti", "0123456789abcdef0123456789abcdef"}, {"token_type", "access"}})};
         obj.add_claim("iat", kIat).add_claim("exp", kExp);
         obj.payload().add_claim("scopes", std::vector<std::string>{"read", "write"});
         benchmark::DoNotOptimize(obj.signature());

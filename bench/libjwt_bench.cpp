@@ -15,7 +15,8 @@ void LibjwtVerify(benchmark::State& state) {
     const auto& t = token();
     for (auto _ : state) {
         jwt_t* jwt = nullptr;
-        if (jwt_decode(&jwt, t.c_str(), reinterpret_cast<const unsigned char*>(kSecret.data()), static_cast<int>(kSecret.size())) != 0)
+        if (jwt_decode(&jwt, t.c_str(), reinterpret_cast<const unsigned char*>(kSecret.data()),
+                       static_cast<int>(kSecret.size())) != 0)
             throw std::runtime_error("libjwt refused the token");
         benchmark::DoNotOptimize(jwt_get_grant(jwt, "sub"));
         benchmark::DoNotOptimize(jwt_get_grant_int(jwt, "exp"));

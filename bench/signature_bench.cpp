@@ -69,7 +69,7 @@ void OpensslVerifyFloorPrepared(benchmark::State& state, const char* algorithm) 
     EVP_MD_CTX_free(prepared);
 }
 
-#define FAUTH_SIGNATURE_BENCHMARKS(fn)  \
+#define FAUTH_SIGNATURE_BENCHMARKS(fn)     \
     BENCHMARK_CAPTURE(fn, RS256, "RS256"); \
     BENCHMARK_CAPTURE(fn, PS256, "PS256"); \
     BENCHMARK_CAPTURE(fn, ES256, "ES256"); \

@@ -97,8 +97,8 @@ inline SignatureCase make_signature_case(const std::string& algorithm) {
     resource.clock = clock;
     c.resource = std::make_unique<fauth::TokenCodec>(resource);
     const nlohmann::json header{{"alg", algorithm}, {"typ", "JWT"}, {"kid", "k1"}};
-    const nlohmann::json claims{{"iss", kIdp},        {"aud", "notes-api"},  {"sub", "user-123"},
-                                {"iat", kIat},        {"exp", kExp},         {"typ", "Bearer"},
+    const nlohmann::json claims{{"iss", kIdp},        {"aud", "notes-api"},    {"sub", "user-123"},
+                                {"iat", kIat},        {"exp", kExp},           {"typ", "Bearer"},
                                 {"azp", "notes-web"}, {"scope", "read write"}, {"realm_access", {{"roles", {"admin"}}}}};
     const std::string input = fauth::base64url_encode(header.dump()) + "." + fauth::base64url_encode(claims.dump());
     c.external_token = input + "." + fauth::base64url_encode(c.key.sign(input));

@@ -4,8 +4,8 @@
 
 namespace fauth::cli {
 
-Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& options,
-           const std::set<std::string>& repeatable, std::size_t max_positional) {
+Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& options, const std::set<std::string>& repeatable,
+           std::size_t max_positional) {
     for (std::size_t i = 0; i < argv.size(); ++i) {
         const auto& a = argv[i];
         if (a == "--help" || a == "-h") {
@@ -70,11 +70,16 @@ std::chrono::seconds parse_duration(const std::string& text) {
     if (ec != std::errc() || n <= 0 || ptr == text.data()) throw UsageError("'" + text + "' is not a duration such as 15m");
     const std::string unit(ptr, end);
     long long factor = 0;
-    if (unit.empty() || unit == "s") factor = 1;
-    else if (unit == "m") factor = 60;
-    else if (unit == "h") factor = 3600;
-    else if (unit == "d") factor = 86400;
-    else throw UsageError("'" + text + "' is not a duration such as 15m (units s, m, h, d)");
+    if (unit.empty() || unit == "s")
+        factor = 1;
+    else if (unit == "m")
+        factor = 60;
+    else if (unit == "h")
+        factor = 3600;
+    else if (unit == "d")
+        factor = 86400;
+    else
+        throw UsageError("'" + text + "' is not a duration such as 15m (units s, m, h, d)");
     if (n > 10LL * 365 * 86400 / factor) throw UsageError("'" + text + "' is too long");
     return std::chrono::seconds(n * factor);
 }

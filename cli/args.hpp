@@ -24,8 +24,8 @@ public:
     /// Parses `argv` (after the command words) against the options the command knows: each
     /// takes a value; those in `repeatable` may appear more than once. Throws UsageError for
     /// unknown options, missing values, repeats and positional arguments beyond `max_positional`.
-    Args(const std::vector<std::string>& argv, const std::set<std::string>& options,
-         const std::set<std::string>& repeatable = {}, std::size_t max_positional = 0);
+    Args(const std::vector<std::string>& argv, const std::set<std::string>& options, const std::set<std::string>& repeatable = {},
+         std::size_t max_positional = 0);
 
     /// True when --help or -h was given.
     bool help() const noexcept { return help_; }

@@ -55,8 +55,9 @@ int decode_command(const std::vector<std::string>& argv, Io io) {
     const Args args(argv, {}, {}, 1);
     if (args.help()) return io.out << kUsage, 0;
     if (!args.positional().empty())
-        throw UsageError("tokens are never read from the command line (shell history and ps show them): pipe the token to "
-                         "standard input, e.g. printf '%s' \"$TOKEN\" | fauth decode");
+        throw UsageError(
+            "tokens are never read from the command line (shell history and ps show them): pipe the token to "
+            "standard input, e.g. printf '%s' \"$TOKEN\" | fauth decode");
     const auto token = read_token(io);
     const auto d1 = token.find('.');
     const auto d2 = d1 == std::string::npos ? d1 : token.find('.', d1 + 1);
@@ -66,8 +67,7 @@ int decode_command(const std::vector<std::string>& argv, Io io) {
     }
     std::string header_text, claims_text, signature;
     if (!base64url_decode(token.substr(0, d1), header_text) ||
-        !base64url_decode(token.substr(d1 + 1, d2 - d1 - 1), claims_text) ||
-        !base64url_decode(token.substr(d2 + 1), signature)) {
+        !base64url_decode(token.substr(d1 + 1, d2 - d1 - 1), claims_text) || !base64url_decode(token.substr(d2 + 1), signature)) {
         io.err << "fauth decode: a part is not base64url\n";
         return 1;
     }
@@ -102,8 +102,10 @@ int decode_command(const std::vector<std::string>& argv, Io io) {
         ok = false;
     } else {
         const auto exp = claims["exp"].get<std::int64_t>();
-        if (exp > now) io.out << "expiry: valid for another " << describe_seconds(exp - now) << "\n";
-        else io.out << "expiry: EXPIRED " << describe_seconds(now - exp) << " ago\n";
+        if (exp > now)
+            io.out << "expiry: valid for another " << describe_seconds(exp - now) << "\n";
+        else
+            io.out << "expiry: EXPIRED " << describe_seconds(now - exp) << " ago\n";
         ok = ok && exp > now;
     }
     return ok ? 0 : 1;

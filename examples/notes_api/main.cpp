@@ -87,14 +87,13 @@ int main() try {
     http.cookies.transport = fauth::http::CredentialTransport::bearer_or_cookie;
     http.cookies.refresh_path = "/api/v1/auth";
     http.cookies.secure = env_or("FAUTH_COOKIE_SECURE", "1") != "0";
-    fauth::AuthProvider<User> auth{
-        config,
-        [store](const fauth::TokenPayload& p) { return store->user_by_id(p.sub); },
-        // An address not yet verified cannot log in: it is as unknown (the same answer, the same bcrypt work).
-        [store](std::string_view email) {
-            auto user = store->user_by_email(notes::canonical_email(email));
-            return user && user->is_verified ? user : std::nullopt;
-        }};
+    fauth::AuthProvider<User>
+        auth{config, [store](const fauth::TokenPayload& p) { return store->user_by_id(p.sub); },
+             // An address not yet verified cannot log in: it is as unknown (the same answer, the same bcrypt work).
+             [store](std::string_view email) {
+                 auto user = store->user_by_email(notes::canonical_email(email));
+                 return user && user->is_verified ? user : std::nullopt;
+             }};
     // Hashes made at a lower cost are upgraded at the next login, unless changed meanwhile.
     auth.on_rehash([store](const User& user, const std::string& old_hash, const std::string& new_hash) {
         store->upgrade_hash(user.id, old_hash, new_hash);
@@ -112,63 +111,92 @@ int main() try {
     api.post("/api/v1/auth/token", fauth::http::login_endpoint(auth));
     api.post("/api/v1/auth/refresh", fauth::http::refresh_endpoint(auth));
     api.post("/api/v1/auth/logout", fauth::http::logout_endpoint(auth));
-    api.get("/api/v1/auth/me", auth.require({}, [](const Request&, ResponseWriter w, const User& u) {
-        fauth::http::send_json(w, Code::Ok, {{"id", u.id}, {"email", u.email}, {"roles", u.roles}, {"is_verified", u.is_verified}});
-    }, any_scheme), {.summary = "The current user", .tags = {"Auth"}});
+    api.get("/api/v1/auth/me",
+            auth.require(
+                {},
+                [](const Request&, ResponseWriter w, const User& u) {
+                    fauth::http::send_json(w, Code::Ok,
+                                           {{"id", u.id},
+                                            {"email", u.email},
+                                            {"roles", u.roles},
+                                            {"is_verified", u.is_verified}});
+                },
+                any_scheme),
+            {.summary = "The current user", .tags = {"Auth"}});
     notes::add_key_routes(api, auth, store);
 
     const auto reads = fauth::scope("notes:read");
     const auto writes = fauth::scope("notes:write");
-    fauth::http::SecureRouter<User> notes_routes{api, auth, {.prefix = "/api/v1/notes", .tags = {"Notes"}, .schemes = any_scheme}};
-    notes_routes.get("", [store](const Request&, ResponseWriter w, const User& u) {
-        auto list = nlohmann::json::array();
-        for (const auto& n : store->notes_of(u.id)) list.push_back(to_json(n));
-        fauth::http::send_json(w, Code::Ok, list);
-    }, {.doc = {.summary = "My notes"}, .require = reads});
-    notes_routes.post("", [store](const Request& request, ResponseWriter w, const User& u) {
-        const auto body = notes::json_body(request, w);
-        if (!body) return;
-        if (const auto problem = notes::note_problem(*body); !problem.empty())
-            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
-        fauth::http::send_json(w, Code::Created,
-                               to_json(store->add_note(u.id, (*body)["title"].get<std::string>(), (*body).value("body", ""))));
-    }, {.doc = {.summary = "Add a note"}, .require = writes});
-    notes_routes.get("/:id", [store](const Request& request, ResponseWriter w, const User& u) {
-        const auto id = note_id(request);
-        const auto found = id ? store->note(u.id, *id) : std::nullopt;
-        if (!found) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
-        fauth::http::send_json(w, Code::Ok, to_json(*found));
-    }, {.doc = {.summary = "One of my notes"}, .require = reads});
-    notes_routes.put("/:id", [store](const Request& request, ResponseWriter w, const User& u) {
-        const auto id = note_id(request);
-        if (!id) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
-        const auto body = notes::json_body(request, w);
-        if (!body) return;
-        if (const auto problem = notes::note_problem(*body); !problem.empty())
-            return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
-        const auto updated = store->update_note(u.id, *id, (*body)["title"].get<std::string>(), (*body).value("body", ""));
-        if (!updated) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
-        fauth::http::send_json(w, Code::Ok, to_json(*updated));
-    }, {.doc = {.summary = "Change one of my notes"}, .require = writes});
-    notes_routes.del("/:id", [store](const Request& request, ResponseWriter w, const User& u) {
-        const auto id = note_id(request);
-        if (!id || !store->delete_note(u.id, *id)) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
-        w.send(Code::No_Content);
-    }, {.doc = {.summary = "Delete one of my notes"}, .require = writes});
+    fauth::http::SecureRouter<User> notes_routes{api,
+                                                 auth,
+                                                 {.prefix = "/api/v1/notes", .tags = {"Notes"}, .schemes = any_scheme}};
+    notes_routes.get("",
+                     [store](const Request&, ResponseWriter w, const User& u) {
+                         auto list = nlohmann::json::array();
+                         for (const auto& n : store->notes_of(u.id)) list.push_back(to_json(n));
+                         fauth::http::send_json(w, Code::Ok, list);
+                     },
+                     {.doc = {.summary = "My notes"}, .require = reads});
+    notes_routes.post("",
+                      [store](const Request& request, ResponseWriter w, const User& u) {
+                          const auto body = notes::json_body(request, w);
+                          if (!body) return;
+                          if (const auto problem = notes::note_problem(*body); !problem.empty())
+                              return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
+                          fauth::http::send_json(w, Code::Created,
+                                                 to_json(store->add_note(u.id, (*body)["title"].get<std::string>(),
+                                                                         (*body).value("body", ""))));
+                      },
+                      {.doc = {.summary = "Add a note"}, .require = writes});
+    notes_routes.get("/:id",
+                     [store](const Request& request, ResponseWriter w, const User& u) {
+                         const auto id = note_id(request);
+                         const auto found = id ? store->note(u.id, *id) : std::nullopt;
+                         if (!found) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
+                         fauth::http::send_json(w, Code::Ok, to_json(*found));
+                     },
+                     {.doc = {.summary = "One of my notes"}, .require = reads});
+    notes_routes.put("/:id",
+                     [store](const Request& request, ResponseWriter w, const User& u) {
+                         const auto id = note_id(request);
+                         if (!id) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
+                         const auto body = notes::json_body(request, w);
+                         if (!body) return;
+                         if (const auto problem = notes::note_problem(*body); !problem.empty())
+                             return fauth::http::send_detail(w, Code::Unprocessable_Entity, problem);
+                         const auto updated =
+                             store->update_note(u.id, *id, (*body)["title"].get<std::string>(), (*body).value("body", ""));
+                         if (!updated) return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
+                         fauth::http::send_json(w, Code::Ok, to_json(*updated));
+                     },
+                     {.doc = {.summary = "Change one of my notes"}, .require = writes});
+    notes_routes.del("/:id",
+                     [store](const Request& request, ResponseWriter w, const User& u) {
+                         const auto id = note_id(request);
+                         if (!id || !store->delete_note(u.id, *id))
+                             return fauth::http::send_detail(w, Code::Not_Found, "Note not found");
+                         w.send(Code::No_Content);
+                     },
+                     {.doc = {.summary = "Delete one of my notes"}, .require = writes});
 
-    api.get("/api/v1/admin/users", auth.require_roles({"admin"}, [store](const Request&, ResponseWriter w, const User&) {
-        auto list = nlohmann::json::array();
-        for (const auto& u : store->users())
-            list.push_back({{"id", u.id}, {"email", u.email}, {"roles", u.roles}, {"is_active", u.is_active}});
-        fauth::http::send_json(w, Code::Ok, list);
-    }), {.summary = "Every user", .tags = {"Admin"}});
+    api.get("/api/v1/admin/users",
+            auth.require_roles(
+                {"admin"},
+                [store](const Request&, ResponseWriter w, const User&) {
+                    auto list = nlohmann::json::array();
+                    for (const auto& u : store->users())
+                        list.push_back({{"id", u.id}, {"email", u.email}, {"roles", u.roles}, {"is_active", u.is_active}});
+                    fauth::http::send_json(w, Code::Ok, list);
+                }),
+            {.summary = "Every user", .tags = {"Admin"}});
     notes::add_login_page(api, api.config().cookies.csrf_cookie);
     api.serve_openapi("/openapi.json", {.title = "fauth notes", .version = "1.0.0"});
 
     const std::string host = env_or("HOST", "127.0.0.1");
-    fauth::http::Server server{api, {.host = host,
-                                     .port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8000"))),
-                                     .threads = std::stoi(env_or("FAUTH_THREADS", "2"))}};
+    fauth::http::Server server{api,
+                               {.host = host,
+                                .port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8000"))),
+                                .threads = std::stoi(env_or("FAUTH_THREADS", "2"))}};
     std::cout << "fauth notes listening on http://" << host << ":" << server.start() << std::endl;
     fauth::http::wait_for_shutdown_signal();
     server.stop();

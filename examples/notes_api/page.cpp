@@ -76,10 +76,13 @@ void add_login_page(fauth::http::Api& api, const std::string& csrf_cookie) {
     std::string page = kPage;
     const std::string placeholder = "@CSRF_COOKIE@";
     page.replace(page.find(placeholder), placeholder.size(), csrf_cookie);
-    api.get("/", [page = std::move(page)](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter writer) {
-        writer.send(Pistache::Http::Code::Ok, page, MIME(Text, Html));
-    }, {.summary = "The browser page: log in by cookie, then your notes", .tags = {"Pages"},
-        .responses = {{"200", {{"description", "HTML"}, {"content", {{"text/html", nlohmann::json::object()}}}}}}});
+    api.get("/",
+            [page = std::move(page)](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter writer) {
+                writer.send(Pistache::Http::Code::Ok, page, MIME(Text, Html));
+            },
+            {.summary = "The browser page: log in by cookie, then your notes",
+             .tags = {"Pages"},
+             .responses = {{"200", {{"description", "HTML"}, {"content", {{"text/html", nlohmann::json::object()}}}}}}});
 }
 
 }  // namespace notes

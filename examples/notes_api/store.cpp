@@ -100,7 +100,9 @@ public:
     }
     std::string text(int col) const {
         const auto* p = sqlite3_column_text(stmt_, col);
-        return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+        return p == nullptr
+                   ? std::string()
+                   : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
     }
     std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
     bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
@@ -118,13 +120,15 @@ namespace {
 
 // The user in the six columns from `first` on, in kUserColumns's order.
 User read_user(const auto& s, int first = 0) {
-    return User{s.text(first), s.text(first + 1), s.text(first + 2), s.integer(first + 3) != 0, roles_of(s.text(first + 4)),
+    return User{s.text(first),
+                s.text(first + 1),
+                s.text(first + 2),
+                s.integer(first + 3) != 0,
+                roles_of(s.text(first + 4)),
                 s.integer(first + 5) != 0};
 }
 
-Note read_note(const auto& s) {
-    return Note{s.integer(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.integer(5)};
-}
+Note read_note(const auto& s) { return Note{s.integer(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.integer(5)}; }
 
 std::optional<std::int64_t> optional_integer(const auto& s, int col) {
     if (s.is_null(col)) return std::nullopt;
@@ -217,7 +221,8 @@ User Store::add_user(const std::string& email, const std::string& hashed_passwor
 
 bool Store::set_password(const std::string& id, const std::string& expected, const std::string& replacement, bool verified) {
     std::lock_guard lock(mutex_);
-    Statement s(db_, "UPDATE users SET hashed_password = ?, is_verified = MAX(is_verified, ?) WHERE id = ? AND hashed_password = ?");
+    Statement s(db_,
+                "UPDATE users SET hashed_password = ?, is_verified = MAX(is_verified, ?) WHERE id = ? AND hashed_password = ?");
     s.bind(1, replacement).bind(2, std::int64_t{verified ? 1 : 0}).bind(3, id).bind(4, expected);
     s.step();
     return s.changes() == 1;
@@ -325,8 +330,11 @@ bool Store::delete_note(const std::string& owner_id, std::int64_t id) {
 
 MadeKey make_api_key(std::string owner_id, std::string name, std::vector<std::string> scopes, int days) {
     auto made = fauth::generate_api_key(kApiKeyPrefix);
-    fauth::ApiKey record{.id = std::move(made.id), .hash = std::move(made.hash), .owner = std::move(owner_id),
-                         .scopes = std::move(scopes), .name = std::move(name)};
+    fauth::ApiKey record{.id = std::move(made.id),
+                         .hash = std::move(made.hash),
+                         .owner = std::move(owner_id),
+                         .scopes = std::move(scopes),
+                         .name = std::move(name)};
     record.created_at = now_seconds();
     if (days > 0) record.expires_at = *record.created_at + std::int64_t{days} * 86400;
     return {std::move(made.key), std::move(record)};
@@ -336,9 +344,10 @@ bool Store::add_api_key(const fauth::ApiKey& key, int max_live) {
     std::lock_guard lock(mutex_);
     // One statement, so that the count and the insert cannot be split by another writer (another
     // thread, or notes-admin in another process).
-    Statement s(db_, "INSERT INTO api_keys (id, hash, owner_id, name, scopes, created_at, expires_at) "
-                     "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE (SELECT COUNT(*) FROM api_keys WHERE owner_id = ?3 AND revoked = 0 "
-                     "AND (expires_at IS NULL OR expires_at > ?8)) < ?9");
+    Statement s(db_,
+                "INSERT INTO api_keys (id, hash, owner_id, name, scopes, created_at, expires_at) "
+                "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE (SELECT COUNT(*) FROM api_keys WHERE owner_id = ?3 AND revoked = 0 "
+                "AND (expires_at IS NULL OR expires_at > ?8)) < ?9");
     const auto now = now_seconds();
     s.bind(1, key.id).bind(2, key.hash).bind(3, key.owner).bind(4, key.name).bind(5, roles_text(key.scopes));
     s.bind(6, key.created_at.value_or(now));
@@ -350,9 +359,8 @@ bool Store::add_api_key(const fauth::ApiKey& key, int max_live) {
 
 std::optional<fauth::KeyOwner<User>> Store::api_key(const std::string& id) {
     std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string(kKeyColumns) +
-                      ", u.id, u.email, u.hashed_password, u.is_active, u.roles, u.is_verified "
-                      "FROM api_keys k JOIN users u ON u.id = k.owner_id WHERE k.id = ?")
+    Statement s(db_, (std::string(kKeyColumns) + ", u.id, u.email, u.hashed_password, u.is_active, u.roles, u.is_verified "
+                                                 "FROM api_keys k JOIN users u ON u.id = k.owner_id WHERE k.id = ?")
                          .c_str());
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
@@ -361,7 +369,9 @@ std::optional<fauth::KeyOwner<User>> Store::api_key(const std::string& id) {
 
 std::vector<fauth::ApiKey> Store::api_keys(const std::optional<std::string>& owner_id) {
     std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string(kKeyColumns) + " FROM api_keys k WHERE ?1 IS NULL OR k.owner_id = ?1 ORDER BY k.created_at DESC, k.rowid DESC").c_str());
+    Statement s(db_, (std::string(kKeyColumns) +
+                      " FROM api_keys k WHERE ?1 IS NULL OR k.owner_id = ?1 ORDER BY k.created_at DESC, k.rowid DESC")
+                         .c_str());
     if (owner_id) s.bind(1, *owner_id);
     std::vector<fauth::ApiKey> out;
     while (s.step()) out.push_back(read_key(s));

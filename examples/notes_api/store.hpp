@@ -105,7 +105,7 @@ public:
     std::optional<Note> note(const std::string& owner_id, std::int64_t id);
     /// Updates note `id` of `owner_id`; nothing when absent or someone else's.
     std::optional<Note> update_note(const std::string& owner_id, std::int64_t id, const std::string& title,
-                                     const std::string& body);
+                                    const std::string& body);
     /// Deletes note `id` of `owner_id`; false when absent or someone else's.
     bool delete_note(const std::string& owner_id, std::int64_t id);
 

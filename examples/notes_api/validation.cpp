@@ -46,8 +46,7 @@ std::string registration_problem(const nlohmann::json& body) {
 
 std::string note_problem(const nlohmann::json& body) {
     const auto title = body.find("title");
-    if (title == body.end() || !title->is_string() || title->get_ref<const std::string&>().empty())
-        return "title is required";
+    if (title == body.end() || !title->is_string() || title->get_ref<const std::string&>().empty()) return "title is required";
     if (title->get_ref<const std::string&>().size() > 200) return "title is too long (200 bytes at most)";
     if (const auto text = body.find("body"); text != body.end() && !text->is_string()) return "body must be a string";
     return "";
@@ -72,7 +71,9 @@ std::string api_key_problem(const nlohmann::json& body) {
     if (name == body.end() || !name->is_string()) return key_name_rule();
     if (auto problem = key_name_problem(name->get_ref<const std::string&>()); !problem.empty()) return problem;
     const auto scopes = body.find("scopes");
-    const auto bad_scope = [](const nlohmann::json& s) { return !s.is_string() || !is_key_scope(s.get_ref<const std::string&>()); };
+    const auto bad_scope = [](const nlohmann::json& s) {
+        return !s.is_string() || !is_key_scope(s.get_ref<const std::string&>());
+    };
     if (scopes == body.end() || !scopes->is_array() || scopes->empty() || scopes->size() > kKeyScopes.size() ||
         std::any_of(scopes->begin(), scopes->end(), bad_scope))
         return "scopes must be a list of notes:read, notes:write or notes:*";

@@ -110,41 +110,55 @@ int main() try {
     Pistache::Rest::Router router;
     fauth::http::Api api{router, {.token_url = "/login"}};
 
-    api.get("/health", [](const Request&, ResponseWriter writer) {
-        fauth::http::send_json(writer, Code::Ok, {{"status", "ok"}});
-    }, {.summary = "Health check"});
+    api.get("/health",
+            [](const Request&, ResponseWriter writer) {
+                fauth::http::send_json(writer, Code::Ok, {{"status", "ok"}});
+            },
+            {.summary = "Health check"});
 
     api.post("/login", fauth::http::login_endpoint(auth));
     api.post("/refresh", fauth::http::refresh_endpoint(auth));
     api.post("/logout", fauth::http::logout_endpoint(auth));
 
-    api.get("/me", auth.require({}, [](const Request&, ResponseWriter writer, const User& user) {
-        fauth::http::send_json(writer, Code::Ok, {{"message", "Hello " + user.username}});
-    }, {fauth::Scheme::bearer, fauth::Scheme::api_key}), {.summary = "Who am I"});
+    api.get("/me",
+            auth.require({},
+                         [](const Request&, ResponseWriter writer, const User& user) {
+                             fauth::http::send_json(writer, Code::Ok, {{"message", "Hello " + user.username}});
+                         },
+                         {fauth::Scheme::bearer, fauth::Scheme::api_key}),
+            {.summary = "Who am I"});
 
-    api.get("/admin", auth.require_roles({"admin"}, [](const Request&, ResponseWriter writer, const User&) {
-        fauth::http::send_json(writer, Code::Ok, {{"secret_data", "Top secret admin info"}});
-    }), {.summary = "Admins only"});
+    api.get("/admin",
+            auth.require_roles({"admin"},
+                               [](const Request&, ResponseWriter writer, const User&) {
+                                   fauth::http::send_json(writer, Code::Ok, {{"secret_data", "Top secret admin info"}});
+                               }),
+            {.summary = "Admins only"});
 
     // 5. A SecureRouter protects every route added to it.
     fauth::http::SecureRouter<User> internal{api, auth, {.prefix = "/internal", .tags = {"Protected"}}};
-    internal.get("/dashboard", [](const Request&, ResponseWriter writer, const User&) {
-        fauth::http::send_json(writer, Code::Ok, {{"data", "Secure dashboard"}});
-    }, {.doc = {.summary = "Dashboard"}});
-    internal.get("/reports", [](const Request&, ResponseWriter writer, const User&) {
-        fauth::http::send_json(writer, Code::Ok, {{"reports", nlohmann::json::array()}});
-    }, {.doc = {.summary = "Reports"}, .rule = {.permissions = {"write"}}});
+    internal.get("/dashboard",
+                 [](const Request&, ResponseWriter writer, const User&) {
+                     fauth::http::send_json(writer, Code::Ok, {{"data", "Secure dashboard"}});
+                 },
+                 {.doc = {.summary = "Dashboard"}});
+    internal.get("/reports",
+                 [](const Request&, ResponseWriter writer, const User&) {
+                     fauth::http::send_json(writer, Code::Ok, {{"reports", nlohmann::json::array()}});
+                 },
+                 {.doc = {.summary = "Reports"}, .rule = {.permissions = {"write"}}});
 
     // 6. The OpenAPI document and Swagger UI.
     api.serve_openapi("/openapi.json", {.title = "fauth quickstart", .version = "1.0.0"});
-    api.serve_swagger_ui("/docs", {.dist_dir = env_or("FAUTH_SWAGGER_UI_DIR", FAUTH_DEFAULT_SWAGGER_UI_DIR),
-                                   .title = "fauth quickstart"});
+    api.serve_swagger_ui("/docs",
+                         {.dist_dir = env_or("FAUTH_SWAGGER_UI_DIR", FAUTH_DEFAULT_SWAGGER_UI_DIR), .title = "fauth quickstart"});
 
     // 7. Serve until SIGINT or SIGTERM.
     const auto cores = std::max(1u, std::thread::hardware_concurrency());
-    fauth::http::Server server{api, {.host = env_or("HOST", "127.0.0.1"),
-                                     .port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8000"))),
-                                     .threads = std::stoi(env_or("FAUTH_THREADS", std::to_string(cores)))}};
+    fauth::http::Server server{api,
+                               {.host = env_or("HOST", "127.0.0.1"),
+                                .port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8000"))),
+                                .threads = std::stoi(env_or("FAUTH_THREADS", std::to_string(cores)))}};
     const auto port = server.start();
     const auto base = "http://" + env_or("HOST", "127.0.0.1") + ":" + std::to_string(port);
     std::cout << "fauth quickstart listening on " << base << "\n"

@@ -54,7 +54,8 @@ int main() try {
     config.tokens.audience = env_or("FAUTH_AUDIENCE", "notes-api");  // the API its tokens are for
     config.bcrypt_cost = 10;
     const std::map<std::string, User> db = {
-        {"user-123", {"user-123", "alice", fauth::hash_password("s3cret", config.bcrypt_cost), true, {"admin"}, {"read", "write"}}},
+        {"user-123",
+         {"user-123", "alice", fauth::hash_password("s3cret", config.bcrypt_cost), true, {"admin"}, {"read", "write"}}},
         {"user-456", {"user-456", "bob", fauth::hash_password("hunter2", config.bcrypt_cost), true, {"member"}, {"read"}}},
     };
     auto load_user = [&db](const fauth::TokenPayload& p) -> std::optional<User> {
@@ -70,7 +71,10 @@ int main() try {
     // The resource services verify without the user store: the tokens carry roles and scopes,
     // computed at login and again from the user as it is at each refresh.
     auth.set_login_claims({.scopes = [](const User& u) { return u.permissions; },
-                           .extra = [](const User& u) { return nlohmann::json{{"roles", u.roles}}; }});
+                           .extra =
+                               [](const User& u) {
+                                   return nlohmann::json{{"roles", u.roles}};
+                               }});
 
     Pistache::Rest::Router router;
     fauth::http::Api api{router};
@@ -81,7 +85,8 @@ int main() try {
             fauth::http::discovery_endpoint(ring, base, base + "/.well-known/jwks.json", base + "/login"));
 
     fauth::http::Server server{api, {.host = host, .port = port, .threads = 2}};
-    std::cout << "fauth issuer listening on " << "http://" << host << ":" << server.start() << std::endl;
+    std::cout << "fauth issuer listening on "
+              << "http://" << host << ":" << server.start() << std::endl;
     fauth::http::wait_for_shutdown_signal();
     server.stop();
     return 0;

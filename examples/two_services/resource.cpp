@@ -58,17 +58,26 @@ fauth::TrustedIssuer trusted_issuer(std::shared_ptr<fauth::KeyRing> keys) {
     const auto audience = required_env("FAUTH_AUDIENCE", "this API's identifier at the issuer (its tokens' aud)");
     const auto shape = env_or("FAUTH_PROVIDER", "fauth");
     fauth::TrustedIssuer trusted;
-    if (shape == "keycloak") trusted = fauth::TrustedIssuer::keycloak(issuer, audience, keys, env_or("FAUTH_CLIENT_ID", ""));
-    else if (shape == "auth0") trusted = fauth::TrustedIssuer::auth0(issuer, audience, keys, env_or("FAUTH_ROLES_CLAIM", ""));
-    else if (shape == "entra") trusted = fauth::TrustedIssuer::entra(issuer, audience, keys);
-    else if (shape == "cognito") trusted = fauth::TrustedIssuer::cognito(issuer, audience, keys);
+    if (shape == "keycloak")
+        trusted = fauth::TrustedIssuer::keycloak(issuer, audience, keys, env_or("FAUTH_CLIENT_ID", ""));
+    else if (shape == "auth0")
+        trusted = fauth::TrustedIssuer::auth0(issuer, audience, keys, env_or("FAUTH_ROLES_CLAIM", ""));
+    else if (shape == "entra")
+        trusted = fauth::TrustedIssuer::entra(issuer, audience, keys);
+    else if (shape == "cognito")
+        trusted = fauth::TrustedIssuer::cognito(issuer, audience, keys);
     else if (shape == "fauth")
         // A fauth issuer signs no ID tokens, and every token it signs names its kind in the signed
         // `token_type` claim (refresh, reset and verification tokens are refused for it), so its
         // access tokens need no `typ: at+jwt` header: the opt-out is safe here, and only here.
-        trusted = {.issuer = issuer, .audiences = {audience}, .keys = keys, .scope_claims = {{"scopes"}}, .role_claims = {{"roles"}},
+        trusted = {.issuer = issuer,
+                   .audiences = {audience},
+                   .keys = keys,
+                   .scope_claims = {{"scopes"}},
+                   .role_claims = {{"roles"}},
                    .accept_tokens_without_at_jwt = true};
-    else throw fauth::ConfigError("FAUTH_PROVIDER must be fauth, keycloak, auth0, entra or cognito, not " + shape);
+    else
+        throw fauth::ConfigError("FAUTH_PROVIDER must be fauth, keycloak, auth0, entra or cognito, not " + shape);
     trusted.algorithms = split(env_or("FAUTH_ALGORITHMS", "RS256,ES256"), ',');
     return trusted;
 }
@@ -77,10 +86,10 @@ fauth::TrustedIssuer trusted_issuer(std::shared_ptr<fauth::KeyRing> keys) {
 
 int main() try {
     fauth::http::block_shutdown_signals();
-    fauth::oidc::JwksOptions jwks{
-        .url = env_or("FAUTH_JWKS_URL", ""),
-        .issuer = env_or("FAUTH_ISSUER", ""),
-        .min_refresh_interval = std::chrono::seconds(std::stoi(env_or("FAUTH_JWKS_REFRESH_SECONDS", "30")))};
+    fauth::oidc::JwksOptions jwks{.url = env_or("FAUTH_JWKS_URL", ""),
+                                  .issuer = env_or("FAUTH_ISSUER", ""),
+                                  .min_refresh_interval =
+                                      std::chrono::seconds(std::stoi(env_or("FAUTH_JWKS_REFRESH_SECONDS", "30")))};
     jwks.fetch.ca_file = env_or("FAUTH_CA_FILE", "");
     fauth::AuthConfig config;
     auto trusted = trusted_issuer(nullptr);  // checks the environment before anything starts
@@ -96,8 +105,8 @@ int main() try {
     fauth::http::HttpConfig http;
     if (!resource_url.empty()) http.resource_metadata_url = resource_url + "/.well-known/oauth-protected-resource";
     fauth::AuthProvider<Caller> auth{config, [](const fauth::TokenPayload& p) -> std::optional<Caller> {
-        return Caller{p.sub, p.roles, p.scopes};
-    }};
+                                         return Caller{p.sub, p.roles, p.scopes};
+                                     }};
 
     using Pistache::Http::Code;
     using Pistache::Http::ResponseWriter;
@@ -121,7 +130,10 @@ int main() try {
     api.serve_openapi("/openapi.json", {.title = "fauth resource service", .version = "1.0.0"});
 
     const std::string host = env_or("HOST", "127.0.0.1");
-    fauth::http::Server server{api, {.host = host, .port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8002"))), .threads = 2}};
+    fauth::http::Server server{api,
+                               {.host = host,
+                                .port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8002"))),
+                                .threads = 2}};
     std::cout << "fauth resource service listening on http://" << host << ":" << server.start() << " ("
               << ring->current()->keys().size() << " issuer keys)" << std::endl;
     fauth::http::wait_for_shutdown_signal();

@@ -1,16 +1,16 @@
 // fauth/fauth.hpp — the whole core of fauth in one include.
 #pragma once
 
-#include "fauth/auth/access.hpp"       // role and permission checks
-#include "fauth/core/clock.hpp"        // the injectable clock
-#include "fauth/auth/config.hpp"       // AuthConfig (and the core's TokenConfig)
-#include "fauth/core/keys.hpp"         // signing and verification keys
-#include "fauth/core/errors.hpp"       // typed errors
-#include "fauth/core/password.hpp"     // bcrypt hashing
-#include "fauth/auth/guarded_route.hpp"  // GuardedRoute: what the guards return (http mounts them)
-#include "fauth/auth/provider.hpp"     // AuthProvider<User>
-#include "fauth/auth/revocation.hpp"   // revocation stores (memory; Redis in fauth/redis/revocation_store.hpp)
+#include "fauth/auth/access.hpp"          // role and permission checks
+#include "fauth/core/clock.hpp"           // the injectable clock
+#include "fauth/auth/config.hpp"          // AuthConfig (and the core's TokenConfig)
+#include "fauth/core/keys.hpp"            // signing and verification keys
+#include "fauth/core/errors.hpp"          // typed errors
+#include "fauth/core/password.hpp"        // bcrypt hashing
+#include "fauth/auth/guarded_route.hpp"   // GuardedRoute: what the guards return (http mounts them)
+#include "fauth/auth/provider.hpp"        // AuthProvider<User>
+#include "fauth/auth/revocation.hpp"      // revocation stores (memory; Redis in fauth/redis/revocation_store.hpp)
 #include "fauth/core/security_event.hpp"  // security events
-#include "fauth/auth/throttle.hpp"       // login and refresh throttling
-#include "fauth/core/token.hpp"        // tokens: claims, signing, verification
-#include "fauth/auth/user_traits.hpp"  // how fauth reads your User type
+#include "fauth/auth/throttle.hpp"        // login and refresh throttling
+#include "fauth/core/token.hpp"           // tokens: claims, signing, verification
+#include "fauth/auth/user_traits.hpp"     // how fauth reads your User type

@@ -2,6 +2,6 @@
 // (JWK Set, OpenID discovery) with libcurl. Link fauth::oidc (fauth::fauth includes it).
 #pragma once
 
-#include "fauth/oidc/fetch.hpp"  // fetch: HTTPS GET with trust, time and size limits
-#include "fauth/oidc/issuer.hpp" // TrustedIssuer: an identity provider whose tokens are accepted
-#include "fauth/oidc/jwks.hpp"   // JwksKeyRing
+#include "fauth/oidc/fetch.hpp"   // fetch: HTTPS GET with trust, time and size limits
+#include "fauth/oidc/issuer.hpp"  // TrustedIssuer: an identity provider whose tokens are accepted
+#include "fauth/oidc/jwks.hpp"    // JwksKeyRing

@@ -49,10 +49,10 @@ bool grants(std::string_view held, std::string_view required, const Wildcards& w
         const auto h = next_segment(held, held_last);
         const auto r = next_segment(required, required_last);
         if (h == "*") {
-            if (r.empty()) return false;                 // a wildcard stands for a name, never for nothing
+            if (r.empty()) return false;                       // a wildcard stands for a name, never for nothing
             if (first && !wildcards.everything) return false;  // `*:read` would grant every resource
         } else if (h != r) {
-            return false;                                // exact per segment: no prefix matching
+            return false;  // exact per segment: no prefix matching
         }
         if (held_last || required_last) return held_last && required_last;  // one segment per `*`
     }
@@ -66,8 +66,7 @@ std::string missing_role_message(const std::vector<std::string>& roles, Match ma
 std::string missing_permission_message(const std::vector<std::string>& permissions, Match match) {
     if (match == Match::any && permissions.size() > 1)
         return "Insufficient permissions: requires one of " + joined(permissions) + " permission";
-    return "Insufficient permissions: requires " + (permissions.empty() ? std::string() : permissions.front()) +
-           " permission";
+    return "Insufficient permissions: requires " + (permissions.empty() ? std::string() : permissions.front()) + " permission";
 }
 
 std::string missing_scope_message(const std::vector<std::string>& scopes, Match match) {
@@ -77,10 +76,10 @@ std::string missing_scope_message(const std::vector<std::string>& scopes, Match 
 
 struct Rule::Node {
     Kind kind;
-    std::string name;     // the role, permission or scope; a predicate's description
-    std::string message;  // a predicate's own 403 detail, when the app gave one
+    std::string name;                                   // the role, permission or scope; a predicate's description
+    std::string message;                                // a predicate's own 403 detail, when the app gave one
     std::function<bool(const detail::Subject&)> check;  // a predicate's test
-    const std::type_info* user_type = nullptr;           // of the predicates in it
+    const std::type_info* user_type = nullptr;          // of the predicates in it
     std::vector<Rule> children;
 };
 
@@ -91,8 +90,9 @@ Rule Rule::leaf(Kind kind, std::string name) {
 
 Rule::Rule(const AccessRule& access) {
     if (access.fresh)
-        throw ConfigError("fauth: an AccessRule with fresh cannot become a Rule, which has no freshness: pass it to "
-                          "require_access or a route's options, or ask for fresh beside the rule");
+        throw ConfigError(
+            "fauth: an AccessRule with fresh cannot become a Rule, which has no freshness: pass it to "
+            "require_access or a route's options, or ask for fresh beside the rule");
     std::vector<Rule> parts;
     const auto add = [&parts](Kind kind, const std::vector<std::string>& names, Match match) {
         std::vector<Rule> each;
@@ -119,8 +119,8 @@ Rule Rule::negation(Rule rule) {
 Rule Rule::leaf_predicate(std::string description, std::string message, std::function<bool(const detail::Subject&)> check,
                           const std::type_info& user_type) {
     if (description.empty()) throw ConfigError("fauth: a predicate needs a description (it appears in the OpenAPI document)");
-    return Rule(std::make_shared<const Node>(Node{Kind::predicate, std::move(description), std::move(message), std::move(check),
-                                                  &user_type, {}}));
+    return Rule(std::make_shared<const Node>(
+        Node{Kind::predicate, std::move(description), std::move(message), std::move(check), &user_type, {}}));
 }
 
 Rule Rule::combined(Kind kind, std::vector<Rule> rules) {

@@ -20,14 +20,15 @@ void AuthConfig::validate() const {
         throw ConfigError("AuthConfig.refresh_repeat_grace must be between 0 and 60 seconds");
     if (max_password_checks_per_client == 0) throw ConfigError("AuthConfig.max_password_checks_per_client must be at least 1");
     if (worker_nice < 0 || worker_nice > 19) throw ConfigError("AuthConfig.worker_nice must be between 0 and 19");
-    for (const auto* limit : {&login_limits.per_client, &login_limits.per_client_identifier, &login_limits.per_identifier,
-                              &login_limits.per_device})
+    for (const auto* limit :
+         {&login_limits.per_client, &login_limits.per_client_identifier, &login_limits.per_identifier, &login_limits.per_device})
         if (!(limit->burst >= 1) || !(limit->per_second > 0))
             throw ConfigError("AuthConfig.login_limits need burst >= 1 and per_second > 0");
     if (login_limits.per_client_identifier.burst >= login_limits.per_identifier.burst ||
         login_limits.per_client_identifier.per_second > login_limits.per_identifier.per_second)
-        throw ConfigError("AuthConfig.login_limits.per_client_identifier must have a smaller burst than per_identifier and "
-                          "at most its rate: otherwise one address alone could lock a login name out for everyone");
+        throw ConfigError(
+            "AuthConfig.login_limits.per_client_identifier must have a smaller burst than per_identifier and "
+            "at most its rate: otherwise one address alone could lock a login name out for everyone");
     for (const auto* limit : {&refresh_limits.per_client, &refresh_limits.per_family})
         if (!(limit->burst >= 1) || !(limit->per_second > 0))
             throw ConfigError("AuthConfig.refresh_limits need burst >= 1 and per_second > 0");

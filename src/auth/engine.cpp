@@ -36,13 +36,15 @@ AuthConfig validated(AuthConfig config) {
 Engine::Engine(AuthConfig config)
     : config_(validated(std::move(config))),
       codec_(config_.tokens, AlreadyValidated{}),
-      store_(config_.revocation_store ? config_.revocation_store
-                                      : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = config_.tokens.clock})),
+      store_(config_.revocation_store
+                 ? config_.revocation_store
+                 : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = config_.tokens.clock})),
       throttle_(config_.throttle ? config_.throttle
                                  : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = config_.tokens.clock})),
-      callbacks_(std::make_unique<WorkerPool>(config_.callback_threads, config_.worker_queue_capacity + config_.max_key_fetch_waits, 0,
-                                              "fauth-callback")),
-      pool_(std::make_unique<WorkerPool>(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice, "fauth-password")) {}
+      callbacks_(std::make_unique<WorkerPool>(config_.callback_threads,
+                                              config_.worker_queue_capacity + config_.max_key_fetch_waits, 0, "fauth-callback")),
+      pool_(std::make_unique<WorkerPool>(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice,
+                                         "fauth-password")) {}
 
 Engine::~Engine() {
     // Continuations on the store's, the key ring's and the workers' threads point to this engine:
@@ -52,7 +54,8 @@ Engine::~Engine() {
 
 std::int64_t Engine::family_expiry() const {
     // A family has access and refresh tokens; the record must outlive the longer-lived kind.
-    return record_expiry(unix_seconds(config_.tokens.clock) + std::max(config_.tokens.access_token_ttl, config_.tokens.refresh_token_ttl).count());
+    return record_expiry(unix_seconds(config_.tokens.clock) +
+                         std::max(config_.tokens.access_token_ttl, config_.tokens.refresh_token_ttl).count());
 }
 
 std::int64_t Engine::record_expiry(std::int64_t token_exp) const {
@@ -116,28 +119,30 @@ Outcome<TokenPayload> Engine::check(TokenPayload payload, TokenType type) const 
     // A trusted issuer's token: its sessions are its issuer's, and its jti and sub are unique
     // only there, so this service's revocations never apply to it.
     if (payload.external) return payload;
-    if (type == TokenType::refresh && payload.family.empty()) return InvalidToken("refresh token has no session family").failure();
-    if (type == TokenType::refresh && unix_seconds(config_.tokens.clock) >= session_start(payload) + config_.session_lifetime.count())
+    if (type == TokenType::refresh && payload.family.empty())
+        return InvalidToken("refresh token has no session family").failure();
+    if (type == TokenType::refresh &&
+        unix_seconds(config_.tokens.clock) >= session_start(payload) + config_.session_lifetime.count())
         return SessionExpired().failure();
     auto revoked = store_->is_revoked(query_of(payload));
-    return chain<TokenPayload>(std::move(revoked), [this, type, payload = std::move(payload)](Result<bool> answer) mutable
-                               -> Outcome<TokenPayload> {
-        if (!answer) return std::move(answer).failure();
-        if (*answer) return InvalidToken("token revoked").failure();
-        if (type == TokenType::refresh) return throttle_family(std::move(payload));
-        return std::move(payload);
-    });
+    return chain<TokenPayload>(std::move(revoked),
+                               [this, type, payload = std::move(payload)](Result<bool> answer) mutable -> Outcome<TokenPayload> {
+                                   if (!answer) return std::move(answer).failure();
+                                   if (*answer) return InvalidToken("token revoked").failure();
+                                   if (type == TokenType::refresh) return throttle_family(std::move(payload));
+                                   return std::move(payload);
+                               });
 }
 
 Outcome<TokenPayload> Engine::throttle_family(TokenPayload payload) const {
     // Counted after the signature is verified: only a holder of the session's tokens spends its budget.
     auto decided = throttle_->hit("family:" + payload.family, config_.refresh_limits.per_family);
-    return chain<TokenPayload>(std::move(decided), [payload = std::move(payload)](Result<ThrottleDecision> decision) mutable
-                               -> Result<TokenPayload> {
-        if (!decision) return std::move(decision).failure();
-        if (!decision->allowed) return Throttled(decision->retry_after).failure();
-        return std::move(payload);
-    });
+    return chain<TokenPayload>(std::move(decided),
+                               [payload = std::move(payload)](Result<ThrottleDecision> decision) mutable -> Result<TokenPayload> {
+                                   if (!decision) return std::move(decision).failure();
+                                   if (!decision->allowed) return Throttled(decision->retry_after).failure();
+                                   return std::move(payload);
+                               });
 }
 
 Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const {
@@ -150,31 +155,36 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
     } catch (...) {
         return failure_of(std::current_exception(), "token claims");
     }
-    auto used = store_->use_refresh({refresh.family, refresh.sub, refresh.jti, refresh.issued_at_us(), record_expiry(refresh.exp), next_us});
-    return chain<TokenResponse>(std::move(used), [this, next = std::move(next), refresh, scopes = std::move(scopes),
-                                                  extra = std::move(extra)](Result<RefreshUseResult> use) mutable
-                                -> Outcome<TokenResponse> {
-        if (!use) return std::move(use).failure();
-        if (use->first_use) return std::move(next);
-        // The same token again soon after its first use: a second tab, or a request or a store
-        // command sent again after its answer was lost. It gets the pair the first use got.
-        const auto grace_us = std::chrono::duration_cast<std::chrono::microseconds>(config_.refresh_repeat_grace).count();
-        if (use->repeat_of_us > 0 && grace_us > 0 && unix_microseconds(config_.tokens.clock) - use->repeat_of_us <= grace_us) {
-            try {
-                return renew(refresh, std::move(scopes), std::move(extra), use->repeat_of_us);
-            } catch (...) {
-                return failure_of(std::current_exception(), "token claims");
-            }
-        }
-        // A used refresh token came back: revoke its family, tell the logs, refuse.
-        config_.report({.type = SecurityEventType::refresh_reuse,
-                        .reason = "refresh token reuse detected; session family revoked",
-                        .subject = refresh.sub});
-        return chain<TokenResponse>(store_->revoke_family(refresh.family, family_expiry()), [](Result<void> ended) -> Result<TokenResponse> {
-            if (!ended) return std::move(ended).failure();
-            return InvalidToken("refresh token reuse detected").failure();
-        });
-    });
+    auto used = store_->use_refresh(
+        {refresh.family, refresh.sub, refresh.jti, refresh.issued_at_us(), record_expiry(refresh.exp), next_us});
+    return chain<TokenResponse>(std::move(used),
+                                [this, next = std::move(next), refresh, scopes = std::move(scopes),
+                                 extra = std::move(extra)](Result<RefreshUseResult> use) mutable -> Outcome<TokenResponse> {
+                                    if (!use) return std::move(use).failure();
+                                    if (use->first_use) return std::move(next);
+                                    // The same token again soon after its first use: a second tab, or a request or a store
+                                    // command sent again after its answer was lost. It gets the pair the first use got.
+                                    const auto grace_us =
+                                        std::chrono::duration_cast<std::chrono::microseconds>(config_.refresh_repeat_grace)
+                                            .count();
+                                    if (use->repeat_of_us > 0 && grace_us > 0 &&
+                                        unix_microseconds(config_.tokens.clock) - use->repeat_of_us <= grace_us) {
+                                        try {
+                                            return renew(refresh, std::move(scopes), std::move(extra), use->repeat_of_us);
+                                        } catch (...) {
+                                            return failure_of(std::current_exception(), "token claims");
+                                        }
+                                    }
+                                    // A used refresh token came back: revoke its family, tell the logs, refuse.
+                                    config_.report({.type = SecurityEventType::refresh_reuse,
+                                                    .reason = "refresh token reuse detected; session family revoked",
+                                                    .subject = refresh.sub});
+                                    return chain<TokenResponse>(store_->revoke_family(refresh.family, family_expiry()),
+                                                                [](Result<void> ended) -> Result<TokenResponse> {
+                                                                    if (!ended) return std::move(ended).failure();
+                                                                    return InvalidToken("refresh token reuse detected").failure();
+                                                                });
+                                });
 }
 
 std::int64_t Engine::session_start(const TokenPayload& refresh) {
@@ -248,16 +258,16 @@ Outcome<void> Engine::revoke_all(std::string sub) const {
     // engine has issued is covered even when its clock is ahead of the store's.
     const auto at_least_us = std::max(unix_microseconds(config_.tokens.clock), revoked_up_to_us_.load() + 1);
     // The record must outlive every kind of token it covers.
-    const auto longest = std::max({config_.tokens.access_token_ttl, config_.tokens.refresh_token_ttl, config_.tokens.password_reset_ttl,
-                                   config_.tokens.email_verification_ttl});
+    const auto longest = std::max({config_.tokens.access_token_ttl, config_.tokens.refresh_token_ttl,
+                                   config_.tokens.password_reset_ttl, config_.tokens.email_verification_ttl});
     config_.report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
-    auto written = store_->revoke_subject_now(std::move(sub), at_least_us, record_expiry(unix_seconds(config_.tokens.clock) + longest.count()));
+    auto written = store_->revoke_subject_now(std::move(sub), at_least_us,
+                                              record_expiry(unix_seconds(config_.tokens.clock) + longest.count()));
     return chain<void>(std::move(written), [this](Result<std::int64_t> cutoff) -> Result<void> {
         if (!cutoff) return std::move(cutoff).failure();
         // Tokens this engine issues from now on are later than the cutoff the store used,
         // even within its microsecond, and even if this engine's clock is behind it.
-        for (auto seen = revoked_up_to_us_.load(); seen < *cutoff && !revoked_up_to_us_.compare_exchange_weak(seen, *cutoff);) {
-        }
+        for (auto seen = revoked_up_to_us_.load(); seen < *cutoff && !revoked_up_to_us_.compare_exchange_weak(seen, *cutoff);) {}
         return {};
     });
 }
@@ -277,7 +287,8 @@ std::shared_ptr<const std::string> Engine::dummy_hash_at(int cost) const {
     std::lock_guard lock(dummy_mutex_);
     // Made under the lock: once per cost higher than any before, and other workers wanting it
     // would only make their own.
-    if (bcrypt_cost(*dummy_hash_).value_or(0) < cost) dummy_hash_ = std::make_shared<const std::string>(fauth::hash_password(random_bytes(24), cost));
+    if (bcrypt_cost(*dummy_hash_).value_or(0) < cost)
+        dummy_hash_ = std::make_shared<const std::string>(fauth::hash_password(random_bytes(24), cost));
     return dummy_hash_;
 }
 
@@ -339,8 +350,7 @@ Outcome<Engine::PasswordCheck> Engine::check_password(std::optional<std::string>
         // Only a well-formed bcrypt hash is checked as it is; anything else costs a dummy check.
         const auto stored_cost = hash ? bcrypt_cost(*hash) : std::nullopt;
         int highest = highest_cost_.load();
-        while (stored_cost && *stored_cost > highest && !highest_cost_.compare_exchange_weak(highest, *stored_cost)) {
-        }
+        while (stored_cost && *stored_cost > highest && !highest_cost_.compare_exchange_weak(highest, *stored_cost)) {}
         highest = std::max(highest, stored_cost.value_or(0));
         PasswordCheck result;
         if (stored_cost) {
@@ -403,22 +413,29 @@ Outcome<std::string> Engine::hash_password(std::string password) const {
 std::optional<Failure> Engine::check_api_key(std::string_view presented, const ApiKey* stored, std::string_view owner) const {
     const bool matches = api_key_matches(presented, stored ? std::string_view(stored->hash) : std::string_view());
     const char* refusal = nullptr;
-    if (stored == nullptr) refusal = "unknown";
-    else if (!matches) refusal = "mismatch";
-    else if (stored->revoked) refusal = "revoked";
-    else if (stored->expires_at && unix_seconds(config_.tokens.clock) >= *stored->expires_at) refusal = "expired";
-    else if (stored->owner != owner) refusal = "owner mismatch";
+    if (stored == nullptr)
+        refusal = "unknown";
+    else if (!matches)
+        refusal = "mismatch";
+    else if (stored->revoked)
+        refusal = "revoked";
+    else if (stored->expires_at && unix_seconds(config_.tokens.clock) >= *stored->expires_at)
+        refusal = "expired";
+    else if (stored->owner != owner)
+        refusal = "owner mismatch";
     if (refusal == nullptr) return std::nullopt;
     return InvalidApiKey(refusal).failure();
 }
 
 std::string Engine::password_reset_token(std::string sub, std::string_view password_hash) const {
-    return codec_.issue(TokenType::password_reset, std::move(sub), {}, nlohmann::json{{kResetBinding, codec_.fingerprint(password_hash)}});
+    return codec_.issue(TokenType::password_reset, std::move(sub), {},
+                        nlohmann::json{{kResetBinding, codec_.fingerprint(password_hash)}});
 }
 
 std::optional<Failure> Engine::check_reset_binding(const TokenPayload& reset, std::string_view password_hash) const {
     const auto bound = reset.extra.find(kResetBinding);
-    if (bound == reset.extra.end() || !bound->is_string()) return InvalidToken("reset token is not bound to a password").failure();
+    if (bound == reset.extra.end() || !bound->is_string())
+        return InvalidToken("reset token is not bound to a password").failure();
     const auto& expected = bound->get_ref<const std::string&>();
     const auto current = codec_.fingerprint(password_hash);
     if (!equal_in_constant_time(current, expected)) return InvalidToken("password already changed").failure();

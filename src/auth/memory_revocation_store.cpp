@@ -10,16 +10,16 @@ namespace fauth {
 MemoryRevocationStore::MemoryRevocationStore(Options options) : options_(std::move(options)) {}
 MemoryRevocationStore::MemoryRevocationStore() : MemoryRevocationStore(Options{}) {}
 
-std::int64_t MemoryRevocationStore::now() const {
-    return unix_seconds(options_.clock);
-}
+std::int64_t MemoryRevocationStore::now() const { return unix_seconds(options_.clock); }
 
 Outcome<std::int64_t> RevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
     // No clock of its own: the caller's moment is the cutoff.
     auto [outcome, settle] = Outcome<std::int64_t>::pending();
     revoke_subject(std::move(sub), at_least_us + 1, expires_at).then([settle = settle, at_least_us](Result<void> done) noexcept {
-        if (done) settle(at_least_us);
-        else settle(std::move(done).failure());
+        if (done)
+            settle(at_least_us);
+        else
+            settle(std::move(done).failure());
     });
     return std::move(outcome);
 }
@@ -138,7 +138,8 @@ Outcome<void> MemoryRevocationStore::revoke_subject(std::string sub, std::int64_
     return {};
 }
 
-Outcome<std::int64_t> MemoryRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
+Outcome<std::int64_t> MemoryRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us,
+                                                                std::int64_t expires_at) {
     const auto cutoff_us = std::max(unix_microseconds(options_.clock), at_least_us);
     std::unique_lock lock(mutex_);
     return revoke_subject_locked(std::move(sub), cutoff_us + 1, expires_at) - 1;
@@ -167,8 +168,8 @@ Outcome<RefreshUseResult> MemoryRevocationStore::use_refresh(const RefreshUse& u
         return Unavailable("revocation store: a subject holds max_sessions_per_subject sessions").failure();
     ++subject.sessions;
     subject.expires_at = std::max(subject.expires_at, use.expires_at);
-    const auto family = families_.emplace(std::string(use.family),
-                                          Family{false, use.issued_at_us, use.next_issued_at_us, use.expires_at, std::string(use.sub)});
+    const auto family = families_.emplace(std::string(use.family), Family{false, use.issued_at_us, use.next_issued_at_us,
+                                                                          use.expires_at, std::string(use.sub)});
     track_locked('f', family.first->first, use.expires_at);
     return RefreshUseResult{true, 0};
 }

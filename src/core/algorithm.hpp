@@ -12,13 +12,13 @@ enum class KeyFamily { hmac, rsa, rsa_pss, ecdsa, eddsa };
 
 /// One JWS algorithm.
 struct JwsAlgorithm {
-    std::string_view name;            ///< JWS `alg` value, e.g. "HS256"
-    KeyFamily family;                 ///< the key type it needs
-    const char* digest;               ///< OpenSSL digest name; null for EdDSA (no pre-hash)
-    std::size_t min_key_bytes;        ///< HMAC: a key at least as long as the hash output
-    std::string_view curve;           ///< ECDSA: the JOSE curve name ("P-256")
-    const char* openssl_group;        ///< ECDSA: the OpenSSL group name ("prime256v1")
-    std::size_t component_bytes;      ///< ECDSA: bytes of r and of s in a JOSE signature
+    std::string_view name;        ///< JWS `alg` value, e.g. "HS256"
+    KeyFamily family;             ///< the key type it needs
+    const char* digest;           ///< OpenSSL digest name; null for EdDSA (no pre-hash)
+    std::size_t min_key_bytes;    ///< HMAC: a key at least as long as the hash output
+    std::string_view curve;       ///< ECDSA: the JOSE curve name ("P-256")
+    const char* openssl_group;    ///< ECDSA: the OpenSSL group name ("prime256v1")
+    std::size_t component_bytes;  ///< ECDSA: bytes of r and of s in a JOSE signature
 };
 
 /// The algorithm called `name` (exact, case-sensitive as JWS requires), or null.

@@ -17,8 +17,9 @@ using detail::JsonKind;
 using detail::JsonMember;
 using detail::JsonObjectReader;
 
-constexpr std::array<std::string_view, 14> kRegisteredClaims = {
-    "sub", "exp", "iat", "nbf", "jti", "token_type", "scopes", "iss", "aud", "fam", "iat_us", "auth_time", "auth_time_us", "fresh"};
+constexpr std::array<std::string_view, 14> kRegisteredClaims = {"sub",        "exp",       "iat",          "nbf",  "jti",
+                                                                "token_type", "scopes",    "iss",          "aud",  "fam",
+                                                                "iat_us",     "auth_time", "auth_time_us", "fresh"};
 
 // A value the reader has already validated, as JSON for `extra`.
 json parse_validated(std::string_view raw) {
@@ -34,12 +35,23 @@ using ClaimSlots = std::array<JsonMember, kRegisteredClaims.size()>;
 
 // Indexes into kRegisteredClaims and ClaimSlots.
 enum Claim : std::size_t {
-    kSub, kExp, kIat, kNbf, kJti, kTokenType, kScopes, kIss, kAud, kFam, kIatUs, kAuthTime, kAuthTimeUs, kFresh
+    kSub,
+    kExp,
+    kIat,
+    kNbf,
+    kJti,
+    kTokenType,
+    kScopes,
+    kIss,
+    kAud,
+    kFam,
+    kIatUs,
+    kAuthTime,
+    kAuthTimeUs,
+    kFresh
 };
 
-const JsonMember* slot(const ClaimSlots& slots, Claim claim) {
-    return slots[claim].raw.empty() ? nullptr : &slots[claim];
-}
+const JsonMember* slot(const ClaimSlots& slots, Claim claim) { return slots[claim].raw.empty() ? nullptr : &slots[claim]; }
 
 std::string claim_name(Claim claim) { return std::string(kRegisteredClaims[claim]); }
 
@@ -205,9 +217,12 @@ TokenPayload read_claims(std::string_view text, ClaimShape shape) {
         // business: read as its claim paths say.
         if (external && (i == kScopes || i == kFam || i == kIatUs || i == kAuthTime || i == kAuthTimeUs || i == kFresh))
             i = kRegisteredClaims.size();
-        if (i < kRegisteredClaims.size()) slots[i] = member;
-        else if (member.kind == JsonKind::string) p.extra[std::string(member.key)] = JsonObjectReader::string_value(member);
-        else p.extra[std::string(member.key)] = parse_validated(member.raw);
+        if (i < kRegisteredClaims.size())
+            slots[i] = member;
+        else if (member.kind == JsonKind::string)
+            p.extra[std::string(member.key)] = JsonObjectReader::string_value(member);
+        else
+            p.extra[std::string(member.key)] = parse_validated(member.raw);
     }
 
     p.sub = required_string(slots, kSub);

@@ -11,14 +11,12 @@ namespace {
 
 void require_positive(std::chrono::seconds ttl, const char* field) {
     if (ttl.count() <= 0)
-        throw ConfigError(std::string("TokenConfig.") + field + " must be positive (got " +
-                          std::to_string(ttl.count()) + " s)");
+        throw ConfigError(std::string("TokenConfig.") + field + " must be positive (got " + std::to_string(ttl.count()) + " s)");
 }
 
 void require_non_empty(const std::optional<std::string>& value, const char* field) {
     if (value && value->empty())
-        throw ConfigError(std::string("TokenConfig.") + field +
-                          " is set but empty: leave it unset or give it a value");
+        throw ConfigError(std::string("TokenConfig.") + field + " is set but empty: leave it unset or give it a value");
 }
 
 }  // namespace
@@ -52,29 +50,30 @@ void TokenConfig::validate_secret() const {
         throw ConfigError("TokenConfig.algorithm '" + algorithm + "' is not supported; use one of " +
                           std::string(detail::supported_hmac_names()));
     if (secret_key.empty())
-        throw ConfigError("TokenConfig.secret_key is empty: set it to at least " +
-                          std::to_string(alg->min_key_bytes) + " random bytes (e.g. from FAUTH_SECRET_KEY; "
+        throw ConfigError("TokenConfig.secret_key is empty: set it to at least " + std::to_string(alg->min_key_bytes) +
+                          " random bytes (e.g. from FAUTH_SECRET_KEY; "
                           "`openssl rand -hex 32` makes one)");
     if (secret_key.size() < alg->min_key_bytes)
-        throw ConfigError("TokenConfig.secret_key is " + std::to_string(secret_key.size()) + " bytes; " +
-                          algorithm + " needs at least " + std::to_string(alg->min_key_bytes) +
-                          " (RFC 7518 section 3.2)");
+        throw ConfigError("TokenConfig.secret_key is " + std::to_string(secret_key.size()) + " bytes; " + algorithm +
+                          " needs at least " + std::to_string(alg->min_key_bytes) + " (RFC 7518 section 3.2)");
 }
 
 void write_log(const LogSink& log, std::string_view message) {
-    if (log) log(message);
-    else std::cerr << "fauth: " << message << std::endl;
+    if (log)
+        log(message);
+    else
+        std::cerr << "fauth: " << message << std::endl;
 }
 
 void TokenConfig::write_log(std::string_view message) const { fauth::write_log(log, message); }
 
 void TokenConfig::report(const SecurityEvent& event) const {
-    if (security_events) security_events(event);
-    else write_log(to_json_line(event));
+    if (security_events)
+        security_events(event);
+    else
+        write_log(to_json_line(event));
 }
 
-std::chrono::system_clock::time_point TokenConfig::now() const {
-    return fauth::now(clock);
-}
+std::chrono::system_clock::time_point TokenConfig::now() const { return fauth::now(clock); }
 
 }  // namespace fauth

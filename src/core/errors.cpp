@@ -67,8 +67,7 @@ InactiveUser::InactiveUser() : Error(ErrorKind::inactive_user, "Inactive user") 
 
 Forbidden::Forbidden(std::string detail) : Error(ErrorKind::forbidden, std::move(detail)) {}
 
-Throttled::Throttled(std::chrono::seconds retry_after)
-    : Error(ErrorKind::throttled, "Too many attempts; retry later") {
+Throttled::Throttled(std::chrono::seconds retry_after) : Error(ErrorKind::throttled, "Too many attempts; retry later") {
     set_retry_after(std::max(retry_after, std::chrono::seconds(1)));
 }
 
@@ -77,8 +76,7 @@ Unavailable::Unavailable(const std::string& log_message, std::chrono::seconds re
     set_retry_after(std::max(retry_after, std::chrono::seconds(1)));
 }
 
-InternalError::InternalError(const std::string& log_message)
-    : Error(ErrorKind::internal, "Internal Server Error", log_message) {}
+InternalError::InternalError(const std::string& log_message) : Error(ErrorKind::internal, "Internal Server Error", log_message) {}
 
 ConfigError::ConfigError(const std::string& message) : std::invalid_argument(message) {}
 

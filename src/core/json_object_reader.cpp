@@ -203,9 +203,7 @@ std::size_t JsonObjectReader::scan_string(std::size_t pos, bool& plain) const {
                 i += 6;
                 if (unit >= 0xDC00 && unit <= 0xDFFF) fail("is not valid JSON");  // lone low surrogate
                 if (unit >= 0xD800 && unit <= 0xDBFF) {
-                    const long low = (i + 1 < text_.size() && text_[i] == '\\' && text_[i + 1] == 'u')
-                                         ? hex4(text_, i + 2)
-                                         : -1;
+                    const long low = (i + 1 < text_.size() && text_[i] == '\\' && text_[i + 1] == 'u') ? hex4(text_, i + 2) : -1;
                     if (low < 0xDC00 || low > 0xDFFF) fail("is not valid JSON");
                     i += 6;
                 }
@@ -298,8 +296,10 @@ std::size_t JsonObjectReader::scan_composite(std::size_t pos) const {
     std::vector<char> deep;
     std::size_t depth = 0;
     const auto push = [&](char bracket) {
-        if (depth < kShallow) shallow[depth] = bracket;
-        else deep.push_back(bracket);
+        if (depth < kShallow)
+            shallow[depth] = bracket;
+        else
+            deep.push_back(bracket);
         ++depth;
     };
     const auto top = [&] { return depth <= kShallow ? shallow[depth - 1] : deep.back(); };
@@ -392,8 +392,10 @@ bool JsonObjectReader::string_array(const JsonMember& member, std::vector<std::s
         }
         ++i;
         const auto item = raw.substr(start, i - start);
-        if (escaped) out.push_back(decode_string(item));
-        else out.emplace_back(item.substr(1, item.size() - 2));
+        if (escaped)
+            out.push_back(decode_string(item));
+        else
+            out.emplace_back(item.substr(1, item.size() - 2));
         ws();
         if (raw[i] == ']') return true;
         ++i;  // the comma

@@ -64,7 +64,7 @@ private:
     bool done_ = false;
     std::size_t key_count_ = 0;
     std::array<std::string_view, 16> first_keys_{};  // checked for duplicates as they come
-    std::vector<std::string_view> more_keys_;         // checked at the end, sorted
+    std::vector<std::string_view> more_keys_;        // checked at the end, sorted
     std::list<std::string> decoded_keys_;            // keys that had escapes (stable, and free when empty)
 };
 

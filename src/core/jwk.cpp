@@ -84,8 +84,7 @@ PkeyPtr ec_from_jwk(const nlohmann::json& jwk, const JwsAlgorithm& alg) {
         throw ConfigError("JWK coordinates do not fit curve " + std::string(alg.curve));
     std::string point = "\x04" + x + y;  // uncompressed SEC1 point
     std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
-    if (!bld ||
-        OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, alg.openssl_group, 0) != 1 ||
+    if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, alg.openssl_group, 0) != 1 ||
         OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
         throw ConfigError("JWK does not describe a valid EC public key");
     return pkey_from_params("EC", bld.get());  // OpenSSL checks that the point is on the curve
@@ -94,34 +93,34 @@ PkeyPtr ec_from_jwk(const nlohmann::json& jwk, const JwsAlgorithm& alg) {
 }  // namespace
 
 nlohmann::json public_jwk_of(const EVP_PKEY* key, const JwsAlgorithm& alg, const std::string& kid) {
-        nlohmann::json jwk{{"use", "sig"}, {"alg", alg.name}};
-        if (!kid.empty()) jwk["kid"] = kid;
-        switch (alg.family) {
-            case KeyFamily::rsa:
-            case KeyFamily::rsa_pss:
-                jwk["kty"] = "RSA";
-                jwk["n"] = bn_param(key, OSSL_PKEY_PARAM_RSA_N);
-                jwk["e"] = bn_param(key, OSSL_PKEY_PARAM_RSA_E);
-                break;
-            case KeyFamily::ecdsa:
-                jwk["kty"] = "EC";
-                jwk["crv"] = alg.curve;
-                jwk["x"] = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, static_cast<int>(alg.component_bytes));
-                jwk["y"] = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, static_cast<int>(alg.component_bytes));
-                break;
-            case KeyFamily::eddsa: {
-                unsigned char raw[64];
-                std::size_t size = sizeof raw;
-                if (EVP_PKEY_get_raw_public_key(key, raw, &size) != 1)
-                    throw std::runtime_error("OpenSSL: cannot read the Ed25519 public key");
-                jwk["kty"] = "OKP";
-                jwk["crv"] = "Ed25519";
-                jwk["x"] = b64(raw, size);
-                break;
-            }
-            case KeyFamily::hmac: break;
+    nlohmann::json jwk{{"use", "sig"}, {"alg", alg.name}};
+    if (!kid.empty()) jwk["kid"] = kid;
+    switch (alg.family) {
+        case KeyFamily::rsa:
+        case KeyFamily::rsa_pss:
+            jwk["kty"] = "RSA";
+            jwk["n"] = bn_param(key, OSSL_PKEY_PARAM_RSA_N);
+            jwk["e"] = bn_param(key, OSSL_PKEY_PARAM_RSA_E);
+            break;
+        case KeyFamily::ecdsa:
+            jwk["kty"] = "EC";
+            jwk["crv"] = alg.curve;
+            jwk["x"] = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, static_cast<int>(alg.component_bytes));
+            jwk["y"] = bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, static_cast<int>(alg.component_bytes));
+            break;
+        case KeyFamily::eddsa: {
+            unsigned char raw[64];
+            std::size_t size = sizeof raw;
+            if (EVP_PKEY_get_raw_public_key(key, raw, &size) != 1)
+                throw std::runtime_error("OpenSSL: cannot read the Ed25519 public key");
+            jwk["kty"] = "OKP";
+            jwk["crv"] = "Ed25519";
+            jwk["x"] = b64(raw, size);
+            break;
         }
-        return jwk;
+        case KeyFamily::hmac: break;
+    }
+    return jwk;
 }
 
 }  // namespace detail
@@ -138,10 +137,14 @@ Key Key::from_jwk(const nlohmann::json& jwk, std::string_view algorithm) {
     if (jwk.contains("crv") && !jwk["crv"].is_string()) throw ConfigError("a JWK's crv is a string");
     const auto crv = jwk.value("crv", std::string());
     if (name.empty()) {
-        if (kty == "EC" && crv == "P-256") name = "ES256";
-        else if (kty == "EC" && crv == "P-384") name = "ES384";
-        else if (kty == "OKP" && crv == "Ed25519") name = "EdDSA";
-        else throw ConfigError("JWK has no alg and none follows from its kty and crv");
+        if (kty == "EC" && crv == "P-256")
+            name = "ES256";
+        else if (kty == "EC" && crv == "P-384")
+            name = "ES384";
+        else if (kty == "OKP" && crv == "Ed25519")
+            name = "EdDSA";
+        else
+            throw ConfigError("JWK has no alg and none follows from its kty and crv");
     }
     const auto& alg = detail::algorithm_named(name);
     const std::string kid = jwk.contains("kid") && jwk["kid"].is_string() ? jwk["kid"].get<std::string>() : "";
@@ -159,8 +162,8 @@ Key Key::from_jwk(const nlohmann::json& jwk, std::string_view algorithm) {
         case KeyFamily::eddsa: {
             if (kty != "OKP" || crv != "Ed25519") throw ConfigError(name + " needs a JWK of kty OKP on Ed25519");
             const auto x = detail::jwk_bytes(jwk, "x");
-            key.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                                  reinterpret_cast<const unsigned char*>(x.data()), x.size()));
+            key.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(x.data()),
+                                                  x.size()));
             if (!key) throw ConfigError("JWK does not describe a valid Ed25519 public key");
             break;
         }
@@ -190,7 +193,8 @@ KeySet KeySet::from_jwks(const nlohmann::json& jwks, const std::vector<std::stri
             if (jwk.contains("use") && jwk["use"] != "sig") throw ConfigError("its use is not \"sig\"");
             const auto kty = jwk.contains("kty") && jwk["kty"].is_string() ? jwk["kty"].get<std::string>() : "";
             // Strings from the set are quoted and escaped (as JSON strings) wherever they reach a message.
-            if (kty != "RSA" && kty != "EC" && kty != "OKP") throw ConfigError("kty " + nlohmann::json(kty).dump() + " is not supported");
+            if (kty != "RSA" && kty != "EC" && kty != "OKP")
+                throw ConfigError("kty " + nlohmann::json(kty).dump() + " is not supported");
             std::vector<Key> loaded;
             if (kty == "RSA" && !jwk.contains("alg")) {
                 if (rsa_algorithms.empty()) throw ConfigError("an RSA key without alg, and no RSA algorithm is allowed");

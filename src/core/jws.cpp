@@ -27,10 +27,14 @@ JoseHeader read_header(std::string_view text, std::string_view pinned) {
     JsonMember member, alg, typ, kid;
     bool crit = false;
     while (reader.next(member)) {
-        if (member.key == "alg") alg = member;
-        else if (member.key == "typ") typ = member;
-        else if (member.key == "kid") kid = member;
-        else if (member.key == "crit") crit = true;
+        if (member.key == "alg")
+            alg = member;
+        else if (member.key == "typ")
+            typ = member;
+        else if (member.key == "kid")
+            kid = member;
+        else if (member.key == "crit")
+            crit = true;
     }
     if (alg.raw.empty() || alg.kind != JsonKind::string) throw InvalidToken("header has no alg");
     JoseHeader header;

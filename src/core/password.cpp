@@ -20,8 +20,7 @@ constexpr char kPrehashKey[] = "fauth-bcrypt-prehash-v1";
 
 // The bytes bcrypt is given for `password` (see password.hpp).
 std::string bcrypt_input(std::string_view password) {
-    if (password.size() <= kBcryptMaxBytes && password.find('\0') == std::string_view::npos)
-        return std::string(password);
+    if (password.size() <= kBcryptMaxBytes && password.find('\0') == std::string_view::npos) return std::string(password);
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
     if (HMAC(EVP_sha256(), kPrehashKey, sizeof kPrehashKey - 1, reinterpret_cast<const unsigned char*>(password.data()),

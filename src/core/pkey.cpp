@@ -32,7 +32,8 @@ public:
         // Setting up a verification (fetching the algorithm, checking the key, the padding) is
         // about 3 us of an RS256 verify's 19: done once here, each verify copies the result.
         if (!verifier_ || !start_verifying(verifier_.get()))
-            throw ConfigError("OpenSSL cannot verify " + std::string(name()) + " signatures with key " + nlohmann::json(this->kid()).dump());
+            throw ConfigError("OpenSSL cannot verify " + std::string(name()) + " signatures with key " +
+                              nlohmann::json(this->kid()).dump());
     }
     bool can_sign() const noexcept override { return private_; }
 

@@ -70,12 +70,12 @@ std::string TokenCodec::sign(const TokenPayload& payload) const {
         return detail::sign_compact(*key, claims);
     }
     const auto& secret = verifier_.secret_;
-    if (!secret) throw std::logic_error("fauth: this configuration has no key of its own: it only verifies its trusted issuers' tokens");
+    if (!secret)
+        throw std::logic_error("fauth: this configuration has no key of its own: it only verifies its trusted issuers' tokens");
     return detail::sign_compact(*secret, claims);
 }
 
-std::string TokenCodec::issue(TokenType type, std::string sub, std::vector<std::string> scopes,
-                              nlohmann::json extra) const {
+std::string TokenCodec::issue(TokenType type, std::string sub, std::vector<std::string> scopes, nlohmann::json extra) const {
     return sign(make_payload(type, std::move(sub), std::move(scopes), std::move(extra)));
 }
 

@@ -39,8 +39,14 @@ bool has_audience(const std::vector<std::string>& token_audiences, const std::st
 Verifier::Verifier(const TokenConfig& config) : Verifier((config.validate(), config), AlreadyValidated{}) {}
 
 Verifier::Verifier(const TokenConfig& config, AlreadyValidated)
-    : max_token_bytes_(config.max_token_bytes), issuers_(config.issuers), ring_(config.keys), issuer_(config.issuer),
-      audience_(config.audience), leeway_(config.leeway), clock_(config.clock), checks_(config.claim_checks) {
+    : max_token_bytes_(config.max_token_bytes),
+      issuers_(config.issuers),
+      ring_(config.keys),
+      issuer_(config.issuer),
+      audience_(config.audience),
+      leeway_(config.leeway),
+      clock_(config.clock),
+      checks_(config.claim_checks) {
     if (!config.secret_key.empty()) secret_ = Key::hmac(config.algorithm, config.secret_key);
 }
 
@@ -117,8 +123,8 @@ TokenPayload Verifier::verify(std::string_view token, TokenType expected) const 
         external->admit(p);
     } else {
         if (p.token_type != expected)
-            throw InvalidToken(std::string(to_string(p.token_type)) + " token used where " +
-                               std::string(to_string(expected)) + " token is required");
+            throw InvalidToken(std::string(to_string(p.token_type)) + " token used where " + std::string(to_string(expected)) +
+                               " token is required");
         if (issuer_ && p.iss != issuer_) throw InvalidToken("issuer mismatch");
         if (audience_) {
             if (!has_audience(p.aud, *audience_)) throw InvalidToken("audience mismatch");

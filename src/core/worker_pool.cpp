@@ -45,7 +45,8 @@ struct WorkerPool::State {
     }
 };
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t capacity, int nice, const char* name) : state_(std::make_shared<State>()) {
+WorkerPool::WorkerPool(std::size_t threads, std::size_t capacity, int nice, const char* name)
+    : state_(std::make_shared<State>()) {
     if (threads == 0 || capacity == 0) throw std::invalid_argument("fauth: a WorkerPool needs threads and capacity");
     if (nice < 0) throw std::invalid_argument("fauth: a WorkerPool cannot raise its priority");
     state_->capacity = capacity;

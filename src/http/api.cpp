@@ -65,9 +65,9 @@ void Api::route(Method method, const std::string& path, Endpoint endpoint, Route
     if (!handler) throw std::invalid_argument("fauth: route " + path + " has no handler");
     router_.addRoute(method, path, std::move(handler));
     std::lock_guard lock(shared_->mutex);
-    shared_->routes.push_back(
-        RouteRecord{Pistache::Http::methodString(method), path, endpoint.access, std::move(endpoint.rule), endpoint.fresh,
-                    std::move(endpoint.schemes), merged(std::move(endpoint.doc), std::move(doc))});
+    shared_->routes.push_back(RouteRecord{Pistache::Http::methodString(method), path, endpoint.access, std::move(endpoint.rule),
+                                          endpoint.fresh, std::move(endpoint.schemes),
+                                          merged(std::move(endpoint.doc), std::move(doc))});
 }
 
 const std::vector<RouteRecord>& Api::routes() const noexcept { return shared_->routes; }
@@ -85,7 +85,9 @@ void Api::serve_openapi(const std::string& path, OpenApiInfo info) {
     Endpoint endpoint([shared = shared_, info, cache](const Request&, Pistache::Http::ResponseWriter writer) {
         std::call_once(cache->first, [&] {
             std::lock_guard lock(shared->mutex);
-            cache->second = build_openapi(shared->routes, info, shared->config->token_url, shared->config->cookies, shared->config->api_keys).dump();
+            cache->second =
+                build_openapi(shared->routes, info, shared->config->token_url, shared->config->cookies, shared->config->api_keys)
+                    .dump();
         });
         writer.send(Pistache::Http::Code::Ok, cache->second, MIME(Application, Json));
     });
@@ -111,7 +113,8 @@ void Api::serve_swagger_ui(const std::string& path, SwaggerUiOptions options) {
     for (const auto& asset : ui->assets) {
         route(Method::Get, path + "/" + asset.name, Endpoint([ui, &asset](const Request&, Pistache::Http::ResponseWriter writer) {
                   add_swagger_ui_headers(writer);
-                  writer.send(Pistache::Http::Code::Ok, asset.body, Pistache::Http::Mime::MediaType::fromString(asset.media_type));
+                  writer.send(Pistache::Http::Code::Ok, asset.body,
+                              Pistache::Http::Mime::MediaType::fromString(asset.media_type));
               }),
               RouteDoc{.hidden = true});
     }
@@ -123,7 +126,8 @@ std::shared_ptr<Pistache::Http::Handler> Api::handler() {
     static const Method kMethods[] = {Method::Options, Method::Get,    Method::Post,  Method::Head,   Method::Put,
                                       Method::Patch,   Method::Delete, Method::Trace, Method::Connect};
     for (const auto m : kMethods) {
-        router_.addRoute(m, "/__fauth_prefill__", [](const Request&, Pistache::Http::ResponseWriter) { return Route::Result::Ok; });
+        router_.addRoute(m, "/__fauth_prefill__",
+                         [](const Request&, Pistache::Http::ResponseWriter) { return Route::Result::Ok; });
         router_.removeRoute(m, "/__fauth_prefill__");
     }
     router_.addNotFoundHandler([](const Request&, Pistache::Http::ResponseWriter writer) {

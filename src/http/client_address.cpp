@@ -102,7 +102,8 @@ std::string throttle_client(std::string_view address, int ipv6_prefix) {
     constexpr std::array<unsigned char, 12> v4_mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (std::equal(v4_mapped.begin(), v4_mapped.end(), bytes.begin())) return std::string(address);
     const int prefix = std::clamp(ipv6_prefix, 0, 128);
-    for (int bit = prefix; bit < 128; ++bit) bytes[static_cast<std::size_t>(bit / 8)] &= static_cast<unsigned char>(~(0x80u >> (bit % 8)));
+    for (int bit = prefix; bit < 128; ++bit)
+        bytes[static_cast<std::size_t>(bit / 8)] &= static_cast<unsigned char>(~(0x80u >> (bit % 8)));
     std::array<char, INET6_ADDRSTRLEN> out{};
     if (inet_ntop(AF_INET6, bytes.data(), out.data(), out.size()) == nullptr) return std::string(address);
     return std::string(out.data()) + "/" + std::to_string(prefix);

@@ -48,7 +48,8 @@ void validate_cookies(const CookieSettings& c) {
         if (lowered.rfind("__secure-", 0) == 0 && !c.secure)
             throw ConfigError("HttpConfig.cookies: a __Secure- cookie (" + name + ") needs secure = true");
         if (lowered.rfind("__host-", 0) == 0 && (!c.secure || path != "/" || !c.domain.empty()))
-            throw ConfigError("HttpConfig.cookies: a __Host- cookie (" + name + ") needs secure = true, path \"/\" and no domain");
+            throw ConfigError("HttpConfig.cookies: a __Host- cookie (" + name +
+                              ") needs secure = true, path \"/\" and no domain");
     };
     check_prefix(c.access_cookie, c.path);
     check_prefix(c.csrf_cookie, c.path);

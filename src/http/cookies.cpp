@@ -116,7 +116,8 @@ void send_tokens(Pistache::Http::ResponseWriter& writer, const TokenResponse& to
     const auto& config = codec.config();
     const auto csrf = csrf_token(codec, tokens.family);
     auto& jar = writer.cookies();
-    jar.add(session_cookie(settings.access_cookie, tokens.access_token, settings.path, max_age(config.access_token_ttl), true, settings));
+    jar.add(session_cookie(settings.access_cookie, tokens.access_token, settings.path, max_age(config.access_token_ttl), true,
+                           settings));
     jar.add(session_cookie(settings.refresh_cookie, tokens.refresh_token, settings.refresh_path,
                            max_age(config.refresh_token_ttl), true, settings));
     jar.add(session_cookie(settings.csrf_cookie, csrf, settings.path, max_age(config.refresh_token_ttl), false, settings));

@@ -16,8 +16,7 @@ void report_refusal(const AuthConfig& config, const HttpConfig& http, const Pist
                     const Failure& failure, std::string subject) {
     try {
         report_refusal(config, request_event(SecurityEventType::token_refused, request, http), failure, std::move(subject));
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 void report_refusal(const AuthConfig& config, SecurityEvent event, const Failure& failure, std::string subject) {
@@ -39,8 +38,7 @@ void report_refusal(const AuthConfig& config, SecurityEvent event, const Failure
         event.reason = failure.log;
         event.subject = std::move(subject);
         config.report(event);
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const Failure& failure, const Challenge& challenge,

@@ -8,9 +8,10 @@ namespace fauth::http {
 
 Endpoint jwks_endpoint(std::shared_ptr<const KeyRing> ring, std::chrono::seconds max_age) {
     Endpoint endpoint([ring, max_age](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter writer) {
-        writer.headers().add<Pistache::Http::Header::CacheControl>(std::vector<Pistache::Http::CacheDirective>{
-            Pistache::Http::CacheDirective(Pistache::Http::CacheDirective::Public),
-            Pistache::Http::CacheDirective(Pistache::Http::CacheDirective::MaxAge, max_age)});
+        writer.headers().add<Pistache::Http::Header::CacheControl>(
+            std::vector<Pistache::Http::CacheDirective>{Pistache::Http::CacheDirective(Pistache::Http::CacheDirective::Public),
+                                                        Pistache::Http::CacheDirective(Pistache::Http::CacheDirective::MaxAge,
+                                                                                       max_age)});
         send_json(writer, Pistache::Http::Code::Ok, ring->current()->jwks());
     });
     endpoint.doc.summary = "The public keys that verify this service's tokens (JWK Set, RFC 7517)";

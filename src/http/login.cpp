@@ -16,24 +16,24 @@ using nlohmann::json;
 RouteDoc login_route_doc(TokenDelivery delivery) {
     RouteDoc doc;
     const bool cookies = delivery == TokenDelivery::cookies;
-    doc.summary = cookies ? "Log in with a username and password: a browser session in cookies" : "Log in with a username and password";
+    doc.summary =
+        cookies ? "Log in with a username and password: a browser session in cookies" : "Log in with a username and password";
     doc.description = cookies ? "Form or JSON. Sets the HttpOnly access and refresh cookies and the readable CSRF cookie, "
                                 "whose value must be sent back in the CSRF header with every request that changes state."
                               : "OAuth2 password flow (form) or JSON. Client credentials are ignored.";
-    const json form_schema = {
-        {"type", "object"},
-        {"properties",
-         {{"username", {{"type", "string"}}},
-          {"password", {{"type", "string"}, {"format", "password"}}},
-          {"grant_type", {{"type", "string"}, {"pattern", "^password$"}}},
-          {"scope", {{"type", "string"}, {"default", ""}}},
-          {"client_id", {{"type", "string"}}},
-          {"client_secret", {{"type", "string"}, {"format", "password"}}}}},
-        {"required", json::array({"username", "password"})}};
-    const json json_schema = {
-        {"type", "object"},
-        {"properties", {{"username", {{"type", "string"}}}, {"password", {{"type", "string"}, {"format", "password"}}}}},
-        {"required", json::array({"username", "password"})}};
+    const json form_schema = {{"type", "object"},
+                              {"properties",
+                               {{"username", {{"type", "string"}}},
+                                {"password", {{"type", "string"}, {"format", "password"}}},
+                                {"grant_type", {{"type", "string"}, {"pattern", "^password$"}}},
+                                {"scope", {{"type", "string"}, {"default", ""}}},
+                                {"client_id", {{"type", "string"}}},
+                                {"client_secret", {{"type", "string"}, {"format", "password"}}}}},
+                              {"required", json::array({"username", "password"})}};
+    const json json_schema = {{"type", "object"},
+                              {"properties",
+                               {{"username", {{"type", "string"}}}, {"password", {{"type", "string"}, {"format", "password"}}}}},
+                              {"required", json::array({"username", "password"})}};
     doc.request_body = {{"required", true},
                         {"content",
                          {{"application/x-www-form-urlencoded", {{"schema", form_schema}}},
@@ -44,19 +44,18 @@ RouteDoc login_route_doc(TokenDelivery delivery) {
                                 {"expires_in", {{"type", "integer"}}},
                                 {"csrf_token", {{"type", "string"}}}}}};
     const json token_schema = cookies ? cookie_body : json{{"$ref", "#/components/schemas/TokenResponse"}};
-    doc.responses = {
-        {"200", {{"description", cookies ? "Session cookies set" : "Tokens"}, {"content", {{"application/json", {{"schema", token_schema}}}}}}},
-        {"401", error_response_doc("Invalid credentials")},
-        {"403", error_response_doc(cookies ? "Inactive user, or a foreign origin" : "Inactive user")},
-        {"413", error_response_doc("Request body too large")},
-        {"422", error_response_doc("The body does not hold a username and password")},
-        {"429", error_response_doc("Too many attempts from this client or for this username; see Retry-After")}};
+    doc.responses = {{"200",
+                      {{"description", cookies ? "Session cookies set" : "Tokens"},
+                       {"content", {{"application/json", {{"schema", token_schema}}}}}}},
+                     {"401", error_response_doc("Invalid credentials")},
+                     {"403", error_response_doc(cookies ? "Inactive user, or a foreign origin" : "Inactive user")},
+                     {"413", error_response_doc("Request body too large")},
+                     {"422", error_response_doc("The body does not hold a username and password")},
+                     {"429", error_response_doc("Too many attempts from this client or for this username; see Retry-After")}};
     return doc;
 }
 
-std::string identifier_key(std::string_view username) {
-    return "identifier:" + sha256_hex(ascii_lower(username));
-}
+std::string identifier_key(std::string_view username) { return "identifier:" + sha256_hex(ascii_lower(username)); }
 
 std::string client_identifier_key(std::string_view client, std::string_view username) {
     return "client-identifier:" + std::string(client) + " " + sha256_hex(ascii_lower(username));
@@ -98,8 +97,10 @@ std::string device_of(const TokenCodec& codec, std::string_view value, std::stri
         const auto time = signed_part.substr(kDeviceIdChars + 1);
         std::int64_t issued = 0;
         const auto [end, error] = std::from_chars(time.data(), time.data() + time.size(), issued);
-        if (error != std::errc() || end != time.data() + time.size() || issued > now || now - issued > lifetime.count()) return {};
-        if (!equal_in_constant_time(codec.fingerprint(device_mac_input(signed_part, username)), value.substr(last + 1))) return {};
+        if (error != std::errc() || end != time.data() + time.size() || issued > now || now - issued > lifetime.count())
+            return {};
+        if (!equal_in_constant_time(codec.fingerprint(device_mac_input(signed_part, username)), value.substr(last + 1)))
+            return {};
         return std::string(signed_part.substr(0, kDeviceIdChars));
     } catch (...) {
         return {};  // no key to check it with, or no memory: no device
@@ -108,7 +109,8 @@ std::string device_of(const TokenCodec& codec, std::string_view value, std::stri
 
 void add_device_cookie(Pistache::Http::ResponseWriter& writer, const HttpConfig& config, const TokenCodec& codec,
                        std::string_view username, std::string path) {
-    Pistache::Http::Cookie cookie(config.device_cookie.name, device_cookie_value(codec, username, unix_seconds(codec.config().clock)));
+    Pistache::Http::Cookie cookie(config.device_cookie.name,
+                                  device_cookie_value(codec, username, unix_seconds(codec.config().clock)));
     cookie.path = std::move(path);
     if (!config.cookies.domain.empty()) cookie.domain = config.cookies.domain;
     cookie.maxAge = static_cast<int>(std::min<std::int64_t>(config.device_cookie.lifetime.count(), INT32_MAX));

@@ -11,12 +11,13 @@ namespace {
 
 using nlohmann::json;
 
-
 std::string operation_id(const RouteRecord& r) {
     std::string id = ascii_lower(r.method);
     for (const char c : r.path) {
-        if (std::isalnum(static_cast<unsigned char>(c))) id += c;
-        else if (id.back() != '_') id += '_';
+        if (std::isalnum(static_cast<unsigned char>(c)))
+            id += c;
+        else if (id.back() != '_')
+            id += '_';
     }
     while (!id.empty() && id.back() == '_') id.pop_back();
     return id;
@@ -111,7 +112,9 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
     if (info.servers.empty()) throw std::invalid_argument("fauth: OpenApiInfo::servers is empty; the default is {\"/\"}");
     json servers = json::array();
     for (const auto& url : info.servers) {
-        if (url.empty()) throw std::invalid_argument("fauth: OpenApiInfo::servers names an empty URL; use \"/\" for the document's own origin");
+        if (url.empty())
+            throw std::invalid_argument(
+                "fauth: OpenApiInfo::servers names an empty URL; use \"/\" for the document's own origin");
         servers.push_back({{"url", url}});
     }
     const SchemeSettings settings{token_url, cookies, api_keys};
@@ -126,19 +129,19 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
         paths[openapi_path(r.path)][ascii_lower(r.method)] = operation(r, settings);
     }
     doc["paths"] = paths;
-    doc["components"] = {
-        {"securitySchemes", json::object()},
-        {"schemas",
-         {{"HTTPError",
-           {{"type", "object"}, {"properties", {{"detail", {{"type", "string"}}}}}, {"required", json::array({"detail"})}}},
-          {"TokenResponse",
-           {{"type", "object"},
-            {"properties",
-             {{"access_token", {{"type", "string"}}},
-              {"refresh_token", {{"type", "string"}}},
-              {"token_type", {{"type", "string"}, {"const", "bearer"}}},
-              {"expires_in", {{"type", "integer"}}}}},
-            {"required", json::array({"access_token", "refresh_token", "token_type", "expires_in"})}}}}}};
+    doc["components"] =
+        {{"securitySchemes", json::object()},
+         {"schemas",
+          {{"HTTPError",
+            {{"type", "object"}, {"properties", {{"detail", {{"type", "string"}}}}}, {"required", json::array({"detail"})}}},
+           {"TokenResponse",
+            {{"type", "object"},
+             {"properties",
+              {{"access_token", {{"type", "string"}}},
+               {"refresh_token", {{"type", "string"}}},
+               {"token_type", {{"type", "string"}, {"const", "bearer"}}},
+               {"expires_in", {{"type", "integer"}}}}},
+             {"required", json::array({"access_token", "refresh_token", "token_type", "expires_in"})}}}}}};
     // Declared: the schemes some route (or the default) accepts, each once.
     std::vector<Scheme> used(default_schemes(cookies).begin(), default_schemes(cookies).end());
     for (const auto& r : routes)

@@ -15,8 +15,7 @@ Endpoint protected_resource_endpoint(ProtectedResource metadata) {
             throw ConfigError("ProtectedResource.authorization_servers: " + std::string(e.what()));
         }
     }
-    nlohmann::json document = {{"resource", metadata.resource},
-                               {"bearer_methods_supported", metadata.bearer_methods_supported}};
+    nlohmann::json document = {{"resource", metadata.resource}, {"bearer_methods_supported", metadata.bearer_methods_supported}};
     if (!metadata.authorization_servers.empty()) document["authorization_servers"] = metadata.authorization_servers;
     if (!metadata.scopes_supported.empty()) document["scopes_supported"] = metadata.scopes_supported;
     if (!metadata.resource_name.empty()) document["resource_name"] = metadata.resource_name;

@@ -1,6 +1,5 @@
 #include "fauth/http/response.hpp"
 
-
 namespace fauth::http {
 
 using Pistache::Http::Code;
@@ -24,8 +23,7 @@ Code status_of(ErrorKind kind) noexcept {
 }
 
 void send_json(Pistache::Http::ResponseWriter& writer, Code code, const nlohmann::json& body) {
-    writer.send(code, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                MIME(Application, Json));
+    writer.send(code, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), MIME(Application, Json));
 }
 
 void send_detail(Pistache::Http::ResponseWriter& writer, Code code, std::string_view detail) {

@@ -30,7 +30,8 @@ public:
     // however Pistache removes it (the client's close, an idle or request timeout, shutdown).
     class Slot {
     public:
-        Slot(std::shared_ptr<ConnectionCounts> counts, std::string client) : counts_(std::move(counts)), client_(std::move(client)) {}
+        Slot(std::shared_ptr<ConnectionCounts> counts, std::string client)
+            : counts_(std::move(counts)), client_(std::move(client)) {}
         ~Slot() { counts_->release(client_); }
         Slot(const Slot&) = delete;
         Slot& operator=(const Slot&) = delete;
@@ -110,7 +111,9 @@ class ParserMaker final : public Pistache::Http::Handler {
 public:
     HTTP_PROTOTYPE(ParserMaker)
     void onRequest(const Pistache::Http::Request&, Pistache::Http::ResponseWriter) override {}
-    void make_parser(const std::shared_ptr<Pistache::Tcp::Peer>& peer) { static_cast<Pistache::Tcp::Handler&>(*this).onConnection(peer); }
+    void make_parser(const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
+        static_cast<Pistache::Tcp::Handler&>(*this).onConnection(peer);
+    }
 };
 
 // The handler Pistache runs, one clone per reactor thread, around the application's handler:
@@ -151,8 +154,7 @@ public:
                 peer->putData(kSlotKey, std::move(slot));
                 return;
             }
-        } catch (...) {
-        }
+        } catch (...) {}
         refuse(*peer);
     }
     void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override {
@@ -201,8 +203,9 @@ std::size_t connection_limit(std::size_t wanted) {
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return wanted;
     const auto descriptors = static_cast<std::size_t>(limit.rlim_cur);
     if (descriptors <= kReservedDescriptors)
-        throw std::runtime_error("fauth: the descriptor limit (RLIMIT_NOFILE) is " + std::to_string(descriptors) + ", which leaves none for connections once " +
-                                 std::to_string(kReservedDescriptors) + " are kept for the rest of the process; raise it (ulimit -n, systemd's LimitNOFILE=)");
+        throw std::runtime_error("fauth: the descriptor limit (RLIMIT_NOFILE) is " + std::to_string(descriptors) +
+                                 ", which leaves none for connections once " + std::to_string(kReservedDescriptors) +
+                                 " are kept for the rest of the process; raise it (ulimit -n, systemd's LimitNOFILE=)");
     return std::min(wanted, descriptors - kReservedDescriptors);
 }
 
@@ -227,12 +230,14 @@ std::uint16_t Server::start() {
                        .flags(Pistache::Tcp::Options::ReuseAddr)
                        .maxRequestSize(options_.max_request_bytes)
                        .keepaliveTimeout(options_.idle_timeout));
-    endpoint->setHandler(std::make_shared<ServerHandler>(
-        handler_, std::make_shared<ConnectionCounts>(max_connections, options_.max_connections_per_address)));
+    endpoint->setHandler(
+        std::make_shared<ServerHandler>(handler_, std::make_shared<ConnectionCounts>(max_connections,
+                                                                                     options_.max_connections_per_address)));
     try {
         endpoint->serveThreaded();
     } catch (const std::exception& e) {
-        throw std::runtime_error("fauth: cannot serve on " + options_.host + ":" + std::to_string(options_.port) + ": " + e.what());
+        throw std::runtime_error("fauth: cannot serve on " + options_.host + ":" + std::to_string(options_.port) + ": " +
+                                 e.what());
     }
     port_ = static_cast<std::uint16_t>(endpoint->getPort());
     max_connections_ = max_connections;
@@ -265,8 +270,7 @@ void block_shutdown_signals() {
 int wait_for_shutdown_signal() {
     const sigset_t set = shutdown_signals();
     int signal = 0;
-    while (sigwait(&set, &signal) != 0) {
-    }
+    while (sigwait(&set, &signal) != 0) {}
     return signal;
 }
 

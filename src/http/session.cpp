@@ -20,22 +20,22 @@ RouteDoc refresh_route_doc() {
     json form = schema;
     form["properties"]["grant_type"] = {{"type", "string"}, {"pattern", "^refresh_token$"}};
     doc.request_body = {{"required", false},
-                        {"content", {{"application/json", {{"schema", schema}}},
-                                     {"application/x-www-form-urlencoded", {{"schema", form}}}}}};
-    doc.responses = {
-        {"200",
-         {{"description", "Tokens"},
-          {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
-        {"401", error_response_doc("Invalid, expired, revoked or reused refresh token")},
-        {"403", error_response_doc("Inactive user, or a refresh by cookie without the CSRF token or from a foreign origin")},
-        {"413", error_response_doc("Request body too large")},
-        {"422", error_response_doc("The body does not hold a refresh token")},
-        {"429", error_response_doc("Too many refreshes from this client or of this session; see Retry-After")}};
+                        {"content",
+                         {{"application/json", {{"schema", schema}}},
+                          {"application/x-www-form-urlencoded", {{"schema", form}}}}}};
+    doc.responses = {{"200",
+                      {{"description", "Tokens"},
+                       {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
+                     {"401", error_response_doc("Invalid, expired, revoked or reused refresh token")},
+                     {"403", error_response_doc(
+                                 "Inactive user, or a refresh by cookie without the CSRF token or from a foreign origin")},
+                     {"413", error_response_doc("Request body too large")},
+                     {"422", error_response_doc("The body does not hold a refresh token")},
+                     {"429", error_response_doc("Too many refreshes from this client or of this session; see Retry-After")}};
     return doc;
 }
 
-RefreshRequest read_refresh_request(const Pistache::Http::Request& request,
-                                    const CredentialScheme* refresh_cookie) {
+RefreshRequest read_refresh_request(const Pistache::Http::Request& request, const CredentialScheme* refresh_cookie) {
     RefreshRequest input;
     if (request.body().empty() && refresh_cookie != nullptr) {
         auto credentials = refresh_cookie->read(request);

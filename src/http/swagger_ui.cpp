@@ -36,8 +36,10 @@ std::string html_escape(const std::string& s) {
 std::string script_json(const nlohmann::json& value) {
     std::string out;
     for (const char c : value.dump()) {
-        if (c == '<') out += "\\u003c";
-        else out += c;
+        if (c == '<')
+            out += "\\u003c";
+        else
+            out += c;
     }
     return out;
 }
@@ -49,8 +51,9 @@ SwaggerUi load_swagger_ui(const SwaggerUiOptions& options, const std::string& ba
     if (dir.empty()) {
         const char* env = std::getenv("FAUTH_SWAGGER_UI_DIR");
         if (env == nullptr || *env == '\0')
-            throw std::runtime_error("fauth: no swagger-ui-dist folder: set SwaggerUiOptions::dist_dir or FAUTH_SWAGGER_UI_DIR "
-                                     "(scripts/bootstrap installs it under node_modules/swagger-ui-dist)");
+            throw std::runtime_error(
+                "fauth: no swagger-ui-dist folder: set SwaggerUiOptions::dist_dir or FAUTH_SWAGGER_UI_DIR "
+                "(scripts/bootstrap installs it under node_modules/swagger-ui-dist)");
         dir = env;
     }
     SwaggerUi ui;
@@ -76,11 +79,12 @@ SwaggerUi load_swagger_ui(const SwaggerUiOptions& options, const std::string& ba
     };
     // The settings go in a file of their own: the Content-Security-Policy allows no inline script.
     ui.assets.push_back({"swagger-ui-init.js", "application/javascript",
-                         "const config = " + script_json(config) + ";\n"
-                         "config.presets = [SwaggerUIBundle.presets.apis];\n"
-                         "window.ui = SwaggerUIBundle(config);\n"});
-    ui.index_html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + html_escape(options.title) +
-                    "</title>\n<link rel=\"stylesheet\" href=\"" + html_escape(base_path) +
+                         "const config = " + script_json(config) +
+                             ";\n"
+                             "config.presets = [SwaggerUIBundle.presets.apis];\n"
+                             "window.ui = SwaggerUIBundle(config);\n"});
+    ui.index_html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+                    html_escape(options.title) + "</title>\n<link rel=\"stylesheet\" href=\"" + html_escape(base_path) +
                     "/swagger-ui.css\">\n</head>\n<body>\n<div id=\"swagger-ui\"></div>\n<script src=\"" +
                     html_escape(base_path) + "/swagger-ui-bundle.js\"></script>\n<script src=\"" + html_escape(base_path) +
                     "/swagger-ui-init.js\"></script>\n</body>\n</html>\n";

@@ -41,8 +41,10 @@ std::variant<json, RequestError> read_fields(std::string_view content_type, std:
             } else if (event == json::parse_event_t::key && !names.empty()) {
                 auto& seen = names.back();
                 const auto& name = parsed.get_ref<const std::string&>();
-                if (std::find(seen.begin(), seen.end(), name) != seen.end()) repeated = true;
-                else seen.push_back(name);
+                if (std::find(seen.begin(), seen.end(), name) != seen.end())
+                    repeated = true;
+                else
+                    seen.push_back(name);
             }
             return true;
         };

@@ -93,8 +93,7 @@ std::optional<std::chrono::seconds> max_age_of(std::string_view value) {
             long long seconds = 0;
             const auto digits = directive.substr(8);
             const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seconds);
-            if (ec == std::errc() && end == digits.data() + digits.size() && seconds >= 0)
-                found = std::chrono::seconds(seconds);
+            if (ec == std::errc() && end == digits.data() + digits.size() && seconds >= 0) found = std::chrono::seconds(seconds);
         }
     }
     return found;
@@ -154,7 +153,7 @@ struct Transfer {
         CURL* c = curl.get();
         curl_easy_setopt(c, CURLOPT_URL, url.c_str());
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, scheme.c_str());  // no other scheme, ever
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);               // redirects are checked below
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);             // redirects are checked below
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);

@@ -139,8 +139,10 @@ void JwksKeyRing::run() {
         lock.lock();
     };
     while (true) {
-        if (last_attempt_) wake_.wait_until(lock, next_background_, [&] { return stopping_ || wanted() || due(); });
-        else wake_.wait(lock, [&] { return stopping_ || wanted(); });
+        if (last_attempt_)
+            wake_.wait_until(lock, next_background_, [&] { return stopping_ || wanted() || due(); });
+        else
+            wake_.wait(lock, [&] { return stopping_ || wanted(); });
         if (stopping_) break;
         if (!wanted() && !due()) continue;
         forced_ = false;
@@ -179,8 +181,8 @@ std::optional<std::string> JwksKeyRing::discover() {
             return std::nullopt;
         }
         if (metadata["issuer"].get<std::string>() != options_.issuer) {
-            log("discovery: the document names issuer " + metadata["issuer"].dump() + ", not the configured " +
-                options_.issuer + "; refused");
+            log("discovery: the document names issuer " + metadata["issuer"].dump() + ", not the configured " + options_.issuer +
+                "; refused");
             return std::nullopt;
         }
         if (!metadata.contains("jwks_uri") || !metadata["jwks_uri"].is_string()) {
@@ -242,7 +244,8 @@ bool JwksKeyRing::fetch_once() {
         return false;
     }
     replace(std::move(keys));
-    const auto max_age = std::clamp(result.max_age.value_or(options_.default_max_age), options_.min_max_age, options_.max_max_age);
+    const auto max_age =
+        std::clamp(result.max_age.value_or(options_.default_max_age), options_.min_max_age, options_.max_max_age);
     std::lock_guard lock(mutex_);
     ++fetches_;
     next_background_ = Clock::now() + max_age;

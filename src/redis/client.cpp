@@ -113,8 +113,10 @@ struct RedisClient::Connection {
         redisSetTimeout(context, to_timeval(timeout));
         std::vector<Args> setup;
         if (!endpoint.password.empty()) {
-            if (endpoint.user.empty()) setup.push_back({"AUTH", endpoint.password});
-            else setup.push_back({"AUTH", endpoint.user, endpoint.password});
+            if (endpoint.user.empty())
+                setup.push_back({"AUTH", endpoint.password});
+            else
+                setup.push_back({"AUTH", endpoint.user, endpoint.password});
         }
         if (endpoint.database != 0) setup.push_back({"SELECT", std::to_string(endpoint.database)});
         for (const auto& args : setup) {

@@ -61,7 +61,8 @@ public:
     template <class T, class Interpret>
     Outcome<T> submit(Args args, Interpret interpret) {
         auto [outcome, settle] = Outcome<T>::pending();
-        auto complete = [settle = settle, interpret = std::move(interpret)](const redisReply* reply, const std::string& error) mutable {
+        auto complete = [settle = settle, interpret = std::move(interpret)](const redisReply* reply,
+                                                                            const std::string& error) mutable {
             try {
                 settle(interpret(reply, error));
             } catch (...) {  // out of memory while interpreting

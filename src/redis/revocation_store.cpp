@@ -32,8 +32,7 @@ std::int64_t subject_not_before_us(std::string_view value) {
 }  // namespace
 
 RedisRevocationStore::RedisRevocationStore(RedisStoreOptions options)
-    : client_(RedisClient::create(options)),
-      options_(std::move(options)) {}
+    : client_(RedisClient::create(options)), options_(std::move(options)) {}
 
 RedisRevocationStore::~RedisRevocationStore() = default;
 
@@ -41,26 +40,27 @@ Outcome<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
     const auto& prefix = options_.key_prefix;
     RedisClient::Args args{"MGET", prefix + "jti:" + std::string(q.jti), prefix + "fam:" + std::string(q.family),
                            prefix + "sub:" + std::string(q.sub)};
-    return client_->submit<bool>(std::move(args), [client = client_.get(), no_family = q.family.empty(), issued_at_us = q.issued_at_us,
-                                                   fail_closed = options_.fail_closed](const redisReply* reply, const std::string& error) {
-        if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
-            client->report("cannot check revocation (" + reply_trouble(error) + "); treating tokens as " +
-                           (fail_closed ? "revoked" : "valid"));
-            return fail_closed;
-        }
-        auto present = [&](std::size_t i) { return reply->element[i]->type == REDIS_REPLY_STRING; };
-        // A family's key holds "1" once it is revoked, or the refresh record ("r" and a time).
-        auto family_revoked = [&] {
-            const auto* e = reply->element[1];
-            return present(1) && std::string_view(e->str, e->len) == "1";
-        };
-        bool revoked = present(0) || (!no_family && family_revoked());
-        if (!revoked && present(2)) {
-            const auto* e = reply->element[2];
-            revoked = issued_at_us < subject_not_before_us(std::string_view(e->str, e->len));
-        }
-        return revoked;
-    });
+    return client_->submit<bool>(std::move(args),
+                                 [client = client_.get(), no_family = q.family.empty(), issued_at_us = q.issued_at_us,
+                                  fail_closed = options_.fail_closed](const redisReply* reply, const std::string& error) {
+                                     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+                                         client->report("cannot check revocation (" + reply_trouble(error) +
+                                                        "); treating tokens as " + (fail_closed ? "revoked" : "valid"));
+                                         return fail_closed;
+                                     }
+                                     auto present = [&](std::size_t i) { return reply->element[i]->type == REDIS_REPLY_STRING; };
+                                     // A family's key holds "1" once it is revoked, or the refresh record ("r" and a time).
+                                     auto family_revoked = [&] {
+                                         const auto* e = reply->element[1];
+                                         return present(1) && std::string_view(e->str, e->len) == "1";
+                                     };
+                                     bool revoked = present(0) || (!no_family && family_revoked());
+                                     if (!revoked && present(2)) {
+                                         const auto* e = reply->element[2];
+                                         revoked = issued_at_us < subject_not_before_us(std::string_view(e->str, e->len));
+                                     }
+                                     return revoked;
+                                 });
 }
 
 Outcome<void> RedisRevocationStore::write(std::string key, std::string value, std::int64_t expires_at, const char* what) {
@@ -99,14 +99,20 @@ end
 redis.call('SET', KEYS[1], ARGV[1] .. 'u', 'EX', ARGV[2])
 return 1
 )lua";
-    RedisClient::Args args{"EVAL", kScript, "1", options_.key_prefix + "sub:" + sub, std::to_string(not_before_us), std::to_string(ttl)};
+    RedisClient::Args args{"EVAL",
+                           kScript,
+                           "1",
+                           options_.key_prefix + "sub:" + sub,
+                           std::to_string(not_before_us),
+                           std::to_string(ttl)};
     return client_->submit<void>(std::move(args), [](const redisReply* reply, const std::string& error) -> Result<void> {
         if (!reply) return unavailable("redis: cannot revoke a user's sessions: " + error);
         return {};
     });
 }
 
-Outcome<std::int64_t> RedisRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) {
+Outcome<std::int64_t> RedisRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us,
+                                                               std::int64_t expires_at) {
     // The entry lasts at least a second: its cutoff is still wanted back when it has expired.
     const auto ttl = std::max<std::int64_t>(1, expires_at - unix_seconds(options_.clock));
     // Atomically, by Redis's clock: the cutoff is now by TIME (or ARGV[1] when later), and the
@@ -132,7 +138,12 @@ end
 redis.call('SET', KEYS[1], string.format('%.0f', cutoff + 1) .. 'u', 'EX', ARGV[2])
 return string.format('%.0f', cutoff)
 )lua";
-    RedisClient::Args args{"EVAL", kScript, "1", options_.key_prefix + "sub:" + sub, std::to_string(at_least_us), std::to_string(ttl)};
+    RedisClient::Args args{"EVAL",
+                           kScript,
+                           "1",
+                           options_.key_prefix + "sub:" + sub,
+                           std::to_string(at_least_us),
+                           std::to_string(ttl)};
     auto interpret = [at_least_us](const redisReply* reply, const std::string& error) -> Result<std::int64_t> {
         std::int64_t cutoff = 0;
         const bool read = reply && reply->type == REDIS_REPLY_STRING &&
@@ -174,8 +185,14 @@ redis.call('SET', KEYS[1], 'r' .. ARGV[1] .. ':' .. ARGV[3], 'EX', ttl)
 return {1, 0}
 )lua";
     const auto& prefix = options_.key_prefix;
-    RedisClient::Args args{"EVAL", kScript, "2", prefix + "fam:" + std::string(use.family), prefix + "used:" + std::string(use.jti),
-                           std::to_string(use.issued_at_us), std::to_string(ttl), std::to_string(use.next_issued_at_us)};
+    RedisClient::Args args{"EVAL",
+                           kScript,
+                           "2",
+                           prefix + "fam:" + std::string(use.family),
+                           prefix + "used:" + std::string(use.jti),
+                           std::to_string(use.issued_at_us),
+                           std::to_string(ttl),
+                           std::to_string(use.next_issued_at_us)};
     auto interpret = [](const redisReply* reply, const std::string& error) -> Result<RefreshUseResult> {
         const bool pair = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
                           reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[1]->type == REDIS_REPLY_INTEGER;

@@ -39,18 +39,23 @@ std::string number(double v) {
 using detail::RedisClient;
 
 RedisThrottle::RedisThrottle(RedisThrottleOptions options)
-    : client_(RedisClient::create(options)),
-      options_(std::move(options)) {}
+    : client_(RedisClient::create(options)), options_(std::move(options)) {}
 
 RedisThrottle::~RedisThrottle() = default;
 
 Outcome<ThrottleDecision> RedisThrottle::hit(std::string key, RateLimit limit) {
-    RedisClient::Args args{"EVAL", kTokenBucket, "1", options_.key_prefix + "throttle:" + key, number(limit.burst), number(limit.per_second)};
-    return client_->submit<ThrottleDecision>(std::move(args), [client = client_.get(), fail_closed = options_.fail_closed](
-                                                                  const redisReply* reply, const std::string& error) {
+    RedisClient::Args args{"EVAL",
+                           kTokenBucket,
+                           "1",
+                           options_.key_prefix + "throttle:" + key,
+                           number(limit.burst),
+                           number(limit.per_second)};
+    return client_->submit<ThrottleDecision>(std::move(args), [client = client_.get(),
+                                                               fail_closed = options_.fail_closed](const redisReply* reply,
+                                                                                                   const std::string& error) {
         if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-            client->report("cannot count a login attempt (" + detail::reply_trouble(error) +
-                           "); " + (fail_closed ? "refusing" : "allowing") + " it");
+            client->report("cannot count a login attempt (" + detail::reply_trouble(error) + "); " +
+                           (fail_closed ? "refusing" : "allowing") + " it");
             return fail_closed ? ThrottleDecision{false, std::chrono::seconds(1)} : ThrottleDecision{};
         }
         const bool allowed = reply->element[0]->integer == 1;

@@ -22,12 +22,15 @@ void parse_head(std::string_view head, Response& r) {
     r.status = std::stoi(std::string(status_line.substr(space + 1, 3)));
     while (line_end != std::string_view::npos) {
         const auto next = head.find("\r\n", line_end + 2);
-        const auto line = head.substr(line_end + 2, next == std::string_view::npos ? std::string_view::npos : next - line_end - 2);
+        const auto line =
+            head.substr(line_end + 2, next == std::string_view::npos ? std::string_view::npos : next - line_end - 2);
         if (const auto colon = line.find(':'); colon != std::string_view::npos) {
             const auto name = ascii_lower(line.substr(0, colon));
             const auto value = std::string(trim_ows(line.substr(colon + 1)));
-            if (name == "set-cookie") r.set_cookies.push_back(value);
-            else r.headers[name] = value;
+            if (name == "set-cookie")
+                r.set_cookies.push_back(value);
+            else
+                r.headers[name] = value;
         }
         line_end = next;
     }
@@ -185,7 +188,8 @@ TestServer::TestServer(http::Api& api, int threads) : server_(api, http::ServerO
         return ::testing::AssertionFailure() << "body " << response.body << ", not {\"detail\": \"" << detail << "\"}";
     const auto challenge = response.header("WWW-Authenticate");
     if (status == 401 && challenge.rfind("Bearer", 0) != 0 && challenge.rfind("APIKey ", 0) != 0)
-        return ::testing::AssertionFailure() << "401 without a Bearer or APIKey challenge (WWW-Authenticate: " << challenge << ")";
+        return ::testing::AssertionFailure()
+               << "401 without a Bearer or APIKey challenge (WWW-Authenticate: " << challenge << ")";
     return ::testing::AssertionSuccess() << status << " " << response.body;
 }
 

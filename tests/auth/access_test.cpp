@@ -105,7 +105,8 @@ TEST(Grants, WildcardsCanBeTurnedOff) {
 TEST(Access, PermissionsGrantByWildcard) {
     const User editor{"u", true, {}, {"notes:*"}};
     EXPECT_FALSE(fauth::permission_denial(editor, {"notes:read", "notes:write"}));
-    EXPECT_EQ(fauth::permission_denial(editor, {"notesadmin:read"}), "Insufficient permissions: requires notesadmin:read permission");
+    EXPECT_EQ(fauth::permission_denial(editor, {"notesadmin:read"}),
+              "Insufficient permissions: requires notesadmin:read permission");
 }
 
 // ---- Rules ----
@@ -123,17 +124,20 @@ TEST(Rule, LeavesSayWhatIsMissingInFAuthsWords) {
     EXPECT_EQ(check(fauth::role("admin"), bob), "Missing role: admin");
     EXPECT_EQ(check(fauth::permission("write"), bob), "Insufficient permissions: requires write permission");
     EXPECT_FALSE(check(fauth::scope("notes:read"), bob, {"notes:*"}));
-    EXPECT_EQ(check(fauth::scope("notes:read"), bob, {"notesadmin:read", "notes"}), "Insufficient scope: requires notes:read scope");
+    EXPECT_EQ(check(fauth::scope("notes:read"), bob, {"notesadmin:read", "notes"}),
+              "Insufficient scope: requires notes:read scope");
     EXPECT_EQ(check(fauth::scope("notes:read"), bob), "Insufficient scope: requires notes:read scope");
 }
 
 TEST(Rule, AllOfAnyOfAndNotCombine) {
-    const auto rule = fauth::all_of(fauth::role("member"), fauth::any_of(fauth::scope("notes:write"), fauth::permission("write")));
+    const auto rule =
+        fauth::all_of(fauth::role("member"), fauth::any_of(fauth::scope("notes:write"), fauth::permission("write")));
     EXPECT_FALSE(check(rule, bob, {"notes:write"}));
     EXPECT_EQ(check(rule, bob), "Access denied") << "any_of over different kinds says nothing more";
     EXPECT_EQ(check(rule, alice), "Missing role: member") << "all_of: the first unmet";
     EXPECT_EQ(check(fauth::any_of(fauth::role("admin"), fauth::role("auditor")), bob), "Missing role: one of admin, auditor");
-    EXPECT_EQ(check(fauth::any_of(fauth::scope("a:x"), fauth::scope("b:x")), bob), "Insufficient scope: requires one of a:x, b:x scope");
+    EXPECT_EQ(check(fauth::any_of(fauth::scope("a:x"), fauth::scope("b:x")), bob),
+              "Insufficient scope: requires one of a:x, b:x scope");
     EXPECT_FALSE(check(fauth::not_(fauth::role("admin")), bob));
     EXPECT_EQ(check(fauth::not_(fauth::role("admin")), alice), "Access denied");
     EXPECT_FALSE(check(fauth::role("member") || fauth::role("admin"), alice));
@@ -147,7 +151,8 @@ TEST(Rule, APredicateSeesTheUserAndTheClaimsAndFailsWithAFixedMessage) {
     EXPECT_FALSE(check(owns_reports, alice, {"x"}));
     EXPECT_EQ(check(owns_reports, alice), "Access denied") << "never the predicate's description";
     EXPECT_EQ(check(owns_reports, bob, {"x"}), "Access denied");
-    const auto told = fauth::predicate<User>("on the rota", [](const User& u) { return u.roles.size() > 1; }, "Not on the rota today");
+    const auto told = fauth::predicate<User>(
+        "on the rota", [](const User& u) { return u.roles.size() > 1; }, "Not on the rota today");
     EXPECT_EQ(check(told, alice), "Not on the rota today") << "the app's own message, when it gives one";
     const auto throws = fauth::predicate<User>("throws", [](const User&) -> bool { throw std::runtime_error("db down"); });
     EXPECT_THROW(check(throws, alice), std::runtime_error) << "the guard answers it with a 500";
@@ -173,7 +178,8 @@ TEST(Rule, AnApiKeyNeverExceedsItsScopes) {
 
 TEST(Rule, DescribesItselfForTheOpenApiDocument) {
     const auto owner = fauth::predicate<User>("owner of the note", [](const User&) { return true; });
-    EXPECT_EQ(fauth::all_of(fauth::role("admin"), fauth::any_of(fauth::scope("notes:write"), owner), fauth::not_(fauth::role("guest")))
+    EXPECT_EQ(fauth::all_of(fauth::role("admin"), fauth::any_of(fauth::scope("notes:write"), owner),
+                            fauth::not_(fauth::role("guest")))
                   .description(),
               "role admin and (scope notes:write or owner of the note) and not role guest");
     EXPECT_EQ(fauth::Rule(fauth::AccessRule{{"a", "b"}, fauth::Match::any, {"w"}, fauth::Match::all}).description(),

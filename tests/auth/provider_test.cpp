@@ -44,7 +44,7 @@ struct Directory {
         add({"user-123", "alice", fauth::hash_password("s3cret", kCost), true, {"admin"}, {"read", "write"}});
         add({"user-456", "bob", fauth::hash_password("hunter2", kCost), true, {"member"}, {"read"}});
         add({"user-789", "carol", fauth::hash_password("letmein", kCost), false, {}, {}});
-        add({"user-000", "dave", "", true, {}, {}});                // no password set
+        add({"user-000", "dave", "", true, {}, {}});                  // no password set
         add({"user-999", "eve", "not-a-bcrypt-hash", true, {}, {}});  // corrupt hash
     }
     void add(User u) {
@@ -91,8 +91,7 @@ std::string error_text(const fauth::test::Outcome<T>& outcome, bool detail) {
         std::rethrow_exception(outcome.error);
     } catch (const fauth::Error& e) {
         return detail ? e.detail() : e.what();
-    } catch (...) {
-    }
+    } catch (...) {}
     return "";
 }
 
@@ -127,8 +126,13 @@ TEST_F(ProviderTest, AuthenticateFindsTheUserOffTheCallingThread) {
         ::pthread_getname_np(::pthread_self(), name, sizeof name);
         return std::string(name);
     };
-    pending.then([&](const User&) { delivered_on.set_value({std::this_thread::get_id(), thread_name()}); },
-                 [&](std::exception_ptr) { delivered_on.set_value({std::thread::id(), thread_name()}); });
+    pending.then(
+        [&](const User&) {
+            delivered_on.set_value({std::this_thread::get_id(), thread_name()});
+        },
+        [&](std::exception_ptr) {
+            delivered_on.set_value({std::thread::id(), thread_name()});
+        });
     (*answer)(dir.find_name("alice"));
     auto f = delivered_on.get_future();
     ASSERT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready);
@@ -139,8 +143,14 @@ TEST_F(ProviderTest, AuthenticateFindsTheUserOffTheCallingThread) {
 }
 
 TEST_F(ProviderTest, AuthenticateRefusesBadCredentialsWithOneMessage) {
-    for (auto [name, password] : {std::pair{"alice", "wrong"}, {"alice", ""}, {"nobody", "s3cret"}, {"", ""},
-                                  {"dave", ""}, {"dave", "anything"}, {"eve", "not-a-bcrypt-hash"}, {"carol", "wrong"}}) {
+    for (auto [name, password] : {std::pair{"alice", "wrong"},
+                                  {"alice", ""},
+                                  {"nobody", "s3cret"},
+                                  {"", ""},
+                                  {"dave", ""},
+                                  {"dave", "anything"},
+                                  {"eve", "not-a-bcrypt-hash"},
+                                  {"carol", "wrong"}}) {
         auto promise = auth.authenticate(name, password);
         const auto outcome = settle(promise);
         EXPECT_EQ(error_kind(outcome), fauth::ErrorKind::invalid_credentials) << name << "/" << password;
@@ -289,7 +299,8 @@ TEST_F(ProviderTest, AStoreAndALoaderThatAnswerAtOnceTakeTheSynchronousPath) {
 }
 
 TEST_F(ProviderTest, APromiseLoaderOrAStoreElsewhereTakesTheAsynchronousPath) {
-    AuthProvider<User> by_promise{test_config(), [&](const TokenPayload& p) { return LoadResult<User>::resolved(dir.find_id(p.sub)); }};
+    AuthProvider<User> by_promise{test_config(),
+                                  [&](const TokenPayload& p) { return LoadResult<User>::resolved(dir.find_id(p.sub)); }};
     Recorded seen;
     by_promise.run(by_promise.login("user-123").access_token, fauth::TokenType::access, Record{&seen});
     EXPECT_TRUE(seen.suspended) << "a promise loader suspends the request";
@@ -335,9 +346,7 @@ TEST_F(ProviderTest, DestructionWaitsForWorkUnderWayOnItsOwnThreads) {
 
 TEST_F(ProviderTest, LoaderFailuresBecomeInternalErrorsThatDoNotLeak) {
     auto throwing = [](const auto&) -> std::optional<User> { throw std::runtime_error("db password is hunter2"); };
-    auto rejecting = [](const auto&) {
-        return LoadResult<User>::rejected(std::runtime_error("connection refused to 10.0.0.5"));
-    };
+    auto rejecting = [](const auto&) { return LoadResult<User>::rejected(std::runtime_error("connection refused to 10.0.0.5")); };
     AuthProvider<User> a{test_config(), throwing, throwing};
     AuthProvider<User> b{test_config(), rejecting, rejecting};
     const auto token = auth.login("user-123").access_token;
@@ -355,9 +364,8 @@ TEST_F(ProviderTest, LoaderFailuresBecomeInternalErrorsThatDoNotLeak) {
 }
 
 TEST_F(ProviderTest, ALoaderMayRejectWithAFauthErrorOfItsOwn) {
-    AuthProvider<User> p{test_config(), [](const TokenPayload&) {
-                             return LoadResult<User>::rejected(fauth::Unavailable("user db is down"));
-                         }};
+    AuthProvider<User> p{test_config(),
+                         [](const TokenPayload&) { return LoadResult<User>::rejected(fauth::Unavailable("user db is down")); }};
     auto r = p.resolve_user(p.login("u").access_token);
     EXPECT_EQ(error_kind(settle(r)), fauth::ErrorKind::unavailable);
 }
@@ -421,8 +429,10 @@ TEST_F(ProviderTest, PasswordWorkIsBoundedAndRefusedWhenSaturated) {
     int ok = 0, unavailable = 0;
     for (auto& p : promises) {
         const auto r = settle(p);
-        if (!r.error) ++ok;
-        else if (error_kind(r) == fauth::ErrorKind::unavailable) ++unavailable;
+        if (!r.error)
+            ++ok;
+        else if (error_kind(r) == fauth::ErrorKind::unavailable)
+            ++unavailable;
     }
     EXPECT_GE(ok, 1);
     EXPECT_GE(unavailable, 1);
@@ -499,8 +509,15 @@ TEST_F(ProviderTest, AKnownDeviceGoesBeforeAFloodOfStrangers) {
     std::mutex m;
     std::vector<std::string> finished;
     auto record = [&](AuthProvider<User>::UserPromise& p, std::string who) {
-        p.then([&m, &finished, who](const User&) { std::lock_guard lock(m); finished.push_back(who); },
-               [&m, &finished, who](std::exception_ptr) { std::lock_guard lock(m); finished.push_back(who); });
+        p.then(
+            [&m, &finished, who](const User&) {
+                std::lock_guard lock(m);
+                finished.push_back(who);
+            },
+            [&m, &finished, who](std::exception_ptr) {
+                std::lock_guard lock(m);
+                finished.push_back(who);
+            });
     };
     std::vector<AuthProvider<User>::UserPromise> flood;
     for (int i = 0; i < 40; ++i) flood.push_back(small.authenticate("frank", "wrong", "192.0.2." + std::to_string(i)));

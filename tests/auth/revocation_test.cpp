@@ -175,7 +175,9 @@ TEST(RevocationStoreDefault, RevokingASubjectUpToNowUsesTheCallersMoment) {
         fauth::Outcome<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override {
             return inner.revoke_subject(std::move(sub), not_before_us, expires_at);
         }
-        fauth::Outcome<fauth::RefreshUseResult> use_refresh(const fauth::RefreshUse& use) override { return inner.use_refresh(use); }
+        fauth::Outcome<fauth::RefreshUseResult> use_refresh(const fauth::RefreshUse& use) override {
+            return inner.use_refresh(use);
+        }
         fauth::MemoryRevocationStore inner;
     } store;
     const auto moment_us = now() * 1'000'000 - 5'000'000;  // five seconds before the store's clock
@@ -231,7 +233,8 @@ TEST(MemoryRevocationStore, StaysBoundedUnderAFloodOfSessions) {
         }
     }
     EXPECT_GT(refused, 2000);
-    EXPECT_FALSE(await(store.use_refresh({"long0", "user-0", "r", t * 1'000'000, t + 3600})).first_use) << "what was stored is kept";
+    EXPECT_FALSE(await(store.use_refresh({"long0", "user-0", "r", t * 1'000'000, t + 3600})).first_use)
+        << "what was stored is kept";
     // Revocations are never refused for the cap: logout, a family, revoke_all.
     const auto before = store.size();
     await(store.revoke_token("jti-x", t + 60));
@@ -280,7 +283,8 @@ TEST(MemoryRevocationStore, AWriteDropsAFewExpiredEntriesAndNeverSweepsTheWholeS
     fauth::MemoryRevocationStore full(
         {.max_entries = 100, .clock = [&t] { return std::chrono::system_clock::time_point(std::chrono::seconds(t)); }});
     for (int i = 0; i < 100; ++i) await(full.revoke_token(std::string("x").append(std::to_string(i)), t + 1));
-    EXPECT_TRUE(fauth::test::settle(full.use_refresh({"f", "u", "r", t * 1'000'000, t + 60, t * 1'000'000 + 1})).error) << "full of live entries: a new session's first refresh waits";
+    EXPECT_TRUE(fauth::test::settle(full.use_refresh({"f", "u", "r", t * 1'000'000, t + 60, t * 1'000'000 + 1})).error)
+        << "full of live entries: a new session's first refresh waits";
     t += 2;
     EXPECT_TRUE(await(full.use_refresh({"f", "u", "r", t * 1'000'000, t + 60, t * 1'000'000 + 1})).first_use)
         << "expired entries make room at once";

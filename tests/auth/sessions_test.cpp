@@ -84,8 +84,14 @@ protected:
 }  // namespace
 
 TEST_P(Sessions, RefreshRotatesAndKeepsScopesExtrasAndFamily) {
-    auth.set_login_claims({.scopes = [](const User&) { return std::vector<std::string>{"read", "write"}; },
-                           .extra = [](const User&) { return json{{"tenant", "acme"}}; }});
+    auth.set_login_claims({.scopes =
+                               [](const User&) {
+                                   return std::vector<std::string>{"read", "write"};
+                               },
+                           .extra =
+                               [](const User&) {
+                                   return json{{"tenant", "acme"}};
+                               }});
     const auto first = auth.login("user-123", {"read", "write"}, json{{"tenant", "acme"}});
     const auto second = await(auth.refresh(first.refresh_token));
     EXPECT_NE(second.access_token, first.access_token);
@@ -109,7 +115,10 @@ TEST_P(Sessions, RefreshRotatesAndKeepsScopesExtrasAndFamily) {
 
 TEST_P(Sessions, RefreshComputesTheClaimsAgainFromTheUserAsItIsNow) {
     auth.set_login_claims({.scopes = [](const User& u) { return u.permissions; },
-                           .extra = [](const User& u) { return json{{"roles", u.roles}}; }});
+                           .extra =
+                               [](const User& u) {
+                                   return json{{"roles", u.roles}};
+                               }});
     User alice;
     {
         std::lock_guard lock(m);
@@ -369,7 +378,7 @@ TEST(SessionStorage, RevokeAllCoversTheLongestLivedTokenType) {
     clock.advance(std::chrono::milliseconds(1));
     await(auth.revoke_all("alice"));
     clock.advance(std::chrono::hours(24 * 8));  // past the refresh lifetime (7 days)
-    await(auth.revoke_all("someone-else"));  // a write: the memory store sweeps expired entries now
+    await(auth.revoke_all("someone-else"));     // a write: the memory store sweeps expired entries now
     const auto payload = auth.verify(verification, TokenType::email_verification);
     auto revoked = auth.revocation_store().is_revoked({payload.jti, payload.family, payload.sub, payload.issued_at_us()});
     ASSERT_TRUE(revoked.ready()) << "the memory store answers at once";
@@ -386,10 +395,11 @@ TEST_P(Sessions, ARefreshRacingRevokeAllYieldsOnlyRevokedTokens) {
     fauth::AuthProvider<User> slow{config(), [&](const fauth::TokenPayload& p) -> fauth::LoadResult<User> {
                                        User user{p.sub, p.sub, "", true, {}, {}};
                                        if (!hold) return fauth::LoadResult<User>::resolved(std::optional<User>(user));
-                                       return fauth::LoadResult<User>([&, user](Pistache::Async::Resolver& resolve, Pistache::Async::Rejection&) {
-                                           std::lock_guard lock(gate);
-                                           waiting.push_back(std::make_shared<Pistache::Async::Resolver>(std::move(resolve)));
-                                       });
+                                       return fauth::LoadResult<User>(
+                                           [&, user](Pistache::Async::Resolver& resolve, Pistache::Async::Rejection&) {
+                                               std::lock_guard lock(gate);
+                                               waiting.push_back(std::make_shared<Pistache::Async::Resolver>(std::move(resolve)));
+                                           });
                                    }};
     const auto stolen = slow.login("user-123");
     hold = true;

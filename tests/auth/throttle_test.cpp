@@ -15,7 +15,9 @@ namespace {
 
 using std::chrono::seconds;
 
-fauth::test::TestClock test_clock() { return fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(seconds(1'000'000))); }
+fauth::test::TestClock test_clock() {
+    return fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(seconds(1'000'000)));
+}
 
 // One attempt's decision, which the memory throttle gives at once (a ready Outcome).
 fauth::ThrottleDecision hit(fauth::MemoryThrottle& throttle, std::string key, fauth::RateLimit limit) {
@@ -151,7 +153,9 @@ TEST(MemoryThrottle, AnswersReadyAndCountsAKnownKeyWithoutAllocating) {
     fauth::MemoryThrottle throttle({.clock = t.clock()});
     const fauth::RateLimit limit{1, 0.01};
     bool allowed = false;
-    throttle.hit("client:1.2.3.4", limit).then([&](fauth::Result<fauth::ThrottleDecision> d) noexcept { allowed = d.ok() && d->allowed; });
+    throttle.hit("client:1.2.3.4", limit).then([&](fauth::Result<fauth::ThrottleDecision> d) noexcept {
+        allowed = d.ok() && d->allowed;
+    });
     EXPECT_TRUE(allowed) << "the continuation ran inline, before then() returned";
     std::string key = "client:1.2.3.4";
     {

@@ -20,8 +20,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kAsymmetric = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-                                              "ES256", "ES384", "EdDSA"};
+const std::vector<std::string> kAsymmetric = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"};
 
 std::string unb64(std::string_view s) {
     std::string out;
@@ -94,14 +93,14 @@ TEST(Keys, OneKeyVerifiesOnManyThreadsAtOnceAndAfterEveryFailure) {
 }
 
 TEST(Keys, VerifiesRfc7515AppendixA2Rs256) {
-    const json jwk = {
-        {"kty", "RSA"},
-        {"alg", "RS256"},
-        {"e", "AQAB"},
-        {"n", "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-"
-              "SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-"
-              "KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-"
-              "DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ"}};
+    const json jwk = {{"kty", "RSA"},
+                      {"alg", "RS256"},
+                      {"e", "AQAB"},
+                      {"n",
+                       "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-"
+                       "SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-"
+                       "KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-"
+                       "DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ"}};
     const auto key = Key::from_jwk(jwk);
     const auto signature = unb64(
         "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1"
@@ -114,7 +113,8 @@ TEST(Keys, VerifiesRfc7515AppendixA2Rs256) {
 }
 
 TEST(Keys, VerifiesRfc7515AppendixA3Es256AndRefusesItsDerForm) {
-    const auto key = Key::from_jwk({{"kty", "EC"}, {"crv", "P-256"},
+    const auto key = Key::from_jwk({{"kty", "EC"},
+                                    {"crv", "P-256"},
                                     {"x", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"},
                                     {"y", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}});
     EXPECT_EQ(key.algorithm(), "ES256") << "implied by the curve";
@@ -139,7 +139,8 @@ TEST(Keys, SignsAndVerifiesRfc8037AppendixA4Ed25519) {
     const auto expected = unb64("hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg");
     EXPECT_EQ(signer.sign(input), expected) << "Ed25519 is deterministic";
     EXPECT_EQ(signer.public_jwk()["x"], "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
-    const auto verifier = Key::from_jwk({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}});
+    const auto verifier =
+        Key::from_jwk({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}});
     EXPECT_EQ(verifier.algorithm(), "EdDSA");
     EXPECT_TRUE(verifier.verify(input, expected));
 }

@@ -78,8 +78,8 @@ TEST(Password, MalformedStoredHashesNeverMatchAndNeverThrow) {
     for (const std::string& bad :
          {std::string(), std::string("*0"), std::string("plaintext"), std::string("$2b$"), std::string("$2b$04$short"),
           good.substr(0, 59), good + "x", std::string("$1$abc$def"), std::string("$6$salt$hash"),
-          std::string("$2b$99$") + good.substr(7), std::string("$2b$03$") + good.substr(7), std::string("$2x$04$") + good.substr(7),
-          std::string("ab"), nul_inside}) {
+          std::string("$2b$99$") + good.substr(7), std::string("$2b$03$") + good.substr(7),
+          std::string("$2x$04$") + good.substr(7), std::string("ab"), nul_inside}) {
         EXPECT_FALSE(verify_password("pw", bad)) << bad;
     }
 }

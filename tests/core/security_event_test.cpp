@@ -26,6 +26,7 @@ TEST(SecurityEvent, EscapesWhatClientsSend) {
 
 TEST(SecurityEvent, NamesEveryType) {
     using T = fauth::SecurityEventType;
-    for (auto t : {T::login_success, T::login_failure, T::token_refused, T::access_denied, T::refresh_reuse, T::revoked, T::throttled})
+    for (auto t :
+         {T::login_success, T::login_failure, T::token_refused, T::access_denied, T::refresh_reuse, T::revoked, T::throttled})
         EXPECT_NE(fauth::to_string(t), "unknown");
 }

@@ -53,7 +53,7 @@ std::string forge(const std::string& header, const std::string& payload, const c
 const std::string kHeader = R"({"alg":"HS256","typ":"JWT"})";
 
 json good_claims() {
-    return json{{"sub", "user-123"}, {"exp", kNow + 60}, {"iat", kNow}, {"jti", "0123456789abcdef0123456789abcdef"},
+    return json{{"sub", "user-123"},      {"exp", kNow + 60},       {"iat", kNow}, {"jti", "0123456789abcdef0123456789abcdef"},
                 {"token_type", "access"}, {"scopes", json::array()}};
 }
 
@@ -122,7 +122,9 @@ TEST_F(TokenTest, EveryStringSurvivesTheClaimsWriterAndReaderExactly) {
     tricky.push_back('\0');
     auto payload = codec.make_payload(TokenType::access, tricky, {tricky, "", "plain"},
                                       json{{"nested", {{"k", tricky}, {"list", {1, 2.5, true, nullptr}}}},
-                                           {"text", tricky}, {"n", -42}, {"empty", json::object()}});
+                                           {"text", tricky},
+                                           {"n", -42},
+                                           {"empty", json::object()}});
     payload.iss = tricky;
     payload.family = tricky;
     payload.nbf = kNow - 5;
@@ -178,13 +180,14 @@ TEST_F(TokenTest, ExtraClaimsCanNeverOverwriteRegisteredOnes) {
 }
 
 TEST_F(TokenTest, EachTokenTypeIsAcceptedOnlyAsItself) {
-    const TokenType types[] = {TokenType::access, TokenType::refresh, TokenType::password_reset,
-                               TokenType::email_verification};
+    const TokenType types[] = {TokenType::access, TokenType::refresh, TokenType::password_reset, TokenType::email_verification};
     for (auto issued : types)
         for (auto expected : types) {
             const auto token = codec.issue(issued, "u");
-            if (issued == expected) EXPECT_EQ(reason(codec, token, expected), "");
-            else EXPECT_NE(reason(codec, token, expected).find("token used where"), std::string::npos);
+            if (issued == expected)
+                EXPECT_EQ(reason(codec, token, expected), "");
+            else
+                EXPECT_NE(reason(codec, token, expected).find("token used where"), std::string::npos);
         }
     EXPECT_EQ(fauth::token_type_from_string("password_reset"), TokenType::password_reset);
     EXPECT_FALSE(fauth::token_type_from_string("Access"));
@@ -325,11 +328,12 @@ TEST_F(TokenTest, HostileTokensAreRefusedWithAReason) {
         {"crit header", forge(R"({"alg":"HS256","typ":"JWT","crit":["exp"]})", claims)},
         {"typ is not JWT", forge(R"({"alg":"HS256","typ":"JWE"})", claims)},
         {"duplicate alg in header", forge(R"({"alg":"none","alg":"HS256"})", claims)},
-        {"token too large", forge(kHeader, [] {
-             auto c = good_claims();
-             c["pad"] = std::string(9000, 'x');
-             return c.dump();
-         }())},
+        {"token too large", forge(kHeader,
+                                  [] {
+                                      auto c = good_claims();
+                                      c["pad"] = std::string(9000, 'x');
+                                      return c.dump();
+                                  }())},
     };
     for (const auto& [what, token] : table) EXPECT_NE(reason(codec, token), "") << what;
 
@@ -344,8 +348,10 @@ TEST_F(TokenTest, HostileTokensAreRefusedWithAReason) {
 TEST_F(TokenTest, ClaimsAreTypeChecked) {
     auto with = [](const char* name, json value) {
         auto c = good_claims();
-        if (value.is_discarded()) c.erase(name);
-        else c[name] = std::move(value);
+        if (value.is_discarded())
+            c.erase(name);
+        else
+            c[name] = std::move(value);
         return c.dump();
     };
     const json absent(json::value_t::discarded);
@@ -355,7 +361,8 @@ TEST_F(TokenTest, ClaimsAreTypeChecked) {
         {"exp as bool", with("exp", true), "exp is not a number"},
         {"exp as null", with("exp", nullptr), "exp is not a number"},
         {"exp huge", with("exp", 1e300), "exp is out of range"},
-        {"exp beyond uint64", R"({"sub":"u","jti":"j","token_type":"access","exp":99999999999999999999999})", "exp is out of range"},
+        {"exp beyond uint64", R"({"sub":"u","jti":"j","token_type":"access","exp":99999999999999999999999})",
+         "exp is out of range"},
         {"nbf as string", with("nbf", "0"), "nbf is not a number"},
         {"iat as object", with("iat", json::object()), "iat is not a number"},
         {"sub missing", with("sub", absent), "missing sub"},
@@ -372,8 +379,9 @@ TEST_F(TokenTest, ClaimsAreTypeChecked) {
         {"fresh as string", with("fresh", "true"), "fresh is not a boolean"},
         {"fresh as number", with("fresh", 1), "fresh is not a boolean"},
         {"fresh as null", with("fresh", nullptr), "fresh is not a boolean"},
-        {"duplicate sub", R"({"sub":"user-123","sub":"admin","exp":)" + std::to_string(kNow + 60) +
-                              R"(,"jti":"j","token_type":"access"})", "payload has a duplicate member"},
+        {"duplicate sub",
+         R"({"sub":"user-123","sub":"admin","exp":)" + std::to_string(kNow + 60) + R"(,"jti":"j","token_type":"access"})",
+         "payload has a duplicate member"},
     };
     for (const auto& [what, payload, expected] : table) EXPECT_EQ(reason(codec, forge(kHeader, payload)), expected) << what;
 
@@ -516,7 +524,8 @@ TEST_F(TokenTest, KeyRingsRefuseConfusionWrongKidsAndDerSignatures) {
     // A kid that names another key of the right type: the signature does not match.
     fauth::KeySet two_rsa;
     const auto rsa2 = fauth::test::make_pem_pair("RS256");
-    two_rsa.add(fauth::Key::from_pem("RS256", rsa.private_pem, "one")).add(fauth::Key::from_pem("RS256", rsa2.private_pem, "two"));
+    two_rsa.add(fauth::Key::from_pem("RS256", rsa.private_pem, "one"))
+        .add(fauth::Key::from_pem("RS256", rsa2.private_pem, "two"));
     const TokenCodec codec_two(ring_config(&now, two_rsa));
     EXPECT_EQ(reason(codec_two, with_header({{"alg", "RS256"}, {"kid", "two"}}, *two_rsa.find("one"))), "signature mismatch");
     // Unknown and missing kids, alg none.

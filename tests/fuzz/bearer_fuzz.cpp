@@ -1,6 +1,4 @@
 // libFuzzer entry point for fauth::fuzz::bearer (see targets.hpp). Built by scripts/fuzz.
 #include "targets.hpp"
 
-extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, unsigned long size) {
-    return fauth::fuzz::bearer(data, size);
-}
+extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, unsigned long size) { return fauth::fuzz::bearer(data, size); }

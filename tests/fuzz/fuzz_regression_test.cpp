@@ -56,9 +56,13 @@ TEST(FuzzRegression, JsonObjectMutations) {
                 const std::size_t at = input.empty() ? 0 : rng() % input.size();
                 const char c = alphabet[rng() % alphabet.size()];
                 switch (rng() % 3) {
-                    case 0: if (!input.empty()) input[at] = c; break;
+                    case 0:
+                        if (!input.empty()) input[at] = c;
+                        break;
                     case 1: input.insert(input.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-                    default: if (!input.empty()) input.erase(at, 1); break;
+                    default:
+                        if (!input.empty()) input.erase(at, 1);
+                        break;
                 }
             }
             // Aborts (fails this test) on any disagreement with the reference.

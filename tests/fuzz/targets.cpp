@@ -14,9 +14,7 @@
 namespace fauth::fuzz {
 namespace {
 
-std::string_view as_text(const std::uint8_t* data, std::size_t size) {
-    return {reinterpret_cast<const char*>(data), size};
-}
+std::string_view as_text(const std::uint8_t* data, std::size_t size) { return {reinterpret_cast<const char*>(data), size}; }
 
 // A broken invariant: stop loudly so the fuzzer (or the regression test) reports it.
 [[noreturn]] void broken() { std::abort(); }
@@ -42,8 +40,7 @@ int token_verify(const std::uint8_t* data, std::size_t size) {
             if (payload.sub.empty() || payload.jti.empty() || payload.token_type != type) broken();
         } catch (const InvalidToken& e) {
             if (e.reason().empty()) broken();
-        } catch (const TokenExpired&) {
-        }
+        } catch (const TokenExpired&) {}
         // Any other exception escapes and the fuzzer reports it.
     }
     return 0;
@@ -55,8 +52,7 @@ int json_object(const std::uint8_t* data, std::size_t size) {
     // skips a leading byte order mark, which the reader (rightly, for JOSE) does not.
     std::vector<std::string> keys;
     bool duplicate = false;
-    nlohmann::json::parser_callback_t on_event = [&](int depth, nlohmann::json::parse_event_t event,
-                                                     nlohmann::json& parsed) {
+    nlohmann::json::parser_callback_t on_event = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
         if (event == nlohmann::json::parse_event_t::key && depth == 1) {
             const auto& key = parsed.get_ref<const std::string&>();
             for (const auto& seen : keys) duplicate = duplicate || seen == key;

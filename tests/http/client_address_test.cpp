@@ -32,7 +32,8 @@ TEST(ClientAddress, ForwardedHopsAreParsedAsAddresses) {
     EXPECT_EQ(client_address("10.0.0.5", "[::ffff:198.51.100.7]:80", proxies), "198.51.100.7");
     EXPECT_EQ(client_address("10.0.0.5", "6.6.6.6, 198.51.100.7:1, 10.0.0.5:8080", proxies), "198.51.100.7")
         << "a trusted proxy's hop with a port is still that proxy";
-    EXPECT_EQ(client_address("[::ffff:10.0.0.5]", "198.51.100.7", proxies), "198.51.100.7") << "the peer compared as an address too";
+    EXPECT_EQ(client_address("[::ffff:10.0.0.5]", "198.51.100.7", proxies), "198.51.100.7")
+        << "the peer compared as an address too";
 }
 
 TEST(ClientAddress, AHopThatIsNoAddressIsTheProxyNeverAClientName) {

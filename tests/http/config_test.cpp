@@ -98,9 +98,9 @@ TEST(HttpConfig, RefusesCookieSettingsABrowserWouldDropOrMisread) {
     c.cookies.access_cookie = "__host-access";  // browsers match the prefix without case
     c.cookies.secure = false;
     EXPECT_NE(config_error(c).find("__Host- cookie"), std::string::npos);
-    for (const std::string origin : {"app.example.com", "https://app.example.com/", "https://", "https://a.example.com/path",
-                                     "https://app.example.com?x", "https://app.example.com:443", "http://app.example.com:80",
-                                     "https://user@app.example.com"}) {
+    for (const std::string origin :
+         {"app.example.com", "https://app.example.com/", "https://", "https://a.example.com/path", "https://app.example.com?x",
+          "https://app.example.com:443", "http://app.example.com:80", "https://user@app.example.com"}) {
         c = cookies();
         c.cookies.trusted_origins = {origin};
         EXPECT_NE(config_error(c).find("trusted_origins"), std::string::npos) << origin;

@@ -40,8 +40,7 @@ struct Session {
 HttpResponse cookie_login(std::uint16_t port, const std::string& user = "alice", const std::string& password = "s3cret",
                           std::vector<std::string> headers = {}) {
     headers.push_back(kJson);
-    return request(port, "POST", "/session/login", headers,
-                   nlohmann::json{{"username", user}, {"password", password}}.dump());
+    return request(port, "POST", "/session/login", headers, nlohmann::json{{"username", user}, {"password", password}}.dump());
 }
 
 Session session_of(const HttpResponse& r) {
@@ -125,7 +124,8 @@ TEST(CookieSettings, RoutesReadingCookiesNeedTheProvidersSecretKey) {
         api.get("/me", auth.require_user(handler));
         ADD_FAILURE() << "a cookie route was mounted without a secret_key";
     } catch (const fauth::ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find("CSRF tokens are bound to the session with secret_key"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("CSRF tokens are bound to the session with secret_key"), std::string::npos)
+            << e.what();
     }
     EXPECT_THROW(api.post("/session/login", fauth::http::login_endpoint(auth, fauth::http::TokenDelivery::cookies)),
                  fauth::ConfigError);
@@ -203,8 +203,7 @@ TEST_F(CookieSessions, RefreshAndLogoutByCookieNeedTheChecksWhateverTheirMethod)
     EXPECT_EQ(request(other, "GET", kRefresh, {alice.refresh_cookie()}).status, 403);
     EXPECT_EQ(request(other, "GET", kLogout, {alice.cookie()}).status, 403);
     EXPECT_EQ(request(port, "GET", "/me", {alice.cookie()}).status, 200) << "nothing was ended";
-    EXPECT_EQ(request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header()}).status, 200)
-        << "nor used up";
+    EXPECT_EQ(request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header()}).status, 200) << "nor used up";
     server.stop();
 }
 
@@ -270,7 +269,8 @@ TEST_F(CookieSessions, RefreshByCookieNeedsTheCsrfTokenAndSetsNewCookies) {
     const auto refused = request(port, "POST", kRefresh, {alice.refresh_cookie()});
     EXPECT_EQ(refused.status, 403) << refused.body;
     EXPECT_EQ(refused.json()["detail"], "CSRF token missing or invalid");
-    EXPECT_EQ(request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header(), "Origin: http://evil.example"}).status,
+    EXPECT_EQ(request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header(), "Origin: http://evil.example"})
+                  .status,
               403);
 
     const auto r = request(port, "POST", kRefresh, {alice.refresh_cookie(), alice.csrf_header()});
@@ -327,7 +327,8 @@ TEST_F(CookieSessions, LogoutByTheRefreshCookieWorksAfterTheAccessCookieHasExpir
 TEST_F(CookieSessions, LogoutWithBothCookiesEndsTheSessionOfTheRefreshCookie) {
     const auto bob = session_of(cookie_login(port, "bob", "hunter2"));
     // A planted access cookie (another session's) beside the browser's own refresh cookie.
-    const std::string both = "Cookie: fauth_access=" + bob.access + "; fauth_refresh=" + alice.refresh + "; fauth_csrf=" + alice.csrf;
+    const std::string both =
+        "Cookie: fauth_access=" + bob.access + "; fauth_refresh=" + alice.refresh + "; fauth_csrf=" + alice.csrf;
     EXPECT_EQ(request(port, "POST", kLogout, {both, alice.csrf_header()}).status, 204);
     EXPECT_EQ(request(port, "GET", "/me", {alice.cookie()}).status, 401);
     EXPECT_EQ(request(port, "GET", "/me", {bob.cookie()}).status, 200) << "the other session goes on";
@@ -381,7 +382,8 @@ TEST(CookieTransport, CookieOnlyIgnoresTheAuthorizationHeaderAndBearerOnlyIgnore
     TestApp bearer_only;  // the default
     const auto token = bearer_only.auth().login("user-123").access_token;
     EXPECT_EQ(request(bearer_only.port(), "GET", "/me", {"Cookie: fauth_access=" + token}).json()["detail"], "Not authenticated");
-    EXPECT_THROW(bearer_only.api().post("/session/login", fauth::http::login_endpoint(bearer_only.auth(), fauth::http::TokenDelivery::cookies)),
+    EXPECT_THROW(bearer_only.api().post("/session/login",
+                                        fauth::http::login_endpoint(bearer_only.auth(), fauth::http::TokenDelivery::cookies)),
                  fauth::ConfigError);
 }
 
@@ -412,7 +414,8 @@ TEST(CookieNames, SecureCookiesGetThePrefixThatRefusesPlantedCopies) {
     ASSERT_EQ(r.status, 200) << r.body;
     const auto access = r.cookie_value("__Host-fauth_access");
     ASSERT_FALSE(access.empty());
-    EXPECT_EQ(r.set_cookie("__Host-fauth_access"), "__Host-fauth_access=" + access + "; Path=/; Max-Age=900; Secure; HttpOnly; SameSite=Lax");
+    EXPECT_EQ(r.set_cookie("__Host-fauth_access"),
+              "__Host-fauth_access=" + access + "; Path=/; Max-Age=900; Secure; HttpOnly; SameSite=Lax");
     EXPECT_NE(r.set_cookie("__Host-fauth_csrf").find("; Path=/; "), std::string::npos);
     EXPECT_NE(r.set_cookie("__Secure-fauth_refresh").find("; Path=/auth; "), std::string::npos);
     EXPECT_EQ(r.set_cookies.size(), 4u);

@@ -77,13 +77,12 @@ TEST_F(GuardTest, BadTokensAreRefusedWithOneDetailAndTheReasonIsLogged) {
     EXPECT_EQ(with_wrong_key.body, with_hs512.body) << "byte for byte the same answer";
     std::vector<std::string> reasons;
     for (const auto& e : app.events(fauth::SecurityEventType::token_refused)) reasons.push_back(e.reason);
-    EXPECT_EQ(reasons, (std::vector<std::string>{"Invalid token: malformed token: expected three segments",
-                                                 "Invalid token: malformed Authorization header",
-                                                 "Invalid token: malformed Authorization header",
-                                                 "Invalid token: signature mismatch",
-                                                 "Invalid token: refresh token used where access token is required",
-                                                 "Invalid token: signature mismatch",
-                                                 "Invalid token: algorithm not allowed"}));
+    EXPECT_EQ(reasons,
+              (std::vector<std::string>{"Invalid token: malformed token: expected three segments",
+                                        "Invalid token: malformed Authorization header",
+                                        "Invalid token: malformed Authorization header", "Invalid token: signature mismatch",
+                                        "Invalid token: refresh token used where access token is required",
+                                        "Invalid token: signature mismatch", "Invalid token: algorithm not allowed"}));
 }
 
 TEST_F(GuardTest, ExpiredTokensSayTokenExpired) {
@@ -117,8 +116,8 @@ TEST_F(GuardTest, RolesAndPermissionsUseFAuthsMessages) {
 
 TEST_F(GuardTest, ASensitiveRouteWantsATokenFromAPasswordLogin) {
     // A password login over HTTP: its access token is fresh.
-    const auto login = request(port, "POST", "/login", {"Content-Type: application/json"},
-                               R"({"username":"alice","password":"s3cret"})");
+    const auto login =
+        request(port, "POST", "/login", {"Content-Type: application/json"}, R"({"username":"alice","password":"s3cret"})");
     ASSERT_EQ(login.status, 200) << login.body;
     const auto fresh = login.json()["access_token"].get<std::string>();
     const auto ok = request(port, "POST", "/account/delete", {"Authorization: Bearer " + fresh});

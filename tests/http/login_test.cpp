@@ -56,7 +56,8 @@ TEST(LoginEndpoint, NeverReadsCredentialsFromTheQueryString) {
     TestApp app;
     const auto r = request(app.port(), "POST", "/login?username=alice&password=s3cret", {kForm}, "");
     EXPECT_EQ(r.status, 422);
-    EXPECT_EQ(request(app.port(), "POST", "/login?username=alice&password=s3cret", {kForm}, "username=alice&password=x").status, 401);
+    EXPECT_EQ(request(app.port(), "POST", "/login?username=alice&password=s3cret", {kForm}, "username=alice&password=x").status,
+              401);
 }
 
 TEST(LoginEndpoint, MalformedBodiesAre4xx) {
@@ -127,7 +128,8 @@ TEST(LoginEndpoint, ThrottlesEachClientWith429AndRetryAfter) {
     EXPECT_EQ(r.json()["detail"], "Too many attempts; retry later");
     EXPECT_GE(std::stoi(r.header("Retry-After")), 1);
     // A forged X-Forwarded-For does not make a new client: no proxy is trusted.
-    EXPECT_EQ(request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: 198.51.100.77"}, "username=alice&password=s3cret").status,
+    EXPECT_EQ(request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: 198.51.100.77"}, "username=alice&password=s3cret")
+                  .status,
               429);
     EXPECT_EQ(app.events(fauth::SecurityEventType::throttled).size(), 2u);
 }
@@ -158,7 +160,8 @@ TEST(LoginEndpoint, GuessesFromOneAddressNeverLockTheNameOutForOthers) {
         return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip}, body);
     };
     int refused = 0;
-    for (int i = 0; i < 15; ++i) refused += from("198.51.100.2", "username=alice&password=guess" + std::to_string(i)).status == 429;
+    for (int i = 0; i < 15; ++i)
+        refused += from("198.51.100.2", "username=alice&password=guess" + std::to_string(i)).status == 429;
     EXPECT_EQ(refused, 5) << "10 guesses, then 429 for this address and name";
     EXPECT_EQ(from("198.51.100.2", "username=alice&password=s3cret").status, 429);
     EXPECT_EQ(from("198.51.100.2", "username=bob&password=hunter2").status, 200) << "other names from that address";
@@ -244,7 +247,8 @@ TEST(LoginEndpoint, GuessesFromManyAddressesCannotLockTheOwnerOutOfADeviceSheUse
     EXPECT_NE(with_device.cookie_value("__Secure-fauth_device"), device);
 
     // A device cookie is good for its name only, and only as it was given.
-    EXPECT_EQ(from("198.51.100.202", "username=alice&password=s3cret", device).status, 200) << "an older cookie of the device too";
+    EXPECT_EQ(from("198.51.100.202", "username=alice&password=s3cret", device).status, 200)
+        << "an older cookie of the device too";
     const auto bob = from("198.51.100.203", "username=bob&password=hunter2").cookie_value("__Secure-fauth_device");
     ASSERT_FALSE(bob.empty());
     EXPECT_EQ(from("198.51.100.204", "username=alice&password=s3cret", bob).status, 429) << "bob's device is not alice's";
@@ -259,14 +263,17 @@ TEST(LoginEndpoint, AStolenDeviceCookieBuysOnlyTheDevicesOwnBudget) {
     fauth::http::HttpConfig http{.trusted_proxies = {"127.0.0.1"}};
     TestApp app(2, config, http);
     auto from = [&](const std::string& ip, const std::string& body, const std::string& device) {
-        return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip, "Cookie: __Secure-fauth_device=" + device}, body);
+        return request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: " + ip, "Cookie: __Secure-fauth_device=" + device},
+                       body);
     };
-    const auto device = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("__Secure-fauth_device");
+    const auto device =
+        request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("__Secure-fauth_device");
     ASSERT_FALSE(device.empty());
     int refused = 0;
     // From a new address each time: only the device's budget (10, then 10 an hour) binds.
     for (int i = 0; i < 15; ++i)
-        refused += from("203.0.113." + std::to_string(i + 1), "username=alice&password=guess" + std::to_string(i), device).status == 429;
+        refused +=
+            from("203.0.113." + std::to_string(i + 1), "username=alice&password=guess" + std::to_string(i), device).status == 429;
     EXPECT_EQ(refused, 5);
 }
 
@@ -277,13 +284,16 @@ TEST(LoginEndpoint, DeviceCookiesExpireAndCanBeTurnedOff) {
     fauth::http::HttpConfig http;
     http.device_cookie.lifetime = std::chrono::hours(1);
     TestApp app(2, config, http);
-    const auto device = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("__Secure-fauth_device");
+    const auto device =
+        request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret").cookie_value("__Secure-fauth_device");
     ASSERT_FALSE(device.empty());
     const auto now = fauth::unix_seconds(config.tokens.clock);
     EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "alice", now, std::chrono::hours(1)).empty());
     EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "alice", now + 3600, std::chrono::hours(1)).empty());
-    EXPECT_TRUE(fauth::http::device_of(app.auth().tokens(), device, "alice", now + 3601, std::chrono::hours(1)).empty()) << "expired";
-    EXPECT_TRUE(fauth::http::device_of(app.auth().tokens(), device, "alice", now - 1, std::chrono::hours(1)).empty()) << "not yet issued";
+    EXPECT_TRUE(fauth::http::device_of(app.auth().tokens(), device, "alice", now + 3601, std::chrono::hours(1)).empty())
+        << "expired";
+    EXPECT_TRUE(fauth::http::device_of(app.auth().tokens(), device, "alice", now - 1, std::chrono::hours(1)).empty())
+        << "not yet issued";
     EXPECT_TRUE(fauth::http::device_of(app.auth().tokens(), device, "bob", now, std::chrono::hours(1)).empty());
     EXPECT_FALSE(fauth::http::device_of(app.auth().tokens(), device, "ALICE", now, std::chrono::hours(1)).empty())
         << "names compare as the throttle's do: ASCII letters case-insensitively";

@@ -58,7 +58,8 @@ TEST(OpenApi, MarksProtectedOperationsOnlyAndDocumentsTheirErrors) {
     const auto& sensitive = paths["/account/delete"]["post"];
     EXPECT_NE(sensitive["description"].get<std::string>().find("Requires a fresh token"), std::string::npos);
     EXPECT_NE(sensitive["responses"]["401"]["description"].get<std::string>().find("not fresh"), std::string::npos);
-    EXPECT_EQ(paths["/me"]["get"]["responses"]["401"]["description"], "Not authenticated, or the credentials are invalid or expired");
+    EXPECT_EQ(paths["/me"]["get"]["responses"]["401"]["description"],
+              "Not authenticated, or the credentials are invalid or expired");
 }
 
 TEST(OpenApi, OffersTheSessionCookieWhenCookiesAreAccepted) {
@@ -88,8 +89,13 @@ TEST(OpenApi, ListsARoutesSchemesAsAlternativesInItsOrderAndDeclaresTheApiKeyHea
     using fauth::Scheme;
     std::vector<RouteRecord> routes = {
         {"GET", "/me", Access::required, {}, false, {}, {}},
-        {"GET", "/reports", Access::required, fauth::any_of(fauth::role("admin"), fauth::scope("reports:read")), false,
-         {Scheme::api_key, Scheme::bearer}, {}},
+        {"GET",
+         "/reports",
+         Access::required,
+         fauth::any_of(fauth::role("admin"), fauth::scope("reports:read")),
+         false,
+         {Scheme::api_key, Scheme::bearer},
+         {}},
     };
     fauth::http::ApiKeyTransport keys;
     keys.header = "X-Service-Key";

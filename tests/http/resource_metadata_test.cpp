@@ -22,10 +22,10 @@ fauth::http::HttpConfig with_metadata() {
 
 TEST(ProtectedResourceMetadata, PublishesTheDocumentAndEvery401PointsToIt) {
     TestApp app(2, TestApp::default_config(), with_metadata());
-    const auto published = fauth::http::protected_resource_endpoint(
-        {.resource = "https://notes.example.com",
-         .authorization_servers = {"https://keycloak.example.com/realms/main"},
-         .scopes_supported = {"notes:read", "notes:write"}});
+    const auto published =
+        fauth::http::protected_resource_endpoint({.resource = "https://notes.example.com",
+                                                  .authorization_servers = {"https://keycloak.example.com/realms/main"},
+                                                  .scopes_supported = {"notes:read", "notes:write"}});
     Pistache::Rest::Router router;
     fauth::http::Api api(router);
     api.get("/.well-known/oauth-protected-resource", published);
@@ -33,18 +33,18 @@ TEST(ProtectedResourceMetadata, PublishesTheDocumentAndEvery401PointsToIt) {
     const auto port = server.start();
     const auto document = fauth::test::get(port, "/.well-known/oauth-protected-resource");
     ASSERT_EQ(document.status, 200);
-    EXPECT_EQ(json::parse(document.body),
-              (json{{"resource", "https://notes.example.com"},
-                    {"authorization_servers", {"https://keycloak.example.com/realms/main"}},
-                    {"scopes_supported", {"notes:read", "notes:write"}},
-                    {"bearer_methods_supported", {"header"}}}));
+    EXPECT_EQ(json::parse(document.body), (json{{"resource", "https://notes.example.com"},
+                                                {"authorization_servers", {"https://keycloak.example.com/realms/main"}},
+                                                {"scopes_supported", {"notes:read", "notes:write"}},
+                                                {"bearer_methods_supported", {"header"}}}));
 
     const auto none = fauth::test::get(app.port(), "/me");
     EXPECT_EQ(none.status, 401);
     EXPECT_EQ(none.header("WWW-Authenticate"), std::string("Bearer resource_metadata=\"") + kMetadata + "\"");
     const auto bad = fauth::test::get(app.port(), "/me", "not-a-token");
     EXPECT_EQ(bad.status, 401);
-    EXPECT_EQ(bad.header("WWW-Authenticate"), std::string("Bearer error=\"invalid_token\", resource_metadata=\"") + kMetadata + "\"");
+    EXPECT_EQ(bad.header("WWW-Authenticate"),
+              std::string("Bearer error=\"invalid_token\", resource_metadata=\"") + kMetadata + "\"");
     const auto logout = fauth::test::request(app.port(), "POST", "/logout");
     EXPECT_EQ(logout.header("WWW-Authenticate"), std::string("Bearer resource_metadata=\"") + kMetadata + "\"");
 
@@ -56,14 +56,14 @@ TEST(ProtectedResourceMetadata, PublishesTheDocumentAndEvery401PointsToIt) {
 
 TEST(ProtectedResourceMetadata, RefusesADocumentThatWouldMislead) {
     EXPECT_THROW(fauth::http::protected_resource_endpoint({}), fauth::ConfigError);
-    EXPECT_THROW(fauth::http::protected_resource_endpoint({.resource = "https://api.example.com",
-                                                           .authorization_servers = {"http://login.example.com"}}),
+    EXPECT_THROW(fauth::http::protected_resource_endpoint(
+                     {.resource = "https://api.example.com", .authorization_servers = {"http://login.example.com"}}),
                  fauth::ConfigError);
     EXPECT_THROW(fauth::http::protected_resource_endpoint({.resource = "https://api.example.com",
                                                            .authorization_servers = {"http://127.0.0.1.evil.example/realms/x"}}),
                  fauth::ConfigError);
-    EXPECT_NO_THROW(fauth::http::protected_resource_endpoint({.resource = "https://api.example.com",
-                                                              .authorization_servers = {"http://127.0.0.1:8001"}}));
+    EXPECT_NO_THROW(fauth::http::protected_resource_endpoint(
+        {.resource = "https://api.example.com", .authorization_servers = {"http://127.0.0.1:8001"}}));
     const auto challenge = fauth::http::Challenge(true, "https://x.example/a\"b");
     EXPECT_EQ(challenge.header_value(), "Bearer error=\"invalid_token\", resource_metadata=\"https://x.example/a\\\"b\"");
 }

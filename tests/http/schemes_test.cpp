@@ -109,10 +109,15 @@ public:
 
 void whoami(const Request&, ResponseWriter w, const fauth::Principal<Member>& p) {
     using Context = fauth::http::SecurityContext<Member>;
-    fauth::http::send_json(w, Code::Ok, {{"user", p.user.name}, {"scheme", fauth::scheme_name(p.scheme)}, {"scopes", p.scopes},
-                                         {"key", p.key ? p.key->id : ""}, {"token", p.token != nullptr},
-                                         {"context_key", Context::key() ? Context::key()->id : ""},
-                                         {"context_token", Context::token() != nullptr}, {"context_staff", Context::has_role("staff")}});
+    fauth::http::send_json(w, Code::Ok,
+                           {{"user", p.user.name},
+                            {"scheme", fauth::scheme_name(p.scheme)},
+                            {"scopes", p.scopes},
+                            {"key", p.key ? p.key->id : ""},
+                            {"token", p.token != nullptr},
+                            {"context_key", Context::key() ? Context::key()->id : ""},
+                            {"context_token", Context::token() != nullptr},
+                            {"context_staff", Context::has_role("staff")}});
 }
 
 // One application: /either (bearer, then key), /key-first (key, then bearer), /keys-only,
@@ -132,9 +137,10 @@ struct App {
         });
         api.get("/staff", w.auth.require(staff && fauth::scope("notes:read"), whoami, {Scheme::api_key}));
         api.get("/staff-role", w.auth.require(fauth::role("staff"), whoami, {Scheme::bearer, Scheme::api_key}));
-        api.get("/boom", w.auth.require(fauth::predicate<Member>("explodes", [](const Member&) -> bool {
-                                            throw std::runtime_error("the rule's database is down");
-                                        }),
+        api.get("/boom", w.auth.require(fauth::predicate<Member>("explodes",
+                                                                 [](const Member&) -> bool {
+                                                                     throw std::runtime_error("the rule's database is down");
+                                                                 }),
                                         whoami, {Scheme::api_key}));
     }
     World& world;
@@ -194,14 +200,15 @@ TEST(Schemes, BadCredentialsInTheFirstSchemePresentNeverFallThrough) {
     EXPECT_EQ(bad_bearer.json()["detail"], "Invalid token");
     EXPECT_EQ(server.client().with_header("Authorization: Bearer").with_header("X-API-Key: " + key).get("/either").status, 401)
         << "the Bearer scheme without a token is malformed bearer credentials";
-    EXPECT_EQ(server.client().with_header("Authorization: Basic YTpi").with_header("X-API-Key: " + key).get("/either").status, 200)
+    EXPECT_EQ(server.client().with_header("Authorization: Basic YTpi").with_header("X-API-Key: " + key).get("/either").status,
+              200)
         << "another Authorization scheme (Basic) carries no bearer credentials at all";
     auto wrong = key;
     wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
-    EXPECT_TRUE(refused(server.client().with_header("X-API-Key: " + wrong).with_bearer(token).get("/key-first"), 401,
-                        "Invalid API key"));
-    EXPECT_TRUE(refused(server.client().with_header("X-API-Key: nope").with_bearer(token).get("/key-first"), 401,
-                        "Invalid API key"));
+    EXPECT_TRUE(
+        refused(server.client().with_header("X-API-Key: " + wrong).with_bearer(token).get("/key-first"), 401, "Invalid API key"));
+    EXPECT_TRUE(
+        refused(server.client().with_header("X-API-Key: nope").with_bearer(token).get("/key-first"), 401, "Invalid API key"));
     EXPECT_TRUE(refused(server.client().with_header("X-API-Key:").with_bearer(token).get("/key-first"), 401, "Invalid API key"))
         << "an empty key is there, and malformed";
     EXPECT_EQ(server.client().with_bearer(token).get("/key-first").status, 200) << "no key at all: the next scheme";
@@ -225,7 +232,8 @@ TEST(Schemes, EveryBadApiKeyIsRefusedAndOnlyAMatchingKeySaysMore) {
     EXPECT_TRUE(refused(client(revoked).get("/keys-only"), 401, "API key revoked"));
     auto revoked_wrong = revoked;
     revoked_wrong[30] = revoked_wrong[30] == 'a' ? 'b' : 'a';
-    EXPECT_TRUE(refused(client(revoked_wrong).get("/keys-only"), 401, "Invalid API key")) << "revocation is told only to the key's holder";
+    EXPECT_TRUE(refused(client(revoked_wrong).get("/keys-only"), 401, "Invalid API key"))
+        << "revocation is told only to the key's holder";
     const auto expired = world.add_key("m-1", {}, fauth::unix_seconds() - 1);
     EXPECT_TRUE(refused(client(expired).get("/keys-only"), 401, "API key expired"));
     EXPECT_EQ(client(world.add_key("m-1", {}, fauth::unix_seconds() + 3600)).get("/keys-only").status, 200);
@@ -243,7 +251,8 @@ TEST(Schemes, RulesSeeTheKeysScopesWithWildcardsAndPredicatesAnswerAFixedMessage
     App app(world);
     fauth::testing::TestServer server(app.api);
     const auto client = [&](const std::string& k) { return server.client().with_header("X-API-Key: " + k); };
-    EXPECT_TRUE(refused(client(world.add_key("m-1", {"notes:read"})).get("/write"), 403, "Insufficient scope: requires notes:write scope"));
+    EXPECT_TRUE(refused(client(world.add_key("m-1", {"notes:read"})).get("/write"), 403,
+                        "Insufficient scope: requires notes:write scope"));
     EXPECT_TRUE(refused(client(world.add_key("m-1", {"notesadmin:write"})).get("/write"), 403,
                         "Insufficient scope: requires notes:write scope"));
     EXPECT_EQ(client(world.add_key("m-1", {"notes:*"})).get("/write").status, 200);
@@ -303,7 +312,8 @@ TEST(Schemes, ApiKeyOnlyIfConfiguredFromTheQueryString) {
     fauth::testing::TestServer server(app.api);
     const auto key = world.add_key("m-1", {});
     EXPECT_EQ(server.client().get("/keys-only?api_key=" + key).status, 200);
-    EXPECT_TRUE(refused(server.client().with_header("X-API-Key: " + key).get("/keys-only?api_key=" + key), 401, "Invalid API key"))
+    EXPECT_TRUE(
+        refused(server.client().with_header("X-API-Key: " + key).get("/keys-only?api_key=" + key), 401, "Invalid API key"))
         << "two keys at once are refused, not chosen between";
 }
 
@@ -322,7 +332,8 @@ TEST(Schemes, OneLoaderCallPerKeyRequestAndTheUsedHookOnlyForAMatch) {
     EXPECT_EQ(world.loads.load(), 2) << "a malformed key costs no look-up";
     {
         std::lock_guard lock(world.mutex);
-        EXPECT_EQ(world.used, std::vector<std::string>{std::string(*fauth::api_key_id(key, "fauth"))}) << "a wrong secret is no use";
+        EXPECT_EQ(world.used, std::vector<std::string>{std::string(*fauth::api_key_id(key, "fauth"))})
+            << "a wrong secret is no use";
     }
     world.throwing_hook = true;
     EXPECT_EQ(server.client().with_header("X-API-Key: " + key).get("/keys-only").status, 200) << "a failing hook is only logged";
@@ -384,7 +395,9 @@ TEST(Schemes, RoutesThatCannotWorkAreRefusedWhenMounted) {
     EXPECT_THROW(api.get("/x", world.auth.require(fauth::predicate<Other>("x", [](const Other&) { return true; }), h)),
                  fauth::ConfigError);
     EXPECT_TRUE(api.routes().empty()) << "nothing was routed by the refused calls";
-    fauth::http::SecureRouter<Member> admin{api, world.auth, {.prefix = "/a", .rule = {.fresh = true}, .schemes = {Scheme::api_key}}};
+    fauth::http::SecureRouter<Member> admin{api,
+                                            world.auth,
+                                            {.prefix = "/a", .rule = {.fresh = true}, .schemes = {Scheme::api_key}}};
     EXPECT_THROW(admin.get("/x", h), fauth::ConfigError) << "a fresh token cannot be an API key";
 }
 
@@ -392,8 +405,10 @@ TEST(Schemes, ASecureRouterCombinesItsRuleAndSchemesWithTheRoutes) {
     World world;
     Pistache::Rest::Router router;
     fauth::http::Api api{router};
-    fauth::http::SecureRouter<Member> notes{api, world.auth,
-                                            {.prefix = "/notes", .require = fauth::scope("notes:read"),
+    fauth::http::SecureRouter<Member> notes{api,
+                                            world.auth,
+                                            {.prefix = "/notes",
+                                             .require = fauth::scope("notes:read"),
                                              .schemes = {Scheme::bearer, Scheme::api_key}}};
     notes.get("", whoami);
     notes.post("", whoami, {.require = fauth::scope("notes:write")});

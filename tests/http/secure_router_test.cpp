@@ -30,7 +30,8 @@ TEST(SecureRouter, RouterWideRolesApplyToEveryMethod) {
     TestApp app;
     EXPECT_EQ(get(app.port(), "/ops/panel", app.token_for("user-123")).status, 200);
     EXPECT_EQ(get(app.port(), "/ops/panel", app.token_for("user-456")).json()["detail"], "Missing role: admin");
-    const auto post = fauth::test::request(app.port(), "POST", "/ops/panel", {"Authorization: Bearer " + app.token_for("user-456")});
+    const auto post =
+        fauth::test::request(app.port(), "POST", "/ops/panel", {"Authorization: Bearer " + app.token_for("user-456")});
     EXPECT_EQ(post.status, 403);
 }
 
@@ -48,7 +49,8 @@ TEST(SecureRouter, ItsRoutesAreDocumentedAsProtectedWithItsTags) {
     EXPECT_TRUE(dashboard["responses"].contains("401"));
     EXPECT_EQ(doc["paths"]["/internal/status"]["get"].value("security", nlohmann::json()), nlohmann::json::array())
         << "public on purpose";
-    EXPECT_NE(doc["paths"]["/ops/panel"]["post"]["description"].get<std::string>().find("Requires role admin."), std::string::npos);
+    EXPECT_NE(doc["paths"]["/ops/panel"]["post"]["description"].get<std::string>().find("Requires role admin."),
+              std::string::npos);
 }
 
 TEST(SecureRouter, ARouteOrItsRouterMayAskForAFreshTokenAndNeitherIsDropped) {

@@ -235,7 +235,8 @@ std::unique_ptr<Socket> admitted(std::uint16_t port, const std::string& source, 
 }
 
 std::size_t open_descriptors() {
-    return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/fd"), std::filesystem::directory_iterator{}));
+    return static_cast<std::size_t>(
+        std::distance(std::filesystem::directory_iterator("/proc/self/fd"), std::filesystem::directory_iterator{}));
 }
 
 // The sockets among them (the sanitizers' symbolizer adds pipes of its own while a test runs).

@@ -161,7 +161,8 @@ TEST(LogoutEndpoint, NeedsAValidAccessToken) {
                                         "Invalid token: malformed Authorization header"}));
     const auto doc = app.api().openapi({});
     EXPECT_FALSE(doc["paths"]["/logout"]["post"].value("security", nlohmann::json::array()).empty());
-    EXPECT_EQ(doc["paths"]["/refresh"]["post"].value("security", nlohmann::json()), nlohmann::json::array()) << "public on purpose";
+    EXPECT_EQ(doc["paths"]["/refresh"]["post"].value("security", nlohmann::json()), nlohmann::json::array())
+        << "public on purpose";
 }
 
 TEST(SessionEndpoints, ATrustedIssuersTokenIsRefusedWithoutTheClientLearningTheIssuer) {

@@ -35,7 +35,9 @@ TEST(LoginRequest, ReadsSwaggerUisPasswordFlowForm) {
 
 TEST(LoginRequest, DecodesFormEscapes) {
     const auto r = ok("application/x-www-form-urlencoded; charset=UTF-8", "username=al%C3%AFce%40x&password=p%26ss%3Dw+rd%25");
-    EXPECT_EQ(r.username, "al\xc3\xaf" "ce@x");
+    EXPECT_EQ(r.username,
+              "al\xc3\xaf"
+              "ce@x");
     EXPECT_EQ(r.password, "p&ss=w rd%");
 }
 
@@ -65,10 +67,10 @@ TEST(LoginRequest, RefusesBodiesWithoutCredentials) {
 
 TEST(LoginRequest, RefusesAJsonMemberGivenTwice) {
     // As repeated form fields: parsers disagree on which value wins.
-    for (const char* body : {R"({"username":"bob","username":"alice","password":"x"})",
-                             R"({"username":"bob","password":"x","password":"y"})",
-                             R"({"username":"bob","password":"x","scope":{"a":1,"a":2}})",
-                             R"({"username":"bob","pass\u0077ord":"x","password":"y"})"}) {
+    for (const char* body :
+         {R"({"username":"bob","username":"alice","password":"x"})", R"({"username":"bob","password":"x","password":"y"})",
+          R"({"username":"bob","password":"x","scope":{"a":1,"a":2}})",
+          R"({"username":"bob","pass\u0077ord":"x","password":"y"})"}) {
         const auto e = refused("application/json", body);
         EXPECT_EQ(e.status, 422) << body;
         EXPECT_EQ(e.detail, "A JSON member was given more than once") << body;

@@ -87,7 +87,8 @@ TEST_F(FetchTest, FollowsRedirectsOnlyWithinTheOrigin) {
     const auto other = fetch(idp->url("/redirect/other-origin"), trusting());
     EXPECT_FALSE(other.ok());
     EXPECT_NE(other.error.find("another origin"), std::string::npos) << other.error;
-    EXPECT_NE(other.error.find("(\"https://localhost:"), std::string::npos) << "the server's Location, quoted and escaped: " << other.error;
+    EXPECT_NE(other.error.find("(\"https://localhost:"), std::string::npos)
+        << "the server's Location, quoted and escaped: " << other.error;
     const auto loop = fetch(idp->url("/redirect/loop"), trusting());
     EXPECT_EQ(loop.error, "too many redirects");
 }

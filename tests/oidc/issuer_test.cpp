@@ -58,7 +58,9 @@ json keycloak_claims() {
             {"typ", "Bearer"},
             {"azp", "notes-web"},
             {"realm_access", {{"roles", json::array({"offline_access", "admin"})}}},
-            {"resource_access", {{"notes-api", {{"roles", json::array({"notes-editor"})}}}, {"account", {{"roles", json::array({"view-profile"})}}}}},
+            {"resource_access",
+             {{"notes-api", {{"roles", json::array({"notes-editor"})}}},
+              {"account", {{"roles", json::array({"view-profile"})}}}}},
             {"scope", "openid profile notes:read"},
             {"preferred_username", "alice"}};
 }
@@ -76,10 +78,17 @@ json auth0_claims() {
 }
 
 json entra_claims(const std::string& issuer) {
-    return {{"aud", "api://notes"}, {"iss", issuer}, {"iat", now()}, {"nbf", now()}, {"exp", now() + 300},
-            {"oid", "00000000-0000-0000-0000-000000000001"}, {"roles", json::array({"Notes.Admin"})},
-            {"scp", "Notes.Read Notes.Write"}, {"sub", "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ"},
-            {"tid", "9188040d-6c67-4c5b-b112-36a304b66dad"}, {"ver", "2.0"}};
+    return {{"aud", "api://notes"},
+            {"iss", issuer},
+            {"iat", now()},
+            {"nbf", now()},
+            {"exp", now() + 300},
+            {"oid", "00000000-0000-0000-0000-000000000001"},
+            {"roles", json::array({"Notes.Admin"})},
+            {"scp", "Notes.Read Notes.Write"},
+            {"sub", "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ"},
+            {"tid", "9188040d-6c67-4c5b-b112-36a304b66dad"},
+            {"ver", "2.0"}};
 }
 
 std::string refusal(const TokenCodec& codec, const std::string& token, TokenType type = TokenType::access) {
@@ -99,7 +108,8 @@ TEST(TrustedIssuerTest, ReadsKeycloakAuth0EntraAndCognitoTokensInTheirOwnShapes)
     const std::string cognito_iss = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example";
     TokenConfig config;  // a resource server: no key of its own
     config.issuers = {TrustedIssuer::keycloak(kKeycloak, "notes-api", keycloak.ring, "notes-api"),
-                      TrustedIssuer::auth0(kAuth0, "https://notes.example.com/api", auth0.ring, "https://notes.example.com/roles"),
+                      TrustedIssuer::auth0(kAuth0, "https://notes.example.com/api", auth0.ring,
+                                           "https://notes.example.com/roles"),
                       TrustedIssuer::entra(entra_iss, "api://notes", entra.ring),
                       TrustedIssuer::cognito(cognito_iss, "5example0client", cognito.ring)};
     const TokenCodec codec(config);
@@ -120,9 +130,15 @@ TEST(TrustedIssuerTest, ReadsKeycloakAuth0EntraAndCognitoTokensInTheirOwnShapes)
     EXPECT_EQ(en.roles, std::vector<std::string>{"Notes.Admin"});
     EXPECT_EQ(en.scopes, (std::vector<std::string>{"Notes.Read", "Notes.Write"}));
 
-    const json cognito_claims = {{"sub", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"}, {"cognito:groups", json::array({"admins"})},
-                                 {"iss", cognito_iss}, {"client_id", "5example0client"}, {"token_use", "access"},
-                                 {"scope", "notes/read"}, {"exp", now() + 300}, {"iat", now()}, {"jti", "x"},
+    const json cognito_claims = {{"sub", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"},
+                                 {"cognito:groups", json::array({"admins"})},
+                                 {"iss", cognito_iss},
+                                 {"client_id", "5example0client"},
+                                 {"token_use", "access"},
+                                 {"scope", "notes/read"},
+                                 {"exp", now() + 300},
+                                 {"iat", now()},
+                                 {"jti", "x"},
                                  {"username", "alice"}};
     const auto cg = codec.verify(cognito.token(cognito_claims), TokenType::access);
     EXPECT_EQ(cg.roles, std::vector<std::string>{"admins"});
@@ -232,10 +248,11 @@ TEST(TrustedIssuerTest, WithoutAPresetOnlyAtJwtAccessTokensPassUnlessOptedOut) {
     config.issuers = {trusted};
     EXPECT_FALSE(trusted.accept_tokens_without_at_jwt) << "refusing is the default";
     const TokenCodec codec(config);
-    const json access = {{"iss", iss}, {"sub", "alice"}, {"aud", "notes-api"}, {"iat", now()}, {"exp", now() + 300}, {"scope", "notes:read"}};
+    const json access = {{"iss", iss},   {"sub", "alice"},     {"aud", "notes-api"},
+                         {"iat", now()}, {"exp", now() + 300}, {"scope", "notes:read"}};
     // An ID token of the same provider: same keys, and (for a client that is also the API) the same audience.
-    const json id_token = {{"iss", iss}, {"sub", "alice"}, {"aud", "notes-api"}, {"iat", now()}, {"exp", now() + 300},
-                           {"nonce", "n-0S6_WzA2Mj"}, {"email", "alice@example.com"}};
+    const json id_token = {{"iss", iss},         {"sub", "alice"},          {"aud", "notes-api"},          {"iat", now()},
+                           {"exp", now() + 300}, {"nonce", "n-0S6_WzA2Mj"}, {"email", "alice@example.com"}};
     EXPECT_EQ(refusal(codec, idp.token(access, {{"typ", "at+jwt"}})), "accepted");
     EXPECT_EQ(refusal(codec, idp.token(access, {{"typ", "application/at+jwt"}})), "accepted");
     EXPECT_EQ(refusal(codec, idp.token(id_token, {{"typ", "JWT"}})), "Invalid token: typ must be at+jwt");

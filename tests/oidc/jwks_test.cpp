@@ -38,8 +38,7 @@ TEST_F(JwksTest, AVerifierLoadsTheKeysAndVerifiesWhatTheIssuerSigns) {
 }
 
 TEST_F(JwksTest, AnUnknownKidRefreshesOnceAtALimitedRate) {
-    auto ring = std::make_shared<JwksKeyRing>(
-        JwksOptions{.url = issuer.url(), .min_refresh_interval = std::chrono::seconds(30)});
+    auto ring = std::make_shared<JwksKeyRing>(JwksOptions{.url = issuer.url(), .min_refresh_interval = std::chrono::seconds(30)});
     ASSERT_TRUE(ring->fetch_now());
     fauth::AuthProvider<fauth::test::User> verifier(fauth::test::ring_config(ring), [](const fauth::TokenPayload&) {
         return std::optional<fauth::test::User>();
@@ -107,8 +106,9 @@ TEST_F(JwksTest, ALoaderWaitingForAKeyFetchNeverRunsOnTheFetchingThread) {
 }
 
 TEST_F(JwksTest, TheCachedKeysKeepWorkingWhileTheIssuerIsDown) {
-    auto ring = std::make_shared<JwksKeyRing>(JwksOptions{
-        .url = issuer.url(), .min_refresh_interval = std::chrono::seconds(0), .fetch = {.timeout = std::chrono::milliseconds(2000)}});
+    auto ring = std::make_shared<JwksKeyRing>(JwksOptions{.url = issuer.url(),
+                                                          .min_refresh_interval = std::chrono::seconds(0),
+                                                          .fetch = {.timeout = std::chrono::milliseconds(2000)}});
     ASSERT_TRUE(ring->fetch_now());
     const fauth::TokenCodec verifier(fauth::test::ring_config(ring).tokens);
     const auto token = issuer_codec.issue(TokenType::access, "user-1");
@@ -155,9 +155,14 @@ struct ProviderKeysTest : ::testing::Test {
     }
     // A token in fauth's own claim shape (the external shapes are a later step), signed by the provider.
     static json claims(const std::string& sub) {
-        const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-        return {{"sub", sub}, {"iat", now}, {"exp", now + 300}, {"jti", "0123456789abcdef0123456789abcdef"},
-                {"token_type", "access"}, {"scopes", json::array()}};
+        const auto now =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        return {{"sub", sub},
+                {"iat", now},
+                {"exp", now + 300},
+                {"jti", "0123456789abcdef0123456789abcdef"},
+                {"token_type", "access"},
+                {"scopes", json::array()}};
     }
     static std::string mint(const std::string& kid, const std::string& alg, json extra = json::object()) {
         json request = {{"kid", kid}, {"alg", alg}, {"claims", claims("user-" + kid)}};
@@ -182,8 +187,11 @@ TEST_F(ProviderKeysTest, DiscoversTheKeysFromTheIssuerUrlAndVerifiesEveryAlgorit
     ASSERT_TRUE(ring->fetch_now()) << log_text();
     EXPECT_EQ(ring->jwks_url(), idp->issuer() + "/certs");
     const fauth::TokenCodec verifier(fauth::test::ring_config(ring).tokens);
-    for (const auto& [kid, alg] : std::vector<std::pair<std::string, std::string>>{
-             {"rsa1", "RS256"}, {"ps1", "PS256"}, {"ec1", "ES256"}, {"ed1", "EdDSA"}, {"entra", "RS256"}})
+    for (const auto& [kid, alg] : std::vector<std::pair<std::string, std::string>>{{"rsa1", "RS256"},
+                                                                                   {"ps1", "PS256"},
+                                                                                   {"ec1", "ES256"},
+                                                                                   {"ed1", "EdDSA"},
+                                                                                   {"entra", "RS256"}})
         EXPECT_EQ(verifier.verify(mint(kid, alg), TokenType::access).sub, "user-" + kid) << kid << " " << alg;
 }
 
@@ -193,10 +201,10 @@ TEST_F(ProviderKeysTest, SkipsAndLogsEveryKeyItCannotUseAndKeepsTheOthers) {
     // rsa1, ps1, entra (RS256 only: no alg, and rsa_algorithms is RS256), ec1, ed1.
     EXPECT_EQ(ring->current()->keys().size(), 5u);
     const auto log = log_text();
-    for (const auto* expected : {"key \"secret\" skipped: kty \"oct\" is not supported", "key \"enc\" skipped: its use is not \"sig\"",
-                                 "key \"odd\" skipped: kty \"XYZ\" is not supported", "key \"weak\" skipped", "2048 bits",
-                                 "key \"e1\" skipped: RSA JWK has an unusable exponent", "key \"p521\" skipped",
-                                 "key #11 skipped: not a JSON object"})
+    for (const auto* expected :
+         {"key \"secret\" skipped: kty \"oct\" is not supported", "key \"enc\" skipped: its use is not \"sig\"",
+          "key \"odd\" skipped: kty \"XYZ\" is not supported", "key \"weak\" skipped", "2048 bits",
+          "key \"e1\" skipped: RSA JWK has an unusable exponent", "key \"p521\" skipped", "key #11 skipped: not a JSON object"})
         EXPECT_NE(log.find(expected), std::string::npos) << expected << "\n" << log;
 
     // The Entra key verifies PS256 too once the issuer is said to use it.
@@ -207,8 +215,10 @@ TEST_F(ProviderKeysTest, SkipsAndLogsEveryKeyItCannotUseAndKeepsTheOthers) {
     EXPECT_EQ(both->current()->keys().size(), 6u);
     const auto entra_ps = mint("entra", "PS256");
     EXPECT_EQ(fauth::TokenCodec(fauth::test::ring_config(both).tokens).verify(entra_ps, TokenType::access).sub, "user-entra");
-    EXPECT_EQ(refusal(fauth::TokenCodec(fauth::test::ring_config(ring).tokens), entra_ps), "Invalid token: algorithm not allowed");
-    EXPECT_THROW(JwksKeyRing(JwksOptions{.url = idp->url("/realms/test/certs"), .rsa_algorithms = {"ES256"}}), fauth::ConfigError);
+    EXPECT_EQ(refusal(fauth::TokenCodec(fauth::test::ring_config(ring).tokens), entra_ps),
+              "Invalid token: algorithm not allowed");
+    EXPECT_THROW(JwksKeyRing(JwksOptions{.url = idp->url("/realms/test/certs"), .rsa_algorithms = {"ES256"}}),
+                 fauth::ConfigError);
 }
 
 TEST_F(ProviderKeysTest, StringsFromTheKeySetReachTheLogEscapedOnOneLine) {
@@ -236,7 +246,8 @@ TEST_F(ProviderKeysTest, RefusesForgedTokens) {
     ASSERT_TRUE(ring->fetch_now());
     const fauth::TokenCodec verifier(fauth::test::ring_config(ring).tokens);
     // HS256 "signed" with the RSA public key, the classic confusion.
-    EXPECT_EQ(refusal(verifier, mint("rsa1", "HS256", {{"hmac_with_public_of", "rsa1"}})), "Invalid token: algorithm not allowed");
+    EXPECT_EQ(refusal(verifier, mint("rsa1", "HS256", {{"hmac_with_public_of", "rsa1"}})),
+              "Invalid token: algorithm not allowed");
     // A key of the attacker's own, under a kid the provider publishes.
     EXPECT_EQ(refusal(verifier, mint("ec1", "ES256", {{"foreign", true}})), "Invalid token: signature mismatch");
     EXPECT_EQ(refusal(verifier, mint("rsa1", "RS256", {{"foreign", true}})), "Invalid token: signature mismatch");
@@ -247,7 +258,8 @@ TEST_F(ProviderKeysTest, RefusesForgedTokens) {
     expired["exp"] = expired["iat"].get<std::int64_t>() - 3600;
     EXPECT_EQ(refusal(verifier, idp->mint({{"kid", "ec1"}, {"alg", "ES256"}, {"claims", expired}})), "Token expired");
     // A kid nobody publishes.
-    EXPECT_THROW(verifier.verify(mint("ec1", "ES256", {{"header", {{"kid", "nobody"}}}}), TokenType::access), fauth::UnknownKeyId);
+    EXPECT_THROW(verifier.verify(mint("ec1", "ES256", {{"header", {{"kid", "nobody"}}}}), TokenType::access),
+                 fauth::UnknownKeyId);
 
     // A verifier for one issuer and audience refuses the provider's tokens for anyone else.
     auto config = fauth::test::ring_config(ring);
@@ -318,11 +330,12 @@ TEST_F(ProviderKeysTest, LearnsARotatedKeyOnceHoweverManyUnknownKidsArrive) {
         flood.emplace_back([&, i] {
             for (int j = 0; j < 5; ++j) {
                 try {
-                    const auto token = i == 0 && j == 0 ? rotated : mint("ec1", "ES256", {{"header", {{"kid", "junk-" + std::to_string(i * 10 + j)}}}});
+                    const auto token = i == 0 && j == 0
+                                           ? rotated
+                                           : mint("ec1", "ES256", {{"header", {{"kid", "junk-" + std::to_string(i * 10 + j)}}}});
                     await(eager_verifier.resolve_user(token));
                     ++accepted;
-                } catch (const std::exception&) {
-                }
+                } catch (const std::exception&) {}
             }
         });
     for (auto& t : flood) t.join();
@@ -386,14 +399,21 @@ TEST_F(ProviderKeysTest, AResourceServerConfiguredWithOnlyTheIssuerUrlAcceptsKey
     fauth::AuthProvider<Caller> auth(config, [](const fauth::TokenPayload& p) {
         return std::optional<Caller>(Caller{p.sub, p.roles, p.scopes});
     });
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    const json shape = {{"iss", iss}, {"sub", "kc-user"}, {"aud", json::array({"notes-api", "account"})}, {"exp", now + 300},
-                        {"iat", now}, {"typ", "Bearer"}, {"azp", "notes-web"},
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const json shape = {{"iss", iss},
+                        {"sub", "kc-user"},
+                        {"aud", json::array({"notes-api", "account"})},
+                        {"exp", now + 300},
+                        {"iat", now},
+                        {"typ", "Bearer"},
+                        {"azp", "notes-web"},
                         {"realm_access", {{"roles", json::array({"admin"})}}},
                         {"resource_access", {{"notes-api", {{"roles", json::array({"editor"})}}}}},
                         {"scope", "openid notes:read"}};
     // No key is loaded yet: the first token's kid makes the ring discover and fetch.
-    const auto user = await(auth.resolve_user(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", shape}, {"header", {{"typ", "at+jwt"}}}})));
+    const auto user = await(
+        auth.resolve_user(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", shape}, {"header", {{"typ", "at+jwt"}}}})));
     EXPECT_EQ(user.id, "kc-user");
     EXPECT_EQ(user.roles, (std::vector<std::string>{"admin", "editor"}));
     EXPECT_EQ(user.scopes, (std::vector<std::string>{"openid", "notes:read"}));
@@ -405,11 +425,13 @@ TEST_F(ProviderKeysTest, AResourceServerConfiguredWithOnlyTheIssuerUrlAcceptsKey
     EXPECT_THROW(await(auth.logout(token)), fauth::InvalidToken);
     auto other = shape;
     other["aud"] = "another-api";
-    EXPECT_THROW(await(auth.resolve_user(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", other}}))), fauth::InvalidToken);
+    EXPECT_THROW(await(auth.resolve_user(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", other}}))),
+                 fauth::InvalidToken);
     other = shape;
     other["iss"] = idp->issuer("elsewhere");
     const auto before = idp->jwks_requests();
-    EXPECT_THROW(await(auth.resolve_user(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", other}, {"header", {{"kid", "nobody"}}}}))),
+    EXPECT_THROW(await(auth.resolve_user(
+                     idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", other}, {"header", {{"kid", "nobody"}}}}))),
                  fauth::InvalidToken);
     EXPECT_EQ(idp->jwks_requests(), before) << "an unknown issuer costs no fetch";
 
@@ -419,18 +441,31 @@ TEST_F(ProviderKeysTest, AResourceServerConfiguredWithOnlyTheIssuerUrlAcceptsKey
     entra_config.issuers = {fauth::TrustedIssuer::entra(iss, "api://notes", entra_ring)};
     ASSERT_TRUE(entra_ring->fetch_now());
     const fauth::TokenCodec entra(entra_config);
-    const json entra_shape = {{"iss", iss}, {"sub", "entra-user"}, {"aud", "api://notes"}, {"exp", now + 300}, {"iat", now},
-                              {"nbf", now}, {"roles", json::array({"Notes.Admin"})}, {"scp", "Notes.Read Notes.Write"}, {"ver", "2.0"}};
+    const json entra_shape = {{"iss", iss},
+                              {"sub", "entra-user"},
+                              {"aud", "api://notes"},
+                              {"exp", now + 300},
+                              {"iat", now},
+                              {"nbf", now},
+                              {"roles", json::array({"Notes.Admin"})},
+                              {"scp", "Notes.Read Notes.Write"},
+                              {"ver", "2.0"}};
     const auto en = entra.verify(idp->mint({{"kid", "entra"}, {"alg", "RS256"}, {"claims", entra_shape}}), TokenType::access);
     EXPECT_EQ(en.roles, std::vector<std::string>{"Notes.Admin"});
     EXPECT_EQ(en.scopes, (std::vector<std::string>{"Notes.Read", "Notes.Write"}));
 
     // Auth0: permissions as scopes, roles from a namespaced claim.
     fauth::TokenConfig auth0_config;
-    auth0_config.issuers = {fauth::TrustedIssuer::auth0(iss, "https://notes.example.com/api", entra_ring, "https://notes.example.com/roles")};
+    auth0_config.issuers = {
+        fauth::TrustedIssuer::auth0(iss, "https://notes.example.com/api", entra_ring, "https://notes.example.com/roles")};
     const fauth::TokenCodec auth0(auth0_config);
-    const json auth0_shape = {{"iss", iss}, {"sub", "auth0|1"}, {"aud", json::array({"https://notes.example.com/api", iss + "/userinfo"})},
-                              {"exp", now + 300}, {"iat", now}, {"scope", "openid"}, {"permissions", json::array({"notes:write"})},
+    const json auth0_shape = {{"iss", iss},
+                              {"sub", "auth0|1"},
+                              {"aud", json::array({"https://notes.example.com/api", iss + "/userinfo"})},
+                              {"exp", now + 300},
+                              {"iat", now},
+                              {"scope", "openid"},
+                              {"permissions", json::array({"notes:write"})},
                               {"https://notes.example.com/roles", json::array({"editor"})}};
     const auto a0 = auth0.verify(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", auth0_shape}}), TokenType::access);
     EXPECT_EQ(a0.roles, std::vector<std::string>{"editor"});

@@ -78,8 +78,8 @@ TEST(RedisUrl, ParsesTheUsualForms) {
 }
 
 TEST(RedisUrl, RefusesBadOnesClearly) {
-    for (const char* bad : {"http://host", "redis://", "redis://host:0", "redis://host:99999", "redis://host:x", "redis://host/db",
-                            "redis://host/-1", "127.0.0.1:6379"})
+    for (const char* bad : {"http://host", "redis://", "redis://host:0", "redis://host:99999", "redis://host:x",
+                            "redis://host/db", "redis://host/-1", "127.0.0.1:6379"})
         EXPECT_THROW(parse_redis_url(bad), fauth::ConfigError) << bad;
 }
 

@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <new>
 
-
 // ThreadSanitizer's runtime defines operator new and delete in a static library of its own, so a
 // replacement cannot be linked beside it: under TSan nothing is counted (available() is false).
 #include "support/sanitizers.hpp"

@@ -45,7 +45,8 @@ struct Waiter {
     }
     Outcome<T> wait(std::chrono::milliseconds timeout) {
         std::unique_lock lock(m);
-        if (!cv.wait_for(lock, timeout, [&] { return done; })) throw std::runtime_error("promise still pending after the deadline");
+        if (!cv.wait_for(lock, timeout, [&] { return done; }))
+            throw std::runtime_error("promise still pending after the deadline");
         return outcome;
     }
 };
@@ -56,8 +57,10 @@ template <class T>
 Outcome<T> settle(Pistache::Async::Promise<T>& promise, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     auto waiter = std::make_shared<await_detail::Waiter<T>>();
     auto on_value = [&] {
-        if constexpr (std::is_void_v<T>) return [waiter] { waiter->finish([](auto& o) { o.value = true; }); };
-        else return [waiter](const T& v) { waiter->finish([&v](auto& o) { o.value = v; }); };
+        if constexpr (std::is_void_v<T>)
+            return [waiter] { waiter->finish([](auto& o) { o.value = true; }); };
+        else
+            return [waiter](const T& v) { waiter->finish([&v](auto& o) { o.value = v; }); };
     }();
     promise.then(on_value, [waiter](std::exception_ptr e) { waiter->finish([&e](auto& o) { o.error = e; }); });
     return waiter->wait(timeout);
@@ -69,9 +72,12 @@ Outcome<T> settle(Pistache::Async::Promise<T>& promise, std::chrono::millisecond
 template <class T>
 Outcome<T> settle(fauth::Outcome<T> outcome, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     const auto read = [](fauth::Result<T> result, Outcome<T>& o) {
-        if (!result) o.error = result.failure().exception();
-        else if constexpr (std::is_void_v<T>) o.value = true;
-        else o.value = std::move(result).value();
+        if (!result)
+            o.error = result.failure().exception();
+        else if constexpr (std::is_void_v<T>)
+            o.value = true;
+        else
+            o.value = std::move(result).value();
         o.settled_on = std::this_thread::get_id();
     };
     if (outcome.ready()) {
@@ -80,9 +86,8 @@ Outcome<T> settle(fauth::Outcome<T> outcome, std::chrono::milliseconds timeout =
         return settled;
     }
     auto waiter = std::make_shared<await_detail::Waiter<T>>();
-    std::move(outcome).then([waiter, read](fauth::Result<T> result) noexcept {
-        waiter->finish([&](Outcome<T>& o) { read(std::move(result), o); });
-    });
+    std::move(outcome).then(
+        [waiter, read](fauth::Result<T> result) noexcept { waiter->finish([&](Outcome<T>& o) { read(std::move(result), o); }); });
     return waiter->wait(timeout);
 }
 

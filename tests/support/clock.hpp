@@ -30,9 +30,7 @@ public:
     /// The current time of this clock.
     time_point now() const { return state_->now(); }
     /// The current time in whole seconds since the epoch.
-    std::int64_t seconds() const {
-        return std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
-    }
+    std::int64_t seconds() const { return std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count(); }
     /// Moves this clock (and every copy of it) forward.
     void advance(std::chrono::system_clock::duration by) { state_->offset += by.count(); }
     /// This clock as the Clock a config, a store or a throttle takes.

@@ -11,8 +11,10 @@ namespace fauth::test {
 template <class Config>
 Config valid_config() {
     Config c;
-    if constexpr (requires { c.tokens; }) c.tokens.secret_key = std::string(32, 'k');
-    else c.secret_key = std::string(32, 'k');
+    if constexpr (requires { c.tokens; })
+        c.tokens.secret_key = std::string(32, 'k');
+    else
+        c.secret_key = std::string(32, 'k');
     return c;
 }
 

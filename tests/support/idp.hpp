@@ -24,7 +24,8 @@ namespace fauth::test {
 class TestIdp {
 public:
     TestIdp() {
-        work_ = std::filesystem::temp_directory_path() / ("fauth-idp-" + std::to_string(::getpid()) + "-" + std::to_string(++count()));
+        work_ = std::filesystem::temp_directory_path() /
+                ("fauth-idp-" + std::to_string(::getpid()) + "-" + std::to_string(++count()));
         int in[2], out[2];
         if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("pipe");
         posix_spawn_file_actions_t actions;
@@ -35,7 +36,8 @@ public:
         posix_spawn_file_actions_addclose(&actions, out[0]);
         const std::string script = (std::filesystem::path(__FILE__).parent_path() / "idp.py").string();
         const std::string dir = work_.string();
-        char* argv[] = {const_cast<char*>("/usr/bin/python3"), const_cast<char*>(script.c_str()), const_cast<char*>(dir.c_str()), nullptr};
+        char* argv[] = {const_cast<char*>("/usr/bin/python3"), const_cast<char*>(script.c_str()), const_cast<char*>(dir.c_str()),
+                        nullptr};
         const int rc = posix_spawn(&pid_, "/usr/bin/python3", &actions, nullptr, argv, environ);
         posix_spawn_file_actions_destroy(&actions);
         ::close(in[0]);
@@ -87,9 +89,7 @@ public:
         return control("/verify", {{"token", token}, {"jwks", jwks}})["claims"];
     }
     /// How many times the JWK Sets were requested.
-    int jwks_requests() const {
-        return nlohmann::json::parse(request(control_, "GET", "/stats").body)["certs"].get<int>();
-    }
+    int jwks_requests() const { return nlohmann::json::parse(request(control_, "GET", "/stats").body)["certs"].get<int>(); }
 
 private:
     nlohmann::json control(const std::string& path, const nlohmann::json& body) const {

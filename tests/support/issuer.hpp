@@ -60,7 +60,8 @@ struct IssuerFixture : ::testing::Test {
     fauth::test::PemPair second = fauth::test::make_pem_pair("EdDSA");
     fauth::KeySet issuer_keys = [&] {
         fauth::KeySet s;
-        s.add(fauth::Key::from_pem("ES256", first.private_pem, "k1")).add(fauth::Key::hmac("HS256", std::string(32, 's'), "secret"));
+        s.add(fauth::Key::from_pem("ES256", first.private_pem, "k1"))
+            .add(fauth::Key::hmac("HS256", std::string(32, 's'), "secret"));
         s.sign_with("k1");
         return s;
     }();

@@ -20,8 +20,8 @@ struct PemPair {
 /// Writes `key` as PEM (private or public).
 inline std::string to_pem(EVP_PKEY* key, bool private_part) {
     BIO* bio = BIO_new(BIO_s_mem());
-    const int ok = private_part ? PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr)
-                                : PEM_write_bio_PUBKEY(bio, key);
+    const int ok =
+        private_part ? PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr) : PEM_write_bio_PUBKEY(bio, key);
     char* data = nullptr;
     const long size = BIO_get_mem_data(bio, &data);
     std::string pem(data, static_cast<std::size_t>(size));
@@ -50,8 +50,8 @@ inline PemPair make_pem_pair(std::string_view algorithm, unsigned rsa_bits = 204
 
 /// An Ed25519 key pair from a raw 32-byte seed (RFC 8037 test vectors).
 inline PemPair ed25519_from_seed(std::string_view seed) {
-    return pem_pair(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
-                                                 reinterpret_cast<const unsigned char*>(seed.data()), seed.size()));
+    return pem_pair(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(seed.data()),
+                                                 seed.size()));
 }
 
 }  // namespace fauth::test

@@ -59,8 +59,8 @@ public:
         const std::string port = std::to_string(port_);
         pid_ = ::fork();
         if (pid_ == 0) {
-            ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "",
-                     "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning", nullptr);
+            ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                     "no", "--protected-mode", "yes", "--loglevel", "warning", nullptr);
             ::_exit(127);
         }
         for (int i = 0; i < 200; ++i) {

@@ -37,7 +37,8 @@ inline std::shared_ptr<RevocationStore> fresh_redis_store(RedisStoreOptions opti
 
 /// The memory store and the Redis store.
 inline std::vector<StoreKind> store_kinds() {
-    return {{"memory", [](Clock clock) { return std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = clock}); }},
+    return {{"memory",
+             [](Clock clock) { return std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = clock}); }},
             {"redis", [](Clock) { return fresh_redis_store(); }, true}};
 }
 

@@ -33,8 +33,7 @@ TestApp::TestApp(int threads, AuthConfig config, http::HttpConfig http)
     api_.get("/maybe-noexcept", auth_->optional_user([](const Request&, ResponseWriter w, const AppUser* u) noexcept {
         http::send_json(w, Code::Ok, {{"user", u ? nlohmann::json(u->username) : nlohmann::json()}});
     }));
-    if (cookies.accepts_cookie())
-        api_.post("/session/login", http::login_endpoint(*auth_, http::TokenDelivery::cookies));
+    if (cookies.accepts_cookie()) api_.post("/session/login", http::login_endpoint(*auth_, http::TokenDelivery::cookies));
     api_.post("/notes", auth_->require_user([](const Request&, ResponseWriter w, const AppUser& u) {
         http::send_json(w, Code::Created, {{"owner", u.id}});
     }));
@@ -50,14 +49,18 @@ TestApp::TestApp(int threads, AuthConfig config, http::HttpConfig http)
     api_.get("/admin", auth_->require_roles({"admin"}, [](const Request&, ResponseWriter w, const AppUser&) {
         http::send_json(w, Code::Ok, {{"secret_data", "Top secret admin info"}});
     }));
-    api_.get("/staff", auth_->require_roles({"admin", "member"}, [](const Request&, ResponseWriter w, const AppUser&) {
-        http::send_json(w, Code::Ok, {{"staff", true}});
-    }, Match::any));
+    api_.get("/staff", auth_->require_roles(
+                           {"admin", "member"},
+                           [](const Request&, ResponseWriter w, const AppUser&) {
+                               http::send_json(w, Code::Ok, {{"staff", true}});
+                           },
+                           Match::any));
     api_.get("/write", auth_->require_permissions({"write"}, [](const Request&, ResponseWriter w, const AppUser&) {
         http::send_json(w, Code::Ok, {{"write", true}});
     }));
     api_.get("/maybe", auth_->optional_user([](const Request&, ResponseWriter w, const AppUser* u) {
-        http::send_json(w, Code::Ok, {{"user", u ? nlohmann::json(u->username) : nlohmann::json()}, {"context", whoami_from_service()}});
+        http::send_json(w, Code::Ok,
+                        {{"user", u ? nlohmann::json(u->username) : nlohmann::json()}, {"context", whoami_from_service()}});
     }));
     api_.get("/context", auth_->require_user([](const Request&, ResponseWriter w, const AppUser&) {
         http::send_json(w, Code::Ok, {{"context", whoami_from_service()}});
@@ -75,15 +78,21 @@ TestApp::TestApp(int threads, AuthConfig config, http::HttpConfig http)
     internal.get("/dashboard", [](const Request&, ResponseWriter w, const AppUser&) {
         http::send_json(w, Code::Ok, {{"data", "Secure dashboard"}});
     });
-    internal.get("/reports", [](const Request&, ResponseWriter w, const AppUser&) {
-        http::send_json(w, Code::Ok, {{"reports", nlohmann::json::array()}});
-    }, {.rule = {.permissions = {"write"}}});
+    internal.get("/reports",
+                 [](const Request&, ResponseWriter w, const AppUser&) {
+                     http::send_json(w, Code::Ok, {{"reports", nlohmann::json::array()}});
+                 },
+                 {.rule = {.permissions = {"write"}}});
     internal.get("/status", http::allow_anonymous([](const Request&, ResponseWriter w) {
-        http::send_json(w, Code::Ok, {{"status", "public"}});
-    }));
+                     http::send_json(w, Code::Ok, {{"status", "public"}});
+                 }));
     http::SecureRouter<AppUser> admin{api_, *auth_, {.prefix = "/ops", .tags = {"Ops"}, .rule = {.roles = {"admin"}}}};
-    admin.get("/panel", [](const Request&, ResponseWriter w, const AppUser&) { http::send_json(w, Code::Ok, {{"panel", true}}); });
-    admin.post("/panel", [](const Request&, ResponseWriter w, const AppUser&) { http::send_json(w, Code::Ok, {{"posted", true}}); });
+    admin.get("/panel", [](const Request&, ResponseWriter w, const AppUser&) {
+        http::send_json(w, Code::Ok, {{"panel", true}});
+    });
+    admin.post("/panel", [](const Request&, ResponseWriter w, const AppUser&) {
+        http::send_json(w, Code::Ok, {{"posted", true}});
+    });
     api_.serve_openapi("/openapi.json", {.title = "test app", .version = "9.9.9"});
     server_ = std::make_unique<fauth::testing::TestServer>(api_, threads);
     port_ = server_->port();
@@ -133,7 +142,8 @@ std::unique_ptr<AuthProvider<AppUser>> TestApp::make_provider(AuthConfig config)
         events_.push_back(e);
     };
     return std::make_unique<AuthProvider<AppUser>>(
-        std::move(config), [this](const TokenPayload& p) { return answer(find([&](const AppUser& u) { return u.id == p.sub; })); },
+        std::move(config),
+        [this](const TokenPayload& p) { return answer(find([&](const AppUser& u) { return u.id == p.sub; })); },
         [this](const std::string& name) { return answer(find([&](const AppUser& u) { return u.username == name; })); });
 }
 

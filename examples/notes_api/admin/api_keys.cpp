@@ -44,10 +44,11 @@ int create(const std::vector<std::string>& rest, Io io) {
     if (!user->is_active) return io.err << "notes-admin api-keys: " << user->email << " is inactive\n", 1;
     const auto made = make_api_key(user->id, name, scopes, days);
     if (!store.add_api_key(made.record, kMaxLiveKeys))
-        return io.err << "notes-admin api-keys: " << user->email << " has " << kMaxLiveKeys << " live keys; revoke one first\n", 1;
+        return io.err << "notes-admin api-keys: " << user->email << " has " << kMaxLiveKeys << " live keys; revoke one first\n",
+               1;
     io.out << made.key << "\n";
-    io.err << "API key " << made.record.id << " for " << user->email << " (" << join(scopes) << ", expires " << when(made.record.expires_at)
-           << "). It is not shown again: only its SHA-256 is kept.\n";
+    io.err << "API key " << made.record.id << " for " << user->email << " (" << join(scopes) << ", expires "
+           << when(made.record.expires_at) << "). It is not shown again: only its SHA-256 is kept.\n";
     return 0;
 }
 

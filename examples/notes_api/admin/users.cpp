@@ -68,15 +68,18 @@ int users_command(const std::vector<std::string>& argv, Io io) {
         return 0;
     }
     if (action == "set-roles" || action == "deactivate") {
-        const Args args(rest, action == "set-roles" ? std::set<std::string>{"db", "email", "id", "role"}
-                                                    : std::set<std::string>{"db", "email", "id"},
+        const Args args(rest,
+                        action == "set-roles" ? std::set<std::string>{"db", "email", "id", "role"}
+                                              : std::set<std::string>{"db", "email", "id"},
                         {"role"});
         if (args.help()) return io.out << kUsage, 0;
         Store store(args.required("db"));
         const auto user = find_user(store, args, io);
         if (!user) return 1;
-        if (action == "set-roles") store.set_roles(user->id, args.all("role"));
-        else store.deactivate(user->id);
+        if (action == "set-roles")
+            store.set_roles(user->id, args.all("role"));
+        else
+            store.deactivate(user->id);
         io.out << user->id << "\n";
         return 0;
     }

@@ -84,8 +84,13 @@ bool subject_has_permission(const void* user, std::string_view permission, const
 inline const std::vector<std::string> kNoScopes{};
 template <class User>
 Subject subject_of(const User& user, const Principal<User>* principal) noexcept {
-    return {&user, principal, &typeid(User), &subject_has_role<User>, &subject_has_permission<User>,
-            principal ? &principal->scopes : &kNoScopes, principal ? principal->key : nullptr};
+    return {&user,
+            principal,
+            &typeid(User),
+            &subject_has_role<User>,
+            &subject_has_permission<User>,
+            principal ? &principal->scopes : &kNoScopes,
+            principal ? principal->key : nullptr};
 }
 }  // namespace detail
 

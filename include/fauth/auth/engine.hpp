@@ -152,7 +152,8 @@ public:
     template <class T, class Next>
     void after(Outcome<T> outcome, Next next) const {
         if (outcome.ready()) return next(std::move(outcome.result()));
-        std::move(outcome).then([in_flight = enter(), next = std::move(next)](Result<T> result) mutable { next(std::move(result)); });
+        std::move(outcome).then(
+            [in_flight = enter(), next = std::move(next)](Result<T> result) mutable { next(std::move(result)); });
     }
 
     /// What `step(Result<T>)` makes of the result of `outcome` (an Outcome<U>, or a value or
@@ -196,7 +197,8 @@ private:
                        std::string_view replaces = {}) const;
     // `token`, verified again once `ring` has fetched its keys for `kid`; settled on a callback
     // thread. Refused at once beyond max_key_fetch_waits.
-    Outcome<TokenPayload> verify_after_fetch(std::shared_ptr<KeyRing> ring, std::string kid, std::string token, TokenType type) const;
+    Outcome<TokenPayload> verify_after_fetch(std::shared_ptr<KeyRing> ring, std::string kid, std::string token,
+                                             TokenType type) const;
     // Runs `task` (fauth's continuation into your code) on a callback thread. The pool's capacity
     // covers every password job admitted and every request waiting for a key fetch, and it stops
     // only once no work is in flight, so a task is never refused.
@@ -216,13 +218,13 @@ private:
     std::shared_ptr<Throttle> throttle_;
     mutable std::mutex dummy_mutex_;
     mutable std::shared_ptr<const std::string> dummy_hash_;  // guarded by dummy_mutex_
-    mutable std::atomic<int> highest_cost_{0};                // of every hash checked so far
-    mutable std::atomic<std::size_t> password_jobs_{0};       // admitted, not finished
-    mutable std::atomic<std::size_t> known_device_jobs_{0};   // of those, for known devices
-    mutable std::atomic<std::int64_t> password_job_ns_{0};    // one bcrypt's time, smoothed
+    mutable std::atomic<int> highest_cost_{0};               // of every hash checked so far
+    mutable std::atomic<std::size_t> password_jobs_{0};      // admitted, not finished
+    mutable std::atomic<std::size_t> known_device_jobs_{0};  // of those, for known devices
+    mutable std::atomic<std::int64_t> password_job_ns_{0};   // one bcrypt's time, smoothed
     mutable std::mutex clients_mutex_;
     mutable std::unordered_map<std::string, std::size_t> password_jobs_by_client_;  // none at zero
-    mutable std::atomic<std::size_t> key_fetch_waits_{0};  // requests waiting for a key fetch
+    mutable std::atomic<std::size_t> key_fetch_waits_{0};                           // requests waiting for a key fetch
     // Declared before pool_, so that it outlives the password workers, which hand over to it.
     // (Both through pointers: WorkerPool is an internal type.)
     std::unique_ptr<WorkerPool> callbacks_;  // where your code continues after fauth's own threads

@@ -85,9 +85,12 @@ std::function<Outcome<std::optional<User>>(Arg)> adapt_loader(F loader, const ch
     }
     return [loader = std::move(loader), name](Arg arg) mutable -> Outcome<std::optional<User>> {
         try {
-            if constexpr (std::is_same_v<Answer, LoadResult<User>>) return to_outcome(loader(arg), name);
-            else if constexpr (std::is_same_v<Answer, Outcome<std::optional<User>>>) return loader(arg);
-            else return std::optional<User>(loader(arg));
+            if constexpr (std::is_same_v<Answer, LoadResult<User>>)
+                return to_outcome(loader(arg), name);
+            else if constexpr (std::is_same_v<Answer, Outcome<std::optional<User>>>)
+                return loader(arg);
+            else
+                return std::optional<User>(loader(arg));
         } catch (...) {
             return failure_of(std::current_exception(), name);
         }
@@ -117,7 +120,8 @@ public:
             kept_ = std::make_shared<Finish>(std::move(*finish_));
             finish_ = kept_.get();
         }
-        std::move(outcome).then([journey = *this, next = std::move(next)](Result<T> result) mutable { next(journey, std::move(result)); });
+        std::move(outcome).then(
+            [journey = *this, next = std::move(next)](Result<T> result) mutable { next(journey, std::move(result)); });
     }
 
 private:
@@ -156,7 +160,8 @@ public:
     /// A provider with both loaders. Each may return LoadResult<User>, Outcome<std::optional<User>>
     /// or, synchronously, std::optional<User>. Throws ConfigError for an unusable config or an empty loader.
     template <class UL, class IL>
-    AuthProvider(AuthConfig config, UL user_loader, IL identity_loader) : AuthProvider(std::move(config), std::move(user_loader)) {
+    AuthProvider(AuthConfig config, UL user_loader, IL identity_loader)
+        : AuthProvider(std::move(config), std::move(user_loader)) {
         core_->identity_loader = detail::adapt_loader<User, const std::string&>(std::move(identity_loader), "identity_loader");
         core_->prepare_password_checks();
     }
@@ -209,34 +214,37 @@ public:
     /// (the login endpoint gives the client address as throttles count it); empty: not counted.
     /// `known_device`: the client showed the device cookie of an earlier login as `identifier`,
     /// so its check goes first (Engine::check_password).
-    UserPromise authenticate(std::string identifier, std::string password, std::string client = {}, bool known_device = false) const {
-        static_assert(has_password_hash<User>, "fauth: authenticate needs User::hashed_password or user_traits<User>::hashed_password");
+    UserPromise authenticate(std::string identifier, std::string password, std::string client = {},
+                             bool known_device = false) const {
+        static_assert(has_password_hash<User>,
+                      "fauth: authenticate needs User::hashed_password or user_traits<User>::hashed_password");
         if (!core_->identity_loader) return UserPromise::rejected(InternalError("authenticate needs an identity_loader"));
         auto [outcome, settle] = Outcome<User>::pending();
         // Settled by your loader, on your thread: the continuation holds the provider's state.
-        core_->identity_loader(identifier).then([settle = settle, core = core_, password = std::move(password), client = std::move(client),
-                                                 known_device](Result<std::optional<User>> found) mutable {
-            if (!found) return settle(std::move(found).failure());
-            auto hash = *found ? user_password_hash(**found) : std::nullopt;
-            const bool rehash_wanted = core->rehash && *found && user_is_active(**found);
-            // Settled on a fauth-callback thread, which holds the provider's state meanwhile. It
-            // holds its own copy of the rehash handler: the provider may be gone by then.
-            core->check_password(hash, std::move(password), rehash_wanted, client, known_device)
-                .then([settle, engine = static_cast<const Engine*>(core.get()), rehash = core->rehash, user = std::move(*found),
-                       hash](Result<Engine::PasswordCheck> check) {
-                    if (!check) return settle(std::move(check).failure());
-                    if (!check->match) return settle(InvalidCredentials().failure());
-                    if (!user_is_active(*user)) return settle(InactiveUser().failure());
-                    if (check->upgraded) {
-                        try {
-                            rehash(*user, *hash, *check->upgraded);
-                        } catch (...) {
-                            engine->config().write_log(failure_of(std::current_exception(), "password rehash").log);
+        core_->identity_loader(identifier)
+            .then([settle = settle, core = core_, password = std::move(password), client = std::move(client),
+                   known_device](Result<std::optional<User>> found) mutable {
+                if (!found) return settle(std::move(found).failure());
+                auto hash = *found ? user_password_hash(**found) : std::nullopt;
+                const bool rehash_wanted = core->rehash && *found && user_is_active(**found);
+                // Settled on a fauth-callback thread, which holds the provider's state meanwhile. It
+                // holds its own copy of the rehash handler: the provider may be gone by then.
+                core->check_password(hash, std::move(password), rehash_wanted, client, known_device)
+                    .then([settle, engine = static_cast<const Engine*>(core.get()), rehash = core->rehash,
+                           user = std::move(*found), hash](Result<Engine::PasswordCheck> check) {
+                        if (!check) return settle(std::move(check).failure());
+                        if (!check->match) return settle(InvalidCredentials().failure());
+                        if (!user_is_active(*user)) return settle(InactiveUser().failure());
+                        if (check->upgraded) {
+                            try {
+                                rehash(*user, *hash, *check->upgraded);
+                            } catch (...) {
+                                engine->config().write_log(failure_of(std::current_exception(), "password rehash").log);
+                            }
                         }
-                    }
-                    settle(*user);
-                });
-        });
+                        settle(*user);
+                    });
+            });
         return detail::to_promise(std::move(outcome));
     }
 
@@ -318,16 +326,18 @@ public:
             key = *kept;
         }
         detail::Journey<Finish> journey(finish);
-        journey.after(std::move(found), [core = core_.get(), owner, kept, key](auto& on, Result<std::optional<KeyOwner<User>>> answer) {
-            core->accept_key(on.finish(), key, answer);
-        });
+        journey.after(std::move(found),
+                      [core = core_.get(), owner, kept, key](auto& on, Result<std::optional<KeyOwner<User>>> answer) {
+                          core->accept_key(on.finish(), key, answer);
+                      });
     }
 
     /// The active user an access token names. Rejects with InvalidToken or TokenExpired (bad
     /// token; refresh and other token types are never accepted; "token revoked"), UserNotFound,
     /// InactiveUser, or InternalError when the user_loader fails.
     UserPromise resolve_user(std::string_view token) const {
-        return detail::to_promise(run_then<User>(token, TokenType::access, [](const Caller<User>& caller, const Engine&) { return caller.user; }));
+        return detail::to_promise(
+            run_then<User>(token, TokenType::access, [](const Caller<User>& caller, const Engine&) { return caller.user; }));
     }
 
     /// The active user a verified token names: the revocation store is asked first (one question
@@ -380,7 +390,9 @@ public:
     /// calls; a token is judged by the clock of the process that issued it (see
     /// RevocationStore::revoke_subject_now). (A token from an older fauth, without `iat_us`,
     /// counts as issued at the start of its second.)
-    Pistache::Async::Promise<void> revoke_all(std::string sub) const { return detail::to_promise(core_->revoke_all(std::move(sub))); }
+    Pistache::Async::Promise<void> revoke_all(std::string sub) const {
+        return detail::to_promise(core_->revoke_all(std::move(sub)));
+    }
 
     /// A bcrypt hash of `password` at the configured cost, computed on the worker pool.
     /// Rejects with Unavailable when the queue is full.
@@ -404,10 +416,14 @@ public:
     /// since. Rejects with InvalidToken (also "password already changed"), TokenExpired,
     /// UserNotFound, InactiveUser or InternalError.
     UserPromise verify_password_reset_token(std::string_view token) const {
-        return detail::to_promise(run_then<User>(token, TokenType::password_reset, [](const Caller<User>& caller, const Engine& engine) -> Result<User> {
-            if (auto refused = engine.check_reset_binding(*caller.token, user_password_hash(caller.user).value_or(""))) return std::move(*refused);
-            return caller.user;
-        }));
+        return detail::to_promise(
+            run_then<User>(token, TokenType::password_reset,
+                           [](const Caller<User>& caller, const Engine& engine) -> Result<User> {
+                               if (auto refused =
+                                       engine.check_reset_binding(*caller.token, user_password_hash(caller.user).value_or("")))
+                                   return std::move(*refused);
+                               return caller.user;
+                           }));
     }
 
     /// An email-verification token for `user` carrying `email` in its `email` claim; read it back
@@ -535,7 +551,8 @@ private:
         void accept_key(Finish& finish, std::string_view presented, Result<std::optional<KeyOwner<User>>>& found) const {
             if (!found) return finish(std::move(found).failure());
             const KeyOwner<User>* owner = *found ? &**found : nullptr;
-            if (auto refused = check_api_key(presented, owner ? &owner->key : nullptr, owner ? user_id(owner->user) : std::string()))
+            if (auto refused =
+                    check_api_key(presented, owner ? &owner->key : nullptr, owner ? user_id(owner->user) : std::string()))
                 return finish(std::move(*refused));
             if (!user_is_active(owner->user)) return finish(InactiveUser().failure());
             if (key_used) {

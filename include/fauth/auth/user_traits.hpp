@@ -28,13 +28,18 @@ namespace detail {
 
 template <class T>
 std::string to_id_string(const T& value) {
-    if constexpr (std::is_integral_v<T>) return std::to_string(value);
-    else return std::string(value);
+    if constexpr (std::is_integral_v<T>)
+        return std::to_string(value);
+    else
+        return std::string(value);
 }
 
 template <class T>
 std::optional<std::string> to_optional_string(const T& value) {
-    if constexpr (requires { value.has_value(); *value; }) {
+    if constexpr (requires {
+                      value.has_value();
+                      *value;
+                  }) {
         if (!value.has_value()) return std::nullopt;
         return to_optional_string(*value);
     } else if constexpr (std::is_pointer_v<T>) {
@@ -62,39 +67,52 @@ inline constexpr bool dependent_false = false;
 /// The user's id as a string (the `sub` of its tokens): user_traits<U>::id, else member `id`.
 template <class User>
 std::string user_id(const User& user) {
-    if constexpr (requires { user_traits<User>::id(user); }) return detail::to_id_string(user_traits<User>::id(user));
-    else if constexpr (requires { user.id; }) return detail::to_id_string(user.id);
-    else static_assert(detail::dependent_false<User>, "fauth: User has no `id`; specialise fauth::user_traits<User>::id");
+    if constexpr (requires { user_traits<User>::id(user); })
+        return detail::to_id_string(user_traits<User>::id(user));
+    else if constexpr (requires { user.id; })
+        return detail::to_id_string(user.id);
+    else
+        static_assert(detail::dependent_false<User>, "fauth: User has no `id`; specialise fauth::user_traits<User>::id");
 }
 
 /// True when fauth can read a password hash from User (needed by authenticate).
 template <class User>
-inline constexpr bool has_password_hash =
-    requires(const User& u) { user_traits<User>::hashed_password(u); } || requires(const User& u) { u.hashed_password; };
+inline constexpr bool has_password_hash = requires(const User& u) {
+    user_traits<User>::hashed_password(u);
+}
+|| requires(const User& u) { u.hashed_password; };
 
 /// The stored password hash, or nothing when the user has none (an empty string counts as none).
 template <class User>
 std::optional<std::string> user_password_hash(const User& user) {
     if constexpr (requires { user_traits<User>::hashed_password(user); })
         return detail::to_optional_string(user_traits<User>::hashed_password(user));
-    else if constexpr (requires { user.hashed_password; }) return detail::to_optional_string(user.hashed_password);
-    else return std::nullopt;
+    else if constexpr (requires { user.hashed_password; })
+        return detail::to_optional_string(user.hashed_password);
+    else
+        return std::nullopt;
 }
 
 /// Whether the user may use the service: user_traits<U>::is_active, else member `is_active`, else true.
 template <class User>
 bool user_is_active(const User& user) {
-    if constexpr (requires { user_traits<User>::is_active(user); }) return static_cast<bool>(user_traits<User>::is_active(user));
-    else if constexpr (requires { user.is_active; }) return static_cast<bool>(user.is_active);
-    else return true;
+    if constexpr (requires { user_traits<User>::is_active(user); })
+        return static_cast<bool>(user_traits<User>::is_active(user));
+    else if constexpr (requires { user.is_active; })
+        return static_cast<bool>(user.is_active);
+    else
+        return true;
 }
 
 /// True when the user has role `role`: user_traits<U>::roles, else member `roles`, else none.
 template <class User>
 bool user_has_role(const User& user, std::string_view role) {
-    if constexpr (requires { user_traits<User>::roles(user); }) return detail::contains(user_traits<User>::roles(user), role);
-    else if constexpr (requires { user.roles; }) return detail::contains(user.roles, role);
-    else return false;
+    if constexpr (requires { user_traits<User>::roles(user); })
+        return detail::contains(user_traits<User>::roles(user), role);
+    else if constexpr (requires { user.roles; })
+        return detail::contains(user.roles, role);
+    else
+        return false;
 }
 
 /// True when `test(name)` holds for one of the user's permissions: user_traits<U>::permissions,
@@ -106,9 +124,12 @@ bool any_user_permission(const User& user, Test test) {
             if (test(std::string_view(name))) return true;
         return false;
     };
-    if constexpr (requires { user_traits<User>::permissions(user); }) return any(user_traits<User>::permissions(user));
-    else if constexpr (requires { user.permissions; }) return any(user.permissions);
-    else return false;
+    if constexpr (requires { user_traits<User>::permissions(user); })
+        return any(user_traits<User>::permissions(user));
+    else if constexpr (requires { user.permissions; })
+        return any(user.permissions);
+    else
+        return false;
 }
 
 /// True when the user has permission `permission` itself (see fauth::grants for wildcards).

@@ -16,7 +16,7 @@ namespace fauth {
 namespace detail {
 class KeyImpl;
 struct KeyAccess;
-}
+}  // namespace detail
 
 /// True when fauth signs and verifies with JWS algorithm `name` (HS256/384/512, RS256/384/512,
 /// PS256/384/512, ES256, ES384, EdDSA; exact, case-sensitive as JWS requires).

@@ -23,14 +23,11 @@ public:
     using Value = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
     /// A success (of Result<void>).
-    Result()
-        requires std::is_void_v<T>
-        : value_(std::in_place) {}
+    Result() requires std::is_void_v<T> : value_(std::in_place) {}
     /// A success holding `value`.
     template <class U = Value>
-        requires(!std::is_void_v<T> && std::is_constructible_v<Value, U &&> && !std::is_same_v<std::decay_t<U>, Failure> &&
-                 !std::is_same_v<std::decay_t<U>, Result>)
-    Result(U&& value)  // NOLINT: implicit, so that a step may return its value
+    requires(!std::is_void_v<T> && std::is_constructible_v<Value, U&&> && !std::is_same_v<std::decay_t<U>, Failure> &&
+             !std::is_same_v<std::decay_t<U>, Result>) Result(U&& value)  // NOLINT: implicit, so that a step may return its value
         : value_(std::in_place, std::forward<U>(value)) {}
     /// A failure.
     Result(Failure failure)  // NOLINT: implicit, so that a step may return its failure
@@ -105,14 +102,13 @@ private:
     static void run(std::function<void(Result<T>)>& next, Result<T> result) noexcept {
         try {
             next(std::move(result));
-        } catch (...) {
-        }
+        } catch (...) {}
     }
 
     std::mutex mutex_;
     bool settled_ = false;
-    std::optional<Result<T>> result_;        // settled before a continuation came
-    std::function<void(Result<T>)> next_;    // came before the result
+    std::optional<Result<T>> result_;      // settled before a continuation came
+    std::function<void(Result<T>)> next_;  // came before the result
 };
 
 // Settles its state with an internal failure if every Settle let go of it unsettled, so that
@@ -133,13 +129,12 @@ template <class T>
 class [[nodiscard]] Outcome {
 public:
     /// A ready success (of Outcome<void>).
-    Outcome()
-        requires std::is_void_v<T>
-        : state_(std::in_place_index<0>) {}
+    Outcome() requires std::is_void_v<T> : state_(std::in_place_index<0>) {}
     /// A ready result: a value or a failure.
     template <class U>
-        requires std::is_constructible_v<Result<T>, U&&> && (!std::is_same_v<std::decay_t<U>, Outcome>)
-    Outcome(U&& result)  // NOLINT: implicit, so that a step may return its value or failure
+    requires std::is_constructible_v<Result<T>, U &&> &&
+        (!std::is_same_v<std::decay_t<U>, Outcome>)
+            Outcome(U&& result)  // NOLINT: implicit, so that a step may return its value or failure
         : state_(std::in_place_index<0>, std::forward<U>(result)) {}
 
     Outcome(Outcome&&) noexcept = default;
@@ -178,11 +173,7 @@ public:
     /// it is already there.
     void operator()(Result<T> result) const noexcept { link_->state->settle(std::move(result)); }
     /// Settles Outcome<void> with success.
-    void operator()() const noexcept
-        requires std::is_void_v<T>
-    {
-        link_->state->settle(Result<T>());
-    }
+    void operator()() const noexcept requires std::is_void_v<T> { link_->state->settle(Result<T>()); }
 
 private:
     friend class Outcome<T>;

@@ -74,8 +74,8 @@ struct Endpoint {
 
     /// An open endpoint around a plain Pistache handler (returning Route::Result or void).
     template <class H>
-        requires std::is_invocable_v<H&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter>
-    Endpoint(H h)  // NOLINT: implicit on purpose, so plain handlers can be passed where Endpoints are
+    requires std::is_invocable_v<H&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter> Endpoint(
+        H h)  // NOLINT: implicit on purpose, so plain handlers can be passed where Endpoints are
         : handler(guard_exceptions(std::move(h))) {}
 
     /// A guarded route, made into a handler when mounted (defined in fauth/http/guard.hpp, which
@@ -91,11 +91,11 @@ struct Endpoint {
     template <class H>
     static Pistache::Rest::Route::Handler guard_exceptions(H h, LogSink log = {}) {
         return [h = std::move(h), log = std::move(log)](const Pistache::Rest::Request& request,
-                                                         Pistache::Http::ResponseWriter writer) mutable {
+                                                        Pistache::Http::ResponseWriter writer) mutable {
             auto fallback = writer.clone();
             try {
-                if constexpr (std::is_void_v<std::invoke_result_t<H&, const Pistache::Rest::Request&,
-                                                                  Pistache::Http::ResponseWriter>>) {
+                if constexpr (std::is_void_v<
+                                  std::invoke_result_t<H&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter>>) {
                     h(request, std::move(writer));
                     return Pistache::Rest::Route::Result::Ok;
                 } else {

@@ -38,8 +38,8 @@ enum class Report {
 /// The one way a fauth endpoint refuses a request (guards, refresh, logout, login): reports
 /// `failure` about `event` as `report` says (naming `subject` when known), then answers it in
 /// fauth's format, a 401 with `challenge`.
-void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const Failure& failure,
-            const Challenge& challenge, SecurityEvent event, Report report = Report::refusal, std::string subject = {}) noexcept;
+void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const Failure& failure, const Challenge& challenge,
+            SecurityEvent event, Report report = Report::refusal, std::string subject = {}) noexcept;
 /// refuse while the request is there, reported as a refusal.
 void refuse(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const HttpConfig& http, const Failure& failure,
             const Challenge& challenge, const Pistache::Http::Request& request, std::string subject = {}) noexcept;

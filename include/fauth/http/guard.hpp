@@ -33,8 +33,9 @@ template <class User, class... A>
 inline constexpr bool exact_handler_parameters = false;
 template <class User, class W, class U>
 inline constexpr bool exact_handler_parameters<User, const Pistache::Rest::Request&, W, U> =
-    (std::is_same_v<W, Pistache::Http::ResponseWriter> || std::is_same_v<W, Pistache::Http::ResponseWriter&&>) &&
-    (std::is_same_v<U, const User&> || std::is_same_v<U, const User*> || std::is_same_v<U, const Principal<User>&>);
+    (std::is_same_v<W, Pistache::Http::ResponseWriter> ||
+     std::is_same_v<W, Pistache::Http::ResponseWriter&&>)&&(std::is_same_v<U, const User&> || std::is_same_v<U, const User*> ||
+                                                            std::is_same_v<U, const Principal<User>&>);
 template <class User, class F>
 struct noexcept_handler_signature : std::false_type {};
 template <class User, class R, class... A>
@@ -75,11 +76,12 @@ public:
     template <class Handler, Presence presence>
     static Endpoint guard(GuardedRoute<User, Handler, presence> route) {
         if constexpr (presence == Presence::optional) {
-            static_assert(std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User*>,
-                          "fauth: an optional_user handler takes (const Rest::Request&, Http::ResponseWriter, const User*)");
+            static_assert(
+                std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User*>,
+                "fauth: an optional_user handler takes (const Rest::Request&, Http::ResponseWriter, const User*)");
         } else {
-            static_assert(takes_principal<Handler> ||
-                              std::is_invocable_v<Handler&, const Pistache::Rest::Request&, Pistache::Http::ResponseWriter, const User&>,
+            static_assert(takes_principal<Handler> || std::is_invocable_v<Handler&, const Pistache::Rest::Request&,
+                                                                          Pistache::Http::ResponseWriter, const User&>,
                           "fauth: a guarded handler takes (const Rest::Request&, Http::ResponseWriter, const User&) or "
                           "(..., const Principal<User>&)");
         }
@@ -104,14 +106,17 @@ public:
                 using Status = Credentials::Status;
                 if (credentials.status == Status::present) {
                     Delivery<presence, Handler> finish{spec, &request, std::move(writer), credentials.scheme};
-                    if (credentials.scheme->kind() == CredentialKind::api_key) spec->auth.run_key(credentials.token, std::move(finish));
-                    else spec->auth.run(credentials.token, credentials.type, std::move(finish));
+                    if (credentials.scheme->kind() == CredentialKind::api_key)
+                        spec->auth.run_key(credentials.token, std::move(finish));
+                    else
+                        spec->auth.run(credentials.token, credentials.type, std::move(finish));
                 } else if constexpr (presence == Presence::optional) {
                     call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.tokens.log);
                 } else if (credentials.status == Status::absent) {
                     send_not_authenticated(writer, challenge_of(spec->schemes, false, spec->http->resource_metadata_url));
                 } else {
-                    refuse(writer, config, *spec->http, credentials.scheme->malformed(), spec->challenge(*credentials.scheme), request);
+                    refuse(writer, config, *spec->http, credentials.scheme->malformed(), spec->challenge(*credentials.scheme),
+                           request);
                 }
                 return Pistache::Rest::Route::Result::Ok;
             };
@@ -146,7 +151,8 @@ private:
     // True for failures that mean "this caller is not (usably) authenticated" (fauth's own, a
     // loader error or overload, are not).
     static bool is_callers_fault(const Failure& failure) noexcept {
-        return failure.kind != ErrorKind::internal && failure.kind != ErrorKind::unavailable && failure.kind != ErrorKind::throttled;
+        return failure.kind != ErrorKind::internal && failure.kind != ErrorKind::unavailable &&
+               failure.kind != ErrorKind::throttled;
     }
 
     // Calls the user's handler inside the security context; an exception it throws becomes a 500,
@@ -190,7 +196,9 @@ private:
             copy = std::make_shared<const Pistache::Rest::Request>(*request);
             request = copy.get();
         }
-        std::optional<Failure> bind(const TokenPayload& token) const { return scheme->check(*request, token, {spec->auth.tokens()}); }
+        std::optional<Failure> bind(const TokenPayload& token) const {
+            return scheme->check(*request, token, {spec->auth.tokens()});
+        }
 
         void operator()(Result<Caller<User>> caller) {
             const AuthConfig& config = spec->auth.config();
@@ -201,7 +209,8 @@ private:
             }
             if constexpr (presence == Presence::optional) {
                 if (is_callers_fault(caller.failure()))
-                    return call(spec->handler, *request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.tokens.log);
+                    return call(spec->handler, *request, writer, static_cast<const User*>(nullptr), nullptr, nullptr,
+                                config.tokens.log);
             }
             refuse(writer, config, *spec->http, caller.failure(), spec->challenge(*scheme), *request);
         }
@@ -209,7 +218,8 @@ private:
         // Why the route refuses `caller`: its rule (a predicate of yours may throw), then freshness.
         std::optional<Failure> judge(const Caller<User>& caller, const AuthConfig& config) const {
             try {
-                if (auto why = denial(spec->rule, principal(caller), config.wildcards)) return Forbidden(std::move(*why)).failure();
+                if (auto why = denial(spec->rule, principal(caller), config.wildcards))
+                    return Forbidden(std::move(*why)).failure();
             } catch (...) {
                 return failure_of(std::current_exception(), "access rule");
             }
@@ -227,7 +237,8 @@ private:
         }
 
         Principal<User> principal(const Caller<User>& caller) const {
-            return {caller.user, scheme->id(), caller.token != nullptr ? caller.token->scopes : caller.key->scopes, caller.token, caller.key};
+            return {caller.user, scheme->id(), caller.token != nullptr ? caller.token->scopes : caller.key->scopes, caller.token,
+                    caller.key};
         }
     };
 };

@@ -84,7 +84,8 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
         if (delivery == TokenDelivery::cookies && !http->cookies.accepts_cookie())
             throw ConfigError("login_endpoint: cookie delivery needs HttpConfig.cookies.transport to accept cookies");
         if (delivery == TokenDelivery::cookies && auth.config().tokens.secret_key.empty())
-            throw ConfigError("login_endpoint: cookie delivery: CSRF tokens are bound to the session with secret_key; set it to use cookies");
+            throw ConfigError(
+                "login_endpoint: cookie delivery: CSRF tokens are bound to the session with secret_key; set it to use cookies");
         return Endpoint::guard_exceptions(
             [&auth, delivery, http](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
                 const AuthConfig& config = auth.config();
@@ -111,10 +112,12 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                 auto device_cookie = devices ? cookie_credentials(request, http->device_cookie.name) : Credentials{};
                 auto attempt = std::make_shared<Attempt>(Attempt{std::move(writer), std::move(event), std::move(client),
                                                                  type ? type->mime().toString() : std::string(), request.body(),
-                                                                 std::move(device_cookie.token), devices ? request.resource() : std::string()});
+                                                                 std::move(device_cookie.token),
+                                                                 devices ? request.resource() : std::string()});
                 // Failures that are no attempt's (a throttle's, a response that cannot be made): not reported.
                 auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
-                    http::refuse(a->writer, auth.config(), failure_of(std::move(failure), "login"), false, a->event, Report::none);
+                    http::refuse(a->writer, auth.config(), failure_of(std::move(failure), "login"), false, a->event,
+                                 Report::none);
                 };
                 auto throttled = [&auth](const std::shared_ptr<Attempt>& a, const ThrottleDecision& d) {
                     a->event.type = SecurityEventType::throttled;
@@ -124,7 +127,8 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                 // The password check and the answer, once the throttles let the attempt through.
                 auto sign_in = [&auth, delivery, http, attempt, refuse](LoginRequest credentials, bool known_device) {
                     auto username = credentials.username;
-                    auth.authenticate(std::move(credentials.username), std::move(credentials.password), attempt->client, known_device)
+                    auth.authenticate(std::move(credentials.username), std::move(credentials.password), attempt->client,
+                                      known_device)
                         .then(
                             [&auth, delivery, http, attempt, refuse, username = std::move(username)](const User& user) {
                                 try {
@@ -140,50 +144,59 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                 }
                             },
                             [&auth, attempt](std::exception_ptr failure) {
-                                http::refuse(attempt->writer, auth.config(), failure_of(std::move(failure), "login"), false, attempt->event, Report::attempt);
+                                http::refuse(attempt->writer, auth.config(), failure_of(std::move(failure), "login"), false,
+                                             attempt->event, Report::attempt);
                             });
                 };
-                auth.count_attempt("client:" + attempt->client, config.login_limits.per_client).then(
-                    [&auth, http, attempt, refuse, throttled, sign_in](const ThrottleDecision& by_client) {
-                        if (!by_client.allowed) return throttled(attempt, by_client);
-                        auto parsed = parse_login_request(attempt->content_type, attempt->body);
-                        if (const auto* error = std::get_if<RequestError>(&parsed))
-                            return send_detail(attempt->writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
-                        auto credentials = std::get<LoginRequest>(std::move(parsed));
-                        attempt->event.identifier = logged_identifier(auth.tokens(), credentials.username);
-                        const auto& limits = auth.config().login_limits;
-                        // A device this name logged in from before has its own budget, which guesses
-                        // from elsewhere cannot spend.
-                        const auto device = attempt->device_cookie.empty()
-                                                ? std::string()
-                                                : device_of(auth.tokens(), attempt->device_cookie, credentials.username,
-                                                            unix_seconds(auth.config().tokens.clock), http->device_cookie.lifetime);
-                        if (!device.empty()) {
-                            auth.count_attempt("device:" + device, limits.per_device)
-                                .then(
-                                    [attempt, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_device) mutable {
-                                        if (!by_device.allowed) return throttled(attempt, by_device);
-                                        sign_in(std::move(credentials), true);
-                                    },
-                                    [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
-                            return;
-                        }
-                        const auto pair_key = client_identifier_key(attempt->client, credentials.username);
-                        // The name is counted across all clients only for attempts this client may make.
-                        auto then_by_name = [&auth, attempt, refuse, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
-                          if (!by_pair.allowed) return throttled(attempt, by_pair);
-                          const auto name_key = identifier_key(credentials.username);
-                          auth.count_attempt(name_key, auth.config().login_limits.per_identifier).then(
-                            [attempt, throttled, sign_in, credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
-                                if (!by_name.allowed) return throttled(attempt, by_name);
-                                sign_in(std::move(credentials), false);
-                            },
-                            [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
-                        };
-                        auth.count_attempt(pair_key, limits.per_client_identifier)
-                            .then(std::move(then_by_name), [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
-                    },
-                    [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                auth.count_attempt("client:" + attempt->client, config.login_limits.per_client)
+                    .then(
+                        [&auth, http, attempt, refuse, throttled, sign_in](const ThrottleDecision& by_client) {
+                            if (!by_client.allowed) return throttled(attempt, by_client);
+                            auto parsed = parse_login_request(attempt->content_type, attempt->body);
+                            if (const auto* error = std::get_if<RequestError>(&parsed))
+                                return send_detail(attempt->writer, static_cast<Pistache::Http::Code>(error->status),
+                                                   error->detail);
+                            auto credentials = std::get<LoginRequest>(std::move(parsed));
+                            attempt->event.identifier = logged_identifier(auth.tokens(), credentials.username);
+                            const auto& limits = auth.config().login_limits;
+                            // A device this name logged in from before has its own budget, which guesses
+                            // from elsewhere cannot spend.
+                            const auto device =
+                                attempt->device_cookie.empty()
+                                    ? std::string()
+                                    : device_of(auth.tokens(), attempt->device_cookie, credentials.username,
+                                                unix_seconds(auth.config().tokens.clock), http->device_cookie.lifetime);
+                            if (!device.empty()) {
+                                auth.count_attempt("device:" + device, limits.per_device)
+                                    .then(
+                                        [attempt, throttled, sign_in,
+                                         credentials = std::move(credentials)](const ThrottleDecision& by_device) mutable {
+                                            if (!by_device.allowed) return throttled(attempt, by_device);
+                                            sign_in(std::move(credentials), true);
+                                        },
+                                        [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                                return;
+                            }
+                            const auto pair_key = client_identifier_key(attempt->client, credentials.username);
+                            // The name is counted across all clients only for attempts this client may make.
+                            auto then_by_name = [&auth, attempt, refuse, throttled, sign_in,
+                                                 credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
+                                if (!by_pair.allowed) return throttled(attempt, by_pair);
+                                const auto name_key = identifier_key(credentials.username);
+                                auth.count_attempt(name_key, auth.config().login_limits.per_identifier)
+                                    .then(
+                                        [attempt, throttled, sign_in,
+                                         credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
+                                            if (!by_name.allowed) return throttled(attempt, by_name);
+                                            sign_in(std::move(credentials), false);
+                                        },
+                                        [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                            };
+                            auth.count_attempt(pair_key, limits.per_client_identifier)
+                                .then(std::move(then_by_name),
+                                      [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                        },
+                        [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
             },
             auth.config().tokens.log);
     };

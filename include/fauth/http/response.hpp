@@ -17,7 +17,6 @@
 
 namespace fauth::http {
 
-
 /// The WWW-Authenticate response header. A typed header: Pistache 0.0.5 drops raw ones.
 class WwwAuthenticate : public Pistache::Http::Header::Header {
 public:

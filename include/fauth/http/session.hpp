@@ -42,8 +42,7 @@ struct RefreshRequest {
 
 /// Reads a refresh request (see RefreshRequest): `refresh_cookie` reads the refresh cookie (null
 /// while cookies are not accepted).
-RefreshRequest read_refresh_request(const Pistache::Http::Request& request,
-                                    const CredentialScheme* refresh_cookie);
+RefreshRequest read_refresh_request(const Pistache::Http::Request& request, const CredentialScheme* refresh_cookie);
 
 /// The refresh cookie's scheme under `config`, or null while cookies are not accepted.
 std::shared_ptr<const CredentialScheme> refresh_cookie_scheme(const HttpConfig& config);
@@ -104,8 +103,10 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
                 auto failed = [refused](std::exception_ptr failure) { refused(failure_of(std::move(failure), "refresh")); };
                 auth.count_attempt("refresh-client:" + client, config.refresh_limits.per_client)
                     .then(
-                        [&auth, http, shared, input, refused, failed, check = std::move(check)](const ThrottleDecision& by_client) {
-                            if (!by_client.allowed) return send_too_many_requests(*shared, static_cast<long>(by_client.retry_after.count()));
+                        [&auth, http, shared, input, refused, failed,
+                         check = std::move(check)](const ThrottleDecision& by_client) {
+                            if (!by_client.allowed)
+                                return send_too_many_requests(*shared, static_cast<long>(by_client.retry_after.count()));
                             if (input->refusal) return refused(*input->refusal);
                             if (const auto* error = std::get_if<RequestError>(&input->token))
                                 return send_detail(*shared, static_cast<Pistache::Http::Code>(error->status), error->detail);
@@ -156,8 +157,8 @@ Endpoint logout_endpoint(const AuthProvider<User>& auth) {
                             if (http->cookies.accepts_cookie()) clear_session_cookies(*shared, http->cookies);
                             shared->send(Pistache::Http::Code::No_Content);
                         },
-                        [&auth, shared, challenge, event = request_event(SecurityEventType::token_refused, request, *http)](
-                            std::exception_ptr failure) {
+                        [&auth, shared, challenge,
+                         event = request_event(SecurityEventType::token_refused, request, *http)](std::exception_ptr failure) {
                             refuse(*shared, auth.config(), failure_of(std::move(failure), "logout"), challenge, event);
                         });
             },

@@ -37,11 +37,10 @@ void ApiKeyScheme::require(nlohmann::json& alternatives) const {
 }
 
 void ApiKeyScheme::declare(nlohmann::json& security_schemes) const {
-    security_schemes[kApiKeyScheme] = {
-        {"type", "apiKey"},
-        {"in", "header"},
-        {"name", settings_.header},
-        {"description", "An API key, made by its owner and shown once."}};
+    security_schemes[kApiKeyScheme] = {{"type", "apiKey"},
+                                       {"in", "header"},
+                                       {"name", settings_.header},
+                                       {"description", "An API key, made by its owner and shown once."}};
 }
 
 void ApiKeyScheme::check_route(const RouteNeeds& needs) const {

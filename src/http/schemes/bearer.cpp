@@ -19,9 +19,7 @@ Credentials BearerScheme::read(const Pistache::Http::Request& request) const {
     return {Credentials::Status::present, std::move(bearer.token), this};
 }
 
-Failure BearerScheme::malformed() const {
-    return InvalidToken("malformed Authorization header").failure();
-}
+Failure BearerScheme::malformed() const { return InvalidToken("malformed Authorization header").failure(); }
 
 void BearerScheme::challenge(Challenge& challenge) const { challenge.bearer = true; }
 
@@ -31,8 +29,9 @@ void BearerScheme::require(nlohmann::json& alternatives) const {
 }
 
 void BearerScheme::declare(nlohmann::json& security_schemes) const {
-    security_schemes[kOAuth2Scheme] = {
-        {"type", "oauth2"}, {"flows", {{"password", {{"tokenUrl", token_url_}, {"scopes", nlohmann::json::object()}}}}}};
+    security_schemes[kOAuth2Scheme] = {{"type", "oauth2"},
+                                       {"flows",
+                                        {{"password", {{"tokenUrl", token_url_}, {"scopes", nlohmann::json::object()}}}}}};
     security_schemes[kBearerScheme] = {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}};
 }
 

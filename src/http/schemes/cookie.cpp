@@ -16,9 +16,7 @@ Credentials CookieScheme::read(const Pistache::Http::Request& request) const {
     return found;
 }
 
-Failure CookieScheme::malformed() const {
-    return InvalidToken("malformed session cookie").failure();
-}
+Failure CookieScheme::malformed() const { return InvalidToken("malformed session cookie").failure(); }
 
 void CookieScheme::challenge(Challenge& challenge) const { challenge.bearer = true; }
 
@@ -30,17 +28,19 @@ void CookieScheme::declare(nlohmann::json& security_schemes) const {
     security_schemes[kCookieScheme] = {{"type", "apiKey"},
                                        {"in", "cookie"},
                                        {"name", settings_.access_cookie},
-                                       {"description", "The browser session's access cookie, set by the cookie login. Requests "
-                                                       "that change state also send the CSRF cookie's value in the " +
-                                                           settings_.csrf_header + " header."}};
+                                       {"description",
+                                        "The browser session's access cookie, set by the cookie login. Requests "
+                                        "that change state also send the CSRF cookie's value in the " +
+                                            settings_.csrf_header + " header."}};
 }
 
 void CookieScheme::check_route(const RouteNeeds& needs) const {
     if (!settings_.accepts_cookie())
         throw ConfigError("fauth: a route accepts the session cookie, but HttpConfig::cookies.transport does not");
     if (!needs.secret_key)
-        throw ConfigError("fauth: a route accepts the session cookie, but CSRF tokens are bound to the session with "
-                          "secret_key (AuthConfig::tokens); set it to use cookies");
+        throw ConfigError(
+            "fauth: a route accepts the session cookie, but CSRF tokens are bound to the session with "
+            "secret_key (AuthConfig::tokens); set it to use cookies");
 }
 
 std::optional<Failure> CookieScheme::check(const Pistache::Http::Request& request, const TokenPayload& token,

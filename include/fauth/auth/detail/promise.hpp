@@ -32,8 +32,7 @@ public:
 
     /// Fulfils the promise with `value`.
     template <class U = T>
-        requires(!std::is_void_v<T>)
-    void resolve(U value) noexcept {
+    requires(!std::is_void_v<T>) void resolve(U value) noexcept {
         if (done_.exchange(true)) return;
         try {
             resolve_(T(std::move(value)));
@@ -43,14 +42,11 @@ public:
     }
 
     /// Fulfils a Promise<void>.
-    void resolve() noexcept
-        requires std::is_void_v<T>
-    {
+    void resolve() noexcept requires std::is_void_v<T> {
         if (done_.exchange(true)) return;
         try {
             resolve_();
-        } catch (...) {
-        }
+        } catch (...) {}
     }
 
     /// Rejects the promise with `failure`, as the exception class of its kind.
@@ -58,15 +54,16 @@ public:
         if (done_.exchange(true)) return;
         try {
             failure.with_error([this](const auto& error) { reject_(error); });
-        } catch (...) {
-        }
+        } catch (...) {}
     }
 
     /// Settles the promise with `result`.
     void settle(Result<T> result) noexcept {
         if (!result) return reject(result.failure());
-        if constexpr (std::is_void_v<T>) resolve();
-        else resolve(std::move(result).value());
+        if constexpr (std::is_void_v<T>)
+            resolve();
+        else
+            resolve(std::move(result).value());
     }
 
 private:
@@ -83,9 +80,12 @@ template <class T>
 Pistache::Async::Promise<T> to_promise(Outcome<T> outcome) {
     if (outcome.ready()) {
         auto& result = outcome.result();
-        if (!result) return result.failure().with_error([](const auto& error) { return Pistache::Async::Promise<T>::rejected(error); });
-        if constexpr (std::is_void_v<T>) return Pistache::Async::Promise<T>::resolved();
-        else return Pistache::Async::Promise<T>::resolved(std::move(result).value());
+        if (!result)
+            return result.failure().with_error([](const auto& error) { return Pistache::Async::Promise<T>::rejected(error); });
+        if constexpr (std::is_void_v<T>)
+            return Pistache::Async::Promise<T>::resolved();
+        else
+            return Pistache::Async::Promise<T>::resolved(std::move(result).value());
     }
     auto [promise, settler] = Settler<T>::make();
     std::move(outcome).then([settler = settler](Result<T> result) { settler->settle(std::move(result)); });
@@ -98,8 +98,10 @@ template <class T>
 Outcome<T> to_outcome(Pistache::Async::Promise<T> promise, const char* context) {
     auto [outcome, settle] = Outcome<T>::pending();
     auto on_failure = [settle = settle, context](std::exception_ptr e) { settle(failure_of(std::move(e), context)); };
-    if constexpr (std::is_void_v<T>) promise.then([settle = settle] { settle(); }, std::move(on_failure));
-    else promise.then([settle = settle](const T& value) { settle(value); }, std::move(on_failure));
+    if constexpr (std::is_void_v<T>)
+        promise.then([settle = settle] { settle(); }, std::move(on_failure));
+    else
+        promise.then([settle = settle](const T& value) { settle(value); }, std::move(on_failure));
     return std::move(outcome);
 }
 
