@@ -35,6 +35,7 @@ void refuse_token(ResponseWriter& writer, std::exception_ptr thrown) {
     switch (failure.kind) {
         case fauth::ErrorKind::invalid_token:
         case fauth::ErrorKind::token_expired:
+        case fauth::ErrorKind::session_expired:
         case fauth::ErrorKind::user_not_found:
         case fauth::ErrorKind::inactive_user: return fauth::http::send_detail(writer, Code::Bad_Request, kBadToken);
         default: return fauth::http::send_failure(writer, failure, false, {});

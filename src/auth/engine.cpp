@@ -247,8 +247,9 @@ Outcome<void> Engine::end_session(const TokenPayload& access) const {
     if (access.external || access.jti.empty()) return InvalidToken("this token's session is its issuer's to end").failure();
     config_.report({.type = SecurityEventType::revoked, .reason = "logout", .subject = access.sub});
     // The family's one entry covers the access token too; a token without a family needs its own.
-    return access.family.empty() ? store_->revoke_token(access.jti, record_expiry(access.exp))
-                                 : store_->revoke_family(access.family, family_expiry());
+    // Tracked: what the caller chains to it (an answer, your continuation) runs before the engine goes.
+    return tracked(access.family.empty() ? store_->revoke_token(access.jti, record_expiry(access.exp))
+                                         : store_->revoke_family(access.family, family_expiry()));
 }
 
 Outcome<void> Engine::revoke_all(std::string sub) const {

@@ -68,10 +68,14 @@ void write_log(const LogSink& log, std::string_view message) {
 void TokenConfig::write_log(std::string_view message) const { fauth::write_log(log, message); }
 
 void TokenConfig::report(const SecurityEvent& event) const {
-    if (security_events)
+    if (!security_events) return write_log(to_json_line(event));
+    // A hook that throws must not stop what reported (a reused refresh token's family is revoked
+    // after its event): the failure goes to the log.
+    try {
         security_events(event);
-    else
-        write_log(to_json_line(event));
+    } catch (...) {
+        write_log(failure_of(std::current_exception(), "security_events hook").log);
+    }
 }
 
 std::chrono::system_clock::time_point TokenConfig::now() const { return fauth::now(clock); }

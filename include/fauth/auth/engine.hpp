@@ -161,10 +161,10 @@ public:
     /// outcome settled when both have answered (wait_idle() waits for it meanwhile).
     template <class U, class T, class Step>
     Outcome<U> chain(Outcome<T> outcome, Step step) const {
-        if (outcome.ready()) return Outcome<U>(step(std::move(outcome.result())));
+        if (outcome.ready()) return made<U>(step, std::move(outcome.result()));
         auto [next, settle] = Outcome<U>::pending();
         after(std::move(outcome), [settle = settle, step = std::move(step)](Result<T> result) mutable {
-            Outcome<U>(step(std::move(result))).then([settle](Result<U> made) { settle(std::move(made)); });
+            made<U>(step, std::move(result)).then([settle](Result<U> out) { settle(std::move(out)); });
         });
         return std::move(next);
     }
@@ -182,6 +182,15 @@ public:
     void wait_idle() const { in_flight_.wait_idle(); }
 
 private:
+    // What `step` makes of `result`, or what it throws (a store or a throttle of yours may) as a Failure.
+    template <class U, class Step, class T>
+    static Outcome<U> made(Step& step, Result<T> result) {
+        try {
+            return Outcome<U>(step(std::move(result)));
+        } catch (...) {
+            return failure_of(std::current_exception(), "a store or throttle");
+        }
+    }
     std::int64_t family_expiry() const;
     // How long a record about a token expiring at `token_exp` must last: verify's leeway included.
     std::int64_t record_expiry(std::int64_t token_exp) const;

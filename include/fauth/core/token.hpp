@@ -48,6 +48,9 @@ public:
     /// A codec over `config`, which its owner has validated and keeps, unchanged, for the codec's
     /// lifetime: an Engine's, so that the configuration is stored and validated once.
     TokenCodec(const TokenConfig& config, AlreadyValidated);
+    // Not copyable: a copy of an engine's codec would outlive the configuration it points to.
+    TokenCodec(const TokenCodec&) = delete;
+    TokenCodec& operator=(const TokenCodec&) = delete;
 
     /// A fresh payload of `type` for `sub`: iat and iat_us now, exp from the type's TTL, a random jti,
     /// iss/aud from the config. Throws std::invalid_argument if `extra` is not an object or names

@@ -197,7 +197,11 @@ private:
             request = copy.get();
         }
         std::optional<Failure> bind(const TokenPayload& token) const {
-            return scheme->check(*request, token, {spec->auth.tokens()});
+            try {  // a scheme of yours may throw
+                return scheme->check(*request, token, {spec->auth.tokens()});
+            } catch (...) {
+                return failure_of(std::current_exception(), "credential scheme check");
+            }
         }
 
         void operator()(Result<Caller<User>> caller) {
