@@ -115,34 +115,34 @@ void Engine::hand_over(std::function<void()> task) const {
     }
 }
 
-Outcome<TokenPayload> Engine::check(TokenPayload payload, TokenType type) const {
+Outcome<void> Engine::check(const TokenPayload& payload, TokenType type) const {
     // A trusted issuer's token: its sessions are its issuer's, and its jti and sub are unique
     // only there, so this service's revocations never apply to it.
-    if (payload.external) return payload;
+    if (payload.external) return {};
     if (type == TokenType::refresh && payload.family.empty())
         return InvalidToken("refresh token has no session family").failure();
     if (type == TokenType::refresh &&
         unix_seconds(config_.tokens.clock) >= session_start(payload) + config_.session_lifetime.count())
         return SessionExpired().failure();
     auto revoked = store_->is_revoked(query_of(payload));
-    return chain<TokenPayload>(std::move(revoked),
-                               [this, type, payload = std::move(payload)](Result<bool> answer) mutable -> Outcome<TokenPayload> {
-                                   if (!answer) return std::move(answer).failure();
-                                   if (*answer) return InvalidToken("token revoked").failure();
-                                   if (type == TokenType::refresh) return throttle_family(std::move(payload));
-                                   return std::move(payload);
-                               });
+    // A refresh token's family, for its throttle (an access token's step keeps nothing).
+    std::string family = type == TokenType::refresh ? payload.family : std::string();
+    return chain<void>(std::move(revoked), [this, family = std::move(family)](Result<bool> answer) mutable -> Outcome<void> {
+        if (!answer) return std::move(answer).failure();
+        if (*answer) return InvalidToken("token revoked").failure();
+        if (!family.empty()) return throttle_family(family);
+        return {};
+    });
 }
 
-Outcome<TokenPayload> Engine::throttle_family(TokenPayload payload) const {
+Outcome<void> Engine::throttle_family(const std::string& family) const {
     // Counted after the signature is verified: only a holder of the session's tokens spends its budget.
-    auto decided = throttle_->hit("family:" + payload.family, config_.refresh_limits.per_family);
-    return chain<TokenPayload>(std::move(decided),
-                               [payload = std::move(payload)](Result<ThrottleDecision> decision) mutable -> Result<TokenPayload> {
-                                   if (!decision) return std::move(decision).failure();
-                                   if (!decision->allowed) return Throttled(decision->retry_after).failure();
-                                   return std::move(payload);
-                               });
+    return chain<void>(throttle_->hit("family:" + family, config_.refresh_limits.per_family),
+                       [](Result<ThrottleDecision> decision) -> Result<void> {
+                           if (!decision) return std::move(decision).failure();
+                           if (!decision->allowed) return Throttled(decision->retry_after).failure();
+                           return {};
+                       });
 }
 
 Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const {

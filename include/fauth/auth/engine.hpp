@@ -73,7 +73,7 @@ public:
     /// trusted issuer's token passes untouched: its sessions are its issuer's. Ready when the
     /// store and the throttle answer in this process; else settled on their callback thread.
     /// (A refresh token's use-once record is written by rotate.)
-    Outcome<TokenPayload> check(TokenPayload payload, TokenType type) const;
+    Outcome<void> check(const TokenPayload& payload, TokenType type) const;
 
     /// How a session began: whether its user just proved who they are with a password.
     enum class Proof {
@@ -219,7 +219,7 @@ private:
     std::shared_ptr<const std::string> dummy_hash_at(int cost) const;
     // Records that one bcrypt took `elapsed`, for the expected wait.
     void record_password_time(std::chrono::steady_clock::duration elapsed) const;
-    Outcome<TokenPayload> throttle_family(TokenPayload payload) const;
+    Outcome<void> throttle_family(const std::string& family) const;
 
     AuthConfig config_;
     TokenCodec codec_;  // over config_.tokens, validated with it (not a copy)

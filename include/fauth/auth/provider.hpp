@@ -301,7 +301,7 @@ public:
                 }
             }
             if (!verified) return on.finish()(std::move(verified).failure());
-            core->check_and_load(on, std::move(verified).value(), type);
+            core->check_and_load(on, verified.value(), type);
         });
     }
 
@@ -346,7 +346,8 @@ public:
         auto [outcome, settle] = Outcome<User>::pending();
         Then<User, ReturnUser> finish{settle, {}, {}, core_.get()};
         detail::Journey<decltype(finish)> journey(finish);
-        core_->check_and_load(journey, payload, TokenType::access);
+        TokenPayload kept = payload;
+        core_->check_and_load(journey, kept, TokenType::access);
         return detail::to_promise(std::move(outcome));
     }
 
@@ -521,29 +522,41 @@ private:
         std::function<void(const ApiKey&)> key_used;
 
         // The steps of run after the token's verification: the store, then the user_loader, then
-        // the finish.
+        // the finish. `payload` stays in the caller's frame while the steps answer at once; it is
+        // moved into the continuation of the first step that waits.
         template <class Finish>
-        void check_and_load(detail::Journey<Finish>& journey, TokenPayload payload, TokenType type) const {
-            journey.after(check(std::move(payload), type), [this](auto& on, Result<TokenPayload> checked) {
-                if (!checked) return on.finish()(std::move(checked).failure());
-                this->load(on, std::move(checked).value());
+        void check_and_load(detail::Journey<Finish>& journey, TokenPayload& payload, TokenType type) const {
+            auto checked = check(payload, type);
+            if (checked.ready()) {
+                if (!checked.result()) return journey.finish()(std::move(checked.result()).failure());
+                return load(journey, payload);
+            }
+            journey.after(std::move(checked), [this, payload = std::move(payload)](auto& on, Result<void> answer) mutable {
+                if (!answer) return on.finish()(std::move(answer).failure());
+                this->load(on, payload);
             });
         }
 
         // The last step of run: the user_loader, then the finish.
         template <class Finish>
-        void load(detail::Journey<Finish>& journey, TokenPayload payload) const {
+        void load(detail::Journey<Finish>& journey, TokenPayload& payload) const {
             auto loaded = user_loader(payload);
+            if (loaded.ready()) return deliver(journey.finish(), loaded.result(), payload);
             // Settled by your user_loader, on your thread: that continuation owns the state.
             // (Empty when the state is being destroyed, which waits for this step to end.)
-            std::shared_ptr<const Core> owner;
-            if (!loaded.ready() && !(owner = this->weak_from_this().lock()))
-                return journey.finish()(Unavailable("shutting down").failure());
+            auto owner = this->weak_from_this().lock();
+            if (!owner) return journey.finish()(Unavailable("shutting down").failure());
             journey.after(std::move(loaded), [owner, payload = std::move(payload)](auto& on, Result<std::optional<User>> user) {
-                if (!user) return on.finish()(std::move(user).failure());
-                if (auto refused = unusable(*user)) return on.finish()(std::move(*refused));
-                on.finish()(Caller<User>{**user, &payload, nullptr});
+                deliver(on.finish(), user, payload);
             });
+        }
+
+        // The finish, with the user the loader found, or why there is none to sign in.
+        template <class Finish>
+        static void deliver(Finish& finish, Result<std::optional<User>>& user, const TokenPayload& payload) {
+            if (!user) return finish(std::move(user).failure());
+            if (auto refused = unusable(*user)) return finish(std::move(*refused));
+            finish(Caller<User>{**user, &payload, nullptr});
         }
 
         // The last steps of run_key, once the loader found `found` (or nothing, or failed).
