@@ -2,6 +2,7 @@
 // every revocation store: memory and a real redis-server.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -345,6 +346,28 @@ TEST(SessionStorage, WithoutAGraceEveryRepeatIsReuse) {
     await(auth.refresh(login.refresh_token));
     auto repeat = auth.refresh(login.refresh_token);
     EXPECT_TRUE(fauth::test::settle(repeat).error);
+}
+
+// A security-events hook that throws does not stop what reported: the reused token's family is
+// still revoked, and the hook's failure goes to the log.
+TEST(SessionStorage, AThrowingSecurityEventHookStillRevokesAReusedFamily) {
+    fauth::test::TestClock clock;
+    auto c = base_config(clock);
+    c.refresh_repeat_grace = std::chrono::seconds(0);
+    std::vector<std::string> logs;
+    c.tokens.log = [&logs](std::string_view line) { logs.emplace_back(line); };
+    c.tokens.security_events = [](const fauth::SecurityEvent&) { throw std::runtime_error("the event sink is down"); };
+    fauth::AuthProvider<User> auth{c, anyone};
+    const auto login = auth.login("alice");
+    const auto rotated = await(auth.refresh(login.refresh_token));
+    auto reuse = auth.refresh(login.refresh_token);
+    std::string reason;
+    EXPECT_EQ(kind_of(reuse, &reason), fauth::ErrorKind::invalid_token);
+    EXPECT_EQ(reason, "Invalid token: refresh token reuse detected");
+    auto descendant = auth.resolve_user(rotated.access_token);
+    EXPECT_EQ(kind_of(descendant, &reason), fauth::ErrorKind::invalid_token) << "the family is revoked";
+    EXPECT_EQ(reason, "Invalid token: token revoked");
+    EXPECT_NE(std::find(logs.begin(), logs.end(), "security_events hook failed: the event sink is down"), logs.end());
 }
 
 // One account refreshing without end fills one record, not one per refresh: another user's
