@@ -297,7 +297,7 @@ public:
         journey.after(core_->verify(token, type), [core = core_.get(), type](auto& on, Result<TokenPayload> verified) {
             if (verified) {
                 if constexpr (requires { on.finish().bind(*verified); }) {
-                    if (auto refused = on.finish().bind(*verified)) return on.finish()(std::move(*refused));
+                    if (auto refused = bind_step(on.finish(), *verified)) return on.finish()(std::move(*refused));
                 }
             }
             if (!verified) return on.finish()(std::move(verified).failure());
@@ -587,13 +587,7 @@ private:
         Make make;
         Check check{};
         const Engine* engine;
-        std::optional<Failure> bind(const TokenPayload& payload) {
-            try {
-                return check(payload);
-            } catch (...) {
-                return failure_of(std::current_exception(), "token check");
-            }
-        }
+        std::optional<Failure> bind(const TokenPayload& payload) { return check(payload); }
         void operator()(Result<Caller<User>> caller) {
             if (!caller) return settle(std::move(caller).failure());
             try {
@@ -614,6 +608,16 @@ private:
         auto [outcome, settle] = Outcome<T>::pending();
         run(token, type, Then<T, Make, Check>{settle, std::move(make), std::move(check), core_.get()});
         return std::move(outcome);
+    }
+
+    // The finish's bind step for `payload`: its refusal, or what it throws (a check of yours may) as one.
+    template <class Finish>
+    static std::optional<Failure> bind_step(Finish& finish, const TokenPayload& payload) {
+        try {
+            return finish.bind(payload);
+        } catch (...) {
+            return failure_of(std::current_exception(), "token check");
+        }
     }
 
     // Why a loaded user cannot be signed in (UserNotFound, InactiveUser), or nothing when it can.

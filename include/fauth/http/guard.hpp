@@ -197,11 +197,7 @@ private:
             request = copy.get();
         }
         std::optional<Failure> bind(const TokenPayload& token) const {
-            try {  // a scheme of yours may throw
-                return scheme->check(*request, token, {spec->auth.tokens()});
-            } catch (...) {
-                return failure_of(std::current_exception(), "credential scheme check");
-            }
+            return scheme->check(*request, token, {spec->auth.tokens()});
         }
 
         void operator()(Result<Caller<User>> caller) {
