@@ -110,8 +110,15 @@ TEST_F(ProviderTest, AuthenticateFindsTheUserOffTheCallingThread) {
     ASSERT_FALSE(outcome.error);
     EXPECT_EQ(outcome.value->id, "user-123");
 
-    // Where does the password check run? The loader answers on this thread, after a continuation
-    // is attached; had bcrypt run inline, the user would be delivered on this thread too.
+    // Where does the password check run? The loader answers on this thread, which attaches the
+    // password check's continuation before answer() returns. The stored hash is of cost 13 (a
+    // quarter of a second and more): had bcrypt run inline, the user would be delivered before
+    // answer() returned; run on the pool, it cannot have settled yet, so the continuation was
+    // attached first and runs where the check settles. (At the test's cost 4, a check could
+    // settle before a descheduled caller attached its continuation, which then rightly runs on the
+    // caller's thread: that made this test flaky under TSan.)
+    User slow = *dir.find_name("alice");
+    slow.hashed_password = fauth::hash_password("s3cret", 13);
     std::shared_ptr<Pistache::Async::Resolver> answer;
     AuthProvider<User> gated{test_config(), [](const TokenPayload&) { return std::optional<User>(); },
                              [&](const std::string&) {
@@ -133,12 +140,15 @@ TEST_F(ProviderTest, AuthenticateFindsTheUserOffTheCallingThread) {
         [&](std::exception_ptr) {
             delivered_on.set_value({std::thread::id(), thread_name()});
         });
-    (*answer)(dir.find_name("alice"));
+    ASSERT_TRUE(answer);
+    (*answer)(std::optional<User>(slow));
     auto f = delivered_on.get_future();
-    ASSERT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    EXPECT_EQ(f.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+        << "bcrypt must run on the worker pool, not the caller's thread";
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(60)), std::future_status::ready);
     const auto [id, name] = f.get();
     EXPECT_NE(id, std::thread::id()) << "authentication failed";
-    EXPECT_NE(id, std::this_thread::get_id()) << "bcrypt must run on the worker pool, not the caller's thread";
+    EXPECT_NE(id, std::this_thread::get_id());
     EXPECT_EQ(name, "fauth-callback") << "your code continues on a callback thread, never on a password worker";
 }
 

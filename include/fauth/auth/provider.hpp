@@ -210,8 +210,11 @@ public:
     /// busy for longer than AuthConfig::max_password_wait, or `client` already has
     /// max_password_checks_per_client checks pending: see Engine::check_password) or
     /// InternalError (loader failure). bcrypt runs on the provider's worker pool, never on the
-    /// calling thread, and an unknown user costs the same bcrypt work. `client` names who asks
-    /// (the login endpoint gives the client address as throttles count it); empty: not counted.
+    /// calling thread, and an unknown user costs the same bcrypt work; the promise settles on a
+    /// `fauth-callback` thread (or, should the check finish before the thread that answered your
+    /// loader has attached its continuation, on that thread), never on a password worker.
+    /// `client` names who asks (the login endpoint gives the client address as throttles count
+    /// it); empty: not counted.
     /// `known_device`: the client showed the device cookie of an earlier login as `identifier`,
     /// so its check goes first (Engine::check_password).
     UserPromise authenticate(std::string identifier, std::string password, std::string client = {},
@@ -227,8 +230,9 @@ public:
                 if (!found) return settle(std::move(found).failure());
                 auto hash = *found ? user_password_hash(**found) : std::nullopt;
                 const bool rehash_wanted = core->rehash && *found && user_is_active(**found);
-                // Settled on a fauth-callback thread, which holds the provider's state meanwhile. It
-                // holds its own copy of the rehash handler: the provider may be gone by then.
+                // Settled on a fauth-callback thread, which holds the provider's state meanwhile (or
+                // here, on your loader's thread, if it settled before this attaches). It holds its
+                // own copy of the rehash handler: the provider may be gone by then.
                 core->check_password(hash, std::move(password), rehash_wanted, client, known_device)
                     .then([settle, engine = static_cast<const Engine*>(core.get()), rehash = core->rehash,
                            user = std::move(*found), hash](Result<Engine::PasswordCheck> check) {
