@@ -36,6 +36,7 @@ std::string_view scheme_name(Scheme scheme) noexcept {
         case Scheme::bearer: return "bearer";
         case Scheme::cookie: return "cookie";
         case Scheme::api_key: return "api_key";
+        case Scheme::dpop: return "dpop";
     }
     return "bearer";
 }

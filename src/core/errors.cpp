@@ -53,6 +53,9 @@ std::string api_key_detail(const std::string& reason) {
 InvalidApiKey::InvalidApiKey(const std::string& reason)
     : Error(ErrorKind::invalid_api_key, api_key_detail(reason), "invalid API key: " + reason) {}
 
+InvalidDpopProof::InvalidDpopProof(const std::string& reason)
+    : Error(ErrorKind::invalid_dpop_proof, "Invalid DPoP proof", "invalid DPoP proof: " + reason) {}
+
 TokenExpired::TokenExpired() : Error(ErrorKind::token_expired, "Token expired") {}
 
 SessionExpired::SessionExpired() : Error(ErrorKind::session_expired, "Session expired") {}

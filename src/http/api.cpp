@@ -74,20 +74,18 @@ const std::vector<RouteRecord>& Api::routes() const noexcept { return shared_->r
 
 nlohmann::json Api::openapi(const OpenApiInfo& info) const {
     std::lock_guard lock(shared_->mutex);
-    return build_openapi(shared_->routes, info, shared_->config->token_url, shared_->config->cookies, shared_->config->api_keys);
+    return build_openapi(shared_->routes, info, *shared_->config);
 }
 
 void Api::serve_openapi(const std::string& path, OpenApiInfo info) {
     // Built on first request, so that it describes routes added after this call too; built once
     // now so that a bad `info` is refused here rather than answered with 500.
-    (void)build_openapi({}, info, shared_->config->token_url, shared_->config->cookies, shared_->config->api_keys);
+    (void)build_openapi({}, info, *shared_->config);
     auto cache = std::make_shared<std::pair<std::once_flag, std::string>>();
     Endpoint endpoint([shared = shared_, info, cache](const Request&, Pistache::Http::ResponseWriter writer) {
         std::call_once(cache->first, [&] {
             std::lock_guard lock(shared->mutex);
-            cache->second =
-                build_openapi(shared->routes, info, shared->config->token_url, shared->config->cookies, shared->config->api_keys)
-                    .dump();
+            cache->second = build_openapi(shared->routes, info, *shared->config).dump();
         });
         writer.send(Pistache::Http::Code::Ok, cache->second, MIME(Application, Json));
     });

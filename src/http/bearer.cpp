@@ -30,13 +30,15 @@ bool is_b64token(std::string_view t) noexcept {
     return true;
 }
 
-BearerCredentials parse_bearer(std::optional<std::string_view> header) noexcept {
+BearerCredentials parse_bearer(std::optional<std::string_view> header) noexcept { return parse_authorization(header, "bearer"); }
+
+BearerCredentials parse_authorization(std::optional<std::string_view> header, std::string_view auth_scheme) noexcept {
     using Status = BearerCredentials::Status;
     if (!header) return {};
     const auto value = trim_ows(*header);
     const auto space = value.find_first_of(" \t");
     const auto scheme = value.substr(0, space);
-    if (!ascii_iequals(scheme, "bearer")) return {};  // another scheme, or an empty header
+    if (!ascii_iequals(scheme, auth_scheme)) return {};  // another scheme, or an empty header
     if (space == std::string_view::npos) return {Status::malformed, {}};
     if (value[space] != ' ') return {Status::malformed, {}};
     const auto token = value.substr(space + 1);

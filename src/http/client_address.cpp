@@ -72,6 +72,10 @@ bool trusted(std::string_view address, const std::vector<std::string>& proxies) 
 
 }  // namespace
 
+bool is_trusted_proxy(std::string_view peer, const std::vector<std::string>& trusted_proxies) {
+    return !trusted_proxies.empty() && trusted(peer, trusted_proxies);
+}
+
 std::string client_address(std::string_view peer, std::optional<std::string_view> forwarded_for,
                            const std::vector<std::string>& trusted_proxies) {
     if (!forwarded_for || !trusted(peer, trusted_proxies)) return std::string(peer);

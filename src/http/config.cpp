@@ -7,6 +7,7 @@
 
 #include "fauth/core/internal/ascii.hpp"
 #include "fauth/core/errors.hpp"
+#include "fauth/core/keys.hpp"
 
 namespace fauth::http {
 namespace {
@@ -70,6 +71,24 @@ void validate_cookies(const CookieSettings& c) {
     }
 }
 
+void validate_dpop(const DpopSettings& d) {
+    if (d.policy.algorithms.empty()) throw ConfigError("HttpConfig.dpop.policy.algorithms names no algorithm");
+    for (const auto& alg : d.policy.algorithms)
+        if (!is_supported_algorithm(alg) || is_hmac_algorithm(alg))
+            throw ConfigError("HttpConfig.dpop.policy.algorithms: '" + alg +
+                              "' is not an asymmetric JWS algorithm fauth verifies (a proof is signed by its holder's own key)");
+    if (d.policy.max_age <= std::chrono::seconds(0)) throw ConfigError("HttpConfig.dpop.policy.max_age must be positive");
+    if (d.policy.leeway < std::chrono::seconds(0)) throw ConfigError("HttpConfig.dpop.policy.leeway must not be negative");
+    if (d.policy.max_proof_bytes < 256) throw ConfigError("HttpConfig.dpop.policy.max_proof_bytes must be at least 256");
+    if (!d.origin.empty()) {
+        const auto normal = normalized_htu(d.origin);
+        if (!normal || d.origin.find_first_of("?#") != std::string::npos ||
+            normal->find('/', normal->find("://") + 3) != normal->size() - 1 || d.origin.back() == '/')
+            throw ConfigError("HttpConfig.dpop.origin: '" + d.origin +
+                              "' is not an origin such as https://api.example.com (no path, query or trailing slash)");
+    }
+}
+
 }  // namespace
 
 void HttpConfig::validate() const {
@@ -89,10 +108,13 @@ void HttpConfig::validate() const {
         throw ConfigError("HttpConfig.api_keys.header must not be Authorization or Cookie, which carry the other schemes");
     if (!api_keys.query_parameter.empty() && !is_token(api_keys.query_parameter))
         throw ConfigError("HttpConfig.api_keys.query_parameter is not a valid parameter name");
+    validate_dpop(dpop);
 }
 
 HttpConfig in_force(HttpConfig config) {
     config.validate();
+    // One replay cache for every route, so that a proof is used once whichever route it names.
+    if (!config.dpop.replay_cache) config.dpop.replay_cache = std::make_shared<MemoryReplayCache>();
     auto& c = config.cookies;
     if (!c.secure) return config;
     const bool host_only = c.domain.empty() && c.path == "/";

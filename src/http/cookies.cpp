@@ -26,17 +26,6 @@ std::optional<std::string> raw_header(const Pistache::Http::Request& request, co
     return raw->value();
 }
 
-// The host (and port) the client addressed: the Host header, as sent.
-std::string requested_host(const Pistache::Http::Request& request) {
-    if (auto raw = raw_header(request, "Host")) return ascii_lower(trim_ows(*raw));
-    const auto typed = request.headers().tryGet<Pistache::Http::Header::Host>();
-    if (!typed) return {};
-    std::string host = ascii_lower(typed->host());
-    if (const auto port = static_cast<std::uint16_t>(typed->port()); port != 0 && port != 80 && port != 443)
-        host += ":" + std::to_string(port);
-    return host;
-}
-
 // `scheme://authority` of a URL (Referer) or an origin (Origin), lower-cased; empty when it is neither.
 std::string origin_of(std::string_view url) {
     url = trim_ows(url);
@@ -93,6 +82,16 @@ Credentials cookie_credentials(const Pistache::Http::Request& request, std::stri
     if (!found) return {};
     if (!is_b64token(*found)) return {Status::malformed, {}};
     return {Status::present, std::move(*found)};
+}
+
+std::string requested_host(const Pistache::Http::Request& request) {
+    if (auto raw = raw_header(request, "Host")) return ascii_lower(trim_ows(*raw));
+    const auto typed = request.headers().tryGet<Pistache::Http::Header::Host>();
+    if (!typed) return {};
+    std::string host = ascii_lower(typed->host());
+    if (const auto port = static_cast<std::uint16_t>(typed->port()); port != 0 && port != 80 && port != 443)
+        host += ":" + std::to_string(port);
+    return host;
 }
 
 bool is_unsafe_method(Method method) noexcept {

@@ -109,6 +109,14 @@ std::string openapi_path(std::string_view pistache_path) {
 
 json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url,
                    const CookieSettings& cookies, const ApiKeyTransport& api_keys) {
+    HttpConfig config;
+    config.token_url = std::string(token_url);
+    config.cookies = cookies;
+    config.api_keys = api_keys;
+    return build_openapi(routes, info, config);
+}
+
+json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, const HttpConfig& config) {
     if (info.servers.empty()) throw std::invalid_argument("fauth: OpenApiInfo::servers is empty; the default is {\"/\"}");
     json servers = json::array();
     for (const auto& url : info.servers) {
@@ -117,7 +125,7 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
                 "fauth: OpenApiInfo::servers names an empty URL; use \"/\" for the document's own origin");
         servers.push_back({{"url", url}});
     }
-    const SchemeSettings settings{token_url, cookies, api_keys};
+    const SchemeSettings settings = scheme_settings(config);
     json doc;
     doc["openapi"] = "3.1.0";
     doc["info"] = {{"title", info.title}, {"version", info.version}};
@@ -143,7 +151,8 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
                {"expires_in", {{"type", "integer"}}}}},
              {"required", json::array({"access_token", "refresh_token", "token_type", "expires_in"})}}}}}};
     // Declared: the schemes some route (or the default) accepts, each once.
-    std::vector<Scheme> used(default_schemes(cookies).begin(), default_schemes(cookies).end());
+    const auto defaults = default_schemes(settings);
+    std::vector<Scheme> used(defaults.begin(), defaults.end());
     for (const auto& r : routes)
         if (!r.doc.hidden && r.access != Access::open)
             for (const auto id : r.schemes)

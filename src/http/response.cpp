@@ -1,5 +1,9 @@
 #include "fauth/http/response.hpp"
 
+#include <algorithm>
+
+#include "fauth/core/internal/ascii.hpp"
+
 namespace fauth::http {
 
 using Pistache::Http::Code;
@@ -10,6 +14,7 @@ Code status_of(ErrorKind kind) noexcept {
         case ErrorKind::token_expired:
         case ErrorKind::session_expired:
         case ErrorKind::invalid_api_key:
+        case ErrorKind::invalid_dpop_proof:
         case ErrorKind::stale_token:
         case ErrorKind::invalid_credentials:
         case ErrorKind::user_not_found: return Code::Unauthorized;
@@ -41,32 +46,48 @@ void Challenge::add(std::string_view challenge) noexcept {
 }
 
 std::string Challenge::header_value(std::string_view error) const {
-    // The other schemes' challenges follow the Bearer one (or are the only ones).
-    std::string rest;
-    for (const auto other : others) {
-        if (other.empty()) continue;
-        if (!rest.empty()) rest += ", ";
-        rest += other;
-    }
-    if (!bearer && !rest.empty()) return rest;
-    std::string value = "Bearer";
-    if (token_presented) {
-        value += R"( error=")";
-        value += error;
-        value += '"';
-    }
-    if (!resource_metadata.empty()) {
-        value += token_presented ? "," : "";
-        // A quoted-string (RFC 9110 5.6.4): a URL has no quote or backslash, but say it safely.
-        value += R"( resource_metadata=")";
-        for (const char c : resource_metadata) {
-            if (c == '"' || c == '\\') value += '\\';
-            value += c;
+    const std::string_view target = presented_by.empty() ? std::string_view("Bearer") : presented_by;
+    bool metadata_said = resource_metadata.empty();
+    std::string out;
+    // One challenge (`Name` or `Name params`), with what this answer adds to it first.
+    const auto emit = [&](std::string_view text) {
+        const auto space = text.find(' ');
+        const auto name = text.substr(0, space);
+        std::string params;
+        const auto param = [&params](std::string_view key, std::string_view value) {
+            if (!params.empty()) params += ", ";
+            params += key;
+            params += "=\"";
+            // A quoted-string (RFC 9110 5.6.4): none of fauth's values has a quote or a backslash,
+            // but say them safely.
+            for (const char c : value) {
+                if (c == '"' || c == '\\') params += '\\';
+                params += c;
+            }
+            params += '"';
+        };
+        const bool target_here = ascii_iequals(name, target);
+        if (token_presented && target_here) {
+            param("error", error);
+            if (!scope.empty()) param("scope", scope);
         }
-        value += '"';
-    }
-    if (!rest.empty()) value += ", " + rest;
-    return value;
+        if (!metadata_said && (ascii_iequals(name, "Bearer") || ascii_iequals(name, "DPoP"))) {
+            param("resource_metadata", resource_metadata);
+            metadata_said = true;
+        }
+        if (space != std::string_view::npos) {
+            if (!params.empty()) params += ", ";
+            params += text.substr(space + 1);
+        }
+        if (!out.empty()) out += ", ";
+        out += name;
+        if (!params.empty()) out += ' ' + params;
+    };
+    const bool others_empty = std::all_of(others.begin(), others.end(), [](std::string_view o) { return o.empty(); });
+    if (bearer || others_empty) emit("Bearer");
+    for (const auto other : others)
+        if (!other.empty()) emit(other);
+    return out;
 }
 
 void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const LogSink& log) {
@@ -79,8 +100,13 @@ void send_failure(Pistache::Http::ResponseWriter& writer, const Failure& failure
         const auto code = status_of(failure.kind);
         // RFC 9470: a token that is valid but not recent enough asks for a new login, not a new token.
         if (code == Code::Unauthorized)
-            writer.headers().add<WwwAuthenticate>(challenge.header_value(
-                failure.kind == ErrorKind::stale_token ? "insufficient_user_authentication" : "invalid_token"));
+            writer.headers().add<WwwAuthenticate>(
+                challenge.header_value(failure.kind == ErrorKind::stale_token          ? "insufficient_user_authentication"
+                                       : failure.kind == ErrorKind::invalid_dpop_proof ? "invalid_dpop_proof"
+                                                                                       : "invalid_token"));
+        // RFC 6750 3.1: a token without the scopes the route needs; its client may ask for them.
+        if (failure.kind == ErrorKind::forbidden && challenge.token_presented && !challenge.scope.empty())
+            writer.headers().add<WwwAuthenticate>(challenge.header_value("insufficient_scope"));
         if (failure.kind == ErrorKind::unavailable || failure.kind == ErrorKind::throttled)
             writer.headers().add<RetryAfter>(static_cast<long>(std::max(failure.retry_after, std::chrono::seconds(1)).count()));
         if (failure.kind == ErrorKind::internal) write_log(log, failure.log);

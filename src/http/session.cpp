@@ -63,7 +63,9 @@ std::shared_ptr<const CredentialScheme> refresh_cookie_scheme(const HttpConfig& 
 SchemeList logout_schemes(const HttpConfig& config) {
     const auto settings = scheme_settings(config);
     SchemeList schemes;
-    if (config.cookies.accepts_bearer()) schemes.push_back(std::make_shared<const BearerScheme>(settings));
+    // The header schemes routes take by default (bearer, DPoP), then the cookies.
+    for (const auto id : default_schemes(settings))
+        if (id != Scheme::cookie) schemes.push_back(make_scheme(id, settings));
     if (config.cookies.accepts_cookie()) {
         schemes.push_back(std::make_shared<const CookieScheme>(settings, CookieScheme::Cookie::refresh));
         schemes.push_back(std::make_shared<const CookieScheme>(settings, CookieScheme::Cookie::access));

@@ -389,13 +389,24 @@ TEST(CookieTransport, CookieOnlyIgnoresTheAuthorizationHeaderAndBearerOnlyIgnore
 
 TEST(DefaultSchemes, EachTransportReadsItsSchemesBearerFirst) {
     using fauth::Scheme;
-    const auto schemes_of = [](CredentialTransport transport) {
-        const auto view = fauth::http::default_schemes(cookie_config(transport).cookies);
+    using fauth::http::DpopMode;
+    const auto schemes_of = [](CredentialTransport transport, DpopMode dpop = DpopMode::off) {
+        auto config = cookie_config(transport);
+        config.dpop.mode = dpop;
+        const auto view = fauth::http::default_schemes(fauth::http::scheme_settings(config));
         return std::vector<Scheme>(view.begin(), view.end());
     };
     EXPECT_EQ(schemes_of(CredentialTransport::bearer), std::vector<Scheme>{Scheme::bearer});
     EXPECT_EQ(schemes_of(CredentialTransport::cookie), std::vector<Scheme>{Scheme::cookie});
     EXPECT_EQ(schemes_of(CredentialTransport::bearer_or_cookie), (std::vector<Scheme>{Scheme::bearer, Scheme::cookie}));
+    // DPoP is read after Bearer when allowed, instead of it when required; never without the header.
+    EXPECT_EQ(schemes_of(CredentialTransport::bearer, DpopMode::allow), (std::vector<Scheme>{Scheme::bearer, Scheme::dpop}));
+    EXPECT_EQ(schemes_of(CredentialTransport::bearer, DpopMode::require), std::vector<Scheme>{Scheme::dpop});
+    EXPECT_EQ(schemes_of(CredentialTransport::bearer_or_cookie, DpopMode::allow),
+              (std::vector<Scheme>{Scheme::bearer, Scheme::dpop, Scheme::cookie}));
+    EXPECT_EQ(schemes_of(CredentialTransport::bearer_or_cookie, DpopMode::require),
+              (std::vector<Scheme>{Scheme::dpop, Scheme::cookie}));
+    EXPECT_EQ(schemes_of(CredentialTransport::cookie, DpopMode::require), std::vector<Scheme>{Scheme::cookie});
 }
 
 TEST(CookieNames, SecureCookiesGetThePrefixThatRefusesPlantedCopies) {

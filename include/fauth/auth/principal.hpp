@@ -17,9 +17,10 @@ enum class Scheme : std::uint8_t {
     bearer,   ///< `Authorization: Bearer <access token>`
     cookie,   ///< the session's access cookie (http::HttpConfig::cookies)
     api_key,  ///< an API key in its header (http::HttpConfig::api_keys)
+    dpop,     ///< `Authorization: DPoP <access token>` with its `DPoP` proof (RFC 9449; http::HttpConfig::dpop)
 };
 
-/// "bearer", "cookie" or "api_key".
+/// "bearer", "cookie", "api_key" or "dpop".
 std::string_view scheme_name(Scheme scheme) noexcept;
 
 /// An API key as stored: never the key itself, only its SHA-256 (fauth/core/api_key.hpp).

@@ -99,8 +99,15 @@ std::function<Outcome<std::optional<User>>(Arg)> adapt_loader(F loader, const ch
 
 // Checks nothing: the bind step (AuthProvider::run) of a pipeline that has none.
 struct NoCheck {
-    std::optional<Failure> operator()(const TokenPayload&) const noexcept { return std::nullopt; }
+    Outcome<void> operator()(const TokenPayload&) const noexcept { return {}; }
 };
+
+// What a check returns, as the bind step's outcome: an Outcome<void> as it is, an optional refusal ready.
+inline Outcome<void> as_outcome(Outcome<void> outcome) noexcept { return outcome; }
+inline Outcome<void> as_outcome(std::optional<Failure> refused) {
+    if (refused) return std::move(*refused);
+    return {};
+}
 
 // One request's way through the pipeline: its finish stays where run put it (on the caller's
 // stack) while every step answers at once, and moves to the heap, suspend() first, at the first
@@ -285,8 +292,8 @@ public:
 
     /// The pipeline every way in takes (the guards, optional_user, resolve_user, refresh, logout,
     /// password reset), as one chain: verify `token` as a `type` token (signature first) → the
-    /// finish's `bind(const TokenPayload&)` step, if it has one (a scheme's CSRF check: a Failure
-    /// it returns refuses the token) → the revocation store (for a refresh token also its session
+    /// finish's `bind(const TokenPayload&)` step, if it has one (a scheme's check: CSRF, a DPoP
+    /// proof; the Outcome<void> it returns, now or later, refuses the token if it fails) → the revocation store (for a refresh token also its session
     /// lifetime and throttle) → the user_loader → `finish(Result<Caller<User>>)`, called once:
     /// the active user and its token, or the failure (InvalidToken, TokenExpired, SessionExpired,
     /// Throttled, UserNotFound, InactiveUser, Unavailable, InternalError). Each step that
@@ -299,12 +306,17 @@ public:
     void run(std::string_view token, TokenType type, Finish finish) const {
         detail::Journey<Finish> journey(finish);
         journey.after(core_->verify(token, type), [core = core_.get(), type](auto& on, Result<TokenPayload> verified) {
-            if (verified) {
-                if constexpr (requires { on.finish().bind(*verified); }) {
-                    if (auto refused = bind_step(on.finish(), *verified)) return on.finish()(std::move(*refused));
-                }
-            }
             if (!verified) return on.finish()(std::move(verified).failure());
+            if constexpr (requires { on.finish().bind(*verified); }) {
+                auto bound = bind_step(on.finish(), *verified);
+                if (!bound.ready())
+                    return on.after(std::move(bound),
+                                    [core, type, payload = std::move(*verified)](auto& next, Result<void> answer) mutable {
+                                        if (!answer) return next.finish()(std::move(answer).failure());
+                                        core->check_and_load(next, payload, type);
+                                    });
+                if (!bound.result()) return on.finish()(std::move(bound.result()).failure());
+            }
             core->check_and_load(on, verified.value(), type);
         });
     }
@@ -363,7 +375,8 @@ public:
     /// SessionExpired (the session is older than AuthConfig::session_lifetime), Throttled (the
     /// session's refresh budget is spent), UserNotFound, InactiveUser, Unavailable or InternalError.
     /// `check(const TokenPayload&)` is called once the token is verified, before anything is
-    /// counted or written (a refresh by cookie: its CSRF checks); a Failure it returns refuses it.
+    /// counted or written (a refresh by cookie: its CSRF checks); a Failure it returns (an
+    /// optional one, or an Outcome<void>, now or later) refuses it.
     template <class Check = detail::NoCheck>
     Pistache::Async::Promise<TokenResponse> refresh(std::string_view refresh_token, Check check = {}) const {
         // The claims (your functions) are computed before the token is used up: if they throw, the
@@ -591,7 +604,7 @@ private:
         Make make;
         Check check{};
         const Engine* engine;
-        std::optional<Failure> bind(const TokenPayload& payload) { return check(payload); }
+        Outcome<void> bind(const TokenPayload& payload) { return detail::as_outcome(check(payload)); }
         void operator()(Result<Caller<User>> caller) {
             if (!caller) return settle(std::move(caller).failure());
             try {
@@ -614,9 +627,10 @@ private:
         return std::move(outcome);
     }
 
-    // The finish's bind step for `payload`: its refusal, or what it throws (a check of yours may) as one.
+    // The finish's bind step for `payload`: success or its refusal, now or later, or what it throws
+    // (a check of yours may) as a refusal.
     template <class Finish>
-    static std::optional<Failure> bind_step(Finish& finish, const TokenPayload& payload) {
+    static Outcome<void> bind_step(Finish& finish, const TokenPayload& payload) {
         try {
             return finish.bind(payload);
         } catch (...) {

@@ -18,6 +18,7 @@ enum class ErrorKind {
     token_expired,        ///< well-formed token past its `exp` (401)
     session_expired,      ///< a refresh token of a session older than its lifetime (401)
     invalid_api_key,      ///< an API key that is malformed, unknown, wrong, revoked or expired (401)
+    invalid_dpop_proof,   ///< a DPoP proof (RFC 9449) that is missing, malformed, forged, stale or replayed (401)
     invalid_credentials,  ///< unknown identifier, wrong password or no password set (401)
     user_not_found,       ///< the token's subject no longer exists (401)
     stale_token,          ///< a valid token, but the route wants one from a password login (401)
@@ -118,6 +119,17 @@ public:
     explicit InvalidApiKey(const std::string& reason);
     /// The error `failure` (of kind invalid_api_key) describes.
     explicit InvalidApiKey(Failure failure) : Error(std::move(failure)) {}
+};
+
+/// A DPoP proof (RFC 9449) that is missing, malformed, forged, for another request, stale,
+/// replayed, or by a key other than the token's. Its detail is always "Invalid DPoP proof";
+/// `what()` is "invalid DPoP proof: " + reason. Answered 401 with `DPoP error="invalid_dpop_proof"`.
+class InvalidDpopProof : public Error {
+public:
+    /// `reason` says which check failed, e.g. "htu mismatch"; it never contains the proof.
+    explicit InvalidDpopProof(const std::string& reason);
+    /// The error `failure` (of kind invalid_dpop_proof) describes.
+    explicit InvalidDpopProof(Failure failure) : Error(std::move(failure)) {}
 };
 
 /// A token whose `exp` (plus leeway) has passed.
@@ -231,6 +243,7 @@ decltype(auto) Failure::with_error(Use&& use) const {
         case ErrorKind::token_expired: return use(TokenExpired(*this));
         case ErrorKind::session_expired: return use(SessionExpired(*this));
         case ErrorKind::invalid_api_key: return use(InvalidApiKey(*this));
+        case ErrorKind::invalid_dpop_proof: return use(InvalidDpopProof(*this));
         case ErrorKind::invalid_credentials: return use(InvalidCredentials(*this));
         case ErrorKind::user_not_found: return use(UserNotFound(*this));
         case ErrorKind::stale_token: return use(FreshTokenRequired(*this));

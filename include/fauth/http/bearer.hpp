@@ -28,5 +28,8 @@ bool is_b64token(std::string_view text) noexcept;
 /// and one token of RFC 6750 b64token characters (A-Z a-z 0-9 - . _ ~ + /, then any '=').
 /// Surrounding spaces and tabs are ignored. `header` is nothing when no header was sent.
 BearerCredentials parse_bearer(std::optional<std::string_view> header) noexcept;
+/// parse_bearer for the token-carrying auth-scheme `scheme` ("DPoP": RFC 9449 section 7.1 reads
+/// its token as Bearer's).
+BearerCredentials parse_authorization(std::optional<std::string_view> header, std::string_view scheme) noexcept;
 
 }  // namespace fauth::http

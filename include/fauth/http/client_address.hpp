@@ -21,6 +21,8 @@ namespace fauth::http {
 /// 7239's obfuscated identifiers ("_hidden"), host names, zone ids ("fe80::1%eth0") give nullopt.
 std::optional<std::string> parse_ip_address(std::string_view text);
 
+/// True when `peer` is one of `trusted_proxies` (compared as parse_ip_address reads them).
+bool is_trusted_proxy(std::string_view peer, const std::vector<std::string>& trusted_proxies);
 /// The client of a connection from `peer`: when `peer` is in `trusted_proxies` and
 /// `forwarded_for` is given, the rightmost hop in it that is not a trusted proxy (hops further
 /// left are the client's own claims and could be forged), in parse_ip_address's form; otherwise

@@ -6,8 +6,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "fauth/auth/replay_cache.hpp"
+#include "fauth/core/dpop.hpp"
 
 namespace fauth::http {
 
@@ -91,6 +95,30 @@ struct DeviceCookieSettings {
     std::chrono::seconds lifetime = std::chrono::hours(24 * 180);
 };
 
+/// Whether routes take DPoP-bound tokens (RFC 9449) by default.
+enum class DpopMode {
+    off,      ///< not by default (a route may still name Scheme::dpop); DPoP-bound tokens sent as Bearer are refused
+    allow,    ///< `Authorization: DPoP` beside `Authorization: Bearer`
+    require,  ///< `Authorization: DPoP` only: every token must be bound to its holder's key
+};
+
+/// DPoP (RFC 9449): access tokens bound to a key their holder proves, request by request, that it
+/// holds, so that a token stolen from a log or a proxy is useless alone.
+struct DpopSettings {
+    /// Whether routes that name no schemes take DPoP (see DpopMode).
+    DpopMode mode = DpopMode::off;
+    /// How proofs are judged: algorithms, age, size.
+    DpopPolicy policy;
+    /// The origin clients reach this service at (`https://api.example.com`), which a proof's `htu`
+    /// must name. Empty: the request's own, from its Host header (and, from a trusted proxy,
+    /// X-Forwarded-Proto and X-Forwarded-Host), over http unless a trusted proxy says https. Set
+    /// it when Pistache itself serves HTTPS.
+    std::string origin;
+    /// Where proofs' `jti`s are remembered, so that none is accepted twice; an in-memory one
+    /// (MemoryReplayCache) when empty. Share a Redis one between processes behind one name.
+    std::shared_ptr<ReplayCache> replay_cache;
+};
+
 /// The http layer's configuration; call validate() (Api and mount do) before use.
 struct HttpConfig {
     /// Path of the login endpoint, advertised as the OAuth2 password flow's tokenUrl.
@@ -114,6 +142,8 @@ struct HttpConfig {
     /// `WWW-Authenticate: Bearer resource_metadata="..."`, which OAuth 2.1 and MCP clients follow
     /// to find the authorization server.
     std::string resource_metadata_url;
+    /// DPoP-bound access tokens.
+    DpopSettings dpop;
 
     /// Throws ConfigError naming the field to fix when the configuration is unusable.
     void validate() const;

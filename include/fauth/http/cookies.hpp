@@ -23,6 +23,9 @@ Credentials cookie_credentials(const Pistache::Http::Request& request, std::stri
 /// cookie-authenticated request with one of them must pass the CSRF checks.
 bool is_unsafe_method(Pistache::Http::Method method) noexcept;
 
+/// The host (and port) the client addressed, lower-cased: the Host header as sent; empty without one.
+std::string requested_host(const Pistache::Http::Request& request);
+
 /// True when `request` names, in `Origin` (or, without it, in `Referer`), an origin that may not
 /// send cookie-authenticated requests that change state: not the request's own host (over HTTPS,
 /// or HTTP too when the cookies are not Secure) nor one of the trusted origins. False when it

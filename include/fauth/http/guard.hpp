@@ -113,7 +113,7 @@ public:
                 } else if constexpr (presence == Presence::optional) {
                     call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.tokens.log);
                 } else if (credentials.status == Status::absent) {
-                    send_not_authenticated(writer, challenge_of(spec->schemes, false, spec->http->resource_metadata_url));
+                    send_not_authenticated(writer, challenge_of(spec->schemes, nullptr, spec->http->resource_metadata_url));
                 } else {
                     refuse(writer, config, *spec->http, credentials.scheme->malformed(), spec->challenge(*credentials.scheme),
                            request);
@@ -141,10 +141,10 @@ private:
         std::shared_ptr<void> owner;
         Handler& handler;
 
-        // The 401 challenge once credentials of `scheme` were presented: error="invalid_token"
-        // for a token (an API key's challenge has no error).
+        // The challenge once credentials of `scheme` were presented: its error for a token (an
+        // API key's challenge has no error).
         Challenge challenge(const CredentialScheme& scheme) const {
-            return challenge_of(schemes, scheme.kind() == CredentialKind::token, http->resource_metadata_url);
+            return challenge_of(schemes, &scheme, http->resource_metadata_url);
         }
     };
 
@@ -196,9 +196,7 @@ private:
             copy = std::make_shared<const Pistache::Rest::Request>(*request);
             request = copy.get();
         }
-        std::optional<Failure> bind(const TokenPayload& token) const {
-            return scheme->check(*request, token, {spec->auth.tokens()});
-        }
+        Outcome<void> bind(const TokenPayload& token) const { return scheme->check(*request, token, {spec->auth.tokens()}); }
 
         void operator()(Result<Caller<User>> caller) {
             const AuthConfig& config = spec->auth.config();

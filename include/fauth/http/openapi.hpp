@@ -53,6 +53,8 @@ inline constexpr const char* kOAuth2Scheme = "OAuth2PasswordBearer";
 inline constexpr const char* kBearerScheme = "HTTPBearer";
 /// Name of the API key security scheme (an apiKey in a header), declared when a route takes keys.
 inline constexpr const char* kApiKeyScheme = "APIKeyHeader";
+/// The name of the DPoP scheme (RFC 9449) in components.securitySchemes.
+inline constexpr const char* kDpopScheme = "DPoP";
 /// Name of the session-cookie security scheme (an apiKey in a cookie), declared when cookies are accepted.
 inline constexpr const char* kCookieScheme = "SessionCookie";
 
@@ -71,5 +73,7 @@ std::string openapi_path(std::string_view pistache_path);
 /// empty URL.
 nlohmann::json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, std::string_view token_url,
                              const CookieSettings& cookies = {}, const ApiKeyTransport& api_keys = {});
+/// build_openapi with the schemes `config` describes (the token URL, cookies, API keys, DPoP).
+nlohmann::json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& info, const HttpConfig& config);
 
 }  // namespace fauth::http

@@ -71,32 +71,40 @@ void send_json(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code
 /// Sends `{"detail": detail}` with status `code`.
 void send_detail(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code, std::string_view detail);
 
-/// What a 401's `WWW-Authenticate: Bearer` challenge says (RFC 6750 section 3, RFC 9728 section 5.1).
+/// What a `WWW-Authenticate` header says (RFC 6750 section 3, RFC 9449 section 7.1, RFC 9728
+/// section 5.1): the challenges of a route's schemes, and on the one whose credentials came, why.
 struct Challenge {
     /// A challenge for a request that did (`token_presented`) or did not carry a token.
     Challenge(bool presented = false, std::string_view metadata = {})  // NOLINT: implicit from bool
         : token_presented(presented), resource_metadata(metadata) {}
-    /// The request carried a token: the challenge adds `error="invalid_token"`.
+    /// The request carried a token: the challenge of its scheme (presented_by) gets `error`.
     bool token_presented;
-    /// The resource server's metadata URL (HttpConfig::resource_metadata_url), when it has one.
+    /// The resource server's metadata URL (HttpConfig::resource_metadata_url), when it has one:
+    /// said on the first Bearer or DPoP challenge.
     std::string_view resource_metadata;
     /// The route takes bearer tokens (or their cookie): a `Bearer` challenge leads.
     bool bearer = true;
     /// The challenges of the route's other schemes, as each writes its own (e.g. `APIKey
-    /// header="X-API-Key"`): they follow the Bearer one, in the route's order (empty ones unused).
+    /// header="X-API-Key"`, `DPoP algs="ES256"`): they follow the Bearer one, in the route's order
+    /// (empty ones unused).
     std::array<std::string_view, 4> others{};
-
+    /// The auth-scheme of the challenge that gets the error ("DPoP"); empty: the Bearer one.
+    std::string_view presented_by;
+    /// The scopes a refused token lacks, space-separated: a 403 then says RFC 6750's
+    /// `error="insufficient_scope", scope="..."` on the presented scheme's challenge.
+    std::string scope;
     /// Adds `challenge` to `others` (a route names each scheme once, and there are fewer kinds).
     void add(std::string_view challenge) noexcept;
-
     /// The header's value, e.g. `Bearer error="invalid_token", resource_metadata="https://..."`,
-    /// with `error` as the error code when a token was presented.
+    /// with `error` as the error code when a token was presented (and `scope`, when set).
     std::string header_value(std::string_view error = "invalid_token") const;
 };
 
 /// Sends `error` in FAuth's wire format: `{"detail": ...}` with its status; 401s carry the
 /// `WWW-Authenticate` header `challenge` describes (for FreshTokenRequired with RFC 9470's
-/// `error="insufficient_user_authentication"`); 429s and 503s carry Retry-After. An internal error is
+/// `error="insufficient_user_authentication"`, for a DPoP proof `error="invalid_dpop_proof"`),
+/// and so do 403s of a challenge with a `scope` (`error="insufficient_scope"`); 429s and 503s
+/// carry Retry-After. An internal error is
 /// logged to `log` and answered with "Internal Server Error".
 void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, const Challenge& challenge, const LogSink& log);
 /// send_error for a failure as a value: the one place a Failure becomes an HTTP answer.

@@ -17,6 +17,7 @@
 
 #include "fauth/http/config.hpp"
 #include "fauth/auth/principal.hpp"
+#include "fauth/core/outcome.hpp"
 #include "fauth/core/token.hpp"
 #include "fauth/http/response.hpp"
 
@@ -57,10 +58,14 @@ struct SchemeSettings {
     const CookieSettings& cookies;
     /// The API key transport (HttpConfig::api_keys).
     const ApiKeyTransport& api_keys;
+    /// DPoP (HttpConfig::dpop).
+    const DpopSettings& dpop;
+    /// The proxies trusted to say how clients reached the service (HttpConfig::trusted_proxies).
+    const std::vector<std::string>& trusted_proxies;
 };
 /// The scheme settings of `config`.
 inline SchemeSettings scheme_settings(const HttpConfig& config) noexcept {
-    return {config.token_url, config.cookies, config.api_keys};
+    return {config.token_url, config.cookies, config.api_keys, config.dpop, config.trusted_proxies};
 }
 
 /// What a route asks of its schemes when it is mounted (CredentialScheme::check_route).
@@ -96,6 +101,9 @@ public:
     virtual Failure malformed() const = 0;
     /// Adds what a 401 of a route accepting it says (a Bearer challenge, an APIKey one).
     virtual void challenge(Challenge& challenge) const = 0;
+    /// The auth-scheme of its challenge, on which a refusal of its credentials says why
+    /// (Challenge::presented_by): "Bearer" by default.
+    virtual std::string_view challenge_name() const noexcept { return "Bearer"; }
     /// Appends its OpenAPI security requirements (alternatives: `{"name": []}` each) to `alternatives`.
     virtual void require(nlohmann::json& alternatives) const = 0;
     /// Declares its OpenAPI security schemes in `security_schemes` (components.securitySchemes).
@@ -103,11 +111,13 @@ public:
     /// Throws ConfigError when a route with `needs` cannot use it (checked when the route is made).
     virtual void check_route(const RouteNeeds& needs) const { (void)needs; }
     /// What it demands of `request` once `token` is verified and before anything is counted,
-    /// written or loaded (the cookie: the CSRF checks): the refusal, or nothing (the default).
-    virtual std::optional<Failure> check(const Pistache::Http::Request& request, const TokenPayload& token,
-                                         const CheckContext& context) const {
+    /// written or loaded (the cookie: the CSRF checks; DPoP: the proof): success (the default),
+    /// or the refusal, now or later (a shared replay cache). What it needs of `request` after it
+    /// returns, it copies.
+    virtual Outcome<void> check(const Pistache::Http::Request& request, const TokenPayload& token,
+                                const CheckContext& context) const {
         (void)request, (void)token, (void)context;
-        return std::nullopt;
+        return {};
     }
 };
 
@@ -118,20 +128,21 @@ using SchemeList = std::vector<std::shared_ptr<const CredentialScheme>>;
 std::shared_ptr<const CredentialScheme> make_scheme(Scheme id, const SchemeSettings& settings);
 
 /// The schemes of a route accepting `ids`, in order; empty `ids`: the defaults of
-/// settings.cookies (default_schemes). Throws ConfigError when one is named twice.
+/// `settings` (default_schemes). Throws ConfigError when one is named twice.
 SchemeList make_schemes(std::span<const Scheme> ids, const SchemeSettings& settings);
 
 /// The schemes a route accepts by default under `settings`, in the order they are read: the
-/// bearer header, then the access cookie, as CredentialTransport names them (a view of constant
-/// storage: no allocation, valid for the program's lifetime).
-std::span<const Scheme> default_schemes(const CookieSettings& settings) noexcept;
+/// bearer header, the DPoP one, then the access cookie, as CredentialTransport and DpopMode name
+/// them (a view of constant storage: no allocation, valid for the program's lifetime).
+std::span<const Scheme> default_schemes(const SchemeSettings& settings) noexcept;
 
 /// The credentials of the first of `schemes`, in order, whose credentials `request` carries
 /// (malformed included: bad credentials in one scheme never fall through to the next).
 Credentials read_credentials(const Pistache::Http::Request& request, const SchemeList& schemes);
 
-/// The 401 challenge of a route accepting `schemes`: a request that presented credentials
-/// (`presented`) gets `error="invalid_token"`; `resource_metadata` as HttpConfig names it.
-Challenge challenge_of(const SchemeList& schemes, bool presented, std::string_view resource_metadata);
+/// The challenge of a route accepting `schemes` (for a 401, or a 403 for missing scopes): when a
+/// token came by scheme `presented` (null: none did), its challenge says why it was refused;
+/// `resource_metadata` as HttpConfig names it.
+Challenge challenge_of(const SchemeList& schemes, const CredentialScheme* presented, std::string_view resource_metadata);
 
 }  // namespace fauth::http

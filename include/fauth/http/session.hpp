@@ -47,8 +47,9 @@ RefreshRequest read_refresh_request(const Pistache::Http::Request& request, cons
 /// The refresh cookie's scheme under `config`, or null while cookies are not accepted.
 std::shared_ptr<const CredentialScheme> refresh_cookie_scheme(const HttpConfig& config);
 
-/// The schemes logout_endpoint reads, in order: the bearer header; with cookies accepted, the
-/// refresh cookie (it outlives the access cookie), then the access cookie.
+/// The schemes logout_endpoint reads, in order: the header schemes routes take by default (bearer,
+/// DPoP as HttpConfig::dpop says); with cookies accepted, the refresh cookie (it outlives the
+/// access cookie), then the access cookie.
 SchemeList logout_schemes(const HttpConfig& config);
 
 /// The check a pipeline's bind step makes for credentials `scheme` read from `request` at an
@@ -63,9 +64,9 @@ struct StateChangeCheck {
     std::shared_ptr<const Pistache::Http::Request> request;
     /// The provider's codec.
     const TokenCodec* codec = nullptr;
-    /// Runs the scheme's check: its refusal, or nothing.
-    std::optional<Failure> operator()(const TokenPayload& token) const {
-        if (scheme == nullptr) return std::nullopt;
+    /// Runs the scheme's check: success or its refusal, now or later.
+    Outcome<void> operator()(const TokenPayload& token) const {
+        if (scheme == nullptr) return {};
         return scheme->check(*request, token, {*codec, /*changes_state=*/true});
     }
 };

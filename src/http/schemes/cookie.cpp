@@ -43,9 +43,9 @@ void CookieScheme::check_route(const RouteNeeds& needs) const {
             "secret_key (AuthConfig::tokens); set it to use cookies");
 }
 
-std::optional<Failure> CookieScheme::check(const Pistache::Http::Request& request, const TokenPayload& token,
-                                           const CheckContext& context) const {
-    if (!context.changes_state && !is_unsafe_method(request.method())) return std::nullopt;
+Outcome<void> CookieScheme::check(const Pistache::Http::Request& request, const TokenPayload& token,
+                                  const CheckContext& context) const {
+    if (!context.changes_state && !is_unsafe_method(request.method())) return {};
     if (is_foreign_origin(request, settings_)) return Forbidden("Origin not allowed").failure();
     const auto header = request.headers().tryGetRaw(settings_.csrf_header);
     const std::string value = header ? header->value() : std::string();  // by value: Raw::value() is a copy
@@ -53,7 +53,7 @@ std::optional<Failure> CookieScheme::check(const Pistache::Http::Request& reques
     // A token without a session (not from a fauth login) has no CSRF token to match.
     if (token.family.empty() || sent.empty() || !equal_in_constant_time(csrf_token(context.codec, token.family), sent))
         return Forbidden("CSRF token missing or invalid").failure();
-    return std::nullopt;
+    return {};
 }
 
 }  // namespace fauth::http

@@ -1,10 +1,13 @@
 // The one place that names every scheme: make_scheme, and what is built on it.
 #include "fauth/http/scheme.hpp"
 
+#include <bit>
+
 #include "fauth/core/errors.hpp"
 #include "fauth/http/schemes/api_key.hpp"
 #include "fauth/http/schemes/bearer.hpp"
 #include "fauth/http/schemes/cookie.hpp"
+#include "fauth/http/schemes/dpop.hpp"
 
 namespace fauth::http {
 
@@ -13,12 +16,13 @@ std::shared_ptr<const CredentialScheme> make_scheme(Scheme id, const SchemeSetti
         case Scheme::bearer: return std::make_shared<BearerScheme>(settings);
         case Scheme::cookie: return std::make_shared<CookieScheme>(settings);
         case Scheme::api_key: return std::make_shared<ApiKeyScheme>(settings);
+        case Scheme::dpop: return std::make_shared<DpopScheme>(settings);
     }
     throw ConfigError("fauth: unknown scheme " + std::to_string(static_cast<int>(id)));
 }
 
 SchemeList make_schemes(std::span<const Scheme> ids, const SchemeSettings& settings) {
-    if (ids.empty()) ids = default_schemes(settings.cookies);
+    if (ids.empty()) ids = default_schemes(settings);
     SchemeList schemes;
     schemes.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -29,12 +33,17 @@ SchemeList make_schemes(std::span<const Scheme> ids, const SchemeSettings& setti
     return schemes;
 }
 
-std::span<const Scheme> default_schemes(const CookieSettings& settings) noexcept {
-    // Every answer is a view of this one list: the bearer header first, then the cookie.
-    static constexpr Scheme kBearerThenCookie[] = {Scheme::bearer, Scheme::cookie};
-    const std::span<const Scheme> both(kBearerThenCookie);
-    if (!settings.accepts_bearer()) return settings.accepts_cookie() ? both.subspan(1) : both.first(0);
-    return settings.accepts_cookie() ? both : both.first(1);
+std::span<const Scheme> default_schemes(const SchemeSettings& settings) noexcept {
+    // Every answer is a view of one of these lists: each subset of bearer, DPoP, cookie, in that
+    // order, indexed by which of the three it holds (1: bearer, 2: DPoP, 4: cookie).
+    using enum Scheme;
+    static constexpr Scheme kLists[8][3] = {{},       {bearer},         {dpop},         {bearer, dpop},
+                                            {cookie}, {bearer, cookie}, {dpop, cookie}, {bearer, dpop, cookie}};
+    const bool dpop_on = settings.dpop.mode != DpopMode::off;
+    const bool bearer_on = settings.cookies.accepts_bearer() && settings.dpop.mode != DpopMode::require;
+    const bool dpop_read = dpop_on && settings.cookies.accepts_bearer();  // DPoP is an Authorization header too
+    const unsigned index = (bearer_on ? 1u : 0u) | (dpop_read ? 2u : 0u) | (settings.cookies.accepts_cookie() ? 4u : 0u);
+    return std::span<const Scheme>(kLists[index], static_cast<std::size_t>(std::popcount(index)));
 }
 
 Credentials read_credentials(const Pistache::Http::Request& request, const SchemeList& schemes) {
@@ -45,8 +54,9 @@ Credentials read_credentials(const Pistache::Http::Request& request, const Schem
     return {};
 }
 
-Challenge challenge_of(const SchemeList& schemes, bool presented, std::string_view resource_metadata) {
-    Challenge challenge(presented, resource_metadata);
+Challenge challenge_of(const SchemeList& schemes, const CredentialScheme* presented, std::string_view resource_metadata) {
+    Challenge challenge(presented != nullptr && presented->kind() == CredentialKind::token, resource_metadata);
+    if (presented != nullptr) challenge.presented_by = presented->challenge_name();
     challenge.bearer = schemes.empty();  // no scheme at all: Bearer, as for a plain 401
     for (const auto& scheme : schemes) scheme->challenge(challenge);
     return challenge;

@@ -36,8 +36,8 @@ public:
     /// method): Forbidden "Origin not allowed" when Origin (or Referer) names a foreign origin,
     /// "CSRF token missing or invalid" unless the CSRF header holds the token's session's CSRF
     /// token (csrf_token, compared in constant time).
-    std::optional<Failure> check(const Pistache::Http::Request& request, const TokenPayload& token,
-                                 const CheckContext& context) const override;
+    Outcome<void> check(const Pistache::Http::Request& request, const TokenPayload& token,
+                        const CheckContext& context) const override;
 
 private:
     CookieSettings settings_;

@@ -1,0 +1,98 @@
+#include "fauth/http/schemes/dpop.hpp"
+
+#include "fauth/core/errors.hpp"
+#include "fauth/core/internal/ascii.hpp"
+#include "fauth/http/bearer.hpp"
+#include "fauth/http/client_address.hpp"
+#include "fauth/http/cookies.hpp"
+#include "fauth/http/openapi.hpp"
+
+namespace fauth::http {
+
+namespace {
+
+// The first value of a comma-separated forwarding header from a trusted proxy (the one the
+// client-facing proxy wrote), trimmed; empty without one.
+std::string first_forwarded(const Pistache::Http::Request& request, const std::string& name) {
+    const auto raw = request.headers().tryGetRaw(name);
+    if (!raw) return {};
+    const std::string value = raw->value();
+    return std::string(trim_ows(std::string_view(value).substr(0, value.find(','))));
+}
+
+}  // namespace
+
+DpopScheme::DpopScheme(const SchemeSettings& settings)
+    : policy_(settings.dpop.policy),
+      origin_(settings.dpop.origin),
+      trusted_proxies_(settings.trusted_proxies),
+      replay_(settings.dpop.replay_cache ? settings.dpop.replay_cache : std::make_shared<MemoryReplayCache>()) {
+    challenge_ = "DPoP algs=\"";
+    for (std::size_t i = 0; i < policy_.algorithms.size(); ++i) challenge_ += (i ? " " : "") + policy_.algorithms[i];
+    challenge_ += '"';
+}
+
+Credentials DpopScheme::read(const Pistache::Http::Request& request) const {
+    const auto header = request.headers().tryGet<Pistache::Http::Header::Authorization>();
+    if (!header) return {};
+    const std::string value = header->value();  // by value: keep it alive while it is parsed
+    auto dpop = parse_authorization(std::string_view(value), "dpop");
+    switch (dpop.status) {
+        case BearerCredentials::Status::absent: return {};
+        case BearerCredentials::Status::malformed: return {Credentials::Status::malformed, {}, this};
+        case BearerCredentials::Status::present: break;
+    }
+    return {Credentials::Status::present, std::move(dpop.token), this};
+}
+
+Failure DpopScheme::malformed() const { return InvalidToken("malformed Authorization header").failure(); }
+
+void DpopScheme::challenge(Challenge& challenge) const { challenge.add(challenge_); }
+
+void DpopScheme::require(nlohmann::json& alternatives) const { alternatives.push_back({{kDpopScheme, nlohmann::json::array()}}); }
+
+void DpopScheme::declare(nlohmann::json& security_schemes) const {
+    security_schemes[kDpopScheme] =
+        {{"type", "http"},
+         {"scheme", "DPoP"},
+         {"description",
+          "An access token bound to the client's key (RFC 9449): `Authorization: DPoP <token>` with a `DPoP` header "
+          "holding a proof the client signs for each request."}};
+}
+
+std::string DpopScheme::request_url(const Pistache::Http::Request& request) const {
+    std::string url;
+    if (!origin_.empty()) {
+        url = origin_;
+    } else {
+        std::string scheme = "http", host = requested_host(request);
+        if (is_trusted_proxy(request.address().host(), trusted_proxies_)) {
+            if (auto proto = ascii_lower(first_forwarded(request, "X-Forwarded-Proto")); proto == "https" || proto == "http")
+                scheme = std::move(proto);
+            if (auto forwarded = first_forwarded(request, "X-Forwarded-Host"); !forwarded.empty()) host = std::move(forwarded);
+        }
+        url = scheme + "://" + host;
+    }
+    url += request.resource();
+    return url;
+}
+
+Outcome<void> DpopScheme::check(const Pistache::Http::Request& request, const TokenPayload& token,
+                                const CheckContext& context) const {
+    const std::string* bound = dpop_jkt(token);
+    if (bound == nullptr) return InvalidToken("token is not DPoP-bound, but came with the DPoP scheme").failure();
+    const auto proof_header = request.headers().tryGetRaw("DPoP");
+    if (!proof_header) return InvalidDpopProof("no DPoP header").failure();
+    const std::string proof = proof_header->value();
+    const auto authorization = request.headers().tryGet<Pistache::Http::Header::Authorization>();
+    const std::string presented = authorization ? authorization->value() : std::string();
+    const auto token_text = parse_authorization(std::string_view(presented), "dpop");
+    const std::string method = Pistache::Http::methodString(request.method());
+    const std::string url = request_url(request);
+    auto verified = verify_dpop_proof(proof, {method, url, token_text.token, {}}, policy_, context.codec.config().now());
+    if (!verified) return std::move(verified).failure();
+    if (verified->jkt != *bound) return InvalidDpopProof("proof key is not the one the token is bound to").failure();
+    return replay_->first_use(verified->jkt + ':' + verified->jti, policy_.max_age + policy_.leeway);
+}
+
+}  // namespace fauth::http
