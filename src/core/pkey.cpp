@@ -148,13 +148,13 @@ private:
 
 // ROCA (CVE-2017-15361): the primes of the fingerprint (Nemec et al., "The Return of
 // Coppersmith's Attack", CCS 2017), and for each the discrete logarithm base 65537 of every residue.
-constexpr std::array<std::uint8_t, 38> kRocaPrimes = {3,  5,  7,  11, 13, 17, 19, 23, 29, 31, 37, 41, 43,
-                                                      47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103,
+constexpr std::array<std::uint8_t, 38> kRocaPrimes = {3,   5,   7,   11,  13,  17,  19,  23,  29,  31,  37,  41,  43,
+                                                      47,  53,  59,  61,  67,  71,  73,  79,  83,  89,  97,  101, 103,
                                                       107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
 constexpr std::uint8_t kNoLog = 0xff;  // the residue is not a power of 65537 modulo the prime
 
 struct RocaPrime {
-    std::uint8_t order = 0;                 // of 65537 modulo the prime
+    std::uint8_t order = 0;               // of 65537 modulo the prime
     std::array<std::uint8_t, 168> log{};  // log[r] = k with 65537^k = r (mod prime), or kNoLog
 };
 
@@ -229,8 +229,9 @@ void check_fits(const EVP_PKEY* key, const JwsAlgorithm& alg) {
                 const bool weak = has_roca_fingerprint(raw);
                 BN_free(raw);
                 if (weak)
-                    throw ConfigError(what + " refuses this RSA key: it has the ROCA fingerprint (CVE-2017-15361, keys made by "
-                                             "Infineon's RSA library, whose private key can be computed from the public one)");
+                    throw ConfigError(what +
+                                      " refuses this RSA key: it has the ROCA fingerprint (CVE-2017-15361, keys made by "
+                                      "Infineon's RSA library, whose private key can be computed from the public one)");
             }
             return;
         case KeyFamily::ecdsa: {
@@ -249,8 +250,7 @@ void check_fits(const EVP_PKEY* key, const JwsAlgorithm& alg) {
     }
 }
 
-std::shared_ptr<const KeyImpl> make_pkey(const JwsAlgorithm& alg, PkeyPtr key, bool is_private, std::string kid,
-                                         bool declared) {
+std::shared_ptr<const KeyImpl> make_pkey(const JwsAlgorithm& alg, PkeyPtr key, bool is_private, std::string kid, bool declared) {
     return std::make_shared<const PkeyImpl>(alg, std::move(key), is_private, std::move(kid), declared);
 }
 

@@ -13,14 +13,16 @@
 namespace fauth {
 namespace {
 
-// Key ring verification: the header's kid selects the key for the header's alg (for a token
-// without kid, the ring's only key for it), and that key checks the signature. A trusted issuer's
-// (`policy`) key verifies an algorithm it declares (RFC 8725 section 3.1) or, declaring none, one
-// the policy allows; never an HMAC one. A kid the ring lacks throws UnknownKeyId naming the ring,
-// so that the caller can refresh it (not for an algorithm no key of an issuer can have).
+// Key ring verification: the header's kid selects the key for the header's alg, and that key
+// checks the signature. A trusted issuer's (`policy`) token without kid is verified by the ring's
+// only key for its alg (this service's own tokens always name their key); its key verifies an
+// algorithm it declares (RFC 8725 section 3.1) or, declaring none, one the policy allows; never an
+// HMAC one. A kid the ring lacks throws UnknownKeyId naming the ring, so that the caller can
+// refresh it (not for an algorithm no key of an issuer can have).
 void verify_with_ring(const detail::JoseHeader& header, const std::shared_ptr<KeyRing>& ring, const IssuerPolicy* policy,
                       const detail::CompactJws& jws) {
-    if (policy != nullptr && (!is_supported_algorithm(header.alg) || is_hmac_algorithm(header.alg)))
+    if (policy == nullptr && !header.has_kid) throw InvalidToken("token has no kid");
+    if (policy != nullptr && header.has_kid && (!is_supported_algorithm(header.alg) || is_hmac_algorithm(header.alg)))
         throw InvalidToken("algorithm not allowed");
     const auto keys = ring->current();
     const Key* key = detail::select_key(*keys, header, [policy](const Key& k) {

@@ -147,7 +147,8 @@ TEST(VerifyJws, RefusesEveryBadInputWithItsReason) {
     EXPECT_EQ(with(R"({"alg":"RS256","kid":"rsa","crit":["exp"],"exp":1})"),
               "Invalid token: crit header parameters are not supported");
     EXPECT_EQ(with(R"({"alg":"RS256","kid":"rsa","b64":false,"crit":["b64"]})"),
-              "Invalid token: crit header parameters are not supported") << "RFC 7797 is not implemented";
+              "Invalid token: crit header parameters are not supported")
+        << "RFC 7797 is not implemented";
     EXPECT_EQ(with(R"({"alg":"RS256","kid":7})"), "Invalid token: kid is not a string");
     EXPECT_EQ(with(R"({"alg":"RS256","kid":"rsa","typ":7})"), "Invalid token: typ is not a string");
     EXPECT_EQ(with(R"({"alg":"RS256","kid":"nobody"})"), "Invalid token: unknown kid");
@@ -158,7 +159,8 @@ TEST(VerifyJws, RefusesEveryBadInputWithItsReason) {
 
     // The classic confusion: HS256 "signed" with the RSA public key's text as the secret.
     const auto pem_secret = Key::hmac("HS256", rsa.public_jwk().dump(), "rsa");
-    EXPECT_EQ(refusal(signed_by(pem_secret, R"({"alg":"HS256","kid":"rsa"})", "x"), keys), "Invalid token: algorithm not allowed");
+    EXPECT_EQ(refusal(signed_by(pem_secret, R"({"alg":"HS256","kid":"rsa"})", "x"), keys),
+              "Invalid token: algorithm not allowed");
     EXPECT_EQ(refusal(signed_by(pem_secret, R"({"alg":"HS256"})", "x"), keys), "Invalid token: token has no kid");
     // A key embedded in the header is never used: the attacker's own key under our kid.
     const auto attacker = Key::generate("RS256", "rsa");

@@ -27,7 +27,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kAsymmetric = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+const std::vector<std::string> kAsymmetric = {"RS256", "RS384", "RS512", "PS256", "PS384",  "PS512",
                                               "ES256", "ES384", "ES512", "EdDSA", "Ed25519"};
 
 std::string unb64(std::string_view s) {
@@ -410,7 +410,10 @@ TEST(Keys, RocaKeysAreRefusedWhereverAnRsaPublicKeyEnters) {
     EXPECT_NE(message_of([&] { Key::from_pem("PS256", weak_pem); }).find("ROCA"), std::string::npos);
     const auto weak_n = big(roca_file("mod03.txt"), true);
     ASSERT_EQ(BN_num_bits(weak_n.get()), 2048);
-    const json weak_jwk = {{"kty", "RSA"}, {"kid", "roca"}, {"alg", "RS256"}, {"n", fauth::base64url_encode(bytes_of(weak_n.get()))},
+    const json weak_jwk = {{"kty", "RSA"},
+                           {"kid", "roca"},
+                           {"alg", "RS256"},
+                           {"n", fauth::base64url_encode(bytes_of(weak_n.get()))},
                            {"e", "AQAB"}};
     EXPECT_NE(message_of([&] { Key::from_jwk(weak_jwk); }).find("ROCA"), std::string::npos);
     auto no_alg = weak_jwk;

@@ -158,7 +158,9 @@ void expect_count(const json& file, const std::string& name, int expected) {
     EXPECT_EQ(tests, expected) << name;
 }
 
-int tc_of(const json& test) { return test["tcId"].is_number() ? test["tcId"].get<int>() : std::stoi(test["tcId"].get<std::string>()); }
+int tc_of(const json& test) {
+    return test["tcId"].is_number() ? test["tcId"].get<int>() : std::stoi(test["tcId"].get<std::string>());
+}
 
 }  // namespace
 
@@ -292,8 +294,9 @@ TEST(Vectors, Rfc7515AppendixA) {
         expect(tally, "rfc7515_appendix_a " + vector["id"].get<std::string>(), tc, vector["result"], ok, why);
         if (ok) {
             EXPECT_EQ(fauth::verify_jws(token, keys).payload,
-                      vector["id"] == "A.4" ? "Payload"
-                                            : "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}")
+                      vector["id"] == "A.4"
+                          ? "Payload"
+                          : "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}")
                 << "the RFC's payload octets, CRLF included";
         }
     }
