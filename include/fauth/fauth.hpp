@@ -5,6 +5,7 @@
 #include "fauth/core/clock.hpp"           // the injectable clock
 #include "fauth/auth/config.hpp"          // AuthConfig (and the core's TokenConfig)
 #include "fauth/core/keys.hpp"            // signing and verification keys
+#include "fauth/core/jws.hpp"             // verifying a bare JWS with a key set
 #include "fauth/core/errors.hpp"          // typed errors
 #include "fauth/core/password.hpp"        // bcrypt hashing
 #include "fauth/auth/guarded_route.hpp"   // GuardedRoute: what the guards return (http mounts them)

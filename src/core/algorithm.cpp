@@ -15,7 +15,9 @@ constexpr JwsAlgorithm kAlgorithms[] = {
     {"PS512", KeyFamily::rsa_pss, "SHA512", 0, {}, nullptr, 0},
     {"ES256", KeyFamily::ecdsa, "SHA256", 0, "P-256", "prime256v1", 32},
     {"ES384", KeyFamily::ecdsa, "SHA384", 0, "P-384", "secp384r1", 48},
+    {"ES512", KeyFamily::ecdsa, "SHA512", 0, "P-521", "secp521r1", 66},
     {"EdDSA", KeyFamily::eddsa, nullptr, 0, "Ed25519", nullptr, 0},
+    {"Ed25519", KeyFamily::eddsa, nullptr, 0, "Ed25519", nullptr, 0},  // RFC 9864's fully specified name
 };
 
 }  // namespace
@@ -34,7 +36,7 @@ const JwsAlgorithm* find_hmac_algorithm(std::string_view name) noexcept {
 std::string_view supported_hmac_names() noexcept { return "HS256, HS384, HS512"; }
 
 std::string_view supported_algorithm_names() noexcept {
-    return "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA";
+    return "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519";
 }
 
 }  // namespace fauth::detail

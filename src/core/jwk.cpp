@@ -90,6 +90,22 @@ PkeyPtr ec_from_jwk(const nlohmann::json& jwk, const JwsAlgorithm& alg) {
     return pkey_from_params("EC", bld.get());  // OpenSSL checks that the point is on the curve
 }
 
+// Throws ConfigError unless the JWK may verify signatures: its `use`, when present, is "sig", and
+// its `key_ops`, when present, include "verify" (RFC 7517 sections 4.2 and 4.3).
+void check_verifies(const nlohmann::json& jwk) {
+    if (jwk.contains("use") && jwk["use"] != "sig") throw ConfigError("its use is not \"sig\"");
+    const auto ops = jwk.find("key_ops");
+    if (ops == jwk.end()) return;
+    if (!ops->is_array()) throw ConfigError("its key_ops is not an array of strings");
+    bool verify = false;
+    for (const auto& op : *ops) {
+        if (!op.is_string()) throw ConfigError("its key_ops is not an array of strings");
+        verify = verify || op == "verify";
+    }
+    // The operations as JSON: quoted and escaped wherever they reach a message.
+    if (!verify) throw ConfigError("its key_ops " + ops->dump() + " lack \"verify\"");
+}
+
 }  // namespace
 
 nlohmann::json public_jwk_of(const EVP_PKEY* key, const JwsAlgorithm& alg, const std::string& kid) {
@@ -132,6 +148,7 @@ Key Key::from_jwk(const nlohmann::json& jwk, std::string_view algorithm) {
     const auto kty = jwk.contains("kty") && jwk["kty"].is_string() ? jwk["kty"].get<std::string>() : "";
     if (kty == "oct") throw ConfigError("symmetric JWKs (kty oct) are refused: secrets are never fetched");
     if (jwk.contains("d")) throw ConfigError("private JWKs are refused: only public keys are loaded this way");
+    detail::check_verifies(jwk);
     if (jwk.contains("alg") && !jwk["alg"].is_string()) throw ConfigError("a JWK's alg is a string");
     std::string name = jwk.contains("alg") ? jwk["alg"].get<std::string>() : std::string(algorithm);
     if (jwk.contains("crv") && !jwk["crv"].is_string()) throw ConfigError("a JWK's crv is a string");
@@ -141,6 +158,8 @@ Key Key::from_jwk(const nlohmann::json& jwk, std::string_view algorithm) {
             name = "ES256";
         else if (kty == "EC" && crv == "P-384")
             name = "ES384";
+        else if (kty == "EC" && crv == "P-521")
+            name = "ES512";
         else if (kty == "OKP" && crv == "Ed25519")
             name = "EdDSA";
         else
@@ -170,7 +189,9 @@ Key Key::from_jwk(const nlohmann::json& jwk, std::string_view algorithm) {
         case KeyFamily::hmac: throw ConfigError("HMAC algorithms are refused in a JWK");
     }
     detail::check_fits(key.get(), alg);
-    return Key(detail::make_pkey(alg, std::move(key), false, kid));
+    // Only an `alg` member pins the algorithm (RFC 8725 section 3.1); one inferred from the curve
+    // or given by the caller is subject to the verifier's list of algorithms.
+    return Key(detail::make_pkey(alg, std::move(key), false, kid, jwk.contains("alg")));
 }
 
 nlohmann::json KeySet::jwks() const {
@@ -190,7 +211,7 @@ KeySet KeySet::from_jwks(const nlohmann::json& jwks, const std::vector<std::stri
         const auto& jwk = keys[i];
         try {
             if (!jwk.is_object()) throw ConfigError("not a JSON object");
-            if (jwk.contains("use") && jwk["use"] != "sig") throw ConfigError("its use is not \"sig\"");
+            detail::check_verifies(jwk);
             const auto kty = jwk.contains("kty") && jwk["kty"].is_string() ? jwk["kty"].get<std::string>() : "";
             // Strings from the set are quoted and escaped (as JSON strings) wherever they reach a message.
             if (kty != "RSA" && kty != "EC" && kty != "OKP")
@@ -199,6 +220,9 @@ KeySet KeySet::from_jwks(const nlohmann::json& jwks, const std::vector<std::stri
             if (kty == "RSA" && !jwk.contains("alg")) {
                 if (rsa_algorithms.empty()) throw ConfigError("an RSA key without alg, and no RSA algorithm is allowed");
                 for (const auto& algorithm : rsa_algorithms) loaded.push_back(Key::from_jwk(jwk, algorithm));
+            } else if (kty == "OKP" && !jwk.contains("alg") && jwk.value("crv", nlohmann::json()) == "Ed25519") {
+                // Both names of Ed25519 signatures: EdDSA (RFC 8037) and Ed25519 (RFC 9864).
+                for (const auto* algorithm : {"EdDSA", "Ed25519"}) loaded.push_back(Key::from_jwk(jwk, algorithm));
             } else {
                 if (jwk.contains("alg") && !jwk["alg"].is_string())
                     throw ConfigError(std::string("alg is a JSON ") + jwk["alg"].type_name() + ", not a string");

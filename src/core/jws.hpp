@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "fauth/core/errors.hpp"
 #include "fauth/core/keys.hpp"
 
 namespace fauth::detail {
@@ -18,8 +19,9 @@ struct CompactJws {
     std::string_view signing_input;  ///< header_b64 '.' payload_b64: what the signature covers
 };
 
-/// `token` split into its segments. Throws InvalidToken unless it has exactly three, none empty.
-CompactJws split_compact(std::string_view token);
+/// `token` split into its segments. Throws InvalidToken unless it has exactly three, none empty
+/// (but the payload, when `empty_payload` allows it: a JWS may sign nothing, a JWT never does).
+CompactJws split_compact(std::string_view token, bool empty_payload = false);
 
 /// What a protected header says, once checked: the algorithm it names and its key id.
 struct JoseHeader {
@@ -27,12 +29,40 @@ struct JoseHeader {
     std::string kid;
     bool has_kid = false;
     bool at_jwt = false;  ///< typ says at+jwt (RFC 9068)
+    std::string typ;      ///< as written; empty when absent
 };
 
-/// Checks a decoded protected header: `alg` present and never "none", no `crit`, `typ` JWT or
-/// at+jwt if present, `kid` a string if present. When `pinned` is given, `alg` must be exactly it.
-/// Throws InvalidToken.
-JoseHeader read_header(std::string_view json, std::string_view pinned);
+/// Which `typ` values a header may have: a JWT's (JWT, at+jwt, or none), or any string.
+enum class TypRule { jwt, any };
+
+/// Checks a decoded protected header: `alg` present and never "none", no `crit`, `typ` a string
+/// that `typ_rule` accepts if present, `kid` a string if present. When `pinned` is given, `alg`
+/// must be exactly it. Throws InvalidToken.
+JoseHeader read_header(std::string_view json, std::string_view pinned, TypRule typ_rule = TypRule::jwt);
+
+/// The key of `keys` that verifies a token with `header`, among those `usable` accepts (the
+/// caller's rules on algorithms): the key with its kid for its alg or, for a token without kid,
+/// the only key of the set for its alg. Null when its kid names no key at all (the caller decides
+/// whether to look further). Throws InvalidToken: "algorithm not allowed" (the kid names keys,
+/// none usable for alg), "token has no kid" (no key for alg), "token has no kid and several keys
+/// could verify it".
+template <class Usable>
+const Key* select_key(const KeySet& keys, const JoseHeader& header, const Usable& usable) {
+    if (header.has_kid) {
+        const Key* key = keys.find(header.kid, header.alg);
+        if (key != nullptr && usable(*key)) return key;
+        if (key != nullptr || keys.find(header.kid) != nullptr) throw InvalidToken("algorithm not allowed");
+        return nullptr;
+    }
+    const Key* only = nullptr;
+    for (const auto& key : keys.keys()) {
+        if (key.algorithm() != header.alg || !usable(key)) continue;
+        if (only != nullptr) throw InvalidToken("token has no kid and several keys could verify it");
+        only = &key;
+    }
+    if (only == nullptr) throw InvalidToken("token has no kid");
+    return only;
+}
 
 /// True when `header_b64` is exactly the header `key` signs with, which then needs no parsing
 /// (a key's own tokens, the common case: no allocation).

@@ -56,8 +56,8 @@ private:
 
 }  // namespace
 
-KeyImpl::KeyImpl(const JwsAlgorithm& alg, std::string kid)
-    : alg_(alg), name_(alg.name), kid_(std::move(kid)), header_segment_(encoded_header(alg.name, kid_)) {}
+KeyImpl::KeyImpl(const JwsAlgorithm& alg, std::string kid, bool declared)
+    : alg_(alg), name_(alg.name), kid_(std::move(kid)), header_segment_(encoded_header(alg.name, kid_)), declared_(declared) {}
 
 std::size_t hmac_of(const Key& key, std::string_view input, unsigned char* out) {
     const auto* hmac = dynamic_cast<const HmacKeyImpl*>(&KeyAccess::impl(key));
@@ -88,6 +88,7 @@ Key Key::hmac(std::string_view algorithm, std::string_view secret, std::string k
 const std::string& Key::algorithm() const noexcept { return impl_->name(); }
 const std::string& Key::kid() const noexcept { return impl_->kid(); }
 bool Key::can_sign() const noexcept { return impl_->can_sign(); }
+bool Key::declares_algorithm() const noexcept { return impl_->declared(); }
 bool Key::is_symmetric() const noexcept { return impl_->alg().family == detail::KeyFamily::hmac; }
 nlohmann::json Key::public_jwk() const { return impl_->public_jwk(); }
 std::string Key::sign(std::string_view input) const { return impl_->sign(input); }

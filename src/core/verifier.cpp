@@ -13,19 +13,22 @@
 namespace fauth {
 namespace {
 
-// Key ring verification: the header's kid selects the key for the header's alg (which `policy`
-// must allow, when given), and that key checks the signature. A kid the ring lacks throws
-// UnknownKeyId naming the ring, so that the caller can refresh it.
+// Key ring verification: the header's kid selects the key for the header's alg, and that key
+// checks the signature. A trusted issuer's (`policy`) token without kid is verified by the ring's
+// only key for its alg (this service's own tokens always name their key); its key verifies an
+// algorithm it declares (RFC 8725 section 3.1) or, declaring none, one the policy allows; never an
+// HMAC one. A kid the ring lacks throws UnknownKeyId naming the ring, so that the caller can
+// refresh it (not for an algorithm no key of an issuer can have).
 void verify_with_ring(const detail::JoseHeader& header, const std::shared_ptr<KeyRing>& ring, const IssuerPolicy* policy,
                       const detail::CompactJws& jws) {
-    if (!header.has_kid) throw InvalidToken("token has no kid");
-    if (policy != nullptr && !policy->allows(header.alg)) throw InvalidToken("algorithm not allowed");
+    if (policy == nullptr && !header.has_kid) throw InvalidToken("token has no kid");
+    if (policy != nullptr && header.has_kid && (!is_supported_algorithm(header.alg) || is_hmac_algorithm(header.alg)))
+        throw InvalidToken("algorithm not allowed");
     const auto keys = ring->current();
-    const Key* key = keys->find(header.kid, header.alg);
-    if (key == nullptr) {
-        if (keys->find(header.kid) != nullptr) throw InvalidToken("algorithm not allowed");
-        throw UnknownKeyId(header.kid, ring);
-    }
+    const Key* key = detail::select_key(*keys, header, [policy](const Key& k) {
+        return policy == nullptr || (!k.is_symmetric() && (k.declares_algorithm() || policy->allows(k.algorithm())));
+    });
+    if (key == nullptr) throw UnknownKeyId(header.kid, ring);
     detail::verify_signature(*key, jws);
 }
 

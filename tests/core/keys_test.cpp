@@ -3,13 +3,20 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/errors.hpp"
+#include "key_impl.hpp"
 #include "support/keys.hpp"
 
 using fauth::ConfigError;
@@ -20,7 +27,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kAsymmetric = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"};
+const std::vector<std::string> kAsymmetric = {"RS256", "RS384", "RS512", "PS256", "PS384",  "PS512",
+                                              "ES256", "ES384", "ES512", "EdDSA", "Ed25519"};
 
 std::string unb64(std::string_view s) {
     std::string out;
@@ -66,6 +74,7 @@ TEST(Keys, EveryAlgorithmSignsAndVerifiesAndThePublicHalfOnlyVerifies) {
     const auto ecdsa = Key::from_pem("ES256", pair_for("ES256").private_pem, "k");
     EXPECT_EQ(ecdsa.sign(input).size(), 64u) << "JOSE r||s, not DER";
     EXPECT_EQ(Key::from_pem("ES384", pair_for("ES384").private_pem, "k").sign(input).size(), 96u);
+    EXPECT_EQ(Key::from_pem("ES512", pair_for("ES512").private_pem, "k").sign(input).size(), 132u) << "2 x 66 bytes";
     EXPECT_EQ(Key::from_pem("EdDSA", pair_for("EdDSA").private_pem, "k").sign(input).size(), 64u);
 }
 
@@ -162,7 +171,11 @@ TEST(Keys, AKeyIsBoundToItsAlgorithm) {
     EXPECT_THROW(Key::from_pem("RS256", make_pem_pair("RS256", 1024).private_pem), ConfigError) << "RSA below 2048 bits";
     EXPECT_THROW(Key::from_pem("RS256", "not a key"), ConfigError);
     EXPECT_THROW(Key::from_pem("none", rsa.public_pem), ConfigError);
-    EXPECT_THROW(Key::from_pem("ES512", p256.public_pem), ConfigError) << "unsupported algorithm";
+    EXPECT_THROW(Key::from_pem("ES512", p256.public_pem), ConfigError) << "wrong curve";
+    EXPECT_THROW(Key::from_pem("ES512", p384.public_pem), ConfigError) << "wrong curve";
+    EXPECT_THROW(Key::from_pem("ES384", pair_for("ES512").public_pem), ConfigError) << "wrong curve";
+    EXPECT_THROW(Key::from_pem("Ed25519", p256.public_pem), ConfigError);
+    EXPECT_THROW(Key::from_pem("ES256K", p256.public_pem), ConfigError) << "unsupported algorithm";
     EXPECT_THROW(Key::hmac("HS256", "too short"), ConfigError);
     EXPECT_THROW(Key::from_pem_file("RS256", "/nonexistent/key.pem"), ConfigError);
     EXPECT_NO_THROW(Key::hmac("HS256", std::string(32, 'k')));
@@ -223,7 +236,7 @@ TEST(Keys, AKeySetChoosesByKidAndPublishesOnlyPublicKeys) {
     auto mixed = jwks;
     mixed["keys"].push_back({{"kty", "RSA"}, {"use", "enc"}, {"kid", "e"}, {"n", "AQAB"}, {"e", "AQAB"}});
     mixed["keys"].push_back({{"kty", "oct"}, {"kid", "o"}, {"k", "c2VjcmV0"}});
-    mixed["keys"].push_back({{"kty", "EC"}, {"kid", "p521"}, {"alg", "ES512"}, {"crv", "P-521"}});
+    mixed["keys"].push_back({{"kty", "EC"}, {"kid", "k256"}, {"alg", "ES256K"}, {"crv", "secp256k1"}});
     EXPECT_EQ(KeySet::from_jwks(mixed).keys().size(), 2u);
     EXPECT_THROW(KeySet::from_jwks(json::object()), ConfigError);
     // One bad key never costs the others, and each skip says why.
@@ -255,8 +268,9 @@ TEST(Keys, AKeySetChoosesByKidAndPublishesOnlyPublicKeys) {
 }
 
 TEST(Keys, GeneratedKeysSignAndSurviveAPemRoundTrip) {
-    for (const char* alg : {"RS256", "ES384", "EdDSA"}) {
+    for (const char* alg : {"RS256", "ES384", "ES512", "EdDSA", "Ed25519"}) {
         const auto key = Key::generate(alg, "g");
+        EXPECT_EQ(key.algorithm(), alg);
         EXPECT_TRUE(key.can_sign());
         const auto again = Key::from_pem(alg, key.private_pem(), "g");
         EXPECT_TRUE(again.verify("m", key.sign("m"))) << alg;
@@ -265,4 +279,171 @@ TEST(Keys, GeneratedKeysSignAndSurviveAPemRoundTrip) {
     EXPECT_THROW(Key::generate("HS256"), ConfigError);
     EXPECT_THROW(Key::hmac("HS256", std::string(32, 'k')).private_pem(), std::logic_error);
     EXPECT_THROW(Key::from_jwk(Key::generate("ES256").public_jwk()).private_pem(), std::logic_error);
+}
+
+namespace {
+
+// The ROCA detector's own samples (tests/core/data/roca/README.md names them).
+std::string roca_file(const std::string& name) {
+    const auto path = std::filesystem::path(__FILE__).parent_path() / "data" / "roca" / name;
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("missing test data " + path.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// A BIGNUM from hexadecimal ("0x..." as mod03.txt writes it) or decimal text.
+std::unique_ptr<BIGNUM, decltype(&BN_free)> big(std::string text, bool hex) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    if (hex && text.starts_with("0x")) text.erase(0, 2);
+    BIGNUM* n = nullptr;
+    const int read = hex ? BN_hex2bn(&n, text.c_str()) : BN_dec2bn(&n, text.c_str());
+    if (read != static_cast<int>(text.size())) throw std::runtime_error("not a number: " + text);
+    return {n, &BN_free};
+}
+
+std::string bytes_of(const BIGNUM* n) {
+    std::string out(static_cast<std::size_t>(BN_num_bytes(n)), '\0');
+    BN_bn2bin(n, reinterpret_cast<unsigned char*>(out.data()));
+    return out;
+}
+
+std::string message_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "accepted";
+}
+
+}  // namespace
+
+TEST(Keys, Es512AndEd25519ComeFromPemJwkAndGenerateAndAreTheirOwnAlgorithms) {
+    // ES512: P-521, 66-byte coordinates, 132-byte r||s signatures, inferred from the curve.
+    const auto p521 = Key::generate("ES512", "p");
+    auto jwk = p521.public_jwk();
+    EXPECT_EQ(jwk["crv"], "P-521");
+    EXPECT_EQ(unb64(jwk["x"].get<std::string>()).size(), 66u);
+    jwk.erase("alg");
+    const auto inferred = Key::from_jwk(jwk);
+    EXPECT_EQ(inferred.algorithm(), "ES512");
+    EXPECT_FALSE(inferred.declares_algorithm()) << "inferred from the curve";
+    const auto signature = p521.sign("m");
+    EXPECT_EQ(signature.size(), 132u);
+    EXPECT_TRUE(inferred.verify("m", signature));
+    EXPECT_FALSE(inferred.verify("m", signature.substr(0, 131))) << "r||s of exactly 2 x 66 bytes";
+    jwk["x"] = fauth::base64url_encode(unb64(jwk["x"].get<std::string>()).substr(1));
+    EXPECT_THROW(Key::from_jwk(jwk), ConfigError) << "a 65-byte coordinate";
+
+    // Ed25519 (RFC 9864) and EdDSA (RFC 8037): one key type, two names, never mixed.
+    const auto ed = Key::generate("Ed25519", "e");
+    EXPECT_EQ(ed.public_jwk()["alg"], "Ed25519");
+    EXPECT_EQ(ed.public_jwk()["crv"], "Ed25519");
+    const auto same_key_as_eddsa = Key::from_pem("EdDSA", ed.private_pem(), "e");
+    EXPECT_TRUE(same_key_as_eddsa.verify("m", ed.sign("m"))) << "the same signature scheme";
+    EXPECT_EQ(Key::from_jwk(ed.public_jwk()).algorithm(), "Ed25519");
+    auto no_alg = ed.public_jwk();
+    no_alg.erase("alg");
+    EXPECT_EQ(Key::from_jwk(no_alg).algorithm(), "EdDSA") << "RFC 8037's name when the JWK names none";
+    EXPECT_EQ(Key::from_jwk(no_alg, "Ed25519").algorithm(), "Ed25519");
+    const auto both = KeySet::from_jwks(json{{"keys", {no_alg}}});
+    ASSERT_EQ(both.keys().size(), 2u) << "a set's Ed25519 key without alg serves both names";
+    EXPECT_NE(both.find("e", "EdDSA"), nullptr);
+    EXPECT_NE(both.find("e", "Ed25519"), nullptr);
+    EXPECT_TRUE(fauth::is_supported_algorithm("Ed25519"));
+    EXPECT_TRUE(fauth::is_supported_algorithm("ES512"));
+    EXPECT_FALSE(fauth::is_supported_algorithm("ed25519")) << "case-sensitive";
+}
+
+TEST(Keys, OnlyAStatedAlgorithmIsDeclared) {
+    const auto rsa = Key::from_pem("PS256", pair_for("PS256").public_pem, "r");
+    EXPECT_TRUE(rsa.declares_algorithm()) << "made for PS256";
+    EXPECT_TRUE(Key::hmac("HS256", std::string(32, 'k')).declares_algorithm());
+    EXPECT_TRUE(Key::generate("ES256").declares_algorithm());
+    auto jwk = rsa.public_jwk();
+    EXPECT_TRUE(Key::from_jwk(jwk).declares_algorithm()) << "alg PS256 in the JWK";
+    jwk.erase("alg");
+    EXPECT_FALSE(Key::from_jwk(jwk, "PS256").declares_algorithm()) << "given by the caller, not by the key";
+    const auto set = KeySet::from_jwks(json{{"keys", {jwk}}}, {"RS256", "PS256"});
+    ASSERT_EQ(set.keys().size(), 2u);
+    for (const auto& key : set.keys()) EXPECT_FALSE(key.declares_algorithm()) << key.algorithm();
+}
+
+TEST(Keys, AJwkNotForVerifyingIsRefusedAndSkipped) {
+    auto jwk = Key::from_pem("ES256", pair_for("ES256").public_pem, "k").public_jwk();
+    jwk["key_ops"] = json::array({"verify"});
+    EXPECT_NO_THROW(Key::from_jwk(jwk));
+    jwk["key_ops"] = json::array({"sign", "verify"});
+    EXPECT_NO_THROW(Key::from_jwk(jwk));
+    jwk["key_ops"] = json::array({"encrypt"});
+    EXPECT_EQ(message_of([&] { Key::from_jwk(jwk); }), "its key_ops [\"encrypt\"] lack \"verify\"");
+    jwk["key_ops"] = json::array();
+    EXPECT_THROW(Key::from_jwk(jwk), ConfigError) << "no operation at all";
+    jwk["key_ops"] = "verify";
+    EXPECT_EQ(message_of([&] { Key::from_jwk(jwk); }), "its key_ops is not an array of strings");
+    jwk["key_ops"] = json::array({"verify", 1});
+    EXPECT_THROW(Key::from_jwk(jwk), ConfigError);
+    jwk.erase("key_ops");
+    jwk["use"] = "enc";
+    EXPECT_EQ(message_of([&] { Key::from_jwk(jwk); }), "its use is not \"sig\"") << "Key::from_jwk as from_jwks";
+
+    // In a set: skipped with the reason, the others kept.
+    auto good = Key::from_pem("ES384", pair_for("ES384").public_pem, "good").public_jwk();
+    jwk.erase("use");
+    jwk["key_ops"] = json::array({"encrypt", "wrapKey"});
+    std::vector<std::string> skipped;
+    const auto set = KeySet::from_jwks(json{{"keys", {jwk, good}}}, {"RS256"}, &skipped);
+    ASSERT_EQ(set.keys().size(), 1u);
+    EXPECT_EQ(set.keys()[0].kid(), "good");
+    ASSERT_EQ(skipped.size(), 1u);
+    EXPECT_EQ(skipped[0], "key \"k\" skipped: its key_ops [\"encrypt\",\"wrapKey\"] lack \"verify\"");
+}
+
+TEST(Keys, RocaKeysAreRefusedWhereverAnRsaPublicKeyEnters) {
+    // A real key of the vulnerable Infineon library, as PEM and as a JWK.
+    const auto weak_pem = roca_file("pubkey03.pem");
+    const auto refused = message_of([&] { Key::from_pem("RS256", weak_pem, "roca"); });
+    EXPECT_NE(refused.find("ROCA"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("CVE-2017-15361"), std::string::npos) << refused;
+    EXPECT_NE(message_of([&] { Key::from_pem("PS256", weak_pem); }).find("ROCA"), std::string::npos);
+    const auto weak_n = big(roca_file("mod03.txt"), true);
+    ASSERT_EQ(BN_num_bits(weak_n.get()), 2048);
+    const json weak_jwk = {{"kty", "RSA"},
+                           {"kid", "roca"},
+                           {"alg", "RS256"},
+                           {"n", fauth::base64url_encode(bytes_of(weak_n.get()))},
+                           {"e", "AQAB"}};
+    EXPECT_NE(message_of([&] { Key::from_jwk(weak_jwk); }).find("ROCA"), std::string::npos);
+    auto no_alg = weak_jwk;
+    no_alg.erase("alg");
+    std::vector<std::string> skipped;
+    const auto good = Key::from_pem("RS256", pair_for("RS256").public_pem, "good").public_jwk();
+    EXPECT_EQ(KeySet::from_jwks(json{{"keys", {weak_jwk, no_alg, good}}}, {"RS256", "PS256"}, &skipped).keys().size(), 1u);
+    ASSERT_EQ(skipped.size(), 2u);
+    for (const auto& reason : skipped) EXPECT_NE(reason.find("ROCA"), std::string::npos) << reason;
+
+    // Keys without the fingerprint pass: the detector's negative sample, and fresh ones.
+    const auto fine = Key::from_pem("RS256", roca_file("pubkey01.pem"), "fine");
+    EXPECT_NO_THROW(Key::from_jwk(fine.public_jwk()));
+    for (int i = 0; i < 3; ++i) EXPECT_NO_THROW(Key::generate("RS256")) << "a fresh key never has the fingerprint";
+}
+
+TEST(Keys, TheRocaTestIsTheExactOneNotTheResidueTestAlone) {
+    EXPECT_TRUE(fauth::detail::has_roca_fingerprint(big(roca_file("mod03.txt"), true).get()));
+    // Numbers whose residues are each a power of 65537, but not all the same power: the residue
+    // test alone (the detector's first one) calls them vulnerable, the exact test does not.
+    std::istringstream fakes(roca_file("fake_moduli.txt"));
+    int count = 0;
+    for (std::string line; std::getline(fakes, line); ++count)
+        EXPECT_FALSE(fauth::detail::has_roca_fingerprint(big(line, false).get())) << line;
+    EXPECT_EQ(count, 10) << "every fake modulus of the detector's test";
+    // 65537^k itself is in the group, whatever k.
+    for (const char* exponent : {"1", "200", "1001"}) {
+        auto power = big("0", false);
+        std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), &BN_CTX_free);
+        ASSERT_EQ(BN_exp(power.get(), big("65537", false).get(), big(exponent, false).get(), ctx.get()), 1);
+        EXPECT_TRUE(fauth::detail::has_roca_fingerprint(power.get())) << "65537^" << exponent;
+    }
 }

@@ -175,7 +175,16 @@ TEST(TrustedIssuerTest, RoutesByIssuerAndRefusesWhatNoConfiguredIssuerVouchesFor
     config.issuers = {trusted};
     const TokenCodec es256(config);
     EXPECT_EQ(refusal(es256, keycloak.token(claims)), "accepted");
-    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "Invalid token: algorithm not allowed") << "RS256 only by default";
+    EXPECT_EQ(refusal(codec, keycloak.token(claims)), "accepted") << "its JWK declares ES256 (RFC 8725 section 3.1)";
+    // A key published without alg verifies only the listed algorithms: RS256 by default.
+    auto bare = keycloak.signer.public_jwk();
+    bare.erase("alg");
+    fauth::KeySet undeclared;
+    undeclared.add(Key::from_jwk(bare));
+    TokenConfig bare_config;
+    bare_config.issuers = {TrustedIssuer::keycloak(kKeycloak, "notes-api", std::make_shared<KeyRing>(undeclared))};
+    EXPECT_EQ(refusal(TokenCodec(bare_config), keycloak.token(claims)), "Invalid token: algorithm not allowed")
+        << "RS256 only by default";
     // Another key under the same kid, the same claims: the signature decides.
     EXPECT_EQ(refusal(es256, impostor.token(claims)), "Invalid token: signature mismatch");
     // An issuer nobody configured: refused before any key is looked up (no UnknownKeyId, no fetch).

@@ -204,7 +204,7 @@ TEST_F(ProviderKeysTest, SkipsAndLogsEveryKeyItCannotUseAndKeepsTheOthers) {
     for (const auto* expected :
          {"key \"secret\" skipped: kty \"oct\" is not supported", "key \"enc\" skipped: its use is not \"sig\"",
           "key \"odd\" skipped: kty \"XYZ\" is not supported", "key \"weak\" skipped", "2048 bits",
-          "key \"e1\" skipped: RSA JWK has an unusable exponent", "key \"p521\" skipped", "key #11 skipped: not a JSON object"})
+          "key \"e1\" skipped: RSA JWK has an unusable exponent", "key \"k256\" skipped", "key #11 skipped: not a JSON object"})
         EXPECT_NE(log.find(expected), std::string::npos) << expected << "\n" << log;
 
     // The Entra key verifies PS256 too once the issuer is said to use it.

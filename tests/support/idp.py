@@ -108,14 +108,15 @@ def junk_keys():
     weak = json.loads(jwk.JWK.generate(kty="RSA", size=1024, kid="weak").export_public())
     weak["alg"] = "RS256"
     exponent_one = dict(public_jwk("rsa1"), kid="e1", e="AQ")
-    p521 = json.loads(jwk.JWK.generate(kty="EC", crv="P-521", kid="p521").export_public())
+    # A curve no JWS algorithm fauth verifies uses (ES256K, RFC 8812, is not one of them).
+    k256 = json.loads(jwk.JWK.generate(kty="EC", crv="secp256k1", kid="k256").export_public())
     return [
         {"kty": "oct", "kid": "secret", "k": "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"},
         dict(public_jwk("rsa1"), kid="enc", use="enc"),
         {"kty": "XYZ", "kid": "odd"},
         weak,
         exponent_one,
-        p521,
+        k256,
         "not an object",
         # A kty that would forge a security-event line in a log that wrote it raw.
         {"kty": "X\n{\"time\":\"2026-12-01T00:00:00.000Z\",\"event\":\"login_success\",\"subject\":\"user-123\"}",

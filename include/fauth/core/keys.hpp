@@ -1,5 +1,6 @@
 // fauth/core/keys.hpp — signing and verification keys bound to one JWS algorithm each (HMAC, RSA,
 // RSA-PSS, ECDSA, EdDSA), key sets chosen by `kid`, and a key ring that can be rotated live.
+// Verifying a bare JWS with a key set: fauth/core/jws.hpp.
 #pragma once
 
 #include <functional>
@@ -19,7 +20,8 @@ struct KeyAccess;
 }  // namespace detail
 
 /// True when fauth signs and verifies with JWS algorithm `name` (HS256/384/512, RS256/384/512,
-/// PS256/384/512, ES256, ES384, EdDSA; exact, case-sensitive as JWS requires).
+/// PS256/384/512, ES256, ES384, ES512, EdDSA and its RFC 9864 name Ed25519; exact, case-sensitive
+/// as JWS requires).
 bool is_supported_algorithm(std::string_view name) noexcept;
 /// True for the HMAC algorithms (HS256, HS384, HS512), whose keys are shared secrets.
 bool is_hmac_algorithm(std::string_view name) noexcept;
@@ -33,8 +35,9 @@ public:
     static Key hmac(std::string_view algorithm, std::string_view secret, std::string kid = {});
     /// A key from PEM text: a private key (signs and verifies) or a public key / certificate-free
     /// SubjectPublicKeyInfo (verifies only), for RS256/384/512, PS256/384/512 (RSA of at least
-    /// 2048 bits), ES256 (P-256), ES384 (P-384) or EdDSA (Ed25519). Throws ConfigError when the
-    /// PEM is unreadable or the key does not fit `algorithm`.
+    /// 2048 bits, without the ROCA weakness of CVE-2017-15361), ES256 (P-256), ES384 (P-384),
+    /// ES512 (P-521) or EdDSA / Ed25519 (Ed25519). Throws ConfigError when the PEM is unreadable
+    /// or the key does not fit `algorithm`.
     static Key from_pem(std::string_view algorithm, std::string_view pem, std::string kid = {});
     /// A new random private key for `algorithm` (RSA: 2048 bits), e.g. for a process that signs
     /// only its own short-lived tokens. Throws ConfigError for an HMAC or unknown algorithm.
@@ -46,9 +49,10 @@ public:
     static Key from_pem_file(std::string_view algorithm, const std::string& path, std::string kid = {});
     /// A public key from a JSON Web Key (RFC 7517/7518/8037: kty RSA, EC or OKP). Its algorithm is
     /// its `alg` member, or else `algorithm` when given, or else for EC and OKP keys the one its
-    /// curve implies. Symmetric (`oct`) and private JWKs are refused: a key set fetched from
-    /// elsewhere never yields a secret. RSA keys need 2048 bits and an odd exponent of at least 3.
-    /// Throws ConfigError.
+    /// curve implies (ES256, ES384, ES512, EdDSA). Symmetric (`oct`) and private JWKs are refused:
+    /// a key set fetched from elsewhere never yields a secret; so are keys not for verifying (a
+    /// `use` other than "sig", `key_ops` without "verify"). RSA keys need 2048 bits, an odd
+    /// exponent of at least 3 and no ROCA fingerprint (CVE-2017-15361). Throws ConfigError.
     static Key from_jwk(const nlohmann::json& jwk, std::string_view algorithm = {});
 
     /// The JWS algorithm, e.g. "RS256".
@@ -57,6 +61,12 @@ public:
     const std::string& kid() const noexcept;
     /// True for a private or HMAC key.
     bool can_sign() const noexcept;
+    /// True when the algorithm was stated for this key: a JWK's `alg` member, or the algorithm a
+    /// PEM, secret or generated key was made for; false when it was inferred (a JWK without `alg`:
+    /// from its curve, or the algorithm from_jwk was given). A key that declares its algorithm
+    /// verifies tokens of that algorithm even where a trusted issuer's list of algorithms lacks it
+    /// (RFC 8725 section 3.1: the key pins the algorithm); one that does not, only where listed.
+    bool declares_algorithm() const noexcept;
     /// True for HMAC keys, which are secret and never published.
     bool is_symmetric() const noexcept;
     /// The public part as a JWK (kty, use "sig", alg, kid and the key parameters). Throws
@@ -100,9 +110,10 @@ public:
     /// A verify-only set of the public keys in `jwks` (a JWK Set document). A key fauth cannot
     /// use (unknown kty or alg, `use` other than "sig", unsupported curve, weak or malformed RSA,
     /// a secret or private key, a kid already taken by another key) is skipped, never fatal to
-    /// the others; each skip
-    /// is described in `skipped` when given. An RSA key without `alg` is loaded once for each of
-    /// `rsa_algorithms` (RS* and PS* names). Throws ConfigError only when `jwks` is not a JWK Set.
+    /// the others; each skip is described in `skipped` when given (as are keys whose `key_ops`
+    /// lack "verify" and RSA keys with the ROCA fingerprint). An RSA key without `alg` is loaded
+    /// once for each of `rsa_algorithms` (RS* and PS* names), an Ed25519 key without `alg` for
+    /// both EdDSA and Ed25519. Throws ConfigError only when `jwks` is not a JWK Set.
     static KeySet from_jwks(const nlohmann::json& jwks, const std::vector<std::string>& rsa_algorithms = {"RS256"},
                             std::vector<std::string>* skipped = nullptr);
 

@@ -24,7 +24,7 @@ public:
     virtual const std::string& issuer() const noexcept = 0;
     /// Its keys, chosen by the token's `kid`.
     virtual const std::shared_ptr<KeyRing>& keys() const noexcept = 0;
-    /// True when its tokens may be signed with `algorithm`.
+    /// True when its tokens may be signed with `algorithm` by a key that does not declare its own.
     virtual bool allows(std::string_view algorithm) const noexcept = 0;
     /// True when its tokens' header must say `typ: at+jwt` (RFC 9068).
     virtual bool requires_at_jwt() const noexcept = 0;

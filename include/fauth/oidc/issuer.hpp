@@ -36,7 +36,9 @@ struct TrustedIssuer {
     std::string audience_claim = "aud";
     /// Its keys, usually an oidc::JwksKeyRing (with its issuer URL, discovery finds them). Required.
     std::shared_ptr<KeyRing> keys;
-    /// The algorithms its tokens may use; each key still verifies only its own.
+    /// The algorithms its tokens may use with keys whose JWK names no `alg`; a key whose JWK
+    /// declares its `alg` verifies that one, listed or not (RFC 8725 section 3.1). Each key still
+    /// verifies only its own algorithm.
     std::vector<std::string> algorithms{"RS256"};
     /// Where its scopes are: space-separated strings (RFC 9068 `scope`, Entra's `scp`) or arrays
     /// (Auth0's `permissions`). They fill TokenPayload::scopes, with a `scopes` array if present.
