@@ -1,26 +1,48 @@
 // examples/two_services/resource.cpp — a service that only verifies (a resource server): it
-// trusts one issuer, fauth's own issuer example or an identity provider (Keycloak, Auth0, Entra
-// ID, Cognito), and nothing else: no secret, no user store, no login. Users come from the token's
-// claims.
+// trusts one issuer, any OpenID provider issuing RFC 9068 access tokens, one with a claim shape
+// of its own (Keycloak, Auth0, Entra ID, Cognito), or fauth's own issuer example, and nothing
+// else: no secret, no user store, no login. Users come from the token's claims.
 //   GET /me           any valid token          {"message": "Hello user-123", "roles": [...]}
 //   GET /admin        role admin               {"secret_data": "..."}
 //   GET /reports      scope write              {"reports": []}
+//   GET /health       no token                 {"status": "ok", "issuer_keys": N}
+// It listens at once, before the issuer's keys are loaded: they are fetched in the background
+// (retried after 1 s, 2 s, 4 s... up to 30 s while the issuer cannot be reached), and until they
+// arrive a token of that issuer gets 503 with Retry-After, not 401. A configuration error (an
+// environment variable missing or wrong) stops it at once, before anything is fetched.
 // Environment, required (it refuses to start without them):
 //   FAUTH_ISSUER      the issuer, exactly as its tokens' iss (e.g. http://127.0.0.1:8001, or
 //                     https://keycloak.example.com/realms/main)
 //   FAUTH_AUDIENCE    this API's identifier at the issuer: tokens for any other audience are refused
-// Optional: HOST (127.0.0.1), PORT (8002), FAUTH_JWKS_URL (the issuer's JWK Set; by default found
-// through the issuer's OpenID discovery document), FAUTH_PROVIDER (the claim shape: fauth,
-// keycloak, auth0, entra or cognito; default fauth), FAUTH_CLIENT_ID (Keycloak: also this client's
-// roles), FAUTH_ROLES_CLAIM (Auth0: the namespaced roles claim), FAUTH_ALGORITHMS (default
-// RS256,ES256), FAUTH_CA_FILE (a PEM bundle trusted besides the system's), FAUTH_RESOURCE_URL
-// (this API's URL: publishes RFC 9728 metadata at /.well-known/oauth-protected-resource),
-// FAUTH_JWKS_REFRESH_SECONDS (30: at most one fetch per this many seconds when tokens name an
-// unknown key).
+// Optional:
+//   HOST, PORT        where it listens (127.0.0.1, 8002; PORT 0 picks a free port)
+//   FAUTH_PROVIDER    the claim shape (TrustedIssuer's presets):
+//                       standard  (default) RFC 9068: header typ at+jwt required (an ID token is
+//                                 refused even when its aud is this API), scopes from the `scope`
+//                                 string ("read write"), roles from `roles`
+//                       fauth     fauth's issuer example (issuer.cpp): scopes from the `scopes`
+//                                 array, roles from `roles`, no at+jwt (every fauth token names its
+//                                 kind in the signed token_type claim). The README's two-process
+//                                 run sets it
+//                       keycloak, auth0, entra, cognito: those providers' shapes
+//   FAUTH_REQUIRE_AT_JWT  1: require typ at+jwt whatever the shape; 0: accept tokens without it
+//                     (unset: the shape's own rule)
+//   FAUTH_JWKS_URL    the issuer's JWK Set (by default found through the issuer's OpenID discovery)
+//   FAUTH_CLIENT_ID   Keycloak: also this client's roles
+//   FAUTH_ROLES_CLAIM Auth0: the namespaced roles claim
+//   FAUTH_ALGORITHMS  the algorithms accepted, comma-separated (RS256,ES256)
+//   FAUTH_CA_FILE     a PEM bundle trusted besides the system's (a test CA, say)
+//   FAUTH_RESOURCE_URL  this API's URL (RFC 9728 resource identifier, e.g. https://host/api):
+//                     publishes its metadata where RFC 9728 section 3.1 puts it,
+//                     /.well-known/oauth-protected-resource followed by the URL's path
+//                     (/.well-known/oauth-protected-resource/api), and every 401 points there
+//   FAUTH_JWKS_REFRESH_SECONDS  at most one fetch per this many seconds when tokens name an
+//                     unknown key (30)
+//   FAUTH_JWKS_RETRY_SECONDS  after a failed fetch, the next background attempt at most this
+//                     much later (30)
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
-#include <thread>
 
 #include <fauth/http.hpp>
 
@@ -56,9 +78,11 @@ std::vector<std::string> split(const std::string& text, char separator) {
 fauth::TrustedIssuer trusted_issuer(std::shared_ptr<fauth::KeyRing> keys) {
     const auto issuer = required_env("FAUTH_ISSUER", "the issuer whose tokens this API accepts (its tokens' iss)");
     const auto audience = required_env("FAUTH_AUDIENCE", "this API's identifier at the issuer (its tokens' aud)");
-    const auto shape = env_or("FAUTH_PROVIDER", "fauth");
+    const auto shape = env_or("FAUTH_PROVIDER", "standard");
     fauth::TrustedIssuer trusted;
-    if (shape == "keycloak")
+    if (shape == "standard")
+        trusted = fauth::TrustedIssuer::standard(issuer, audience, keys);
+    else if (shape == "keycloak")
         trusted = fauth::TrustedIssuer::keycloak(issuer, audience, keys, env_or("FAUTH_CLIENT_ID", ""));
     else if (shape == "auth0")
         trusted = fauth::TrustedIssuer::auth0(issuer, audience, keys, env_or("FAUTH_ROLES_CLAIM", ""));
@@ -77,33 +101,52 @@ fauth::TrustedIssuer trusted_issuer(std::shared_ptr<fauth::KeyRing> keys) {
                    .role_claims = {{"roles"}},
                    .accept_tokens_without_at_jwt = true};
     else
-        throw fauth::ConfigError("FAUTH_PROVIDER must be fauth, keycloak, auth0, entra or cognito, not " + shape);
+        throw fauth::ConfigError("FAUTH_PROVIDER must be standard, fauth, keycloak, auth0, entra or cognito, not " + shape);
+    const auto at_jwt = env_or("FAUTH_REQUIRE_AT_JWT", "");
+    if (at_jwt == "1")
+        trusted.accept_tokens_without_at_jwt = false;
+    else if (at_jwt == "0")
+        trusted.accept_tokens_without_at_jwt = true;
+    else if (!at_jwt.empty())
+        throw fauth::ConfigError("FAUTH_REQUIRE_AT_JWT must be 1 or 0, not " + at_jwt);
     trusted.algorithms = split(env_or("FAUTH_ALGORITHMS", "RS256,ES256"), ',');
     return trusted;
+}
+
+// A whole number of seconds from the environment.
+std::chrono::seconds seconds_env(const char* name, const char* fallback) {
+    const auto text = env_or(name, fallback);
+    try {
+        std::size_t used = 0;
+        const auto value = std::stol(text, &used);
+        if (used == text.size()) return std::chrono::seconds(value);
+    } catch (const std::exception&) {
+        // refused below
+    }
+    throw fauth::ConfigError(std::string(name) + " must be a whole number of seconds, not " + text);
 }
 
 }  // namespace
 
 int main() try {
     fauth::http::block_shutdown_signals();
+    // Everything is checked before anything is fetched: a wrong setting stops the service at once.
     fauth::oidc::JwksOptions jwks{.url = env_or("FAUTH_JWKS_URL", ""),
                                   .issuer = env_or("FAUTH_ISSUER", ""),
-                                  .min_refresh_interval =
-                                      std::chrono::seconds(std::stoi(env_or("FAUTH_JWKS_REFRESH_SECONDS", "30")))};
+                                  .min_refresh_interval = seconds_env("FAUTH_JWKS_REFRESH_SECONDS", "30"),
+                                  .retry_after = seconds_env("FAUTH_JWKS_RETRY_SECONDS", "30")};
     jwks.fetch.ca_file = env_or("FAUTH_CA_FILE", "");
     fauth::AuthConfig config;
-    auto trusted = trusted_issuer(nullptr);  // checks the environment before anything starts
-    auto ring = std::make_shared<fauth::oidc::JwksKeyRing>(jwks);
+    auto trusted = trusted_issuer(nullptr);                        // the environment's issuer and audience first
+    auto ring = std::make_shared<fauth::oidc::JwksKeyRing>(jwks);  // checks the URLs; fetches nothing yet
     trusted.keys = ring;
     config.tokens.issuers = {trusted};
-    // The issuer may start after us: try for a while, then serve anyway (an unknown kid fetches again).
-    for (int attempt = 0; attempt < 50 && !ring->fetch_now(); ++attempt)
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
     // RFC 9728: where clients learn who issues this API's tokens (401s point there).
     const auto resource_url = env_or("FAUTH_RESOURCE_URL", "");
     fauth::http::HttpConfig http;
-    if (!resource_url.empty()) http.resource_metadata_url = resource_url + "/.well-known/oauth-protected-resource";
+    if (!resource_url.empty()) http.resource_metadata_url = fauth::http::resource_metadata_url(resource_url);
+    // Checks the whole configuration (the issuer's audience, algorithms, claim paths...).
     fauth::AuthProvider<Caller> auth{config, [](const fauth::TokenPayload& p) -> std::optional<Caller> {
                                          return Caller{p.sub, p.roles, p.scopes};
                                      }};
@@ -122,11 +165,12 @@ int main() try {
     api.get("/reports", auth.require_permissions({"write"}, [](const Request&, ResponseWriter w, const Caller&) {
         fauth::http::send_json(w, Code::Ok, {{"reports", nlohmann::json::array()}});
     }));
+    api.get("/health", fauth::http::Endpoint([ring](const Request&, ResponseWriter w) {
+                fauth::http::send_json(w, Code::Ok, {{"status", "ok"}, {"issuer_keys", ring->current()->keys().size()}});
+            }));
     if (!resource_url.empty())
-        api.get("/.well-known/oauth-protected-resource",
-                fauth::http::protected_resource_endpoint({.resource = resource_url,
-                                                          .authorization_servers = {trusted.issuer},
-                                                          .scopes_supported = {"read", "write"}}));
+        api.serve_resource_metadata(
+            {.resource = resource_url, .authorization_servers = {trusted.issuer}, .scopes_supported = {"read", "write"}});
     api.serve_openapi("/openapi.json", {.title = "fauth resource service", .version = "1.0.0"});
 
     const std::string host = env_or("HOST", "127.0.0.1");
@@ -134,8 +178,11 @@ int main() try {
                                {.host = host,
                                 .port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8002"))),
                                 .threads = 2}};
-    std::cout << "fauth resource service listening on http://" << host << ":" << server.start() << " ("
-              << ring->current()->keys().size() << " issuer keys)" << std::endl;
+    const auto port = server.start();
+    // The keys load in the background: tokens of the issuer get 503 with Retry-After until they do.
+    ring->fetch_in_background();
+    std::cout << "fauth resource service listening on http://" << host << ":" << port
+              << " (issuer keys loading in the background)" << std::endl;
     fauth::http::wait_for_shutdown_signal();
     server.stop();
     return 0;

@@ -26,6 +26,18 @@ RevocationQuery query_of(const TokenPayload& payload) {
     return {payload.jti, payload.family, payload.sub, payload.revocation_time_us()};
 }
 
+// The refusal of a token whose key is still unknown after its ring was asked. When the ring is a
+// trusted issuer's that has loaded no keys yet (its provider has not answered since start), the
+// token is not invalid: the service is not ready for it (503, with when the ring tries again).
+Failure unknown_key(const UnknownKeyId& e, const TokenConfig& tokens) {
+    if (e.ring())
+        for (const auto& issuer : tokens.issuers)
+            if (issuer->keys() == e.ring())
+                if (const auto wait = issuer->keys_pending())
+                    return Unavailable("no keys loaded yet for issuer " + issuer->issuer(), *wait).failure();
+    return e.failure();
+}
+
 AuthConfig validated(AuthConfig config) {
     config.validate();
     return config;
@@ -97,6 +109,8 @@ Outcome<TokenPayload> Engine::verify_after_fetch(std::shared_ptr<KeyRing> ring, 
         Result<TokenPayload> verified = Failure{};
         try {
             verified = codec_.verify(token, type);
+        } catch (const UnknownKeyId& e) {
+            verified = unknown_key(e, config_.tokens);
         } catch (const Error& e) {
             verified = e.failure();
         } catch (...) {

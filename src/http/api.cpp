@@ -92,6 +92,18 @@ void Api::serve_openapi(const std::string& path, OpenApiInfo info) {
     route(Method::Get, path, std::move(endpoint), RouteDoc{.hidden = true});
 }
 
+void Api::serve_resource_metadata(ProtectedResource metadata) {
+    const auto url = resource_metadata_url(metadata.resource);
+    const auto& announced = shared_->config->resource_metadata_url;
+    if (!announced.empty() && announced != url)
+        throw ConfigError("HttpConfig.resource_metadata_url is " + announced + ", but the metadata of " + metadata.resource +
+                          " is served at " + url + " (RFC 9728 section 3.1): set it to resource_metadata_url(resource)");
+    auto path = resource_metadata_path(metadata.resource);
+    if (path.find_first_of(":*") != std::string::npos)  // Pistache would read them as route parameters
+        throw ConfigError("ProtectedResource.resource '" + metadata.resource + "': a path with ':' or '*' cannot be routed");
+    route(Method::Get, path, protected_resource_endpoint(std::move(metadata)));
+}
+
 namespace {
 
 // Every answer under Swagger UI's path: its Content-Security-Policy, no framing, no sniffing.

@@ -8,6 +8,7 @@
 #include "fauth/core/internal/ascii.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/keys.hpp"
+#include "fauth/http/resource_metadata.hpp"
 
 namespace fauth::http {
 namespace {
@@ -109,6 +110,18 @@ void HttpConfig::validate() const {
     if (!api_keys.query_parameter.empty() && !is_token(api_keys.query_parameter))
         throw ConfigError("HttpConfig.api_keys.query_parameter is not a valid parameter name");
     validate_dpop(dpop);
+    if (!resource_metadata_url.empty()) {
+        // RFC 9728 section 3.1: the well-known path comes right after the host, the resource's path after it.
+        const std::string_view url = resource_metadata_url;
+        const auto authority = url.find("://");
+        const auto path = authority == std::string_view::npos ? authority : url.find('/', authority + 3);
+        const auto rest = path == std::string_view::npos ? std::string_view() : url.substr(path);
+        if ((!url.starts_with("https://") && !url.starts_with("http://")) || !rest.starts_with(kResourceMetadataPath) ||
+            (rest.size() > kResourceMetadataPath.size() && rest[kResourceMetadataPath.size()] != '/'))
+            throw ConfigError("HttpConfig.resource_metadata_url '" + resource_metadata_url +
+                              "' is not where RFC 9728 puts a resource's metadata (https://HOST/.well-known/"
+                              "oauth-protected-resource, then the resource's path): use resource_metadata_url(resource)");
+    }
 }
 
 HttpConfig in_force(HttpConfig config) {

@@ -6,6 +6,7 @@
 #include "fauth/core/claims.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/keys.hpp"
+#include "fauth/oidc/jwks.hpp"
 
 namespace fauth {
 namespace {
@@ -80,6 +81,11 @@ public:
         return std::find(t_.algorithms.begin(), t_.algorithms.end(), algorithm) != t_.algorithms.end();
     }
     bool requires_at_jwt() const noexcept override { return !t_.accept_tokens_without_at_jwt; }
+    std::optional<std::chrono::seconds> keys_pending() const override {
+        // Only a ring that fetches can be waiting for its keys; a fixed one has what it has.
+        if (const auto* jwks = dynamic_cast<const oidc::JwksKeyRing*>(t_.keys.get())) return jwks->keys_pending();
+        return std::nullopt;
+    }
     void validate() const override { t_.validate(); }
 
     void admit(TokenPayload& p) const override {
@@ -104,6 +110,8 @@ private:
 void TrustedIssuer::validate() const {
     const std::string who = "TrustedIssuer " + (issuer.empty() ? std::string("(no issuer)") : issuer);
     if (issuer.empty()) throw ConfigError("TrustedIssuer.issuer is empty: set it to the iss of the provider's tokens");
+    if (issuer.find_first_of(" \t\r\n") != std::string::npos)
+        throw ConfigError(who + ": TrustedIssuer.issuer holds white space; it must be the tokens' iss exactly");
     if (audiences.empty())
         throw ConfigError(who +
                           ": no audience. A resource server must say which audience its tokens are for "
@@ -113,6 +121,12 @@ void TrustedIssuer::validate() const {
         if (audience.empty()) throw ConfigError(who + ": an audience is empty");
     if (audience_claim.empty()) throw ConfigError(who + ": audience_claim is empty");
     if (!keys) throw ConfigError(who + ": no keys (an oidc::JwksKeyRing with the provider's URL finds them)");
+    if (const auto* jwks = dynamic_cast<const oidc::JwksKeyRing*>(keys.get());
+        jwks != nullptr && jwks->options().url.empty() && jwks->options().issuer != issuer)
+        // Discovery accepts only a document naming the ring's issuer: these keys would never be
+        // the ones that sign this issuer's tokens.
+        throw ConfigError(who + ": TrustedIssuer.keys discovers the keys of " + jwks->options().issuer +
+                          ", another issuer (JwksOptions.issuer must equal TrustedIssuer.issuer)");
     if (algorithms.empty()) throw ConfigError(who + ": no algorithm is allowed");
     for (const auto& name : algorithms) {
         if (!is_supported_algorithm(name)) throw ConfigError(who + ": algorithm " + name + " is not supported");
@@ -138,6 +152,14 @@ void TrustedIssuer::validate() const {
 }
 
 TrustedIssuer::operator std::shared_ptr<const IssuerPolicy>() const { return std::make_shared<const TrustedIssuerPolicy>(*this); }
+
+TrustedIssuer TrustedIssuer::standard(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys) {
+    TrustedIssuer t{.issuer = std::move(issuer), .audiences = {std::move(audience)}, .keys = std::move(keys)};
+    t.scope_claims = {{"scope"}};            // RFC 9068 section 2.2.3: a space-separated string
+    t.role_claims = {{"roles"}};             // RFC 9068 section 2.2.3.1 (RFC 7643's roles attribute)
+    t.accept_tokens_without_at_jwt = false;  // section 4: typ at+jwt, so an ID token never passes for one
+    return t;
+}
 
 TrustedIssuer TrustedIssuer::keycloak(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys,
                                       std::string client) {

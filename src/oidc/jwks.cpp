@@ -18,14 +18,21 @@ using Clock = std::chrono::steady_clock;
 void check_options(const JwksOptions& options) {
     if (options.url.empty() && options.issuer.empty())
         throw ConfigError("JwksOptions: set url (the JWK Set) or issuer (to find it by discovery)");
-    if (!options.url.empty()) check_fetch_url(options.url, options.fetch);
-    if (!options.issuer.empty()) check_fetch_url(options.issuer, options.fetch);
+    // Each URL's error names its field.
+    for (const auto& [field, url] :
+         {std::pair{"JwksOptions.url", &options.url}, std::pair{"JwksOptions.issuer", &options.issuer}}) {
+        try {
+            if (!url->empty()) check_fetch_url(*url, options.fetch);
+        } catch (const ConfigError& e) {
+            throw ConfigError(std::string(field) + ": " + e.what());
+        }
+    }
     for (const auto& name : options.rsa_algorithms)
         if (name.size() != 5 || (!name.starts_with("RS") && !name.starts_with("PS")) ||
             (name.substr(2) != "256" && name.substr(2) != "384" && name.substr(2) != "512"))
             throw ConfigError("JwksOptions.rsa_algorithms: " + name + " is not an RS or PS algorithm");
     if (options.min_refresh_interval.count() < 0 || options.retry_after.count() <= 0 || options.min_max_age.count() <= 0 ||
-        options.max_max_age < options.min_max_age || options.default_max_age.count() <= 0)
+        options.max_max_age < options.min_max_age || options.default_max_age.count() <= 0 || options.first_retry.count() <= 0)
         throw ConfigError("JwksOptions: intervals must be positive, and min_max_age at most max_max_age");
     const auto& fetch = options.fetch;
     if (fetch.timeout.count() <= 0 || fetch.connect_timeout.count() <= 0 || fetch.max_bytes == 0 || fetch.max_redirects < 0)
@@ -52,6 +59,7 @@ constexpr std::size_t kMaxWaiting = 1024;
 
 JwksKeyRing::JwksKeyRing(JwksOptions options) : options_((check_options(options), std::move(options))) {
     jwks_url_ = options_.url;
+    next_retry_ = options_.first_retry;
     next_background_ = Clock::now();  // nothing cached yet: the first request or fetch_now decides
     thread_ = std::thread([this] {
         ::pthread_setname_np(::pthread_self(), "fauth-jwks");
@@ -99,6 +107,22 @@ bool JwksKeyRing::fetch_now(std::chrono::milliseconds wait) {
     }
     wake_.notify_all();
     return answer.wait_for(wait) == std::future_status::ready && answer.get();
+}
+
+void JwksKeyRing::fetch_in_background() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        forced_ = true;
+    }
+    wake_.notify_all();
+}
+
+std::optional<std::chrono::seconds> JwksKeyRing::keys_pending() const {
+    std::lock_guard lock(mutex_);
+    if (fetches_ > 0) return std::nullopt;
+    const auto wait = std::chrono::ceil<std::chrono::seconds>(next_background_ - Clock::now());
+    return std::max(wait, std::chrono::seconds(1));
 }
 
 void JwksKeyRing::refresh_for(std::string, std::function<void(bool)> done) {
@@ -159,7 +183,13 @@ void JwksKeyRing::run() {
         }
         lock.lock();
         fetching_ = false;
-        if (!loaded) next_background_ = Clock::now() + options_.retry_after;
+        if (!loaded && fetches_ == 0) {
+            // Nothing loaded yet: try again soon, then less often, up to the usual interval.
+            next_background_ = Clock::now() + std::min<std::chrono::milliseconds>(next_retry_, options_.retry_after);
+            next_retry_ = std::min<std::chrono::milliseconds>(next_retry_ * 2, options_.retry_after);
+        } else if (!loaded) {
+            next_background_ = Clock::now() + options_.retry_after;
+        }
         answer(loaded);
     }
     answer(false);

@@ -7,6 +7,10 @@
 #include <fauth/core/base64url.hpp>
 #include <fauth/core/keys.hpp>
 #include <fauth/core/token.hpp>
+#include <fauth/fauth.hpp>
+#include <fauth/oidc/jwks.hpp>
+
+#include "support/user.hpp"
 
 using fauth::ConfigError;
 using fauth::Key;
@@ -340,4 +344,88 @@ TEST(TrustedIssuerTest, AResourceServerConfigurationSaysWhatIsMissing) {
     TokenConfig no_audience;
     no_audience.issuers = {TrustedIssuer{.issuer = kKeycloak, .keys = p.ring}};
     EXPECT_THROW(TokenCodec{no_audience}, ConfigError) << "refuses to start";
+}
+
+// RFC 9068 access tokens, as any standard provider writes them (oidc-provider, Okta, Ory Hydra,
+// Keycloak with its at+jwt option): the preset for every provider that has none of its own.
+TEST(TrustedIssuerTest, TheStandardPresetReadsRfc9068TokensAndRefusesTheProvidersIdTokens) {
+    const Provider idp("ES256", "std-1");
+    const std::string iss = "https://login.example.com";
+    auto trusted = TrustedIssuer::standard(iss, "notes-client", idp.ring);
+    trusted.algorithms = {"ES256"};
+    EXPECT_FALSE(trusted.accept_tokens_without_at_jwt);
+    TokenConfig config;
+    config.issuers = {trusted};
+    const TokenCodec codec(config);
+    // RFC 9068 section 2.2: iss, exp, aud, sub, client_id, iat, jti; scope a space-separated string.
+    const json access =
+        {{"iss", iss},         {"sub", "alice"},  {"aud", "notes-client"}, {"client_id", "notes-client"},    {"iat", now()},
+         {"exp", now() + 300}, {"jti", "a1b2c3"}, {"scope", "read write"}, {"roles", json::array({"admin"})}};
+    const auto p = codec.verify(idp.token(access, {{"typ", "at+jwt"}}), TokenType::access);
+    EXPECT_EQ(p.scopes, (std::vector<std::string>{"read", "write"}));
+    EXPECT_EQ(p.roles, std::vector<std::string>{"admin"});
+    EXPECT_EQ(refusal(codec, idp.token(access, {{"typ", "application/at+jwt"}})), "accepted");
+    // The same provider's ID token, whose audience is the client id, here also this API's.
+    const json id_token = {{"iss", iss},         {"sub", "alice"},   {"aud", "notes-client"}, {"iat", now()},
+                           {"exp", now() + 300}, {"nonce", "n-0S6"}, {"at_hash", "x1Y2z3"}};
+    EXPECT_EQ(refusal(codec, idp.token(id_token, {{"typ", "JWT"}})), "Invalid token: typ must be at+jwt");
+    EXPECT_EQ(refusal(codec, idp.token(id_token)), "Invalid token: typ must be at+jwt");
+    EXPECT_EQ(refusal(codec, idp.token(access, {{"typ", "JWT"}})), "Invalid token: typ must be at+jwt");
+    // A `scopes` array grants nothing here: RFC 9068's scopes are the `scope` string.
+    auto fauth_shaped = access;
+    fauth_shaped.erase("scope");
+    fauth_shaped["scopes"] = json::array({"write"});
+    EXPECT_TRUE(codec.verify(idp.token(fauth_shaped, {{"typ", "at+jwt"}}), TokenType::access).scopes.empty());
+    auto other = access;
+    other["aud"] = "another-api";
+    EXPECT_EQ(refusal(codec, idp.token(other, {{"typ", "at+jwt"}})), "Invalid token: audience mismatch");
+
+    // Any preset can require at+jwt of its own provider too.
+    auto keycloak = TrustedIssuer::keycloak(kKeycloak, "notes-api", idp.ring);
+    keycloak.algorithms = {"ES256"};
+    keycloak.accept_tokens_without_at_jwt = false;
+    TokenConfig strict_config;
+    strict_config.issuers = {keycloak};
+    const TokenCodec strict(strict_config);
+    EXPECT_EQ(refusal(strict, idp.token(keycloak_claims(), {{"typ", "JWT"}})), "Invalid token: typ must be at+jwt");
+    EXPECT_EQ(refusal(strict, idp.token(keycloak_claims(), {{"typ", "at+jwt"}})), "accepted");
+}
+
+// A configuration that cannot work is refused when the provider is made, before any key is
+// fetched: nothing waits for a provider to find out that a setting was wrong.
+TEST(TrustedIssuerTest, AnUnusableConfigurationIsRefusedBeforeAnyFetch) {
+    std::vector<std::string> logged;
+    fauth::oidc::JwksOptions options{.issuer = "http://127.0.0.1:1/realms/main"};  // nothing listens there
+    options.log = [&logged](std::string_view line) { logged.emplace_back(line); };
+    auto ring = std::make_shared<fauth::oidc::JwksKeyRing>(options);
+    const auto made = [&](TrustedIssuer trusted) {
+        fauth::AuthConfig config;
+        config.tokens.issuers = {trusted};
+        try {
+            fauth::AuthProvider<fauth::test::User> provider(config, [](const fauth::TokenPayload& p) {
+                return std::optional(fauth::test::User{.id = p.sub});
+            });
+            return std::string("made");
+        } catch (const ConfigError& e) {
+            return std::string(e.what());
+        }
+    };
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(made(TrustedIssuer::standard(options.issuer, "api", ring)), "made");
+    EXPECT_NE(made(TrustedIssuer::standard(options.issuer, "", ring)).find("an audience is empty"), std::string::npos);
+    auto unknown_alg = TrustedIssuer::standard(options.issuer, "api", ring);
+    unknown_alg.algorithms = {"ES256", "ES257"};
+    EXPECT_NE(made(unknown_alg).find("algorithm ES257 is not supported"), std::string::npos);
+    EXPECT_NE(made(TrustedIssuer::standard("http://127.0.0.1:1/realms/other", "api", ring))
+                  .find("TrustedIssuer.keys discovers the keys of http://127.0.0.1:1/realms/main, another issuer"),
+              std::string::npos);
+    EXPECT_NE(made(TrustedIssuer::standard(options.issuer + " ", "api", ring)).find("TrustedIssuer.issuer holds white space"),
+              std::string::npos);
+    // And the ring's own URLs: checked when it is made.
+    EXPECT_THROW(fauth::oidc::JwksKeyRing({.issuer = "http://login.example.com/realms/main"}), ConfigError) << "no https";
+    EXPECT_THROW(fauth::oidc::JwksKeyRing({.url = "https://user:pw@login.example.com/jwks"}), ConfigError);
+    EXPECT_THROW(fauth::oidc::JwksKeyRing({.url = "ftp://login.example.com/jwks"}), ConfigError);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2)) << "nothing waited for a fetch";
+    EXPECT_EQ(ring->fetches(), 0u);
+    EXPECT_TRUE(logged.empty()) << "no fetch was even tried: " << logged.front();
 }

@@ -4,6 +4,9 @@
 #include <pthread.h>
 
 #include <mutex>
+#include <thread>
+
+#include <fauth/http.hpp>
 
 #include "support/await.hpp"
 #include "support/http_client.hpp"
@@ -470,4 +473,122 @@ TEST_F(ProviderKeysTest, AResourceServerConfiguredWithOnlyTheIssuerUrlAcceptsKey
     const auto a0 = auth0.verify(idp->mint({{"kid", "rsa1"}, {"alg", "RS256"}, {"claims", auth0_shape}}), TokenType::access);
     EXPECT_EQ(a0.roles, std::vector<std::string>{"editor"});
     EXPECT_EQ(a0.scopes, (std::vector<std::string>{"openid", "notes:write"}));
+}
+
+// A service starts while its provider is down: it listens at once, answers 503 with Retry-After
+// to the provider's tokens (not 401: nothing is wrong with them), and serves them once the keys,
+// fetched in the background, arrive.
+TEST_F(ProviderKeysTest, AServiceListensAtOnceWhileTheProviderIsDownAndServesItsTokensOnceTheKeysArrive) {
+    idp->set_down(true);
+    struct Restore {
+        ~Restore() { idp->set_down(false); }
+    } restore;
+    auto options = discovering();
+    options.min_refresh_interval = std::chrono::seconds(30);  // requests do not fetch: the background does
+    options.first_retry = std::chrono::milliseconds(200);
+    options.retry_after = std::chrono::seconds(1);
+    auto ring = std::make_shared<JwksKeyRing>(options);
+    auto trusted = fauth::TrustedIssuer::standard(idp->issuer(), "notes-client", ring);
+    trusted.algorithms = {"RS256", "ES256"};
+    fauth::AuthConfig config;
+    config.tokens.issuers = {trusted};
+    fauth::AuthProvider<fauth::test::User> auth(config, [](const fauth::TokenPayload& p) {
+        return std::optional<fauth::test::User>(fauth::test::User{.id = p.sub, .permissions = p.scopes});
+    });
+    using Pistache::Http::Code;
+    using Pistache::Http::ResponseWriter;
+    using Pistache::Rest::Request;
+    Pistache::Rest::Router router;
+    fauth::http::Api api(router);
+    api.get("/health", fauth::http::Endpoint([](const Request&, ResponseWriter w) {
+                fauth::http::send_json(w, Code::Ok, {{"status", "ok"}});
+            }));
+    api.get("/reports", auth.require_permissions({"write"}, [](const Request&, ResponseWriter w, const fauth::test::User& u) {
+        fauth::http::send_json(w, Code::Ok, {{"sub", u.id}});
+    }));
+    fauth::http::Server server(api, {.port = 0});
+    const auto port = server.start();
+    ring->fetch_in_background();
+
+    EXPECT_EQ(fauth::test::get(port, "/health").status, 200) << "listening while the provider is down";
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const json access = {{"iss", idp->issuer()}, {"sub", "alice"},   {"aud", "notes-client"}, {"client_id", "notes-client"},
+                         {"iat", now},           {"exp", now + 300}, {"jti", "j-1"},          {"scope", "read write"}};
+    const auto token = idp->mint({{"kid", "ec1"}, {"alg", "ES256"}, {"claims", access}, {"header", {{"typ", "at+jwt"}}}});
+    const auto waiting = fauth::test::get(port, "/reports", token);
+    EXPECT_EQ(waiting.status, 503) << waiting.body;
+    EXPECT_EQ(json::parse(waiting.body), (json{{"detail", "Service unavailable"}}));
+    // The ring's next attempt is at most retry_after (1 s) away.
+    EXPECT_EQ(waiting.header("Retry-After"), "1");
+    EXPECT_EQ(ring->fetches(), 0u);
+    try {
+        await(auth.resolve_user(token));
+        ADD_FAILURE() << "a token was accepted before any key was loaded";
+    } catch (const fauth::Unavailable& e) {
+        EXPECT_EQ(e.retry_after(), std::chrono::seconds(1));
+        EXPECT_NE(std::string(e.what()).find("no keys loaded yet for issuer " + idp->issuer()), std::string::npos) << e.what();
+    }
+    // A ring that is not a trusted issuer's, or a key its loaded set lacks, is still a 401 (below).
+
+    idp->set_down(false);
+    // No request asks for the keys (the rate limit holds them back): the background retry loads them.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (ring->fetches() == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_EQ(ring->fetches(), 1u) << log_text();
+    EXPECT_EQ(ring->keys_pending(), std::nullopt);
+    const auto served = fauth::test::get(port, "/reports", token);
+    EXPECT_EQ(served.status, 200) << served.body;
+    EXPECT_EQ(json::parse(served.body), (json{{"sub", "alice"}}));
+    // Once keys are loaded, a kid the provider does not publish is the token's fault again: 401.
+    const auto unknown =
+        idp->mint({{"kid", "ec1"}, {"alg", "ES256"}, {"claims", access}, {"header", {{"typ", "at+jwt"}, {"kid", "gone"}}}});
+    EXPECT_EQ(fauth::test::get(port, "/reports", unknown).status, 401);
+    // The provider's ID token is refused, and a token without the scope is forbidden.
+    json id_token = access;
+    id_token.erase("scope");
+    id_token["nonce"] = "n-1";
+    EXPECT_EQ(fauth::test::get(port, "/reports", idp->mint({{"kid", "ec1"}, {"alg", "ES256"}, {"claims", id_token}})).status,
+              401);
+    json reader = access;
+    reader["scope"] = "read";
+    EXPECT_EQ(fauth::test::get(port, "/reports",
+                               idp->mint({{"kid", "ec1"}, {"alg", "ES256"}, {"claims", reader}, {"header", {{"typ", "at+jwt"}}}}))
+                  .status,
+              403);
+    server.stop();
+}
+
+TEST_F(ProviderKeysTest, UntilItsFirstKeySetTheRingRetriesSoonThenLessOften) {
+    idp->set_down(true);
+    struct Restore {
+        ~Restore() { idp->set_down(false); }
+    } restore;
+    auto options = discovering();
+    options.first_retry = std::chrono::milliseconds(100);
+    options.retry_after = std::chrono::seconds(30);
+    JwksKeyRing ring(options);
+    EXPECT_THROW(JwksKeyRing(JwksOptions{.url = idp->url("/realms/test/certs"), .first_retry = std::chrono::milliseconds(0)}),
+                 fauth::ConfigError);
+    ring.fetch_in_background();
+    // 100 ms, 200 ms, 400 ms, 800 ms: five attempts (the first one included) within about 1.5 s,
+    // where the usual interval (30 s) would have made one.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    const auto attempts = [&] {
+        const auto text = log_text();
+        std::size_t n = 0;
+        for (auto at = text.find("discovery failed"); at != std::string::npos; at = text.find("discovery failed", at + 1)) ++n;
+        return n;
+    };
+    while (attempts() < 5 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_GE(attempts(), 5u) << log_text();
+    const auto pending = ring.keys_pending();
+    ASSERT_TRUE(pending.has_value());
+    EXPECT_GE(*pending, std::chrono::seconds(1));
+    EXPECT_LE(*pending, std::chrono::seconds(30));
+    idp->set_down(false);
+    EXPECT_TRUE(ring.fetch_now()) << log_text();
+    EXPECT_EQ(ring.keys_pending(), std::nullopt);
 }

@@ -3,8 +3,10 @@
 // checks every token must pass (ClaimCheck). TokenConfig holds both; the Verifier calls them.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,10 @@ public:
     virtual bool allows(std::string_view algorithm) const noexcept = 0;
     /// True when its tokens' header must say `typ: at+jwt` (RFC 9068).
     virtual bool requires_at_jwt() const noexcept = 0;
+    /// While its keys are not loaded yet (none since start: its provider has not answered), how
+    /// long until they may be: a token naming a key of it is then answered Unavailable (503)
+    /// with that Retry-After instead of being refused. Nullopt once it has keys (the default).
+    virtual std::optional<std::chrono::seconds> keys_pending() const { return std::nullopt; }
     /// Reads its claim shape from `payload.extra` into `payload` (scopes, roles) and checks the
     /// audience and its other claims. Throws InvalidToken.
     virtual void admit(TokenPayload& payload) const = 0;

@@ -13,6 +13,7 @@
 #include "fauth/http/endpoint.hpp"
 #include "fauth/http/guard.hpp"
 #include "fauth/http/openapi.hpp"
+#include "fauth/http/resource_metadata.hpp"
 
 namespace fauth::http {
 
@@ -61,6 +62,11 @@ public:
     /// Serves the OpenAPI document at `path`; it describes every route added before serving.
     /// Throws std::invalid_argument for a bad `info` (see build_openapi).
     void serve_openapi(const std::string& path = "/openapi.json", OpenApiInfo info = {});
+    /// Serves the resource's RFC 9728 metadata (protected_resource_endpoint) where section 3.1 puts
+    /// it: resource_metadata_path(metadata.resource). Throws ConfigError for metadata that
+    /// endpoint refuses, or when config().resource_metadata_url, set, names another URL than
+    /// resource_metadata_url(metadata.resource) (401s would point clients elsewhere).
+    void serve_resource_metadata(ProtectedResource metadata);
     /// Serves Swagger UI at `path` (and its assets below it), loading files into memory now. Every
     /// answer there carries a Content-Security-Policy (scripts, styles and connections to its own
     /// origin only; frame-ancestors 'none'), X-Frame-Options: DENY and X-Content-Type-Options:

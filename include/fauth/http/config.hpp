@@ -137,10 +137,12 @@ struct HttpConfig {
     int ipv6_client_prefix = 64;
     /// Largest token request body (login, refresh) accepted, in bytes; larger ones get 413.
     std::size_t max_token_request_bytes = 4096;
-    /// The URL of this resource server's metadata (RFC 9728; serve it with
-    /// protected_resource_endpoint). When set, every 401 says
+    /// The URL of this resource server's metadata (RFC 9728): resource_metadata_url(resource),
+    /// e.g. "https://host/.well-known/oauth-protected-resource/api" for the resource
+    /// "https://host/api" (serve it with Api::serve_resource_metadata). When set, every 401 says
     /// `WWW-Authenticate: Bearer resource_metadata="..."`, which OAuth 2.1 and MCP clients follow
-    /// to find the authorization server.
+    /// to find the authorization server. A URL whose path does not start with
+    /// /.well-known/oauth-protected-resource is a ConfigError.
     std::string resource_metadata_url;
     /// DPoP-bound access tokens.
     DpopSettings dpop;

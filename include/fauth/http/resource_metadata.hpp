@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fauth/http/endpoint.hpp"
@@ -24,10 +25,26 @@ struct ProtectedResource {
     std::string resource_name;
 };
 
-/// GET handler for the metadata document; serve it at /.well-known/oauth-protected-resource (for
-/// a resource identifier with a path, RFC 9728 section 3.1 puts the well-known path before it)
-/// and set HttpConfig::resource_metadata_url to its full URL, so that 401s point to it. Throws
-/// ConfigError for an empty resource or an authorization server that is not an https URL.
+/// The path every resource's metadata URL starts with (RFC 9728 section 3).
+inline constexpr std::string_view kResourceMetadataPath = "/.well-known/oauth-protected-resource";
+
+/// The URL of `resource`'s metadata document (RFC 9728 section 3.1): the well-known path goes
+/// between the host and the resource's path, so "https://api.example.com/notes" has
+/// "https://api.example.com/.well-known/oauth-protected-resource/notes" and
+/// "https://api.example.com" (or ".../") has "https://api.example.com/.well-known/oauth-protected-resource".
+/// Set HttpConfig::resource_metadata_url to it. Throws ConfigError for a resource that is not an
+/// http(s) URL with a host, or that has a query or a fragment.
+std::string resource_metadata_url(std::string_view resource);
+
+/// The path of that URL on this server, where Api::serve_resource_metadata mounts the document:
+/// "/.well-known/oauth-protected-resource/notes" for "https://api.example.com/notes".
+std::string resource_metadata_path(std::string_view resource);
+
+/// GET handler for the metadata document; Api::serve_resource_metadata mounts it at
+/// resource_metadata_path(metadata.resource) (or mount it there yourself), and set
+/// HttpConfig::resource_metadata_url to resource_metadata_url(metadata.resource), so that 401s
+/// point to it. Throws ConfigError for an empty resource or an authorization server that is not
+/// an https URL.
 Endpoint protected_resource_endpoint(ProtectedResource metadata);
 
 }  // namespace fauth::http

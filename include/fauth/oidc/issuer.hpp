@@ -59,13 +59,22 @@ struct TrustedIssuer {
 
     /// Throws ConfigError naming what is missing or wrong (no issuer, no audience, no keys, an
     /// algorithm fauth does not verify or an HMAC one, a claim path into a claim fauth reads
-    /// itself: sub, exp, iat, nbf, jti, token_type, iss, aud).
+    /// itself: sub, exp, iat, nbf, jti, token_type, iss, aud; white space around the issuer; keys
+    /// from an oidc::JwksKeyRing that discovers another issuer's). Nothing is fetched: call it
+    /// (or make the AuthProvider, which calls it) before the keys are loaded.
     void validate() const;
 
     /// This issuer as the policy TokenConfig::issuers holds, so that `config.issuers =
     /// {TrustedIssuer::keycloak(...)}` reads as it says. A copy: later changes to this one do not reach it.
     operator std::shared_ptr<const IssuerPolicy>() const;
 
+    /// Any provider that issues RFC 9068 JWT access tokens (the standard profile; use it for every
+    /// provider not listed below): the header must say `typ: at+jwt` (or `application/at+jwt`),
+    /// so the provider's ID tokens are refused even when their audience is this API; scopes from
+    /// `scope` (a space-separated string, "read write"); roles from `roles` (RFC 9068 section
+    /// 2.2.3.1, an array or one string; add `groups` or `entitlements` to role_claims if the
+    /// provider writes those). Algorithms RS256 unless you set more.
+    static TrustedIssuer standard(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys);
     /// Keycloak: roles of the realm (`realm_access.roles`) and, when `client` is given, that
     /// client's roles (`resource_access.<client>.roles`); scopes from `scope`; `typ` "Bearer" (the
     /// claim, which tells its access tokens: any header `typ` is accepted).

@@ -43,6 +43,10 @@ struct JwksOptions {
     std::chrono::seconds default_max_age = std::chrono::hours(1);
     /// After a failed fetch, the next background attempt comes this much later.
     std::chrono::seconds retry_after = std::chrono::seconds(30);
+    /// Until a first key set is loaded, failed attempts are retried sooner: after this, then
+    /// twice as long each time, up to retry_after (a service that starts before its provider
+    /// gets its keys soon after the provider is up).
+    std::chrono::milliseconds first_retry = std::chrono::seconds(1);
     /// How fetches are made: trusted CAs, plain-http hosts, timeouts, size limit (1 MiB).
     FetchOptions fetch;
     /// Where skipped keys and failed fetches are reported (standard error when empty).
@@ -53,6 +57,10 @@ struct JwksOptions {
 /// TokenConfig::keys (or an issuer's keys). One thread of its own fetches; it is started by the
 /// constructor and joined by the destructor, which cancels a fetch under way. The cached keys stay
 /// in use while the provider cannot be reached. Thread-safe.
+///
+/// To serve at once while the provider may be down, make the AuthProvider (which checks the
+/// configuration) and call fetch_in_background() instead of fetch_now(): until the keys arrive, a
+/// trusted issuer's tokens are answered 503 with Retry-After (keys_pending), not 401.
 class JwksKeyRing final : public KeyRing {
 public:
     /// Checks the options (ConfigError names what is wrong: no url or issuer, a URL that is not
@@ -65,6 +73,15 @@ public:
     /// `wait` for it: true when a key set was loaded, false when the provider could not be
     /// reached, answered something unusable, or took longer (the cached set stays).
     bool fetch_now(std::chrono::milliseconds wait = std::chrono::seconds(10));
+    /// Starts a fetch now, whatever the rate limit, and returns at once; until a key set is
+    /// loaded, failed attempts are retried in the background (first_retry, doubling up to
+    /// retry_after).
+    void fetch_in_background();
+    /// While no key set has been loaded yet: how long until the next attempt, at least one
+    /// second (for a Retry-After). Nullopt once keys were loaded: they stay, whatever comes after.
+    std::optional<std::chrono::seconds> keys_pending() const;
+    /// The options it was made with.
+    const JwksOptions& options() const noexcept { return options_; }
     /// Asks for a fetch unless one was started less than min_refresh_interval ago (a fetch under
     /// way or asked for answers every caller); `done` runs once, on the ring's thread when it
     /// fetched (at once when rate-limited), with true when a key set was loaded. `done` must not
@@ -91,6 +108,7 @@ private:
     std::optional<std::chrono::steady_clock::time_point> last_attempt_;
     std::chrono::steady_clock::time_point next_background_;
     std::size_t fetches_ = 0;
+    std::chrono::milliseconds next_retry_;  // the wait after the next failure, before the first key set
     std::string jwks_url_;
     std::atomic<bool> cancel_{false};
     std::thread thread_;  // last: started once everything above exists
