@@ -6,7 +6,9 @@
 // scopes, a missing token, a forged scope, the provider's ID token (authorization code + PKCE,
 // driven through the provider's development login and consent pages), an opaque token, and
 // DPoP-bound tokens (RFC 9449) with good and bad proofs made by tests/support/dpop.mjs.
-// Run: node --test tests/examples/two_services_oidc_provider.test.mjs (FAUTH_RESOURCE_BIN names the binary).
+// Run: node --test tests/examples/two_services_oidc_provider.test.mjs (FAUTH_RESOURCE_BIN names the
+// binary; FAUTH_OIDC_PROVIDER_TEST_ENV, a JSON object, adds to the resource's environment, e.g.
+// '{"FAUTH_PROVIDER": "auth0"}' to try another claim shape by hand).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,16 +51,19 @@ before(async () => {
     FAUTH_CA_FILE: op.caFile,
     FAUTH_RESOURCE_URL: resourceUrl,
     FAUTH_JWKS_REFRESH_SECONDS: '0',
+    // The example's defaults, whatever the calling shell sets (spawn leaves undefined values out).
+    FAUTH_PROVIDER: undefined, FAUTH_DPOP: undefined, FAUTH_ALGORITHMS: undefined, FAUTH_JWKS_URL: undefined,
+    ...JSON.parse(process.env.FAUTH_OIDC_PROVIDER_TEST_ENV ?? '{}'),
   });
   assert.equal(resource.base, resourceUrl);
-});
+}, { timeout: 60000 });
 
 after(async () => {
   if (resource) await stop(resource.child);
   if (op) await op.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
   if (op) assert.deepEqual(op.errors, [], 'the provider had no internal errors');
-});
+}, { timeout: 60000 });
 
 // POST to the provider's token endpoint as the confidential client; `dpop` is the proof header.
 async function clientCredentials({ scope, resource: indicator = resourceUrl, dpop }) {

@@ -130,8 +130,13 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
   handler = provider.callback();
 
   const request = (pathOrUrl, init = {}) => send(new URL(pathOrUrl, issuer), { ...init, ca: readFileSync(certs.ca) });
-  const discovery = await request('/.well-known/openid-configuration');
-  if (discovery.status !== 200) throw new Error(`oidc-provider discovery answered ${discovery.status}: ${discovery.text}`);
+  const stop = () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+  // Discovery over HTTPS with the CA alone: the certificate and the issuer are as the test says.
+  const discovery = await request('/.well-known/openid-configuration').catch(async (e) => { await stop(); throw e; });
+  if (discovery.status !== 200) {
+    await stop();
+    throw new Error(`oidc-provider discovery answered ${discovery.status}: ${discovery.text}`);
+  }
   return {
     issuer,
     caFile: certs.ca,
@@ -139,7 +144,7 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
     metadata: discovery.json(),
     request,
     errors: serverErrors,
-    stop: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    stop,
   };
 }
 
