@@ -53,9 +53,20 @@ before(async () => {
     FAUTH_JWKS_REFRESH_SECONDS: '0',
     // The example's defaults, whatever the calling shell sets (spawn leaves undefined values out).
     FAUTH_PROVIDER: undefined, FAUTH_DPOP: undefined, FAUTH_ALGORITHMS: undefined, FAUTH_JWKS_URL: undefined,
+    FAUTH_REQUIRE_AT_JWT: undefined,
     ...JSON.parse(process.env.FAUTH_OIDC_PROVIDER_TEST_ENV ?? '{}'),
   });
   assert.equal(resource.base, resourceUrl);
+  // The example listens before the provider's keys arrive (tokens get 503 until then): wait for
+  // /health to count them. An example without /health loads its keys before it listens.
+  for (const until = Date.now() + 10000; ;) {
+    const r = await fetch(`${resourceUrl}/health`, { headers: { Connection: 'close' } });
+    if (r.status === 404) break;
+    const body = await r.json();
+    if (r.status === 200 && body.issuer_keys > 0) break;
+    assert.ok(Date.now() < until, `the provider's keys never arrived: ${r.status} ${JSON.stringify(body)}\n${resource.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }, { timeout: 60000 });
 
 after(async () => {
