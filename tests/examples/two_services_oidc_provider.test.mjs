@@ -1,0 +1,253 @@
+// examples/two_services/resource in front of a real OpenID provider that no one here wrote:
+// panva's oidc-provider (tests/support/oidc_provider.mjs) over HTTPS with a CA made for the test,
+// which the resource service trusts through FAUTH_CA_FILE and finds through OpenID discovery. The
+// resource runs with its default claim shape (RFC 9068: `scope` string, typ at+jwt required) and
+// its default DPoP setting (FAUTH_DPOP=allow). Covers: client-credentials JWT access tokens and their
+// scopes, a missing token, a forged scope, the provider's ID token (authorization code + PKCE,
+// driven through the provider's development login and consent pages), an opaque token, and
+// DPoP-bound tokens (RFC 9449) with good and bad proofs made by tests/support/dpop.mjs.
+// Run: node --test tests/examples/two_services_oidc_provider.test.mjs (FAUTH_RESOURCE_BIN names the
+// binary; FAUTH_OIDC_PROVIDER_TEST_ENV, a JSON object, adds to the resource's environment, e.g.
+// '{"FAUTH_PROVIDER": "auth0"}' to try another claim shape by hand).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { basicAuth, pkce, startProvider } from '../support/oidc_provider.mjs';
+import { makeKey, proof, thumbprint } from '../support/dpop.mjs';
+import { startQuickstart as start, stopQuickstart as stop } from '../support/quickstart.mjs';
+
+const resourceBinary = process.env.FAUTH_RESOURCE_BIN ?? 'build/bin/fauth-resource';
+const OPAQUE = 'urn:fauth:test:opaque';
+
+const freePort = () => new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+const decode = (jwt, part) => JSON.parse(Buffer.from(jwt.split('.')[part], 'base64url'));
+const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+let dir;
+let op;
+let resource;
+let resourceUrl;  // the resource's URL, which is also its RFC 8707 resource indicator and the tokens' aud
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fauth-oidc-provider-'));
+  const port = await freePort();
+  resourceUrl = `http://127.0.0.1:${port}`;
+  op = await startProvider({
+    dir,
+    resources: { [resourceUrl]: { scope: 'read write', format: 'jwt' }, [OPAQUE]: { scope: 'read', format: 'opaque' } },
+    // As in Keycloak, where an API is itself a client: the web client's id is the API's audience,
+    // so the provider's ID tokens for it pass the audience check and only `typ` tells them apart.
+    webClientId: resourceUrl,
+  });
+  resource = await start(resourceBinary, {
+    PORT: String(port),
+    FAUTH_ISSUER: op.issuer,  // the JWK Set is found through the provider's discovery document
+    FAUTH_AUDIENCE: resourceUrl,
+    FAUTH_CA_FILE: op.caFile,
+    FAUTH_RESOURCE_URL: resourceUrl,
+    FAUTH_JWKS_REFRESH_SECONDS: '0',
+    // The example's defaults, whatever the calling shell sets (spawn leaves undefined values out).
+    FAUTH_PROVIDER: undefined, FAUTH_DPOP: undefined, FAUTH_ALGORITHMS: undefined, FAUTH_JWKS_URL: undefined,
+    FAUTH_REQUIRE_AT_JWT: undefined,
+    ...JSON.parse(process.env.FAUTH_OIDC_PROVIDER_TEST_ENV ?? '{}'),
+  });
+  assert.equal(resource.base, resourceUrl);
+  // The example listens before the provider's keys arrive (tokens get 503 until then): wait for
+  // /health to count them. An example without /health loads its keys before it listens.
+  for (const until = Date.now() + 10000; ;) {
+    const r = await fetch(`${resourceUrl}/health`, { headers: { Connection: 'close' } });
+    if (r.status === 404) break;
+    const body = await r.json();
+    if (r.status === 200 && body.issuer_keys > 0) break;
+    assert.ok(Date.now() < until, `the provider's keys never arrived: ${r.status} ${JSON.stringify(body)}\n${resource.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}, { timeout: 60000 });
+
+after(async () => {
+  if (resource) await stop(resource.child);
+  if (op) await op.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (op) assert.deepEqual(op.errors, [], 'the provider had no internal errors');
+}, { timeout: 60000 });
+
+// POST to the provider's token endpoint as the confidential client; `dpop` is the proof header.
+async function clientCredentials({ scope, resource: indicator = resourceUrl, dpop }) {
+  const headers = { authorization: basicAuth(op.clients.service), 'content-type': 'application/x-www-form-urlencoded' };
+  if (dpop) headers.dpop = dpop;
+  const r = await op.request(op.metadata.token_endpoint, {
+    method: 'POST', headers, body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource: indicator }).toString(),
+  });
+  assert.equal(r.status, 200, r.text);
+  return r.json();
+}
+
+async function call(path, { authorization, dpop, method = 'GET' } = {}) {
+  const headers = { Connection: 'close' };
+  if (authorization) headers.Authorization = authorization;
+  if (dpop) headers.DPoP = dpop;
+  const r = await fetch(`${resourceUrl}${path}`, { method, headers });
+  const text = await r.text();
+  return { status: r.status, challenge: r.headers.get('www-authenticate'), body: text ? JSON.parse(text) : null };
+}
+
+// The authorization code flow with PKCE for the web client, as a browser would drive the provider's
+// development login and consent pages (cookies kept by name); resolves to the token response.
+async function authorizationCode(login, { dpopKey } = {}) {
+  const jar = new Map();
+  const go = async (url, init = {}) => {
+    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const r = await op.request(url, { ...init, headers: { ...init.headers, ...(cookie ? { cookie } : {}) } });
+    for (const c of r.setCookies) {
+      const pair = c.split(';')[0];
+      const at = pair.indexOf('=');
+      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
+      if (value) jar.set(name, value); else jar.delete(name);
+    }
+    return r;
+  };
+  const form = (fields) => ({
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(),
+  });
+  const redirected = (r) => {
+    assert.ok([302, 303].includes(r.status), `a redirect, not ${r.status}: ${r.text}`);
+    return new URL(r.headers.location, op.issuer);
+  };
+  const { verifier, challenge } = pkce();
+  const web = op.clients.web;
+  const authorize = new URL(op.metadata.authorization_endpoint);
+  authorize.search = new URLSearchParams({
+    client_id: web.id, response_type: 'code', scope: 'openid', redirect_uri: web.redirectUri,
+    code_challenge: challenge, code_challenge_method: 'S256', state: 'state-1', nonce: 'nonce-1',
+  }).toString();
+  let at = redirected(await go(authorize));  // to the login page
+  assert.match((await go(at)).text, /name="login"/);
+  at = redirected(await go(at, form({ prompt: 'login', login, password: 'any' })));  // back to /auth
+  at = redirected(await go(at));  // to the consent page
+  at = redirected(await go(at, form({ prompt: 'consent' })));  // back to /auth
+  const callback = redirected(await go(at));
+  assert.equal(`${callback.origin}${callback.pathname}`, web.redirectUri);
+  assert.equal(callback.searchParams.get('state'), 'state-1');
+  const code = callback.searchParams.get('code');
+  assert.ok(code, `a code: ${callback}`);
+  const exchange = form({ grant_type: 'authorization_code', code, redirect_uri: web.redirectUri, code_verifier: verifier, client_id: web.id });
+  if (dpopKey) exchange.headers.dpop = proof({ method: 'POST', url: op.metadata.token_endpoint, key: dpopKey });
+  const r = await op.request(op.metadata.token_endpoint, exchange);
+  assert.equal(r.status, 200, r.text);
+  return r.json();
+}
+
+test('the provider\'s RFC 9068 access tokens open the routes their scope allows, and nothing else passes', { timeout: 60000 }, async () => {
+  const full = await clientCredentials({ scope: 'read write' });
+  assert.equal(full.token_type, 'Bearer');
+  const header = decode(full.access_token, 0);
+  const claims = decode(full.access_token, 1);
+  assert.equal(header.typ, 'at+jwt');
+  assert.equal(claims.scope, 'read write', 'a space-separated scope string, as RFC 9068 says');
+  assert.equal(claims.aud, resourceUrl);
+  assert.equal(claims.iss, op.issuer);
+  assert.equal(claims.sub, op.clients.service.id);
+
+  assert.deepEqual(await call('/me', { authorization: `Bearer ${full.access_token}` }),
+    { status: 200, challenge: null, body: { message: `Hello ${op.clients.service.id}`, roles: [] } });
+  assert.equal((await call('/reports', { authorization: `Bearer ${full.access_token}` })).status, 200, 'write is in the scope string');
+
+  const readOnly = (await clientCredentials({ scope: 'read' })).access_token;
+  assert.equal(decode(readOnly, 1).scope, 'read');
+  assert.equal((await call('/me', { authorization: `Bearer ${readOnly}` })).status, 200);
+  assert.equal((await call('/reports', { authorization: `Bearer ${readOnly}` })).status, 403, 'read does not grant write');
+
+  const none = await call('/reports');
+  assert.equal(none.status, 401);
+  assert.match(none.challenge ?? '', /\bBearer\b/, 'a 401 names the scheme to use');
+
+  // The read-only token with `write` written into its payload: the signature no longer matches.
+  const [h, , s] = readOnly.split('.');
+  const forged = `${h}.${b64({ ...decode(readOnly, 1), scope: 'read write' })}.${s}`;
+  assert.equal((await call('/reports', { authorization: `Bearer ${forged}` })).status, 401);
+  assert.equal((await call('/me', { authorization: `Bearer ${forged}` })).status, 401);
+
+  // An opaque token of the same provider (for another resource) is no JWT this service can read.
+  const opaque = (await clientCredentials({ scope: 'read', resource: OPAQUE })).access_token;
+  assert.equal(opaque.split('.').length, 1);
+  assert.equal((await call('/me', { authorization: `Bearer ${opaque}` })).status, 401);
+  // ... which the provider's introspection endpoint answers for (RFC 7662), for later work.
+  const introspected = await op.request(op.metadata.introspection_endpoint, {
+    method: 'POST',
+    headers: { authorization: basicAuth(op.clients.resource), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: opaque }).toString(),
+  });
+  assert.equal(introspected.status, 200, introspected.text);
+  assert.deepEqual([introspected.json().active, introspected.json().aud, introspected.json().scope], [true, OPAQUE, 'read']);
+});
+
+test('the provider\'s ID token is no access token, though its audience is the service\'s', { timeout: 60000 }, async () => {
+  const tokens = await authorizationCode('user-123');
+  const header = decode(tokens.id_token, 0);
+  const claims = decode(tokens.id_token, 1);
+  assert.notEqual(header.typ, 'at+jwt');
+  assert.deepEqual([claims.iss, claims.aud, claims.sub, claims.nonce], [op.issuer, resourceUrl, 'user-123', 'nonce-1']);
+  const r = await call('/me', { authorization: `Bearer ${tokens.id_token}` });
+  assert.equal(r.status, 401, 'only typ: at+jwt refuses it: issuer, audience and signature are right');
+  assert.match(r.challenge ?? '', /invalid_token/);
+});
+
+// The same requests, good and bad, for a DPoP-bound token at `url` (GET): [what, headers, the
+// statuses allowed]. A DPoP request without a proof, and a Bearer request with one, are malformed
+// requests: 400 (invalid_request, as oidc-provider answers) or 401.
+function dpopCases(url, token, key) {
+  const good = proof({ method: 'GET', url, token, key });
+  const other = new URL(url);
+  other.pathname += '-other';
+  return [
+    ['a fresh proof by the bound key', { authorization: `DPoP ${token}`, dpop: good }, 200],
+    ['a bound token as Bearer', { authorization: `Bearer ${token}` }, 401],
+    ['a bound token as Bearer, with a proof', { authorization: `Bearer ${token}`, dpop: proof({ method: 'GET', url, token, key }) }, [400, 401]],
+    ['no proof', { authorization: `DPoP ${token}` }, [400, 401]],
+    ['a replayed proof (same jti)', { authorization: `DPoP ${token}`, dpop: good }, 401],
+    ['a proof for another URL', { authorization: `DPoP ${token}`, dpop: proof({ method: 'GET', url: other.href, token, key }) }, 401],
+    ['a proof for another method', { authorization: `DPoP ${token}`, dpop: proof({ method: 'POST', url, token, key }) }, 401],
+    ['a proof by another key', { authorization: `DPoP ${token}`, dpop: proof({ method: 'GET', url, token, key: makeKey() }) }, 401],
+    ['a proof for another token (ath)', { authorization: `DPoP ${token}`, dpop: proof({ method: 'GET', url, token: 'another-token', key }) }, 401],
+    ['a proof from ten minutes ago', { authorization: `DPoP ${token}`, dpop: proof({ method: 'GET', url, token, key, claims: { iat: Math.floor(Date.now() / 1000) - 600 } }) }, 401],
+    ['a second fresh proof (nothing above spent the token)', { authorization: `DPoP ${token}`, dpop: proof({ method: 'GET', url, token, key }) }, 200],
+  ];
+}
+
+test('the DPoP cases are right: the provider\'s own userinfo endpoint answers them as expected', { timeout: 60000 }, async () => {
+  // An independent check of tests/support/dpop.mjs and of the cases below: oidc-provider's
+  // userinfo endpoint is a DPoP resource server no one here wrote.
+  const key = makeKey();
+  const tokens = await authorizationCode('user-123', { dpopKey: key });
+  assert.equal(tokens.token_type, 'DPoP');
+  for (const [what, { authorization, dpop }, status] of dpopCases(op.metadata.userinfo_endpoint, tokens.access_token, key)) {
+    const headers = { authorization };
+    if (dpop) headers.dpop = dpop;
+    const r = await op.request(op.metadata.userinfo_endpoint, { headers });
+    assert.ok([status].flat().includes(r.status), `${what}: ${r.status} ${r.text} ${r.headers['www-authenticate'] ?? ''}`);
+    if (status === 200) assert.equal(r.json().sub, 'user-123');
+  }
+});
+
+test('a DPoP-bound token works with a fresh proof by its key, and with nothing else', { timeout: 60000 }, async () => {
+  const key = makeKey();
+  const issued = await clientCredentials({ scope: 'read write', dpop: proof({ method: 'POST', url: op.metadata.token_endpoint, key }) });
+  assert.equal(issued.token_type, 'DPoP');
+  const token = issued.access_token;
+  assert.equal(decode(token, 0).typ, 'at+jwt');
+  assert.deepEqual(decode(token, 1).cnf, { jkt: thumbprint(key.jwk) }, 'the provider bound the token to the key');
+
+  for (const [what, request, status] of dpopCases(`${resourceUrl}/reports`, token, key)) {
+    const r = await call('/reports', request);
+    assert.ok([status].flat().includes(r.status), `${what}: ${r.status} ${JSON.stringify(r.body)}`);
+    // Refusals carry a DPoP challenge (RFC 9449 7.1).
+    if (r.status === 401) assert.match(r.challenge ?? '', /\bDPoP\b/, `${what}: the challenge names DPoP`);
+  }
+  const me = await call('/me', { authorization: `DPoP ${token}`, dpop: proof({ method: 'GET', url: `${resourceUrl}/me`, token, key }) });
+  assert.equal(me.status, 200);
+});

@@ -1,0 +1,174 @@
+// Test helper: a real OpenID provider that no one on the fauth project wrote: panva's oidc-provider
+// (npm, pinned in package-lock.json), served over HTTPS on a free 127.0.0.1 port with a certificate
+// from a CA made for the test (openssl CLI). It issues:
+//   - JWT access tokens (RFC 9068, typ at+jwt, ES256) for each resource listed with format 'jwt'
+//     (RFC 8707 resource indicators: aud = the resource, scope = what was asked of its scopes);
+//   - opaque access tokens for each resource listed with format 'opaque', which its introspection
+//     endpoint (RFC 7662, /token/introspection) answers for;
+//   - DPoP-bound tokens (RFC 9449, cnf.jkt) when the token request carries a DPoP proof;
+//   - ID tokens (RS256, aud = the client id) through the authorization code flow + PKCE, with the
+//     library's development login and consent pages (any login name, any password).
+// Clients: `service` (client_credentials, client_secret_basic), `web` (authorization_code + PKCE,
+// public; its client id is yours to choose) and `resource` (no grants: a resource server that
+// authenticates with client_secret_basic to introspect).
+//
+//   import { startProvider } from '../support/oidc_provider.mjs';
+//   const op = await startProvider({ dir, resources: { 'https://api.test': { scope: 'read write' } } });
+//   op.issuer, op.caFile, op.clients.service.{id,secret}; await op.request('/token', {...}); await op.stop();
+//
+// Or on its own: node tests/support/oidc_provider.mjs WORKDIR ['{"resources": {...}, "webClientId": "..."}']
+// prints one JSON line {"issuer", "ca", "clients", "resources"} once listening, and stops when its
+// standard input closes or on SIGTERM/SIGINT.
+import { execFileSync } from 'node:child_process';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest, createServer } from 'node:https';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Provider, { errors } from 'oidc-provider';
+
+const openssl = (args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+
+/** Makes DIR/ca.pem (a CA made for this run) and DIR/server.{crt,key} for 127.0.0.1 and localhost. */
+export function makeCertificates(dir) {
+  mkdirSync(dir, { recursive: true });
+  const p = (name) => join(dir, name);
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=fauth test CA (oidc-provider)', '-keyout', p('ca.key'), '-out', p('ca.pem'),
+    '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-subj', '/CN=fauth test oidc-provider', '-keyout', p('server.key'), '-out', p('server.csr')]);
+  writeFileSync(p('server.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n'
+    + 'extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl(['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'),
+    '-set_serial', `0x${randomBytes(16).toString('hex')}`, '-days', '1', '-extfile', p('server.ext'), '-out', p('server.crt')]);
+  return { ca: p('ca.pem'), cert: p('server.crt'), key: p('server.key') };
+}
+
+// Signing keys, made per run: RS256 for ID tokens (the OpenID default), ES256 for access tokens.
+function signingKeys() {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  return [{ ...rsa, kid: 'op-rs256', alg: 'RS256', use: 'sig' }, { ...ec, kid: 'op-es256', alg: 'ES256', use: 'sig' }];
+}
+
+// An HTTPS (or HTTP) request that trusts `ca`; resolves to { status, headers, setCookies, text, json() }.
+function send(url, { method = 'GET', headers = {}, body, ca } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method, headers: { connection: 'close', ...headers }, ca, timeout: 10000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({
+        status: res.statusCode, headers: res.headers, setCookies: res.headers['set-cookie'] ?? [], text,
+        json: () => JSON.parse(text),
+      }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer in 10 s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Starts the provider. `resources` maps each resource indicator to { scope, format: 'jwt' | 'opaque',
+ * audience (default: the indicator) }; `webClientId` names the authorization-code client (default
+ * 'fauth-web'). Resolves to { issuer, caFile, clients, metadata, request(pathOrUrl, init), errors, stop() }.
+ */
+export async function startProvider({ dir, resources = {}, webClientId = 'fauth-web' } = {}) {
+  const certs = makeCertificates(dir);
+  const secret = () => randomBytes(24).toString('base64url');
+  const clients = {
+    service: { id: 'fauth-service', secret: secret() },
+    web: { id: webClientId, redirectUri: 'https://client.fauth.test/callback' },
+    resource: { id: 'fauth-resource', secret: secret() },
+  };
+  let handler = (req, res) => { res.statusCode = 503; res.end(); };
+  const server = createServer({ cert: readFileSync(certs.cert), key: readFileSync(certs.key) }, (req, res) => handler(req, res));
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
+  const issuer = `https://127.0.0.1:${server.address().port}`;
+
+  const provider = new Provider(issuer, {
+    clients: [
+      { client_id: clients.service.id, client_secret: clients.service.secret, token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+      { client_id: clients.web.id, token_endpoint_auth_method: 'none', application_type: 'web',
+        grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [clients.web.redirectUri] },
+      { client_id: clients.resource.id, client_secret: clients.resource.secret, token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: [], response_types: [], redirect_uris: [] },
+    ],
+    jwks: { keys: signingKeys() },
+    cookies: { keys: [secret()] },
+    pkce: { required: () => true },
+    ttl: { AccessToken: 600, AuthorizationCode: 60, ClientCredentials: 600, Grant: 600, IdToken: 600, Interaction: 600, Session: 600 },
+    features: {
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: (ctx, client) => client.clientAuthMethod !== 'none' },
+      dPoP: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (ctx, client, oneOf) => oneOf,
+        useGrantedResource: () => false,
+        getResourceServerInfo: (ctx, indicator) => {
+          const r = resources[indicator];
+          if (!r) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
+          return {
+            scope: r.scope ?? 'read write',
+            audience: r.audience ?? indicator,
+            accessTokenTTL: 600,
+            accessTokenFormat: r.format ?? 'jwt',
+            ...((r.format ?? 'jwt') === 'jwt' ? { jwt: { sign: { alg: 'ES256' } } } : {}),
+          };
+        },
+      },
+    },
+    // The library's development login (devInteractions) takes any name as the subject.
+    findAccount: (ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),
+  });
+  const serverErrors = [];
+  provider.on('server_error', (ctx, err) => serverErrors.push(err));
+  handler = provider.callback();
+
+  const request = (pathOrUrl, init = {}) => send(new URL(pathOrUrl, issuer), { ...init, ca: readFileSync(certs.ca) });
+  const stop = () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+  // Discovery over HTTPS with the CA alone: the certificate and the issuer are as the test says.
+  const discovery = await request('/.well-known/openid-configuration').catch(async (e) => { await stop(); throw e; });
+  if (discovery.status !== 200) {
+    await stop();
+    throw new Error(`oidc-provider discovery answered ${discovery.status}: ${discovery.text}`);
+  }
+  return {
+    issuer,
+    caFile: certs.ca,
+    clients,
+    metadata: discovery.json(),
+    request,
+    errors: serverErrors,
+    stop,
+  };
+}
+
+/** `Authorization: Basic` for a confidential client (RFC 6749 2.3.1: form-encoded id and secret). */
+export const basicAuth = ({ id, secret }) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+/** An S256 PKCE pair (RFC 7636). */
+export function pkce() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [dir, options = '{}'] = process.argv.slice(2);
+  if (!dir) {
+    console.error('usage: node tests/support/oidc_provider.mjs WORKDIR [\'{"resources": {...}, "webClientId": "..."}\']');
+    process.exit(2);
+  }
+  const op = await startProvider({ dir, ...JSON.parse(options) });
+  const stop = async () => { await op.stop(); process.exit(0); };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+  console.log(JSON.stringify({ issuer: op.issuer, ca: op.caFile, clients: op.clients, resources: JSON.parse(options).resources ?? {} }));
+}
