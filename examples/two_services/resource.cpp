@@ -40,6 +40,10 @@
 //                     unknown key (30)
 //   FAUTH_JWKS_RETRY_SECONDS  after a failed fetch, the next background attempt at most this
 //                     much later (30)
+//   FAUTH_DPOP        DPoP-bound tokens (RFC 9449): allow (the default: `Authorization: DPoP`
+//                     with its proof beside Bearer), require (bound tokens only), off
+//   FAUTH_DPOP_ORIGIN the origin clients reach this API at, which proofs name (htu), e.g.
+//                     https://api.example.com; by default the request's Host over http
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -146,6 +150,15 @@ int main() try {
     const auto resource_url = env_or("FAUTH_RESOURCE_URL", "");
     fauth::http::HttpConfig http;
     if (!resource_url.empty()) http.resource_metadata_url = fauth::http::resource_metadata_url(resource_url);
+    // DPoP: a token bound to its client's key is good only with a proof by that key, request by request.
+    const auto dpop = env_or("FAUTH_DPOP", "allow");
+    if (dpop == "allow")
+        http.dpop.mode = fauth::http::DpopMode::allow;
+    else if (dpop == "require")
+        http.dpop.mode = fauth::http::DpopMode::require;
+    else if (dpop != "off")
+        throw fauth::ConfigError("FAUTH_DPOP must be allow, require or off, not " + dpop);
+    http.dpop.origin = env_or("FAUTH_DPOP_ORIGIN", "");
     // Checks the whole configuration (the issuer's audience, algorithms, claim paths...).
     fauth::AuthProvider<Caller> auth{config, [](const fauth::TokenPayload& p) -> std::optional<Caller> {
                                          return Caller{p.sub, p.roles, p.scopes};
@@ -162,7 +175,9 @@ int main() try {
     api.get("/admin", auth.require_roles({"admin"}, [](const Request&, ResponseWriter w, const Caller&) {
         fauth::http::send_json(w, Code::Ok, {{"secret_data", "Top secret admin info"}});
     }));
-    api.get("/reports", auth.require_permissions({"write"}, [](const Request&, ResponseWriter w, const Caller&) {
+    // A scope the token must carry: a token without it gets 403 with
+    // `WWW-Authenticate: Bearer error="insufficient_scope", scope="write"` (RFC 6750 3.1).
+    api.get("/reports", auth.require(fauth::scope("write"), [](const Request&, ResponseWriter w, const Caller&) {
         fauth::http::send_json(w, Code::Ok, {{"reports", nlohmann::json::array()}});
     }));
     api.get("/health", fauth::http::Endpoint([ring](const Request&, ResponseWriter w) {

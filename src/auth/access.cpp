@@ -171,7 +171,8 @@ std::string Rule::description() const {
     return {};
 }
 
-std::optional<std::string> Rule::denial(const detail::Subject& subject, const Wildcards& wildcards) const {
+std::optional<std::string> Rule::denial(const detail::Subject& subject, const Wildcards& wildcards,
+                                        std::vector<std::string>* missing_scopes) const {
     if (!node_) return std::nullopt;
     const Node& n = *node_;
     switch (n.kind) {
@@ -185,6 +186,7 @@ std::optional<std::string> Rule::denial(const detail::Subject& subject, const Wi
             return missing_permission_message({n.name}, Match::all);
         case Kind::scope:
             if (scopes_grant(*subject.scopes, n.name, wildcards)) return std::nullopt;
+            if (missing_scopes != nullptr) missing_scopes->push_back(n.name);
             return missing_scope_message({n.name}, Match::all);
         case Kind::predicate:
             if (n.check(subject)) return std::nullopt;
@@ -194,7 +196,7 @@ std::optional<std::string> Rule::denial(const detail::Subject& subject, const Wi
             return std::string(kAccessDenied);
         case Kind::all:
             for (const auto& c : n.children)
-                if (auto why = c.denial(subject, wildcards)) return why;
+                if (auto why = c.denial(subject, wildcards, missing_scopes)) return why;
             return std::nullopt;
         case Kind::any: {
             for (const auto& c : n.children)
@@ -209,6 +211,7 @@ std::optional<std::string> Rule::denial(const detail::Subject& subject, const Wi
             }
             if (first == Kind::role) return missing_role_message(names, Match::any);
             if (first == Kind::permission) return missing_permission_message(names, Match::any);
+            if (missing_scopes != nullptr) missing_scopes->insert(missing_scopes->end(), names.begin(), names.end());
             return missing_scope_message(names, Match::any);
         }
     }

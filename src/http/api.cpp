@@ -98,6 +98,12 @@ void Api::serve_resource_metadata(ProtectedResource metadata) {
     if (!announced.empty() && announced != url)
         throw ConfigError("HttpConfig.resource_metadata_url is " + announced + ", but the metadata of " + metadata.resource +
                           " is served at " + url + " (RFC 9728 section 3.1): set it to resource_metadata_url(resource)");
+    // What DPoP clients need to know (RFC 9728 section 2): the proof algorithms, and whether
+    // unbound tokens are refused.
+    const auto& dpop = shared_->config->dpop;
+    if (dpop.mode != DpopMode::off && metadata.dpop_signing_alg_values_supported.empty())
+        metadata.dpop_signing_alg_values_supported = dpop.policy.algorithms;
+    if (dpop.mode == DpopMode::require) metadata.dpop_bound_access_tokens_required = true;
     auto path = resource_metadata_path(metadata.resource);
     if (path.find_first_of(":*") != std::string::npos)  // Pistache would read them as route parameters
         throw ConfigError("ProtectedResource.resource '" + metadata.resource + "': a path with ':' or '*' cannot be routed");

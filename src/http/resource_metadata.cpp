@@ -51,6 +51,9 @@ Endpoint protected_resource_endpoint(ProtectedResource metadata) {
     if (!metadata.authorization_servers.empty()) document["authorization_servers"] = metadata.authorization_servers;
     if (!metadata.scopes_supported.empty()) document["scopes_supported"] = metadata.scopes_supported;
     if (!metadata.resource_name.empty()) document["resource_name"] = metadata.resource_name;
+    if (!metadata.dpop_signing_alg_values_supported.empty())
+        document["dpop_signing_alg_values_supported"] = metadata.dpop_signing_alg_values_supported;
+    if (metadata.dpop_bound_access_tokens_required) document["dpop_bound_access_tokens_required"] = true;
     Endpoint endpoint([document = std::move(document)](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter writer) {
         send_json(writer, Pistache::Http::Code::Ok, document);
     });

@@ -140,7 +140,9 @@ Client::Client(std::uint16_t port, std::vector<std::string> headers) : port_(por
 
 Response Client::request(std::string_view method, std::string_view path, const std::vector<std::string>& headers,
                          std::string_view body) const {
-    std::string raw = std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    // RFC 9110 7.2: the Host header names the port of a non-default one.
+    std::string raw =
+        std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) + "\r\n";
     for (const auto* lines : {&headers_, &headers})
         for (const auto& h : *lines) raw += h + "\r\n";
     if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")

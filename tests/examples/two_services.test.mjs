@@ -130,11 +130,16 @@ test('a resource service refuses to start without an issuer or an audience, and 
   assert.match(resource.output(), /"event":"token_refused","reason":"Invalid token: audience mismatch"/, 'the log is');
   // RFC 9728: the 401 names the resource metadata, which names the issuer. The resource has a
   // path, so its metadata is at the well-known path followed by that path (section 3.1).
+  // The example takes DPoP-bound tokens too (FAUTH_DPOP=allow): its challenge follows, with the
+  // proof algorithms.
   assert.equal(r.headers.get('www-authenticate'),
-    'Bearer error="invalid_token", resource_metadata="http://127.0.0.1:9/.well-known/oauth-protected-resource/notes"');
+    'Bearer error="invalid_token", resource_metadata="http://127.0.0.1:9/.well-known/oauth-protected-resource/notes", ' +
+    'DPoP algs="ES256 ES384 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA"');
   const metadata = await get(resource.base, '/.well-known/oauth-protected-resource/notes');
   assert.equal(metadata.status, 200);
   assert.deepEqual(metadata.body.authorization_servers, [issuer.base]);
+  assert.deepEqual(metadata.body.dpop_signing_alg_values_supported,
+    ['ES256', 'ES384', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA']);
   assert.equal(metadata.body.resource, 'http://127.0.0.1:9/notes');
   assert.equal((await get(resource.base, '/notes/.well-known/oauth-protected-resource')).status, 404);
 });

@@ -6,7 +6,8 @@ tests that need tokens from an independent implementation without a running iden
 REQUEST: {"keys": [{"kid": ..., "kty": "RSA"|"EC"|"OKP", "crv": ..., "alg": ... (published in the
 JWK unless "publish_alg" is false), "key_ops": [...] (published when given)}],
           "tokens": [{"kid": ..., "alg": ... (default: the key's), "header": {...} (more members;
-          "kid": null leaves the kid out), "payload": "..."}]}
+          "kid": null leaves the kid out; "$jwk" stands for the signing key's public JWK and
+          "$private_jwk" for the whole key, as DPoP proofs carry theirs), "payload": "..."}]}
 Prints {"jwks": {"keys": [public JWKs]}, "tokens": ["compact JWS", ...]}.
 
 jwcrypto 1.1 signs EdDSA but does not know RFC 9864's name Ed25519: for alg Ed25519 the signature
@@ -34,6 +35,11 @@ def sign(key, kid, alg, header, payload):
     protected = {"alg": alg, "kid": kid}
     protected.update(header)
     protected = {k: v for k, v in protected.items() if v is not None}
+    for name, value in protected.items():
+        if value == "$jwk":
+            protected[name] = json.loads(key.export_public())
+        elif value == "$private_jwk":
+            protected[name] = json.loads(key.export_private())
     if alg == "Ed25519":
         signing_input = (b64(json.dumps(protected).encode()) + "." + b64(payload.encode())).encode()
         return signing_input.decode() + "." + b64(key.get_op_key("sign").sign(signing_input))

@@ -149,8 +149,11 @@ public:
     std::string description() const;
     /// The User type of its predicates, or null when it has none.
     const std::type_info* user_type() const noexcept;
-    /// Why `subject` does not meet the rule (the 403 detail), or nothing when it does.
-    std::optional<std::string> denial(const detail::Subject& subject, const Wildcards& wildcards) const;
+    /// Why `subject` does not meet the rule (the 403 detail), or nothing when it does. When what
+    /// is missing is one scope or one of several, their names are appended to `missing_scopes`
+    /// (when given): RFC 6750's insufficient_scope.
+    std::optional<std::string> denial(const detail::Subject& subject, const Wildcards& wildcards,
+                                      std::vector<std::string>* missing_scopes = nullptr) const;
 
     /// Its parts (defined in access.cpp).
     struct Node;
@@ -195,10 +198,12 @@ inline Rule operator||(Rule a, Rule b) { return Rule::any({std::move(a), std::mo
 /// not_(a).
 inline Rule operator!(Rule a) { return Rule::negation(std::move(a)); }
 
-/// Why `principal` does not meet `rule` under `wildcards`, or nothing when it does.
+/// Why `principal` does not meet `rule` under `wildcards`, or nothing when it does; the scopes
+/// missing, when that is what is missing, appended to `missing_scopes` (see Rule::denial).
 template <class User>
-std::optional<std::string> denial(const Rule& rule, const Principal<User>& principal, const Wildcards& wildcards = {}) {
-    return rule.denial(detail::subject_of(principal.user, &principal), wildcards);
+std::optional<std::string> denial(const Rule& rule, const Principal<User>& principal, const Wildcards& wildcards = {},
+                                  std::vector<std::string>* missing_scopes = nullptr) {
+    return rule.denial(detail::subject_of(principal.user, &principal), wildcards, missing_scopes);
 }
 
 /// Throws Forbidden unless `principal` meets `rule` under `wildcards`.

@@ -201,9 +201,14 @@ private:
         void operator()(Result<Caller<User>> caller) {
             const AuthConfig& config = spec->auth.config();
             if (caller) {
-                const auto refused = judge(*caller, config);
+                std::vector<std::string> missing_scopes;
+                const auto refused = judge(*caller, config, missing_scopes);
                 if (!refused) return deliver(*caller, config);
-                return refuse(writer, config, *spec->http, *refused, spec->challenge(*scheme), *request, user_id(caller->user));
+                auto challenge = spec->challenge(*scheme);
+                // RFC 6750 3.1: a token lacking scopes says which, so that its client may ask for them.
+                if (caller->token != nullptr)
+                    for (const auto& name : missing_scopes) challenge.scope += (challenge.scope.empty() ? "" : " ") + name;
+                return refuse(writer, config, *spec->http, *refused, challenge, *request, user_id(caller->user));
             }
             if constexpr (presence == Presence::optional) {
                 if (is_callers_fault(caller.failure()))
@@ -213,10 +218,12 @@ private:
             refuse(writer, config, *spec->http, caller.failure(), spec->challenge(*scheme), *request);
         }
 
-        // Why the route refuses `caller`: its rule (a predicate of yours may throw), then freshness.
-        std::optional<Failure> judge(const Caller<User>& caller, const AuthConfig& config) const {
+        // Why the route refuses `caller`: its rule (a predicate of yours may throw), then freshness;
+        // the scopes it lacks, when that is why, in `missing_scopes`.
+        std::optional<Failure> judge(const Caller<User>& caller, const AuthConfig& config,
+                                     std::vector<std::string>& missing_scopes) const {
             try {
-                if (auto why = denial(spec->rule, principal(caller), config.wildcards))
+                if (auto why = denial(spec->rule, principal(caller), config.wildcards, &missing_scopes))
                     return Forbidden(std::move(*why)).failure();
             } catch (...) {
                 return failure_of(std::current_exception(), "access rule");

@@ -23,6 +23,11 @@ struct ProtectedResource {
     std::vector<std::string> bearer_methods_supported{"header"};
     /// A human-readable name, when given.
     std::string resource_name;
+    /// The algorithms DPoP proofs may use (RFC 9449 section 5.1), when it takes DPoP;
+    /// Api::serve_resource_metadata fills it from HttpConfig::dpop when left empty.
+    std::vector<std::string> dpop_signing_alg_values_supported;
+    /// Every token must be DPoP-bound (DpopMode::require); Api::serve_resource_metadata sets it so.
+    bool dpop_bound_access_tokens_required = false;
 };
 
 /// The path every resource's metadata URL starts with (RFC 9728 section 3).
