@@ -8,6 +8,8 @@
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/internal/ascii.hpp"
+#include "fauth/core/internal/digest.hpp"
+#include "fauth/core/internal/hmac.hpp"
 #include "fauth/core/keys.hpp"
 #include "json_object_reader.hpp"
 #include "jws.hpp"
@@ -73,6 +75,32 @@ bool append_normalized(std::string_view part, std::string& out) {
 }
 
 }  // namespace
+
+DpopNonces::DpopNonces(std::string_view secret, std::chrono::seconds lifetime) : lifetime_(lifetime) {
+    if (secret.size() < 16) throw ConfigError("DPoP nonces need a secret of at least 16 bytes");
+    if (lifetime <= std::chrono::seconds(0)) throw ConfigError("DPoP nonces need a positive lifetime");
+    key_ = std::make_shared<const detail::HmacKey>("SHA256", secret);
+}
+
+std::int64_t DpopNonces::window_at(std::chrono::system_clock::time_point now) const {
+    return std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() / lifetime_.count();
+}
+
+std::string DpopNonces::of_window(std::int64_t window) const {
+    const std::string text = std::to_string(window);
+    std::array<unsigned char, detail::kMaxMacSize> mac{};
+    key_->compute("fauth-dpop-nonce:" + text, mac.data());
+    return text + '.' + base64url_encode(std::string_view(reinterpret_cast<const char*>(mac.data()), 16));
+}
+
+std::string DpopNonces::current(std::chrono::system_clock::time_point now) const { return of_window(window_at(now)); }
+
+bool DpopNonces::valid(std::string_view nonce, std::chrono::system_clock::time_point now) const {
+    const auto window = window_at(now);
+    for (const auto w : {window, window - 1})
+        if (equal_in_constant_time(nonce, of_window(w))) return true;
+    return false;
+}
 
 const std::string* dpop_jkt(const TokenPayload& token) noexcept {
     const auto cnf = token.extra.find("cnf");
@@ -199,6 +227,11 @@ Result<DpopProof> verify_dpop_proof(std::string_view proof, const DpopRequest& r
         if (!request.access_token.empty()) {
             if (string_member(claims, "ath", "no ath") != sha256_base64url(request.access_token))
                 throw InvalidDpopProof("ath mismatch");
+        }
+        if (request.nonces != nullptr) {
+            const auto nonce = claims.find("nonce");
+            if (nonce == claims.end() || !nonce->is_string() || !request.nonces->valid(nonce->get_ref<const std::string&>(), now))
+                throw DpopNonceRequired(nonce == claims.end() ? "no nonce" : "stale or unknown nonce");
         }
         if (!request.nonce.empty()) {
             const auto nonce = claims.find("nonce");

@@ -56,6 +56,9 @@ InvalidApiKey::InvalidApiKey(const std::string& reason)
 InvalidDpopProof::InvalidDpopProof(const std::string& reason)
     : Error(ErrorKind::invalid_dpop_proof, "Invalid DPoP proof", "invalid DPoP proof: " + reason) {}
 
+DpopNonceRequired::DpopNonceRequired(const std::string& reason)
+    : Error(ErrorKind::dpop_nonce_required, "DPoP nonce required", "DPoP nonce required: " + reason) {}
+
 TokenExpired::TokenExpired() : Error(ErrorKind::token_expired, "Token expired") {}
 
 SessionExpired::SessionExpired() : Error(ErrorKind::session_expired, "Session expired") {}

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "fauth/core/internal/ascii.hpp"
+#include "fauth/core/internal/random.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/keys.hpp"
 #include "fauth/http/resource_metadata.hpp"
@@ -80,6 +81,9 @@ void validate_dpop(const DpopSettings& d) {
                               "' is not an asymmetric JWS algorithm fauth verifies (a proof is signed by its holder's own key)");
     if (d.policy.max_age <= std::chrono::seconds(0)) throw ConfigError("HttpConfig.dpop.policy.max_age must be positive");
     if (d.policy.leeway < std::chrono::seconds(0)) throw ConfigError("HttpConfig.dpop.policy.leeway must not be negative");
+    if (d.nonce_lifetime < std::chrono::seconds(0)) throw ConfigError("HttpConfig.dpop.nonce_lifetime must not be negative");
+    if (!d.nonce_secret.empty() && d.nonce_secret.size() < 16)
+        throw ConfigError("HttpConfig.dpop.nonce_secret must be at least 16 bytes (or empty: a random one)");
     if (d.policy.max_proof_bytes < 256) throw ConfigError("HttpConfig.dpop.policy.max_proof_bytes must be at least 256");
     if (!d.origin.empty()) {
         const auto normal = normalized_htu(d.origin);
@@ -128,6 +132,9 @@ HttpConfig in_force(HttpConfig config) {
     config.validate();
     // One replay cache for every route, so that a proof is used once whichever route it names.
     if (!config.dpop.replay_cache) config.dpop.replay_cache = std::make_shared<MemoryReplayCache>();
+    // One nonce key for every route too, so that a nonce one route gave out is good at the others.
+    if (config.dpop.nonce_lifetime > std::chrono::seconds(0) && config.dpop.nonce_secret.empty())
+        config.dpop.nonce_secret = random_bytes(32);
     auto& c = config.cookies;
     if (!c.secure) return config;
     const bool host_only = c.domain.empty() && c.path == "/";

@@ -26,6 +26,7 @@ void report_refusal(const AuthConfig& config, SecurityEvent event, const Failure
         case ErrorKind::session_expired:
         case ErrorKind::invalid_api_key:
         case ErrorKind::invalid_dpop_proof:
+        case ErrorKind::dpop_nonce_required:
         case ErrorKind::stale_token:
         case ErrorKind::user_not_found:
         case ErrorKind::invalid_credentials: event.type = SecurityEventType::token_refused; break;

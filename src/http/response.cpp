@@ -15,6 +15,7 @@ Code status_of(ErrorKind kind) noexcept {
         case ErrorKind::session_expired:
         case ErrorKind::invalid_api_key:
         case ErrorKind::invalid_dpop_proof:
+        case ErrorKind::dpop_nonce_required:
         case ErrorKind::stale_token:
         case ErrorKind::invalid_credentials:
         case ErrorKind::user_not_found: return Code::Unauthorized;
@@ -101,12 +102,14 @@ void send_failure(Pistache::Http::ResponseWriter& writer, const Failure& failure
         // RFC 9470: a token that is valid but not recent enough asks for a new login, not a new token.
         if (code == Code::Unauthorized)
             writer.headers().add<WwwAuthenticate>(
-                challenge.header_value(failure.kind == ErrorKind::stale_token          ? "insufficient_user_authentication"
-                                       : failure.kind == ErrorKind::invalid_dpop_proof ? "invalid_dpop_proof"
-                                                                                       : "invalid_token"));
+                challenge.header_value(failure.kind == ErrorKind::stale_token           ? "insufficient_user_authentication"
+                                       : failure.kind == ErrorKind::invalid_dpop_proof  ? "invalid_dpop_proof"
+                                       : failure.kind == ErrorKind::dpop_nonce_required ? "use_dpop_nonce"
+                                                                                        : "invalid_token"));
         // RFC 6750 3.1: a token without the scopes the route needs; its client may ask for them.
         if (failure.kind == ErrorKind::forbidden && challenge.token_presented && !challenge.scope.empty())
             writer.headers().add<WwwAuthenticate>(challenge.header_value("insufficient_scope"));
+        if (!challenge.dpop_nonce.empty()) writer.headers().add<DpopNonce>(challenge.dpop_nonce);
         if (failure.kind == ErrorKind::unavailable || failure.kind == ErrorKind::throttled)
             writer.headers().add<RetryAfter>(static_cast<long>(std::max(failure.retry_after, std::chrono::seconds(1)).count()));
         if (failure.kind == ErrorKind::internal) write_log(log, failure.log);
@@ -127,6 +130,7 @@ void send_not_authenticated(Pistache::Http::ResponseWriter& writer, std::string_
 
 void send_not_authenticated(Pistache::Http::ResponseWriter& writer, const Challenge& challenge) {
     writer.headers().add<WwwAuthenticate>(challenge.header_value());
+    if (!challenge.dpop_nonce.empty()) writer.headers().add<DpopNonce>(challenge.dpop_nonce);
     send_detail(writer, Code::Unauthorized, "Not authenticated");
 }
 

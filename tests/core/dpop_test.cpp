@@ -26,7 +26,7 @@ std::string claims(const std::string& extra = {}, const char* method = "GET", co
 // Every proof the tests need, made in one run of jwcrypto.
 class DpopProofTest : public ::testing::Test {
 protected:
-    enum Proof { es256, eddsa, ps256, typ_jwt, no_jwk, private_jwk, no_ath, no_jti, duplicate_jti, no_typ, kCount };
+    enum Proof { es256, eddsa, ps256, typ_jwt, no_jwk, private_jwk, no_ath, no_jti, duplicate_jti, no_typ, with_nonce, kCount };
 
     static void SetUpTestSuite() {
         const nlohmann::json header = {{"typ", "dpop+jwt"}, {"jwk", "$jwk"}, {"kid", nullptr}};
@@ -52,6 +52,7 @@ protected:
                 kAth + "\"}");
         add("ec", header, R"({"jti":"j-2",)" + claims().substr(1));
         add("ec", with({{"typ", nullptr}}), claims());
+        add("ec", header, claims(R"(,"nonce":")" + nonces().current(at(kIat + 10)) + '"'));
         const auto made = fauth::test::jwcrypto({{"keys",
                                                   {{{"kid", "ec"}, {"kty", "EC"}, {"crv", "P-256"}, {"alg", "ES256"}},
                                                    {{"kid", "ed"}, {"kty", "OKP"}, {"crv", "Ed25519"}, {"alg", "EdDSA"}},
@@ -63,6 +64,11 @@ protected:
     }
 
     static const std::string& proof(Proof p) { return proofs_[p]; }
+    // Nonces that change every 100 seconds (kIat + 10 is in window 17000000).
+    static const fauth::DpopNonces& nonces() {
+        static const fauth::DpopNonces made("a-secret-of-sixteen+", std::chrono::seconds(100));
+        return made;
+    }
     static std::chrono::system_clock::time_point at(std::int64_t seconds) {
         return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
     }
@@ -125,7 +131,7 @@ TEST(NormalizedHtu, ComparesAsRfc9449Says) {
 }
 
 TEST_F(DpopProofTest, AProofFromJwcryptoVerifiesAndNamesItsKey) {
-    for (const auto& [p, index] : {std::pair{es256, 0}, {eddsa, 1}, {ps256, 2}}) {
+    for (const auto& [p, index] : {std::pair{es256, 0u}, {eddsa, 1u}, {ps256, 2u}}) {
         const auto verified = verify(proof(p));
         ASSERT_TRUE(verified.ok()) << verified.failure().log;
         EXPECT_EQ(verified->jti, "j-1");
@@ -184,6 +190,35 @@ TEST_F(DpopProofTest, ASignatureCoversTheKeyItNames) {
             good.substr(first_dot);
         EXPECT_EQ(refusal(verify(forged)), "invalid DPoP proof: algorithm not allowed") << alg;
     }
+}
+
+TEST_F(DpopProofTest, AServerNonceIsRequiredWhenTheServerGivesThem) {
+    const auto needs_nonce = [](const fauth::Result<fauth::DpopProof>& r) {
+        EXPECT_FALSE(r.ok());
+        return r.ok() ? std::string("accepted") : r.failure().log;
+    };
+    DpopRequest request{.nonces = &nonces()};
+    EXPECT_TRUE(verify(proof(with_nonce), request).ok());
+    EXPECT_TRUE(verify(proof(with_nonce), request, at(kIat + 60)).ok()) << "still good in the next window";
+    DpopPolicy patient;
+    patient.max_age = std::chrono::seconds(1000);
+    EXPECT_EQ(needs_nonce(verify(proof(with_nonce), request, at(kIat + 250), patient)),
+              "DPoP nonce required: stale or unknown nonce")
+        << "two windows later, the nonce is stale";
+    EXPECT_EQ(needs_nonce(verify(proof(es256), request)), "DPoP nonce required: no nonce");
+    const auto result = verify(proof(es256), request);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.failure().kind, fauth::ErrorKind::dpop_nonce_required);
+    // Another secret's nonce for the same window is no nonce of this server's.
+    const fauth::DpopNonces other("another-secret-of-16", std::chrono::seconds(100));
+    EXPECT_EQ(needs_nonce(verify(proof(with_nonce), {.nonces = &other})), "DPoP nonce required: stale or unknown nonce");
+    // A nonce is made of its window: the same window gives the same nonce, the next another.
+    EXPECT_EQ(nonces().current(at(kIat)), nonces().current(at(kIat + 99 - kIat % 100)));
+    EXPECT_NE(nonces().current(at(kIat)), nonces().current(at(kIat + 100)));
+    EXPECT_TRUE(nonces().valid(nonces().current(at(kIat)), at(kIat + 100)));
+    EXPECT_FALSE(nonces().valid(nonces().current(at(kIat)), at(kIat + 200)));
+    EXPECT_THROW(fauth::DpopNonces("short", std::chrono::seconds(10)), fauth::ConfigError);
+    EXPECT_THROW(fauth::DpopNonces("a-secret-of-sixteen+", std::chrono::seconds(0)), fauth::ConfigError);
 }
 
 TEST_F(DpopProofTest, ATokenIsBoundByItsCnfJkt) {

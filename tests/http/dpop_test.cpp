@@ -47,15 +47,17 @@ struct Holder {
     std::string jkt = fauth::jwk_thumbprint(jwk);
     int counter = 0;
 
-    std::string proof(const std::string& method, const std::string& url, const std::string& token) {
+    std::string proof(const std::string& method, const std::string& url, const std::string& token,
+                      const std::string& nonce = {}) {
         const nlohmann::json header = {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", jwk}};
-        const nlohmann::json claims =
+        nlohmann::json claims =
             {{"jti", "jti-" + std::to_string(++counter) + "-" + jkt.substr(0, 8)},
              {"htm", method},
              {"htu", url},
              {"iat",
               std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()},
              {"ath", fauth::sha256_base64url(token)}};
+        if (!nonce.empty()) claims["nonce"] = nonce;
         std::string input = fauth::base64url_encode(header.dump()) + "." + fauth::base64url_encode(claims.dump());
         return input + "." + fauth::base64url_encode(key.sign(input));
     }
@@ -267,6 +269,33 @@ TEST(Dpop, AReplayCacheThatAnswersLaterHoldsTheRequestUntilItDoes) {
     const auto second = server.client().get("/me", {"Authorization: DPoP " + token, "DPoP: " + proof});
     EXPECT_EQ(second.status, 401);
     EXPECT_EQ(second.json()["detail"], "Invalid DPoP proof");
+}
+
+TEST(Dpop, WithServerNoncesAProofNeedsTheNonceThe401Gave) {
+    auto http = dpop_config();
+    http.dpop.nonce_lifetime = std::chrono::seconds(300);
+    App app(http);
+    fauth::testing::TestServer server(app.api);
+    Holder holder;
+    const auto token = app.token("m-1", {"read"}, holder.jkt);
+    // The first proof has no nonce: 401 use_dpop_nonce, with one to use.
+    const auto asked =
+        server.client().get("/me", {"Authorization: DPoP " + token, "DPoP: " + holder.proof("GET", url(server, "/me"), token)});
+    EXPECT_EQ(asked.status, 401);
+    EXPECT_EQ(asked.header("WWW-Authenticate"), "Bearer, DPoP error=\"use_dpop_nonce\", algs=\"ES256 EdDSA\"");
+    EXPECT_EQ(asked.json()["detail"], "DPoP nonce required");
+    const auto nonce = asked.header("DPoP-Nonce");
+    ASSERT_FALSE(nonce.empty());
+    // Retried with it: accepted.
+    const auto retried = server.client().get("/me", {"Authorization: DPoP " + token,
+                                                     "DPoP: " + holder.proof("GET", url(server, "/me"), token, nonce)});
+    EXPECT_EQ(retried.status, 200) << retried.body;
+    // A made-up nonce is refused the same way; a 401 without any token gives a nonce too.
+    const auto made_up = server.client().get("/me", {"Authorization: DPoP " + token,
+                                                     "DPoP: " + holder.proof("GET", url(server, "/me"), token, "1.xyz")});
+    EXPECT_EQ(made_up.status, 401);
+    EXPECT_EQ(made_up.header("DPoP-Nonce"), nonce);
+    EXPECT_EQ(server.client().get("/me").header("DPoP-Nonce"), nonce);
 }
 
 TEST(Dpop, TheOpenApiDocumentDeclaresTheScheme) {

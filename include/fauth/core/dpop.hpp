@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,29 @@
 #include "fauth/core/outcome.hpp"
 
 namespace fauth {
+
+namespace detail {
+class HmacKey;
+}  // namespace detail
+
+/// Server nonces for DPoP proofs (RFC 9449 section 8): stateless, each a keyed digest of a time
+/// window, accepted in its window and the next, so that processes sharing a secret accept each
+/// other's and nothing is stored. Thread-safe.
+class DpopNonces {
+public:
+    /// Nonces under `secret` (at least 16 bytes) that change every `lifetime` (positive). Throws ConfigError.
+    DpopNonces(std::string_view secret, std::chrono::seconds lifetime);
+    /// The nonce to give clients at `now`.
+    std::string current(std::chrono::system_clock::time_point now) const;
+    /// True when `nonce` is the one of `now`'s window or of the one before.
+    bool valid(std::string_view nonce, std::chrono::system_clock::time_point now) const;
+
+private:
+    std::string of_window(std::int64_t window) const;
+    std::int64_t window_at(std::chrono::system_clock::time_point now) const;
+    std::shared_ptr<const detail::HmacKey> key_;
+    std::chrono::seconds lifetime_;
+};
 
 /// The RFC 7638 thumbprint of public JWK `jwk` (SHA-256 of its required members, base64url): what
 /// `cnf.jkt` holds. Throws InvalidDpopProof when `jwk` is not an RSA, EC or OKP public key with
@@ -61,6 +85,9 @@ struct DpopRequest {
     std::string_view access_token;
     /// The server nonce it must carry (`nonce`), when the server asked for one.
     std::string_view nonce;
+    /// The server's nonces, when it requires them: the proof's `nonce` must be valid (else the
+    /// failure is DpopNonceRequired, which asks the client to retry with a fresh one).
+    const DpopNonces* nonces = nullptr;
 };
 
 /// What a verified proof says.
@@ -77,7 +104,8 @@ struct DpopProof {
 /// asymmetric `alg` of the policy's, a public `jwk` that verifies its signature, and claims `jti`,
 /// `htm` (exactly the method), `htu` (the URL, normalized), `iat` within the window, `ath` (the
 /// token's hash, when a token comes) and `nonce` (when one is expected). The failure is
-/// InvalidDpopProof with the reason; nothing is thrown but std::bad_alloc.
+/// InvalidDpopProof with the reason, or DpopNonceRequired for a missing or stale server nonce;
+/// nothing is thrown but std::bad_alloc.
 Result<DpopProof> verify_dpop_proof(std::string_view proof, const DpopRequest& request, const DpopPolicy& policy,
                                     std::chrono::system_clock::time_point now);
 

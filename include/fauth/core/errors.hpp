@@ -19,6 +19,7 @@ enum class ErrorKind {
     session_expired,      ///< a refresh token of a session older than its lifetime (401)
     invalid_api_key,      ///< an API key that is malformed, unknown, wrong, revoked or expired (401)
     invalid_dpop_proof,   ///< a DPoP proof (RFC 9449) that is missing, malformed, forged, stale or replayed (401)
+    dpop_nonce_required,  ///< a DPoP proof without the server's current nonce (401 use_dpop_nonce, with a fresh one)
     invalid_credentials,  ///< unknown identifier, wrong password or no password set (401)
     user_not_found,       ///< the token's subject no longer exists (401)
     stale_token,          ///< a valid token, but the route wants one from a password login (401)
@@ -130,6 +131,17 @@ public:
     explicit InvalidDpopProof(const std::string& reason);
     /// The error `failure` (of kind invalid_dpop_proof) describes.
     explicit InvalidDpopProof(Failure failure) : Error(std::move(failure)) {}
+};
+
+/// A DPoP proof without the server nonce it asks for, or with a stale one (RFC 9449 section 9):
+/// answered 401 with `DPoP error="use_dpop_nonce"` and a fresh nonce in `DPoP-Nonce`, which the
+/// client puts in its next proof. Its detail is "DPoP nonce required".
+class DpopNonceRequired : public Error {
+public:
+    /// `reason` for logs: "no nonce", "stale or unknown nonce".
+    explicit DpopNonceRequired(const std::string& reason);
+    /// The error `failure` (of kind dpop_nonce_required) describes.
+    explicit DpopNonceRequired(Failure failure) : Error(std::move(failure)) {}
 };
 
 /// A token whose `exp` (plus leeway) has passed.
@@ -244,6 +256,7 @@ decltype(auto) Failure::with_error(Use&& use) const {
         case ErrorKind::session_expired: return use(SessionExpired(*this));
         case ErrorKind::invalid_api_key: return use(InvalidApiKey(*this));
         case ErrorKind::invalid_dpop_proof: return use(InvalidDpopProof(*this));
+        case ErrorKind::dpop_nonce_required: return use(DpopNonceRequired(*this));
         case ErrorKind::invalid_credentials: return use(InvalidCredentials(*this));
         case ErrorKind::user_not_found: return use(UserNotFound(*this));
         case ErrorKind::stale_token: return use(FreshTokenRequired(*this));

@@ -117,6 +117,14 @@ struct DpopSettings {
     /// Where proofs' `jti`s are remembered, so that none is accepted twice; an in-memory one
     /// (MemoryReplayCache) when empty. Share a Redis one between processes behind one name.
     std::shared_ptr<ReplayCache> replay_cache;
+    /// Server nonces (RFC 9449 section 9): when positive, every proof must carry a nonce this
+    /// service gave out (in the `DPoP-Nonce` header of its 401s, with `error="use_dpop_nonce"`
+    /// for a proof without a current one), which changes this often; a nonce stays good for one
+    /// more period. Proofs then cannot be made ahead of time. Zero (the default): no nonces.
+    std::chrono::seconds nonce_lifetime{0};
+    /// The key nonces are made under (at least 16 bytes): give processes behind one name the same
+    /// one, so that each accepts the others' nonces. Empty: a random one per Api.
+    std::string nonce_secret;
 };
 
 /// The http layer's configuration; call validate() (Api and mount do) before use.

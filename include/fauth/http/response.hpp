@@ -46,6 +46,22 @@ public:
     void write(std::ostream& os) const override { os << "no-cache"; }
 };
 
+/// The DPoP-Nonce response header (RFC 9449 section 8.1): the nonce the client's next proof carries.
+class DpopNonce : public Pistache::Http::Header::Header {
+public:
+    NAME("DPoP-Nonce")
+    DpopNonce() = default;
+    /// A header whose value is `nonce`.
+    explicit DpopNonce(std::string nonce) : nonce_(std::move(nonce)) {}
+    /// Reads a header value.
+    void parse(const std::string& data) override { nonce_ = data; }
+    /// Writes the header value.
+    void write(std::ostream& os) const override { os << nonce_; }
+
+private:
+    std::string nonce_;
+};
+
 /// The Retry-After response header, in seconds.
 class RetryAfter : public Pistache::Http::Header::Header {
 public:
@@ -90,6 +106,8 @@ struct Challenge {
     std::array<std::string_view, 4> others{};
     /// The auth-scheme of the challenge that gets the error ("DPoP"); empty: the Bearer one.
     std::string_view presented_by;
+    /// A DPoP server nonce to give the client (the `DPoP-Nonce` header), when the route wants them.
+    std::string dpop_nonce;
     /// The scopes a refused token lacks, space-separated: a 403 then says RFC 6750's
     /// `error="insufficient_scope", scope="..."` on the presented scheme's challenge.
     std::string scope;

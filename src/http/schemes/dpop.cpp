@@ -2,6 +2,7 @@
 
 #include "fauth/core/errors.hpp"
 #include "fauth/core/internal/ascii.hpp"
+#include "fauth/core/internal/random.hpp"
 #include "fauth/http/bearer.hpp"
 #include "fauth/http/client_address.hpp"
 #include "fauth/http/cookies.hpp"
@@ -27,6 +28,10 @@ DpopScheme::DpopScheme(const SchemeSettings& settings)
       origin_(settings.dpop.origin),
       trusted_proxies_(settings.trusted_proxies),
       replay_(settings.dpop.replay_cache ? settings.dpop.replay_cache : std::make_shared<MemoryReplayCache>()) {
+    // The scheme made without in_force (mount's own configuration) gets a key of its own.
+    if (settings.dpop.nonce_lifetime > std::chrono::seconds(0))
+        nonces_.emplace(settings.dpop.nonce_secret.empty() ? random_bytes(32) : settings.dpop.nonce_secret,
+                        settings.dpop.nonce_lifetime);
     challenge_ = "DPoP algs=\"";
     for (std::size_t i = 0; i < policy_.algorithms.size(); ++i) challenge_ += (i ? " " : "") + policy_.algorithms[i];
     challenge_ += '"';
@@ -47,7 +52,10 @@ Credentials DpopScheme::read(const Pistache::Http::Request& request) const {
 
 Failure DpopScheme::malformed() const { return InvalidToken("malformed Authorization header").failure(); }
 
-void DpopScheme::challenge(Challenge& challenge) const { challenge.add(challenge_); }
+void DpopScheme::challenge(Challenge& challenge) const {
+    challenge.add(challenge_);
+    if (nonces_) challenge.dpop_nonce = nonces_->current(std::chrono::system_clock::now());
+}
 
 void DpopScheme::require(nlohmann::json& alternatives) const { alternatives.push_back({{kDpopScheme, nlohmann::json::array()}}); }
 
@@ -89,7 +97,8 @@ Outcome<void> DpopScheme::check(const Pistache::Http::Request& request, const To
     const auto token_text = parse_authorization(std::string_view(presented), "dpop");
     const std::string method = Pistache::Http::methodString(request.method());
     const std::string url = request_url(request);
-    auto verified = verify_dpop_proof(proof, {method, url, token_text.token, {}}, policy_, context.codec.config().now());
+    DpopRequest expected{method, url, token_text.token, {}, nonces_ ? &*nonces_ : nullptr};
+    auto verified = verify_dpop_proof(proof, expected, policy_, context.codec.config().now());
     if (!verified) return std::move(verified).failure();
     if (verified->jkt != *bound) return InvalidDpopProof("proof key is not the one the token is bound to").failure();
     return replay_->first_use(verified->jkt + ':' + verified->jti, policy_.max_age + policy_.leeway);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,8 @@ public:
     Credentials read(const Pistache::Http::Request& request) const override;
     /// InvalidToken "malformed Authorization header".
     Failure malformed() const override;
-    /// `DPoP algs="..."`, the algorithms a proof may use.
+    /// `DPoP algs="..."`, the algorithms a proof may use; with server nonces, the current one
+    /// (Challenge::dpop_nonce, by the system clock).
     void challenge(Challenge& challenge) const override;
     /// "DPoP".
     std::string_view challenge_name() const noexcept override { return "DPoP"; }
@@ -48,6 +50,7 @@ private:
     std::string origin_;
     std::vector<std::string> trusted_proxies_;
     std::shared_ptr<ReplayCache> replay_;
+    std::optional<DpopNonces> nonces_;  // when proofs must carry a server nonce
     std::string challenge_;
 };
 
