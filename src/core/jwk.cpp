@@ -231,8 +231,8 @@ KeySet KeySet::from_jwks(const nlohmann::json& jwks, const std::vector<std::stri
                 loaded.push_back(Key::from_jwk(jwk));
             }
             for (const auto& key : loaded)
-                if (key.kid().empty() || set.find(key.kid(), key.algorithm()) != nullptr)
-                    throw ConfigError(key.kid().empty() ? "it has no kid" : "its kid is repeated");
+                if (!key.kid().empty() && set.find(key.kid(), key.algorithm()) != nullptr)
+                    throw ConfigError("its kid is repeated");
             for (auto& key : loaded) set.add(std::move(key));
         } catch (const ConfigError& e) {
             if (skipped == nullptr) continue;

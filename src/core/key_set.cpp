@@ -6,7 +6,13 @@
 namespace fauth {
 
 KeySet& KeySet::add(Key key) {
-    if (key.kid().empty()) throw ConfigError("every key in a KeySet needs a kid");
+    if (key.kid().empty()) {
+        // A public key without a kid (a provider's JWKS may publish one so) verifies only tokens
+        // without a kid, and only while it is the one key for their algorithm (select_key).
+        if (key.can_sign()) throw ConfigError("a key that signs (or an HMAC key) needs a kid in a KeySet");
+        keys_.push_back(std::move(key));
+        return *this;
+    }
     if (const Key* same = find(key.kid())) {
         // One kid may name one public key for several algorithms (an RSA key published without
         // alg); anything else sharing a kid would make signing and removal ambiguous.
@@ -25,6 +31,7 @@ KeySet& KeySet::add(Key key) {
 }
 
 KeySet& KeySet::remove(std::string_view kid) {
+    if (kid.empty()) return *this;  // kid-less keys are not named, so never removed by name
     if (kid == signing_kid_) throw ConfigError("key '" + std::string(kid) + "' signs: choose another signing key first");
     std::erase_if(keys_, [&](const Key& k) { return k.kid() == kid; });
     return *this;
@@ -39,12 +46,14 @@ KeySet& KeySet::sign_with(std::string_view kid) {
 }
 
 const Key* KeySet::find(std::string_view kid) const noexcept {
+    if (kid.empty()) return nullptr;  // an empty kid names no key (kid-less keys are found by algorithm)
     for (const auto& k : keys_)
         if (k.kid() == kid) return &k;
     return nullptr;
 }
 
 const Key* KeySet::find(std::string_view kid, std::string_view algorithm) const noexcept {
+    if (kid.empty()) return nullptr;
     for (const auto& k : keys_)
         if (k.kid() == kid && k.algorithm() == algorithm) return &k;
     return nullptr;

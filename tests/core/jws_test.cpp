@@ -94,6 +94,28 @@ TEST(VerifyJws, VerifiesJwcryptoTokensWithTheKeysTheirJwksDeclare) {
     EXPECT_EQ(refusal(tokens[0].get<std::string>(), keys, {"RS256", "PS256"}), "verified");
 }
 
+TEST(VerifyJws, AJwkSetWhoseOneKeyHasNoKidVerifiesKidlessTokens) {
+    // Some providers publish a single key without a kid, and sign without one.
+    const auto signer = Key::generate("ES256", "ignored");
+    auto published = signer.public_jwk();
+    published.erase("kid");
+    std::vector<std::string> skipped;
+    const auto keys = KeySet::from_jwks({{"keys", {published}}}, {"RS256"}, &skipped);
+    EXPECT_TRUE(skipped.empty()) << skipped.front();
+    ASSERT_EQ(keys.keys().size(), 1u);
+    EXPECT_EQ(keys.find(""), nullptr) << "an empty kid names no key";
+    EXPECT_EQ(refusal(signed_by(signer, R"({"alg":"ES256"})", "x"), keys), "verified");
+    EXPECT_EQ(refusal(signed_by(signer, R"({"alg":"ES256","kid":""})", "x"), keys), "Invalid token: unknown kid")
+        << "a token naming a kid, even an empty one, is chosen by it";
+    // Two kid-less keys for one algorithm: neither is chosen.
+    auto second = Key::generate("ES256", "other").public_jwk();
+    second.erase("kid");
+    const auto both = KeySet::from_jwks({{"keys", {published, second}}});
+    ASSERT_EQ(both.keys().size(), 2u);
+    EXPECT_EQ(refusal(signed_by(signer, R"({"alg":"ES256"})", "x"), both),
+              "Invalid token: token has no kid and several keys could verify it");
+}
+
 TEST(VerifyJws, AKidlessTokenNeedsExactlyOneKeyForItsAlgorithm) {
     const auto a = Key::generate("ES256", "a");
     const auto b = Key::generate("ES256", "b");

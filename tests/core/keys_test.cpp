@@ -220,7 +220,8 @@ TEST(Keys, AKeySetChoosesByKidAndPublishesOnlyPublicKeys) {
     EXPECT_EQ(set.find("b")->algorithm(), "RS256");
     EXPECT_EQ(set.find("zzz"), nullptr);
     EXPECT_THROW(set.add(Key::from_pem("ES256", pair_for("ES256").public_pem, "a")), ConfigError) << "duplicate kid";
-    EXPECT_THROW(set.add(Key::from_pem("ES256", pair_for("ES256").public_pem)), ConfigError) << "no kid";
+    EXPECT_THROW(set.add(Key::from_pem("ES256", pair_for("ES256").private_pem)), ConfigError) << "a signing key without a kid";
+    EXPECT_THROW(set.add(Key::hmac("HS256", std::string(32, 't'))), ConfigError) << "an HMAC key without a kid";
     EXPECT_THROW(set.sign_with("b"), ConfigError) << "a public key cannot sign";
     EXPECT_THROW(set.sign_with("nope"), ConfigError);
     EXPECT_THROW(set.remove("a"), ConfigError) << "the signing key";

@@ -88,16 +88,18 @@ private:
 /// Verification keys chosen by `kid`, and the one that signs. Immutable once handed to a KeyRing.
 class KeySet {
 public:
-    /// Adds `key`. Throws ConfigError if its kid is empty or already names a key, unless both are
-    /// the same public key for different algorithms (an RSA key published without `alg` verifies
-    /// RS256 and PS256 alike when allowed); a key that signs always has a kid of its own.
+    /// Adds `key`. Throws ConfigError if its kid already names a key, unless both are the same
+    /// public key for different algorithms (an RSA key published without `alg` verifies RS256 and
+    /// PS256 alike when allowed); a key that signs always has a kid of its own. A public key
+    /// without a kid verifies only tokens without one, while it is the set's only key for their
+    /// algorithm.
     KeySet& add(Key key);
     /// Removes the key with `kid` (no-op when absent). Throws ConfigError if it is the signing key.
     KeySet& remove(std::string_view kid);
     /// Makes the key with `kid` the signing key. Throws ConfigError if absent or it cannot sign.
     KeySet& sign_with(std::string_view kid);
 
-    /// The first key with `kid`, or null.
+    /// The first key with `kid`, or null (always null for an empty kid).
     const Key* find(std::string_view kid) const noexcept;
     /// The key with `kid` for `algorithm`, or null.
     const Key* find(std::string_view kid, std::string_view algorithm) const noexcept;
