@@ -348,14 +348,12 @@ Result<TokenPayload> Introspection::answer(const Job& job) {
         const auto outer = nlohmann::json::parse(signed_answer.payload, nullptr, false);
         if (!outer.is_object() || outer.value("iss", nlohmann::json()) != job.issuer->issuer())
             return unavailable("a signed answer not from the issuer");
-        if (const auto aud = outer.find("aud"); aud != outer.end()) {
-            const bool ours = aud->is_string() ? *aud == options_.client_id
-                                               : aud->is_array() && std::find(aud->begin(), aud->end(),
-                                                                              nlohmann::json(options_.client_id)) != aud->end();
-            // oidc-provider (8.x) writes the introspected token's audience there instead: accept
-            // that as well, the signature says who answered.
-            if (!ours && !(aud->is_string() || aud->is_array())) return unavailable("a signed answer with a bad aud");
-        }
+        // RFC 9701 section 5: the answer is for this resource server, named by its client id.
+        const auto aud = outer.find("aud");
+        const nlohmann::json client(options_.client_id);
+        if (aud == outer.end() ||
+            !(*aud == client || (aud->is_array() && std::find(aud->begin(), aud->end(), client) != aud->end())))
+            return unavailable("a signed answer for another audience than " + options_.client_id);
         const auto inner = outer.find("token_introspection");
         if (inner == outer.end() || !inner->is_object()) return unavailable("a signed answer without token_introspection");
         claims = *inner;

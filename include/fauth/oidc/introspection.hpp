@@ -56,7 +56,7 @@ struct IntrospectionOptions {
     ClientAuthentication authentication = ClientAuthentication::client_secret_basic;
     /// Ask for RFC 9701 signed answers (`Accept: application/token-introspection+jwt`) and accept
     /// only those: a JWS of the issuer's keys (the TrustedIssuer's), `typ`
-    /// token-introspection+jwt, its `iss` the issuer, its `aud` (when present) this client id,
+    /// token-introspection+jwt, its `iss` the issuer, its `aud` this client id (RFC 9701 section 5),
     /// its claims in `token_introspection`. For issuers that offer them (the client registered
     /// with `introspection_signed_response_alg`).
     bool jwt_response = false;
