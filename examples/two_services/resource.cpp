@@ -158,13 +158,14 @@ int main() try {
     const auto introspection_client = env_or("FAUTH_INTROSPECTION_CLIENT_ID", "");
     const auto introspect = env_or("FAUTH_INTROSPECTION", introspection_client.empty() ? "off" : "opaque");
     if (introspect == "opaque" || introspect == "all") {
-        fauth::oidc::IntrospectionOptions options{
-            .endpoint = env_or("FAUTH_INTROSPECTION_ENDPOINT", ""),
-            .issuer = trusted.issuer,
-            .client_id = required_env("FAUTH_INTROSPECTION_CLIENT_ID", "this API's client id at the issuer, to introspect"),
-            .client_secret = required_env("FAUTH_INTROSPECTION_CLIENT_SECRET", "this API's client secret, to introspect"),
-            .max_ttl = seconds_env("FAUTH_INTROSPECTION_CACHE_SECONDS", "300"),
-            .negative_ttl = seconds_env("FAUTH_INTROSPECTION_NEGATIVE_SECONDS", "10")};
+        fauth::oidc::IntrospectionOptions options{.endpoint = env_or("FAUTH_INTROSPECTION_ENDPOINT", ""),
+                                                  .issuer = trusted.issuer,
+                                                  .client_id = required_env("FAUTH_INTROSPECTION_CLIENT_ID",
+                                                                            "this API's client id at the issuer, to introspect"),
+                                                  .client_secret = required_env("FAUTH_INTROSPECTION_CLIENT_SECRET",
+                                                                                "this API's client secret, to introspect"),
+                                                  .max_ttl = seconds_env("FAUTH_INTROSPECTION_CACHE_SECONDS", "300"),
+                                                  .negative_ttl = seconds_env("FAUTH_INTROSPECTION_NEGATIVE_SECONDS", "10")};
         options.fetch.ca_file = jwks.fetch.ca_file;
         trusted.introspection = std::make_shared<fauth::oidc::Introspection>(options);  // checks; fetches nothing yet
         trusted.introspected_tokens = introspect == "all" ? fauth::IntrospectedTokens::all : fauth::IntrospectedTokens::opaque;
