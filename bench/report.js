@@ -33,6 +33,11 @@ if (fs.existsSync(`${dir}/token.json`)) {
     ['API key: SHA-256 of the key, compared in constant time (`api_key_matches`)', 'ApiKeyMatches']]) {
     console.log(`| ${what} | ${fmt(ns(name))} | | | | |`);
   }
+  if (ns('IntrospectionCacheHit') !== undefined) {
+    const ratio = ns('FauthVerify') / ns('IntrospectionCacheHit');
+    console.log(`| introspection cache hit (an opaque token, Engine::verify) | ${fmt(ns('IntrospectionCacheHit'))} | | | | ` +
+      `${ratio.toFixed(2)}x a JWT verify (target: no dearer, ≥ 1x: ${ratio >= 1 ? 'met' : 'not met'}) |`);
+  }
   console.log(`\nWhat verify does besides the HMAC (decoding the three parts, reading the claims, building ` +
     `the returned payload): ${fmt(ns('FauthVerify') - ns('HmacFloorReused'))} of its ${fmt(ns('FauthVerify'))}. ` +
     `At 0.5x the reused floor, that part would have to fit in ${fmt(ns('HmacFloorReused'))}.`);

@@ -44,6 +44,16 @@
 //                     with its proof beside Bearer), require (bound tokens only), off
 //   FAUTH_DPOP_ORIGIN the origin clients reach this API at, which proofs name (htu), e.g.
 //                     https://api.example.com; by default the request's Host over http
+//   FAUTH_INTROSPECTION  token introspection (RFC 7662) at the issuer's introspection endpoint
+//                     (found by discovery, or FAUTH_INTROSPECTION_ENDPOINT): opaque (the default
+//                     when FAUTH_INTROSPECTION_CLIENT_ID is set: tokens that are not JWTs are asked
+//                     about), all (every token of the issuer, JWTs too), off (the default otherwise)
+//   FAUTH_INTROSPECTION_CLIENT_ID, FAUTH_INTROSPECTION_CLIENT_SECRET  this API's client
+//                     credentials at the issuer (client_secret_basic), required for introspection
+//   FAUTH_INTROSPECTION_ENDPOINT  the endpoint, when discovery does not name it
+//   FAUTH_INTROSPECTION_CACHE_SECONDS  an active token's answer is kept until its exp, at most
+//                     this long (300): a token the issuer revokes is refused at the latest then
+//   FAUTH_INTROSPECTION_NEGATIVE_SECONDS  an inactive token's answer is kept this long (10)
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -144,6 +154,24 @@ int main() try {
     auto trusted = trusted_issuer(nullptr);                        // the environment's issuer and audience first
     auto ring = std::make_shared<fauth::oidc::JwksKeyRing>(jwks);  // checks the URLs; fetches nothing yet
     trusted.keys = ring;
+    // Introspection: opaque tokens (or every token) asked about at the issuer, answers cached.
+    const auto introspection_client = env_or("FAUTH_INTROSPECTION_CLIENT_ID", "");
+    const auto introspect = env_or("FAUTH_INTROSPECTION", introspection_client.empty() ? "off" : "opaque");
+    if (introspect == "opaque" || introspect == "all") {
+        fauth::oidc::IntrospectionOptions options{.endpoint = env_or("FAUTH_INTROSPECTION_ENDPOINT", ""),
+                                                  .issuer = trusted.issuer,
+                                                  .client_id = required_env("FAUTH_INTROSPECTION_CLIENT_ID",
+                                                                            "this API's client id at the issuer, to introspect"),
+                                                  .client_secret = required_env("FAUTH_INTROSPECTION_CLIENT_SECRET",
+                                                                                "this API's client secret, to introspect"),
+                                                  .max_ttl = seconds_env("FAUTH_INTROSPECTION_CACHE_SECONDS", "300"),
+                                                  .negative_ttl = seconds_env("FAUTH_INTROSPECTION_NEGATIVE_SECONDS", "10")};
+        options.fetch.ca_file = jwks.fetch.ca_file;
+        trusted.introspection = std::make_shared<fauth::oidc::Introspection>(options);  // checks; fetches nothing yet
+        trusted.introspected_tokens = introspect == "all" ? fauth::IntrospectedTokens::all : fauth::IntrospectedTokens::opaque;
+    } else if (introspect != "off") {
+        throw fauth::ConfigError("FAUTH_INTROSPECTION must be opaque, all or off, not " + introspect);
+    }
     config.tokens.issuers = {trusted};
 
     // RFC 9728: where clients learn who issues this API's tokens (401s point there).

@@ -1,7 +1,9 @@
 // fauth/oidc.hpp — verifying tokens an identity provider issued: its keys fetched over HTTPS
-// (JWK Set, OpenID discovery) with libcurl. Link fauth::oidc (fauth::fauth includes it).
+// (JWK Set, OpenID discovery) with libcurl,
+// or asked about at its introspection endpoint. Link fauth::oidc (fauth::fauth includes it).
 #pragma once
 
-#include "fauth/oidc/fetch.hpp"   // fetch: HTTPS GET with trust, time and size limits
-#include "fauth/oidc/issuer.hpp"  // TrustedIssuer: an identity provider whose tokens are accepted
-#include "fauth/oidc/jwks.hpp"    // JwksKeyRing
+#include "fauth/oidc/fetch.hpp"          // fetch: HTTPS GET with trust, time and size limits
+#include "fauth/oidc/introspection.hpp"  // Introspection: RFC 7662 token introspection, cached
+#include "fauth/oidc/issuer.hpp"         // TrustedIssuer: an identity provider whose tokens are accepted
+#include "fauth/oidc/jwks.hpp"           // JwksKeyRing

@@ -82,6 +82,7 @@ std::int64_t Engine::issue_floor(std::int64_t wanted_us) const {
 }
 
 Outcome<TokenPayload> Engine::verify(std::string_view token, TokenType type) const {
+    if (const IssuerPolicy* issuer = codec_.verifier().introspected_by(token)) return introspect(*issuer, token, type);
     try {
         return codec_.verify(token, type);
     } catch (const UnknownKeyId& e) {
@@ -118,6 +119,42 @@ Outcome<TokenPayload> Engine::verify_after_fetch(std::shared_ptr<KeyRing> ring, 
         }
         --key_fetch_waits_;
         hand_over([in_flight, settle, verified = std::move(verified)]() mutable { settle(std::move(verified)); });
+    });
+    return std::move(outcome);
+}
+
+Outcome<TokenPayload> Engine::introspect(const IssuerPolicy& issuer, std::string_view token, TokenType type) const {
+    if (type != TokenType::access)
+        return InvalidToken("a token from " + issuer.issuer() + " is an access token, never a " + std::string(to_string(type)) +
+                            " token")
+            .failure();
+    // The issuer's answer, then the checks of every token on this service's clock.
+    const auto admitted = [this](Result<TokenPayload> answer) -> Result<TokenPayload> {
+        if (!answer) return answer;
+        try {
+            return codec_.verifier().admit_introspected(std::move(*answer));
+        } catch (const Error& e) {
+            return e.failure();
+        } catch (...) {
+            return failure_of(std::current_exception(), "token");
+        }
+    };
+    try {
+        if (auto cached = issuer.introspected(token)) return admitted(std::move(*cached));
+    } catch (...) {
+        return failure_of(std::current_exception(), "token");
+    }
+    if (key_fetch_waits_.fetch_add(1) >= config_.max_key_fetch_waits) {
+        --key_fetch_waits_;
+        return Unavailable("too many requests wait for a key fetch or an introspection").failure();
+    }
+    auto [outcome, settle] = Outcome<TokenPayload>::pending();
+    // The answer comes on the introspection's thread (or here, when refused at once); the claim
+    // checks (your code) and what follows run on a callback thread.
+    issuer.introspect(std::string(token), [this, in_flight = enter(), settle = settle,
+                                           admitted](Result<TokenPayload> answer) mutable {
+        --key_fetch_waits_;
+        hand_over([in_flight, settle, admitted, answer = std::move(answer)]() mutable { settle(admitted(std::move(answer))); });
     });
     return std::move(outcome);
 }

@@ -8,6 +8,7 @@
 #include "claims_codec.hpp"
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/errors.hpp"
+#include "fauth/core/internal/ascii.hpp"
 #include "jws.hpp"
 
 namespace fauth {
@@ -37,7 +38,63 @@ bool has_audience(const std::vector<std::string>& token_audiences, const std::st
     return std::find(token_audiences.begin(), token_audiences.end(), accepted) != token_audiences.end();
 }
 
+// True when `type`, an introspection answer's token_type, names an access token: RFC 6749's
+// Bearer, RFC 9449's DPoP, Hydra's access_token, RFC 8693's URI (in any case).
+bool access_token_type(std::string_view type) {
+    for (const std::string_view accepted :
+         {"bearer", "dpop", "access_token", "n_a", "urn:ietf:params:oauth:token-type:access_token"})
+        if (ascii_iequals(type, accepted)) return true;
+    return false;
+}
+
+// The introspecting issuer among `issuers`, or null; ConfigError when two introspect.
+const IssuerPolicy* introspecting_issuer(const std::vector<std::shared_ptr<const IssuerPolicy>>& issuers) {
+    const IssuerPolicy* found = nullptr;
+    for (const auto& issuer : issuers) {
+        if (!issuer->introspects()) continue;
+        if (found != nullptr)
+            throw ConfigError("TokenConfig.issuers: " + found->issuer() + " and " + issuer->issuer() +
+                              " both introspect; an opaque token names no issuer, so one at most may");
+        found = issuer.get();
+    }
+    return found;
+}
+
 }  // namespace
+
+TokenPayload read_introspection(const IssuerPolicy& issuer, const nlohmann::json& answer) {
+    if (!answer.is_object()) throw InvalidToken("introspection answer is not a JSON object");
+    const auto active = answer.find("active");
+    if (active == answer.end() || !active->is_boolean()) throw InvalidToken("introspection answer has no active boolean");
+    if (!active->get<bool>()) throw InvalidToken("token inactive");
+    nlohmann::json claims = answer;
+    claims.erase("active");
+    if (const auto type = claims.find("token_type"); type != claims.end()) {
+        if (!type->is_string() || !access_token_type(type->get_ref<const std::string&>()))
+            throw InvalidToken("introspected token_type is not an access token's");
+        claims.erase(type);
+    }
+    if (const auto iss = claims.find("iss"); iss != claims.end()) {
+        if (!iss->is_string() || iss->get_ref<const std::string&>() != issuer.issuer()) throw InvalidToken("issuer mismatch");
+    } else {
+        claims["iss"] = issuer.issuer();  // the endpoint is the issuer's own
+    }
+    if (!claims.contains("sub")) {
+        // A client acting for itself (client credentials): RFC 9068 section 2.2 names the client.
+        const auto client = claims.find("client_id");
+        if (client == claims.end() || !client->is_string()) throw InvalidToken("introspected token has no sub nor client_id");
+        claims["sub"] = client->get<std::string>();
+    }
+    auto p = detail::read_claims(claims.dump(), detail::ClaimShape::external);
+    issuer.admit(p);
+    return p;
+}
+
+std::optional<Result<TokenPayload>> IssuerPolicy::introspected(std::string_view) const { return std::nullopt; }
+
+void IssuerPolicy::introspect(std::string, std::function<void(Result<TokenPayload>)> done) const {
+    done(InvalidToken("issuer " + issuer() + " has no introspection").failure());
+}
 
 Verifier::Verifier(const TokenConfig& config) : Verifier((config.validate(), config), AlreadyValidated{}) {}
 
@@ -49,7 +106,8 @@ Verifier::Verifier(const TokenConfig& config, AlreadyValidated)
       audience_(config.audience),
       leeway_(config.leeway),
       clock_(config.clock),
-      checks_(config.claim_checks) {
+      checks_(config.claim_checks),
+      introspecting_(introspecting_issuer(issuers_)) {
     if (!config.secret_key.empty()) secret_ = Key::hmac(config.algorithm, config.secret_key);
 }
 
@@ -137,6 +195,33 @@ TokenPayload Verifier::verify(std::string_view token, TokenType expected) const 
         }
     }
 
+    check_times_and_claims(p);
+    return p;
+}
+
+const IssuerPolicy* Verifier::introspected_by(std::string_view token) const noexcept {
+    if (introspecting_ == nullptr || token.empty() || token.size() > max_token_bytes_) return nullptr;
+    if (std::count(token.begin(), token.end(), '.') != 2) return introspecting_;  // opaque: no iss to read
+    if (introspecting_->introspects() != IntrospectedTokens::all) return nullptr;
+    try {
+        const auto jws = detail::split_compact(token);
+        std::string payload(base64url_decoded_size(jws.payload_b64.size()), '\0');
+        const auto size = base64url_decode(jws.payload_b64, payload.data(), payload.size());
+        if (!size) return nullptr;  // verify refuses it
+        payload.resize(*size);
+        const auto iss = detail::claimed_issuer(payload);
+        return iss && *iss == introspecting_->issuer() ? introspecting_ : nullptr;
+    } catch (...) {
+        return nullptr;  // not a JWS verify accepts: verify says why
+    }
+}
+
+TokenPayload Verifier::admit_introspected(TokenPayload payload) const {
+    check_times_and_claims(payload);
+    return payload;
+}
+
+void Verifier::check_times_and_claims(const TokenPayload& p) const {
     const std::int64_t now = unix_seconds(clock_);
     const std::int64_t leeway = leeway_.count();
     if (p.nbf && now + leeway < *p.nbf) throw InvalidToken("token not yet valid");
@@ -156,7 +241,6 @@ TokenPayload Verifier::verify(std::string_view token, TokenType expected) const 
         }
         if (!accepted) throw InvalidToken(check.reason);
     }
-    return p;
 }
 
 }  // namespace fauth

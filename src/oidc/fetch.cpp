@@ -122,10 +122,15 @@ struct Transfer {
         auto& t = *static_cast<Transfer*>(self);
         std::string_view line(data, size * count);
         while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-        if (line.starts_with("HTTP/")) t.result.max_age.reset();  // a new answer (after a 100 Continue)
+        if (line.starts_with("HTTP/")) {  // a new answer (after a 100 Continue)
+            t.result.max_age.reset();
+            t.result.content_type.clear();
+        }
         const auto colon = line.find(':');
-        if (colon != std::string_view::npos && ascii_iequals(trim_ows(line.substr(0, colon)), "cache-control"))
-            t.result.max_age = max_age_of(trim_ows(line.substr(colon + 1)));
+        if (colon == std::string_view::npos) return size * count;
+        const auto name = trim_ows(line.substr(0, colon));
+        if (ascii_iequals(name, "cache-control")) t.result.max_age = max_age_of(trim_ows(line.substr(colon + 1)));
+        if (ascii_iequals(name, "content-type")) t.result.content_type = std::string(trim_ows(line.substr(colon + 1)));
         return size * count;
     }
 
@@ -141,16 +146,42 @@ struct Transfer {
         return X509_STORE_load_file(store, file.c_str()) == 1 ? CURLE_OK : CURLE_SSL_CACERT_BADFILE;
     }
 
-    // GETs `url`; result.error says why when no answer came. `next` receives a redirect target.
-    void run(const std::string& url, const std::string& scheme, std::chrono::milliseconds budget, std::string& next) {
+    // GETs `url` (POSTs `form` when given, with `extra` headers); result.error says why when no
+    // answer came. `next` receives a redirect target.
+    void run(const std::string& url, const std::string& scheme, std::chrono::milliseconds budget, std::string& next,
+             const std::string* form = nullptr, const std::vector<std::string>& extra = {}) {
         std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
         if (!curl) {
             result.error = "libcurl could not start a transfer";
             return;
         }
-        struct curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
-        std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_list(headers, curl_slist_free_all);
+        std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_list(nullptr, curl_slist_free_all);
+        bool accept = false;
+        bool appended = true;
+        const auto append = [&](const char* header) {
+            // curl_slist_append returns the list's head, or null (leaving the list as it was).
+            if (curl_slist* head = curl_slist_append(header_list.get(), header)) {
+                (void)header_list.release();
+                header_list.reset(head);
+            } else {
+                appended = false;
+            }
+        };
+        for (const auto& header : extra) {
+            accept = accept || (header.size() > 7 && ascii_iequals(std::string_view(header).substr(0, 7), "accept:"));
+            append(header.c_str());
+        }
+        if (!accept) append("Accept: application/json");
+        struct curl_slist* headers = header_list.get();
+        if (!appended || headers == nullptr) {
+            result.error = "libcurl could not make the request's headers";
+            return;
+        }
         CURL* c = curl.get();
+        if (form != nullptr) {
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(form->size()));
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, form->c_str());
+        }
         curl_easy_setopt(c, CURLOPT_URL, url.c_str());
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, scheme.c_str());  // no other scheme, ever
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);             // redirects are checked below
@@ -224,6 +255,16 @@ FetchResult fetch(const std::string& url, const FetchOptions& options, const std
             return FetchResult{.error = "redirected to another origin (" + nlohmann::json(next).dump() + "); not followed"};
         current = std::move(next);
     }
+}
+
+FetchResult post_form(const std::string& url, const std::string& form, const std::vector<std::string>& headers,
+                      const FetchOptions& options, const std::atomic<bool>* cancel) {
+    const Origin origin = checked_origin(url, options);
+    ensure_curl();
+    Transfer transfer{options, cancel, {}};
+    std::string next;  // not followed: a POST's redirect is answered as it came
+    transfer.run(url, origin.scheme, options.timeout, next, &form, headers);
+    return std::move(transfer.result);
 }
 
 }  // namespace fauth::oidc

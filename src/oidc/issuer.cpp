@@ -6,6 +6,7 @@
 #include "fauth/core/claims.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/keys.hpp"
+#include "fauth/oidc/introspection.hpp"
 #include "fauth/oidc/jwks.hpp"
 
 namespace fauth {
@@ -87,6 +88,18 @@ public:
         return std::nullopt;
     }
     void validate() const override { t_.validate(); }
+    std::optional<IntrospectedTokens> introspects() const noexcept override {
+        if (!t_.introspection) return std::nullopt;
+        return t_.introspected_tokens;
+    }
+    std::optional<Result<TokenPayload>> introspected(std::string_view token) const override {
+        if (!t_.introspection) return std::nullopt;
+        return t_.introspection->cached(token);
+    }
+    void introspect(std::string token, std::function<void(Result<TokenPayload>)> done) const override {
+        if (!t_.introspection) return IssuerPolicy::introspect(std::move(token), std::move(done));
+        t_.introspection->ask(std::move(token), *this, std::move(done));
+    }
 
     void admit(TokenPayload& p) const override {
         for (const auto& path : t_.scope_claims) append_claim_strings(p.extra, path, true, p.scopes);
@@ -149,6 +162,9 @@ void TrustedIssuer::validate() const {
         if (name.empty() || reserved(name))
             throw ConfigError(who + ": required claim '" + name + "' cannot be required this way");
     if (authorized_party && authorized_party->empty()) throw ConfigError(who + ": authorized_party is set but empty");
+    if (introspection && introspection->options().endpoint.empty() && introspection->options().issuer != issuer)
+        throw ConfigError(who + ": TrustedIssuer.introspection discovers the endpoint of " + introspection->options().issuer +
+                          ", another issuer (IntrospectionOptions.issuer must equal TrustedIssuer.issuer)");
 }
 
 TrustedIssuer::operator std::shared_ptr<const IssuerPolicy>() const { return std::make_shared<const TrustedIssuerPolicy>(*this); }

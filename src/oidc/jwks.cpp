@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fauth/core/errors.hpp"
+#include "well_known.hpp"
 
 namespace fauth::oidc {
 namespace {
@@ -39,18 +40,6 @@ void check_options(const JwksOptions& options) {
         throw ConfigError("FetchOptions: timeouts and size must be positive");
     if (!fetch.ca_file.empty() && !std::ifstream(fetch.ca_file).good())
         throw ConfigError("FetchOptions.ca_file cannot be read: " + fetch.ca_file);
-}
-
-// Where `issuer` publishes its metadata, its trailing slashes removed (the "issuer" in the
-// document must still match the configured one exactly). OpenID Connect Discovery appends the
-// well-known path to the issuer; RFC 8414 section 3 puts it between the host and the issuer's path.
-std::string well_known(const std::string& issuer, std::string_view document, bool before_path) {
-    std::string base = issuer;
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    const auto authority = base.find("://");
-    const auto path = authority == std::string::npos ? std::string::npos : base.find('/', authority + 3);
-    if (!before_path || path == std::string::npos) return base + "/.well-known/" + std::string(document);
-    return base.substr(0, path) + "/.well-known/" + std::string(document) + base.substr(path);
 }
 
 constexpr std::size_t kMaxWaiting = 1024;

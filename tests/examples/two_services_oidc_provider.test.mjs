@@ -5,7 +5,10 @@
 // its default DPoP setting (FAUTH_DPOP=allow). Covers: client-credentials JWT access tokens and their
 // scopes, a missing token, a forged scope, the provider's ID token (authorization code + PKCE,
 // driven through the provider's development login and consent pages), an opaque token, and
-// DPoP-bound tokens (RFC 9449) with good and bad proofs made by tests/support/dpop.mjs.
+// DPoP-bound tokens (RFC 9449) with good and bad proofs made by tests/support/dpop.mjs. A second
+// resource instance introspects opaque tokens (FAUTH_INTROSPECTION, RFC 7662) at the provider:
+// accepted with their scopes, DPoP-bound ones too, one introspection for many concurrent requests,
+// refused once revoked, and 503 with Retry-After while the provider is down (the last test).
 // Run: node --test tests/examples/two_services_oidc_provider.test.mjs (FAUTH_RESOURCE_BIN names the
 // binary; FAUTH_OIDC_PROVIDER_TEST_ENV, a JSON object, adds to the resource's environment, e.g.
 // '{"FAUTH_PROVIDER": "auth0"}' to try another claim shape by hand).
@@ -32,14 +35,22 @@ let dir;
 let op;
 let resource;
 let resourceUrl;  // the resource's URL, which is also its RFC 8707 resource indicator and the tokens' aud
+let introspecting;     // a second resource instance, which introspects opaque tokens
+let introspectingUrl;  // its URL, resource indicator and the opaque tokens' aud
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fauth-oidc-provider-'));
   const port = await freePort();
   resourceUrl = `http://127.0.0.1:${port}`;
+  const introspectingPort = await freePort();
+  introspectingUrl = `http://127.0.0.1:${introspectingPort}`;
   op = await startProvider({
     dir,
-    resources: { [resourceUrl]: { scope: 'read write', format: 'jwt' }, [OPAQUE]: { scope: 'read', format: 'opaque' } },
+    resources: {
+      [resourceUrl]: { scope: 'read write', format: 'jwt' },
+      [OPAQUE]: { scope: 'read', format: 'opaque' },
+      [introspectingUrl]: { scope: 'read write', format: 'opaque' },
+    },
     // As in Keycloak, where an API is itself a client: the web client's id is the API's audience,
     // so the provider's ID tokens for it pass the audience check and only `typ` tells them apart.
     webClientId: resourceUrl,
@@ -67,13 +78,27 @@ before(async () => {
     assert.ok(Date.now() < until, `the provider's keys never arrived: ${r.status} ${JSON.stringify(body)}\n${resource.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  introspecting = await start(resourceBinary, {
+    PORT: String(introspectingPort),
+    FAUTH_ISSUER: op.issuer,
+    FAUTH_AUDIENCE: introspectingUrl,
+    FAUTH_CA_FILE: op.caFile,
+    FAUTH_INTROSPECTION_CLIENT_ID: op.clients.resource.id,  // FAUTH_INTROSPECTION: opaque, the default with a client id
+    FAUTH_INTROSPECTION_CLIENT_SECRET: op.clients.resource.secret,
+    FAUTH_INTROSPECTION_CACHE_SECONDS: '1',
+    FAUTH_INTROSPECTION_NEGATIVE_SECONDS: '3',
+    FAUTH_PROVIDER: undefined, FAUTH_DPOP: undefined, FAUTH_ALGORITHMS: undefined, FAUTH_JWKS_URL: undefined,
+    FAUTH_REQUIRE_AT_JWT: undefined, FAUTH_INTROSPECTION: undefined, FAUTH_INTROSPECTION_ENDPOINT: undefined,
+  });
 }, { timeout: 60000 });
 
 after(async () => {
+  if (introspecting) await stop(introspecting.child);
   if (resource) await stop(resource.child);
   if (op) await op.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
   if (op) assert.deepEqual(op.errors, [], 'the provider had no internal errors');
+  introspecting = null;
 }, { timeout: 60000 });
 
 // POST to the provider's token endpoint as the confidential client; `dpop` is the proof header.
@@ -87,11 +112,11 @@ async function clientCredentials({ scope, resource: indicator = resourceUrl, dpo
   return r.json();
 }
 
-async function call(path, { authorization, dpop, method = 'GET' } = {}) {
+async function call(path, { authorization, dpop, method = 'GET', base = resourceUrl } = {}) {
   const headers = { Connection: 'close' };
   if (authorization) headers.Authorization = authorization;
   if (dpop) headers.DPoP = dpop;
-  const r = await fetch(`${resourceUrl}${path}`, { method, headers });
+  const r = await fetch(`${base}${path}`, { method, headers });
   const text = await r.text();
   return { status: r.status, challenge: r.headers.get('www-authenticate'), body: text ? JSON.parse(text) : null };
 }
@@ -250,4 +275,77 @@ test('a DPoP-bound token works with a fresh proof by its key, and with nothing e
   }
   const me = await call('/me', { authorization: `DPoP ${token}`, dpop: proof({ method: 'GET', url: `${resourceUrl}/me`, token, key }) });
   assert.equal(me.status, 200);
+});
+
+// The introspecting instance (FAUTH_INTROSPECTION): opaque tokens asked about at the provider.
+const atIntrospecting = (path, init = {}) => call(path, { ...init, base: introspectingUrl });
+
+test('opaque tokens are introspected: their scopes open the routes they allow', { timeout: 60000 }, async () => {
+  const full = (await clientCredentials({ scope: 'read write', resource: introspectingUrl })).access_token;
+  assert.equal(full.split('.').length, 1, 'an opaque token');
+  const me = await atIntrospecting('/me', { authorization: `Bearer ${full}` });
+  assert.deepEqual([me.status, me.body], [200, { message: `Hello ${op.clients.service.id}`, roles: [] }],
+    'client credentials: the client id stands for sub');
+  assert.equal((await atIntrospecting('/reports', { authorization: `Bearer ${full}` })).status, 200);
+  const readOnly = (await clientCredentials({ scope: 'read', resource: introspectingUrl })).access_token;
+  const denied = await atIntrospecting('/reports', { authorization: `Bearer ${readOnly}` });
+  assert.equal(denied.status, 403);
+  assert.match(denied.challenge ?? '', /insufficient_scope/);
+  // An opaque token for another resource: active, but not for this API.
+  const foreign = (await clientCredentials({ scope: 'read', resource: OPAQUE })).access_token;
+  assert.equal((await atIntrospecting('/me', { authorization: `Bearer ${foreign}` })).status, 401);
+  // Something the provider never issued.
+  const unknown = await atIntrospecting('/me', { authorization: 'Bearer never-issued-by-the-provider' });
+  assert.equal(unknown.status, 401);
+  assert.match(unknown.challenge ?? '', /invalid_token/);
+});
+
+test('many concurrent requests with one opaque token make one introspection', { timeout: 60000 }, async () => {
+  const token = (await clientCredentials({ scope: 'read', resource: introspectingUrl })).access_token;
+  const before = op.introspections();
+  const answers = await Promise.all(Array.from({ length: 24 }, () => atIntrospecting('/me', { authorization: `Bearer ${token}` })));
+  assert.deepEqual(answers.map((a) => a.status), Array(24).fill(200));
+  assert.equal(op.introspections() - before, 1, 'the provider was asked once');
+});
+
+test('a revoked opaque token is refused once its cached answer expires, and the refusal is cached', { timeout: 60000 }, async () => {
+  const token = (await clientCredentials({ scope: 'read', resource: introspectingUrl })).access_token;
+  assert.equal((await atIntrospecting('/me', { authorization: `Bearer ${token}` })).status, 200);
+  const revoked = await op.request(op.metadata.revocation_endpoint, {
+    method: 'POST',
+    headers: { authorization: basicAuth(op.clients.service), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  assert.equal(revoked.status, 200, revoked.text);
+  await new Promise((resolve) => setTimeout(resolve, 1200));  // FAUTH_INTROSPECTION_CACHE_SECONDS=1
+  const refused = await atIntrospecting('/me', { authorization: `Bearer ${token}` });
+  assert.equal(refused.status, 401);
+  assert.match(refused.challenge ?? '', /invalid_token/);
+  const asked = op.introspections();
+  assert.equal((await atIntrospecting('/me', { authorization: `Bearer ${token}` })).status, 401);
+  assert.equal(op.introspections(), asked, 'within FAUTH_INTROSPECTION_NEGATIVE_SECONDS the refusal is not asked again');
+});
+
+test('a DPoP-bound opaque token works with a proof by its key, and not as Bearer', { timeout: 60000 }, async () => {
+  const key = makeKey();
+  const issued = await clientCredentials({
+    scope: 'read write', resource: introspectingUrl, dpop: proof({ method: 'POST', url: op.metadata.token_endpoint, key }),
+  });
+  assert.equal(issued.token_type, 'DPoP');
+  const token = issued.access_token;
+  assert.equal(token.split('.').length, 1, 'an opaque token');
+  const url = `${introspectingUrl}/reports`;
+  const good = await atIntrospecting('/reports', { authorization: `DPoP ${token}`, dpop: proof({ method: 'GET', url, token, key }) });
+  assert.equal(good.status, 200, JSON.stringify(good.body));
+  assert.equal((await atIntrospecting('/reports', { authorization: `Bearer ${token}` })).status, 401, 'cnf.jkt from the answer binds it');
+  const otherKey = await atIntrospecting('/reports', { authorization: `DPoP ${token}`, dpop: proof({ method: 'GET', url, token, key: makeKey() }) });
+  assert.equal(otherKey.status, 401);
+});
+
+// Last: it stops the provider.
+test('while the provider is down, an opaque token gets 503 with Retry-After, never 200', { timeout: 60000 }, async () => {
+  await op.stop();
+  const r = await fetch(`${introspectingUrl}/me`, { headers: { Connection: 'close', Authorization: 'Bearer an-opaque-token-not-cached-yet' } });
+  assert.equal(r.status, 503, await r.text());
+  assert.ok(Number(r.headers.get('retry-after')) > 0, `Retry-After: ${r.headers.get('retry-after')}`);
 });

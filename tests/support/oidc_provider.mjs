@@ -4,13 +4,16 @@
 //   - JWT access tokens (RFC 9068, typ at+jwt, ES256) for each resource listed with format 'jwt'
 //     (RFC 8707 resource indicators: aud = the resource, scope = what was asked of its scopes);
 //   - opaque access tokens for each resource listed with format 'opaque', which its introspection
-//     endpoint (RFC 7662, /token/introspection) answers for;
+//     endpoint (RFC 7662, /token/introspection) answers for, in JSON or, asked with
+//     `Accept: application/token-introspection+jwt`, signed (RFC 9701, ES256); its revocation
+//     endpoint (RFC 7009, /token/revocation) revokes them;
 //   - DPoP-bound tokens (RFC 9449, cnf.jkt) when the token request carries a DPoP proof;
 //   - ID tokens (RS256, aud = the client id) through the authorization code flow + PKCE, with the
 //     library's development login and consent pages (any login name, any password).
 // Clients: `service` (client_credentials, client_secret_basic), `web` (authorization_code + PKCE,
 // public; its client id is yours to choose) and `resource` (no grants: a resource server that
-// authenticates with client_secret_basic to introspect).
+// authenticates with client_secret_basic to introspect). `introspections()` counts the requests
+// its introspection endpoint received.
 //
 //   import { startProvider } from '../support/oidc_provider.mjs';
 //   const op = await startProvider({ dir, resources: { 'https://api.test': { scope: 'read write' } } });
@@ -95,7 +98,7 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
       { client_id: clients.web.id, token_endpoint_auth_method: 'none', application_type: 'web',
         grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [clients.web.redirectUri] },
       { client_id: clients.resource.id, client_secret: clients.resource.secret, token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: [], response_types: [], redirect_uris: [] },
+        grant_types: [], response_types: [], redirect_uris: [], introspection_signed_response_alg: 'ES256' },
     ],
     jwks: { keys: signingKeys() },
     cookies: { keys: [secret()] },
@@ -104,6 +107,8 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
     features: {
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: (ctx, client) => client.clientAuthMethod !== 'none' },
+      jwtIntrospection: { enabled: true },
+      revocation: { enabled: true },
       dPoP: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -127,6 +132,11 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
   });
   const serverErrors = [];
   provider.on('server_error', (ctx, err) => serverErrors.push(err));
+  let introspections = 0;
+  provider.use(async (ctx, next) => {
+    if (ctx.method === 'POST' && ctx.path === '/token/introspection') introspections += 1;
+    await next();
+  });
   handler = provider.callback();
 
   const request = (pathOrUrl, init = {}) => send(new URL(pathOrUrl, issuer), { ...init, ca: readFileSync(certs.ca) });
@@ -144,6 +154,7 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
     metadata: discovery.json(),
     request,
     errors: serverErrors,
+    introspections: () => introspections,
     stop,
   };
 }

@@ -66,7 +66,10 @@ public:
     /// unless the token names a key its ring must fetch first: then the ring fetches it, the token
     /// is verified once more (its second and last time), and the outcome settles on a
     /// `fauth-callback` thread; Unavailable at once when AuthConfig::max_key_fetch_waits requests
-    /// already wait for a fetch.
+    /// already wait for a fetch. A token a trusted issuer's introspection answers for
+    /// (Verifier::introspected_by: an opaque one, say) is taken from its cache (ready), or asked
+    /// about at its endpoint and settled on a `fauth-callback` thread, the requests waiting for
+    /// an introspection counted with those waiting for a key fetch.
     Outcome<TokenPayload> verify(std::string_view token, TokenType type) const;
     /// Step 2 for a verified payload: the revocation store ("token revoked"); for a refresh token
     /// also its session's lifetime (SessionExpired) and its refresh throttle (Throttled). A
@@ -208,6 +211,10 @@ private:
     // thread. Refused at once beyond max_key_fetch_waits.
     Outcome<TokenPayload> verify_after_fetch(std::shared_ptr<KeyRing> ring, std::string kid, std::string token,
                                              TokenType type) const;
+    // `token` as `issuer`'s introspection answers for it (cached, or asked; settled on a callback
+    // thread), then checked as every token (times, claim checks). Refused at once beyond
+    // max_key_fetch_waits.
+    Outcome<TokenPayload> introspect(const IssuerPolicy& issuer, std::string_view token, TokenType type) const;
     // Runs `task` (fauth's continuation into your code) on a callback thread. The pool's capacity
     // covers every password job admitted and every request waiting for a key fetch, and it stops
     // only once no work is in flight, so a task is never refused.
@@ -233,7 +240,7 @@ private:
     mutable std::atomic<std::int64_t> password_job_ns_{0};   // one bcrypt's time, smoothed
     mutable std::mutex clients_mutex_;
     mutable std::unordered_map<std::string, std::size_t> password_jobs_by_client_;  // none at zero
-    mutable std::atomic<std::size_t> key_fetch_waits_{0};                           // requests waiting for a key fetch
+    mutable std::atomic<std::size_t> key_fetch_waits_{0};  // requests waiting for a key fetch or an introspection
     // Declared before pool_, so that it outlives the password workers, which hand over to it.
     // (Both through pointers: WorkerPool is an internal type.)
     std::unique_ptr<WorkerPool> callbacks_;  // where your code continues after fauth's own threads

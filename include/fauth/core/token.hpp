@@ -75,6 +75,8 @@ public:
 
     /// The configuration the codec was built with.
     const TokenConfig& config() const noexcept { return *config_; }
+    /// The Verifier verify uses (for the introspection of trusted issuers' tokens).
+    const Verifier& verifier() const noexcept { return verifier_; }
 
 private:
     std::shared_ptr<const TokenConfig> owned_;  // when the codec holds its configuration itself

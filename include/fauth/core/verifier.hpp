@@ -40,7 +40,20 @@ public:
     /// never anything else but bad_alloc.
     TokenPayload verify(std::string_view token, TokenType expected) const;
 
+    /// The trusted issuer whose introspection endpoint answers for `token` instead of keys (see
+    /// IntrospectedTokens): the introspecting issuer for a token that is not a compact JWS, or for
+    /// a JWS whose `iss` is its own when it introspects every token; null when `token` is verified
+    /// here (verify), as it is when no issuer introspects. Never throws.
+    const IssuerPolicy* introspected_by(std::string_view token) const noexcept;
+    /// `payload`, an introspected token's (read_introspection), checked as verify checks every
+    /// token after its claims: nbf, iat and exp with the leeway on the configured clock, then the
+    /// ClaimChecks. Throws TokenExpired or InvalidToken.
+    TokenPayload admit_introspected(TokenPayload payload) const;
+
 private:
+    // The checks of every token once its claims are read: times, then the ClaimChecks.
+    void check_times_and_claims(const TokenPayload& p) const;
+
     friend class TokenCodec;  // signs and fingerprints with secret_: one key, one set of MAC contexts
 
     std::size_t max_token_bytes_;
@@ -52,6 +65,7 @@ private:
     std::chrono::seconds leeway_;
     Clock clock_;
     std::vector<ClaimCheck> checks_;
+    const IssuerPolicy* introspecting_ = nullptr;  // the one issuer that introspects, in issuers_
 };
 
 }  // namespace fauth

@@ -1,5 +1,5 @@
 // fauth/oidc/fetch.hpp — the one way fauth reads a document from another server (a JWK Set, an
-// OpenID Provider's metadata): an HTTPS GET with libcurl, verified against the system's trust
+// OpenID Provider's metadata, an introspection answer): an HTTPS GET (or form POST) with libcurl, verified against the system's trust
 // store (and a CA file of yours), bounded in time and size, never redirected to another origin.
 #pragma once
 
@@ -39,6 +39,8 @@ struct FetchResult {
     std::string body;
     /// `Cache-Control: max-age` of the answer, when it had one (and no `no-store`/`no-cache`).
     std::optional<std::chrono::seconds> max_age;
+    /// The answer's Content-Type, as sent (empty when it had none).
+    std::string content_type;
     /// Why no usable answer came: refused URL, TLS failure, timeout, too large, cross-origin redirect.
     std::string error;
 
@@ -56,5 +58,13 @@ void check_fetch_url(const std::string& url, const FetchOptions& options);
 /// reactor). Returns when done, when `cancel` becomes true, or at the timeout. Never throws for
 /// anything the network or the server does; throws ConfigError for a URL check_fetch_url refuses.
 FetchResult fetch(const std::string& url, const FetchOptions& options, const std::atomic<bool>* cancel = nullptr);
+
+/// POSTs `form` (an application/x-www-form-urlencoded body) to `url` with `headers` (each one
+/// "Name: value"; `Accept: application/json` unless one of them is an Accept), on the calling
+/// thread, with fetch's URL checks, trust and bounds. A redirect is never followed: its answer
+/// is returned as it came. Never throws for anything the network or the server does; throws
+/// ConfigError for a URL check_fetch_url refuses.
+FetchResult post_form(const std::string& url, const std::string& form, const std::vector<std::string>& headers,
+                      const FetchOptions& options, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace fauth::oidc

@@ -13,6 +13,10 @@
 
 namespace fauth {
 
+namespace oidc {
+class Introspection;
+}
+
 /// A path to a value inside a token's claims, one member name per step: {"realm_access", "roles"}.
 /// (A list, not a dotted string: Auth0's namespaced claims are URLs full of dots.)
 using ClaimPath = std::vector<std::string>;
@@ -56,11 +60,21 @@ struct TrustedIssuer {
     /// {"token_use", "access"} for Cognito: what tells the provider's access tokens from its ID
     /// tokens, which are signed by the same keys and may name the same audience.
     std::map<std::string, std::string> required_claims;
+    /// Its token introspection (RFC 7662; fauth/oidc/introspection.hpp), when some of its tokens
+    /// are checked at its introspection endpoint instead of with `keys` (which still verify its
+    /// JWTs, and its signed RFC 9701 answers): `introspected_tokens` says which. The answer is
+    /// read in this issuer's claim shape and checked as its JWTs are (read_introspection). One
+    /// issuer of a configuration at most has one: opaque tokens name no issuer.
+    std::shared_ptr<oidc::Introspection> introspection;
+    /// Which tokens go to `introspection`: opaque ones only (not a compact JWS: the default), or
+    /// every token of this issuer (its JWTs too, chosen by their `iss`).
+    IntrospectedTokens introspected_tokens = IntrospectedTokens::opaque;
 
     /// Throws ConfigError naming what is missing or wrong (no issuer, no audience, no keys, an
     /// algorithm fauth does not verify or an HMAC one, a claim path into a claim fauth reads
     /// itself: sub, exp, iat, nbf, jti, token_type, iss, aud; white space around the issuer; keys
-    /// from an oidc::JwksKeyRing that discovers another issuer's). Nothing is fetched: call it
+    /// from an oidc::JwksKeyRing that discovers another issuer's; an introspection that discovers
+    /// another issuer's endpoint). Nothing is fetched: call it
     /// (or make the AuthProvider, which calls it) before the keys are loaded.
     void validate() const;
 
