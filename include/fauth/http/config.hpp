@@ -135,8 +135,9 @@ struct CertificateBinding {
     CertificateBindingMode mode = CertificateBindingMode::off;
     /// Read the client certificate from the RFC 9440 `Client-Cert` header (`:base64 DER:`) that
     /// a TLS-terminating proxy writes, believed only from HttpConfig::trusted_proxies, as
-    /// X-Forwarded-For is; otherwise (and when a trusted proxy sends none) from Pistache's own TLS
-    /// (ServerOptions::tls with client certificates).
+    /// X-Forwarded-For is (the proxy must drop any the client sent); otherwise (and when a
+    /// trusted proxy sends none) from Pistache's own TLS (ServerOptions::tls with client
+    /// certificates). A bound token's check reads it; a malformed one is refused then.
     bool client_cert_header = false;
 };
 

@@ -25,7 +25,9 @@ enum class ClientCertificates {
 /// HTTPS with Pistache's own TLS (OpenSSL). Pistache shakes hands on its accepting thread, so a
 /// client that connects and stalls holds up every other (for handshake_timeout with Pistache 0.4;
 /// without end with 0.0.5, which has no such timeout): in front of untrusted clients, prefer a
-/// TLS-terminating proxy (see CertificateBinding::client_cert_header).
+/// TLS-terminating proxy (see CertificateBinding::client_cert_header). Pistache writes to TLS
+/// connections with SSL_write, which raises SIGPIPE when a client has gone: block it
+/// (block_shutdown_signals) or ignore it before start().
 struct TlsOptions {
     /// PEM file of the server's certificate, then its chain; empty: plain HTTP.
     std::string certificate_file;
