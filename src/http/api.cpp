@@ -104,6 +104,8 @@ void Api::serve_resource_metadata(ProtectedResource metadata) {
     if (dpop.mode != DpopMode::off && metadata.dpop_signing_alg_values_supported.empty())
         metadata.dpop_signing_alg_values_supported = dpop.policy.algorithms;
     if (dpop.mode == DpopMode::require) metadata.dpop_bound_access_tokens_required = true;
+    if (shared_->config->certificate_binding.mode == CertificateBindingMode::require)
+        metadata.tls_client_certificate_bound_access_tokens = true;
     auto path = resource_metadata_path(metadata.resource);
     if (path.find_first_of(":*") != std::string::npos)  // Pistache would read them as route parameters
         throw ConfigError("ProtectedResource.resource '" + metadata.resource + "': a path with ':' or '*' cannot be routed");

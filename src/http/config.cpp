@@ -114,6 +114,13 @@ void HttpConfig::validate() const {
     if (!api_keys.query_parameter.empty() && !is_token(api_keys.query_parameter))
         throw ConfigError("HttpConfig.api_keys.query_parameter is not a valid parameter name");
     validate_dpop(dpop);
+    if (certificate_binding.client_cert_header && certificate_binding.mode == CertificateBindingMode::off)
+        throw ConfigError(
+            "HttpConfig.certificate_binding.client_cert_header is set, but its mode is off (no certificate is read)");
+    if (certificate_binding.client_cert_header && trusted_proxies.empty())
+        throw ConfigError(
+            "HttpConfig.certificate_binding.client_cert_header is set, but no trusted_proxies are listed: "
+            "the Client-Cert header is believed only from them");
     if (!resource_metadata_url.empty()) {
         // RFC 9728 section 3.1: the well-known path comes right after the host, the resource's path after it.
         const std::string_view url = resource_metadata_url;

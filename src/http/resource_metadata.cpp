@@ -54,6 +54,7 @@ Endpoint protected_resource_endpoint(ProtectedResource metadata) {
     if (!metadata.dpop_signing_alg_values_supported.empty())
         document["dpop_signing_alg_values_supported"] = metadata.dpop_signing_alg_values_supported;
     if (metadata.dpop_bound_access_tokens_required) document["dpop_bound_access_tokens_required"] = true;
+    if (metadata.tls_client_certificate_bound_access_tokens) document["tls_client_certificate_bound_access_tokens"] = true;
     Endpoint endpoint([document = std::move(document)](const Pistache::Rest::Request&, Pistache::Http::ResponseWriter writer) {
         send_json(writer, Pistache::Http::Code::Ok, document);
     });

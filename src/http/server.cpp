@@ -187,7 +187,46 @@ private:
     ParserMaker parsers_;
 };
 
+// The verify callback of ClientCertificates::any: every certificate is taken (the handshake still
+// proves that the client holds its key); the binding is checked against the token's thumbprint.
+int take_any_certificate(int, void*) { return 1; }
+
+// Pistache 0.4's limit on a TLS handshake, where it has one (0.0.5 has none).
+template <class Options>
+void limit_handshake(Options& options, std::chrono::milliseconds timeout) {
+    if constexpr (requires { options.sslHandshakeTimeout(timeout); }) options.sslHandshakeTimeout(timeout);
+}
+
+// Turns on TLS (and client certificates) on `endpoint` as `tls` says.
+void use_tls(Pistache::Http::Endpoint& endpoint, const TlsOptions& tls) {
+    if (tls.certificate_file.empty()) return;
+    endpoint.useSSL(tls.certificate_file, tls.private_key_file);
+    switch (tls.client_certificates) {
+        case ClientCertificates::none: return;
+        case ClientCertificates::verified: return endpoint.useSSLAuth(tls.client_ca_file);
+        case ClientCertificates::any:
+            // Pistache loads verify locations whatever the callback says: the CAs when given, else
+            // the server's own certificate, which the callback makes irrelevant.
+            return endpoint.useSSLAuth(tls.client_ca_file.empty() ? tls.certificate_file : tls.client_ca_file, "",
+                                       &take_any_certificate);
+    }
+}
+
+void check_tls(const TlsOptions& tls) {
+    if (tls.certificate_file.empty()) {
+        if (!tls.private_key_file.empty() || tls.client_certificates != ClientCertificates::none || !tls.client_ca_file.empty())
+            throw std::invalid_argument("fauth: ServerOptions::tls needs certificate_file for its other settings");
+        return;
+    }
+    if (tls.private_key_file.empty()) throw std::invalid_argument("fauth: ServerOptions::tls.private_key_file is empty");
+    if (tls.client_certificates == ClientCertificates::verified && tls.client_ca_file.empty())
+        throw std::invalid_argument("fauth: ServerOptions::tls verifies client certificates, but client_ca_file is empty");
+    if (tls.handshake_timeout <= std::chrono::milliseconds::zero())
+        throw std::invalid_argument("fauth: ServerOptions::tls.handshake_timeout must be positive");
+}
+
 void check_options(const ServerOptions& options) {
+    check_tls(options.tls);
     if (options.max_connections == 0) throw std::invalid_argument("fauth: ServerOptions::max_connections must be at least 1");
     if (options.max_connections_per_address == 0)
         throw std::invalid_argument("fauth: ServerOptions::max_connections_per_address must be at least 1");
@@ -225,11 +264,18 @@ std::uint16_t Server::start() {
     const auto max_connections = connection_limit(options_.max_connections);
     const Pistache::Address address(options_.host, Pistache::Port(options_.port));
     auto endpoint = std::make_unique<Pistache::Http::Endpoint>(address);
-    endpoint->init(Pistache::Http::Endpoint::options()
-                       .threads(options_.threads)
-                       .flags(Pistache::Tcp::Options::ReuseAddr)
-                       .maxRequestSize(options_.max_request_bytes)
-                       .keepaliveTimeout(options_.idle_timeout));
+    auto endpoint_options = Pistache::Http::Endpoint::options()
+                                .threads(options_.threads)
+                                .flags(Pistache::Tcp::Options::ReuseAddr)
+                                .maxRequestSize(options_.max_request_bytes)
+                                .keepaliveTimeout(options_.idle_timeout);
+    limit_handshake(endpoint_options, options_.tls.handshake_timeout);
+    endpoint->init(endpoint_options);
+    try {
+        use_tls(*endpoint, options_.tls);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(std::string("fauth: cannot use the TLS certificate, key or client CAs: ") + e.what());
+    }
     endpoint->setHandler(
         std::make_shared<ServerHandler>(handler_, std::make_shared<ConnectionCounts>(max_connections,
                                                                                      options_.max_connections_per_address)));

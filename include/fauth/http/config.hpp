@@ -127,6 +127,28 @@ struct DpopSettings {
     std::string nonce_secret;
 };
 
+/// Whether tokens bound to a client certificate (RFC 8705) are taken.
+enum class CertificateBindingMode {
+    off,      ///< no certificate is read: a certificate-bound token is refused wherever it comes
+    allow,    ///< a certificate-bound token is taken with its certificate; unbound tokens as ever
+    require,  ///< every token in the Authorization header (Bearer, DPoP) must be certificate-bound
+};
+
+/// Certificate-bound access tokens (RFC 8705 section 3): a token whose `cnf.x5t#S256` names a
+/// certificate is good only on a connection whose client presented that certificate, so that a
+/// token stolen alone is useless. Every token scheme checks it (CertificateBoundScheme), a
+/// token bound to a DPoP key too.
+struct CertificateBinding {
+    /// Whether bound tokens are taken (see CertificateBindingMode).
+    CertificateBindingMode mode = CertificateBindingMode::off;
+    /// Read the client certificate from the RFC 9440 `Client-Cert` header (`:base64 DER:`) that
+    /// a TLS-terminating proxy writes, believed only from HttpConfig::trusted_proxies, as
+    /// X-Forwarded-For is (the proxy must drop any the client sent); otherwise (and when a
+    /// trusted proxy sends none) from Pistache's own TLS (ServerOptions::tls with client
+    /// certificates). A bound token's check reads it; a malformed one is refused then.
+    bool client_cert_header = false;
+};
+
 /// The http layer's configuration; call validate() (Api and mount do) before use.
 struct HttpConfig {
     /// Path of the login endpoint, advertised as the OAuth2 password flow's tokenUrl.
@@ -154,6 +176,8 @@ struct HttpConfig {
     std::string resource_metadata_url;
     /// DPoP-bound access tokens.
     DpopSettings dpop;
+    /// Certificate-bound access tokens (RFC 8705).
+    CertificateBinding certificate_binding;
 
     /// Throws ConfigError naming the field to fix when the configuration is unusable.
     void validate() const;

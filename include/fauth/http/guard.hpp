@@ -196,7 +196,9 @@ private:
             copy = std::make_shared<const Pistache::Rest::Request>(*request);
             request = copy.get();
         }
-        Outcome<void> bind(const TokenPayload& token) const { return scheme->check(*request, token, {spec->auth.tokens()}); }
+        Outcome<void> bind(const TokenPayload& token) const {
+            return scheme->check(*request, token, {spec->auth.tokens(), false, &writer});
+        }
 
         void operator()(Result<Caller<User>> caller) {
             const AuthConfig& config = spec->auth.config();

@@ -28,6 +28,9 @@ struct ProtectedResource {
     std::vector<std::string> dpop_signing_alg_values_supported;
     /// Every token must be DPoP-bound (DpopMode::require); Api::serve_resource_metadata sets it so.
     bool dpop_bound_access_tokens_required = false;
+    /// Every token must be bound to the client's certificate (RFC 8705,
+    /// CertificateBindingMode::require); Api::serve_resource_metadata sets it so.
+    bool tls_client_certificate_bound_access_tokens = false;
 };
 
 /// The path every resource's metadata URL starts with (RFC 9728 section 3).

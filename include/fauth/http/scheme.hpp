@@ -62,10 +62,12 @@ struct SchemeSettings {
     const DpopSettings& dpop;
     /// The proxies trusted to say how clients reached the service (HttpConfig::trusted_proxies).
     const std::vector<std::string>& trusted_proxies;
+    /// Certificate-bound tokens (HttpConfig::certificate_binding).
+    const CertificateBinding& certificate_binding;
 };
 /// The scheme settings of `config`.
 inline SchemeSettings scheme_settings(const HttpConfig& config) noexcept {
-    return {config.token_url, config.cookies, config.api_keys, config.dpop, config.trusted_proxies};
+    return {config.token_url, config.cookies, config.api_keys, config.dpop, config.trusted_proxies, config.certificate_binding};
 }
 
 /// What a route asks of its schemes when it is mounted (CredentialScheme::check_route).
@@ -84,6 +86,9 @@ struct CheckContext {
     const TokenCodec& codec;
     /// The endpoint changes state whatever its method (refresh, logout).
     bool changes_state = false;
+    /// The response under way, whose connection holds the client's TLS certificate (a
+    /// certificate-bound token's, RFC 8705); null outside a request.
+    const Pistache::Http::ResponseWriter* response = nullptr;
 };
 
 /// One way a request authenticates. Made once per route (or endpoint) from the configuration,

@@ -14,6 +14,34 @@ namespace fauth::http {
 
 class Api;
 
+/// The client certificates a TLS Server asks for (mutual TLS).
+enum class ClientCertificates {
+    none,      ///< none asked for
+    verified,  ///< every client must present one that chains to TlsOptions::client_ca_file
+    any,       ///< every client must present one, any one whose key it holds (RFC 8705 section 2.2:
+               ///< self-signed certificates, which a certificate-bound token names by thumbprint)
+};
+
+/// HTTPS with Pistache's own TLS (OpenSSL). Pistache shakes hands on its accepting thread, so a
+/// client that connects and stalls holds up every other (for handshake_timeout with Pistache 0.4;
+/// without end with 0.0.5, which has no such timeout): in front of untrusted clients, prefer a
+/// TLS-terminating proxy (see CertificateBinding::client_cert_header). Pistache writes to TLS
+/// connections with SSL_write, which raises SIGPIPE when a client has gone: block it
+/// (block_shutdown_signals) or ignore it before start().
+struct TlsOptions {
+    /// PEM file of the server's certificate, then its chain; empty: plain HTTP.
+    std::string certificate_file;
+    /// PEM file of its private key.
+    std::string private_key_file;
+    /// Client certificates asked for. Pistache then refuses a connection without one: clients
+    /// without certificates need another Server (or a proxy).
+    ClientCertificates client_certificates = ClientCertificates::none;
+    /// PEM file of the CAs that verified client certificates chain to.
+    std::string client_ca_file;
+    /// Longest TLS handshake (Pistache 0.4 and later; 0.0.5 has no limit).
+    std::chrono::milliseconds handshake_timeout = std::chrono::seconds(5);
+};
+
 /// How a Server listens.
 struct ServerOptions {
     /// Address to bind; loopback by default.
@@ -35,6 +63,8 @@ struct ServerOptions {
     /// arrived) is closed once idle longer than this, checked every half second. A request must
     /// arrive whole within it; one being handled is never cut by it.
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(15);
+    /// HTTPS (and client certificates), when its certificate_file is set.
+    TlsOptions tls;
 };
 
 /// Descriptors start() keeps out of max_connections for the listener, Pistache's reactors, stores,
@@ -45,7 +75,7 @@ inline constexpr std::size_t kReservedDescriptors = 128;
 class Server {
 public:
     /// Prepares a server for `api`'s routes (call after every route is added). Throws
-    /// std::invalid_argument when a limit in `options` is zero.
+    /// std::invalid_argument when a limit in `options` is zero or its TLS options are incomplete.
     Server(Api& api, ServerOptions options);
     /// Prepares a server for any Pistache handler. Throws std::invalid_argument when a limit in
     /// `options` is zero.
@@ -55,7 +85,8 @@ public:
     Server& operator=(const Server&) = delete;
 
     /// Binds and serves on background threads; returns the bound port. Throws std::runtime_error
-    /// when the address cannot be bound or RLIMIT_NOFILE leaves no descriptor for connections.
+    /// when the address cannot be bound, RLIMIT_NOFILE leaves no descriptor for connections, or
+    /// the TLS files cannot be loaded.
     std::uint16_t start();
     /// Stops accepting and joins Pistache's threads; safe to call twice.
     void stop();

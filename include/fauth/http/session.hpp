@@ -64,10 +64,12 @@ struct StateChangeCheck {
     std::shared_ptr<const Pistache::Http::Request> request;
     /// The provider's codec.
     const TokenCodec* codec = nullptr;
+    /// The response under way (its connection holds the client's TLS certificate), when known.
+    std::shared_ptr<const Pistache::Http::ResponseWriter> response;
     /// Runs the scheme's check: success or its refusal, now or later.
     Outcome<void> operator()(const TokenPayload& token) const {
         if (scheme == nullptr) return {};
-        return scheme->check(*request, token, {*codec, /*changes_state=*/true});
+        return scheme->check(*request, token, {*codec, /*changes_state=*/true, response.get()});
     }
 };
 
@@ -97,7 +99,7 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
                 auto input = std::make_shared<RefreshRequest>(read_refresh_request(request, cookie.get()));
                 auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
                 const auto client = throttle_client(client_address(request, *http), http->ipv6_client_prefix);
-                StateChangeCheck check{input->scheme, cookie, nullptr, &auth.tokens()};
+                StateChangeCheck check{input->scheme, cookie, nullptr, &auth.tokens(), shared};
                 if (check.scheme != nullptr) check.request = std::make_shared<const Pistache::Http::Request>(request);
                 auto refused = [&auth, shared, event = request_event(SecurityEventType::token_refused, request, *http)](
                                    const Failure& failure) { refuse(*shared, auth.config(), failure, true, event); };
@@ -149,9 +151,9 @@ Endpoint logout_endpoint(const AuthProvider<User>& auth) {
                     return send_not_authenticated(writer, challenge.resource_metadata);
                 if (credentials.status == Credentials::Status::malformed)
                     return refuse(writer, config, *http, credentials.scheme->malformed(), challenge, request);
-                StateChangeCheck check{credentials.scheme, schemes, std::make_shared<const Pistache::Http::Request>(request),
-                                       &auth.tokens()};
                 auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
+                StateChangeCheck check{credentials.scheme, schemes, std::make_shared<const Pistache::Http::Request>(request),
+                                       &auth.tokens(), shared};
                 auth.logout(credentials.token, credentials.type, std::move(check))
                     .then(
                         [http, shared]() {

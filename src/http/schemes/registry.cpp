@@ -8,10 +8,14 @@
 #include "fauth/http/schemes/bearer.hpp"
 #include "fauth/http/schemes/cookie.hpp"
 #include "fauth/http/schemes/dpop.hpp"
+#include "fauth/http/schemes/mtls.hpp"
 
 namespace fauth::http {
 
-std::shared_ptr<const CredentialScheme> make_scheme(Scheme id, const SchemeSettings& settings) {
+namespace {
+
+// The scheme `id`, before the certificate binding that make_scheme adds to every token scheme.
+std::shared_ptr<const CredentialScheme> make_unbound(Scheme id, const SchemeSettings& settings) {
     switch (id) {
         case Scheme::bearer: return std::make_shared<BearerScheme>(settings);
         case Scheme::cookie: return std::make_shared<CookieScheme>(settings);
@@ -19,6 +23,17 @@ std::shared_ptr<const CredentialScheme> make_scheme(Scheme id, const SchemeSetti
         case Scheme::dpop: return std::make_shared<DpopScheme>(settings);
     }
     throw ConfigError("fauth: unknown scheme " + std::to_string(static_cast<int>(id)));
+}
+
+}  // namespace
+
+std::shared_ptr<const CredentialScheme> make_scheme(Scheme id, const SchemeSettings& settings) {
+    auto scheme = make_unbound(id, settings);
+    if (scheme->kind() != CredentialKind::token) return scheme;
+    // RFC 8705: whichever scheme a token comes by, a certificate binding is checked, once, here.
+    // Required binding covers the Authorization header's tokens: the session cookie holds this
+    // service's own tokens, which no certificate binds.
+    return std::make_shared<CertificateBoundScheme>(std::move(scheme), settings, id != Scheme::cookie);
 }
 
 SchemeList make_schemes(std::span<const Scheme> ids, const SchemeSettings& settings) {
