@@ -30,7 +30,8 @@ if (fs.existsSync(`${dir}/token.json`)) {
     ['HMAC-SHA256 floor, keyed context duplicated per token', 'HmacFloor'],
     ['HMAC-SHA256 floor, one keyed context re-initialised', 'HmacFloorReused'],
     ['API key: find its lookup part (`api_key_id`)', 'ApiKeyId'],
-    ['API key: SHA-256 of the key, compared in constant time (`api_key_matches`)', 'ApiKeyMatches']]) {
+    ['API key: SHA-256 of the key, compared in constant time (`api_key_matches`)', 'ApiKeyMatches'],
+    ['verify_dpop_proof ES256: one DPoP proof of GET /me (signature by the key in its header, claims, `ath`, thumbprint)', 'FauthVerifyDpopProof']]) {
     console.log(`| ${what} | ${fmt(ns(name))} | | | | |`);
   }
   if (ns('IntrospectionCacheHit') !== undefined) {
@@ -142,6 +143,40 @@ if (fs.readdirSync(dir).some((f) => /^wrk-me\.\d+\.txt$/.test(f))) {
     `a guard that cost nothing would reach ${(healthBearer.rps / fastapi.rps).toFixed(2)}x (/health with the same header)`);
   row('Fastify + @fastify/jwt on Node, 1 process: GET /me', fastify,
     `fauth ${verdict(me.rps / fastify.rps, 3)}; p99 ${me.p99 < fastify.p99 ? 'lower' : 'NOT lower'}`);
+}
+
+// DPoP-bound GET /me beside bearer GET /me (issue 31), and one proof's verification beside HS256 verify.
+if (fs.readdirSync(dir).some((f) => /^wrk-dpop\.\d+\.txt$/.test(f))) {
+  const micro = JSON.parse(fs.readFileSync(`${dir}/${fs.existsSync(`${dir}/dpop-micro.json`) ? 'dpop-micro.json' : 'token.json'}`, 'utf8'));
+  // CPU time (µs), to set beside the server's CPU time per request.
+  const median = (name) => micro.benchmarks.find((b) => b.run_name === name && b.aggregate_name === 'median').cpu_time / 1000;
+  const hs256 = median('FauthVerify'), proof = median('FauthVerifyDpopProof');
+  const bearer = wrk('dpop-bearer'), dpop = wrk('dpop'), dpopRedis = wrk('dpop-redis');
+  // The server's CPU time per request (all its threads), median over the rounds: what a request
+  // costs whatever share of the core the server got on a shared machine.
+  const cpu = (name) => mid(fs.readdirSync(dir).filter((f) => new RegExp(`^cpu-${name}\\.\\d+\\.txt$`).test(f)).map((f) => {
+    const [ticks, perSecond] = fs.readFileSync(`${dir}/${f}`, 'utf8').trim().split(' ').map(Number);
+    const requests = parseWrk(`wrk-${name}.${f.match(/\.(\d+)\.txt$/)[1]}.txt`).requests;
+    return (ticks / perSecond) * 1e6 / requests;
+  }));
+  const cBearer = cpu('dpop-bearer'), cDpop = cpu('dpop'), cRedis = cpu('dpop-redis');
+  const row = (what, r, c, note) => console.log(`| ${what} | ${r.rps.toFixed(0)}${r.errors} | ${r.p99.toFixed(2)} ms | ${c.toFixed(1)} µs | ${note} |`);
+  console.log(`\n## DPoP-bound GET /me beside bearer GET /me (wrk, 1 thread, 32 keep-alive connections; median of ${dpop.runs} runs)\n`);
+  console.log('One server (bench/dpop_server.cpp: the quickstart\'s /me, HS256 tokens, memory revocation store, user ' +
+    'loader), 1 reactor thread on core 1, wrk on core 0; a second one keeps its replay cache in Redis (redis-server ' +
+    'on core 0). Each DPoP request carries an ES256 proof never sent before (made beforehand, one per request). ' +
+    'Server CPU is the server process\'s user and system time (every thread) over the run, per request.\n');
+  console.log('| route | requests/s | p99 | server CPU per request | against bearer |');
+  console.log('| --- | --- | --- | --- | --- |');
+  row('GET /me, `Authorization: Bearer`', bearer, cBearer, '');
+  row('GET /me, `Authorization: DPoP` + `DPoP` proof, replay cache in memory', dpop, cDpop,
+    `${(dpop.rps / bearer.rps).toFixed(2)}x the requests/s; +${(cDpop - cBearer).toFixed(1)} µs of CPU per request, of which ` +
+    `verify_dpop_proof (${proof.toFixed(1)} µs alone) is ${((100 * proof) / (cDpop - cBearer)).toFixed(0)}%`);
+  row('same, replay cache in Redis (one `SET NX PX` per proof)', dpopRedis, cRedis,
+    `${(dpopRedis.rps / bearer.rps).toFixed(2)}x the requests/s; +${(cRedis - cDpop).toFixed(1)} µs of CPU per request over the memory cache`);
+  console.log(`\nMicro-benchmarks (one core, median of 5, CPU time): HS256 verify + decode ${hs256.toFixed(2)} µs; verify_dpop_proof ` +
+    `ES256 ${proof.toFixed(2)} µs (${(proof / hs256).toFixed(0)}x). The proof's verification is ` +
+    `${((100 * proof) / cDpop).toFixed(0)}% of a DPoP-bound /me's ${cDpop.toFixed(1)} µs of server CPU.`);
 }
 
 // Before and after (scripts/bench with BASE): the base revision's quickstart against this checkout's.

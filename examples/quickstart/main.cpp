@@ -12,8 +12,8 @@
 //
 // Environment: HOST (127.0.0.1), PORT (8000), FAUTH_SECRET_KEY (random when unset),
 // FAUTH_THREADS (number of cores), FAUTH_SWAGGER_UI_DIR (node_modules/swagger-ui-dist),
-// FAUTH_REDIS_URL (e.g. redis://127.0.0.1:6379/0: sessions and login throttling shared by every
-// process using it; unset: kept in this process), FAUTH_LOGIN_LIMITS (off: no login throttling
+// FAUTH_REDIS_URL (e.g. redis://127.0.0.1:6379/0: sessions, login throttling and DPoP proofs' ids
+// shared by every process using it; unset: kept in this process), FAUTH_LOGIN_LIMITS (off: no login throttling
 // and no bound on the password queue but its 1,024 jobs, for benchmarks only).
 #include <cstdlib>
 #include <iostream>
@@ -71,9 +71,12 @@ int main() try {
         config.max_password_wait = std::chrono::hours(1);
         config.max_password_checks_per_client = config.worker_queue_capacity;
     }
+    fauth::http::HttpConfig http{.token_url = "/login"};
     if (const auto redis = env_or("FAUTH_REDIS_URL", ""); !redis.empty()) {
         config.revocation_store = std::make_shared<fauth::RedisRevocationStore>(fauth::RedisStoreOptions{.url = redis});
         config.throttle = std::make_shared<fauth::RedisThrottle>(fauth::RedisThrottleOptions{.url = redis});
+        // DPoP proofs' one-time ids too, for routes that take DPoP: a proof replayed to another process is refused.
+        http.dpop.replay_cache = std::make_shared<fauth::RedisReplayCache>(fauth::RedisReplayCacheOptions{.url = redis});
     }
 
     // 2. A mock database, as in FAuth's example: users by id, and by login name.
@@ -108,7 +111,7 @@ int main() try {
 
     // 4. Routes.
     Pistache::Rest::Router router;
-    fauth::http::Api api{router, {.token_url = "/login"}};
+    fauth::http::Api api{router, http};
 
     api.get("/health",
             [](const Request&, ResponseWriter writer) {

@@ -1,5 +1,5 @@
-// fauth/redis/options.hpp — connecting fauth's Redis-backed parts (RedisRevocationStore, RedisThrottle)
-// to a Redis server. Link fauth::redis.
+// fauth/redis/options.hpp — connecting fauth's Redis-backed parts (RedisRevocationStore,
+// RedisThrottle, RedisReplayCache) to a Redis server. Link fauth::redis.
 #pragma once
 
 #include <chrono>
@@ -32,7 +32,7 @@ RedisEndpoint parse_redis_url(std::string_view url);
 struct RedisOptions {
     /// The server, e.g. "redis://127.0.0.1:6379/0".
     std::string url = "redis://127.0.0.1:6379/0";
-    /// Prefix of every key fauth writes (the throttle adds "throttle:" to it).
+    /// Prefix of every key fauth writes (the throttle adds "throttle:" to it, the replay cache "dpop:").
     std::string key_prefix = "fauth:";
     /// Connections, each with its own I/O thread, which sends every command waiting for it in one
     /// round trip (pipelining); commands never run on the caller's thread.
@@ -46,7 +46,8 @@ struct RedisOptions {
     /// Connect and command timeout.
     std::chrono::milliseconds timeout{500};
     /// While Redis cannot be reached: treat tokens as revoked and refuse login attempts (true, the
-    /// default), or treat tokens as valid and allow attempts.
+    /// default), or treat tokens as valid and allow attempts. The DPoP replay cache always fails
+    /// closed.
     bool fail_closed = true;
     /// Every key fauth writes has a TTL, so a Redis whose maxmemory-policy is anything but
     /// noeviction (volatile-* included) may drop them when full, and a revoked token would work
