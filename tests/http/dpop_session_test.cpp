@@ -5,6 +5,10 @@
 // made with fauth's signing code and, in one flow, by jwcrypto (tests/support/jose_sign.py).
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <mutex>
+#include <thread>
+
 #include <fauth/core/base64url.hpp>
 #include <fauth/core/dpop.hpp>
 #include <fauth/core/keys.hpp>
@@ -73,6 +77,30 @@ struct App : TestApp {
         const auto* jkt = fauth::dpop_jkt(payload);
         return jkt ? *jkt : std::string();
     }
+};
+
+// A replay cache that answers later, from a thread of its own (as a Redis one would): the login
+// and the refresh pipeline wait for it.
+class LaterReplayCache final : public fauth::ReplayCache {
+public:
+    ~LaterReplayCache() override {
+        for (auto& t : threads_) t.join();
+    }
+    fauth::Outcome<void> first_use(std::string_view id, std::chrono::seconds lifetime) override {
+        auto [outcome, settle] = fauth::Outcome<void>::pending();
+        auto answer = memory_.first_use(id, lifetime);
+        std::lock_guard lock(mutex_);
+        threads_.emplace_back([settle = settle, result = std::move(answer.result())]() mutable {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            settle(std::move(result));
+        });
+        return std::move(outcome);
+    }
+
+private:
+    fauth::MemoryReplayCache memory_;
+    std::mutex mutex_;
+    std::deque<std::thread> threads_;
 };
 
 const char* const kDpopChallenge = R"(DPoP error="invalid_dpop_proof", algs="ES256 EdDSA")";
@@ -391,4 +419,27 @@ TEST(DpopSession, TheOpenApiDocumentSaysTheProofHeaderAndTheTokenType) {
         EXPECT_EQ(params[0]["required"], false);
     }
     EXPECT_EQ(doc["paths"]["/login"]["post"]["responses"]["401"]["description"], "Invalid credentials, or an invalid DPoP proof");
+}
+
+TEST(DpopSession, AReplayCacheThatAnswersLaterHoldsTheLoginAndTheRefresh) {
+    auto cache = std::make_shared<LaterReplayCache>();
+    auto http = dpop_http();
+    http.dpop.replay_cache = cache;
+    App app(std::move(http));
+    Holder holder, thief;
+    const auto proof = holder.proof("POST", app.url("/login"));
+    const auto login = app.login({"DPoP: " + proof});
+    ASSERT_EQ(login.status, 200) << login.body;
+    EXPECT_EQ(app.bound_key(login.json()["access_token"].get<std::string>()), holder.jkt);
+    EXPECT_TRUE(proof_refused(app.login({"DPoP: " + proof}))) << "replayed, said later";
+    const auto token = login.json()["refresh_token"].get<std::string>();
+    const auto refresh_proof = holder.proof("POST", app.url("/refresh"));
+    const auto next = app.refresh(token, {"DPoP: " + refresh_proof});
+    ASSERT_EQ(next.status, 200) << next.body;
+    EXPECT_EQ(app.bound_key(next.json()["refresh_token"].get<std::string>(), fauth::TokenType::refresh), holder.jkt);
+    const auto next_token = next.json()["refresh_token"].get<std::string>();
+    EXPECT_TRUE(proof_refused(app.refresh(next_token, {"DPoP: " + refresh_proof}))) << "replayed, said later";
+    EXPECT_TRUE(proof_refused(app.refresh(next_token, {"DPoP: " + thief.proof("POST", app.url("/refresh"))})));
+    EXPECT_EQ(app.refresh(next_token, {"DPoP: " + holder.proof("POST", app.url("/refresh"))}).status, 200)
+        << "still its holder's";
 }

@@ -107,8 +107,9 @@ struct RefreshCheck {
 /// (refresh_limits.per_family) is spent. A DPoP-bound refresh token (from a login with a proof)
 /// needs a `DPoP` proof by its key (RefreshCheck: else 401 {"detail": "Invalid DPoP proof"} with
 /// `WWW-Authenticate: DPoP error="invalid_dpop_proof", algs="..."`), and its new pair is bound to
-/// the same key (`"token_type": "DPoP"`); a proof sent with an unbound refresh token is ignored. Refusals go through refuse: the reason to the security
-/// events, the fixed detail to the client ("Invalid token" for a refused token).
+/// the same key (`"token_type": "DPoP"`); a proof sent with an unbound refresh token is ignored.
+/// Refusals go through refuse: the reason to the security events, the fixed detail to the client
+/// ("Invalid token" for a refused token).
 template <class User>
 Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
