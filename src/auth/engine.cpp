@@ -9,6 +9,7 @@
 
 #include "fauth/core/api_key.hpp"
 #include "fauth/core/clock.hpp"
+#include "fauth/core/dpop.hpp"
 #include "fauth/core/internal/digest.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/keys.hpp"
@@ -243,17 +244,42 @@ std::int64_t Engine::session_start(const TokenPayload& refresh) {
     return second_of(refresh.session_started_us());
 }
 
-TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof) const {
+namespace {
+
+// `extra` with the binding to the DPoP key whose thumbprint is `jkt` (RFC 9449 section 6:
+// `cnf.jkt`), beside any other confirmation method its `cnf` names. An `extra` that is not an
+// object is left as it is, for make_payload to refuse.
+void bind_to_key(nlohmann::json& extra, std::string_view jkt) {
+    if (extra.is_null()) extra = nlohmann::json::object();
+    if (!extra.is_object()) return;
+    auto& cnf = extra["cnf"];
+    if (!cnf.is_object()) cnf = nlohmann::json::object();
+    cnf["jkt"] = jkt;
+}
+
+}  // namespace
+
+TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof,
+                            std::string_view dpop_jkt) const {
     const auto start_us = issue_floor(unix_microseconds(config_.tokens.clock));
-    return pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), start_us, start_us, proof == Proof::password);
+    if (!dpop_jkt.empty()) bind_to_key(extra, dpop_jkt);
+    auto response =
+        pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), start_us, start_us, proof == Proof::password);
+    if (!dpop_jkt.empty()) response.token_type = "DPoP";
+    return response;
 }
 
 TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra,
                             std::int64_t issued_at_us) const {
     if (issued_at_us == 0)
         issued_at_us = issue_floor(std::max(unix_microseconds(config_.tokens.clock), refresh.issued_at_us() + 1));
-    return pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, refresh.session_started_us(), issued_at_us,
-                false, refresh.jti);
+    // The session's binding comes from its refresh token, not from the claims computed anew.
+    const std::string* bound = dpop_jkt(refresh);
+    if (bound != nullptr) bind_to_key(extra, *bound);
+    auto response = pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, refresh.session_started_us(),
+                         issued_at_us, false, refresh.jti);
+    if (bound != nullptr) response.token_type = "DPoP";
+    return response;
 }
 
 TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,

@@ -44,15 +44,28 @@ RouteDoc login_route_doc(TokenDelivery delivery) {
                                 {"expires_in", {{"type", "integer"}}},
                                 {"csrf_token", {{"type", "string"}}}}}};
     const json token_schema = cookies ? cookie_body : json{{"$ref", "#/components/schemas/TokenResponse"}};
+    if (!cookies)
+        doc.parameters = json::array({dpop_header_parameter(
+            "A DPoP proof (RFC 9449) for POST and this URL, without `ath`: the tokens are then bound to its key "
+            "(`cnf.jkt`) and `token_type` is `DPoP`. Read while DPoP is on (required when DPoP is required).")});
     doc.responses = {{"200",
                       {{"description", cookies ? "Session cookies set" : "Tokens"},
                        {"content", {{"application/json", {{"schema", token_schema}}}}}}},
-                     {"401", error_response_doc("Invalid credentials")},
+                     {"401",
+                      error_response_doc(cookies ? "Invalid credentials" : "Invalid credentials, or an invalid DPoP proof")},
                      {"403", error_response_doc(cookies ? "Inactive user, or a foreign origin" : "Inactive user")},
                      {"413", error_response_doc("Request body too large")},
                      {"422", error_response_doc("The body does not hold a username and password")},
                      {"429", error_response_doc("Too many attempts from this client or for this username; see Retry-After")}};
     return doc;
+}
+
+json dpop_header_parameter(std::string_view description) {
+    return {{"name", "DPoP"},
+            {"in", "header"},
+            {"required", false},
+            {"description", description},
+            {"schema", {{"type", "string"}}}};
 }
 
 std::string identifier_key(std::string_view username) { return "identifier:" + sha256_hex(ascii_lower(username)); }

@@ -50,7 +50,10 @@ json operation(const RouteRecord& r, const SchemeSettings& settings) {
     if (!r.doc.summary.empty()) op["summary"] = r.doc.summary;
     std::string description = r.doc.description;
     if (!r.doc.tags.empty()) op["tags"] = r.doc.tags;
-    if (auto params = path_parameters(r.path); !params.empty()) op["parameters"] = params;
+    auto params = path_parameters(r.path);
+    if (r.doc.parameters.is_array())
+        for (const auto& p : r.doc.parameters) params.push_back(p);
+    if (!params.empty()) op["parameters"] = params;
     if (!r.doc.request_body.is_null()) op["requestBody"] = r.doc.request_body;
     json responses = r.doc.responses.is_object() ? r.doc.responses : json::object();
     if (responses.empty()) responses["200"] = {{"description", "Successful Response"}};
@@ -147,7 +150,10 @@ json build_openapi(const std::vector<RouteRecord>& routes, const OpenApiInfo& in
              {"properties",
               {{"access_token", {{"type", "string"}}},
                {"refresh_token", {{"type", "string"}}},
-               {"token_type", {{"type", "string"}, {"const", "bearer"}}},
+               {"token_type",
+                {{"type", "string"},
+                 {"enum", json::array({"bearer", "DPoP"})},
+                 {"description", "DPoP: the tokens are bound to the key of the request's DPoP proof (RFC 9449)"}}},
                {"expires_in", {{"type", "integer"}}}}},
              {"required", json::array({"access_token", "refresh_token", "token_type", "expires_in"})}}}}}};
     // Declared: the schemes some route (or the default) accepts, each once.

@@ -23,16 +23,61 @@ RouteDoc refresh_route_doc() {
                         {"content",
                          {{"application/json", {{"schema", schema}}},
                           {"application/x-www-form-urlencoded", {{"schema", form}}}}}};
+    doc.parameters = json::array({dpop_header_parameter(
+        "A DPoP proof (RFC 9449) for POST and this URL, without `ath`, by the key the refresh token is bound to: "
+        "required for a DPoP-bound refresh token, whose new pair is bound to the same key.")});
     doc.responses = {{"200",
                       {{"description", "Tokens"},
                        {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
-                     {"401", error_response_doc("Invalid, expired, revoked or reused refresh token")},
+                     {"401", error_response_doc(
+                                 "Invalid, expired, revoked or reused refresh token, or an invalid DPoP proof for a bound one")},
                      {"403", error_response_doc(
                                  "Inactive user, or a refresh by cookie without the CSRF token or from a foreign origin")},
                      {"413", error_response_doc("Request body too large")},
                      {"422", error_response_doc("The body does not hold a refresh token")},
                      {"429", error_response_doc("Too many refreshes from this client or of this session; see Retry-After")}};
     return doc;
+}
+
+namespace {
+
+// `outcome` without its value: success or its failure, now or later.
+Outcome<void> without_value(Outcome<DpopProof> outcome) {
+    if (outcome.ready()) {
+        if (!outcome.result()) return std::move(outcome.result()).failure();
+        return {};
+    }
+    auto [done, settle] = Outcome<void>::pending();
+    std::move(outcome).then([settle = settle](Result<DpopProof> proof) {
+        if (!proof) return settle(std::move(proof).failure());
+        settle();
+    });
+    return std::move(done);
+}
+
+}  // namespace
+
+Outcome<void> RefreshCheck::operator()(const TokenPayload& token) const {
+    const std::string* bound = dpop_jkt(token);
+    if (bound == nullptr && !bound_required) return cookie(token);
+    // What the binding's step needs, by value: it may run once the cookie's check has answered,
+    // when this check has moved.
+    auto binding = [dpop = dpop, proof = proof, jkt = bound ? *bound : std::string(),
+                    now = cookie.codec->config().now()]() -> Outcome<void> {
+        if (jkt.empty()) return InvalidToken("refresh token is not DPoP-bound, and DPoP is required").failure();
+        return without_value(dpop->verify(proof, &jkt, now));
+    };
+    auto first = cookie(token);
+    if (first.ready()) {
+        if (!first.result()) return std::move(first.result()).failure();
+        return binding();
+    }
+    auto [done, settle] = Outcome<void>::pending();
+    std::move(first).then([settle = settle, binding = std::move(binding)](Result<void> checked) {
+        if (!checked) return settle(std::move(checked).failure());
+        binding().then([settle](Result<void> bound_ok) { settle(std::move(bound_ok)); });
+    });
+    return std::move(done);
 }
 
 RefreshRequest read_refresh_request(const Pistache::Http::Request& request, const CredentialScheme* refresh_cookie) {

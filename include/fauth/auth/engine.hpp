@@ -86,11 +86,17 @@ public:
         password,
     };
     /// A new session for `sub`: an access and a refresh token sharing a new family id and the
-    /// session's start (`auth_time`, now); the access token is fresh after Proof::password.
-    TokenResponse login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof = Proof::none) const;
+    /// session's start (`auth_time`, now); the access token is fresh after Proof::password. With
+    /// `dpop_jkt` (the RFC 7638 thumbprint of the key a DPoP proof of the login was signed with),
+    /// both tokens are bound to that key (`cnf: {"jkt": ...}`, beside any other `cnf` member
+    /// `extra` names; RFC 9449 section 6) and the response's token_type is "DPoP".
+    TokenResponse login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof = Proof::none,
+                        std::string_view dpop_jkt = {}) const;
     /// The next token pair of the session of `refresh` (an admitted refresh token): same family
     /// and session start, with `scopes` and `extra` claims as computed anew for its user; its
-    /// access token is not fresh. The pair is a function of `refresh` and its issue time,
+    /// access token is not fresh. A pair whose `refresh` is bound to a DPoP key (`cnf.jkt`) is
+    /// bound to the same key, whatever `extra` says (the binding is the session's, not the user's),
+    /// and says token_type "DPoP". The pair is a function of `refresh` and its issue time,
     /// `issued_at_us` (now, or later when the clock stepped back; 0: now): ids derived from
     /// `refresh`'s, so that a repeat of the same rotation makes the same pair.
     TokenResponse renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra,

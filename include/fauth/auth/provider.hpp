@@ -262,9 +262,11 @@ public:
     /// A new session for `user`, whose tokens carry the claims set_login_claims computes for it:
     /// what the login endpoint does once the password is checked. With Proof::password (call it
     /// only then) its access token is fresh (`fresh: true`), which require_fresh_user demands;
-    /// with Proof::none (after registration or an e-mail link, say) it is not.
-    TokenResponse sign_in(const User& user, Engine::Proof proof = Engine::Proof::password) const {
-        return core_->login(user_id(user), core_->claims.scopes_for(user), core_->claims.extra_for(user), proof);
+    /// with Proof::none (after registration or an e-mail link, say) it is not. With `dpop_jkt`
+    /// (the thumbprint of a verified DPoP proof's key), the session is bound to that key (see
+    /// Engine::login): refresh then needs a proof by it.
+    TokenResponse sign_in(const User& user, Engine::Proof proof = Engine::Proof::password, std::string_view dpop_jkt = {}) const {
+        return core_->login(user_id(user), core_->claims.scopes_for(user), core_->claims.extra_for(user), proof, dpop_jkt);
     }
 
     /// A new session for `sub` that no password check started (after registration or an e-mail

@@ -23,11 +23,12 @@ std::string random_id();
 
 /// What a successful login returns, as FAuth's TokenResponse.
 struct TokenResponse {
-    /// The short-lived bearer token.
+    /// The short-lived access token.
     std::string access_token;
     /// The long-lived token that obtains new pairs.
     std::string refresh_token;
-    /// Always "bearer".
+    /// "bearer", or "DPoP" for tokens bound to the key of a DPoP proof (RFC 9449 section 5.1): sent
+    /// as `Authorization: DPoP` with a proof by that key.
     std::string token_type = "bearer";
     /// Seconds until the access token expires.
     std::int64_t expires_in = 0;

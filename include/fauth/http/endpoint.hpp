@@ -30,6 +30,8 @@ struct RouteDoc {
     std::vector<std::string> tags{};
     /// An OpenAPI Request Body Object, or null.
     nlohmann::json request_body{};
+    /// OpenAPI Parameter Objects besides the path's (a header, say), or null.
+    nlohmann::json parameters{};
     /// OpenAPI Responses Object entries by status ("200": {...}); a default 200 when empty.
     nlohmann::json responses = nlohmann::json::object();
     /// Leave the route out of the OpenAPI document (as /docs and /openapi.json are).

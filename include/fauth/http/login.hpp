@@ -17,6 +17,7 @@
 #include "fauth/http/endpoint.hpp"
 #include "fauth/http/events.hpp"
 #include "fauth/http/response.hpp"
+#include "fauth/http/schemes/dpop.hpp"
 #include "fauth/http/token_request.hpp"
 #include "fauth/auth/provider.hpp"
 
@@ -25,6 +26,10 @@ namespace fauth::http {
 /// The OpenAPI description of login_endpoint: form and JSON bodies, the token response (or, for
 /// TokenDelivery::cookies, the session cookies), 401, 403, 413, 422, 429.
 RouteDoc login_route_doc(TokenDelivery delivery = TokenDelivery::body);
+
+/// The OpenAPI Parameter Object of a token request's optional `DPoP` header (RFC 9449 section 5),
+/// described as `description` says.
+nlohmann::json dpop_header_parameter(std::string_view description);
 
 /// Sends a token response with the caching headers RFC 6749 section 5.1 requires
 /// (`Cache-Control: no-store`, `Pragma: no-cache`).
@@ -77,6 +82,16 @@ using LoginClaims = fauth::LoginClaims<User>;
 /// With TokenDelivery::cookies (which needs HttpConfig::cookies to accept cookies and the
 /// provider a secret_key, else mounting it throws ConfigError) the tokens are set as the session cookies instead (send_tokens), and a request
 /// whose Origin or Referer names a foreign origin is refused with 403 before anything else.
+/// DPoP (RFC 9449 section 5), while HttpConfig::dpop.mode is not off: a request with a `DPoP`
+/// header (a proof for POST and this endpoint's URL, without `ath`) has it verified once the body is
+/// read, before the name's throttles and the password check (DpopTokenProofs: algorithms, age,
+/// the replay cache); the tokens are then bound to the proof's key (`cnf.jkt`, Engine::login) and
+/// the response says `"token_type": "DPoP"`. A bad, stale or replayed proof is refused as any
+/// credential is here: 401 {"detail": "Invalid DPoP proof"} with `WWW-Authenticate: DPoP
+/// error="invalid_dpop_proof", algs="..."`, reported as a login_failure. With DpopMode::require a
+/// login without a proof is refused so too. Without the header nothing changes. Cookie delivery
+/// ignores DPoP: a browser session's tokens live in HttpOnly cookies, which the cookie scheme
+/// reads without proofs, so they are never bound.
 template <class User>
 Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery = TokenDelivery::body) {
     Endpoint endpoint;
@@ -86,8 +101,13 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
         if (delivery == TokenDelivery::cookies && auth.config().tokens.secret_key.empty())
             throw ConfigError(
                 "login_endpoint: cookie delivery: CSRF tokens are bound to the session with secret_key; set it to use cookies");
+        // DPoP (RFC 9449 section 5), while HttpConfig::dpop is not off: a login whose request
+        // carries a proof gets tokens bound to the proof's key. Cookies ignore it (see below).
+        std::shared_ptr<const DpopTokenProofs> proofs;
+        if (delivery == TokenDelivery::body && http->dpop.mode != DpopMode::off)
+            proofs = std::make_shared<const DpopTokenProofs>(scheme_settings(*http));
         return Endpoint::guard_exceptions(
-            [&auth, delivery, http](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+            [&auth, delivery, http, proofs](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
                 const AuthConfig& config = auth.config();
                 if (request.body().size() > http->max_token_request_bytes)
                     return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
@@ -104,16 +124,18 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                     std::string body;
                     std::string device_cookie;  // as sent, when device cookies are on
                     std::string path;           // where a new device cookie goes back to
+                    DpopTokenRequest dpop;      // the DPoP header, while DPoP is on
+                    std::string jkt;            // the verified proof's key: the tokens are bound to it
                 };
                 const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
                 auto event = request_event(SecurityEventType::login_failure, request, *http);
                 auto client = throttle_client(event.client, http->ipv6_client_prefix);
                 const bool devices = device_cookies_on(*http, auth.tokens());
                 auto device_cookie = devices ? cookie_credentials(request, http->device_cookie.name) : Credentials{};
-                auto attempt = std::make_shared<Attempt>(Attempt{std::move(writer), std::move(event), std::move(client),
-                                                                 type ? type->mime().toString() : std::string(), request.body(),
-                                                                 std::move(device_cookie.token),
-                                                                 devices ? request.resource() : std::string()});
+                auto attempt = std::make_shared<Attempt>(
+                    Attempt{std::move(writer), std::move(event), std::move(client),
+                            type ? type->mime().toString() : std::string(), request.body(), std::move(device_cookie.token),
+                            devices ? request.resource() : std::string(), proofs ? proofs->read(request) : DpopTokenRequest{}});
                 // Failures that are no attempt's (a throttle's, a response that cannot be made): not reported.
                 auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
                     http::refuse(a->writer, auth.config(), failure_of(std::move(failure), "login"), false, a->event,
@@ -138,7 +160,8 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                     auth.config().report(attempt->event);
                                     if (!attempt->path.empty())
                                         add_device_cookie(attempt->writer, *http, auth.tokens(), username, attempt->path);
-                                    send_tokens(attempt->writer, auth.sign_in(user), delivery, http->cookies, auth.tokens());
+                                    send_tokens(attempt->writer, auth.sign_in(user, Engine::Proof::password, attempt->jkt),
+                                                delivery, http->cookies, auth.tokens());
                                 } catch (...) {
                                     refuse(attempt, std::current_exception());
                                 }
@@ -148,9 +171,48 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                              attempt->event, Report::attempt);
                             });
                 };
+                // The login name's throttles, then the password check.
+                auto throttle_name = [&auth, http, attempt, refuse, throttled, sign_in](LoginRequest credentials) {
+                    const auto& limits = auth.config().login_limits;
+                    // A device this name logged in from before has its own budget, which guesses
+                    // from elsewhere cannot spend.
+                    const auto device = attempt->device_cookie.empty()
+                                            ? std::string()
+                                            : device_of(auth.tokens(), attempt->device_cookie, credentials.username,
+                                                        unix_seconds(auth.config().tokens.clock), http->device_cookie.lifetime);
+                    if (!device.empty()) {
+                        auth.count_attempt("device:" + device, limits.per_device)
+                            .then(
+                                [attempt, throttled, sign_in,
+                                 credentials = std::move(credentials)](const ThrottleDecision& by_device) mutable {
+                                    if (!by_device.allowed) return throttled(attempt, by_device);
+                                    sign_in(std::move(credentials), true);
+                                },
+                                [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                        return;
+                    }
+                    const auto pair_key = client_identifier_key(attempt->client, credentials.username);
+                    // The name is counted across all clients only for attempts this client may make.
+                    auto then_by_name = [&auth, attempt, refuse, throttled, sign_in,
+                                         credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
+                        if (!by_pair.allowed) return throttled(attempt, by_pair);
+                        const auto name_key = identifier_key(credentials.username);
+                        auth.count_attempt(name_key, auth.config().login_limits.per_identifier)
+                            .then(
+                                [attempt, throttled, sign_in,
+                                 credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
+                                    if (!by_name.allowed) return throttled(attempt, by_name);
+                                    sign_in(std::move(credentials), false);
+                                },
+                                [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                    };
+                    auth.count_attempt(pair_key, limits.per_client_identifier)
+                        .then(std::move(then_by_name),
+                              [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                };
                 auth.count_attempt("client:" + attempt->client, config.login_limits.per_client)
                     .then(
-                        [&auth, http, attempt, refuse, throttled, sign_in](const ThrottleDecision& by_client) {
+                        [&auth, http, proofs, attempt, throttled, throttle_name](const ThrottleDecision& by_client) {
                             if (!by_client.allowed) return throttled(attempt, by_client);
                             auto parsed = parse_login_request(attempt->content_type, attempt->body);
                             if (const auto* error = std::get_if<RequestError>(&parsed))
@@ -158,43 +220,29 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                                    error->detail);
                             auto credentials = std::get<LoginRequest>(std::move(parsed));
                             attempt->event.identifier = logged_identifier(auth.tokens(), credentials.username);
-                            const auto& limits = auth.config().login_limits;
-                            // A device this name logged in from before has its own budget, which guesses
-                            // from elsewhere cannot spend.
-                            const auto device =
-                                attempt->device_cookie.empty()
-                                    ? std::string()
-                                    : device_of(auth.tokens(), attempt->device_cookie, credentials.username,
-                                                unix_seconds(auth.config().tokens.clock), http->device_cookie.lifetime);
-                            if (!device.empty()) {
-                                auth.count_attempt("device:" + device, limits.per_device)
-                                    .then(
-                                        [attempt, throttled, sign_in,
-                                         credentials = std::move(credentials)](const ThrottleDecision& by_device) mutable {
-                                            if (!by_device.allowed) return throttled(attempt, by_device);
-                                            sign_in(std::move(credentials), true);
-                                        },
-                                        [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
-                                return;
-                            }
-                            const auto pair_key = client_identifier_key(attempt->client, credentials.username);
-                            // The name is counted across all clients only for attempts this client may make.
-                            auto then_by_name = [&auth, attempt, refuse, throttled, sign_in,
-                                                 credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
-                                if (!by_pair.allowed) return throttled(attempt, by_pair);
-                                const auto name_key = identifier_key(credentials.username);
-                                auth.count_attempt(name_key, auth.config().login_limits.per_identifier)
-                                    .then(
-                                        [attempt, throttled, sign_in,
-                                         credentials = std::move(credentials)](const ThrottleDecision& by_name) mutable {
-                                            if (!by_name.allowed) return throttled(attempt, by_name);
-                                            sign_in(std::move(credentials), false);
-                                        },
-                                        [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
-                            };
-                            auth.count_attempt(pair_key, limits.per_client_identifier)
-                                .then(std::move(then_by_name),
-                                      [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                            if (!proofs || (!attempt->dpop.present && http->dpop.mode != DpopMode::require))
+                                return throttle_name(std::move(credentials));
+                            // The proof before the name's throttles and the password: a bad one spends neither.
+                            auth.engine()
+                                .tracked(proofs->verify(attempt->dpop, nullptr, auth.config().tokens.now()))
+                                .then([&auth, http, proofs, attempt, throttle_name,
+                                       credentials = std::move(credentials)](Result<DpopProof> proof) mutable {
+                                    if (!proof) {
+                                        const auto& failure = proof.failure();
+                                        return http::refuse(attempt->writer, auth.config(), failure,
+                                                            proofs->challenge(http->resource_metadata_url), attempt->event,
+                                                            failure.kind == ErrorKind::invalid_dpop_proof ? Report::attempt
+                                                                                                          : Report::none);
+                                    }
+                                    try {
+                                        attempt->jkt = std::move(proof->jkt);
+                                        throttle_name(std::move(credentials));
+                                    } catch (...) {
+                                        http::refuse(attempt->writer, auth.config(),
+                                                     failure_of(std::current_exception(), "login"), false, attempt->event,
+                                                     Report::none);
+                                    }
+                                });
                         },
                         [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
             },

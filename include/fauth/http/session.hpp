@@ -16,6 +16,7 @@
 #include "fauth/http/scheme.hpp"
 #include "fauth/http/login.hpp"
 #include "fauth/http/response.hpp"
+#include "fauth/http/schemes/dpop.hpp"
 #include "fauth/http/token_request.hpp"
 #include "fauth/auth/provider.hpp"
 
@@ -73,6 +74,29 @@ struct StateChangeCheck {
     }
 };
 
+/// The bind step of refresh_endpoint: the refresh cookie's checks (StateChangeCheck), then the
+/// session's DPoP binding (RFC 9449 sections 5 and 5.8): a refresh token bound to a key (`cnf.jkt`)
+/// is exchanged only with a proof by that key, for POST and the endpoint's URL, without `ath` (a
+/// refresh is a token request: no access token comes with it), that the replay cache has not
+/// seen; whatever HttpConfig::dpop.mode says. With DpopMode::require, a refresh token in a body
+/// must be bound. It runs once the token is verified, before the session's budget is counted and
+/// before the token is used up: a refused proof leaves the refresh token as it was, usable by its
+/// holder, and is not reuse (whoever sent it does not hold the key, which proves nothing about the
+/// holder; revoking the session would let anyone who saw the token end it).
+struct RefreshCheck {
+    /// The refresh cookie's checks (nothing for a token in a body).
+    StateChangeCheck cookie;
+    /// How token-request proofs are judged (the endpoint's).
+    std::shared_ptr<const DpopTokenProofs> dpop;
+    /// What the request said about DPoP.
+    DpopTokenRequest proof;
+    /// Unbound refresh tokens are refused (DpopMode::require, a token in a body).
+    bool bound_required = false;
+    /// Runs the checks: success or the first refusal (InvalidDpopProof, InvalidToken, the
+    /// cookie's Forbidden), now or later.
+    Outcome<void> operator()(const TokenPayload& token) const;
+};
+
 /// POST it at e.g. /refresh: reads {"refresh_token": "..."} (JSON, or the OAuth2 form
 /// grant_type=refresh_token) and answers a new TokenResponse (the old refresh token is used up);
 /// with cookies accepted (HttpConfig::cookies), an empty body with the refresh cookie is answered
@@ -82,8 +106,12 @@ struct StateChangeCheck {
 /// 401 for an invalid, expired, revoked or reused refresh token, 403 for a refresh by cookie from
 /// a foreign origin or without the session's CSRF token (checked once the token is verified,
 /// before the session's budget is counted), 429 when the session's own budget
-/// (refresh_limits.per_family) is spent. Refusals go through refuse: the reason to the security
-/// events, the fixed detail to the client ("Invalid token" for a refused token).
+/// (refresh_limits.per_family) is spent. A DPoP-bound refresh token (from a login with a proof)
+/// needs a `DPoP` proof by its key (RefreshCheck: else 401 {"detail": "Invalid DPoP proof"} with
+/// `WWW-Authenticate: DPoP error="invalid_dpop_proof", algs="..."`), and its new pair is bound to
+/// the same key (`"token_type": "DPoP"`); a proof sent with an unbound refresh token is ignored.
+/// Refusals go through refuse: the reason to the security events, the fixed detail to the client
+/// ("Invalid token" for a refused token).
 template <class User>
 Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
@@ -91,18 +119,28 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
     endpoint.make = [&auth](const std::shared_ptr<const HttpConfig>& http) {
         auto cookie = refresh_cookie_scheme(*http);
         if (cookie) cookie->check_route({.secret_key = !auth.config().tokens.secret_key.empty()});
+        // Whatever the mode: a bound refresh token is never exchanged without its key's proof.
+        auto proofs = std::make_shared<const DpopTokenProofs>(scheme_settings(*http));
         return Endpoint::guard_exceptions(
-            [&auth, http, cookie](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+            [&auth, http, cookie, proofs](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
                 const AuthConfig& config = auth.config();
                 if (request.body().size() > http->max_token_request_bytes)
                     return send_detail(writer, Pistache::Http::Code::Request_Entity_Too_Large, "Request body too large");
                 auto input = std::make_shared<RefreshRequest>(read_refresh_request(request, cookie.get()));
                 auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
                 const auto client = throttle_client(client_address(request, *http), http->ipv6_client_prefix);
-                StateChangeCheck check{input->scheme, cookie, nullptr, &auth.tokens(), shared};
-                if (check.scheme != nullptr) check.request = std::make_shared<const Pistache::Http::Request>(request);
-                auto refused = [&auth, shared, event = request_event(SecurityEventType::token_refused, request, *http)](
-                                   const Failure& failure) { refuse(*shared, auth.config(), failure, true, event); };
+                RefreshCheck check{{input->scheme, cookie, nullptr, &auth.tokens(), shared},
+                                   proofs,
+                                   proofs->read(request),
+                                   http->dpop.mode == DpopMode::require && input->scheme == nullptr};
+                if (check.cookie.scheme != nullptr)
+                    check.cookie.request = std::make_shared<const Pistache::Http::Request>(request);
+                auto refused = [&auth, http, proofs, shared,
+                                event = request_event(SecurityEventType::token_refused, request, *http)](const Failure& failure) {
+                    if (failure.kind == ErrorKind::invalid_dpop_proof)
+                        return refuse(*shared, auth.config(), failure, proofs->challenge(http->resource_metadata_url), event);
+                    refuse(*shared, auth.config(), failure, true, event);
+                };
                 auto failed = [refused](std::exception_ptr failure) { refused(failure_of(std::move(failure), "refresh")); };
                 auth.count_attempt("refresh-client:" + client, config.refresh_limits.per_client)
                     .then(

@@ -104,4 +104,49 @@ Outcome<void> DpopScheme::check(const Pistache::Http::Request& request, const To
     return replay_->first_use(verified->jkt + ':' + verified->jti, policy_.max_age + policy_.leeway);
 }
 
+DpopTokenProofs::DpopTokenProofs(const SchemeSettings& settings)
+    : scheme_(settings),
+      policy_(settings.dpop.policy),
+      replay_(settings.dpop.replay_cache ? settings.dpop.replay_cache : std::make_shared<MemoryReplayCache>()) {}
+
+DpopTokenRequest DpopTokenProofs::read(const Pistache::Http::Request& request) const {
+    DpopTokenRequest out;
+    const auto header = request.headers().tryGetRaw("DPoP");
+    if (!header) return out;
+    out.present = true;
+    out.proof = header->value();
+    out.method = Pistache::Http::methodString(request.method());
+    out.url = scheme_.request_url(request);
+    return out;
+}
+
+Outcome<DpopProof> DpopTokenProofs::verify(const DpopTokenRequest& request, const std::string* bound_to,
+                                           std::chrono::system_clock::time_point now) const {
+    if (!request.present) return InvalidDpopProof("no DPoP header").failure();
+    // A token request presents no access token: no ath is asked for (RFC 9449 section 5).
+    auto verified = verify_dpop_proof(request.proof, {request.method, request.url, {}, {}}, policy_, now);
+    if (!verified) return std::move(verified).failure();
+    if (bound_to != nullptr && verified->jkt != *bound_to)
+        return InvalidDpopProof("proof key is not the one the token is bound to").failure();
+    auto used = replay_->first_use(verified->jkt + ':' + verified->jti, policy_.max_age + policy_.leeway);
+    if (used.ready()) {
+        if (!used.result()) return std::move(used.result()).failure();
+        return verified;
+    }
+    auto [outcome, settle] = Outcome<DpopProof>::pending();
+    std::move(used).then([settle = settle, proof = std::move(*verified)](Result<void> first) mutable {
+        if (!first) return settle(std::move(first).failure());
+        settle(std::move(proof));
+    });
+    return std::move(outcome);
+}
+
+Challenge DpopTokenProofs::challenge(std::string_view resource_metadata) const {
+    Challenge challenge(true, resource_metadata);
+    challenge.bearer = false;
+    challenge.presented_by = scheme_.challenge_name();
+    scheme_.challenge(challenge);
+    return challenge;
+}
+
 }  // namespace fauth::http

@@ -54,4 +54,44 @@ private:
     std::string challenge_;
 };
 
+/// What a token request (a login, a refresh) said about DPoP, read while the request is there:
+/// its `DPoP` header and the method and URL a proof for it must name.
+struct DpopTokenRequest {
+    /// True when the request carried a `DPoP` header.
+    bool present = false;
+    /// The header's value (the proof).
+    std::string proof;
+    /// The request's method (`htm`).
+    std::string method;
+    /// The request's URL (`htu`), as DpopScheme::request_url builds it.
+    std::string url;
+};
+
+/// The DPoP proofs of token requests (RFC 9449 section 5) at this service's own login and refresh
+/// endpoints: a proof names the request's method and URL (as the DPoP scheme builds it behind
+/// trusted proxies, or from DpopSettings::origin), carries no `ath` (none is checked: a token
+/// request presents no access token), and is used once (DpopSettings::replay_cache, shared with the
+/// DPoP scheme). Const and shared by every request to an endpoint.
+class DpopTokenProofs {
+public:
+    /// The proofs as `settings.dpop` judges them.
+    explicit DpopTokenProofs(const SchemeSettings& settings);
+    /// What `request` says (see DpopTokenRequest).
+    DpopTokenRequest read(const Pistache::Http::Request& request) const;
+    /// The proof of `request` verified at `now` (verify_dpop_proof), by the key whose thumbprint is
+    /// `bound_to` when that is not null, then its `jti` recorded in the replay cache: the proof, or
+    /// InvalidDpopProof ("no DPoP header", the check that failed, "proof key is not the one the
+    /// token is bound to", "proof replayed"), or Unavailable when the replay cache cannot tell. A
+    /// proof by another key is refused before its `jti` is recorded.
+    Outcome<DpopProof> verify(const DpopTokenRequest& request, const std::string* bound_to,
+                              std::chrono::system_clock::time_point now) const;
+    /// The challenge of a refusal: `DPoP algs="..."`, which gets the error.
+    Challenge challenge(std::string_view resource_metadata = {}) const;
+
+private:
+    DpopScheme scheme_;
+    DpopPolicy policy_;
+    std::shared_ptr<ReplayCache> replay_;
+};
+
 }  // namespace fauth::http
