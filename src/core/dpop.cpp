@@ -102,6 +102,26 @@ bool DpopNonces::valid(std::string_view nonce, std::chrono::system_clock::time_p
     return false;
 }
 
+DpopKeyCache::DpopKeyCache(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+
+std::optional<Key> DpopKeyCache::find(std::string_view id) const {
+    std::lock_guard lock(mutex_);
+    const auto it = keys_.find(std::string(id));
+    if (it == keys_.end()) return std::nullopt;
+    return it->second;
+}
+
+void DpopKeyCache::add(std::string id, Key key) {
+    std::lock_guard lock(mutex_);
+    if (keys_.contains(id)) return;
+    while (keys_.size() >= capacity_) {
+        keys_.erase(order_.front());
+        order_.pop_front();
+    }
+    order_.push_back(id);
+    keys_.emplace(std::move(id), std::move(key));
+}
+
 const std::string* dpop_jkt(const TokenPayload& token) noexcept {
     const auto cnf = token.extra.find("cnf");
     if (cnf == token.extra.end() || !cnf->is_object()) return nullptr;
@@ -197,11 +217,21 @@ Result<DpopProof> verify_dpop_proof(std::string_view proof, const DpopRequest& r
         if (jwk_it->contains("alg") && (*jwk_it)["alg"] != alg) throw InvalidDpopProof("jwk alg is not the header's");
         DpopProof verified;
         verified.jkt = jwk_thumbprint(*jwk_it);
+        // A key seen before (same algorithm and thumbprint: the same public key) is not parsed
+        // again; a JWK with `use` or `key_ops` always is, so that those are judged every time.
         std::optional<Key> key;
-        try {
-            key = Key::from_jwk(*jwk_it, alg);
-        } catch (const ConfigError& e) {
-            throw InvalidDpopProof(std::string("unusable jwk: ") + e.what());
+        std::string cache_id;
+        if (request.keys != nullptr && !jwk_it->contains("use") && !jwk_it->contains("key_ops")) {
+            cache_id = alg + ' ' + verified.jkt;
+            key = request.keys->find(cache_id);
+        }
+        if (!key) {
+            try {
+                key = Key::from_jwk(*jwk_it, alg);
+            } catch (const ConfigError& e) {
+                throw InvalidDpopProof(std::string("unusable jwk: ") + e.what());
+            }
+            if (!cache_id.empty()) request.keys->add(std::move(cache_id), *key);
         }
         try {
             detail::verify_signature(*key, jws);

@@ -221,6 +221,24 @@ TEST_F(DpopProofTest, AServerNonceIsRequiredWhenTheServerGivesThem) {
     EXPECT_THROW(fauth::DpopNonces("a-secret-of-sixteen+", std::chrono::seconds(0)), fauth::ConfigError);
 }
 
+TEST_F(DpopProofTest, AKeyCacheSkipsParsingButNeverTheSignature) {
+    fauth::DpopKeyCache cache(2);
+    DpopRequest request{.keys = &cache};
+    const auto first = verify(proof(es256), request);
+    ASSERT_TRUE(first.ok()) << first.failure().log;
+    ASSERT_TRUE(cache.find("ES256 " + first->jkt)) << "the proof's key is kept";
+    EXPECT_TRUE(verify(proof(es256), request).ok()) << "and used again";
+    // A cached key still checks each proof's signature: the header re-encoded is another input.
+    const auto& good = proof(es256);
+    const nlohmann::json header = {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", jwks_[0]}};
+    EXPECT_EQ(refusal(verify(fauth::base64url_encode(header.dump()) + good.substr(good.find('.')), request)),
+              "invalid DPoP proof: signature mismatch");
+    // Bounded: the oldest goes first.
+    EXPECT_TRUE(verify(proof(eddsa), request).ok());
+    EXPECT_TRUE(verify(proof(ps256), request).ok());
+    EXPECT_FALSE(cache.find("ES256 " + first->jkt));
+}
+
 TEST_F(DpopProofTest, ATokenIsBoundByItsCnfJkt) {
     fauth::TokenPayload token;
     EXPECT_EQ(fauth::dpop_jkt(token), nullptr);

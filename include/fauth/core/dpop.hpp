@@ -7,6 +7,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fauth/core/claims.hpp"
+#include "fauth/core/keys.hpp"
 #include "fauth/core/outcome.hpp"
 
 namespace fauth {
@@ -62,6 +66,25 @@ std::string sha256_base64url(std::string_view data);
 /// http(s) URL without user information.
 std::optional<std::string> normalized_htu(std::string_view url);
 
+/// The public keys of recent proofs, by algorithm and thumbprint, so that a client's next proof
+/// costs no key parsing (a third of a proof's verification for ES256). Bounded (the oldest
+/// goes first); thread-safe.
+class DpopKeyCache {
+public:
+    /// A cache of at most `capacity` keys (at least 1).
+    explicit DpopKeyCache(std::size_t capacity = 4096);
+    /// The key cached under `id`, or nothing.
+    std::optional<Key> find(std::string_view id) const;
+    /// Caches `key` under `id`.
+    void add(std::string id, Key key);
+
+private:
+    std::size_t capacity_;
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, Key> keys_;
+    std::deque<std::string> order_;  // first added first
+};
+
 /// How DPoP proofs are judged.
 struct DpopPolicy {
     /// The JWS algorithms a proof may use (asymmetric only: HMAC names are refused whatever this says).
@@ -88,6 +111,8 @@ struct DpopRequest {
     /// The server's nonces, when it requires them: the proof's `nonce` must be valid (else the
     /// failure is DpopNonceRequired, which asks the client to retry with a fresh one).
     const DpopNonces* nonces = nullptr;
+    /// Keys of earlier proofs (a proof's key found there is not parsed again), when given.
+    DpopKeyCache* keys = nullptr;
 };
 
 /// What a verified proof says.

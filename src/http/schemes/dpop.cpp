@@ -97,7 +97,7 @@ Outcome<void> DpopScheme::check(const Pistache::Http::Request& request, const To
     const auto token_text = parse_authorization(std::string_view(presented), "dpop");
     const std::string method = Pistache::Http::methodString(request.method());
     const std::string url = request_url(request);
-    DpopRequest expected{method, url, token_text.token, {}, nonces_ ? &*nonces_ : nullptr};
+    DpopRequest expected{method, url, token_text.token, {}, nonces_ ? &*nonces_ : nullptr, &keys_};
     auto verified = verify_dpop_proof(proof, expected, policy_, context.codec.config().now());
     if (!verified) return std::move(verified).failure();
     if (verified->jkt != *bound) return InvalidDpopProof("proof key is not the one the token is bound to").failure();

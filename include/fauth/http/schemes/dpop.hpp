@@ -51,6 +51,7 @@ private:
     std::vector<std::string> trusted_proxies_;
     std::shared_ptr<ReplayCache> replay_;
     std::optional<DpopNonces> nonces_;  // when proofs must carry a server nonce
+    mutable DpopKeyCache keys_;         // the keys of recent proofs
     std::string challenge_;
 };
 
