@@ -13,43 +13,18 @@
 #include <fauth/core/dpop.hpp>
 #include <fauth/core/keys.hpp>
 
+#include "support/dpop.hpp"
 #include "support/keys.hpp"
 #include "support/test_app.hpp"
 
 using fauth::http::DpopMode;
+using fauth::test::LaterReplayCache;
 using fauth::test::TestApp;
+using Holder = fauth::test::DpopHolder;
 
 namespace {
 
 const std::string kJson = "Content-Type: application/json";
-
-// A client's DPoP key, and the proofs it signs: for a token request (no `ath`) or for a request
-// with an access token.
-struct Holder {
-    fauth::Key key = fauth::Key::generate("ES256");
-    nlohmann::json jwk = [this] {
-        auto j = key.public_jwk();
-        j.erase("kid");
-        j.erase("use");
-        j.erase("alg");
-        return j;
-    }();
-    std::string jkt = fauth::jwk_thumbprint(jwk);
-    int counter = 0;
-
-    std::string proof(const std::string& method, const std::string& url, const std::string& access_token = {}) {
-        const nlohmann::json header = {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", jwk}};
-        nlohmann::json claims =
-            {{"jti", "jti-" + std::to_string(++counter) + "-" + jkt.substr(0, 8)},
-             {"htm", method},
-             {"htu", url},
-             {"iat",
-              std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()}};
-        if (!access_token.empty()) claims["ath"] = fauth::sha256_base64url(access_token);
-        std::string input = fauth::base64url_encode(header.dump()) + "." + fauth::base64url_encode(claims.dump());
-        return input + "." + fauth::base64url_encode(key.sign(input));
-    }
-};
 
 fauth::http::HttpConfig dpop_http(DpopMode mode = DpopMode::allow) {
     fauth::http::HttpConfig http;
@@ -77,30 +52,6 @@ struct App : TestApp {
         const auto* jkt = fauth::dpop_jkt(payload);
         return jkt ? *jkt : std::string();
     }
-};
-
-// A replay cache that answers later, from a thread of its own (as a Redis one would): the login
-// and the refresh pipeline wait for it.
-class LaterReplayCache final : public fauth::ReplayCache {
-public:
-    ~LaterReplayCache() override {
-        for (auto& t : threads_) t.join();
-    }
-    fauth::Outcome<void> first_use(std::string_view id, std::chrono::seconds lifetime) override {
-        auto [outcome, settle] = fauth::Outcome<void>::pending();
-        auto answer = memory_.first_use(id, lifetime);
-        std::lock_guard lock(mutex_);
-        threads_.emplace_back([settle = settle, result = std::move(answer.result())]() mutable {
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            settle(std::move(result));
-        });
-        return std::move(outcome);
-    }
-
-private:
-    fauth::MemoryReplayCache memory_;
-    std::mutex mutex_;
-    std::deque<std::thread> threads_;
 };
 
 const char* const kDpopChallenge = R"(DPoP error="invalid_dpop_proof", algs="ES256 EdDSA")";

@@ -12,6 +12,7 @@
 
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/dpop.hpp"
+#include "support/dpop.hpp"
 
 using fauth::Scheme;
 using Pistache::Http::Code;
@@ -19,6 +20,9 @@ using Pistache::Http::ResponseWriter;
 using Pistache::Rest::Request;
 
 namespace {
+
+using fauth::test::LaterReplayCache;
+using Holder = fauth::test::DpopHolder;
 
 struct Member {
     std::string id;
@@ -32,59 +36,6 @@ fauth::AuthConfig make_config() {
     c.tokens.log = [](std::string_view) {};
     return c;
 }
-
-// A client's DPoP key, and the proofs it signs (with fauth's signing code; the proofs of an
-// independent implementation are in tests/core/dpop_test.cpp and the oidc-provider test).
-struct Holder {
-    fauth::Key key = fauth::Key::generate("ES256");
-    nlohmann::json jwk = [this] {
-        auto j = key.public_jwk();
-        j.erase("kid");
-        j.erase("use");
-        j.erase("alg");
-        return j;
-    }();
-    std::string jkt = fauth::jwk_thumbprint(jwk);
-    int counter = 0;
-
-    std::string proof(const std::string& method, const std::string& url, const std::string& token,
-                      const std::string& nonce = {}) {
-        const nlohmann::json header = {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", jwk}};
-        nlohmann::json claims =
-            {{"jti", "jti-" + std::to_string(++counter) + "-" + jkt.substr(0, 8)},
-             {"htm", method},
-             {"htu", url},
-             {"iat",
-              std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()},
-             {"ath", fauth::sha256_base64url(token)}};
-        if (!nonce.empty()) claims["nonce"] = nonce;
-        std::string input = fauth::base64url_encode(header.dump()) + "." + fauth::base64url_encode(claims.dump());
-        return input + "." + fauth::base64url_encode(key.sign(input));
-    }
-};
-
-// A replay cache that answers later, from a thread of its own (as a Redis one would).
-class LaterReplayCache final : public fauth::ReplayCache {
-public:
-    ~LaterReplayCache() override {
-        for (auto& t : threads_) t.join();
-    }
-    fauth::Outcome<void> first_use(std::string_view id, std::chrono::seconds lifetime) override {
-        auto [outcome, settle] = fauth::Outcome<void>::pending();
-        auto answer = memory_.first_use(id, lifetime);
-        std::lock_guard lock(mutex_);
-        threads_.emplace_back([settle = settle, result = std::move(answer.result())]() mutable {
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            settle(std::move(result));
-        });
-        return std::move(outcome);
-    }
-
-private:
-    fauth::MemoryReplayCache memory_;
-    std::mutex mutex_;
-    std::deque<std::thread> threads_;
-};
 
 struct App {
     explicit App(fauth::http::HttpConfig http)
