@@ -34,6 +34,11 @@ struct Waiter {
     std::condition_variable cv;
     bool done = false;
     Outcome<T> outcome;
+    // A fauth::Outcome's failure, kept as a value: the waiting thread makes the exception itself.
+    // (An exception made on the settling thread and released there after the waiting thread read
+    // it is ordered only by exception_ptr's count inside uninstrumented libstdc++, which
+    // ThreadSanitizer cannot see.)
+    std::optional<Failure> failure;
 
     template <class Set>
     void finish(Set set) {
@@ -48,6 +53,10 @@ struct Waiter {
         if (!cv.wait_for(lock, timeout, [&] { return done; }))
             throw std::runtime_error("promise still pending after the deadline");
         return outcome;
+    }
+    std::optional<Failure> take_failure() {
+        std::lock_guard lock(m);
+        return std::move(failure);
     }
 };
 }  // namespace await_detail
@@ -86,9 +95,16 @@ Outcome<T> settle(fauth::Outcome<T> outcome, std::chrono::milliseconds timeout =
         return settled;
     }
     auto waiter = std::make_shared<await_detail::Waiter<T>>();
-    std::move(outcome).then(
-        [waiter, read](fauth::Result<T> result) noexcept { waiter->finish([&](Outcome<T>& o) { read(std::move(result), o); }); });
-    return waiter->wait(timeout);
+    std::move(outcome).then([waiter, read](fauth::Result<T> result) noexcept {
+        waiter->finish([&](Outcome<T>& o) {
+            if (result) return read(std::move(result), o);
+            waiter->failure = std::move(result).failure();
+            o.settled_on = std::this_thread::get_id();
+        });
+    });
+    auto settled = waiter->wait(timeout);
+    if (auto failure = waiter->take_failure()) settled.error = failure->exception();
+    return settled;
 }
 
 /// The value of `promise`; rethrows its rejection.
