@@ -211,7 +211,8 @@ std::optional<std::string> Rule::denial(const detail::Subject& subject, const Wi
             }
             if (first == Kind::role) return missing_role_message(names, Match::any);
             if (first == Kind::permission) return missing_permission_message(names, Match::any);
-            if (missing_scopes != nullptr) missing_scopes->insert(missing_scopes->end(), names.begin(), names.end());
+            // One of them is enough: RFC 6750's `scope` lists what is needed, so the first is named.
+            if (missing_scopes != nullptr) missing_scopes->push_back(names.front());
             return missing_scope_message(names, Match::any);
         }
     }

@@ -130,6 +130,11 @@ const std::string* dpop_jkt(const TokenPayload& token) noexcept {
     return &jkt->get_ref<const std::string&>();
 }
 
+bool holder_bound(const TokenPayload& token) noexcept {
+    const auto cnf = token.extra.find("cnf");
+    return cnf != token.extra.end() && cnf->is_object() && (cnf->contains("jkt") || cnf->contains("x5t#S256"));
+}
+
 std::string sha256_base64url(std::string_view data) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int size = 0;

@@ -102,7 +102,8 @@ RefreshRequest read_refresh_request(const Pistache::Http::Request& request, cons
 
 std::shared_ptr<const CredentialScheme> refresh_cookie_scheme(const HttpConfig& config) {
     if (!config.cookies.accepts_cookie()) return nullptr;
-    return std::make_shared<const CookieScheme>(scheme_settings(config), CookieScheme::Cookie::refresh);
+    const auto settings = scheme_settings(config);
+    return with_holder_binding(std::make_shared<const CookieScheme>(settings, CookieScheme::Cookie::refresh), settings);
 }
 
 SchemeList logout_schemes(const HttpConfig& config) {
@@ -112,8 +113,10 @@ SchemeList logout_schemes(const HttpConfig& config) {
     for (const auto id : default_schemes(settings))
         if (id != Scheme::cookie) schemes.push_back(make_scheme(id, settings));
     if (config.cookies.accepts_cookie()) {
-        schemes.push_back(std::make_shared<const CookieScheme>(settings, CookieScheme::Cookie::refresh));
-        schemes.push_back(std::make_shared<const CookieScheme>(settings, CookieScheme::Cookie::access));
+        schemes.push_back(
+            with_holder_binding(std::make_shared<const CookieScheme>(settings, CookieScheme::Cookie::refresh), settings));
+        schemes.push_back(
+            with_holder_binding(std::make_shared<const CookieScheme>(settings, CookieScheme::Cookie::access), settings));
     }
     return schemes;
 }

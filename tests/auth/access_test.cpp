@@ -129,6 +129,21 @@ TEST(Rule, LeavesSayWhatIsMissingInFAuthsWords) {
     EXPECT_EQ(check(fauth::scope("notes:read"), bob), "Insufficient scope: requires notes:read scope");
 }
 
+TEST(Rule, AScopeDenialNamesTheScopeToAskFor) {
+    const auto missing = [](const fauth::Rule& rule, const std::vector<std::string>& scopes) {
+        std::vector<std::string> names;
+        const fauth::Principal<User> principal{bob, fauth::Scheme::bearer, scopes};
+        EXPECT_TRUE(fauth::denial(rule, principal, {}, &names));
+        return names;
+    };
+    EXPECT_EQ(missing(fauth::scope("notes:write"), {"notes:read"}), std::vector<std::string>{"notes:write"});
+    EXPECT_EQ(missing(fauth::scope("a") && fauth::scope("b"), {"a"}), std::vector<std::string>{"b"}) << "the one missing";
+    EXPECT_EQ(missing(fauth::any_of(fauth::scope("a:x"), fauth::scope("b:x")), {}), std::vector<std::string>{"a:x"})
+        << "one of them is enough: RFC 6750's scope names what is needed, so the first";
+    EXPECT_TRUE(missing(fauth::role("admin") && fauth::scope("a"), {}).empty()) << "a role is missing first: no scope helps";
+    EXPECT_TRUE(missing(fauth::not_(fauth::scope("a")), {"a"}).empty());
+}
+
 TEST(Rule, AllOfAnyOfAndNotCombine) {
     const auto rule =
         fauth::all_of(fauth::role("member"), fauth::any_of(fauth::scope("notes:write"), fauth::permission("write")));

@@ -152,6 +152,26 @@ TEST_F(ProviderTest, AuthenticateFindsTheUserOffTheCallingThread) {
     EXPECT_EQ(name, "fauth-callback") << "your code continues on a callback thread, never on a password worker";
 }
 
+TEST_F(ProviderTest, ATokenBoundToItsHolderIsRefusedWhereNoProofCanBeChecked) {
+    // resolve_user, load_user and logout have no request to prove a DPoP key or a certificate
+    // with: a bound token stolen alone must not work there either.
+    for (const nlohmann::json& cnf : {nlohmann::json{{"jkt", "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}},
+                                     nlohmann::json{{"x5t#S256", "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}}}) {
+        const auto bound = auth.tokens().issue(fauth::TokenType::access, "user-123", {}, {{"cnf", cnf}});
+        auto resolved = auth.resolve_user(bound);
+        const auto outcome = settle(resolved);
+        EXPECT_EQ(error_kind(outcome), fauth::ErrorKind::invalid_token) << cnf.dump();
+        EXPECT_EQ(error_text(outcome, false), "Invalid token: a bound token where no proof or certificate can be checked");
+        auto loaded = auth.load_user(auth.verify(bound, fauth::TokenType::access));
+        EXPECT_EQ(error_kind(settle(loaded)), fauth::ErrorKind::invalid_token);
+        auto ended = auth.logout(bound);
+        EXPECT_EQ(error_kind(settle(ended)), fauth::ErrorKind::invalid_token);
+    }
+    // An unbound token, and a cnf naming no key or certificate, are as before.
+    auto plain = auth.resolve_user(auth.tokens().issue(fauth::TokenType::access, "user-123", {}, {{"cnf", {{"kid", "k"}}}}));
+    EXPECT_FALSE(settle(plain).error);
+}
+
 TEST_F(ProviderTest, AuthenticateRefusesBadCredentialsWithOneMessage) {
     for (auto [name, password] : {std::pair{"alice", "wrong"},
                                   {"alice", ""},

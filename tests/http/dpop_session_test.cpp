@@ -235,6 +235,27 @@ TEST(DpopSession, RequiredModeRefusesALoginOrABodyRefreshWithoutABinding) {
     EXPECT_EQ(bound.status, 200) << bound.body;
 }
 
+TEST(DpopSession, WithServerNoncesTheTokenEndpointsWantOneToo) {
+    auto http = dpop_http();
+    http.dpop.nonce_lifetime = std::chrono::seconds(300);
+    App app(http);
+    Holder holder;
+    const auto asked = app.login({"DPoP: " + holder.proof("POST", app.url("/login"))});
+    EXPECT_EQ(asked.status, 401) << asked.body;
+    EXPECT_EQ(asked.header("WWW-Authenticate"), R"(DPoP error="use_dpop_nonce", algs="ES256 EdDSA")");
+    const auto nonce = asked.header("DPoP-Nonce");
+    ASSERT_FALSE(nonce.empty()) << "a proof made ahead of time is refused, with the nonce to use";
+    const auto login = app.login({"DPoP: " + holder.proof("POST", app.url("/login"), {}, nonce)});
+    ASSERT_EQ(login.status, 200) << login.body;
+    const auto refresh_token = login.json()["refresh_token"].get<std::string>();
+    const auto no_nonce = app.refresh(refresh_token, {"DPoP: " + holder.proof("POST", app.url("/refresh"))});
+    EXPECT_EQ(no_nonce.status, 401);
+    EXPECT_EQ(no_nonce.header("WWW-Authenticate"), R"(DPoP error="use_dpop_nonce", algs="ES256 EdDSA")");
+    EXPECT_EQ(no_nonce.header("DPoP-Nonce"), nonce);
+    const auto refreshed = app.refresh(refresh_token, {"DPoP: " + holder.proof("POST", app.url("/refresh"), {}, nonce)});
+    EXPECT_EQ(refreshed.status, 200) << refreshed.body << " (the refused proof left the refresh token usable)";
+}
+
 TEST(DpopSession, WithDpopOffTheLoginIgnoresTheHeaderButABoundTokenStillNeedsItsKey) {
     App app(dpop_http(DpopMode::off));
     Holder holder;

@@ -179,6 +179,15 @@ TEST(Dpop, TheUrlAProofNamesIsTheOneClientsReach) {
     headers.push_back("Authorization: DPoP " + token);
     headers.push_back("DPoP: " + holder.proof("GET", "https://api.example.com/me", token));
     EXPECT_EQ(server.client().get("/me", headers).status, 200);
+    // A list: the value the nearest proxy wrote (the last) counts, never one the client put first.
+    const auto listed = [&](const std::string& hosts, const std::string& htu) {
+        return server.client()
+            .get("/me", {"X-Forwarded-Proto: https", "X-Forwarded-Host: " + hosts, "Authorization: DPoP " + token,
+                         "DPoP: " + holder.proof("GET", htu, token)})
+            .status;
+    };
+    EXPECT_EQ(listed("evil.example, api.example.com", "https://api.example.com/me"), 200);
+    EXPECT_EQ(listed("api.example.com, evil.example", "https://api.example.com/me"), 401);
     // Not trusted: the forwarding headers are ignored, and the proof names another URL.
     App direct(dpop_config());
     fauth::testing::TestServer other(direct.api);

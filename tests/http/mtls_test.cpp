@@ -364,7 +364,7 @@ TEST(MtlsProxy, ATokenBoundToACertificateAndADpopKeyNeedsBoth) {
     EXPECT_EQ(app.events->last(), "invalid DPoP proof: no DPoP header");
     // As Bearer with the certificate: refused, the token is DPoP-bound.
     EXPECT_EQ(client.with_bearer(token).get("/me", {"Client-Cert: " + pki().client_cert_header("alice")}).status, 401);
-    EXPECT_EQ(app.events->last(), "Invalid token: DPoP-bound token presented as Bearer");
+    EXPECT_EQ(app.events->last(), "Invalid token: DPoP-bound token presented without its proof, as bearer");
 }
 
 // --- Documents and configuration --------------------------------------------------------------

@@ -150,8 +150,8 @@ public:
     /// The User type of its predicates, or null when it has none.
     const std::type_info* user_type() const noexcept;
     /// Why `subject` does not meet the rule (the 403 detail), or nothing when it does. When what
-    /// is missing is one scope or one of several, their names are appended to `missing_scopes`
-    /// (when given): RFC 6750's insufficient_scope.
+    /// is missing is a scope (or one of several: the first is named), its name is appended to
+    /// `missing_scopes` (when given): RFC 6750's insufficient_scope.
     std::optional<std::string> denial(const detail::Subject& subject, const Wildcards& wildcards,
                                       std::vector<std::string>* missing_scopes = nullptr) const;
 

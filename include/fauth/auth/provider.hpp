@@ -23,6 +23,7 @@
 #include "fauth/auth/throttle.hpp"
 #include "fauth/auth/user_traits.hpp"
 #include "fauth/auth/config.hpp"
+#include "fauth/core/dpop.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/password.hpp"
 #include "fauth/core/token.hpp"
@@ -97,9 +98,14 @@ std::function<Outcome<std::optional<User>>(Arg)> adapt_loader(F loader, const ch
     };
 }
 
-// Checks nothing: the bind step (AuthProvider::run) of a pipeline that has none.
+// The bind step (AuthProvider::run) of a pipeline that has no request to check a token's holder
+// against (resolve_user, load_user, refresh and logout called without a check): a token bound to
+// its holder (a DPoP key, a certificate) is refused there, since nothing can prove the holder.
 struct NoCheck {
-    Outcome<void> operator()(const TokenPayload&) const noexcept { return {}; }
+    Outcome<void> operator()(const TokenPayload& token) const {
+        if (holder_bound(token)) return InvalidToken("a bound token where no proof or certificate can be checked").failure();
+        return {};
+    }
 };
 
 // What a check returns, as the bind step's outcome: an Outcome<void> as it is, an optional refusal ready.
@@ -311,8 +317,9 @@ public:
             if (!verified) return on.finish()(std::move(verified).failure());
             if constexpr (requires { on.finish().bind(*verified); }) {
                 auto bound = bind_step(on.finish(), *verified);
+                // A check that waits (a shared replay cache) is work under way: ~AuthProvider waits for it.
                 if (!bound.ready())
-                    return on.after(std::move(bound),
+                    return on.after(core->tracked(std::move(bound)),
                                     [core, type, payload = std::move(*verified)](auto& next, Result<void> answer) mutable {
                                         if (!answer) return next.finish()(std::move(answer).failure());
                                         core->check_and_load(next, payload, type);
@@ -351,7 +358,8 @@ public:
     }
 
     /// The active user an access token names. Rejects with InvalidToken or TokenExpired (bad
-    /// token; refresh and other token types are never accepted; "token revoked"), UserNotFound,
+    /// token; refresh and other token types are never accepted; "token revoked"; a token bound to
+    /// its holder, a DPoP key or a certificate, which cannot be proved here), UserNotFound,
     /// InactiveUser, or InternalError when the user_loader fails.
     UserPromise resolve_user(std::string_view token) const {
         return detail::to_promise(
@@ -361,6 +369,8 @@ public:
     /// The active user a verified token names: the revocation store is asked first (one question
     /// covering the jti, the family and revoke_all), then the user_loader. Rejects as resolve_user.
     UserPromise load_user(const TokenPayload& payload) const {
+        if (auto refused = detail::NoCheck{}(payload); refused.ready() && !refused.result())
+            return UserPromise::rejected(InvalidToken(std::move(refused.result()).failure()));
         auto [outcome, settle] = Outcome<User>::pending();
         Then<User, ReturnUser> finish{settle, {}, {}, core_.get()};
         detail::Journey<decltype(finish)> journey(finish);
@@ -379,6 +389,8 @@ public:
     /// `check(const TokenPayload&)` is called once the token is verified, before anything is
     /// counted or written (a refresh by cookie: its CSRF checks); a Failure it returns (an
     /// optional one, or an Outcome<void>, now or later) refuses it.
+    /// Without a check, a token bound to its holder (a DPoP key, a certificate) is refused; a check
+    /// of yours takes that on (refresh_endpoint's proves the DPoP key).
     template <class Check = detail::NoCheck>
     Pistache::Async::Promise<TokenResponse> refresh(std::string_view refresh_token, Check check = {}) const {
         // The claims (your functions) are computed before the token is used up: if they throw, the

@@ -56,6 +56,10 @@ std::string jwk_thumbprint(const nlohmann::json& jwk);
 /// null for a token bound to no key.
 const std::string* dpop_jkt(const TokenPayload& token) noexcept;
 
+/// True when `token` is bound to its holder (RFC 7800 `cnf`): to a DPoP key (`jkt`) or to a
+/// client certificate (`x5t#S256`). Such a token is good only where the holder can be proved.
+bool holder_bound(const TokenPayload& token) noexcept;
+
 /// SHA-256 of `data`, base64url: a DPoP proof's `ath` of an access token, a certificate's
 /// `x5t#S256`.
 std::string sha256_base64url(std::string_view data);

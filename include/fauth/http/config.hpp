@@ -110,9 +110,11 @@ struct DpopSettings {
     /// How proofs are judged: algorithms, age, size.
     DpopPolicy policy;
     /// The origin clients reach this service at (`https://api.example.com`), which a proof's `htu`
-    /// must name. Empty: the request's own, from its Host header (and, from a trusted proxy,
-    /// X-Forwarded-Proto and X-Forwarded-Host), over http unless a trusted proxy says https. Set
-    /// it when Pistache itself serves HTTPS.
+    /// must name. Set it: empty, the request's own is taken from its Host header (and, from a
+    /// trusted proxy, the last X-Forwarded-Proto and X-Forwarded-Host), over http unless a trusted
+    /// proxy says https; a Host header is the client's to choose, so a proof a client made for
+    /// another service (which that service could replay here within the proof's window) would
+    /// name a URL this service accepts. Set it too when Pistache itself serves HTTPS.
     std::string origin;
     /// Where proofs' `jti`s are remembered, so that none is accepted twice; an in-memory one
     /// (MemoryReplayCache) when empty. Share a Redis one between processes behind one name.

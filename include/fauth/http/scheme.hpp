@@ -132,6 +132,13 @@ using SchemeList = std::vector<std::shared_ptr<const CredentialScheme>>;
 /// The scheme `id` as `settings` configure it: the one place that names every scheme.
 std::shared_ptr<const CredentialScheme> make_scheme(Scheme id, const SchemeSettings& settings);
 
+/// `scheme` with the rules of a token bound to its holder (every token scheme make_scheme makes
+/// has them): a DPoP-bound token only by the DPoP scheme, a certificate-bound one only with its
+/// certificate (HttpConfig::certificate_binding). A scheme made by hand (an endpoint's own cookie
+/// scheme) gets them here.
+std::shared_ptr<const CredentialScheme> with_holder_binding(std::shared_ptr<const CredentialScheme> scheme,
+                                                            const SchemeSettings& settings);
+
 /// The schemes of a route accepting `ids`, in order; empty `ids`: the defaults of
 /// `settings` (default_schemes). Throws ConfigError when one is named twice.
 SchemeList make_schemes(std::span<const Scheme> ids, const SchemeSettings& settings);

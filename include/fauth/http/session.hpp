@@ -137,7 +137,7 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
                     check.cookie.request = std::make_shared<const Pistache::Http::Request>(request);
                 auto refused = [&auth, http, proofs, shared,
                                 event = request_event(SecurityEventType::token_refused, request, *http)](const Failure& failure) {
-                    if (failure.kind == ErrorKind::invalid_dpop_proof)
+                    if (failure.kind == ErrorKind::invalid_dpop_proof || failure.kind == ErrorKind::dpop_nonce_required)
                         return refuse(*shared, auth.config(), failure, proofs->challenge(http->resource_metadata_url), event);
                     refuse(*shared, auth.config(), failure, true, event);
                 };

@@ -1,6 +1,5 @@
 #include "fauth/http/schemes/bearer.hpp"
 
-#include "fauth/core/dpop.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/http/bearer.hpp"
 #include "fauth/http/openapi.hpp"
@@ -21,11 +20,6 @@ Credentials BearerScheme::read(const Pistache::Http::Request& request) const {
 }
 
 Failure BearerScheme::malformed() const { return InvalidToken("malformed Authorization header").failure(); }
-
-Outcome<void> BearerScheme::check(const Pistache::Http::Request&, const TokenPayload& token, const CheckContext&) const {
-    if (dpop_jkt(token) != nullptr) return InvalidToken("DPoP-bound token presented as Bearer").failure();
-    return {};
-}
 
 void BearerScheme::challenge(Challenge& challenge) const { challenge.bearer = true; }
 

@@ -2,7 +2,6 @@
 
 #include "fauth/core/internal/ascii.hpp"
 #include "fauth/core/internal/digest.hpp"
-#include "fauth/core/dpop.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/http/cookies.hpp"
 #include "fauth/http/openapi.hpp"
@@ -46,8 +45,6 @@ void CookieScheme::check_route(const RouteNeeds& needs) const {
 
 Outcome<void> CookieScheme::check(const Pistache::Http::Request& request, const TokenPayload& token,
                                   const CheckContext& context) const {
-    // A cookie carries no proof: a DPoP-bound token put into one (stolen from a DPoP client) is refused.
-    if (dpop_jkt(token) != nullptr) return InvalidToken("DPoP-bound token presented in a cookie").failure();
     if (!context.changes_state && !is_unsafe_method(request.method())) return {};
     if (is_foreign_origin(request, settings_)) return Forbidden("Origin not allowed").failure();
     const auto header = request.headers().tryGetRaw(settings_.csrf_header);

@@ -12,13 +12,16 @@ namespace fauth::http {
 
 namespace {
 
-// The first value of a comma-separated forwarding header from a trusted proxy (the one the
-// client-facing proxy wrote), trimmed; empty without one.
-std::string first_forwarded(const Pistache::Http::Request& request, const std::string& name) {
+// The last value of a comma-separated forwarding header (the one the trusted proxy nearest to
+// this service wrote: values to its left are whatever came before it, the client's included),
+// trimmed; empty without one.
+std::string last_forwarded(const Pistache::Http::Request& request, const std::string& name) {
     const auto raw = request.headers().tryGetRaw(name);
     if (!raw) return {};
     const std::string value = raw->value();
-    return std::string(trim_ows(std::string_view(value).substr(0, value.find(','))));
+    const auto comma = value.rfind(',');
+    return std::string(
+        trim_ows(comma == std::string::npos ? std::string_view(value) : std::string_view(value).substr(comma + 1)));
 }
 
 }  // namespace
@@ -75,9 +78,9 @@ std::string DpopScheme::request_url(const Pistache::Http::Request& request) cons
     } else {
         std::string scheme = "http", host = requested_host(request);
         if (is_trusted_proxy(request.address().host(), trusted_proxies_)) {
-            if (auto proto = ascii_lower(first_forwarded(request, "X-Forwarded-Proto")); proto == "https" || proto == "http")
+            if (auto proto = ascii_lower(last_forwarded(request, "X-Forwarded-Proto")); proto == "https" || proto == "http")
                 scheme = std::move(proto);
-            if (auto forwarded = first_forwarded(request, "X-Forwarded-Host"); !forwarded.empty()) host = std::move(forwarded);
+            if (auto forwarded = last_forwarded(request, "X-Forwarded-Host"); !forwarded.empty()) host = std::move(forwarded);
         }
         url = scheme + "://" + host;
     }
@@ -95,6 +98,8 @@ Outcome<void> DpopScheme::check(const Pistache::Http::Request& request, const To
     const auto authorization = request.headers().tryGet<Pistache::Http::Header::Authorization>();
     const std::string presented = authorization ? authorization->value() : std::string();
     const auto token_text = parse_authorization(std::string_view(presented), "dpop");
+    // The token read again, for `ath`: never an empty one, which would skip that check.
+    if (token_text.status != BearerCredentials::Status::present) return malformed();
     const std::string method = Pistache::Http::methodString(request.method());
     const std::string url = request_url(request);
     DpopRequest expected{method, url, token_text.token, {}, nonces_ ? &*nonces_ : nullptr, &keys_};
@@ -124,7 +129,11 @@ Outcome<DpopProof> DpopTokenProofs::verify(const DpopTokenRequest& request, cons
                                            std::chrono::system_clock::time_point now) const {
     if (!request.present) return InvalidDpopProof("no DPoP header").failure();
     // A token request presents no access token: no ath is asked for (RFC 9449 section 5).
-    auto verified = verify_dpop_proof(request.proof, {request.method, request.url, {}, {}}, policy_, now);
+    // With server nonces, a token request needs one too (RFC 9449 section 8): a proof made ahead of
+    // time (by a script that ran in the page once) is refused.
+    auto verified =
+        verify_dpop_proof(request.proof, {request.method, request.url, {}, {}, scheme_.nonces(), &scheme_.key_cache()}, policy_,
+                          now);
     if (!verified) return std::move(verified).failure();
     if (bound_to != nullptr && verified->jkt != *bound_to)
         return InvalidDpopProof("proof key is not the one the token is bound to").failure();

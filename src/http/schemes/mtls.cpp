@@ -116,6 +116,11 @@ std::string CertificateBoundScheme::client_certificate(const Pistache::Http::Req
 
 Outcome<void> CertificateBoundScheme::check(const Pistache::Http::Request& request, const TokenPayload& token,
                                             const CheckContext& context) const {
+    // RFC 9449 7.2: a DPoP-bound token is good only by the DPoP scheme, whose check verifies the
+    // proof by its key; by any other (Bearer, a cookie: stolen from a DPoP client) it is refused.
+    if (inner_->id() != Scheme::dpop && dpop_jkt(token) != nullptr)
+        return InvalidToken("DPoP-bound token presented without its proof, as " + std::string(scheme_name(inner_->id())))
+            .failure();
     const std::string* bound = certificate_thumbprint(token);
     if (bound == nullptr) {
         if (require_bound_) return InvalidToken("token is not certificate-bound").failure();

@@ -28,12 +28,17 @@ std::shared_ptr<const CredentialScheme> make_unbound(Scheme id, const SchemeSett
 }  // namespace
 
 std::shared_ptr<const CredentialScheme> make_scheme(Scheme id, const SchemeSettings& settings) {
-    auto scheme = make_unbound(id, settings);
+    return with_holder_binding(make_unbound(id, settings), settings);
+}
+
+std::shared_ptr<const CredentialScheme> with_holder_binding(std::shared_ptr<const CredentialScheme> scheme,
+                                                            const SchemeSettings& settings) {
     if (scheme->kind() != CredentialKind::token) return scheme;
-    // RFC 8705: whichever scheme a token comes by, a certificate binding is checked, once, here.
-    // Required binding covers the Authorization header's tokens: the session cookie holds this
-    // service's own tokens, which no certificate binds.
-    return std::make_shared<CertificateBoundScheme>(std::move(scheme), settings, id != Scheme::cookie);
+    // Whichever scheme a token comes by, its holder binding is checked, once, here: a certificate
+    // (RFC 8705), and a DPoP key only through the DPoP scheme (RFC 9449). A required binding
+    // covers the Authorization header's tokens: the session cookies hold this service's own.
+    const bool header = scheme->id() != Scheme::cookie;
+    return std::make_shared<CertificateBoundScheme>(std::move(scheme), settings, header);
 }
 
 SchemeList make_schemes(std::span<const Scheme> ids, const SchemeSettings& settings) {

@@ -26,10 +26,6 @@ public:
     void require(nlohmann::json& alternatives) const override;
     /// The password flow (with its tokenUrl) and HTTP bearer (JWT).
     void declare(nlohmann::json& security_schemes) const override;
-    /// Refuses a token bound to a key (`cnf.jkt`, RFC 9449 section 7.2): it is only good with
-    /// the DPoP scheme and a proof by that key.
-    Outcome<void> check(const Pistache::Http::Request& request, const TokenPayload& token,
-                        const CheckContext& context) const override;
 
 private:
     std::string token_url_;

@@ -44,6 +44,10 @@ public:
     /// The URL a proof for `request` must name (htu): the configured origin, or the request's own
     /// (see DpopSettings::origin), then its path.
     std::string request_url(const Pistache::Http::Request& request) const;
+    /// Its server nonces, or null when proofs need none.
+    const DpopNonces* nonces() const noexcept { return nonces_ ? &*nonces_ : nullptr; }
+    /// The keys of recent proofs (see DpopKeyCache).
+    DpopKeyCache& key_cache() const noexcept { return keys_; }
 
 private:
     DpopPolicy policy_;

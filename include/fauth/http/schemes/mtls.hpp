@@ -54,7 +54,8 @@ public:
     /// The wrapped scheme's, and `mutualTLS` while binding is on.
     void declare(nlohmann::json& security_schemes) const override;
     void check_route(const RouteNeeds& needs) const override { inner_->check_route(needs); }
-    /// A token bound to a certificate needs the client's (InvalidToken "certificate-bound token
+    /// A DPoP-bound token (`cnf.jkt`) by any scheme but DPoP is refused; a token bound to a
+    /// certificate needs the client's (InvalidToken "certificate-bound token
     /// without its certificate", "certificate mismatch"; "malformed Client-Cert header" from a
     /// trusted proxy); with binding required an unbound token is refused ("token is not
     /// certificate-bound"); then the wrapped scheme's check.
