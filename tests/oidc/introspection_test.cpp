@@ -150,12 +150,13 @@ protected:
     }
     // An engine trusting the provider (RFC 9068 shape, audience kApi) with `introspection`.
     std::unique_ptr<fauth::Engine> engine(std::shared_ptr<Introspection> introspection,
-                                          IntrospectedTokens which = IntrospectedTokens::opaque, std::size_t max_waits = 1024) {
+                                          IntrospectedTokens which = IntrospectedTokens::opaque, std::size_t max_waits = 1024,
+                                          const char* audience = kApi) {
         if (!ring) {
             ring = std::make_shared<JwksKeyRing>(JwksOptions{.issuer = issuer(), .rsa_algorithms = {"RS256"}, .fetch = fetch()});
             EXPECT_TRUE(ring->fetch_now());
         }
-        auto trusted = TrustedIssuer::standard(issuer(), kApi, ring);
+        auto trusted = TrustedIssuer::standard(issuer(), audience, ring);
         trusted.algorithms = {"ES256", "RS256"};
         trusted.introspection = std::move(introspection);
         trusted.introspected_tokens = which;
@@ -207,6 +208,51 @@ TEST_F(IntrospectionTest, AnOpaqueTokenIsReadFromTheIssuersAnswerAndCachedUntilA
     auto refresh = e->verify(opaque, TokenType::refresh);
     ASSERT_TRUE(refresh.ready());
     EXPECT_FALSE(refresh.result());
+}
+
+TEST_F(IntrospectionTest, IssuersSharingOneIntrospectionEachCheckTheirOwnAudience) {
+    // One Introspection (TrustedIssuer::introspection is a shared_ptr, copied with the issuer)
+    // behind two policies: one for kApi, one for kOther.
+    auto introspection = std::make_shared<Introspection>(options());
+    auto for_api = engine(introspection);
+    auto for_other = engine(introspection, IntrospectedTokens::opaque, 1024, kOther);
+
+    // Both ask while one request is in flight: each reads the one answer with its own audience.
+    const auto racing = token(kApi);
+    auto api_first = for_api->verify(racing, TokenType::access);
+    auto other_first = for_other->verify(racing, TokenType::access);
+    const auto admitted = [](fauth::Outcome<fauth::TokenPayload> o) -> fauth::Result<fauth::TokenPayload> {
+        if (o.ready()) return std::move(o.result());
+        try {
+            return fauth::test::await(std::move(o));
+        } catch (const fauth::Error& error) {
+            return error.failure();
+        }
+    };
+    const auto api_answer = admitted(std::move(api_first));
+    EXPECT_TRUE(api_answer) << api_answer.failure().log;
+    const auto other_answer = admitted(std::move(other_first));
+    ASSERT_FALSE(other_answer) << "a token for " << kApi << " admitted for " << kOther;
+    EXPECT_NE(other_answer.failure().log.find("audience mismatch"), std::string::npos) << other_answer.failure().log;
+    EXPECT_EQ(introspection->requests(), 1u) << "one request for both";
+
+    // Cached as admitted for kApi: still refused for kOther, from the cache (nothing asked).
+    const auto t = token(kApi);
+    ASSERT_TRUE(verify(*for_api, t));
+    auto cached = for_other->verify(t, TokenType::access);
+    ASSERT_TRUE(cached.ready()) << "the cache answers";
+    ASSERT_FALSE(cached.result());
+    EXPECT_NE(cached.result().failure().log.find("audience mismatch"), std::string::npos) << cached.result().failure().log;
+    EXPECT_TRUE(verify(*for_api, t)) << "and the cached answer still admits it for kApi";
+    EXPECT_EQ(introspection->requests(), 2u);
+
+    // The other way round: refused for kApi first, then admitted for kOther.
+    const auto other = token(kOther);
+    auto refused = verify(*for_api, other);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.failure().log.find("audience mismatch"), std::string::npos);
+    EXPECT_TRUE(verify(*for_other, other));
+    EXPECT_EQ(introspection->requests(), 3u);
 }
 
 TEST_F(IntrospectionTest, InactiveRevokedAndForeignTokensAreRefusedAndTheRefusalIsKeptBriefly) {
