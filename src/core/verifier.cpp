@@ -205,12 +205,25 @@ const IssuerPolicy* Verifier::introspected_by(std::string_view token) const noex
     if (introspecting_->introspects() != IntrospectedTokens::all) return nullptr;
     try {
         const auto jws = detail::split_compact(token);
-        std::string payload(base64url_decoded_size(jws.payload_b64.size()), '\0');
-        const auto size = base64url_decode(jws.payload_b64, payload.data(), payload.size());
-        if (!size) return nullptr;  // verify refuses it
-        payload.resize(*size);
-        const auto iss = detail::claimed_issuer(payload);
-        return iss && *iss == introspecting_->issuer() ? introspecting_ : nullptr;
+        const auto decoded = [](std::string_view b64) -> std::optional<std::string> {
+            std::string out(base64url_decoded_size(b64.size()), '\0');
+            const auto size = base64url_decode(b64, out.data(), out.size());
+            if (!size) return std::nullopt;
+            out.resize(*size);
+            return out;
+        };
+        const auto payload = decoded(jws.payload_b64);
+        if (!payload) return nullptr;  // verify refuses it
+        const auto iss = detail::claimed_issuer(*payload);
+        if (!iss || *iss != introspecting_->issuer()) return nullptr;
+        // Its JWTs pass the header check they would pass here (RFC 9068 section 4: typ at+jwt,
+        // so that an ID token for this API is never taken for an access token, whatever the
+        // endpoint says of it): one that fails it is not asked about, and verify refuses it.
+        if (introspecting_->requires_at_jwt()) {
+            const auto header = decoded(jws.header_b64);
+            if (!header || !detail::read_header(*header, {}).at_jwt) return nullptr;
+        }
+        return introspecting_;
     } catch (...) {
         return nullptr;  // not a JWS verify accepts: verify says why
     }

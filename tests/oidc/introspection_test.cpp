@@ -16,6 +16,8 @@
 #include <future>
 #include <thread>
 
+#include <fauth/core/base64url.hpp>
+#include <fauth/core/dpop.hpp>
 #include <fauth/fauth.hpp>
 #include <fauth/oidc.hpp>
 
@@ -445,6 +447,41 @@ TEST_F(IntrospectionTest, JwtsAreVerifiedWithKeysUnlessEveryTokenIsIntrospected)
                   "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJodHRwczovL2Vsc2V3aGVyZS5leGFtcGxlIn0.c2ln"),
               nullptr);
     EXPECT_NE(every->codec().verifier().introspected_by(jwt), nullptr);
+}
+
+TEST_F(IntrospectionTest, EveryTokenIntrospectedStillRequiresAtJwtBeforeAsking) {
+    // A JWT of the issuer whose header says typ JWT (an ID token for this API, say): the standard
+    // shape requires at+jwt (RFC 9068 section 4), so it is refused here, never asked about.
+    const auto jws = [&](const json& header) {
+        return fauth::base64url_encode(header.dump()) + "." +
+               fauth::base64url_encode(json{{"iss", issuer()}, {"aud", kApi}, {"sub", "someone"}}.dump()) + ".c2ln";
+    };
+    auto all = std::make_shared<Introspection>(options());
+    auto every = engine(all, IntrospectedTokens::all);
+    for (const auto& header : {json{{"alg", "RS256"}, {"typ", "JWT"}}, json{{"alg", "RS256"}}}) {
+        auto refused = verify(*every, jws(header));
+        ASSERT_FALSE(refused) << header.dump();
+        EXPECT_EQ(refused.failure().kind, fauth::ErrorKind::invalid_token);
+        EXPECT_NE(refused.failure().log.find("at+jwt"), std::string::npos) << refused.failure().log;
+    }
+    EXPECT_EQ(all->requests(), 0u) << "a JWT without typ at+jwt is never sent to the endpoint";
+    EXPECT_NE(every->codec().verifier().introspected_by(jws({{"alg", "RS256"}, {"typ", "at+jwt"}})), nullptr);
+}
+
+TEST_F(IntrospectionTest, ReadingAnAnswerKeepsTheDpopBinding) {
+    // RFC 9449 section 6.2: a DPoP-bound token's answer has token_type DPoP and cnf.jkt; the
+    // binding (cnf) is what the DPoP check reads.
+    const std::shared_ptr<const fauth::IssuerPolicy> policy =
+        TrustedIssuer::standard(issuer(), kApi, std::make_shared<fauth::KeyRing>());
+    const auto p = fauth::read_introspection(*policy, json{{"active", true},
+                                                           {"token_type", "DPoP"},
+                                                           {"cnf", {{"jkt", "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}},
+                                                           {"sub", "someone"},
+                                                           {"aud", kApi},
+                                                           {"exp", fauth::unix_seconds() + 60}});
+    const auto* jkt = fauth::dpop_jkt(p);
+    ASSERT_NE(jkt, nullptr);
+    EXPECT_EQ(*jkt, "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I");
 }
 
 TEST_F(IntrospectionTest, TheCacheIsBoundedAndLetsTheLeastRecentlyUsedGo) {
