@@ -47,6 +47,20 @@ bool access_token_type(std::string_view type) {
     return false;
 }
 
+// True when `text` is one RFC 6750 b64token (A-Z a-z 0-9 - . _ ~ + /, at least one, then any
+// '='): the only Bearer values sent to an introspection endpoint. (fauth::http::is_b64token
+// checks the Authorization header; the core cannot use it.)
+bool is_b64token(std::string_view text) noexcept {
+    const auto allowed = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+               c == '~' || c == '+' || c == '/';
+    };
+    std::size_t i = 0;
+    while (i < text.size() && allowed(text[i])) ++i;
+    if (i == 0) return false;
+    return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(), [](char c) { return c == '='; });
+}
+
 // The introspecting issuer among `issuers`, or null; ConfigError when two introspect.
 const IssuerPolicy* introspecting_issuer(const std::vector<std::shared_ptr<const IssuerPolicy>>& issuers) {
     const IssuerPolicy* found = nullptr;
@@ -200,7 +214,9 @@ TokenPayload Verifier::verify(std::string_view token, TokenType expected) const 
 }
 
 const IssuerPolicy* Verifier::introspected_by(std::string_view token) const noexcept {
-    if (introspecting_ == nullptr || token.empty() || token.size() > max_token_bytes_) return nullptr;
+    // Only a value of the form RFC 6750 allows is ever sent to the issuer (never a secret typed
+    // into the wrong header, nor garbage that only fills the cache); verify refuses the rest.
+    if (introspecting_ == nullptr || token.size() > max_token_bytes_ || !is_b64token(token)) return nullptr;
     if (std::count(token.begin(), token.end(), '.') != 2) return introspecting_;  // opaque: no iss to read
     if (introspecting_->introspects() != IntrospectedTokens::all) return nullptr;
     try {

@@ -16,6 +16,7 @@
 #include <future>
 #include <thread>
 
+#include <fauth/core/api_key.hpp>
 #include <fauth/core/base64url.hpp>
 #include <fauth/core/dpop.hpp>
 #include <fauth/fauth.hpp>
@@ -482,6 +483,41 @@ TEST_F(IntrospectionTest, ReadingAnAnswerKeepsTheDpopBinding) {
     const auto* jkt = fauth::dpop_jkt(p);
     ASSERT_NE(jkt, nullptr);
     EXPECT_EQ(*jkt, "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I");
+}
+
+TEST_F(IntrospectionTest, OnlyB64TokensAreAskedAboutAndNeverThisServicesApiKeys) {
+    auto o = options();
+    o.max_entries = 2;
+    auto introspection = std::make_shared<Introspection>(o);
+    auto e = engine(introspection);
+
+    // This service's own API key sent as a Bearer token by mistake: refused at once, not sent.
+    const auto key = fauth::generate_api_key("fauth").key;
+    auto mistaken = e->verify(key, TokenType::access);
+    ASSERT_TRUE(mistaken.ready());
+    ASSERT_FALSE(mistaken.result());
+    EXPECT_EQ(mistaken.result().failure().kind, fauth::ErrorKind::invalid_token);
+    EXPECT_EQ(mistaken.result().failure().log.find(key), std::string::npos) << "the key is not logged";
+    // Not an RFC 6750 b64token, or larger than max_token_bytes: refused, not sent.
+    for (const std::string& bad :
+         std::vector<std::string>{"two words", "a%20b", "=abc", "tab\there", std::string(8 * 1024 + 1, 'a')}) {
+        auto refused = verify(*e, bad);
+        ASSERT_FALSE(refused) << bad;
+        EXPECT_EQ(refused.failure().kind, fauth::ErrorKind::invalid_token) << bad;
+    }
+    EXPECT_EQ(introspection->requests(), 0u);
+    EXPECT_EQ(introspection->cache_size(), 0u);
+
+    // Tokens the endpoint refuses (inactive) never push an active token's answer out.
+    const auto a = token(kApi), b = token(kApi);
+    ASSERT_TRUE(verify(*e, a));
+    ASSERT_TRUE(verify(*e, b));
+    for (int i = 0; i < 4; ++i) EXPECT_FALSE(verify(*e, "never-issued-" + std::to_string(i)));
+    EXPECT_EQ(introspection->requests(), 6u);
+    EXPECT_EQ(introspection->cache_size(), 4u) << "two active answers, and the last two inactive ones";
+    ASSERT_TRUE(verify(*e, a));
+    ASSERT_TRUE(verify(*e, b));
+    EXPECT_EQ(introspection->requests(), 6u) << "both active answers stayed";
 }
 
 TEST_F(IntrospectionTest, TheCacheIsBoundedAndLetsTheLeastRecentlyUsedGo) {
