@@ -129,6 +129,12 @@ Outcome<TokenPayload> Engine::introspect(const IssuerPolicy& issuer, std::string
         return InvalidToken("a token from " + issuer.issuer() + " is an access token, never a " + std::string(to_string(type)) +
                             " token")
             .failure();
+    // This service's own API key sent as a Bearer token by mistake: never handed to a third party.
+    if (const auto& prefix = config_.api_keys.prefix;
+        token.size() > prefix.size() && token.starts_with(prefix) && token[prefix.size()] == '_')
+        return InvalidToken("a value with this service's API key prefix (" + prefix + "_) is not asked about at " +
+                            issuer.issuer())
+            .failure();
     // The issuer's answer, then the checks of every token on this service's clock.
     const auto admitted = [this](Result<TokenPayload> answer) -> Result<TokenPayload> {
         if (!answer) return answer;

@@ -47,6 +47,20 @@ bool access_token_type(std::string_view type) {
     return false;
 }
 
+// True when `text` is one RFC 6750 b64token (A-Z a-z 0-9 - . _ ~ + /, at least one, then any
+// '='): the only Bearer values sent to an introspection endpoint. (fauth::http::is_b64token
+// checks the Authorization header; the core cannot use it.)
+bool is_b64token(std::string_view text) noexcept {
+    const auto allowed = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+               c == '~' || c == '+' || c == '/';
+    };
+    std::size_t i = 0;
+    while (i < text.size() && allowed(text[i])) ++i;
+    if (i == 0) return false;
+    return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(), [](char c) { return c == '='; });
+}
+
 // The introspecting issuer among `issuers`, or null; ConfigError when two introspect.
 const IssuerPolicy* introspecting_issuer(const std::vector<std::shared_ptr<const IssuerPolicy>>& issuers) {
     const IssuerPolicy* found = nullptr;
@@ -200,17 +214,32 @@ TokenPayload Verifier::verify(std::string_view token, TokenType expected) const 
 }
 
 const IssuerPolicy* Verifier::introspected_by(std::string_view token) const noexcept {
-    if (introspecting_ == nullptr || token.empty() || token.size() > max_token_bytes_) return nullptr;
+    // Only a value of the form RFC 6750 allows is ever sent to the issuer (never a secret typed
+    // into the wrong header, nor garbage that only fills the cache); verify refuses the rest.
+    if (introspecting_ == nullptr || token.size() > max_token_bytes_ || !is_b64token(token)) return nullptr;
     if (std::count(token.begin(), token.end(), '.') != 2) return introspecting_;  // opaque: no iss to read
     if (introspecting_->introspects() != IntrospectedTokens::all) return nullptr;
     try {
         const auto jws = detail::split_compact(token);
-        std::string payload(base64url_decoded_size(jws.payload_b64.size()), '\0');
-        const auto size = base64url_decode(jws.payload_b64, payload.data(), payload.size());
-        if (!size) return nullptr;  // verify refuses it
-        payload.resize(*size);
-        const auto iss = detail::claimed_issuer(payload);
-        return iss && *iss == introspecting_->issuer() ? introspecting_ : nullptr;
+        const auto decoded = [](std::string_view b64) -> std::optional<std::string> {
+            std::string out(base64url_decoded_size(b64.size()), '\0');
+            const auto size = base64url_decode(b64, out.data(), out.size());
+            if (!size) return std::nullopt;
+            out.resize(*size);
+            return out;
+        };
+        const auto payload = decoded(jws.payload_b64);
+        if (!payload) return nullptr;  // verify refuses it
+        const auto iss = detail::claimed_issuer(*payload);
+        if (!iss || *iss != introspecting_->issuer()) return nullptr;
+        // Its JWTs pass the header check they would pass here (RFC 9068 section 4: typ at+jwt,
+        // so that an ID token for this API is never taken for an access token, whatever the
+        // endpoint says of it): one that fails it is not asked about, and verify refuses it.
+        if (introspecting_->requires_at_jwt()) {
+            const auto header = decoded(jws.header_b64);
+            if (!header || !detail::read_header(*header, {}).at_jwt) return nullptr;
+        }
+        return introspecting_;
     } catch (...) {
         return nullptr;  // not a JWS verify accepts: verify says why
     }

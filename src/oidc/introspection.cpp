@@ -71,10 +71,10 @@ bool is_media(std::string_view content_type, std::string_view media) {
     return ascii_iequals(trim_ows(content_type.substr(0, semicolon)), media);
 }
 
-// Whether a failed answer may be kept: the issuer's refusal of the token (it is not valid for
-// this API), never a failure to ask (the endpoint down) or this service's own trouble.
-bool is_refusal(const Failure& failure) {
-    return failure.kind == ErrorKind::invalid_token || failure.kind == ErrorKind::token_expired;
+// True when `answer` says the token is active (RFC 7662 section 2.2's boolean).
+bool says_active(const nlohmann::json& answer) {
+    const auto active = answer.find("active");
+    return active != answer.end() && active->is_boolean() && active->get<bool>();
 }
 
 }  // namespace
@@ -141,28 +141,47 @@ std::string Introspection::endpoint() const {
     return endpoint_;
 }
 
-std::optional<Result<TokenPayload>> Introspection::lookup(const Digest& key) {
+Introspection::Answer Introspection::lookup(const Digest& key) {
     const auto found = cache_.find(key);
-    if (found == cache_.end()) return std::nullopt;
+    if (found == cache_.end()) return nullptr;
     const auto it = found->second;
+    auto& lru = lru_[it->active];
     if (SteadyClock::now() >= it->expires) {
         cache_.erase(found);
-        lru_.erase(it);
-        return std::nullopt;
+        lru.erase(it);
+        return nullptr;
     }
-    if (it != lru_.begin()) lru_.splice(lru_.begin(), lru_, it);  // O(1): the most recently used first
+    if (it != lru.begin()) lru.splice(lru.begin(), lru, it);  // O(1): the most recently used first
     return it->answer;
 }
 
-std::optional<Result<TokenPayload>> Introspection::cached(std::string_view token) {
+Result<TokenPayload> Introspection::read(const IssuerPolicy& issuer, const Result<Answer>& answer) {
+    if (!answer) return answer.failure();
+    try {
+        // Every caller's own policy reads the answer: the cache holds no issuer's verdict.
+        return read_introspection(issuer, **answer);
+    } catch (const Error& e) {
+        return e.failure();
+    } catch (...) {
+        // Not the token's fault (out of memory, an issuer policy's own trouble): never accepted.
+        return Unavailable("introspection answer could not be read").failure();
+    }
+}
+
+std::optional<Result<TokenPayload>> Introspection::cached(std::string_view token, const IssuerPolicy& issuer) {
     const auto key = digest_of(token);
-    std::lock_guard lock(mutex_);
-    return lookup(key);
+    Answer hit;
+    {
+        std::lock_guard lock(mutex_);
+        hit = lookup(key);
+    }
+    if (!hit) return std::nullopt;
+    return read(issuer, hit);
 }
 
 void Introspection::ask(std::string token, const IssuerPolicy& issuer, std::function<void(Result<TokenPayload>)> done) {
     const auto key = digest_of(token);
-    std::optional<Result<TokenPayload>> now;
+    std::optional<Result<Answer>> now;
     {
         std::lock_guard lock(mutex_);
         if (stopping_) {
@@ -174,37 +193,39 @@ void Introspection::ask(std::string token, const IssuerPolicy& issuer, std::func
         } else {
             ++waiting_;
             auto [flight, first] = in_flight_.try_emplace(key);
-            flight->second.push_back(std::move(done));
+            flight->second.push_back(Waiter{&issuer, std::move(done)});
             // One request per token: later requests for it wait for the answer of the first.
             if (first) queue_.push_back(Job{key, std::move(token), &issuer});
         }
     }
-    if (now) return done(std::move(*now));
+    if (now) return done(read(issuer, *now));
     wake_.notify_one();
 }
 
-void Introspection::store(const Digest& key, const Result<TokenPayload>& answer) {
-    std::chrono::seconds ttl{0};
-    if (answer) {
-        const auto left = std::chrono::seconds(answer->exp - unix_seconds(options_.clock));
-        ttl = std::min(left, options_.max_ttl);
-    } else if (is_refusal(answer.failure())) {
-        ttl = options_.negative_ttl;
-    }
+void Introspection::store(const Digest& key, const Answer& answer) {
+    // An active answer is kept until the token's exp (within max_ttl); any other (inactive, or
+    // one no issuer can read: no exp) for negative_ttl. Both say what the endpoint said about
+    // the token, whoever asks: each caller's issuer reads it (read).
+    const bool active = says_active(*answer);
+    std::chrono::seconds ttl = options_.negative_ttl;
+    if (const auto exp = answer->find("exp"); active && exp != answer->end() && exp->is_number_integer())
+        ttl = std::min(std::chrono::seconds(exp->get<std::int64_t>() - unix_seconds(options_.clock)), options_.max_ttl);
     if (ttl.count() <= 0) return;
     const auto expires = SteadyClock::now() + ttl;
     if (const auto found = cache_.find(key); found != cache_.end()) {
-        found->second->answer = answer;
-        found->second->expires = expires;
-        lru_.splice(lru_.begin(), lru_, found->second);
-        return;
+        lru_[found->second->active].erase(found->second);
+        cache_.erase(found);
     }
-    if (cache_.size() >= options_.max_entries) {  // the least recently used goes: O(1)
-        cache_.erase(lru_.back().key);
-        lru_.pop_back();
+    // Active and inactive answers in LRUs of their own, each bounded: tokens the endpoint
+    // refuses (garbage, say) never push an active token's answer out. The least recently used
+    // goes: O(1).
+    auto& lru = lru_[active];
+    if (lru.size() >= options_.max_entries) {
+        cache_.erase(lru.back().key);
+        lru.pop_back();
     }
-    lru_.push_front(Entry{key, answer, expires});
-    cache_.emplace(key, lru_.begin());
+    lru.push_front(Entry{key, answer, expires, active});
+    cache_.emplace(key, lru.begin());
 }
 
 void Introspection::run() {
@@ -215,7 +236,7 @@ void Introspection::run() {
         Job job = std::move(queue_.front());
         queue_.pop_front();
         lock.unlock();
-        Result<TokenPayload> result = Failure{};
+        Result<Answer> result = Failure{};
         try {
             result = answer(job);
         } catch (const Error& e) {
@@ -227,12 +248,13 @@ void Introspection::run() {
             result = Unavailable("token introspection failed", options_.retry_after).failure();
         }
         lock.lock();
-        store(job.key, result);
+        if (result) store(job.key, *result);  // a failure to ask is never kept
         auto waiters = std::move(in_flight_[job.key]);
         in_flight_.erase(job.key);
         waiting_ -= waiters.size();
         lock.unlock();
-        for (auto& done : waiters) done(result);  // outside the lock: they hand over and return
+        // Outside the lock: each waiter's issuer reads the answer, then it hands over and returns.
+        for (auto& waiter : waiters) waiter.done(read(*waiter.issuer, result));
         waiters.clear();
         lock.lock();
     }
@@ -243,7 +265,7 @@ void Introspection::run() {
     waiting_ = 0;
     lock.unlock();
     for (auto& [key, waiters] : flights)
-        for (auto& done : waiters) done(Unavailable("introspection is shutting down", options_.retry_after).failure());
+        for (auto& waiter : waiters) waiter.done(Unavailable("introspection is shutting down", options_.retry_after).failure());
 }
 
 std::optional<std::string> Introspection::discover(std::string& why) {
@@ -278,8 +300,8 @@ std::optional<std::string> Introspection::discover(std::string& why) {
     return std::nullopt;
 }
 
-Result<TokenPayload> Introspection::answer(const Job& job) {
-    const auto unavailable = [&](const std::string& why) -> Result<TokenPayload> {
+Result<Introspection::Answer> Introspection::answer(const Job& job) {
+    const auto unavailable = [&](const std::string& why) -> Result<Answer> {
         log(why);
         return Unavailable("token introspection: " + why, options_.retry_after).failure();
     };
@@ -361,7 +383,8 @@ Result<TokenPayload> Introspection::answer(const Job& job) {
         claims = nlohmann::json::parse(result.body, nullptr, false);
         if (!claims.is_object()) return unavailable("answered something that is not a JSON object");
     }
-    return read_introspection(*job.issuer, claims);  // throws InvalidToken: the token is refused
+    // What the endpoint said, as it said it: each caller's issuer reads it (read).
+    return Answer(std::make_shared<const nlohmann::json>(std::move(claims)));
 }
 
 }  // namespace fauth::oidc

@@ -94,7 +94,7 @@ public:
     }
     std::optional<Result<TokenPayload>> introspected(std::string_view token) const override {
         if (!t_.introspection) return std::nullopt;
-        return t_.introspection->cached(token);
+        return t_.introspection->cached(token, *this);
     }
     void introspect(std::string token, std::function<void(Result<TokenPayload>)> done) const override {
         if (!t_.introspection) return IssuerPolicy::introspect(std::move(token), std::move(done));

@@ -16,6 +16,9 @@
 #include <future>
 #include <thread>
 
+#include <fauth/core/api_key.hpp>
+#include <fauth/core/base64url.hpp>
+#include <fauth/core/dpop.hpp>
 #include <fauth/fauth.hpp>
 #include <fauth/oidc.hpp>
 
@@ -150,12 +153,13 @@ protected:
     }
     // An engine trusting the provider (RFC 9068 shape, audience kApi) with `introspection`.
     std::unique_ptr<fauth::Engine> engine(std::shared_ptr<Introspection> introspection,
-                                          IntrospectedTokens which = IntrospectedTokens::opaque, std::size_t max_waits = 1024) {
+                                          IntrospectedTokens which = IntrospectedTokens::opaque, std::size_t max_waits = 1024,
+                                          const char* audience = kApi) {
         if (!ring) {
             ring = std::make_shared<JwksKeyRing>(JwksOptions{.issuer = issuer(), .rsa_algorithms = {"RS256"}, .fetch = fetch()});
             EXPECT_TRUE(ring->fetch_now());
         }
-        auto trusted = TrustedIssuer::standard(issuer(), kApi, ring);
+        auto trusted = TrustedIssuer::standard(issuer(), audience, ring);
         trusted.algorithms = {"ES256", "RS256"};
         trusted.introspection = std::move(introspection);
         trusted.introspected_tokens = which;
@@ -207,6 +211,51 @@ TEST_F(IntrospectionTest, AnOpaqueTokenIsReadFromTheIssuersAnswerAndCachedUntilA
     auto refresh = e->verify(opaque, TokenType::refresh);
     ASSERT_TRUE(refresh.ready());
     EXPECT_FALSE(refresh.result());
+}
+
+TEST_F(IntrospectionTest, IssuersSharingOneIntrospectionEachCheckTheirOwnAudience) {
+    // One Introspection (TrustedIssuer::introspection is a shared_ptr, copied with the issuer)
+    // behind two policies: one for kApi, one for kOther.
+    auto introspection = std::make_shared<Introspection>(options());
+    auto for_api = engine(introspection);
+    auto for_other = engine(introspection, IntrospectedTokens::opaque, 1024, kOther);
+
+    // Both ask while one request is in flight: each reads the one answer with its own audience.
+    const auto racing = token(kApi);
+    auto api_first = for_api->verify(racing, TokenType::access);
+    auto other_first = for_other->verify(racing, TokenType::access);
+    const auto admitted = [](fauth::Outcome<fauth::TokenPayload> o) -> fauth::Result<fauth::TokenPayload> {
+        if (o.ready()) return std::move(o.result());
+        try {
+            return fauth::test::await(std::move(o));
+        } catch (const fauth::Error& error) {
+            return error.failure();
+        }
+    };
+    const auto api_answer = admitted(std::move(api_first));
+    EXPECT_TRUE(api_answer) << api_answer.failure().log;
+    const auto other_answer = admitted(std::move(other_first));
+    ASSERT_FALSE(other_answer) << "a token for " << kApi << " admitted for " << kOther;
+    EXPECT_NE(other_answer.failure().log.find("audience mismatch"), std::string::npos) << other_answer.failure().log;
+    EXPECT_EQ(introspection->requests(), 1u) << "one request for both";
+
+    // Cached as admitted for kApi: still refused for kOther, from the cache (nothing asked).
+    const auto t = token(kApi);
+    ASSERT_TRUE(verify(*for_api, t));
+    auto cached = for_other->verify(t, TokenType::access);
+    ASSERT_TRUE(cached.ready()) << "the cache answers";
+    ASSERT_FALSE(cached.result());
+    EXPECT_NE(cached.result().failure().log.find("audience mismatch"), std::string::npos) << cached.result().failure().log;
+    EXPECT_TRUE(verify(*for_api, t)) << "and the cached answer still admits it for kApi";
+    EXPECT_EQ(introspection->requests(), 2u);
+
+    // The other way round: refused for kApi first, then admitted for kOther.
+    const auto other = token(kOther);
+    auto refused = verify(*for_api, other);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.failure().log.find("audience mismatch"), std::string::npos);
+    EXPECT_TRUE(verify(*for_other, other));
+    EXPECT_EQ(introspection->requests(), 3u);
 }
 
 TEST_F(IntrospectionTest, InactiveRevokedAndForeignTokensAreRefusedAndTheRefusalIsKeptBriefly) {
@@ -399,6 +448,76 @@ TEST_F(IntrospectionTest, JwtsAreVerifiedWithKeysUnlessEveryTokenIsIntrospected)
                   "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJodHRwczovL2Vsc2V3aGVyZS5leGFtcGxlIn0.c2ln"),
               nullptr);
     EXPECT_NE(every->codec().verifier().introspected_by(jwt), nullptr);
+}
+
+TEST_F(IntrospectionTest, EveryTokenIntrospectedStillRequiresAtJwtBeforeAsking) {
+    // A JWT of the issuer whose header says typ JWT (an ID token for this API, say): the standard
+    // shape requires at+jwt (RFC 9068 section 4), so it is refused here, never asked about.
+    const auto jws = [&](const json& header) {
+        return fauth::base64url_encode(header.dump()) + "." +
+               fauth::base64url_encode(json{{"iss", issuer()}, {"aud", kApi}, {"sub", "someone"}}.dump()) + ".c2ln";
+    };
+    auto all = std::make_shared<Introspection>(options());
+    auto every = engine(all, IntrospectedTokens::all);
+    for (const auto& header : {json{{"alg", "RS256"}, {"typ", "JWT"}}, json{{"alg", "RS256"}}}) {
+        auto refused = verify(*every, jws(header));
+        ASSERT_FALSE(refused) << header.dump();
+        EXPECT_EQ(refused.failure().kind, fauth::ErrorKind::invalid_token);
+        EXPECT_NE(refused.failure().log.find("at+jwt"), std::string::npos) << refused.failure().log;
+    }
+    EXPECT_EQ(all->requests(), 0u) << "a JWT without typ at+jwt is never sent to the endpoint";
+    EXPECT_NE(every->codec().verifier().introspected_by(jws({{"alg", "RS256"}, {"typ", "at+jwt"}})), nullptr);
+}
+
+TEST_F(IntrospectionTest, ReadingAnAnswerKeepsTheDpopBinding) {
+    // RFC 9449 section 6.2: a DPoP-bound token's answer has token_type DPoP and cnf.jkt; the
+    // binding (cnf) is what the DPoP check reads.
+    const std::shared_ptr<const fauth::IssuerPolicy> policy =
+        TrustedIssuer::standard(issuer(), kApi, std::make_shared<fauth::KeyRing>());
+    const auto p = fauth::read_introspection(*policy, json{{"active", true},
+                                                           {"token_type", "DPoP"},
+                                                           {"cnf", {{"jkt", "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}},
+                                                           {"sub", "someone"},
+                                                           {"aud", kApi},
+                                                           {"exp", fauth::unix_seconds() + 60}});
+    const auto* jkt = fauth::dpop_jkt(p);
+    ASSERT_NE(jkt, nullptr);
+    EXPECT_EQ(*jkt, "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I");
+}
+
+TEST_F(IntrospectionTest, OnlyB64TokensAreAskedAboutAndNeverThisServicesApiKeys) {
+    auto o = options();
+    o.max_entries = 2;
+    auto introspection = std::make_shared<Introspection>(o);
+    auto e = engine(introspection);
+
+    // This service's own API key sent as a Bearer token by mistake: refused at once, not sent.
+    const auto key = fauth::generate_api_key("fauth").key;
+    auto mistaken = e->verify(key, TokenType::access);
+    ASSERT_TRUE(mistaken.ready());
+    ASSERT_FALSE(mistaken.result());
+    EXPECT_EQ(mistaken.result().failure().kind, fauth::ErrorKind::invalid_token);
+    EXPECT_EQ(mistaken.result().failure().log.find(key), std::string::npos) << "the key is not logged";
+    // Not an RFC 6750 b64token, or larger than max_token_bytes: refused, not sent.
+    for (const std::string& bad :
+         std::vector<std::string>{"two words", "a%20b", "=abc", "tab\there", std::string(8 * 1024 + 1, 'a')}) {
+        auto refused = verify(*e, bad);
+        ASSERT_FALSE(refused) << bad;
+        EXPECT_EQ(refused.failure().kind, fauth::ErrorKind::invalid_token) << bad;
+    }
+    EXPECT_EQ(introspection->requests(), 0u);
+    EXPECT_EQ(introspection->cache_size(), 0u);
+
+    // Tokens the endpoint refuses (inactive) never push an active token's answer out.
+    const auto a = token(kApi), b = token(kApi);
+    ASSERT_TRUE(verify(*e, a));
+    ASSERT_TRUE(verify(*e, b));
+    for (int i = 0; i < 4; ++i) EXPECT_FALSE(verify(*e, "never-issued-" + std::to_string(i)));
+    EXPECT_EQ(introspection->requests(), 6u);
+    EXPECT_EQ(introspection->cache_size(), 4u) << "two active answers, and the last two inactive ones";
+    ASSERT_TRUE(verify(*e, a));
+    ASSERT_TRUE(verify(*e, b));
+    EXPECT_EQ(introspection->requests(), 6u) << "both active answers stayed";
 }
 
 TEST_F(IntrospectionTest, TheCacheIsBoundedAndLetsTheLeastRecentlyUsedGo) {

@@ -42,8 +42,10 @@ public:
 
     /// The trusted issuer whose introspection endpoint answers for `token` instead of keys (see
     /// IntrospectedTokens): the introspecting issuer for a token that is not a compact JWS, or for
-    /// a JWS whose `iss` is its own when it introspects every token; null when `token` is verified
-    /// here (verify), as it is when no issuer introspects. Never throws.
+    /// a JWS whose `iss` is its own (and whose header says `typ: at+jwt` when the issuer requires
+    /// it) when it introspects every token; null when `token` is verified here (verify), as it is
+    /// when no issuer introspects, and for a token that is not an RFC 6750 b64token or is larger
+    /// than max_token_bytes (verify refuses those). Never throws.
     const IssuerPolicy* introspected_by(std::string_view token) const noexcept;
     /// `payload`, an introspected token's (read_introspection), checked as verify checks every
     /// token after its claims: nbf, iat and exp with the leeway on the configured clock, then the

@@ -1,8 +1,9 @@
 // fauth/oidc/introspection.hpp — a trusted issuer's token introspection (RFC 7662, and RFC 9701's
 // signed answers): tokens its keys cannot verify (opaque ones) or, by choice, every token of it,
 // asked about at its introspection endpoint with this service's client credentials, on threads
-// this object owns; the answers cached (positive until the token's exp within a bound, negative
-// briefly), one request in flight per token, and failing closed.
+// this object owns; the endpoint's answers cached as it gave them (active until the token's exp
+// within a bound, inactive briefly) and read by each asking issuer's policy on every use, one
+// request in flight per token, and failing closed.
 #pragma once
 
 #include <array>
@@ -65,8 +66,10 @@ struct IntrospectionOptions {
     std::chrono::seconds max_ttl = std::chrono::minutes(5);
     /// An inactive (or otherwise refused) token's answer is kept this long (0: not kept).
     std::chrono::seconds negative_ttl = std::chrono::seconds(10);
-    /// Answers kept at most; the least recently used goes first. Entries are keyed by the
-    /// SHA-256 of the token (no token is kept), each a few hundred bytes.
+    /// Active answers kept at most, and inactive ones at most as many again, apart (so that
+    /// refused tokens never push an active token's answer out); in each, the least recently used
+    /// goes first. Entries are keyed by the SHA-256 of the token (no token is kept), each the
+    /// endpoint's answer, a few hundred bytes.
     std::size_t max_entries = 10000;
     /// Requests waiting for an answer at most (all tokens together); more are answered
     /// Unavailable at once. A token asked about by several requests is asked once: the others wait
@@ -99,12 +102,15 @@ public:
     Introspection(const Introspection&) = delete;
     Introspection& operator=(const Introspection&) = delete;
 
-    /// The cached answer for `token`, or nullopt when there is none (or it has expired).
-    std::optional<Result<TokenPayload>> cached(std::string_view token);
+    /// The cached answer for `token` read for `issuer` (read_introspection: its audience, claim
+    /// shape and required claims, checked on every call, so that issuers sharing this object
+    /// never admit a token for one another), or nullopt when there is none (or it has expired).
+    std::optional<Result<TokenPayload>> cached(std::string_view token, const IssuerPolicy& issuer);
     /// Asks about `token` for `issuer` (whose claim shape reads the answer, read_introspection,
     /// and whose keys verify RFC 9701 answers) unless the cache answers; `done` runs once: at
     /// once on this thread (from the cache, or Unavailable beyond max_waiting), or on an
-    /// introspection thread. `issuer` must outlive the call's answer.
+    /// introspection thread. Callers waiting for one token's answer each read it with their own
+    /// issuer. `issuer` must outlive the call's answer.
     void ask(std::string token, const IssuerPolicy& issuer, std::function<void(Result<TokenPayload>)> done);
 
     /// The options it was made with.
@@ -121,32 +127,39 @@ private:
     struct DigestHash {
         std::size_t operator()(const Digest& d) const noexcept;
     };
+    // The endpoint's answer (the verified one's token_introspection), never read for one issuer.
+    using Answer = std::shared_ptr<const nlohmann::json>;
     struct Entry {
         Digest key;
-        Result<TokenPayload> answer;
+        Answer answer;
         std::chrono::steady_clock::time_point expires;
+        bool active;  // in lru_[1], else in lru_[0]
     };
     struct Job {
         Digest key;
         std::string token;
-        const IssuerPolicy* issuer;
+        const IssuerPolicy* issuer;  // the first asker's: its keys verify a signed answer
     };
-    using Waiters = std::vector<std::function<void(Result<TokenPayload>)>>;
+    struct Waiter {
+        const IssuerPolicy* issuer;  // reads the answer for this caller
+        std::function<void(Result<TokenPayload>)> done;
+    };
 
     static Digest digest_of(std::string_view token);
-    std::optional<Result<TokenPayload>> lookup(const Digest& key);  // with mutex_ held
+    static Result<TokenPayload> read(const IssuerPolicy& issuer, const Result<Answer>& answer);
+    Answer lookup(const Digest& key);  // with mutex_ held; null when none
     void run();
-    Result<TokenPayload> answer(const Job& job);
+    Result<Answer> answer(const Job& job);
     std::optional<std::string> discover(std::string& why);
-    void store(const Digest& key, const Result<TokenPayload>& answer);  // with mutex_ held
+    void store(const Digest& key, const Answer& answer);  // with mutex_ held
     void log(const std::string& message) const noexcept;
 
     const IntrospectionOptions options_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::list<Entry> lru_;  // most recently used first
+    std::list<Entry> lru_[2];  // inactive and active answers, each most recently used first
     std::unordered_map<Digest, std::list<Entry>::iterator, DigestHash> cache_;
-    std::unordered_map<Digest, Waiters, DigestHash> in_flight_;
+    std::unordered_map<Digest, std::vector<Waiter>, DigestHash> in_flight_;
     std::deque<Job> queue_;
     std::size_t waiting_ = 0;  // requests waiting, over every token
     bool stopping_ = false;
