@@ -156,7 +156,7 @@ TEST_F(ProviderTest, ATokenBoundToItsHolderIsRefusedWhereNoProofCanBeChecked) {
     // resolve_user, load_user and logout have no request to prove a DPoP key or a certificate
     // with: a bound token stolen alone must not work there either.
     for (const nlohmann::json& cnf : {nlohmann::json{{"jkt", "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}},
-                                     nlohmann::json{{"x5t#S256", "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}}}) {
+                                      nlohmann::json{{"x5t#S256", "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}}}) {
         const auto bound = auth.tokens().issue(fauth::TokenType::access, "user-123", {}, {{"cnf", cnf}});
         auto resolved = auth.resolve_user(bound);
         const auto outcome = settle(resolved);
