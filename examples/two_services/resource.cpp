@@ -44,6 +44,15 @@
 //                     with its proof beside Bearer), require (bound tokens only), off
 //   FAUTH_DPOP_ORIGIN the origin clients reach this API at, which proofs name (htu), e.g.
 //                     https://api.example.com; by default the request's Host over http
+//   FAUTH_CERTIFICATE_BINDING  certificate-bound tokens (RFC 8705, cnf.x5t#S256): off (the
+//                     default: a bound token is refused), allow (a bound token is taken with the
+//                     certificate it names; unbound tokens as ever), require (bound tokens only)
+//   FAUTH_TRUSTED_PROXIES  the proxies (exact addresses, comma-separated) believed about the
+//                     client: its address (X-Forwarded-For) and, with FAUTH_CLIENT_CERT_HEADER, its
+//                     certificate; none by default
+//   FAUTH_CLIENT_CERT_HEADER  1: read the client certificate from the RFC 9440 `Client-Cert`
+//                     header (`:base64 DER:`) a TLS-terminating proxy of FAUTH_TRUSTED_PROXIES
+//                     writes (it must drop any the client sent); 0 (the default): not read
 //   FAUTH_INTROSPECTION  token introspection (RFC 7662) at the issuer's introspection endpoint
 //                     (found by discovery, or FAUTH_INTROSPECTION_ENDPOINT): opaque (the default
 //                     when FAUTH_INTROSPECTION_CLIENT_ID is set: tokens that are not JWTs are asked
@@ -187,6 +196,20 @@ int main() try {
     else if (dpop != "off")
         throw fauth::ConfigError("FAUTH_DPOP must be allow, require or off, not " + dpop);
     http.dpop.origin = env_or("FAUTH_DPOP_ORIGIN", "");
+    // Certificate binding: a token bound to a client certificate is good only with that certificate,
+    // which a trusted TLS-terminating proxy passes on in Client-Cert.
+    const auto binding = env_or("FAUTH_CERTIFICATE_BINDING", "off");
+    if (binding == "allow")
+        http.certificate_binding.mode = fauth::http::CertificateBindingMode::allow;
+    else if (binding == "require")
+        http.certificate_binding.mode = fauth::http::CertificateBindingMode::require;
+    else if (binding != "off")
+        throw fauth::ConfigError("FAUTH_CERTIFICATE_BINDING must be off, allow or require, not " + binding);
+    http.trusted_proxies = split(env_or("FAUTH_TRUSTED_PROXIES", ""), ',');
+    const auto cert_header = env_or("FAUTH_CLIENT_CERT_HEADER", "0");
+    if (cert_header != "0" && cert_header != "1")
+        throw fauth::ConfigError("FAUTH_CLIENT_CERT_HEADER must be 1 or 0, not " + cert_header);
+    http.certificate_binding.client_cert_header = cert_header == "1";
     // Checks the whole configuration (the issuer's audience, algorithms, claim paths...).
     fauth::AuthProvider<Caller> auth{config, [](const fauth::TokenPayload& p) -> std::optional<Caller> {
                                          return Caller{p.sub, p.roles, p.scopes};

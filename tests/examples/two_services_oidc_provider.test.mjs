@@ -8,13 +8,19 @@
 // DPoP-bound tokens (RFC 9449) with good and bad proofs made by tests/support/dpop.mjs. A second
 // resource instance introspects opaque tokens (FAUTH_INTROSPECTION, RFC 7662) at the provider:
 // accepted with their scopes, DPoP-bound ones too, one introspection for many concurrent requests,
-// refused once revoked, and 503 with Retry-After while the provider is down (the last test).
+// refused once revoked, and 503 with Retry-After while the provider is down (the last test). The
+// provider runs with RFC 8705 on (mtls): a third instance (FAUTH_CERTIFICATE_BINDING=allow, with
+// 127.0.0.1 as its trusted TLS-terminating proxy passing the client certificate in an RFC 9440
+// Client-Cert header) takes the provider's certificate-bound tokens with their certificate only.
 // Run: node --test tests/examples/two_services_oidc_provider.test.mjs (FAUTH_RESOURCE_BIN names the
 // binary; FAUTH_OIDC_PROVIDER_TEST_ENV, a JSON object, adds to the resource's environment, e.g.
 // '{"FAUTH_PROVIDER": "auth0"}' to try another claim shape by hand).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate, createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +43,8 @@ let resource;
 let resourceUrl;  // the resource's URL, which is also its RFC 8707 resource indicator and the tokens' aud
 let introspecting;     // a second resource instance, which introspects opaque tokens
 let introspectingUrl;  // its URL, resource indicator and the opaque tokens' aud
+let boundPort;  // a third instance's port (started by its test), which takes certificate-bound tokens
+let boundUrl;   // its URL, resource indicator and its tokens' aud
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fauth-oidc-provider-'));
@@ -44,13 +52,17 @@ before(async () => {
   resourceUrl = `http://127.0.0.1:${port}`;
   const introspectingPort = await freePort();
   introspectingUrl = `http://127.0.0.1:${introspectingPort}`;
+  boundPort = await freePort();
+  boundUrl = `http://127.0.0.1:${boundPort}`;
   op = await startProvider({
     dir,
     resources: {
       [resourceUrl]: { scope: 'read write', format: 'jwt' },
       [OPAQUE]: { scope: 'read', format: 'opaque' },
       [introspectingUrl]: { scope: 'read write', format: 'opaque' },
+      [boundUrl]: { scope: 'read write', format: 'jwt' },
     },
+    mtls: true,  // certificate-bound tokens for op.clients.bound; the other clients present no certificate
     // As in Keycloak, where an API is itself a client: the web client's id is the API's audience,
     // so the provider's ID tokens for it pass the audience check and only `typ` tells them apart.
     webClientId: resourceUrl,
@@ -340,6 +352,114 @@ test('a DPoP-bound opaque token works with a proof by its key, and not as Bearer
   assert.equal((await atIntrospecting('/reports', { authorization: `Bearer ${token}` })).status, 401, 'cnf.jkt from the answer binds it');
   const otherKey = await atIntrospecting('/reports', { authorization: `DPoP ${token}`, dpop: proof({ method: 'GET', url, token, key: makeKey() }) });
   assert.equal(otherKey.status, 401);
+});
+
+// A self-signed client certificate (openssl CLI; RFC 8705 binding needs no CA): { cert, key } PEM,
+// its DER and its SHA-256 thumbprint (base64url), computed here, not by the provider or by fauth.
+function clientCertificate(name) {
+  const [key, cert] = [join(dir, `${name}.key`), join(dir, `${name}.crt`)];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', `/CN=fauth test client ${name}`, '-keyout', key, '-out', cert], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const pem = readFileSync(cert);
+  const der = new X509Certificate(pem).raw;
+  return { cert: pem, key: readFileSync(key), der, thumbprint: createHash('sha256').update(der).digest('base64url') };
+}
+
+// A GET from `localAddress` (another loopback address than the trusted proxy's, say).
+function getFrom(localAddress, url, headers) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { localAddress, headers: { connection: 'close', ...headers }, timeout: 10000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in 10 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('a certificate-bound token (RFC 8705) works with its certificate from a trusted proxy, and with nothing else', { timeout: 60000 }, async () => {
+  const mine = clientCertificate('client');
+  const other = clientCertificate('other');
+  assert.notEqual(mine.thumbprint, other.thumbprint);
+  const tokenRequest = (tls, indicator = boundUrl) => op.request(op.metadata.token_endpoint, {
+    method: 'POST',
+    headers: { authorization: basicAuth(op.clients.bound), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read write', resource: indicator }).toString(),
+    ...tls,
+  });
+  // The provider binds this client's tokens: without a certificate on the connection it issues none.
+  const refused = await tokenRequest({});
+  assert.equal(refused.status, 400, refused.text);
+  assert.equal(refused.json().error, 'invalid_grant');
+  const issued = await tokenRequest({ cert: mine.cert, key: mine.key });
+  assert.equal(issued.status, 200, issued.text);
+  const { access_token: token, token_type: type } = issued.json();
+  assert.equal(type, 'Bearer');
+  assert.equal(decode(token, 0).typ, 'at+jwt');
+  const claims = decode(token, 1);
+  assert.deepEqual(claims.cnf, { 'x5t#S256': mine.thumbprint }, 'the provider bound the token to the certificate presented');
+  assert.equal(claims.aud, boundUrl);
+
+  const bound = await start(resourceBinary, {
+    PORT: String(boundPort),
+    FAUTH_ISSUER: op.issuer,
+    FAUTH_AUDIENCE: boundUrl,
+    FAUTH_CA_FILE: op.caFile,
+    FAUTH_CERTIFICATE_BINDING: 'allow',
+    FAUTH_TRUSTED_PROXIES: '127.0.0.1',  // the test client stands in for a TLS-terminating proxy
+    FAUTH_CLIENT_CERT_HEADER: '1',
+    FAUTH_PROVIDER: undefined, FAUTH_DPOP: undefined, FAUTH_ALGORITHMS: undefined, FAUTH_JWKS_URL: undefined,
+    FAUTH_REQUIRE_AT_JWT: undefined, FAUTH_INTROSPECTION: undefined, FAUTH_INTROSPECTION_CLIENT_ID: undefined,
+  });
+  try {
+    assert.equal(bound.base, boundUrl);
+    for (const until = Date.now() + 10000; ;) {
+      const r = await fetch(`${boundUrl}/health`, { headers: { Connection: 'close' } });
+      const body = await r.json();
+      if (r.status === 200 && body.issuer_keys > 0) break;
+      assert.ok(Date.now() < until, `the provider's keys never arrived: ${r.status} ${JSON.stringify(body)}\n${bound.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const at = (path, clientCert) => {
+      const headers = { Connection: 'close', Authorization: `Bearer ${token}` };
+      if (clientCert !== undefined) headers['Client-Cert'] = clientCert;
+      return fetch(`${boundUrl}${path}`, { headers }).then(async (r) => ({ status: r.status, challenge: r.headers.get('www-authenticate'), text: await r.text() }));
+    };
+    const sf = (der) => `:${der.toString('base64')}:`;  // an RFC 8941 byte sequence, as RFC 9440 sends it
+    const good = await at('/reports', sf(mine.der));
+    assert.equal(good.status, 200, good.text);
+    assert.equal((await at('/me', sf(mine.der))).status, 200);
+    for (const [what, header] of [
+      ['no Client-Cert', undefined],
+      ['another certificate', sf(other.der)],
+      ['a malformed header (no colons)', mine.der.toString('base64')],
+      ['a malformed header (not base64)', ':not base64!:'],
+      ['an empty byte sequence', '::'],
+      ['the PEM, not the DER', sf(mine.cert)],
+    ]) {
+      const r = await at('/reports', header);
+      assert.equal(r.status, 401, `${what}: ${r.status} ${r.text}`);
+      assert.match(r.challenge ?? '', /invalid_token/, `${what}: ${r.challenge}`);
+    }
+    // From a peer that is not the trusted proxy, Client-Cert is nobody's word: not read.
+    assert.equal(await getFrom('127.0.0.2', `${boundUrl}/reports`, { authorization: `Bearer ${token}`, 'client-cert': sf(mine.der) }), 401);
+    assert.equal(await getFrom('127.0.0.1', `${boundUrl}/reports`, { authorization: `Bearer ${token}`, 'client-cert': sf(mine.der) }), 200);
+    // An unbound token of the same provider goes on as ever under allow.
+    const unbound = (await clientCredentials({ scope: 'read write', resource: boundUrl })).access_token;
+    assert.equal(decode(unbound, 1).cnf, undefined);
+    const plain = await fetch(`${boundUrl}/reports`, { headers: { Connection: 'close', Authorization: `Bearer ${unbound}` } });
+    assert.equal(plain.status, 200, await plain.text());
+  } finally {
+    await stop(bound.child);
+  }
+  // The first instance keeps FAUTH_CERTIFICATE_BINDING's default, off: a bound token is refused there.
+  const forFirst = await tokenRequest({ cert: mine.cert, key: mine.key }, resourceUrl);
+  assert.equal(forFirst.status, 200, forFirst.text);
+  const elsewhere = forFirst.json().access_token;
+  assert.deepEqual(decode(elsewhere, 1).cnf, { 'x5t#S256': mine.thumbprint });
+  const off = await fetch(`${resourceUrl}/me`, { headers: { Connection: 'close', Authorization: `Bearer ${elsewhere}`, 'Client-Cert': `:${mine.der.toString('base64')}:` } });
+  assert.equal(off.status, 401, await off.text());
 });
 
 // Last: it stops the provider.

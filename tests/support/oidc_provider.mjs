@@ -8,18 +8,23 @@
 //     `Accept: application/token-introspection+jwt`, signed (RFC 9701, ES256); its revocation
 //     endpoint (RFC 7009, /token/revocation) revokes them;
 //   - DPoP-bound tokens (RFC 9449, cnf.jkt) when the token request carries a DPoP proof;
+//   - with `mtls: true`, certificate-bound tokens (RFC 8705 section 3, cnf.x5t#S256) for the
+//     `bound` client: its HTTPS server then asks every client for a certificate (any, unverified:
+//     binding needs no CA) and binds that client's tokens to the one its TLS connection presented;
 //   - ID tokens (RS256, aud = the client id) through the authorization code flow + PKCE, with the
 //     library's development login and consent pages (any login name, any password).
 // Clients: `service` (client_credentials, client_secret_basic), `web` (authorization_code + PKCE,
 // public; its client id is yours to choose) and `resource` (no grants: a resource server that
-// authenticates with client_secret_basic to introspect). `introspections()` counts the requests
-// its introspection endpoint received.
+// authenticates with client_secret_basic to introspect); with `mtls`, `bound` too
+// (client_credentials, client_secret_basic, tls_client_certificate_bound_access_tokens).
+// `introspections()` counts the requests its introspection endpoint received. `request` takes
+// `cert` and `key` (PEM) to present a client certificate.
 //
 //   import { startProvider } from '../support/oidc_provider.mjs';
 //   const op = await startProvider({ dir, resources: { 'https://api.test': { scope: 'read write' } } });
 //   op.issuer, op.caFile, op.clients.service.{id,secret}; await op.request('/token', {...}); await op.stop();
 //
-// Or on its own: node tests/support/oidc_provider.mjs WORKDIR ['{"resources": {...}, "webClientId": "..."}']
+// Or on its own: node tests/support/oidc_provider.mjs WORKDIR ['{"resources": {...}, "webClientId": "...", "mtls": true}']
 // prints one JSON line {"issuer", "ca", "clients", "resources"} once listening, and stops when its
 // standard input closes or on SIGTERM/SIGINT.
 import { execFileSync } from 'node:child_process';
@@ -55,10 +60,13 @@ function signingKeys() {
   return [{ ...rsa, kid: 'op-rs256', alg: 'RS256', use: 'sig' }, { ...ec, kid: 'op-es256', alg: 'ES256', use: 'sig' }];
 }
 
-// An HTTPS (or HTTP) request that trusts `ca`; resolves to { status, headers, setCookies, text, json() }.
-function send(url, { method = 'GET', headers = {}, body, ca } = {}) {
+// An HTTPS (or HTTP) request that trusts `ca`, presenting the client certificate `cert` (with its
+// `key`) when given; resolves to { status, headers, setCookies, text, json() }.
+function send(url, { method = 'GET', headers = {}, body, ca, cert, key } = {}) {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method, headers: { connection: 'close', ...headers }, ca, timeout: 10000 }, (res) => {
+    // A client certificate goes on a connection of its own (no agent, no TLS session resumed).
+    const tls = cert ? { cert, key, agent: false } : {};
+    const req = httpsRequest(url, { method, headers: { connection: 'close', ...headers }, ca, ...tls, timeout: 10000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => { text += d; });
@@ -76,18 +84,23 @@ function send(url, { method = 'GET', headers = {}, body, ca } = {}) {
 /**
  * Starts the provider. `resources` maps each resource indicator to { scope, format: 'jwt' | 'opaque',
  * audience (default: the indicator) }; `webClientId` names the authorization-code client (default
- * 'fauth-web'). Resolves to { issuer, caFile, clients, metadata, request(pathOrUrl, init), errors, stop() }.
+ * 'fauth-web'); `mtls` turns on certificate-bound tokens (RFC 8705) and the `bound` client.
+ * Resolves to { issuer, caFile, clients, metadata, request(pathOrUrl, init), errors, stop() }.
  */
-export async function startProvider({ dir, resources = {}, webClientId = 'fauth-web' } = {}) {
+export async function startProvider({ dir, resources = {}, webClientId = 'fauth-web', mtls = false } = {}) {
   const certs = makeCertificates(dir);
   const secret = () => randomBytes(24).toString('base64url');
   const clients = {
     service: { id: 'fauth-service', secret: secret() },
     web: { id: webClientId, redirectUri: 'https://client.fauth.test/callback' },
     resource: { id: 'fauth-resource', secret: secret() },
+    ...(mtls ? { bound: { id: 'fauth-bound-service', secret: secret() } } : {}),
   };
   let handler = (req, res) => { res.statusCode = 503; res.end(); };
-  const server = createServer({ cert: readFileSync(certs.cert), key: readFileSync(certs.key) }, (req, res) => handler(req, res));
+  // With mtls, every client is asked for a certificate and none is refused for it (one without a
+  // certificate, or with one no CA vouches for, goes on): RFC 8705 binding needs no PKI.
+  const tls = mtls ? { requestCert: true, rejectUnauthorized: false } : {};
+  const server = createServer({ cert: readFileSync(certs.cert), key: readFileSync(certs.key), ...tls }, (req, res) => handler(req, res));
   await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
   const issuer = `https://127.0.0.1:${server.address().port}`;
 
@@ -99,6 +112,8 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
         grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [clients.web.redirectUri] },
       { client_id: clients.resource.id, client_secret: clients.resource.secret, token_endpoint_auth_method: 'client_secret_basic',
         grant_types: [], response_types: [], redirect_uris: [], introspection_signed_response_alg: 'ES256' },
+      ...(mtls ? [{ client_id: clients.bound.id, client_secret: clients.bound.secret, token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'], response_types: [], redirect_uris: [], tls_client_certificate_bound_access_tokens: true }] : []),
     ],
     jwks: { keys: signingKeys() },
     cookies: { keys: [secret()] },
@@ -110,6 +125,9 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
       jwtIntrospection: { enabled: true },
       revocation: { enabled: true },
       dPoP: { enabled: true },
+      // The certificate the client presented on this request's TLS connection (an X509Certificate,
+      // which 8.8.1 takes as it takes PEM), or undefined without one.
+      ...(mtls ? { mTLS: { enabled: true, certificateBoundAccessTokens: true, getCertificate: (ctx) => ctx.socket.getPeerX509Certificate() } } : {}),
       resourceIndicators: {
         enabled: true,
         defaultResource: (ctx, client, oneOf) => oneOf,
@@ -172,7 +190,7 @@ export function pkce() {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [dir, options = '{}'] = process.argv.slice(2);
   if (!dir) {
-    console.error('usage: node tests/support/oidc_provider.mjs WORKDIR [\'{"resources": {...}, "webClientId": "..."}\']');
+    console.error('usage: node tests/support/oidc_provider.mjs WORKDIR [\'{"resources": {...}, "webClientId": "...", "mtls": true}\']');
     process.exit(2);
   }
   const op = await startProvider({ dir, ...JSON.parse(options) });
