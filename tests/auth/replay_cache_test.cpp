@@ -53,6 +53,23 @@ TEST(MemoryReplayCache, WhenFullItRefusesRatherThanForget) {
     EXPECT_THROW(MemoryReplayCache({.capacity = 0}), fauth::ConfigError);
 }
 
+TEST(MemoryReplayCache, OneOwnerCannotFillItForTheOthers) {
+    auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(1700000000)));
+    MemoryReplayCache cache({.capacity = 100, .per_owner = 2, .clock = clock.clock()});
+    EXPECT_TRUE(use(cache, "key-1:a").ok());
+    EXPECT_TRUE(use(cache, "key-1:b").ok());
+    const auto over = use(cache, "key-1:c");
+    ASSERT_FALSE(over.ok());
+    EXPECT_EQ(over.failure().kind, ErrorKind::throttled) << "a 429 for that client, not a 503 for all";
+    EXPECT_EQ(over.failure().retry_after, seconds(65));
+    EXPECT_TRUE(use(cache, "key-2:a").ok()) << "another owner goes on";
+    EXPECT_FALSE(use(cache, "key-1:a").ok()) << "a replay is still a replay";
+    clock.advance(seconds(65));
+    EXPECT_TRUE(use(cache, "key-1:c").ok()) << "the owner's share comes back as its ids expire";
+    MemoryReplayCache unlimited({.capacity = 100, .per_owner = 0, .clock = clock.clock()});
+    for (const char* id : {"k:1", "k:2", "k:3", "k:4"}) EXPECT_TRUE(use(unlimited, id).ok());
+}
+
 TEST(MemoryReplayCache, ALongerLifetimeIsNeverCutShort) {
     auto clock = fauth::test::TestClock::frozen(std::chrono::system_clock::time_point(std::chrono::seconds(1700000000)));
     MemoryReplayCache cache({.capacity = 10, .clock = clock.clock()});

@@ -10,6 +10,7 @@
 #include <deque>
 #include <mutex>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "fauth/core/clock.hpp"
@@ -28,14 +29,20 @@ public:
 };
 
 /// A ReplayCache in this process's memory: O(1) per id, holding at most `capacity` ids (each
-/// kept as a 128-bit digest for the longest lifetime asked so far). While it is full of ids that have not expired,
-/// first_use answers Unavailable rather than forget one.
+/// kept as a 128-bit digest for the longest lifetime asked so far), and at most `per_owner` of
+/// one owner's. While it is full of ids that have not expired, first_use answers Unavailable
+/// rather than forget one; an owner over its share is answered Throttled, the others go on.
 class MemoryReplayCache final : public ReplayCache {
 public:
     /// Its bounds.
     struct Options {
-        /// The most ids held at once (about 80 bytes each).
+        /// The most ids held at once (about 100 bytes each).
         std::size_t capacity = 1 << 20;
+        /// The most ids of one owner held at once: an id's owner is its part before the first ':'
+        /// (DPoP proofs are `thumbprint:jti`, so one client key). Beyond it that owner's ids are
+        /// refused (Throttled, 429), so that one holder of a bound token minting proofs cannot
+        /// fill the cache for every other client. 0: no share, only the capacity.
+        std::size_t per_owner = 1 << 14;
         /// Time source; the system clock when empty.
         Clock clock;
     };
@@ -54,6 +61,7 @@ private:
     };
     struct Entry {
         Digest digest;
+        Digest owner;
         std::int64_t expires_us;
     };
     void drop_expired(std::int64_t now_us);
@@ -61,8 +69,9 @@ private:
     Options options_;
     mutable std::mutex mutex_;
     std::unordered_set<Digest, DigestHash> seen_;
-    std::deque<Entry> order_;      // by first use, which is by expiry (see drop_expired)
-    std::int64_t longest_us_ = 0;  // the longest lifetime asked for so far
+    std::unordered_map<Digest, std::size_t, DigestHash> owners_;  // ids held per owner
+    std::deque<Entry> order_;                                     // by first use, which is by expiry (see drop_expired)
+    std::int64_t longest_us_ = 0;                                 // the longest lifetime asked for so far
 };
 
 }  // namespace fauth
