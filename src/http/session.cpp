@@ -39,24 +39,6 @@ RouteDoc refresh_route_doc() {
     return doc;
 }
 
-namespace {
-
-// `outcome` without its value: success or its failure, now or later.
-Outcome<void> without_value(Outcome<DpopProof> outcome) {
-    if (outcome.ready()) {
-        if (!outcome.result()) return std::move(outcome.result()).failure();
-        return {};
-    }
-    auto [done, settle] = Outcome<void>::pending();
-    std::move(outcome).then([settle = settle](Result<DpopProof> proof) {
-        if (!proof) return settle(std::move(proof).failure());
-        settle();
-    });
-    return std::move(done);
-}
-
-}  // namespace
-
 Outcome<void> RefreshCheck::operator()(const TokenPayload& token) const {
     const std::string* bound = dpop_jkt(token);
     if (bound == nullptr && !bound_required) return cookie(token);
@@ -67,17 +49,10 @@ Outcome<void> RefreshCheck::operator()(const TokenPayload& token) const {
         if (jkt.empty()) return InvalidToken("refresh token is not DPoP-bound, and DPoP is required").failure();
         return without_value(dpop->verify(proof, &jkt, now));
     };
-    auto first = cookie(token);
-    if (first.ready()) {
-        if (!first.result()) return std::move(first.result()).failure();
+    return chain<void>(cookie(token), [binding = std::move(binding)](Result<void> checked) -> Outcome<void> {
+        if (!checked) return std::move(checked).failure();
         return binding();
-    }
-    auto [done, settle] = Outcome<void>::pending();
-    std::move(first).then([settle = settle, binding = std::move(binding)](Result<void> checked) {
-        if (!checked) return settle(std::move(checked).failure());
-        binding().then([settle](Result<void> bound_ok) { settle(std::move(bound_ok)); });
     });
-    return std::move(done);
 }
 
 RefreshRequest read_refresh_request(const Pistache::Http::Request& request, const CredentialScheme* refresh_cookie) {

@@ -189,4 +189,27 @@ std::pair<Outcome<T>, Settle<T>> Outcome<T>::pending() {
     return {Outcome(state), Settle<T>(state)};
 }
 
+/// What `step(Result<T>)` makes of the result of `outcome` (an Outcome<U>, or a value or a
+/// Failure that makes one): at once, with no allocation, when `outcome` is ready; otherwise an
+/// outcome settled once both have answered. `step` must not throw. (Engine::chain is this, with
+/// the wait counted as the engine's work under way.)
+template <class U, class T, class Step>
+Outcome<U> chain(Outcome<T> outcome, Step step) {
+    if (outcome.ready()) return Outcome<U>(step(std::move(outcome.result())));
+    auto [next, settle] = Outcome<U>::pending();
+    std::move(outcome).then([settle = settle, step = std::move(step)](Result<T> result) mutable {
+        Outcome<U>(step(std::move(result))).then([settle](Result<U> out) { settle(std::move(out)); });
+    });
+    return std::move(next);
+}
+
+/// `outcome` without its value: success or its failure, now or later.
+template <class T>
+Outcome<void> without_value(Outcome<T> outcome) {
+    return chain<void>(std::move(outcome), [](Result<T> result) -> Result<void> {
+        if (!result) return std::move(result).failure();
+        return {};
+    });
+}
+
 }  // namespace fauth

@@ -100,19 +100,25 @@ Outcome<void> DpopScheme::check(const Pistache::Http::Request& request, const To
     const auto token_text = parse_authorization(std::string_view(presented), "dpop");
     // The token read again, for `ath`: never an empty one, which would skip that check.
     if (token_text.status != BearerCredentials::Status::present) return malformed();
-    const std::string method = Pistache::Http::methodString(request.method());
-    const std::string url = request_url(request);
-    DpopRequest expected{method, url, token_text.token, {}, nonces_ ? &*nonces_ : nullptr, &keys_};
-    auto verified = verify_dpop_proof(proof, expected, policy_, context.codec.config().now());
-    if (!verified) return std::move(verified).failure();
-    if (verified->jkt != *bound) return InvalidDpopProof("proof key is not the one the token is bound to").failure();
-    return replay_->first_use(verified->jkt + ':' + verified->jti, policy_.max_age + policy_.leeway);
+    return without_value(verify_proof(proof, Pistache::Http::methodString(request.method()), request_url(request),
+                                      token_text.token, bound, context.codec.config().now()));
 }
 
-DpopTokenProofs::DpopTokenProofs(const SchemeSettings& settings)
-    : scheme_(settings),
-      policy_(settings.dpop.policy),
-      replay_(settings.dpop.replay_cache ? settings.dpop.replay_cache : std::make_shared<MemoryReplayCache>()) {}
+Outcome<DpopProof> DpopScheme::verify_proof(std::string_view proof, std::string_view method, std::string_view url,
+                                            std::string_view access_token, const std::string* bound_to,
+                                            std::chrono::system_clock::time_point now) const {
+    auto verified = verify_dpop_proof(proof, {method, url, access_token, {}, nonces(), &keys_}, policy_, now);
+    if (!verified) return std::move(verified).failure();
+    if (bound_to != nullptr && verified->jkt != *bound_to)
+        return InvalidDpopProof("proof key is not the one the token is bound to").failure();
+    auto used = replay_->first_use(verified->jkt + ':' + verified->jti, policy_.max_age + policy_.leeway);
+    return chain<DpopProof>(std::move(used), [proof = std::move(*verified)](Result<void> first) mutable -> Result<DpopProof> {
+        if (!first) return std::move(first).failure();
+        return std::move(proof);
+    });
+}
+
+DpopTokenProofs::DpopTokenProofs(const SchemeSettings& settings) : scheme_(settings) {}
 
 DpopTokenRequest DpopTokenProofs::read(const Pistache::Http::Request& request) const {
     DpopTokenRequest out;
@@ -128,26 +134,10 @@ DpopTokenRequest DpopTokenProofs::read(const Pistache::Http::Request& request) c
 Outcome<DpopProof> DpopTokenProofs::verify(const DpopTokenRequest& request, const std::string* bound_to,
                                            std::chrono::system_clock::time_point now) const {
     if (!request.present) return InvalidDpopProof("no DPoP header").failure();
-    // A token request presents no access token: no ath is asked for (RFC 9449 section 5).
-    // With server nonces, a token request needs one too (RFC 9449 section 8): a proof made ahead of
-    // time (by a script that ran in the page once) is refused.
-    auto verified =
-        verify_dpop_proof(request.proof, {request.method, request.url, {}, {}, scheme_.nonces(), &scheme_.key_cache()}, policy_,
-                          now);
-    if (!verified) return std::move(verified).failure();
-    if (bound_to != nullptr && verified->jkt != *bound_to)
-        return InvalidDpopProof("proof key is not the one the token is bound to").failure();
-    auto used = replay_->first_use(verified->jkt + ':' + verified->jti, policy_.max_age + policy_.leeway);
-    if (used.ready()) {
-        if (!used.result()) return std::move(used.result()).failure();
-        return verified;
-    }
-    auto [outcome, settle] = Outcome<DpopProof>::pending();
-    std::move(used).then([settle = settle, proof = std::move(*verified)](Result<void> first) mutable {
-        if (!first) return settle(std::move(first).failure());
-        settle(std::move(proof));
-    });
-    return std::move(outcome);
+    // A token request presents no access token: no ath is asked for (RFC 9449 section 5). With
+    // server nonces, a token request needs one too (section 8): a proof made ahead of time (by a
+    // script that ran in the page once) is refused.
+    return scheme_.verify_proof(request.proof, request.method, request.url, {}, bound_to, now);
 }
 
 Challenge DpopTokenProofs::challenge(std::string_view resource_metadata) const {

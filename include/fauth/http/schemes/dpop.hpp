@@ -44,6 +44,15 @@ public:
     /// The URL a proof for `request` must name (htu): the configured origin, or the request's own
     /// (see DpopSettings::origin), then its path.
     std::string request_url(const Pistache::Http::Request& request) const;
+    /// `proof` verified for a request of `method` to `url` at `now` (verify_dpop_proof, with `ath`
+    /// for `access_token` unless it is empty, and this scheme's nonces), by the key whose
+    /// thumbprint is `bound_to` when that is not null, then its `jti` recorded in the replay
+    /// cache: the proof, or InvalidDpopProof ("proof key is not the one the token is bound to",
+    /// "proof replayed", the check that failed), DpopNonceRequired, or Unavailable when the
+    /// replay cache cannot tell. A proof by another key is refused before its `jti` is recorded.
+    Outcome<DpopProof> verify_proof(std::string_view proof, std::string_view method, std::string_view url,
+                                    std::string_view access_token, const std::string* bound_to,
+                                    std::chrono::system_clock::time_point now) const;
     /// Its server nonces, or null when proofs need none.
     const DpopNonces* nonces() const noexcept { return nonces_ ? &*nonces_ : nullptr; }
     /// The keys of recent proofs (see DpopKeyCache).
@@ -94,9 +103,7 @@ public:
     Challenge challenge(std::string_view resource_metadata = {}) const;
 
 private:
-    DpopScheme scheme_;
-    DpopPolicy policy_;
-    std::shared_ptr<ReplayCache> replay_;
+    DpopScheme scheme_;  // its URL, nonces, key cache and replay cache
 };
 
 }  // namespace fauth::http
