@@ -1,0 +1,92 @@
+// The documentation site as a reader meets it, in headless Chromium: the start page shows the
+// navigation (every section of mkdocs.yml's nav) and a working search (a query answers with the
+// page that holds the word), a guide opens from the navigation, the API reference opens from its
+// page, and no page throws. Screenshots of the start page and the guide go to
+// $FAUTH_SCREENSHOT_DIR. The site is served over HTTP on a free loopback port, as a reader's
+// browser would load it (the search runs in a web worker, which file:// would not allow).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { launchChromium } from '../support/browser.mjs';
+
+const site = process.env.FAUTH_SITE_DIR ?? 'build/site';
+const screenshots = process.env.FAUTH_SCREENSHOT_DIR;
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
+                '.png': 'image/png', '.svg': 'image/svg+xml', '.woff2': 'font/woff2' };
+let server;
+let base;
+let browser;
+
+before(async () => {
+  server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    try {
+      const body = await readFile(join(site, path.endsWith('/') ? `${path}index.html` : path));
+      res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${server.address().port}`;
+  browser = await launchChromium();
+  if (screenshots) await mkdir(screenshots, { recursive: true });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await new Promise((resolve) => server.close(resolve));
+});
+
+// A page that records uncaught errors and every request that did not answer 200.
+async function watchedPage() {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const failures = [];
+  page.on('pageerror', (e) => failures.push(`error: ${e.message}`));
+  page.on('response', (r) => { if (r.status() !== 200) failures.push(`${r.status()} ${r.url()}`); });
+  page.on('requestfailed', (r) => failures.push(`failed: ${r.url()}`));
+  return { page, failures };
+}
+
+test('the start page shows the navigation and searches', async () => {
+  const { page, failures } = await watchedPage();
+  await page.goto(`${base}/index.html`);
+  assert.match(await page.title(), /fauth/);
+  const nav = page.locator('nav.md-nav--primary');
+  for (const section of ['Getting started', 'The quickstart', 'Guides', 'Reference', 'Architecture', 'Threat model', 'Changelog'])
+    assert.ok(await nav.getByText(section, { exact: true }).first().isVisible(), `the navigation shows "${section}"`);
+  await page.locator('input.md-search__input').click();
+  await page.locator('input.md-search__input').fill('CSRF');
+  const results = page.locator('.md-search-result__item');
+  await results.first().waitFor({ timeout: 15000 });
+  assert.ok(await results.count() > 0);
+  assert.match(await page.locator('.md-search-result').innerText(), /Browser sessions/);
+  if (screenshots) await page.screenshot({ path: join(screenshots, 'start-page-search.png') });
+  await page.keyboard.press('Escape');
+  await page.locator('input.md-search__input').fill('');
+  if (screenshots) await page.screenshot({ path: join(screenshots, 'start-page.png') });
+  assert.deepEqual(failures, []);
+});
+
+test('a guide opens from the navigation, with its table of contents', async () => {
+  const { page, failures } = await watchedPage();
+  await page.goto(`${base}/index.html`);
+  await page.locator('nav.md-nav--primary').getByText('Browser sessions, cookies and CSRF', { exact: true }).first().click();
+  await page.waitForURL(/guides\/browser-sessions\.html$/);
+  assert.match(await page.locator('article h1').innerText(), /Browser sessions/);
+  assert.ok(await page.locator('article pre code').count() > 0, 'the guide shows its code');
+  if (screenshots) await page.screenshot({ path: join(screenshots, 'guide-browser-sessions.png'), fullPage: false });
+  assert.deepEqual(failures, []);
+});
+
+test('the API reference opens from its page', async () => {
+  const { page, failures } = await watchedPage();
+  await page.goto(`${base}/reference/api.html`);
+  await page.getByText('Open the API reference').click();
+  await page.waitForURL(/api\/index\.html$/);
+  assert.match(await page.content(), /AuthProvider|fauth/);
+  assert.deepEqual(failures, []);
+});
