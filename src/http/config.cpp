@@ -9,6 +9,7 @@
 #include "fauth/core/internal/random.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/keys.hpp"
+#include "fauth/http/client_address.hpp"
 #include "fauth/http/resource_metadata.hpp"
 
 namespace fauth::http {
@@ -114,6 +115,12 @@ void HttpConfig::validate() const {
     if (!api_keys.query_parameter.empty() && !is_token(api_keys.query_parameter))
         throw ConfigError("HttpConfig.api_keys.query_parameter is not a valid parameter name");
     validate_dpop(dpop);
+    // An entry that is not an address would never match a peer: the proxy it meant to trust
+    // would be taken for the client, silently.
+    for (const auto& proxy : trusted_proxies)
+        if (!parse_ip_address(proxy))
+            throw ConfigError("HttpConfig.trusted_proxies names '" + proxy +
+                              "', which is not an IP address (one address per entry, as 10.0.0.2 or ::1; ranges are not read)");
     if (certificate_binding.client_cert_header && certificate_binding.mode == CertificateBindingMode::off)
         throw ConfigError(
             "HttpConfig.certificate_binding.client_cert_header is set, but its mode is off (no certificate is read)");

@@ -227,6 +227,8 @@ void check_tls(const TlsOptions& tls) {
 
 void check_options(const ServerOptions& options) {
     check_tls(options.tls);
+    if (options.threads < 1) throw std::invalid_argument("fauth: ServerOptions::threads must be at least 1");
+    if (options.max_request_bytes == 0) throw std::invalid_argument("fauth: ServerOptions::max_request_bytes must be at least 1");
     if (options.max_connections == 0) throw std::invalid_argument("fauth: ServerOptions::max_connections must be at least 1");
     if (options.max_connections_per_address == 0)
         throw std::invalid_argument("fauth: ServerOptions::max_connections_per_address must be at least 1");

@@ -50,6 +50,15 @@ TEST(HttpConfig, RefusesUnusableSettings) {
     c = {};
     c.api_keys.query_parameter = "a b";
     EXPECT_NE(config_error(c).find("api_keys.query_parameter"), std::string::npos);
+    c = {};
+    c.trusted_proxies = {"10.0.0.2", "proxy.internal"};
+    EXPECT_NE(config_error(c).find("trusted_proxies names 'proxy.internal'"), std::string::npos);
+    c.trusted_proxies = {"10.0.0.0/8"};
+    EXPECT_NE(config_error(c).find("trusted_proxies names '10.0.0.0/8'"), std::string::npos);
+    c.trusted_proxies = {""};
+    EXPECT_NE(config_error(c).find("trusted_proxies"), std::string::npos);
+    c.trusted_proxies = {"10.0.0.2", "[::1]", "::1", "127.0.0.1:8080"};
+    EXPECT_EQ(config_error(c), "");
 }
 
 TEST(HttpConfig, RefusesCookieSettingsABrowserWouldDropOrMisread) {

@@ -417,6 +417,9 @@ TEST(ServerLimits, RefusesLimitsOfZero) {
             EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
         }
     };
+    refused({.threads = 0}, "threads");
+    refused({.threads = -1}, "threads");
+    refused({.max_request_bytes = 0}, "max_request_bytes");
     refused({.max_connections = 0}, "max_connections");
     refused({.max_connections_per_address = 0}, "max_connections_per_address");
     refused({.idle_timeout = 0ms}, "idle_timeout");
