@@ -1,5 +1,6 @@
-// fauth/auth/provider.hpp — AuthProvider<User>: turns credentials into tokens and tokens into users,
-// through two asynchronous loader callbacks you supply.
+/// @file
+/// fauth/auth/provider.hpp — AuthProvider<User>: turns credentials into tokens and tokens into users,
+/// through two asynchronous loader callbacks you supply.
 #pragma once
 
 #include <functional>

@@ -1,4 +1,5 @@
-// fauth/core/claims.hpp — the claims of a token (TokenPayload) and the token types fauth issues.
+/// @file
+/// fauth/core/claims.hpp — the claims of a token (TokenPayload) and the token types fauth issues.
 #pragma once
 
 #include <algorithm>

@@ -1,6 +1,7 @@
-// fauth/core/keys.hpp — signing and verification keys bound to one JWS algorithm each (HMAC, RSA,
-// RSA-PSS, ECDSA, EdDSA), key sets chosen by `kid`, and a key ring that can be rotated live.
-// Verifying a bare JWS with a key set: fauth/core/jws.hpp.
+/// @file
+/// fauth/core/keys.hpp — signing and verification keys bound to one JWS algorithm each (HMAC, RSA,
+/// RSA-PSS, ECDSA, EdDSA), key sets chosen by `kid`, and a key ring that can be rotated live.
+/// Verifying a bare JWS with a key set: fauth/core/jws.hpp.
 #pragma once
 
 #include <functional>

@@ -1,6 +1,7 @@
-// fauth/core/security_event.hpp — what fauth reports for audit: logins, refused tokens, denied access,
-// refresh-token reuse, revocations and throttling, as structured records and JSON lines. A
-// record never holds a token, a password or a hash.
+/// @file
+/// fauth/core/security_event.hpp — what fauth reports for audit: logins, refused tokens, denied access,
+/// refresh-token reuse, revocations and throttling, as structured records and JSON lines. A
+/// record never holds a token, a password or a hash.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,5 @@
-// fauth/http/bearer.hpp — reading a bearer token from an Authorization header value (RFC 6750).
+/// @file
+/// fauth/http/bearer.hpp — reading a bearer token from an Authorization header value (RFC 6750).
 #pragma once
 
 #include <optional>

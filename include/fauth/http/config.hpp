@@ -1,7 +1,8 @@
-// fauth/http/config.hpp — HttpConfig: how requests carry credentials and what the http layer's
-// endpoints accept (token URL, cookies, the API key's transport, proxies, body bounds), and its
-// validation. Given to Api (and through it to the guards and the login, refresh and logout
-// endpoints) or to mount; the provider's own settings are AuthConfig's (fauth/auth/config.hpp).
+/// @file
+/// fauth/http/config.hpp — HttpConfig: how requests carry credentials and what the http layer's
+/// endpoints accept (token URL, cookies, the API key's transport, proxies, body bounds), and its
+/// validation. Given to Api (and through it to the guards and the login, refresh and logout
+/// endpoints) or to mount; the provider's own settings are AuthConfig's (fauth/auth/config.hpp).
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,6 @@
-// fauth/http/response.hpp — the one place where fauth's errors become HTTP responses, and the
-// JSON helpers every fauth route uses.
+/// @file
+/// fauth/http/response.hpp — the one place where fauth's errors become HTTP responses, and the
+/// JSON helpers every fauth route uses.
 #pragma once
 
 #include <array>

@@ -1,4 +1,5 @@
-// fauth/http/session.hpp — the endpoints that continue and end sessions: refresh and logout.
+/// @file
+/// fauth/http/session.hpp — the endpoints that continue and end sessions: refresh and logout.
 #pragma once
 
 #include <memory>

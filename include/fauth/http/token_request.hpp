@@ -1,5 +1,6 @@
-// fauth/http/token_request.hpp — reading what the token endpoints are sent: login credentials
-// and refresh tokens, from a form body (Swagger UI's OAuth2 flows) or a JSON body (API clients).
+/// @file
+/// fauth/http/token_request.hpp — reading what the token endpoints are sent: login credentials
+/// and refresh tokens, from a form body (Swagger UI's OAuth2 flows) or a JSON body (API clients).
 #pragma once
 
 #include <string>
