@@ -29,7 +29,7 @@ std::string_view to_string(SecurityEventType type) noexcept;
 struct SecurityEvent {
     /// What happened.
     SecurityEventType type;
-    /// Why, in a few words, more than a client is told (e.g. "Invalid token: signature mismatch",
+    /// Why, in a few words, more than a client is told (e.g., "Invalid token: signature mismatch",
     /// "Missing role: admin").
     std::string reason;
     /// The user id, when known.

@@ -44,7 +44,7 @@ enum class ClientAuthentication {
 
 /// Where and how an issuer's introspection endpoint is asked, and how long answers are kept.
 struct IntrospectionOptions {
-    /// The endpoint, e.g. "https://op.example.com/token/introspection". Leave it empty and set
+    /// The endpoint, e.g., "https://op.example.com/token/introspection". Leave it empty and set
     /// `issuer` to find it by discovery (the metadata's `introspection_endpoint`).
     std::string endpoint;
     /// The issuer, exactly as its tokens' iss: with no `endpoint`, its OpenID Connect Discovery

@@ -57,7 +57,7 @@ struct TrustedIssuer {
     bool accept_tokens_without_at_jwt = false;
     /// When set, the token's `azp` (authorized party: the client it was issued to) must equal it.
     std::optional<std::string> authorized_party;
-    /// Claims that must hold exactly these string values, e.g. {"typ", "Bearer"} for Keycloak or
+    /// Claims that must hold exactly these string values, e.g., {"typ", "Bearer"} for Keycloak or
     /// {"token_use", "access"} for Cognito: what tells the provider's access tokens from its ID
     /// tokens, which are signed by the same keys and may name the same audience.
     std::map<std::string, std::string> required_claims;
@@ -96,7 +96,7 @@ struct TrustedIssuer {
     static TrustedIssuer keycloak(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys,
                                   std::string client = {});
     /// Auth0: scopes from `scope` and RBAC `permissions`; roles from the namespaced claim an Action
-    /// adds (e.g. "https://example.com/roles"), when given. Auth0's issuer ends with a slash. Any
+    /// adds (e.g., "https://example.com/roles"), when given. Auth0's issuer ends with a slash. Any
     /// header `typ` is accepted: its ID tokens' audience is the client id, never the API's.
     static TrustedIssuer auth0(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys,
                                std::string roles_claim = {});

@@ -26,10 +26,10 @@ namespace fauth::oidc {
 
 /// Where a JwksKeyRing finds keys and how often it looks.
 struct JwksOptions {
-    /// The JWK Set's URL, e.g. "https://login.example.com/.well-known/jwks.json". Leave it empty
+    /// The JWK Set's URL, e.g., "https://login.example.com/.well-known/jwks.json". Leave it empty
     /// and set `issuer` to find it by discovery.
     std::string url;
-    /// The issuer, e.g. "https://keycloak.example.com/realms/main". With no `url`, the ring reads
+    /// The issuer, e.g., "https://keycloak.example.com/realms/main". With no `url`, the ring reads
     /// {issuer}/.well-known/openid-configuration (OpenID Connect Discovery 1.0; RFC 8414's
     /// oauth-authorization-server document when that is missing), requires its "issuer" to equal
     /// this exactly, and uses its "jwks_uri".
