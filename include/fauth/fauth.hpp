@@ -1,4 +1,5 @@
-// fauth/fauth.hpp — the whole core of fauth in one include.
+/// @file
+/// fauth/fauth.hpp — the whole core of fauth in one include.
 #pragma once
 
 #include "fauth/auth/access.hpp"          // role and permission checks

@@ -1,6 +1,7 @@
-// fauth/http.hpp — fauth on Pistache: guards, the login endpoint, SecureRouter, OpenAPI and
-// Swagger UI, and a server helper. Includes the core (fauth/fauth.hpp) and the key fetching of
-// fauth/oidc.hpp too.
+/// @file
+/// fauth/http.hpp — fauth on Pistache: guards, the login endpoint, SecureRouter, OpenAPI and
+/// Swagger UI, and a server helper. Includes the core (fauth/fauth.hpp) and the key fetching of
+/// fauth/oidc.hpp too.
 #pragma once
 
 #include "fauth/fauth.hpp"

@@ -1,6 +1,7 @@
-// fauth/oidc.hpp — verifying tokens an identity provider issued: its keys fetched over HTTPS
-// (JWK Set, OpenID discovery) with libcurl,
-// or asked about at its introspection endpoint. Link fauth::oidc (fauth::fauth includes it).
+/// @file
+/// fauth/oidc.hpp — verifying tokens an identity provider issued: its keys fetched over HTTPS
+/// (JWK Set, OpenID discovery) with libcurl,
+/// or asked about at its introspection endpoint. Link fauth::oidc (fauth::fauth includes it).
 #pragma once
 
 #include "fauth/oidc/fetch.hpp"          // fetch: HTTPS GET with trust, time and size limits

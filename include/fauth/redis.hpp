@@ -1,5 +1,6 @@
-// fauth/redis.hpp — fauth's Redis-backed parts in one include: the revocation store, the login
-// throttle, the DPoP replay cache and their connection options. Link fauth::redis.
+/// @file
+/// fauth/redis.hpp — fauth's Redis-backed parts in one include: the revocation store, the login
+/// throttle, the DPoP replay cache and their connection options. Link fauth::redis.
 #pragma once
 
 #include "fauth/redis/options.hpp"           // RedisOptions, redis:// URLs

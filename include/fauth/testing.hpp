@@ -1,14 +1,15 @@
-// fauth/testing.hpp — a kit for your own GoogleTest suites: serve your Api's routes on a free
-// loopback port in this process, call them as a given user (with a token your provider issues, so
-// roles, scopes and `fresh` are as in production), and check fauth's refusals in one line.
-//
-//     fauth::testing::TestServer server(api);                       // after every route is added
-//     auto alice = fauth::testing::act_as(server, auth, alice_user);
-//     EXPECT_EQ(alice.get("/notes").status, 200);
-//     EXPECT_TRUE(fauth::testing::refused(server.client().get("/notes"), 401, "Not authenticated"));
-//
-// Link fauth::testing (and GTest::gtest). Requests are plain HTTP/1.1 over loopback, one
-// connection each, so what a test sees is what a real client sees.
+/// @file
+/// fauth/testing.hpp — a kit for your own GoogleTest suites: serve your Api's routes on a free
+/// loopback port in this process, call them as a given user (with a token your provider issues, so
+/// roles, scopes and `fresh` are as in production), and check fauth's refusals in one line.
+///
+///     fauth::testing::TestServer server(api);                       // after every route is added
+///     auto alice = fauth::testing::act_as(server, auth, alice_user);
+///     EXPECT_EQ(alice.get("/notes").status, 200);
+///     EXPECT_TRUE(fauth::testing::refused(server.client().get("/notes"), 401, "Not authenticated"));
+///
+/// Link fauth::testing (and GTest::gtest). Requests are plain HTTP/1.1 over loopback, one
+/// connection each, so what a test sees is what a real client sees.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 
 #include "fauth/http.hpp"
 
+/// A kit for your own GoogleTest suites (link fauth::testing): see fauth/testing.hpp.
 namespace fauth::testing {
 
 /// A response as a test reads it.

@@ -1,6 +1,7 @@
-// fauth/auth/access.hpp — what a route demands of its caller: roles, permissions and scopes
-// (with `*` wildcards), your own predicates, and rules combining them (all_of, any_of, not_),
-// each with FAuth's messages and a description for the OpenAPI document.
+/// @file
+/// fauth/auth/access.hpp — what a route demands of its caller: roles, permissions and scopes
+/// (with `*` wildcards), your own predicates, and rules combining them (all_of, any_of, not_),
+/// each with FAuth's messages and a description for the OpenAPI document.
 #pragma once
 
 #include <functional>

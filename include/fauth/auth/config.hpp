@@ -1,6 +1,7 @@
-// fauth/auth/config.hpp — everything an AuthProvider is configured with: its token settings (the
-// core's TokenConfig) plus passwords, workers, stores, throttling and sessions; and its validation.
-// How requests carry credentials is the http layer's configuration (fauth/http/config.hpp).
+/// @file
+/// fauth/auth/config.hpp — everything an AuthProvider is configured with: its token settings (the
+/// core's TokenConfig) plus passwords, workers, stores, throttling and sessions; and its validation.
+/// How requests carry credentials is the http layer's configuration (fauth/http/config.hpp).
 #pragma once
 
 #include <chrono>

@@ -1,6 +1,7 @@
-// fauth/auth/engine.hpp — the part of AuthProvider that does not depend on your User type,
-// compiled once in fauth::auth: tokens, sessions, password checks and the first steps of the
-// request pipeline. AuthProvider<User> (fauth/auth/provider.hpp) is a typed façade over it.
+/// @file
+/// fauth/auth/engine.hpp — the part of AuthProvider that does not depend on your User type,
+/// compiled once in fauth::auth: tokens, sessions, password checks and the first steps of the
+/// request pipeline. AuthProvider<User> (fauth/auth/provider.hpp) is a typed façade over it.
 #pragma once
 
 #include <atomic>
@@ -165,7 +166,7 @@ public:
             [in_flight = enter(), next = std::move(next)](Result<T> result) mutable { next(std::move(result)); });
     }
 
-    /// What `step(Result<T>)` makes of the result of `outcome` (an Outcome<U>, or a value or
+    /// What `step(Result<T>)` makes of the result of `outcome` (an `Outcome<U>`, or a value or
     /// failure that makes one): at once when `outcome` is ready, with no allocation; otherwise an
     /// outcome settled when both have answered (wait_idle() waits for it meanwhile).
     template <class U, class T, class Step>

@@ -1,7 +1,8 @@
-// fauth/auth/guarded_route.hpp — GuardedRoute: a route guarded by an AuthProvider (who may call
-// it, and the handler), described without HTTP. AuthProvider's require_user and friends return
-// one; the http layer turns it into a request handler once it knows how requests carry
-// credentials (fauth/http/guard.hpp: Api, SecureRouter, mount).
+/// @file
+/// fauth/auth/guarded_route.hpp — GuardedRoute: a route guarded by an AuthProvider (who may call
+/// it, and the handler), described without HTTP. AuthProvider's require_user and friends return
+/// one; the http layer turns it into a request handler once it knows how requests carry
+/// credentials (fauth/http/guard.hpp: Api, SecureRouter, mount).
 #pragma once
 
 #include <vector>

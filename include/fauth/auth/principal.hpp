@@ -1,5 +1,6 @@
-// fauth/auth/principal.hpp — who a guarded request comes from: a user, the scheme that
-// authenticated it (a bearer token, the session cookie or an API key) and the scopes it carries.
+/// @file
+/// fauth/auth/principal.hpp — who a guarded request comes from: a user, the scheme that
+/// authenticated it (a bearer token, the session cookie or an API key) and the scopes it carries.
 #pragma once
 
 #include <cstdint>

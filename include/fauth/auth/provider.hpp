@@ -1,5 +1,6 @@
-// fauth/auth/provider.hpp — AuthProvider<User>: turns credentials into tokens and tokens into users,
-// through two asynchronous loader callbacks you supply.
+/// @file
+/// fauth/auth/provider.hpp — AuthProvider<User>: turns credentials into tokens and tokens into users,
+/// through two asynchronous loader callbacks you supply.
 #pragma once
 
 #include <functional>
@@ -204,7 +205,7 @@ public:
     /// True once set_api_key_loader was called.
     bool accepts_api_keys() const noexcept { return static_cast<bool>(core_->key_loader); }
     /// Called with each API key that authenticated a request, once it matched, on the thread that
-    /// then runs the handler: record its last use there (cheaply, e.g. only when the recorded time
+    /// then runs the handler: record its last use there (cheaply, e.g., only when the recorded time
     /// is a minute old). An exception it throws is logged; the request goes on. Call before serving.
     void on_api_key_used(std::function<void(const ApiKey&)> hook) { core_->key_used = std::move(hook); }
     /// A new API key with the configured prefix: show `key` once, store `id` and `hash`.
@@ -502,7 +503,7 @@ public:
         return {this, Rule(std::move(rule)), fresh, {}, std::move(handler)};
     }
     /// An active user meeting `rule` (roles, permissions, scopes, predicates: see fauth::Rule),
-    /// authenticated by one of `schemes` in that order (e.g. `{Scheme::bearer, Scheme::api_key}`;
+    /// authenticated by one of `schemes` in that order (e.g., `{Scheme::bearer, Scheme::api_key}`;
     /// empty: what the http configuration's cookie transport names). The first scheme whose
     /// credentials the request carries decides; bad credentials never fall through to the next. A
     /// rule not met answers 403 with its message (kAccessDenied for a predicate). Mounting it

@@ -1,6 +1,7 @@
-// fauth/auth/replay_cache.hpp — what remembers the one-time ids of DPoP proofs (RFC 9449 section
-// 11.1), so that a proof captured on its way is refused the second time: the interface, and a
-// bounded one in memory (a Redis one shares them between processes).
+/// @file
+/// fauth/auth/replay_cache.hpp — what remembers the one-time ids of DPoP proofs (RFC 9449 section
+/// 11.1), so that a proof captured on its way is refused the second time: the interface, and a
+/// bounded one in memory (a Redis one shares them between processes).
 #pragma once
 
 #include <array>

@@ -1,5 +1,6 @@
-// fauth/auth/revocation.hpp — where revoked tokens, ended sessions and used refresh tokens are kept:
-// the store interface every protected request consults, and the in-memory default.
+/// @file
+/// fauth/auth/revocation.hpp — where revoked tokens, ended sessions and used refresh tokens are kept:
+/// the store interface every protected request consults, and the in-memory default.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
-// fauth/auth/throttle.hpp — counting attempts per key (client address, login name) with token
-// buckets, to answer 429 before a password guesser gets far.
+/// @file
+/// fauth/auth/throttle.hpp — counting attempts per key (client address, login name) with token
+/// buckets, to answer 429 before a password guesser gets far.
 #pragma once
 
 #include <chrono>
@@ -47,7 +48,9 @@ public:
         Clock clock;
     };
 
+    /// A throttle with the limits and clock of `options`.
     explicit MemoryThrottle(Options options);
+    /// A throttle with the default Options.
     MemoryThrottle();
     ~MemoryThrottle() override;
     MemoryThrottle(const MemoryThrottle&) = delete;

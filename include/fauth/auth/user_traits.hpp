@@ -1,14 +1,15 @@
-// fauth/auth/user_traits.hpp — how fauth reads your User type: a customisation point with defaults.
-//
-// By default fauth reads the members `id`, `hashed_password`, `is_active`, `roles` and
-// `permissions`, each optional except what a feature needs (authenticate needs a password hash,
-// tokens need an id). When your type names them differently, specialise fauth::user_traits and
-// give just the functions you need; the others keep their defaults:
-//
-//     template <> struct fauth::user_traits<Account> {
-//         static std::string id(const Account& a) { return std::to_string(a.account_no); }
-//         static const std::string& hashed_password(const Account& a) { return a.pw; }
-//     };
+/// @file
+/// fauth/auth/user_traits.hpp — how fauth reads your User type: a customisation point with defaults.
+///
+/// By default fauth reads the members `id`, `hashed_password`, `is_active`, `roles` and
+/// `permissions`, each optional except what a feature needs (authenticate needs a password hash,
+/// tokens need an id). When your type names them differently, specialise fauth::user_traits and
+/// give just the functions you need; the others keep their defaults:
+///
+///     template <> struct fauth::user_traits<Account> {
+///         static std::string id(const Account& a) { return std::to_string(a.account_no); }
+///         static const std::string& hashed_password(const Account& a) { return a.pw; }
+///     };
 #pragma once
 
 #include <concepts>

@@ -1,7 +1,8 @@
-// fauth/core/api_key.hpp — API keys for machine clients: `<prefix>_<id>_<secret>`, where the id
-// (16 hex characters) is the lookup part a store indexes and the secret 256 random bits
-// (base64url). A key is shown once, when it is made; only its SHA-256 is stored, and a presented
-// key is checked against that in constant time.
+/// @file
+/// fauth/core/api_key.hpp — API keys for machine clients: `<prefix>_<id>_<secret>`, where the id
+/// (16 hex characters) is the lookup part a store indexes and the secret 256 random bits
+/// (base64url). A key is shown once, when it is made; only its SHA-256 is stored, and a presented
+/// key is checked against that in constant time.
 #pragma once
 
 #include <optional>

@@ -1,4 +1,5 @@
-// fauth/core/base64url.hpp — unpadded base64url (RFC 4648 section 5) as JWS uses it; strict, canonical decoding.
+/// @file
+/// fauth/core/base64url.hpp — unpadded base64url (RFC 4648 section 5) as JWS uses it; strict, canonical decoding.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,5 @@
-// fauth/core/claims.hpp — the claims of a token (TokenPayload) and the token types fauth issues.
+/// @file
+/// fauth/core/claims.hpp — the claims of a token (TokenPayload) and the token types fauth issues.
 #pragma once
 
 #include <algorithm>
@@ -37,7 +38,7 @@ struct TokenPayload {
     /// Issue time in microseconds (claim `iat_us`, fauth's own tokens), or 0 when the token
     /// has none; see issued_at_us().
     std::int64_t iat_us = 0;
-    /// When the session this token belongs to began, i.e. when its user logged in (claim
+    /// When the session this token belongs to began, i.e., when its user logged in (claim
     /// `auth_time`, as in OpenID Connect); refresh keeps it, so a session has an absolute end.
     std::optional<std::int64_t> auth_time;
     /// auth_time in microseconds (claim `auth_time_us`, fauth's own tokens), or 0 when the token

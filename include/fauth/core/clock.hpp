@@ -1,5 +1,6 @@
-// fauth/core/clock.hpp — the one place fauth reads the time: an injectable clock (so tests move time
-// instead of waiting for it) and the helpers every layer uses to read it.
+/// @file
+/// fauth/core/clock.hpp — the one place fauth reads the time: an injectable clock (so tests move time
+/// instead of waiting for it) and the helpers every layer uses to read it.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,6 @@
-// fauth/core/config.hpp — what tokens are made and checked with (TokenConfig), and its validation.
-// The provider holds one as AuthConfig::tokens (fauth/auth/config.hpp).
+/// @file
+/// fauth/core/config.hpp — what tokens are made and checked with (TokenConfig), and its validation.
+/// The provider holds one as AuthConfig::tokens (fauth/auth/config.hpp).
 #pragma once
 
 #include <chrono>

@@ -1,7 +1,8 @@
-// fauth/core/dpop.hpp — DPoP proofs (RFC 9449): a JWT a client signs with its own key for one
-// request, which binds an access token to that key. Verifying one: its form, its signature by the
-// public key in its header, the request it names, its age, the token it carries the hash of. JWK
-// thumbprints (RFC 7638), which a bound token's `cnf.jkt` holds.
+/// @file
+/// fauth/core/dpop.hpp — DPoP proofs (RFC 9449): a JWT a client signs with its own key for one
+/// request, which binds an access token to that key. Verifying one: its form, its signature by the
+/// public key in its header, the request it names, its age, the token it carries the hash of. JWK
+/// thumbprints (RFC 7638), which a bound token's `cnf.jkt` holds.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,5 @@
-// fauth/core/errors.hpp — the typed errors every fauth operation fails with.
+/// @file
+/// fauth/core/errors.hpp — the typed errors every fauth operation fails with.
 #pragma once
 
 #include <chrono>
@@ -8,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+/// Everything fauth declares outside its HTTP layer (fauth::http), its fetching from identity
+/// providers (fauth::oidc) and its test kit (fauth::testing).
 namespace fauth {
 
 class KeyRing;

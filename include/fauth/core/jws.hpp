@@ -1,6 +1,7 @@
-// fauth/core/jws.hpp — verifying a bare JWS (RFC 7515 compact serialisation) with a key set: the
-// header and the signature, nothing about claims. For tokens (claims, times, issuers), use the
-// Verifier (fauth/core/verifier.hpp) or a TokenCodec.
+/// @file
+/// fauth/core/jws.hpp — verifying a bare JWS (RFC 7515 compact serialisation) with a key set: the
+/// header and the signature, nothing about claims. For tokens (claims, times, issuers), use the
+/// Verifier (fauth/core/verifier.hpp) or a TokenCodec.
 #pragma once
 
 #include <span>

@@ -1,6 +1,7 @@
-// fauth/core/keys.hpp — signing and verification keys bound to one JWS algorithm each (HMAC, RSA,
-// RSA-PSS, ECDSA, EdDSA), key sets chosen by `kid`, and a key ring that can be rotated live.
-// Verifying a bare JWS with a key set: fauth/core/jws.hpp.
+/// @file
+/// fauth/core/keys.hpp — signing and verification keys bound to one JWS algorithm each (HMAC, RSA,
+/// RSA-PSS, ECDSA, EdDSA), key sets chosen by `kid`, and a key ring that can be rotated live.
+/// Verifying a bare JWS with a key set: fauth/core/jws.hpp.
 #pragma once
 
 #include <functional>
@@ -39,7 +40,7 @@ public:
     /// ES512 (P-521) or EdDSA / Ed25519 (Ed25519). Throws ConfigError when the PEM is unreadable
     /// or the key does not fit `algorithm`.
     static Key from_pem(std::string_view algorithm, std::string_view pem, std::string kid = {});
-    /// A new random private key for `algorithm` (RSA: 2048 bits), e.g. for a process that signs
+    /// A new random private key for `algorithm` (RSA: 2048 bits), e.g., for a process that signs
     /// only its own short-lived tokens. Throws ConfigError for an HMAC or unknown algorithm.
     static Key generate(std::string_view algorithm, std::string kid = {});
     /// The private key as PKCS#8 PEM, to store a generated key. Throws std::logic_error for a

@@ -1,6 +1,7 @@
-// fauth/core/outcome.hpp — what fauth's steps return: a value or a Failure (Result), now or later
-// (Outcome). A step that answers at once costs no allocation and runs its continuation inline;
-// one that waits (a Redis store, a promise loader, a key fetch) settles it from another thread.
+/// @file
+/// fauth/core/outcome.hpp — what fauth's steps return: a value or a Failure (Result), now or later
+/// (Outcome). A step that answers at once costs no allocation and runs its continuation inline;
+/// one that waits (a Redis store, a promise loader, a key fetch) settles it from another thread.
 #pragma once
 
 #include <functional>
@@ -137,7 +138,9 @@ public:
             Outcome(U&& result)  // NOLINT: implicit, so that a step may return its value or failure
         : state_(std::in_place_index<0>, std::forward<U>(result)) {}
 
+    /// Moves the result, or the claim on a pending one (an outcome is moved, never copied).
     Outcome(Outcome&&) noexcept = default;
+    /// Moves the result, or the claim on a pending one, into this outcome.
     Outcome& operator=(Outcome&&) noexcept = default;
     Outcome(const Outcome&) = delete;
     Outcome& operator=(const Outcome&) = delete;
@@ -189,7 +192,7 @@ std::pair<Outcome<T>, Settle<T>> Outcome<T>::pending() {
     return {Outcome(state), Settle<T>(state)};
 }
 
-/// What `step(Result<T>)` makes of the result of `outcome` (an Outcome<U>, or a value or a
+/// What `step(Result<T>)` makes of the result of `outcome` (an `Outcome<U>`, or a value or a
 /// Failure that makes one): at once, with no allocation, when `outcome` is ready; otherwise an
 /// outcome settled once both have answered. `step` must not throw. (Engine::chain is this, with
 /// the wait counted as the engine's work under way.)

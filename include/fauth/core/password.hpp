@@ -1,12 +1,13 @@
-// fauth/core/password.hpp — bcrypt password hashing on libxcrypt ($2b$), with a documented pre-hash
-// for passwords bcrypt cannot take whole.
-//
-// bcrypt reads at most 72 bytes and stops at a NUL byte, so "a"*72 + "x" and "a"*72 + "y", or
-// "pw\0a" and "pw\0b", would be the same password. fauth never lets that happen: a password of
-// more than 72 bytes, or one containing a NUL byte, is first replaced by
-//     base64(HMAC-SHA256(key = "fauth-bcrypt-prehash-v1", password))     (44 ASCII characters)
-// and that string is what bcrypt hashes. Every other password is given to bcrypt unchanged, so
-// hashes of ordinary passwords stay interchangeable with other bcrypt implementations.
+/// @file
+/// fauth/core/password.hpp — bcrypt password hashing on libxcrypt ($2b$), with a documented pre-hash
+/// for passwords bcrypt cannot take whole.
+///
+/// bcrypt reads at most 72 bytes and stops at a NUL byte, so "a"*72 + "x" and "a"*72 + "y", or
+/// "pw\0a" and "pw\0b", would be the same password. fauth never lets that happen: a password of
+/// more than 72 bytes, or one containing a NUL byte, is first replaced by
+///     base64(HMAC-SHA256(key = "fauth-bcrypt-prehash-v1", password))     (44 ASCII characters)
+/// and that string is what bcrypt hashes. Every other password is given to bcrypt unchanged, so
+/// hashes of ordinary passwords stay interchangeable with other bcrypt implementations.
 #pragma once
 
 #include <optional>

@@ -1,6 +1,7 @@
-// fauth/core/policy.hpp — what a token's verification can be told beyond keys: the identity
-// providers it trusts (IssuerPolicy, implemented by fauth/oidc/issuer.hpp's TrustedIssuer) and the
-// checks every token must pass (ClaimCheck). TokenConfig holds both; the Verifier calls them.
+/// @file
+/// fauth/core/policy.hpp — what a token's verification can be told beyond keys: the identity
+/// providers it trusts (IssuerPolicy, implemented by fauth/oidc/issuer.hpp's TrustedIssuer) and the
+/// checks every token must pass (ClaimCheck). TokenConfig holds both; the Verifier calls them.
 #pragma once
 
 #include <chrono>

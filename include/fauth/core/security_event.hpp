@@ -1,6 +1,7 @@
-// fauth/core/security_event.hpp — what fauth reports for audit: logins, refused tokens, denied access,
-// refresh-token reuse, revocations and throttling, as structured records and JSON lines. A
-// record never holds a token, a password or a hash.
+/// @file
+/// fauth/core/security_event.hpp — what fauth reports for audit: logins, refused tokens, denied access,
+/// refresh-token reuse, revocations and throttling, as structured records and JSON lines. A
+/// record never holds a token, a password or a hash.
 #pragma once
 
 #include <chrono>
@@ -28,7 +29,7 @@ std::string_view to_string(SecurityEventType type) noexcept;
 struct SecurityEvent {
     /// What happened.
     SecurityEventType type;
-    /// Why, in a few words, more than a client is told (e.g. "Invalid token: signature mismatch",
+    /// Why, in a few words, more than a client is told (e.g., "Invalid token: signature mismatch",
     /// "Missing role: admin").
     std::string reason;
     /// The user id, when known.

@@ -1,4 +1,5 @@
-// fauth/core/token.hpp — this service's tokens (RFC 7515/7519): made, signed, and verified by its Verifier.
+/// @file
+/// fauth/core/token.hpp — this service's tokens (RFC 7515/7519): made, signed, and verified by its Verifier.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
-// fauth/core/verifier.hpp — the verification policy of tokens as a value (after jwt-cpp's
-// `verifier`): whose keys, which issuer and audience, how much clock skew, and checks of your own.
+/// @file
+/// fauth/core/verifier.hpp — the verification policy of tokens as a value (after jwt-cpp's
+/// `verifier`): whose keys, which issuer and audience, how much clock skew, and checks of your own.
 #pragma once
 
 #include <memory>

@@ -1,5 +1,6 @@
-// fauth/http/api.hpp — registers routes on a Pistache router while recording them for the
-// OpenAPI document, and serves that document and Swagger UI.
+/// @file
+/// fauth/http/api.hpp — registers routes on a Pistache router while recording them for the
+/// OpenAPI document, and serves that document and Swagger UI.
 #pragma once
 
 #include <memory>
@@ -15,6 +16,8 @@
 #include "fauth/http/openapi.hpp"
 #include "fauth/http/resource_metadata.hpp"
 
+/// fauth on Pistache's HTTP (link fauth::http): credential schemes, guards, routes and their
+/// OpenAPI document, the token endpoints, the server.
 namespace fauth::http {
 
 /// Where Swagger UI comes from and what it shows.

@@ -1,4 +1,5 @@
-// fauth/http/bearer.hpp — reading a bearer token from an Authorization header value (RFC 6750).
+/// @file
+/// fauth/http/bearer.hpp — reading a bearer token from an Authorization header value (RFC 6750).
 #pragma once
 
 #include <optional>
@@ -25,7 +26,7 @@ struct BearerCredentials {
 bool is_b64token(std::string_view text) noexcept;
 
 /// Parses an Authorization header value: the scheme is case-insensitive, then exactly one space
-/// and one token of RFC 6750 b64token characters (A-Z a-z 0-9 - . _ ~ + /, then any '=').
+/// and one token of RFC 6750 b64token characters (A-Z a-z 0-9 `-._~+/`, then any '=').
 /// Surrounding spaces and tabs are ignored. `header` is nothing when no header was sent.
 BearerCredentials parse_bearer(std::optional<std::string_view> header) noexcept;
 /// parse_bearer for the token-carrying auth-scheme `scheme` ("DPoP": RFC 9449 section 7.1 reads

@@ -1,5 +1,6 @@
-// fauth/http/client_address.hpp — who the client is, for throttling and security events: the
-// socket peer, unless that peer is a trusted proxy that says otherwise in X-Forwarded-For.
+/// @file
+/// fauth/http/client_address.hpp — who the client is, for throttling and security events: the
+/// socket peer, unless that peer is a trusted proxy that says otherwise in X-Forwarded-For.
 #pragma once
 
 #include <optional>

@@ -1,7 +1,8 @@
-// fauth/http/config.hpp — HttpConfig: how requests carry credentials and what the http layer's
-// endpoints accept (token URL, cookies, the API key's transport, proxies, body bounds), and its
-// validation. Given to Api (and through it to the guards and the login, refresh and logout
-// endpoints) or to mount; the provider's own settings are AuthConfig's (fauth/auth/config.hpp).
+/// @file
+/// fauth/http/config.hpp — HttpConfig: how requests carry credentials and what the http layer's
+/// endpoints accept (token URL, cookies, the API key's transport, proxies, body bounds), and its
+/// validation. Given to Api (and through it to the guards and the login, refresh and logout
+/// endpoints) or to mount; the provider's own settings are AuthConfig's (fauth/auth/config.hpp).
 #pragma once
 
 #include <chrono>
@@ -51,7 +52,7 @@ struct CookieSettings {
     /// Path of the access and CSRF cookies.
     std::string path = "/";
     /// Path of the refresh cookie, the only path browsers send it to: route refresh_endpoint and
-    /// logout_endpoint at or below it (e.g. /auth/refresh and /auth/logout), so that logout can end
+    /// logout_endpoint at or below it (e.g., /auth/refresh and /auth/logout), so that logout can end
     /// the session even after the access cookie has expired. Api refuses to route them elsewhere
     /// while cookies are accepted.
     std::string refresh_path = "/auth";
@@ -170,7 +171,7 @@ struct HttpConfig {
     /// Largest token request body (login, refresh) accepted, in bytes; larger ones get 413.
     std::size_t max_token_request_bytes = 4096;
     /// The URL of this resource server's metadata (RFC 9728): resource_metadata_url(resource),
-    /// e.g. "https://host/.well-known/oauth-protected-resource/api" for the resource
+    /// e.g., "https://host/.well-known/oauth-protected-resource/api" for the resource
     /// "https://host/api" (serve it with Api::serve_resource_metadata). When set, every 401 says
     /// `WWW-Authenticate: Bearer resource_metadata="..."`, which OAuth 2.1 and MCP clients follow
     /// to find the authorization server. A URL whose path does not start with

@@ -1,6 +1,7 @@
-// fauth/http/cookies.hpp — browser sessions in cookies (HttpConfig::cookies): the session cookies
-// a token endpoint sets and logout clears, and what the CSRF checks of the cookie scheme
-// (fauth/http/schemes/cookie.hpp) compare.
+/// @file
+/// fauth/http/cookies.hpp — browser sessions in cookies (HttpConfig::cookies): the session cookies
+/// a token endpoint sets and logout clears, and what the CSRF checks of the cookie scheme
+/// (fauth/http/schemes/cookie.hpp) compare.
 #pragma once
 
 #include <string>

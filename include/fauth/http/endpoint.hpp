@@ -1,5 +1,6 @@
-// fauth/http/endpoint.hpp — a Pistache route handler together with what the OpenAPI document
-// needs to know about it (who may call it, how it is described).
+/// @file
+/// fauth/http/endpoint.hpp — a Pistache route handler together with what the OpenAPI document
+/// needs to know about it (who may call it, how it is described).
 #pragma once
 
 #include <exception>

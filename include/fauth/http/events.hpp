@@ -1,4 +1,5 @@
-// fauth/http/events.hpp — security events about HTTP requests (who, where, why).
+/// @file
+/// fauth/http/events.hpp — security events about HTTP requests (who, where, why).
 #pragma once
 
 #include <exception>

@@ -1,7 +1,8 @@
-// fauth/http/guard.hpp — guards: the Pistache handlers GuardedRoutes (AuthProvider's require_user
-// and friends) become when mounted. They read a request's credentials through the route's schemes
-// (fauth/http/scheme.hpp), take them through AuthProvider's pipeline, check the route's rule, and
-// only then call your handler with the user.
+/// @file
+/// fauth/http/guard.hpp — guards: the Pistache handlers GuardedRoutes (AuthProvider's require_user
+/// and friends) become when mounted. They read a request's credentials through the route's schemes
+/// (fauth/http/scheme.hpp), take them through AuthProvider's pipeline, check the route's rule, and
+/// only then call your handler with the user.
 #pragma once
 
 #include <exception>

@@ -1,6 +1,7 @@
-// fauth/http/jwks.hpp — publishing a key ring's public keys (RFC 7517 JWK Set, plus an
-// OpenID-style discovery document). The ring that verifies with them elsewhere is
-// fauth::oidc::JwksKeyRing (fauth/oidc/jwks.hpp).
+/// @file
+/// fauth/http/jwks.hpp — publishing a key ring's public keys (RFC 7517 JWK Set, plus an
+/// OpenID-style discovery document). The ring that verifies with them elsewhere is
+/// fauth::oidc::JwksKeyRing (fauth/oidc/jwks.hpp).
 #pragma once
 
 #include <chrono>

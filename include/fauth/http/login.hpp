@@ -1,6 +1,7 @@
-// fauth/http/login.hpp — the login endpoint: credentials in, TokenResponse out, throttled per
-// client address, per client address and login name, and per login name, with a security event
-// for every attempt.
+/// @file
+/// fauth/http/login.hpp — the login endpoint: credentials in, TokenResponse out, throttled per
+/// client address, per client address and login name, and per login name, with a security event
+/// for every attempt.
 #pragma once
 
 #include <functional>

@@ -1,5 +1,6 @@
-// fauth/http/openapi.hpp — the OpenAPI 3.1 document of every route registered through fauth,
-// with the security schemes that make Swagger UI's "Authorize" button work.
+/// @file
+/// fauth/http/openapi.hpp — the OpenAPI 3.1 document of every route registered through fauth,
+/// with the security schemes that make Swagger UI's "Authorize" button work.
 #pragma once
 
 #include <string>

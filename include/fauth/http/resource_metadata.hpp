@@ -1,6 +1,7 @@
-// fauth/http/resource_metadata.hpp — OAuth 2.0 Protected Resource Metadata (RFC 9728): what a
-// resource server publishes so that clients (OAuth 2.1 clients, MCP clients) can find the
-// authorization server that issues its tokens and the scopes it knows.
+/// @file
+/// fauth/http/resource_metadata.hpp — OAuth 2.0 Protected Resource Metadata (RFC 9728): what a
+/// resource server publishes so that clients (OAuth 2.1 clients, MCP clients) can find the
+/// authorization server that issues its tokens and the scopes it knows.
 #pragma once
 
 #include <string>

@@ -1,5 +1,6 @@
-// fauth/http/response.hpp — the one place where fauth's errors become HTTP responses, and the
-// JSON helpers every fauth route uses.
+/// @file
+/// fauth/http/response.hpp — the one place where fauth's errors become HTTP responses, and the
+/// JSON helpers every fauth route uses.
 #pragma once
 
 #include <array>
@@ -100,7 +101,7 @@ struct Challenge {
     std::string_view resource_metadata;
     /// The route takes bearer tokens (or their cookie): a `Bearer` challenge leads.
     bool bearer = true;
-    /// The challenges of the route's other schemes, as each writes its own (e.g. `APIKey
+    /// The challenges of the route's other schemes, as each writes its own (e.g., `APIKey
     /// header="X-API-Key"`, `DPoP algs="ES256"`): they follow the Bearer one, in the route's order
     /// (empty ones unused).
     std::array<std::string_view, 4> others{};
@@ -113,7 +114,7 @@ struct Challenge {
     std::string scope;
     /// Adds `challenge` to `others` (a route names each scheme once, and there are fewer kinds).
     void add(std::string_view challenge) noexcept;
-    /// The header's value, e.g. `Bearer error="invalid_token", resource_metadata="https://..."`,
+    /// The header's value, e.g., `Bearer error="invalid_token", resource_metadata="https://..."`,
     /// with `error` as the error code when a token was presented (and `scope`, when set).
     std::string header_value(std::string_view error = "invalid_token") const;
 };

@@ -1,7 +1,8 @@
-// fauth/http/scheme.hpp — one type per credential scheme: how a request carries its credentials,
-// how a 401 asks for them, how the OpenAPI document declares them, and what is checked once its
-// token is verified. Bearer, the session cookie and the API key implement it (fauth/http/schemes/);
-// see docs/architecture.md ("Adding a scheme") for what adding one touches.
+/// @file
+/// fauth/http/scheme.hpp — one type per credential scheme: how a request carries its credentials,
+/// how a 401 asks for them, how the OpenAPI document declares them, and what is checked once its
+/// token is verified. Bearer, the session cookie and the API key implement it (fauth/http/schemes/);
+/// see docs/architecture.md ("Adding a scheme") for what adding one touches.
 #pragma once
 
 #include <array>

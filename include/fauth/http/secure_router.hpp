@@ -1,5 +1,6 @@
-// fauth/http/secure_router.hpp — SecureRouter<User>: a group of routes under one prefix that all
-// require an active user unless a route visibly opts out, as FAuth's SecureAPIRouter.
+/// @file
+/// fauth/http/secure_router.hpp — SecureRouter<User>: a group of routes under one prefix that all
+/// require an active user unless a route visibly opts out, as FAuth's SecureAPIRouter.
 #pragma once
 
 #include <string>

@@ -1,6 +1,7 @@
-// fauth/http/security_context.hpp — the authenticated user and token of the request being
-// handled, reachable from any code the handler calls (services, repositories), as
-// pico-client-auth's SecurityContext is.
+/// @file
+/// fauth/http/security_context.hpp — the authenticated user and token of the request being
+/// handled, reachable from any code the handler calls (services, repositories), as
+/// pico-client-auth's SecurityContext is.
 #pragma once
 
 #include <string_view>

@@ -1,5 +1,6 @@
-// fauth/http/server.hpp — a Pistache HTTP endpoint with sensible settings, started and stopped
-// in one place, and the SIGINT/SIGTERM handling a service needs to shut down cleanly.
+/// @file
+/// fauth/http/server.hpp — a Pistache HTTP endpoint with sensible settings, started and stopped
+/// in one place, and the SIGINT/SIGTERM handling a service needs to shut down cleanly.
 #pragma once
 
 #include <chrono>

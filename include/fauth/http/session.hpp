@@ -1,4 +1,5 @@
-// fauth/http/session.hpp — the endpoints that continue and end sessions: refresh and logout.
+/// @file
+/// fauth/http/session.hpp — the endpoints that continue and end sessions: refresh and logout.
 #pragma once
 
 #include <memory>
@@ -97,7 +98,7 @@ struct RefreshCheck {
     Outcome<void> operator()(const TokenPayload& token) const;
 };
 
-/// POST it at e.g. /refresh: reads {"refresh_token": "..."} (JSON, or the OAuth2 form
+/// POST it at, e.g., /refresh: reads {"refresh_token": "..."} (JSON, or the OAuth2 form
 /// grant_type=refresh_token) and answers a new TokenResponse (the old refresh token is used up);
 /// with cookies accepted (HttpConfig::cookies), an empty body with the refresh cookie is answered
 /// with new session cookies instead, once the request passes the CSRF checks.
@@ -166,7 +167,7 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
     return endpoint;
 }
 
-/// POST it at e.g. /logout with the access token (bearer, or with cookies accepted the refresh
+/// POST it at, e.g., /logout with the access token (bearer, or with cookies accepted the refresh
 /// cookie or the access cookie: logout_schemes; route it at or below CookieSettings::refresh_path
 /// then): revokes the token's whole session, then answers 204 (clearing the session cookies when
 /// cookies are accepted). No, a bad or an already revoked token: 401 as on any guarded route

@@ -1,5 +1,6 @@
-// fauth/http/token_request.hpp — reading what the token endpoints are sent: login credentials
-// and refresh tokens, from a form body (Swagger UI's OAuth2 flows) or a JSON body (API clients).
+/// @file
+/// fauth/http/token_request.hpp — reading what the token endpoints are sent: login credentials
+/// and refresh tokens, from a form body (Swagger UI's OAuth2 flows) or a JSON body (API clients).
 #pragma once
 
 #include <string>
@@ -36,7 +37,7 @@ std::variant<LoginRequest, RequestError> parse_login_request(std::string_view co
 /// which must then be "refresh_token") or JSON ({"refresh_token": "..."}).
 std::variant<std::string, RequestError> parse_refresh_request(std::string_view content_type, std::string_view body);
 
-/// Decodes one application/x-www-form-urlencoded component ('+' is a space, %XX a byte);
+/// Decodes one application/x-www-form-urlencoded component ('+' is a space, `%XX` a byte);
 /// false on a malformed escape.
 bool form_decode(std::string_view in, std::string& out);
 

@@ -1,6 +1,7 @@
-// fauth/oidc/fetch.hpp — the one way fauth reads a document from another server (a JWK Set, an
-// OpenID Provider's metadata, an introspection answer): an HTTPS GET (or form POST) with libcurl, verified against the system's trust
-// store (and a CA file of yours), bounded in time and size, never redirected to another origin.
+/// @file
+/// fauth/oidc/fetch.hpp — the one way fauth reads a document from another server (a JWK Set, an
+/// OpenID Provider's metadata, an introspection answer): an HTTPS GET (or form POST) with libcurl, verified against the system's trust
+/// store (and a CA file of yours), bounded in time and size, never redirected to another origin.
 #pragma once
 
 #include <atomic>

@@ -1,9 +1,10 @@
-// fauth/oidc/introspection.hpp — a trusted issuer's token introspection (RFC 7662, and RFC 9701's
-// signed answers): tokens its keys cannot verify (opaque ones) or, by choice, every token of it,
-// asked about at its introspection endpoint with this service's client credentials, on threads
-// this object owns; the endpoint's answers cached as it gave them (active until the token's exp
-// within a bound, inactive briefly) and read by each asking issuer's policy on every use, one
-// request in flight per token, and failing closed.
+/// @file
+/// fauth/oidc/introspection.hpp — a trusted issuer's token introspection (RFC 7662, and RFC 9701's
+/// signed answers): tokens its keys cannot verify (opaque ones) or, by choice, every token of it,
+/// asked about at its introspection endpoint with this service's client credentials, on threads
+/// this object owns; the endpoint's answers cached as it gave them (active until the token's exp
+/// within a bound, inactive briefly) and read by each asking issuer's policy on every use, one
+/// request in flight per token, and failing closed.
 #pragma once
 
 #include <array>
@@ -43,7 +44,7 @@ enum class ClientAuthentication {
 
 /// Where and how an issuer's introspection endpoint is asked, and how long answers are kept.
 struct IntrospectionOptions {
-    /// The endpoint, e.g. "https://op.example.com/token/introspection". Leave it empty and set
+    /// The endpoint, e.g., "https://op.example.com/token/introspection". Leave it empty and set
     /// `issuer` to find it by discovery (the metadata's `introspection_endpoint`).
     std::string endpoint;
     /// The issuer, exactly as its tokens' iss: with no `endpoint`, its OpenID Connect Discovery

@@ -1,6 +1,7 @@
-// fauth/oidc/issuer.hpp — identity providers whose access tokens a service accepts beside its own
-// (a resource server's trust): each chosen by the token's `iss`, verified with its own keys and
-// algorithms, and read in its own claim shape (Keycloak, Auth0, Microsoft Entra ID, Cognito...).
+/// @file
+/// fauth/oidc/issuer.hpp — identity providers whose access tokens a service accepts beside its own
+/// (a resource server's trust): each chosen by the token's `iss`, verified with its own keys and
+/// algorithms, and read in its own claim shape (Keycloak, Auth0, Microsoft Entra ID, Cognito...).
 #pragma once
 
 #include <map>
@@ -56,7 +57,7 @@ struct TrustedIssuer {
     bool accept_tokens_without_at_jwt = false;
     /// When set, the token's `azp` (authorized party: the client it was issued to) must equal it.
     std::optional<std::string> authorized_party;
-    /// Claims that must hold exactly these string values, e.g. {"typ", "Bearer"} for Keycloak or
+    /// Claims that must hold exactly these string values, e.g., {"typ", "Bearer"} for Keycloak or
     /// {"token_use", "access"} for Cognito: what tells the provider's access tokens from its ID
     /// tokens, which are signed by the same keys and may name the same audience.
     std::map<std::string, std::string> required_claims;
@@ -89,13 +90,13 @@ struct TrustedIssuer {
     /// 2.2.3.1, an array or one string; add `groups` or `entitlements` to role_claims if the
     /// provider writes those). Algorithms RS256 unless you set more.
     static TrustedIssuer standard(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys);
-    /// Keycloak: roles of the realm (`realm_access.roles`) and, when `client` is given, that
-    /// client's roles (`resource_access.<client>.roles`); scopes from `scope`; `typ` "Bearer" (the
-    /// claim, which tells its access tokens: any header `typ` is accepted).
+    /// Keycloak's access tokens. Roles of the realm (`realm_access.roles`) and, when `client` is
+    /// given, that client's roles (`resource_access.<client>.roles`); scopes from `scope`; `typ`
+    /// "Bearer" (the claim, which tells its access tokens: any header `typ` is accepted).
     static TrustedIssuer keycloak(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys,
                                   std::string client = {});
     /// Auth0: scopes from `scope` and RBAC `permissions`; roles from the namespaced claim an Action
-    /// adds (e.g. "https://example.com/roles"), when given. Auth0's issuer ends with a slash. Any
+    /// adds (e.g., "https://example.com/roles"), when given. Auth0's issuer ends with a slash. Any
     /// header `typ` is accepted: its ID tokens' audience is the client id, never the API's.
     static TrustedIssuer auth0(std::string issuer, std::string audience, std::shared_ptr<KeyRing> keys,
                                std::string roles_claim = {});

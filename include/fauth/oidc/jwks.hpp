@@ -1,7 +1,8 @@
-// fauth/oidc/jwks.hpp — a key ring that verifies with an identity provider's published keys: its
-// JWK Set (RFC 7517), found directly or through OpenID Connect Discovery / RFC 8414 metadata,
-// fetched over HTTPS with libcurl on a thread the ring owns, cached, and refreshed in the
-// background and when a token names a key the ring has not seen.
+/// @file
+/// fauth/oidc/jwks.hpp — a key ring that verifies with an identity provider's published keys: its
+/// JWK Set (RFC 7517), found directly or through OpenID Connect Discovery / RFC 8414 metadata,
+/// fetched over HTTPS with libcurl on a thread the ring owns, cached, and refreshed in the
+/// background and when a token names a key the ring has not seen.
 #pragma once
 
 #include <atomic>
@@ -19,14 +20,16 @@
 #include "fauth/core/keys.hpp"
 #include "fauth/oidc/fetch.hpp"
 
+/// What comes from identity providers over the network (link fauth::oidc): their keys (JWK Sets,
+/// discovery), token introspection, and the HTTPS fetch under both.
 namespace fauth::oidc {
 
 /// Where a JwksKeyRing finds keys and how often it looks.
 struct JwksOptions {
-    /// The JWK Set's URL, e.g. "https://login.example.com/.well-known/jwks.json". Leave it empty
+    /// The JWK Set's URL, e.g., "https://login.example.com/.well-known/jwks.json". Leave it empty
     /// and set `issuer` to find it by discovery.
     std::string url;
-    /// The issuer, e.g. "https://keycloak.example.com/realms/main". With no `url`, the ring reads
+    /// The issuer, e.g., "https://keycloak.example.com/realms/main". With no `url`, the ring reads
     /// {issuer}/.well-known/openid-configuration (OpenID Connect Discovery 1.0; RFC 8414's
     /// oauth-authorization-server document when that is missing), requires its "issuer" to equal
     /// this exactly, and uses its "jwks_uri".
@@ -39,7 +42,9 @@ struct JwksOptions {
     /// The keys are fetched again in the background after the answer's Cache-Control max-age,
     /// held between these bounds; `default_max_age` when the answer has none.
     std::chrono::seconds min_max_age = std::chrono::minutes(1);
+    /// The upper bound of that interval (see min_max_age).
     std::chrono::seconds max_max_age = std::chrono::hours(24);
+    /// The interval when the answer has no max-age (see min_max_age).
     std::chrono::seconds default_max_age = std::chrono::hours(1);
     /// After a failed fetch, the next background attempt comes this much later.
     std::chrono::seconds retry_after = std::chrono::seconds(30);

@@ -1,5 +1,6 @@
-// fauth/redis/options.hpp — connecting fauth's Redis-backed parts (RedisRevocationStore,
-// RedisThrottle, RedisReplayCache) to a Redis server. Link fauth::redis.
+/// @file
+/// fauth/redis/options.hpp — connecting fauth's Redis-backed parts (RedisRevocationStore,
+/// RedisThrottle, RedisReplayCache) to a Redis server. Link fauth::redis.
 #pragma once
 
 #include <chrono>

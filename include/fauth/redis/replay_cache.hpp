@@ -1,6 +1,7 @@
-// fauth/redis/replay_cache.hpp — a DPoP replay cache (RFC 9449 section 11.1) in Redis, so that a
-// proof accepted by one process is refused by every other process sharing the Redis. Link
-// fauth::redis.
+/// @file
+/// fauth/redis/replay_cache.hpp — a DPoP replay cache (RFC 9449 section 11.1) in Redis, so that a
+/// proof accepted by one process is refused by every other process sharing the Redis. Link
+/// fauth::redis.
 #pragma once
 
 #include <chrono>

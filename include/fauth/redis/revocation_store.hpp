@@ -1,5 +1,6 @@
-// fauth/redis/revocation_store.hpp — a RevocationStore in Redis (hiredis), so that every process
-// serving the same users agrees on what is revoked. Link fauth::redis.
+/// @file
+/// fauth/redis/revocation_store.hpp — a RevocationStore in Redis (hiredis), so that every process
+/// serving the same users agrees on what is revoked. Link fauth::redis.
 #pragma once
 
 #include <cstdint>

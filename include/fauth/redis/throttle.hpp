@@ -1,5 +1,6 @@
-// fauth/redis/throttle.hpp — login throttling counted in Redis, so that every process serving the
-// same users counts the same attempts. Link fauth::redis.
+/// @file
+/// fauth/redis/throttle.hpp — login throttling counted in Redis, so that every process serving the
+/// same users counts the same attempts. Link fauth::redis.
 #pragma once
 
 #include <memory>

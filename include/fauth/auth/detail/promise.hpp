@@ -1,5 +1,6 @@
-// fauth/auth/detail/promise.hpp — the edges between fauth's Outcome and Pistache's promises
-// (internal): your loaders may answer with a promise, and fauth's public operations answer with one.
+/// @file
+/// fauth/auth/detail/promise.hpp — the edges between fauth's Outcome and Pistache's promises
+/// (internal): your loaders may answer with a promise, and fauth's public operations answer with one.
 #pragma once
 
 #include <atomic>

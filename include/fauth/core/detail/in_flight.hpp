@@ -1,5 +1,6 @@
-// fauth/core/detail/in_flight.hpp — counts the operations an object has under way, so that its
-// destructor can wait for them instead of letting them own it (internal).
+/// @file
+/// fauth/core/detail/in_flight.hpp — counts the operations an object has under way, so that its
+/// destructor can wait for them instead of letting them own it (internal).
 #pragma once
 
 #include <condition_variable>

@@ -1,5 +1,6 @@
-// fauth/http/schemes/api_key.hpp — Scheme::api_key: an API key in its header or query parameter
-// (HttpConfig::api_keys), looked up by AuthProvider::run_key.
+/// @file
+/// fauth/http/schemes/api_key.hpp — Scheme::api_key: an API key in its header or query parameter
+/// (HttpConfig::api_keys), looked up by AuthProvider::run_key.
 #pragma once
 
 #include <string>

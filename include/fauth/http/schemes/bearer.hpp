@@ -1,5 +1,6 @@
-// fauth/http/schemes/bearer.hpp — Scheme::bearer: an access token in `Authorization: Bearer`
-// (RFC 6750), declared as the OAuth2 password flow and HTTP bearer.
+/// @file
+/// fauth/http/schemes/bearer.hpp — Scheme::bearer: an access token in `Authorization: Bearer`
+/// (RFC 6750), declared as the OAuth2 password flow and HTTP bearer.
 #pragma once
 
 #include <string>

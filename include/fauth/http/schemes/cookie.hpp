@@ -1,5 +1,6 @@
-// fauth/http/schemes/cookie.hpp — Scheme::cookie: a browser session's token in a cookie
-// (HttpConfig::cookies), guarded against cross-site request forgery once it is verified.
+/// @file
+/// fauth/http/schemes/cookie.hpp — Scheme::cookie: a browser session's token in a cookie
+/// (HttpConfig::cookies), guarded against cross-site request forgery once it is verified.
 #pragma once
 
 #include "fauth/http/scheme.hpp"

@@ -1,6 +1,7 @@
-// fauth/http/schemes/dpop.hpp — Scheme::dpop: an access token bound to its holder's key
-// (RFC 9449), in `Authorization: DPoP <token>` with a `DPoP: <proof>` header that the holder signs
-// for this one request; declared as HTTP `DPoP` in the OpenAPI document.
+/// @file
+/// fauth/http/schemes/dpop.hpp — Scheme::dpop: an access token bound to its holder's key
+/// (RFC 9449), in `Authorization: DPoP <token>` with a `DPoP: <proof>` header that the holder signs
+/// for this one request; declared as HTTP `DPoP` in the OpenAPI document.
 #pragma once
 
 #include <memory>

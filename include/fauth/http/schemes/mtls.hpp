@@ -1,9 +1,10 @@
-// fauth/http/schemes/mtls.hpp — certificate-bound access tokens (RFC 8705 section 3): a token
-// whose `cnf.x5t#S256` names a certificate is good only from the client that presented that
-// certificate, on the TLS connection (Pistache's own TLS) or to a trusted TLS-terminating proxy
-// that says so in an RFC 9440 `Client-Cert` header. The binding is a property of the token, not of
-// the way it travels: every token scheme checks it (CertificateBoundScheme wraps each one
-// make_scheme makes), so a token bound to both a certificate and a DPoP key needs both.
+/// @file
+/// fauth/http/schemes/mtls.hpp — certificate-bound access tokens (RFC 8705 section 3): a token
+/// whose `cnf.x5t#S256` names a certificate is good only from the client that presented that
+/// certificate, on the TLS connection (Pistache's own TLS) or to a trusted TLS-terminating proxy
+/// that says so in an RFC 9440 `Client-Cert` header. The binding is a property of the token, not of
+/// the way it travels: every token scheme checks it (CertificateBoundScheme wraps each one
+/// make_scheme makes), so a token bound to both a certificate and a DPoP key needs both.
 #pragma once
 
 #include <memory>
