@@ -55,6 +55,12 @@ const JsonMember* slot(const ClaimSlots& slots, Claim claim) { return slots[clai
 
 std::string claim_name(Claim claim) { return std::string(kRegisteredClaims[claim]); }
 
+// A trusted issuer's scopes, families and other claims of fauth's own are its own business:
+// read as its claim paths say, from `extra`.
+constexpr bool read_from_external_tokens(std::size_t claim) noexcept {
+    return claim != kScopes && claim != kFam && claim != kIatUs && claim != kAuthTime && claim != kAuthTimeUs && claim != kFresh;
+}
+
 // A NumericDate claim as whole seconds, rounded in the direction that shortens validity.
 std::optional<std::int64_t> numeric_date(const ClaimSlots& slots, Claim claim, Round round) {
     const auto* m = slot(slots, claim);
@@ -137,6 +143,12 @@ bool is_registered_claim(std::string_view name) noexcept {
     return false;
 }
 
+bool is_read_from_external_tokens(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < kRegisteredClaims.size(); ++i)
+        if (kRegisteredClaims[i] == name) return read_from_external_tokens(i);
+    return false;
+}
+
 namespace detail {
 
 void check_extra(const json& extra) {
@@ -213,10 +225,7 @@ TokenPayload read_claims(std::string_view text, ClaimShape shape) {
     while (reader.next(member)) {
         std::size_t i = 0;
         while (i < kRegisteredClaims.size() && kRegisteredClaims[i] != member.key) ++i;
-        // A trusted issuer's scopes, families and other claims of fauth's own are its own
-        // business: read as its claim paths say.
-        if (external && (i == kScopes || i == kFam || i == kIatUs || i == kAuthTime || i == kAuthTimeUs || i == kFresh))
-            i = kRegisteredClaims.size();
+        if (external && i < kRegisteredClaims.size() && !read_from_external_tokens(i)) i = kRegisteredClaims.size();
         if (i < kRegisteredClaims.size())
             slots[i] = member;
         else if (member.kind == JsonKind::string)

@@ -148,8 +148,8 @@ void TrustedIssuer::validate() const {
                               " is an HMAC algorithm; an external issuer's tokens are verified with its public keys");
     }
     // Claims fauth reads itself never reach the claim paths: naming one would silently match
-    // nothing. (A trusted issuer's `scopes` and `fam` are read as its paths say.)
-    const auto reserved = [](const std::string& name) { return is_registered_claim(name) && name != "scopes" && name != "fam"; };
+    // nothing. (The issuer's other claims, `scopes` or `auth_time` say, are read as its paths say.)
+    const auto reserved = [](const std::string& name) { return is_read_from_external_tokens(name); };
     if (audience_claim != "aud" && reserved(audience_claim))
         throw ConfigError(who + ": audience_claim " + audience_claim + " is a claim fauth reads itself");
     for (const auto* paths : {&scope_claims, &role_claims})

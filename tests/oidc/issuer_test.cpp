@@ -376,6 +376,26 @@ TEST(TrustedIssuerTest, TheStandardPresetReadsRfc9068TokensAndRefusesTheProvider
     fauth_shaped.erase("scope");
     fauth_shaped["scopes"] = json::array({"write"});
     EXPECT_TRUE(codec.verify(idp.token(fauth_shaped, {{"typ", "at+jwt"}}), TokenType::access).scopes.empty());
+    // ...unless a claim path names it; the same for the provider's `auth_time` or `fresh`, which
+    // fauth reads only from its own tokens: a path or a required claim on them is the issuer's.
+    auto paths = trusted;
+    paths.scope_claims = {{"scopes"}};
+    paths.role_claims = {{"fresh"}};
+    paths.required_claims = {{"fresh", "mfa"}};
+    TokenConfig paths_config;
+    paths_config.issuers = {paths};
+    const TokenCodec paths_codec(paths_config);
+    auto provider_claims = fauth_shaped;
+    provider_claims["fresh"] = "mfa";
+    const auto read = paths_codec.verify(idp.token(provider_claims, {{"typ", "at+jwt"}}), TokenType::access);
+    EXPECT_EQ(read.scopes, std::vector<std::string>{"write"});
+    EXPECT_EQ(read.roles, std::vector<std::string>{"mfa"});
+    provider_claims["fresh"] = "pwd";
+    EXPECT_EQ(refusal(paths_codec, idp.token(provider_claims, {{"typ", "at+jwt"}})), "Invalid token: fresh is not mfa");
+    paths.scope_claims = {{"auth_time"}, {"auth_time_us"}, {"iat_us"}, {"fam"}};
+    EXPECT_NO_THROW(paths.validate());
+    paths.scope_claims = {{"jti"}};
+    EXPECT_THROW(paths.validate(), ConfigError);
     auto other = access;
     other["aud"] = "another-api";
     EXPECT_EQ(refusal(codec, idp.token(other, {{"typ", "at+jwt"}})), "Invalid token: audience mismatch");

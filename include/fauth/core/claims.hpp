@@ -26,6 +26,10 @@ std::optional<TokenType> token_type_from_string(std::string_view name) noexcept;
 /// True for the claims fauth owns (sub, exp, iat, nbf, jti, token_type, scopes, iss, aud, fam,
 /// iat_us, auth_time, auth_time_us, fresh), which extra claims can never set.
 bool is_registered_claim(std::string_view name) noexcept;
+/// True for the registered claims fauth reads itself from a trusted issuer's token (sub, exp, iat,
+/// nbf, jti, token_type, iss, aud). The others (scopes, fam, iat_us, auth_time, auth_time_us,
+/// fresh) are that issuer's own business: they stay in TokenPayload::extra, for its claim paths.
+bool is_read_from_external_tokens(std::string_view name) noexcept;
 
 /// The claims of a token. Times are seconds since the Unix epoch.
 struct TokenPayload {

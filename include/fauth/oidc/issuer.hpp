@@ -46,7 +46,8 @@ struct TrustedIssuer {
     /// verifies only its own algorithm.
     std::vector<std::string> algorithms{"RS256"};
     /// Where its scopes are: space-separated strings (RFC 9068 `scope`, Entra's `scp`) or arrays
-    /// (Auth0's `permissions`). They fill TokenPayload::scopes, with a `scopes` array if present.
+    /// (Auth0's `permissions`). They fill TokenPayload::scopes; a claim named `scopes` counts only
+    /// when a path names it.
     std::vector<ClaimPath> scope_claims{{"scope"}, {"scp"}};
     /// Where its roles are (arrays of strings, or one string); they fill TokenPayload::roles.
     std::vector<ClaimPath> role_claims;
