@@ -17,6 +17,7 @@ check() {
   cmake -S "$consumer" -B "$work/$kind-cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
   cmake --build "$work/$kind-cmake" >/dev/null
   [[ $("$work/$kind-cmake/consumer") == "user-123" ]] || { echo "$kind: find_package consumer failed"; exit 1; }
+  [[ $("$work/$kind-cmake/consumer_layers") == "ok" ]] || { echo "$kind: find_package consumer of the oidc and http layers failed"; exit 1; }
   echo "$kind: find_package(fauth): ok"
   local libdir
   libdir=$(dirname "$(find "$prefix" -name fauth.pc -path '*pkgconfig*')")/..
@@ -26,6 +27,11 @@ check() {
   c++ "$consumer/main.cpp" -o "$work/$kind-pc" \
     $(PKG_CONFIG_PATH="$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" pkg-config --cflags --libs fauth)
   [[ $(LD_LIBRARY_PATH="$libdir" "$work/$kind-pc") == "user-123" ]] || { echo "$kind: pkg-config consumer failed"; exit 1; }
+  # The oidc and http layers, linked statically as fauth.pc says: with `pkg-config --static`.
+  # shellcheck disable=SC2046
+  c++ "$consumer/layers.cpp" -o "$work/$kind-pc-layers" \
+    $(PKG_CONFIG_PATH="$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" pkg-config --static --cflags --libs fauth)
+  [[ $("$work/$kind-pc-layers") == "ok" ]] || { echo "$kind: pkg-config --static consumer of the oidc and http layers failed"; exit 1; }
   echo "$kind: pkg-config fauth: ok"
 }
 
