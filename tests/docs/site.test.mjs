@@ -58,8 +58,12 @@ test('the start page shows the navigation and searches', async () => {
   const nav = page.locator('nav.md-nav--primary');
   for (const section of ['Getting started', 'The quickstart', 'Guides', 'Reference', 'Architecture', 'Threat model', 'Changelog'])
     assert.ok(await nav.getByText(section, { exact: true }).first().isVisible(), `the navigation shows "${section}"`);
+  // The search index loads in a web worker after the page: wait until the search says it is ready
+  // ("Type to start searching"), then type as a reader does (the search follows key presses; a
+  // value set without them was missed whenever the machine was busy).
   await page.locator('input.md-search__input').click();
-  await page.locator('input.md-search__input').fill('CSRF');
+  await page.locator('.md-search-result__meta', { hasText: 'Type to start searching' }).waitFor({ timeout: 15000 });
+  await page.keyboard.type('CSRF');
   const results = page.locator('.md-search-result__item');
   await results.first().waitFor({ timeout: 15000 });
   assert.ok(await results.count() > 0);
