@@ -22,7 +22,7 @@
 //                                 string ("read write"), roles from `roles`
 //                       fauth     fauth's issuer example (issuer.cpp): scopes from the `scopes`
 //                                 array, roles from `roles`, no at+jwt (every fauth token names its
-//                                 kind in the signed token_type claim). The README's two-process
+//                                 kind in the signed token_type claim). The signing-keys guide's two-process
 //                                 run sets it
 //                       keycloak, auth0, entra, cognito: those providers' shapes
 //   FAUTH_REQUIRE_AT_JWT  1: require typ at+jwt whatever the shape; 0: accept tokens without it

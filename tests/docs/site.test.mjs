@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile, mkdir, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { launchChromium } from '../support/browser.mjs';
 
@@ -41,6 +41,23 @@ after(async () => {
   if (server) await new Promise((resolve) => server.close(resolve));
 });
 
+// Takes a screenshot when a folder is given, and checks it holds a picture (a blank or failed
+// capture of a 1280x900 page is a few hundred bytes; this site's pages are tens of kilobytes).
+async function screenshot(page, name) {
+  if (!screenshots) return;
+  const path = join(screenshots, name);
+  await page.screenshot({ path });
+  assert.ok((await stat(path)).size > 20000, `${name} holds a rendered page`);
+}
+
+// The navigation (its sections) and the search box are on screen.
+async function assertNavigationAndSearch(page) {
+  const nav = page.locator('nav.md-nav--primary');
+  for (const section of ['Getting started', 'The quickstart', 'Guides', 'Reference', 'Architecture', 'Threat model', 'Changelog'])
+    assert.ok(await nav.getByText(section, { exact: true }).first().isVisible(), `the navigation shows "${section}"`);
+  assert.ok(await page.locator('label.md-search__icon, input.md-search__input').first().isVisible(), 'the search box shows');
+}
+
 // A page that records uncaught errors and every request that did not answer 200.
 async function watchedPage() {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -55,9 +72,7 @@ test('the start page shows the navigation and searches', async () => {
   const { page, failures } = await watchedPage();
   await page.goto(`${base}/index.html`);
   assert.match(await page.title(), /fauth/);
-  const nav = page.locator('nav.md-nav--primary');
-  for (const section of ['Getting started', 'The quickstart', 'Guides', 'Reference', 'Architecture', 'Threat model', 'Changelog'])
-    assert.ok(await nav.getByText(section, { exact: true }).first().isVisible(), `the navigation shows "${section}"`);
+  await assertNavigationAndSearch(page);
   // The search index loads in a web worker after the page: wait until the search says it is ready
   // ("Type to start searching"), then type as a reader does (the search follows key presses; a
   // value set without them was missed whenever the machine was busy).
@@ -68,21 +83,22 @@ test('the start page shows the navigation and searches', async () => {
   await results.first().waitFor({ timeout: 15000 });
   assert.ok(await results.count() > 0);
   assert.match(await page.locator('.md-search-result').innerText(), /Browser sessions/);
-  if (screenshots) await page.screenshot({ path: join(screenshots, 'start-page-search.png') });
+  await screenshot(page, 'start-page-search.png');
   await page.keyboard.press('Escape');
   await page.locator('input.md-search__input').fill('');
-  if (screenshots) await page.screenshot({ path: join(screenshots, 'start-page.png') });
+  await screenshot(page, 'start-page.png');
   assert.deepEqual(failures, []);
 });
 
-test('a guide opens from the navigation, with its table of contents', async () => {
+test('a guide opens from the navigation, with the navigation and the search', async () => {
   const { page, failures } = await watchedPage();
   await page.goto(`${base}/index.html`);
   await page.locator('nav.md-nav--primary').getByText('Browser sessions, cookies and CSRF', { exact: true }).first().click();
   await page.waitForURL(/guides\/browser-sessions\.html$/);
   assert.match(await page.locator('article h1').innerText(), /Browser sessions/);
   assert.ok(await page.locator('article pre code').count() > 0, 'the guide shows its code');
-  if (screenshots) await page.screenshot({ path: join(screenshots, 'guide-browser-sessions.png'), fullPage: false });
+  await assertNavigationAndSearch(page);
+  await screenshot(page, 'guide-browser-sessions.png');
   assert.deepEqual(failures, []);
 });
 
@@ -91,6 +107,8 @@ test('the API reference opens from its page', async () => {
   await page.goto(`${base}/reference/api.html`);
   await page.getByText('Open the API reference').click();
   await page.waitForURL(/api\/index\.html$/);
-  assert.match(await page.content(), /AuthProvider|fauth/);
+  // Doxygen's main page (doxygen/mainpage.md), with its layer table linking the classes.
+  assert.match(await page.locator('.title').first().innerText(), /fauth API reference/);
+  assert.ok(await page.locator('a.el', { hasText: 'fauth::AuthProvider' }).first().isVisible(), 'links AuthProvider');
   assert.deepEqual(failures, []);
 });

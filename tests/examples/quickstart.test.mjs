@@ -1,4 +1,4 @@
-// The quickstart server, as the README runs it: every route, its statuses and headers, and a
+// The quickstart server, as docs/quickstart.md runs it: every route, its statuses and headers, and a
 // clean shutdown on SIGTERM. Run: node --test tests/examples/quickstart.test.mjs (FAUTH_QUICKSTART
 // names the binary).
 import { test, before, after } from 'node:test';

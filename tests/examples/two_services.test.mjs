@@ -1,4 +1,4 @@
-// examples/two_services as the README runs it: an issuer that signs ES256 tokens and publishes
+// examples/two_services as the signing-keys guide (docs/guides/signing-keys.md) runs it: an issuer that signs ES256 tokens and publishes
 // its JWKS, and a resource service that knows only that URL. Covers roles and scopes carried in
 // the token, refused forgeries, an issuer outage, and a restarted issuer with a new key.
 // Run: node --test tests/examples/two_services.test.mjs (FAUTH_ISSUER_BIN, FAUTH_RESOURCE_BIN name the binaries).

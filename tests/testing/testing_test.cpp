@@ -28,7 +28,7 @@ struct NotesApp {
 
 }  // namespace
 
-// The five lines the README shows.
+// The lines the testing guide shows (docs/guides/testing.md).
 TEST(TestingKit, AGuardedRouteAsAUserAndAsNobody) {
     NotesApp app;
     fauth::testing::TestServer server(app.api);
