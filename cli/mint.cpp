@@ -13,7 +13,7 @@ int mint_command(const std::vector<std::string>& argv, Io io) {
         "usage: fauth mint --sub ID [--role R]... [--scope S]... [--ttl 15m] [--type access|refresh]\n"
         "                  [--iss ISSUER] [--aud AUDIENCE]\n"
         "  Prints an HS256 token signed with FAUTH_SECRET_KEY (at least 32 bytes), for local testing:\n"
-        "  the same claims fauth issues (sub, exp, iat, jti, token_type, scopes), roles as a `roles`\n"
+        "  the same claims fauth issues (sub, exp, iat, jti, token_type, scopes if any), roles as a `roles`\n"
         "  claim. --ttl: s, m, h or d (default: 15m for access, 7d for refresh tokens).\n";
     const Args args(argv, {"sub", "role", "scope", "ttl", "type", "iss", "aud"}, {"role", "scope"}, 0);
     if (args.help()) return io.out << kUsage, 0;
@@ -39,7 +39,7 @@ int mint_command(const std::vector<std::string>& argv, Io io) {
     try {
         const TokenCodec codec(config);
         auto payload = codec.make_payload(*type, sub, args.all("scope"), extra);
-        payload.family = random_id();
+        payload.family = random_token_id();
         io.out << codec.sign(payload) << "\n";
     } catch (const ConfigError& e) {
         io.err << "fauth mint: " << e.what() << "\n";

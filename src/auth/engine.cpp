@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <stdexcept>
 #include <utility>
 
 #include <openssl/crypto.h>
 
 #include "fauth/core/api_key.hpp"
+#include "fauth/core/base64url.hpp"
 #include "fauth/core/clock.hpp"
 #include "fauth/core/dpop.hpp"
 #include "fauth/core/internal/digest.hpp"
@@ -22,6 +24,15 @@ namespace fauth {
 namespace {
 
 constexpr const char* kResetBinding = "pwd_fp";
+
+// A token id derived from `input`: the first 128 bits of its SHA-256, as base64url (the shape of
+// random_token_id()).
+std::string derived_id(std::string_view input) {
+    char digest[32];
+    if (base64url_decode(sha256_base64url(input), digest, sizeof digest) != sizeof digest)
+        throw std::runtime_error("fauth: SHA-256 gave no digest");
+    return base64url_encode(std::string_view(digest, 16));
+}
 
 RevocationQuery query_of(const TokenPayload& payload) {
     return {payload.jti, payload.family, payload.sub, payload.revocation_time_us()};
@@ -269,8 +280,8 @@ TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nl
                             std::string_view dpop_jkt) const {
     const auto start_us = issue_floor(unix_microseconds(config_.tokens.clock));
     if (!dpop_jkt.empty()) bind_to_key(extra, dpop_jkt);
-    auto response =
-        pair(std::move(sub), std::move(scopes), std::move(extra), random_id(), start_us, start_us, proof == Proof::password);
+    auto response = pair(std::move(sub), std::move(scopes), std::move(extra), random_token_id(), start_us, start_us,
+                         proof == Proof::password);
     if (!dpop_jkt.empty()) response.token_type = "DPoP";
     return response;
 }
@@ -298,15 +309,24 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
     // no token is issued at or before a revoke_all this engine has returned from. Only iat_us
     // moves: iat stays this clock's, since verify refuses an iat in its future (a cutoff from the
     // store's clock may be ahead of this one).
+    // A login's tokens are issued when its session begins, to the microsecond, so that they name
+    // no auth_time (the reader takes iat); their iat is the second of that unless it is ahead of
+    // this clock, as below.
+    const bool login = replaces.empty() && session_start_us == issued_from_us;
     for (auto* token : {&access, &refresh}) {
         if (!replaces.empty()) {
-            token->jti = sha256_hex(std::string("fauth-rotation-v1:") + (token == &access ? "access:" : "refresh:") +
-                                    std::string(replaces))
-                             .substr(0, token->jti.size());
+            // The ids of a repeat's pair are those of the first use's: 128 bits of a digest of the
+            // presented refresh token's jti (whatever its shape), as base64url like a random id.
+            token->jti = derived_id(std::string("fauth-rotation-v1:") + (token == &access ? "access:" : "refresh:") +
+                                    std::string(replaces));
             // exp from the issue time, and iat its second unless that is ahead of this clock (a
             // cutoff from the store's clock): then a repeat's iat may differ, its ids and exp not.
             token->exp += second_of(issued_from_us) - token->iat;
             token->iat = std::min(token->iat, second_of(issued_from_us));
+        } else if (login) {
+            const auto iat = std::min(token->iat, second_of(issued_from_us));
+            token->exp += iat - token->iat;
+            token->iat = iat;
         } else if (token->iat_us >= issued_from_us) {
             continue;
         }

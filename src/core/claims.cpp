@@ -82,6 +82,44 @@ std::optional<std::int64_t> numeric_date(const ClaimSlots& slots, Claim claim, R
     throw InvalidToken(claim_name(claim) + " is out of range");
 }
 
+// A time claim of fauth's own tokens (iat, auth_time): a NumericDate to the microsecond.
+struct OwnTime {
+    std::int64_t seconds = 0;
+    std::int64_t microseconds = 0;  // 0 for an integer beyond microseconds' range (as for no claim)
+    bool fractional = false;
+};
+
+// fauth writes whole seconds, or seconds with exactly six decimals (1733140000.123456), and reads
+// back exactly what it wrote: the digits as text, never through a double. An integer is read as
+// any NumericDate is; a fraction must be non-negative, plain (no exponent), at most six decimals
+// (fauth's precision) and under 10^12 seconds (so that its microseconds fit).
+std::optional<OwnTime> own_time(const ClaimSlots& slots, Claim claim) {
+    const auto* m = slot(slots, claim);
+    if (m == nullptr) return std::nullopt;
+    if (m->kind != JsonKind::number) throw InvalidToken(claim_name(claim) + " is not a number");
+    const std::string_view raw = m->raw;
+    if (raw.find_first_of("eE") != std::string_view::npos) throw InvalidToken(claim_name(claim) + " has an exponent");
+    constexpr std::int64_t kSecondsLimit = 1'000'000'000'000;
+    const auto dot = raw.find('.');
+    if (dot == std::string_view::npos) {
+        const auto seconds = *numeric_date(slots, claim, Round::down);  // an integer: no rounding
+        return OwnTime{seconds, seconds >= 0 && seconds < kSecondsLimit ? seconds * 1'000'000 : 0, false};
+    }
+    const auto whole = raw.substr(0, dot), fraction = raw.substr(dot + 1);
+    if (fraction.size() > 6) throw InvalidToken(claim_name(claim) + " is finer than a microsecond");
+    std::int64_t seconds = 0, micro = 0;
+    const auto [w_end, w_ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
+    const auto [f_end, f_ec] = std::from_chars(fraction.data(), fraction.data() + fraction.size(), micro);
+    if (w_ec != std::errc() || w_end != whole.data() + whole.size() || f_ec != std::errc() ||
+        f_end != fraction.data() + fraction.size() || fraction.empty() || fraction.front() == '-' || fraction.front() == '+' ||
+        whole.front() == '-' || seconds >= kSecondsLimit)
+        throw InvalidToken(claim_name(claim) + " is out of range");
+    for (auto n = fraction.size(); n < 6; ++n) micro *= 10;
+    return OwnTime{seconds, seconds * 1'000'000 + micro, true};
+}
+
+// The microsecond claims of the older token shape (iat_us, auth_time_us): still written beside an
+// integer iat when a node lagging its revocation store stamps a token past its own clock.
 // fauth's microsecond issue time: a plain positive integer (fauth writes no other form).
 std::int64_t microseconds_claim(const ClaimSlots& slots, Claim claim) {
     const auto* m = slot(slots, claim);
@@ -174,17 +212,38 @@ std::string write_claims(const TokenPayload& payload) {
     body += "{\"sub\":";
     detail::append_json_string(body, payload.sub);
     integer_claim("exp", payload.exp);
-    integer_claim("iat", payload.iat);
-    if (payload.iat_us != 0) integer_claim("iat_us", payload.iat_us);
-    if (payload.auth_time) integer_claim("auth_time", *payload.auth_time);
-    if (payload.auth_time_us != 0) integer_claim("auth_time_us", payload.auth_time_us);
+    // A time and its microseconds in one NumericDate when they agree on the second (always, but
+    // for an iat_us a lagging node stamps ahead of its own clock: then the two claims, as before).
+    const auto time_claim = [&body, &integer_claim](std::string_view name, std::int64_t seconds, std::int64_t us,
+                                                    std::string_view us_name) {
+        if (us <= 0 || second_of(us) != seconds) {
+            integer_claim(name, seconds);
+            if (us != 0) integer_claim(us_name, us);
+            return;
+        }
+        integer_claim(name, seconds);
+        if (const auto micro = us % 1'000'000; micro != 0) {
+            char digits[8] = {'.', '0', '0', '0', '0', '0', '0', '\0'};
+            for (int i = 6, v = static_cast<int>(micro); i > 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
+            body.append(digits, 7);
+        }
+    };
+    time_claim("iat", payload.iat, payload.iat_us, "iat_us");
+    // A session begun at the issue time (a fresh login) names no auth_time: the reader takes iat.
+    const auto exact_us = [](std::int64_t seconds, std::int64_t us) { return us != 0 ? us : microseconds_of(seconds); };
+    if (payload.auth_time && !(*payload.auth_time == payload.iat &&
+                               exact_us(*payload.auth_time, payload.auth_time_us) == exact_us(payload.iat, payload.iat_us)))
+        time_claim("auth_time", *payload.auth_time, payload.auth_time_us, "auth_time_us");
     if (payload.nbf) integer_claim("nbf", *payload.nbf);
     body += ",\"jti\":";
     detail::append_json_string(body, payload.jti);
     body += ",\"token_type\":\"";
     body += to_string(payload.token_type);
-    body += "\",\"scopes\":";
-    detail::append_json_strings(body, payload.scopes);
+    body += '"';
+    if (!payload.scopes.empty()) {
+        body += ",\"scopes\":";
+        detail::append_json_strings(body, payload.scopes);
+    }
     if (payload.iss) {
         body += ",\"iss\":";
         detail::append_json_string(body, *payload.iss);
@@ -258,9 +317,34 @@ TokenPayload read_claims(std::string_view text, ClaimShape shape) {
             if (m->kind != JsonKind::string || m->raw.size() == 2) throw InvalidToken("fam is not a string");
             p.family = JsonObjectReader::string_value(*m);
         }
-        p.iat_us = microseconds_claim(slots, kIatUs);
-        p.auth_time = numeric_date(slots, kAuthTime, Round::down);
-        p.auth_time_us = microseconds_claim(slots, kAuthTimeUs);
+        // iat and auth_time to the microsecond: one fractional NumericDate each, or an integer and
+        // its `_us` claim (the shape before 0.3, and a lagging node's iat_us, see write_claims).
+        // The older shape is read while its tokens live: the longest-lived, a refresh token, 7 days
+        // by default, its session at most AuthConfig::session_lifetime (30 days). Reading
+        // `auth_time_us` may go 30 days after the first release writing the compact shape (from
+        // 2027-01-31 if that is December 2026), or later where longer lifetimes are configured;
+        // `iat_us` stays. The ids need nothing: any non-empty string is read, hex or base64url.
+        const auto iat = own_time(slots, kIat);
+        p.iat = iat ? iat->seconds : 0;
+        p.iat_us = iat ? iat->microseconds : 0;
+        if (slot(slots, kIatUs) != nullptr) {
+            if (iat && iat->fractional) throw InvalidToken("iat_us beside a fractional iat");
+            p.iat_us = microseconds_claim(slots, kIatUs);
+        }
+        if (const auto auth_time = own_time(slots, kAuthTime)) {
+            p.auth_time = auth_time->seconds;
+            p.auth_time_us = auth_time->microseconds;
+            if (slot(slots, kAuthTimeUs) != nullptr) {
+                if (auth_time->fractional) throw InvalidToken("auth_time_us beside a fractional auth_time");
+                p.auth_time_us = microseconds_claim(slots, kAuthTimeUs);
+            }
+        } else if (slot(slots, kAuthTimeUs) != nullptr) {
+            throw InvalidToken("auth_time_us without auth_time");
+        } else {
+            // No auth_time: the session began when this token was issued (a fresh login's tokens).
+            p.auth_time = p.iat;
+            p.auth_time_us = p.iat_us;
+        }
         if (const auto* m = slot(slots, kFresh)) {
             if (m->raw != "true" && m->raw != "false") throw InvalidToken("fresh is not a boolean");
             p.fresh = m->raw == "true";
@@ -270,7 +354,7 @@ TokenPayload read_claims(std::string_view text, ClaimShape shape) {
     if (!exp) throw InvalidToken("missing exp");
     p.exp = *exp;
     p.nbf = numeric_date(slots, kNbf, Round::up);
-    p.iat = numeric_date(slots, kIat, Round::up).value_or(0);
+    if (external) p.iat = numeric_date(slots, kIat, Round::up).value_or(0);
     return p;
 }
 

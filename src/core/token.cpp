@@ -28,6 +28,8 @@ std::chrono::seconds ttl_of(const TokenConfig& config, TokenType type) {
 
 std::string random_id() { return random_hex(16); }
 
+std::string random_token_id() { return base64url_encode(random_bytes(16)); }
+
 void to_json(nlohmann::json& out, const TokenResponse& response) {
     out = nlohmann::json{{"access_token", response.access_token},
                          {"refresh_token", response.refresh_token},
@@ -49,7 +51,7 @@ TokenPayload TokenCodec::make_payload(TokenType type, std::string sub, std::vect
     p.iat_us = unix_microseconds(config_->clock);
     p.iat = second_of(p.iat_us);
     p.exp = p.iat + ttl_of(*config_, type).count();
-    p.jti = random_id();
+    p.jti = random_token_id();
     p.token_type = type;
     p.scopes = std::move(scopes);
     p.iss = config_->issuer;

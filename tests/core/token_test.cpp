@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 #include <set>
 
@@ -95,8 +96,10 @@ TEST_F(TokenTest, IssuedAccessTokenRoundTrips) {
     EXPECT_FALSE(p.nbf);
     EXPECT_FALSE(p.iss);
     EXPECT_TRUE(p.aud.empty());
-    ASSERT_EQ(p.jti.size(), 32u);
-    EXPECT_EQ(p.jti.find_first_not_of("0123456789abcdef"), std::string::npos);
+    ASSERT_EQ(p.jti.size(), 22u) << "128 bits, base64url";
+    std::string bits;
+    EXPECT_TRUE(fauth::base64url_decode(p.jti, bits));
+    EXPECT_EQ(bits.size(), 16u);
 }
 
 TEST_F(TokenTest, WritesTheDocumentedWireFormat) {
@@ -430,6 +433,167 @@ TEST_F(TokenTest, TheFamilyClaimRoundTrips) {
     EXPECT_EQ(codec.verify(codec.sign(p), TokenType::refresh).family, p.family);
     EXPECT_NE(fauth::random_id(), fauth::random_id());
     EXPECT_EQ(fauth::random_id().size(), 32u);
+    // Token ids: 128 bits as 22 canonical base64url characters, never the same twice.
+    std::set<std::string> ids;
+    for (int i = 0; i < 1000; ++i) {
+        const auto id = fauth::random_token_id();
+        std::string bits;
+        ASSERT_EQ(id.size(), 22u);
+        ASSERT_TRUE(fauth::base64url_decode(id, bits)) << id;
+        ASSERT_EQ(bits.size(), 16u);
+        ids.insert(id);
+    }
+    EXPECT_EQ(ids.size(), 1000u);
+}
+
+namespace {
+
+// The claims text of `token`, as signed.
+std::string claims_text_of(const std::string& token) {
+    const auto first = token.find('.'), second = token.rfind('.');
+    std::string text;
+    EXPECT_TRUE(fauth::base64url_decode(token.substr(first + 1, second - first - 1), text));
+    return text;
+}
+
+// A codec whose clock stands at `*us` microseconds since the epoch.
+TokenConfig config_at_us(const std::int64_t* us) {
+    TokenConfig c;
+    c.secret_key = kSecret;
+    c.clock = [us] { return std::chrono::system_clock::time_point(std::chrono::microseconds(*us)); };
+    return c;
+}
+
+}  // namespace
+
+TEST_F(TokenTest, IatCarriesItsMicrosecondsAsSixDecimalsAndReadsBackExactly) {
+    for (const std::int64_t micro : {0, 1, 999'999, 100'000, 123'456}) {
+        const std::int64_t us = kNow * 1'000'000 + micro;
+        const TokenCodec at_us(config_at_us(&us));
+        auto p = at_us.make_payload(TokenType::refresh, "u");
+        p.auth_time = kNow - 5;
+        p.auth_time_us = (kNow - 5) * 1'000'000 + micro;
+        const auto token = at_us.sign(p);
+        const auto text = claims_text_of(token);
+        char expected[32];
+        std::snprintf(expected, sizeof expected, ".%06lld", static_cast<long long>(micro));
+        const std::string decimals = micro == 0 ? "" : expected;
+        EXPECT_NE(text.find("\"iat\":" + std::to_string(kNow) + decimals + ","), std::string::npos) << text;
+        EXPECT_NE(text.find("\"auth_time\":" + std::to_string(kNow - 5) + decimals + ","), std::string::npos) << text;
+        EXPECT_EQ(text.find("_us"), std::string::npos) << "no iat_us, no auth_time_us: " << text;
+        const auto read = at_us.verify(token, TokenType::refresh);
+        EXPECT_EQ(read.iat, kNow) << micro;
+        EXPECT_EQ(read.iat_us, us) << micro;
+        EXPECT_EQ(read.issued_at_us(), us);
+        EXPECT_EQ(read.auth_time, kNow - 5);
+        EXPECT_EQ(read.auth_time_us, p.auth_time_us);
+        EXPECT_EQ(read.session_started_us(), p.auth_time_us);
+        EXPECT_EQ(read.revocation_time_us(), p.auth_time_us);
+    }
+}
+
+TEST_F(TokenTest, NoEmptyOrRedundantClaimsAreWritten) {
+    const std::int64_t us = kNow * 1'000'000 + 42;
+    const TokenCodec at_us(config_at_us(&us));
+    auto p = at_us.make_payload(TokenType::access, "u");
+    p.auth_time = p.iat;
+    p.auth_time_us = p.iat_us;  // a session begun at the issue time: a login's tokens
+    const auto text = claims_text_of(at_us.sign(p));
+    EXPECT_EQ(text.find("scopes"), std::string::npos) << text;
+    EXPECT_EQ(text.find("auth_time"), std::string::npos) << text;
+    EXPECT_EQ(text.find("fresh"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"token_type\":\"access\""), std::string::npos) << "every token says its type";
+    // The reader takes the session's start to be the issue time, to the microsecond.
+    const auto read = at_us.verify(at_us.sign(p), TokenType::access);
+    EXPECT_TRUE(read.scopes.empty());
+    EXPECT_EQ(read.auth_time, kNow);
+    EXPECT_EQ(read.auth_time_us, us);
+    EXPECT_EQ(read.session_started_us(), us);
+    EXPECT_EQ(read.revocation_time_us(), us);
+    // A session begun a microsecond earlier is written.
+    p.auth_time_us -= 1;
+    const auto earlier = at_us.verify(at_us.sign(p), TokenType::access);
+    EXPECT_EQ(earlier.session_started_us(), us - 1);
+    EXPECT_EQ(earlier.revocation_time_us(), us - 1);
+    // A token outside any session (no auth_time) reads as one begun at its issue.
+    const auto plain = at_us.verify(at_us.issue(TokenType::access, "u"), TokenType::access);
+    EXPECT_EQ(plain.session_started_us(), us);
+}
+
+TEST_F(TokenTest, AnIatUsAheadOfIatsSecondIsStillWrittenAsItsOwnClaim) {
+    // A node lagging its revocation store's clock stamps iat_us past its own clock, whose iat stays.
+    auto p = codec.make_payload(TokenType::access, "u");
+    p.iat_us = (kNow + 2) * 1'000'000 + 7;
+    const auto token = codec.sign(p);
+    const auto text = claims_text_of(token);
+    EXPECT_NE(text.find("\"iat\":" + std::to_string(kNow) + ","), std::string::npos) << text;
+    EXPECT_NE(text.find("\"iat_us\":" + std::to_string(p.iat_us)), std::string::npos) << text;
+    const auto read = codec.verify(token, TokenType::access);
+    EXPECT_EQ(read.iat, kNow);
+    EXPECT_EQ(read.iat_us, p.iat_us);
+}
+
+TEST_F(TokenTest, MalformedTimesOfOwnTokensAreRefused) {
+    const auto with_times = [](const std::string& times) {
+        return R"({"sub":"u","exp":)" + std::to_string(kNow + 60) + "," + times + R"(,"jti":"j","token_type":"access"})";
+    };
+    const std::string sec = std::to_string(kNow);
+    const std::vector<std::pair<std::string, std::string>> table = {
+        {R"("iat":)" + sec + ".1234567", "iat is finer than a microsecond"},
+        {R"("iat":1.7e9)", "iat has an exponent"},
+        {R"("iat":)" + sec + ".5E0", "iat has an exponent"},
+        {R"("iat":-1.5)", "iat is out of range"},
+        {R"("iat":1000000000000.5)", "iat is out of range"},
+        {R"("iat":")" + sec + R"(")", "iat is not a number"},
+        {R"("iat":)" + sec + R"(.5,"iat_us":)" + sec + "500000", "iat_us beside a fractional iat"},
+        {R"("iat":)" + sec + R"(,"auth_time":)" + sec + ".0000001", "auth_time is finer than a microsecond"},
+        {R"("iat":)" + sec + R"(,"auth_time":-0.5)", "auth_time is out of range"},
+        {R"("iat":)" + sec + R"(,"auth_time":)" + sec + R"(.5,"auth_time_us":)" + sec + "500000",
+         "auth_time_us beside a fractional auth_time"},
+        {R"("iat":)" + sec + R"(,"auth_time_us":)" + sec + "000000", "auth_time_us without auth_time"},
+        {R"("iat":)" + sec + R"(,"iat_us":0)", "iat_us is not a whole number of microseconds"},
+        {R"("iat":)" + sec + R"(,"iat_us":1.5)", "iat_us is not a whole number of microseconds"},
+    };
+    for (const auto& [times, expected] : table) EXPECT_EQ(reason(codec, forge(kHeader, with_times(times))), expected) << times;
+    // Fewer than six decimals are read as they say.
+    const auto p = codec.verify(forge(kHeader, with_times(R"("iat":)" + sec + ".5")), TokenType::access);
+    EXPECT_EQ(p.iat, kNow);
+    EXPECT_EQ(p.iat_us, kNow * 1'000'000 + 500'000);
+}
+
+TEST_F(TokenTest, TokensOfTheOlderShapeAreStillRead) {
+    // Issued before the compact shape: integer iat and auth_time beside iat_us and auth_time_us,
+    // 32-hex-digit ids, an empty scopes list.
+    const std::int64_t iat_us = kNow * 1'000'000 + 250'000, auth_us = (kNow - 30) * 1'000'000 + 17;
+    const json old = {{"sub", "user-123"},
+                      {"exp", kNow + 900},
+                      {"iat", kNow},
+                      {"iat_us", iat_us},
+                      {"auth_time", kNow - 30},
+                      {"auth_time_us", auth_us},
+                      {"jti", "0123456789abcdef0123456789abcdef"},
+                      {"token_type", "access"},
+                      {"scopes", json::array()},
+                      {"fam", "fedcba9876543210fedcba9876543210"},
+                      {"fresh", true}};
+    const auto p = codec.verify(forge(kHeader, old.dump()), TokenType::access);
+    EXPECT_EQ(p.iat, kNow);
+    EXPECT_EQ(p.iat_us, iat_us);
+    EXPECT_EQ(p.auth_time, kNow - 30);
+    EXPECT_EQ(p.auth_time_us, auth_us);
+    EXPECT_EQ(p.session_started_us(), auth_us);
+    EXPECT_EQ(p.revocation_time_us(), auth_us);
+    EXPECT_EQ(p.jti, "0123456789abcdef0123456789abcdef");
+    EXPECT_EQ(p.family, "fedcba9876543210fedcba9876543210");
+    EXPECT_TRUE(p.fresh);
+    EXPECT_TRUE(p.extra.empty());
+    // Older still: no microseconds at all; the start of each second.
+    auto older = old;
+    older.erase("iat_us");
+    older.erase("auth_time_us");
+    const auto q = codec.verify(forge(kHeader, older.dump()), TokenType::access);
+    EXPECT_EQ(q.issued_at_us(), kNow * 1'000'000);
+    EXPECT_EQ(q.session_started_us(), (kNow - 30) * 1'000'000);
 }
 
 TEST_F(TokenTest, TheFreshClaimIsWrittenOnlyWhenTrueAndReadStrictly) {

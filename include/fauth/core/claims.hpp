@@ -37,16 +37,17 @@ struct TokenPayload {
     std::string sub;
     /// Expiry; required on every token.
     std::int64_t exp = 0;
-    /// Issue time.
+    /// Issue time (the whole second; fauth's own tokens write `iat` to the microsecond, see iat_us).
     std::int64_t iat = 0;
-    /// Issue time in microseconds (claim `iat_us`, fauth's own tokens), or 0 when the token
-    /// has none; see issued_at_us().
+    /// Issue time in microseconds (fauth's own tokens: `iat`'s six decimals, or the older integer
+    /// claim `iat_us`), or 0 when the token has none; see issued_at_us().
     std::int64_t iat_us = 0;
     /// When the session this token belongs to began, i.e., when its user logged in (claim
     /// `auth_time`, as in OpenID Connect); refresh keeps it, so a session has an absolute end.
+    /// fauth writes none when it equals iat (a login's tokens) and reads that as iat.
     std::optional<std::int64_t> auth_time;
-    /// auth_time in microseconds (claim `auth_time_us`, fauth's own tokens), or 0 when the token
-    /// has none; see session_started_us().
+    /// auth_time in microseconds (`auth_time`'s six decimals, or the older claim `auth_time_us`),
+    /// or 0 when the token has none; see session_started_us().
     std::int64_t auth_time_us = 0;
     /// True for a token issued by a password login (claim `fresh`), false for one issued by a
     /// refresh: routes for sensitive actions (require_fresh_user) accept only fresh tokens. A
@@ -54,11 +55,11 @@ struct TokenPayload {
     bool fresh = false;
     /// Not-before time, when the token carries one.
     std::optional<std::int64_t> nbf;
-    /// Unique token id: 128 random bits in lower-case hex.
+    /// Unique token id: 128 random bits as 22 base64url characters (32 hex digits before 0.3).
     std::string jti;
     /// What the token may be used for.
     TokenType token_type = TokenType::access;
-    /// OAuth2-style scopes granted to the token.
+    /// OAuth2-style scopes granted to the token (claim `scopes`, not written when empty).
     std::vector<std::string> scopes;
     /// Issuer, when the token carries one.
     std::optional<std::string> iss;

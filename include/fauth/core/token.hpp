@@ -19,8 +19,11 @@
 
 namespace fauth {
 
-/// 128 random bits from the system CSPRNG as 32 lower-case hex digits (jti and family ids).
+/// 128 random bits from the system CSPRNG as 32 lower-case hex digits (for your own ids; fauth's token ids are random_token_id()'s).
 std::string random_id();
+
+/// 128 random bits from the system CSPRNG as 22 base64url characters, unpadded: the jti and family ids of fauth's tokens.
+std::string random_token_id();
 
 /// What a successful login returns, as FAuth's TokenResponse.
 struct TokenResponse {
@@ -54,7 +57,7 @@ public:
     TokenCodec(const TokenCodec&) = delete;
     TokenCodec& operator=(const TokenCodec&) = delete;
 
-    /// A fresh payload of `type` for `sub`: iat and iat_us now, exp from the type's TTL, a random jti,
+    /// A fresh payload of `type` for `sub`: iat and iat_us now, exp from the type's TTL, a random jti (random_token_id),
     /// iss/aud from the config. Throws std::invalid_argument if `extra` is not an object or names
     /// a registered claim.
     TokenPayload make_payload(TokenType type, std::string sub, std::vector<std::string> scopes = {},
