@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "fauth/auth/provider.hpp"
+#include "fauth/core/base64url.hpp"
+#include "fauth/core/internal/hmac.hpp"
 #include "support/await.hpp"
 #include "support/stores.hpp"
 #include "support/user.hpp"
@@ -476,6 +479,128 @@ TEST_P(Sessions, AFailingClaimsFunctionLeavesTheRefreshTokenUsable) {
     EXPECT_EQ(kind_of(refused), fauth::ErrorKind::internal);
     auth.set_login_claims({});
     EXPECT_NO_THROW(await(auth.refresh(second.refresh_token))) << "still unused";
+}
+
+namespace {
+
+// A token of the shape fauth wrote before its compact one (integer iat and auth_time beside
+// iat_us and auth_time_us, 32-hex-digit ids, an empty scopes list), signed with `secret`.
+std::string old_shape_token(const std::string& secret, const std::string& type, std::int64_t iat_us, std::int64_t auth_time_us,
+                            const std::string& jti, const std::string& family, std::int64_t ttl_seconds) {
+    const json claims = {{"sub", "user-123"},
+                         {"exp", fauth::second_of(iat_us) + ttl_seconds},
+                         {"iat", fauth::second_of(iat_us)},
+                         {"iat_us", iat_us},
+                         {"auth_time", fauth::second_of(auth_time_us)},
+                         {"auth_time_us", auth_time_us},
+                         {"jti", jti},
+                         {"token_type", type},
+                         {"scopes", json::array()},
+                         {"fam", family}};
+    const auto input = fauth::base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." + fauth::base64url_encode(claims.dump());
+    fauth::detail::HmacKey key("SHA256", secret);
+    unsigned char mac[fauth::detail::kMaxMacSize];
+    key.compute(input, mac);
+    return input + "." + fauth::base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), key.size()));
+}
+
+struct OldSession {
+    std::string access, refresh;
+};
+
+// An old-shape session of user-123 that began `ago` before `now_us` and was last refreshed at `now_us`.
+OldSession old_session(std::int64_t now_us, std::chrono::seconds ago, const std::string& family) {
+    const auto secret = base_config(fauth::test::TestClock()).tokens.secret_key;
+    const auto start_us = now_us - std::chrono::duration_cast<std::chrono::microseconds>(ago).count();
+    return {old_shape_token(secret, "access", now_us, start_us, "00112233445566778899aabbccddeeff", family, 900),
+            old_shape_token(secret, "refresh", now_us, start_us, "ffeeddccbbaa99887766554433221100", family, 7 * 24 * 3600)};
+}
+
+std::int64_t now_us(const fauth::test::TestClock& clock) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(clock.now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+TEST_P(Sessions, AnOldShapeSessionRefreshesIntoTheNewShapeInItsFamily) {
+    const std::string family = "0123456789abcdef0123456789abcdef";
+    const auto issued_us = now_us(clock) - 1'000;
+    const auto old = old_session(issued_us, std::chrono::hours(1), family);
+    ASSERT_TRUE(works(old.access));
+    const auto before = auth.verify(old.access);
+    EXPECT_EQ(before.family, family);
+    EXPECT_EQ(before.issued_at_us(), issued_us);
+
+    const auto next = await(auth.refresh(old.refresh));
+    const auto access = auth.verify(next.access_token);
+    const auto refresh = auth.verify(next.refresh_token, TokenType::refresh);
+    for (const auto& p : {access, refresh}) {
+        EXPECT_EQ(p.family, family) << "the family id is kept as it is";
+        EXPECT_EQ(p.jti.size(), 22u) << "the new pair has new-shape ids";
+        EXPECT_EQ(p.session_started_us(), before.session_started_us()) << "the session's start travels with it";
+        EXPECT_GT(p.issued_at_us(), issued_us);
+    }
+    EXPECT_TRUE(works(next.access_token));
+    // A repeat within the grace gets the same pair (its ids derived from the old-shape jti).
+    const auto repeat = await(auth.refresh(old.refresh));
+    EXPECT_EQ(repeat.access_token, next.access_token);
+    EXPECT_EQ(repeat.refresh_token, next.refresh_token);
+    // After the grace, the old token again is reuse: the whole family, old and new shape, ends.
+    clock.advance(config().refresh_repeat_grace + std::chrono::milliseconds(1));
+    auto late = auth.refresh(old.refresh);
+    std::string reason;
+    EXPECT_EQ(kind_of(late, &reason), fauth::ErrorKind::invalid_token);
+    EXPECT_EQ(reason, "Invalid token: refresh token reuse detected");
+    EXPECT_FALSE(works(old.access));
+    EXPECT_FALSE(works(next.access_token));
+}
+
+TEST_P(Sessions, LogoutEndsAnOldShapeSessionAndWhatItWasRefreshedInto) {
+    const std::string family = "fedcba9876543210fedcba9876543210";
+    const auto old = old_session(now_us(clock) - 1'000, std::chrono::minutes(5), family);
+    const auto next = await(auth.refresh(old.refresh));
+    await(auth.logout(old.access));
+    EXPECT_FALSE(works(old.access));
+    EXPECT_FALSE(works(next.access_token)) << "one family, whatever the shape of its tokens";
+    auto after = auth.refresh(next.refresh_token);
+    std::string reason;
+    EXPECT_EQ(kind_of(after, &reason), fauth::ErrorKind::invalid_token);
+    EXPECT_EQ(reason, "Invalid token: token revoked");
+}
+
+TEST_P(Sessions, RevokeAllEndsOldShapeSessionsToTheMicrosecond) {
+    const auto old = old_session(now_us(clock) - 1'000, std::chrono::minutes(5), "00000000000000000000000000000001");
+    ASSERT_TRUE(works(old.access));
+    await(auth.revoke_all("user-123"));
+    EXPECT_FALSE(works(old.access));
+    auto refresh = auth.refresh(old.refresh);
+    EXPECT_EQ(kind_of(refresh), fauth::ErrorKind::invalid_token);
+    // An old-shape token stamped after the cutoff (a login on another node, say) is spared.
+    clock.advance(std::chrono::seconds(1));
+    const auto later = old_session(now_us(clock), std::chrono::seconds(0), "00000000000000000000000000000002");
+    EXPECT_TRUE(works(later.access));
+}
+
+TEST(SessionStorage, TheQuickstartsLoginAccessTokenIsAtMost300Bytes) {
+    // The quickstart's configuration: an HS256 secret, a password login of user-123 (fresh), no
+    // scopes, no extra claims, on the system clock (whose microseconds are rarely zero).
+    fauth::AuthConfig config;
+    config.tokens.secret_key = std::string(32, 'k');
+    config.tokens.algorithm = "HS256";
+    const fauth::AuthProvider<User> auth{config, [](const fauth::TokenPayload& p) -> std::optional<User> { return anyone(p); }};
+    const User alice{"user-123", "alice", "", true, {"admin"}, {"read", "write"}};
+    std::size_t longest = 0;
+    std::string example;
+    for (int i = 0; i < 50; ++i) {
+        const auto login = auth.sign_in(alice, fauth::Engine::Proof::password);
+        longest = std::max(longest, login.access_token.size());
+        example = login.access_token;
+        const auto p = auth.verify(login.access_token);
+        EXPECT_TRUE(p.fresh);
+        EXPECT_EQ(p.session_started_us(), p.issued_at_us()) << "a login's session begins at its issue";
+    }
+    EXPECT_LE(longest, 300u);
+    std::cout << "quickstart login access token: " << longest << " bytes at most, e.g. " << example << "\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Sessions, ::testing::ValuesIn(fauth::test::store_kinds()),
