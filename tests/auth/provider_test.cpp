@@ -266,7 +266,7 @@ TEST_F(ProviderTest, AStoreAndALoaderThatAnswerAtOnceTakeTheSynchronousPath) {
     EXPECT_EQ(seen.user, "u-1");
     if (fauth::test::AllocationCounter::available()) {
         // The whole pipeline: verify, revocation, loader. What remains is the returned payload's
-        // by its public types: jti and family (32 hex digits, beyond std::string's inline
+        // by its public types: jti and family (22 base64url characters, beyond std::string's inline
         // buffer) and the map of `extra` (an nlohmann object allocates one even when empty).
         RecordProperty("pipeline_allocations", static_cast<int>(counted));
         EXPECT_LE(counted, 3u) << "heap allocations on the synchronous path (issue 13's target is at most 4; "
