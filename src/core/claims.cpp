@@ -354,7 +354,10 @@ TokenPayload read_claims(std::string_view text, ClaimShape shape) {
     if (!exp) throw InvalidToken("missing exp");
     p.exp = *exp;
     p.nbf = numeric_date(slots, kNbf, Round::up);
-    if (external) p.iat = numeric_date(slots, kIat, Round::up).value_or(0);
+    // A trusted issuer's fractional iat is taken as the second it falls in (as fauth's own): rounded
+    // up, a token verified in the second it was issued would be "issued in the future" without a
+    // leeway, and revoke_all would judge it a second later than it was issued.
+    if (external) p.iat = numeric_date(slots, kIat, Round::down).value_or(0);
     return p;
 }
 

@@ -190,3 +190,40 @@ TEST(VerifierTest, AKidlessTokenFromATrustedIssuerNeedsItsOnlyKeyForItsAlgorithm
     ring->replace(KeySet{});
     EXPECT_EQ(accepted_sub(verifier, tokens[0]), "Invalid token: token has no kid");
 }
+
+// A trusted issuer's fractional NumericDates (a fauth issuer writes iat to the microsecond): exp
+// rounds down, never extending validity; iat is the second it falls in, so that a token is usable
+// in the second it was issued without a leeway; an iat a second ahead is still in the future.
+TEST(VerifierTest, ATrustedIssuersFractionalTimesAreReadAsTheSecondsTheyFallIn) {
+    const auto claims = [](const std::string& iat, const std::string& exp) {
+        return R"({"iss":")" + std::string(kIssuer) + R"(","aud":"api","sub":"s","iat":)" + iat + R"(,"exp":)" + exp + "}";
+    };
+    const std::string now = std::to_string(kNow);
+    const auto made = fauth::test::jwcrypto({
+        {"keys", {{{"kid", "k"}, {"kty", "EC"}, {"crv", "P-256"}, {"alg", "ES256"}}}},
+        {"tokens",
+         {{{"kid", "k"}, {"payload", claims(now + ".999999", now + ".999999")}, {"header", {{"typ", "at+jwt"}}}},
+          {{"kid", "k"}, {"payload", claims(now + ".25", std::to_string(kNow + 300) + ".9")}, {"header", {{"typ", "at+jwt"}}}},
+          {{"kid", "k"},
+           {"payload", claims(std::to_string(kNow + 1) + ".5", std::to_string(kNow + 300))},
+           {"header", {{"typ", "at+jwt"}}}},
+          {{"kid", "k"}, {"payload", claims("1.7000000005e9", std::to_string(kNow + 300))}, {"header", {{"typ", "at+jwt"}}}}}},
+    });
+    fauth::TrustedIssuer issuer;
+    issuer.issuer = kIssuer;
+    issuer.audiences = {"api"};
+    issuer.keys = std::make_shared<fauth::KeyRing>(KeySet::from_jwks(made["jwks"]));
+    issuer.algorithms = {"ES256"};
+    std::int64_t now_s = kNow;
+    auto config = config_at(&now_s);
+    config.issuers = {issuer};
+    const Verifier verifier(config);
+    std::vector<std::string> tokens;
+    for (const auto& token : made["tokens"]) tokens.push_back(token.get<std::string>());
+    EXPECT_EQ(refusal(verifier, tokens[0]), "Token expired") << "exp rounds down: no fraction of a second more";
+    const auto p = verifier.verify(tokens[1], TokenType::access);
+    EXPECT_EQ(p.iat, kNow) << "issued in this second: not in the future";
+    EXPECT_EQ(p.exp, kNow + 300);
+    EXPECT_EQ(refusal(verifier, tokens[2]), "Invalid token: token issued in the future");
+    EXPECT_EQ(verifier.verify(tokens[3], TokenType::access).iat, kNow) << "an exponent is a NumericDate too (external)";
+}
