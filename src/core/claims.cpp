@@ -318,12 +318,13 @@ TokenPayload read_claims(std::string_view text, ClaimShape shape) {
             p.family = JsonObjectReader::string_value(*m);
         }
         // iat and auth_time to the microsecond: one fractional NumericDate each, or an integer and
-        // its `_us` claim (the shape before 0.3, and a lagging node's iat_us, see write_claims).
-        // The older shape is read while its tokens live: the longest-lived, a refresh token, 7 days
-        // by default, its session at most AuthConfig::session_lifetime (30 days). Reading
-        // `auth_time_us` may go 30 days after the first release writing the compact shape (from
-        // 2027-01-31 if that is December 2026), or later where longer lifetimes are configured;
-        // `iat_us` stays. The ids need nothing: any non-empty string is read, hex or base64url.
+        // its `_us` claim (the shape before 0.2, and a lagging node's iat_us, see write_claims).
+        // The older shape (0.1) is read while its tokens live: a deployment upgrading from 0.1 needs
+        // it for its longest-lived token after the upgrade (a refresh token, 7 days by default; its
+        // session at most AuthConfig::session_lifetime, 30 days). So reading `auth_time_us` stays
+        // through every 0.2 release and may go no earlier than 0.3, as a breaking change in the
+        // changelog; `iat_us` stays (a lagging node writes it). The ids need nothing: any
+        // non-empty string is read, hex or base64url.
         const auto iat = own_time(slots, kIat);
         p.iat = iat ? iat->seconds : 0;
         p.iat_us = iat ? iat->microseconds : 0;

@@ -55,7 +55,7 @@ struct TokenPayload {
     bool fresh = false;
     /// Not-before time, when the token carries one.
     std::optional<std::int64_t> nbf;
-    /// Unique token id: 128 random bits as 22 base64url characters (32 hex digits before 0.3).
+    /// Unique token id: 128 random bits as 22 base64url characters (32 hex digits before 0.2).
     std::string jti;
     /// What the token may be used for.
     TokenType token_type = TokenType::access;
