@@ -136,7 +136,8 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                 auto attempt = std::make_shared<Attempt>(
                     Attempt{std::move(writer), std::move(event), std::move(client),
                             type ? type->mime().toString() : std::string(), request.body(), std::move(device_cookie.token),
-                            devices ? request.resource() : std::string(), proofs ? proofs->read(request) : DpopTokenRequest{}});
+                            devices ? request.resource() : std::string(), proofs ? proofs->read(request) : DpopTokenRequest{},
+                            std::string()});
                 // Failures that are no attempt's (a throttle's, a response that cannot be made): not reported.
                 auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
                     http::refuse(a->writer, auth.config(), failure_of(std::move(failure), "login"), false, a->event,
