@@ -195,7 +195,7 @@ Outcome<void> Engine::check(const TokenPayload& payload, TokenType type) const {
         return SessionExpired().failure();
     auto revoked = store_->is_revoked(query_of(payload));
     // A refresh token's family, for its throttle (an access token's step keeps nothing).
-    std::string family = type == TokenType::refresh ? payload.family : std::string();
+    std::string family = type == TokenType::refresh ? payload.family.str() : std::string();
     return chain<void>(std::move(revoked), [this, family = std::move(family)](Result<bool> answer) mutable -> Outcome<void> {
         if (!answer) return std::move(answer).failure();
         if (*answer) return InvalidToken("token revoked").failure();
@@ -248,7 +248,7 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
                                     config_.report({.type = SecurityEventType::refresh_reuse,
                                                     .reason = "refresh token reuse detected; session family revoked",
                                                     .subject = refresh.sub});
-                                    return chain<TokenResponse>(store_->revoke_family(refresh.family, family_expiry()),
+                                    return chain<TokenResponse>(store_->revoke_family(refresh.family.str(), family_expiry()),
                                                                 [](Result<void> ended) -> Result<TokenResponse> {
                                                                     if (!ended) return std::move(ended).failure();
                                                                     return InvalidToken("refresh token reuse detected").failure();
@@ -293,7 +293,7 @@ TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string
     // The session's binding comes from its refresh token, not from the claims computed anew.
     const std::string* bound = dpop_jkt(refresh);
     if (bound != nullptr) bind_to_key(extra, *bound);
-    auto response = pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family, refresh.session_started_us(),
+    auto response = pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family.str(), refresh.session_started_us(),
                          issued_at_us, false, refresh.jti);
     if (bound != nullptr) response.token_type = "DPoP";
     return response;
@@ -340,7 +340,7 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
     response.access_token = codec_.sign(access);
     response.refresh_token = codec_.sign(refresh);
     response.expires_in = config_.tokens.access_token_ttl.count();
-    response.family = access.family;
+    response.family = access.family.str();
     return response;
 }
 
@@ -351,8 +351,8 @@ Outcome<void> Engine::end_session(const TokenPayload& access) const {
     config_.report({.type = SecurityEventType::revoked, .reason = "logout", .subject = access.sub});
     // The family's one entry covers the access token too; a token without a family needs its own.
     // Tracked: what the caller chains to it (an answer, your continuation) runs before the engine goes.
-    return tracked(access.family.empty() ? store_->revoke_token(access.jti, record_expiry(access.exp))
-                                         : store_->revoke_family(access.family, family_expiry()));
+    return tracked(access.family.empty() ? store_->revoke_token(access.jti.str(), record_expiry(access.exp))
+                                         : store_->revoke_family(access.family.str(), family_expiry()));
 }
 
 Outcome<void> Engine::revoke_all(std::string sub) const {

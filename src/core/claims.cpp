@@ -3,6 +3,8 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <ostream>
 #include <stdexcept>
 
 #include "fauth/core/errors.hpp"
@@ -141,6 +143,15 @@ std::string required_string(const ClaimSlots& slots, Claim claim) {
     return JsonObjectReader::string_value(*m);
 }
 
+// An id claim (jti, fam): a non-empty string, held inline when it fits (TokenId); only an id
+// with escapes is decoded through a std::string.
+TokenId read_id(const JsonMember& m, Claim claim) {
+    if (m.kind != JsonKind::string) throw InvalidToken(claim_name(claim) + " is not a string");
+    if (m.raw.size() == 2) throw InvalidToken(claim_name(claim) + " is empty");
+    if (m.plain) return TokenId(m.raw.substr(1, m.raw.size() - 2));
+    return TokenId(JsonObjectReader::string_value(m));
+}
+
 std::vector<std::string> string_list(const JsonMember& m, const char* name, bool allow_single) {
     std::vector<std::string> out;
     if (allow_single && m.kind == JsonKind::string) {
@@ -167,6 +178,26 @@ std::optional<TokenType> token_type_from_string(std::string_view name) noexcept 
     for (auto type : {TokenType::access, TokenType::refresh, TokenType::password_reset, TokenType::email_verification})
         if (to_string(type) == name) return type;
     return std::nullopt;
+}
+
+void TokenId::assign(std::string_view id) {
+    if (id.size() > inline_capacity) {
+        long_.assign(id);
+        inline_size_ = 0;
+        return;
+    }
+    if (!id.empty()) std::memmove(inline_.data(), id.data(), id.size());  // `id` may be a part of this one
+    inline_size_ = static_cast<std::uint8_t>(id.size());
+    long_.clear();
+}
+
+std::ostream& operator<<(std::ostream& out, const TokenId& id) { return out << id.view(); }
+
+const nlohmann::json* TokenPayload::claim(std::string_view name) const noexcept {
+    if (!extra.is_object()) return nullptr;
+    const auto& members = extra.get_ref<const json::object_t&>();
+    const auto it = members.find(name);
+    return it == members.end() ? nullptr : &it->second;
 }
 
 bool TokenPayload::has_scope(std::string_view scope) const noexcept {
@@ -297,11 +328,13 @@ TokenPayload read_claims(std::string_view text, ClaimShape shape) {
     p.external = external;
     if (external) {
         // A provider's access token: jti and token_type are optional.
-        if (slot(slots, kJti) != nullptr) p.jti = required_string(slots, kJti);
+        if (const auto* m = slot(slots, kJti)) p.jti = read_id(*m, kJti);
         if (slot(slots, kTokenType) != nullptr && required_string(slots, kTokenType) != "access")
             throw InvalidToken("token_type is not access");
     } else {
-        p.jti = required_string(slots, kJti);
+        const auto* jti = slot(slots, kJti);
+        if (jti == nullptr) throw InvalidToken("missing jti");
+        p.jti = read_id(*jti, kJti);
         const auto type = token_type_from_string(required_string(slots, kTokenType));
         if (!type) throw InvalidToken("unknown token_type");
         p.token_type = *type;
@@ -315,7 +348,7 @@ TokenPayload read_claims(std::string_view text, ClaimShape shape) {
     if (!external) {
         if (const auto* m = slot(slots, kFam)) {
             if (m->kind != JsonKind::string || m->raw.size() == 2) throw InvalidToken("fam is not a string");
-            p.family = JsonObjectReader::string_value(*m);
+            p.family = read_id(*m, kFam);
         }
         // iat and auth_time to the microsecond: one fractional NumericDate each, or an integer and
         // its `_us` claim (the shape before 0.2, and a lagging node's iat_us, see write_claims).

@@ -56,7 +56,7 @@ TokenPayload TokenCodec::make_payload(TokenType type, std::string sub, std::vect
     p.scopes = std::move(scopes);
     p.iss = config_->issuer;
     if (config_->audience) p.aud = {*config_->audience};
-    p.extra = extra.is_null() ? nlohmann::json::object() : std::move(extra);
+    p.extra = std::move(extra);  // null (no extra claims) stays null: see TokenPayload::extra
     return p;
 }
 

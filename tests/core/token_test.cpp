@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/internal/hmac.hpp"
 #include "fauth/core/keys.hpp"
+#include "support/allocation_counter.hpp"
 #include "support/keys.hpp"
 
 using fauth::TokenConfig;
@@ -163,7 +165,7 @@ TEST_F(TokenTest, SignedClaimsFollowedByNulBytesAreRefused) {
 
 TEST_F(TokenTest, EveryTokenGetsAFreshJti) {
     std::set<std::string> ids;
-    for (int i = 0; i < 1000; ++i) ids.insert(codec.make_payload(TokenType::access, "u").jti);
+    for (int i = 0; i < 1000; ++i) ids.insert(codec.make_payload(TokenType::access, "u").jti.str());
     EXPECT_EQ(ids.size(), 1000u);
 }
 
@@ -744,4 +746,134 @@ TEST_F(TokenTest, RotationAddsAKeySwitchesTheSignerThenDropsTheOldKey) {
     ring->replace(keys);
     EXPECT_EQ(reason(codec_ring, before), "unknown key id");
     EXPECT_EQ(reason(codec_ring, after), "");
+}
+
+TEST(TokenId, HoldsShortIdsInlineAndLongOnesWhole) {
+    const fauth::TokenId none;
+    EXPECT_TRUE(none.empty());
+    EXPECT_EQ(none.size(), 0u);
+    EXPECT_EQ(none, "");
+    const std::string hex = fauth::random_id(), b64 = fauth::random_token_id();
+    const std::string longest(fauth::TokenId::inline_capacity, 'x');
+    const std::string beyond = longest + "yz";  // an external issuer's jti may be any length
+    for (const auto& text : {hex, b64, longest, beyond, std::string("AT.") + b64 + b64}) {
+        std::size_t made = 0;
+        fauth::TokenId id;
+        {
+            fauth::test::AllocationCounter allocations;
+            id = text;
+            made = allocations.count();
+        }
+        EXPECT_EQ(id, text);
+        EXPECT_EQ(id.str(), text);
+        EXPECT_EQ(std::string_view(id), text);
+        EXPECT_EQ(id.size(), text.size());
+        EXPECT_FALSE(id.empty());
+        const auto copy = id;
+        EXPECT_EQ(copy, id);
+        EXPECT_NE(copy, none);
+        std::ostringstream printed;
+        printed << id;
+        EXPECT_EQ(printed.str(), text);
+        if (fauth::test::AllocationCounter::available()) {
+            EXPECT_EQ(made, text.size() > fauth::TokenId::inline_capacity ? 1u : 0u) << text.size() << " characters";
+        }
+    }
+    // Reassigned from a long id to a short one and back: always the latest.
+    fauth::TokenId id(beyond);
+    id = hex;
+    EXPECT_EQ(id, hex);
+    id = beyond;
+    EXPECT_EQ(id, beyond);
+    id = id.view().substr(beyond.size() - 3);  // a part of itself
+    EXPECT_EQ(id, "xyz");
+    id = "";
+    EXPECT_TRUE(id.empty());
+}
+
+TEST_F(TokenTest, LongAndEscapedIdsRoundTripWhole) {
+    auto p = codec.make_payload(TokenType::refresh, "u");
+    p.jti = std::string(200, 'j');
+    p.family = std::string("f\u00e9\"\u2028") + std::string(60, 'f');
+    const auto read = codec.verify(codec.sign(p), TokenType::refresh);
+    EXPECT_EQ(read.jti, p.jti);
+    EXPECT_EQ(read.family, p.family);
+    // An id written with escapes is read decoded.
+    const std::string escaped =
+        R"({"sub":"u","exp":)" + std::to_string(kNow + 60) + R"(,"jti":"\u00e9t\u00e9","token_type":"access"})";
+    EXPECT_EQ(codec.verify(forge(kHeader, escaped), TokenType::access).jti, "\u00e9t\u00e9");
+    auto claims = good_claims();
+    claims["jti"] = "";
+    EXPECT_EQ(reason(codec, forge(kHeader, claims.dump())), "jti is empty");
+    claims["jti"] = 7;
+    EXPECT_EQ(reason(codec, forge(kHeader, claims.dump())), "jti is not a string");
+    claims.erase("jti");
+    EXPECT_EQ(reason(codec, forge(kHeader, claims.dump())), "missing jti");
+}
+
+TEST_F(TokenTest, ExtraIsNullWithoutOtherClaimsAndClaimReadsEither) {
+    const auto bare = codec.verify(codec.issue(TokenType::access, "u"), TokenType::access);
+    EXPECT_TRUE(bare.extra.is_null()) << bare.extra.dump();
+    EXPECT_TRUE(bare.extra.empty());
+    EXPECT_EQ(bare.extra.find("x"), bare.extra.end());
+    EXPECT_FALSE(bare.extra.contains("x"));
+    EXPECT_EQ(bare.claim("x"), nullptr);
+    const auto with = codec.verify(codec.issue(TokenType::access, "u", {}, json{{"tenant", "acme"}}), TokenType::access);
+    ASSERT_NE(with.claim("tenant"), nullptr);
+    EXPECT_EQ(*with.claim("tenant"), "acme");
+    EXPECT_EQ(with.claim("other"), nullptr);
+    EXPECT_EQ(with.extra.value("tenant", std::string()), "acme");
+}
+
+TEST_F(TokenTest, VerifyingALoginAccessTokenAllocatesNothing) {
+    // The quickstart's login access token: HS256, sub "user-123", no scopes, 22-character jti and
+    // fam, fresh, its session begun at its issue (no auth_time), no other claims.
+    const std::int64_t us = kNow * 1'000'000 + 123'456;
+    const TokenCodec login(config_at_us(&us));
+    auto p = login.make_payload(TokenType::access, "user-123");
+    p.family = fauth::random_token_id();
+    p.auth_time = p.iat;
+    p.auth_time_us = p.iat_us;
+    p.fresh = true;
+    const auto token = login.sign(p);
+    const auto claims = json::parse(claims_text_of(token));
+    EXPECT_EQ(claims.size(), 7u) << claims.dump() << ": sub exp iat jti token_type fam fresh";
+    login.verify(token, TokenType::access);  // the first takes a MAC context for the pool
+    std::size_t counted = 0;
+    {
+        fauth::test::AllocationCounter allocations;
+        const auto read = login.verify(token, TokenType::access);
+        counted = allocations.count();
+        EXPECT_EQ(read.jti, p.jti);
+        EXPECT_EQ(read.family, p.family);
+        EXPECT_EQ(read.iat_us, us);
+        EXPECT_TRUE(read.fresh);
+        EXPECT_TRUE(read.extra.is_null());
+    }
+    if (fauth::test::AllocationCounter::available()) {
+        RecordProperty("verify_allocations", static_cast<int>(counted));
+        EXPECT_EQ(counted, 0u) << "heap allocations per verify of a login access token";
+    }
+    // A token of the older shape (32-hex-digit ids, integer iat beside iat_us, an empty scopes
+    // list) allocates nothing either.
+    const json old = {{"sub", "user-123"},
+                      {"exp", kNow + 900},
+                      {"iat", kNow},
+                      {"iat_us", kNow * 1'000'000 + 5},
+                      {"jti", "0123456789abcdef0123456789abcdef"},
+                      {"token_type", "access"},
+                      {"scopes", json::array()},
+                      {"fam", "fedcba9876543210fedcba9876543210"},
+                      {"fresh", true}};
+    const auto old_token = forge(kHeader, old.dump());
+    codec.verify(old_token, TokenType::access);
+    {
+        fauth::test::AllocationCounter allocations;
+        const auto read = codec.verify(old_token, TokenType::access);
+        counted = allocations.count();
+        EXPECT_EQ(read.family, "fedcba9876543210fedcba9876543210");
+    }
+    if (fauth::test::AllocationCounter::available()) {
+        EXPECT_EQ(counted, 0u) << "an older-shape token";
+    }
 }

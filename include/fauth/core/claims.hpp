@@ -3,7 +3,10 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +34,55 @@ bool is_registered_claim(std::string_view name) noexcept;
 /// fresh) are that issuer's own business: they stay in TokenPayload::extra, for its claim paths.
 bool is_read_from_external_tokens(std::string_view name) noexcept;
 
+/// A token's id (TokenPayload::jti, TokenPayload::family) held by value: an id of up to
+/// inline_capacity characters (fauth's own: 22 base64url characters, 32 hex digits before 0.2;
+/// a UUID; Okta's "AT." ids) lives inside the object, so reading a token allocates nothing for
+/// it; a longer one (RFC 7519 bounds no jti, and a trusted issuer may write any) is kept whole,
+/// on the heap. Reads as a std::string_view; str() copies it into a std::string.
+class TokenId {
+public:
+    /// The longest id held without a heap allocation.
+    static constexpr std::size_t inline_capacity = 47;
+
+    /// The empty id (a token without one).
+    TokenId() noexcept = default;
+    /// The id `id`, whatever its length.
+    explicit TokenId(std::string_view id) { assign(id); }
+    /// Makes this the id `id`, whatever its length.
+    TokenId& operator=(std::string_view id) {
+        assign(id);
+        return *this;
+    }
+
+    /// The id's characters, valid while this id lives unchanged.
+    std::string_view view() const noexcept {
+        return long_.empty() ? std::string_view(inline_.data(), inline_size_) : std::string_view(long_);
+    }
+    /// The id as a string view, so that it goes wherever one is taken.
+    operator std::string_view() const noexcept { return view(); }
+    /// The id as a std::string (a copy).
+    std::string str() const { return std::string(view()); }
+    /// True for no id.
+    bool empty() const noexcept { return inline_size_ == 0 && long_.empty(); }
+    /// The id's length in characters.
+    std::size_t size() const noexcept { return view().size(); }
+
+    /// True when both are the same id.
+    friend bool operator==(const TokenId& a, const TokenId& b) noexcept { return a.view() == b.view(); }
+    /// True when the id is `text`.
+    friend bool operator==(const TokenId& a, std::string_view text) noexcept { return a.view() == text; }
+
+private:
+    void assign(std::string_view id);
+
+    std::string long_;                            // an id beyond inline_capacity, else empty (no allocation)
+    std::array<char, inline_capacity> inline_{};  // an id within it
+    std::uint8_t inline_size_ = 0;
+};
+
+/// Writes the id's characters.
+std::ostream& operator<<(std::ostream& out, const TokenId& id);
+
 /// The claims of a token. Times are seconds since the Unix epoch.
 struct TokenPayload {
     /// Subject: the user id the user_loader looks up.
@@ -55,8 +107,9 @@ struct TokenPayload {
     bool fresh = false;
     /// Not-before time, when the token carries one.
     std::optional<std::int64_t> nbf;
-    /// Unique token id: 128 random bits as 22 base64url characters (32 hex digits before 0.2).
-    std::string jti;
+    /// Unique token id: 128 random bits as 22 base64url characters (32 hex digits before 0.2);
+    /// a trusted issuer's as it wrote it, or empty when it wrote none.
+    TokenId jti;
     /// What the token may be used for.
     TokenType token_type = TokenType::access;
     /// OAuth2-style scopes granted to the token (claim `scopes`, not written when empty).
@@ -67,7 +120,7 @@ struct TokenPayload {
     std::vector<std::string> aud;
     /// Session family (claim `fam`): shared by every token descending from one login, so that
     /// logout and refresh-token reuse can end the whole session. Empty when the token has none.
-    std::string family;
+    TokenId family;
     /// Roles a trusted issuer granted, read from its role claims (TrustedIssuer::role_claims);
     /// empty for this service's own tokens, whose roles come from your user_loader.
     std::vector<std::string> roles;
@@ -75,8 +128,14 @@ struct TokenPayload {
     bool external = false;
     /// Every other claim, as a JSON object; never contains a registered claim (for a trusted
     /// issuer's token, `scopes` and `fam` are not registered: they are read as its claim paths say).
-    nlohmann::json extra = nlohmann::json::object();
+    /// Null, not an empty object, when there is none (so that reading such a token allocates
+    /// nothing): `find`, `contains`, `size`, `empty`, `items` and a non-const `[]` take null as
+    /// no claims, but `value()` and a const `[]` throw on null: use claim(), or check is_object().
+    nlohmann::json extra;
 
+    /// The extra claim `name`, or null when the token has none of that name (whether or not
+    /// `extra` is null): `if (const auto* email = p.claim("email"); email && email->is_string())`.
+    const nlohmann::json* claim(std::string_view name) const noexcept;
     /// True when `scope` is among `scopes`.
     bool has_scope(std::string_view scope) const noexcept;
     /// The issue time in microseconds: `iat_us`, or for a token without it the start of its `iat`
