@@ -217,7 +217,8 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
                      return fauth::http::send_detail(w, Code::Unprocessable_Entity, "token is required");
                  try {
                      const auto payload = auth.verify(token->get<std::string>(), fauth::TokenType::email_verification);
-                     const auto email = payload.extra.value("email", std::string());
+                     const auto* claim = payload.claim("email");
+                     const auto email = claim != nullptr && claim->is_string() ? claim->get<std::string>() : std::string();
                      if (!store->verify_email(payload.sub, email))
                          return fauth::http::send_detail(w, Code::Bad_Request, kBadToken);
                      fauth::http::send_detail(w, Code::Ok, "Email verified");

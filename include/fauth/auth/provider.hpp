@@ -460,7 +460,7 @@ public:
     }
 
     /// An email-verification token for `user` carrying `email` in its `email` claim; read it back
-    /// with verify(token, TokenType::email_verification).extra["email"].
+    /// with verify(token, TokenType::email_verification).claim("email").
     std::string create_email_verification_token(const User& user, std::string_view email) const {
         return core_->codec().issue(TokenType::email_verification, user_id(user), {}, nlohmann::json{{"email", email}});
     }
