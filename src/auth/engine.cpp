@@ -306,8 +306,8 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
     auto refresh = codec_.make_payload(TokenType::refresh, std::move(sub), std::move(scopes), std::move(extra));
     // A family's refresh tokens are issued in strictly increasing order (the store's record is
     // the newest one used), even if the clock stepped back since the token being replaced; and
-    // no token is issued at or before a revoke_all this engine has returned from. Only iat_us
-    // moves: iat stays this clock's, since verify refuses an iat in its future (a cutoff from the
+    // no token is issued at or before a revoke_all this engine has returned from: iat_us is
+    // issued_from_us (a login's or a renewal's; pair has no other caller). iat stays this clock's, since verify refuses an iat in its future (a cutoff from the
     // store's clock may be ahead of this one).
     // A login's tokens are issued when its session begins, to the microsecond, so that they name
     // no auth_time (the reader takes iat); their iat is the second of that unless it is ahead of
@@ -327,8 +327,6 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
             const auto iat = std::min(token->iat, second_of(issued_from_us));
             token->exp += iat - token->iat;
             token->iat = iat;
-        } else if (token->iat_us >= issued_from_us) {
-            continue;
         }
         token->iat_us = issued_from_us;
     }

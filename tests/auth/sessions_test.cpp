@@ -569,16 +569,21 @@ TEST_P(Sessions, LogoutEndsAnOldShapeSessionAndWhatItWasRefreshedInto) {
 }
 
 TEST_P(Sessions, RevokeAllEndsOldShapeSessionsToTheMicrosecond) {
-    const auto old = old_session(now_us(clock) - 1'000, std::chrono::minutes(5), "00000000000000000000000000000001");
-    ASSERT_TRUE(works(old.access));
+    // Old-shape tokens (integer iat and iat_us, auth_time and auth_time_us) on either side of a
+    // revoke_all, 1 ms apart in one second: only their microsecond claims tell them apart.
+    const auto into = now_us(clock) % 1'000'000;
+    clock.advance(std::chrono::microseconds(1'100'000 - into));
+    const auto before = old_session(now_us(clock), std::chrono::seconds(0), "00000000000000000000000000000001");
+    ASSERT_TRUE(works(before.access));
+    clock.advance(std::chrono::milliseconds(1));
     await(auth.revoke_all("user-123"));
-    EXPECT_FALSE(works(old.access));
-    auto refresh = auth.refresh(old.refresh);
+    clock.advance(std::chrono::milliseconds(1));
+    const auto after = old_session(now_us(clock), std::chrono::seconds(0), "00000000000000000000000000000002");
+    ASSERT_EQ(auth.verify(after.access).iat, (now_us(clock) - 1'000) / 1'000'000) << "all in one second";
+    EXPECT_FALSE(works(before.access));
+    auto refresh = auth.refresh(before.refresh);
     EXPECT_EQ(kind_of(refresh), fauth::ErrorKind::invalid_token);
-    // An old-shape token stamped after the cutoff (a login on another node, say) is spared.
-    clock.advance(std::chrono::seconds(1));
-    const auto later = old_session(now_us(clock), std::chrono::seconds(0), "00000000000000000000000000000002");
-    EXPECT_TRUE(works(later.access));
+    EXPECT_TRUE(works(after.access)) << "issued 1 ms after the cutoff, in the same second";
 }
 
 TEST(SessionStorage, TheQuickstartsLoginAccessTokenIsAtMost300Bytes) {

@@ -4,8 +4,10 @@
 
 #include <cstdio>
 #include <random>
+#include <map>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/errors.hpp"
@@ -746,6 +748,25 @@ TEST_F(TokenTest, RotationAddsAKeySwitchesTheSignerThenDropsTheOldKey) {
     ring->replace(keys);
     EXPECT_EQ(reason(codec_ring, before), "unknown key id");
     EXPECT_EQ(reason(codec_ring, after), "");
+}
+
+TEST(TokenId, OrdersHashesAndAssignsPartsOfItself) {
+    // Ids key ordered and hashed containers as strings did, whether held inline or on the heap.
+    const fauth::TokenId a("aaa"), b("bbb"), long_a(std::string(60, 'a'));
+    EXPECT_LT(a, b);
+    EXPECT_LT(a, long_a);
+    EXPECT_EQ(std::set<fauth::TokenId>({b, a, long_a, a}).size(), 3u);
+    std::map<fauth::TokenId, int> by_id{{b, 2}, {a, 1}};
+    EXPECT_EQ(by_id.begin()->second, 1);
+    std::unordered_set<fauth::TokenId> hashed{a, b, long_a, fauth::TokenId("aaa")};
+    EXPECT_EQ(hashed.size(), 3u);
+    EXPECT_EQ(std::hash<fauth::TokenId>{}(a), std::hash<std::string_view>{}("aaa"));
+    // An overlapping part of an inline id (memmove, not memcpy).
+    fauth::TokenId id("abcdefgh");
+    id = id.view().substr(2);
+    EXPECT_EQ(id, "cdefgh");
+    id = id.view().substr(0, 3);
+    EXPECT_EQ(id, "cde");
 }
 
 TEST(TokenId, HoldsShortIdsInlineAndLongOnesWhole) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <compare>
+#include <functional>
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
@@ -38,7 +40,8 @@ bool is_read_from_external_tokens(std::string_view name) noexcept;
 /// inline_capacity characters (fauth's own: 22 base64url characters, 32 hex digits before 0.2;
 /// a UUID; Okta's "AT." ids) lives inside the object, so reading a token allocates nothing for
 /// it; a longer one (RFC 7519 bounds no jti, and a trusted issuer may write any) is kept whole,
-/// on the heap. Reads as a std::string_view; str() copies it into a std::string.
+/// on the heap. Reads as a std::string_view; str() copies it into a std::string. Ordered and
+/// hashed (std::hash<TokenId>) as its characters.
 class TokenId {
 public:
     /// The longest id held without a heap allocation.
@@ -71,6 +74,8 @@ public:
     friend bool operator==(const TokenId& a, const TokenId& b) noexcept { return a.view() == b.view(); }
     /// True when the id is `text`.
     friend bool operator==(const TokenId& a, std::string_view text) noexcept { return a.view() == text; }
+    /// Orders ids as their characters do (so that they key a std::map or std::set).
+    friend std::strong_ordering operator<=>(const TokenId& a, const TokenId& b) noexcept { return a.view() <=> b.view(); }
 
 private:
     void assign(std::string_view id);
@@ -83,6 +88,19 @@ private:
 /// Writes the id's characters.
 std::ostream& operator<<(std::ostream& out, const TokenId& id);
 
+}  // namespace fauth
+
+/// @cond
+// Hashes an id as its characters (so that it keys a std::unordered_map). Doxygen cannot place a
+// specialization of std::hash, so it is left out of the API reference (TokenId's page says it).
+template <>
+struct std::hash<fauth::TokenId> {
+    std::size_t operator()(const fauth::TokenId& id) const noexcept { return std::hash<std::string_view>{}(id.view()); }
+};
+/// @endcond
+
+namespace fauth {
+
 /// The claims of a token. Times are seconds since the Unix epoch.
 struct TokenPayload {
     /// Subject: the user id the user_loader looks up.
@@ -91,15 +109,17 @@ struct TokenPayload {
     std::int64_t exp = 0;
     /// Issue time (the whole second; fauth's own tokens write `iat` to the microsecond, see iat_us).
     std::int64_t iat = 0;
-    /// Issue time in microseconds (fauth's own tokens: `iat`'s six decimals, or the older integer
-    /// claim `iat_us`), or 0 when the token has none; see issued_at_us().
+    /// Issue time in microseconds (fauth's own tokens: `iat` with its six decimals, or the older
+    /// integer claim `iat_us`, else the start of `iat`'s second); 0 for a trusted issuer's token
+    /// or a token without `iat`; see issued_at_us().
     std::int64_t iat_us = 0;
     /// When the session this token belongs to began, i.e., when its user logged in (claim
     /// `auth_time`, as in OpenID Connect); refresh keeps it, so a session has an absolute end.
     /// fauth writes none when it equals iat (a login's tokens) and reads that as iat.
     std::optional<std::int64_t> auth_time;
-    /// auth_time in microseconds (`auth_time`'s six decimals, or the older claim `auth_time_us`),
-    /// or 0 when the token has none; see session_started_us().
+    /// auth_time in microseconds (`auth_time` with its six decimals, or the older claim
+    /// `auth_time_us`, else the start of its second); for fauth's own tokens without `auth_time`,
+    /// iat_us; 0 for a trusted issuer's token; see session_started_us().
     std::int64_t auth_time_us = 0;
     /// True for a token issued by a password login (claim `fresh`), false for one issued by a
     /// refresh: routes for sensitive actions (require_fresh_user) accept only fresh tokens. A
