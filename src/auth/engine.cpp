@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
-#include <stdexcept>
 #include <utility>
 
 #include <openssl/crypto.h>
@@ -28,10 +27,8 @@ constexpr const char* kResetBinding = "pwd_fp";
 // A token id derived from `input`: the first 128 bits of its SHA-256, as base64url (the shape of
 // random_token_id()).
 std::string derived_id(std::string_view input) {
-    char digest[32];
-    if (base64url_decode(sha256_base64url(input), digest, sizeof digest) != sizeof digest)
-        throw std::runtime_error("fauth: SHA-256 gave no digest");
-    return base64url_encode(std::string_view(digest, 16));
+    const auto digest = sha256(input);
+    return base64url_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), 16));
 }
 
 RevocationQuery query_of(const TokenPayload& payload) {

@@ -7,17 +7,21 @@
 
 namespace fauth {
 
-std::string sha256_hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
+std::array<unsigned char, 32> sha256(std::string_view data) {
+    std::array<unsigned char, 32> digest{};
     unsigned int size = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1)
+    if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1 || size != digest.size())
         throw std::runtime_error("OpenSSL: SHA-256 failed");
+    return digest;
+}
+
+std::string sha256_hex(std::string_view data) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    out.reserve(size * 2);
-    for (unsigned int i = 0; i < size; ++i) {
-        out.push_back(kHex[digest[i] >> 4]);
-        out.push_back(kHex[digest[i] & 15]);
+    out.reserve(64);
+    for (const unsigned char byte : sha256(data)) {
+        out.push_back(kHex[byte >> 4]);
+        out.push_back(kHex[byte & 15]);
     }
     return out;
 }

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <array>
 
-#include <openssl/evp.h>
-
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/internal/ascii.hpp"
@@ -136,11 +134,8 @@ bool holder_bound(const TokenPayload& token) noexcept {
 }
 
 std::string sha256_base64url(std::string_view data) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1)
-        throw std::runtime_error("OpenSSL: SHA-256 failed");
-    return base64url_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), size));
+    const auto digest = sha256(data);
+    return base64url_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 std::string jwk_thumbprint(const nlohmann::json& jwk) {

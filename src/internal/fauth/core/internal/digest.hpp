@@ -2,10 +2,14 @@
 // for secrets that are compared (CSRF tokens, reset bindings, API key hashes).
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
 namespace fauth {
+
+/// SHA-256 of `data`. Throws std::runtime_error if OpenSSL fails.
+std::array<unsigned char, 32> sha256(std::string_view data);
 
 /// SHA-256 of `data` as 64 lower-case hex characters. Throws std::runtime_error if OpenSSL fails.
 std::string sha256_hex(std::string_view data);
