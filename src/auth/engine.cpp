@@ -304,12 +304,10 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
     // A family's refresh tokens are issued in strictly increasing order (the store's record is
     // the newest one used), even if the clock stepped back since the token being replaced; and
     // no token is issued at or before a revoke_all this engine has returned from: iat_us is
-    // issued_from_us (a login's or a renewal's; pair has no other caller). iat stays this clock's, since verify refuses an iat in its future (a cutoff from the
-    // store's clock may be ahead of this one).
-    // A login's tokens are issued when its session begins, to the microsecond, so that they name
-    // no auth_time (the reader takes iat); their iat is the second of that unless it is ahead of
-    // this clock, as below.
-    const bool login = replaces.empty() && session_start_us == issued_from_us;
+    // issued_from_us, a renewal's or a login's (pair's two callers). iat stays this clock's,
+    // since verify refuses an iat in its future (a cutoff from the store's clock may be ahead of
+    // this one). A login's tokens are issued when its session begins, to the microsecond, so
+    // that they name no auth_time (the reader takes iat).
     for (auto* token : {&access, &refresh}) {
         if (!replaces.empty()) {
             // The ids of a repeat's pair are those of the first use's: 128 bits of a digest of the
@@ -320,7 +318,7 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
             // cutoff from the store's clock): then a repeat's iat may differ, its ids and exp not.
             token->exp += second_of(issued_from_us) - token->iat;
             token->iat = std::min(token->iat, second_of(issued_from_us));
-        } else if (login) {
+        } else {  // a login: replaces nothing, issued when its session begins
             const auto iat = std::min(token->iat, second_of(issued_from_us));
             token->exp += iat - token->iat;
             token->iat = iat;

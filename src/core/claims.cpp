@@ -247,13 +247,10 @@ std::string write_claims(const TokenPayload& payload) {
     // for an iat_us a lagging node stamps ahead of its own clock: then the two claims, as before).
     const auto time_claim = [&body, &integer_claim](std::string_view name, std::int64_t seconds, std::int64_t us,
                                                     std::string_view us_name) {
-        if (us <= 0 || second_of(us) != seconds) {
-            integer_claim(name, seconds);
-            if (us != 0) integer_claim(us_name, us);
-            return;
-        }
         integer_claim(name, seconds);
-        if (const auto micro = us % 1'000'000; micro != 0) {
+        if (us <= 0 || second_of(us) != seconds) {
+            if (us != 0) integer_claim(us_name, us);
+        } else if (const auto micro = us % 1'000'000; micro != 0) {
             char digits[8] = {'.', '0', '0', '0', '0', '0', '0', '\0'};
             for (int i = 6, v = static_cast<int>(micro); i > 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
             body.append(digits, 7);
@@ -261,9 +258,7 @@ std::string write_claims(const TokenPayload& payload) {
     };
     time_claim("iat", payload.iat, payload.iat_us, "iat_us");
     // A session begun at the issue time (a fresh login) names no auth_time: the reader takes iat.
-    const auto exact_us = [](std::int64_t seconds, std::int64_t us) { return us != 0 ? us : microseconds_of(seconds); };
-    if (payload.auth_time && !(*payload.auth_time == payload.iat &&
-                               exact_us(*payload.auth_time, payload.auth_time_us) == exact_us(payload.iat, payload.iat_us)))
+    if (payload.auth_time && !(*payload.auth_time == payload.iat && payload.session_started_us() == payload.issued_at_us()))
         time_claim("auth_time", *payload.auth_time, payload.auth_time_us, "auth_time_us");
     if (payload.nbf) integer_claim("nbf", *payload.nbf);
     body += ",\"jti\":";
