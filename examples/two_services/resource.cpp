@@ -89,6 +89,16 @@ std::string required_env(const char* name, const char* what) {
     return value;
 }
 
+// An off/allow/require setting (DpopMode, CertificateBindingMode) from the variable `name`.
+template <class Mode>
+Mode mode_env(const char* name, const char* fallback) {
+    const auto value = env_or(name, fallback);
+    if (value == "allow") return Mode::allow;
+    if (value == "require") return Mode::require;
+    if (value != "off") throw fauth::ConfigError(std::string(name) + " must be off, allow or require, not " + value);
+    return Mode::off;
+}
+
 std::vector<std::string> split(const std::string& text, char separator) {
     std::vector<std::string> parts;
     std::stringstream in(text);
@@ -188,23 +198,11 @@ int main() try {
     fauth::http::HttpConfig http;
     if (!resource_url.empty()) http.resource_metadata_url = fauth::http::resource_metadata_url(resource_url);
     // DPoP: a token bound to its client's key is good only with a proof by that key, request by request.
-    const auto dpop = env_or("FAUTH_DPOP", "allow");
-    if (dpop == "allow")
-        http.dpop.mode = fauth::http::DpopMode::allow;
-    else if (dpop == "require")
-        http.dpop.mode = fauth::http::DpopMode::require;
-    else if (dpop != "off")
-        throw fauth::ConfigError("FAUTH_DPOP must be allow, require or off, not " + dpop);
+    http.dpop.mode = mode_env<fauth::http::DpopMode>("FAUTH_DPOP", "allow");
     http.dpop.origin = env_or("FAUTH_DPOP_ORIGIN", "");
     // Certificate binding: a token bound to a client certificate is good only with that certificate,
     // which a trusted TLS-terminating proxy passes on in Client-Cert.
-    const auto binding = env_or("FAUTH_CERTIFICATE_BINDING", "off");
-    if (binding == "allow")
-        http.certificate_binding.mode = fauth::http::CertificateBindingMode::allow;
-    else if (binding == "require")
-        http.certificate_binding.mode = fauth::http::CertificateBindingMode::require;
-    else if (binding != "off")
-        throw fauth::ConfigError("FAUTH_CERTIFICATE_BINDING must be off, allow or require, not " + binding);
+    http.certificate_binding.mode = mode_env<fauth::http::CertificateBindingMode>("FAUTH_CERTIFICATE_BINDING", "off");
     http.trusted_proxies = split(env_or("FAUTH_TRUSTED_PROXIES", ""), ',');
     const auto cert_header = env_or("FAUTH_CLIENT_CERT_HEADER", "0");
     if (cert_header != "0" && cert_header != "1")
