@@ -103,8 +103,9 @@ struct AuthConfig {
     /// endpoint (503 beyond), so that a few clients cannot take every place in the queue.
     std::size_t max_password_checks_per_client = 2;
     /// Added to the nice value of those threads (Linux: per thread), so that a login flood
-    /// yields the CPU to request handling instead of starving guarded routes. 0 to 19.
-    int worker_nice = 10;
+    /// yields the CPU to request handling instead of starving guarded routes. 0 to 19. At 15,
+    /// two busy password threads sharing a core with a busy reactor thread get 7% of it.
+    int worker_nice = 15;
     /// Where revocations and used refresh tokens are kept; an in-process MemoryRevocationStore
     /// when empty. Share one RedisRevocationStore between processes that serve the same users.
     std::shared_ptr<RevocationStore> revocation_store;
