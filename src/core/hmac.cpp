@@ -76,8 +76,9 @@ void key_states(std::string_view key, unsigned char* inner, unsigned char* outer
     OPENSSL_cleanse(&ctx, sizeof ctx);
 }
 
-// H(K ^ opad || H(K ^ ipad || data)), from copies of the two states. What the copies hold
-// afterwards is the finished digests (Final wipes its buffered block), not the key's states.
+// H(K ^ opad || H(K ^ ipad || data)), from copies of the two states. Afterwards the copies hold
+// the finished digests and the last blocks hashed (message and inner digest), from which the
+// key's states cannot be recovered (the compression function is one-way), so they are not wiped.
 template <class H>
 void hmac_with(const unsigned char* inner, const unsigned char* outer, std::string_view data, unsigned char* out) noexcept {
     typename H::Ctx ctx;
