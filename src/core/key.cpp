@@ -25,8 +25,8 @@ std::string encoded_header(std::string_view alg, const std::string& kid) {
     return base64url_encode(header);
 }
 
-// An HMAC key: its keyed MAC contexts are set up once and reused, so that signing and verifying
-// allocate nothing.
+// An HMAC key: its inner and outer hash states are computed once and copied per MAC, so that
+// signing and verifying allocate nothing.
 class HmacKeyImpl final : public KeyImpl {
 public:
     HmacKeyImpl(const JwsAlgorithm& alg, std::string_view secret, std::string kid)

@@ -6,7 +6,8 @@
 
 namespace fauth::test {
 
-/// Counts operator new calls on the constructing thread until count() is read or it is destroyed.
+/// Counts operator new calls and OpenSSL's allocations (OPENSSL_malloc, OPENSSL_realloc) on the
+/// constructing thread until count() is read or it is destroyed.
 class AllocationCounter {
 public:
     AllocationCounter();
