@@ -53,7 +53,9 @@ struct Sha512 {
 // block, XORed with ipad (0x36) and with opad (0x5c), one block absorbed into each state.
 template <class H>
 void key_states(std::string_view key, unsigned char* inner, unsigned char* outer) noexcept {
-    typename H::Ctx ctx;
+    // Value-initialised, and reset before each Init: SHA384_Init and SHA512_Init leave the block
+    // buffer as it was, so the long key's last block would otherwise stay in the stored states.
+    typename H::Ctx ctx{};
     unsigned char block[H::block] = {};
     if (key.size() > H::block) {
         H::init(&ctx);
@@ -64,10 +66,12 @@ void key_states(std::string_view key, unsigned char* inner, unsigned char* outer
     }
     unsigned char pad[H::block];
     for (std::size_t i = 0; i < H::block; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ 0x36);
+    ctx = {};
     H::init(&ctx);
     H::update(&ctx, pad, sizeof pad);
     std::memcpy(inner, &ctx, sizeof ctx);
     for (std::size_t i = 0; i < H::block; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ 0x5c);
+    ctx = {};
     H::init(&ctx);
     H::update(&ctx, pad, sizeof pad);
     std::memcpy(outer, &ctx, sizeof ctx);
@@ -129,7 +133,9 @@ bool HmacKey::verify(std::string_view data, std::string_view mac) const noexcept
     if (mac.size() != size_) return false;
     unsigned char expected[kMaxMacSize];
     compute(data, expected);
-    return CRYPTO_memcmp(expected, mac.data(), size_) == 0;
+    const bool same = CRYPTO_memcmp(expected, mac.data(), size_) == 0;
+    OPENSSL_cleanse(expected, sizeof expected);  // the right MAC for the caller's data: a forgery
+    return same;
 }
 
 }  // namespace fauth::detail

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <new>
+#include <stdexcept>
 
 #include <openssl/crypto.h>
 
@@ -40,14 +41,17 @@ void* counted_crypto_realloc(void* p, std::size_t size, const char*, int) {
     return std::realloc(p, size);
 }
 void crypto_free(void* p, const char*, int) { std::free(p); }
-[[maybe_unused]] const bool openssl_hooked =
-    CRYPTO_set_mem_functions(counted_crypto_malloc, counted_crypto_realloc, crypto_free) == 1;
+const bool openssl_hooked = CRYPTO_set_mem_functions(counted_crypto_malloc, counted_crypto_realloc, crypto_free) == 1;
 }  // namespace
 #endif
 
 namespace fauth::test {
 
 AllocationCounter::AllocationCounter() {
+#if FAUTH_COUNT_ALLOCATIONS
+    // A count that missed OpenSSL's allocations would pass "allocates nothing" tests unseen.
+    if (!openssl_hooked) throw std::logic_error("AllocationCounter: OpenSSL allocated before its hooks could be set");
+#endif
     allocations = 0;
     counting = true;
 }
