@@ -10,6 +10,7 @@
 #include "fauth/core/errors.hpp"
 #include "json_object_reader.hpp"
 #include "json_writer.hpp"
+#include "own_claims_reader.hpp"
 
 namespace fauth {
 namespace {
@@ -301,6 +302,11 @@ std::string write_claims(const TokenPayload& payload) {
 }
 
 TokenPayload read_claims(std::string_view text, ClaimShape shape) {
+    if (auto own = shape == ClaimShape::own ? read_own_claims(text) : std::nullopt) return std::move(*own);
+    return read_claims_generally(text, shape);
+}
+
+TokenPayload read_claims_generally(std::string_view text, ClaimShape shape) {
     const bool external = shape == ClaimShape::external;
     // Registered claims into their slots, every other one into `extra`.
     TokenPayload p;

@@ -1,6 +1,7 @@
 #include "targets.hpp"
 
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,7 +10,9 @@
 #include "fauth/http/token_request.hpp"
 #include "fauth/core/password.hpp"
 #include "fauth/core/token.hpp"
+#include "claims_codec.hpp"
 #include "json_object_reader.hpp"
+#include "own_claims_reader.hpp"
 
 namespace fauth::fuzz {
 namespace {
@@ -27,6 +30,15 @@ const TokenCodec& codec() {
         return TokenCodec(c);
     }();
     return instance;
+}
+
+// Every field of two payloads alike; `extra` also as its text, so that 1 and 1.0 differ.
+bool same_payload(const TokenPayload& a, const TokenPayload& b) {
+    return a.sub == b.sub && a.exp == b.exp && a.iat == b.iat && a.iat_us == b.iat_us && a.auth_time == b.auth_time &&
+           a.auth_time_us == b.auth_time_us && a.fresh == b.fresh && a.nbf == b.nbf && a.jti == b.jti &&
+           a.token_type == b.token_type && a.scopes == b.scopes && a.iss == b.iss && a.aud == b.aud && a.family == b.family &&
+           a.roles == b.roles && a.external == b.external && a.extra == b.extra && a.extra.type() == b.extra.type() &&
+           a.extra.dump() == b.extra.dump();
 }
 
 }  // namespace
@@ -89,6 +101,19 @@ int json_object(const std::uint8_t* data, std::size_t size) {
         return 0;
     }
     if (!reference_accepts || actual != expected) broken();
+    return 0;
+}
+
+int own_claims_reader(const std::uint8_t* data, std::size_t size) {
+    const auto text = as_text(data, size);
+    const auto fast = detail::read_own_claims(text);  // throws nothing but std::bad_alloc
+    std::optional<TokenPayload> general;
+    try {
+        general = detail::read_claims_generally(text, detail::ClaimShape::own);
+    } catch (const InvalidToken& e) {
+        if (e.reason().empty()) broken();
+    }
+    if (fast && (!general || !same_payload(*fast, *general))) broken();
     return 0;
 }
 
