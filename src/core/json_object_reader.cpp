@@ -11,14 +11,6 @@
 namespace fauth::detail {
 namespace {
 
-// Bytes a string may hold as they are, with nothing to check: printable ASCII but " and \.
-constexpr std::array<bool, 256> make_plain() {
-    std::array<bool, 256> table{};
-    for (int c = 0x20; c < 0x80; ++c) table[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
-    return table;
-}
-constexpr auto kPlain = make_plain();
-
 bool is_whitespace(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
@@ -188,7 +180,7 @@ std::size_t JsonObjectReader::scan_string(std::size_t pos, bool& plain) const {
     std::size_t i = pos + 1;
     for (;;) {
         // Most bytes are plain printable ASCII: skip them in a tight loop.
-        while (i < text_.size() && kPlain[static_cast<unsigned char>(text_[i])]) ++i;
+        while (i < text_.size() && kJsonPlain[static_cast<unsigned char>(text_[i])]) ++i;
         if (i >= text_.size()) fail("is not valid JSON");
         const auto c = static_cast<unsigned char>(text_[i]);
         if (c == '"') return i + 1;

@@ -1,6 +1,5 @@
 #include "own_claims_reader.hpp"
 
-#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,14 +10,6 @@
 
 namespace fauth::detail {
 namespace {
-
-// Bytes a string may hold as they are: printable ASCII but " and \ (as the general reader's).
-constexpr std::array<bool, 256> make_own_plain() {
-    std::array<bool, 256> table{};
-    for (int c = 0x20; c < 0x80; ++c) table[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
-    return table;
-}
-constexpr auto kOwnPlain = make_own_plain();
 
 constexpr std::int64_t kOwnSecondsLimit = 1'000'000'000'000;  // own_time's bound on a fractional time
 constexpr int kOwnMaxDepth = 16;                              // nesting an extra claim's value may have
@@ -60,7 +51,7 @@ public:
         if (peek() != '"') return std::nullopt;
         std::size_t i = pos_ + 1;
         for (;;) {
-            while (i < text_.size() && kOwnPlain[static_cast<unsigned char>(text_[i])]) ++i;
+            while (i < text_.size() && kJsonPlain[static_cast<unsigned char>(text_[i])]) ++i;
             if (i >= text_.size()) return std::nullopt;
             const auto c = static_cast<unsigned char>(text_[i]);
             if (c == '"') {

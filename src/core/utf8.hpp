@@ -1,6 +1,7 @@
 // utf8.hpp — well-formedness of UTF-8 (RFC 3629), shared by the JSON reader and writer.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string_view>
 
@@ -24,5 +25,14 @@ inline std::size_t utf8_sequence(std::string_view s, std::size_t at) noexcept {
     }
     return 0;
 }
+
+/// Bytes a JSON string may hold as they are, with nothing to check: printable ASCII but the
+/// quote and the backslash (what both JSON readers, the general one and fauth's own claims', take
+/// without a closer look).
+inline constexpr std::array<bool, 256> kJsonPlain = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0x20; c < 0x80; ++c) table[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+    return table;
+}();
 
 }  // namespace fauth::detail
