@@ -57,7 +57,7 @@ private:
     // The checks of every token once its claims are read: times, then the ClaimChecks.
     void check_times_and_claims(const TokenPayload& p) const;
 
-    friend class TokenCodec;  // signs and fingerprints with secret_: one key, one set of MAC contexts
+    friend class TokenCodec;  // signs and fingerprints with secret_: one key
 
     std::size_t max_token_bytes_;
     std::vector<std::shared_ptr<const IssuerPolicy>> issuers_;
