@@ -7,9 +7,12 @@
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "fauth/core/clock.hpp"
 #include "fauth/core/errors.hpp"
@@ -123,6 +126,7 @@ TEST(RedisRevocationStore, FailsClosedWhileRedisIsDownAndRecovers) {
     options.url = redis.url();
     options.key_prefix = "outage:";
     options.timeout = std::chrono::milliseconds(200);
+    options.revocation_cache_entries = 0;  // every check asks Redis; the cache's outages are tested below
     options.log = [&](std::string_view line) {
         std::lock_guard lock(m);
         logs.emplace_back(line);
@@ -263,6 +267,7 @@ TEST(RedisRevocationStore, AnswersAreHandedOnToCallbackThreadsNotTheConnectionsT
     fauth::RedisStoreOptions options;
     options.url = fauth::test::shared_redis().url();
     options.key_prefix = "callbacks:";
+    options.revocation_cache_entries = 0;  // every check asks Redis (a cached answer is ready at once)
     options.connections = 1;
     options.callback_threads = 2;
     fauth::RedisRevocationStore store(options);
@@ -319,4 +324,235 @@ TEST(RedisRevocationStore, ConcurrentChecksShareRoundTrips) {
     const auto reads = probe.stat("total_reads_processed") - reads_before;
     EXPECT_LE(reads, kChecks / 4) << "at least four checks per read";
     RecordProperty("redis_reads_per_1000_checks", std::to_string(reads * 1000 / kChecks));
+}
+
+// The local cache of revocation answers, kept right by Redis's invalidation messages.
+namespace {
+
+std::int64_t now_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Options for a caching store on `redis` under `prefix`, whose entries never age out during a
+// test: only an invalidation can make them go.
+fauth::RedisStoreOptions caching(const fauth::test::RedisServer& redis, std::string prefix) {
+    fauth::RedisStoreOptions options;
+    options.url = redis.url();
+    options.key_prefix = std::move(prefix);
+    options.timeout = std::chrono::milliseconds(200);
+    options.revocation_cache_max_age = std::chrono::minutes(10);
+    options.log = [](std::string_view) {};
+    return options;
+}
+
+// How long `done()` took to become true, polled every millisecond; nullopt if not within `bound`.
+template <class Done>
+std::optional<std::chrono::milliseconds> within(std::chrono::milliseconds bound, Done done) {
+    const auto start = std::chrono::steady_clock::now();
+    for (;;) {
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        if (done()) return elapsed;
+        if (elapsed > bound) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+// `store` answers `q` from its cache: at once, without a round trip, and `revoked`.
+void expect_cached(fauth::RedisRevocationStore& store, const fauth::RevocationQuery& q, bool revoked) {
+    auto answer = store.is_revoked(q);
+    ASSERT_TRUE(answer.ready()) << "answered from the cache";
+    ASSERT_TRUE(answer.result().ok());
+    EXPECT_EQ(*answer.result(), revoked);
+}
+
+// A check of `q` by `store`, until it says revoked (asking Redis again whenever it is not cached).
+bool revoked_now(fauth::RedisRevocationStore& store, const fauth::RevocationQuery& q) { return await(store.is_revoked(q)); }
+
+constexpr auto kBound = std::chrono::milliseconds(1000);
+
+}  // namespace
+
+TEST(RedisRevocationCache, ARepeatedCheckIsAnsweredAtOnceWithoutRedis) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    fauth::RedisRevocationStore store(caching(redis, "cached:"));
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    auto first = store.is_revoked(q);
+    EXPECT_FALSE(first.ready()) << "the first check asks Redis";
+    EXPECT_FALSE(await(std::move(first)));
+    EXPECT_EQ(store.cached_keys(), 3u);
+    const auto reads_before = probe.stat("total_reads_processed");
+    for (int i = 0; i < 100; ++i) expect_cached(store, q, false);
+    // (The probe's own INFO is one read; the invalidation connection may PING once a second.)
+    EXPECT_LE(probe.stat("total_reads_processed") - reads_before, 3);
+
+    // A revocation by this process drops the key at once: the very next check asks Redis.
+    await(store.revoke_token("jti", now() + 60));
+    auto after = store.is_revoked(q);
+    EXPECT_FALSE(after.ready());
+    EXPECT_TRUE(await(std::move(after)));
+    expect_cached(store, q, true);  // revoked answers are cached too
+}
+
+TEST(RedisRevocationCache, ThisProcesssOwnWritesAreSeenByItsVeryNextCheck) {
+    fauth::test::RedisServer redis;
+    fauth::RedisRevocationStore store(caching(redis, "own:"));
+    const auto issued = now_us() - 1'000'000;
+    const fauth::RevocationQuery q{"jti", "fam", "sub", issued};
+    EXPECT_FALSE(await(store.is_revoked(q)));
+    await(store.revoke_family("fam", now() + 60));
+    EXPECT_TRUE(await(store.is_revoked(q)));
+
+    const fauth::RevocationQuery other{"jti2", "fam2", "sub", issued};
+    EXPECT_FALSE(await(store.is_revoked(other)));
+    expect_cached(store, other, false);
+    EXPECT_GT(await(store.revoke_subject_now("sub", 0, now() + 60)), issued);
+    EXPECT_TRUE(await(store.is_revoked(other)));
+}
+
+TEST(RedisRevocationCache, ARevocationByAnotherProcessIsSeenWithinASecond) {
+    fauth::test::RedisServer redis;
+    fauth::RedisRevocationStore a(caching(redis, "shared:"));
+    fauth::RedisRevocationStore b(caching(redis, "shared:"));  // another process: its own connections
+    const auto issued = now_us() - 1'000'000;
+    const fauth::RevocationQuery token{"t1", "f1", "u1", issued}, session{"t2", "f2", "u2", issued},
+        user{"t3", "f3", "u3", issued};
+    for (const auto* q : {&token, &session, &user}) {
+        EXPECT_FALSE(await(a.is_revoked(*q)));
+        expect_cached(a, *q, false);
+    }
+
+    await(b.revoke_token("t1", now() + 60));  // a logout
+    const auto seen_token = within(kBound, [&] { return revoked_now(a, token); });
+    ASSERT_TRUE(seen_token) << "a logout elsewhere was not seen within " << kBound.count() << " ms";
+    await(b.revoke_family("f2", now() + 60));  // a session ended
+    ASSERT_TRUE(within(kBound, [&] { return revoked_now(a, session); }));
+    await(b.revoke_subject_now("u3", 0, now() + 60));  // revoke_all
+    const auto seen_user = within(kBound, [&] { return revoked_now(a, user); });
+    ASSERT_TRUE(seen_user) << "a revoke_all elsewhere was not seen within " << kBound.count() << " ms";
+    RecordProperty("invalidation_ms", std::to_string(seen_token->count()));
+}
+
+TEST(RedisRevocationCache, ARefreshRotationByAnotherProcessDropsTheSessionsKey) {
+    fauth::test::RedisServer redis;
+    fauth::RedisRevocationStore a(caching(redis, "rotation:"));
+    fauth::RedisRevocationStore b(caching(redis, "rotation:"));
+    const auto issued = now_us() - 1'000'000;
+    const fauth::RevocationQuery access{"access", "family", "sub", issued};
+    EXPECT_FALSE(await(a.is_revoked(access)));
+    expect_cached(a, access, false);
+
+    const auto used = await(b.use_refresh({"family", "sub", "refresh-1", issued, now() + 60, issued + 1}));
+    EXPECT_TRUE(used.first_use);
+    // The session's key changed (its refresh record): a asks Redis again, and the session still holds.
+    ASSERT_TRUE(within(kBound, [&] {
+        auto check = a.is_revoked(access);
+        if (check.ready()) return false;
+        EXPECT_FALSE(await(std::move(check)));
+        return true;
+    }));
+    // Reuse of the older token ends the session (the engine revokes the family): seen by a too.
+    EXPECT_FALSE(await(b.use_refresh({"family", "sub", "refresh-0", issued - 1, now() + 60, issued + 2})).first_use);
+    await(b.revoke_family("family", now() + 60));
+    ASSERT_TRUE(within(kBound, [&] { return revoked_now(a, access); }));
+}
+
+TEST(RedisRevocationCache, ALostInvalidationConnectionDropsTheCacheSoNoStaleAnswerIsServed) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    fauth::RedisRevocationStore a(caching(redis, "loss:"));
+    fauth::RedisRevocationStore b(caching(redis, "loss:"));
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    EXPECT_FALSE(await(a.is_revoked(q)));
+    expect_cached(a, q, false);
+
+    // Redis forgets a's (and b's) invalidation connection; a revocation made meanwhile is
+    // announced to nobody, so a must not go on answering from what it cached before.
+    probe.run("CLIENT KILL TYPE pubsub");
+    EXPECT_EQ(probe.run("CLIENT LIST TYPE pubsub"), "") << "the invalidation connections are gone";
+    await(b.revoke_token("jti", now() + 60));
+    const auto seen = within(kBound, [&] { return revoked_now(a, q); });
+    ASSERT_TRUE(seen) << "a revocation made while the invalidation connection was down was not seen within " << kBound.count()
+                      << " ms";
+
+    // Tracking is back once a new connection subscribed: answers are cached again and kept right.
+    const fauth::RevocationQuery other{"jti2", "fam", "sub", now_us()};
+    ASSERT_TRUE(within(std::chrono::milliseconds(3000), [&] {
+        EXPECT_FALSE(await(a.is_revoked(other)));
+        return a.is_revoked(other).ready();
+    })) << "caching did not resume after reconnection";
+    await(b.revoke_token("jti2", now() + 60));
+    ASSERT_TRUE(within(kBound, [&] { return revoked_now(a, other); }));
+}
+
+TEST(RedisRevocationCache, ARedisRestartDropsTheCache) {
+    fauth::test::RedisServer redis;
+    auto options = caching(redis, "restart:");
+    fauth::RedisRevocationStore a(options);
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    EXPECT_FALSE(await(a.is_revoked(q)));
+    expect_cached(a, q, false);
+
+    redis.stop();
+    // Redis is gone: within the bound, the cache is dropped and checks fail closed.
+    ASSERT_TRUE(within(kBound, [&] { return revoked_now(a, q); })) << "cached answers outlived Redis";
+    EXPECT_EQ(a.cached_keys(), 0u);
+    redis.start();  // empty (no persistence)
+    {
+        fauth::RedisRevocationStore b(options);  // another process revokes as soon as Redis is back
+        await(b.revoke_token("jti", now() + 60));
+    }
+    ASSERT_TRUE(within(std::chrono::milliseconds(3000), [&] {
+        auto check = a.is_revoked(q);
+        return check.ready() && *check.result();
+    })) << "a did not cache again, or cached a stale answer";
+}
+
+TEST(RedisRevocationCache, AFlushDropsEverything) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    fauth::RedisRevocationStore a(caching(redis, "flush:"));
+    EXPECT_FALSE(await(a.is_revoked({"jti", "fam", "sub", now_us()})));
+    EXPECT_EQ(a.cached_keys(), 3u);
+    EXPECT_EQ(probe.run("FLUSHALL"), "OK");  // announced with a nil list of keys
+    ASSERT_TRUE(within(kBound, [&] { return a.cached_keys() == 0; }));
+}
+
+TEST(RedisRevocationCache, HoldsNoMoreKeysThanItsBound) {
+    fauth::test::RedisServer redis;
+    auto options = caching(redis, "bound:");
+    options.revocation_cache_entries = 30;
+    fauth::RedisRevocationStore store(options);
+    std::size_t most = 0;
+    for (int i = 0; i < 50; ++i) {  // 150 distinct keys
+        const auto n = std::to_string(i);
+        EXPECT_FALSE(await(store.is_revoked({"jti" + n, "fam" + n, "sub" + n, now_us()})));
+        most = std::max(most, store.cached_keys());
+        EXPECT_LE(store.cached_keys(), 30u);
+    }
+    EXPECT_EQ(most, 30u) << "it filled up to its bound";
+    expect_cached(store, {"jti49", "fam49", "sub49", now_us()}, false);  // the latest are kept
+}
+
+TEST(RedisRevocationCache, ZeroEntriesTurnsCachingOff) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    auto options = caching(redis, "off:");
+    options.revocation_cache_entries = 0;
+    fauth::RedisRevocationStore store(options);
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    EXPECT_FALSE(await(store.is_revoked(q)));
+    auto again = store.is_revoked(q);
+    EXPECT_FALSE(again.ready()) << "every check asks Redis";
+    EXPECT_FALSE(await(std::move(again)));
+    EXPECT_EQ(store.cached_keys(), 0u);
+    EXPECT_EQ(probe.run("CLIENT LIST TYPE pubsub"), "") << "no invalidation connection";
+}
+
+TEST(RedisRevocationCache, RefusesAnAgeOfZeroClearly) {
+    auto options = caching(fauth::test::shared_redis(), "age:");
+    options.revocation_cache_max_age = std::chrono::milliseconds(0);
+    EXPECT_THROW(fauth::RedisRevocationStore{options}, fauth::ConfigError);
+    options.revocation_cache_entries = 0;  // caching off: the age does not matter
+    EXPECT_NO_THROW(fauth::RedisRevocationStore{options});
 }
