@@ -20,6 +20,10 @@ constexpr const char* kInvalidationChannel = "__redis__:invalidate";
 // unanswered for as long again counts as a lost connection (a silent half-open one included).
 constexpr int kIdleMs = 1000;
 
+// An error reply that will not change if asked again: the command is unknown (Redis before 6.0)
+// or forbidden (an ACL). Others (LOADING, BUSY, ...) pass.
+bool refusal(std::string_view error) { return error.starts_with("ERR") || error.starts_with("NOPERM"); }
+
 }  // namespace
 
 InvalidationListener::InvalidationListener(RedisEndpoint endpoint, std::chrono::milliseconds timeout,
@@ -51,11 +55,12 @@ bool InvalidationListener::connect() {
     context_ = redis_connect(endpoint_, timeout_, error);
     if (context_ == nullptr) return false;  // the data connections report the outage
     auto fail = [&](const std::string& what, const RedisReply& reply) {
-        if (reply && reply->type == REDIS_REPLY_ERROR) {
+        if (reply && reply->type == REDIS_REPLY_ERROR && refusal(std::string_view(reply->str, reply->len))) {
             // Redis will not track (before 6.0, or an ACL forbids it): no caching, said once.
             refused_ = true;
             client_.report("caching of revocation checks is off: " + what + " refused (" + quoted_error(*reply) + ")");
         } else {
+            if (reply && reply->type == REDIS_REPLY_ERROR) error = quoted_error(*reply);
             client_.report("invalidation connection: cannot " + what + " (" + reply_trouble(error) + ")");
         }
         redisFree(context_);

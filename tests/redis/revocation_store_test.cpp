@@ -556,3 +556,29 @@ TEST(RedisRevocationCache, RefusesAnAgeOfZeroClearly) {
     options.revocation_cache_entries = 0;  // caching off: the age does not matter
     EXPECT_NO_THROW(fauth::RedisRevocationStore{options});
 }
+
+TEST(RedisRevocationCache, ARedisThatRefusesTrackingLeavesCachingOffAndSaysSo) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    EXPECT_EQ(probe.run("ACL SETUSER untracked on >pw ~* &* +@all -client|tracking"), "OK");
+    std::mutex m;
+    std::vector<std::string> logs;
+    auto options = caching(redis, "refused:");
+    options.url = "redis://untracked:pw@127.0.0.1:" + std::to_string(redis.port()) + "/0";
+    options.log = [&](std::string_view line) {
+        std::lock_guard lock(m);
+        logs.emplace_back(line);
+    };
+    fauth::RedisRevocationStore store(options);
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    EXPECT_FALSE(await(store.is_revoked(q)));
+    auto again = store.is_revoked(q);
+    EXPECT_FALSE(again.ready()) << "nothing is cached without invalidations";
+    EXPECT_FALSE(await(std::move(again)));
+    await(store.revoke_token("jti", now() + 60));
+    EXPECT_TRUE(await(store.is_revoked(q)));
+    std::lock_guard lock(m);
+    ASSERT_EQ(logs.size(), 1u);
+    EXPECT_NE(logs.front().find("caching of revocation checks is off: CLIENT TRACKING refused"), std::string::npos)
+        << logs.front();
+}
