@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "fauth/core/clock.hpp"
 #include "fauth/core/errors.hpp"
@@ -581,4 +582,82 @@ TEST(RedisRevocationCache, ARedisThatRefusesTrackingLeavesCachingOffAndSaysSo) {
     ASSERT_EQ(logs.size(), 1u);
     EXPECT_NE(logs.front().find("caching of revocation checks is off: CLIENT TRACKING refused"), std::string::npos)
         << logs.front();
+}
+
+// The race the cache guards against, forced with a real Redis: a's only callback thread is held,
+// so that a reply read before a write is handed on only after that write's invalidation.
+TEST(RedisRevocationCache, AReplyReadBeforeAWriteButHandedOnAfterItsInvalidationIsNotKept) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    auto options = caching(redis, "race:");
+    options.connections = 1;
+    options.callback_threads = 1;
+    fauth::RedisRevocationStore a(options);
+    fauth::RedisRevocationStore b(caching(redis, "race:"));
+    const auto issued = now_us();
+    const fauth::RevocationQuery y{"y", "fam", "sub", issued}, x{"x", "fam", "sub", issued};
+    auto mget_calls = [&] {
+        const auto stats = probe.run("INFO commandstats");
+        const auto at = stats.find("cmdstat_mget:calls=");
+        return at == std::string::npos ? 0LL : std::stoll(stats.substr(at + 19));
+    };
+
+    std::promise<void> holding, release;
+    auto released = release.get_future().share();
+    struct Release {  // lets the callback thread go however the test ends
+        std::promise<void>& promise;
+        bool done = false;
+        void operator()() {
+            if (!std::exchange(done, true)) promise.set_value();
+        }
+        ~Release() { (*this)(); }
+    } let_go{release};
+    std::promise<bool> x_answer;
+    auto x_answered = x_answer.get_future();
+    EXPECT_EQ(probe.run("CLIENT PAUSE 300 ALL"), "OK");  // Redis holds both checks until both continuations are attached
+    auto first = a.is_revoked(y);
+    ASSERT_FALSE(first.ready());
+    std::move(first).then([&holding, released](fauth::Result<bool>) noexcept {
+        holding.set_value();
+        released.wait();
+    });
+    auto second = a.is_revoked(x);
+    ASSERT_FALSE(second.ready());
+    std::move(second).then([&x_answer](fauth::Result<bool> revoked) noexcept { x_answer.set_value(revoked && *revoked); });
+    ASSERT_EQ(holding.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    EXPECT_EQ(a.cached_keys(), 3u) << "y's reply was kept before its continuation ran";
+    ASSERT_TRUE(within(kBound, [&] { return mget_calls() >= 2; })) << "x's MGET ran at Redis";
+
+    await(b.revoke_family("fam", now() + 60));  // the write, after x's MGET
+    ASSERT_TRUE(within(kBound, [&] { return a.cached_keys() == 2; })) << "a has the invalidation of the session's key";
+    let_go();  // x's reply, read before the write, is handed on now
+    ASSERT_EQ(x_answered.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    EXPECT_FALSE(x_answered.get()) << "Redis answered before the write";
+    auto again = a.is_revoked(x);
+    EXPECT_FALSE(again.ready()) << "that reply predates the invalidation: it must not have been kept";
+    EXPECT_TRUE(await(std::move(again)));
+}
+
+// The same loss, with the invalidation connection kept from coming back (its user may no longer
+// enable tracking): only dropping the cache when the loss is noticed keeps a from a stale answer.
+TEST(RedisRevocationCache, ALostInvalidationConnectionThatCannotComeBackLeavesNothingCached) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    EXPECT_EQ(probe.run("ACL SETUSER app on >pw ~* &* +@all"), "OK");
+    auto options = caching(redis, "gone:");
+    options.url = "redis://app:pw@127.0.0.1:" + std::to_string(redis.port()) + "/0";
+    fauth::RedisRevocationStore a(options);
+    fauth::RedisRevocationStore b(caching(redis, "gone:"));
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    EXPECT_FALSE(await(a.is_revoked(q)));
+    expect_cached(a, q, false);
+
+    EXPECT_EQ(probe.run("ACL SETUSER app -client|tracking"), "OK");
+    probe.run("CLIENT KILL USER app TYPE pubsub");
+    await(b.revoke_token("jti", now() + 60));
+    ASSERT_TRUE(within(kBound, [&] { return revoked_now(a, q); })) << "a stale answer outlived the connection";
+    EXPECT_EQ(a.cached_keys(), 0u);
+    auto again = a.is_revoked(q);
+    EXPECT_FALSE(again.ready()) << "nothing is cached while writes go unannounced";
+    EXPECT_TRUE(await(std::move(again)));
 }
