@@ -89,6 +89,44 @@ constexpr std::size_t kMaxBatch = 512;
 
 }  // namespace
 
+redisContext* redis_connect(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
+    redisContext* context = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, to_timeval(timeout));
+    if (context == nullptr || context->err) {
+        error = context ? context->errstr : "cannot allocate a connection";
+        if (context) redisFree(context);
+        return nullptr;
+    }
+    redisSetTimeout(context, to_timeval(timeout));
+    std::vector<RedisClient::Args> setup;
+    if (!endpoint.password.empty()) {
+        if (endpoint.user.empty())
+            setup.push_back({"AUTH", endpoint.password});
+        else
+            setup.push_back({"AUTH", endpoint.user, endpoint.password});
+    }
+    if (endpoint.database != 0) setup.push_back({"SELECT", std::to_string(endpoint.database)});
+    for (const auto& args : setup) {
+        const auto reply = redis_command(context, args, error);
+        if (!reply || reply->type == REDIS_REPLY_ERROR) {
+            if (reply) error = quoted_error(*reply);
+            redisFree(context);
+            return nullptr;
+        }
+    }
+    return context;
+}
+
+RedisReply redis_command(redisContext* context, const std::vector<std::string>& args, std::string& error) {
+    void* raw = nullptr;
+    if (!append(context, args) || redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
+        error = context->err ? context->errstr : "cannot allocate a command";
+        return nullptr;
+    }
+    return RedisReply(static_cast<redisReply*>(raw));
+}
+
+std::string quoted_error(const redisReply& reply) { return nlohmann::json(std::string(reply.str, reply.len)).dump(); }
+
 // One hiredis connection, used by one I/O thread only.
 struct RedisClient::Connection {
     redisContext* context = nullptr;
@@ -103,36 +141,8 @@ struct RedisClient::Connection {
     // `warning` says when the eviction policy could not be read.
     bool open(const RedisEndpoint& endpoint, const RedisOptions& options, std::string& error, bool& evicting,
               std::string& warning) {
-        const auto timeout = options.timeout;
-        context = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, to_timeval(timeout));
-        if (context == nullptr || context->err) {
-            error = context ? context->errstr : "cannot allocate a connection";
-            close();
-            return false;
-        }
-        redisSetTimeout(context, to_timeval(timeout));
-        std::vector<Args> setup;
-        if (!endpoint.password.empty()) {
-            if (endpoint.user.empty())
-                setup.push_back({"AUTH", endpoint.password});
-            else
-                setup.push_back({"AUTH", endpoint.user, endpoint.password});
-        }
-        if (endpoint.database != 0) setup.push_back({"SELECT", std::to_string(endpoint.database)});
-        for (const auto& args : setup) {
-            void* raw = nullptr;
-            if (!append(context, args) || redisGetReply(context, &raw) != REDIS_OK) {
-                error = context->errstr;
-                close();
-                return false;
-            }
-            const RedisReply reply(static_cast<redisReply*>(raw));
-            if (reply->type == REDIS_REPLY_ERROR) {
-                error = nlohmann::json(std::string(reply->str, reply->len)).dump();  // Redis's words, quoted and escaped
-                close();
-                return false;
-            }
-        }
+        context = redis_connect(endpoint, options.timeout, error);
+        if (context == nullptr) return false;
         return check_eviction_policy(options.accepted_eviction_policy, error, evicting, warning);
     }
 

@@ -7,6 +7,7 @@
 #include <hiredis/hiredis.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -33,6 +34,18 @@ using RedisReply = std::unique_ptr<redisReply, RedisReplyFree>;
 
 /// What a reply that is missing (`error` says why) or not the one expected says in a log.
 inline std::string reply_trouble(const std::string& error) { return error.empty() ? std::string("unexpected reply") : error; }
+
+/// A connection to `endpoint`, authenticated and on its database (AUTH, SELECT), with `timeout`
+/// for connecting and for every command; null with `error` set when that fails. The caller frees
+/// it (redisFree).
+redisContext* redis_connect(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error);
+
+/// Runs one command on `context` and waits for its reply; null with `error` set when the
+/// connection failed (it is then unusable). A reply of Redis's error type is returned as it is.
+RedisReply redis_command(redisContext* context, const std::vector<std::string>& args, std::string& error);
+
+/// Redis's words in an error reply, quoted and escaped (a JSON string), fit for a message or a log.
+std::string quoted_error(const redisReply& reply);
 
 /// Sends commands to Redis from its own threads. Threads and their order of shutdown: the I/O
 /// threads (one per connection) only talk to Redis; every reply is handed to the callback pool,

@@ -2,15 +2,21 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <cstdint>
+#include <optional>
+#include <vector>
 #include <string_view>
 
 #include "client.hpp"
+#include "invalidation_listener.hpp"
+#include "revocation_cache.hpp"
 
 namespace fauth {
 
 using detail::RedisClient;
 using detail::reply_trouble;
+using detail::RevocationCache;
 
 namespace {
 
@@ -29,48 +35,94 @@ std::int64_t subject_not_before_us(std::string_view value) {
     return micro ? n : (n + 1) * 1'000'000;
 }
 
+// What is_revoked makes of each key it reads: the token's and the session's, 1 when revoked;
+// the user's, the cutoff (kNoCutoff when there is none).
+constexpr std::int64_t kNoCutoff = INT64_MIN;
+
+// Drops `key` from `cache` (when caching): called as a write of this process is sent, and again
+// once it is answered, since a check sent meanwhile may have read, and kept, the old value.
+struct Forget {
+    RevocationCache* cache;
+    std::string key;
+    void operator()() const {
+        if (cache) cache->invalidate(key);
+    }
+};
+
+std::unique_ptr<detail::RevocationCache> make_cache(const RedisOptions& options) {
+    if (options.revocation_cache_entries == 0) return nullptr;
+    if (options.revocation_cache_max_age.count() <= 0)
+        throw ConfigError(
+            "Redis options: revocation_cache_max_age must be positive (set revocation_cache_entries to 0 "
+            "to turn caching off)");
+    return std::make_unique<detail::RevocationCache>(options.revocation_cache_entries, options.revocation_cache_max_age);
+}
+
 }  // namespace
 
 RedisRevocationStore::RedisRevocationStore(RedisStoreOptions options)
-    : client_(RedisClient::create(options)), options_(std::move(options)) {}
+    : cache_(make_cache(options)), client_(RedisClient::create(options)), options_(std::move(options)) {
+    if (!cache_) return;
+    const auto& prefix = options_.key_prefix;
+    listener_ = std::make_unique<detail::InvalidationListener>(parse_redis_url(options_.url), options_.timeout,
+                                                               std::vector<std::string>{prefix + "jti:", prefix + "fam:",
+                                                                                        prefix + "sub:"},
+                                                               *cache_, *client_);
+}
 
 RedisRevocationStore::~RedisRevocationStore() = default;
 
+std::size_t RedisRevocationStore::cached_keys() const { return cache_ ? cache_->size() : 0; }
+
 Outcome<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
     const auto& prefix = options_.key_prefix;
-    RedisClient::Args args{"MGET", prefix + "jti:" + std::string(q.jti), prefix + "fam:" + std::string(q.family),
-                           prefix + "sub:" + std::string(q.sub)};
+    RevocationCache::Keys keys{prefix + "jti:" + std::string(q.jti), prefix + "fam:" + std::string(q.family),
+                               prefix + "sub:" + std::string(q.sub)};
+    auto revoked = [no_family = q.family.empty(), issued_at_us = q.issued_at_us](const RevocationCache::Values& v) {
+        return v[0] != 0 || (!no_family && v[1] != 0) || issued_at_us < v[2];
+    };
+    RevocationCache::Ticket ticket;
+    if (cache_) {
+        RevocationCache::Values values{};
+        if (cache_->lookup(keys, values, ticket)) return revoked(values);  // ready: no round trip, no hop
+    }
+    RedisClient::Args args{"MGET", keys[0], keys[1], keys[2]};
     return client_->submit<bool>(std::move(args),
-                                 [client = client_.get(), no_family = q.family.empty(), issued_at_us = q.issued_at_us,
+                                 [client = client_.get(), cache = cache_.get(), ticket,
+                                  keys = cache_ ? std::move(keys) : RevocationCache::Keys{}, revoked,
                                   fail_closed = options_.fail_closed](const redisReply* reply, const std::string& error) {
                                      if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
                                          client->report("cannot check revocation (" + reply_trouble(error) +
                                                         "); treating tokens as " + (fail_closed ? "revoked" : "valid"));
                                          return fail_closed;
                                      }
-                                     auto present = [&](std::size_t i) { return reply->element[i]->type == REDIS_REPLY_STRING; };
-                                     // A family's key holds "1" once it is revoked, or the refresh record ("r" and a time).
-                                     auto family_revoked = [&] {
-                                         const auto* e = reply->element[1];
-                                         return present(1) && std::string_view(e->str, e->len) == "1";
+                                     auto text = [&](std::size_t i) -> std::optional<std::string_view> {
+                                         const auto* e = reply->element[i];
+                                         if (e->type != REDIS_REPLY_STRING) return std::nullopt;
+                                         return std::string_view(e->str, e->len);
                                      };
-                                     bool revoked = present(0) || (!no_family && family_revoked());
-                                     if (!revoked && present(2)) {
-                                         const auto* e = reply->element[2];
-                                         revoked = issued_at_us < subject_not_before_us(std::string_view(e->str, e->len));
-                                     }
-                                     return revoked;
+                                     // A family's key holds "1" once it is revoked, or the refresh record ("r" and a time).
+                                     const auto family = text(1);
+                                     const auto subject = text(2);
+                                     const RevocationCache::Values values{text(0) ? 1 : 0, family && *family == "1" ? 1 : 0,
+                                                                          subject ? subject_not_before_us(*subject) : kNoCutoff};
+                                     if (cache) cache->store(ticket, keys, values);
+                                     return revoked(values);
                                  });
 }
 
 Outcome<void> RedisRevocationStore::write(std::string key, std::string value, std::int64_t expires_at, const char* what) {
     const auto ttl = expires_at - unix_seconds(options_.clock);
     if (ttl <= 0) return {};  // already expired: nothing to remember
-    RedisClient::Args args{"SET", options_.key_prefix + key, std::move(value), "EX", std::to_string(ttl)};
-    return client_->submit<void>(std::move(args), [what](const redisReply* reply, const std::string& error) -> Result<void> {
-        if (!reply) return unavailable(std::string("redis: cannot ") + what + ": " + error);
-        return {};
-    });
+    const Forget forget{cache_.get(), options_.key_prefix + key};
+    forget();
+    RedisClient::Args args{"SET", forget.key, std::move(value), "EX", std::to_string(ttl)};
+    return client_->submit<void>(std::move(args),
+                                 [what, forget](const redisReply* reply, const std::string& error) -> Result<void> {
+                                     forget();
+                                     if (!reply) return unavailable(std::string("redis: cannot ") + what + ": " + error);
+                                     return {};
+                                 });
 }
 
 Outcome<void> RedisRevocationStore::revoke_token(std::string jti, std::int64_t expires_at) {
@@ -99,13 +151,11 @@ end
 redis.call('SET', KEYS[1], ARGV[1] .. 'u', 'EX', ARGV[2])
 return 1
 )lua";
-    RedisClient::Args args{"EVAL",
-                           kScript,
-                           "1",
-                           options_.key_prefix + "sub:" + sub,
-                           std::to_string(not_before_us),
-                           std::to_string(ttl)};
-    return client_->submit<void>(std::move(args), [](const redisReply* reply, const std::string& error) -> Result<void> {
+    const Forget forget{cache_.get(), options_.key_prefix + "sub:" + sub};
+    forget();
+    RedisClient::Args args{"EVAL", kScript, "1", forget.key, std::to_string(not_before_us), std::to_string(ttl)};
+    return client_->submit<void>(std::move(args), [forget](const redisReply* reply, const std::string& error) -> Result<void> {
+        forget();
         if (!reply) return unavailable("redis: cannot revoke a user's sessions: " + error);
         return {};
     });
@@ -138,13 +188,11 @@ end
 redis.call('SET', KEYS[1], string.format('%.0f', cutoff + 1) .. 'u', 'EX', ARGV[2])
 return string.format('%.0f', cutoff)
 )lua";
-    RedisClient::Args args{"EVAL",
-                           kScript,
-                           "1",
-                           options_.key_prefix + "sub:" + sub,
-                           std::to_string(at_least_us),
-                           std::to_string(ttl)};
-    auto interpret = [at_least_us](const redisReply* reply, const std::string& error) -> Result<std::int64_t> {
+    const Forget forget{cache_.get(), options_.key_prefix + "sub:" + sub};
+    forget();
+    RedisClient::Args args{"EVAL", kScript, "1", forget.key, std::to_string(at_least_us), std::to_string(ttl)};
+    auto interpret = [at_least_us, forget](const redisReply* reply, const std::string& error) -> Result<std::int64_t> {
+        forget();
         std::int64_t cutoff = 0;
         const bool read = reply && reply->type == REDIS_REPLY_STRING &&
                           std::from_chars(reply->str, reply->str + reply->len, cutoff).ec == std::errc() && cutoff >= at_least_us;
@@ -185,15 +233,18 @@ redis.call('SET', KEYS[1], 'r' .. ARGV[1] .. ':' .. ARGV[3], 'EX', ttl)
 return {1, 0}
 )lua";
     const auto& prefix = options_.key_prefix;
+    const Forget forget{cache_.get(), prefix + "fam:" + std::string(use.family)};
+    forget();
     RedisClient::Args args{"EVAL",
                            kScript,
                            "2",
-                           prefix + "fam:" + std::string(use.family),
+                           forget.key,
                            prefix + "used:" + std::string(use.jti),
                            std::to_string(use.issued_at_us),
                            std::to_string(ttl),
                            std::to_string(use.next_issued_at_us)};
-    auto interpret = [](const redisReply* reply, const std::string& error) -> Result<RefreshUseResult> {
+    auto interpret = [forget](const redisReply* reply, const std::string& error) -> Result<RefreshUseResult> {
+        forget();
         const bool pair = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
                           reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[1]->type == REDIS_REPLY_INTEGER;
         if (!pair) return unavailable("redis: cannot record a refresh: " + reply_trouble(error));

@@ -7,9 +7,13 @@
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
 
 #include "fauth/core/clock.hpp"
 #include "fauth/core/errors.hpp"
@@ -123,6 +127,7 @@ TEST(RedisRevocationStore, FailsClosedWhileRedisIsDownAndRecovers) {
     options.url = redis.url();
     options.key_prefix = "outage:";
     options.timeout = std::chrono::milliseconds(200);
+    options.revocation_cache_entries = 0;  // every check asks Redis; the cache's outages are tested below
     options.log = [&](std::string_view line) {
         std::lock_guard lock(m);
         logs.emplace_back(line);
@@ -263,6 +268,7 @@ TEST(RedisRevocationStore, AnswersAreHandedOnToCallbackThreadsNotTheConnectionsT
     fauth::RedisStoreOptions options;
     options.url = fauth::test::shared_redis().url();
     options.key_prefix = "callbacks:";
+    options.revocation_cache_entries = 0;  // every check asks Redis (a cached answer is ready at once)
     options.connections = 1;
     options.callback_threads = 2;
     fauth::RedisRevocationStore store(options);
@@ -319,4 +325,353 @@ TEST(RedisRevocationStore, ConcurrentChecksShareRoundTrips) {
     const auto reads = probe.stat("total_reads_processed") - reads_before;
     EXPECT_LE(reads, kChecks / 4) << "at least four checks per read";
     RecordProperty("redis_reads_per_1000_checks", std::to_string(reads * 1000 / kChecks));
+}
+
+// The local cache of revocation answers, kept right by Redis's invalidation messages.
+namespace {
+
+std::int64_t now_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Options for a caching store on `redis` under `prefix`, whose entries never age out during a
+// test: only an invalidation can make them go.
+fauth::RedisStoreOptions caching(const fauth::test::RedisServer& redis, std::string prefix) {
+    fauth::RedisStoreOptions options;
+    options.url = redis.url();
+    options.key_prefix = std::move(prefix);
+    options.timeout = std::chrono::milliseconds(200);
+    options.revocation_cache_max_age = std::chrono::minutes(10);
+    options.log = [](std::string_view) {};
+    return options;
+}
+
+// How long `done()` took to become true, polled every millisecond; nullopt if not within `bound`.
+template <class Done>
+std::optional<std::chrono::milliseconds> within(std::chrono::milliseconds bound, Done done) {
+    const auto start = std::chrono::steady_clock::now();
+    for (;;) {
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        if (done()) return elapsed;
+        if (elapsed > bound) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+// `store` answers `q` from its cache: at once, without a round trip, and `revoked`.
+void expect_cached(fauth::RedisRevocationStore& store, const fauth::RevocationQuery& q, bool revoked) {
+    auto answer = store.is_revoked(q);
+    ASSERT_TRUE(answer.ready()) << "answered from the cache";
+    ASSERT_TRUE(answer.result().ok());
+    EXPECT_EQ(*answer.result(), revoked);
+}
+
+// True once a check of `q` by `store` is answered from its cache, and `revoked`, within a
+// second: a reply is kept only once the invalidations of the writes before it (this process's own
+// included, which Redis announces too) have come in.
+bool comes_to_cache(fauth::RedisRevocationStore& store, const fauth::RevocationQuery& q, bool revoked) {
+    return within(std::chrono::milliseconds(1000),
+                  [&] {
+                      auto check = store.is_revoked(q);
+                      if (check.ready()) return check.result().ok() && *check.result() == revoked;
+                      await(std::move(check));
+                      return false;
+                  })
+        .has_value();
+}
+
+// A check of `q` by `store`, until it says revoked (asking Redis again whenever it is not cached).
+bool revoked_now(fauth::RedisRevocationStore& store, const fauth::RevocationQuery& q) { return await(store.is_revoked(q)); }
+
+constexpr auto kBound = std::chrono::milliseconds(1000);
+
+}  // namespace
+
+TEST(RedisRevocationCache, ARepeatedCheckIsAnsweredAtOnceWithoutRedis) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    fauth::RedisRevocationStore store(caching(redis, "cached:"));
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    auto first = store.is_revoked(q);
+    EXPECT_FALSE(first.ready()) << "the first check asks Redis";
+    EXPECT_FALSE(await(std::move(first)));
+    EXPECT_EQ(store.cached_keys(), 3u);
+    const auto reads_before = probe.stat("total_reads_processed");
+    for (int i = 0; i < 100; ++i) expect_cached(store, q, false);
+    // (The probe's own INFO is one read; the invalidation connection may PING once a second.)
+    EXPECT_LE(probe.stat("total_reads_processed") - reads_before, 3);
+
+    // A revocation by this process drops the key at once: the very next check asks Redis.
+    await(store.revoke_token("jti", now() + 60));
+    auto after = store.is_revoked(q);
+    EXPECT_FALSE(after.ready());
+    EXPECT_TRUE(await(std::move(after)));
+    EXPECT_TRUE(comes_to_cache(store, q, true)) << "revoked answers are cached too";
+}
+
+TEST(RedisRevocationCache, ThisProcesssOwnWritesAreSeenByItsVeryNextCheck) {
+    fauth::test::RedisServer redis;
+    fauth::RedisRevocationStore store(caching(redis, "own:"));
+    const auto issued = now_us() - 1'000'000;
+    const fauth::RevocationQuery q{"jti", "fam", "sub", issued};
+    EXPECT_FALSE(await(store.is_revoked(q)));
+    await(store.revoke_family("fam", now() + 60));
+    EXPECT_TRUE(await(store.is_revoked(q)));
+
+    const fauth::RevocationQuery other{"jti2", "fam2", "sub", issued};
+    EXPECT_FALSE(await(store.is_revoked(other)));
+    ASSERT_TRUE(comes_to_cache(store, other, false));
+    EXPECT_GT(await(store.revoke_subject_now("sub", 0, now() + 60)), issued);
+    EXPECT_TRUE(await(store.is_revoked(other)));
+}
+
+TEST(RedisRevocationCache, ARevocationByAnotherProcessIsSeenWithinASecond) {
+    fauth::test::RedisServer redis;
+    fauth::RedisRevocationStore a(caching(redis, "shared:"));
+    fauth::RedisRevocationStore b(caching(redis, "shared:"));  // another process: its own connections
+    const auto issued = now_us() - 1'000'000;
+    const fauth::RevocationQuery token{"t1", "f1", "u1", issued}, session{"t2", "f2", "u2", issued},
+        user{"t3", "f3", "u3", issued};
+    for (const auto* q : {&token, &session, &user}) {
+        EXPECT_FALSE(await(a.is_revoked(*q)));
+        expect_cached(a, *q, false);
+    }
+
+    await(b.revoke_token("t1", now() + 60));  // a logout
+    const auto seen_token = within(kBound, [&] { return revoked_now(a, token); });
+    ASSERT_TRUE(seen_token) << "a logout elsewhere was not seen within " << kBound.count() << " ms";
+    await(b.revoke_family("f2", now() + 60));  // a session ended
+    ASSERT_TRUE(within(kBound, [&] { return revoked_now(a, session); }));
+    await(b.revoke_subject_now("u3", 0, now() + 60));  // revoke_all
+    const auto seen_user = within(kBound, [&] { return revoked_now(a, user); });
+    ASSERT_TRUE(seen_user) << "a revoke_all elsewhere was not seen within " << kBound.count() << " ms";
+    RecordProperty("invalidation_ms", std::to_string(seen_token->count()));
+}
+
+TEST(RedisRevocationCache, ARefreshRotationByAnotherProcessDropsTheSessionsKey) {
+    fauth::test::RedisServer redis;
+    fauth::RedisRevocationStore a(caching(redis, "rotation:"));
+    fauth::RedisRevocationStore b(caching(redis, "rotation:"));
+    const auto issued = now_us() - 1'000'000;
+    const fauth::RevocationQuery access{"access", "family", "sub", issued};
+    EXPECT_FALSE(await(a.is_revoked(access)));
+    expect_cached(a, access, false);
+
+    const auto used = await(b.use_refresh({"family", "sub", "refresh-1", issued, now() + 60, issued + 1}));
+    EXPECT_TRUE(used.first_use);
+    // The session's key changed (its refresh record): a asks Redis again, and the session still holds.
+    ASSERT_TRUE(within(kBound, [&] {
+        auto check = a.is_revoked(access);
+        if (check.ready()) return false;
+        EXPECT_FALSE(await(std::move(check)));
+        return true;
+    }));
+    // Reuse of the older token ends the session (the engine revokes the family): seen by a too.
+    EXPECT_FALSE(await(b.use_refresh({"family", "sub", "refresh-0", issued - 1, now() + 60, issued + 2})).first_use);
+    await(b.revoke_family("family", now() + 60));
+    ASSERT_TRUE(within(kBound, [&] { return revoked_now(a, access); }));
+}
+
+TEST(RedisRevocationCache, ALostInvalidationConnectionDropsTheCacheSoNoStaleAnswerIsServed) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    fauth::RedisRevocationStore a(caching(redis, "loss:"));
+    fauth::RedisRevocationStore b(caching(redis, "loss:"));
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    EXPECT_FALSE(await(a.is_revoked(q)));
+    expect_cached(a, q, false);
+
+    // Redis forgets a's (and b's) invalidation connection; a revocation made meanwhile is
+    // announced to nobody, so a must not go on answering from what it cached before.
+    probe.run("CLIENT KILL TYPE pubsub");
+    EXPECT_EQ(probe.run("CLIENT LIST TYPE pubsub"), "") << "the invalidation connections are gone";
+    await(b.revoke_token("jti", now() + 60));
+    const auto seen = within(kBound, [&] { return revoked_now(a, q); });
+    ASSERT_TRUE(seen) << "a revocation made while the invalidation connection was down was not seen within " << kBound.count()
+                      << " ms";
+
+    // Tracking is back once a new connection subscribed: answers are cached again and kept right.
+    const fauth::RevocationQuery other{"jti2", "fam", "sub", now_us()};
+    ASSERT_TRUE(within(std::chrono::milliseconds(3000), [&] {
+        EXPECT_FALSE(await(a.is_revoked(other)));
+        return a.is_revoked(other).ready();
+    })) << "caching did not resume after reconnection";
+    await(b.revoke_token("jti2", now() + 60));
+    ASSERT_TRUE(within(kBound, [&] { return revoked_now(a, other); }));
+}
+
+TEST(RedisRevocationCache, ARedisRestartDropsTheCache) {
+    fauth::test::RedisServer redis;
+    auto options = caching(redis, "restart:");
+    fauth::RedisRevocationStore a(options);
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    EXPECT_FALSE(await(a.is_revoked(q)));
+    expect_cached(a, q, false);
+
+    redis.stop();
+    // Redis is gone: within the bound, the cache is dropped and checks fail closed.
+    ASSERT_TRUE(within(kBound, [&] { return revoked_now(a, q); })) << "cached answers outlived Redis";
+    EXPECT_EQ(a.cached_keys(), 0u);
+    redis.start();  // empty (no persistence)
+    {
+        fauth::RedisRevocationStore b(options);  // another process revokes as soon as Redis is back
+        await(b.revoke_token("jti", now() + 60));
+    }
+    ASSERT_TRUE(within(std::chrono::milliseconds(3000), [&] {
+        auto check = a.is_revoked(q);
+        return check.ready() && *check.result();
+    })) << "a did not cache again, or cached a stale answer";
+}
+
+TEST(RedisRevocationCache, AFlushDropsEverything) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    fauth::RedisRevocationStore a(caching(redis, "flush:"));
+    EXPECT_FALSE(await(a.is_revoked({"jti", "fam", "sub", now_us()})));
+    EXPECT_EQ(a.cached_keys(), 3u);
+    EXPECT_EQ(probe.run("FLUSHALL"), "OK");  // announced with a nil list of keys
+    ASSERT_TRUE(within(kBound, [&] { return a.cached_keys() == 0; }));
+}
+
+TEST(RedisRevocationCache, HoldsNoMoreKeysThanItsBound) {
+    fauth::test::RedisServer redis;
+    auto options = caching(redis, "bound:");
+    options.revocation_cache_entries = 30;
+    fauth::RedisRevocationStore store(options);
+    std::size_t most = 0;
+    for (int i = 0; i < 50; ++i) {  // 150 distinct keys
+        const auto n = std::to_string(i);
+        EXPECT_FALSE(await(store.is_revoked({"jti" + n, "fam" + n, "sub" + n, now_us()})));
+        most = std::max(most, store.cached_keys());
+        EXPECT_LE(store.cached_keys(), 30u);
+    }
+    EXPECT_EQ(most, 30u) << "it filled up to its bound";
+    expect_cached(store, {"jti49", "fam49", "sub49", now_us()}, false);  // the latest are kept
+}
+
+TEST(RedisRevocationCache, ZeroEntriesTurnsCachingOff) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    auto options = caching(redis, "off:");
+    options.revocation_cache_entries = 0;
+    fauth::RedisRevocationStore store(options);
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    EXPECT_FALSE(await(store.is_revoked(q)));
+    auto again = store.is_revoked(q);
+    EXPECT_FALSE(again.ready()) << "every check asks Redis";
+    EXPECT_FALSE(await(std::move(again)));
+    EXPECT_EQ(store.cached_keys(), 0u);
+    EXPECT_EQ(probe.run("CLIENT LIST TYPE pubsub"), "") << "no invalidation connection";
+}
+
+TEST(RedisRevocationCache, RefusesAnAgeOfZeroClearly) {
+    auto options = caching(fauth::test::shared_redis(), "age:");
+    options.revocation_cache_max_age = std::chrono::milliseconds(0);
+    EXPECT_THROW(fauth::RedisRevocationStore{options}, fauth::ConfigError);
+    options.revocation_cache_entries = 0;  // caching off: the age does not matter
+    EXPECT_NO_THROW(fauth::RedisRevocationStore{options});
+}
+
+TEST(RedisRevocationCache, ARedisThatRefusesTrackingLeavesCachingOffAndSaysSo) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    EXPECT_EQ(probe.run("ACL SETUSER untracked on >pw ~* &* +@all -client|tracking"), "OK");
+    std::mutex m;
+    std::vector<std::string> logs;
+    auto options = caching(redis, "refused:");
+    options.url = "redis://untracked:pw@127.0.0.1:" + std::to_string(redis.port()) + "/0";
+    options.log = [&](std::string_view line) {
+        std::lock_guard lock(m);
+        logs.emplace_back(line);
+    };
+    fauth::RedisRevocationStore store(options);
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    EXPECT_FALSE(await(store.is_revoked(q)));
+    auto again = store.is_revoked(q);
+    EXPECT_FALSE(again.ready()) << "nothing is cached without invalidations";
+    EXPECT_FALSE(await(std::move(again)));
+    await(store.revoke_token("jti", now() + 60));
+    EXPECT_TRUE(await(store.is_revoked(q)));
+    std::lock_guard lock(m);
+    ASSERT_EQ(logs.size(), 1u);
+    EXPECT_NE(logs.front().find("caching of revocation checks is off: CLIENT TRACKING refused"), std::string::npos)
+        << logs.front();
+}
+
+// The race the cache guards against, forced with a real Redis: a's only callback thread is held,
+// so that a reply read before a write is handed on only after that write's invalidation.
+TEST(RedisRevocationCache, AReplyReadBeforeAWriteButHandedOnAfterItsInvalidationIsNotKept) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    auto options = caching(redis, "race:");
+    options.connections = 1;
+    options.callback_threads = 1;
+    fauth::RedisRevocationStore a(options);
+    fauth::RedisRevocationStore b(caching(redis, "race:"));
+    const auto issued = now_us();
+    const fauth::RevocationQuery y{"y", "fam", "sub", issued}, x{"x", "fam", "sub", issued};
+    auto mget_calls = [&] {
+        const auto stats = probe.run("INFO commandstats");
+        const auto at = stats.find("cmdstat_mget:calls=");
+        return at == std::string::npos ? 0LL : std::stoll(stats.substr(at + 19));
+    };
+
+    std::promise<void> holding, release;
+    auto released = release.get_future().share();
+    struct Release {  // lets the callback thread go however the test ends
+        std::promise<void>& promise;
+        bool done = false;
+        void operator()() {
+            if (!std::exchange(done, true)) promise.set_value();
+        }
+        ~Release() { (*this)(); }
+    } let_go{release};
+    std::promise<bool> x_answer;
+    auto x_answered = x_answer.get_future();
+    EXPECT_EQ(probe.run("CLIENT PAUSE 300 ALL"), "OK");  // Redis holds both checks until both continuations are attached
+    auto first = a.is_revoked(y);
+    ASSERT_FALSE(first.ready());
+    std::move(first).then([&holding, released](fauth::Result<bool>) noexcept {
+        holding.set_value();
+        released.wait();
+    });
+    auto second = a.is_revoked(x);
+    ASSERT_FALSE(second.ready());
+    std::move(second).then([&x_answer](fauth::Result<bool> revoked) noexcept { x_answer.set_value(revoked && *revoked); });
+    ASSERT_EQ(holding.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    EXPECT_EQ(a.cached_keys(), 3u) << "y's reply was kept before its continuation ran";
+    ASSERT_TRUE(within(kBound, [&] { return mget_calls() >= 2; })) << "x's MGET ran at Redis";
+
+    await(b.revoke_family("fam", now() + 60));  // the write, after x's MGET
+    ASSERT_TRUE(within(kBound, [&] { return a.cached_keys() == 2; })) << "a has the invalidation of the session's key";
+    let_go();  // x's reply, read before the write, is handed on now
+    ASSERT_EQ(x_answered.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    EXPECT_FALSE(x_answered.get()) << "Redis answered before the write";
+    auto again = a.is_revoked(x);
+    EXPECT_FALSE(again.ready()) << "that reply predates the invalidation: it must not have been kept";
+    EXPECT_TRUE(await(std::move(again)));
+}
+
+// The same loss, with the invalidation connection kept from coming back (its user may no longer
+// enable tracking): only dropping the cache when the loss is noticed keeps a from a stale answer.
+TEST(RedisRevocationCache, ALostInvalidationConnectionThatCannotComeBackLeavesNothingCached) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    EXPECT_EQ(probe.run("ACL SETUSER app on >pw ~* &* +@all"), "OK");
+    auto options = caching(redis, "gone:");
+    options.url = "redis://app:pw@127.0.0.1:" + std::to_string(redis.port()) + "/0";
+    fauth::RedisRevocationStore a(options);
+    fauth::RedisRevocationStore b(caching(redis, "gone:"));
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    EXPECT_FALSE(await(a.is_revoked(q)));
+    expect_cached(a, q, false);
+
+    EXPECT_EQ(probe.run("ACL SETUSER app -client|tracking"), "OK");
+    probe.run("CLIENT KILL USER app TYPE pubsub");
+    await(b.revoke_token("jti", now() + 60));
+    ASSERT_TRUE(within(kBound, [&] { return revoked_now(a, q); })) << "a stale answer outlived the connection";
+    EXPECT_EQ(a.cached_keys(), 0u);
+    auto again = a.is_revoked(q);
+    EXPECT_FALSE(again.ready()) << "nothing is cached while writes go unannounced";
+    EXPECT_TRUE(await(std::move(again)));
 }

@@ -58,6 +58,16 @@ struct RedisOptions {
     /// for a Redis that only holds login throttles. A Redis that forbids CONFIG GET is used, with
     /// a warning in the log.
     std::string accepted_eviction_policy;
+    /// RedisRevocationStore: how many Redis keys (a token's, a session's, a user's: three per
+    /// token checked) it remembers in memory, so that a repeated check answers at once, without a
+    /// round trip; Redis announces every change to them (client-side caching, broadcast mode) on
+    /// a connection of the store's own. Full, it forgets everything and fills again; 0 turns
+    /// caching off (every check asks Redis).
+    std::size_t revocation_cache_entries = 100'000;
+    /// RedisRevocationStore: the longest a remembered key is used before Redis is asked again.
+    /// Announcements normally drop it first; this bounds how long a revoked token could still
+    /// pass were they lost unnoticed (a silent network fault), at one MGET per key and period.
+    std::chrono::milliseconds revocation_cache_max_age{1000};
     /// Where connection problems are reported (at most once a second); standard error when empty.
     LogSink log;
     /// Time source for entry lifetimes; the system clock when empty.

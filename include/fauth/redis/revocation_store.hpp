@@ -3,6 +3,7 @@
 /// serving the same users agrees on what is revoked. Link fauth::redis.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -14,13 +15,19 @@ namespace fauth {
 
 namespace detail {
 class RedisClient;
-}
+class RevocationCache;
+class InvalidationListener;
+}  // namespace detail
 
 /// How a RedisRevocationStore connects (see RedisOptions).
 using RedisStoreOptions = RedisOptions;
 
 /// A RevocationStore on Redis. Entries are keys with TTLs, so Redis forgets them when the tokens
-/// they concern have expired. is_revoked is one round trip (MGET); use_refresh is atomic (a script on the family's one key).
+/// they concern have expired. is_revoked is one round trip (MGET), or none when the keys it reads
+/// are cached (RedisOptions::revocation_cache_entries): the answer is then ready at once. A write
+/// of this process drops what it changes from its cache at once, one of another process as soon
+/// as Redis's invalidation message arrives; while the connection that carries those is down,
+/// nothing is cached. use_refresh is atomic (a script on the family's one key).
 /// A lost connection is re-established on the next command. Concurrent commands share round
 /// trips (see RedisOptions::connections), and what is chained to an answer runs on the client's
 /// callback threads (RedisOptions::callback_threads). Thread-safe.
@@ -41,12 +48,19 @@ public:
     Outcome<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) override;
     Outcome<RefreshUseResult> use_refresh(const RefreshUse& use) override;
 
+    /// Keys whose state the cache holds now (0 while caching is off), for monitoring and tests.
+    std::size_t cached_keys() const;
+
 private:
     // SET key value EX ttl, for an entry useful until `expires_at`; `what` names it in errors.
     Outcome<void> write(std::string key, std::string value, std::int64_t expires_at, const char* what);
 
+    // Declared first: the client's pending callbacks use it until the client is gone.
+    std::unique_ptr<detail::RevocationCache> cache_;
     std::unique_ptr<detail::RedisClient> client_;
     RedisOptions options_;
+    // Declared last: joined before the client and the cache it uses go.
+    std::unique_ptr<detail::InvalidationListener> listener_;
 };
 
 }  // namespace fauth

@@ -1,0 +1,164 @@
+#include "invalidation_listener.hpp"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <stdexcept>
+#include <string_view>
+
+namespace fauth::detail {
+namespace {
+
+// The channel Redis announces invalidations on to a RESP2 client.
+constexpr const char* kInvalidationChannel = "__redis__:invalidate";
+// How long the connection may stay silent before a PING asks whether it is still there; a PING
+// unanswered for as long again counts as a lost connection (a silent half-open one included).
+constexpr int kIdleMs = 1000;
+
+// An error reply that will not change if asked again: the command is unknown (Redis before 6.0)
+// or forbidden (an ACL). Others (LOADING, BUSY, ...) pass.
+bool refusal(std::string_view error) { return error.starts_with("ERR") || error.starts_with("NOPERM"); }
+
+}  // namespace
+
+InvalidationListener::InvalidationListener(RedisEndpoint endpoint, std::chrono::milliseconds timeout,
+                                           std::vector<std::string> prefixes, RevocationCache& cache, const RedisClient& client)
+    : endpoint_(std::move(endpoint)), timeout_(timeout), prefixes_(std::move(prefixes)), cache_(cache), client_(client) {
+    wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_ < 0) throw std::runtime_error("redis: cannot make an eventfd for the invalidation listener");
+    connect();  // when Redis is down, the thread tries again
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (...) {
+        if (context_) redisFree(context_);
+        ::close(wake_);
+        throw;
+    }
+}
+
+InvalidationListener::~InvalidationListener() {
+    stopping_ = true;
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = ::write(wake_, &one, sizeof one);
+    thread_.join();
+    if (context_) redisFree(context_);
+    ::close(wake_);
+}
+
+bool InvalidationListener::connect() {
+    std::string error;
+    context_ = redis_connect(endpoint_, timeout_, error);
+    if (context_ == nullptr) return false;  // the data connections report the outage
+    auto fail = [&](const std::string& what, const RedisReply& reply) {
+        if (reply && reply->type == REDIS_REPLY_ERROR && refusal(std::string_view(reply->str, reply->len))) {
+            // Redis will not track (before 6.0, or an ACL forbids it): no caching, said once.
+            refused_ = true;
+            client_.report("caching of revocation checks is off: " + what + " refused (" + quoted_error(*reply) + ")");
+        } else {
+            if (reply && reply->type == REDIS_REPLY_ERROR) error = quoted_error(*reply);
+            client_.report("invalidation connection: cannot " + what + " (" + reply_trouble(error) + ")");
+        }
+        redisFree(context_);
+        context_ = nullptr;
+        return false;
+    };
+    const auto id = redis_command(context_, {"CLIENT", "ID"}, error);
+    if (!id || id->type != REDIS_REPLY_INTEGER) return fail("CLIENT ID", id);
+    // Redirected to this very connection, which then subscribes (RESP2 carries invalidations
+    // as Pub/Sub messages only); broadcast, so that no key needs to be read on this connection.
+    RedisClient::Args tracking{"CLIENT", "TRACKING", "on", "REDIRECT", std::to_string(id->integer), "BCAST"};
+    for (const auto& prefix : prefixes_) {
+        tracking.emplace_back("PREFIX");
+        tracking.push_back(prefix);
+    }
+    const auto tracked = redis_command(context_, tracking, error);
+    if (!tracked || tracked->type != REDIS_REPLY_STATUS) return fail("CLIENT TRACKING", tracked);
+    const auto subscribed = redis_command(context_, {"SUBSCRIBE", kInvalidationChannel}, error);
+    if (!subscribed || subscribed->type != REDIS_REPLY_ARRAY) return fail("SUBSCRIBE", subscribed);
+    // Every write from here on is announced on this connection: what is read after this may be kept.
+    cache_.set_enabled(true);
+    return true;
+}
+
+void InvalidationListener::run() {
+    ::pthread_setname_np(::pthread_self(), "fauth-redis-inv");
+    auto delay = std::chrono::milliseconds(100);
+    while (!stopping_ && !refused_) {
+        if (context_) {
+            delay = std::chrono::milliseconds(100);
+            listen();
+            continue;
+        }
+        if (pause(delay)) return;
+        delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+        connect();
+    }
+}
+
+bool InvalidationListener::pause(std::chrono::milliseconds delay) {
+    pollfd wake{wake_, POLLIN, 0};
+    ::poll(&wake, 1, static_cast<int>(delay.count()));
+    return stopping_;
+}
+
+void InvalidationListener::listen() {
+    bool ping_unanswered = false;
+    for (;;) {
+        for (;;) {  // the messages already read
+            void* raw = nullptr;
+            if (redisGetReplyFromReader(context_, &raw) != REDIS_OK) return lost(context_->errstr);
+            if (raw == nullptr) break;
+            const RedisReply reply(static_cast<redisReply*>(raw));
+            ping_unanswered = false;
+            handle(*reply);
+        }
+        pollfd fds[2] = {{context_->fd, POLLIN, 0}, {wake_, POLLIN, 0}};
+        const int n = ::poll(fds, 2, kIdleMs);
+        if (stopping_) return;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return lost("poll failed");
+        }
+        if (n == 0) {
+            if (ping_unanswered) return lost("no answer to PING");
+            if (redisAppendCommand(context_, "PING") != REDIS_OK) return lost("cannot allocate a command");
+            for (int done = 0; !done;)
+                if (redisBufferWrite(context_, &done) != REDIS_OK) return lost(context_->errstr);
+            ping_unanswered = true;
+            continue;
+        }
+        if (fds[0].revents != 0 && redisBufferRead(context_) != REDIS_OK) return lost(context_->errstr);
+    }
+}
+
+void InvalidationListener::handle(const redisReply& reply) {
+    // ["message", channel, keys or nil]; "subscribe" and "pong" replies need nothing.
+    if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 3 || reply.element[0]->type != REDIS_REPLY_STRING ||
+        std::string_view(reply.element[0]->str, reply.element[0]->len) != "message")
+        return;
+    const auto& keys = *reply.element[2];
+    if (keys.type == REDIS_REPLY_ARRAY) {
+        std::vector<std::string> changed;
+        changed.reserve(keys.elements);
+        for (std::size_t i = 0; i < keys.elements; ++i)
+            if (keys.element[i]->type == REDIS_REPLY_STRING) changed.emplace_back(keys.element[i]->str, keys.element[i]->len);
+        cache_.invalidate(changed);
+    } else {
+        cache_.clear();  // nil: Redis flushed its keys (FLUSHALL, FLUSHDB), or said something unforeseen
+    }
+}
+
+void InvalidationListener::lost(const std::string& why) {
+    cache_.set_enabled(false);
+    redisFree(context_);
+    context_ = nullptr;
+    if (!stopping_)
+        client_.report("invalidation connection lost (" + why + "); caching of revocation checks is off until it is back");
+}
+
+}  // namespace fauth::detail
