@@ -165,7 +165,8 @@ const manyFlood = (() => {
   const failed = lines.slice(at + 1).map((l) => l.replace(/^soak flood: /, ''));
   const answers = Object.values(figures.flood.logins).reduce((a, b) => a + b, 0);
   const statuses = (x) => Object.entries(x.statuses).map(([code, n]) => `${n} × ${code}`).join(', ') || 'none';
-  const timing = (x) => (x.count ? `p50 ${x.p50_ms} ms, p99 ${x.p99_ms} ms, max ${x.max_ms} ms (${statuses(x)})` : 'no sample');
+  const ms = (v) => (v === null || v === undefined ? '—' : `${v} ms`);
+  const timing = (x) => (x.count ? `p50 ${ms(x.p50_ms)}, p99 ${ms(x.p99_ms)}, max ${ms(x.max_ms)} (${statuses(x)})` : 'no sample');
   const d = figures.during, a = figures.after;
   const passed = status === 0;
   const verdictText = passed ? 'checks passed' : `**checks failed**${failed.length ? `: ${failed.join('; ')}` : ` (exit status ${status})`}`;
@@ -176,9 +177,9 @@ const manyFlood = (() => {
       `${verdictText}. Details below.`,
     row: [`${what}: ${figures.flood.addresses} addresses for ${figures.flood.seconds} s`,
       `login answers ${statuses({ statuses: figures.flood.logins })} (${(answers / figures.flood.seconds).toFixed(0)}/s); ` +
-      `/health during it p99 **${d.health.p99_ms} ms** (max ${d.health.max_ms} ms); alice with her device during it: ` +
-      `max ${d.alice_with_device.max_ms} ms (${statuses(d.alice_with_device)}), without it: ${statuses(d.alice_without_device)}; ` +
-      `after it: /health p99 ${a.health.p99_ms} ms, alice ${a.alice_with_device.max_ms} ms (${statuses(a.alice_with_device)})`,
+      `/health during it p99 **${ms(d.health.p99_ms)}** (max ${ms(d.health.max_ms)}); alice with her device during it: ` +
+      `max ${ms(d.alice_with_device.max_ms)} (${statuses(d.alice_with_device)}), without it: ${statuses(d.alice_without_device)}; ` +
+      `after it: /health p99 ${ms(a.health.p99_ms)}, alice ${ms(a.alice_with_device.max_ms)} (${statuses(a.alice_with_device)})`,
       `no ratio target; ${checks}`, verdictText],
     table: () => {
       console.log(`\n### The many-address login flood (scripts/soak_flood.py; ${figures.flood.addresses} addresses, ${figures.flood.seconds} s)\n`);
@@ -190,8 +191,7 @@ const manyFlood = (() => {
       console.log('| --- | --- | --- | --- | --- | --- | --- |');
       for (const [when, set] of [['during', d], ['after', a]]) {
         for (const [name, x] of Object.entries(set)) {
-          console.log(`| ${when} | ${name.replace(/_/g, ' ')} | ${x.count} | ${x.p50_ms ?? ''} ms | ${x.p99_ms ?? ''} ms | ` +
-            `${x.max_ms ?? ''} ms | ${statuses(x)} |`);
+          console.log(`| ${when} | ${name.replace(/_/g, ' ')} | ${x.count} | ${ms(x.p50_ms)} | ${ms(x.p99_ms)} | ${ms(x.max_ms)} | ${statuses(x)} |`);
         }
       }
       console.log(`\nscripts/soak_flood.py's checks (/health all 200 with p99 < 1 s during the flood, alice with her device logs in during and after it): ${verdictText}.`);
@@ -239,7 +239,7 @@ if (fs.readdirSync(dir).some((f) => /^wrk-me\.\d+\.txt$/.test(f))) {
     const f = manyFlood.figures, h = f.during.health;
     console.log(`| the many-address login flood of scripts/soak (another quickstart at its defaults: login limits on): ` +
       `${f.flood.addresses} addresses for ${f.flood.seconds} s, wrong passwords | ${manyFlood.answered} logins answered/s | ` +
-      `${h.p99_ms} ms (/health during it) | ${manyFlood.summary} |`);
+      `${h.p99_ms === null ? '—' : `${h.p99_ms} ms`} (/health during it) | ${manyFlood.summary} |`);
   }
   row('quickstart, 2 reactor threads: GET /me (server and wrk share both cores)', me2, `${(me2.rps / me.rps).toFixed(2)}x one thread`);
   // /me on the memory store at 64 connections, interleaved with the Redis rounds (runs before it: /me at 32).
