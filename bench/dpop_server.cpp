@@ -55,6 +55,8 @@ int main() try {
     http.dpop.policy.max_age = std::chrono::seconds(std::stoi(env_or("FAUTH_BENCH_DPOP_MAX_AGE", "3600")));
     if (const auto redis = env_or("FAUTH_REDIS_URL", ""); !redis.empty())
         http.dpop.replay_cache = std::make_shared<fauth::RedisReplayCache>(fauth::RedisReplayCacheOptions{.url = redis});
+    else  // every proof of the bench is one client key's: no per-key share (16,384 by default, fewer than a run sends)
+        http.dpop.replay_cache = std::make_shared<fauth::MemoryReplayCache>(fauth::MemoryReplayCache::Options{.per_owner = 0});
     const auto jwk = nlohmann::json::parse(env_or("FAUTH_BENCH_DPOP_JWK", "null"));
     const auto bound = auth.login("user-123", {}, {{"cnf", {{"jkt", fauth::jwk_thumbprint(jwk)}}}});
     const auto plain = auth.login("user-123");

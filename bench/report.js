@@ -6,6 +6,32 @@ const fs = require('fs');
 const dir = process.argv[2];
 const verdict = (value, target) => `${value.toFixed(2)}x (target ≥ ${target}x: ${value >= target ? 'met' : 'not met'})`;
 
+// Issue 33's targets, measured in this run: each section adds its rows to one table, printed last.
+const TARGET = {
+  tokenBytes: 300, // the quickstart's login access token, at most
+  verifyVsFloor: 0.5, // HS256 verify against the reused-context HMAC floor (floor time / verify time)
+  meVsHealth: 0.85,
+  meVsHealthBearer: 0.95, // /health sent the same Authorization header
+  floodVsIdle: 0.8, // /me during the bcrypt login flood against idle /me
+  redisReadsPer1000: 150, // at 64 connections
+  redisVsMemory: 0.8, // /me on the Redis store against /me on the memory store
+};
+// "met", or "not met, by" how far the figure is from the target.
+const atLeast = (value, target, unit = 'x') => (value >= target ? 'met'
+  : `**not met**, short by ${target - value < 0.005 ? `less than 0.01${unit}` : `${(target - value).toFixed(2)}${unit}`}`);
+const atMost = (value, target, unit = '') => (value <= target ? 'met'
+  : `**not met**, over by ${value - target < 0.5 ? `less than 1${unit}` : `${(value - target).toFixed(0)}${unit}`}`);
+const issue33 = []; // [what, figure, target, verdict]
+
+// The access token the bench logged in with (alice's, from the quickstart): its size and claims.
+if (fs.existsSync(`${dir}/login-token.txt`)) {
+  const token = fs.readFileSync(`${dir}/login-token.txt`, 'utf8').trim();
+  const claims = Object.keys(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')));
+  issue33.push(['the quickstart\'s login access token (the one this run logged in with)',
+    `**${token.length} bytes** (claims: ${claims.map((c) => `\`${c}\``).join(', ')})`, `≤ ${TARGET.tokenBytes} bytes`,
+    atMost(token.length, TARGET.tokenBytes, ' bytes')]);
+}
+
 if (fs.existsSync(`${dir}/token.json`)) {
   const bench = JSON.parse(fs.readFileSync(`${dir}/token.json`, 'utf8'));
   const median = {};
@@ -15,15 +41,34 @@ if (fs.existsSync(`${dir}/token.json`)) {
   const times = (fast, slow) => ns(slow) / ns(fast);
 
   console.log(`## Tokens (HS256, one core, median of 5; ${bench.context.date})\n`);
-  console.log('| operation | time | vs libjwt | vs cpp-jwt | vs HMAC floor, context reused (issue 13: verify) | vs HMAC floor, context duplicated (issue 6) |');
+  console.log(`| operation | time | vs libjwt | vs cpp-jwt | vs HMAC floor, context reused (issue 33: verify ≥ ${TARGET.verifyVsFloor}x) | vs HMAC floor, context duplicated (issue 6) |`);
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const [what, fauth, libjwt, cppjwt] of [
     ['fauth verify + decode', 'FauthVerify', 'LibjwtVerify', 'CppJwtVerify'],
     ['fauth sign', 'FauthSign', 'LibjwtSign', 'CppJwtSign'],
   ]) {
     console.log(`| ${what} | ${fmt(ns(fauth))} | ${verdict(times(fauth, libjwt), 4)} | ${verdict(times(fauth, cppjwt), 4)} | ` +
-      `${fauth === 'FauthVerify' ? verdict(times(fauth, 'HmacFloorReused'), 0.5) : `${times(fauth, 'HmacFloorReused').toFixed(2)}x`} | ` +
+      `${fauth === 'FauthVerify' ? verdict(times(fauth, 'HmacFloorReused'), TARGET.verifyVsFloor) : `${times(fauth, 'HmacFloorReused').toFixed(2)}x`} | ` +
       `${verdict(times(fauth, 'HmacFloor'), 0.5)} |`);
+  }
+  // Shown when token_bench.cpp has them: verify of a token shaped as the quickstart's login token,
+  // and fauth's own HMAC of the signing input alone (its floor).
+  if (ns('FauthVerifyLoginToken') !== undefined) {
+    console.log(`| fauth verify + decode, the quickstart's login token shape (\`FauthVerifyLoginToken\`) | ${fmt(ns('FauthVerifyLoginToken'))} | | | ` +
+      `${verdict(times('FauthVerifyLoginToken', 'HmacFloorReused'), TARGET.verifyVsFloor)} | ${times('FauthVerifyLoginToken', 'HmacFloor').toFixed(2)}x |`);
+  }
+  if (ns('FauthHmac') !== undefined) {
+    console.log(`| fauth's HMAC-SHA256 alone (\`FauthHmac\`) | ${fmt(ns('FauthHmac'))} | | | ` +
+      `${times('FauthHmac', 'HmacFloorReused').toFixed(2)}x | ${times('FauthHmac', 'HmacFloor').toFixed(2)}x |`);
+  }
+  for (const [what, name] of [['HS256 verify + decode (`FauthVerify`)', 'FauthVerify'],
+    ['HS256 verify + decode, the quickstart\'s login token shape (`FauthVerifyLoginToken`)', 'FauthVerifyLoginToken']]) {
+    if (ns(name) === undefined) continue;
+    const ratio = times(name, 'HmacFloorReused');
+    issue33.push([what + ' against the reused-context HMAC floor (`HmacFloorReused`)',
+      `${fmt(ns(name))} vs ${fmt(ns('HmacFloorReused'))}: **${ratio.toFixed(2)}x**` +
+        (ns('FauthHmac') !== undefined ? ` (fauth's HMAC alone: ${fmt(ns('FauthHmac'))})` : ''),
+      `≥ ${TARGET.verifyVsFloor}x`, atLeast(ratio, TARGET.verifyVsFloor)]);
   }
   for (const [what, name] of [['libjwt verify', 'LibjwtVerify'], ['libjwt sign', 'LibjwtSign'],
     ['cpp-jwt verify', 'CppJwtVerify'], ['cpp-jwt sign', 'CppJwtSign'],
@@ -85,6 +130,8 @@ const parseWrk = (file) => {
   return { rps, p99, errors, requests, non2xx: non2xx ? parseInt(non2xx[1], 10) : 0 };
 };
 const mid = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// Whether this run measured NAME (files wrk-NAME.N.txt).
+const measured = (name) => fs.readdirSync(dir).some((f) => f.startsWith(`wrk-${name}.`) && /\.\d+\.txt$/.test(f));
 // The median over every round of NAME (files wrk-NAME.N.txt).
 const wrk = (name) => {
   const runs = fs.readdirSync(dir).filter((f) => f.startsWith(`wrk-${name}.`) && /\.\d+\.txt$/.test(f)).map(parseWrk);
@@ -98,6 +145,60 @@ const wrk = (name) => {
     allNon2xx: runs.every((r) => r.non2xx === r.requests),
   };
 };
+// The many-address login flood (scripts/soak_flood.py, as scripts/soak runs it): its figures are its
+// last JSON line; the lines after it name the checks that failed, and its exit status says whether
+// they all passed.
+const manyFlood = (() => {
+  if (!fs.existsSync(`${dir}/many-flood.txt`)) return null;
+  const lines = fs.readFileSync(`${dir}/many-flood.txt`, 'utf8').trim().split('\n');
+  const status = parseInt(fs.readFileSync(`${dir}/many-flood.status`, 'utf8'), 10);
+  const at = lines.findLastIndex((l) => l.startsWith('{'));
+  const what = 'beside it: the many-address login flood of scripts/soak (wrong passwords from many loopback ' +
+    'addresses, each on a new connection; another quickstart at its defaults, login limits on)';
+  const checks = 'scripts/soak_flood.py\'s checks: /health all 200 with p99 < 1 s during it, alice with her device ' +
+    'cookie logs in during it, all 200 after it';
+  if (at < 0) {
+    const why = `no figures (exit status ${status}; see many-flood.txt: ${lines.at(-1)})`;
+    return { figures: null, row: [what, why, checks, '**not measured**'] };
+  }
+  const figures = JSON.parse(lines[at]);
+  const failed = lines.slice(at + 1).map((l) => l.replace(/^soak flood: /, ''));
+  const answers = Object.values(figures.flood.logins).reduce((a, b) => a + b, 0);
+  const statuses = (x) => Object.entries(x.statuses).map(([code, n]) => `${n} × ${code}`).join(', ') || 'none';
+  const ms = (v) => (v === null || v === undefined ? '—' : `${v} ms`);
+  const timing = (x) => (x.count ? `p50 ${ms(x.p50_ms)}, p99 ${ms(x.p99_ms)}, max ${ms(x.max_ms)} (${statuses(x)})` : 'no sample');
+  const d = figures.during, a = figures.after;
+  const passed = status === 0;
+  const verdictText = passed ? 'checks passed' : `**checks failed**${failed.length ? `: ${failed.join('; ')}` : ` (exit status ${status})`}`;
+  return {
+    figures,
+    answered: (answers / figures.flood.seconds).toFixed(0),
+    summary: `/health during it: ${timing(d.health)}; alice with her device: ${timing(d.alice_with_device)}; ` +
+      `${verdictText}. Details below.`,
+    row: [`${what}: ${figures.flood.addresses} addresses for ${figures.flood.seconds} s`,
+      `login answers ${statuses({ statuses: figures.flood.logins })} (${(answers / figures.flood.seconds).toFixed(0)}/s); ` +
+      `/health during it p99 **${ms(d.health.p99_ms)}** (max ${ms(d.health.max_ms)}); alice with her device during it: ` +
+      `max ${ms(d.alice_with_device.max_ms)} (${statuses(d.alice_with_device)}), without it: ${statuses(d.alice_without_device)}; ` +
+      `after it: /health p99 ${ms(a.health.p99_ms)}, alice ${ms(a.alice_with_device.max_ms)} (${statuses(a.alice_with_device)})`,
+      `no ratio target; ${checks}`, verdictText],
+    table: () => {
+      console.log(`\n### The many-address login flood (scripts/soak_flood.py; ${figures.flood.addresses} addresses, ${figures.flood.seconds} s)\n`);
+      console.log('A quickstart at its defaults (login limits on), 1 reactor thread on core 1; the flood\'s client on core 0: ' +
+        'wrong-password logins for names of each address\'s own, each on a new connection, 200 at a time. Meanwhile ' +
+        '/health every half second, and every 10 s alice from an address the flood does not use, with the device ' +
+        `cookie of an earlier login and without one. Login answers: ${statuses({ statuses: figures.flood.logins })}.\n`);
+      console.log('| when | request | count | p50 | p99 | max | statuses |');
+      console.log('| --- | --- | --- | --- | --- | --- | --- |');
+      for (const [when, set] of [['during', d], ['after', a]]) {
+        for (const [name, x] of Object.entries(set)) {
+          console.log(`| ${when} | ${name.replace(/_/g, ' ')} | ${x.count} | ${ms(x.p50_ms)} | ${ms(x.p99_ms)} | ${ms(x.max_ms)} | ${statuses(x)} |`);
+        }
+      }
+      console.log(`\nscripts/soak_flood.py's checks (/health all 200 with p99 < 1 s during the flood, alice with her device logs in during and after it): ${verdictText}.`);
+    },
+  };
+})();
+
 if (fs.readdirSync(dir).some((f) => /^wrk-me\.\d+\.txt$/.test(f))) {
   const health = wrk('health'), healthBearer = wrk('health-bearer'), me = wrk('me'), meNoConn = wrk('me-noconn');
   const meApiKey = wrk('me-apikey');
@@ -120,8 +221,8 @@ if (fs.readdirSync(dir).some((f) => /^wrk-me\.\d+\.txt$/.test(f))) {
   row('quickstart, 1 reactor thread on core 1 (wrk on core 0): GET /health (public)', health);
   row('same, GET /health sent the same Authorization header as /me', healthBearer,
     `${(healthBearer.rps / health.rps).toFixed(2)} of /health: what the header's bytes cost (Pistache's parser, the kernel, the client)`);
-  row('same, GET /me (bearer, revocation check, user loader)', me, verdict(me.rps / health.rps, 0.9) + ' of /health; ' +
-    `${(me.rps / healthBearer.rps).toFixed(2)} of /health with the same header, i.e. the guard costs ` +
+  row('same, GET /me (bearer, revocation check, user loader)', me, verdict(me.rps / health.rps, TARGET.meVsHealth) + ' of /health; ' +
+    `${verdict(me.rps / healthBearer.rps, TARGET.meVsHealthBearer)} of /health with the same header, i.e. the guard costs ` +
     `${(1e6 / me.rps - 1e6 / healthBearer.rps).toFixed(1)} µs of the reactor's ${(1e6 / me.rps).toFixed(1)} µs per request`);
   row('same, GET /me with alice\'s API key in X-API-Key (one SHA-256, one key loader call, user in the same lookup)', meApiKey,
     `${(meApiKey.rps / me.rps).toFixed(2)} of bearer /me; ${(meApiKey.rps / health.rps).toFixed(2)} of /health`);
@@ -132,17 +233,78 @@ if (fs.readdirSync(dir).some((f) => /^wrk-me\.\d+\.txt$/.test(f))) {
   const floodRefused = logins.errors !== '';
   row('same, GET /me while a second wrk floods POST /login (bcrypt cost 12)', flood,
     floodRefused ? `NOT MEASURED: some of the flood's logins were refused or failed${logins.errors}, so it was not a bcrypt flood beside /me`
-      : verdict(flood.rps / me.rps, 0.7) + ' of idle /me');
+      : verdict(flood.rps / me.rps, TARGET.floodVsIdle) + ' of idle /me');
   row('the flood itself: POST /login, 4 connections, over all rounds', logins, 'logins/s completed');
+  if (manyFlood && manyFlood.figures) {
+    const f = manyFlood.figures, h = f.during.health;
+    console.log(`| the many-address login flood of scripts/soak (another quickstart at its defaults: login limits on): ` +
+      `${f.flood.addresses} addresses for ${f.flood.seconds} s, wrong passwords | ${manyFlood.answered} logins answered/s | ` +
+      `${h.p99_ms === null ? '—' : `${h.p99_ms} ms`} (/health during it) | ${manyFlood.summary} |`);
+  }
   row('quickstart, 2 reactor threads: GET /me (server and wrk share both cores)', me2, `${(me2.rps / me.rps).toFixed(2)}x one thread`);
+  // /me on the memory store at 64 connections, interleaved with the Redis rounds (runs before it: /me at 32).
+  const me64 = measured('me-64') ? wrk('me-64') : null, memory = me64 || me;
+  const memoryWhat = me64 ? '/me on the memory store at 64 connections' : '/me on the memory store (32 connections)';
+  if (me64) row('same quickstart (memory store), 64 connections: GET /me', me64, `${(me64.rps / me.rps).toFixed(2)} of /me at 32`);
   row('quickstart on the Redis store, 1 reactor thread, 64 connections: GET /me', meRedis,
-    `${(meRedis.rps / me.rps).toFixed(2)} of /me on the memory store; Redis reads per 1,000 requests: ` +
-    `${redisReadsPer1000.toFixed(0)} (target ≤ 250: ${redisReadsPer1000 <= 250 ? 'met' : 'not met'})`);
+    `${verdict(meRedis.rps / memory.rps, TARGET.redisVsMemory)} of ${memoryWhat}; Redis reads per 1,000 requests: ` +
+    `${redisReadsPer1000.toFixed(0)} (target ≤ ${TARGET.redisReadsPer1000}: ${redisReadsPer1000 <= TARGET.redisReadsPer1000 ? 'met' : 'not met'})`);
   row('FastAPI + PyJWT on uvicorn, 1 worker: GET /me', fastapi,
     `fauth ${verdict(me.rps / fastapi.rps, 12)}; p99 ${me.p99 < fastapi.p99 ? 'lower' : 'NOT lower'}; ` +
     `a guard that cost nothing would reach ${(healthBearer.rps / fastapi.rps).toFixed(2)}x (/health with the same header)`);
   row('Fastify + @fastify/jwt on Node, 1 process: GET /me', fastify,
     `fauth ${verdict(me.rps / fastify.rps, 3)}; p99 ${me.p99 < fastify.p99 ? 'lower' : 'NOT lower'}`);
+
+  const ratio = (a, b) => `${a.rps.toFixed(0)} vs ${b.rps.toFixed(0)} req/s: **${(a.rps / b.rps).toFixed(2)}x**`;
+  issue33.push(['GET /me against GET /health (1 reactor thread, keep-alive)', ratio(me, health),
+    `≥ ${TARGET.meVsHealth}x`, atLeast(me.rps / health.rps, TARGET.meVsHealth)]);
+  issue33.push(['GET /me against GET /health sent the same `Authorization` header', ratio(me, healthBearer),
+    `≥ ${TARGET.meVsHealthBearer}x`, atLeast(me.rps / healthBearer.rps, TARGET.meVsHealthBearer) +
+      ` (the guard's cost: ${(1e6 / me.rps - 1e6 / healthBearer.rps).toFixed(1)} µs of ${(1e6 / me.rps).toFixed(1)} µs per request; ` +
+      `the header's bytes alone: /health with it is ${(healthBearer.rps / health.rps).toFixed(2)}x /health)`]);
+  issue33.push(['GET /me during the bcrypt login flood (cost 12, 4 connections) against idle /me',
+    floodRefused ? `not measured: the flood's logins were refused or failed${logins.errors}` : `${ratio(flood, me)} (${logins.rps.toFixed(1)} logins/s completed)`,
+    `≥ ${TARGET.floodVsIdle}x`, floodRefused ? 'no verdict: not a bcrypt flood' : atLeast(flood.rps / me.rps, TARGET.floodVsIdle)]);
+  if (manyFlood) issue33.push(manyFlood.row);
+  issue33.push(['Redis store: Redis socket reads per 1,000 guarded requests, 64 connections',
+    `**${redisReadsPer1000.toFixed(0)}** (${meRedis.rps.toFixed(0)} req/s)`, `≤ ${TARGET.redisReadsPer1000}`,
+    atMost(redisReadsPer1000, TARGET.redisReadsPer1000)]);
+  issue33.push([`GET /me on the Redis store against ${memoryWhat}`, ratio(meRedis, memory),
+    `≥ ${TARGET.redisVsMemory}x`, atLeast(meRedis.rps / memory.rps, TARGET.redisVsMemory)]);
+} else if (manyFlood) {
+  issue33.push(manyFlood.row);
+}
+if (manyFlood && manyFlood.figures) manyFlood.table();
+
+// Pistache versions side by side (issue 33): the quickstart built against Debian's 0.0.5 and the vendored 0.4.26.
+if (fs.existsSync(`${dir}/pistache-skipped.txt`)) {
+  const why = fs.readFileSync(`${dir}/pistache-skipped.txt`, 'utf8').trim();
+  console.log(`\n## Pistache 0.0.5 and 0.4.26 side by side\n\nSkipped: ${why}.`);
+  issue33.push(['Pistache 0.4.26 against 0.0.5: GET /health and GET /me', `not measured: ${why}`, 'no target: figures', 'skipped']);
+} else if (measured('pistache0426-me')) {
+  const versions = Object.fromEntries(fs.readFileSync(`${dir}/pistache-versions.txt`, 'utf8').trim().split('\n').map((l) => l.split(' ')));
+  const v = {
+    '0.0.5': { health: wrk('pistache005-health'), me: wrk('pistache005-me') },
+    '0.4.26': { health: wrk('pistache0426-health'), me: wrk('pistache0426-me') },
+  };
+  const cell = (r) => `${r.rps.toFixed(0)}${r.errors} (p99 ${r.p99.toFixed(2)} ms)`;
+  console.log(`\n## Pistache 0.0.5 and 0.4.26 side by side (wrk, 1 thread, 32 keep-alive connections; median of ${v['0.4.26'].me.runs} runs)\n`);
+  console.log(`The quickstart in Release, built against Debian's Pistache (${versions['0.0.5']}) and against the vendored ` +
+    `${versions['0.4.26']} (meson, buildtype release); each 1 reactor thread on core 1, wrk on core 0, 0.0.5 then 0.4.26 in each round.\n`);
+  console.log('| route | Pistache 0.0.5: requests/s | Pistache 0.4.26: requests/s | 0.4.26 / 0.0.5 |');
+  console.log('| --- | --- | --- | --- |');
+  for (const [what, route] of [['GET /health (public)', 'health'], ['GET /me (bearer)', 'me']]) {
+    console.log(`| ${what} | ${cell(v['0.0.5'][route])} | ${cell(v['0.4.26'][route])} | ` +
+      `${(v['0.4.26'][route].rps / v['0.0.5'][route].rps).toFixed(2)}x |`);
+  }
+  const meOverHealth = (w) => v[w].me.rps / v[w].health.rps;
+  console.log(`| /me ÷ /health | ${meOverHealth('0.0.5').toFixed(2)} | ${meOverHealth('0.4.26').toFixed(2)} | |`);
+  issue33.push(['Pistache 0.4.26 against 0.0.5: the quickstart, 1 reactor thread, same run',
+    `/health ${v['0.4.26'].health.rps.toFixed(0)} vs ${v['0.0.5'].health.rps.toFixed(0)} req/s: ` +
+      `**${(v['0.4.26'].health.rps / v['0.0.5'].health.rps).toFixed(2)}x**; /me ${v['0.4.26'].me.rps.toFixed(0)} vs ` +
+      `${v['0.0.5'].me.rps.toFixed(0)}: **${(v['0.4.26'].me.rps / v['0.0.5'].me.rps).toFixed(2)}x**; /me ÷ /health ` +
+      `${meOverHealth('0.4.26').toFixed(2)} on 0.4.26, ${meOverHealth('0.0.5').toFixed(2)} on 0.0.5`,
+    'no target: figures', 'figures only']);
 }
 
 // DPoP-bound GET /me beside bearer GET /me (issue 31), and one proof's verification beside HS256 verify.
@@ -224,4 +386,11 @@ if (fs.existsSync(`${dir}/compare-base.txt`)) {
     'from above. Status codes the allocation ' +
     `client saw, base / current: ${['health', 'health-bearer', 'me', 'me-401'].map((r) =>
       `${r} ${codes(allocs('base', r))} / ${codes(allocs('cur', r))}`).join('; ')}.`);
+}
+
+if (issue33.length) {
+  console.log('\n## Issue 33 targets, measured in this run\n');
+  console.log('| target (issue 33) | figure in this run | target | verdict |');
+  console.log('| --- | --- | --- | --- |');
+  for (const [what, figure, target, verdictText] of issue33) console.log(`| ${what} | ${figure} | ${target} | ${verdictText} |`);
 }

@@ -95,7 +95,8 @@ def summary(samples):
 
 async def main():
     status, _, cookies = await request("POST", "/login", FORM, login_body("alice", "s3cret"), "127.98.0.1")
-    device = next((c.split(";")[0] for c in cookies if c.startswith("fauth_device=")), "")
+    # The device cookie's default name, with the __Secure- prefix it takes when cookies are Secure (the default).
+    device = next((c.split(";")[0] for c in cookies if c.split("=")[0] in ("fauth_device", "__Secure-fauth_device")), "")
     if status != 200 or not device:
         print("soak flood: alice's first login gave %s and %s device cookie" % (status, "a" if device else "no"))
         return 1
