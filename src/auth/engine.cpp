@@ -190,7 +190,13 @@ Outcome<void> Engine::check(const TokenPayload& payload, TokenType type) const {
     if (type == TokenType::refresh &&
         unix_seconds(config_.tokens.clock) >= session_start(payload) + config_.session_lifetime.count())
         return SessionExpired().failure();
-    auto revoked = store_->is_revoked(query_of(payload));
+    auto query = query_of(payload);
+    // A refresh token is exchanged for new tokens on the strength of this answer (rotate, whose
+    // use_refresh reads only the session's record): it must see a revoke_all or a logout made
+    // elsewhere the moment it returned, so it is asked of the store itself, never of a copy a
+    // process keeps (RedisRevocationStore's cache). An access token keeps the fast path.
+    query.must_read_store = type == TokenType::refresh;
+    auto revoked = store_->is_revoked(query);
     // A refresh token's family, for its throttle (an access token's step keeps nothing).
     std::string family = type == TokenType::refresh ? payload.family.str() : std::string();
     return chain<void>(std::move(revoked), [this, family = std::move(family)](Result<bool> answer) mutable -> Outcome<void> {

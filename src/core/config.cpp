@@ -58,14 +58,20 @@ void TokenConfig::validate_secret() const {
                           " needs at least " + std::to_string(alg->min_key_bytes) + " (RFC 7518 section 3.2)");
 }
 
-void write_log(const LogSink& log, std::string_view message) {
-    if (log)
-        log(message);
-    else
+void write_log(const LogSink& log, std::string_view message) noexcept {
+    // fauth's own threads report through here (Redis's, the callback pool's): a sink that throws
+    // must not end them, or the process. Its message goes to standard error instead.
+    try {
+        if (log) return log(message);
+    } catch (...) {}
+    try {
         std::cerr << "fauth: " << message << std::endl;
+    } catch (...) {
+        // Standard error failed too: there is nowhere left to say it.
+    }
 }
 
-void TokenConfig::write_log(std::string_view message) const { fauth::write_log(log, message); }
+void TokenConfig::write_log(std::string_view message) const noexcept { fauth::write_log(log, message); }
 
 void TokenConfig::report(const SecurityEvent& event) const {
     if (!security_events) return write_log(to_json_line(event));

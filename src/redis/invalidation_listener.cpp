@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "fauth/core/internal/ascii.hpp"
+
 namespace fauth::detail {
 namespace {
 
@@ -20,9 +22,17 @@ constexpr const char* kInvalidationChannel = "__redis__:invalidate";
 // unanswered for as long again counts as a lost connection (a silent half-open one included).
 constexpr int kIdleMs = 1000;
 
-// An error reply that will not change if asked again: the command is unknown (Redis before 6.0)
-// or forbidden (an ACL). Others (LOADING, BUSY, ...) pass.
-bool refusal(std::string_view error) { return error.starts_with("ERR") || error.starts_with("NOPERM"); }
+// An error reply that will not change if asked again: the command or subcommand is unknown
+// (Redis before 6.0 says "ERR unknown command", "ERR Unknown subcommand", or before 5.0 a
+// "Syntax error" for CLIENT ID) or forbidden (an ACL: NOPERM). Others pass and are asked again
+// after a pause: LOADING, BUSY, "ERR max number of clients reached", ...
+bool refusal(std::string_view error) {
+    if (error.starts_with("NOPERM")) return true;
+    if (!error.starts_with("ERR")) return false;
+    const auto lower = ascii_lower(error);
+    return lower.find("unknown command") != std::string::npos || lower.find("unknown subcommand") != std::string::npos ||
+           lower.find("syntax error") != std::string::npos;
+}
 
 }  // namespace
 
@@ -31,11 +41,11 @@ InvalidationListener::InvalidationListener(RedisEndpoint endpoint, std::chrono::
     : endpoint_(std::move(endpoint)), timeout_(timeout), prefixes_(std::move(prefixes)), cache_(cache), client_(client) {
     wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_ < 0) throw std::runtime_error("redis: cannot make an eventfd for the invalidation listener");
-    connect();  // when Redis is down, the thread tries again
     try {
+        connect();  // when Redis is down, the thread tries again
         thread_ = std::thread([this] { run(); });
-    } catch (...) {
-        if (context_) redisFree(context_);
+    } catch (...) {  // (connect allocates; its report reaches the log sink)
+        drop();
         ::close(wake_);
         throw;
     }
@@ -46,14 +56,27 @@ InvalidationListener::~InvalidationListener() {
     const std::uint64_t one = 1;
     [[maybe_unused]] const auto written = ::write(wake_, &one, sizeof one);
     thread_.join();
-    if (context_) redisFree(context_);
+    drop();  // nothing is announced any more: no cached answer may outlive the listener
     ::close(wake_);
+}
+
+void InvalidationListener::drop() noexcept {
+    cache_.set_enabled(false);
+    if (context_) redisFree(context_);
+    context_ = nullptr;
 }
 
 bool InvalidationListener::connect() {
     std::string error;
     context_ = redis_connect(endpoint_, timeout_, error);
     if (context_ == nullptr) return false;  // the data connections report the outage
+    // Each step below may wait for the whole timeout: a listener that is stopping goes at once.
+    auto stopped = [&] {
+        if (!stopping_) return false;
+        redisFree(context_);
+        context_ = nullptr;
+        return true;
+    };
     auto fail = [&](const std::string& what, const RedisReply& reply) {
         if (reply && reply->type == REDIS_REPLY_ERROR && refusal(std::string_view(reply->str, reply->len))) {
             // Redis will not track (before 6.0, or an ACL forbids it): no caching, said once.
@@ -67,8 +90,10 @@ bool InvalidationListener::connect() {
         context_ = nullptr;
         return false;
     };
+    if (stopped()) return false;
     const auto id = redis_command(context_, {"CLIENT", "ID"}, error);
     if (!id || id->type != REDIS_REPLY_INTEGER) return fail("CLIENT ID", id);
+    if (stopped()) return false;
     // Redirected to this very connection, which then subscribes (RESP2 carries invalidations
     // as Pub/Sub messages only); broadcast, so that no key needs to be read on this connection.
     RedisClient::Args tracking{"CLIENT", "TRACKING", "on", "REDIRECT", std::to_string(id->integer), "BCAST"};
@@ -78,6 +103,7 @@ bool InvalidationListener::connect() {
     }
     const auto tracked = redis_command(context_, tracking, error);
     if (!tracked || tracked->type != REDIS_REPLY_STATUS) return fail("CLIENT TRACKING", tracked);
+    if (stopped()) return false;
     const auto subscribed = redis_command(context_, {"SUBSCRIBE", kInvalidationChannel}, error);
     if (!subscribed || subscribed->type != REDIS_REPLY_ARRAY) return fail("SUBSCRIBE", subscribed);
     // Every write from here on is announced on this connection: what is read after this may be kept.
@@ -88,15 +114,27 @@ bool InvalidationListener::connect() {
 void InvalidationListener::run() {
     ::pthread_setname_np(::pthread_self(), "fauth-redis-inv");
     auto delay = std::chrono::milliseconds(100);
-    while (!stopping_ && !refused_) {
-        if (context_) {
-            delay = std::chrono::milliseconds(100);
-            listen();
-            continue;
-        }
-        if (pause(delay)) return;
+    auto back_off = [&] {
+        const bool stop = pause(delay);
         delay = std::min(delay * 2, std::chrono::milliseconds(2000));
-        connect();
+        return stop;
+    };
+    while (!stopping_ && !refused_) {
+        try {
+            if (context_) {
+                delay = std::chrono::milliseconds(100);
+                listen();
+                continue;
+            }
+            if (back_off()) return;
+            connect();
+        } catch (...) {
+            // Nothing thrown here may end the process (an allocation that failed while a message
+            // was handled or a report written): a message may have been lost with it, so caching
+            // goes off and the connection is dropped, then made again after a pause.
+            drop();
+            if (back_off()) return;
+        }
     }
 }
 
@@ -154,9 +192,7 @@ void InvalidationListener::handle(const redisReply& reply) {
 }
 
 void InvalidationListener::lost(const std::string& why) {
-    cache_.set_enabled(false);
-    redisFree(context_);
-    context_ = nullptr;
+    drop();
     if (!stopping_)
         client_.report("invalidation connection lost (" + why + "); caching of revocation checks is off until it is back");
 }

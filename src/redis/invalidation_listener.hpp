@@ -21,14 +21,17 @@ namespace fauth::detail {
 /// Keeps the invalidation connection from its own thread (`fauth-redis-inv`), started in the
 /// constructor and joined in the destructor. It hands Redis's messages to `cache` (invalidate, or
 /// clear on a flush), turns it on once subscribed and off when the connection is lost (then
-/// reconnects, backing off up to 2 s). No user code runs on it.
+/// reconnects, backing off up to 2 s). Only the log sink of the store's options runs on it
+/// (write_log never throws); anything else thrown there also turns caching off and reconnects.
 class InvalidationListener {
 public:
     /// Connects once now (when Redis is up, caching is on when this returns), then starts the
     /// thread. `cache` and `client` (which reports trouble to the log) must outlive it.
     InvalidationListener(RedisEndpoint endpoint, std::chrono::milliseconds timeout, std::vector<std::string> prefixes,
                          RevocationCache& cache, const RedisClient& client);
-    /// Wakes the thread and joins it (within the connect timeout at most).
+    /// Wakes the thread and joins it, then turns caching off. A thread that is connecting stops
+    /// between the steps of its connection: within three timeouts at most (connect, AUTH, SELECT),
+    /// one when Redis answers or refuses at once.
     ~InvalidationListener();
     InvalidationListener(const InvalidationListener&) = delete;
     InvalidationListener& operator=(const InvalidationListener&) = delete;
@@ -42,6 +45,8 @@ private:
     void handle(const redisReply& reply);
     // Caching off, connection closed, `why` reported.
     void lost(const std::string& why);
+    // Caching off, connection closed.
+    void drop() noexcept;
     // Waits `delay`; true when the listener is stopping.
     bool pause(std::chrono::milliseconds delay);
     void run();

@@ -9,7 +9,7 @@ RevocationCache::RevocationCache(std::size_t capacity, Clock::duration max_age)
 
 bool RevocationCache::lookup(const Keys& keys, Values& values, Ticket& ticket, Clock::time_point now) {
     std::lock_guard lock(mutex_);
-    ticket = Ticket{sequence_, enabled_};
+    ticket = Ticket{sequence_, enabled_, now};
     if (!enabled_) return false;
     for (std::size_t i = 0; i < kKeys; ++i) {
         const auto found = entries_.find(keys[i]);
@@ -19,15 +19,21 @@ bool RevocationCache::lookup(const Keys& keys, Values& values, Ticket& ticket, C
     return true;
 }
 
-bool RevocationCache::store(const Ticket& ticket, const Keys& keys, const Values& values, Clock::time_point now) {
+RevocationCache::Ticket RevocationCache::ticket(Clock::time_point now) const {
+    std::lock_guard lock(mutex_);
+    return Ticket{sequence_, enabled_, now};
+}
+
+bool RevocationCache::store(const Ticket& ticket, const Keys& keys, const Values& values) {
+    Map dropped;  // freed after the lock is released
     std::lock_guard lock(mutex_);
     if (!ticket.enabled || !enabled_ || ticket.sequence != sequence_) return false;
     std::size_t added = 0;
     for (const auto& key : keys) added += entries_.count(key) == 0 ? 1 : 0;
     // Full: start again rather than keep ages or an order per entry. The reply in hand is kept
     // whole, so a check's keys are never held in part (at least kKeys fit).
-    if (entries_.size() + added > capacity_) entries_.clear();
-    for (std::size_t i = 0; i < kKeys; ++i) entries_.insert_or_assign(keys[i], Entry{values[i], now});
+    if (entries_.size() + added > capacity_) dropped.swap(entries_);
+    for (std::size_t i = 0; i < kKeys; ++i) entries_.insert_or_assign(keys[i], Entry{values[i], ticket.time});
     return true;
 }
 
@@ -44,16 +50,18 @@ void RevocationCache::invalidate(const std::string& key) {
 }
 
 void RevocationCache::clear() {
+    Map dropped;  // freed after the lock is released
     std::lock_guard lock(mutex_);
     ++sequence_;
-    entries_.clear();
+    dropped.swap(entries_);
 }
 
 void RevocationCache::set_enabled(bool on) {
+    Map dropped;  // freed after the lock is released
     std::lock_guard lock(mutex_);
     ++sequence_;
     enabled_ = on;
-    entries_.clear();
+    dropped.swap(entries_);
 }
 
 bool RevocationCache::enabled() const {

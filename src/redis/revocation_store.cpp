@@ -82,7 +82,9 @@ Outcome<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
         return v[0] != 0 || (!no_family && v[1] != 0) || issued_at_us < v[2];
     };
     RevocationCache::Ticket ticket;
-    if (cache_) {
+    if (cache_ && q.must_read_store) {
+        ticket = cache_->ticket();  // Redis is asked; its answer may still be kept for other checks
+    } else if (cache_) {
         RevocationCache::Values values{};
         if (cache_->lookup(keys, values, ticket)) return revoked(values);  // ready: no round trip, no hop
     }
@@ -92,6 +94,10 @@ Outcome<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
                                   keys = cache_ ? std::move(keys) : RevocationCache::Keys{}, revoked,
                                   fail_closed = options_.fail_closed](const redisReply* reply, const std::string& error) {
                                      if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+                                         // Redis cannot be read: nothing cached is answered any more either
+                                         // (the invalidation connection would notice only within its PING's
+                                         // time), so that every check fails closed from now on.
+                                         if (cache) cache->clear();
                                          client->report("cannot check revocation (" + reply_trouble(error) +
                                                         "); treating tokens as " + (fail_closed ? "revoked" : "valid"));
                                          return fail_closed;

@@ -91,3 +91,25 @@ TEST(TokenConfig, NowUsesTheInjectedClock) {
     c.clock = [fixed] { return fixed; };
     EXPECT_EQ(c.now(), fixed);
 }
+
+// fauth's own threads (Redis's invalidation listener, its I/O threads) report through write_log: a
+// sink that throws must not end them. Its message goes to standard error instead.
+TEST(WriteLog, ASinkThatThrowsIsNotPassedOnAndTheMessageGoesToStandardError) {
+    int calls = 0;
+    const fauth::LogSink throwing = [&](std::string_view) {
+        ++calls;
+        throw std::runtime_error("the log is down");
+    };
+    static_assert(noexcept(fauth::write_log(throwing, "")));
+    testing::internal::CaptureStderr();
+    fauth::write_log(throwing, "redis: invalidation connection lost");
+    const auto err = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(err, "fauth: redis: invalidation connection lost\n");
+    auto c = good();
+    c.log = throwing;
+    testing::internal::CaptureStderr();
+    c.write_log("again");
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), "fauth: again\n");
+    EXPECT_EQ(calls, 2);
+}

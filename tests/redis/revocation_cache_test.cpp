@@ -120,9 +120,36 @@ TEST(RevocationCache, AnEntryIsUsedForItsMaximumAgeOnly) {
     RevocationCache::Values values{};
     RevocationCache::Ticket ticket;
     ASSERT_FALSE(cache.lookup(kKeys, values, ticket, t0));
-    ASSERT_TRUE(cache.store(ticket, kKeys, kValues, t0));
+    ASSERT_TRUE(cache.store(ticket, kKeys, kValues));
     EXPECT_TRUE(cache.lookup(kKeys, values, ticket, t0 + kAge - std::chrono::milliseconds(1)));
     EXPECT_FALSE(cache.lookup(kKeys, values, ticket, t0 + kAge)) << "old enough: Redis is asked again";
-    EXPECT_TRUE(cache.store(ticket, kKeys, kValues, t0 + kAge));  // and the fresh reply replaces it
+    EXPECT_TRUE(cache.store(ticket, kKeys, kValues));  // and the fresh reply replaces it
     EXPECT_TRUE(cache.lookup(kKeys, values, ticket, t0 + kAge + std::chrono::milliseconds(500)));
+}
+
+// A reply that took long to come is as old as the lookup that asked for it: Redis may have read
+// the keys at any moment since then, so its age counts from there, not from its arrival.
+TEST(RevocationCache, AnEntrysAgeCountsFromTheLookupThatAskedNotFromTheReply) {
+    On cache;
+    const auto asked = RevocationCache::Clock::now() - kAge / 2;  // the MGET went half an age ago
+    RevocationCache::Values values{};
+    RevocationCache::Ticket ticket;
+    ASSERT_FALSE(cache.lookup(kKeys, values, ticket, asked));
+    ASSERT_TRUE(cache.store(ticket, kKeys, kValues));  // its reply arrives now
+    EXPECT_TRUE(cache.lookup(kKeys, values, ticket, asked + kAge - std::chrono::milliseconds(1)));
+    EXPECT_FALSE(cache.lookup(kKeys, values, ticket, asked + kAge)) << "a max_age after the lookup, not after the reply";
+}
+
+// A check that must read Redis takes a ticket without a lookup: its reply is kept on the same terms.
+TEST(RevocationCache, ATicketWithoutALookupKeepsARepliesOnTheSameTerms) {
+    On cache;
+    ASSERT_TRUE(cache.store(missed(cache), kKeys, kValues));
+    const auto before = cache.ticket();
+    cache.invalidate(std::string("p:sub:c"));
+    EXPECT_FALSE(cache.store(before, kKeys, kValues)) << "an invalidation came after the ticket";
+    EXPECT_TRUE(cache.store(cache.ticket(), kKeys, kValues));
+    EXPECT_TRUE(held(cache));
+    RevocationCache off(100, kAge);
+    EXPECT_FALSE(off.ticket().enabled);
+    EXPECT_FALSE(off.store(off.ticket(), kKeys, kValues));
 }

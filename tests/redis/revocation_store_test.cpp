@@ -7,18 +7,23 @@
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <future>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <utility>
 
+#include "fauth/auth/provider.hpp"
 #include "fauth/core/clock.hpp"
 #include "fauth/core/errors.hpp"
 #include "support/await.hpp"
 #include "support/redis_server.hpp"
+#include "support/user.hpp"
 
 using fauth::parse_redis_url;
 using fauth::test::await;
@@ -674,4 +679,184 @@ TEST(RedisRevocationCache, ALostInvalidationConnectionThatCannotComeBackLeavesNo
     auto again = a.is_revoked(q);
     EXPECT_FALSE(again.ready()) << "nothing is cached while writes go unannounced";
     EXPECT_TRUE(await(std::move(again)));
+}
+
+// A refresh exchanges its token for new ones: its check reads Redis, never the cache (H1 of the
+// cache's review). Two providers, each with its own store (two processes): B has alice's refresh
+// token's keys cached when A runs revoke_all; B's refresh right after must be refused, whether or
+// not Redis's invalidation message has reached B yet.
+namespace {
+
+// A provider on `store` that takes every subject for an active user.
+std::unique_ptr<fauth::AuthProvider<fauth::test::User>> node(std::shared_ptr<fauth::RevocationStore> store) {
+    fauth::AuthConfig c;
+    c.tokens.secret_key = "redis-cache-test-secret-32-bytes!";
+    c.bcrypt_cost = 4;
+    c.revocation_store = std::move(store);
+    return std::make_unique<fauth::AuthProvider<fauth::test::User>>(c, [](const fauth::TokenPayload& p) {
+        return std::optional<fauth::test::User>({p.sub, p.sub, "", true, {}, {}});
+    });
+}
+
+// Why `refreshed` was refused (the log reason), or "accepted".
+std::string refusal(Pistache::Async::Promise<fauth::TokenResponse>& refreshed) {
+    const auto outcome = fauth::test::settle(refreshed);
+    if (!outcome.error) return "accepted";
+    try {
+        std::rethrow_exception(outcome.error);
+    } catch (const fauth::Error& e) {
+        return e.what();
+    } catch (...) {
+        return "an exception that is not a fauth::Error";
+    }
+}
+
+// The check the engine makes of `token`.
+fauth::RevocationQuery query_of(const fauth::TokenPayload& token) {
+    return {token.jti, token.family, token.sub, token.revocation_time_us()};
+}
+
+}  // namespace
+
+TEST(RedisRevocationCache, ARefreshRightAfterRevokeAllElsewhereIsRefused) {
+    fauth::test::RedisServer redis;
+    auto store_a = std::make_shared<fauth::RedisRevocationStore>(caching(redis, "refresh:"));
+    auto store_b = std::make_shared<fauth::RedisRevocationStore>(caching(redis, "refresh:"));
+    auto a = node(store_a);
+    auto b = node(store_b);
+    const auto session = b->login("alice");
+    const auto query = query_of(b->verify(session.refresh_token, fauth::TokenType::refresh));
+    EXPECT_FALSE(await(store_b->is_revoked(query)));
+    ASSERT_TRUE(comes_to_cache(*store_b, query, false)) << "B has the refresh token's keys cached";
+
+    await(a->revoke_all("alice"));  // a password change on A
+    auto refreshed = b->refresh(session.refresh_token);
+    EXPECT_EQ(refusal(refreshed), "Invalid token: token revoked");
+}
+
+// The same, with B's cache made stale for good: SWAPDB changes what Redis holds without any
+// invalidation message (see docs/guides/redis.md), so only reading Redis can see it. A check of an
+// access token is still answered from the cache (the fast path, bounded by max_age); a check that
+// must read the store, and so a refresh, is not.
+TEST(RedisRevocationCache, ARefreshIsCheckedAgainstRedisEvenWhenItsKeysAreCached) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    auto store = std::make_shared<fauth::RedisRevocationStore>(caching(redis, "swap:"));
+    auto b = node(store);
+    const auto session = b->login("alice");
+    const auto access = query_of(b->verify(session.access_token, fauth::TokenType::access));
+    const auto refresh = query_of(b->verify(session.refresh_token, fauth::TokenType::refresh));
+    // alice's revoke_all, written to database 1 first (tracking does not tell databases apart: its
+    // message comes now, before anything is cached), then swapped in as database 0: nothing is
+    // announced then.
+    EXPECT_EQ(probe.run("SELECT 1"), "OK");
+    const auto cutoff = std::to_string(now_us() + 1'000'000) + "u";
+    EXPECT_EQ(probe.run(("SET swap:sub:alice " + cutoff + " EX 60").c_str()), "OK");
+    for (const auto* q : {&access, &refresh}) {
+        EXPECT_FALSE(await(store->is_revoked(*q)));
+        ASSERT_TRUE(comes_to_cache(*store, *q, false));
+    }
+    EXPECT_EQ(probe.run("SWAPDB 0 1"), "OK");
+    expect_cached(*store, access, false);  // the setting: the cache is stale, and no message will come
+    ASSERT_EQ(store->cached_keys(), 4u) << "the setting: SWAPDB announced nothing";
+
+    auto must_read = refresh;
+    must_read.must_read_store = true;
+    auto read = store->is_revoked(must_read);
+    EXPECT_FALSE(read.ready()) << "asked of Redis, though its keys are cached";
+    EXPECT_TRUE(await(std::move(read)));
+    auto refreshed = b->refresh(session.refresh_token);
+    EXPECT_EQ(refusal(refreshed), "Invalid token: token revoked");
+}
+
+// A Redis that hangs (SIGSTOP: connections stay open, nothing answers) makes checks fail closed
+// from the first one that fails to read it (M1 of the review): cached answers are dropped then,
+// not only when the invalidation connection's PING gives up (between one and two seconds later)
+// or when they reach max_age (ten minutes here).
+TEST(RedisRevocationCache, AHungRedisFailsClosedFromTheFirstFailedCheck) {
+    fauth::test::RedisServer redis;
+    auto options = caching(redis, "hung:");
+    options.timeout = std::chrono::milliseconds(100);
+    fauth::RedisRevocationStore store(options);
+    const fauth::RevocationQuery cached{"jti", "fam", "sub", now_us()}, other{"jti2", "fam2", "sub2", now_us()};
+    EXPECT_FALSE(await(store.is_revoked(cached)));
+    ASSERT_TRUE(comes_to_cache(store, cached, false));
+
+    redis.pause();
+    const auto paused = std::chrono::steady_clock::now();
+    EXPECT_TRUE(await(store.is_revoked(other))) << "fail closed";
+    const auto failed_after = std::chrono::steady_clock::now() - paused;
+    auto again = store.is_revoked(cached);
+    const auto checked_after = std::chrono::steady_clock::now() - paused;
+    // The deadline: the check above failed within its timeouts (a command and one reconnection,
+    // 100 ms each), well before the invalidation connection could have given up.
+    EXPECT_LT(failed_after, std::chrono::milliseconds(900));
+    EXPECT_LT(checked_after, std::chrono::milliseconds(900));
+    EXPECT_FALSE(again.ready()) << "a cached answer was served after a check had failed to read Redis";
+    EXPECT_TRUE(await(std::move(again))) << "fail closed";
+    EXPECT_EQ(store.cached_keys(), 0u);
+    RecordProperty("first_failure_ms",
+                   std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(failed_after).count()));
+
+    redis.resume();
+    ASSERT_TRUE(within(std::chrono::milliseconds(5000), [&] { return !await(store.is_revoked(cached)); }))
+        << "checks did not recover once Redis answered again";
+}
+
+// Whatever is thrown on the invalidation listener's thread ends nothing (M3 of the review): here
+// the store's log sink throws when the listener reports its lost connection. The process lives
+// on, and caching comes back, kept right, once the connection is made again.
+TEST(RedisRevocationCache, ALogSinkThatThrowsOnTheListenersThreadEndsNothing) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    auto options = caching(redis, "sink:");
+    std::atomic<int> thrown{0};
+    options.log = [&thrown](std::string_view) {
+        ++thrown;
+        throw std::runtime_error("the log is down");
+    };
+    fauth::RedisRevocationStore a(options);
+    fauth::RedisRevocationStore b(caching(redis, "sink:"));
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    EXPECT_FALSE(await(a.is_revoked(q)));
+    ASSERT_TRUE(comes_to_cache(a, q, false));
+
+    probe.run("CLIENT KILL TYPE pubsub");  // a's listener reports the loss: its sink throws
+    ASSERT_TRUE(within(kBound, [&] { return thrown > 0; })) << "the listener reported nothing";
+    ASSERT_TRUE(within(std::chrono::milliseconds(3000), [&] {
+        EXPECT_FALSE(await(a.is_revoked(q)));
+        return a.is_revoked(q).ready();
+    })) << "caching did not resume after reconnection";
+    await(b.revoke_token("jti", now() + 60));
+    ASSERT_TRUE(within(kBound, [&] { return revoked_now(a, q); }));
+}
+
+// An error Redis may answer differently later is no refusal (L5 of the review): with its clients
+// at their maximum, the listener is told "ERR max number of clients reached", and caching starts
+// once there is room, instead of staying off for the store's life.
+TEST(RedisRevocationCache, ATransientErrorAtConnectionLeavesCachingToComeLater) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    EXPECT_EQ(probe.run("CONFIG SET maxclients 1"), "OK");  // the probe's is the only connection
+    std::mutex m;
+    std::vector<std::string> logs;
+    auto options = caching(redis, "full:");
+    options.log = [&](std::string_view line) {
+        std::lock_guard lock(m);
+        logs.emplace_back(line);
+    };
+    fauth::RedisRevocationStore store(options);
+    EXPECT_EQ(probe.run("CONFIG SET maxclients 100"), "OK");
+    const fauth::RevocationQuery q{"jti", "fam", "sub", now_us()};
+    ASSERT_TRUE(within(std::chrono::milliseconds(5000), [&] {
+        EXPECT_FALSE(await(store.is_revoked(q)));
+        return store.is_revoked(q).ready();
+    })) << "caching never started";
+    std::lock_guard lock(m);
+    bool told = false;
+    for (const auto& line : logs) {
+        EXPECT_EQ(line.find("refused"), std::string::npos) << line;
+        told = told || line.find("max number of clients reached") != std::string::npos;
+    }
+    EXPECT_TRUE(told) << "the setting: the listener's first connection was answered with the clients' maximum";
 }

@@ -79,9 +79,20 @@ public:
     void stop() {
         if (pid_ <= 0) return;
         ::kill(pid_, SIGTERM);
+        ::kill(pid_, SIGCONT);  // a paused server, to take its SIGTERM
         int status = 0;
         ::waitpid(pid_, &status, 0);
         pid_ = -1;
+    }
+
+    /// Freezes the server (SIGSTOP): its connections stay open and its port accepts TCP
+    /// connections, but nothing answers, as with a hung or overloaded Redis.
+    void pause() {
+        if (pid_ > 0) ::kill(pid_, SIGSTOP);
+    }
+    /// Lets a paused server go on (SIGCONT).
+    void resume() {
+        if (pid_ > 0) ::kill(pid_, SIGCONT);
     }
 
     /// Its port.

@@ -73,6 +73,7 @@ public:
     /// an introspection counted with those waiting for a key fetch.
     Outcome<TokenPayload> verify(std::string_view token, TokenType type) const;
     /// Step 2 for a verified payload: the revocation store ("token revoked"); for a refresh token
+    /// the store itself, never a process's copy of it (RevocationQuery::must_read_store), and
     /// also its session's lifetime (SessionExpired) and its refresh throttle (Throttled). A
     /// trusted issuer's token passes untouched: its sessions are its issuer's. Ready when the
     /// store and the throttle answer in this process; else settled on their callback thread.

@@ -28,6 +28,10 @@ struct RevocationQuery {
     std::string_view sub;
     /// The token's issue time in microseconds (TokenPayload::issued_at_us).
     std::int64_t issued_at_us = 0;
+    /// The answer must be read from the shared store itself, not from a copy this process keeps
+    /// (RedisRevocationStore's cache), since a token is about to be exchanged for new ones on its
+    /// strength (Engine::check sets it for a refresh token). A store without such a copy ignores it.
+    bool must_read_store = false;
 };
 
 /// One use of a refresh token, as RevocationStore::use_refresh records it. The views are valid

@@ -24,8 +24,8 @@ class KeyRing;
 /// Receives operational messages fauth must not show clients (a loader's failure, say).
 using LogSink = std::function<void(std::string_view message)>;
 
-/// Sends `message` to `log`, or to standard error when `log` is empty.
-void write_log(const LogSink& log, std::string_view message);
+/// Sends `message` to `log`, or to standard error when `log` is empty or throws (never throws).
+void write_log(const LogSink& log, std::string_view message) noexcept;
 
 /// Marks a configuration its holder has validated already, so that it is not validated again.
 struct AlreadyValidated {
@@ -79,8 +79,8 @@ struct TokenConfig {
     void validate() const;
     /// The current time from `clock`, or the system clock.
     std::chrono::system_clock::time_point now() const;
-    /// Sends `message` to `log`, or to standard error when no log is set.
-    void write_log(std::string_view message) const;
+    /// Sends `message` to `log`, or to standard error when no log is set or it throws (never throws).
+    void write_log(std::string_view message) const noexcept;
     /// Sends `event` to `security_events`, or as a JSON line to the log when that is not set.
     void report(const SecurityEvent& event) const;
 

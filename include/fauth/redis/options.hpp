@@ -64,9 +64,11 @@ struct RedisOptions {
     /// a connection of the store's own. Full, it forgets everything and fills again; 0 turns
     /// caching off (every check asks Redis).
     std::size_t revocation_cache_entries = 100'000;
-    /// RedisRevocationStore: the longest a remembered key is used before Redis is asked again.
-    /// Announcements normally drop it first; this bounds how long a revoked token could still
-    /// pass were they lost unnoticed (a silent network fault), at one MGET per key and period.
+    /// RedisRevocationStore: the longest a remembered key is used before Redis is asked again,
+    /// counted from when the check that read it was sent. Announcements normally drop it first;
+    /// this bounds how long a revoked access token could still pass were they lost unnoticed (a
+    /// silent network fault, SWAPDB, a failover with the old primary alive), at one MGET per key
+    /// and period: keep it about a second. (A refresh token's check always reads Redis.)
     std::chrono::milliseconds revocation_cache_max_age{1000};
     /// Where connection problems are reported (at most once a second); standard error when empty.
     LogSink log;

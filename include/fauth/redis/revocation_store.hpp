@@ -24,7 +24,9 @@ using RedisStoreOptions = RedisOptions;
 
 /// A RevocationStore on Redis. Entries are keys with TTLs, so Redis forgets them when the tokens
 /// they concern have expired. is_revoked is one round trip (MGET), or none when the keys it reads
-/// are cached (RedisOptions::revocation_cache_entries): the answer is then ready at once. A write
+/// are cached (RedisOptions::revocation_cache_entries): the answer is then ready at once (never
+/// for a query with RevocationQuery::must_read_store, and nothing cached is answered after a
+/// check fails to read Redis, until Redis is read again). A write
 /// of this process drops what it changes from its cache at once, one of another process as soon
 /// as Redis's invalidation message arrives; while the connection that carries those is down,
 /// nothing is cached. use_refresh is atomic (a script on the family's one key).
