@@ -712,9 +712,11 @@ std::string refusal(Pistache::Async::Promise<fauth::TokenResponse>& refreshed) {
 }
 
 // The check the engine makes of `token`.
+// The query views `token`'s strings: it must outlive the query (a temporary may not be passed).
 fauth::RevocationQuery query_of(const fauth::TokenPayload& token) {
     return {token.jti, token.family, token.sub, token.revocation_time_us()};
 }
+fauth::RevocationQuery query_of(fauth::TokenPayload&& token) = delete;
 
 }  // namespace
 
@@ -725,7 +727,8 @@ TEST(RedisRevocationCache, ARefreshRightAfterRevokeAllElsewhereIsRefused) {
     auto a = node(store_a);
     auto b = node(store_b);
     const auto session = b->login("alice");
-    const auto query = query_of(b->verify(session.refresh_token, fauth::TokenType::refresh));
+    const auto payload = b->verify(session.refresh_token, fauth::TokenType::refresh);
+    const auto query = query_of(payload);
     EXPECT_FALSE(await(store_b->is_revoked(query)));
     ASSERT_TRUE(comes_to_cache(*store_b, query, false)) << "B has the refresh token's keys cached";
 
@@ -744,8 +747,10 @@ TEST(RedisRevocationCache, ARefreshIsCheckedAgainstRedisEvenWhenItsKeysAreCached
     auto store = std::make_shared<fauth::RedisRevocationStore>(caching(redis, "swap:"));
     auto b = node(store);
     const auto session = b->login("alice");
-    const auto access = query_of(b->verify(session.access_token, fauth::TokenType::access));
-    const auto refresh = query_of(b->verify(session.refresh_token, fauth::TokenType::refresh));
+    const auto access_payload = b->verify(session.access_token, fauth::TokenType::access);
+    const auto refresh_payload = b->verify(session.refresh_token, fauth::TokenType::refresh);
+    const auto access = query_of(access_payload);
+    const auto refresh = query_of(refresh_payload);
     // alice's revoke_all, written to database 1 first (tracking does not tell databases apart: its
     // message comes now, before anything is cached), then swapped in as database 0: nothing is
     // announced then.
