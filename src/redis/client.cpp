@@ -149,18 +149,15 @@ struct RedisClient::Connection {
     // Every key fauth writes has a TTL, so any policy but noeviction (volatile-* included) may
     // drop them under memory pressure: a revoked token would work again.
     bool check_eviction_policy(const std::string& accepted, std::string& error, bool& evicting, std::string& warning) {
-        void* raw = nullptr;
-        if (!append(context, {"CONFIG", "GET", "maxmemory-policy"}) || redisGetReply(context, &raw) != REDIS_OK) {
-            error = context->errstr;
+        const auto reply = redis_command(context, {"CONFIG", "GET", "maxmemory-policy"}, error);
+        if (!reply) {
             close();
             return false;
         }
-        const RedisReply reply(static_cast<redisReply*>(raw));
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[1]->type != REDIS_REPLY_STRING) {
             // CONFIG may be forbidden (ACL) or renamed (managed services): say so, and go on.
             warning = "cannot read maxmemory-policy (" +
-                      (reply->type == REDIS_REPLY_ERROR ? nlohmann::json(std::string(reply->str, reply->len)).dump()
-                                                        : std::string("unexpected reply")) +
+                      (reply->type == REDIS_REPLY_ERROR ? quoted_error(*reply) : std::string("unexpected reply")) +
                       "); make sure it is noeviction, or revoked tokens may work again when Redis is full";
             return true;
         }
@@ -298,8 +295,7 @@ void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch
 void RedisClient::hand_on(Command& command, redisReply* raw, std::string error) {
     RedisReply reply(raw);
     if (reply && reply->type == REDIS_REPLY_ERROR) {
-        // Redis's words, quoted and escaped (a JSON string): they reach messages and the log.
-        error = nlohmann::json(std::string(reply->str, reply->len)).dump();
+        error = quoted_error(*reply);  // Redis's words reach messages and the log
         reply.reset();
     }
     auto task = [this, complete = std::move(command.complete), reply = std::shared_ptr<redisReply>(std::move(reply)),
