@@ -39,15 +39,20 @@ std::int64_t subject_not_before_us(std::string_view value) {
 // the user's, the cutoff (kNoCutoff when there is none).
 constexpr std::int64_t kNoCutoff = INT64_MIN;
 
-// Drops `key` from `cache` (when caching): called as a write of this process is sent, and again
-// once it is answered, since a check sent meanwhile may have read, and kept, the old value.
-struct Forget {
-    RevocationCache* cache;
-    std::string key;
-    void operator()() const {
-        if (cache) cache->invalidate(key);
-    }
-};
+// Sends `args`, a write of `key` (its full name), settled by `interpret`. `cache` (when caching)
+// forgets the key as the write is sent and again once it is answered, since a check sent
+// meanwhile may have read, and kept, the old value.
+template <class T, class Interpret>
+Outcome<T> send_write(RedisClient& client, RevocationCache* cache, const std::string& key, RedisClient::Args args,
+                      Interpret interpret) {
+    if (!cache) return client.submit<T>(std::move(args), std::move(interpret));
+    cache->invalidate(key);
+    return client.submit<T>(std::move(args),
+                            [cache, key, interpret = std::move(interpret)](const redisReply* reply, const std::string& error) {
+                                cache->invalidate(key);
+                                return interpret(reply, error);
+                            });
+}
 
 std::unique_ptr<detail::RevocationCache> make_cache(const RedisOptions& options) {
     if (options.revocation_cache_entries == 0) return nullptr;
@@ -120,15 +125,13 @@ Outcome<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
 Outcome<void> RedisRevocationStore::write(std::string key, std::string value, std::int64_t expires_at, const char* what) {
     const auto ttl = expires_at - unix_seconds(options_.clock);
     if (ttl <= 0) return {};  // already expired: nothing to remember
-    const Forget forget{cache_.get(), options_.key_prefix + key};
-    forget();
-    RedisClient::Args args{"SET", forget.key, std::move(value), "EX", std::to_string(ttl)};
-    return client_->submit<void>(std::move(args),
-                                 [what, forget](const redisReply* reply, const std::string& error) -> Result<void> {
-                                     forget();
-                                     if (!reply) return unavailable(std::string("redis: cannot ") + what + ": " + error);
-                                     return {};
-                                 });
+    key = options_.key_prefix + key;
+    RedisClient::Args args{"SET", key, std::move(value), "EX", std::to_string(ttl)};
+    return send_write<void>(*client_, cache_.get(), key, std::move(args),
+                            [what](const redisReply* reply, const std::string& error) -> Result<void> {
+                                if (!reply) return unavailable(std::string("redis: cannot ") + what + ": " + error);
+                                return {};
+                            });
 }
 
 Outcome<void> RedisRevocationStore::revoke_token(std::string jti, std::int64_t expires_at) {
@@ -157,14 +160,13 @@ end
 redis.call('SET', KEYS[1], ARGV[1] .. 'u', 'EX', ARGV[2])
 return 1
 )lua";
-    const Forget forget{cache_.get(), options_.key_prefix + "sub:" + sub};
-    forget();
-    RedisClient::Args args{"EVAL", kScript, "1", forget.key, std::to_string(not_before_us), std::to_string(ttl)};
-    return client_->submit<void>(std::move(args), [forget](const redisReply* reply, const std::string& error) -> Result<void> {
-        forget();
-        if (!reply) return unavailable("redis: cannot revoke a user's sessions: " + error);
-        return {};
-    });
+    const auto key = options_.key_prefix + "sub:" + sub;
+    RedisClient::Args args{"EVAL", kScript, "1", key, std::to_string(not_before_us), std::to_string(ttl)};
+    return send_write<void>(*client_, cache_.get(), key, std::move(args),
+                            [](const redisReply* reply, const std::string& error) -> Result<void> {
+                                if (!reply) return unavailable("redis: cannot revoke a user's sessions: " + error);
+                                return {};
+                            });
 }
 
 Outcome<std::int64_t> RedisRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us,
@@ -194,18 +196,16 @@ end
 redis.call('SET', KEYS[1], string.format('%.0f', cutoff + 1) .. 'u', 'EX', ARGV[2])
 return string.format('%.0f', cutoff)
 )lua";
-    const Forget forget{cache_.get(), options_.key_prefix + "sub:" + sub};
-    forget();
-    RedisClient::Args args{"EVAL", kScript, "1", forget.key, std::to_string(at_least_us), std::to_string(ttl)};
-    auto interpret = [at_least_us, forget](const redisReply* reply, const std::string& error) -> Result<std::int64_t> {
-        forget();
+    const auto key = options_.key_prefix + "sub:" + sub;
+    RedisClient::Args args{"EVAL", kScript, "1", key, std::to_string(at_least_us), std::to_string(ttl)};
+    auto interpret = [at_least_us](const redisReply* reply, const std::string& error) -> Result<std::int64_t> {
         std::int64_t cutoff = 0;
         const bool read = reply && reply->type == REDIS_REPLY_STRING &&
                           std::from_chars(reply->str, reply->str + reply->len, cutoff).ec == std::errc() && cutoff >= at_least_us;
         if (!read) return unavailable("redis: cannot revoke a user's sessions: " + reply_trouble(error));
         return cutoff;
     };
-    return client_->submit<std::int64_t>(std::move(args), std::move(interpret));
+    return send_write<std::int64_t>(*client_, cache_.get(), key, std::move(args), std::move(interpret));
 }
 
 Outcome<RefreshUseResult> RedisRevocationStore::use_refresh(const RefreshUse& use) {
@@ -239,25 +239,23 @@ redis.call('SET', KEYS[1], 'r' .. ARGV[1] .. ':' .. ARGV[3], 'EX', ttl)
 return {1, 0}
 )lua";
     const auto& prefix = options_.key_prefix;
-    const Forget forget{cache_.get(), prefix + "fam:" + std::string(use.family)};
-    forget();
+    const auto key = prefix + "fam:" + std::string(use.family);
     RedisClient::Args args{"EVAL",
                            kScript,
                            "2",
-                           forget.key,
+                           key,
                            prefix + "used:" + std::string(use.jti),
                            std::to_string(use.issued_at_us),
                            std::to_string(ttl),
                            std::to_string(use.next_issued_at_us)};
-    auto interpret = [forget](const redisReply* reply, const std::string& error) -> Result<RefreshUseResult> {
-        forget();
+    auto interpret = [](const redisReply* reply, const std::string& error) -> Result<RefreshUseResult> {
         const bool pair = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
                           reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[1]->type == REDIS_REPLY_INTEGER;
         if (!pair) return unavailable("redis: cannot record a refresh: " + reply_trouble(error));
         const auto kind = reply->element[0]->integer;
         return RefreshUseResult{kind == 1, kind == 2 ? static_cast<std::int64_t>(reply->element[1]->integer) : 0};
     };
-    return client_->submit<RefreshUseResult>(std::move(args), std::move(interpret));
+    return send_write<RefreshUseResult>(*client_, cache_.get(), key, std::move(args), std::move(interpret));
 }
 
 }  // namespace fauth
