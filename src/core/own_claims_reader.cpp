@@ -124,6 +124,17 @@ public:
         return v;
     }
 
+    // iat or auth_time (see time()), with, when it is an integer, the `us_key` claim that may
+    // follow it in place of its microseconds.
+    std::optional<OwnTimeClaim> time_with_microseconds(std::string_view us_key) noexcept {
+        auto t = time();
+        if (!t || t->fractional || !take(us_key)) return t;
+        const auto us = microseconds();
+        if (!us) return std::nullopt;
+        t->microseconds = *us;
+        return t;
+    }
+
     // An array of strings of the kind string() reads, without whitespace.
     bool strings(std::vector<std::string>& out) {
         if (!take('[')) return false;
@@ -179,26 +190,16 @@ std::optional<TokenPayload> read_own_claims(std::string_view json) {
     if (!sub || !in.take(std::string_view(",\"exp\":"))) return std::nullopt;
     const auto exp = in.date();
     if (!exp || !in.take(std::string_view(",\"iat\":"))) return std::nullopt;
-    const auto iat = in.time();
-    if (!iat) return std::nullopt;
     p.exp = *exp;
+    const auto iat = in.time_with_microseconds(",\"iat_us\":");
+    if (!iat) return std::nullopt;
     p.iat = iat->seconds;
     p.iat_us = iat->microseconds;
-    if (!iat->fractional && in.take(std::string_view(",\"iat_us\":"))) {
-        const auto us = in.microseconds();
-        if (!us) return std::nullopt;
-        p.iat_us = *us;
-    }
     if (in.take(std::string_view(",\"auth_time\":"))) {
-        const auto auth_time = in.time();
+        const auto auth_time = in.time_with_microseconds(",\"auth_time_us\":");
         if (!auth_time) return std::nullopt;
         p.auth_time = auth_time->seconds;
         p.auth_time_us = auth_time->microseconds;
-        if (!auth_time->fractional && in.take(std::string_view(",\"auth_time_us\":"))) {
-            const auto us = in.microseconds();
-            if (!us) return std::nullopt;
-            p.auth_time_us = *us;
-        }
     } else {
         p.auth_time = p.iat;  // a session begun at the issue time (read_claims's rule)
         p.auth_time_us = p.iat_us;
