@@ -59,6 +59,20 @@ bool grants(std::string_view held, std::string_view required, const Wildcards& w
     }
 }
 
+// fauth.scheme's values are Scheme's, in its order (the guard records a Scheme as one).
+static_assert(static_cast<int>(Scheme::bearer) == static_cast<int>(instruments::SchemeValue::bearer) &&
+              static_cast<int>(Scheme::cookie) == static_cast<int>(instruments::SchemeValue::cookie) &&
+              static_cast<int>(Scheme::api_key) == static_cast<int>(instruments::SchemeValue::api_key) &&
+              static_cast<int>(Scheme::dpop) == static_cast<int>(instruments::SchemeValue::dpop));
+
+instruments::RuleKind denial_kind(std::string_view denial) noexcept {
+    // The wording of the messages below.
+    if (denial.starts_with("Missing role: ")) return instruments::RuleKind::role;
+    if (denial.starts_with("Insufficient permissions: ")) return instruments::RuleKind::permission;
+    if (denial.starts_with("Insufficient scope: ")) return instruments::RuleKind::scope;
+    return instruments::RuleKind::predicate;
+}
+
 std::string missing_role_message(const std::vector<std::string>& roles, Match match) {
     if (match == Match::any && roles.size() > 1) return "Missing role: one of " + joined(roles);
     return "Missing role: " + (roles.empty() ? std::string() : roles.front());

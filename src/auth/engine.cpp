@@ -17,6 +17,7 @@
 #include "fauth/core/password.hpp"
 #include "fauth/core/internal/random.hpp"
 #include "fauth/core/internal/worker_pool.hpp"
+#include "fauth/auth/internal/measured.hpp"
 
 namespace fauth {
 
@@ -54,20 +55,40 @@ AuthConfig validated(AuthConfig config) {
 
 }  // namespace
 
+AuthInstruments::AuthInstruments(const std::shared_ptr<MetricsSink>& sink)
+    : authentication_attempts(instruments::make(sink, instruments::Id::authentication_attempts)),
+      authentication_duration(instruments::make(sink, instruments::Id::authentication_duration)),
+      authorization_refusals(instruments::make(sink, instruments::Id::authorization_refusals)),
+      sign_ins(instruments::make(sink, instruments::Id::sign_ins)),
+      sign_outs(instruments::make(sink, instruments::Id::sign_outs)),
+      refresh_attempts(instruments::make(sink, instruments::Id::refresh_attempts)),
+      refresh_rotations(instruments::make(sink, instruments::Id::refresh_rotations)),
+      refresh_reuse(instruments::make(sink, instruments::Id::refresh_reuse)),
+      revocations(instruments::make(sink, instruments::Id::revocations)),
+      password_wait(instruments::make(sink, instruments::Id::password_queue_wait)),
+      password_refusals(instruments::make(sink, instruments::Id::password_refusals)) {}
+
 Engine::Engine(AuthConfig config)
     : config_(validated(std::move(config))),
       codec_(config_.tokens, AlreadyValidated{}),
-      store_(config_.revocation_store
-                 ? config_.revocation_store
-                 : std::make_shared<MemoryRevocationStore>(MemoryRevocationStore::Options{.clock = config_.tokens.clock})),
-      throttle_(config_.throttle ? config_.throttle
-                                 : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = config_.tokens.clock})),
+      instruments_(config_.tokens.metrics),
+      store_(detail::measured(config_.revocation_store ? config_.revocation_store
+                                                       : std::make_shared<MemoryRevocationStore>(
+                                                             MemoryRevocationStore::Options{.clock = config_.tokens.clock}),
+                              config_.tokens.metrics)),
+      throttle_(detail::measured(config_.throttle
+                                     ? config_.throttle
+                                     : std::make_shared<MemoryThrottle>(MemoryThrottle::Options{.clock = config_.tokens.clock}),
+                                 config_.tokens.metrics)),
       callbacks_(std::make_unique<WorkerPool>(config_.callback_threads,
                                               config_.worker_queue_capacity + config_.max_key_fetch_waits, 0, "fauth-callback")),
       pool_(std::make_unique<WorkerPool>(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice,
-                                         "fauth-password")) {}
+                                         "fauth-password")),
+      queue_depth_(observe_gauge(config_.tokens.metrics, instruments::spec(instruments::Id::password_queue_depth),
+                                 [this](const GaugeEmit& emit) { emit(static_cast<double>(password_jobs_.load()), {}); })) {}
 
 Engine::~Engine() {
+    queue_depth_.reset();  // its observer reads this engine
     // Continuations on the store's, the key ring's and the workers' threads point to this engine:
     // they must be done before its members go.
     wait_idle();
@@ -233,7 +254,11 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
                                 [this, next = std::move(next), refresh, scopes = std::move(scopes),
                                  extra = std::move(extra)](Result<RefreshUseResult> use) mutable -> Outcome<TokenResponse> {
                                     if (!use) return std::move(use).failure();
-                                    if (use->first_use) return std::move(next);
+                                    const auto& counts = instruments_;
+                                    if (use->first_use) {
+                                        counts.refresh_rotations.add(instruments::RotationKind::first_use);
+                                        return std::move(next);
+                                    }
                                     // The same token again soon after its first use: a second tab, or a request or a store
                                     // command sent again after its answer was lost. It gets the pair the first use got.
                                     const auto grace_us =
@@ -242,7 +267,9 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
                                     if (use->repeat_of_us > 0 && grace_us > 0 &&
                                         unix_microseconds(config_.tokens.clock) - use->repeat_of_us <= grace_us) {
                                         try {
-                                            return renew(refresh, std::move(scopes), std::move(extra), use->repeat_of_us);
+                                            auto again = renew(refresh, std::move(scopes), std::move(extra), use->repeat_of_us);
+                                            counts.refresh_rotations.add(instruments::RotationKind::repeat);
+                                            return again;
                                         } catch (...) {
                                             return failure_of(std::current_exception(), "token claims");
                                         }
@@ -251,6 +278,8 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
                                     config_.report({.type = SecurityEventType::refresh_reuse,
                                                     .reason = "refresh token reuse detected; session family revoked",
                                                     .subject = refresh.sub});
+                                    counts.refresh_reuse.add();
+                                    counts.revocations.add(instruments::RevocationKind::reuse);
                                     return chain<TokenResponse>(store_->revoke_family(refresh.family.str(), family_expiry()),
                                                                 [](Result<void> ended) -> Result<TokenResponse> {
                                                                     if (!ended) return std::move(ended).failure();
@@ -348,6 +377,8 @@ Outcome<void> Engine::end_session(const TokenPayload& access) const {
     // session is its issuer's to end.
     if (access.external || access.jti.empty()) return InvalidToken("this token's session is its issuer's to end").failure();
     config_.report({.type = SecurityEventType::revoked, .reason = "logout", .subject = access.sub});
+    instruments_.sign_outs.add();
+    instruments_.revocations.add(instruments::RevocationKind::logout);
     // The family's one entry covers the access token too; a token without a family needs its own.
     // Tracked: what the caller chains to it (an answer, your continuation) runs before the engine goes.
     return tracked(access.family.empty() ? store_->revoke_token(access.jti.str(), record_expiry(access.exp))
@@ -364,6 +395,7 @@ Outcome<void> Engine::revoke_all(std::string sub) const {
     const auto longest = std::max({config_.tokens.access_token_ttl, config_.tokens.refresh_token_ttl,
                                    config_.tokens.password_reset_ttl, config_.tokens.email_verification_ttl});
     config_.report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
+    instruments_.revocations.add(instruments::RevocationKind::revoke_all);
     auto written = store_->revoke_subject_now(std::move(sub), at_least_us,
                                               record_expiry(unix_seconds(config_.tokens.clock) + longest.count()));
     return chain<void>(std::move(written), [this](Result<std::int64_t> cutoff) -> Result<void> {
@@ -408,12 +440,15 @@ Result<std::shared_ptr<void>> Engine::admit_password_job(std::string_view client
     const auto ahead = known_device ? known_device_jobs_.load() : password_jobs_.load();
     const auto wait = per_job * static_cast<std::int64_t>(ahead) / static_cast<std::int64_t>(config_.worker_threads);
     const auto retry_after = std::chrono::ceil<std::chrono::seconds>(wait);
-    if (wait >= config_.max_password_wait)
+    if (wait >= config_.max_password_wait) {
+        instruments_.password_refusals.add();
         return Unavailable("password workers busy: expected wait over max_password_wait", retry_after).failure();
+    }
     // Every admitted job holds its place until its continuation has run: at most
     // worker_queue_capacity of them, however cheap a check is, so the callback queue never fills.
     if (password_jobs_.fetch_add(1) >= config_.worker_queue_capacity) {
         --password_jobs_;
+        instruments_.password_refusals.add();
         return Unavailable("password worker queue is full", retry_after).failure();
     }
     std::string counted;
@@ -423,6 +458,7 @@ Result<std::shared_ptr<void>> Engine::admit_password_job(std::string_view client
         if (jobs >= config_.max_password_checks_per_client) {
             --password_jobs_;
             if (jobs == 0) password_jobs_by_client_.erase(std::string(client));
+            instruments_.password_refusals.add();
             return Unavailable("password workers: this client has max_password_checks_per_client checks pending", retry_after)
                 .failure();
         }
@@ -448,8 +484,9 @@ Outcome<Engine::PasswordCheck> Engine::check_password(std::optional<std::string>
     if (!admitted) return std::move(admitted).failure();
     auto [outcome, settle] = Outcome<PasswordCheck>::pending();
     auto task = [this, in_flight = enter(), place = std::move(*admitted), hash = std::move(hash), password = std::move(password),
-                 rehash_wanted, settle = settle]() mutable {
+                 rehash_wanted, settle = settle, admitted_at = std::chrono::steady_clock::now()]() mutable {
         const auto start = std::chrono::steady_clock::now();
+        instruments_.password_wait.record(std::chrono::duration<double>(start - admitted_at).count());
         // Only a well-formed bcrypt hash is checked as it is; anything else costs a dummy check.
         const auto stored_cost = hash ? bcrypt_cost(*hash) : std::nullopt;
         int highest = highest_cost_.load();
@@ -494,10 +531,11 @@ Outcome<std::string> Engine::hash_password(std::string password) const {
     if (!admitted) return std::move(admitted).failure();
     auto [outcome, settle] = Outcome<std::string>::pending();
     auto task = [this, settle = settle, in_flight = enter(), place = std::move(*admitted), cost = config_.bcrypt_cost,
-                 password = std::move(password)]() mutable {
+                 password = std::move(password), admitted_at = std::chrono::steady_clock::now()]() mutable {
         Result<std::string> hashed = Failure{};
         try {
             const auto start = std::chrono::steady_clock::now();
+            instruments_.password_wait.record(std::chrono::duration<double>(start - admitted_at).count());
             hashed = fauth::hash_password(password, cost);
             record_password_time(std::chrono::steady_clock::now() - start);
         } catch (...) {

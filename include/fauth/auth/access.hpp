@@ -18,6 +18,7 @@
 #include "fauth/auth/principal.hpp"
 #include "fauth/auth/user_traits.hpp"
 #include "fauth/core/errors.hpp"
+#include "fauth/core/instruments.hpp"
 #include "fauth/core/token.hpp"
 
 namespace fauth {
@@ -206,6 +207,10 @@ std::optional<std::string> denial(const Rule& rule, const Principal<User>& princ
                                   std::vector<std::string>* missing_scopes = nullptr) {
     return rule.denial(detail::subject_of(principal.user, &principal), wildcards, missing_scopes);
 }
+
+/// What a denial (Rule::denial's answer) says the caller lacked, for metrics: a role, a
+/// permission, a scope, or else a predicate's or a combination's demand.
+instruments::RuleKind denial_kind(std::string_view denial) noexcept;
 
 /// Throws Forbidden unless `principal` meets `rule` under `wildcards`.
 template <class User>

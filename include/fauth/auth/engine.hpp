@@ -25,12 +25,43 @@
 #include "fauth/auth/throttle.hpp"
 #include "fauth/auth/config.hpp"
 #include "fauth/core/detail/in_flight.hpp"
+#include "fauth/core/instruments.hpp"
+#include "fauth/core/metrics.hpp"
 #include "fauth/core/outcome.hpp"
 #include "fauth/core/token.hpp"
 
 namespace fauth {
 
 class WorkerPool;
+
+/// The instruments an engine and the endpoints over it record (fauth/core/instruments.hpp), made
+/// once from TokenConfig::metrics; each is off (a null test) without it.
+struct AuthInstruments {
+    /// Made in `sink` (all off when null).
+    explicit AuthInstruments(const std::shared_ptr<MetricsSink>& sink);
+    /// fauth.authentication.attempts {fauth.scheme, fauth.result, error.type}.
+    Instrument authentication_attempts;
+    /// fauth.authentication.duration {fauth.scheme, fauth.result}.
+    Instrument authentication_duration;
+    /// fauth.authorization.refusals {fauth.rule.kind}.
+    Instrument authorization_refusals;
+    /// fauth.sign_ins {fauth.result, error.type}.
+    Instrument sign_ins;
+    /// fauth.sign_outs.
+    Instrument sign_outs;
+    /// fauth.refresh.attempts {fauth.result, error.type}.
+    Instrument refresh_attempts;
+    /// fauth.refresh.rotations {fauth.rotation.kind}.
+    Instrument refresh_rotations;
+    /// fauth.refresh.reuse_detected.
+    Instrument refresh_reuse;
+    /// fauth.revocations {fauth.revocation.kind}.
+    Instrument revocations;
+    /// fauth.password.queue.wait.
+    Instrument password_wait;
+    /// fauth.password.refusals.
+    Instrument password_refusals;
+};
 
 /// Tokens, sessions and password checks for one configuration, whatever the User type.
 /// Thread-safe. Work it starts on its own threads (password workers, store and key fetches)
@@ -62,6 +93,8 @@ public:
     RevocationStore& store() const noexcept { return *store_; }
     /// Where login attempts are counted (the configured throttle, or the in-memory default).
     Throttle& throttle() const noexcept { return *throttle_; }
+    /// The instruments it and the endpoints over it record (off without TokenConfig::metrics).
+    const AuthInstruments& instruments() const noexcept { return instruments_; }
 
     /// Step 1 of the pipeline: `token` verified as a `type` token (signature first). Ready,
     /// unless the token names a key its ring must fetch first: then the ring fetches it, the token
@@ -238,6 +271,7 @@ private:
 
     AuthConfig config_;
     TokenCodec codec_;  // over config_.tokens, validated with it (not a copy)
+    AuthInstruments instruments_;
     std::shared_ptr<RevocationStore> store_;
     std::shared_ptr<Throttle> throttle_;
     mutable std::mutex dummy_mutex_;
@@ -254,6 +288,7 @@ private:
     std::unique_ptr<WorkerPool> callbacks_;  // where your code continues after fauth's own threads
     std::unique_ptr<WorkerPool> pool_;       // the password workers; submitting is thread-safe
     detail::InFlight in_flight_;
+    GaugeRegistration queue_depth_;  // fauth.password.queue.depth, released first (it reads password_jobs_)
     mutable std::atomic<std::int64_t> revoked_up_to_us_{0};  // the latest cutoff a revoke_all of this engine's store used
 };
 

@@ -71,6 +71,9 @@ struct RefreshUseResult {
 class RevocationStore {
 public:
     virtual ~RevocationStore() = default;
+    /// What kind of store it is, for metrics (the fauth.store attribute): "memory", "redis", or
+    /// anything else (counted as "other").
+    virtual std::string_view kind() const noexcept { return "other"; }
 
     /// True when the token is revoked: its jti, its family, or (through revoke_subject) every
     /// token of its subject issued before a moment.
@@ -123,6 +126,8 @@ public:
     MemoryRevocationStore();
 
     Outcome<bool> is_revoked(const RevocationQuery& query) override;
+    /// "memory".
+    std::string_view kind() const noexcept override { return "memory"; }
     Outcome<void> revoke_token(std::string jti, std::int64_t expires_at) override;
     Outcome<void> revoke_family(std::string family, std::int64_t expires_at) override;
     Outcome<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;

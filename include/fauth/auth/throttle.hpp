@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "fauth/auth/config.hpp"
 #include "fauth/core/outcome.hpp"
@@ -26,6 +27,9 @@ struct ThrottleDecision {
 class Throttle {
 public:
     virtual ~Throttle() = default;
+    /// What kind of throttle it is, for metrics (the fauth.store attribute): "memory", "redis", or
+    /// anything else (counted as "other").
+    virtual std::string_view kind() const noexcept { return "other"; }
     /// Takes one attempt from the bucket of `key` under `limit`.
     virtual Outcome<ThrottleDecision> hit(std::string key, RateLimit limit) = 0;
 };
@@ -58,6 +62,8 @@ public:
 
     /// Always ready.
     Outcome<ThrottleDecision> hit(std::string key, RateLimit limit) override;
+    /// "memory".
+    std::string_view kind() const noexcept override { return "memory"; }
     /// Keys tracked.
     std::size_t size() const;
 

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fauth/core/metrics.hpp"
 #include "fauth/core/security_event.hpp"
 
 #include "fauth/core/clock.hpp"
@@ -74,6 +75,9 @@ struct TokenConfig {
     /// Receives security events (logins, refused tokens, 403s, reuse, revocations, throttling);
     /// when empty they go to `log` as JSON lines.
     SecurityEventSink security_events;
+    /// Where fauth's instruments record (fauth/core/instruments.hpp): a PrometheusRegistry, the
+    /// OpenTelemetry adapter, your own; nothing is measured when empty.
+    std::shared_ptr<MetricsSink> metrics;
 
     /// Throws ConfigError naming the field to fix when the configuration is unusable.
     void validate() const;

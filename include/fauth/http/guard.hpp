@@ -5,6 +5,7 @@
 /// only then call your handler with the user.
 #pragma once
 
+#include <chrono>
 #include <exception>
 #include <optional>
 #include <memory>
@@ -103,10 +104,12 @@ public:
                 Spec<Handler>{auth, http, shared->rule, shared->fresh, std::move(schemes), shared, shared->handler});
             return [spec](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
                 const AuthConfig& config = spec->auth.config();
+                const auto& counts = spec->auth.engine().instruments();
                 auto credentials = read_credentials(request, spec->schemes);
                 using Status = Credentials::Status;
                 if (credentials.status == Status::present) {
                     Delivery<presence, Handler> finish{spec, &request, std::move(writer), credentials.scheme};
+                    if (counts.authentication_duration) finish.started = std::chrono::steady_clock::now();
                     if (credentials.scheme->kind() == CredentialKind::api_key)
                         spec->auth.run_key(credentials.token, std::move(finish));
                     else
@@ -114,8 +117,12 @@ public:
                 } else if constexpr (presence == Presence::optional) {
                     call(spec->handler, request, writer, static_cast<const User*>(nullptr), nullptr, nullptr, config.tokens.log);
                 } else if (credentials.status == Status::absent) {
+                    counts.authentication_attempts.add(instruments::SchemeValue::none, instruments::Result::failure,
+                                                       instruments::ErrorType::not_authenticated);
                     send_not_authenticated(writer, challenge_of(spec->schemes, nullptr, spec->http->resource_metadata_url));
                 } else {
+                    counts.authentication_attempts.add(credentials.scheme->id(), instruments::Result::failure,
+                                                       instruments::error_type(credentials.scheme->malformed().kind));
                     refuse(writer, config, *spec->http, credentials.scheme->malformed(), spec->challenge(*credentials.scheme),
                            request);
                 }
@@ -192,6 +199,7 @@ private:
         Pistache::Http::ResponseWriter writer;
         const CredentialScheme* scheme;
         std::shared_ptr<const Pistache::Rest::Request> copy{};
+        std::chrono::steady_clock::time_point started{};  // set while fauth.authentication.duration is on
 
         void suspend() {
             copy = std::make_shared<const Pistache::Rest::Request>(*request);
@@ -203,10 +211,13 @@ private:
 
         void operator()(Result<Caller<User>> caller) {
             const AuthConfig& config = spec->auth.config();
+            count(caller ? nullptr : &caller.failure());
             if (caller) {
                 std::vector<std::string> missing_scopes;
                 const auto refused = judge(*caller, config, missing_scopes);
                 if (!refused) return deliver(*caller, config);
+                spec->auth.engine().instruments().authorization_refusals.add(
+                    refused->kind == ErrorKind::stale_token ? instruments::RuleKind::fresh_token : denial_kind(refused->detail));
                 auto challenge = spec->challenge(*scheme);
                 // RFC 6750 3.1: a token lacking scopes says which, so that its client may ask for them.
                 if (caller->token != nullptr)
@@ -219,6 +230,19 @@ private:
                                 config.tokens.log);
             }
             refuse(writer, config, *spec->http, caller.failure(), spec->challenge(*scheme), *request);
+        }
+
+        // Records the authentication's result (`failure`, or success when null) and duration.
+        void count(const Failure* failure) const noexcept {
+            const auto& counts = spec->auth.engine().instruments();
+            const auto result = failure != nullptr ? instruments::Result::failure : instruments::Result::success;
+            counts.authentication_attempts.add(scheme->id(), result,
+                                               failure != nullptr ? instruments::error_type(failure->kind)
+                                                                  : instruments::ErrorType::none);
+            if (counts.authentication_duration)
+                counts.authentication_duration
+                    .record(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), scheme->id(),
+                            result);
         }
 
         // Why the route refuses `caller`: its rule (a predicate of yours may throw), then freshness;

@@ -144,6 +144,8 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                  Report::none);
                 };
                 auto throttled = [&auth](const std::shared_ptr<Attempt>& a, const ThrottleDecision& d) {
+                    auth.engine().instruments().sign_ins.add(instruments::Result::failure,
+                                                             instruments::error_type(ErrorKind::throttled));
                     a->event.type = SecurityEventType::throttled;
                     auth.config().report(a->event);
                     send_too_many_requests(a->writer, static_cast<long>(d.retry_after.count()));
@@ -156,6 +158,8 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                         .then(
                             [&auth, delivery, http, attempt, refuse, username = std::move(username)](const User& user) {
                                 try {
+                                    auth.engine().instruments().sign_ins.add(instruments::Result::success,
+                                                                             instruments::ErrorType::none);
                                     attempt->event.type = SecurityEventType::login_success;
                                     attempt->event.subject = user_id(user);
                                     attempt->event.identifier = username;
@@ -169,8 +173,10 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                 }
                             },
                             [&auth, attempt](std::exception_ptr failure) {
-                                http::refuse(attempt->writer, auth.config(), failure_of(std::move(failure), "login"), false,
-                                             attempt->event, Report::attempt);
+                                auto why = failure_of(std::move(failure), "login");
+                                auth.engine().instruments().sign_ins.add(instruments::Result::failure,
+                                                                         instruments::error_type(why.kind));
+                                http::refuse(attempt->writer, auth.config(), why, false, attempt->event, Report::attempt);
                             });
                 };
                 // The login name's throttles, then the password check.

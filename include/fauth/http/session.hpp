@@ -138,6 +138,8 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
                     check.cookie.request = std::make_shared<const Pistache::Http::Request>(request);
                 auto refused = [&auth, http, proofs, shared,
                                 event = request_event(SecurityEventType::token_refused, request, *http)](const Failure& failure) {
+                    auth.engine().instruments().refresh_attempts.add(instruments::Result::failure,
+                                                                     instruments::error_type(failure.kind));
                     if (failure.kind == ErrorKind::invalid_dpop_proof || failure.kind == ErrorKind::dpop_nonce_required)
                         return refuse(*shared, auth.config(), failure, proofs->challenge(http->resource_metadata_url), event);
                     refuse(*shared, auth.config(), failure, true, event);
@@ -147,14 +149,19 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
                     .then(
                         [&auth, http, shared, input, refused, failed,
                          check = std::move(check)](const ThrottleDecision& by_client) {
-                            if (!by_client.allowed)
+                            if (!by_client.allowed) {
+                                auth.engine().instruments().refresh_attempts.add(instruments::Result::failure,
+                                                                                 instruments::error_type(ErrorKind::throttled));
                                 return send_too_many_requests(*shared, static_cast<long>(by_client.retry_after.count()));
+                            }
                             if (input->refusal) return refused(*input->refusal);
                             if (const auto* error = std::get_if<RequestError>(&input->token))
                                 return send_detail(*shared, static_cast<Pistache::Http::Code>(error->status), error->detail);
                             auth.refresh(std::get<std::string>(input->token), check)
                                 .then(
                                     [&auth, http, shared, delivery = input->delivery](const TokenResponse& tokens) {
+                                        auth.engine().instruments().refresh_attempts.add(instruments::Result::success,
+                                                                                         instruments::ErrorType::none);
                                         send_tokens(*shared, tokens, delivery, http->cookies, auth.tokens());
                                     },
                                     failed);

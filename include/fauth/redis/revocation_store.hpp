@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "fauth/redis/options.hpp"
 #include "fauth/auth/revocation.hpp"
@@ -42,6 +43,8 @@ public:
     ~RedisRevocationStore() override;
 
     Outcome<bool> is_revoked(const RevocationQuery& query) override;
+    /// "redis".
+    std::string_view kind() const noexcept override { return "redis"; }
     Outcome<void> revoke_token(std::string jti, std::int64_t expires_at) override;
     Outcome<void> revoke_family(std::string family, std::int64_t expires_at) override;
     Outcome<void> revoke_subject(std::string sub, std::int64_t not_before_us, std::int64_t expires_at) override;

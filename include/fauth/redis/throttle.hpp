@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "fauth/redis/options.hpp"
 #include "fauth/auth/throttle.hpp"
@@ -29,6 +30,8 @@ public:
     ~RedisThrottle() override;
 
     Outcome<ThrottleDecision> hit(std::string key, RateLimit limit) override;
+    /// "redis".
+    std::string_view kind() const noexcept override { return "redis"; }
 
 private:
     std::unique_ptr<detail::RedisClient> client_;
