@@ -34,7 +34,8 @@ std::string to_json_line(const SecurityEvent& event) {
                                       {"subject", event.subject},
                                       {"identifier", event.identifier},
                                       {"client", event.client},
-                                      {"path", event.path}})
+                                      {"path", event.path},
+                                      {"trace_id", event.trace_id}})
         if (!value.empty()) line[name] = value;
     // Whatever a client sent (an identifier, a path) is escaped; invalid UTF-8 is replaced.
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

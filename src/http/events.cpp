@@ -2,6 +2,7 @@
 
 #include "fauth/core/errors.hpp"
 #include "fauth/http/client_address.hpp"
+#include "fauth/http/trace_context.hpp"
 
 namespace fauth::http {
 
@@ -9,6 +10,8 @@ SecurityEvent request_event(SecurityEventType type, const Pistache::Http::Reques
     SecurityEvent event{.type = type};
     event.client = client_address(request, http);
     event.path = request.resource();
+    // Pistache keeps the first of repeated headers: one traceparent is all the standard allows.
+    if (const auto traceparent = request.headers().tryGetRaw("traceparent")) event.trace_id = trace_id_of(traceparent->value());
     return event;
 }
 

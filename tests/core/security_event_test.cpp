@@ -30,3 +30,16 @@ TEST(SecurityEvent, NamesEveryType) {
          {T::login_success, T::login_failure, T::token_refused, T::access_denied, T::refresh_reuse, T::revoked, T::throttled})
         EXPECT_NE(fauth::to_string(t), "unknown");
 }
+
+TEST(SecurityEvent, WritesTheTraceIdWhenThereIsOne) {
+    fauth::SecurityEvent e{.type = fauth::SecurityEventType::token_refused,
+                           .reason = "Invalid token: signature mismatch",
+                           .path = "/me",
+                           .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+                           .time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'700'000'000'123))};
+    EXPECT_EQ(fauth::to_json_line(e),
+              R"({"time":"2023-11-14T22:13:20.123Z","event":"token_refused","reason":"Invalid token: signature mismatch",)"
+              R"("path":"/me","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"})");
+    e.trace_id.clear();
+    EXPECT_EQ(nlohmann::json::parse(fauth::to_json_line(e)).count("trace_id"), 0u) << "no trace, no field";
+}

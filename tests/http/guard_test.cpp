@@ -275,3 +275,33 @@ TEST_F(GuardTest, RefusalsAreSecurityEvents) {
         EXPECT_EQ(fauth::to_json_line(e).find(bob), std::string::npos);
     }
 }
+
+TEST_F(GuardTest, ARefusalCarriesTheRequestsTraceId) {
+    // The W3C traceparent of a refused request puts its trace id into the security event, so the
+    // refusal is found in the log and in the tracing system alike.
+    const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    expect_401(request(port, "GET", "/me",
+                       {"Authorization: Bearer not-a-jwt", "traceparent: 00-" + trace_id + "-00f067aa0ba902b7-01"}),
+               "Invalid token", true);
+    // An invalid traceparent (uppercase) is ignored: the request is refused for its token alone.
+    expect_401(request(port, "GET", "/me",
+                       {"Authorization: Bearer not-a-jwt",
+                        "traceparent: 00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"}),
+               "Invalid token", true);
+    // Two traceparent lines: the first is the one (Pistache keeps the first of a repeated header).
+    expect_401(request(port, "GET", "/me",
+                       {"Authorization: Bearer not-a-jwt", "traceparent: 00-" + trace_id + "-00f067aa0ba902b7-01",
+                        "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}),
+               "Invalid token", true);
+    get(port, "/admin", bob);  // no traceparent at all
+    const auto refused = app.events(fauth::SecurityEventType::token_refused);
+    ASSERT_EQ(refused.size(), 3u);
+    EXPECT_EQ(refused[0].trace_id, trace_id);
+    EXPECT_EQ(refused[0].path, "/me");
+    EXPECT_NE(fauth::to_json_line(refused[0]).find(R"("trace_id":")" + trace_id + '"'), std::string::npos);
+    EXPECT_EQ(refused[1].trace_id, "");
+    EXPECT_EQ(refused[2].trace_id, trace_id);
+    const auto denied = app.events(fauth::SecurityEventType::access_denied);
+    ASSERT_EQ(denied.size(), 1u);
+    EXPECT_EQ(denied[0].trace_id, "");
+}

@@ -41,6 +41,8 @@ struct SecurityEvent {
     std::string client;
     /// The request path.
     std::string path;
+    /// The W3C trace id (32 lowercase hex digits) of the request's `traceparent` header, when it had a valid one.
+    std::string trace_id;
     /// When it happened.
     std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
 };
