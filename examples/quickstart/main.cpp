@@ -71,6 +71,9 @@ int main() try {
         config.max_password_wait = std::chrono::hours(1);
         config.max_password_checks_per_client = config.worker_queue_capacity;
     }
+    // Metrics, served at /metrics in Prometheus's format (FAUTH_METRICS=off: none, for benchmarks).
+    const auto metrics = env_or("FAUTH_METRICS", "on") == "off" ? nullptr : std::make_shared<fauth::PrometheusRegistry>();
+    config.tokens.metrics = metrics;
     fauth::http::HttpConfig http{.token_url = "/login"};
     if (const auto redis = env_or("FAUTH_REDIS_URL", ""); !redis.empty()) {
         config.revocation_store = std::make_shared<fauth::RedisRevocationStore>(fauth::RedisStoreOptions{.url = redis});
@@ -156,6 +159,8 @@ int main() try {
     api.serve_swagger_ui("/docs",
                          {.dist_dir = env_or("FAUTH_SWAGGER_UI_DIR", FAUTH_DEFAULT_SWAGGER_UI_DIR), .title = "fauth quickstart"});
 
+    if (metrics) api.serve_metrics("/metrics", metrics);  // open here: guard it, or serve it on a port of its own
+
     // 7. Serve until SIGINT or SIGTERM.
     const auto cores = std::max(1u, std::thread::hardware_concurrency());
     fauth::http::Server server{api,
@@ -166,6 +171,7 @@ int main() try {
     const auto base = "http://" + env_or("HOST", "127.0.0.1") + ":" + std::to_string(port);
     std::cout << "fauth quickstart listening on " << base << "\n"
               << "  Swagger UI:  " << base << "/docs  (press Authorize, log in as alice / s3cret)\n"
+              << "  Metrics:     " << base << "/metrics  (Prometheus's text format)\n"
               << "  From a shell: curl -X POST " << base << "/login -d 'username=alice&password=s3cret'\n"
               << "                curl " << base << "/me -H 'Authorization: Bearer <access_token>'\n"
               << "  alice's API key (shown once): " << alice_key.key << "\n"

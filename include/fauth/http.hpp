@@ -16,6 +16,7 @@
 #include "fauth/http/guard.hpp"              // require_user, require_roles, optional_user, ...
 #include "fauth/http/jwks.hpp"               // JWK Set and discovery endpoints
 #include "fauth/http/login.hpp"              // login_endpoint
+#include "fauth/http/metrics.hpp"            // serving a PrometheusRegistry (/metrics)
 #include "fauth/http/openapi.hpp"            // the OpenAPI 3.1 document builder
 #include "fauth/http/resource_metadata.hpp"  // RFC 9728 protected resource metadata
 #include "fauth/http/response.hpp"           // errors to responses, JSON helpers
@@ -25,3 +26,4 @@
 #include "fauth/http/server.hpp"             // Server, shutdown signals
 #include "fauth/http/session.hpp"            // refresh_endpoint, logout_endpoint
 #include "fauth/http/token_request.hpp"      // login and refresh body parsing
+#include "fauth/http/trace_context.hpp"      // W3C traceparent: the trace id in security events

@@ -92,6 +92,11 @@ void Api::serve_openapi(const std::string& path, OpenApiInfo info) {
     route(Method::Get, path, std::move(endpoint), RouteDoc{.hidden = true});
 }
 
+void Api::serve_metrics(const std::string& path, std::shared_ptr<const PrometheusRegistry> registry) {
+    if (registry == nullptr) throw ConfigError("Api::serve_metrics: no registry");
+    route(Method::Get, path, metrics_endpoint(std::move(registry)));
+}
+
 void Api::serve_resource_metadata(ProtectedResource metadata) {
     const auto url = resource_metadata_url(metadata.resource);
     const auto& announced = shared_->config->resource_metadata_url;

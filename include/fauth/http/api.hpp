@@ -13,6 +13,7 @@
 #include "fauth/http/config.hpp"
 #include "fauth/http/endpoint.hpp"
 #include "fauth/http/guard.hpp"
+#include "fauth/http/metrics.hpp"
 #include "fauth/http/openapi.hpp"
 #include "fauth/http/resource_metadata.hpp"
 
@@ -76,6 +77,10 @@ public:
     /// nosniff; authorizations are not kept in localStorage. Throws std::runtime_error naming the
     /// folder when swagger-ui-dist is not there.
     void serve_swagger_ui(const std::string& path = "/docs", SwaggerUiOptions options = {});
+    /// Serves `registry`'s metrics at `path` (GET, Prometheus's text format; hidden from OpenAPI),
+    /// open to whoever reaches this server: guard it instead with metrics_handler inside a guard,
+    /// or serve it from a second Server bound to an address only the scraper reaches.
+    void serve_metrics(const std::string& path, std::shared_ptr<const PrometheusRegistry> registry);
 
     /// The handler to give a Pistache endpoint. Also answers unknown routes with 404
     /// {"detail": "Not Found"} and closes Pistache 0.0.5's routing data race (see PISTACHE_NOTES).
