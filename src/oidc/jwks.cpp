@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fauth/core/errors.hpp"
+#include "fauth/core/instruments.hpp"
 #include "well_known.hpp"
 
 namespace fauth::oidc {
@@ -49,6 +50,19 @@ constexpr std::size_t kMaxWaiting = 1024;
 JwksKeyRing::JwksKeyRing(JwksOptions options) : options_((check_options(options), std::move(options))) {
     jwks_url_ = options_.url;
     next_retry_ = options_.first_retry;
+    fetch_count_ = instruments::make(options_.metrics, instruments::Id::key_fetches);
+    age_ = observe_gauge(options_.metrics, instruments::spec(instruments::Id::key_age), [this](const GaugeEmit& emit) {
+        std::string where;
+        double age = 0;
+        {
+            std::lock_guard lock(mutex_);
+            if (!loaded_at_) return;
+            where = options_.url.empty() ? options_.issuer : options_.url;
+            age = std::chrono::duration<double>(Clock::now() - *loaded_at_).count();
+        }
+        const std::string_view attributes[] = {where};
+        emit(age, attributes);
+    });
     next_background_ = Clock::now();  // nothing cached yet: the first request or fetch_now decides
     thread_ = std::thread([this] {
         ::pthread_setname_np(::pthread_self(), "fauth-jwks");
@@ -57,6 +71,7 @@ JwksKeyRing::JwksKeyRing(JwksOptions options) : options_((check_options(options)
 }
 
 JwksKeyRing::~JwksKeyRing() {
+    age_.reset();  // its observer reads this ring
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -190,6 +205,8 @@ std::optional<std::string> JwksKeyRing::discover() {
     for (const bool rfc8414 : {false, true}) {
         const char* document = rfc8414 ? "oauth-authorization-server" : "openid-configuration";
         const auto result = fetch(well_known(options_.issuer, document, rfc8414), options_.fetch, &cancel_);
+        fetch_count_.add(instruments::FetchKind::discovery,
+                         result.ok() ? instruments::Result::success : instruments::Result::failure);
         if (!result.ok()) {
             last_error = std::string(document) + " " + result.describe();
             continue;
@@ -238,6 +255,11 @@ bool JwksKeyRing::fetch_once() {
         jwks_url_ = url;
     }
     const auto result = fetch(url, options_.fetch, &cancel_);
+    // A fetch that brought no usable key set counts as failed, whatever its HTTP status.
+    const auto failed = [this] {
+        fetch_count_.add(instruments::FetchKind::jwks, instruments::Result::failure);
+        return false;
+    };
     if (!result.ok()) {
         log(result.describe() + " (keeping the cached keys)");
         if (options_.url.empty()) {
@@ -245,7 +267,7 @@ bool JwksKeyRing::fetch_once() {
             std::lock_guard lock(mutex_);
             jwks_url_.clear();
         }
-        return false;
+        return failed();
     }
     const auto document = nlohmann::json::parse(result.body, nullptr, false);
     std::vector<std::string> skipped;
@@ -254,19 +276,21 @@ bool JwksKeyRing::fetch_once() {
         keys = KeySet::from_jwks(document, options_.rsa_algorithms, &skipped);
     } catch (const ConfigError& e) {
         log(std::string("unusable key set: ") + e.what() + " (keeping the cached keys)");
-        return false;
+        return failed();
     }
     for (const auto& why : skipped) log(why);
     if (keys.keys().empty()) {
         // Nothing usable (or nothing at all): a broken publication must not wipe working keys.
         log("no usable key in the set (keeping the cached keys)");
-        return false;
+        return failed();
     }
     replace(std::move(keys));
     const auto max_age =
         std::clamp(result.max_age.value_or(options_.default_max_age), options_.min_max_age, options_.max_max_age);
+    fetch_count_.add(instruments::FetchKind::jwks, instruments::Result::success);
     std::lock_guard lock(mutex_);
     ++fetches_;
+    loaded_at_ = Clock::now();
     next_background_ = Clock::now() + max_age;
     return true;
 }

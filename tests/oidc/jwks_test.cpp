@@ -592,3 +592,37 @@ TEST_F(ProviderKeysTest, UntilItsFirstKeySetTheRingRetriesSoonThenLessOften) {
     EXPECT_TRUE(ring.fetch_now()) << log_text();
     EXPECT_EQ(ring.keys_pending(), std::nullopt);
 }
+
+TEST_F(ProviderKeysTest, FetchesAndTheKeysAgeAreMeasured) {
+    auto registry = std::make_shared<fauth::PrometheusRegistry>();
+    auto options = discovering();
+    options.metrics = registry;
+    auto ring = std::make_shared<JwksKeyRing>(options);
+    EXPECT_EQ(registry->exposition().find("fauth_keys_age_seconds{"), std::string::npos) << "no age before the first key set";
+    ASSERT_TRUE(ring->fetch_now()) << log_text();
+    auto text = registry->exposition();
+    EXPECT_NE(text.find("fauth_keys_fetches_total{fauth_fetch_kind=\"discovery\",fauth_result=\"success\"} 1\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("fauth_keys_fetches_total{fauth_fetch_kind=\"jwks\",fauth_result=\"success\"} 1\n"), std::string::npos)
+        << text;
+    const auto age_line = "fauth_keys_age_seconds{fauth_keys_url=\"" + idp->issuer() + "\"} ";
+    const auto at = text.find(age_line);
+    ASSERT_NE(at, std::string::npos) << text;
+    const double age = std::stod(text.substr(at + age_line.size()));
+    EXPECT_GE(age, 0.0);
+    EXPECT_LT(age, 60.0);
+
+    idp->set_down(true);
+    struct Restore {
+        ~Restore() { idp->set_down(false); }
+    } restore;
+    EXPECT_FALSE(ring->fetch_now());
+    text = registry->exposition();
+    EXPECT_NE(text.find("fauth_keys_fetches_total{fauth_fetch_kind=\"jwks\",fauth_result=\"failure\"} 1\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find(age_line), std::string::npos) << "the cached keys keep their age" << text;
+
+    ring.reset();
+    EXPECT_EQ(registry->exposition().find("fauth_keys_age_seconds{"), std::string::npos) << "a ring gone is no longer observed";
+}

@@ -18,6 +18,7 @@
 
 #include "fauth/core/config.hpp"
 #include "fauth/core/keys.hpp"
+#include "fauth/core/metrics.hpp"
 #include "fauth/oidc/fetch.hpp"
 
 /// What comes from identity providers over the network (link fauth::oidc): their keys (JWK Sets,
@@ -56,6 +57,9 @@ struct JwksOptions {
     FetchOptions fetch;
     /// Where skipped keys and failed fetches are reported (standard error when empty).
     LogSink log;
+    /// Where its fetches (fauth.keys.fetches) and its keys' age (fauth.keys.age) are recorded;
+    /// nothing when empty. Usually the provider's TokenConfig::metrics.
+    std::shared_ptr<MetricsSink> metrics;
 };
 
 /// A verify-only key ring holding an identity provider's published keys. Give it to
@@ -115,6 +119,9 @@ private:
     std::size_t fetches_ = 0;
     std::chrono::milliseconds next_retry_;  // the wait after the next failure, before the first key set
     std::string jwks_url_;
+    std::optional<std::chrono::steady_clock::time_point> loaded_at_;  // of the keys in use
+    Instrument fetch_count_;                                          // fauth.keys.fetches
+    GaugeRegistration age_;                                           // fauth.keys.age; released first
     std::atomic<bool> cancel_{false};
     std::thread thread_;  // last: started once everything above exists
 };
