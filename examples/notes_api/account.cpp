@@ -114,6 +114,30 @@ fauth::http::Endpoint mail_endpoint(const Auth& auth, const fauth::http::HttpCon
 
 json detail_doc(const char* description) { return fauth::http::error_response_doc(description); }
 
+// The example's own instruments, recorded through the provider's sink beside fauth's.
+enum class Registration : std::uint8_t { new_address, taken_address };
+const fauth::InstrumentSpec kRegistrations{"notes.registrations",
+                                           fauth::InstrumentKind::counter,
+                                           "{registration}",
+                                           "Registrations accepted (202), by whether the address was new or already registered.",
+                                           {{"notes.registration.address", {"new", "taken"}}},
+                                           {}};
+const fauth::InstrumentSpec kMails{"notes.mails",
+                                   fauth::InstrumentKind::counter,
+                                   "{mail}",
+                                   "Mails handed to the mailer (verification, password reset, already registered).",
+                                   {},
+                                   {}};
+
+// `mailer`, each mail counted.
+Mailer counted(Mailer mailer, fauth::Instrument mails) {
+    if (!mails) return mailer;
+    return [mailer = std::move(mailer), mails](const Mail& mail) {
+        mailer(mail);
+        mails.add();
+    };
+}
+
 }  // namespace
 
 Mailer log_mailer() {
@@ -145,6 +169,9 @@ std::optional<json> json_body(const Request& request, ResponseWriter& writer) {
 
 void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr<Store> store, Mailer mailer) {
     const std::string base = "/api/v1/auth";
+    const auto& sink = auth.config().tokens.metrics;
+    mailer = counted(std::move(mailer), fauth::Instrument(sink, kMails));
+    const fauth::Instrument registrations(sink, kRegistrations);
     const auto& http = api.config();  // the api outlives its routes
     const auto accepted = json{{"202", detail_doc(kCheckYourMail)},
                                {"413", detail_doc("Request body too large")},
@@ -159,24 +186,26 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
     // to the request's spelling: that reset token is the owner's alone.
     api.post(
         base + "/register",
-        [&auth, &http, store, mailer](const Request& request, ResponseWriter w) {
+        [&auth, &http, store, mailer, registrations](const Request& request, ResponseWriter w) {
             mail_request(auth, http, request, std::move(w), "register", registration_problem,
-                         [&auth, store, mailer](const json& body, Writer writer) {
+                         [&auth, store, mailer, registrations](const json& body, Writer writer) {
                              auth.hash_password_async(body["password"].get<std::string>())
                                  .then(
-                                     [&auth, store, mailer, writer,
+                                     [&auth, store, mailer, registrations, writer,
                                       email = body["email"].get<std::string>()](const std::string& hash) {
                                          try {
                                              auto existing = store->user_by_email(email);
                                              if (!existing) {
                                                  try {
                                                      const auto user = store->add_user(email, hash, {}, /*verified=*/false);
+                                                     registrations.add(Registration::new_address);
                                                      mailer({user.email, "Confirm your address",
                                                              auth.create_email_verification_token(user, user.email)});
                                                  } catch (const DuplicateEmail&) {
                                                      existing = store->user_by_email(email);  // registered meanwhile
                                                  }
                                              }
+                                             if (existing) registrations.add(Registration::taken_address);
                                              if (existing && existing->is_active)
                                                  mailer({existing->email,
                                                          "This address is already registered: reset your password if it was you",

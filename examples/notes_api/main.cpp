@@ -22,6 +22,7 @@
 //   PUT    /api/v1/notes/{id}          {"title", "body"}             note, else 404
 //   DELETE /api/v1/notes/{id}                                        204, else 404
 //   GET    /api/v1/admin/users         role admin                    [{"id", "email", "roles", "is_active"}]
+//   GET    /metrics                    open (see below)              fauth's and the example's metrics, Prometheus's format
 //   GET    /                           the browser page
 // The notes routes and /me take a bearer token, the session cookie or an API key (X-API-Key): a
 // key with scope notes:read reads, notes:write writes (notes:* both); a login's tokens carry notes:*.
@@ -80,6 +81,9 @@ int main() try {
     config.tokens.secret_key = env_or("FAUTH_SECRET_KEY", fauth::random_id() + fauth::random_id());
     config.bcrypt_cost = std::stoi(env_or("FAUTH_BCRYPT_COST", "12"));
     config.api_keys.prefix = notes::kApiKeyPrefix;
+    // fauth's instruments and the example's own (registrations, mails), served at /metrics.
+    const auto metrics = std::make_shared<fauth::PrometheusRegistry>();
+    config.tokens.metrics = metrics;
     fauth::http::HttpConfig http;
     http.token_url = "/api/v1/auth/token";
     // API clients send bearer tokens; the browser page holds its session in cookies, whose
@@ -191,6 +195,9 @@ int main() try {
             {.summary = "Every user", .tags = {"Admin"}});
     notes::add_login_page(api, api.config().cookies.csrf_cookie);
     api.serve_openapi("/openapi.json", {.title = "fauth notes", .version = "1.0.0"});
+    // Open, as the example runs on loopback; a deployment guards it (metrics_handler inside
+    // require_roles) or serves it from a second Server on an address only its scraper reaches.
+    api.serve_metrics("/metrics", metrics);
 
     const std::string host = env_or("HOST", "127.0.0.1");
     fauth::http::Server server{api,

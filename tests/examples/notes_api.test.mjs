@@ -493,3 +493,30 @@ test('API keys made with notes-admin work on the server; notes-admin lists and r
   assert.deepEqual((await call('/notes', { apiKey: key })).body, { detail: 'API key revoked' });
   assert.match(admin(['list']), new RegExp(`${id}\\t.*\\trevoked\\n`));
 });
+
+// The example's own instruments beside fauth's: registrations by whether the address was taken,
+// and every mail handed to the mailer, read from /metrics in Prometheus's format.
+test('/metrics counts registrations, new and taken, and mails', async () => {
+  const metrics = async () => {
+    const r = await fetch(`${server.base}/metrics`, { headers: { Connection: 'close' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+    return r.text();
+  };
+  const value = (text, series) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? 0 : Number(line.slice(series.length + 1));
+  };
+  const fresh = 'notes_registrations_total{notes_registration_address="new"}';
+  const taken = 'notes_registrations_total{notes_registration_address="taken"}';
+  const before = await metrics();
+  assert.match(before, /^# TYPE notes_registrations_total counter$/m);
+  assert.match(before, /^# TYPE notes_mails_total counter$/m);
+  assert.match(before, /^# TYPE fauth_sign_ins_total counter$/m, "fauth's instruments are in the same registry");
+  await registerVerified('metrics@example.com');  // one new address, one verification mail
+  await mailed('metrics@example.com', () => register('metrics@example.com', 'another password'));  // taken: one mail
+  const after = await metrics();
+  assert.equal(value(after, fresh) - value(before, fresh), 1);
+  assert.equal(value(after, taken) - value(before, taken), 1);
+  assert.equal(value(after, 'notes_mails_total') - value(before, 'notes_mails_total'), 2);
+});
