@@ -307,6 +307,39 @@ if (fs.existsSync(`${dir}/pistache-skipped.txt`)) {
     'no target: figures', 'figures only']);
 }
 
+// Metrics off and on (issue 34): the same quickstart, FAUTH_METRICS=off then on, interleaved.
+if (measured('metrics-on-me')) {
+  const m = {
+    off: { health: wrk('metrics-off-health'), me: wrk('metrics-off-me') },
+    on: { health: wrk('metrics-on-health'), me: wrk('metrics-on-me') },
+  };
+  const cell = (r) => `${r.rps.toFixed(0)}${r.errors} (p99 ${r.p99.toFixed(2)} ms)`;
+  console.log(`\n## Metrics off and on (wrk, 1 thread, 32 keep-alive connections; median of ${m.on.me.runs} runs)\n`);
+  console.log('The quickstart with `FAUTH_METRICS=off` (no sink: every instrument is a null test) and with its ' +
+    '`PrometheusRegistry` (the default, served at /metrics); each 1 reactor thread on core 1, wrk on core 0, off then on in each round.\n');
+  console.log('| route | metrics off: requests/s | metrics on: requests/s | on / off (issue 34: /me ≥ 0.97x) |');
+  console.log('| --- | --- | --- | --- |');
+  for (const [what, route] of [['GET /health (public: no instrument)', 'health'], ['GET /me (bearer)', 'me']]) {
+    const r = m.on[route].rps / m.off[route].rps;
+    console.log(`| ${what} | ${cell(m.off[route])} | ${cell(m.on[route])} | ${route === 'me' ? verdict(r, 0.97) : `${r.toFixed(2)}x`} |`);
+  }
+  if (fs.existsSync(`${dir}/metrics-on.txt`)) {
+    const text = fs.readFileSync(`${dir}/metrics-on.txt`, 'utf8');
+    const value = (series) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    const ok = value('fauth_authentication_attempts_total{fauth_scheme="bearer",fauth_result="success"}');
+    const count = value('fauth_authentication_duration_seconds_count{fauth_scheme="bearer",fauth_result="success"}');
+    const sum = value('fauth_authentication_duration_seconds_sum{fauth_scheme="bearer",fauth_result="success"}');
+    console.log(`\nThe "on" server's /metrics after the runs: ${ok} successful bearer authentications, ${count} durations ` +
+      `recorded, averaging ${count ? ((sum / count) * 1e6).toFixed(2) : '-'} µs from credentials read to user loaded.`);
+  }
+  issue33.push(['issue 34: GET /me with metrics on (the PrometheusRegistry) against off, same binary, same run',
+    `${m.on.me.rps.toFixed(0)} vs ${m.off.me.rps.toFixed(0)} req/s: **${(m.on.me.rps / m.off.me.rps).toFixed(2)}x**`,
+    '≥ 0.97x', atLeast(m.on.me.rps / m.off.me.rps, 0.97)]);
+}
+
 // DPoP-bound GET /me beside bearer GET /me (issue 31), and one proof's verification beside HS256 verify.
 if (fs.readdirSync(dir).some((f) => /^wrk-dpop\.\d+\.txt$/.test(f))) {
   const micro = JSON.parse(fs.readFileSync(`${dir}/${fs.existsSync(`${dir}/dpop-micro.json`) ? 'dpop-micro.json' : 'token.json'}`, 'utf8'));
@@ -389,8 +422,8 @@ if (fs.existsSync(`${dir}/compare-base.txt`)) {
 }
 
 if (issue33.length) {
-  console.log('\n## Issue 33 targets, measured in this run\n');
-  console.log('| target (issue 33) | figure in this run | target | verdict |');
+  console.log('\n## Issue 33 and 34 targets, measured in this run\n');
+  console.log('| target (issue 33 unless named) | figure in this run | target | verdict |');
   console.log('| --- | --- | --- | --- |');
   for (const [what, figure, target, verdictText] of issue33) console.log(`| ${what} | ${figure} | ${target} | ${verdictText} |`);
 }
