@@ -47,6 +47,8 @@ void append_number(std::string& out, double value) {
         out += "NaN";
     } else if (std::isinf(value)) {
         out += value > 0 ? "+Inf" : "-Inf";
+    } else if (value == std::trunc(value) && std::fabs(value) < 1e15) {
+        out += std::to_string(static_cast<long long>(value));  // a count as a count: 400000, not 4e+05
     } else {
         char buffer[32];
         const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
@@ -99,7 +101,7 @@ struct Storage : InstrumentSink {
           histogram(spec.kind == InstrumentKind::histogram) {}
 
     void record(std::size_t index, double value) noexcept override {
-        if (index >= series || !(value >= 0 || histogram)) return;
+        if (index >= series || std::isnan(value) || (!histogram && value < 0)) return;
         if (!histogram) {
             values[index].fetch_add(value, std::memory_order_relaxed);
             return;
@@ -162,6 +164,7 @@ struct PrometheusRegistry::State {
     mutable std::mutex mutex;  // entries' list, observations; held while observers run
     std::vector<std::unique_ptr<Entry>> entries;
     std::map<std::string, Entry*, std::less<>> by_name;
+    std::map<std::string, std::string, std::less<>> mapped_names;  // Prometheus name -> the dotted name it is of
     std::vector<Observation> observations;
     std::uint64_t next_id = 0;
 
@@ -175,6 +178,9 @@ struct PrometheusRegistry::State {
         entry->spec = spec;
         entry->name = mapped(spec.name) + unit_suffix(spec.unit);
         if (!valid_name(entry->name, true)) throw ConfigError("fauth: metric name " + spec.name + " is not valid in Prometheus");
+        const auto exposed = entry->name + (spec.kind == InstrumentKind::counter ? "_total" : "");
+        if (auto clash = mapped_names.find(exposed); clash != mapped_names.end())
+            throw ConfigError("fauth: metric " + spec.name + " would be exposed as " + exposed + ", as " + clash->second + " is");
         for (const auto& attribute : spec.attributes) {
             entry->keys.push_back(mapped(attribute.key));
             if (!valid_name(entry->keys.back(), false) || entry->keys.back().starts_with("__") || entry->keys.back() == "le")
@@ -184,6 +190,7 @@ struct PrometheusRegistry::State {
         auto* raw = entry.get();
         entries.push_back(std::move(entry));
         by_name.emplace(spec.name, raw);
+        mapped_names.emplace(exposed, spec.name);
         return *raw;
     }
 };
@@ -206,13 +213,21 @@ std::shared_ptr<void> PrometheusRegistry::observe(const InstrumentSpec& spec, Ga
     const auto id = state_->next_id++;
     state_->observations.push_back({&entry, id, std::move(observer)});
     // Released: forgotten under the lock, so that it is not running and will not run again.
-    std::weak_ptr<State> weak = state_;
-    return std::shared_ptr<void>(nullptr, [weak, id](void*) {
-        if (auto state = weak.lock()) {
-            std::lock_guard held(state->mutex);
-            std::erase_if(state->observations, [id](const State::Observation& o) { return o.id == id; });
+    // (Made in place: a temporary's destructor would run here, under the lock.)
+    struct Registration {
+        Registration(std::weak_ptr<State> s, std::uint64_t i) : state(std::move(s)), id(i) {}
+        Registration(const Registration&) = delete;
+        Registration& operator=(const Registration&) = delete;
+        ~Registration() {
+            if (auto held_state = state.lock()) {
+                std::lock_guard held(held_state->mutex);
+                std::erase_if(held_state->observations, [this](const State::Observation& o) { return o.id == id; });
+            }
         }
-    });
+        std::weak_ptr<State> state;
+        std::uint64_t id;
+    };
+    return std::make_shared<Registration>(state_, id);
 }
 
 std::string PrometheusRegistry::metric_name(const InstrumentSpec& spec) { return mapped(spec.name) + unit_suffix(spec.unit); }
@@ -230,20 +245,29 @@ std::string PrometheusRegistry::exposition() const {
         out += counter ? "counter" : spec.kind == InstrumentKind::histogram ? "histogram" : "gauge";
         out += '\n';
         if (spec.kind == InstrumentKind::gauge) {
+            // Several owners may observe the same series (two engines' queue depths): their
+            // values add up, so that each series is written once.
+            std::map<std::vector<std::string>, double> series;
             for (const auto& observation : state_->observations) {
                 if (observation.entry != entry.get()) continue;
+                std::map<std::vector<std::string>, double> seen;
                 try {
                     observation.observer([&](double value, std::span<const std::string_view> values) {
-                        if (values.size() != entry->keys.size()) return;
-                        out += name;
-                        append_labels(out, entry->keys, values);
-                        out += ' ';
-                        append_number(out, value);
-                        out += '\n';
+                        if (values.size() != entry->keys.size() || std::isnan(value)) return;
+                        seen[std::vector<std::string>(values.begin(), values.end())] += value;
                     });
                 } catch (...) {
-                    // An observer that cannot answer leaves its series out of this scrape.
+                    continue;  // an observer that cannot answer leaves its series out of this scrape
                 }
+                for (const auto& [values, value] : seen) series[values] += value;
+            }
+            for (const auto& [values, value] : series) {
+                const std::vector<std::string_view> views(values.begin(), values.end());
+                out += name;
+                append_labels(out, entry->keys, views);
+                out += ' ';
+                append_number(out, value);
+                out += '\n';
             }
             continue;
         }
