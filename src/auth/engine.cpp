@@ -484,7 +484,9 @@ Outcome<Engine::PasswordCheck> Engine::check_password(std::optional<std::string>
     if (!admitted) return std::move(admitted).failure();
     auto [outcome, settle] = Outcome<PasswordCheck>::pending();
     auto task = [this, in_flight = enter(), place = std::move(*admitted), hash = std::move(hash), password = std::move(password),
-                 rehash_wanted, settle = settle, admitted_at = std::chrono::steady_clock::now()]() mutable {
+                 rehash_wanted, settle = settle,
+                 admitted_at = instruments_.password_wait ? std::chrono::steady_clock::now()
+                                                          : std::chrono::steady_clock::time_point{}]() mutable {
         const auto start = std::chrono::steady_clock::now();
         instruments_.password_wait.record(std::chrono::duration<double>(start - admitted_at).count());
         // Only a well-formed bcrypt hash is checked as it is; anything else costs a dummy check.
@@ -531,7 +533,9 @@ Outcome<std::string> Engine::hash_password(std::string password) const {
     if (!admitted) return std::move(admitted).failure();
     auto [outcome, settle] = Outcome<std::string>::pending();
     auto task = [this, settle = settle, in_flight = enter(), place = std::move(*admitted), cost = config_.bcrypt_cost,
-                 password = std::move(password), admitted_at = std::chrono::steady_clock::now()]() mutable {
+                 password = std::move(password),
+                 admitted_at = instruments_.password_wait ? std::chrono::steady_clock::now()
+                                                          : std::chrono::steady_clock::time_point{}]() mutable {
         Result<std::string> hashed = Failure{};
         try {
             const auto start = std::chrono::steady_clock::now();
