@@ -250,42 +250,41 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
     }
     auto used = store_->use_refresh(
         {refresh.family, refresh.sub, refresh.jti, refresh.issued_at_us(), record_expiry(refresh.exp), next_us});
-    return chain<TokenResponse>(std::move(used),
-                                [this, next = std::move(next), refresh, scopes = std::move(scopes),
-                                 extra = std::move(extra)](Result<RefreshUseResult> use) mutable -> Outcome<TokenResponse> {
-                                    if (!use) return std::move(use).failure();
-                                    const auto& counts = instruments_;
-                                    if (use->first_use) {
-                                        counts.refresh_rotations.add(instruments::RotationKind::first_use);
-                                        return std::move(next);
-                                    }
-                                    // The same token again soon after its first use: a second tab, or a request or a store
-                                    // command sent again after its answer was lost. It gets the pair the first use got.
-                                    const auto grace_us =
-                                        std::chrono::duration_cast<std::chrono::microseconds>(config_.refresh_repeat_grace)
-                                            .count();
-                                    if (use->repeat_of_us > 0 && grace_us > 0 &&
-                                        unix_microseconds(config_.tokens.clock) - use->repeat_of_us <= grace_us) {
-                                        try {
-                                            auto again = renew(refresh, std::move(scopes), std::move(extra), use->repeat_of_us);
-                                            counts.refresh_rotations.add(instruments::RotationKind::repeat);
-                                            return again;
-                                        } catch (...) {
-                                            return failure_of(std::current_exception(), "token claims");
-                                        }
-                                    }
-                                    // A used refresh token came back: revoke its family, tell the logs, refuse.
-                                    config_.report({.type = SecurityEventType::refresh_reuse,
-                                                    .reason = "refresh token reuse detected; session family revoked",
-                                                    .subject = refresh.sub});
-                                    counts.refresh_reuse.add();
-                                    counts.revocations.add(instruments::RevocationKind::reuse);
-                                    return chain<TokenResponse>(store_->revoke_family(refresh.family.str(), family_expiry()),
-                                                                [](Result<void> ended) -> Result<TokenResponse> {
-                                                                    if (!ended) return std::move(ended).failure();
-                                                                    return InvalidToken("refresh token reuse detected").failure();
-                                                                });
-                                });
+    return chain<TokenResponse>(
+        std::move(used),
+        [this, next = std::move(next), refresh, scopes = std::move(scopes),
+         extra = std::move(extra)](Result<RefreshUseResult> use) mutable -> Outcome<TokenResponse> {
+            if (!use) return std::move(use).failure();
+            const auto& counts = instruments_;
+            if (use->first_use) {
+                counts.refresh_rotations.add(instruments::RotationKind::first_use);
+                return std::move(next);
+            }
+            // The same token again soon after its first use: a second tab, or a request or a store
+            // command sent again after its answer was lost. It gets the pair the first use got.
+            const auto grace_us = std::chrono::duration_cast<std::chrono::microseconds>(config_.refresh_repeat_grace).count();
+            if (use->repeat_of_us > 0 && grace_us > 0 &&
+                unix_microseconds(config_.tokens.clock) - use->repeat_of_us <= grace_us) {
+                try {
+                    auto again = renew(refresh, std::move(scopes), std::move(extra), use->repeat_of_us);
+                    counts.refresh_rotations.add(instruments::RotationKind::repeat);
+                    return again;
+                } catch (...) {
+                    return failure_of(std::current_exception(), "token claims");
+                }
+            }
+            // A used refresh token came back: revoke its family, tell the logs, refuse.
+            config_.report({.type = SecurityEventType::refresh_reuse,
+                            .reason = "refresh token reuse detected; session family revoked",
+                            .subject = refresh.sub});
+            counts.refresh_reuse.add();
+            return chain<TokenResponse>(store_->revoke_family(refresh.family.str(), family_expiry()),
+                                        [this](Result<void> ended) -> Result<TokenResponse> {
+                                            if (!ended) return std::move(ended).failure();
+                                            instruments_.revocations.add(instruments::RevocationKind::reuse);
+                                            return InvalidToken("refresh token reuse detected").failure();
+                                        });
+        });
 }
 
 std::int64_t Engine::session_start(const TokenPayload& refresh) {
@@ -377,12 +376,17 @@ Outcome<void> Engine::end_session(const TokenPayload& access) const {
     // session is its issuer's to end.
     if (access.external || access.jti.empty()) return InvalidToken("this token's session is its issuer's to end").failure();
     config_.report({.type = SecurityEventType::revoked, .reason = "logout", .subject = access.sub});
-    instruments_.sign_outs.add();
-    instruments_.revocations.add(instruments::RevocationKind::logout);
     // The family's one entry covers the access token too; a token without a family needs its own.
-    // Tracked: what the caller chains to it (an answer, your continuation) runs before the engine goes.
-    return tracked(access.family.empty() ? store_->revoke_token(access.jti.str(), record_expiry(access.exp))
-                                         : store_->revoke_family(access.family.str(), family_expiry()));
+    // Chained (tracked): what the caller chains to it (an answer, your continuation) runs before the engine goes.
+    return chain<void>(access.family.empty() ? store_->revoke_token(access.jti.str(), record_expiry(access.exp))
+                                             : store_->revoke_family(access.family.str(), family_expiry()),
+                       [this](Result<void> ended) -> Result<void> {
+                           if (ended) {  // counted once written
+                               instruments_.sign_outs.add();
+                               instruments_.revocations.add(instruments::RevocationKind::logout);
+                           }
+                           return ended;
+                       });
 }
 
 Outcome<void> Engine::revoke_all(std::string sub) const {
@@ -395,11 +399,11 @@ Outcome<void> Engine::revoke_all(std::string sub) const {
     const auto longest = std::max({config_.tokens.access_token_ttl, config_.tokens.refresh_token_ttl,
                                    config_.tokens.password_reset_ttl, config_.tokens.email_verification_ttl});
     config_.report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
-    instruments_.revocations.add(instruments::RevocationKind::revoke_all);
     auto written = store_->revoke_subject_now(std::move(sub), at_least_us,
                                               record_expiry(unix_seconds(config_.tokens.clock) + longest.count()));
     return chain<void>(std::move(written), [this](Result<std::int64_t> cutoff) -> Result<void> {
         if (!cutoff) return std::move(cutoff).failure();
+        instruments_.revocations.add(instruments::RevocationKind::revoke_all);
         // Tokens this engine issues from now on are later than the cutoff the store used,
         // even within its microsecond, and even if this engine's clock is behind it.
         for (auto seen = revoked_up_to_us_.load(); seen < *cutoff && !revoked_up_to_us_.compare_exchange_weak(seen, *cutoff);) {}
