@@ -22,7 +22,7 @@
 //   PUT    /api/v1/notes/{id}          {"title", "body"}             note, else 404
 //   DELETE /api/v1/notes/{id}                                        204, else 404
 //   GET    /api/v1/admin/users         role admin                    [{"id", "email", "roles", "is_active"}]
-//   GET    /metrics                    open (see below)              fauth's and the example's metrics, Prometheus's format
+//   GET    /metrics                    role admin                    fauth's and the example's metrics, Prometheus's format
 //   GET    /                           the browser page
 // The notes routes and /me take a bearer token, the session cookie or an API key (X-API-Key): a
 // key with scope notes:read reads, notes:write writes (notes:* both); a login's tokens carry notes:*.
@@ -195,9 +195,10 @@ int main() try {
             {.summary = "Every user", .tags = {"Admin"}});
     notes::add_login_page(api, api.config().cookies.csrf_cookie);
     api.serve_openapi("/openapi.json", {.title = "fauth notes", .version = "1.0.0"});
-    // Open, as the example runs on loopback; a deployment guards it (metrics_handler inside
-    // require_roles) or serves it from a second Server on an address only its scraper reaches.
-    api.serve_metrics("/metrics", metrics);
+    // For admins only (the quickstart shows it open): the counts tell how logins and
+    // registrations go. A scraper gets an admin's token, or a second Server on an address only it
+    // reaches serves them (docs/guides/metrics.md).
+    api.get("/metrics", auth.require_roles({"admin"}, fauth::http::metrics_handler(metrics)), {.hidden = true});
 
     const std::string host = env_or("HOST", "127.0.0.1");
     fauth::http::Server server{api,

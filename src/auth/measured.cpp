@@ -22,7 +22,9 @@ struct Meters {
     // `outcome`, its duration from `start` recorded once it has a result (and a failure counted).
     template <class T>
     Outcome<T> timed(Outcome<T> outcome, StoreOperation operation, Clock::time_point start) const {
-        auto record = [this, operation, start](const Result<T>& result) {
+        // By value: a call made directly on the store (AuthProvider::revocation_store()) is not
+        // tracked by the engine, and may settle after the wrapper is gone.
+        auto record = [duration = duration, failures = failures, store = store, operation, start](const Result<T>& result) {
             duration.record(std::chrono::duration<double>(Clock::now() - start).count(), store, operation);
             if (!result) failures.add(store, operation);
         };
@@ -78,7 +80,7 @@ public:
 
 private:
     std::shared_ptr<RevocationStore> inner_;
-    Meters meters_;  // refers to itself: the store is never copied or moved
+    Meters meters_;
 };
 
 class MeasuredThrottle final : public Throttle {
@@ -93,8 +95,8 @@ public:
         const auto bucket = instruments::throttle_bucket(key);
         const auto start = Clock::now();
         auto outcome = meters_.timed(inner_->hit(std::move(key), limit), StoreOperation::throttle_hit, start);
-        auto count = [this, bucket](const Result<ThrottleDecision>& decision) {
-            if (decision && !decision->allowed) refusals_.add(bucket);
+        auto count = [refusals = refusals_, bucket](const Result<ThrottleDecision>& decision) {
+            if (decision && !decision->allowed) refusals.add(bucket);
         };
         if (outcome.ready()) {
             count(outcome.result());

@@ -139,8 +139,13 @@ std::vector<InstrumentSpec> make_specs() {
                      "Fetches of trusted issuers' JWK Sets and OpenID discovery documents, by kind and result.",
                      {{"fauth.fetch.kind", {"jwks", "discovery"}}, result()},
                      {}});
-    specs.push_back(
-        {"fauth.keys.age", K::gauge, "s", "Time since each key ring's keys were last fetched.", {{"fauth.keys.url", {}}}, {}});
+    specs.push_back({"fauth.keys.age",
+                     K::gauge,
+                     "s",
+                     "Time since each key ring's keys were last fetched.",
+                     {{"fauth.keys.url", {}}},
+                     {},
+                     GaugeMerge::max});
     return specs;
 }
 

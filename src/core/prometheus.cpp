@@ -146,7 +146,7 @@ std::vector<std::string_view> values_of(const InstrumentSpec& spec, std::size_t 
 
 bool same(const InstrumentSpec& a, const InstrumentSpec& b) {
     if (a.name != b.name || a.kind != b.kind || a.unit != b.unit || a.description != b.description || a.buckets != b.buckets ||
-        a.attributes.size() != b.attributes.size())
+        a.merge != b.merge || a.attributes.size() != b.attributes.size())
         return false;
     for (std::size_t i = 0; i < a.attributes.size(); ++i)
         if (a.attributes[i].key != b.attributes[i].key || a.attributes[i].values != b.attributes[i].values) return false;
@@ -208,12 +208,7 @@ std::shared_ptr<InstrumentSink> PrometheusRegistry::instrument(const InstrumentS
 }
 
 std::shared_ptr<void> PrometheusRegistry::observe(const InstrumentSpec& spec, GaugeObserver observer) {
-    std::lock_guard lock(state_->mutex);
-    const auto& entry = state_->declare(spec);
-    const auto id = state_->next_id++;
-    state_->observations.push_back({&entry, id, std::move(observer)});
     // Released: forgotten under the lock, so that it is not running and will not run again.
-    // (Made in place: a temporary's destructor would run here, under the lock.)
     struct Registration {
         Registration(std::weak_ptr<State> s, std::uint64_t i) : state(std::move(s)), id(i) {}
         Registration(const Registration&) = delete;
@@ -227,7 +222,20 @@ std::shared_ptr<void> PrometheusRegistry::observe(const InstrumentSpec& spec, Ga
         std::weak_ptr<State> state;
         std::uint64_t id;
     };
-    return std::make_shared<Registration>(state_, id);
+    std::uint64_t id = 0;
+    {
+        std::lock_guard lock(state_->mutex);
+        id = state_->next_id++;
+    }
+    // Made before the observer is listed, outside the lock: if listing it throws, the lock is
+    // released first and the handle then forgets nothing; no observer outlives a failed call.
+    auto handle = std::make_shared<Registration>(state_, id);
+    {
+        std::lock_guard lock(state_->mutex);
+        const auto& entry = state_->declare(spec);
+        state_->observations.push_back({&entry, id, std::move(observer)});
+    }
+    return handle;
 }
 
 std::string PrometheusRegistry::metric_name(const InstrumentSpec& spec) { return mapped(spec.name) + unit_suffix(spec.unit); }
@@ -246,7 +254,7 @@ std::string PrometheusRegistry::exposition() const {
         out += '\n';
         if (spec.kind == InstrumentKind::gauge) {
             // Several owners may observe the same series (two engines' queue depths): their
-            // values add up, so that each series is written once.
+            // values combine as the spec says, so that each series is written once.
             std::map<std::vector<std::string>, double> series;
             for (const auto& observation : state_->observations) {
                 if (observation.entry != entry.get()) continue;
@@ -259,7 +267,10 @@ std::string PrometheusRegistry::exposition() const {
                 } catch (...) {
                     continue;  // an observer that cannot answer leaves its series out of this scrape
                 }
-                for (const auto& [values, value] : seen) series[values] += value;
+                for (const auto& [values, value] : seen) {
+                    const auto [at, first] = series.emplace(values, value);
+                    if (!first) at->second = spec.merge == GaugeMerge::max ? std::max(at->second, value) : at->second + value;
+                }
             }
             for (const auto& [values, value] : series) {
                 const std::vector<std::string_view> views(values.begin(), values.end());

@@ -45,24 +45,35 @@ void check_options(const JwksOptions& options) {
 
 constexpr std::size_t kMaxWaiting = 1024;
 
+// `url` without what may be secret in it: user information, query and fragment.
+std::string public_url(std::string_view url) {
+    url = url.substr(0, url.find_first_of("?#"));
+    const auto scheme = url.find("://");
+    const auto host = scheme == std::string_view::npos ? 0 : scheme + 3;
+    const auto at = url.find('@', host);
+    if (at == std::string_view::npos || at > url.find('/', host)) return std::string(url);
+    return std::string(url.substr(0, host)) + std::string(url.substr(at + 1));
+}
+
 }  // namespace
 
 JwksKeyRing::JwksKeyRing(JwksOptions options) : options_((check_options(options), std::move(options))) {
     jwks_url_ = options_.url;
     next_retry_ = options_.first_retry;
     fetch_count_ = instruments::make(options_.metrics, instruments::Id::key_fetches);
-    age_ = observe_gauge(options_.metrics, instruments::spec(instruments::Id::key_age), [this](const GaugeEmit& emit) {
-        std::string where;
-        double age = 0;
-        {
-            std::lock_guard lock(mutex_);
-            if (!loaded_at_) return;
-            where = options_.url.empty() ? options_.issuer : options_.url;
-            age = std::chrono::duration<double>(Clock::now() - *loaded_at_).count();
-        }
-        const std::string_view attributes[] = {where};
-        emit(age, attributes);
-    });
+    // The ring's name in fauth.keys.age: its URL as configured, without credentials, query or fragment.
+    age_ =
+        observe_gauge(options_.metrics, instruments::spec(instruments::Id::key_age),
+                      [this, where = public_url(options_.url.empty() ? options_.issuer : options_.url)](const GaugeEmit& emit) {
+                          double age = 0;
+                          {
+                              std::lock_guard lock(mutex_);
+                              if (!loaded_at_) return;
+                              age = std::chrono::duration<double>(Clock::now() - *loaded_at_).count();
+                          }
+                          const std::string_view attributes[] = {where};
+                          emit(age, attributes);
+                      });
     next_background_ = Clock::now();  // nothing cached yet: the first request or fetch_now decides
     thread_ = std::thread([this] {
         ::pthread_setname_np(::pthread_self(), "fauth-jwks");

@@ -27,6 +27,13 @@ enum class InstrumentKind : std::uint8_t {
     gauge,      ///< a value read when the sink is read (`gauge`, an observable Gauge)
 };
 
+/// How a gauge's values of one series, observed by several owners (two engines' queue depths,
+/// two rings on one URL), combine into the one value exposed.
+enum class GaugeMerge : std::uint8_t {
+    sum,  ///< added up: counts of things (checks waiting)
+    max,  ///< the largest: ages, latencies
+};
+
 /// One attribute of an instrument: its key (OpenTelemetry style, e.g. "fauth.scheme") and, for
 /// counters and histograms, every value it may take. A gauge's attribute values come from its
 /// observer (they are bounded by configuration: the issuers you trust, say).
@@ -52,6 +59,8 @@ struct InstrumentSpec {
     std::vector<AttributeSpec> attributes;
     /// A histogram's bucket upper bounds, ascending (the last bucket, +Inf, is implied).
     std::vector<double> buckets;
+    /// A gauge's: how several owners' values of one series combine.
+    GaugeMerge merge = GaugeMerge::sum;
 
     /// How many series it can have: the product of its attributes' value counts (1 without any).
     std::size_t series() const noexcept;
@@ -82,7 +91,8 @@ public:
     /// The storage of the counter or histogram `spec`.
     virtual std::shared_ptr<InstrumentSink> instrument(const InstrumentSpec& spec) = 0;
     /// Calls `observer` whenever the sink is read, until the returned handle is released; once
-    /// it is, the observer is not running and will not run again.
+    /// it is, the observer is not running and will not run again. An observer may run under the
+    /// sink's lock: it must not call the sink, nor release a registration.
     virtual std::shared_ptr<void> observe(const InstrumentSpec& spec, GaugeObserver observer) = 0;
 };
 

@@ -216,8 +216,10 @@ private:
                 std::vector<std::string> missing_scopes;
                 const auto refused = judge(*caller, config, missing_scopes);
                 if (!refused) return deliver(*caller, config);
-                spec->auth.engine().instruments().authorization_refusals.add(
-                    refused->kind == ErrorKind::stale_token ? instruments::RuleKind::fresh_token : denial_kind(refused->detail));
+                if (refused->kind == ErrorKind::forbidden || refused->kind == ErrorKind::stale_token)  // not a rule that threw
+                    spec->auth.engine().instruments().authorization_refusals.add(refused->kind == ErrorKind::stale_token
+                                                                                     ? instruments::RuleKind::fresh_token
+                                                                                     : denial_kind(refused->detail));
                 auto challenge = spec->challenge(*scheme);
                 // RFC 6750 3.1: a token lacking scopes says which, so that its client may ask for them.
                 if (caller->token != nullptr)
