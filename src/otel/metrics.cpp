@@ -135,6 +135,8 @@ public:
             }
         }
     }
+    Storage(const Storage&) = delete;  // the series' attributes point into this one's spec
+    Storage& operator=(const Storage&) = delete;
 
     void record(std::size_t series, double value) noexcept override {
         // OpenTelemetry's counters and histograms take no negative value (the SDK would log each).
@@ -145,8 +147,6 @@ public:
             histogram_->Record(value, series_[series], context_);
         }
     }
-
-    const InstrumentSpec& spec() const noexcept { return spec_; }
 
 private:
     const InstrumentSpec spec_;  // the series' attributes are views into it

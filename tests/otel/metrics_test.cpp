@@ -273,6 +273,29 @@ TEST(OtelMetricsSink, AGaugeRegistrationOutlivesItsSink) {
     EXPECT_EQ(calls, 1);
 }
 
+// A service may end its MeterProvider before fauth's objects: recording and releasing are then harmless.
+TEST(OtelMetricsSink, InstrumentsAndRegistrationsOutliveTheProvider) {
+    auto provider = std::make_shared<sdk::MeterProvider>();
+    auto reader = std::make_shared<TestReader>();
+    provider->AddMetricReader(reader);
+    auto sink = std::make_shared<OtelMetricsSink>(*provider);
+    const auto attempts = instruments::make(sink, instruments::Id::authentication_attempts);
+    const auto duration = instruments::make(sink, instruments::Id::authentication_duration);
+    int calls = 0;
+    auto registration =
+        fauth::observe_gauge(sink, instruments::spec(instruments::Id::password_queue_depth), [&](const fauth::GaugeEmit& emit) {
+            ++calls;
+            emit(1, {});
+        });
+    reader.reset();
+    provider.reset();
+    sink.reset();
+    attempts.add(instruments::SchemeValue::bearer, instruments::Result::success, instruments::ErrorType::none);
+    duration.record(0.001, instruments::SchemeValue::bearer, instruments::Result::success);
+    registration.reset();
+    EXPECT_EQ(calls, 0);
+}
+
 // The adapter in place: a provider whose TokenConfig::metrics is the sink, and guarded requests.
 TEST(OtelMetricsSink, AGuardedRequestIsCountedThroughTheProvidersSink) {
     Fixture f;
