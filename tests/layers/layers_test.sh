@@ -31,6 +31,8 @@ refused() {
 refused src/core/token.cpp '#include <pistache/async.h>' "uses no Pistache"
 refused include/fauth/core/token.hpp '#include "fauth/auth/provider.hpp"' "a layer above it"
 refused src/auth/throttle.cpp '#include "fauth/http/guard.hpp"' "a layer above it"
+refused src/otel/metrics.cpp '#include "fauth/auth/engine.hpp"' "stands on the core alone"
+refused src/http/api.cpp '#include <opentelemetry/metrics/meter.h>' "only the otel layer uses opentelemetry-cpp"
 refused src/redis/client.cpp '#include "fauth/http/server.hpp"' "a layer above it"
 refused src/http/api.cpp '#include <hiredis/hiredis.h>' "only the redis layer uses hiredis"
 refused src/http/api.cpp '#include <curl/curl.h>' "only the oidc layer uses libcurl"
