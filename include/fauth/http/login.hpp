@@ -158,8 +158,6 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                         .then(
                             [&auth, delivery, http, attempt, refuse, username = std::move(username)](const User& user) {
                                 try {
-                                    auth.engine().instruments().sign_ins.add(instruments::Result::success,
-                                                                             instruments::ErrorType::none);
                                     attempt->event.type = SecurityEventType::login_success;
                                     attempt->event.subject = user_id(user);
                                     attempt->event.identifier = username;
@@ -168,6 +166,8 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                         add_device_cookie(attempt->writer, *http, auth.tokens(), username, attempt->path);
                                     send_tokens(attempt->writer, auth.sign_in(user, Engine::Proof::password, attempt->jkt),
                                                 delivery, http->cookies, auth.tokens());
+                                    auth.engine().instruments().sign_ins.add(instruments::Result::success,
+                                                                             instruments::ErrorType::none);
                                 } catch (...) {
                                     refuse(attempt, std::current_exception());
                                 }
@@ -237,6 +237,9 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                        credentials = std::move(credentials)](Result<DpopProof> proof) mutable {
                                     if (!proof) {
                                         const auto& failure = proof.failure();
+                                        if (failure.kind == ErrorKind::invalid_dpop_proof)  // the attempt's own fault
+                                            auth.engine().instruments().sign_ins.add(instruments::Result::failure,
+                                                                                     instruments::error_type(failure.kind));
                                         return http::refuse(attempt->writer, auth.config(), failure,
                                                             proofs->challenge(http->resource_metadata_url), attempt->event,
                                                             failure.kind == ErrorKind::invalid_dpop_proof ? Report::attempt
