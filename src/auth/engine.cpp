@@ -230,7 +230,8 @@ Outcome<void> Engine::check(const TokenPayload& payload, TokenType type) const {
 
 Outcome<void> Engine::throttle_family(const std::string& family) const {
     // Counted after the signature is verified: only a holder of the session's tokens spends its budget.
-    return chain<void>(throttle_->hit("family:" + family, config_.refresh_limits.per_family),
+    return chain<void>(throttle_->hit(instruments::throttle_key(instruments::ThrottleBucket::refresh_family, family),
+                                      config_.refresh_limits.per_family),
                        [](Result<ThrottleDecision> decision) -> Result<void> {
                            if (!decision) return std::move(decision).failure();
                            if (!decision->allowed) return Throttled(decision->retry_after).failure();

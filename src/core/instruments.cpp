@@ -166,14 +166,23 @@ StoreKind store_kind(std::string_view name) noexcept {
     return StoreKind::other;
 }
 
+namespace {
+
+// Each bucket's key prefix, in ThrottleBucket's order (other has none). None is a prefix of another.
+constexpr std::string_view kThrottlePrefixes[] = {"client:", "client-identifier:", "identifier:",
+                                                  "device:", "refresh-client:",    "family:",
+                                                  ""};
+static_assert(std::size(kThrottlePrefixes) == static_cast<std::size_t>(ThrottleBucket::other) + 1);
+
+}  // namespace
+
+std::string throttle_key(ThrottleBucket bucket, std::string_view suffix) {
+    return std::string(kThrottlePrefixes[static_cast<std::size_t>(bucket)]).append(suffix);
+}
+
 ThrottleBucket throttle_bucket(std::string_view key) noexcept {
-    const auto starts = [key](std::string_view prefix) { return key.substr(0, prefix.size()) == prefix; };
-    if (starts("client:")) return ThrottleBucket::login_client;
-    if (starts("client-identifier:")) return ThrottleBucket::login_client_identifier;
-    if (starts("identifier:")) return ThrottleBucket::login_identifier;
-    if (starts("device:")) return ThrottleBucket::login_device;
-    if (starts("refresh-client:")) return ThrottleBucket::refresh_client;
-    if (starts("family:")) return ThrottleBucket::refresh_family;
+    for (std::size_t b = 0; b < static_cast<std::size_t>(ThrottleBucket::other); ++b)
+        if (key.starts_with(kThrottlePrefixes[b])) return static_cast<ThrottleBucket>(b);
     return ThrottleBucket::other;
 }
 

@@ -68,10 +68,13 @@ json dpop_header_parameter(std::string_view description) {
             {"schema", {{"type", "string"}}}};
 }
 
-std::string identifier_key(std::string_view username) { return "identifier:" + sha256_hex(ascii_lower(username)); }
+std::string identifier_key(std::string_view username) {
+    return instruments::throttle_key(instruments::ThrottleBucket::login_identifier, sha256_hex(ascii_lower(username)));
+}
 
 std::string client_identifier_key(std::string_view client, std::string_view username) {
-    return "client-identifier:" + std::string(client) + " " + sha256_hex(ascii_lower(username));
+    return instruments::throttle_key(instruments::ThrottleBucket::login_client_identifier,
+                                     std::string(client) + " " + sha256_hex(ascii_lower(username)));
 }
 
 std::string logged_identifier(const TokenCodec& codec, std::string_view username) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "fauth/core/errors.hpp"
@@ -90,7 +91,11 @@ inline Instrument make(const std::shared_ptr<MetricsSink>& sink, Id id) { return
 
 /// The index of `name` among `kind`'s values ("memory", "redis"; anything else is other).
 StoreKind store_kind(std::string_view name) noexcept;
-/// The bucket a throttle key of fauth's belongs to, by its prefix ("client:", "device:", ...).
+/// The throttle key of `bucket` for `suffix` (a client address, a digest, a family id): its
+/// bucket's prefix ("client:", "device:", ...) and `suffix`. fauth makes every key of its own
+/// here, so that throttle_bucket can tell a key's bucket.
+std::string throttle_key(ThrottleBucket bucket, std::string_view suffix);
+/// The bucket of a key throttle_key made (other for any other key).
 ThrottleBucket throttle_bucket(std::string_view key) noexcept;
 
 }  // namespace fauth::instruments

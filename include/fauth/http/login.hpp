@@ -189,7 +189,8 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                             : device_of(auth.tokens(), attempt->device_cookie, credentials.username,
                                                         unix_seconds(auth.config().tokens.clock), http->device_cookie.lifetime);
                     if (!device.empty()) {
-                        auth.count_attempt("device:" + device, limits.per_device)
+                        auth.count_attempt(instruments::throttle_key(instruments::ThrottleBucket::login_device, device),
+                                           limits.per_device)
                             .then(
                                 [attempt, throttled, sign_in,
                                  credentials = std::move(credentials)](const ThrottleDecision& by_device) mutable {
@@ -218,7 +219,8 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                         .then(std::move(then_by_name),
                               [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
                 };
-                auth.count_attempt("client:" + attempt->client, config.login_limits.per_client)
+                auth.count_attempt(instruments::throttle_key(instruments::ThrottleBucket::login_client, attempt->client),
+                                   config.login_limits.per_client)
                     .then(
                         [&auth, http, proofs, attempt, throttled, throttle_name](const ThrottleDecision& by_client) {
                             if (!by_client.allowed) return throttled(attempt, by_client);

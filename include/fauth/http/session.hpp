@@ -145,7 +145,8 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
                     refuse(*shared, auth.config(), failure, true, event);
                 };
                 auto failed = [refused](std::exception_ptr failure) { refused(failure_of(std::move(failure), "refresh")); };
-                auth.count_attempt("refresh-client:" + client, config.refresh_limits.per_client)
+                auth.count_attempt(instruments::throttle_key(instruments::ThrottleBucket::refresh_client, client),
+                                   config.refresh_limits.per_client)
                     .then(
                         [&auth, http, shared, input, refused, failed,
                          check = std::move(check)](const ThrottleDecision& by_client) {
