@@ -19,21 +19,25 @@ struct Meters {
           failures(instruments::make(sink, instruments::Id::store_failures)),
           store(instruments::store_kind(kind)) {}
 
-    // `outcome`, its duration from `start` recorded once it has a result (and a failure counted).
-    template <class T>
-    Outcome<T> timed(Outcome<T> outcome, StoreOperation operation, Clock::time_point start) const {
+    // `outcome`, its duration from `start` recorded once it has a result (and a failure
+    // counted), then `also(result)`: at once when it is ready, else where it settles.
+    template <class T, class Also = void (*)(const Result<T>&)>
+    Outcome<T> timed(
+        Outcome<T> outcome, StoreOperation operation, Clock::time_point start, Also also = [](const Result<T>&) {}) const {
         // By value: a call made directly on the store (AuthProvider::revocation_store()) is not
         // tracked by the engine, and may settle after the wrapper is gone.
-        auto record = [duration = duration, failures = failures, store = store, operation, start](const Result<T>& result) {
+        auto record = [duration = duration, failures = failures, store = store, operation, start,
+                       also = std::move(also)](const Result<T>& result) {
             duration.record(std::chrono::duration<double>(Clock::now() - start).count(), store, operation);
             if (!result) failures.add(store, operation);
+            also(result);
         };
         if (outcome.ready()) {
             record(outcome.result());
             return outcome;
         }
         auto [next, settle] = Outcome<T>::pending();
-        std::move(outcome).then([record, settle = settle](Result<T> result) {
+        std::move(outcome).then([record = std::move(record), settle = settle](Result<T> result) {
             record(result);
             settle(std::move(result));
         });
@@ -94,20 +98,10 @@ public:
     Outcome<ThrottleDecision> hit(std::string key, RateLimit limit) override {
         const auto bucket = instruments::throttle_bucket(key);
         const auto start = Clock::now();
-        auto outcome = meters_.timed(inner_->hit(std::move(key), limit), StoreOperation::throttle_hit, start);
-        auto count = [refusals = refusals_, bucket](const Result<ThrottleDecision>& decision) {
-            if (decision && !decision->allowed) refusals.add(bucket);
-        };
-        if (outcome.ready()) {
-            count(outcome.result());
-            return outcome;
-        }
-        auto [next, settle] = Outcome<ThrottleDecision>::pending();
-        std::move(outcome).then([count, settle = settle](Result<ThrottleDecision> decision) {
-            count(decision);
-            settle(std::move(decision));
-        });
-        return std::move(next);
+        return meters_.timed(inner_->hit(std::move(key), limit), StoreOperation::throttle_hit, start,
+                             [refusals = refusals_, bucket](const Result<ThrottleDecision>& decision) {
+                                 if (decision && !decision->allowed) refusals.add(bucket);
+                             });
     }
 
 private:

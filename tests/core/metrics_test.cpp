@@ -293,7 +293,8 @@ TEST(Instruments, EnumerationsNameTheirAttributesValuesInOrder) {
         {fauth::ErrorKind::unavailable, "unavailable"},
         {fauth::ErrorKind::internal, "internal"},
     };
-    for (const auto& [kind, name] : kinds) EXPECT_EQ(errors.values[static_cast<int>(instruments::error_type(kind))], name);
+    for (const auto& [kind, name] : kinds)
+        EXPECT_EQ(errors.values[static_cast<std::size_t>(instruments::error_type(kind))], name);
     EXPECT_EQ(instruments::spec(Id::sign_ins).attributes[1].values, errors.values);
 
     const auto value = [](Id id, std::size_t attribute, auto index) {
