@@ -65,14 +65,6 @@ static_assert(static_cast<int>(Scheme::bearer) == static_cast<int>(instruments::
               static_cast<int>(Scheme::api_key) == static_cast<int>(instruments::SchemeValue::api_key) &&
               static_cast<int>(Scheme::dpop) == static_cast<int>(instruments::SchemeValue::dpop));
 
-instruments::RuleKind denial_kind(std::string_view denial) noexcept {
-    // The wording of the messages below.
-    if (denial.starts_with("Missing role: ")) return instruments::RuleKind::role;
-    if (denial.starts_with("Insufficient permissions: ")) return instruments::RuleKind::permission;
-    if (denial.starts_with("Insufficient scope: ")) return instruments::RuleKind::scope;
-    return instruments::RuleKind::predicate;
-}
-
 std::string missing_role_message(const std::vector<std::string>& roles, Match match) {
     if (match == Match::any && roles.size() > 1) return "Missing role: one of " + joined(roles);
     return "Missing role: " + (roles.empty() ? std::string() : roles.front());
@@ -187,50 +179,58 @@ std::string Rule::description() const {
 
 std::optional<std::string> Rule::denial(const detail::Subject& subject, const Wildcards& wildcards,
                                         std::vector<std::string>* missing_scopes) const {
+    auto why = refusal(subject, wildcards, missing_scopes);
+    if (!why) return std::nullopt;
+    return std::move(why->message);
+}
+
+std::optional<Denial> Rule::refusal(const detail::Subject& subject, const Wildcards& wildcards,
+                                    std::vector<std::string>* missing_scopes) const {
+    using instruments::RuleKind;
     if (!node_) return std::nullopt;
     const Node& n = *node_;
     switch (n.kind) {
         case Kind::role:
             if (subject.key == nullptr && subject.has_role(subject.user, n.name)) return std::nullopt;
-            return missing_role_message({n.name}, Match::all);
+            return Denial{RuleKind::role, missing_role_message({n.name}, Match::all)};
         case Kind::permission:
             if (subject.has_permission(subject.user, n.name, wildcards) &&
                 (subject.key == nullptr || scopes_grant(subject.key->scopes, n.name, wildcards)))
                 return std::nullopt;
-            return missing_permission_message({n.name}, Match::all);
+            return Denial{RuleKind::permission, missing_permission_message({n.name}, Match::all)};
         case Kind::scope:
             if (scopes_grant(*subject.scopes, n.name, wildcards)) return std::nullopt;
             if (missing_scopes != nullptr) missing_scopes->push_back(n.name);
-            return missing_scope_message({n.name}, Match::all);
+            return Denial{RuleKind::scope, missing_scope_message({n.name}, Match::all)};
         case Kind::predicate:
             if (n.check(subject)) return std::nullopt;
-            return n.message.empty() ? std::string(kAccessDenied) : n.message;
+            return Denial{RuleKind::predicate, n.message.empty() ? std::string(kAccessDenied) : n.message};
         case Kind::negation:
-            if (n.children.front().denial(subject, wildcards)) return std::nullopt;
-            return std::string(kAccessDenied);
+            if (n.children.front().refusal(subject, wildcards)) return std::nullopt;
+            return Denial{RuleKind::predicate, std::string(kAccessDenied)};
         case Kind::all:
             for (const auto& c : n.children)
-                if (auto why = c.denial(subject, wildcards, missing_scopes)) return why;
+                if (auto why = c.refusal(subject, wildcards, missing_scopes)) return why;
             return std::nullopt;
         case Kind::any: {
             for (const auto& c : n.children)
-                if (!c.denial(subject, wildcards)) return std::nullopt;
+                if (!c.refusal(subject, wildcards)) return std::nullopt;
             // One of a list of one kind: FAuth's "one of" message; else nothing more specific.
             const Kind first = n.children.front().node_->kind;
             std::vector<std::string> names;
             for (const auto& c : n.children) {
                 if (c.node_->kind != first || (first != Kind::role && first != Kind::permission && first != Kind::scope))
-                    return std::string(kAccessDenied);
+                    return Denial{RuleKind::predicate, std::string(kAccessDenied)};
                 names.push_back(c.node_->name);
             }
-            if (first == Kind::role) return missing_role_message(names, Match::any);
-            if (first == Kind::permission) return missing_permission_message(names, Match::any);
+            if (first == Kind::role) return Denial{RuleKind::role, missing_role_message(names, Match::any)};
+            if (first == Kind::permission) return Denial{RuleKind::permission, missing_permission_message(names, Match::any)};
             // One of them is enough: RFC 6750's `scope` lists what is needed, so the first is named.
             if (missing_scopes != nullptr) missing_scopes->push_back(names.front());
-            return missing_scope_message(names, Match::any);
+            return Denial{RuleKind::scope, missing_scope_message(names, Match::any)};
         }
     }
-    return std::string(kAccessDenied);
+    return Denial{RuleKind::predicate, std::string(kAccessDenied)};
 }
 
 }  // namespace fauth

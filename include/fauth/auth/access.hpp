@@ -96,6 +96,14 @@ Subject subject_of(const User& user, const Principal<User>* principal) noexcept 
 }
 }  // namespace detail
 
+/// Why a rule refused a caller: the kind of demand that failed, and the 403 detail.
+struct Denial {
+    /// A role, a permission, a scope, or else a predicate's (or a negation's, or a mixed any_of's) demand.
+    instruments::RuleKind kind;
+    /// The 403 detail ("Missing role: admin", a predicate's message, kAccessDenied).
+    std::string message;
+};
+
 /// A requirement on the caller of a route: a role, a permission, a scope, your own predicate, or
 /// all_of / any_of / not_ of other rules. Cheap to copy (it shares its parts); immutable.
 /// A rule that is not met answers 403 with the message of what is missing ("Missing role: admin")
@@ -156,6 +164,9 @@ public:
     /// `missing_scopes` (when given): RFC 6750's insufficient_scope.
     std::optional<std::string> denial(const detail::Subject& subject, const Wildcards& wildcards,
                                       std::vector<std::string>* missing_scopes = nullptr) const;
+    /// denial, with the kind of demand that failed (for metrics: fauth.authorization.refusals).
+    std::optional<Denial> refusal(const detail::Subject& subject, const Wildcards& wildcards,
+                                  std::vector<std::string>* missing_scopes = nullptr) const;
 
     /// Its parts (defined in access.cpp).
     struct Node;
@@ -208,9 +219,12 @@ std::optional<std::string> denial(const Rule& rule, const Principal<User>& princ
     return rule.denial(detail::subject_of(principal.user, &principal), wildcards, missing_scopes);
 }
 
-/// What a denial (Rule::denial's answer) says the caller lacked, for metrics: a role, a
-/// permission, a scope, or else a predicate's or a combination's demand.
-instruments::RuleKind denial_kind(std::string_view denial) noexcept;
+/// denial, with the kind of demand that failed (see Rule::refusal).
+template <class User>
+std::optional<Denial> refusal(const Rule& rule, const Principal<User>& principal, const Wildcards& wildcards = {},
+                              std::vector<std::string>* missing_scopes = nullptr) {
+    return rule.refusal(detail::subject_of(principal.user, &principal), wildcards, missing_scopes);
+}
 
 /// Throws Forbidden unless `principal` meets `rule` under `wildcards`.
 template <class User>

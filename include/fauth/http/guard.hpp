@@ -216,10 +216,6 @@ private:
                 std::vector<std::string> missing_scopes;
                 const auto refused = judge(*caller, config, missing_scopes);
                 if (!refused) return deliver(*caller, config);
-                if (refused->kind == ErrorKind::forbidden || refused->kind == ErrorKind::stale_token)  // not a rule that threw
-                    spec->auth.engine().instruments().authorization_refusals.add(refused->kind == ErrorKind::stale_token
-                                                                                     ? instruments::RuleKind::fresh_token
-                                                                                     : denial_kind(refused->detail));
                 auto challenge = spec->challenge(*scheme);
                 // RFC 6750 3.1: a token lacking scopes says which, so that its client may ask for them.
                 if (caller->token != nullptr)
@@ -248,16 +244,23 @@ private:
         }
 
         // Why the route refuses `caller`: its rule (a predicate of yours may throw), then freshness;
-        // the scopes it lacks, when that is why, in `missing_scopes`.
+        // the scopes it lacks, when that is why, in `missing_scopes`. A refusal is counted by the
+        // kind of demand that failed (a rule that threw is no refusal: a 500).
         std::optional<Failure> judge(const Caller<User>& caller, const AuthConfig& config,
                                      std::vector<std::string>& missing_scopes) const {
+            const auto& refusals = spec->auth.engine().instruments().authorization_refusals;
             try {
-                if (auto why = denial(spec->rule, principal(caller), config.wildcards, &missing_scopes))
-                    return Forbidden(std::move(*why)).failure();
+                if (auto why = refusal(spec->rule, principal(caller), config.wildcards, &missing_scopes)) {
+                    refusals.add(why->kind);
+                    return Forbidden(std::move(why->message)).failure();
+                }
             } catch (...) {
                 return failure_of(std::current_exception(), "access rule");
             }
-            if (spec->fresh && (caller.token == nullptr || !caller.token->fresh)) return FreshTokenRequired().failure();
+            if (spec->fresh && (caller.token == nullptr || !caller.token->fresh)) {
+                refusals.add(instruments::RuleKind::fresh_token);
+                return FreshTokenRequired().failure();
+            }
             return std::nullopt;
         }
 
