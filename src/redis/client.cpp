@@ -14,11 +14,13 @@ namespace fauth {
 namespace {
 
 constexpr std::string_view kRedisScheme = "redis://";
+constexpr std::string_view kSentinelScheme = "redis-sentinel://";
 
 // `url` as an error message may show it: the user name and password (before the last '@'
 // of the part after the scheme) replaced by "***".
 std::string shown(std::string_view url) {
-    const auto start = url.substr(0, kRedisScheme.size()) == kRedisScheme ? kRedisScheme.size() : 0;
+    const auto scheme = url.find("://");
+    const auto start = scheme == std::string_view::npos ? 0 : scheme + 3;
     const auto at = url.rfind('@');
     if (at == std::string_view::npos || at < start) return std::string(url);
     return std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
@@ -27,11 +29,11 @@ std::string shown(std::string_view url) {
 }  // namespace
 
 RedisEndpoint parse_redis_url(std::string_view url) {
-    constexpr std::string_view scheme = kRedisScheme;
-    if (url.substr(0, scheme.size()) != scheme)
-        throw ConfigError("Redis URL must start with redis:// (got '" + shown(url) + "')");
+    const bool sentinel = url.substr(0, kSentinelScheme.size()) == kSentinelScheme;
+    if (!sentinel && url.substr(0, kRedisScheme.size()) != kRedisScheme)
+        throw ConfigError("Redis URL must start with redis:// or redis-sentinel:// (got '" + shown(url) + "')");
     RedisEndpoint e;
-    auto rest = url.substr(scheme.size());
+    auto rest = url.substr(sentinel ? kSentinelScheme.size() : kRedisScheme.size());
     if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
         const auto credentials = rest.substr(0, at);
         rest = rest.substr(at + 1);
@@ -43,24 +45,45 @@ RedisEndpoint parse_redis_url(std::string_view url) {
             e.password = std::string(credentials.substr(colon + 1));
         }
     }
-    std::string_view host_port = rest, db;
+    std::string_view hosts = rest, path;
     if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-        host_port = rest.substr(0, slash);
-        db = rest.substr(slash + 1);
+        hosts = rest.substr(0, slash);
+        path = rest.substr(slash + 1);
     }
     auto number = [&](std::string_view text, int& out, const char* what) {
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
         if (ec != std::errc() || end != text.data() + text.size() || out < 0)
             throw ConfigError(std::string("Redis URL has a bad ") + what + ": '" + shown(url) + "'");
     };
-    if (const auto colon = host_port.rfind(':'); colon != std::string_view::npos) {
-        number(host_port.substr(colon + 1), e.port, "port");
-        if (e.port == 0 || e.port > 65535) throw ConfigError("Redis URL has a bad port: '" + shown(url) + "'");
-        host_port = host_port.substr(0, colon);
+    // One host[:port] into `host` and `port`.
+    auto address = [&](std::string_view host_port, std::string& host, int& port) {
+        if (const auto colon = host_port.rfind(':'); colon != std::string_view::npos) {
+            number(host_port.substr(colon + 1), port, "port");
+            if (port == 0 || port > 65535) throw ConfigError("Redis URL has a bad port: '" + shown(url) + "'");
+            host_port = host_port.substr(0, colon);
+        }
+        if (host_port.empty()) throw ConfigError("Redis URL has no host: '" + shown(url) + "'");
+        host = std::string(host_port);
+    };
+    if (!sentinel) {
+        address(hosts, e.host, e.port);
+        if (!path.empty()) number(path, e.database, "database number");
+        return e;
     }
-    if (host_port.empty()) throw ConfigError("Redis URL has no host: '" + shown(url) + "'");
-    e.host = std::string(host_port);
-    if (!db.empty()) number(db, e.database, "database number");
+    while (true) {
+        const auto comma = hosts.find(',');
+        RedisSentinel s;
+        address(hosts.substr(0, comma), s.host, s.port);
+        e.sentinels.push_back(std::move(s));
+        if (comma == std::string_view::npos) break;
+        hosts = hosts.substr(comma + 1);
+    }
+    const auto slash = path.find('/');
+    e.master_name = std::string(path.substr(0, slash));
+    if (e.master_name.empty()) throw ConfigError("Redis Sentinel URL names no master: '" + shown(url) + "'");
+    if (slash != std::string_view::npos) number(path.substr(slash + 1), e.database, "database number");
+    e.host = e.sentinels.front().host;  // until a sentinel names the master: where messages point
+    e.port = e.sentinels.front().port;
     return e;
 }
 
@@ -89,7 +112,60 @@ constexpr std::size_t kMaxBatch = 512;
 
 }  // namespace
 
+namespace {
+
+// The master the sentinels of `endpoint` name, connected to (authenticated, on its database)
+// and confirmed by ROLE; the first sentinel that answers with a confirmed master wins. Null
+// with `error` saying what each said when none does.
+redisContext* connect_through_sentinels(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
+    std::string said;
+    for (const auto& sentinel : endpoint.sentinels) {
+        const auto where = sentinel.host + ":" + std::to_string(sentinel.port);
+        std::string why;
+        RedisEndpoint asked{.host = sentinel.host, .port = sentinel.port};
+        redisContext* context = redis_connect(asked, timeout, why);
+        if (context == nullptr) {
+            said += (said.empty() ? "" : "; ") + ("sentinel " + where + ": " + why);
+            continue;
+        }
+        const auto reply = redis_command(context, {"SENTINEL", "get-master-addr-by-name", endpoint.master_name}, why);
+        redisFree(context);
+        int port = 0;
+        if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
+            reply->element[1]->type != REDIS_REPLY_STRING ||
+            std::from_chars(reply->element[1]->str, reply->element[1]->str + reply->element[1]->len, port).ec != std::errc()) {
+            said += (said.empty() ? "" : "; ") + ("sentinel " + where + ": " +
+                                                  (reply && reply->type == REDIS_REPLY_ERROR ? quoted_error(*reply)
+                                                   : reply ? std::string("knows no master of that name")
+                                                           : reply_trouble(why)));
+            continue;
+        }
+        RedisEndpoint master = endpoint;
+        master.sentinels.clear();
+        master.host.assign(reply->element[0]->str, reply->element[0]->len);
+        master.port = port;
+        const auto named = master.host + ":" + std::to_string(port);
+        context = redis_connect(master, timeout, why);
+        if (context == nullptr) {
+            said += (said.empty() ? "" : "; ") + ("master " + named + " (from sentinel " + where + "): " + why);
+            continue;
+        }
+        // A sentinel may not know of a failover yet: the master must say it is one.
+        const auto role = redis_command(context, {"ROLE"}, why);
+        if (role && role->type == REDIS_REPLY_ARRAY && role->elements > 0 && role->element[0]->type == REDIS_REPLY_STRING &&
+            std::string_view(role->element[0]->str, role->element[0]->len) == "master")
+            return context;
+        redisFree(context);
+        said += (said.empty() ? "" : "; ") + ("master " + named + " (from sentinel " + where + ") is not a master");
+    }
+    error = "no master '" + endpoint.master_name + "' confirmed (" + said + ")";
+    return nullptr;
+}
+
+}  // namespace
+
 redisContext* redis_connect(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
+    if (!endpoint.sentinels.empty()) return connect_through_sentinels(endpoint, timeout, error);
     redisContext* context = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, to_timeval(timeout));
     if (context == nullptr || context->err) {
         error = context ? context->errstr : "cannot allocate a connection";
@@ -263,6 +339,7 @@ void RedisClient::serve() {
 void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch) {
     std::size_t answered = 0;
     std::string error;
+    bool demoted = false;
     // A lost connection is re-established once; the commands it had not answered go again.
     for (int attempt = 0; attempt < 2 && answered < batch.size(); ++attempt) {
         if (!connection.context) {
@@ -286,8 +363,14 @@ void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch
                 connection.close();
                 break;
             }
+            // A master demoted by a failover answers writes READONLY: the connection is dropped
+            // once this batch is answered, so that the next one asks the sentinels again.
+            const auto* r = static_cast<const redisReply*>(reply);
+            if (r != nullptr && r->type == REDIS_REPLY_ERROR && std::string_view(r->str, r->len).starts_with("READONLY"))
+                demoted = true;
             hand_on(batch[answered++], static_cast<redisReply*>(reply), {});
         }
+        if (demoted) connection.close();
     }
     for (; answered < batch.size(); ++answered) hand_on(batch[answered], nullptr, error);
 }

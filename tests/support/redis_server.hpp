@@ -10,9 +10,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace fauth::test {
 
@@ -49,6 +52,8 @@ inline bool port_open(std::uint16_t port) {
 class RedisServer {
 public:
     RedisServer() : port_(free_port()) { start(); }
+    /// A server with `extra` arguments besides the usual ones (e.g. "--replicaof", host, port).
+    explicit RedisServer(std::vector<std::string> extra) : port_(free_port()), extra_(std::move(extra)) { start(); }
     ~RedisServer() { stop(); }
     RedisServer(const RedisServer&) = delete;
     RedisServer& operator=(const RedisServer&) = delete;
@@ -59,8 +64,14 @@ public:
         const std::string port = std::to_string(port_);
         pid_ = ::fork();
         if (pid_ == 0) {
-            ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                     "no", "--protected-mode", "yes", "--loglevel", "warning", nullptr);
+            std::vector<std::string> args = {"redis-server", "--port",     port,           "--bind", "127.0.0.1",
+                                             "--save",       "",           "--appendonly", "no",     "--protected-mode",
+                                             "yes",          "--loglevel", "warning"};
+            args.insert(args.end(), extra_.begin(), extra_.end());
+            std::vector<char*> argv;
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            ::execvp("redis-server", argv.data());
             ::_exit(127);
         }
         for (int i = 0; i < 200; ++i) {
@@ -85,6 +96,15 @@ public:
         pid_ = -1;
     }
 
+    /// Kills the server at once (SIGKILL), as a machine lost: nothing is flushed or closed.
+    void kill_hard() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+    }
+
     /// Freezes the server (SIGSTOP): its connections stay open and its port accepts TCP
     /// connections, but nothing answers, as with a hung or overloaded Redis.
     void pause() {
@@ -102,6 +122,58 @@ public:
 
 private:
     std::uint16_t port_;
+    std::vector<std::string> extra_;
+    pid_t pid_ = -1;
+};
+
+/// A Redis Sentinel (redis-server --sentinel) on a free loopback port, watching the master on
+/// `master_port` as "mymaster" with a quorum of `quorum`, declaring it down after 1 s without an
+/// answer; its configuration file (which a sentinel rewrites) in a directory of its own. Stopped
+/// when destroyed.
+class RedisSentinelServer {
+public:
+    RedisSentinelServer(std::uint16_t master_port, int quorum) : port_(free_port()) {
+        char dir[] = "/tmp/fauth-sentinel-XXXXXX";
+        if (::mkdtemp(dir) == nullptr) throw std::runtime_error("cannot make a sentinel directory");
+        dir_ = dir;
+        const auto conf = dir_ + "/sentinel.conf";
+        std::FILE* f = std::fopen(conf.c_str(), "w");
+        if (f == nullptr) throw std::runtime_error("cannot write " + conf);
+        std::fprintf(f,
+                     "port %u\nbind 127.0.0.1\ndir %s\nsentinel monitor mymaster 127.0.0.1 %u %d\n"
+                     "sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 4000\n"
+                     "sentinel parallel-syncs mymaster 1\nloglevel warning\n",
+                     static_cast<unsigned>(port_), dir_.c_str(), static_cast<unsigned>(master_port), quorum);
+        std::fclose(f);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::execlp("redis-server", "redis-server", conf.c_str(), "--sentinel", nullptr);
+            ::_exit(127);
+        }
+        for (int i = 0; i < 200; ++i) {
+            if (port_open(port_)) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+        throw std::runtime_error("redis sentinel did not start");
+    }
+    ~RedisSentinelServer() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGTERM);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+        }
+        std::remove((dir_ + "/sentinel.conf").c_str());
+        ::rmdir(dir_.c_str());
+    }
+    RedisSentinelServer(const RedisSentinelServer&) = delete;
+    RedisSentinelServer& operator=(const RedisSentinelServer&) = delete;
+
+    /// Its port.
+    std::uint16_t port() const { return port_; }
+
+private:
+    std::uint16_t port_;
+    std::string dir_;
     pid_t pid_ = -1;
 };
 

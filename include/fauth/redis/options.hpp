@@ -7,12 +7,22 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fauth/core/config.hpp"
 
 namespace fauth {
 
-/// Where a Redis server is, as read from a redis:// URL.
+/// A Redis Sentinel's address (in a redis-sentinel:// URL).
+struct RedisSentinel {
+    /// Host name or address.
+    std::string host;
+    /// TCP port.
+    int port = 26379;
+};
+
+/// Where a Redis server is, as read from a redis:// URL, or how to find it, as read from a
+/// redis-sentinel:// URL.
 struct RedisEndpoint {
     /// Host name or address.
     std::string host = "127.0.0.1";
@@ -24,9 +34,19 @@ struct RedisEndpoint {
     std::string user;
     /// Password (AUTH), or empty.
     std::string password;
+    /// The sentinels to ask for the current master, in order (redis-sentinel:// URLs); empty:
+    /// host and port are the server. With sentinels, every connection asks them for the master
+    /// (`SENTINEL get-master-addr-by-name`) and checks that it is one (`ROLE`), so a connection
+    /// lost in a failover reconnects to the new master.
+    std::vector<RedisSentinel> sentinels;
+    /// The master's name at the sentinels.
+    std::string master_name;
 };
 
-/// Parses `redis://[[user]:password@]host[:port][/db]`. Throws ConfigError saying what is wrong.
+/// Parses `redis://[[user]:password@]host[:port][/db]`, or
+/// `redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/master_name[/db]` (the
+/// credentials are the data nodes'; sentinels are asked without; a sentinel's port defaults to
+/// 26379). Throws ConfigError saying what is wrong.
 RedisEndpoint parse_redis_url(std::string_view url);
 
 /// How a Redis-backed part connects and behaves while Redis is unreachable.
