@@ -299,7 +299,7 @@ void RedisClient::report(const std::string& message) const {
     if (second != last && last_report_.compare_exchange_strong(last, second)) write_log(options_.log, "redis: " + message);
 }
 
-bool RedisClient::push(Args args, Completion complete) {
+bool RedisClient::push(Args args, Completion complete, RedisAcknowledgement ack) {
     if (under_way_.fetch_add(1) >= options_.queue_capacity) {
         under_way_.fetch_sub(1);
         return false;
@@ -310,7 +310,7 @@ bool RedisClient::push(Args args, Completion complete) {
             under_way_.fetch_sub(1);
             return false;
         }
-        queue_.push_back(Command{std::move(args), std::move(complete)});
+        queue_.push_back(Command{std::move(args), std::move(complete), ack});
     }
     ready_.notify_one();
     return true;
@@ -350,7 +350,12 @@ void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch
             if (!opened) continue;
         }
         bool appended = true;
-        for (std::size_t i = answered; i < batch.size() && appended; ++i) appended = append(connection.context, batch[i].args);
+        for (std::size_t i = answered; i < batch.size() && appended; ++i) {
+            appended = append(connection.context, batch[i].args);
+            if (appended && batch[i].ack.replicas > 0)  // right behind its write, on its connection
+                appended = append(connection.context,
+                                  {"WAIT", std::to_string(batch[i].ack.replicas), std::to_string(batch[i].ack.timeout.count())});
+        }
         if (!appended) {
             error = "cannot allocate a command";
             connection.close();
@@ -368,6 +373,29 @@ void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch
             const auto* r = static_cast<const redisReply*>(reply);
             if (r != nullptr && r->type == REDIS_REPLY_ERROR && std::string_view(r->str, r->len).starts_with("READONLY"))
                 demoted = true;
+            if (const auto& ack = batch[answered].ack; ack.replicas > 0) {
+                RedisReply written(static_cast<redisReply*>(reply));
+                void* waited = nullptr;
+                if (redisGetReply(connection.context, &waited) != REDIS_OK) {  // the write is sent again
+                    error = connection.context->errstr;
+                    connection.close();
+                    break;
+                }
+                const RedisReply acknowledged(static_cast<redisReply*>(waited));
+                const bool held =
+                    acknowledged && acknowledged->type == REDIS_REPLY_INTEGER && acknowledged->integer >= ack.replicas;
+                if (written && written->type != REDIS_REPLY_ERROR && !held) {
+                    hand_on(batch[answered++], nullptr,
+                            "written, but not acknowledged by " + std::to_string(ack.replicas) + " replica(s) within " +
+                                std::to_string(ack.timeout.count()) + " ms (WAIT answered " +
+                                (acknowledged && acknowledged->type == REDIS_REPLY_INTEGER ? std::to_string(acknowledged->integer)
+                                                                                           : std::string("no count")) +
+                                ")");
+                    continue;
+                }
+                hand_on(batch[answered++], written.release(), {});
+                continue;
+            }
             hand_on(batch[answered++], static_cast<redisReply*>(reply), {});
         }
         if (demoted) connection.close();

@@ -47,6 +47,14 @@ RedisReply redis_command(redisContext* context, const std::vector<std::string>& 
 /// Redis's words in an error reply, quoted and escaped (a JSON string), fit for a message or a log.
 std::string quoted_error(const redisReply& reply);
 
+/// How many replicas must hold a write before it counts as done (WAIT), and how long to wait.
+struct RedisAcknowledgement {
+    /// Replicas; 0: none asked for.
+    int replicas = 0;
+    /// The longest wait.
+    std::chrono::milliseconds timeout{0};
+};
+
 /// Sends commands to Redis from its own threads. Threads and their order of shutdown: the I/O
 /// threads (one per connection) only talk to Redis; every reply is handed to the callback pool,
 /// so whatever the caller chains to a command (loaders, handlers) runs there, after the
@@ -69,10 +77,12 @@ public:
 
     /// Sends `args`, and once its reply is in, settles the outcome with `interpret(reply, error)`
     /// (a Result<T>) on a callback thread: `reply` is null, with `error` saying why, when Redis
-    /// could not be reached (after one reconnection) or answered with an error. More commands
-    /// than the queue capacity under way at once fail with Unavailable.
+    /// could not be reached (after one reconnection) or answered with an error. With `ack`, the
+    /// command is followed on its connection by `WAIT replicas timeout`, and fewer replicas
+    /// acknowledging it in time make `reply` null too (the write may still have been made). More
+    /// commands than the queue capacity under way at once fail with Unavailable.
     template <class T, class Interpret>
-    Outcome<T> submit(Args args, Interpret interpret) {
+    Outcome<T> submit(Args args, Interpret interpret, RedisAcknowledgement ack = {}) {
         auto [outcome, settle] = Outcome<T>::pending();
         auto complete = [settle = settle, interpret = std::move(interpret)](const redisReply* reply,
                                                                             const std::string& error) mutable {
@@ -82,7 +92,7 @@ public:
                 settle(failure_of(std::current_exception(), "redis"));
             }
         };
-        if (!push(std::move(args), std::move(complete))) settle(Unavailable("redis command queue is full").failure());
+        if (!push(std::move(args), std::move(complete), ack)) settle(Unavailable("redis command queue is full").failure());
         return std::move(outcome);
     }
 
@@ -94,12 +104,13 @@ private:
     struct Command {
         Args args;
         Completion complete;
+        RedisAcknowledgement ack;
     };
     struct Connection;
 
     explicit RedisClient(RedisOptions options);
     // Queues a command; false when too many are under way or the client is stopping.
-    bool push(Args args, Completion complete);
+    bool push(Args args, Completion complete, RedisAcknowledgement ack);
     // One I/O thread: takes every waiting command, pipelines them, hands the replies on.
     void serve();
     // Sends `batch` on `connection` and hands each reply (or failure) to the callback pool.

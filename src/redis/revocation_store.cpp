@@ -14,6 +14,7 @@
 
 namespace fauth {
 
+using detail::RedisAcknowledgement;
 using detail::RedisClient;
 using detail::reply_trouble;
 using detail::RevocationCache;
@@ -44,14 +45,25 @@ constexpr std::int64_t kNoCutoff = INT64_MIN;
 // meanwhile may have read, and kept, the old value.
 template <class T, class Interpret>
 Outcome<T> send_write(RedisClient& client, RevocationCache* cache, const std::string& key, RedisClient::Args args,
-                      Interpret interpret) {
-    if (!cache) return client.submit<T>(std::move(args), std::move(interpret));
+                      Interpret interpret, RedisAcknowledgement ack = {}) {
+    if (!cache) return client.submit<T>(std::move(args), std::move(interpret), ack);
     cache->invalidate(key);
-    return client.submit<T>(std::move(args),
-                            [cache, key, interpret = std::move(interpret)](const redisReply* reply, const std::string& error) {
-                                cache->invalidate(key);
-                                return interpret(reply, error);
-                            });
+    return client.submit<T>(
+        std::move(args),
+        [cache, key, interpret = std::move(interpret)](const redisReply* reply, const std::string& error) {
+            cache->invalidate(key);
+            return interpret(reply, error);
+        },
+        ack);
+}
+
+// The replicas a session-ending write waits for: as configured, else 1 behind Sentinel, 0 otherwise.
+int acknowledgements(const RedisOptions& options) {
+    if (options.replica_acknowledgements < -1)
+        throw ConfigError("Redis options: replica_acknowledgements must be -1 (automatic), 0 or more");
+    if (options.replica_ack_timeout.count() <= 0) throw ConfigError("Redis options: replica_ack_timeout must be positive");
+    if (options.replica_acknowledgements >= 0) return options.replica_acknowledgements;
+    return parse_redis_url(options.url).sentinels.empty() ? 0 : 1;
 }
 
 std::unique_ptr<detail::RevocationCache> make_cache(const RedisOptions& options) {
@@ -66,7 +78,10 @@ std::unique_ptr<detail::RevocationCache> make_cache(const RedisOptions& options)
 }  // namespace
 
 RedisRevocationStore::RedisRevocationStore(RedisStoreOptions options)
-    : cache_(make_cache(options)), client_(RedisClient::create(options)), options_(std::move(options)) {
+    : cache_(make_cache(options)),
+      client_(RedisClient::create(options)),
+      options_(std::move(options)),
+      acknowledgements_(acknowledgements(options_)) {
     if (!cache_) return;
     const auto& prefix = options_.key_prefix;
     listener_ = std::make_unique<detail::InvalidationListener>(parse_redis_url(options_.url), options_.timeout,
@@ -131,7 +146,8 @@ Outcome<void> RedisRevocationStore::write(std::string key, std::string value, st
                             [what](const redisReply* reply, const std::string& error) -> Result<void> {
                                 if (!reply) return unavailable(std::string("redis: cannot ") + what + ": " + error);
                                 return {};
-                            });
+                            },
+                            {acknowledgements_, options_.replica_ack_timeout});
 }
 
 Outcome<void> RedisRevocationStore::revoke_token(std::string jti, std::int64_t expires_at) {
@@ -166,7 +182,8 @@ return 1
                             [](const redisReply* reply, const std::string& error) -> Result<void> {
                                 if (!reply) return unavailable("redis: cannot revoke a user's sessions: " + error);
                                 return {};
-                            });
+                            },
+                            {acknowledgements_, options_.replica_ack_timeout});
 }
 
 Outcome<std::int64_t> RedisRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us,
@@ -205,7 +222,8 @@ return string.format('%.0f', cutoff)
         if (!read) return unavailable("redis: cannot revoke a user's sessions: " + reply_trouble(error));
         return cutoff;
     };
-    return send_write<std::int64_t>(*client_, cache_.get(), key, std::move(args), std::move(interpret));
+    return send_write<std::int64_t>(*client_, cache_.get(), key, std::move(args), std::move(interpret),
+                                    {acknowledgements_, options_.replica_ack_timeout});
 }
 
 Outcome<RefreshUseResult> RedisRevocationStore::use_refresh(const RefreshUse& use) {

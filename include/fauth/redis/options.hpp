@@ -90,6 +90,15 @@ struct RedisOptions {
     /// silent network fault, SWAPDB, a failover with the old primary alive), at one MGET per key
     /// and period: keep it about a second. (A refresh token's check always reads Redis.)
     std::chrono::milliseconds revocation_cache_max_age{1000};
+    /// RedisRevocationStore: writes that end sessions (logout, a family revoked on reuse,
+    /// revoke_all) are answered only once this many replicas hold them (`WAIT`), so that a
+    /// failover right after cannot bring a session back; fewer in replica_ack_timeout make the
+    /// write fail (503), never a silent success. -1 (the default): 1 with a redis-sentinel:// URL,
+    /// 0 (no waiting) otherwise. Throttle counters and refresh records are not waited for: they
+    /// are best-effort across a failover (docs/guides/redis.md).
+    int replica_acknowledgements = -1;
+    /// How long a session-ending write waits for replica_acknowledgements replicas.
+    std::chrono::milliseconds replica_ack_timeout{500};
     /// Where connection problems are reported (at most once a second); standard error when empty.
     LogSink log;
     /// Time source for entry lifetimes; the system clock when empty.
