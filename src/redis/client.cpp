@@ -133,7 +133,9 @@ redisContext* connect_through_sentinels(const RedisEndpoint& endpoint, std::chro
         int port = 0;
         if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
             reply->element[1]->type != REDIS_REPLY_STRING ||
-            std::from_chars(reply->element[1]->str, reply->element[1]->str + reply->element[1]->len, port).ec != std::errc()) {
+            std::from_chars(reply->element[1]->str, reply->element[1]->str + reply->element[1]->len, port).ptr !=
+                reply->element[1]->str + reply->element[1]->len ||
+            port < 1 || port > 65535) {
             said += (said.empty() ? "" : "; ") + ("sentinel " + where + ": " +
                                                   (reply && reply->type == REDIS_REPLY_ERROR ? quoted_error(*reply)
                                                    : reply ? std::string("knows no master of that name")
@@ -144,7 +146,7 @@ redisContext* connect_through_sentinels(const RedisEndpoint& endpoint, std::chro
         master.sentinels.clear();
         master.host.assign(reply->element[0]->str, reply->element[0]->len);
         master.port = port;
-        const auto named = master.host + ":" + std::to_string(port);
+        const auto named = nlohmann::json(master.host).dump() + ":" + std::to_string(port);  // a sentinel's words, quoted
         context = redis_connect(master, timeout, why);
         if (context == nullptr) {
             said += (said.empty() ? "" : "; ") + ("master " + named + " (from sentinel " + where + "): " + why);
@@ -376,7 +378,11 @@ void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch
             if (const auto& ack = batch[answered].ack; ack.replicas > 0) {
                 RedisReply written(static_cast<redisReply*>(reply));
                 void* waited = nullptr;
-                if (redisGetReply(connection.context, &waited) != REDIS_OK) {  // the write is sent again
+                // WAIT may hold its answer back for its whole timeout: the read waits that long too.
+                redisSetTimeout(connection.context, to_timeval(options_.timeout + ack.timeout));
+                const int got = redisGetReply(connection.context, &waited);
+                if (got == REDIS_OK) redisSetTimeout(connection.context, to_timeval(options_.timeout));
+                if (got != REDIS_OK) {  // the write is sent again
                     error = connection.context->errstr;
                     connection.close();
                     break;

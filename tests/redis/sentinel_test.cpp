@@ -142,7 +142,12 @@ TEST(RedisSentinel, FindsTheMasterAndFollowsAFailoverWithoutARestart) {
     EXPECT_NE(ask(replica.port(), "ROLE").rfind("master", 0), std::string::npos) << "the replica was promoted";
     // The new master has no replica left: a session-ending write cannot be acknowledged, so it
     // fails (503) rather than be lost in the next failover; reads and logins go on.
-    EXPECT_THROW(await(store.revoke_token("jti-alone", expires)), fauth::Unavailable);
+    try {
+        await(store.revoke_token("jti-alone", expires));
+        ADD_FAILURE() << "a revocation no replica holds was answered as done";
+    } catch (const fauth::Unavailable& e) {
+        EXPECT_NE(std::string(e.what()).find("not acknowledged by 1 replica(s) within 500 ms"), std::string::npos) << e.what();
+    }
     // A replica joins the new master: revocations are answered again.
     fauth::test::RedisServer rejoined({"--replicaof", "127.0.0.1", std::to_string(replica.port())});
     ASSERT_TRUE(
@@ -162,7 +167,7 @@ TEST(RedisReplicaAcknowledgement, ASessionEndingWriteWaitsForAReplicaAndFailsWit
     fauth::RedisRevocationStore store(fauth::RedisStoreOptions{.url = master.url(),
                                                                .revocation_cache_entries = 0,
                                                                .replica_acknowledgements = 1,
-                                                               .replica_ack_timeout = 300ms});
+                                                               .replica_ack_timeout = 1000ms});
     const auto expires = fauth::unix_seconds() + 600;
     await(store.revoke_family("fam-1", expires));
     EXPECT_EQ(integer(replica.port(), "EXISTS fauth:fam:fam-1"), 1) << "held by the replica when answered";
@@ -174,9 +179,9 @@ TEST(RedisReplicaAcknowledgement, ASessionEndingWriteWaitsForAReplicaAndFailsWit
         await(store.revoke_family("fam-2", expires));
         ADD_FAILURE() << "a write no replica acknowledged was answered as done";
     } catch (const fauth::Unavailable& e) {
-        EXPECT_NE(std::string(e.what()).find("not acknowledged by 1 replica(s) within 300 ms"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("not acknowledged by 1 replica(s) within 1000 ms"), std::string::npos) << e.what();
     }
-    EXPECT_GE(std::chrono::steady_clock::now() - started, 300ms);
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 1000ms);
     replica.resume();
     await(store.revoke_family("fam-3", expires));
     EXPECT_EQ(integer(replica.port(), "EXISTS fauth:fam:fam-3"), 1);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -51,10 +52,20 @@ inline bool port_open(std::uint16_t port) {
 /// redis-server without persistence on a free loopback port; stopped when destroyed.
 class RedisServer {
 public:
-    RedisServer() : port_(free_port()) { start(); }
+    RedisServer() : RedisServer(std::vector<std::string>{}) {}
     /// A server with `extra` arguments besides the usual ones (e.g. "--replicaof", host, port).
-    explicit RedisServer(std::vector<std::string> extra) : port_(free_port()), extra_(std::move(extra)) { start(); }
-    ~RedisServer() { stop(); }
+    explicit RedisServer(std::vector<std::string> extra) : port_(free_port()), extra_(std::move(extra)) {
+        // Its files (a replica's copy of its master's data) in a directory of its own, not the test's.
+        char dir[] = "/tmp/fauth-redis-XXXXXX";
+        if (::mkdtemp(dir) == nullptr) throw std::runtime_error("cannot make a redis directory");
+        dir_ = dir;
+        start();
+    }
+    ~RedisServer() {
+        stop();
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
     RedisServer(const RedisServer&) = delete;
     RedisServer& operator=(const RedisServer&) = delete;
 
@@ -66,7 +77,7 @@ public:
         if (pid_ == 0) {
             std::vector<std::string> args = {"redis-server", "--port",     port,           "--bind", "127.0.0.1",
                                              "--save",       "",           "--appendonly", "no",     "--protected-mode",
-                                             "yes",          "--loglevel", "warning"};
+                                             "yes",          "--loglevel", "warning",      "--dir",  dir_};
             args.insert(args.end(), extra_.begin(), extra_.end());
             std::vector<char*> argv;
             for (auto& a : args) argv.push_back(a.data());
@@ -123,6 +134,7 @@ public:
 private:
     std::uint16_t port_;
     std::vector<std::string> extra_;
+    std::string dir_;
     pid_t pid_ = -1;
 };
 
