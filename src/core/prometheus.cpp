@@ -87,6 +87,16 @@ void append_labels(std::string& out, const std::vector<std::string>& keys, std::
     if (!first) out += '}';
 }
 
+// One sample line: `name{labels} value`.
+void append_sample(std::string& out, std::string_view name, const std::vector<std::string>& keys,
+                   std::span<const std::string_view> values, double value, const std::string* le = nullptr) {
+    out += name;
+    append_labels(out, keys, values, le);
+    out += ' ';
+    append_number(out, value);
+    out += '\n';
+}
+
 }  // namespace
 
 // Named, not anonymous: PrometheusRegistry::State holds them.
@@ -274,11 +284,7 @@ std::string PrometheusRegistry::exposition() const {
             }
             for (const auto& [values, value] : series) {
                 const std::vector<std::string_view> views(values.begin(), values.end());
-                out += name;
-                append_labels(out, entry->keys, views);
-                out += ' ';
-                append_number(out, value);
-                out += '\n';
+                append_sample(out, name, entry->keys, views, value);
             }
             continue;
         }
@@ -288,11 +294,7 @@ std::string PrometheusRegistry::exposition() const {
             if (counter) {
                 const double value = storage.values[series].load(std::memory_order_relaxed);
                 if (value == 0 && !spec.attributes.empty()) continue;  // a series appears once recorded
-                out += name;
-                append_labels(out, entry->keys, values);
-                out += ' ';
-                append_number(out, value);
-                out += '\n';
+                append_sample(out, name, entry->keys, values, value);
                 continue;
             }
             const auto buckets = storage.bounds.size() + 1;
@@ -307,22 +309,10 @@ std::string PrometheusRegistry::exposition() const {
                 cumulative += counts[b];
                 std::string le;
                 append_number(le, b < storage.bounds.size() ? storage.bounds[b] : INFINITY);
-                out += name + "_bucket";
-                append_labels(out, entry->keys, values, &le);
-                out += ' ';
-                append_number(out, cumulative);
-                out += '\n';
+                append_sample(out, name + "_bucket", entry->keys, values, cumulative, &le);
             }
-            out += name + "_sum";
-            append_labels(out, entry->keys, values);
-            out += ' ';
-            append_number(out, storage.sums[series].load(std::memory_order_relaxed));
-            out += '\n';
-            out += name + "_count";
-            append_labels(out, entry->keys, values);
-            out += ' ';
-            append_number(out, cumulative);
-            out += '\n';
+            append_sample(out, name + "_sum", entry->keys, values, storage.sums[series].load(std::memory_order_relaxed));
+            append_sample(out, name + "_count", entry->keys, values, total);
         }
     }
     return out;
