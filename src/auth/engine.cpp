@@ -256,9 +256,8 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
         [this, next = std::move(next), refresh, scopes = std::move(scopes),
          extra = std::move(extra)](Result<RefreshUseResult> use) mutable -> Outcome<TokenResponse> {
             if (!use) return std::move(use).failure();
-            const auto& counts = instruments_;
             if (use->first_use) {
-                counts.refresh_rotations.add(instruments::RotationKind::first_use);
+                instruments_.refresh_rotations.add(instruments::RotationKind::first_use);
                 return std::move(next);
             }
             // The same token again soon after its first use: a second tab, or a request or a store
@@ -268,7 +267,7 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
                 unix_microseconds(config_.tokens.clock) - use->repeat_of_us <= grace_us) {
                 try {
                     auto again = renew(refresh, std::move(scopes), std::move(extra), use->repeat_of_us);
-                    counts.refresh_rotations.add(instruments::RotationKind::repeat);
+                    instruments_.refresh_rotations.add(instruments::RotationKind::repeat);
                     return again;
                 } catch (...) {
                     return failure_of(std::current_exception(), "token claims");
@@ -278,7 +277,7 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
             config_.report({.type = SecurityEventType::refresh_reuse,
                             .reason = "refresh token reuse detected; session family revoked",
                             .subject = refresh.sub});
-            counts.refresh_reuse.add();
+            instruments_.refresh_reuse.add();
             return chain<TokenResponse>(store_->revoke_family(refresh.family.str(), family_expiry()),
                                         [this](Result<void> ended) -> Result<TokenResponse> {
                                             if (!ended) return std::move(ended).failure();
