@@ -1,11 +1,17 @@
 #include "client.hpp"
 
+#include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -114,42 +120,53 @@ constexpr std::size_t kMaxBatch = 512;
 
 namespace {
 
+// "host:port" of a sentinel, for messages.
+std::string where(const RedisSentinel& sentinel) { return sentinel.host + ":" + std::to_string(sentinel.port); }
+
+// The master `sentinel` names for `name` (SENTINEL get-master-addr-by-name): its host and port,
+// or nothing with `error` saying why.
+std::optional<std::pair<std::string, int>> master_named_by(const RedisSentinel& sentinel, const std::string& name,
+                                                           std::chrono::milliseconds timeout, std::string& error) {
+    redisContext* context = redis_connect(RedisEndpoint{.host = sentinel.host, .port = sentinel.port}, timeout, error);
+    if (context == nullptr) return std::nullopt;
+    const auto reply = redis_command(context, {"SENTINEL", "get-master-addr-by-name", name}, error);
+    redisFree(context);
+    int port = 0;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
+        reply->element[1]->type != REDIS_REPLY_STRING ||
+        std::from_chars(reply->element[1]->str, reply->element[1]->str + reply->element[1]->len, port).ptr !=
+            reply->element[1]->str + reply->element[1]->len ||
+        port < 1 || port > 65535) {
+        error = reply && reply->type == REDIS_REPLY_ERROR ? quoted_error(*reply)
+                : reply                                   ? std::string("knows no master of that name")
+                                                          : reply_trouble(error);
+        return std::nullopt;
+    }
+    return std::pair{std::string(reply->element[0]->str, reply->element[0]->len), port};
+}
+
 // The master the sentinels of `endpoint` name, connected to (authenticated, on its database)
 // and confirmed by ROLE; the first sentinel that answers with a confirmed master wins. Null
 // with `error` saying what each said when none does.
 redisContext* connect_through_sentinels(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
     std::string said;
+    auto tell = [&](const std::string& what) { said += (said.empty() ? "" : "; ") + what; };
     for (const auto& sentinel : endpoint.sentinels) {
-        const auto where = sentinel.host + ":" + std::to_string(sentinel.port);
         std::string why;
-        RedisEndpoint asked{.host = sentinel.host, .port = sentinel.port};
-        redisContext* context = redis_connect(asked, timeout, why);
-        if (context == nullptr) {
-            said += (said.empty() ? "" : "; ") + ("sentinel " + where + ": " + why);
-            continue;
-        }
-        const auto reply = redis_command(context, {"SENTINEL", "get-master-addr-by-name", endpoint.master_name}, why);
-        redisFree(context);
-        int port = 0;
-        if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
-            reply->element[1]->type != REDIS_REPLY_STRING ||
-            std::from_chars(reply->element[1]->str, reply->element[1]->str + reply->element[1]->len, port).ptr !=
-                reply->element[1]->str + reply->element[1]->len ||
-            port < 1 || port > 65535) {
-            said += (said.empty() ? "" : "; ") + ("sentinel " + where + ": " +
-                                                  (reply && reply->type == REDIS_REPLY_ERROR ? quoted_error(*reply)
-                                                   : reply ? std::string("knows no master of that name")
-                                                           : reply_trouble(why)));
+        const auto named = master_named_by(sentinel, endpoint.master_name, timeout, why);
+        if (!named) {
+            tell("sentinel " + where(sentinel) + ": " + why);
             continue;
         }
         RedisEndpoint master = endpoint;
         master.sentinels.clear();
-        master.host.assign(reply->element[0]->str, reply->element[0]->len);
-        master.port = port;
-        const auto named = nlohmann::json(master.host).dump() + ":" + std::to_string(port);  // a sentinel's words, quoted
-        context = redis_connect(master, timeout, why);
+        master.host = named->first;
+        master.port = named->second;
+        const auto shown_master =
+            nlohmann::json(master.host).dump() + ":" + std::to_string(master.port);  // a sentinel's words, quoted
+        redisContext* context = redis_connect(master, timeout, why);
         if (context == nullptr) {
-            said += (said.empty() ? "" : "; ") + ("master " + named + " (from sentinel " + where + "): " + why);
+            tell("master " + shown_master + " (from sentinel " + where(sentinel) + "): " + why);
             continue;
         }
         // A sentinel may not know of a failover yet: the master must say it is one.
@@ -158,7 +175,7 @@ redisContext* connect_through_sentinels(const RedisEndpoint& endpoint, std::chro
             std::string_view(role->element[0]->str, role->element[0]->len) == "master")
             return context;
         redisFree(context);
-        said += (said.empty() ? "" : "; ") + ("master " + named + " (from sentinel " + where + ") is not a master");
+        tell("master " + shown_master + " (from sentinel " + where(sentinel) + ") is not a master");
     }
     error = "no master '" + endpoint.master_name + "' confirmed (" + said + ")";
     return nullptr;
@@ -183,9 +200,15 @@ redisContext* redis_connect(const RedisEndpoint& endpoint, std::chrono::millisec
             setup.push_back({"AUTH", endpoint.user, endpoint.password});
     }
     if (endpoint.database != 0) setup.push_back({"SELECT", std::to_string(endpoint.database)});
+    // Named, so that CLIENT LIST tells fauth's connections apart (refused by an ACL, or unknown
+    // to a proxy, it goes without).
+    setup.push_back({"CLIENT", "SETNAME", "fauth"});
     for (const auto& args : setup) {
         const auto reply = redis_command(context, args, error);
-        if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        const bool unnamed = reply && reply->type == REDIS_REPLY_ERROR && args[0] == "CLIENT" &&
+                             (std::string_view(reply->str, reply->len).starts_with("NOPERM") ||
+                              std::string_view(reply->str, reply->len).starts_with("ERR unknown"));
+        if (!reply || (reply->type == REDIS_REPLY_ERROR && !unnamed)) {
             if (reply) error = quoted_error(*reply);
             redisFree(context);
             return nullptr;
@@ -205,9 +228,53 @@ RedisReply redis_command(redisContext* context, const std::vector<std::string>& 
 
 std::string quoted_error(const redisReply& reply) { return nlohmann::json(std::string(reply.str, reply.len)).dump(); }
 
+RedisAcknowledgement acknowledgement_of(const RedisOptions& options) {
+    if (options.replica_acknowledgements < -1)
+        throw ConfigError("Redis options: replica_acknowledgements must be -1 (automatic), 0 or more");
+    if (options.replica_ack_timeout.count() <= 0) throw ConfigError("Redis options: replica_ack_timeout must be positive");
+    const int replicas = options.replica_acknowledgements >= 0            ? options.replica_acknowledgements
+                         : parse_redis_url(options.url).sentinels.empty() ? 0
+                                                                          : 1;
+    return {replicas, options.replica_ack_timeout};
+}
+
+std::string read_subscribed(redisContext* context, int wake, const std::function<bool()>& stop,
+                            const std::function<void(const redisReply&)>& handle) {
+    constexpr int kIdleMs = 1000;
+    bool ping_unanswered = false;
+    for (;;) {
+        for (;;) {  // the messages already read
+            void* raw = nullptr;
+            if (redisGetReplyFromReader(context, &raw) != REDIS_OK) return context->errstr;
+            if (raw == nullptr) break;
+            const RedisReply reply(static_cast<redisReply*>(raw));
+            ping_unanswered = false;
+            handle(*reply);
+        }
+        if (stop()) return {};
+        pollfd fds[2] = {{context->fd, POLLIN, 0}, {wake, POLLIN, 0}};
+        const int n = ::poll(fds, 2, kIdleMs);
+        if (stop()) return {};
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return "poll failed";
+        }
+        if (n == 0) {
+            if (ping_unanswered) return "no answer to PING";
+            if (redisAppendCommand(context, "PING") != REDIS_OK) return "cannot allocate a command";
+            for (int done = 0; !done;)
+                if (redisBufferWrite(context, &done) != REDIS_OK) return context->errstr;
+            ping_unanswered = true;
+            continue;
+        }
+        if (fds[0].revents != 0 && redisBufferRead(context) != REDIS_OK) return context->errstr;
+    }
+}
+
 // One hiredis connection, used by one I/O thread only.
 struct RedisClient::Connection {
     redisContext* context = nullptr;
+    std::uint64_t generation = 0;  // RedisClient::generation() when it was opened
 
     ~Connection() { close(); }
     void close() {
@@ -252,17 +319,16 @@ struct RedisClient::Connection {
     }
 };
 
-std::unique_ptr<RedisClient> RedisClient::create(RedisOptions options) {
+std::unique_ptr<RedisClient> RedisClient::create(RedisOptions options, bool acknowledged_writes) {
     if (options.connections == 0) throw ConfigError("Redis options: connections must be at least 1");
     if (options.callback_threads == 0) throw ConfigError("Redis options: callback_threads must be at least 1");
     if (options.queue_capacity == 0) throw ConfigError("Redis options: queue_capacity must be at least 1");
     if (options.timeout.count() <= 0) throw ConfigError("Redis options: timeout must be positive");
-    return std::unique_ptr<RedisClient>(new RedisClient(std::move(options)));
+    return std::unique_ptr<RedisClient>(new RedisClient(std::move(options), acknowledged_writes));
 }
 
-RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)), endpoint_(parse_redis_url(options_.url)) {
-    // Never more callbacks waiting than commands under way (push bounds those), so handing one on
-    // always finds room.
+RedisClient::RedisClient(RedisOptions options, bool acknowledged_writes)
+    : options_(std::move(options)), endpoint_(parse_redis_url(options_.url)), acknowledgement_(acknowledgement_of(options_)) {
     // At start-up, a server that is up already must not be one that evicts fauth's keys. (One
     // that is down is checked when a connection to it opens; until then commands fail.)
     {
@@ -273,24 +339,40 @@ RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)), e
             throw ConfigError("Redis at " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " + error);
         if (!warning.empty()) report(warning);
     }
+    has_acknowledged_lane_ = acknowledged_writes && acknowledgement_.replicas > 0;
+    if (!endpoint_.sentinels.empty()) {
+        wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (wake_ < 0) throw std::runtime_error("redis: cannot make an eventfd for the sentinel watcher");
+    }
+    // Never more callbacks waiting than commands under way (push bounds those), so handing one on
+    // always finds room.
     callbacks_ = std::make_unique<WorkerPool>(options_.callback_threads, options_.queue_capacity, 0, "fauth-redis-cb");
-    io_.reserve(options_.connections);
-    for (std::size_t i = 0; i < options_.connections; ++i) io_.emplace_back([this] { serve(); });
+    io_.reserve(options_.connections + 1);
+    for (std::size_t i = 0; i < options_.connections; ++i) io_.emplace_back([this] { serve(plain_); });
+    if (has_acknowledged_lane_) io_.emplace_back([this] { serve(acknowledged_); });
+    if (wake_ >= 0) watcher_ = std::thread([this] { watch(); });
 }
 
 RedisClient::~RedisClient() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    ready_.notify_all();
-    for (auto& t : io_) {
+    for (const auto& t : io_)
         if (t.get_id() == std::this_thread::get_id()) {
             std::fputs("fauth: a Redis client was destroyed on one of its own threads; its owner must destroy it\n", stderr);
             std::abort();
         }
-        t.join();
+    if (watcher_.joinable()) {
+        watcher_stopping_ = true;
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const auto written = ::write(wake_, &one, sizeof one);
+        watcher_.join();
     }
+    if (wake_ >= 0) ::close(wake_);
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    plain_.ready.notify_all();
+    acknowledged_.ready.notify_all();
+    for (auto& t : io_) t.join();
     callbacks_.reset();  // runs the callbacks handed on by the I/O threads, then joins
 }
 
@@ -301,112 +383,202 @@ void RedisClient::report(const std::string& message) const {
     if (second != last && last_report_.compare_exchange_strong(last, second)) write_log(options_.log, "redis: " + message);
 }
 
-bool RedisClient::push(Args args, Completion complete, RedisAcknowledgement ack) {
+bool RedisClient::push(Args args, Completion complete, bool acknowledged) {
     if (under_way_.fetch_add(1) >= options_.queue_capacity) {
         under_way_.fetch_sub(1);
         return false;
     }
+    Lane& lane = acknowledged && has_acknowledged_lane_ ? acknowledged_ : plain_;
     {
         std::lock_guard lock(mutex_);
         if (stopping_) {
             under_way_.fetch_sub(1);
             return false;
         }
-        queue_.push_back(Command{std::move(args), std::move(complete), ack});
+        lane.queue.push_back(Command{std::move(args), std::move(complete)});
     }
-    ready_.notify_one();
+    lane.ready.notify_one();
     return true;
 }
 
-void RedisClient::serve() {
-    ::pthread_setname_np(::pthread_self(), "fauth-redis-io");
+void RedisClient::serve(Lane& lane) {
+    ::pthread_setname_np(::pthread_self(), lane.acknowledged ? "fauth-redis-ack" : "fauth-redis-io");
     Connection connection;
     std::vector<Command> batch;
     for (;;) {
         {
             std::unique_lock lock(mutex_);
-            ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // stopping, and everything accepted has been sent
-            const auto n = std::min(queue_.size(), kMaxBatch);
+            lane.ready.wait(lock, [&] { return stopping_ || !lane.queue.empty(); });
+            if (lane.queue.empty()) return;  // stopping, and everything accepted has been sent
+            const auto n = std::min(lane.queue.size(), kMaxBatch);
             for (std::size_t i = 0; i < n; ++i) {
-                batch.push_back(std::move(queue_.front()));
-                queue_.pop_front();
+                batch.push_back(std::move(lane.queue.front()));
+                lane.queue.pop_front();
             }
         }
-        send_batch(connection, batch);
+        send_batch(connection, batch, lane);
         batch.clear();
     }
 }
 
-void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch) {
+namespace {
+
+// A master demoted by a failover refuses writes with READONLY (the command was not run).
+bool refused_as_readonly(const redisReply* reply) {
+    return reply != nullptr && reply->type == REDIS_REPLY_ERROR &&
+           std::string_view(reply->str, reply->len).starts_with("READONLY");
+}
+
+}  // namespace
+
+void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch, const Lane& lane, bool resend_refused) {
     std::size_t answered = 0;
     std::string error;
     bool demoted = false;
+    std::vector<Command> refused;  // READONLY: sent once more, once the connection is made again
+    // One reply: handed on, or kept aside to be sent again.
+    auto settle = [&](RedisReply reply, std::string why) {
+        Command& command = batch[answered++];
+        if (refused_as_readonly(reply.get())) {
+            demoted = true;
+            if (resend_refused) return refused.push_back(std::move(command));
+        }
+        hand_on(command, reply.release(), std::move(why));
+    };
+    const auto wait = lane.acknowledged ? RedisClient::Args{"WAIT", std::to_string(acknowledgement_.replicas),
+                                                            std::to_string(acknowledgement_.timeout.count())}
+                                        : RedisClient::Args{};
     // A lost connection is re-established once; the commands it had not answered go again.
     for (int attempt = 0; attempt < 2 && answered < batch.size(); ++attempt) {
+        if (connection.context && connection.generation != generation()) connection.close();  // the master moved
         if (!connection.context) {
             bool evicting = false;
             std::string warning;
+            const auto generation_at_open = generation();
             const bool opened = connection.open(endpoint_, options_, error, evicting, warning);
             if (!warning.empty()) report(warning);
             if (!opened) continue;
+            connection.generation = generation_at_open;
         }
         bool appended = true;
-        for (std::size_t i = answered; i < batch.size() && appended; ++i) {
-            appended = append(connection.context, batch[i].args);
-            if (appended && batch[i].ack.replicas > 0)  // right behind its write, on its connection
-                appended = append(connection.context,
-                                  {"WAIT", std::to_string(batch[i].ack.replicas), std::to_string(batch[i].ack.timeout.count())});
-        }
+        for (std::size_t i = answered; i < batch.size() && appended; ++i) appended = append(connection.context, batch[i].args);
+        if (appended && lane.acknowledged) appended = append(connection.context, wait);  // covers every write before it
         if (!appended) {
             error = "cannot allocate a command";
             connection.close();
             continue;
         }
-        while (answered < batch.size()) {
+        std::vector<RedisReply> held;  // acknowledged writes' replies, until WAIT answers
+        bool lost = false;
+        for (std::size_t i = answered; i < batch.size(); ++i) {
             void* reply = nullptr;
             if (redisGetReply(connection.context, &reply) != REDIS_OK) {  // the connection is unusable
-                error = connection.context->errstr;
-                connection.close();
+                lost = true;
                 break;
             }
-            // A master demoted by a failover answers writes READONLY: the connection is dropped
-            // once this batch is answered, so that the next one asks the sentinels again.
-            const auto* r = static_cast<const redisReply*>(reply);
-            if (r != nullptr && r->type == REDIS_REPLY_ERROR && std::string_view(r->str, r->len).starts_with("READONLY"))
-                demoted = true;
-            if (const auto& ack = batch[answered].ack; ack.replicas > 0) {
-                RedisReply written(static_cast<redisReply*>(reply));
-                void* waited = nullptr;
-                // WAIT may hold its answer back for its whole timeout: the read waits that long too.
-                redisSetTimeout(connection.context, to_timeval(options_.timeout + ack.timeout));
-                const int got = redisGetReply(connection.context, &waited);
-                if (got == REDIS_OK) redisSetTimeout(connection.context, to_timeval(options_.timeout));
-                if (got != REDIS_OK) {  // the write is sent again
-                    error = connection.context->errstr;
-                    connection.close();
-                    break;
-                }
-                const RedisReply acknowledged(static_cast<redisReply*>(waited));
-                const bool held =
-                    acknowledged && acknowledged->type == REDIS_REPLY_INTEGER && acknowledged->integer >= ack.replicas;
-                if (written && written->type != REDIS_REPLY_ERROR && !held) {
-                    hand_on(batch[answered++], nullptr,
-                            "written, but not acknowledged by " + std::to_string(ack.replicas) + " replica(s) within " +
-                                std::to_string(ack.timeout.count()) + " ms (WAIT answered " +
-                                (acknowledged && acknowledged->type == REDIS_REPLY_INTEGER ? std::to_string(acknowledged->integer)
-                                                                                           : std::string("no count")) +
-                                ")");
-                    continue;
-                }
-                hand_on(batch[answered++], written.release(), {});
-                continue;
-            }
-            hand_on(batch[answered++], static_cast<redisReply*>(reply), {});
+            if (lane.acknowledged)
+                held.emplace_back(static_cast<redisReply*>(reply));
+            else
+                settle(RedisReply(static_cast<redisReply*>(reply)), {});
         }
-        if (demoted) connection.close();
+        if (!lost && lane.acknowledged) {
+            void* waited = nullptr;
+            // WAIT may hold its answer back for its whole timeout: the read waits that long too.
+            redisSetTimeout(connection.context, to_timeval(options_.timeout + acknowledgement_.timeout));
+            lost = redisGetReply(connection.context, &waited) != REDIS_OK;
+            if (!lost) {
+                redisSetTimeout(connection.context, to_timeval(options_.timeout));
+                const RedisReply acknowledged(static_cast<redisReply*>(waited));
+                const bool held_by_replicas = acknowledged && acknowledged->type == REDIS_REPLY_INTEGER &&
+                                              acknowledged->integer >= acknowledgement_.replicas;
+                const auto unacknowledged =
+                    "written, but not acknowledged by " + std::to_string(acknowledgement_.replicas) + " replica(s) within " +
+                    std::to_string(acknowledgement_.timeout.count()) + " ms (WAIT answered " +
+                    (acknowledged && acknowledged->type == REDIS_REPLY_INTEGER ? std::to_string(acknowledged->integer)
+                                                                               : std::string("no count")) +
+                    ")";
+                for (auto& reply : held) {
+                    if (!held_by_replicas && reply && reply->type != REDIS_REPLY_ERROR)
+                        settle(nullptr, unacknowledged);
+                    else
+                        settle(std::move(reply), {});
+                }
+            }
+        }
+        if (lost) {  // what was not handed on is sent again (a write whose WAIT was lost included)
+            error = connection.context->errstr;
+            connection.close();
+        }
+        if (demoted) connection.close();  // the next batch asks the sentinels again
     }
     for (; answered < batch.size(); ++answered) hand_on(batch[answered], nullptr, error);
+    if (!refused.empty()) send_batch(connection, refused, lane, false);
+}
+
+bool RedisClient::pause(std::chrono::milliseconds delay) const {
+    pollfd wake{wake_, POLLIN, 0};
+    ::poll(&wake, 1, static_cast<int>(delay.count()));
+    return watcher_stopping_;
+}
+
+void RedisClient::watch() {
+    ::pthread_setname_np(::pthread_self(), "fauth-redis-sen");
+    const auto stop = [this] { return watcher_stopping_.load(); };
+    std::string known;  // the master's address last learnt
+    // The master named now: when it is not the one last learnt, every connection is made again.
+    auto learn = [&](std::string_view host, int port, const std::string& source) {
+        auto master = nlohmann::json(std::string(host)).dump() + ":" + std::to_string(port);
+        if (master == known) return;
+        if (!known.empty()) {
+            generation_.fetch_add(1, std::memory_order_acq_rel);
+            // Not held back by report()'s limit: there is one line per failover. (A sentinel's words, quoted.)
+            write_log(options_.log,
+                      "redis: master '" + endpoint_.master_name + "' is now " + master + " (" + source + "): reconnecting");
+        }
+        known = std::move(master);
+    };
+    auto delay = std::chrono::milliseconds(100);
+    for (std::size_t next = 0; !stop(); ++next) {
+        const auto& sentinel = endpoint_.sentinels[next % endpoint_.sentinels.size()];
+        std::string why;
+        redisContext* context = redis_connect(RedisEndpoint{.host = sentinel.host, .port = sentinel.port}, options_.timeout, why);
+        if (context != nullptr) {
+            const auto subscribed = redis_command(context, {"SUBSCRIBE", "+switch-master"}, why);
+            if (!subscribed || subscribed->type != REDIS_REPLY_ARRAY) {
+                if (subscribed && subscribed->type == REDIS_REPLY_ERROR) why = quoted_error(*subscribed);
+                redisFree(context);
+                context = nullptr;
+            }
+        }
+        if (context == nullptr) {
+            if (pause(delay)) return;
+            delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+            continue;
+        }
+        delay = std::chrono::milliseconds(100);
+        // A switch announced while no sentinel was listened to: the master named now.
+        if (const auto named = master_named_by(sentinel, endpoint_.master_name, options_.timeout, why))
+            learn(named->first, named->second, "sentinel " + where(sentinel));
+        // ["message", "+switch-master", "<name> <old host> <old port> <new host> <new port>"]
+        why = read_subscribed(context, wake_, stop, [&](const redisReply& message) {
+            if (message.type != REDIS_REPLY_ARRAY || message.elements != 3 || message.element[2]->type != REDIS_REPLY_STRING)
+                return;
+            const std::string_view text(message.element[2]->str, message.element[2]->len);
+            std::vector<std::string_view> words;
+            for (std::size_t start = 0; start <= text.size();) {
+                const auto space = std::min(text.find(' ', start), text.size());
+                words.push_back(text.substr(start, space - start));
+                start = space + 1;
+            }
+            int port = 0;
+            if (words.size() == 5 && words[0] == endpoint_.master_name &&
+                std::from_chars(words[4].data(), words[4].data() + words[4].size(), port).ptr ==
+                    words[4].data() + words[4].size())
+                learn(words[3], port, "+switch-master from sentinel " + where(sentinel));
+        });
+        redisFree(context);
+        if (!why.empty()) report("sentinel " + where(sentinel) + ": " + why + "; listening to the next one for failovers");
+    }
 }
 
 void RedisClient::hand_on(Command& command, redisReply* raw, std::string error) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -55,20 +56,35 @@ struct RedisAcknowledgement {
     std::chrono::milliseconds timeout{0};
 };
 
+/// The acknowledgement `options` ask of session-ending writes (RedisOptions::replica_acknowledgements
+/// resolved: 1 behind Sentinel, 0 otherwise, when automatic); ConfigError for bad values.
+RedisAcknowledgement acknowledgement_of(const RedisOptions& options);
+
+/// Reads a subscribed connection (RESP2 Pub/Sub), handing each message to `handle`, until the
+/// connection is lost (the reason is returned) or `stop()`, asked after every read and at least
+/// once a second, is true (then ""); `wake`, an eventfd, interrupts the wait. A connection silent
+/// for a second is PINGed, and counts as lost when that PING stays unanswered for another.
+std::string read_subscribed(redisContext* context, int wake, const std::function<bool()>& stop,
+                            const std::function<void(const redisReply&)>& handle);
+
 /// Sends commands to Redis from its own threads. Threads and their order of shutdown: the I/O
-/// threads (one per connection) only talk to Redis; every reply is handed to the callback pool,
-/// so whatever the caller chains to a command (loaders, handlers) runs there, after the
-/// connection has moved on to other commands, never on an I/O thread and never while a
-/// connection or a lock is held. The destructor sends what was accepted, joins the I/O threads,
-/// then runs the callbacks and joins their threads.
+/// threads (one per connection, and one more for acknowledged writes) only talk to Redis; every
+/// reply is handed to the callback pool, so whatever the caller chains to a command (loaders,
+/// handlers) runs there, after the connection has moved on to other commands, never on an I/O
+/// thread and never while a connection or a lock is held. Behind Sentinel, a watcher thread
+/// subscribes to a sentinel's `+switch-master` announcements: when the master moves, every
+/// connection is made again, through the sentinels, before its next command. The destructor
+/// stops the watcher, sends what was accepted, joins the I/O threads, then runs the callbacks
+/// and joins their threads.
 class RedisClient {
 public:
     /// The arguments of one command (binary-safe).
     using Args = std::vector<std::string>;
 
     /// Checks the options (ConfigError for a bad URL or zero sizes) and starts the threads;
-    /// Redis need not be up yet.
-    static std::unique_ptr<RedisClient> create(RedisOptions options);
+    /// Redis need not be up yet. With `acknowledged_writes`, and when the options ask for
+    /// replicas, the client has a connection of its own for acknowledged writes.
+    static std::unique_ptr<RedisClient> create(RedisOptions options, bool acknowledged_writes = false);
     /// Sends the commands already accepted, runs their callbacks, then joins every thread.
     /// Never call it on one of the client's threads (the process aborts).
     ~RedisClient();
@@ -77,12 +93,15 @@ public:
 
     /// Sends `args`, and once its reply is in, settles the outcome with `interpret(reply, error)`
     /// (a Result<T>) on a callback thread: `reply` is null, with `error` saying why, when Redis
-    /// could not be reached (after one reconnection) or answered with an error. With `ack`, the
-    /// command is followed on its connection by `WAIT replicas timeout`, and fewer replicas
-    /// acknowledging it in time make `reply` null too (the write may still have been made). More
+    /// could not be reached (after one reconnection) or answered with an error. A command a
+    /// demoted master refused (READONLY) is sent once more, to the master the sentinels name
+    /// then. `acknowledged` (on a client created with acknowledged_writes): the command goes on
+    /// the connection for acknowledged writes, where each batch is followed by `WAIT replicas
+    /// timeout` (acknowledgement()), and fewer replicas acknowledging it in time make `reply` null
+    /// too (the write may still have been made); waiting there holds no other command back. More
     /// commands than the queue capacity under way at once fail with Unavailable.
     template <class T, class Interpret>
-    Outcome<T> submit(Args args, Interpret interpret, RedisAcknowledgement ack = {}) {
+    Outcome<T> submit(Args args, Interpret interpret, bool acknowledged = false) {
         auto [outcome, settle] = Outcome<T>::pending();
         auto complete = [settle = settle, interpret = std::move(interpret)](const redisReply* reply,
                                                                             const std::string& error) mutable {
@@ -92,44 +111,68 @@ public:
                 settle(failure_of(std::current_exception(), "redis"));
             }
         };
-        if (!push(std::move(args), std::move(complete), ack)) settle(Unavailable("redis command queue is full").failure());
+        if (!push(std::move(args), std::move(complete), acknowledged))
+            settle(Unavailable("redis command queue is full").failure());
         return std::move(outcome);
     }
 
     /// Logs `message` at most once a second, so an outage does not flood the log.
     void report(const std::string& message) const;
 
+    /// What acknowledged writes wait for (replicas 0: they are sent as any other command).
+    RedisAcknowledgement acknowledgement() const { return acknowledgement_; }
+
+    /// How many times the master has been seen to move (the watcher's count behind Sentinel;
+    /// always 0 otherwise): a connection opened under an older count is made again.
+    std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
 private:
     using Completion = std::function<void(const redisReply*, const std::string&)>;
     struct Command {
         Args args;
         Completion complete;
-        RedisAcknowledgement ack;
+    };
+    // Commands waiting for one kind of connection.
+    struct Lane {
+        std::deque<Command> queue;
+        std::condition_variable ready;
+        bool acknowledged = false;  // each batch followed by WAIT
     };
     struct Connection;
 
-    explicit RedisClient(RedisOptions options);
+    RedisClient(RedisOptions options, bool acknowledged_writes);
     // Queues a command; false when too many are under way or the client is stopping.
-    bool push(Args args, Completion complete, RedisAcknowledgement ack);
-    // One I/O thread: takes every waiting command, pipelines them, hands the replies on.
-    void serve();
-    // Sends `batch` on `connection` and hands each reply (or failure) to the callback pool.
-    void send_batch(Connection& connection, std::vector<Command>& batch);
+    bool push(Args args, Completion complete, bool acknowledged);
+    // One I/O thread: takes every command waiting in `lane`, pipelines them, hands the replies on.
+    void serve(Lane& lane);
+    // Sends `batch` on `connection` and hands each reply (or failure) to the callback pool;
+    // commands refused as READONLY are sent once more when `resend_refused`.
+    void send_batch(Connection& connection, std::vector<Command>& batch, const Lane& lane, bool resend_refused = true);
     // Hands one command's outcome to the callback pool.
     void hand_on(Command& command, redisReply* reply, std::string error);
+    // The watcher thread (behind Sentinel): follows +switch-master, bumping generation_.
+    void watch();
+    // Waits `delay` or until the client stops; true when it stops.
+    bool pause(std::chrono::milliseconds delay) const;
 
     RedisOptions options_;
     RedisEndpoint endpoint_;
+    RedisAcknowledgement acknowledgement_;
     mutable std::atomic<std::int64_t> last_report_{0};
+    std::atomic<std::uint64_t> generation_{0};
 
     std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<Command> queue_;
+    Lane plain_;
+    Lane acknowledged_{.acknowledged = true};
     bool stopping_ = false;
     std::atomic<std::size_t> under_way_{0};  // accepted and not yet called back
 
     std::unique_ptr<WorkerPool> callbacks_;
     std::vector<std::thread> io_;
+    bool has_acknowledged_lane_ = false;
+    std::atomic<bool> watcher_stopping_{false};
+    int wake_ = -1;  // an eventfd the destructor writes to, waking the watcher
+    std::thread watcher_;
 };
 
 }  // namespace fauth::detail

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <stdexcept>
 #include <string_view>
@@ -18,9 +17,6 @@ namespace {
 
 // The channel Redis announces invalidations on to a RESP2 client.
 constexpr const char* kInvalidationChannel = "__redis__:invalidate";
-// How long the connection may stay silent before a PING asks whether it is still there; a PING
-// unanswered for as long again counts as a lost connection (a silent half-open one included).
-constexpr int kIdleMs = 1000;
 
 // An error reply that will not change if asked again: the command or subcommand is unknown
 // (Redis before 6.0 says "ERR unknown command", "ERR Unknown subcommand", or before 5.0 a
@@ -68,8 +64,12 @@ void InvalidationListener::drop() noexcept {
 
 bool InvalidationListener::connect() {
     std::string error;
+    generation_ = client_.generation();  // a move after this makes the connection again
     context_ = redis_connect(endpoint_, timeout_, error);
-    if (context_ == nullptr) return false;  // the data connections report the outage
+    if (context_ == nullptr) {  // (reports share the client's limit of one a second with the data connections')
+        client_.report("invalidation connection: cannot connect (" + reply_trouble(error) + ")");
+        return false;
+    }
     // Each step below may wait for the whole timeout: a listener that is stopping goes at once.
     auto stopped = [&] {
         if (!stopping_) return false;
@@ -145,33 +145,11 @@ bool InvalidationListener::pause(std::chrono::milliseconds delay) {
 }
 
 void InvalidationListener::listen() {
-    bool ping_unanswered = false;
-    for (;;) {
-        for (;;) {  // the messages already read
-            void* raw = nullptr;
-            if (redisGetReplyFromReader(context_, &raw) != REDIS_OK) return lost(context_->errstr);
-            if (raw == nullptr) break;
-            const RedisReply reply(static_cast<redisReply*>(raw));
-            ping_unanswered = false;
-            handle(*reply);
-        }
-        pollfd fds[2] = {{context_->fd, POLLIN, 0}, {wake_, POLLIN, 0}};
-        const int n = ::poll(fds, 2, kIdleMs);
-        if (stopping_) return;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return lost("poll failed");
-        }
-        if (n == 0) {
-            if (ping_unanswered) return lost("no answer to PING");
-            if (redisAppendCommand(context_, "PING") != REDIS_OK) return lost("cannot allocate a command");
-            for (int done = 0; !done;)
-                if (redisBufferWrite(context_, &done) != REDIS_OK) return lost(context_->errstr);
-            ping_unanswered = true;
-            continue;
-        }
-        if (fds[0].revents != 0 && redisBufferRead(context_) != REDIS_OK) return lost(context_->errstr);
-    }
+    const auto why = read_subscribed(
+        context_, wake_, [this] { return stopping_.load() || client_.generation() != generation_; },
+        [this](const redisReply& message) { handle(message); });
+    if (!why.empty()) return lost(why);
+    if (!stopping_) drop();  // the master moved: reconnect, to the new one (the client reports the move)
 }
 
 void InvalidationListener::handle(const redisReply& reply) {

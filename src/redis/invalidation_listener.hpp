@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,8 +21,8 @@ namespace fauth::detail {
 
 /// Keeps the invalidation connection from its own thread (`fauth-redis-inv`), started in the
 /// constructor and joined in the destructor. It hands Redis's messages to `cache` (invalidate, or
-/// clear on a flush), turns it on once subscribed and off when the connection is lost (then
-/// reconnects, backing off up to 2 s). Only the log sink of the store's options runs on it
+/// clear on a flush), turns it on once subscribed and off when the connection is lost or the
+/// master moves (RedisClient::generation; then it reconnects, backing off up to 2 s). Only the log sink of the store's options runs on it
 /// (write_log never throws); anything else thrown there also turns caching off and reconnects.
 class InvalidationListener {
 public:
@@ -57,6 +58,7 @@ private:
     RevocationCache& cache_;
     const RedisClient& client_;
     redisContext* context_ = nullptr;  // the listener's thread's only (the constructor's before it starts)
+    std::uint64_t generation_ = 0;     // client_.generation() when context_ was opened
     bool refused_ = false;             // Redis refused tracking: caching stays off
     int wake_ = -1;                    // an eventfd the destructor writes to
     std::atomic<bool> stopping_{false};

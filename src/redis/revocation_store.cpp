@@ -14,7 +14,6 @@
 
 namespace fauth {
 
-using detail::RedisAcknowledgement;
 using detail::RedisClient;
 using detail::reply_trouble;
 using detail::RevocationCache;
@@ -45,8 +44,8 @@ constexpr std::int64_t kNoCutoff = INT64_MIN;
 // meanwhile may have read, and kept, the old value.
 template <class T, class Interpret>
 Outcome<T> send_write(RedisClient& client, RevocationCache* cache, const std::string& key, RedisClient::Args args,
-                      Interpret interpret, RedisAcknowledgement ack = {}) {
-    if (!cache) return client.submit<T>(std::move(args), std::move(interpret), ack);
+                      Interpret interpret, bool acknowledged = false) {
+    if (!cache) return client.submit<T>(std::move(args), std::move(interpret), acknowledged);
     cache->invalidate(key);
     return client.submit<T>(
         std::move(args),
@@ -54,16 +53,7 @@ Outcome<T> send_write(RedisClient& client, RevocationCache* cache, const std::st
             cache->invalidate(key);
             return interpret(reply, error);
         },
-        ack);
-}
-
-// The replicas a session-ending write waits for: as configured, else 1 behind Sentinel, 0 otherwise.
-int acknowledgements(const RedisOptions& options) {
-    if (options.replica_acknowledgements < -1)
-        throw ConfigError("Redis options: replica_acknowledgements must be -1 (automatic), 0 or more");
-    if (options.replica_ack_timeout.count() <= 0) throw ConfigError("Redis options: replica_ack_timeout must be positive");
-    if (options.replica_acknowledgements >= 0) return options.replica_acknowledgements;
-    return parse_redis_url(options.url).sentinels.empty() ? 0 : 1;
+        acknowledged);
 }
 
 std::unique_ptr<detail::RevocationCache> make_cache(const RedisOptions& options) {
@@ -79,9 +69,8 @@ std::unique_ptr<detail::RevocationCache> make_cache(const RedisOptions& options)
 
 RedisRevocationStore::RedisRevocationStore(RedisStoreOptions options)
     : cache_(make_cache(options)),
-      client_(RedisClient::create(options)),
-      options_(std::move(options)),
-      acknowledgements_(acknowledgements(options_)) {
+      client_(RedisClient::create(options, true)),  // session-ending writes wait for replicas
+      options_(std::move(options)) {
     if (!cache_) return;
     const auto& prefix = options_.key_prefix;
     listener_ = std::make_unique<detail::InvalidationListener>(parse_redis_url(options_.url), options_.timeout,
@@ -142,12 +131,13 @@ Outcome<void> RedisRevocationStore::write(std::string key, std::string value, st
     if (ttl <= 0) return {};  // already expired: nothing to remember
     key = options_.key_prefix + key;
     RedisClient::Args args{"SET", key, std::move(value), "EX", std::to_string(ttl)};
-    return send_write<void>(*client_, cache_.get(), key, std::move(args),
-                            [what](const redisReply* reply, const std::string& error) -> Result<void> {
-                                if (!reply) return unavailable(std::string("redis: cannot ") + what + ": " + error);
-                                return {};
-                            },
-                            {acknowledgements_, options_.replica_ack_timeout});
+    return send_write<void>(
+        *client_, cache_.get(), key, std::move(args),
+        [what](const redisReply* reply, const std::string& error) -> Result<void> {
+            if (!reply) return unavailable(std::string("redis: cannot ") + what + ": " + error);
+            return {};
+        },
+        true);
 }
 
 Outcome<void> RedisRevocationStore::revoke_token(std::string jti, std::int64_t expires_at) {
@@ -178,12 +168,13 @@ return 1
 )lua";
     const auto key = options_.key_prefix + "sub:" + sub;
     RedisClient::Args args{"EVAL", kScript, "1", key, std::to_string(not_before_us), std::to_string(ttl)};
-    return send_write<void>(*client_, cache_.get(), key, std::move(args),
-                            [](const redisReply* reply, const std::string& error) -> Result<void> {
-                                if (!reply) return unavailable("redis: cannot revoke a user's sessions: " + error);
-                                return {};
-                            },
-                            {acknowledgements_, options_.replica_ack_timeout});
+    return send_write<void>(
+        *client_, cache_.get(), key, std::move(args),
+        [](const redisReply* reply, const std::string& error) -> Result<void> {
+            if (!reply) return unavailable("redis: cannot revoke a user's sessions: " + error);
+            return {};
+        },
+        true);
 }
 
 Outcome<std::int64_t> RedisRevocationStore::revoke_subject_now(std::string sub, std::int64_t at_least_us,
@@ -222,8 +213,7 @@ return string.format('%.0f', cutoff)
         if (!read) return unavailable("redis: cannot revoke a user's sessions: " + reply_trouble(error));
         return cutoff;
     };
-    return send_write<std::int64_t>(*client_, cache_.get(), key, std::move(args), std::move(interpret),
-                                    {acknowledgements_, options_.replica_ack_timeout});
+    return send_write<std::int64_t>(*client_, cache_.get(), key, std::move(args), std::move(interpret), true);
 }
 
 Outcome<RefreshUseResult> RedisRevocationStore::use_refresh(const RefreshUse& use) {

@@ -75,9 +75,10 @@ public:
         const std::string port = std::to_string(port_);
         pid_ = ::fork();
         if (pid_ == 0) {
-            std::vector<std::string> args = {"redis-server", "--port",     port,           "--bind", "127.0.0.1",
-                                             "--save",       "",           "--appendonly", "no",     "--protected-mode",
-                                             "yes",          "--loglevel", "warning",      "--dir",  dir_};
+            std::vector<std::string> args = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                                             "no", "--protected-mode", "yes", "--loglevel", "warning", "--dir", dir_,
+                                             // a replica's first sync starts at once (the default waits 5 s for others)
+                                             "--repl-diskless-sync-delay", "0"};
             args.insert(args.end(), extra_.begin(), extra_.end());
             std::vector<char*> argv;
             for (auto& a : args) argv.push_back(a.data());

@@ -64,7 +64,6 @@ private:
     std::unique_ptr<detail::RevocationCache> cache_;
     std::unique_ptr<detail::RedisClient> client_;
     RedisOptions options_;
-    int acknowledgements_ = 0;  // replicas a session-ending write waits for (RedisOptions::replica_acknowledgements)
     // Declared last: joined before the client and the cache it uses go.
     std::unique_ptr<detail::InvalidationListener> listener_;
 };
