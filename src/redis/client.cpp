@@ -123,61 +123,99 @@ namespace {
 // "host:port" of a sentinel, for messages.
 std::string where(const RedisSentinel& sentinel) { return sentinel.host + ":" + std::to_string(sentinel.port); }
 
-// The master `sentinel` names for `name` (SENTINEL get-master-addr-by-name): its host and port,
-// or nothing with `error` saying why.
-std::optional<std::pair<std::string, int>> master_named_by(const RedisSentinel& sentinel, const std::string& name,
-                                                           std::chrono::milliseconds timeout, std::string& error) {
-    redisContext* context = redis_connect(RedisEndpoint{.host = sentinel.host, .port = sentinel.port}, timeout, error);
-    if (context == nullptr) return std::nullopt;
-    const auto reply = redis_command(context, {"SENTINEL", "get-master-addr-by-name", name}, error);
-    redisFree(context);
+// A TCP port number, 1 to 65535, or nothing.
+std::optional<int> port_number(std::string_view text) {
     int port = 0;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
-        reply->element[1]->type != REDIS_REPLY_STRING ||
-        std::from_chars(reply->element[1]->str, reply->element[1]->str + reply->element[1]->len, port).ptr !=
-            reply->element[1]->str + reply->element[1]->len ||
-        port < 1 || port > 65535) {
-        error = reply && reply->type == REDIS_REPLY_ERROR ? quoted_error(*reply)
-                : reply                                   ? std::string("knows no master of that name")
-                                                          : reply_trouble(error);
-        return std::nullopt;
-    }
-    return std::pair{std::string(reply->element[0]->str, reply->element[0]->len), port};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+    if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535) return std::nullopt;
+    return port;
 }
 
-// The master the sentinels of `endpoint` name, connected to (authenticated, on its database)
-// and confirmed by ROLE; the first sentinel that answers with a confirmed master wins. Null
-// with `error` saying what each said when none does.
-redisContext* connect_through_sentinels(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
+// A master as a sentinel names it.
+struct NamedMaster {
+    std::string host;
+    int port = 0;
+    long long epoch = -1;  // the configuration epoch: each failover's is higher than the last's
+
+    // `"host":port` for messages (a sentinel's words, quoted).
+    std::string shown() const { return json_quoted(host) + ":" + std::to_string(port); }
+};
+
+// The master `sentinel` names for `name` (SENTINEL MASTER: its ip, port and config-epoch), or
+// nothing with `error` saying why.
+std::optional<NamedMaster> ask_sentinel(const RedisSentinel& sentinel, const std::string& name, std::chrono::milliseconds timeout,
+                                        std::string& error) {
+    redisContext* context = redis_connect(RedisEndpoint{.host = sentinel.host, .port = sentinel.port}, timeout, error);
+    if (context == nullptr) return std::nullopt;
+    const auto reply = redis_command(context, {"SENTINEL", "MASTER", name}, error);
+    redisFree(context);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        error = reply && reply->type == REDIS_REPLY_ERROR ? quoted_error(*reply) : reply_trouble(error);
+        return std::nullopt;
+    }
+    NamedMaster named;
+    std::optional<int> port;
+    for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
+        const auto* field = reply->element[i];
+        const auto* value = reply->element[i + 1];
+        if (field->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING) continue;
+        const std::string_view f(field->str, field->len), v(value->str, value->len);
+        if (f == "ip") named.host = std::string(v);
+        if (f == "port") port = port_number(v);
+        if (f == "config-epoch") std::from_chars(v.data(), v.data() + v.size(), named.epoch);
+    }
+    if (named.host.empty() || !port) {
+        error = "named no master's address";
+        return std::nullopt;
+    }
+    named.port = *port;
+    return named;
+}
+
+// The master the sentinels of `endpoint` name with the highest configuration epoch (that of the
+// latest failover: a sentinel that has not heard of it yet names the old master under an older
+// epoch), or nothing with `error` saying what each said.
+std::optional<NamedMaster> current_master(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
+    std::optional<NamedMaster> best;
     std::string said;
-    auto tell = [&](const std::string& what) { said += (said.empty() ? "" : "; ") + what; };
     for (const auto& sentinel : endpoint.sentinels) {
         std::string why;
-        const auto named = master_named_by(sentinel, endpoint.master_name, timeout, why);
-        if (!named) {
-            tell("sentinel " + where(sentinel) + ": " + why);
-            continue;
-        }
-        RedisEndpoint master = endpoint;
-        master.sentinels.clear();
-        master.host = named->first;
-        master.port = named->second;
-        const auto shown_master =
-            nlohmann::json(master.host).dump() + ":" + std::to_string(master.port);  // a sentinel's words, quoted
-        redisContext* context = redis_connect(master, timeout, why);
-        if (context == nullptr) {
-            tell("master " + shown_master + " (from sentinel " + where(sentinel) + "): " + why);
-            continue;
-        }
-        // A sentinel may not know of a failover yet: the master must say it is one.
-        const auto role = redis_command(context, {"ROLE"}, why);
-        if (role && role->type == REDIS_REPLY_ARRAY && role->elements > 0 && role->element[0]->type == REDIS_REPLY_STRING &&
-            std::string_view(role->element[0]->str, role->element[0]->len) == "master")
-            return context;
-        redisFree(context);
-        tell("master " + shown_master + " (from sentinel " + where(sentinel) + ") is not a master");
+        auto named = ask_sentinel(sentinel, endpoint.master_name, timeout, why);
+        if (!named)
+            said += (said.empty() ? "" : "; ") + ("sentinel " + where(sentinel) + ": " + why);
+        else if (!best || named->epoch > best->epoch)
+            best = std::move(named);
     }
-    error = "no master '" + endpoint.master_name + "' confirmed (" + said + ")";
+    if (!best) error = said;
+    return best;
+}
+
+// The master the sentinels of `endpoint` name (current_master), connected to (authenticated, on
+// its database) and confirmed by ROLE; null with `error` saying why when there is none.
+redisContext* connect_through_sentinels(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
+    std::string why;
+    const auto named = current_master(endpoint, timeout, why);
+    if (!named) {
+        error = "no master '" + endpoint.master_name + "' named (" + why + ")";
+        return nullptr;
+    }
+    RedisEndpoint master = endpoint;
+    master.sentinels.clear();
+    master.host = named->host;
+    master.port = named->port;
+    redisContext* context = redis_connect(master, timeout, why);
+    if (context == nullptr) {
+        error = "master " + named->shown() + " of '" + endpoint.master_name + "': " + why;
+        return nullptr;
+    }
+    // A node the sentinels still name may have been demoted by hand, or be on its way back as a
+    // replica: it must say it is a master.
+    const auto role = redis_command(context, {"ROLE"}, why);
+    if (role && role->type == REDIS_REPLY_ARRAY && role->elements > 0 && role->element[0]->type == REDIS_REPLY_STRING &&
+        std::string_view(role->element[0]->str, role->element[0]->len) == "master")
+        return context;
+    redisFree(context);
+    error = "master " + named->shown() + " of '" + endpoint.master_name + "' is not a master";
     return nullptr;
 }
 
@@ -226,7 +264,11 @@ RedisReply redis_command(redisContext* context, const std::vector<std::string>& 
     return RedisReply(static_cast<redisReply*>(raw));
 }
 
-std::string quoted_error(const redisReply& reply) { return nlohmann::json(std::string(reply.str, reply.len)).dump(); }
+std::string json_quoted(std::string_view text) {
+    return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string quoted_error(const redisReply& reply) { return json_quoted(std::string_view(reply.str, reply.len)); }
 
 RedisAcknowledgement acknowledgement_of(const RedisOptions& options) {
     if (options.replica_acknowledgements < -1)
@@ -238,37 +280,51 @@ RedisAcknowledgement acknowledgement_of(const RedisOptions& options) {
     return {replicas, options.replica_ack_timeout};
 }
 
-std::string read_subscribed(redisContext* context, int wake, const std::function<bool()>& stop,
-                            const std::function<void(const redisReply&)>& handle) {
-    constexpr int kIdleMs = 1000;
-    bool ping_unanswered = false;
-    for (;;) {
-        for (;;) {  // the messages already read
+std::optional<SubscriptionReader::Lost> SubscriptionReader::read(
+    const std::vector<redisContext*>& contexts, int wake, const std::function<void(std::size_t, const redisReply&)>& handle) {
+    constexpr auto kIdle = std::chrono::seconds(1);
+    states_.resize(contexts.size());
+    auto now = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < contexts.size(); ++i)
+        if (states_[i].context != contexts[i]) states_[i] = {contexts[i], now, false};  // a new connection
+    // Hands on the messages already read from connection `i`; false when it is lost.
+    auto drain = [&](std::size_t i) {
+        for (;;) {
             void* raw = nullptr;
-            if (redisGetReplyFromReader(context, &raw) != REDIS_OK) return context->errstr;
-            if (raw == nullptr) break;
+            if (redisGetReplyFromReader(contexts[i], &raw) != REDIS_OK) return false;
+            if (raw == nullptr) return true;
             const RedisReply reply(static_cast<redisReply*>(raw));
-            ping_unanswered = false;
-            handle(*reply);
+            states_[i].heard = std::chrono::steady_clock::now();
+            states_[i].pinged = false;
+            handle(i, *reply);
         }
-        if (stop()) return {};
-        pollfd fds[2] = {{context->fd, POLLIN, 0}, {wake, POLLIN, 0}};
-        const int n = ::poll(fds, 2, kIdleMs);
-        if (stop()) return {};
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return "poll failed";
-        }
-        if (n == 0) {
-            if (ping_unanswered) return "no answer to PING";
-            if (redisAppendCommand(context, "PING") != REDIS_OK) return "cannot allocate a command";
-            for (int done = 0; !done;)
-                if (redisBufferWrite(context, &done) != REDIS_OK) return context->errstr;
-            ping_unanswered = true;
-            continue;
-        }
-        if (fds[0].revents != 0 && redisBufferRead(context) != REDIS_OK) return context->errstr;
+    };
+    std::vector<pollfd> fds;
+    std::vector<std::size_t> index;  // of each pollfd but the last (wake)
+    for (std::size_t i = 0; i < contexts.size(); ++i) {
+        if (contexts[i] == nullptr) continue;
+        if (!drain(i)) return Lost{i, contexts[i]->errstr};
+        fds.push_back({contexts[i]->fd, POLLIN, 0});
+        index.push_back(i);
     }
+    fds.push_back({wake, POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), static_cast<int>(std::chrono::milliseconds(kIdle).count())) < 0 && errno != EINTR)
+        return Lost{index.empty() ? 0 : index.front(), "poll failed"};
+    now = std::chrono::steady_clock::now();
+    for (std::size_t k = 0; k < index.size(); ++k) {
+        const auto i = index[k];
+        auto* context = contexts[i];
+        if (fds[k].revents != 0 && (redisBufferRead(context) != REDIS_OK || !drain(i))) return Lost{i, context->errstr};
+        auto& state = states_[i];
+        if (now - state.heard < kIdle) continue;
+        if (state.pinged) return Lost{i, "no answer to PING"};
+        if (redisAppendCommand(context, "PING") != REDIS_OK) return Lost{i, "cannot allocate a command"};
+        for (int done = 0; !done;)
+            if (redisBufferWrite(context, &done) != REDIS_OK) return Lost{i, context->errstr};
+        state.heard = now;
+        state.pinged = true;
+    }
+    return std::nullopt;
 }
 
 // One hiredis connection, used by one I/O thread only.
@@ -309,7 +365,7 @@ struct RedisClient::Connection {
         const std::string policy(reply->element[1]->str, reply->element[1]->len);
         if (policy == "noeviction" || (!accepted.empty() && policy == accepted)) return true;
         // What Redis says is quoted and escaped (a JSON string) before it reaches a message or the log.
-        error = "maxmemory-policy is " + nlohmann::json(policy).dump() +
+        error = "maxmemory-policy is " + json_quoted(policy) +
                 ", which lets Redis evict fauth's keys when it is full (a revoked token would work again): run Redis "
                 "with maxmemory-policy noeviction or give fauth its own instance, or accept this policy by name in "
                 "RedisOptions::accepted_eviction_policy";
@@ -319,38 +375,49 @@ struct RedisClient::Connection {
     }
 };
 
-std::unique_ptr<RedisClient> RedisClient::create(RedisOptions options, bool acknowledged_writes) {
+std::unique_ptr<RedisClient> RedisClient::create(RedisOptions options, bool acknowledged_writes, std::function<void()> on_move) {
     if (options.connections == 0) throw ConfigError("Redis options: connections must be at least 1");
     if (options.callback_threads == 0) throw ConfigError("Redis options: callback_threads must be at least 1");
     if (options.queue_capacity == 0) throw ConfigError("Redis options: queue_capacity must be at least 1");
     if (options.timeout.count() <= 0) throw ConfigError("Redis options: timeout must be positive");
-    return std::unique_ptr<RedisClient>(new RedisClient(std::move(options), acknowledged_writes));
+    auto client = std::unique_ptr<RedisClient>(new RedisClient(std::move(options), acknowledged_writes, std::move(on_move)));
+    client->start();
+    return client;
 }
 
-RedisClient::RedisClient(RedisOptions options, bool acknowledged_writes)
-    : options_(std::move(options)), endpoint_(parse_redis_url(options_.url)), acknowledgement_(acknowledgement_of(options_)) {
+RedisClient::RedisClient(RedisOptions options, bool acknowledged_writes, std::function<void()> on_move)
+    : options_(std::move(options)),
+      endpoint_(parse_redis_url(options_.url)),
+      acknowledgement_(acknowledged_writes ? acknowledgement_of(options_) : RedisAcknowledgement{}),
+      on_move_(std::move(on_move)) {
     // At start-up, a server that is up already must not be one that evicts fauth's keys. (One
     // that is down is checked when a connection to it opens; until then commands fail.)
-    {
-        Connection probe;
-        std::string error, warning;
-        bool evicting = false;
-        if (!probe.open(endpoint_, options_, error, evicting, warning) && evicting)
-            throw ConfigError("Redis at " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " + error);
-        if (!warning.empty()) report(warning);
+    Connection probe;
+    std::string error, warning;
+    bool evicting = false;
+    if (!probe.open(endpoint_, options_, error, evicting, warning) && evicting)
+        throw ConfigError("Redis at " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " + error);
+    if (!warning.empty()) report(warning);
+    has_acknowledged_lane_ = acknowledgement_.replicas > 0;
+}
+
+void RedisClient::start() {
+    try {
+        if (!endpoint_.sentinels.empty()) {
+            wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+            if (wake_ < 0) throw std::runtime_error("redis: cannot make an eventfd for the sentinel watcher");
+        }
+        // Never more callbacks waiting than commands under way (push bounds those), so handing one
+        // on always finds room.
+        callbacks_ = std::make_unique<WorkerPool>(options_.callback_threads, options_.queue_capacity, 0, "fauth-redis-cb");
+        io_.reserve(options_.connections + 1);
+        for (std::size_t i = 0; i < options_.connections; ++i) io_.emplace_back([this] { serve(plain_); });
+        if (has_acknowledged_lane_) io_.emplace_back([this] { serve(acknowledged_); });
+        if (wake_ >= 0) watcher_ = std::thread([this] { watch(); });
+    } catch (...) {  // a thread could not start: those that did are joined
+        stop();
+        throw;
     }
-    has_acknowledged_lane_ = acknowledged_writes && acknowledgement_.replicas > 0;
-    if (!endpoint_.sentinels.empty()) {
-        wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (wake_ < 0) throw std::runtime_error("redis: cannot make an eventfd for the sentinel watcher");
-    }
-    // Never more callbacks waiting than commands under way (push bounds those), so handing one on
-    // always finds room.
-    callbacks_ = std::make_unique<WorkerPool>(options_.callback_threads, options_.queue_capacity, 0, "fauth-redis-cb");
-    io_.reserve(options_.connections + 1);
-    for (std::size_t i = 0; i < options_.connections; ++i) io_.emplace_back([this] { serve(plain_); });
-    if (has_acknowledged_lane_) io_.emplace_back([this] { serve(acknowledged_); });
-    if (wake_ >= 0) watcher_ = std::thread([this] { watch(); });
 }
 
 RedisClient::~RedisClient() {
@@ -359,6 +426,10 @@ RedisClient::~RedisClient() {
             std::fputs("fauth: a Redis client was destroyed on one of its own threads; its owner must destroy it\n", stderr);
             std::abort();
         }
+    stop();
+}
+
+void RedisClient::stop() noexcept {
     if (watcher_.joinable()) {
         watcher_stopping_ = true;
         const std::uint64_t one = 1;
@@ -366,6 +437,7 @@ RedisClient::~RedisClient() {
         watcher_.join();
     }
     if (wake_ >= 0) ::close(wake_);
+    wake_ = -1;
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -373,6 +445,7 @@ RedisClient::~RedisClient() {
     plain_.ready.notify_all();
     acknowledged_.ready.notify_all();
     for (auto& t : io_) t.join();
+    io_.clear();
     callbacks_.reset();  // runs the callbacks handed on by the I/O threads, then joins
 }
 
@@ -423,10 +496,12 @@ void RedisClient::serve(Lane& lane) {
 
 namespace {
 
-// A master demoted by a failover refuses writes with READONLY (the command was not run).
+// A master demoted by a failover refuses writes with READONLY (the command was not run); before
+// Redis 7, a script's write is refused inside an "ERR Error running script" reply.
 bool refused_as_readonly(const redisReply* reply) {
-    return reply != nullptr && reply->type == REDIS_REPLY_ERROR &&
-           std::string_view(reply->str, reply->len).starts_with("READONLY");
+    if (reply == nullptr || reply->type != REDIS_REPLY_ERROR) return false;
+    const std::string_view text(reply->str, reply->len);
+    return text.starts_with("READONLY") || (text.starts_with("ERR Error running script") && text.find("-READONLY ") != text.npos);
 }
 
 }  // namespace
@@ -515,70 +590,95 @@ void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch
     if (!refused.empty()) send_batch(connection, refused, lane, false);
 }
 
-bool RedisClient::pause(std::chrono::milliseconds delay) const {
-    pollfd wake{wake_, POLLIN, 0};
-    ::poll(&wake, 1, static_cast<int>(delay.count()));
-    return watcher_stopping_;
-}
-
 void RedisClient::watch() {
     ::pthread_setname_np(::pthread_self(), "fauth-redis-sen");
-    const auto stop = [this] { return watcher_stopping_.load(); };
-    std::string known;  // the master's address last learnt
-    // The master named now: when it is not the one last learnt, every connection is made again.
-    auto learn = [&](std::string_view host, int port, const std::string& source) {
-        auto master = nlohmann::json(std::string(host)).dump() + ":" + std::to_string(port);
+    const auto& sentinels = endpoint_.sentinels;
+    std::string known;  // the master last learnt, as shown
+    // The master named now (by the sentinels' highest epoch): when it is not the one last learnt,
+    // every connection is made again.
+    auto learn = [&](const std::string& master, const std::string& source) {
         if (master == known) return;
-        if (!known.empty()) {
-            generation_.fetch_add(1, std::memory_order_acq_rel);
-            // Not held back by report()'s limit: there is one line per failover. (A sentinel's words, quoted.)
+        const bool first = known.empty();
+        // Not held back by report()'s limit: there is one line per failover.
+        if (!first)
             write_log(options_.log,
                       "redis: master '" + endpoint_.master_name + "' is now " + master + " (" + source + "): reconnecting");
-        }
-        known = std::move(master);
+        // (The first time too: the connections opened before may have found an older master.)
+        if (on_move_) on_move_();
+        generation_.fetch_add(1, std::memory_order_acq_rel);
+        known = master;
+        if (first)
+            write_log(options_.log, "redis: following master '" + endpoint_.master_name + "' at " + master + " (" + source + ")");
     };
-    auto delay = std::chrono::milliseconds(100);
-    for (std::size_t next = 0; !stop(); ++next) {
-        const auto& sentinel = endpoint_.sentinels[next % endpoint_.sentinels.size()];
-        std::string why;
-        redisContext* context = redis_connect(RedisEndpoint{.host = sentinel.host, .port = sentinel.port}, options_.timeout, why);
-        if (context != nullptr) {
-            const auto subscribed = redis_command(context, {"SUBSCRIBE", "+switch-master"}, why);
-            if (!subscribed || subscribed->type != REDIS_REPLY_ARRAY) {
-                if (subscribed && subscribed->type == REDIS_REPLY_ERROR) why = quoted_error(*subscribed);
-                redisFree(context);
-                context = nullptr;
+    // One subscription to +switch-master per sentinel, so that a sentinel cut off from the others
+    // (which hears of no failover) cannot hide one.
+    std::vector<redisContext*> subscribed(sentinels.size(), nullptr);
+    std::vector<std::chrono::steady_clock::time_point> retry_at(sentinels.size());
+    std::vector<std::chrono::milliseconds> delay(sentinels.size(), std::chrono::milliseconds(100));
+    SubscriptionReader reader;
+    auto lose = [&](std::size_t i, const std::string& why) {
+        redisFree(subscribed[i]);
+        subscribed[i] = nullptr;
+        retry_at[i] = std::chrono::steady_clock::now() + delay[i];  // (reset only once a subscription holds)
+        delay[i] = std::min(delay[i] * 2, std::chrono::milliseconds(2000));
+        report("sentinel " + where(sentinels[i]) + ": " + why + "; subscribing again");
+    };
+    while (!watcher_stopping_) {
+        try {
+            bool joined = false;
+            for (std::size_t i = 0; i < sentinels.size() && !watcher_stopping_; ++i) {
+                if (subscribed[i] != nullptr || std::chrono::steady_clock::now() < retry_at[i]) continue;
+                std::string why;
+                redisContext* context =
+                    redis_connect(RedisEndpoint{.host = sentinels[i].host, .port = sentinels[i].port}, options_.timeout, why);
+                if (context == nullptr) {
+                    retry_at[i] = std::chrono::steady_clock::now() + delay[i];
+                    delay[i] = std::min(delay[i] * 2, std::chrono::milliseconds(2000));
+                    continue;
+                }
+                subscribed[i] = context;
+                const auto reply = redis_command(context, {"SUBSCRIBE", "+switch-master"}, why);
+                if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+                    lose(i, "cannot SUBSCRIBE (" +
+                                (reply && reply->type == REDIS_REPLY_ERROR ? quoted_error(*reply) : reply_trouble(why)) + ")");
+                    continue;
+                }
+                joined = true;
             }
-        }
-        if (context == nullptr) {
-            if (pause(delay)) return;
-            delay = std::min(delay * 2, std::chrono::milliseconds(2000));
-            continue;
-        }
-        delay = std::chrono::milliseconds(100);
-        // A switch announced while no sentinel was listened to: the master named now.
-        if (const auto named = master_named_by(sentinel, endpoint_.master_name, options_.timeout, why))
-            learn(named->first, named->second, "sentinel " + where(sentinel));
-        // ["message", "+switch-master", "<name> <old host> <old port> <new host> <new port>"]
-        why = read_subscribed(context, wake_, stop, [&](const redisReply& message) {
-            if (message.type != REDIS_REPLY_ARRAY || message.elements != 3 || message.element[2]->type != REDIS_REPLY_STRING)
-                return;
-            const std::string_view text(message.element[2]->str, message.element[2]->len);
-            std::vector<std::string_view> words;
-            for (std::size_t start = 0; start <= text.size();) {
-                const auto space = std::min(text.find(' ', start), text.size());
-                words.push_back(text.substr(start, space - start));
-                start = space + 1;
+            // A switch announced while a sentinel was not listened to: the master named now.
+            if (joined && !watcher_stopping_) {
+                std::string why;
+                if (const auto named = current_master(endpoint_, options_.timeout, why)) learn(named->shown(), "the sentinels");
             }
-            int port = 0;
-            if (words.size() == 5 && words[0] == endpoint_.master_name &&
-                std::from_chars(words[4].data(), words[4].data() + words[4].size(), port).ptr ==
-                    words[4].data() + words[4].size())
-                learn(words[3], port, "+switch-master from sentinel " + where(sentinel));
-        });
-        redisFree(context);
-        if (!why.empty()) report("sentinel " + where(sentinel) + ": " + why + "; listening to the next one for failovers");
+            // ["message", "+switch-master", "<name> <old host> <old port> <new host> <new port>"]
+            const auto lost = reader.read(subscribed, wake_, [&](std::size_t i, const redisReply& message) {
+                if (message.type != REDIS_REPLY_ARRAY || message.elements != 3 || message.element[2]->type != REDIS_REPLY_STRING)
+                    return;
+                delay[i] = std::chrono::milliseconds(100);  // it holds
+                const std::string_view text(message.element[2]->str, message.element[2]->len);
+                std::vector<std::string_view> words;
+                for (std::size_t start = 0; start <= text.size();) {
+                    const auto space = std::min(text.find(' ', start), text.size());
+                    words.push_back(text.substr(start, space - start));
+                    start = space + 1;
+                }
+                if (words.size() != 5 || words[0] != endpoint_.master_name) return;
+                if (const auto port = port_number(words[4]))
+                    learn(NamedMaster{.host = std::string(words[3]), .port = *port}.shown(),
+                          "+switch-master from sentinel " + where(sentinels[i]));
+            });
+            if (lost) lose(lost->index, lost->why);
+        } catch (...) {
+            // Nothing thrown here may end the process (an allocation that failed): the
+            // subscriptions are made again, and the master asked for, after a pause.
+            for (std::size_t i = 0; i < subscribed.size(); ++i)
+                if (subscribed[i] != nullptr) lose(i, "dropped after an error");
+            pollfd wake{wake_, POLLIN, 0};
+            ::poll(&wake, 1, 100);
+        }
     }
+    for (auto* context : subscribed)
+        if (context != nullptr) redisFree(context);
 }
 
 void RedisClient::hand_on(Command& command, redisReply* raw, std::string error) {

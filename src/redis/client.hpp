@@ -15,7 +15,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -60,19 +62,43 @@ struct RedisAcknowledgement {
 /// resolved: 1 behind Sentinel, 0 otherwise, when automatic); ConfigError for bad values.
 RedisAcknowledgement acknowledgement_of(const RedisOptions& options);
 
-/// Reads a subscribed connection (RESP2 Pub/Sub), handing each message to `handle`, until the
-/// connection is lost (the reason is returned) or `stop()`, asked after every read and at least
-/// once a second, is true (then ""); `wake`, an eventfd, interrupts the wait. A connection silent
-/// for a second is PINGed, and counts as lost when that PING stays unanswered for another.
-std::string read_subscribed(redisContext* context, int wake, const std::function<bool()>& stop,
-                            const std::function<void(const redisReply&)>& handle);
+/// `text` as a JSON string (quoted and escaped; bytes that are not UTF-8 replaced), so that words
+/// from Redis or a sentinel reach a message or the log harmlessly.
+std::string json_quoted(std::string_view text);
+
+/// Reads subscribed connections (RESP2 Pub/Sub) from one thread, without owning them: every
+/// message is handed on; a connection silent for a second is PINGed, and counts as lost when that
+/// PING stays unanswered for another second (a silent half-open one included).
+class SubscriptionReader {
+public:
+    /// A connection found lost: its index in the caller's list, and why.
+    struct Lost {
+        /// Index in the list given to read().
+        std::size_t index;
+        /// Why it counts as lost.
+        std::string why;
+    };
+    /// Waits up to a second, or until `wake` (an eventfd) is signalled, for messages on
+    /// `contexts` (null entries skipped), and hands each to `handle(index, message)`. Returns the
+    /// first connection found lost (the caller frees it), or nothing.
+    std::optional<Lost> read(const std::vector<redisContext*>& contexts, int wake,
+                             const std::function<void(std::size_t, const redisReply&)>& handle);
+
+private:
+    struct State {
+        const redisContext* context = nullptr;        // the connection this state is about
+        std::chrono::steady_clock::time_point heard;  // its last message, or the PING sent
+        bool pinged = false;
+    };
+    std::vector<State> states_;
+};
 
 /// Sends commands to Redis from its own threads. Threads and their order of shutdown: the I/O
 /// threads (one per connection, and one more for acknowledged writes) only talk to Redis; every
 /// reply is handed to the callback pool, so whatever the caller chains to a command (loaders,
 /// handlers) runs there, after the connection has moved on to other commands, never on an I/O
 /// thread and never while a connection or a lock is held. Behind Sentinel, a watcher thread
-/// subscribes to a sentinel's `+switch-master` announcements: when the master moves, every
+/// subscribes to every sentinel's `+switch-master` announcements: when the master moves, every
 /// connection is made again, through the sentinels, before its next command. The destructor
 /// stops the watcher, sends what was accepted, joins the I/O threads, then runs the callbacks
 /// and joins their threads.
@@ -84,7 +110,10 @@ public:
     /// Checks the options (ConfigError for a bad URL or zero sizes) and starts the threads;
     /// Redis need not be up yet. With `acknowledged_writes`, and when the options ask for
     /// replicas, the client has a connection of its own for acknowledged writes.
-    static std::unique_ptr<RedisClient> create(RedisOptions options, bool acknowledged_writes = false);
+    /// `on_move` (behind Sentinel) is called on the watcher thread each time the master moves,
+    /// before any connection is made again; it must not block.
+    static std::unique_ptr<RedisClient> create(RedisOptions options, bool acknowledged_writes = false,
+                                               std::function<void()> on_move = {});
     /// Sends the commands already accepted, runs their callbacks, then joins every thread.
     /// Never call it on one of the client's threads (the process aborts).
     ~RedisClient();
@@ -140,7 +169,9 @@ private:
     };
     struct Connection;
 
-    RedisClient(RedisOptions options, bool acknowledged_writes);
+    RedisClient(RedisOptions options, bool acknowledged_writes, std::function<void()> on_move);
+    // Starts the threads; on failure, joins those started and rethrows.
+    void start();
     // Queues a command; false when too many are under way or the client is stopping.
     bool push(Args args, Completion complete, bool acknowledged);
     // One I/O thread: takes every command waiting in `lane`, pipelines them, hands the replies on.
@@ -150,10 +181,10 @@ private:
     void send_batch(Connection& connection, std::vector<Command>& batch, const Lane& lane, bool resend_refused = true);
     // Hands one command's outcome to the callback pool.
     void hand_on(Command& command, redisReply* reply, std::string error);
-    // The watcher thread (behind Sentinel): follows +switch-master, bumping generation_.
+    // The watcher thread (behind Sentinel): follows every sentinel's +switch-master, bumping generation_.
     void watch();
-    // Waits `delay` or until the client stops; true when it stops.
-    bool pause(std::chrono::milliseconds delay) const;
+    // Stops and joins every thread started (the watcher first).
+    void stop() noexcept;
 
     RedisOptions options_;
     RedisEndpoint endpoint_;
@@ -170,6 +201,7 @@ private:
     std::unique_ptr<WorkerPool> callbacks_;
     std::vector<std::thread> io_;
     bool has_acknowledged_lane_ = false;
+    std::function<void()> on_move_;
     std::atomic<bool> watcher_stopping_{false};
     int wake_ = -1;  // an eventfd the destructor writes to, waking the watcher
     std::thread watcher_;

@@ -106,6 +106,12 @@ bool InvalidationListener::connect() {
     if (stopped()) return false;
     const auto subscribed = redis_command(context_, {"SUBSCRIBE", kInvalidationChannel}, error);
     if (!subscribed || subscribed->type != REDIS_REPLY_ARRAY) return fail("SUBSCRIBE", subscribed);
+    // The master moved meanwhile: this may be the old one.
+    if (client_.generation() != generation_) {
+        redisFree(context_);
+        context_ = nullptr;
+        return false;
+    }
     // Every write from here on is announced on this connection: what is read after this may be kept.
     cache_.set_enabled(true);
     return true;
@@ -145,11 +151,13 @@ bool InvalidationListener::pause(std::chrono::milliseconds delay) {
 }
 
 void InvalidationListener::listen() {
-    const auto why = read_subscribed(
-        context_, wake_, [this] { return stopping_.load() || client_.generation() != generation_; },
-        [this](const redisReply& message) { handle(message); });
-    if (!why.empty()) return lost(why);
-    if (!stopping_) drop();  // the master moved: reconnect, to the new one (the client reports the move)
+    SubscriptionReader reader;
+    const std::vector<redisContext*> contexts{context_};
+    while (!stopping_) {
+        if (client_.generation() != generation_) return drop();  // the master moved: reconnect, to the new one
+        const auto gone = reader.read(contexts, wake_, [this](std::size_t, const redisReply& message) { handle(message); });
+        if (gone) return lost(gone->why);
+    }
 }
 
 void InvalidationListener::handle(const redisReply& reply) {

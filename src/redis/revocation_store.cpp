@@ -69,7 +69,12 @@ std::unique_ptr<detail::RevocationCache> make_cache(const RedisOptions& options)
 
 RedisRevocationStore::RedisRevocationStore(RedisStoreOptions options)
     : cache_(make_cache(options)),
-      client_(RedisClient::create(options, true)),  // session-ending writes wait for replicas
+      // Session-ending writes wait for replicas; when the master moves, nothing cached is used
+      // until the invalidation connection is back, on the new master.
+      client_(RedisClient::create(options, true,
+                                  [cache = cache_.get()] {
+                                      if (cache) cache->set_enabled(false);
+                                  })),
       options_(std::move(options)) {
     if (!cache_) return;
     const auto& prefix = options_.key_prefix;

@@ -68,6 +68,22 @@ long long integer(std::uint16_t port, const char* command) {
     return n;
 }
 
+// Whether a write on the master on 127.0.0.1:`port` is acknowledged by a replica within 100 ms.
+bool acknowledged(std::uint16_t port) {
+    redisContext* c = redisConnect("127.0.0.1", port);
+    if (c == nullptr || c->err) {
+        if (c) redisFree(c);
+        return false;
+    }
+    auto* set = static_cast<redisReply*>(redisCommand(c, "SET test:probe 1"));
+    auto* wait = set != nullptr ? static_cast<redisReply*>(redisCommand(c, "WAIT 1 100")) : nullptr;
+    const bool held = wait != nullptr && wait->type == REDIS_REPLY_INTEGER && wait->integer >= 1;
+    if (wait) freeReplyObject(wait);
+    if (set) freeReplyObject(set);
+    redisFree(c);
+    return held;
+}
+
 // Waits until `done()` or `limit` passes; whether it came true.
 template <class Done>
 bool eventually(Done done, std::chrono::milliseconds limit) {
@@ -162,9 +178,15 @@ public:
     // Its port.
     std::uint16_t port() const { return port_; }
     // Names `port` as the master from now on.
-    void name(std::uint16_t port) { master_port_ = port; }
+    void name(std::uint16_t port) {
+        master_port_ = port;
+        ++epoch_;
+    }
     // Names `port` as the master from now on, and announces it to the subscribers (+switch-master).
-    void announce(std::uint16_t port) { announced_ = master_port_.exchange(port); }
+    void announce(std::uint16_t port) {
+        ++epoch_;
+        announced_ = master_port_.exchange(port);
+    }
     // How many connections have subscribed.
     int subscribers() const { return subscribers_; }
 
@@ -200,8 +222,9 @@ private:
     std::string answer(const std::vector<std::string>& args) const {
         auto bulk = [](const std::string& text) { return "$" + std::to_string(text.size()) + "\r\n" + text + "\r\n"; };
         const auto word = args.empty() ? std::string() : fauth::ascii_lower(args[0]);
-        if (word == "sentinel" && args.size() == 3 && args[2] == "mymaster")
-            return "*2\r\n" + bulk("127.0.0.1") + bulk(std::to_string(master_port_.load()));
+        if (word == "sentinel" && args.size() == 3 && fauth::ascii_lower(args[1]) == "master" && args[2] == "mymaster")
+            return "*8\r\n" + bulk("name") + bulk("mymaster") + bulk("ip") + bulk("127.0.0.1") + bulk("port") +
+                   bulk(std::to_string(master_port_.load())) + bulk("config-epoch") + bulk(std::to_string(epoch_.load()));
         if (word == "subscribe" && args.size() == 2) return "*3\r\n" + bulk("subscribe") + bulk(args[1]) + ":1\r\n";
         if (word == "ping") return "*2\r\n" + bulk("pong") + bulk("");
         return "-ERR unknown command\r\n";
@@ -252,6 +275,7 @@ private:
     std::set<int> subscribed_;            // the thread's only
     std::atomic<int> subscribers_{0};
     std::atomic<int> announced_{0};  // the old master's port, to announce a switch from
+    std::atomic<int> epoch_{0};      // the configuration epoch it names the master with
     std::atomic<bool> stopping_{false};
     std::thread thread_;
 };
@@ -340,6 +364,8 @@ TEST(RedisSentinel, FindsTheMasterAndFollowsAFailoverWithoutARestart) {
     ASSERT_TRUE(
         eventually([&] { return ask(rejoined.port(), "INFO replication").find("master_link_status:up") != std::string::npos; },
                    10s));
+    // (After its first sync, a replica counts in WAIT once it has acknowledged something: up to a second.)
+    ASSERT_TRUE(eventually([&] { return acknowledged(replica.port()); }, 5s));
     await(store.revoke_token("jti-after", expires));
     EXPECT_TRUE(await(store.is_revoked({.jti = "jti-after", .must_read_store = true})));
     EXPECT_EQ(integer(rejoined.port(), "DBSIZE"), integer(replica.port(), "DBSIZE"));
@@ -435,8 +461,7 @@ TEST(RedisSentinel, ANodeNamedMasterThatSaysItIsNoneIsNotUsed) {
                                  .revocation_cache_entries = 0,
                                  .log = log.sink()});
     EXPECT_TRUE(await(store.is_revoked({.jti = "jti"}))) << "a replica answered as the master (fail_closed: revoked)";
-    EXPECT_TRUE(log.holds(":" + std::to_string(replica.port()) + " (from sentinel 127.0.0.1:" + std::to_string(sentinel.port()) +
-                          ") is not a master"));
+    EXPECT_TRUE(log.holds("master \"127.0.0.1\":" + std::to_string(replica.port()) + " of 'mymaster' is not a master"));
     sentinel.name(master.port());
     EXPECT_FALSE(await(store.is_revoked({.jti = "jti"})));
 }
@@ -447,11 +472,15 @@ TEST(RedisSentinel, ANodeNamedMasterThatSaysItIsNoneIsNotUsed) {
 TEST(RedisSentinel, AWriteADemotedMasterRefusedIsSentToTheMasterNamedNow) {
     fauth::test::RedisServer first, second;
     FakeSentinel sentinel(first.port());
+    Log log;
     fauth::RedisRevocationStore store(
         fauth::RedisStoreOptions{.url = "redis-sentinel://127.0.0.1:" + std::to_string(sentinel.port()) + "/mymaster",
                                  .connections = 1,
                                  .revocation_cache_entries = 0,
-                                 .replica_acknowledgements = 0});
+                                 .replica_acknowledgements = 0,
+                                 .log = log.sink()});
+    // The watcher has learnt the master: no reconnection of its making comes after this.
+    ASSERT_TRUE(eventually([&] { return log.holds("redis: following master 'mymaster' at"); }, 5s));
     const auto expires = fauth::unix_seconds() + 600;
     await(store.revoke_token("one", expires));
     EXPECT_EQ(integer(first.port(), "EXISTS fauth:jti:one"), 1);
@@ -462,6 +491,11 @@ TEST(RedisSentinel, AWriteADemotedMasterRefusedIsSentToTheMasterNamedNow) {
         eventually([&] { return ask(first.port(), "INFO replication").find("master_link_status:up") != std::string::npos; },
                    10s));
     await(store.revoke_token("two", expires));  // sent on the connection to `first`, refused, sent again
+    const auto stats = ask(first.port(), "INFO commandstats");
+    const auto set = stats.find("cmdstat_set:");
+    ASSERT_NE(set, std::string::npos) << stats;
+    EXPECT_NE(stats.substr(set, stats.find('\n', set) - set).find("rejected_calls=1,"), std::string::npos)
+        << "the write went to the demoted master first, and was refused there: " << stats;
     EXPECT_EQ(integer(second.port(), "EXISTS fauth:jti:two"), 1);
     EXPECT_TRUE(await(store.is_revoked({.jti = "two"})));
 }
