@@ -205,6 +205,11 @@ class Fleet {
     this.sentinels = [];
   }
 
+  /** The data nodes' and the sentinels' ports. */
+  ports() {
+    return { nodes: this.nodes.map((n) => n.port), sentinels: this.sentinels.map((s) => s.port) };
+  }
+
   /** The redis-sentinel:// URL naming the three sentinels. */
   url() {
     return `redis-sentinel://${this.sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/${this.masterName}`;
