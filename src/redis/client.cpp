@@ -32,6 +32,14 @@ std::string shown(std::string_view url) {
     return std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
 }
 
+// A TCP port number, 1 to 65535, or nothing.
+std::optional<int> port_number(std::string_view text) {
+    int port = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+    if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535) return std::nullopt;
+    return port;
+}
+
 }  // namespace
 
 RedisEndpoint parse_redis_url(std::string_view url) {
@@ -64,8 +72,9 @@ RedisEndpoint parse_redis_url(std::string_view url) {
     // One host[:port] into `host` and `port`.
     auto address = [&](std::string_view host_port, std::string& host, int& port) {
         if (const auto colon = host_port.rfind(':'); colon != std::string_view::npos) {
-            number(host_port.substr(colon + 1), port, "port");
-            if (port == 0 || port > 65535) throw ConfigError("Redis URL has a bad port: '" + shown(url) + "'");
+            const auto parsed = port_number(host_port.substr(colon + 1));
+            if (!parsed) throw ConfigError("Redis URL has a bad port: '" + shown(url) + "'");
+            port = *parsed;
             host_port = host_port.substr(0, colon);
         }
         if (host_port.empty()) throw ConfigError("Redis URL has no host: '" + shown(url) + "'");
@@ -123,14 +132,6 @@ namespace {
 // "host:port" of a sentinel, for messages.
 std::string where(const RedisSentinel& sentinel) { return sentinel.host + ":" + std::to_string(sentinel.port); }
 
-// A TCP port number, 1 to 65535, or nothing.
-std::optional<int> port_number(std::string_view text) {
-    int port = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-    if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535) return std::nullopt;
-    return port;
-}
-
 // A master as a sentinel names it.
 struct NamedMaster {
     std::string host;
@@ -174,17 +175,19 @@ std::optional<NamedMaster> ask_sentinel(const RedisSentinel& sentinel, const std
 
 // The master the sentinels of `endpoint` name with the highest configuration epoch (that of the
 // latest failover: a sentinel that has not heard of it yet names the old master under an older
-// epoch), or nothing with `error` saying what each said.
+// epoch), or nothing with `error` saying what each said. Every sentinel is asked, since right
+// after a failover only its leader may know it: a sentinel whose host is gone costs `timeout`.
 std::optional<NamedMaster> current_master(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
     std::optional<NamedMaster> best;
     std::string said;
     for (const auto& sentinel : endpoint.sentinels) {
         std::string why;
         auto named = ask_sentinel(sentinel, endpoint.master_name, timeout, why);
-        if (!named)
+        if (!named) {
             said += (said.empty() ? "" : "; ") + ("sentinel " + where(sentinel) + ": " + why);
-        else if (!best || named->epoch > best->epoch)
-            best = std::move(named);
+            continue;
+        }
+        if (!best || named->epoch > best->epoch) best = std::move(named);
     }
     if (!best) error = said;
     return best;
@@ -593,20 +596,24 @@ void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch
 void RedisClient::watch() {
     ::pthread_setname_np(::pthread_self(), "fauth-redis-sen");
     const auto& sentinels = endpoint_.sentinels;
-    std::string known;  // the master last learnt, as shown
-    // The master named now (by the sentinels' highest epoch): when it is not the one last learnt,
-    // every connection is made again.
-    auto learn = [&](const std::string& master, const std::string& source) {
-        if (master == known) return;
+    std::string known;           // the master last learnt, as shown
+    long long known_epoch = -1;  // the highest configuration epoch the sentinels named it with
+    // `master`, named now (with its configuration epoch; -1 from an announcement): when it is not
+    // the one last learnt, every connection is made again. An answer of an older epoch (a
+    // sentinel that has not heard of the latest failover) is ignored.
+    auto learn = [&](const std::string& master, long long epoch, const std::string& source) {
+        if (master == known || (epoch >= 0 && epoch < known_epoch)) return;
         const bool first = known.empty();
         // Not held back by report()'s limit: there is one line per failover.
         if (!first)
             write_log(options_.log,
                       "redis: master '" + endpoint_.master_name + "' is now " + master + " (" + source + "): reconnecting");
         // (The first time too: the connections opened before may have found an older master.)
-        if (on_move_) on_move_();
+        // The count first: the invalidation connection reads it before it turns caching on.
         generation_.fetch_add(1, std::memory_order_acq_rel);
+        if (on_move_) on_move_();
         known = master;
+        known_epoch = std::max(known_epoch, epoch);
         if (first)
             write_log(options_.log, "redis: following master '" + endpoint_.master_name + "' at " + master + " (" + source + ")");
     };
@@ -619,6 +626,7 @@ void RedisClient::watch() {
     auto lose = [&](std::size_t i, const std::string& why) {
         redisFree(subscribed[i]);
         subscribed[i] = nullptr;
+        reader.forget(i);
         retry_at[i] = std::chrono::steady_clock::now() + delay[i];  // (reset only once a subscription holds)
         delay[i] = std::min(delay[i] * 2, std::chrono::milliseconds(2000));
         report("sentinel " + where(sentinels[i]) + ": " + why + "; subscribing again");
@@ -645,10 +653,12 @@ void RedisClient::watch() {
                 }
                 joined = true;
             }
-            // A switch announced while a sentinel was not listened to: the master named now.
-            if (joined && !watcher_stopping_) {
+            // A switch announced while a sentinel was not listened to: the master named now (asked
+            // again on each pass until a first one is learnt).
+            if ((joined || known.empty()) && !watcher_stopping_) {
                 std::string why;
-                if (const auto named = current_master(endpoint_, options_.timeout, why)) learn(named->shown(), "the sentinels");
+                if (const auto named = current_master(endpoint_, options_.timeout, why))
+                    learn(named->shown(), named->epoch, "the sentinels");
             }
             // ["message", "+switch-master", "<name> <old host> <old port> <new host> <new port>"]
             const auto lost = reader.read(subscribed, wake_, [&](std::size_t i, const redisReply& message) {
@@ -664,7 +674,7 @@ void RedisClient::watch() {
                 }
                 if (words.size() != 5 || words[0] != endpoint_.master_name) return;
                 if (const auto port = port_number(words[4]))
-                    learn(NamedMaster{.host = std::string(words[3]), .port = *port}.shown(),
+                    learn(NamedMaster{.host = std::string(words[3]), .port = *port}.shown(), -1,
                           "+switch-master from sentinel " + where(sentinels[i]));
             });
             if (lost) lose(lost->index, lost->why);

@@ -83,6 +83,10 @@ public:
     /// first connection found lost (the caller frees it), or nothing.
     std::optional<Lost> read(const std::vector<redisContext*>& contexts, int wake,
                              const std::function<void(std::size_t, const redisReply&)>& handle);
+    /// Forgets what it knew of the connection at `index` (lost: the next one there starts afresh).
+    void forget(std::size_t index) {
+        if (index < states_.size()) states_[index] = {};
+    }
 
 private:
     struct State {

@@ -106,15 +106,19 @@ Outcome<bool> RedisRevocationStore::is_revoked(const RevocationQuery& q) {
     return client_->submit<bool>(std::move(args),
                                  [client = client_.get(), cache = cache_.get(), ticket,
                                   keys = cache_ ? std::move(keys) : RevocationCache::Keys{}, revoked,
-                                  fail_closed = options_.fail_closed](const redisReply* reply, const std::string& error) {
+                                  fail_closed = options_.fail_closed](const redisReply* reply,
+                                                                      const std::string& error) -> Result<bool> {
                                      if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
                                          // Redis cannot be read: nothing cached is answered any more either
                                          // (the invalidation connection would notice only within its PING's
                                          // time), so that every check fails closed from now on.
                                          if (cache) cache->clear();
-                                         client->report("cannot check revocation (" + reply_trouble(error) +
-                                                        "); treating tokens as " + (fail_closed ? "revoked" : "valid"));
-                                         return fail_closed;
+                                         client->report("cannot check revocation (" + reply_trouble(error) + "); " +
+                                                        (fail_closed ? "answering 503" : "treating tokens as valid"));
+                                         // Closed: 503, so that a client keeps its tokens and tries again.
+                                         if (fail_closed)
+                                             return unavailable("redis: cannot check revocation: " + reply_trouble(error));
+                                         return false;
                                      }
                                      auto text = [&](std::size_t i) -> std::optional<std::string_view> {
                                          const auto* e = reply->element[i];

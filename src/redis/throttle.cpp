@@ -50,18 +50,21 @@ Outcome<ThrottleDecision> RedisThrottle::hit(std::string key, RateLimit limit) {
                            options_.key_prefix + "throttle:" + key,
                            number(limit.burst),
                            number(limit.per_second)};
-    return client_->submit<ThrottleDecision>(std::move(args), [client = client_.get(),
-                                                               fail_closed = options_.fail_closed](const redisReply* reply,
-                                                                                                   const std::string& error) {
-        if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-            client->report("cannot count a login attempt (" + detail::reply_trouble(error) + "); " +
-                           (fail_closed ? "refusing" : "allowing") + " it");
-            return fail_closed ? ThrottleDecision{false, std::chrono::seconds(1)} : ThrottleDecision{};
-        }
-        const bool allowed = reply->element[0]->integer == 1;
-        const auto wait = std::max<long long>(1, reply->element[1]->integer);
-        return allowed ? ThrottleDecision{} : ThrottleDecision{false, std::chrono::seconds(wait)};
-    });
+    return client_->submit<ThrottleDecision>(
+        std::move(args),
+        [client = client_.get(), fail_closed = options_.fail_closed](const redisReply* reply,
+                                                                     const std::string& error) -> Result<ThrottleDecision> {
+            if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+                client->report("cannot count a login attempt (" + detail::reply_trouble(error) + "); " +
+                               (fail_closed ? "answering 503" : "allowing it"));
+                if (fail_closed)
+                    return Unavailable("redis: cannot count a login attempt: " + detail::reply_trouble(error)).failure();
+                return ThrottleDecision{};
+            }
+            const bool allowed = reply->element[0]->integer == 1;
+            const auto wait = std::max<long long>(1, reply->element[1]->integer);
+            return allowed ? ThrottleDecision{} : ThrottleDecision{false, std::chrono::seconds(wait)};
+        });
 }
 
 }  // namespace fauth

@@ -37,7 +37,7 @@ TEST(RedisThrottle, RefillsOverTime) {
 TEST(RedisThrottle, FailsClosedWhileRedisIsDown) {
     const auto url = "redis://127.0.0.1:" + std::to_string(fauth::test::free_port());
     fauth::RedisThrottle closed({.url = url, .timeout = std::chrono::milliseconds(200), .log = [](std::string_view) {}});
-    EXPECT_FALSE(await(closed.hit("k", {10, 1})).allowed);
+    EXPECT_THROW(await(closed.hit("k", {10, 1})), fauth::Unavailable) << "fail closed: a 503, not a throttling";
     fauth::RedisThrottle open(
         {.url = url, .timeout = std::chrono::milliseconds(200), .fail_closed = false, .log = [](std::string_view) {}});
     EXPECT_TRUE(await(open.hit("k", {10, 1})).allowed);

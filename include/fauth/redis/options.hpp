@@ -66,15 +66,16 @@ struct RedisOptions {
     std::size_t queue_capacity = 4096;
     /// Connect and command timeout.
     std::chrono::milliseconds timeout{500};
-    /// While Redis cannot be reached: treat tokens as revoked and refuse login attempts (true, the
+    /// While Redis cannot be reached: answer token checks and login attempts with Unavailable
+    /// (503 with Retry-After: 1, so that clients keep their tokens and try again; true, the
     /// default), or treat tokens as valid and allow attempts. The DPoP replay cache always fails
     /// closed.
     bool fail_closed = true;
     /// Every key fauth writes has a TTL, so a Redis whose maxmemory-policy is anything but
     /// noeviction (volatile-* included) may drop them when full, and a revoked token would work
     /// again. fauth refuses such a server: at start-up (the store's constructor throws
-    /// ConfigError when Redis is up) and at each connection (commands then fail, so tokens count
-    /// as revoked when fail_closed). Name a policy here to accept it anyway, e.g. "allkeys-lru"
+    /// ConfigError when Redis is up) and at each connection (commands then fail, so checks answer
+    /// 503 when fail_closed). Name a policy here to accept it anyway, e.g. "allkeys-lru"
     /// for a Redis that only holds login throttles. A Redis that forbids CONFIG GET is used, with
     /// a warning in the log.
     std::string accepted_eviction_policy;
