@@ -56,7 +56,9 @@ RouteDoc login_route_doc(TokenDelivery delivery) {
                      {"403", error_response_doc(cookies ? "Inactive user, or a foreign origin" : "Inactive user")},
                      {"413", error_response_doc("Request body too large")},
                      {"422", error_response_doc("The body does not hold a username and password")},
-                     {"429", error_response_doc("Too many attempts from this client or for this username; see Retry-After")}};
+                     {"429", error_response_doc("Too many attempts from this client or for this username; see Retry-After")},
+                     {"503", error_response_doc("The password checks are overloaded, or the session store cannot be reached; "
+                                                "see Retry-After")}};
     return doc;
 }
 

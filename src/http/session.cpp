@@ -35,7 +35,8 @@ RouteDoc refresh_route_doc() {
                                  "Inactive user, or a refresh by cookie without the CSRF token or from a foreign origin")},
                      {"413", error_response_doc("Request body too large")},
                      {"422", error_response_doc("The body does not hold a refresh token")},
-                     {"429", error_response_doc("Too many refreshes from this client or of this session; see Retry-After")}};
+                     {"429", error_response_doc("Too many refreshes from this client or of this session; see Retry-After")},
+                     {"503", error_response_doc("The session store cannot be reached; see Retry-After")}};
     return doc;
 }
 

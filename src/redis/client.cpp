@@ -195,11 +195,18 @@ std::optional<NamedMaster> current_master(const RedisEndpoint& endpoint, std::ch
 
 // The master the sentinels of `endpoint` name (current_master), connected to (authenticated, on
 // its database) and confirmed by ROLE; null with `error` saying why when there is none.
-redisContext* connect_through_sentinels(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
+redisContext* connect_through_sentinels(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error,
+                                        long long min_epoch) {
     std::string why;
     const auto named = current_master(endpoint, timeout, why);
     if (!named) {
         error = "no master '" + endpoint.master_name + "' named (" + why + ")";
+        return nullptr;
+    }
+    if (named->epoch < min_epoch) {  // no sentinel that answered has heard of the latest failover yet
+        error = "the sentinels that answered name master " + named->shown() + " of '" + endpoint.master_name +
+                "' under configuration epoch " + std::to_string(named->epoch) + ", older than the " + std::to_string(min_epoch) +
+                " already seen";
         return nullptr;
     }
     RedisEndpoint master = endpoint;
@@ -224,8 +231,9 @@ redisContext* connect_through_sentinels(const RedisEndpoint& endpoint, std::chro
 
 }  // namespace
 
-redisContext* redis_connect(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error) {
-    if (!endpoint.sentinels.empty()) return connect_through_sentinels(endpoint, timeout, error);
+redisContext* redis_connect(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error,
+                            long long min_epoch) {
+    if (!endpoint.sentinels.empty()) return connect_through_sentinels(endpoint, timeout, error, min_epoch);
     redisContext* context = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, to_timeval(timeout));
     if (context == nullptr || context->err) {
         error = context ? context->errstr : "cannot allocate a connection";
@@ -343,9 +351,9 @@ struct RedisClient::Connection {
     // Connects, authenticates, selects the database and checks that Redis will not evict fauth's
     // keys; false with `error` set on failure (and `evicting` set when that is the reason).
     // `warning` says when the eviction policy could not be read.
-    bool open(const RedisEndpoint& endpoint, const RedisOptions& options, std::string& error, bool& evicting,
+    bool open(const RedisEndpoint& endpoint, long long min_epoch, const RedisOptions& options, std::string& error, bool& evicting,
               std::string& warning) {
-        context = redis_connect(endpoint, options.timeout, error);
+        context = redis_connect(endpoint, options.timeout, error, min_epoch);
         if (context == nullptr) return false;
         return check_eviction_policy(options.accepted_eviction_policy, error, evicting, warning);
     }
@@ -398,7 +406,7 @@ RedisClient::RedisClient(RedisOptions options, bool acknowledged_writes, std::fu
     Connection probe;
     std::string error, warning;
     bool evicting = false;
-    if (!probe.open(endpoint_, options_, error, evicting, warning) && evicting)
+    if (!probe.open(endpoint_, -1, options_, error, evicting, warning) && evicting)
         throw ConfigError("Redis at " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " + error);
     if (!warning.empty()) report(warning);
     has_acknowledged_lane_ = acknowledgement_.replicas > 0;
@@ -533,7 +541,7 @@ void RedisClient::send_batch(Connection& connection, std::vector<Command>& batch
             bool evicting = false;
             std::string warning;
             const auto generation_at_open = generation();
-            const bool opened = connection.open(endpoint_, options_, error, evicting, warning);
+            const bool opened = connection.open(endpoint_, master_epoch(), options_, error, evicting, warning);
             if (!warning.empty()) report(warning);
             if (!opened) continue;
             connection.generation = generation_at_open;
@@ -602,7 +610,10 @@ void RedisClient::watch() {
     // the one last learnt, every connection is made again. An answer of an older epoch (a
     // sentinel that has not heard of the latest failover) is ignored.
     auto learn = [&](const std::string& master, long long epoch, const std::string& source) {
-        if (master == known || (epoch >= 0 && epoch < known_epoch)) return;
+        if (epoch >= 0 && epoch < known_epoch) return;
+        known_epoch = std::max(known_epoch, epoch);
+        master_epoch_.store(known_epoch, std::memory_order_release);
+        if (master == known) return;
         const bool first = known.empty();
         // Not held back by report()'s limit: there is one line per failover.
         if (!first)
@@ -613,7 +624,6 @@ void RedisClient::watch() {
         generation_.fetch_add(1, std::memory_order_acq_rel);
         if (on_move_) on_move_();
         known = master;
-        known_epoch = std::max(known_epoch, epoch);
         if (first)
             write_log(options_.log, "redis: following master '" + endpoint_.master_name + "' at " + master + " (" + source + ")");
     };
@@ -623,6 +633,8 @@ void RedisClient::watch() {
     std::vector<std::chrono::steady_clock::time_point> retry_at(sentinels.size());
     std::vector<std::chrono::milliseconds> delay(sentinels.size(), std::chrono::milliseconds(100));
     SubscriptionReader reader;
+    auto ask_at = std::chrono::steady_clock::now();
+    auto ask_delay = std::chrono::milliseconds(100);
     auto lose = [&](std::size_t i, const std::string& why) {
         redisFree(subscribed[i]);
         subscribed[i] = nullptr;
@@ -654,11 +666,13 @@ void RedisClient::watch() {
                 joined = true;
             }
             // A switch announced while a sentinel was not listened to: the master named now (asked
-            // again on each pass until a first one is learnt).
-            if ((joined || known.empty()) && !watcher_stopping_) {
+            // again, backing off, until a first one is learnt).
+            if ((joined || (known.empty() && std::chrono::steady_clock::now() >= ask_at)) && !watcher_stopping_) {
                 std::string why;
                 if (const auto named = current_master(endpoint_, options_.timeout, why))
                     learn(named->shown(), named->epoch, "the sentinels");
+                ask_at = std::chrono::steady_clock::now() + ask_delay;
+                ask_delay = std::min(ask_delay * 2, std::chrono::milliseconds(2000));
             }
             // ["message", "+switch-master", "<name> <old host> <old port> <new host> <new port>"]
             const auto lost = reader.read(subscribed, wake_, [&](std::size_t i, const redisReply& message) {
@@ -673,9 +687,14 @@ void RedisClient::watch() {
                     start = space + 1;
                 }
                 if (words.size() != 5 || words[0] != endpoint_.master_name) return;
-                if (const auto port = port_number(words[4]))
-                    learn(NamedMaster{.host = std::string(words[3]), .port = *port}.shown(), -1,
-                          "+switch-master from sentinel " + where(sentinels[i]));
+                const auto source = "+switch-master from sentinel " + where(sentinels[i]);
+                // The sentinels asked at once, for the new configuration's epoch (the announcing one
+                // knows it); the announcement's words when none answers.
+                std::string why;
+                if (const auto named = current_master(endpoint_, options_.timeout, why))
+                    learn(named->shown(), named->epoch, source);
+                else if (const auto port = port_number(words[4]))
+                    learn(NamedMaster{.host = std::string(words[3]), .port = *port}.shown(), -1, source);
             });
             if (lost) lose(lost->index, lost->why);
         } catch (...) {

@@ -40,8 +40,10 @@ inline std::string reply_trouble(const std::string& error) { return error.empty(
 
 /// A connection to `endpoint`, authenticated and on its database (AUTH, SELECT), with `timeout`
 /// for connecting and for every command; null with `error` set when that fails. The caller frees
-/// it (redisFree).
-redisContext* redis_connect(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error);
+/// it (redisFree). Behind Sentinel, a master the sentinels name under a configuration epoch below
+/// `min_epoch` (an older failover's, RedisClient::master_epoch) is refused.
+redisContext* redis_connect(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout, std::string& error,
+                            long long min_epoch = -1);
 
 /// Runs one command on `context` and waits for its reply; null with `error` set when the
 /// connection failed (it is then unusable). A reply of Redis's error type is returned as it is.
@@ -159,6 +161,10 @@ public:
     /// always 0 otherwise): a connection opened under an older count is made again.
     std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
+    /// The highest configuration epoch the watcher has seen the master named with (-1 before it
+    /// knows one, and without Sentinel): connections refuse a master named under an older one.
+    long long master_epoch() const { return master_epoch_.load(std::memory_order_acquire); }
+
 private:
     using Completion = std::function<void(const redisReply*, const std::string&)>;
     struct Command {
@@ -195,6 +201,7 @@ private:
     RedisAcknowledgement acknowledgement_;
     mutable std::atomic<std::int64_t> last_report_{0};
     std::atomic<std::uint64_t> generation_{0};
+    std::atomic<long long> master_epoch_{-1};
 
     std::mutex mutex_;
     Lane plain_;

@@ -65,7 +65,7 @@ void InvalidationListener::drop() noexcept {
 bool InvalidationListener::connect() {
     std::string error;
     generation_ = client_.generation();  // a move after this makes the connection again
-    context_ = redis_connect(endpoint_, timeout_, error);
+    context_ = redis_connect(endpoint_, timeout_, error, client_.master_epoch());
     if (context_ == nullptr) {  // (reports share the client's limit of one a second with the data connections')
         client_.report("invalidation connection: cannot connect (" + reply_trouble(error) + ")");
         return false;

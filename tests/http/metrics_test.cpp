@@ -307,6 +307,40 @@ TEST(HttpMetrics, AFailingStoreCountsItsFailuresUnderItsKind) {
         << "no throttle was hit";
 }
 
+namespace {
+
+// A throttle of yours whose store cannot be reached for the login name's buckets (as RedisThrottle
+// with fail_closed while Redis is down), and counts the client's attempts in memory.
+class NamesUnreachableThrottle final : public fauth::Throttle {
+public:
+    fauth::Outcome<fauth::ThrottleDecision> hit(std::string key, fauth::RateLimit limit) override {
+        if (fauth::instruments::throttle_bucket(key) != fauth::instruments::ThrottleBucket::login_client)
+            return fauth::Unavailable("throttle store down").failure();
+        return inner.hit(std::move(key), limit);
+    }
+    fauth::MemoryThrottle inner;
+};
+
+}  // namespace
+
+// A login whose name cannot be counted (the throttle's store is unreachable) is answered 503 with
+// Retry-After, and counts as a failed sign-in for that reason, not as a throttling.
+TEST(HttpMetrics, ALoginWhoseThrottleCannotCountIsAFailedSignInUnavailable) {
+    const auto registry = std::make_shared<PrometheusRegistry>();
+    auto config = with_metrics(registry);
+    config.throttle = std::make_shared<NamesUnreachableThrottle>();
+    TestApp app(2, config);
+    const auto refused = login(app.port(), "username=alice&password=s3cret");
+    EXPECT_EQ(refused.status, 503) << refused.body;
+    EXPECT_EQ(refused.json(), (nlohmann::json{{"detail", "Service unavailable"}}));
+    EXPECT_EQ(refused.header("Retry-After"), "1");
+    const auto text = registry->exposition();
+    EXPECT_EQ(lines(text, "fauth_sign_ins_total{"),
+              std::vector<std::string>{R"(fauth_sign_ins_total{fauth_result="failure",error_type="unavailable"} 1)"})
+        << text;
+    EXPECT_EQ(lines(text, "fauth_throttle_refusals_total{").size(), 0u) << text;
+}
+
 TEST(HttpMetrics, TwoProvidersSharingARegistryShareTheirCounts) {
     const auto registry = std::make_shared<PrometheusRegistry>();
     TestApp one(2, with_metrics(registry));

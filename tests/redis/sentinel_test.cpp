@@ -182,6 +182,12 @@ public:
         master_port_ = port;
         ++epoch_;
     }
+    // Names `port` as the master under configuration `epoch`, as a sentinel that has not heard of
+    // the latest failover would (no announcement).
+    void name_at(std::uint16_t port, int epoch) {
+        master_port_ = port;
+        epoch_ = epoch;
+    }
     // Names `port` as the master from now on, and announces it to the subscribers (+switch-master).
     void announce(std::uint16_t port) {
         ++epoch_;
@@ -280,6 +286,13 @@ private:
     std::thread thread_;
 };
 
+// A store's options behind `sentinel` alone, asking no replica to acknowledge, logging to `log`.
+fauth::RedisStoreOptions behind(const FakeSentinel& sentinel, Log& log) {
+    return {.url = "redis-sentinel://127.0.0.1:" + std::to_string(sentinel.port()) + "/mymaster",
+            .replica_acknowledgements = 0,
+            .log = log.sink()};
+}
+
 }  // namespace
 
 TEST(RedisSentinelUrl, NamesTheSentinelsTheMasterAndTheDatabase) {
@@ -326,18 +339,25 @@ TEST(RedisSentinel, FindsTheMasterAndFollowsAFailoverWithoutARestart) {
 
     master.kill_hard();
     const auto lost = std::chrono::steady_clock::now();
-    // Until the sentinels promote the replica, the store fails closed: every token counts as
-    // revoked (fail_closed), so a token never revoked reads "revoked" until Redis answers again,
-    // from the new master, without a restart.
+    // Until the sentinels promote the replica, the store fails closed: every check is Unavailable
+    // (503, fail_closed) until Redis answers again, from the new master, without a restart.
     bool answered = false;
+    int unavailable = 0;
     while (std::chrono::steady_clock::now() - lost < 30s) {
         const auto result = fauth::test::settle(store.is_revoked({.jti = "jti-never-revoked", .must_read_store = true}));
-        if (!result.error && !*result.value) {
+        if (!result.error) {
+            EXPECT_FALSE(*result.value) << "a token never revoked read as revoked";
             answered = true;
             break;
         }
+        try {
+            std::rethrow_exception(result.error);
+        } catch (const fauth::Unavailable&) {
+            ++unavailable;
+        }
         std::this_thread::sleep_for(100ms);
     }
+    EXPECT_GT(unavailable, 0) << "the failover took no time at all";
     ASSERT_TRUE(answered) << "no answer within 30 s of losing the master";
     EXPECT_TRUE(await(store.is_revoked({.jti = "jti-before", .must_read_store = true})))
         << "a revocation written before the failover is still there";
@@ -424,11 +444,9 @@ TEST(RedisSentinel, FollowsASwitchMasterAnnouncementAwayFromAMasterStillUp) {
     fauth::test::RedisServer first, second;
     FakeSentinel sentinel(first.port());
     Log log;
-    fauth::RedisRevocationStore store(
-        fauth::RedisStoreOptions{.url = "redis-sentinel://127.0.0.1:" + std::to_string(sentinel.port()) + "/mymaster",
-                                 .connections = 1,  // (each connection moves before its next command: one, here, is used)
-                                 .replica_acknowledgements = 0,
-                                 .log = log.sink()});
+    auto options = behind(sentinel, log);
+    options.connections = 1;  // (each connection moves before its next command: one, here, is used)
+    fauth::RedisRevocationStore store(options);
     const fauth::RevocationQuery q{.jti = "jti", .must_read_store = true};
     EXPECT_FALSE(await(store.is_revoked(q)));
     ASSERT_TRUE(eventually([&] { return fauth_connections(first.port()) >= 2 && sentinel.subscribers() == 1; }, 5s))
@@ -439,12 +457,50 @@ TEST(RedisSentinel, FollowsASwitchMasterAnnouncementAwayFromAMasterStillUp) {
     sentinel.announce(second.port());
     const auto expires = std::to_string(fauth::unix_seconds() + 600);
     EXPECT_EQ(ask(second.port(), ("SET fauth:jti:jti 1 EXAT " + expires).c_str()), "OK");  // another process's logout
-    EXPECT_TRUE(eventually([&] { return await(store.is_revoked(q)); }, 3s)) << "still reading the old master";
+    EXPECT_TRUE(eventually(
+        [&] {
+            const auto read = fauth::test::settle(store.is_revoked(q));
+            return !read.error && *read.value;
+        },
+        3s))
+        << "still reading the old master";
     EXPECT_TRUE(eventually([&] { return fauth_connections(first.port()) == 0 && fauth_connections(second.port()) >= 2; }, 3s))
         << "fauth's connections: " << fauth_connections(first.port()) << " on the old master, "
         << fauth_connections(second.port()) << " on the new";
     EXPECT_TRUE(log.holds("redis: master 'mymaster' is now \"127.0.0.1\":" + std::to_string(second.port()) +
                           " (+switch-master from sentinel 127.0.0.1:" + std::to_string(sentinel.port()) + "): reconnecting"));
+}
+
+// After a failover, a sentinel that names the old master under the older configuration epoch
+// (one that has not heard of the failover, or answers alone): the master it names is refused,
+// and the store fails closed rather than go back to an old master that may still be up.
+TEST(RedisSentinel, AMasterNamedUnderAnOlderEpochThanSeenIsNotUsed) {
+    fauth::test::RedisServer first, second;
+    FakeSentinel sentinel(first.port());
+    Log log;
+    auto options = behind(sentinel, log);
+    options.connections = 1;
+    options.revocation_cache_entries = 0;
+    fauth::RedisRevocationStore store(options);
+    ASSERT_TRUE(eventually([&] { return log.holds("redis: following master 'mymaster' at"); }, 5s));
+    const fauth::RevocationQuery q{.jti = "jti", .must_read_store = true};
+    sentinel.announce(second.port());  // epoch 1
+    ASSERT_TRUE(eventually([&] { return log.holds("is now \"127.0.0.1\":" + std::to_string(second.port())); }, 5s));
+    EXPECT_FALSE(await(store.is_revoked(q)));
+    ASSERT_TRUE(eventually([&] { return fauth_connections(second.port()) >= 1; }, 5s));
+
+    sentinel.name_at(first.port(), 0);
+    EXPECT_GE(integer(second.port(), "CLIENT KILL TYPE normal"), 1);  // fauth's connection is made again
+    try {
+        await(store.is_revoked(q));
+        ADD_FAILURE() << "an older configuration's master was used";
+    } catch (const fauth::Unavailable& e) {
+        EXPECT_NE(std::string(e.what()).find("under configuration epoch 0, older than the 1 already seen"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(fauth_connections(first.port()), 0);
+    sentinel.name_at(second.port(), 1);
+    EXPECT_FALSE(await(store.is_revoked(q)));
 }
 
 // A sentinel that names a replica (it has not heard of a failover yet, or is wrong): the node is
@@ -458,10 +514,9 @@ TEST(RedisSentinel, ANodeNamedMasterThatSaysItIsNoneIsNotUsed) {
                    10s));
     FakeSentinel sentinel(replica.port());
     Log log;
-    fauth::RedisRevocationStore store(
-        fauth::RedisStoreOptions{.url = "redis-sentinel://127.0.0.1:" + std::to_string(sentinel.port()) + "/mymaster",
-                                 .revocation_cache_entries = 0,
-                                 .log = log.sink()});
+    auto options = behind(sentinel, log);
+    options.revocation_cache_entries = 0;
+    fauth::RedisRevocationStore store(options);
     EXPECT_THROW(await(store.is_revoked({.jti = "jti"})), fauth::Unavailable) << "a replica answered as the master";
     EXPECT_TRUE(log.holds("master \"127.0.0.1\":" + std::to_string(replica.port()) + " of 'mymaster' is not a master"));
     sentinel.name(master.port());
@@ -475,12 +530,10 @@ TEST(RedisSentinel, AWriteADemotedMasterRefusedIsSentToTheMasterNamedNow) {
     fauth::test::RedisServer first, second;
     FakeSentinel sentinel(first.port());
     Log log;
-    fauth::RedisRevocationStore store(
-        fauth::RedisStoreOptions{.url = "redis-sentinel://127.0.0.1:" + std::to_string(sentinel.port()) + "/mymaster",
-                                 .connections = 1,
-                                 .revocation_cache_entries = 0,
-                                 .replica_acknowledgements = 0,
-                                 .log = log.sink()});
+    auto options = behind(sentinel, log);
+    options.connections = 1;
+    options.revocation_cache_entries = 0;
+    fauth::RedisRevocationStore store(options);
     // The watcher has learnt the master: no reconnection of its making comes after this.
     ASSERT_TRUE(eventually([&] { return log.holds("redis: following master 'mymaster' at"); }, 5s));
     const auto expires = fauth::unix_seconds() + 600;

@@ -138,10 +138,17 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                             type ? type->mime().toString() : std::string(), request.body(), std::move(device_cookie.token),
                             devices ? request.resource() : std::string(), proofs ? proofs->read(request) : DpopTokenRequest{},
                             std::string()});
-                // Failures that are no attempt's (a throttle's, a response that cannot be made): not reported.
+                // Failures that are no attempt's (the client's throttle, before the body is read; a
+                // response that cannot be made): not reported.
                 auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
                     http::refuse(a->writer, auth.config(), failure_of(std::move(failure), "login"), false, a->event,
                                  Report::none);
+                };
+                // A name's throttle that cannot count (its store unreachable: 503): a failed sign-in, reported.
+                auto fail = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
+                    auto why = failure_of(std::move(failure), "login");
+                    auth.engine().instruments().sign_ins.add(instruments::Result::failure, instruments::error_type(why.kind));
+                    http::refuse(a->writer, auth.config(), std::move(why), false, a->event, Report::attempt);
                 };
                 auto throttled = [&auth](const std::shared_ptr<Attempt>& a, const ThrottleDecision& d) {
                     auth.engine().instruments().sign_ins.add(instruments::Result::failure,
@@ -180,7 +187,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                             });
                 };
                 // The login name's throttles, then the password check.
-                auto throttle_name = [&auth, http, attempt, refuse, throttled, sign_in](LoginRequest credentials) {
+                auto throttle_name = [&auth, http, attempt, fail, throttled, sign_in](LoginRequest credentials) {
                     const auto& limits = auth.config().login_limits;
                     // A device this name logged in from before has its own budget, which guesses
                     // from elsewhere cannot spend.
@@ -197,12 +204,12 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                     if (!by_device.allowed) return throttled(attempt, by_device);
                                     sign_in(std::move(credentials), true);
                                 },
-                                [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                                [attempt, fail](std::exception_ptr failure) { fail(attempt, failure); });
                         return;
                     }
                     const auto pair_key = client_identifier_key(attempt->client, credentials.username);
                     // The name is counted across all clients only for attempts this client may make.
-                    auto then_by_name = [&auth, attempt, refuse, throttled, sign_in,
+                    auto then_by_name = [&auth, attempt, fail, throttled, sign_in,
                                          credentials = std::move(credentials)](const ThrottleDecision& by_pair) mutable {
                         if (!by_pair.allowed) return throttled(attempt, by_pair);
                         const auto name_key = identifier_key(credentials.username);
@@ -213,11 +220,10 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                     if (!by_name.allowed) return throttled(attempt, by_name);
                                     sign_in(std::move(credentials), false);
                                 },
-                                [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                                [attempt, fail](std::exception_ptr failure) { fail(attempt, failure); });
                     };
                     auth.count_attempt(pair_key, limits.per_client_identifier)
-                        .then(std::move(then_by_name),
-                              [attempt, refuse](std::exception_ptr failure) { refuse(attempt, failure); });
+                        .then(std::move(then_by_name), [attempt, fail](std::exception_ptr failure) { fail(attempt, failure); });
                 };
                 auth.count_attempt(instruments::throttle_key(instruments::ThrottleBucket::login_client, attempt->client),
                                    config.login_limits.per_client)
