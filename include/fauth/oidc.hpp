@@ -8,3 +8,4 @@
 #include "fauth/oidc/introspection.hpp"  // Introspection: RFC 7662 token introspection, cached
 #include "fauth/oidc/issuer.hpp"         // TrustedIssuer: an identity provider whose tokens are accepted
 #include "fauth/oidc/jwks.hpp"           // JwksKeyRing
+#include "fauth/oidc/login.hpp"          // signing in at a provider: PKCE, the sealed login state

@@ -16,6 +16,7 @@
 #include "fauth/core/internal/ascii.hpp"
 #include "fauth/core/jws.hpp"
 #include "fauth/core/keys.hpp"
+#include "form.hpp"
 #include "well_known.hpp"
 
 namespace fauth::oidc {
@@ -47,14 +48,6 @@ void check_introspection_options(const IntrospectionOptions& o) {
         throw ConfigError("FetchOptions: timeouts and size must be positive");
     if (!fetch.ca_file.empty() && !std::ifstream(fetch.ca_file).good())
         throw ConfigError("FetchOptions.ca_file cannot be read: " + fetch.ca_file);
-}
-
-// `text` form-urlencoded (RFC 6749 appendix B; every byte but the unreserved ones escaped).
-std::string form_encoded(const std::string& text) {
-    std::unique_ptr<char, void (*)(void*)> escaped(curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size())),
-                                                   curl_free);
-    if (!escaped) throw std::bad_alloc();
-    return escaped.get();
 }
 
 std::string base64(const std::string& bytes) {

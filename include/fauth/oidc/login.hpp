@@ -1,0 +1,83 @@
+/// @file
+/// fauth/oidc/login.hpp — the first half of signing in at an OpenID provider as a relying party
+/// (authorization code flow with PKCE, RFC 7636 S256, OpenID Connect Core 1.0 section 3.1): the
+/// request that sends the browser to the provider, and what the browser must bring back, sealed
+/// into a short-lived cookie so that the service keeps no state per sign-in started. Link
+/// fauth::oidc.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "fauth/core/outcome.hpp"
+
+namespace fauth::oidc {
+
+/// RFC 7636's S256 code challenge of `verifier`: base64url(SHA-256(verifier)), without padding.
+std::string pkce_challenge(std::string_view verifier);
+
+/// What a sign-in started in one browser must find again at its callback. Only `state`, `nonce`
+/// and the challenge of `code_verifier` are sent to the provider.
+struct LoginState {
+    /// The provider's name in this service (its path segment in `/auth/{provider}/...`).
+    std::string provider;
+    /// The `state` parameter: 128 random bits, base64url; the callback must bring it back.
+    std::string state;
+    /// The `nonce` the ID token must carry: 128 random bits, base64url.
+    std::string nonce;
+    /// The PKCE code verifier: 256 random bits, base64url (43 characters), sent only with the code.
+    std::string code_verifier;
+    /// Where the browser goes once signed in: a path of this service, checked by the caller.
+    std::string return_to;
+    /// When it stops being accepted, in Unix seconds.
+    std::int64_t expires_at = 0;
+};
+
+/// A LoginState for `provider` with a new random state, nonce and code verifier (the system
+/// CSPRNG), accepted until `now` + `lifetime`.
+LoginState new_login_state(std::string provider, std::string return_to, std::int64_t now,
+                           std::chrono::seconds lifetime = std::chrono::minutes(10));
+
+/// Seals login states into cookie values and opens them again: the state as JSON, base64url,
+/// then "." and its HMAC-SHA-256 under a key derived from the one given (so that the same secret
+/// may also sign tokens: no MAC of one kind passes for the other).
+class LoginStateSeal {
+public:
+    /// `secret`: at least 32 bytes (ConfigError otherwise).
+    explicit LoginStateSeal(std::string_view secret);
+    /// Wipes the key.
+    ~LoginStateSeal();
+    /// Takes `other`'s key (`other` is then unusable).
+    LoginStateSeal(LoginStateSeal&& other) noexcept;
+    /// Takes `other`'s key (`other` is then unusable).
+    LoginStateSeal& operator=(LoginStateSeal&& other) noexcept;
+
+    /// `state` sealed: a cookie value (base64url and ".", nothing to escape).
+    std::string seal(const LoginState& state) const;
+    /// The state `sealed` holds, when its MAC is right (compared in constant time), it names
+    /// `provider`, its state equals `state_parameter` (constant time) and `now` is before its
+    /// expiry. Otherwise a failure of kind invalid_token, detail "Invalid sign-in state", whose
+    /// log says which check failed; never an exception for what a browser sent.
+    Result<LoginState> open(std::string_view sealed, std::string_view provider, std::string_view state_parameter,
+                            std::int64_t now) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<const Impl> impl_;
+};
+
+/// The URL that starts the sign-in at the provider: `authorization_endpoint` (from its discovery
+/// document) with response_type=code, client_id, redirect_uri, scope (`scopes`, "openid" first
+/// whether listed or not), state, nonce, code_challenge (S256 of the verifier) and
+/// code_challenge_method=S256, then `extra` parameters (prompt, login_hint, max_age, acr_values,
+/// ...), each form-encoded; joined with "&" to a query the endpoint already has.
+std::string authorization_url(std::string_view authorization_endpoint, std::string_view client_id, std::string_view redirect_uri,
+                              const std::vector<std::string>& scopes, const LoginState& login,
+                              const std::vector<std::pair<std::string, std::string>>& extra = {});
+
+}  // namespace fauth::oidc
