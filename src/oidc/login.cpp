@@ -1,6 +1,12 @@
 #include "fauth/oidc/login.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <array>
+#include <climits>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -15,14 +21,11 @@ namespace fauth::oidc {
 
 namespace {
 
-// What HMAC-SHA-256 under `secret` makes of `label`: the key login states are sealed with, so
-// that a MAC made for them is no MAC of anything else made under `secret`.
-std::string derived_key(std::string_view secret, std::string_view label) {
-    const detail::HmacKey key("SHA256", secret);
-    std::array<unsigned char, 32> out{};
-    key.compute(label, out.data());
-    return std::string(reinterpret_cast<const char*>(out.data()), out.size());
-}
+constexpr std::size_t kIvBytes = 12;
+constexpr std::size_t kTagBytes = 16;
+constexpr std::size_t kMaxSealed = 4096;  // a cookie's whole budget in browsers
+constexpr std::size_t kMaxReturnTo = 1024;
+constexpr std::int64_t kMaxLifetime = 3600;
 
 // A failure of a login state that cannot be used; `why` goes to the log only.
 Failure refused(std::string why) {
@@ -32,6 +35,39 @@ Failure refused(std::string why) {
 // `bytes` random bytes, base64url.
 std::string random_text(std::size_t bytes) { return base64url_encode(random_bytes(bytes)); }
 
+// A provider's name: 1 to 64 of [A-Za-z0-9._-] (it is a path segment and the cipher's associated data).
+bool valid_provider(std::string_view name) {
+    return !name.empty() && name.size() <= 64 &&
+           name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == std::string_view::npos;
+}
+
+// A path of this service to send a browser back to: "/" and then printable ASCII, no "//" or
+// "/\" at its start (another host to a browser), no backslash, at most kMaxReturnTo bytes.
+bool local_path(std::string_view path) {
+    if (path.empty() || path.size() > kMaxReturnTo || path[0] != '/') return false;
+    if (path.size() > 1 && (path[1] == '/' || path[1] == '\\')) return false;
+    for (const char c : path)
+        if (c <= ' ' || c > '~' || c == '\\') return false;
+    return true;
+}
+
+// The cipher's key: HMAC-SHA-256 of a label under `secret`, so that the same secret may sign
+// tokens too without one use passing for the other.
+std::array<unsigned char, 32> derived_key(std::string_view secret) {
+    const detail::HmacKey hmac("SHA256", secret);
+    std::array<unsigned char, 32> key{};
+    hmac.compute("fauth oidc login state v1", key.data());
+    return key;
+}
+
+// The associated data of a state sealed for `provider`: opened for another, it fails.
+std::string associated_data(std::string_view provider) { return "fauth oidc login state v1|" + std::string(provider); }
+
+struct CipherFree {
+    void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); }
+};
+using Cipher = std::unique_ptr<EVP_CIPHER_CTX, CipherFree>;
+
 }  // namespace
 
 std::string pkce_challenge(std::string_view verifier) {
@@ -40,17 +76,23 @@ std::string pkce_challenge(std::string_view verifier) {
 }
 
 LoginState new_login_state(std::string provider, std::string return_to, std::int64_t now, std::chrono::seconds lifetime) {
+    if (!valid_provider(provider)) throw ConfigError("a provider's name is 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'");
+    if (lifetime.count() <= 0 || lifetime.count() > kMaxLifetime)
+        throw ConfigError("a sign-in's lifetime is more than 0 and at most an hour");
     return LoginState{.provider = std::move(provider),
                       .state = random_text(16),
                       .nonce = random_text(16),
                       .code_verifier = random_text(32),
-                      .return_to = std::move(return_to),
+                      .return_to = local_path(return_to) ? std::move(return_to) : std::string("/"),
                       .expires_at = now + lifetime.count()};
 }
 
 struct LoginStateSeal::Impl {
-    detail::HmacKey key;
-    explicit Impl(std::string_view secret) : key("SHA256", derived_key(secret, "fauth oidc login state v1")) {}
+    std::array<unsigned char, 32> key;
+    explicit Impl(std::string_view secret) : key(derived_key(secret)) {}
+    ~Impl() { OPENSSL_cleanse(key.data(), key.size()); }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
 };
 
 LoginStateSeal::LoginStateSeal(std::string_view secret) {
@@ -63,58 +105,95 @@ LoginStateSeal::LoginStateSeal(LoginStateSeal&&) noexcept = default;
 LoginStateSeal& LoginStateSeal::operator=(LoginStateSeal&&) noexcept = default;
 
 std::string LoginStateSeal::seal(const LoginState& s) const {
-    const nlohmann::json body{{"p", s.provider},      {"s", s.state},     {"n", s.nonce},
-                              {"v", s.code_verifier}, {"r", s.return_to}, {"e", s.expires_at}};
-    auto sealed = base64url_encode(body.dump());
-    std::array<unsigned char, 32> mac{};
-    impl_->key.compute(sealed, mac.data());
-    sealed += '.';
-    sealed += base64url_encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
-    return sealed;
+    if (!valid_provider(s.provider) || !local_path(s.return_to))
+        throw std::invalid_argument("LoginStateSeal::seal: a state new_login_state did not make");
+    const auto plain =
+        nlohmann::json{{"s", s.state}, {"n", s.nonce}, {"v", s.code_verifier}, {"r", s.return_to}, {"e", s.expires_at}}
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const auto aad = associated_data(s.provider);
+    std::string out(kIvBytes + plain.size() + kTagBytes, '\0');
+    auto* bytes = reinterpret_cast<unsigned char*>(out.data());
+    const auto iv = random_bytes(kIvBytes);
+    std::copy(iv.begin(), iv.end(), out.begin());
+    const Cipher ctx(EVP_CIPHER_CTX_new());
+    int n = 0;
+    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, impl_->key.data(), bytes) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
+                          static_cast<int>(aad.size())) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), bytes + kIvBytes, &n, reinterpret_cast<const unsigned char*>(plain.data()),
+                          static_cast<int>(plain.size())) != 1 ||
+        EVP_EncryptFinal_ex(ctx.get(), bytes + kIvBytes + n, &n) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagBytes), bytes + kIvBytes + plain.size()) != 1)
+        throw std::runtime_error("LoginStateSeal::seal: OpenSSL cannot encrypt");
+    return base64url_encode(out);
 }
 
 Result<LoginState> LoginStateSeal::open(std::string_view sealed, std::string_view provider, std::string_view state_parameter,
                                         std::int64_t now) const {
-    const auto dot = sealed.find('.');
-    if (dot == std::string_view::npos || sealed.size() > 4096) return refused("malformed");
-    const auto payload = sealed.substr(0, dot);
-    std::string mac;
-    if (!base64url_decode(sealed.substr(dot + 1), mac) || !impl_->key.verify(payload, mac)) return refused("bad MAC");
-    std::string text;
-    if (!base64url_decode(payload, text)) return refused("malformed");
+    if (sealed.size() > kMaxSealed) return refused("too long");
+    std::string raw;
+    if (!base64url_decode(sealed, raw) || raw.size() < kIvBytes + kTagBytes) return refused("malformed");
+    const auto aad = associated_data(provider);
+    const auto size = raw.size() - kIvBytes - kTagBytes;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
+    std::string text(size, '\0');
+    std::array<unsigned char, kTagBytes> tag{};
+    std::copy(bytes + kIvBytes + size, bytes + raw.size(), tag.begin());
+    const Cipher ctx(EVP_CIPHER_CTX_new());
+    int n = 0;
+    // A wrong key, provider, or any byte changed: the tag does not verify.
+    if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, impl_->key.data(), bytes) != 1 ||
+        EVP_DecryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
+                          static_cast<int>(aad.size())) != 1 ||
+        EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(text.data()), &n, bytes + kIvBytes,
+                          static_cast<int>(size)) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagBytes), tag.data()) != 1 ||
+        EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(text.data()) + n, &n) != 1)
+        return refused("cannot be opened (another key or provider, or changed)");
     const auto body = nlohmann::json::parse(text, nullptr, false);
-    auto field = [&](const char* name) -> const nlohmann::json* {
-        const auto found = body.is_object() ? body.find(name) : body.end();
-        return body.is_object() && found != body.end() ? &*found : nullptr;
-    };
+    if (!body.is_object()) return refused("malformed");
     LoginState s;
-    for (auto [name, out] : {std::pair{"p", &s.provider}, std::pair{"s", &s.state}, std::pair{"n", &s.nonce},
-                             std::pair{"v", &s.code_verifier}, std::pair{"r", &s.return_to}}) {
-        const auto* value = field(name);
-        if (value == nullptr || !value->is_string()) return refused("malformed");
-        *out = value->get<std::string>();
+    s.provider = std::string(provider);
+    for (auto [name, out] :
+         {std::pair{"s", &s.state}, std::pair{"n", &s.nonce}, std::pair{"v", &s.code_verifier}, std::pair{"r", &s.return_to}}) {
+        const auto found = body.find(name);
+        if (found == body.end() || !found->is_string()) return refused("malformed");
+        *out = found->get<std::string>();
     }
-    const auto* expires = field("e");
-    if (expires == nullptr || !expires->is_number_integer()) return refused("malformed");
+    const auto expires = body.find("e");
+    if (expires == body.end() || !expires->is_number_integer() ||
+        (expires->is_number_unsigned() && expires->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)))
+        return refused("malformed");
     s.expires_at = expires->get<std::int64_t>();
-    if (s.provider != provider) return refused("started for another provider");
     if (state_parameter.size() != s.state.size() || !equal_in_constant_time(state_parameter, s.state))
         return refused("the state parameter does not match");
     if (now >= s.expires_at) return refused("expired");
+    if (s.expires_at > now + kMaxLifetime) return refused("lives longer than a sign-in may");
     return s;
 }
 
 std::string authorization_url(std::string_view authorization_endpoint, std::string_view client_id, std::string_view redirect_uri,
                               const std::vector<std::string>& scopes, const LoginState& login,
                               const std::vector<std::pair<std::string, std::string>>& extra) {
+    static constexpr std::string_view kReserved[] = {"response_type", "client_id", "redirect_uri",   "scope",
+                                                     "state",         "nonce",     "code_challenge", "code_challenge_method",
+                                                     "response_mode", "request",   "request_uri"};
+    if (authorization_endpoint.empty() || client_id.empty() || redirect_uri.empty())
+        throw ConfigError("authorization_url: the endpoint, the client id and the redirect URI are needed");
     std::string scope = "openid";
-    for (const auto& s : scopes)
+    for (const auto& s : scopes) {
+        if (s.empty() || s.find_first_of(" \t\r\n\"\\") != std::string::npos)
+            throw ConfigError("authorization_url: a scope is a non-empty word");
         if (s != "openid") scope += " " + s;
+    }
+    for (const auto& [name, value] : extra)
+        if (name.empty() || std::find(std::begin(kReserved), std::end(kReserved), name) != std::end(kReserved))
+            throw ConfigError("authorization_url: '" + name + "' is set by fauth, or empty: it cannot be an extra parameter");
     std::string url(authorization_endpoint);
-    const auto fragment = url.find('#');
-    if (fragment != std::string::npos) url.resize(fragment);  // a fragment has no place in a request
+    if (const auto fragment = url.find('#'); fragment != std::string::npos) url.resize(fragment);  // no place in a request
+    if (url.empty()) throw ConfigError("authorization_url: the endpoint is only a fragment");
     char joiner = url.find('?') == std::string::npos ? '?' : '&';
-    if (!url.empty() && (url.back() == '?' || url.back() == '&')) joiner = '\0';
+    if (url.back() == '?' || url.back() == '&') joiner = '\0';
     auto add = [&](std::string_view name, std::string_view value) {
         if (joiner != '\0') url += joiner;
         joiner = '&';

@@ -89,8 +89,14 @@ TEST(LoginStateTest, OpensWhatItSealedForItsProviderAndState) {
     const LoginStateSeal seal(kSecret);
     const auto s = new_login_state("corp", "/notes?tab=2", kNow);
     const auto sealed = seal.seal(s);
-    EXPECT_EQ(sealed.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."), std::string::npos)
+    EXPECT_EQ(sealed.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos)
         << "a cookie value with nothing to escape";
+    EXPECT_EQ(sealed.find(s.code_verifier), std::string::npos);
+    std::string raw;
+    ASSERT_TRUE(fauth::base64url_decode(sealed, raw));
+    for (const auto& secret : {s.code_verifier, s.nonce, s.state, std::string("notes")})
+        EXPECT_EQ(raw.find(secret), std::string::npos) << "readable in the cookie: " << secret;
+    EXPECT_NE(seal.seal(s), sealed) << "a new IV each time";
     const auto opened = seal.open(sealed, "corp", s.state, kNow + 599);
     ASSERT_TRUE(opened) << opened.failure().log;
     EXPECT_EQ(opened->provider, s.provider);
@@ -106,63 +112,93 @@ TEST(LoginStateTest, RefusesEveryStateItShouldSayingWhyInTheLogOnly) {
     const LoginStateSeal seal(kSecret);
     const auto s = new_login_state("corp", "/", kNow);
     const auto sealed = seal.seal(s);
+    const std::string unopened = "sign-in state: cannot be opened (another key or provider, or changed)";
     EXPECT_EQ(refusal(seal.open(sealed, "corp", s.state, kNow + 600)), "sign-in state: expired");
-    EXPECT_EQ(refusal(seal.open(sealed, "other", s.state, kNow)), "sign-in state: started for another provider");
+    EXPECT_EQ(refusal(seal.open(sealed, "other", s.state, kNow)), unopened) << "sealed for another provider";
     EXPECT_EQ(refusal(seal.open(sealed, "corp", new_login_state("corp", "/", kNow).state, kNow)),
               "sign-in state: the state parameter does not match");
     EXPECT_EQ(refusal(seal.open(sealed, "corp", "", kNow)), "sign-in state: the state parameter does not match");
-    EXPECT_EQ(refusal(LoginStateSeal(kSecret + "x").open(sealed, "corp", s.state, kNow)), "sign-in state: bad MAC")
-        << "another secret";
-
-    // The payload changed (a longer life, another return path), the MAC kept: refused.
-    const auto dot = sealed.find('.');
-    auto forged = s;
-    forged.expires_at += 86400;
-    const auto other = seal.seal(forged);
-    EXPECT_EQ(refusal(seal.open(other.substr(0, other.find('.')) + sealed.substr(dot), "corp", s.state, kNow)),
-              "sign-in state: bad MAC");
-    // A MAC of the right size but wrong, truncated, or missing.
-    auto flipped = sealed;
-    flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
-    EXPECT_EQ(refusal(seal.open(flipped, "corp", s.state, kNow)), "sign-in state: bad MAC");
-    EXPECT_EQ(refusal(seal.open(sealed.substr(0, sealed.size() - 4), "corp", s.state, kNow)), "sign-in state: bad MAC");
-    EXPECT_EQ(refusal(seal.open(sealed.substr(0, dot), "corp", s.state, kNow)), "sign-in state: malformed");
-    for (const std::string& garbage : std::vector<std::string>{"", ".", "..", "a.b", "%%%.%%%", std::string(5000, 'a') + ".b"})
-        EXPECT_FALSE(seal.open(garbage, "corp", s.state, kNow)) << garbage.substr(0, 20);
+    EXPECT_EQ(refusal(LoginStateSeal(kSecret + "x").open(sealed, "corp", s.state, kNow)), unopened) << "another secret";
+    // Any byte changed (IV, ciphertext, tag), or bytes cut off: refused.
+    std::string raw;
+    ASSERT_TRUE(fauth::base64url_decode(sealed, raw));
+    for (const std::size_t at : {std::size_t{0}, std::size_t{12}, raw.size() / 2, raw.size() - 1}) {
+        auto changed = raw;
+        changed[at] = static_cast<char>(changed[at] ^ 1);
+        EXPECT_EQ(refusal(seal.open(fauth::base64url_encode(changed), "corp", s.state, kNow)), unopened) << at;
+    }
+    EXPECT_EQ(refusal(seal.open(fauth::base64url_encode(raw.substr(0, raw.size() - 1)), "corp", s.state, kNow)), unopened);
+    EXPECT_EQ(refusal(seal.open(fauth::base64url_encode(raw.substr(0, 27)), "corp", s.state, kNow)), "sign-in state: malformed");
+    EXPECT_EQ(refusal(seal.open(std::string(4097, 'A'), "corp", s.state, kNow)), "sign-in state: too long");
+    EXPECT_EQ(refusal(seal.open(std::string(4096, 'A'), "corp", s.state, kNow)), unopened) << "4,096 bytes are read";
+    for (const std::string& garbage : std::vector<std::string>{"", ".", "%%%", "a.b", "AAAA"})
+        EXPECT_FALSE(seal.open(garbage, "corp", s.state, kNow)) << garbage;
 }
 
-// HMAC-SHA-256 of `data` under `key`, by OpenSSL's one-shot call (not fauth's HMAC code).
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-    unsigned char out[32];
-    std::size_t size = 0;
-    EXPECT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
-                        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, sizeof out, &size),
+// `json` sealed as LoginStateSeal does, computed independently with OpenSSL's EVP calls: the key
+// is HMAC-SHA-256 of the label under the secret; AES-256-GCM with the provider's associated data.
+std::string sealed_by_hand(const std::string& json, const std::string& provider = "corp") {
+    unsigned char key[32];
+    std::size_t key_size = 0;
+    const std::string label = "fauth oidc login state v1";
+    EXPECT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, kSecret.data(), kSecret.size(),
+                        reinterpret_cast<const unsigned char*>(label.data()), label.size(), key, sizeof key, &key_size),
               nullptr);
-    return std::string(reinterpret_cast<const char*>(out), size);
-}
-
-// `json` sealed as LoginStateSeal does, computed independently: the key is HMAC-SHA-256 of the
-// label under the secret.
-std::string sealed_by_hand(const std::string& json) {
-    const auto key = hmac_sha256(kSecret, "fauth oidc login state v1");
-    const auto payload = fauth::base64url_encode(json);
-    return payload + "." + fauth::base64url_encode(hmac_sha256(key, payload));
+    const std::string aad = "fauth oidc login state v1|" + provider;
+    std::string out(12 + json.size() + 16, '\0');
+    auto* bytes = reinterpret_cast<unsigned char*>(out.data());
+    for (int i = 0; i < 12; ++i) bytes[i] = static_cast<unsigned char>(i);
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    int n = 0;
+    EXPECT_EQ(EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key, bytes), 1);
+    EXPECT_EQ(EVP_EncryptUpdate(ctx, nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
+                                static_cast<int>(aad.size())),
+              1);
+    EXPECT_EQ(EVP_EncryptUpdate(ctx, bytes + 12, &n, reinterpret_cast<const unsigned char*>(json.data()),
+                                static_cast<int>(json.size())),
+              1);
+    EXPECT_EQ(EVP_EncryptFinal_ex(ctx, bytes + 12 + n, &n), 1);
+    EXPECT_EQ(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, bytes + 12 + json.size()), 1);
+    EVP_CIPHER_CTX_free(ctx);
+    return fauth::base64url_encode(out);
 }
 
 TEST(LoginStateTest, ItsFormatIsDocumentedAndWhatLacksAFieldIsRefused) {
     const LoginStateSeal seal(kSecret);
-    const auto good = sealed_by_hand(R"({"p":"corp","s":"st","n":"no","v":"ve","r":"/","e":1800000600})");
+    const auto good = sealed_by_hand(R"({"s":"st","n":"no","v":"ve","r":"/","e":1800000600})");
     const auto opened = seal.open(good, "corp", "st", kNow);
     ASSERT_TRUE(opened) << opened.failure().log;
     EXPECT_EQ(opened->nonce, "no");
     EXPECT_EQ(opened->code_verifier, "ve");
+    EXPECT_EQ(opened->provider, "corp");
     // Well sealed, but not a state: never used.
-    for (const std::string& json : std::vector<std::string>{R"({"p":"corp","s":"st","n":"no","v":"ve","r":"/"})",
-                                                            R"({"p":"corp","s":"st","n":"no","v":"ve","r":"/","e":"1800000600"})",
-                                                            R"({"p":"corp","s":"st","n":1,"v":"ve","r":"/","e":1800000600})",
-                                                            R"(["corp"])", "not json", "null"})
+    for (const std::string& json :
+         std::vector<std::string>{R"({"s":"st","n":"no","v":"ve","r":"/"})",
+                                  R"({"s":"st","n":"no","v":"ve","r":"/","e":"1800000600"})",
+                                  R"({"s":"st","n":"no","v":"ve","r":"/","e":1800000600.5})",
+                                  R"({"s":"st","n":"no","v":"ve","r":"/","e":18446744073709551615})",
+                                  R"({"s":"st","n":1,"v":"ve","r":"/","e":1800000600})", R"(["corp"])", "not json", "null", ""})
         EXPECT_EQ(refusal(seal.open(sealed_by_hand(json), "corp", "st", kNow)), "sign-in state: malformed") << json;
-    EXPECT_THROW(LoginStateSeal("short"), fauth::ConfigError);
+    EXPECT_EQ(refusal(seal.open(sealed_by_hand(R"({"s":"st","n":"no","v":"ve","r":"/","e":1900000000})"), "corp", "st", kNow)),
+              "sign-in state: lives longer than a sign-in may");
+}
+
+TEST(LoginStateTest, RefusesWhatItCannotMakeSafely) {
+    EXPECT_THROW(LoginStateSeal(std::string(31, 'k')), fauth::ConfigError);
+    EXPECT_NO_THROW(LoginStateSeal(std::string(32, 'k')));
+    EXPECT_THROW(new_login_state("", "/", kNow), fauth::ConfigError);
+    EXPECT_THROW(new_login_state("a/b", "/", kNow), fauth::ConfigError);
+    EXPECT_THROW(new_login_state("corp", "/", kNow, std::chrono::seconds(0)), fauth::ConfigError);
+    EXPECT_THROW(new_login_state("corp", "/", kNow, std::chrono::seconds(3601)), fauth::ConfigError);
+    // A return path that is not this service's: "/" instead (no open redirect).
+    for (const std::string& elsewhere :
+         std::vector<std::string>{"https://evil.example/", "//evil.example/", "/\\evil.example", "/\t/evil.example", "evil", "",
+                                  "/a b", "/\xc3\x28", "/" + std::string(1024, 'a')})
+        EXPECT_EQ(new_login_state("corp", elsewhere, kNow).return_to, "/") << elsewhere;
+    EXPECT_EQ(new_login_state("corp", "/notes/1?x=%2F#top", kNow).return_to, "/notes/1?x=%2F#top");
+    auto made = new_login_state("corp", "/", kNow);
+    made.return_to = "//evil.example";
+    EXPECT_THROW((void)LoginStateSeal(kSecret).seal(made), std::invalid_argument);
 }
 
 TEST(AuthorizationUrl, CarriesWhatOpenIdConnectAndPkceNeedEncoded) {
@@ -190,4 +226,21 @@ TEST(AuthorizationUrl, CarriesWhatOpenIdConnectAndPkceNeedEncoded) {
     EXPECT_EQ(with_query.rfind("https://idp.example/auth?tenant=t1&response_type=code&", 0), 0u) << with_query;
     EXPECT_EQ(query_of(with_query).at("scope"), "openid");
     EXPECT_EQ(with_query.find('#'), std::string::npos);
+    EXPECT_EQ(authorization_url("https://idp.example/auth?", "c", "https://r/", {}, s)
+                  .rfind("https://idp.example/auth?response_type=", 0),
+              0u);
+    EXPECT_EQ(authorization_url("https://idp.example/auth?a=1&", "c", "https://r/", {}, s)
+                  .rfind("https://idp.example/auth?a=1&response_type=", 0),
+              0u);
+    EXPECT_EQ(query_of(authorization_url("https://i/", "c", "https://r/", {}, s, {{"ui_locales", ""}})).at("ui_locales"), "");
+
+    // What would change the flow, or is missing: refused, not sent.
+    for (const char* name : {"code_challenge_method", "response_type", "redirect_uri", "response_mode", "request", "request_uri",
+                             "state", "nonce", "scope", "client_id", "code_challenge", ""})
+        EXPECT_THROW((void)authorization_url("https://i/", "c", "https://r/", {}, s, {{name, "x"}}), fauth::ConfigError) << name;
+    EXPECT_THROW((void)authorization_url("https://i/", "", "https://r/", {}, s), fauth::ConfigError);
+    EXPECT_THROW((void)authorization_url("", "c", "https://r/", {}, s), fauth::ConfigError);
+    EXPECT_THROW((void)authorization_url("#only", "c", "https://r/", {}, s), fauth::ConfigError);
+    EXPECT_THROW((void)authorization_url("https://i/", "c", "https://r/", {"a b"}, s), fauth::ConfigError);
+    EXPECT_THROW((void)authorization_url("https://i/", "c", "https://r/", {""}, s), fauth::ConfigError);
 }
