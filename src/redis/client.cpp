@@ -281,13 +281,11 @@ std::string json_quoted(std::string_view text) {
 
 std::string quoted_error(const redisReply& reply) { return json_quoted(std::string_view(reply.str, reply.len)); }
 
-RedisAcknowledgement acknowledgement_of(const RedisOptions& options) {
+RedisAcknowledgement acknowledgement_of(const RedisOptions& options, bool behind_sentinel) {
     if (options.replica_acknowledgements < -1)
         throw ConfigError("Redis options: replica_acknowledgements must be -1 (automatic), 0 or more");
     if (options.replica_ack_timeout.count() <= 0) throw ConfigError("Redis options: replica_ack_timeout must be positive");
-    const int replicas = options.replica_acknowledgements >= 0            ? options.replica_acknowledgements
-                         : parse_redis_url(options.url).sentinels.empty() ? 0
-                                                                          : 1;
+    const int replicas = options.replica_acknowledgements >= 0 ? options.replica_acknowledgements : behind_sentinel ? 1 : 0;
     return {replicas, options.replica_ack_timeout};
 }
 
@@ -399,7 +397,7 @@ std::unique_ptr<RedisClient> RedisClient::create(RedisOptions options, bool ackn
 RedisClient::RedisClient(RedisOptions options, bool acknowledged_writes, std::function<void()> on_move)
     : options_(std::move(options)),
       endpoint_(parse_redis_url(options_.url)),
-      acknowledgement_(acknowledged_writes ? acknowledgement_of(options_) : RedisAcknowledgement{}),
+      acknowledgement_(acknowledged_writes ? acknowledgement_of(options_, !endpoint_.sentinels.empty()) : RedisAcknowledgement{}),
       on_move_(std::move(on_move)) {
     // At start-up, a server that is up already must not be one that evicts fauth's keys. (One
     // that is down is checked when a connection to it opens; until then commands fail.)
@@ -409,7 +407,6 @@ RedisClient::RedisClient(RedisOptions options, bool acknowledged_writes, std::fu
     if (!probe.open(endpoint_, -1, options_, error, evicting, warning) && evicting)
         throw ConfigError("Redis at " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " + error);
     if (!warning.empty()) report(warning);
-    has_acknowledged_lane_ = acknowledgement_.replicas > 0;
 }
 
 void RedisClient::start() {
@@ -423,7 +420,7 @@ void RedisClient::start() {
         callbacks_ = std::make_unique<WorkerPool>(options_.callback_threads, options_.queue_capacity, 0, "fauth-redis-cb");
         io_.reserve(options_.connections + 1);
         for (std::size_t i = 0; i < options_.connections; ++i) io_.emplace_back([this] { serve(plain_); });
-        if (has_acknowledged_lane_) io_.emplace_back([this] { serve(acknowledged_); });
+        if (acknowledgement_.replicas > 0) io_.emplace_back([this] { serve(acknowledged_); });
         if (wake_ >= 0) watcher_ = std::thread([this] { watch(); });
     } catch (...) {  // a thread could not start: those that did are joined
         stop();
@@ -472,7 +469,7 @@ bool RedisClient::push(Args args, Completion complete, bool acknowledged) {
         under_way_.fetch_sub(1);
         return false;
     }
-    Lane& lane = acknowledged && has_acknowledged_lane_ ? acknowledged_ : plain_;
+    Lane& lane = acknowledged && acknowledgement_.replicas > 0 ? acknowledged_ : plain_;
     {
         std::lock_guard lock(mutex_);
         if (stopping_) {
@@ -630,30 +627,26 @@ void RedisClient::watch() {
     // One subscription to +switch-master per sentinel, so that a sentinel cut off from the others
     // (which hears of no failover) cannot hide one.
     std::vector<redisContext*> subscribed(sentinels.size(), nullptr);
-    std::vector<std::chrono::steady_clock::time_point> retry_at(sentinels.size());
-    std::vector<std::chrono::milliseconds> delay(sentinels.size(), std::chrono::milliseconds(100));
+    std::vector<Backoff> retry(sentinels.size());  // reset only once a subscription holds (a message came)
     SubscriptionReader reader;
-    auto ask_at = std::chrono::steady_clock::now();
-    auto ask_delay = std::chrono::milliseconds(100);
+    Backoff ask;  // asking for the master while none is known
     auto lose = [&](std::size_t i, const std::string& why) {
         redisFree(subscribed[i]);
         subscribed[i] = nullptr;
         reader.forget(i);
-        retry_at[i] = std::chrono::steady_clock::now() + delay[i];  // (reset only once a subscription holds)
-        delay[i] = std::min(delay[i] * 2, std::chrono::milliseconds(2000));
+        retry[i].failed();
         report("sentinel " + where(sentinels[i]) + ": " + why + "; subscribing again");
     };
     while (!watcher_stopping_) {
         try {
             bool joined = false;
             for (std::size_t i = 0; i < sentinels.size() && !watcher_stopping_; ++i) {
-                if (subscribed[i] != nullptr || std::chrono::steady_clock::now() < retry_at[i]) continue;
+                if (subscribed[i] != nullptr || !retry[i].due()) continue;
                 std::string why;
                 redisContext* context =
                     redis_connect(RedisEndpoint{.host = sentinels[i].host, .port = sentinels[i].port}, options_.timeout, why);
                 if (context == nullptr) {
-                    retry_at[i] = std::chrono::steady_clock::now() + delay[i];
-                    delay[i] = std::min(delay[i] * 2, std::chrono::milliseconds(2000));
+                    retry[i].failed();
                     continue;
                 }
                 subscribed[i] = context;
@@ -667,18 +660,17 @@ void RedisClient::watch() {
             }
             // A switch announced while a sentinel was not listened to: the master named now (asked
             // again, backing off, until a first one is learnt).
-            if ((joined || (known.empty() && std::chrono::steady_clock::now() >= ask_at)) && !watcher_stopping_) {
+            if ((joined || (known.empty() && ask.due())) && !watcher_stopping_) {
                 std::string why;
                 if (const auto named = current_master(endpoint_, options_.timeout, why))
                     learn(named->shown(), named->epoch, "the sentinels");
-                ask_at = std::chrono::steady_clock::now() + ask_delay;
-                ask_delay = std::min(ask_delay * 2, std::chrono::milliseconds(2000));
+                ask.failed();  // (spaces the asking while none is known; once one is, only a join asks)
             }
             // ["message", "+switch-master", "<name> <old host> <old port> <new host> <new port>"]
             const auto lost = reader.read(subscribed, wake_, [&](std::size_t i, const redisReply& message) {
                 if (message.type != REDIS_REPLY_ARRAY || message.elements != 3 || message.element[2]->type != REDIS_REPLY_STRING)
                     return;
-                delay[i] = std::chrono::milliseconds(100);  // it holds
+                retry[i].reset();  // it holds
                 const std::string_view text(message.element[2]->str, message.element[2]->len);
                 std::vector<std::string_view> words;
                 for (std::size_t start = 0; start <= text.size();) {

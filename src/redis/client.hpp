@@ -7,6 +7,7 @@
 #include <hiredis/hiredis.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -61,8 +62,30 @@ struct RedisAcknowledgement {
 };
 
 /// The acknowledgement `options` ask of session-ending writes (RedisOptions::replica_acknowledgements
-/// resolved: 1 behind Sentinel, 0 otherwise, when automatic); ConfigError for bad values.
-RedisAcknowledgement acknowledgement_of(const RedisOptions& options);
+/// resolved: 1 `behind_sentinel`, 0 otherwise, when automatic); ConfigError for bad values.
+RedisAcknowledgement acknowledgement_of(const RedisOptions& options, bool behind_sentinel);
+
+/// How long to wait before trying a lost connection again: 100 ms, doubling with each failure up
+/// to 2 s, and back to 100 ms once it holds.
+struct Backoff {
+    /// The next wait.
+    std::chrono::milliseconds delay{100};
+    /// Not to be tried before this (for a caller that does not sleep: failed() sets it).
+    std::chrono::steady_clock::time_point at{};
+
+    /// The wait to take now; the next one is twice as long.
+    std::chrono::milliseconds next() {
+        const auto now = delay;
+        delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+        return now;
+    }
+    /// A try failed: the next one not before next() from now.
+    void failed() { at = std::chrono::steady_clock::now() + next(); }
+    /// Whether a try is due.
+    bool due() const { return std::chrono::steady_clock::now() >= at; }
+    /// It holds: the next failure waits 100 ms again.
+    void reset() { delay = std::chrono::milliseconds(100); }
+};
 
 /// `text` as a JSON string (quoted and escaped; bytes that are not UTF-8 replaced), so that words
 /// from Redis or a sentinel reach a message or the log harmlessly.
@@ -132,7 +155,7 @@ public:
     /// demoted master refused (READONLY) is sent once more, to the master the sentinels name
     /// then. `acknowledged` (on a client created with acknowledged_writes): the command goes on
     /// the connection for acknowledged writes, where each batch is followed by `WAIT replicas
-    /// timeout` (acknowledgement()), and fewer replicas acknowledging it in time make `reply` null
+    /// timeout` (RedisOptions::replica_acknowledgements), and fewer replicas acknowledging it in time make `reply` null
     /// too (the write may still have been made); waiting there holds no other command back. More
     /// commands than the queue capacity under way at once fail with Unavailable.
     template <class T, class Interpret>
@@ -153,9 +176,6 @@ public:
 
     /// Logs `message` at most once a second, so an outage does not flood the log.
     void report(const std::string& message) const;
-
-    /// What acknowledged writes wait for (replicas 0: they are sent as any other command).
-    RedisAcknowledgement acknowledgement() const { return acknowledgement_; }
 
     /// How many times the master has been seen to move (the watcher's count behind Sentinel;
     /// always 0 otherwise): a connection opened under an older count is made again.
@@ -198,7 +218,7 @@ private:
 
     RedisOptions options_;
     RedisEndpoint endpoint_;
-    RedisAcknowledgement acknowledgement_;
+    RedisAcknowledgement acknowledgement_;  // replicas 0: no lane of acknowledged writes
     mutable std::atomic<std::int64_t> last_report_{0};
     std::atomic<std::uint64_t> generation_{0};
     std::atomic<long long> master_epoch_{-1};
@@ -211,7 +231,6 @@ private:
 
     std::unique_ptr<WorkerPool> callbacks_;
     std::vector<std::thread> io_;
-    bool has_acknowledged_lane_ = false;
     std::function<void()> on_move_;
     std::atomic<bool> watcher_stopping_{false};
     int wake_ = -1;  // an eventfd the destructor writes to, waking the watcher

@@ -108,8 +108,7 @@ bool InvalidationListener::connect() {
     if (!subscribed || subscribed->type != REDIS_REPLY_ARRAY) return fail("SUBSCRIBE", subscribed);
     // The master moved meanwhile: this may be the old one.
     if (client_.generation() != generation_) {
-        redisFree(context_);
-        context_ = nullptr;
+        drop();
         return false;
     }
     // Every write from here on is announced on this connection: what is read after this may be kept.
@@ -119,16 +118,12 @@ bool InvalidationListener::connect() {
 
 void InvalidationListener::run() {
     ::pthread_setname_np(::pthread_self(), "fauth-redis-inv");
-    auto delay = std::chrono::milliseconds(100);
-    auto back_off = [&] {
-        const bool stop = pause(delay);
-        delay = std::min(delay * 2, std::chrono::milliseconds(2000));
-        return stop;
-    };
+    Backoff backoff;
+    auto back_off = [&] { return pause(backoff.next()); };
     while (!stopping_ && !refused_) {
         try {
             if (context_) {
-                delay = std::chrono::milliseconds(100);
+                backoff.reset();
                 listen();
                 continue;
             }
