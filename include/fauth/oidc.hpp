@@ -5,6 +5,7 @@
 #pragma once
 
 #include "fauth/oidc/fetch.hpp"          // fetch: HTTPS GET with trust, time and size limits
+#include "fauth/oidc/id_token.hpp"       // verify_id_token, verify_logout_token: what a relying party checks
 #include "fauth/oidc/introspection.hpp"  // Introspection: RFC 7662 token introspection, cached
 #include "fauth/oidc/issuer.hpp"         // TrustedIssuer: an identity provider whose tokens are accepted
 #include "fauth/oidc/jwks.hpp"           // JwksKeyRing
