@@ -458,6 +458,28 @@ TEST(VerifyIdToken, RefusesAPayloadThatIsNotOneStrictJsonObject) {
     EXPECT_EQ(id_outcome(token("id_not_json")), "ID token: payload is not valid JSON");
 }
 
+TEST(VerifyIdToken, RefusesAPayloadThatIsNotUtf8) {
+    // jwcrypto signs text only: these bytes are signed with a key fauth made (the signature is
+    // not what is tested here, the payload's strict reading is).
+    const auto key = fauth::Key::generate("ES256", "own");
+    KeySet keys;
+    keys.add(key);
+    const auto signed_payload = [&](const std::string& payload) {
+        const auto input = b64(R"({"alg":"ES256","kid":"own"})") + "." + b64(payload);
+        return input + "." + b64(key.sign(input));
+    };
+    const auto claims = id_claims().dump();
+    auto check = id_check();
+    check.algorithms = {"ES256"};
+    const auto outcome = [&](const std::string& payload) {
+        const auto result = verify_id_token(signed_payload(payload), keys, check);
+        return result ? std::string("accepted") : result.failure().log;
+    };
+    EXPECT_EQ(outcome(claims), "accepted");
+    EXPECT_EQ(outcome(R"({"name":"J)" + std::string(1, '\xe9') + R"(ne"})"), "ID token: payload is not valid UTF-8");
+    EXPECT_EQ(outcome(R"({"name":"\ud800"})"), "ID token: payload is not valid JSON") << "a lone surrogate";
+}
+
 TEST(VerifyIdToken, RefusesAnOversizedTokenUnread) {
     EXPECT_EQ(id_outcome(std::string(64 * 1024 + 1, 'a')), "ID token: token too large");
     EXPECT_EQ(id_outcome(""), "ID token: empty token");
