@@ -10,6 +10,8 @@
 //   POST   /api/v1/auth/change-password {"old_password", "new_password"}  a new TokenResponse; ends every other session
 //   POST   /api/v1/auth/token          form login (OAuth2 password)  TokenResponse (verified users only)
 //   POST   /api/v1/auth/session        the same login for a browser: session cookies
+//   GET    /api/v1/auth/providers  the OpenID providers one may sign in with (FAUTH_OIDC_ISSUER...)
+//   GET    /auth/{name}/login         "Sign in with ...": to the provider, back at /auth/{name}/callback signed in
 //   GET    /api/v1/auth/me             any active user               {"id", "email", "roles", "is_verified"}
 //   POST   /api/v1/auth/refresh        {"refresh_token"}, or the refresh cookie   TokenResponse or cookies
 //   POST   /api/v1/auth/logout         bearer or cookie              204
@@ -42,6 +44,7 @@
 
 #include "account.hpp"
 #include "keys.hpp"
+#include "sign_in.hpp"
 #include "store.hpp"
 #include "validation.hpp"
 
@@ -128,6 +131,7 @@ int main() try {
                 any_scheme),
             {.summary = "The current user", .tags = {"Auth"}});
     notes::add_key_routes(api, auth, store);
+    notes::add_sign_in(api, auth, store);
 
     const auto reads = fauth::scope("notes:read");
     const auto writes = fauth::scope("notes:write");

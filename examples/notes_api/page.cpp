@@ -1,5 +1,5 @@
-// The notes API's browser page: log in with the form (the session goes into HttpOnly cookies no
-// script here can read), then list and add notes, sending the CSRF cookie's value back in
+// The notes API's browser page: log in with the form or "Sign in with ..." an OpenID provider (the
+// session goes into HttpOnly cookies no script here can read), then list and add notes, sending the CSRF cookie's value back in
 // X-CSRF-Token on every change. Text is inserted with textContent only, never as HTML.
 #include "account.hpp"
 
@@ -17,6 +17,7 @@ const char* const kPage = R"html(<!doctype html>
   <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
   <button>Log in</button>
 </form>
+<p id="providers"></p>
 <section id="app" hidden>
   <p>Logged in as <b id="who"></b> <button id="logout" type="button">Log out</button></p>
   <form id="add"><input name="title" placeholder="Title" required> <input name="body" placeholder="Text"> <button>Add</button></form>
@@ -62,6 +63,14 @@ $('logout').addEventListener('click', async () => {
   const r = await call('/api/v1/auth/logout', { method: 'POST' });
   $('status').textContent = r.ok ? 'Logged out' : (await r.json()).detail;
   await show();
+});
+// "Sign in with ..." for each OpenID provider configured: a plain link, the server does the rest.
+fetch('/api/v1/auth/providers').then((r) => r.json()).then((list) => {
+  for (const p of list) {
+    const a = document.createElement('a');
+    a.href = p.login_url + '?return_to=/'; a.textContent = 'Sign in with ' + p.display_name;
+    $('providers').append(a);
+  }
 });
 show();
 </script>

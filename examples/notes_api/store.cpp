@@ -53,6 +53,19 @@ const char* const kMigrations[] = {
     );
     CREATE INDEX api_keys_by_owner ON api_keys(owner_id, created_at);
     )sql",
+    // Version 4: accounts signed in through an OpenID provider, by the provider's issuer and
+    // subject (never by e-mail address alone: another provider may claim the same one).
+    R"sql(
+    CREATE TABLE identities (
+        issuer     TEXT NOT NULL,
+        subject    TEXT NOT NULL,
+        user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        provider   TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (issuer, subject)
+    );
+    CREATE INDEX identities_by_user ON identities(user_id);
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -248,6 +261,46 @@ std::optional<User> Store::user_by_email(const std::string& email) {
     Statement s(db_, (std::string(kUserColumns) + "WHERE email = ?").c_str());
     s.bind(1, canonical_email(email));
     return s.step() ? std::optional<User>(read_user(s)) : std::nullopt;
+}
+
+std::optional<User> Store::user_by_identity(const std::string& provider, const std::string& issuer, const std::string& subject,
+                                            const std::optional<std::string>& verified_email) {
+    std::lock_guard lock(mutex_);
+    {
+        Statement s(db_,
+                    (std::string(kUserColumns) + "WHERE id = (SELECT user_id FROM identities WHERE issuer = ? AND subject = ?)")
+                        .c_str());
+        s.bind(1, issuer).bind(2, subject);
+        if (s.step()) return read_user(s);
+    }
+    if (!verified_email) return std::nullopt;
+    const auto email = canonical_email(*verified_email);
+    // An address an account already has is never taken over by a sign-in elsewhere: that
+    // account's owner signs in with their password.
+    {
+        Statement s(db_, "SELECT 1 FROM users WHERE email = ?");
+        s.bind(1, email);
+        if (s.step()) return std::nullopt;
+    }
+    exec("BEGIN IMMEDIATE");
+    try {
+        User user{fauth::random_id(), email, "", true, {}, true};
+        Statement add(
+            db_, "INSERT INTO users (id, email, hashed_password, roles, created_at, is_verified) VALUES (?, ?, '', '[]', ?, 1)");
+        add.bind(1, user.id).bind(2, user.email).bind(3, now_seconds());
+        add.step();
+        Statement link(db_, "INSERT INTO identities (issuer, subject, user_id, provider, created_at) VALUES (?, ?, ?, ?, ?)");
+        link.bind(1, issuer).bind(2, subject).bind(3, user.id).bind(4, provider).bind(5, now_seconds());
+        link.step();
+        exec("COMMIT");
+        return user;
+    } catch (const DuplicateEmail&) {
+        exec("ROLLBACK");
+        return std::nullopt;  // registered meanwhile
+    } catch (...) {
+        exec("ROLLBACK");
+        throw;
+    }
 }
 
 std::vector<User> Store::users() {

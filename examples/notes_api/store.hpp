@@ -87,6 +87,12 @@ public:
     std::optional<User> user_by_id(const std::string& id);
     /// The user with `email` (compared in canonical_email's form, so case-insensitively).
     std::optional<User> user_by_email(const std::string& email);
+    /// The user an OpenID provider's account (`issuer`, `subject`) is linked to. Without one, and
+    /// given the address the provider says it verified: a new verified account with that address
+    /// and no password, linked to it (under `provider`'s name), unless an account already has the
+    /// address (then nothing: its owner signs in with their password).
+    std::optional<User> user_by_identity(const std::string& provider, const std::string& issuer, const std::string& subject,
+                                         const std::optional<std::string>& verified_email);
     /// Every user, oldest first.
     std::vector<User> users();
     /// Replaces a user's roles; false when there is no such user.

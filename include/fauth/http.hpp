@@ -17,6 +17,7 @@
 #include "fauth/http/jwks.hpp"               // JWK Set and discovery endpoints
 #include "fauth/http/login.hpp"              // login_endpoint
 #include "fauth/http/metrics.hpp"            // serving a PrometheusRegistry (/metrics)
+#include "fauth/http/oidc_login.hpp"         // "Sign in with ...": OpenID Connect login, a cookie session
 #include "fauth/http/openapi.hpp"            // the OpenAPI 3.1 document builder
 #include "fauth/http/resource_metadata.hpp"  // RFC 9728 protected resource metadata
 #include "fauth/http/response.hpp"           // errors to responses, JSON helpers

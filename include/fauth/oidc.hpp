@@ -10,3 +10,4 @@
 #include "fauth/oidc/issuer.hpp"         // TrustedIssuer: an identity provider whose tokens are accepted
 #include "fauth/oidc/jwks.hpp"           // JwksKeyRing
 #include "fauth/oidc/login.hpp"          // signing in at a provider: PKCE, the sealed login state
+#include "fauth/oidc/relying_party.hpp"  // RelyingParty: sign-in at a provider, code redemption, logout tokens

@@ -112,18 +112,40 @@ std::string csrf_token(const TokenCodec& codec, std::string_view family) {
 void send_tokens(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens, TokenDelivery delivery,
                  const CookieSettings& settings, const TokenCodec& codec) {
     if (delivery == TokenDelivery::body) return send_token_response(writer, tokens);
+    const auto csrf = set_session_cookies(writer, tokens, settings, codec);
+    writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+    writer.headers().add<PragmaNoCache>();
+    send_json(writer, Pistache::Http::Code::Ok,
+              nlohmann::json{{"token_type", "cookie"}, {"expires_in", tokens.expires_in}, {"csrf_token", csrf}});
+}
+
+std::string set_session_cookies(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens,
+                                const CookieSettings& settings, const TokenCodec& codec) {
     const auto& config = codec.config();
-    const auto csrf = csrf_token(codec, tokens.family);
+    auto csrf = csrf_token(codec, tokens.family);
     auto& jar = writer.cookies();
     jar.add(session_cookie(settings.access_cookie, tokens.access_token, settings.path, max_age(config.access_token_ttl), true,
                            settings));
     jar.add(session_cookie(settings.refresh_cookie, tokens.refresh_token, settings.refresh_path,
                            max_age(config.refresh_token_ttl), true, settings));
     jar.add(session_cookie(settings.csrf_cookie, csrf, settings.path, max_age(config.refresh_token_ttl), false, settings));
-    writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
-    writer.headers().add<PragmaNoCache>();
-    send_json(writer, Pistache::Http::Code::Ok,
-              nlohmann::json{{"token_type", "cookie"}, {"expires_in", tokens.expires_in}, {"csrf_token", csrf}});
+    return csrf;
+}
+
+std::string sign_in_cookie_name(const CookieSettings& settings, std::string_view name) {
+    return (settings.secure ? "__Host-fauth_oidc_" : "fauth_oidc_") + std::string(name);
+}
+
+void set_sign_in_cookie(Pistache::Http::ResponseWriter& writer, const CookieSettings& settings, std::string_view name,
+                        std::string value, std::chrono::seconds ttl) {
+    CookieSettings own = settings;
+    own.domain.clear();  // `__Host-`: host-only, path "/"
+    own.same_site = SameSite::lax;
+    writer.cookies().add(session_cookie(sign_in_cookie_name(settings, name), std::move(value), "/", max_age(ttl), true, own));
+}
+
+void clear_sign_in_cookie(Pistache::Http::ResponseWriter& writer, const CookieSettings& settings, std::string_view name) {
+    set_sign_in_cookie(writer, settings, name, "", std::chrono::seconds(0));
 }
 
 bool cookie_path_matches(std::string_view cookie_path, std::string_view request_path) noexcept {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fauth/core/internal/ascii.hpp"
+#include "html.hpp"
 
 namespace fauth::http {
 
@@ -21,6 +22,7 @@ Code status_of(ErrorKind kind) noexcept {
         case ErrorKind::user_not_found: return Code::Unauthorized;
         case ErrorKind::inactive_user:
         case ErrorKind::forbidden: return Code::Forbidden;
+        case ErrorKind::sign_in_failed: return Code::Bad_Request;
         case ErrorKind::throttled: return Code::Too_Many_Requests;
         case ErrorKind::unavailable: return Code::Service_Unavailable;
         case ErrorKind::internal: return Code::Internal_Server_Error;
@@ -114,6 +116,22 @@ void send_failure(Pistache::Http::ResponseWriter& writer, const Failure& failure
             writer.headers().add<RetryAfter>(static_cast<long>(std::max(failure.retry_after, std::chrono::seconds(1)).count()));
         if (failure.kind == ErrorKind::internal) write_log(log, failure.log);
         send_detail(writer, code, failure.detail);
+    } catch (...) {
+        // The connection is gone or memory ran out: nothing more can be sent.
+    }
+}
+
+void send_failure_page(Pistache::Http::ResponseWriter& writer, const Failure& failure, const LogSink& log) noexcept {
+    try {
+        if (failure.kind == ErrorKind::unavailable || failure.kind == ErrorKind::throttled)
+            writer.headers().add<RetryAfter>(static_cast<long>(std::max(failure.retry_after, std::chrono::seconds(1)).count()));
+        if (failure.kind == ErrorKind::internal) write_log(log, failure.log);
+        writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+        writer.send(status_of(failure.kind),
+                    "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>" + html_escape(failure.detail) +
+                        "</title></head>\n<body>\n<h1>" + html_escape(failure.detail) +
+                        "</h1>\n<p><a href=\"/\">Back</a></p>\n</body>\n</html>\n",
+                    MIME(Text, Html));
     } catch (...) {
         // The connection is gone or memory ran out: nothing more can be sent.
     }

@@ -1,4 +1,5 @@
 #include "swagger_ui.hpp"
+#include "html.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -16,20 +17,6 @@ std::string read_file(const std::string& path) {
     std::ostringstream out;
     out << in.rdbuf();
     return out.str();
-}
-
-std::string html_escape(const std::string& s) {
-    std::string out;
-    for (const char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
 }
 
 // JSON for a script: '<' escaped, so that no value can close a <script> element it is put in.

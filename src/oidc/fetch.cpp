@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -233,6 +234,13 @@ struct Transfer {
 std::string FetchResult::describe() const {
     if (!error.empty()) return error;
     return "answered " + std::to_string(status);
+}
+
+void check_fetch_options(const FetchOptions& fetch) {
+    if (fetch.timeout.count() <= 0 || fetch.connect_timeout.count() <= 0 || fetch.max_bytes == 0 || fetch.max_redirects < 0)
+        throw ConfigError("FetchOptions: timeouts and size must be positive");
+    if (!fetch.ca_file.empty() && !std::ifstream(fetch.ca_file).good())
+        throw ConfigError("FetchOptions.ca_file cannot be read: " + fetch.ca_file);
 }
 
 void check_fetch_url(const std::string& url, const FetchOptions& options) { checked_origin(url, options); }

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <future>
 
 #include <nlohmann/json.hpp>
@@ -43,19 +42,7 @@ void check_introspection_options(const IntrospectionOptions& o) {
         throw ConfigError("IntrospectionOptions: max_ttl and retry_after must be positive, negative_ttl not negative");
     if (o.max_entries == 0 || o.max_waiting == 0 || o.threads == 0 || o.threads > 64)
         throw ConfigError("IntrospectionOptions: max_entries, max_waiting and threads (at most 64) must be positive");
-    const auto& fetch = o.fetch;
-    if (fetch.timeout.count() <= 0 || fetch.connect_timeout.count() <= 0 || fetch.max_bytes == 0 || fetch.max_redirects < 0)
-        throw ConfigError("FetchOptions: timeouts and size must be positive");
-    if (!fetch.ca_file.empty() && !std::ifstream(fetch.ca_file).good())
-        throw ConfigError("FetchOptions.ca_file cannot be read: " + fetch.ca_file);
-}
-
-std::string base64(const std::string& bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    const int size = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                     reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(std::max(size, 0)));
-    return out;
+    check_fetch_options(o.fetch);
 }
 
 // True when `content_type` names `media` (parameters and case aside).
@@ -312,8 +299,7 @@ Result<Introspection::Answer> Introspection::answer(const Job& job) {
     std::string form = "token=" + form_encoded(job.token) + "&token_type_hint=access_token";
     std::vector<std::string> headers;
     if (options_.authentication == ClientAuthentication::client_secret_basic)
-        headers.push_back("Authorization: Basic " +
-                          base64(form_encoded(options_.client_id) + ":" + form_encoded(options_.client_secret)));
+        headers.push_back(basic_authorization(options_.client_id, options_.client_secret));
     else
         form += "&client_id=" + form_encoded(options_.client_id) + "&client_secret=" + form_encoded(options_.client_secret);
     headers.push_back(options_.jwt_response ? "Accept: application/token-introspection+jwt" : "Accept: application/json");

@@ -3,7 +3,6 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <fstream>
 #include <future>
 
 #include <nlohmann/json.hpp>
@@ -36,11 +35,7 @@ void check_options(const JwksOptions& options) {
     if (options.min_refresh_interval.count() < 0 || options.retry_after.count() <= 0 || options.min_max_age.count() <= 0 ||
         options.max_max_age < options.min_max_age || options.default_max_age.count() <= 0 || options.first_retry.count() <= 0)
         throw ConfigError("JwksOptions: intervals must be positive, and min_max_age at most max_max_age");
-    const auto& fetch = options.fetch;
-    if (fetch.timeout.count() <= 0 || fetch.connect_timeout.count() <= 0 || fetch.max_bytes == 0 || fetch.max_redirects < 0)
-        throw ConfigError("FetchOptions: timeouts and size must be positive");
-    if (!fetch.ca_file.empty() && !std::ifstream(fetch.ca_file).good())
-        throw ConfigError("FetchOptions.ca_file cannot be read: " + fetch.ca_file);
+    check_fetch_options(options.fetch);
 }
 
 constexpr std::size_t kMaxWaiting = 1024;

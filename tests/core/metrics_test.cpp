@@ -280,7 +280,7 @@ TEST(Instruments, EnumerationsNameTheirAttributesValuesInOrder) {
     EXPECT_EQ(attempts.attributes[1].values, (std::vector<std::string>{"success", "failure"}));
     const auto& errors = attempts.attributes[2];
     EXPECT_EQ(errors.key, "error.type");
-    ASSERT_EQ(errors.values.size(), 16u);
+    ASSERT_EQ(errors.values.size(), 17u);
     EXPECT_EQ(errors.values[static_cast<int>(instruments::ErrorType::none)], "");
     EXPECT_EQ(errors.values[static_cast<int>(instruments::ErrorType::not_authenticated)], "not_authenticated");
     const std::vector<std::pair<fauth::ErrorKind, std::string>> kinds = {
@@ -289,6 +289,7 @@ TEST(Instruments, EnumerationsNameTheirAttributesValuesInOrder) {
         {fauth::ErrorKind::invalid_api_key, "invalid_api_key"},
         {fauth::ErrorKind::invalid_credentials, "invalid_credentials"},
         {fauth::ErrorKind::forbidden, "forbidden"},
+        {fauth::ErrorKind::sign_in_failed, "sign_in_failed"},
         {fauth::ErrorKind::throttled, "throttled"},
         {fauth::ErrorKind::unavailable, "unavailable"},
         {fauth::ErrorKind::internal, "internal"},

@@ -16,7 +16,12 @@
 // Clients: `service` (client_credentials, client_secret_basic), `web` (authorization_code + PKCE,
 // public; its client id is yours to choose) and `resource` (no grants: a resource server that
 // authenticates with client_secret_basic to introspect); with `mtls`, `bound` too
-// (client_credentials, client_secret_basic, tls_client_certificate_bound_access_tokens).
+// (client_credentials, client_secret_basic, tls_client_certificate_bound_access_tokens); with
+// `login` ({ redirectUri, backchannelLogoutUri, postLogoutRedirectUri }), `login` too: a relying
+// party that signs its users in (authorization_code + PKCE, client_secret_basic), whose sessions
+// the provider ends by back-channel logout (OpenID Connect Back-Channel Logout 1.0, with `sid`)
+// when they sign out here (RP-initiated logout's page at /session/end). A login name with an '@'
+// is also the account's e-mail address, verified (ID tokens carry `email` and `email_verified`).
 // `introspections()` counts the requests its introspection endpoint received. `request` takes
 // `cert` and `key` (PEM) to present a client certificate.
 //
@@ -87,7 +92,7 @@ function send(url, { method = 'GET', headers = {}, body, ca, cert, key } = {}) {
  * 'fauth-web'); `mtls` turns on certificate-bound tokens (RFC 8705) and the `bound` client.
  * Resolves to { issuer, caFile, clients, metadata, request(pathOrUrl, init), errors, stop() }.
  */
-export async function startProvider({ dir, resources = {}, webClientId = 'fauth-web', mtls = false } = {}) {
+export async function startProvider({ dir, resources = {}, webClientId = 'fauth-web', mtls = false, login } = {}) {
   const certs = makeCertificates(dir);
   const secret = () => randomBytes(24).toString('base64url');
   const clients = {
@@ -95,6 +100,7 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
     web: { id: webClientId, redirectUri: 'https://client.fauth.test/callback' },
     resource: { id: 'fauth-resource', secret: secret() },
     ...(mtls ? { bound: { id: 'fauth-bound-service', secret: secret() } } : {}),
+    ...(login ? { login: { id: 'fauth-login', secret: secret(), ...login } } : {}),
   };
   let handler = (req, res) => { res.statusCode = 503; res.end(); };
   // With mtls, every client is asked for a certificate and none is refused for it (one without a
@@ -114,7 +120,16 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
         grant_types: [], response_types: [], redirect_uris: [], introspection_signed_response_alg: 'ES256' },
       ...(mtls ? [{ client_id: clients.bound.id, client_secret: clients.bound.secret, token_endpoint_auth_method: 'client_secret_basic',
         grant_types: ['client_credentials'], response_types: [], redirect_uris: [], tls_client_certificate_bound_access_tokens: true }] : []),
+      ...(login ? [{ client_id: clients.login.id, client_secret: clients.login.secret, token_endpoint_auth_method: 'client_secret_basic',
+        application_type: 'web', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [login.redirectUri],
+        ...(login.postLogoutRedirectUri ? { post_logout_redirect_uris: [login.postLogoutRedirectUri] } : {}),
+        ...(login.backchannelLogoutUri ? { backchannel_logout_uri: login.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+      }] : []),
     ],
+    // What the email and profile scopes release, in the ID token itself (conformIdTokenClaims off:
+    // a relying party that keeps no provider token reads them there).
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    conformIdTokenClaims: false,
     jwks: { keys: signingKeys() },
     cookies: { keys: [secret()] },
     pkce: { required: () => true },
@@ -125,6 +140,7 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
       jwtIntrospection: { enabled: true },
       revocation: { enabled: true },
       dPoP: { enabled: true },
+      backchannelLogout: { enabled: Boolean(login?.backchannelLogoutUri) },
       // The certificate the client presented on this request's TLS connection (an X509Certificate,
       // which 8.8.1 takes as it takes PEM), or undefined without one.
       ...(mtls ? { mTLS: { enabled: true, certificateBoundAccessTokens: true, getCertificate: (ctx) => ctx.socket.getPeerX509Certificate() } } : {}),
@@ -146,7 +162,10 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
       },
     },
     // The library's development login (devInteractions) takes any name as the subject.
-    findAccount: (ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),
+    findAccount: (ctx, id) => ({
+      accountId: id,
+      claims: () => ({ sub: id, ...(id.includes('@') ? { email: id, email_verified: true, name: id.split('@')[0] } : {}) }),
+    }),
   });
   const serverErrors = [];
   provider.on('server_error', (ctx, err) => serverErrors.push(err));

@@ -220,6 +220,26 @@ public:
         return chain<T>(std::move(outcome), [](Result<T> result) { return result; });
     }
 
+    /// The answer of work on a thread that is neither yours nor a callback thread (an
+    /// oidc::RelyingParty's, say), settled on a `fauth-callback` thread, where your code may
+    /// continue: `start(settle)` is called now and must see to it that `settle(Result<T>)` is
+    /// called once, from any thread. Unavailable at once, without calling `start`, when
+    /// AuthConfig::max_key_fetch_waits requests already wait (counted with those waiting for a key
+    /// fetch or an introspection). wait_idle() waits for it meanwhile.
+    template <class T, class Start>
+    Outcome<T> off_thread(Start start) const {
+        if (key_fetch_waits_.fetch_add(1) >= config_.max_key_fetch_waits) {
+            --key_fetch_waits_;
+            return Unavailable("too many requests wait for an identity provider").failure();
+        }
+        auto [outcome, settle] = Outcome<T>::pending();
+        start(std::function<void(Result<T>)>([this, in_flight = enter(), settle = settle](Result<T> result) {
+            --key_fetch_waits_;
+            hand_over([in_flight, settle, result = std::move(result)]() mutable { settle(std::move(result)); });
+        }));
+        return std::move(outcome);
+    }
+
     /// Starts an operation wait_idle() waits for.
     detail::InFlight::Token enter() const { return in_flight_.enter(); }
     /// Blocks until no work is under way on the engine's threads.

@@ -42,7 +42,7 @@ enum class Result : std::uint8_t { success, failure };
 enum class SchemeValue : std::uint8_t { bearer, cookie, api_key, dpop, none };
 
 /// error.type: none (""), then fauth::ErrorKind's values in its order, then not_authenticated (no credentials).
-enum class ErrorType : std::uint8_t { none = 0, not_authenticated = 15 };
+enum class ErrorType : std::uint8_t { none = 0, not_authenticated = 16 };
 /// The error.type of `kind`.
 constexpr ErrorType error_type(ErrorKind kind) noexcept { return static_cast<ErrorType>(static_cast<int>(kind) + 1); }
 

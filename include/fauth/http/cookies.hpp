@@ -4,6 +4,7 @@
 /// (fauth/http/schemes/cookie.hpp) compare.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,23 @@ enum class TokenDelivery {
 /// `{"token_type": "cookie", "expires_in": ..., "csrf_token": ...}`.
 void send_tokens(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens, TokenDelivery delivery,
                  const CookieSettings& cookies, const TokenCodec& codec);
+
+/// Adds the session cookies of `tokens` to `writer`'s answer (what send_tokens sends for
+/// TokenDelivery::cookies) and returns the CSRF token they carry.
+std::string set_session_cookies(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens,
+                                const CookieSettings& cookies, const TokenCodec& codec);
+
+/// The sign-in state cookie's name for provider `name` (fauth/http/oidc_login.hpp):
+/// `__Host-fauth_oidc_{name}` when the session cookies are Secure, `fauth_oidc_{name}` otherwise
+/// (local development over HTTP).
+std::string sign_in_cookie_name(const CookieSettings& cookies, std::string_view name);
+/// Sets the sign-in state cookie of provider `name` to `value` for `max_age`: HttpOnly, path "/",
+/// no domain, Secure as the session cookies are, and SameSite=Lax whatever they say, so that the
+/// provider's redirect back (a top-level navigation from its site) brings it.
+void set_sign_in_cookie(Pistache::Http::ResponseWriter& writer, const CookieSettings& cookies, std::string_view name,
+                        std::string value, std::chrono::seconds max_age);
+/// Makes the browser drop the sign-in state cookie of provider `name`.
+void clear_sign_in_cookie(Pistache::Http::ResponseWriter& writer, const CookieSettings& cookies, std::string_view name);
 
 /// Adds Set-Cookie headers that make the browser drop the three session cookies (logout).
 void clear_session_cookies(Pistache::Http::ResponseWriter& writer, const CookieSettings& settings);

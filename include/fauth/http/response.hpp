@@ -130,6 +130,10 @@ void send_error(Pistache::Http::ResponseWriter& writer, const Error& error, cons
 void send_failure(Pistache::Http::ResponseWriter& writer, const Failure& failure, const Challenge& challenge,
                   const LogSink& log) noexcept;
 
+/// send_failure for a browser: the same status and headers, with a short HTML page saying the
+/// failure's detail and linking to "/" instead of the JSON body.
+void send_failure_page(Pistache::Http::ResponseWriter& writer, const Failure& failure, const LogSink& log) noexcept;
+
 /// send_failure for whatever `failure` holds (failure_of): a fauth::Error keeps its status;
 /// anything else is logged and answered 500 {"detail": "Internal Server Error"}, never revealing
 /// its message. For exceptions your handlers throw.

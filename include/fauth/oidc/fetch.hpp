@@ -51,6 +51,10 @@ struct FetchResult {
     std::string describe() const;
 };
 
+/// Throws ConfigError unless `options` are usable: positive timeouts and size, redirects not
+/// negative, a CA file that can be read.
+void check_fetch_options(const FetchOptions& options);
+
 /// Throws ConfigError unless `url` may be fetched under `options`: https://, or http:// for a
 /// loopback address or a host in options.http_hosts; no user name or password in it.
 void check_fetch_url(const std::string& url, const FetchOptions& options);

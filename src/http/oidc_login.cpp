@@ -1,0 +1,164 @@
+#include "fauth/http/oidc_login.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "fauth/http/token_request.hpp"
+
+namespace fauth::http {
+
+namespace {
+
+constexpr std::size_t kMaxParameter = 4096;
+
+std::string log_quoted(std::string_view text) {
+    return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+bool wants_page(const Pistache::Http::Request& request) {
+    const auto accept = request.headers().tryGetRaw("Accept");
+    return accept && accept->value().find("text/html") != std::string::npos;
+}
+
+Result<CallbackGrant> read_callback(const Pistache::Http::Request& request, const oidc::RelyingParty& relying_party,
+                                    const oidc::LoginStateSeal& seal, const CookieSettings& cookies, std::int64_t now) {
+    // Pistache leaves the query percent-encoded.
+    const auto& query = request.query();
+    std::optional<std::string> code, state, iss, error, description;
+    for (auto [name, out] : {std::pair{"code", &code}, std::pair{"state", &state}, std::pair{"iss", &iss},
+                             std::pair{"error", &error}, std::pair{"error_description", &description}}) {
+        const auto raw = query.get(name);
+        if (!raw) continue;
+        std::string value;
+        if (raw->size() > 3 * kMaxParameter || !form_decode(*raw, value) || value.size() > kMaxParameter)
+            return SignInFailed(std::string("the response's ") + name + " is malformed or too long").failure();
+        *out = std::move(value);
+    }
+    const auto cookie_name = sign_in_cookie_name(cookies, relying_party.options().name);
+    if (!request.cookies().has(cookie_name)) {
+        auto failure = SignInFailed("no sign-in state cookie (another browser, or a sign-in already finished)").failure();
+        failure.detail = "Invalid sign-in state";
+        return failure;
+    }
+    if (!state) {
+        auto failure = SignInFailed("no state in the response").failure();
+        failure.detail = "Invalid sign-in state";
+        return failure;
+    }
+    auto login = seal.open(request.cookies().get(cookie_name).value, relying_party.options().name, *state, now);
+    if (!login) return std::move(login).failure();
+    if (auto issuer = relying_party.check_issuer_parameter(iss); !issuer) return std::move(issuer).failure();
+    if (error) {
+        auto failure = SignInFailed("the provider answered error " + log_quoted(*error) +
+                                    (description ? " " + log_quoted(*description) : std::string()))
+                           .failure();
+        failure.detail = "The sign-in was cancelled or refused at the provider";
+        return failure;
+    }
+    if (!code || code->empty()) return SignInFailed("no code in the response").failure();
+    return CallbackGrant{std::move(*code), std::move(*login)};
+}
+
+void refuse_sign_in(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const CookieSettings& cookies,
+                    std::string_view provider, const Failure& failure, SecurityEvent event, bool page) noexcept {
+    try {
+        event.reason = "oidc " + std::string(provider) + ": " + failure.log;
+        if (failure.kind == ErrorKind::sign_in_failed || failure.kind == ErrorKind::forbidden ||
+            failure.kind == ErrorKind::inactive_user) {
+            event.type = SecurityEventType::login_failure;
+            config.report(event);
+        }
+        clear_sign_in_cookie(writer, cookies, provider);
+    } catch (...) {
+        // Reporting failed (a sink that throws): the answer still goes.
+    }
+    if (page) return send_failure_page(writer, failure, config.tokens.log);
+    send_failure(writer, failure, Challenge{}, config.tokens.log);
+}
+
+void finish_sign_in(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const CookieSettings& cookies,
+                    const TokenCodec& codec, std::string_view provider, const TokenResponse& tokens, const std::string& location,
+                    SecurityEvent event, std::string subject) noexcept {
+    try {
+        set_session_cookies(writer, tokens, cookies, codec);
+        clear_sign_in_cookie(writer, cookies, provider);
+        writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+        writer.headers().add<Pistache::Http::Header::Location>(location);
+        event.type = SecurityEventType::login_success;
+        event.subject = std::move(subject);
+        event.reason = "oidc " + std::string(provider);
+        try {
+            config.report(event);
+        } catch (...) {}
+        writer.send(Pistache::Http::Code::See_Other);
+    } catch (...) {
+        // The connection is gone or memory ran out: nothing more can be sent.
+    }
+}
+
+Pistache::Rest::Route::Handler sign_in_start_handler(std::shared_ptr<oidc::RelyingParty> relying_party,
+                                                     std::shared_ptr<const oidc::LoginStateSeal> seal,
+                                                     std::shared_ptr<const HttpConfig> http, LogSink log) {
+    return Endpoint::guard_exceptions(
+        [relying_party = std::move(relying_party), seal = std::move(seal), http = std::move(http),
+         log](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+            std::string return_to = "/";
+            if (const auto raw = request.query().get("return_to")) {
+                std::string decoded;
+                if (raw->size() <= 3 * kMaxParameter && form_decode(*raw, decoded)) return_to = std::move(decoded);
+            }
+            auto started = relying_party->start(std::move(return_to));
+            if (!started) {
+                if (wants_page(request)) return send_failure_page(writer, started.failure(), log);
+                return send_failure(writer, started.failure(), Challenge{}, log);
+            }
+            const auto& [login, url] = *started;
+            set_sign_in_cookie(writer, http->cookies, relying_party->options().name, seal->seal(login),
+                               relying_party->options().login_lifetime);
+            writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+            writer.headers().add<Pistache::Http::Header::Location>(url);
+            writer.send(Pistache::Http::Code::Found);
+        },
+        log);
+}
+
+RouteDoc sign_in_start_doc(std::string_view display_name) {
+    const auto name = std::string(display_name);
+    return RouteDoc{.summary = "Sign in with " + name,
+                    .description =
+                        "Starts a sign-in at " + name +
+                        " (OpenID Connect authorization code flow with PKCE): the browser is sent there, with its state "
+                        "sealed in a short-lived HttpOnly cookie, and comes back to the callback signed in.",
+                    .tags = {"Sign-in"},
+                    .parameters =
+                        nlohmann::json::array({{{"name", "return_to"},
+                                                {"in", "query"},
+                                                {"required", false},
+                                                {"description", "A path of this service to go to once signed in (default /)."},
+                                                {"schema", {{"type", "string"}}}}}),
+                    .responses = {{"302", {{"description", "To " + name + "'s sign-in page"}}},
+                                  {"503", {{"description", name + " cannot be reached yet"}}}}};
+}
+
+RouteDoc sign_in_callback_doc(std::string_view display_name) {
+    const auto name = std::string(display_name);
+    nlohmann::json parameters = nlohmann::json::array();
+    for (const char* p : {"code", "state", "iss", "error", "error_description"})
+        parameters.push_back({{"name", p}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}});
+    return RouteDoc{.summary = "Where " + name + " sends the browser back",
+                    .description =
+                        "Redeems the code, verifies the ID token, maps the identity to an account and starts the cookie "
+                        "session; the provider's tokens never reach the browser. Answers a page to browsers and "
+                        "{\"detail\": ...} otherwise.",
+                    .tags = {"Sign-in"},
+                    .parameters = std::move(parameters),
+                    .responses =
+                        {{"303", {{"description", "Signed in: to the path the sign-in started for, with the session cookies"}}},
+                         {"400",
+                          {{"description", "Invalid sign-in state, an error from the provider, or a code or ID token refused"}}},
+                         {"403", {{"description", "No active account for this identity"}}},
+                         {"503", {{"description", name + " cannot be reached"}}}}};
+}
+
+}  // namespace fauth::http

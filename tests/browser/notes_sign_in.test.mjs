@@ -1,0 +1,231 @@
+// "Sign in with ..." on the notes API against a real OpenID provider: panva's oidc-provider (npm),
+// over HTTPS with a CA made for the test, which fauth-notes trusts through FAUTH_OIDC_CA_FILE and
+// Chromium through the pin of that server's key (--ignore-certificate-errors-spki-list: no other
+// certificate is let through). Headless Chromium clicks "Sign in with Test OP" on the notes page,
+// signs in and consents at the provider, and comes back signed in: the page shows the account,
+// the session is in fauth's HttpOnly cookies, and no provider token reaches the page. Then the
+// refusals, over HTTP: no state cookie, another state, the provider's error, another issuer
+// (RFC 9207), a code replayed, an ID token whose nonce is not the sign-in's, an address an account
+// already has. Needs Debian's chromium and the npm packages.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, X509Certificate } from 'node:crypto';
+import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchChromium } from '../support/browser.mjs';
+import { startProvider } from '../support/oidc_provider.mjs';
+import { startQuickstart as start, stopQuickstart as stop } from '../support/quickstart.mjs';
+import { mailAfter } from '../support/mail.mjs';
+
+const binary = process.env.FAUTH_NOTES ?? 'build/bin/fauth-notes';
+const dir = mkdtempSync(join(tmpdir(), 'fauth-notes-sign-in-'));
+let op;
+let server;
+let browser;
+let base;
+
+// A free loopback port for fauth-notes: the provider must know its callback URL before it starts.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolve(port)); });
+  });
+}
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  op = await startProvider({
+    dir: join(dir, 'op'),
+    login: { redirectUri: `${base}/auth/op/callback`, postLogoutRedirectUri: `${base}/` },
+  });
+  server = await start(binary, {
+    PORT: String(port), FAUTH_DB: join(dir, 'notes.db'), FAUTH_BCRYPT_COST: '5', FAUTH_COOKIE_SECURE: '0',
+    FAUTH_SECRET_KEY: 'sign-in-test-secret-key-of-32-bytes!',
+    FAUTH_OIDC_ISSUER: op.issuer, FAUTH_OIDC_NAME: 'op', FAUTH_OIDC_DISPLAY_NAME: 'Test OP',
+    FAUTH_OIDC_CLIENT_ID: op.clients.login.id, FAUTH_OIDC_CLIENT_SECRET: op.clients.login.secret,
+    FAUTH_OIDC_REDIRECT_URI: op.clients.login.redirectUri, FAUTH_OIDC_CA_FILE: op.caFile,
+  });
+  // The provider is found in the background: sign-ins answer 503 until then.
+  for (let i = 0; ; i += 1) {
+    const r = await fetch(`${base}/auth/op/login`, { redirect: 'manual' });
+    if (r.status === 302) break;
+    assert.equal(r.status, 503, 'before discovery, a sign-in is unavailable');
+    assert.ok(i < 100, 'the provider was not discovered within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  // Chromium trusts the provider's certificate by its key only.
+  const spki = new X509Certificate(readFileSync(join(dir, 'op', 'server.crt'))).publicKey.export({ type: 'spki', format: 'der' });
+  browser = await launchChromium([`--ignore-certificate-errors-spki-list=${createHash('sha256').update(spki).digest('base64')}`]);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) assert.equal(await stop(server.child), 0);
+  if (op) {
+    await op.stop();
+    assert.deepEqual(op.errors, [], 'the provider had no server error');
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// The provider's development login and consent pages, as a user fills them in.
+async function signInAtProvider(page, login) {
+  await page.waitForURL((url) => url.origin === op.issuer);
+  await page.fill('input[name="login"]', login);
+  await page.fill('input[name="password"]', 'any password');
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('button[autofocus]');  // the consent page
+  await page.click('button[autofocus]');
+}
+
+test('"Sign in with Test OP": through the provider and back, signed in, no provider token in the page', { timeout: 60000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await page.click('text=Sign in with Test OP');
+  await signInAtProvider(page, 'alice@example.com');
+  await page.waitForURL(`${base}/`);
+  await page.waitForFunction(() => document.getElementById('who').textContent === 'alice@example.com');
+
+  // The session is fauth's own, in its cookies; the sign-in cookie is gone; the page's script sees
+  // the CSRF token only.
+  // (The refresh cookie is sent to /api/v1/auth only. Cookies ignore ports: the provider's, on the
+  // same address, are its own affair.)
+  const cookies = (await context.cookies([`${base}/`, `${base}/api/v1/auth/refresh`])).filter((c) => c.name.startsWith('fauth_'));
+  assert.deepEqual(cookies.map((c) => c.name).sort(), ['fauth_access', 'fauth_csrf', 'fauth_refresh']);
+  for (const c of cookies) assert.equal(c.httpOnly, c.name !== 'fauth_csrf', `${c.name}'s HttpOnly`);
+  const visible = await page.evaluate(() => document.cookie);
+  assert.match(visible, /^fauth_csrf=[^;]+$/);
+  // No provider token anywhere the page can read: no JWS (the provider's ID tokens are JWS; fauth's
+  // own access token is in an HttpOnly cookie), nothing in storage.
+  assert.doesNotMatch(visible, /eyJ/);
+  assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length]), [0, 0]);
+  const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).json());
+  assert.equal(me.email, 'alice@example.com');
+  assert.equal(me.is_verified, true);
+
+  // Signing in again maps to the same account (by issuer and subject).
+  const again = await browser.newContext();
+  const second = await again.newPage();
+  await second.goto(`${base}/auth/op/login?return_to=/`);
+  await signInAtProvider(second, 'alice@example.com');
+  await second.waitForURL(`${base}/`);
+  const meAgain = await second.evaluate(async () => (await fetch('/api/v1/auth/me')).json());
+  assert.equal(meAgain.id, me.id);
+  await again.close();
+  await context.close();
+});
+
+// The sign-in cookie and the provider's URL of a new sign-in.
+async function startSignIn() {
+  const r = await fetch(`${base}/auth/op/login?return_to=/notes`, { redirect: 'manual' });
+  assert.equal(r.status, 302);
+  const cookie = r.headers.getSetCookie().find((c) => c.startsWith('fauth_oidc_op='));
+  assert.ok(cookie, 'a sign-in cookie');
+  assert.match(cookie, /HttpOnly/i);
+  assert.match(cookie, /SameSite=Lax/i);
+  const authorize = new URL(r.headers.get('location'));
+  assert.equal(authorize.origin + authorize.pathname, op.metadata.authorization_endpoint);
+  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+  return { cookie: cookie.split(';')[0], authorize };
+}
+
+// Drives the provider's pages for `authorize` over HTTP (cookies kept by name) up to the redirect
+// back; resolves to the callback URL.
+async function codeFor(authorize, login) {
+  const jar = new Map();
+  const go = async (url, init = {}) => {
+    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const r = await op.request(url, { ...init, headers: { ...init.headers, ...(cookie ? { cookie } : {}) } });
+    for (const c of r.setCookies) {
+      const pair = c.split(';')[0];
+      const at = pair.indexOf('=');
+      if (pair.slice(at + 1)) jar.set(pair.slice(0, at), pair.slice(at + 1)); else jar.delete(pair.slice(0, at));
+    }
+    return r;
+  };
+  const form = (fields) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString() });
+  const next = (r) => {
+    assert.ok([302, 303].includes(r.status), `a redirect, not ${r.status}: ${r.text}`);
+    return new URL(r.headers.location, op.issuer);
+  };
+  let at = next(await go(authorize));
+  at = next(await go(at, form({ prompt: 'login', login, password: 'any' })));
+  at = next(await go(at));
+  at = next(await go(at, form({ prompt: 'consent' })));
+  const callback = next(await go(at));
+  assert.equal(`${callback.origin}${callback.pathname}`, `${base}/auth/op/callback`);
+  return callback;
+}
+
+const callback = (url, cookie, accept = 'application/json') =>
+  fetch(url, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } });
+
+async function refused(r, status, detail) {
+  assert.equal(r.status, status);
+  assert.deepEqual(await r.json(), { detail });
+  const cleared = r.headers.getSetCookie().find((c) => c.startsWith('fauth_oidc_op='));
+  assert.match(cleared ?? '', /Max-Age=0/i, 'the sign-in cookie is cleared');
+}
+
+test('a callback without the sign-in cookie, or with another state, is refused; pages for browsers', async () => {
+  const { cookie, authorize } = await startSignIn();
+  const state = authorize.searchParams.get('state');
+  await refused(await callback(`${base}/auth/op/callback?code=x&state=${state}`, null), 400, 'Invalid sign-in state');
+  await refused(await callback(`${base}/auth/op/callback?code=x&state=another`, cookie), 400, 'Invalid sign-in state');
+  await refused(await callback(`${base}/auth/op/callback?code=x`, cookie), 400, 'Invalid sign-in state');
+  // Another provider's cookie (sealed for its name) does not open here.
+  await refused(await callback(`${base}/auth/op/callback?code=x&state=${state}`, cookie.replace('fauth_oidc_op=', 'fauth_oidc_op=A')),
+    400, 'Invalid sign-in state');
+  const page = await callback(`${base}/auth/op/callback?code=x&state=another`, cookie, 'text/html,*/*');
+  assert.equal(page.status, 400);
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+  assert.match(await page.text(), /<h1>Invalid sign-in state<\/h1>/);
+});
+
+test('the provider\'s error, and an answer naming another issuer (RFC 9207), are refused', async () => {
+  const { cookie, authorize } = await startSignIn();
+  const state = authorize.searchParams.get('state');
+  const iss = encodeURIComponent(op.issuer);
+  await refused(await callback(`${base}/auth/op/callback?error=access_denied&error_description=User+said+no&state=${state}&iss=${iss}`, cookie),
+    400, 'The sign-in was cancelled or refused at the provider');
+  await refused(await callback(`${base}/auth/op/callback?code=x&state=${state}&iss=${encodeURIComponent('https://evil.example')}`, cookie),
+    400, 'The sign-in could not be completed');
+  // The provider says it sends iss: an answer without it is not its own.
+  await refused(await callback(`${base}/auth/op/callback?code=x&state=${state}`, cookie), 400, 'The sign-in could not be completed');
+});
+
+test('a code is redeemed once: replayed with its sign-in cookie, it is refused', { timeout: 30000 }, async () => {
+  const { cookie, authorize } = await startSignIn();
+  const url = await codeFor(authorize, 'bob@example.com');
+  const first = await callback(url, cookie);
+  assert.equal(first.status, 303);
+  assert.equal(first.headers.get('location'), '/notes');
+  const names = first.headers.getSetCookie().map((c) => c.split('=')[0]).sort();
+  assert.deepEqual(names, ['fauth_access', 'fauth_csrf', 'fauth_oidc_op', 'fauth_refresh']);
+  await refused(await callback(url, cookie), 400, 'The sign-in could not be completed');
+});
+
+test('an ID token whose nonce is not the sign-in\'s is refused', { timeout: 30000 }, async () => {
+  const { cookie, authorize } = await startSignIn();
+  authorize.searchParams.set('nonce', 'a-nonce-the-sign-in-never-made');
+  const url = await codeFor(authorize, 'carol@example.com');
+  await refused(await callback(url, cookie), 400, 'Invalid ID token');
+});
+
+test('an address an account already has is not taken over by a provider\'s account', { timeout: 30000 }, async () => {
+  const email = 'dave@example.com';
+  const post = (path, body) => fetch(`${base}/api/v1/auth/${path}`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal((await post('register', { email, password: 'a long enough password' })).status, 202);
+  const mail = await mailAfter(server, email, 0);
+  assert.equal((await post('verify', { token: mail.token })).status, 200);
+  const { cookie, authorize } = await startSignIn();
+  const url = await codeFor(authorize, email);
+  await refused(await callback(url, cookie), 403, 'No account for this identity');
+});
