@@ -205,10 +205,14 @@ test('change password: the old one is required, other sessions end, a new pair c
   assert.deepEqual(wrong.body, { detail: 'Old password is incorrect' });
   assert.equal((await call('/auth/change-password', { token: mine, json: { old_password: 'correct horse', new_password: 'short' } })).status, 422);
   assert.equal((await call('/auth/change-password', { json: { old_password: 'correct horse', new_password: 'new secret 1' } })).status, 401);
-  const r = await call('/auth/change-password', { token: mine, json: { old_password: 'correct horse', new_password: 'new secret 1' } });
+  const r = await call('/auth/change-password', { token: mine, userAgent: 'Changer/1.0',
+    json: { old_password: 'correct horse', new_password: 'new secret 1' } });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.token_type, 'bearer');
   assert.equal((await call('/auth/me', { token: r.body.access_token })).status, 200, 'the new pair works');
+  const sessions = await call('/auth/sessions', { token: r.body.access_token });
+  assert.deepEqual(sessions.body.map((s) => [s.user_agent, s.client, s.current]), [['Changer/1.0', '127.0.0.1', true]],
+    'the new pair is the one listed session');
   assert.equal((await call('/auth/me', { token: mine })).status, 401, 'this session ended');
   assert.equal((await call('/auth/me', { token: other.body.access_token })).status, 401, 'and every other');
   assert.equal((await call('/auth/refresh', { json: { refresh_token: other.body.refresh_token } })).status, 401);
