@@ -334,42 +334,54 @@ void add_account_routes(fauth::http::Api& api, const Auth& auth, std::shared_ptr
             const auto delivery = by_cookie ? fauth::http::TokenDelivery::cookies : fauth::http::TokenDelivery::body;
             auto writer = std::make_shared<ResponseWriter>(std::move(w));
             auto fail = [writer](std::exception_ptr e) { fauth::http::send_exception(*writer, e, false, {}); };
-            throttled(auth, writer, {{"change-password:" + user.id, kPasswordChecksPerUser}},
-                      [&auth, &http, store, writer, fail, delivery, email = user.email, old = old_password->get<std::string>(),
-                       replacement = (*body)["new_password"].get<std::string>()] {
-                          auth.authenticate(email, old)
-                              .then(
-                                  [&auth, &http, store, writer, fail, delivery, replacement](const User& checked) {
-                                      auth.hash_password_async(replacement)
-                                          .then(
-                                              [&auth, &http, store, writer, fail, delivery, checked](const std::string& hash) {
-                                                  try {
-                                                      if (!store->set_password(checked.id, checked.hashed_password, hash, false))
-                                                          return fauth::http::send_detail(*writer, Code::Conflict,
-                                                                                          "The password was changed meanwhile");
-                                                      auto updated = checked;
-                                                      updated.hashed_password = hash;
-                                                      auth.revoke_all(checked.id)
-                                                          .then(
-                                                              [&auth, &http, writer, delivery, updated = std::move(updated)] {
-                                                                  fauth::http::send_tokens(*writer, auth.sign_in(updated),
-                                                                                           delivery, http.cookies, auth.tokens());
-                                                              },
-                                                              fail);
-                                                  } catch (...) {
-                                                      fail(std::current_exception());
-                                                  }
-                                              },
-                                              fail);
-                                  },
-                                  [writer](std::exception_ptr e) {
-                                      const auto failure = fauth::failure_of(std::move(e), "authenticate");
-                                      if (failure.kind == fauth::ErrorKind::invalid_credentials)
-                                          return fauth::http::send_detail(*writer, Code::Bad_Request,
-                                                                          "Old password is incorrect");
-                                      fauth::http::send_failure(*writer, failure, false, {});
-                                  });
-                      });
+            // The new session is listed as one of this device's (GET /api/v1/auth/sessions).
+            fauth::SessionDevice device{client_of(http, request), fauth::http::user_agent_of(request), {}, {}, {}};
+            throttled(
+                auth, writer, {{"change-password:" + user.id, kPasswordChecksPerUser}},
+                [&auth, &http, store, writer, fail, delivery, email = user.email, old = old_password->get<std::string>(),
+                 replacement = (*body)["new_password"].get<std::string>(), device = std::move(device)] {
+                    auth.authenticate(email, old)
+                        .then(
+                            [&auth, &http, store, writer, fail, delivery, replacement, device](const User& checked) {
+                                auth.hash_password_async(replacement)
+                                    .then(
+                                        [&auth, &http, store, writer, fail, delivery, checked, device](const std::string& hash) {
+                                            try {
+                                                if (!store->set_password(checked.id, checked.hashed_password, hash, false))
+                                                    return fauth::http::send_detail(*writer, Code::Conflict,
+                                                                                    "The password was changed meanwhile");
+                                                auto updated = checked;
+                                                updated.hashed_password = hash;
+                                                auth.revoke_all(checked.id)
+                                                    .then(
+                                                        [&auth, &http, writer, delivery, device, updated = std::move(updated)] {
+                                                            auth.engine()
+                                                                .after(auth.open_session(updated, fauth::Engine::Proof::password,
+                                                                                         device),
+                                                                       [&auth, &http, writer,
+                                                                        delivery](fauth::Result<fauth::TokenResponse> tokens) {
+                                                                           if (!tokens)
+                                                                               return fauth::http::send_failure(*writer,
+                                                                                                                tokens.failure(),
+                                                                                                                false, {});
+                                                                           fauth::http::send_tokens(*writer, *tokens, delivery,
+                                                                                                    http.cookies, auth.tokens());
+                                                                       });
+                                                        },
+                                                        fail);
+                                            } catch (...) {
+                                                fail(std::current_exception());
+                                            }
+                                        },
+                                        fail);
+                            },
+                            [writer](std::exception_ptr e) {
+                                const auto failure = fauth::failure_of(std::move(e), "authenticate");
+                                if (failure.kind == fauth::ErrorKind::invalid_credentials)
+                                    return fauth::http::send_detail(*writer, Code::Bad_Request, "Old password is incorrect");
+                                fauth::http::send_failure(*writer, failure, false, {});
+                            });
+                });
         }),
         {.summary = "Change my password",
          .description = "Ends every session of the user, this one included, and answers a new token pair.",

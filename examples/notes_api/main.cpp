@@ -15,6 +15,9 @@
 //   GET    /api/v1/auth/me             any active user               {"id", "email", "roles", "is_verified"}
 //   POST   /api/v1/auth/refresh        {"refresh_token"}, or the refresh cookie   TokenResponse or cookies
 //   POST   /api/v1/auth/logout         bearer or cookie              204
+//   GET    /api/v1/auth/sessions       the caller's sessions: [{"id", "started_at", "last_refreshed_at", "client", ...}]
+//   DELETE /api/v1/auth/sessions/{id}  204; 404 for a session that is not the caller's
+//   DELETE /api/v1/auth/sessions       ends every session of the caller but the current one: 204
 //   POST   /api/v1/keys                {"name", "scopes", "expires_in_days"?}  201 with the API key, shown once
 //   GET    /api/v1/keys                the caller's keys (never the key itself)
 //   DELETE /api/v1/keys/{id}           204; 404 for a key that is not the caller's
@@ -24,6 +27,7 @@
 //   PUT    /api/v1/notes/{id}          {"title", "body"}             note, else 404
 //   DELETE /api/v1/notes/{id}                                        204, else 404
 //   GET    /api/v1/admin/users         role admin                    [{"id", "email", "roles", "is_active"}]
+//   DELETE /api/v1/admin/users/{id}/sessions  role admin             204: every session of that user ends
 //   GET    /metrics                    role admin                    fauth's and the example's metrics, Prometheus's format
 //   GET    /                           the browser page
 // The notes routes and /me take a bearer token, the session cookie or an API key (X-API-Key): a
@@ -44,6 +48,7 @@
 
 #include "account.hpp"
 #include "keys.hpp"
+#include "sessions.hpp"
 #include "sign_in.hpp"
 #include "store.hpp"
 #include "validation.hpp"
@@ -131,6 +136,7 @@ int main() try {
                 any_scheme),
             {.summary = "The current user", .tags = {"Auth"}});
     notes::add_key_routes(api, auth, store);
+    notes::add_session_routes(api, auth, store);
     notes::add_sign_in(api, auth, store);
 
     const auto reads = fauth::scope("notes:read");

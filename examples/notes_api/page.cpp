@@ -1,5 +1,6 @@
 // The notes API's browser page: log in with the form or "Sign in with ..." an OpenID provider (the
-// session goes into HttpOnly cookies no script here can read), then list and add notes, sending the CSRF cookie's value back in
+// session goes into HttpOnly cookies no script here can read), then list and add notes, list and
+// end sessions, sending the CSRF cookie's value back in
 // X-CSRF-Token on every change. Text is inserted with textContent only, never as HTML.
 #include "account.hpp"
 
@@ -22,6 +23,9 @@ const char* const kPage = R"html(<!doctype html>
   <p>Logged in as <b id="who"></b> <button id="logout" type="button">Log out</button></p>
   <form id="add"><input name="title" placeholder="Title" required> <input name="body" placeholder="Text"> <button>Add</button></form>
   <ul id="notes"></ul>
+  <h2>Sessions</h2>
+  <ul id="sessions"></ul>
+  <button id="others" type="button">Sign out everywhere else</button>
 </section>
 <p id="status" role="status"></p>
 <script>
@@ -44,6 +48,28 @@ async function show() {
   for (const n of await (await call('/api/v1/notes')).json()) {
     const li = document.createElement('li'); li.textContent = n.title + (n.body ? ': ' + n.body : ''); list.append(li);
   }
+  await showSessions();
+}
+// Each session: its browser or program, where and when it was last used; "End" for the others.
+async function showSessions() {
+  const list = $('sessions'); list.replaceChildren();
+  const r = await call('/api/v1/auth/sessions');
+  if (!r.ok) return;
+  for (const s of await r.json()) {
+    const li = document.createElement('li');
+    li.textContent = (s.user_agent || 'unknown client') + ' from ' + s.client + ', last used ' +
+      new Date(s.last_refreshed_at * 1000).toLocaleString() + (s.current ? ' (this one)' : '') + ' ';
+    if (!s.current) {
+      const end = document.createElement('button'); end.type = 'button'; end.textContent = 'End';
+      end.addEventListener('click', async () => {
+        const d = await call('/api/v1/auth/sessions/' + encodeURIComponent(s.id), { method: 'DELETE' });
+        $('status').textContent = d.ok ? 'Session ended' : (await d.json()).detail;
+        await showSessions();
+      });
+      li.append(end);
+    }
+    list.append(li);
+  }
 }
 $('login').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -58,6 +84,11 @@ $('add').addEventListener('submit', async (e) => {
                                           body: JSON.stringify({ title: f.get('title'), body: f.get('body') }) });
   $('status').textContent = r.ok ? 'Added' : (await r.json()).detail;
   e.target.reset(); await show();
+});
+$('others').addEventListener('click', async () => {
+  const r = await call('/api/v1/auth/sessions', { method: 'DELETE' });
+  $('status').textContent = r.ok ? 'Signed out everywhere else' : (await r.json()).detail;
+  await showSessions();
 });
 $('logout').addEventListener('click', async () => {
   const r = await call('/api/v1/auth/logout', { method: 'POST' });

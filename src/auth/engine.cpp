@@ -239,7 +239,8 @@ Outcome<void> Engine::throttle_family(const std::string& family) const {
                        });
 }
 
-Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const {
+Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra,
+                                      std::string_view client) const {
     // The next pair is made first: if it cannot be (bad claims), the presented token is not used up.
     TokenResponse next;
     std::int64_t next_us = 0;
@@ -249,8 +250,8 @@ Outcome<TokenResponse> Engine::rotate(const TokenPayload& refresh, std::vector<s
     } catch (...) {
         return failure_of(std::current_exception(), "token claims");
     }
-    auto used = store_->use_refresh(
-        {refresh.family, refresh.sub, refresh.jti, refresh.issued_at_us(), record_expiry(refresh.exp), next_us});
+    auto used = store_->use_refresh({refresh.family, refresh.sub, refresh.jti, refresh.issued_at_us(), record_expiry(refresh.exp),
+                                     next_us, client, family_expiry()});
     return chain<TokenResponse>(
         std::move(used),
         [this, next = std::move(next), refresh, scopes = std::move(scopes),
@@ -309,12 +310,111 @@ void bind_to_key(nlohmann::json& extra, std::string_view jkt) {
 
 TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof,
                             std::string_view dpop_jkt) const {
-    const auto start_us = issue_floor(unix_microseconds(config_.tokens.clock));
+    return login_at(issue_floor(unix_microseconds(config_.tokens.clock)), std::move(sub), std::move(scopes), std::move(extra),
+                    proof, dpop_jkt);
+}
+
+TokenResponse Engine::login_at(std::int64_t start_us, std::string sub, std::vector<std::string> scopes, nlohmann::json extra,
+                               Proof proof, std::string_view dpop_jkt) const {
     if (!dpop_jkt.empty()) bind_to_key(extra, dpop_jkt);
     auto response = pair(std::move(sub), std::move(scopes), std::move(extra), random_token_id(), start_us, start_us,
                          proof == Proof::password);
     if (!dpop_jkt.empty()) response.token_type = "DPoP";
     return response;
+}
+
+Outcome<TokenResponse> Engine::open_session(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof,
+                                            SessionDevice device, std::string_view dpop_jkt) const {
+    if (auto refused = session_tags_refusal(device.tags)) return std::move(*refused);
+    // The session's start, as its tokens carry it (auth_time_us).
+    const auto started_us = issue_floor(unix_microseconds(config_.tokens.clock));
+    TokenResponse response;
+    try {
+        response = login_at(started_us, sub, std::move(scopes), std::move(extra), proof, dpop_jkt);
+    } catch (...) {
+        return failure_of(std::current_exception(), "token claims");
+    }
+    if (!store_->keeps_sessions()) return response;
+    if (device.origin.empty()) device.origin = proof == Proof::password ? "password" : "app";
+    SessionRecord record{response.family,
+                         std::move(sub),
+                         started_us,
+                         started_us,
+                         second_of(started_us) + config_.session_lifetime.count(),
+                         std::move(device.client),
+                         std::move(device.user_agent),
+                         std::move(device.label),
+                         std::move(device.origin),
+                         std::move(device.tags)};
+    return chain<TokenResponse>(store_->open_session(std::move(record), family_expiry()),
+                                [response = std::move(response)](Result<void> opened) mutable -> Result<TokenResponse> {
+                                    if (!opened) return std::move(opened).failure();
+                                    return std::move(response);
+                                });
+}
+
+Outcome<std::vector<SessionRecord>> Engine::sessions(std::string sub) const {
+    return tracked(store_->sessions_of(std::move(sub)));
+}
+
+Outcome<bool> Engine::end_session(std::string sub, std::string id) const {
+    config_.report({.type = SecurityEventType::revoked, .reason = "end_session", .subject = sub});
+    return chain<bool>(store_->end_session(std::move(sub), std::move(id)), [this](Result<bool> ended) -> Result<bool> {
+        if (ended && *ended) instruments_.revocations.add(instruments::RevocationKind::logout);
+        return ended;
+    });
+}
+
+namespace {
+
+// Several outcomes joined: the number that answered true once all have answered, or the first
+// failure.
+struct Join {
+    explicit Join(Settle<std::size_t> s, std::size_t n) : settle(std::move(s)), waiting(n) {}
+    void answer(Result<bool> ended) {
+        std::unique_lock lock(mutex);
+        if (!ended && !failure) failure = std::move(ended).failure();
+        if (ended && *ended) ++count;
+        if (--waiting > 0) return;
+        Result<std::size_t> result = failure ? Result<std::size_t>(*failure) : Result<std::size_t>(count);
+        lock.unlock();
+        settle(std::move(result));
+    }
+    Settle<std::size_t> settle;
+    std::mutex mutex;
+    std::size_t waiting;
+    std::size_t count = 0;
+    std::optional<Failure> failure;
+};
+
+}  // namespace
+
+Outcome<std::size_t> Engine::end_other_sessions(std::string sub, std::string keep) const {
+    auto listed = store_->sessions_of(sub);
+    return chain<std::size_t>(std::move(listed),
+                              [this, sub = std::move(sub),
+                               keep = std::move(keep)](Result<std::vector<SessionRecord>> sessions) -> Outcome<std::size_t> {
+                                  if (!sessions) return std::move(sessions).failure();
+                                  std::vector<std::string> others;
+                                  for (auto& session : *sessions)
+                                      if (session.id != keep) others.push_back(std::move(session.id));
+                                  if (others.empty()) return std::size_t{0};
+                                  // Every other one at once; the answer once all have answered.
+                                  auto [outcome, settle] = Outcome<std::size_t>::pending();
+                                  auto join = std::make_shared<Join>(settle, others.size());
+                                  for (auto& id : others)
+                                      after(end_session(sub, std::move(id)),
+                                            [join](Result<bool> ended) { join->answer(std::move(ended)); });
+                                  return std::move(outcome);
+                              });
+}
+
+Outcome<std::size_t> Engine::end_tagged(std::string tag) const {
+    config_.report({.type = SecurityEventType::revoked, .reason = "end_tagged"});
+    return chain<std::size_t>(store_->end_tagged(std::move(tag)), [this](Result<std::size_t> ended) -> Result<std::size_t> {
+        if (ended && *ended > 0) instruments_.revocations.add(instruments::RevocationKind::logout);
+        return ended;
+    });
 }
 
 TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra,

@@ -81,6 +81,16 @@ public:
         const auto start = Clock::now();
         return meters_.timed(inner_->use_refresh(use), StoreOperation::use_refresh, start);
     }
+    // The session list's operations are passed on unmeasured (no StoreOperation names them yet).
+    bool keeps_sessions() const noexcept override { return inner_->keeps_sessions(); }
+    Outcome<void> open_session(SessionRecord record, std::int64_t kept_until) override {
+        return inner_->open_session(std::move(record), kept_until);
+    }
+    Outcome<std::vector<SessionRecord>> sessions_of(std::string sub) override { return inner_->sessions_of(std::move(sub)); }
+    Outcome<bool> end_session(std::string sub, std::string id) override {
+        return inner_->end_session(std::move(sub), std::move(id));
+    }
+    Outcome<std::size_t> end_tagged(std::string tag) override { return inner_->end_tagged(std::move(tag)); }
 
 private:
     std::shared_ptr<RevocationStore> inner_;

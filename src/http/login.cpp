@@ -70,6 +70,12 @@ json dpop_header_parameter(std::string_view description) {
             {"schema", {{"type", "string"}}}};
 }
 
+std::string user_agent_of(const Pistache::Http::Request& request) {
+    // Pistache keeps every request header's raw text.
+    const auto raw = request.headers().tryGetRaw("User-Agent");
+    return raw ? raw->value() : std::string();
+}
+
 std::string identifier_key(std::string_view username) {
     return instruments::throttle_key(instruments::ThrottleBucket::login_identifier, sha256_hex(ascii_lower(username)));
 }

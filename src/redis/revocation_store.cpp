@@ -253,18 +253,43 @@ local ttl = tonumber(ARGV[2])
 local left = redis.call('TTL', KEYS[1])
 if left > ttl then ttl = left end
 redis.call('SET', KEYS[1], 'r' .. ARGV[1] .. ':' .. ARGV[3], 'EX', ttl)
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('HSET', KEYS[3], 'refreshed', ARGV[3])
+  if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], 'client', ARGV[4]) end
+  redis.call('ZADD', KEYS[4], 'XX', ARGV[3], ARGV[7])
+  local keep = tonumber(ARGV[5])
+  local lifetime = tonumber(redis.call('HGET', KEYS[3], 'expires') or '0') - tonumber(ARGV[6])
+  if lifetime < keep then keep = lifetime end
+  if keep > 0 then
+    for i = 3, 4 do
+      if redis.call('TTL', KEYS[i]) < keep then redis.call('EXPIRE', KEYS[i], keep) end
+    end
+  end
+end
 return {1, 0}
 )lua";
     const auto& prefix = options_.key_prefix;
     const auto key = prefix + "fam:" + std::string(use.family);
+    // On a first use, its session's record (when open_session made one) takes the time and the
+    // client of this refresh, and its place in the user's set moves to the newest, in the same
+    // script, kept as long as the new pair lasts (within the session's lifetime).
+    const auto now = unix_seconds(options_.clock);
+    const auto keep = use.next_expires_at > now ? use.next_expires_at - now : 0;
+    const auto client = use.client.empty() ? std::string() : bounded_session({.client = std::string(use.client)}).client;
     RedisClient::Args args{"EVAL",
                            kScript,
-                           "2",
+                           "4",
                            key,
                            prefix + "used:" + std::string(use.jti),
+                           prefix + "ses:" + std::string(use.family),
+                           prefix + "sessions:" + std::string(use.sub),
                            std::to_string(use.issued_at_us),
                            std::to_string(ttl),
-                           std::to_string(use.next_issued_at_us)};
+                           std::to_string(use.next_issued_at_us),
+                           client,
+                           std::to_string(keep),
+                           std::to_string(now),
+                           std::string(use.family)};
     auto interpret = [](const redisReply* reply, const std::string& error) -> Result<RefreshUseResult> {
         const bool pair = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
                           reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[1]->type == REDIS_REPLY_INTEGER;
@@ -273,6 +298,229 @@ return {1, 0}
         return RefreshUseResult{kind == 1, kind == 2 ? static_cast<std::int64_t>(reply->element[1]->integer) : 0};
     };
     return send_write<RefreshUseResult>(*client_, cache_.get(), key, std::move(args), std::move(interpret));
+}
+
+namespace {
+
+// What the session-list scripts share: ARGV[1] is the key prefix, ARGV[2] now (seconds).
+// A session is a hash "ses:<id>" (sub, started, refreshed, expires, client, ua, label, origin,
+// tag1..tag4) whose TTL is how long its newest tokens last, a member of "sessions:<sub>" scored by
+// its last refresh (microseconds), and of "tag:<tag>" for each tag. Live: its hash is there, its
+// family ("fam:<id>") not revoked, its lifetime not over, and it began at or after its user's
+// revoke_subject cutoff ("sub:<sub>", read as revoke_subject writes it).
+constexpr const char* kSessionLua = R"lua(
+local prefix = ARGV[1]
+local now = tonumber(ARGV[2])
+local function cutoff_of(sub)
+  local current = redis.call('GET', prefix .. 'sub:' .. sub)
+  if not current then return nil end
+  local held = tonumber(string.match(current, '^(%d+)u$'))
+  if held == nil and tonumber(current) then held = (tonumber(current) + 1) * 1000000 end
+  if held == nil then return math.huge end
+  return held
+end
+local function live(id, started, expires, cutoff)
+  if not started then return false end
+  if redis.call('GET', prefix .. 'fam:' .. id) == '1' then return false end
+  if tonumber(expires) <= now then return false end
+  if cutoff and tonumber(started) < cutoff then return false end
+  return true
+end
+local function drop(id, sub)
+  local key = prefix .. 'ses:' .. id
+  local tags = redis.call('HMGET', key, 'tag1', 'tag2', 'tag3', 'tag4')
+  for i = 1, 4 do
+    if tags[i] then redis.call('SREM', prefix .. 'tag:' .. tags[i], id) end
+  end
+  redis.call('DEL', key)
+  redis.call('ZREM', prefix .. 'sessions:' .. sub, id)
+end
+local function finish(id, sub)
+  local family = prefix .. 'fam:' .. id
+  local ttl = redis.call('TTL', prefix .. 'ses:' .. id)
+  local held = redis.call('TTL', family)
+  if held > ttl then ttl = held end
+  if ttl > 0 then redis.call('SET', family, '1', 'EX', ttl) end
+  drop(id, sub)
+end
+)lua";
+
+// The fields of a session's hash, in the order sessions_of's script answers them.
+constexpr std::size_t kSessionFields = 12;
+
+// The family ids an answer lists (an array of strings); false when it is not one.
+bool read_ids(const redisReply* reply, std::vector<std::string>& ids) {
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) return false;
+    for (std::size_t i = 0; i < reply->elements; ++i) {
+        const auto* e = reply->element[i];
+        if (e->type != REDIS_REPLY_STRING) return false;
+        ids.emplace_back(e->str, e->len);
+    }
+    return true;
+}
+
+std::int64_t number_of(std::string_view text) {
+    std::int64_t n = 0;
+    std::from_chars(text.data(), text.data() + text.size(), n);
+    return n;
+}
+
+}  // namespace
+
+Outcome<void> RedisRevocationStore::open_session(SessionRecord record, std::int64_t kept_until) {
+    if (auto refused = session_tags_refusal(record.tags)) return std::move(*refused);
+    record = bounded_session(std::move(record));
+    const auto now = unix_seconds(options_.clock);
+    const auto ttl = std::min(kept_until, record.expires_at) - now;
+    if (ttl <= 0) return {};  // over already: nothing to list
+    // Atomically: at the bound, sessions already over are dropped, then the least recently
+    // refreshed live ones ended (revoked) until there is room; the answer names those ended.
+    static const std::string kScript = std::string(kSessionLua) + R"lua(
+local id, sub, ttl, max = ARGV[3], ARGV[4], tonumber(ARGV[10]), tonumber(ARGV[11])
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', prefix .. 'fam:' .. id) == 1 then
+  return redis.error_reply('session ' .. id .. ' exists')
+end
+local ended = {}
+if redis.call('ZCARD', KEYS[2]) >= max then
+  local cutoff = cutoff_of(sub)
+  for _, other in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+    local h = redis.call('HMGET', prefix .. 'ses:' .. other, 'started', 'expires')
+    if not live(other, h[1], h[2], cutoff) then drop(other, sub) end
+  end
+  while redis.call('ZCARD', KEYS[2]) >= max do
+    local oldest = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+    finish(oldest, sub)
+    table.insert(ended, oldest)
+  end
+end
+redis.call('HSET', KEYS[1], 'sub', sub, 'started', ARGV[5], 'refreshed', ARGV[5], 'expires', ARGV[6], 'client', ARGV[7],
+           'ua', ARGV[8], 'label', ARGV[9], 'origin', ARGV[12])
+for i = 13, #ARGV do
+  redis.call('HSET', KEYS[1], 'tag' .. (i - 12), ARGV[i])
+  local tag = prefix .. 'tag:' .. ARGV[i]
+  redis.call('SADD', tag, id)
+  if redis.call('TTL', tag) < ttl then redis.call('EXPIRE', tag, ttl) end
+end
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], ARGV[5], id)
+if redis.call('TTL', KEYS[2]) < ttl then redis.call('EXPIRE', KEYS[2], ttl) end
+return ended
+)lua";
+    const auto& prefix = options_.key_prefix;
+    RedisClient::Args args{"EVAL",
+                           kScript,
+                           "2",
+                           prefix + "ses:" + record.id,
+                           prefix + "sessions:" + record.sub,
+                           prefix,
+                           std::to_string(now),
+                           record.id,
+                           record.sub,
+                           std::to_string(record.started_us),
+                           std::to_string(record.expires_at),
+                           record.client,
+                           record.user_agent,
+                           record.label,
+                           std::to_string(ttl),
+                           std::to_string(std::max<std::size_t>(1, options_.max_sessions_per_subject)),
+                           record.origin};
+    for (auto& tag : record.tags) args.push_back(std::move(tag));
+    auto interpret = [cache = cache_.get(), prefix](const redisReply* reply, const std::string& error) -> Result<void> {
+        std::vector<std::string> ended;
+        if (!read_ids(reply, ended)) return unavailable("redis: cannot record a session: " + reply_trouble(error));
+        if (cache)
+            for (const auto& id : ended) cache->invalidate(prefix + "fam:" + id);
+        return {};
+    };
+    return client_->submit<void>(std::move(args), std::move(interpret), true);
+}
+
+Outcome<std::vector<SessionRecord>> RedisRevocationStore::sessions_of(std::string sub) {
+    // The live ones, newest refresh first, each as its id and kSessionFields fields; the members
+    // whose hash has expired are dropped from the set on the way.
+    static const std::string kScript = std::string(kSessionLua) + R"lua(
+local cutoff = cutoff_of(ARGV[3])
+local out = {}
+for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, -1)) do
+  local h = redis.call('HMGET', prefix .. 'ses:' .. id, 'sub', 'started', 'refreshed', 'expires', 'client', 'ua', 'label',
+                       'origin', 'tag1', 'tag2', 'tag3', 'tag4')
+  if not h[1] then
+    redis.call('ZREM', KEYS[1], id)
+  elseif live(id, h[2], h[4], cutoff) then
+    table.insert(out, id)
+    for i = 1, 12 do table.insert(out, h[i] or '') end
+  end
+end
+return out
+)lua";
+    const auto& prefix = options_.key_prefix;
+    RedisClient::Args args{"EVAL", kScript, "1", prefix + "sessions:" + sub, prefix, std::to_string(unix_seconds(options_.clock)),
+                           sub};
+    return client_->submit<std::vector<SessionRecord>>(
+        std::move(args), [](const redisReply* reply, const std::string& error) -> Result<std::vector<SessionRecord>> {
+            std::vector<std::string> fields;
+            if (!read_ids(reply, fields) || fields.size() % (kSessionFields + 1) != 0)
+                return unavailable("redis: cannot list sessions: " + reply_trouble(error));
+            std::vector<SessionRecord> sessions;
+            for (std::size_t i = 0; i < fields.size(); i += kSessionFields + 1) {
+                const auto* f = &fields[i];
+                SessionRecord record{f[0], f[1], number_of(f[2]), number_of(f[3]), number_of(f[4]), f[5], f[6], f[7], f[8], {}};
+                for (std::size_t t = 9; t <= kSessionFields; ++t)
+                    if (!f[t].empty()) record.tags.push_back(f[t]);
+                sessions.push_back(std::move(record));
+            }
+            return sessions;
+        });
+}
+
+Outcome<bool> RedisRevocationStore::end_session(std::string sub, std::string id) {
+    static const std::string kScript = std::string(kSessionLua) + R"lua(
+local id, sub = ARGV[3], ARGV[4]
+local h = redis.call('HMGET', KEYS[1], 'sub', 'started', 'expires')
+if h[1] ~= sub or not live(id, h[2], h[3], cutoff_of(sub)) then return 0 end
+finish(id, sub)
+return 1
+)lua";
+    const auto& prefix = options_.key_prefix;
+    RedisClient::Args args{"EVAL", kScript, "1", prefix + "ses:" + id, prefix, std::to_string(unix_seconds(options_.clock)),
+                           id,     sub};
+    return send_write<bool>(
+        *client_, cache_.get(), prefix + "fam:" + id, std::move(args),
+        [](const redisReply* reply, const std::string& error) -> Result<bool> {
+            if (!reply || reply->type != REDIS_REPLY_INTEGER)
+                return unavailable("redis: cannot end a session: " + reply_trouble(error));
+            return reply->integer == 1;
+        },
+        true);
+}
+
+Outcome<std::size_t> RedisRevocationStore::end_tagged(std::string tag) {
+    // Every live session with the tag is ended; those already over are dropped from the set.
+    static const std::string kScript = std::string(kSessionLua) + R"lua(
+local ended = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local h = redis.call('HMGET', prefix .. 'ses:' .. id, 'sub', 'started', 'expires')
+  if not h[1] then
+    redis.call('SREM', KEYS[1], id)
+  elseif live(id, h[2], h[3], cutoff_of(h[1])) then
+    finish(id, h[1])
+    table.insert(ended, id)
+  else
+    drop(id, h[1])
+  end
+end
+return ended
+)lua";
+    const auto& prefix = options_.key_prefix;
+    RedisClient::Args args{"EVAL", kScript, "1", prefix + "tag:" + tag, prefix, std::to_string(unix_seconds(options_.clock))};
+    auto interpret = [cache = cache_.get(), prefix](const redisReply* reply, const std::string& error) -> Result<std::size_t> {
+        std::vector<std::string> ended;
+        if (!read_ids(reply, ended)) return unavailable("redis: cannot end tagged sessions: " + reply_trouble(error));
+        if (cache)
+            for (const auto& id : ended) cache->invalidate(prefix + "fam:" + id);
+        return ended.size();
+    };
+    return client_->submit<std::size_t>(std::move(args), std::move(interpret), true);
 }
 
 }  // namespace fauth

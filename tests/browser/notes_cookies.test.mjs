@@ -2,7 +2,8 @@
 // SQLite database: the page logs in with its form, the session cookies are HttpOnly (page script
 // sees only the CSRF cookie), adding a note sends the CSRF header and succeeds, and the same
 // requests started by a page of another origin (a fetch and a form post, both carrying the
-// cookies) are refused with 403 and change nothing. Needs Debian's chromium and playwright-core.
+// cookies) are refused with 403 and change nothing; the page lists the sessions and ends them.
+// Needs Debian's chromium and playwright-core.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -122,4 +123,50 @@ test('log in with the form, add a note with the CSRF header; another origin is r
   assert.equal(device.path, '/api/v1/auth/session');
   assert.deepEqual(failures, []);
   await context.close();
+});
+
+test('the page lists the sessions; End ends another browser\'s, Sign out everywhere else the rest', async () => {
+  const logIn = async (userAgent) => {
+    const context = await browser.newContext({ userAgent });
+    const page = await context.newPage();
+    await page.goto(`${server.base}/`);
+    await page.locator('input[name=username]').fill(email);
+    await page.locator('input[name=password]').fill(password);
+    await page.locator('#login button').click();
+    await page.locator('#app').waitFor({ state: 'visible', timeout: 15000 });
+    return { context, page };
+  };
+  const a = await logIn('BrowserA/1.0');
+  const b = await logIn('BrowserB/1.0');
+  const c = await logIn('BrowserC/1.0');
+  await a.page.reload();
+  await a.page.locator('#sessions li').nth(2).waitFor({ timeout: 15000 });
+  const rows = await a.page.locator('#sessions li').allTextContents();
+  assert.equal(rows.length, 3, rows.join('\n'));
+  assert.match(rows[0], /^BrowserC\/1\.0 from 127\.0\.0\.1, last used .+ End$/);
+  assert.match(rows[1], /^BrowserB\/1\.0 from 127\.0\.0\.1, last used .+ End$/);
+  assert.match(rows[2], /^BrowserA\/1\.0 from 127\.0\.0\.1, last used .+ \(this one\) $/, 'no End button for its own');
+
+  // End B's session from A: B's page falls back to the login form (its refresh is refused too).
+  const [ended] = await Promise.all([
+    a.page.waitForResponse((r) => r.request().method() === 'DELETE'),
+    a.page.locator('#sessions li', { hasText: 'BrowserB/1.0' }).locator('button').click(),
+  ]);
+  assert.equal(ended.status(), 204);
+  await a.page.locator('#sessions li', { hasText: 'BrowserB/1.0' }).waitFor({ state: 'detached', timeout: 15000 });
+  await b.page.reload();
+  await b.page.locator('#login').waitFor({ state: 'visible', timeout: 15000 });
+
+  // Sign out everywhere else: C's goes, A's stays.
+  await a.page.locator('#others').click();
+  await a.page.locator('#status', { hasText: 'Signed out everywhere else' }).waitFor({ timeout: 15000 });
+  await a.page.locator('#sessions li', { hasText: 'BrowserC/1.0' }).waitFor({ state: 'detached', timeout: 15000 });
+  const left = await a.page.locator('#sessions li').allTextContents();
+  assert.equal(left.length, 1, left.join('\n'));
+  assert.match(left[0], /^BrowserA\/1\.0 from 127\.0\.0\.1, last used .+ \(this one\) $/);
+  await c.page.reload();
+  await c.page.locator('#login').waitFor({ state: 'visible', timeout: 15000 });
+  await a.page.reload();
+  await a.page.locator('#app').waitFor({ state: 'visible', timeout: 15000 });
+  for (const { context } of [a, b, c]) await context.close();
 });

@@ -30,8 +30,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(path, { token, apiKey, json, form, method, rawBody, contentType } = {}) {
+async function call(path, { token, apiKey, json, form, method, rawBody, contentType, userAgent } = {}) {
   const headers = { Connection: 'close' };
+  if (userAgent) headers['User-Agent'] = userAgent;
   let body;
   if (token) headers.Authorization = `Bearer ${token}`;
   if (apiKey) headers['X-API-Key'] = apiKey;
@@ -204,10 +205,14 @@ test('change password: the old one is required, other sessions end, a new pair c
   assert.deepEqual(wrong.body, { detail: 'Old password is incorrect' });
   assert.equal((await call('/auth/change-password', { token: mine, json: { old_password: 'correct horse', new_password: 'short' } })).status, 422);
   assert.equal((await call('/auth/change-password', { json: { old_password: 'correct horse', new_password: 'new secret 1' } })).status, 401);
-  const r = await call('/auth/change-password', { token: mine, json: { old_password: 'correct horse', new_password: 'new secret 1' } });
+  const r = await call('/auth/change-password', { token: mine, userAgent: 'Changer/1.0',
+    json: { old_password: 'correct horse', new_password: 'new secret 1' } });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.token_type, 'bearer');
   assert.equal((await call('/auth/me', { token: r.body.access_token })).status, 200, 'the new pair works');
+  const sessions = await call('/auth/sessions', { token: r.body.access_token });
+  assert.deepEqual(sessions.body.map((s) => [s.user_agent, s.client, s.current]), [['Changer/1.0', '127.0.0.1', true]],
+    'the new pair is the one listed session');
   assert.equal((await call('/auth/me', { token: mine })).status, 401, 'this session ended');
   assert.equal((await call('/auth/me', { token: other.body.access_token })).status, 401, 'and every other');
   assert.equal((await call('/auth/refresh', { json: { refresh_token: other.body.refresh_token } })).status, 401);
@@ -218,7 +223,7 @@ test('change password: the old one is required, other sessions end, a new pair c
 test('every account route is in the OpenAPI document', async () => {
   const doc = await (await fetch(`${server.base}/openapi.json`)).json();
   for (const path of ['register', 'request-verify-token', 'verify', 'forgot-password', 'reset-password', 'change-password',
-    'session', 'token', 'refresh', 'logout', 'me']) {
+    'session', 'token', 'refresh', 'logout', 'me', 'sessions', 'sessions/{id}']) {
     assert.ok(doc.paths[`/api/v1/auth/${path}`], path);
   }
   assert.ok(doc.paths['/api/v1/auth/change-password'].post.security.length > 0, 'change-password needs a session');
@@ -327,6 +332,76 @@ test('refresh and logout work on the database-backed users', async () => {
   assert.equal(refreshed.status, 200);
   assert.equal((await call('/auth/logout', { token: refreshed.body.access_token, method: 'POST' })).status, 204);
   assert.equal((await call('/auth/me', { token: refreshed.body.access_token })).status, 401);
+});
+
+test('sessions: listed with where and when, ended one by one or all but the current; never another user\'s', async () => {
+  await registerVerified('devices@example.com');
+  const form = { username: 'devices@example.com', password: 'correct horse' };
+  const before = Math.floor(Date.now() / 1000);
+  const phone = (await call('/auth/token', { form, userAgent: 'NotesPhone/1.0 (Android 14)' })).body;
+  const laptop = (await call('/auth/token', { form, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' })).body;
+  const tablet = (await call('/auth/token', { form, userAgent: 'NotesTablet/2.0' })).body;
+  const after = Math.floor(Date.now() / 1000);
+  let listed = await call('/auth/sessions', { token: laptop.access_token });
+  assert.equal(listed.status, 200, JSON.stringify(listed.body));
+  assert.equal(listed.body.length, 3);
+  assert.deepEqual(listed.body.map((s) => s.user_agent),
+    ['NotesTablet/2.0', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0', 'NotesPhone/1.0 (Android 14)'], 'newest first');
+  assert.deepEqual(listed.body.map((s) => s.current), [false, true, false], 'the caller\'s own is marked');
+  for (const s of listed.body) {
+    assert.deepEqual(Object.keys(s).sort(),
+      ['client', 'current', 'id', 'label', 'last_refreshed_at', 'origin', 'started_at', 'user_agent']);
+    assert.equal(s.client, '127.0.0.1');
+    assert.equal(s.origin, 'password');
+    assert.equal(s.label, '');
+    assert.ok(s.started_at >= before && s.started_at <= after, JSON.stringify(s));
+    assert.equal(s.last_refreshed_at, s.started_at);
+  }
+  // A refresh moves the phone's session first.
+  const phone2 = (await call('/auth/refresh', { json: { refresh_token: phone.refresh_token } })).body;
+  listed = await call('/auth/sessions', { token: phone2.access_token });
+  assert.equal(listed.body[0].user_agent, 'NotesPhone/1.0 (Android 14)');
+  assert.equal(listed.body[0].current, true);
+  assert.ok(listed.body[0].last_refreshed_at >= listed.body[0].started_at);
+  const tabletId = listed.body.find((s) => s.user_agent === 'NotesTablet/2.0').id;
+  // Someone else cannot end it, nor learn that it exists.
+  await registerVerified('nosy@example.com');
+  const nosy = await login('nosy@example.com');
+  assert.deepEqual(await call(`/auth/sessions/${tabletId}`, { token: nosy, method: 'DELETE' }),
+    { status: 404, body: { detail: 'Session not found' } });
+  assert.equal((await call('/auth/me', { token: tablet.access_token })).status, 200);
+  assert.equal((await call('/auth/sessions', { token: nosy })).body.length, 1);
+  // Its owner can.
+  assert.equal((await call(`/auth/sessions/${tabletId}`, { token: laptop.access_token, method: 'DELETE' })).status, 204);
+  assert.equal((await call('/auth/me', { token: tablet.access_token })).status, 401);
+  assert.equal((await call('/auth/refresh', { json: { refresh_token: tablet.refresh_token } })).status, 401);
+  assert.equal((await call(`/auth/sessions/${tabletId}`, { token: laptop.access_token, method: 'DELETE' })).status, 404);
+  // Sign out everywhere else: only the laptop's session is left.
+  assert.equal((await call('/auth/sessions', { token: laptop.access_token, method: 'DELETE' })).status, 204);
+  assert.equal((await call('/auth/me', { token: phone2.access_token })).status, 401);
+  assert.equal((await call('/auth/me', { token: laptop.access_token })).status, 200);
+  listed = await call('/auth/sessions', { token: laptop.access_token });
+  assert.deepEqual(listed.body.map((s) => [s.user_agent, s.current]), [['Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0', true]]);
+  assert.equal((await call('/auth/sessions', { apiKey: 'notes_nokey_x' })).status, 401, 'an API key has no session');
+});
+
+test('an admin ends every session of a user; others may not', async () => {
+  await registerVerified('ended@example.com');
+  const victim = await login('ended@example.com');
+  const id = (await call('/auth/me', { token: victim })).body.id;
+  await registerVerified('plain@example.com');
+  const plain = await login('plain@example.com');
+  assert.equal((await call(`/admin/users/${id}/sessions`, { token: plain, method: 'DELETE' })).status, 403);
+  assert.equal((await call('/auth/me', { token: victim })).status, 200);
+  await registerVerified('chief@example.com');
+  execFileSync(adminBinary, ['users', 'set-roles', '--db', db, '--email', 'chief@example.com', '--role', 'admin']);
+  const chief = await login('chief@example.com');
+  assert.equal((await call('/admin/users/no-such-user/sessions', { token: chief, method: 'DELETE' })).status, 404);
+  assert.equal((await call(`/admin/users/${id}/sessions`, { token: chief, method: 'DELETE' })).status, 204);
+  assert.equal((await call('/auth/me', { token: victim })).status, 401);
+  assert.deepEqual((await call('/auth/sessions', { token: await login('ended@example.com') })).body.length, 1,
+    'a login afterwards is a new session');
+  assert.equal((await call('/auth/me', { token: chief })).status, 200, 'the admin\'s own session is untouched');
 });
 
 test('two processes write to one database at once', async () => {

@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "support/await.hpp"
 #include "support/clock.hpp"
 #include "support/http_client.hpp"
 #include "support/test_app.hpp"
@@ -307,4 +308,57 @@ TEST(LoginEndpoint, DeviceCookiesExpireAndCanBeTurnedOff) {
     fauth::http::HttpConfig bad;
     bad.device_cookie.name = "a;b";
     EXPECT_THROW(bad.validate(), fauth::ConfigError);
+}
+
+// The session a login opens is recorded before the tokens are answered: the client as the login
+// throttle counts it (an IPv6 client as its /64), the User-Agent, origin "password".
+TEST(LoginEndpoint, RecordsItsSessionWithTheClientAsThrottledAndTheUserAgent) {
+    fauth::http::HttpConfig http{.trusted_proxies = {"127.0.0.1"}};
+    TestApp app(2, TestApp::default_config(), http);
+    const auto r =
+        request(app.port(), "POST", "/login", {kForm, "X-Forwarded-For: 2001:db8:1:2::1", "User-Agent: LoginTest/1.0 (\x01)"},
+                "username=alice&password=s3cret");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto family = app.auth().verify(r.json()["access_token"].get<std::string>()).family.str();
+    auto listed = app.auth().sessions("user-123");
+    const auto sessions = fauth::test::await(listed);
+    ASSERT_EQ(sessions.size(), 1u);
+    EXPECT_EQ(sessions[0].id, family);
+    EXPECT_EQ(sessions[0].client, "2001:db8:1:2::/64");
+    EXPECT_EQ(sessions[0].user_agent, "LoginTest/1.0 (?)");
+    EXPECT_EQ(sessions[0].origin, "password");
+    // A refresh records its own client.
+    const auto refreshed = request(app.port(), "POST", "/refresh", {kJson, "X-Forwarded-For: 198.51.100.4"},
+                                   nlohmann::json{{"refresh_token", r.json()["refresh_token"]}}.dump());
+    ASSERT_EQ(refreshed.status, 200) << refreshed.body;
+    auto again = app.auth().sessions("user-123");
+    EXPECT_EQ(fauth::test::await(again).at(0).client, "198.51.100.4");
+}
+
+// A store that cannot record the session: the login is answered 503, with no tokens.
+TEST(LoginEndpoint, AStoreThatCannotRecordTheSessionAnswers503) {
+    class Refusing final : public fauth::RevocationStore {
+    public:
+        fauth::Outcome<bool> is_revoked(const fauth::RevocationQuery& q) override { return inner.is_revoked(q); }
+        fauth::Outcome<void> revoke_token(std::string jti, std::int64_t e) override { return inner.revoke_token(jti, e); }
+        fauth::Outcome<void> revoke_family(std::string f, std::int64_t e) override { return inner.revoke_family(f, e); }
+        fauth::Outcome<void> revoke_subject(std::string s, std::int64_t nb, std::int64_t e) override {
+            return inner.revoke_subject(s, nb, e);
+        }
+        fauth::Outcome<fauth::RefreshUseResult> use_refresh(const fauth::RefreshUse& use) override {
+            return inner.use_refresh(use);
+        }
+        bool keeps_sessions() const noexcept override { return true; }
+        fauth::Outcome<void> open_session(fauth::SessionRecord, std::int64_t) override {
+            return fauth::Unavailable("session list unreachable").failure();
+        }
+        fauth::MemoryRevocationStore inner;
+    };
+    auto config = TestApp::default_config();
+    config.revocation_store = std::make_shared<Refusing>();
+    TestApp app(2, config);
+    const auto r = request(app.port(), "POST", "/login", {kForm}, "username=alice&password=s3cret");
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(r.header("Retry-After"), "1");
+    EXPECT_EQ(r.body.find("access_token"), std::string::npos);
 }

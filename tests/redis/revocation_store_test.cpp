@@ -874,3 +874,96 @@ TEST(RedisRevocationCache, ATransientErrorAtConnectionLeavesCachingToComeLater) 
     }
     EXPECT_TRUE(told) << "the setting: the listener's first connection was answered with the clients' maximum";
 }
+
+namespace {
+
+// A session record of `sub` with id `id`, begun now, for an hour.
+fauth::SessionRecord session_record(std::string id, std::string sub, std::vector<std::string> tags = {}) {
+    const auto started = now_us();
+    return {std::move(id), std::move(sub), started, started,    now() + 3600,
+            "203.0.113.7", "agent",        "",      "password", std::move(tags)};
+}
+
+// `cmdstat_<command>`'s calls in INFO commandstats.
+long long command_calls(Probe& probe, const std::string& command) {
+    const auto info = probe.run("INFO commandstats");
+    const auto at = info.find("cmdstat_" + command + ":calls=");
+    if (at == std::string::npos) return 0;
+    return std::stoll(info.substr(at + command.size() + 15));
+}
+
+}  // namespace
+
+// Every key of a session list has a TTL: the session's hash, the user's set and the tag's set,
+// each no longer than the session's newest tokens last; a refresh writes its time and client into
+// the session's hash in the one script that records the refresh, and moves the TTLs on.
+TEST(RedisRevocationStore, SessionKeysCarryTtlsAndARefreshRecordsItselfInTheSameScript) {
+    fauth::test::RedisServer redis;
+    Probe probe(redis.port());
+    fauth::RedisStoreOptions options;
+    options.url = redis.url();
+    options.key_prefix = "list:";
+    options.revocation_cache_entries = 0;
+    fauth::RedisRevocationStore store(options);
+    await(store.open_session(session_record("fam1", "alice", {"oidc-sid:x"}), now() + 100));
+    for (const char* key : {"list:ses:fam1", "list:sessions:alice", "list:tag:oidc-sid:x"}) {
+        const auto seconds = [&] {
+            redisContext* c = redisConnect("127.0.0.1", redis.port());
+            auto* r = static_cast<redisReply*>(redisCommand(c, "TTL %s", key));
+            const auto value = r->integer;
+            freeReplyObject(r);
+            redisFree(c);
+            return value;
+        }();
+        EXPECT_GT(seconds, 90) << key;
+        EXPECT_LE(seconds, 100) << key;
+    }
+    EXPECT_EQ(probe.run("HGET list:ses:fam1 client"), "203.0.113.7");
+    const auto evals = command_calls(probe, "eval");
+    const auto next_us = now_us() + 5;
+    const auto use =
+        await(store.use_refresh({"fam1", "alice", "jti1", now_us() - 10, now() + 100, next_us, "198.51.100.9", now() + 500}));
+    EXPECT_TRUE(use.first_use);
+    EXPECT_EQ(command_calls(probe, "eval") - evals, 1) << "one script: the use-once record and the session's";
+    EXPECT_EQ(probe.run("HGET list:ses:fam1 client"), "198.51.100.9");
+    EXPECT_EQ(probe.run("HGET list:ses:fam1 refreshed"), std::to_string(next_us));
+    EXPECT_EQ(probe.run("ZSCORE list:sessions:alice fam1"), std::to_string(next_us));
+    const auto sessions = await(store.sessions_of("alice"));
+    ASSERT_EQ(sessions.size(), 1u);
+    EXPECT_EQ(sessions[0].refreshed_us, next_us);
+    EXPECT_EQ(sessions[0].client, "198.51.100.9");
+    EXPECT_EQ(sessions[0].tags, (std::vector<std::string>{"oidc-sid:x"}));
+}
+
+// Ending a session, by id, by tag or to make room beyond the bound, drops its family's key from
+// this process's cache at once: the very next check of its tokens says revoked.
+TEST(RedisRevocationCache, EndedSessionsAreSeenByThisProcesssVeryNextCheck) {
+    fauth::test::RedisServer redis;
+    auto options = caching(redis, "ends:");
+    options.max_sessions_per_subject = 2;
+    fauth::RedisRevocationStore store(options);
+    const auto issued = now_us();
+    auto query = [&](const char* family) { return fauth::RevocationQuery{"j", family, "alice", issued}; };
+    for (const char* id : {"a", "b"}) {
+        await(store.open_session(session_record(id, "alice", {std::string("tag-") + id}), now() + 100));
+        EXPECT_FALSE(await(store.is_revoked(query(id))));
+        ASSERT_TRUE(comes_to_cache(store, query(id), false)) << id;
+    }
+    EXPECT_TRUE(await(store.end_session("alice", "a")));
+    EXPECT_TRUE(await(store.is_revoked(query("a"))));
+    EXPECT_EQ(await(store.end_tagged("tag-b")), 1u);
+    EXPECT_TRUE(await(store.is_revoked(query("b"))));
+
+    for (const char* id : {"c", "d"}) {
+        await(store.open_session(session_record(id, "alice"), now() + 100));
+        EXPECT_FALSE(await(store.is_revoked(query(id))));
+        ASSERT_TRUE(comes_to_cache(store, query(id), false)) << id;
+    }
+    await(store.open_session(session_record("e", "alice"), now() + 100));  // beyond the bound: c goes
+    EXPECT_TRUE(await(store.is_revoked(query("c"))));
+    EXPECT_FALSE(await(store.is_revoked(query("d"))));
+    const auto left = await(store.sessions_of("alice"));
+    ASSERT_EQ(left.size(), 2u);
+    EXPECT_EQ(left[0].id, "e");
+    EXPECT_EQ(left[1].id, "d");
+}

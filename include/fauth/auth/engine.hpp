@@ -63,6 +63,21 @@ struct AuthInstruments {
     Instrument password_refusals;
 };
 
+/// Where a session is opened from, as Engine::open_session records it (SessionRecord).
+struct SessionDevice {
+    /// The client address, as throttles count it (throttle_client).
+    std::string client;
+    /// The request's User-Agent (cut to kSessionUserAgentBytes, control characters replaced).
+    std::string user_agent;
+    /// A name for the session (cut to kSessionLabelBytes), or empty.
+    std::string label;
+    /// How it began: "password", "oidc:<provider>", "app"; empty: "password" after
+    /// Engine::Proof::password, else "app".
+    std::string origin;
+    /// At most kSessionTags tags (RevocationStore::end_tagged), each at most kSessionTagBytes.
+    std::vector<std::string> tags;
+};
+
 /// Tokens, sessions and password checks for one configuration, whatever the User type.
 /// Thread-safe. Work it starts on its own threads (password workers, store and key fetches)
 /// holds an in-flight token; wait_idle() returns when there is none.
@@ -127,6 +142,22 @@ public:
     /// `extra` names; RFC 9449 section 6) and the response's token_type is "DPoP".
     TokenResponse login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof = Proof::none,
                         std::string_view dpop_jkt = {}) const;
+    /// A new session as login makes it, recorded first in the store's session list (SessionRecord:
+    /// `device`, the start, the lifetime's end; RevocationStore::open_session, which ends the
+    /// subject's least recently refreshed session beyond the store's bound): the tokens are
+    /// answered once the record is written; a store failure is the failure (Unavailable: 503).
+    /// A store that keeps no session list (RevocationStore::keeps_sessions) records nothing.
+    /// Fails with InternalError for tags beyond the bounds, or claims the codec refuses.
+    Outcome<TokenResponse> open_session(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof,
+                                        SessionDevice device, std::string_view dpop_jkt = {}) const;
+    /// The live sessions of `sub`, the most recently refreshed first (RevocationStore::sessions_of).
+    Outcome<std::vector<SessionRecord>> sessions(std::string sub) const;
+    /// Ends session `id` of `sub`: true; false when it is no live session of `sub`.
+    Outcome<bool> end_session(std::string sub, std::string id) const;
+    /// Ends every live session of `sub` but `keep` (the caller's own, say); the number ended.
+    Outcome<std::size_t> end_other_sessions(std::string sub, std::string keep) const;
+    /// Ends every live session carrying `tag`, whoever's; the number ended (RevocationStore::end_tagged).
+    Outcome<std::size_t> end_tagged(std::string tag) const;
     /// The next token pair of the session of `refresh` (an admitted refresh token): same family
     /// and session start, with `scopes` and `extra` claims as computed anew for its user; its
     /// access token is not fresh. A pair whose `refresh` is bound to a DPoP key (`cnf.jkt`) is
@@ -142,7 +173,10 @@ public:
     /// newest used token presented again within AuthConfig::refresh_repeat_grace of its first use
     /// (a second tab, a retried request, a store command sent again) gets the same pair as the
     /// first use instead. A pair that cannot be made (bad claims) leaves `refresh` unused.
-    Outcome<TokenResponse> rotate(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra) const;
+    /// `client` (the client address as throttles count it, or empty) is recorded as the session's
+    /// last client (RefreshUse::client), with the time of the refresh, in the same store call.
+    Outcome<TokenResponse> rotate(const TokenPayload& refresh, std::vector<std::string> scopes, nlohmann::json extra,
+                                  std::string_view client = {}) const;
     /// When the session of `refresh` began, in whole seconds (see TokenPayload::session_started_us).
     static std::int64_t session_start(const TokenPayload& refresh);
     /// Ends the session of `access` (an admitted access token): the token and its family.
@@ -256,6 +290,9 @@ private:
         }
     }
     std::int64_t family_expiry() const;
+    // login, for a session begun at `start_us`.
+    TokenResponse login_at(std::int64_t start_us, std::string sub, std::vector<std::string> scopes, nlohmann::json extra,
+                           Proof proof, std::string_view dpop_jkt) const;
     // How long a record about a token expiring at `token_exp` must last: verify's leeway included.
     std::int64_t record_expiry(std::int64_t token_exp) const;
     // `wanted_us`, or later: after the cutoff of the last revoke_all this engine made.

@@ -276,6 +276,44 @@ public:
         return core_->login(user_id(user), core_->claims.scopes_for(user), core_->claims.extra_for(user), proof, dpop_jkt);
     }
 
+    /// sign_in, recorded in the revocation store's session list first (Engine::open_session): the
+    /// outcome settles with the tokens once the record is written (at once for the memory store),
+    /// or with the store's failure (Unavailable). Beyond the store's bound of sessions per user,
+    /// the user's least recently refreshed session is ended to make room. `device` says where
+    /// from (client address, User-Agent, a label, the origin: "password", "oidc:<provider>", and
+    /// tags for RevocationStore::end_tagged). With a store that keeps no session list, the tokens
+    /// are those of sign_in and nothing is recorded.
+    Outcome<TokenResponse> open_session(const User& user, Engine::Proof proof, SessionDevice device,
+                                        std::string_view dpop_jkt = {}) const {
+        return core_->open_session(user_id(user), core_->claims.scopes_for(user), core_->claims.extra_for(user), proof,
+                                   std::move(device), dpop_jkt);
+    }
+
+    /// The live sessions of the user whose id is `sub`, the most recently refreshed first: what
+    /// each was opened with, when it last refreshed and from where (RevocationStore::sessions_of).
+    /// Sessions begun by sign_in or login (not open_session) are not listed. Rejects with
+    /// Unavailable, or InternalError for a store that keeps no session list.
+    Pistache::Async::Promise<std::vector<SessionRecord>> sessions(std::string sub) const {
+        return detail::to_promise(core_->sessions(std::move(sub)));
+    }
+    /// Ends session `id` (a family id, SessionRecord::id) of `sub`: every token of it is revoked.
+    /// Resolves to false when `id` is no live session of `sub`, so a user can never end another's
+    /// by id; an admin ending a user's session names that user as `sub`.
+    Pistache::Async::Promise<bool> end_session(std::string sub, std::string id) const {
+        return detail::to_promise(core_->end_session(std::move(sub), std::move(id)));
+    }
+    /// Ends every live session of `sub` but `current_id` (the caller's own: its token's family);
+    /// resolves to the number ended. Sessions begun without open_session are not reached: revoke_all
+    /// ends everything.
+    Pistache::Async::Promise<std::size_t> end_other_sessions(std::string sub, std::string current_id) const {
+        return detail::to_promise(core_->end_other_sessions(std::move(sub), std::move(current_id)));
+    }
+    /// Ends every live session carrying `tag` (SessionDevice::tags), whoever's: a back-channel
+    /// logout's. Resolves to the number ended.
+    Pistache::Async::Promise<std::size_t> end_tagged(std::string tag) const {
+        return detail::to_promise(core_->end_tagged(std::move(tag)));
+    }
+
     /// A new session for `sub` that no password check started (after registration or an e-mail
     /// link, say): an access and a refresh token sharing a new family id, both carrying `scopes`
     /// and `extra` claims; the access token is not fresh. Refreshing it computes the claims again
@@ -392,14 +430,17 @@ public:
     /// optional one, or an Outcome<void>, now or later) refuses it.
     /// Without a check, a token bound to its holder (a DPoP key, a certificate) is refused; a check
     /// of yours takes that on (refresh_endpoint's proves the DPoP key).
+    /// `client` (the client address as throttles count it; refresh_endpoint gives it) is recorded
+    /// as the session's last client, with the time, when the store keeps a session list.
     template <class Check = detail::NoCheck>
-    Pistache::Async::Promise<TokenResponse> refresh(std::string_view refresh_token, Check check = {}) const {
+    Pistache::Async::Promise<TokenResponse> refresh(std::string_view refresh_token, Check check = {},
+                                                    std::string client = {}) const {
         // The claims (your functions) are computed before the token is used up: if they throw, the
         // client may retry with the same token.
         return detail::to_promise(run_then<TokenResponse>(
             refresh_token, TokenType::refresh,
-            [claims = core_->claims](const Caller<User>& caller, const Engine& engine) {
-                return engine.rotate(*caller.token, claims.scopes_for(caller.user), claims.extra_for(caller.user));
+            [claims = core_->claims, client = std::move(client)](const Caller<User>& caller, const Engine& engine) {
+                return engine.rotate(*caller.token, claims.scopes_for(caller.user), claims.extra_for(caller.user), client);
             },
             std::move(check)));
     }

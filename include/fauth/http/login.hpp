@@ -36,6 +36,9 @@ nlohmann::json dpop_header_parameter(std::string_view description);
 /// (`Cache-Control: no-store`, `Pragma: no-cache`).
 void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResponse& tokens);
 
+/// The request's User-Agent header as sent, or empty (a session records it, bounded: SessionRecord).
+std::string user_agent_of(const Pistache::Http::Request& request);
+
 /// The throttle key of a login name: "identifier:" and the SHA-256 (hex) of the name with ASCII
 /// letters lower-cased, so that a key has the same size however long the name, and a store such
 /// as Redis never holds login names.
@@ -79,7 +82,10 @@ using LoginClaims = fauth::LoginClaims<User>;
 /// password is checked on the worker pool. Answers 200 with a
 /// TokenResponse, 401 "Invalid credentials" or 403 "Inactive user". Every attempt is reported as
 /// a login_success, login_failure or throttled security event. The tokens carry what
-/// AuthProvider::set_login_claims says (AuthProvider::sign_in); the access token is fresh.
+/// AuthProvider::set_login_claims says (AuthProvider::sign_in); the access token is fresh. The
+/// session is recorded in the store's session list first (AuthProvider::open_session: the client
+/// address as throttles count it, the User-Agent, origin "password"); a store that cannot record
+/// it gets 503.
 /// With TokenDelivery::cookies (which needs HttpConfig::cookies to accept cookies and the
 /// provider a secret_key, else mounting it throws ConfigError) the tokens are set as the session cookies instead (send_tokens), and a request
 /// whose Origin or Referer names a foreign origin is refused with 403 before anything else.
@@ -127,6 +133,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                     std::string path;           // where a new device cookie goes back to
                     DpopTokenRequest dpop;      // the DPoP header, while DPoP is on
                     std::string jkt;            // the verified proof's key: the tokens are bound to it
+                    std::string user_agent;     // recorded with the session
                 };
                 const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
                 auto event = request_event(SecurityEventType::login_failure, request, *http);
@@ -137,7 +144,7 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                     Attempt{std::move(writer), std::move(event), std::move(client),
                             type ? type->mime().toString() : std::string(), request.body(), std::move(device_cookie.token),
                             devices ? request.resource() : std::string(), proofs ? proofs->read(request) : DpopTokenRequest{},
-                            std::string()});
+                            std::string(), user_agent_of(request)});
                 // Failures that are no attempt's (the client's throttle, before the body is read; a
                 // response that cannot be made): not reported.
                 auto refuse = [&auth](const std::shared_ptr<Attempt>& a, std::exception_ptr failure) {
@@ -169,12 +176,30 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                                     attempt->event.subject = user_id(user);
                                     attempt->event.identifier = username;
                                     auth.config().report(attempt->event);
-                                    if (!attempt->path.empty())
-                                        add_device_cookie(attempt->writer, *http, auth.tokens(), username, attempt->path);
-                                    send_tokens(attempt->writer, auth.sign_in(user, Engine::Proof::password, attempt->jkt),
-                                                delivery, http->cookies, auth.tokens());
-                                    auth.engine().instruments().sign_ins.add(instruments::Result::success,
-                                                                             instruments::ErrorType::none);
+                                    // The session is recorded (client, User-Agent) before its tokens are answered.
+                                    auto opened = auth.open_session(
+                                        user, Engine::Proof::password,
+                                        SessionDevice{attempt->client, std::move(attempt->user_agent), {}, "password", {}},
+                                        attempt->jkt);
+                                    auth.engine().after(std::move(opened), [&auth, delivery, http, attempt, refuse,
+                                                                            username](Result<TokenResponse> tokens) {
+                                        try {
+                                            if (!tokens) {
+                                                auto why = std::move(tokens).failure();
+                                                auth.engine().instruments().sign_ins.add(instruments::Result::failure,
+                                                                                         instruments::error_type(why.kind));
+                                                return http::refuse(attempt->writer, auth.config(), std::move(why), false,
+                                                                    attempt->event, Report::none);
+                                            }
+                                            if (!attempt->path.empty())
+                                                add_device_cookie(attempt->writer, *http, auth.tokens(), username, attempt->path);
+                                            send_tokens(attempt->writer, *tokens, delivery, http->cookies, auth.tokens());
+                                            auth.engine().instruments().sign_ins.add(instruments::Result::success,
+                                                                                     instruments::ErrorType::none);
+                                        } catch (...) {
+                                            refuse(attempt, std::current_exception());
+                                        }
+                                    });
                                 } catch (...) {
                                     refuse(attempt, std::current_exception());
                                 }

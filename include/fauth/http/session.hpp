@@ -112,7 +112,8 @@ struct RefreshCheck {
 /// `WWW-Authenticate: DPoP error="invalid_dpop_proof", algs="..."`), and its new pair is bound to
 /// the same key (`"token_type": "DPoP"`); a proof sent with an unbound refresh token is ignored.
 /// Refusals go through refuse: the reason to the security events, the fixed detail to the client
-/// ("Invalid token" for a refused token).
+/// ("Invalid token" for a refused token). The client address (as throttles count it) is recorded
+/// as the session's last client (AuthProvider::refresh).
 template <class User>
 Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
     Endpoint endpoint;
@@ -148,7 +149,7 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
                 auth.count_attempt(instruments::throttle_key(instruments::ThrottleBucket::refresh_client, client),
                                    config.refresh_limits.per_client)
                     .then(
-                        [&auth, http, shared, input, refused, failed,
+                        [&auth, http, shared, input, refused, failed, client,
                          check = std::move(check)](const ThrottleDecision& by_client) {
                             if (!by_client.allowed) {
                                 auth.engine().instruments().refresh_attempts.add(instruments::Result::failure,
@@ -158,7 +159,7 @@ Endpoint refresh_endpoint(const AuthProvider<User>& auth) {
                             if (input->refusal) return refused(*input->refusal);
                             if (const auto* error = std::get_if<RequestError>(&input->token))
                                 return send_detail(*shared, static_cast<Pistache::Http::Code>(error->status), error->detail);
-                            auth.refresh(std::get<std::string>(input->token), check)
+                            auth.refresh(std::get<std::string>(input->token), check, client)
                                 .then(
                                     [&auth, http, shared, delivery = input->delivery](const TokenResponse& tokens) {
                                         auth.engine().instruments().refresh_attempts.add(instruments::Result::success,

@@ -98,6 +98,9 @@ struct RedisOptions {
     /// 0 (no waiting) otherwise. Throttle counters and refresh records are not waited for: they
     /// are best-effort across a failover (docs/guides/redis.md).
     int replica_acknowledgements = -1;
+    /// RedisRevocationStore: most sessions one user holds in its session list (open_session); a
+    /// login beyond it ends the user's least recently refreshed session.
+    std::size_t max_sessions_per_subject = 1000;
     /// How long a session-ending write waits for replica_acknowledgements replicas.
     std::chrono::milliseconds replica_ack_timeout{500};
     /// Where connection problems are reported (at most once a second); standard error when empty.

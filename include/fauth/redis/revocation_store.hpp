@@ -30,7 +30,8 @@ using RedisStoreOptions = RedisOptions;
 /// check fails to read Redis, until Redis is read again). A write
 /// of this process drops what it changes from its cache at once, one of another process as soon
 /// as Redis's invalidation message arrives; while the connection that carries those is down,
-/// nothing is cached. use_refresh is atomic (a script on the family's one key).
+/// nothing is cached. use_refresh is atomic (a script on the family's one key, and its session's
+/// record when open_session made one).
 /// A lost connection is re-established on the next command. Concurrent commands share round
 /// trips (see RedisOptions::connections), and what is chained to an answer runs on the client's
 /// callback threads (RedisOptions::callback_threads). Thread-safe.
@@ -51,7 +52,17 @@ public:
     /// revoke_subject up to now by Redis's clock (`TIME`, read in the script that writes, so every
     /// process sharing this Redis is judged by the same clock), or `at_least_us` if later.
     Outcome<std::int64_t> revoke_subject_now(std::string sub, std::int64_t at_least_us, std::int64_t expires_at) override;
+    /// Also, on a first use, the session's last refresh (time, client) in the same script.
     Outcome<RefreshUseResult> use_refresh(const RefreshUse& use) override;
+    /// True: a hash per session ("ses:" and its id), a sorted set per user ("sessions:" and the
+    /// sub, by last refresh), a set per tag ("tag:" and the tag), each with a TTL.
+    bool keeps_sessions() const noexcept override { return true; }
+    /// One script; beyond RedisOptions::max_sessions_per_subject it ends the user's least
+    /// recently refreshed sessions (dropping sessions already over first, only then).
+    Outcome<void> open_session(SessionRecord record, std::int64_t kept_until) override;
+    Outcome<std::vector<SessionRecord>> sessions_of(std::string sub) override;
+    Outcome<bool> end_session(std::string sub, std::string id) override;
+    Outcome<std::size_t> end_tagged(std::string tag) override;
 
     /// Keys whose state the cache holds now (0 while caching is off), for monitoring and tests.
     std::size_t cached_keys() const;
