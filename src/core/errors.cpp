@@ -73,8 +73,8 @@ InactiveUser::InactiveUser() : Error(ErrorKind::inactive_user, "Inactive user") 
 
 Forbidden::Forbidden(std::string detail) : Error(ErrorKind::forbidden, std::move(detail)) {}
 
-SignInFailed::SignInFailed(const std::string& log_message)
-    : Error(ErrorKind::sign_in_failed, "The sign-in could not be completed", log_message) {}
+BadRequest::BadRequest(std::string detail, const std::string& log_message)
+    : Error(ErrorKind::bad_request, std::move(detail), log_message) {}
 
 Throttled::Throttled(std::chrono::seconds retry_after) : Error(ErrorKind::throttled, "Too many attempts; retry later") {
     set_retry_after(std::max(retry_after, std::chrono::seconds(1)));

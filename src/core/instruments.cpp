@@ -21,7 +21,7 @@ std::string error_kind_name(ErrorKind kind) {
         case ErrorKind::stale_token: return "stale_token";
         case ErrorKind::inactive_user: return "inactive_user";
         case ErrorKind::forbidden: return "forbidden";
-        case ErrorKind::sign_in_failed: return "sign_in_failed";
+        case ErrorKind::bad_request: return "bad_request";
         case ErrorKind::throttled: return "throttled";
         case ErrorKind::unavailable: return "unavailable";
         case ErrorKind::internal: return "internal";

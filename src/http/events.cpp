@@ -35,7 +35,7 @@ void report_refusal(const AuthConfig& config, SecurityEvent event, const Failure
         case ErrorKind::invalid_credentials: event.type = SecurityEventType::token_refused; break;
         case ErrorKind::inactive_user:
         case ErrorKind::forbidden: event.type = SecurityEventType::access_denied; break;
-        case ErrorKind::sign_in_failed: event.type = SecurityEventType::login_failure; break;
+        case ErrorKind::bad_request:  // reported by what refused it (refuse_sign_in)
         case ErrorKind::throttled:
         case ErrorKind::unavailable:
         case ErrorKind::internal: return;  // fauth's own failures are not security events

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fauth/core/base64url.hpp"
+#include "fauth/core/internal/digest.hpp"
 #include "fauth/http/token_request.hpp"
 
 namespace fauth::http {
@@ -9,12 +11,65 @@ namespace fauth::http {
 namespace {
 
 constexpr std::size_t kMaxParameter = 4096;
+constexpr std::size_t kMaxLogoutRequest = 16 * 1024;
+constexpr const char* kNotCompleted = "The sign-in could not be completed";
 
 std::string log_quoted(std::string_view text) {
     return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
+
+std::string session_tag(std::string_view kind, std::string_view issuer, std::string_view value) {
+    std::string input(issuer);
+    input += '\n';
+    input += value;
+    const auto digest = sha256(input);
+    return "oidc-" + std::string(kind) + ":" +
+           base64url_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+Result<std::string> read_logout_token(const Pistache::Http::Request& request) {
+    const auto refused = [](std::string why) { return BadRequest("Invalid logout token", std::move(why)).failure(); };
+    const auto type = request.headers().tryGet<Pistache::Http::Header::ContentType>();
+    if (!type || type->mime() != MIME(Application, FormUrlEncoded))
+        return refused("a back-channel logout is application/x-www-form-urlencoded");
+    const auto& body = request.body();
+    if (body.size() > kMaxLogoutRequest) return refused("the request is larger than 16 KiB");
+    std::optional<std::string> token;
+    for (std::string_view rest = body; !rest.empty();) {
+        const auto end = rest.find('&');
+        const auto pair = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        const auto eq = pair.find('=');
+        std::string name, value;
+        if (!form_decode(pair.substr(0, eq), name) ||
+            !form_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), value))
+            return refused("the form is malformed");
+        if (name != "logout_token") continue;
+        if (token) return refused("logout_token is sent twice");
+        token = std::move(value);
+    }
+    if (!token || token->empty()) return refused("no logout_token");
+    return std::move(*token);
+}
+
+void answer_backchannel_logout(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, std::string_view provider,
+                               const Result<std::size_t>& ended) noexcept {
+    try {
+        writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+        if (!ended) {
+            write_log(config.tokens.log,
+                      "fauth oidc '" + std::string(provider) + "': back-channel logout refused: " + ended.failure().log);
+            return send_failure(writer, ended.failure(), Challenge{}, config.tokens.log);
+        }
+        write_log(config.tokens.log, "fauth oidc '" + std::string(provider) + "': back-channel logout ended " +
+                                         std::to_string(*ended) + " session(s)");
+        writer.send(Pistache::Http::Code::Ok);
+    } catch (...) {
+        // The connection is gone or memory ran out: nothing more can be sent.
+    }
+}
 
 bool wants_page(const Pistache::Http::Request& request) {
     const auto accept = request.headers().tryGetRaw("Accept");
@@ -32,17 +87,18 @@ Result<CallbackGrant> read_callback(const Pistache::Http::Request& request, cons
         if (!raw) continue;
         std::string value;
         if (raw->size() > 3 * kMaxParameter || !form_decode(*raw, value) || value.size() > kMaxParameter)
-            return SignInFailed(std::string("the response's ") + name + " is malformed or too long").failure();
+            return BadRequest(kNotCompleted, std::string("the response's ") + name + " is malformed or too long").failure();
         *out = std::move(value);
     }
     const auto cookie_name = sign_in_cookie_name(cookies, relying_party.options().name);
     if (!request.cookies().has(cookie_name)) {
-        auto failure = SignInFailed("no sign-in state cookie (another browser, or a sign-in already finished)").failure();
+        auto failure =
+            BadRequest(kNotCompleted, "no sign-in state cookie (another browser, or a sign-in already finished)").failure();
         failure.detail = "Invalid sign-in state";
         return failure;
     }
     if (!state) {
-        auto failure = SignInFailed("no state in the response").failure();
+        auto failure = BadRequest(kNotCompleted, "no state in the response").failure();
         failure.detail = "Invalid sign-in state";
         return failure;
     }
@@ -50,13 +106,13 @@ Result<CallbackGrant> read_callback(const Pistache::Http::Request& request, cons
     if (!login) return std::move(login).failure();
     if (auto issuer = relying_party.check_issuer_parameter(iss); !issuer) return std::move(issuer).failure();
     if (error) {
-        auto failure = SignInFailed("the provider answered error " + log_quoted(*error) +
-                                    (description ? " " + log_quoted(*description) : std::string()))
+        auto failure = BadRequest(kNotCompleted, "the provider answered error " + log_quoted(*error) +
+                                                     (description ? " " + log_quoted(*description) : std::string()))
                            .failure();
         failure.detail = "The sign-in was cancelled or refused at the provider";
         return failure;
     }
-    if (!code || code->empty()) return SignInFailed("no code in the response").failure();
+    if (!code || code->empty()) return BadRequest(kNotCompleted, "no code in the response").failure();
     return CallbackGrant{std::move(*code), std::move(*login)};
 }
 
@@ -64,7 +120,7 @@ void refuse_sign_in(Pistache::Http::ResponseWriter& writer, const AuthConfig& co
                     std::string_view provider, const Failure& failure, SecurityEvent event, bool page) noexcept {
     try {
         event.reason = "oidc " + std::string(provider) + ": " + failure.log;
-        if (failure.kind == ErrorKind::sign_in_failed || failure.kind == ErrorKind::forbidden ||
+        if (failure.kind == ErrorKind::bad_request || failure.kind == ErrorKind::forbidden ||
             failure.kind == ErrorKind::inactive_user) {
             event.type = SecurityEventType::login_failure;
             config.report(event);
@@ -159,6 +215,28 @@ RouteDoc sign_in_callback_doc(std::string_view display_name) {
                           {{"description", "Invalid sign-in state, an error from the provider, or a code or ID token refused"}}},
                          {"403", {{"description", "No active account for this identity"}}},
                          {"503", {{"description", name + " cannot be reached"}}}}};
+}
+
+RouteDoc backchannel_logout_doc(std::string_view display_name) {
+    const auto name = std::string(display_name);
+    return RouteDoc{.summary = "Back-channel logout from " + name,
+                    .description =
+                        "Called by " + name +
+                        " (OpenID Connect Back-Channel Logout 1.0) when a user signs out there: the logout token's "
+                        "signature, issuer, audience, age and events are checked, its jti is taken once, and the sessions "
+                        "begun with that provider session (its sid), or with that account (its sub), are ended.",
+                    .tags = {"Sign-in"},
+                    .request_body = {{"required", true},
+                                     {"content",
+                                      {{"application/x-www-form-urlencoded",
+                                        {{"schema",
+                                          {{"type", "object"},
+                                           {"required", {"logout_token"}},
+                                           {"properties", {{"logout_token", {{"type", "string"}}}}}}}}}}}},
+                    .responses = {{"200", {{"description", "The sessions are ended"}}},
+                                  {"400",
+                                   {{"description", "Invalid logout token (signature, issuer, audience, age, events, replay)"}}},
+                                  {"503", {{"description", "The sessions cannot be ended now"}}}}};
 }
 
 }  // namespace fauth::http

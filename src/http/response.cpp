@@ -22,7 +22,7 @@ Code status_of(ErrorKind kind) noexcept {
         case ErrorKind::user_not_found: return Code::Unauthorized;
         case ErrorKind::inactive_user:
         case ErrorKind::forbidden: return Code::Forbidden;
-        case ErrorKind::sign_in_failed: return Code::Bad_Request;
+        case ErrorKind::bad_request: return Code::Bad_Request;
         case ErrorKind::throttled: return Code::Too_Many_Requests;
         case ErrorKind::unavailable: return Code::Service_Unavailable;
         case ErrorKind::internal: return Code::Internal_Server_Error;

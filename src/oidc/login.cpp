@@ -29,7 +29,7 @@ constexpr std::int64_t kMaxLifetime = 3600;
 
 // A failure of a login state that cannot be used; `why` goes to the log only.
 Failure refused(std::string why) {
-    return Failure{.kind = ErrorKind::sign_in_failed, .detail = "Invalid sign-in state", .log = "sign-in state: " + why};
+    return Failure{.kind = ErrorKind::bad_request, .detail = "Invalid sign-in state", .log = "sign-in state: " + why};
 }
 
 // `bytes` random bytes, base64url.

@@ -24,7 +24,7 @@ Failure unavailable(std::string why) {
 }
 
 Failure not_completed(std::string why) {
-    return Failure{.kind = ErrorKind::sign_in_failed, .detail = "The sign-in could not be completed", .log = std::move(why)};
+    return Failure{.kind = ErrorKind::bad_request, .detail = "The sign-in could not be completed", .log = std::move(why)};
 }
 
 // A string member of `object`, or empty.
@@ -252,7 +252,7 @@ Result<void> RelyingParty::check_issuer_parameter(const std::optional<std::strin
     const auto found = metadata();
     if (iss) {
         if (*iss != options_.issuer)
-            return Failure{.kind = ErrorKind::sign_in_failed,
+            return Failure{.kind = ErrorKind::bad_request,
                            .detail = "The sign-in could not be completed",
                            .log = "the authorization response names issuer " +
                                   nlohmann::json(*iss).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ", not " +
@@ -349,7 +349,7 @@ Result<SignedIn> RelyingParty::redeem_now(const std::string& code, const LoginSt
     if (!id_token) {
         // A sign-in that cannot be completed (400), not a token a client presented (401).
         auto failure = std::move(id_token).failure();
-        if (failure.kind == ErrorKind::invalid_token) failure.kind = ErrorKind::sign_in_failed;
+        if (failure.kind == ErrorKind::invalid_token) failure.kind = ErrorKind::bad_request;
         return failure;
     }
     signed_in.id_token = std::move(*id_token);

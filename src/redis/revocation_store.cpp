@@ -424,6 +424,11 @@ return ended
                            std::to_string(ttl),
                            std::to_string(std::max<std::size_t>(1, options_.max_sessions_per_subject)),
                            record.origin};
+    // A login must not wait for a replica: right after a failover the new master has none, and
+    // every login would be refused until one is back. The record is acknowledged only when a
+    // later revocation depends on finding it: a session with tags, which a back-channel logout
+    // ends by its tag (a session its bound evicts is a resource bound, not a revocation).
+    const bool acknowledged = !record.tags.empty();
     for (auto& tag : record.tags) args.push_back(std::move(tag));
     auto interpret = [cache = cache_.get(), prefix](const redisReply* reply, const std::string& error) -> Result<void> {
         std::vector<std::string> ended;
@@ -432,7 +437,7 @@ return ended
             for (const auto& id : ended) cache->invalidate(prefix + "fam:" + id);
         return {};
     };
-    return client_->submit<void>(std::move(args), std::move(interpret), true);
+    return client_->submit<void>(std::move(args), std::move(interpret), acknowledged);
 }
 
 Outcome<std::vector<SessionRecord>> RedisRevocationStore::sessions_of(std::string sub) {

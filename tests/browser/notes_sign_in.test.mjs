@@ -3,14 +3,18 @@
 // Chromium through the pin of that server's key (--ignore-certificate-errors-spki-list: no other
 // certificate is let through). Headless Chromium clicks "Sign in with Test OP" on the notes page,
 // signs in and consents at the provider, and comes back signed in: the page shows the account,
-// the session is in fauth's HttpOnly cookies, and no provider token reaches the page. Then the
-// refusals, over HTTP: no state cookie, another state, the provider's error, another issuer
+// the session is in fauth's HttpOnly cookies, no provider token reaches the page, and the page's
+// list of sessions shows this one. Signing out at the provider (its RP-initiated logout page) makes
+// it send a back-channel logout token, which ends the session here: the page is signed out. The
+// token passes through a relay of the test's that keeps a copy: sent again, it is refused. Then
+// the refusals, over HTTP: no state cookie, another state, the provider's error, another issuer
 // (RFC 9207), a code replayed, an ID token whose nonce is not the sign-in's, an address an account
 // already has. Needs Debian's chromium and the npm packages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +29,8 @@ let op;
 let server;
 let browser;
 let base;
+let relay;  // between the provider and fauth-notes' back-channel logout: keeps what passes
+const relayed = [];  // { body, status } of each back-channel logout request
 
 // A free loopback port for fauth-notes: the provider must know its callback URL before it starts.
 function freePort() {
@@ -38,9 +44,22 @@ function freePort() {
 before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
+  relay = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', async () => {
+      const r = await fetch(`${base}/auth/op/backchannel-logout`, { method: 'POST',
+        headers: { 'content-type': req.headers['content-type'] }, body });
+      relayed.push({ body, status: r.status });
+      res.writeHead(r.status, { 'cache-control': 'no-store' });
+      res.end(await r.text());
+    });
+  });
+  await new Promise((resolve) => relay.listen(0, '127.0.0.1', resolve));
   op = await startProvider({
     dir: join(dir, 'op'),
-    login: { redirectUri: `${base}/auth/op/callback`, postLogoutRedirectUri: `${base}/` },
+    login: { redirectUri: `${base}/auth/op/callback`, postLogoutRedirectUri: `${base}/`,
+             backchannelLogoutUri: `http://127.0.0.1:${relay.address().port}/backchannel-logout` },
   });
   server = await start(binary, {
     PORT: String(port), FAUTH_DB: join(dir, 'notes.db'), FAUTH_BCRYPT_COST: '5', FAUTH_COOKIE_SECURE: '0',
@@ -64,6 +83,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
+  if (relay) await new Promise((resolve) => relay.close(resolve));
   if (server) assert.equal(await stop(server.child), 0);
   if (op) {
     await op.stop();
@@ -116,8 +136,54 @@ test('"Sign in with Test OP": through the provider and back, signed in, no provi
   await second.waitForURL(`${base}/`);
   const meAgain = await second.evaluate(async () => (await fetch('/api/v1/auth/me')).json());
   assert.equal(meAgain.id, me.id);
-  await again.close();
+
+  // The session is listed, begun by this provider, and the page shows it.
+  const sessions = await page.evaluate(async () => (await fetch('/api/v1/auth/sessions')).json());
+  const current = sessions.find((s) => s.current);
+  assert.equal(current.origin, 'oidc:op');
+  assert.equal(current.client, '127.0.0.1');
+  assert.match(current.user_agent, /Chrome/);
+  await page.reload();
+  await page.waitForFunction(() => /\(this one\)/.test(document.getElementById('sessions').textContent));
+
+  // Signing out at the provider: it calls the back-channel logout, which ends this session.
+  await page.goto(`${op.issuer}/session/end`);
+  await page.click('button[name="logout"][value="yes"]');
+  await page.waitForURL((url) => url.origin === op.issuer && url.pathname.startsWith('/session/end/success'));
+  // One logout token: this browser's provider session (the second sign-in, in another browser
+  // context, is another provider session, and stays).
+  assert.equal(relayed.length, 1);
+  for (const r of relayed) assert.equal(r.status, 200);
+  await page.goto(`${base}/`);
+  const after = await page.evaluate(async () => {
+    const me = await fetch('/api/v1/auth/me');
+    const refresh = await fetch('/api/v1/auth/refresh', { method: 'POST', headers: { 'X-CSRF-Token': 'x' } });
+    return [me.status, refresh.status];
+  });
+  assert.equal(after[0], 401, 'the access token is refused');
+  assert.ok([401, 403].includes(after[1]), `the refresh is refused: ${after[1]}`);
+  await page.waitForFunction(() => !document.getElementById('login').hidden);
   await context.close();
+  // The other browser's session began with another provider session: it goes on.
+  assert.equal(await second.evaluate(async () => (await fetch('/api/v1/auth/me')).status), 200);
+  await again.close();
+
+  // A logout token is taken once: sent again, it is refused.
+  const again2 = await fetch(`${base}/auth/op/backchannel-logout`, { method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: relayed[0].body });
+  assert.equal(again2.status, 400);
+  assert.deepEqual(await again2.json(), { detail: 'Invalid logout token' });
+});
+
+test('back-channel logout requests that are not a provider\'s logout token are refused', async () => {
+  const post = (body, type = 'application/x-www-form-urlencoded') =>
+    fetch(`${base}/auth/op/backchannel-logout`, { method: 'POST', headers: { 'content-type': type }, body });
+  for (const [body, type] of [['', undefined], ['logout_token=', undefined], ['logout_token=a.b.c', undefined],
+    ['logout_token=x&logout_token=y', undefined], ['{"logout_token": "x"}', 'application/json']]) {
+    const r = await post(body, type);
+    assert.equal(r.status, 400, `${body}: ${r.status}`);
+    assert.deepEqual(await r.json(), { detail: 'Invalid logout token' });
+  }
 });
 
 // The sign-in cookie and the provider's URL of a new sign-in.

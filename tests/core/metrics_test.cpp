@@ -289,7 +289,7 @@ TEST(Instruments, EnumerationsNameTheirAttributesValuesInOrder) {
         {fauth::ErrorKind::invalid_api_key, "invalid_api_key"},
         {fauth::ErrorKind::invalid_credentials, "invalid_credentials"},
         {fauth::ErrorKind::forbidden, "forbidden"},
-        {fauth::ErrorKind::sign_in_failed, "sign_in_failed"},
+        {fauth::ErrorKind::bad_request, "bad_request"},
         {fauth::ErrorKind::throttled, "throttled"},
         {fauth::ErrorKind::unavailable, "unavailable"},
         {fauth::ErrorKind::internal, "internal"},

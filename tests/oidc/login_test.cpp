@@ -57,7 +57,7 @@ std::map<std::string, std::string> query_of(const std::string& url) {
 // The log of `result`'s failure; "" when it succeeded.
 std::string refusal(const fauth::Result<LoginState>& result) {
     if (result) return "";
-    EXPECT_EQ(result.failure().kind, fauth::ErrorKind::sign_in_failed);
+    EXPECT_EQ(result.failure().kind, fauth::ErrorKind::bad_request);
     EXPECT_EQ(result.failure().detail, "Invalid sign-in state");
     return result.failure().log;
 }

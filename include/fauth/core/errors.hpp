@@ -28,7 +28,7 @@ enum class ErrorKind {
     stale_token,          ///< a valid token, but the route wants one from a password login (401)
     inactive_user,        ///< the user exists but is deactivated (403)
     forbidden,            ///< a role or permission is missing (403)
-    sign_in_failed,       ///< a sign-in at an external provider that cannot be completed: its state, its error, its code (400)
+    bad_request,          ///< a request fauth cannot act on: a sign-in's callback, a logout token (400)
     throttled,            ///< too many attempts from this client or on this session (429)
     unavailable,          ///< fauth is overloaded right now; retry later (503)
     internal,             ///< a loader or dependency failed; details are for logs only (500)
@@ -212,14 +212,15 @@ public:
     explicit Forbidden(Failure failure) : Error(std::move(failure)) {}
 };
 
-/// A sign-in at an external identity provider that cannot be completed (a missing or mismatched
-/// state, the provider's error, a code it refused, an ID token that fails its checks): 400.
-class SignInFailed : public Error {
+/// A request fauth cannot act on, answered 400: a sign-in at an external provider that cannot be
+/// completed (a missing or mismatched state, the provider's error, a code it refused, an ID token
+/// that fails its checks), a back-channel logout token refused.
+class BadRequest : public Error {
 public:
-    /// "The sign-in could not be completed"; `log_message` says why.
-    explicit SignInFailed(const std::string& log_message);
-    /// The error `failure` (of kind sign_in_failed) describes.
-    explicit SignInFailed(Failure failure) : Error(std::move(failure)) {}
+    /// `detail` for the client (fixed per check, nothing from the request); `log_message` says why.
+    BadRequest(std::string detail, const std::string& log_message);
+    /// The error `failure` (of kind bad_request) describes.
+    explicit BadRequest(Failure failure) : Error(std::move(failure)) {}
 };
 
 /// Too many attempts under one throttle key; the client may try again after `retry_after`.
@@ -276,7 +277,7 @@ decltype(auto) Failure::with_error(Use&& use) const {
         case ErrorKind::stale_token: return use(FreshTokenRequired(*this));
         case ErrorKind::inactive_user: return use(InactiveUser(*this));
         case ErrorKind::forbidden: return use(Forbidden(*this));
-        case ErrorKind::sign_in_failed: return use(SignInFailed(*this));
+        case ErrorKind::bad_request: return use(BadRequest(*this));
         case ErrorKind::throttled: return use(Throttled(*this));
         case ErrorKind::unavailable: return use(Unavailable(*this));
         case ErrorKind::internal: break;

@@ -19,11 +19,13 @@
 #include <pistache/router.h>
 
 #include "fauth/auth/provider.hpp"
+#include "fauth/auth/replay_cache.hpp"
 #include "fauth/http/api.hpp"
 #include "fauth/http/client_address.hpp"
 #include "fauth/http/cookies.hpp"
 #include "fauth/http/endpoint.hpp"
 #include "fauth/http/events.hpp"
+#include "fauth/http/login.hpp"
 #include "fauth/http/response.hpp"
 #include "fauth/oidc/relying_party.hpp"
 
@@ -46,8 +48,13 @@ struct OidcSignIn {
     /// The secret that seals the sign-in state cookie (at least 32 bytes); the provider's
     /// TokenConfig::secret_key when empty.
     std::string state_secret;
-    /// The routes' prefix: `{prefix}/{name}/login` and `{prefix}/{name}/callback`.
+    /// The routes' prefix: `{prefix}/{name}/login`, `{prefix}/{name}/callback` and
+    /// `{prefix}/{name}/backchannel-logout`.
     std::string prefix = "/auth";
+    /// Where back-channel logout tokens' `jti`s are remembered until they expire, so that a token
+    /// is taken once (share one between processes: RedisReplayCache); a MemoryReplayCache when
+    /// empty.
+    std::shared_ptr<ReplayCache> logout_replay_cache;
 };
 
 /// What a callback request brings, once checked: the code to redeem and the sign-in it finishes.
@@ -64,14 +71,29 @@ struct CallbackGrant {
 /// expired or another state: "Invalid sign-in state"), RFC 9207's `iss`
 /// (RelyingParty::check_issuer_parameter), the provider's `error` ("The sign-in was cancelled or
 /// refused at the provider", its code and description logged), then the code. Failures are of
-/// kind sign_in_failed.
+/// kind bad_request.
 Result<CallbackGrant> read_callback(const Pistache::Http::Request& request, const oidc::RelyingParty& relying_party,
                                     const oidc::LoginStateSeal& seal, const CookieSettings& cookies, std::int64_t now);
+
+/// The tag a session signed in at `issuer` carries for its `kind` ("sid": the provider's session;
+/// "sub": the account there) of `value`: "oidc-{kind}:" and the base64url SHA-256 of the issuer
+/// and the value. A back-channel logout ends the sessions of one tag (RevocationStore::end_tagged).
+std::string session_tag(std::string_view kind, std::string_view issuer, std::string_view value);
+
+/// The logout token of a back-channel logout request (POST, application/x-www-form-urlencoded,
+/// at most 16 KiB, `logout_token` exactly once), or a failure of kind bad_request.
+Result<std::string> read_logout_token(const Pistache::Http::Request& request);
+
+/// Answers a back-channel logout (OpenID Connect Back-Channel Logout 1.0 section 2.8): 200 with
+/// `Cache-Control: no-store` once `ended` sessions have been ended, else send_failure's answer
+/// (400 for a token refused, 503 while the store cannot end them). Logs what happened.
+void answer_backchannel_logout(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, std::string_view provider,
+                               const Result<std::size_t>& ended) noexcept;
 
 /// True when `request` prefers a page (its Accept names text/html): a browser following a redirect.
 bool wants_page(const Pistache::Http::Request& request);
 
-/// Answers a sign-in that did not complete: reported as a security event (sign_in_failed and
+/// Answers a sign-in that did not complete: reported as a security event (bad_request and
 /// forbidden ones), the sign-in cookie cleared, then send_failure's answer, or, for a browser
 /// (wants_page), the same status with a short page saying the detail and linking to "/".
 void refuse_sign_in(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const CookieSettings& cookies,
@@ -96,6 +118,8 @@ Pistache::Rest::Route::Handler sign_in_start_handler(std::shared_ptr<oidc::Relyi
 RouteDoc sign_in_start_doc(std::string_view display_name);
 /// The OpenAPI description of a provider's callback route.
 RouteDoc sign_in_callback_doc(std::string_view display_name);
+/// The OpenAPI description of a provider's back-channel logout route.
+RouteDoc backchannel_logout_doc(std::string_view display_name);
 
 /// Mounts the sign-in routes of every provider of `sign_in` on `api`: GET `{prefix}/{name}/login`
 /// (sign_in_start_handler) and GET `{prefix}/{name}/callback`, which, in order: reads the
@@ -120,6 +144,8 @@ void add_oidc_sign_in(Api& api, const AuthProvider<User>& auth, OidcSignIn<User>
         std::move(sign_in.identity_loader));
     auto signed_in_hook =
         std::make_shared<const std::function<void(const User&, const oidc::SignedIn&)>>(std::move(sign_in.on_signed_in));
+    std::shared_ptr<ReplayCache> replay = sign_in.logout_replay_cache;
+    if (!replay) replay = std::make_shared<MemoryReplayCache>();
     std::vector<std::string> names;
     for (const auto& rp : sign_in.providers) {
         if (!rp) throw ConfigError("add_oidc_sign_in: a provider is null");
@@ -138,6 +164,13 @@ void add_oidc_sign_in(Api& api, const AuthProvider<User>& auth, OidcSignIn<User>
             const bool page = wants_page(request);
             auto event = request_event(SecurityEventType::login_failure, request, *http);
             event.identifier = "oidc:" + name;
+            // Where the session is opened from, as the list of a user's sessions shows it.
+            auto device_base = std::make_shared<const SessionDevice>(
+                SessionDevice{throttle_client(client_address(request, *http), http->ipv6_client_prefix),
+                              user_agent_of(request),
+                              {},
+                              "oidc:" + name,
+                              {}});
             auto fail = [&](const Failure& failure) {
                 refuse_sign_in(writer, config, http->cookies, name, failure, event, page);
             };
@@ -153,8 +186,8 @@ void add_oidc_sign_in(Api& api, const AuthProvider<User>& auth, OidcSignIn<User>
                 .template off_thread<oidc::SignedIn>([rp, grant = std::move(*grant)](auto settle) mutable {
                     rp->redeem(std::move(grant.code), std::move(grant.login), std::move(settle));
                 })
-                .then([&auth, &config, http, rp, name, shared, page, event, loader, signed_in_hook,
-                       refuse_later](Result<oidc::SignedIn> redeemed) {
+                .then([&auth, http, name, shared, event, loader, signed_in_hook, refuse_later,
+                       device_base](Result<oidc::SignedIn> redeemed) {
                     if (!redeemed) return refuse_later(redeemed.failure());
                     auto signed_in = std::make_shared<oidc::SignedIn>(std::move(*redeemed));
                     auto identity = signed_in->identity();
@@ -166,29 +199,83 @@ void add_oidc_sign_in(Api& api, const AuthProvider<User>& auth, OidcSignIn<User>
                             return failure_of(std::current_exception(), "identity_loader");
                         }
                     }();
-                    auth.engine().after(std::move(found), [&auth, &config, http, name, shared, page, event, signed_in,
-                                                           signed_in_hook, refuse_later](Result<std::optional<User>> user) {
+                    auth.engine().after(std::move(found), [&auth, &config = auth.config(), http, name, shared, event, signed_in,
+                                                           signed_in_hook, refuse_later,
+                                                           device_base](Result<std::optional<User>> user) {
                         if (!user) return refuse_later(user.failure());
                         if (!*user) return refuse_later(Forbidden("No account for this identity").failure());
                         if (!user_is_active(**user)) return refuse_later(InactiveUser().failure());
-                        try {
-                            const auto tokens = auth.sign_in(**user, Engine::Proof::none);
+                        auto tags =
+                            std::vector<std::string>{session_tag("sub", signed_in->id_token.issuer, signed_in->id_token.subject)};
+                        if (signed_in->id_token.sid)
+                            tags.push_back(session_tag("sid", signed_in->id_token.issuer, *signed_in->id_token.sid));
+                        auto device = *device_base;
+                        device.tags = std::move(tags);
+                        // The access token is not fresh: no password was checked here.
+                        auto opened = auth.open_session(**user, Engine::Proof::none, std::move(device));
+                        auth.engine().after(std::move(opened), [&config, &codec = auth.tokens(), http, name, shared, event,
+                                                                signed_in, signed_in_hook, refuse_later,
+                                                                user = std::move(**user)](Result<TokenResponse> tokens) {
+                            if (!tokens) return refuse_later(tokens.failure());
                             if (*signed_in_hook) {
                                 try {
-                                    (*signed_in_hook)(**user, *signed_in);
+                                    (*signed_in_hook)(user, *signed_in);
                                 } catch (...) {
                                     write_log(config.tokens.log, failure_of(std::current_exception(), "on_signed_in").log);
                                 }
                             }
-                            finish_sign_in(*shared, config, http->cookies, auth.tokens(), name, tokens, signed_in->return_to,
-                                           event, user_id(**user));
-                        } catch (...) {
-                            refuse_later(failure_of(std::current_exception(), "sign-in"));
-                        }
+                            finish_sign_in(*shared, config, http->cookies, codec, name, *tokens, signed_in->return_to, event,
+                                           user_id(user));
+                        });
                     });
                 });
         };
         api.get(base + "/callback", Endpoint(std::move(callback)), sign_in_callback_doc(display));
+
+        // Back-channel logout: the provider ends the sessions its user signed out of there.
+        auto logout = [&auth, rp, replay](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+            const AuthConfig& config = auth.config();
+            auto token = read_logout_token(request);
+            if (!token) return answer_backchannel_logout(writer, config, rp->options().name, token.failure());
+            auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
+            auth.engine()
+                .template off_thread<oidc::LogoutToken>([rp, token = std::move(*token)](auto settle) mutable {
+                    rp->verify_logout(std::move(token), std::move(settle));
+                })
+                .then([&auth, &config, rp, replay, shared](Result<oidc::LogoutToken> verified) {
+                    const auto& name = rp->options().name;
+                    if (!verified) {
+                        auto refused = std::move(verified).failure();
+                        if (refused.kind == ErrorKind::invalid_token) refused.kind = ErrorKind::bad_request;
+                        return answer_backchannel_logout(*shared, config, name, refused);
+                    }
+                    // Each token is taken once, for as long as it could be accepted.
+                    const auto now =
+                        std::chrono::duration_cast<std::chrono::seconds>(fauth::now(config.tokens.clock).time_since_epoch())
+                            .count();
+                    const auto lifetime = std::chrono::seconds(std::max<std::int64_t>(verified->expires_at - now, 1));
+                    auto logout_token = std::make_shared<const oidc::LogoutToken>(std::move(*verified));
+                    auth.engine().after(
+                        replay->first_use("oidc-" + name + ":" + logout_token->jti, lifetime),
+                        [&auth, &config, name, shared, logout_token](Result<void> first) {
+                            if (!first) {
+                                auto refused = std::move(first).failure();
+                                if (refused.kind != ErrorKind::unavailable)
+                                    refused =
+                                        BadRequest("Invalid logout token", "logout token replayed (its jti was seen)").failure();
+                                return answer_backchannel_logout(*shared, config, name, refused);
+                            }
+                            // Its provider session when it names one, else every session of its account there.
+                            const auto tag = logout_token->sid ? session_tag("sid", logout_token->issuer, *logout_token->sid)
+                                                               : session_tag("sub", logout_token->issuer, *logout_token->subject);
+                            auth.engine().after(auth.engine().end_tagged(tag),
+                                                [&config, name, shared](Result<std::size_t> ended) {
+                                                    answer_backchannel_logout(*shared, config, name, ended);
+                                                });
+                        });
+                });
+        };
+        api.post(base + "/backchannel-logout", Endpoint(std::move(logout)), backchannel_logout_doc(display));
     }
 }
 

@@ -70,7 +70,7 @@ public:
     std::string seal(const LoginState& state) const;
     /// The state `sealed` holds, when it opens under this key for `provider` (at most 4,096
     /// bytes), its state equals `state_parameter` (constant time), and `now` is before its expiry,
-    /// which is at most an hour away. Otherwise a failure of kind sign_in_failed, detail "Invalid
+    /// which is at most an hour away. Otherwise a failure of kind bad_request, detail "Invalid
     /// sign-in state", whose log says which check failed; never an exception for what a browser
     /// sent. A state may be opened more than once until it expires: the callback clears its
     /// cookie, and the provider takes each code once.

@@ -186,14 +186,14 @@ public:
     Result<std::pair<LoginState, std::string>> start(std::string return_to) const;
     /// RFC 9207: the `iss` of an authorization response (nullopt when it had none) is this
     /// provider's, and present when the provider says it sends one. Otherwise a failure of kind
-    /// sign_in_failed (another provider's answer sent here: a mix-up attack).
+    /// bad_request (another provider's answer sent here: a mix-up attack).
     Result<void> check_issuer_parameter(const std::optional<std::string>& iss) const;
     /// Redeems `code` for `login` (opened from its sealed cookie) at the token endpoint, with the
     /// PKCE verifier, and verifies the ID token (verify_id_token: issuer, audience = client id,
     /// azp, nonce = login's, at_hash, auth_time against max_age; its key fetched once more when it
     /// names one the ring has not seen). `done` runs once, on this object's thread, or at once on
     /// this thread when refused at once (beyond max_waiting, or before discovery). Failures:
-    /// sign_in_failed (the provider refused the code: reused, expired, or for another client),
+    /// bad_request (the provider refused the code: reused, expired, or for another client),
     /// invalid_token (the ID token), unavailable (the provider cannot be reached or answered
     /// something unusable). `done` must not own this object.
     void redeem(std::string code, LoginState login, std::function<void(Result<SignedIn>)> done);
