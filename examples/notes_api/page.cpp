@@ -90,9 +90,14 @@ $('others').addEventListener('click', async () => {
   $('status').textContent = r.ok ? 'Signed out everywhere else' : (await r.json()).detail;
   await showSessions();
 });
+// Log out here; a session begun at an OpenID provider is then signed out there too (RP-initiated logout).
 $('logout').addEventListener('click', async () => {
+  const sessions = await call('/api/v1/auth/sessions');
+  const current = sessions.ok ? (await sessions.json()).find((s) => s.current) : null;
   const r = await call('/api/v1/auth/logout', { method: 'POST' });
   $('status').textContent = r.ok ? 'Logged out' : (await r.json()).detail;
+  if (r.ok && current && current.origin.startsWith('oidc:'))
+    return location.assign('/auth/' + encodeURIComponent(current.origin.slice(5)) + '/end-session');
   await show();
 });
 // "Sign in with ..." for each OpenID provider configured: a plain link, the server does the rest.

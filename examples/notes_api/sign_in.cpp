@@ -24,6 +24,7 @@ void add_sign_in(fauth::http::Api& api, const Auth& auth, std::shared_ptr<Store>
         options.client_secret = env("FAUTH_OIDC_CLIENT_SECRET");
         if (options.client_secret.empty()) options.authentication = fauth::oidc::TokenEndpointAuth::none;
         options.redirect_uri = env("FAUTH_OIDC_REDIRECT_URI");
+        options.post_logout_redirect_uri = env("FAUTH_OIDC_POST_LOGOUT_REDIRECT_URI");
         options.fetch.ca_file = env("FAUTH_OIDC_CA_FILE");
         auto relying_party = std::make_shared<fauth::oidc::RelyingParty>(std::move(options));
         // Serve at once; sign-ins answer 503 until the provider has been reached.

@@ -144,6 +144,18 @@ void set_sign_in_cookie(Pistache::Http::ResponseWriter& writer, const CookieSett
     writer.cookies().add(session_cookie(sign_in_cookie_name(settings, name), std::move(value), "/", max_age(ttl), true, own));
 }
 
+std::string hint_cookie_name(const CookieSettings& settings, std::string_view name) {
+    return (settings.secure ? "__Secure-fauth_oidc_hint_" : "fauth_oidc_hint_") + std::string(name);
+}
+
+void set_hint_cookie(Pistache::Http::ResponseWriter& writer, const CookieSettings& settings, std::string_view name,
+                     const std::string& path, std::string value, std::chrono::seconds ttl) {
+    CookieSettings own = settings;
+    own.same_site = SameSite::lax;
+    const auto age = value.empty() ? std::chrono::seconds(0) : ttl;
+    writer.cookies().add(session_cookie(hint_cookie_name(settings, name), std::move(value), path, max_age(age), true, own));
+}
+
 void clear_sign_in_cookie(Pistache::Http::ResponseWriter& writer, const CookieSettings& settings, std::string_view name) {
     set_sign_in_cookie(writer, settings, name, "", std::chrono::seconds(0));
 }

@@ -135,10 +135,11 @@ void refuse_sign_in(Pistache::Http::ResponseWriter& writer, const AuthConfig& co
 
 void finish_sign_in(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const CookieSettings& cookies,
                     const TokenCodec& codec, std::string_view provider, const TokenResponse& tokens, const std::string& location,
-                    SecurityEvent event, std::string subject) noexcept {
+                    const std::string& routes, std::string sealed_hint, SecurityEvent event, std::string subject) noexcept {
     try {
         set_session_cookies(writer, tokens, cookies, codec);
         clear_sign_in_cookie(writer, cookies, provider);
+        set_hint_cookie(writer, cookies, provider, routes, std::move(sealed_hint), codec.config().refresh_token_ttl);
         writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
         writer.headers().add<Pistache::Http::Header::Location>(location);
         event.type = SecurityEventType::login_success;
@@ -177,6 +178,38 @@ Pistache::Rest::Route::Handler sign_in_start_handler(std::shared_ptr<oidc::Relyi
             writer.send(Pistache::Http::Code::Found);
         },
         log);
+}
+
+Pistache::Rest::Route::Handler end_session_handler(std::shared_ptr<oidc::RelyingParty> relying_party,
+                                                   std::shared_ptr<const oidc::LoginStateSeal> seal,
+                                                   std::shared_ptr<const HttpConfig> http, std::string routes, LogSink log) {
+    return Endpoint::guard_exceptions(
+        [relying_party = std::move(relying_party), seal = std::move(seal), http = std::move(http),
+         routes = std::move(routes)](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
+            const auto& name = relying_party->options().name;
+            const auto cookie = hint_cookie_name(http->cookies, name);
+            std::optional<std::string> hint;
+            if (request.cookies().has(cookie)) hint = seal->open_hint(request.cookies().get(cookie).value, name);
+            set_hint_cookie(writer, http->cookies, name, routes, "", std::chrono::seconds(0));
+            const auto url = relying_party->end_session_url(hint ? *hint : std::string());
+            writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+            writer.headers().add<Pistache::Http::Header::Location>(url ? *url : std::string("/"));
+            writer.send(Pistache::Http::Code::See_Other);
+        },
+        std::move(log));
+}
+
+RouteDoc end_session_doc(std::string_view display_name) {
+    const auto name = std::string(display_name);
+    return RouteDoc{.summary = "Sign out at " + name,
+                    .description =
+                        "RP-initiated logout: once this service's session is ended (the logout endpoint), the "
+                        "browser goes to " +
+                        name +
+                        "'s logout page with the sign-in's ID token as id_token_hint "
+                        "(kept sealed in an HttpOnly cookie), then back.",
+                    .tags = {"Sign-in"},
+                    .responses = {{"303", {{"description", "To " + name + "'s logout page (or / when it has none)"}}}}};
 }
 
 RouteDoc sign_in_start_doc(std::string_view display_name) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <optional>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,7 @@ constexpr std::size_t kTagBytes = 16;
 constexpr std::size_t kMaxSealed = 4096;  // a cookie's whole budget in browsers
 constexpr std::size_t kMaxReturnTo = 1024;
 constexpr std::int64_t kMaxLifetime = 3600;
+constexpr std::size_t kMaxHint = 2800;  // sealed, under the 4,096 bytes of a cookie
 
 // A failure of a login state that cannot be used; `why` goes to the log only.
 Failure refused(std::string why) {
@@ -67,6 +69,52 @@ struct CipherFree {
     void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); }
 };
 using Cipher = std::unique_ptr<EVP_CIPHER_CTX, CipherFree>;
+
+// The associated data of a sealed ID token hint for `provider`: never opened as a login state.
+std::string hint_data(std::string_view provider) { return "fauth oidc id_token_hint v1|" + std::string(provider); }
+
+// base64url(IV, AES-256-GCM of `plain` under `key` with `aad`, tag).
+std::string encrypt(const std::array<unsigned char, 32>& key, const std::string& aad, const std::string& plain) {
+    std::string out(kIvBytes + plain.size() + kTagBytes, '\0');
+    auto* bytes = reinterpret_cast<unsigned char*>(out.data());
+    const auto iv = random_bytes(kIvBytes);
+    std::copy(iv.begin(), iv.end(), out.begin());
+    const Cipher ctx(EVP_CIPHER_CTX_new());
+    int n = 0;
+    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), bytes) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
+                          static_cast<int>(aad.size())) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), bytes + kIvBytes, &n, reinterpret_cast<const unsigned char*>(plain.data()),
+                          static_cast<int>(plain.size())) != 1 ||
+        EVP_EncryptFinal_ex(ctx.get(), bytes + kIvBytes + n, &n) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagBytes), bytes + kIvBytes + plain.size()) != 1)
+        throw std::runtime_error("LoginStateSeal: OpenSSL cannot encrypt");
+    return base64url_encode(out);
+}
+
+// What encrypt sealed under `key` with `aad`, or nothing (too long, malformed, another key or
+// associated data, or any byte changed).
+std::optional<std::string> decrypt(const std::array<unsigned char, 32>& key, const std::string& aad, std::string_view sealed) {
+    if (sealed.size() > kMaxSealed) return std::nullopt;
+    std::string raw;
+    if (!base64url_decode(sealed, raw) || raw.size() < kIvBytes + kTagBytes) return std::nullopt;
+    const auto size = raw.size() - kIvBytes - kTagBytes;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
+    std::string text(size, '\0');
+    std::array<unsigned char, kTagBytes> tag{};
+    std::copy(bytes + kIvBytes + size, bytes + raw.size(), tag.begin());
+    const Cipher ctx(EVP_CIPHER_CTX_new());
+    int n = 0;
+    if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), bytes) != 1 ||
+        EVP_DecryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
+                          static_cast<int>(aad.size())) != 1 ||
+        EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(text.data()), &n, bytes + kIvBytes,
+                          static_cast<int>(size)) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagBytes), tag.data()) != 1 ||
+        EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(text.data()) + n, &n) != 1)
+        return std::nullopt;
+    return text;
+}
 
 }  // namespace
 
@@ -110,47 +158,15 @@ std::string LoginStateSeal::seal(const LoginState& s) const {
     const auto plain =
         nlohmann::json{{"s", s.state}, {"n", s.nonce}, {"v", s.code_verifier}, {"r", s.return_to}, {"e", s.expires_at}}
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    const auto aad = associated_data(s.provider);
-    std::string out(kIvBytes + plain.size() + kTagBytes, '\0');
-    auto* bytes = reinterpret_cast<unsigned char*>(out.data());
-    const auto iv = random_bytes(kIvBytes);
-    std::copy(iv.begin(), iv.end(), out.begin());
-    const Cipher ctx(EVP_CIPHER_CTX_new());
-    int n = 0;
-    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, impl_->key.data(), bytes) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
-                          static_cast<int>(aad.size())) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), bytes + kIvBytes, &n, reinterpret_cast<const unsigned char*>(plain.data()),
-                          static_cast<int>(plain.size())) != 1 ||
-        EVP_EncryptFinal_ex(ctx.get(), bytes + kIvBytes + n, &n) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagBytes), bytes + kIvBytes + plain.size()) != 1)
-        throw std::runtime_error("LoginStateSeal::seal: OpenSSL cannot encrypt");
-    return base64url_encode(out);
+    return encrypt(impl_->key, associated_data(s.provider), plain);
 }
 
 Result<LoginState> LoginStateSeal::open(std::string_view sealed, std::string_view provider, std::string_view state_parameter,
                                         std::int64_t now) const {
     if (sealed.size() > kMaxSealed) return refused("too long");
-    std::string raw;
-    if (!base64url_decode(sealed, raw) || raw.size() < kIvBytes + kTagBytes) return refused("malformed");
-    const auto aad = associated_data(provider);
-    const auto size = raw.size() - kIvBytes - kTagBytes;
-    const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
-    std::string text(size, '\0');
-    std::array<unsigned char, kTagBytes> tag{};
-    std::copy(bytes + kIvBytes + size, bytes + raw.size(), tag.begin());
-    const Cipher ctx(EVP_CIPHER_CTX_new());
-    int n = 0;
-    // A wrong key, provider, or any byte changed: the tag does not verify.
-    if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, impl_->key.data(), bytes) != 1 ||
-        EVP_DecryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
-                          static_cast<int>(aad.size())) != 1 ||
-        EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(text.data()), &n, bytes + kIvBytes,
-                          static_cast<int>(size)) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagBytes), tag.data()) != 1 ||
-        EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(text.data()) + n, &n) != 1)
-        return refused("cannot be opened (another key or provider, or changed)");
-    const auto body = nlohmann::json::parse(text, nullptr, false);
+    const auto text = decrypt(impl_->key, associated_data(provider), sealed);
+    if (!text) return refused("cannot be opened (malformed, another key or provider, or changed)");
+    const auto body = nlohmann::json::parse(*text, nullptr, false);
     if (!body.is_object()) return refused("malformed");
     LoginState s;
     s.provider = std::string(provider);
@@ -170,6 +186,16 @@ Result<LoginState> LoginStateSeal::open(std::string_view sealed, std::string_vie
     if (now >= s.expires_at) return refused("expired");
     if (s.expires_at > now + kMaxLifetime) return refused("lives longer than a sign-in may");
     return s;
+}
+
+std::string LoginStateSeal::seal_hint(std::string_view provider, std::string_view id_token) const {
+    if (!valid_provider(provider)) throw std::invalid_argument("LoginStateSeal::seal_hint: not a provider's name");
+    if (id_token.size() > kMaxHint) return {};
+    return encrypt(impl_->key, hint_data(provider), std::string(id_token));
+}
+
+std::optional<std::string> LoginStateSeal::open_hint(std::string_view sealed, std::string_view provider) const {
+    return decrypt(impl_->key, hint_data(provider), sealed);
 }
 
 std::string authorization_url(std::string_view authorization_endpoint, std::string_view client_id, std::string_view redirect_uri,

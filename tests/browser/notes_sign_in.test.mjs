@@ -67,6 +67,7 @@ before(async () => {
     FAUTH_OIDC_ISSUER: op.issuer, FAUTH_OIDC_NAME: 'op', FAUTH_OIDC_DISPLAY_NAME: 'Test OP',
     FAUTH_OIDC_CLIENT_ID: op.clients.login.id, FAUTH_OIDC_CLIENT_SECRET: op.clients.login.secret,
     FAUTH_OIDC_REDIRECT_URI: op.clients.login.redirectUri, FAUTH_OIDC_CA_FILE: op.caFile,
+    FAUTH_OIDC_POST_LOGOUT_REDIRECT_URI: `${base}/`,
   });
   // The provider is found in the background: sign-ins answer 503 until then.
   for (let i = 0; ; i += 1) {
@@ -175,6 +176,40 @@ test('"Sign in with Test OP": through the provider and back, signed in, no provi
   assert.deepEqual(await again2.json(), { detail: 'Invalid logout token' });
 });
 
+test('"Log out" ends the session here, then at the provider (RP-initiated logout with the ID token as hint)', { timeout: 60000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const sentTo = [];
+  page.on('request', (r) => { if (r.url().startsWith(`${op.issuer}/session/end`)) sentTo.push(new URL(r.url())); });
+  await page.goto(`${base}/`);
+  await page.click('text=Sign in with Test OP');
+  await signInAtProvider(page, 'erin@example.com');
+  await page.waitForFunction(() => document.getElementById('who').textContent === 'erin@example.com');
+  // The sealed hint is a cookie of the provider's routes only, HttpOnly, and not readable as a JWS.
+  const hint = (await context.cookies(`${base}/auth/op/end-session`)).find((c) => c.name === 'fauth_oidc_hint_op');
+  assert.ok(hint, 'the hint cookie');
+  assert.equal(hint.httpOnly, true);
+  assert.equal(hint.path, '/auth/op');
+  assert.doesNotMatch(hint.value, /^eyJ/);
+  const before = relayed.length;
+
+  await page.click('#logout');
+  await page.click('button[name="logout"][value="yes"]');  // the provider's confirmation
+  await page.waitForURL(`${base}/`);
+  await page.waitForFunction(() => !document.getElementById('login').hidden);
+  const end = sentTo[0];
+  assert.equal(end.searchParams.get('client_id'), op.clients.login.id);
+  assert.equal(end.searchParams.get('post_logout_redirect_uri'), `${base}/`);
+  const claims = JSON.parse(Buffer.from(end.searchParams.get('id_token_hint').split('.')[1], 'base64url'));
+  assert.equal(claims.email, 'erin@example.com');
+  assert.equal(claims.aud, op.clients.login.id);
+  assert.equal((await context.cookies(`${base}/auth/op/end-session`)).some((c) => c.name === 'fauth_oidc_hint_op'), false);
+  // The provider also told this service by back-channel; the session was ended already.
+  assert.equal(relayed.length, before + 1);
+  assert.equal(relayed.at(-1).status, 200);
+  await context.close();
+});
+
 test('back-channel logout requests that are not a provider\'s logout token are refused', async () => {
   const post = (body, type = 'application/x-www-form-urlencoded') =>
     fetch(`${base}/auth/op/backchannel-logout`, { method: 'POST', headers: { 'content-type': type }, body });
@@ -273,7 +308,7 @@ test('a code is redeemed once: replayed with its sign-in cookie, it is refused',
   assert.equal(first.status, 303);
   assert.equal(first.headers.get('location'), '/notes');
   const names = first.headers.getSetCookie().map((c) => c.split('=')[0]).sort();
-  assert.deepEqual(names, ['fauth_access', 'fauth_csrf', 'fauth_oidc_op', 'fauth_refresh']);
+  assert.deepEqual(names, ['fauth_access', 'fauth_csrf', 'fauth_oidc_hint_op', 'fauth_oidc_op', 'fauth_refresh']);
   await refused(await callback(url, cookie), 400, 'The sign-in could not be completed');
 });
 

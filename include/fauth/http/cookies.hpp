@@ -72,6 +72,13 @@ void set_sign_in_cookie(Pistache::Http::ResponseWriter& writer, const CookieSett
                         std::string value, std::chrono::seconds max_age);
 /// Makes the browser drop the sign-in state cookie of provider `name`.
 void clear_sign_in_cookie(Pistache::Http::ResponseWriter& writer, const CookieSettings& cookies, std::string_view name);
+/// The name of the cookie that keeps provider `name`'s sealed ID token (the `id_token_hint` of
+/// RP-initiated logout): `__Secure-fauth_oidc_hint_{name}` when the session cookies are Secure.
+std::string hint_cookie_name(const CookieSettings& cookies, std::string_view name);
+/// Sets that cookie to `value` for `max_age`, sent only below `path` (the provider's routes):
+/// HttpOnly, SameSite=Lax, Secure as the session cookies are; an empty `value` drops it.
+void set_hint_cookie(Pistache::Http::ResponseWriter& writer, const CookieSettings& cookies, std::string_view name,
+                     const std::string& path, std::string value, std::chrono::seconds max_age);
 
 /// Adds Set-Cookie headers that make the browser drop the three session cookies (logout).
 void clear_session_cookies(Pistache::Http::ResponseWriter& writer, const CookieSettings& settings);

@@ -99,11 +99,26 @@ bool wants_page(const Pistache::Http::Request& request);
 void refuse_sign_in(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const CookieSettings& cookies,
                     std::string_view provider, const Failure& failure, SecurityEvent event, bool page) noexcept;
 
-/// Starts `tokens`' cookie session (set_session_cookies), clears the sign-in cookie and sends the
+/// Starts `tokens`' cookie session (set_session_cookies), clears the sign-in cookie, keeps
+/// `sealed_hint` (LoginStateSeal::seal_hint of the ID token) in the hint cookie below `routes`
+/// (the provider's routes, for end_session_handler) for the session's lifetime, and sends the
 /// browser to `location` (303), reporting login_success for `subject`.
 void finish_sign_in(Pistache::Http::ResponseWriter& writer, const AuthConfig& config, const CookieSettings& cookies,
                     const TokenCodec& codec, std::string_view provider, const TokenResponse& tokens, const std::string& location,
-                    SecurityEvent event, std::string subject) noexcept;
+                    const std::string& routes, std::string sealed_hint, SecurityEvent event, std::string subject) noexcept;
+
+/// RP-initiated logout's route (OpenID Connect RP-Initiated Logout 1.0) of `relying_party`,
+/// mounted at `{prefix}/{name}/end-session`: send the browser there once fauth's own session is
+/// ended (logout_endpoint). It drops the hint cookie and answers 303 to the provider's
+/// end_session_endpoint with the ID token of the sign-in as `id_token_hint` (when its cookie
+/// opens), `client_id` and the configured post_logout_redirect_uri; to "/" when the provider has
+/// no such endpoint. It changes nothing here, so a link from another site can do no more than
+/// any link to the provider's logout page.
+Pistache::Rest::Route::Handler end_session_handler(std::shared_ptr<oidc::RelyingParty> relying_party,
+                                                   std::shared_ptr<const oidc::LoginStateSeal> seal,
+                                                   std::shared_ptr<const HttpConfig> http, std::string routes, LogSink log);
+/// The OpenAPI description of a provider's end-session route.
+RouteDoc end_session_doc(std::string_view display_name);
 
 /// The login route of `relying_party` under `cookies` (sealing with `seal`): starts a sign-in
 /// (RelyingParty::start), sets the sign-in cookie (HttpOnly, SameSite=Lax so that the provider's
@@ -157,8 +172,8 @@ void add_oidc_sign_in(Api& api, const AuthProvider<User>& auth, OidcSignIn<User>
         const auto base = sign_in.prefix + "/" + options.name;
         api.get(base + "/login", Endpoint(sign_in_start_handler(rp, seal, shared_http, auth.config().tokens.log)),
                 sign_in_start_doc(display));
-        auto callback = [&auth, rp, seal, http = shared_http, loader, signed_in_hook](const Pistache::Rest::Request& request,
-                                                                                      Pistache::Http::ResponseWriter writer) {
+        auto callback = [&auth, rp, seal, http = shared_http, loader, signed_in_hook,
+                         routes = base](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
             const AuthConfig& config = auth.config();
             const auto& name = rp->options().name;
             const bool page = wants_page(request);
@@ -186,8 +201,8 @@ void add_oidc_sign_in(Api& api, const AuthProvider<User>& auth, OidcSignIn<User>
                 .template off_thread<oidc::SignedIn>([rp, grant = std::move(*grant)](auto settle) mutable {
                     rp->redeem(std::move(grant.code), std::move(grant.login), std::move(settle));
                 })
-                .then([&auth, http, name, shared, event, loader, signed_in_hook, refuse_later,
-                       device_base](Result<oidc::SignedIn> redeemed) {
+                .then([&auth, http, name, shared, event, loader, signed_in_hook, refuse_later, device_base, seal,
+                       routes](Result<oidc::SignedIn> redeemed) {
                     if (!redeemed) return refuse_later(redeemed.failure());
                     auto signed_in = std::make_shared<oidc::SignedIn>(std::move(*redeemed));
                     auto identity = signed_in->identity();
@@ -200,8 +215,8 @@ void add_oidc_sign_in(Api& api, const AuthProvider<User>& auth, OidcSignIn<User>
                         }
                     }();
                     auth.engine().after(std::move(found), [&auth, &config = auth.config(), http, name, shared, event, signed_in,
-                                                           signed_in_hook, refuse_later,
-                                                           device_base](Result<std::optional<User>> user) {
+                                                           signed_in_hook, refuse_later, device_base, seal,
+                                                           routes](Result<std::optional<User>> user) {
                         if (!user) return refuse_later(user.failure());
                         if (!*user) return refuse_later(Forbidden("No account for this identity").failure());
                         if (!user_is_active(**user)) return refuse_later(InactiveUser().failure());
@@ -214,7 +229,7 @@ void add_oidc_sign_in(Api& api, const AuthProvider<User>& auth, OidcSignIn<User>
                         // The access token is not fresh: no password was checked here.
                         auto opened = auth.open_session(**user, Engine::Proof::none, std::move(device));
                         auth.engine().after(std::move(opened), [&config, &codec = auth.tokens(), http, name, shared, event,
-                                                                signed_in, signed_in_hook, refuse_later,
+                                                                signed_in, signed_in_hook, refuse_later, seal, routes,
                                                                 user = std::move(**user)](Result<TokenResponse> tokens) {
                             if (!tokens) return refuse_later(tokens.failure());
                             if (*signed_in_hook) {
@@ -224,13 +239,15 @@ void add_oidc_sign_in(Api& api, const AuthProvider<User>& auth, OidcSignIn<User>
                                     write_log(config.tokens.log, failure_of(std::current_exception(), "on_signed_in").log);
                                 }
                             }
-                            finish_sign_in(*shared, config, http->cookies, codec, name, *tokens, signed_in->return_to, event,
-                                           user_id(user));
+                            finish_sign_in(*shared, config, http->cookies, codec, name, *tokens, signed_in->return_to, routes,
+                                           seal->seal_hint(name, signed_in->raw_id_token), event, user_id(user));
                         });
                     });
                 });
         };
         api.get(base + "/callback", Endpoint(std::move(callback)), sign_in_callback_doc(display));
+        api.get(base + "/end-session", Endpoint(end_session_handler(rp, seal, shared_http, base, auth.config().tokens.log)),
+                end_session_doc(display));
 
         // Back-channel logout: the provider ends the sessions its user signed out of there.
         auto logout = [&auth, rp, replay](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -76,6 +77,15 @@ public:
     /// cookie, and the provider takes each code once.
     Result<LoginState> open(std::string_view sealed, std::string_view provider, std::string_view state_parameter,
                             std::int64_t now) const;
+
+    /// An ID token sealed for provider `name` under the same key (another associated data: never
+    /// opened as a login state), to keep as the `id_token_hint` of RP-initiated logout in an
+    /// HttpOnly cookie that no script, and no one who sees it, can read. Empty for an ID token over
+    /// 2,800 bytes (its cookie would pass the 4,096 bytes browsers keep): the logout goes without a
+    /// hint then. Throws std::invalid_argument for a name new_login_state would refuse.
+    std::string seal_hint(std::string_view name, std::string_view id_token) const;
+    /// The ID token seal_hint sealed for `name`, or nothing (another key or provider, changed).
+    std::optional<std::string> open_hint(std::string_view sealed, std::string_view name) const;
 
 private:
     struct Impl;
