@@ -71,6 +71,82 @@ void answer_backchannel_logout(Pistache::Http::ResponseWriter& writer, const Aut
     }
 }
 
+std::vector<std::string> logout_tags(const oidc::LogoutToken& token) {
+    if (!token.sid) return {session_tag("sub", token.issuer, token.subject.value_or(""))};
+    std::vector<std::string> tags{session_tag("sid", token.issuer, *token.sid)};
+    if (token.subject) tags.push_back(session_tag("nosid", token.issuer, *token.subject));
+    return tags;
+}
+
+std::vector<std::string> sign_in_tags(const oidc::IdToken& id_token) {
+    std::vector<std::string> tags{session_tag("sub", id_token.issuer, id_token.subject)};
+    tags.push_back(id_token.sid ? session_tag("sid", id_token.issuer, *id_token.sid)
+                                : session_tag("nosid", id_token.issuer, id_token.subject));
+    return tags;
+}
+
+namespace {
+
+// Ends the sessions of `tags` from `at` on, one after the other; `done` gets how many were ended
+// in all, or the first failure.
+void end_tags(const Engine& engine, std::shared_ptr<const std::vector<std::string>> tags, std::size_t at, std::size_t ended,
+              std::function<void(Result<std::size_t>)> done) {
+    if (at == tags->size()) return done(ended);
+    engine.after(engine.end_tagged((*tags)[at]), [&engine, tags, at, ended, done = std::move(done)](Result<std::size_t> now) {
+        if (!now) return done(std::move(now).failure());
+        end_tags(engine, tags, at + 1, ended + *now, done);
+    });
+}
+
+}  // namespace
+
+Pistache::Rest::Route::Handler backchannel_logout_handler(const Engine& engine, std::shared_ptr<oidc::RelyingParty> relying_party,
+                                                          std::shared_ptr<ReplayCache> replay) {
+    return Endpoint::guard_exceptions(
+        [&engine, rp = std::move(relying_party), replay = std::move(replay)](const Pistache::Rest::Request& request,
+                                                                             Pistache::Http::ResponseWriter writer) {
+            const AuthConfig& config = engine.config();
+            auto token = read_logout_token(request);
+            if (!token) return answer_backchannel_logout(writer, config, rp->options().name, token.failure());
+            auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
+            engine
+                .off_thread<oidc::LogoutToken>([rp, token = std::move(*token)](auto settle) mutable {
+                    rp->verify_logout(std::move(token), std::move(settle));
+                })
+                .then([&engine, &config, rp, replay, shared](Result<oidc::LogoutToken> verified) {
+                    const auto& name = rp->options().name;
+                    if (!verified) {
+                        auto refused = std::move(verified).failure();
+                        if (refused.kind == ErrorKind::invalid_token) refused.kind = ErrorKind::bad_request;
+                        return answer_backchannel_logout(*shared, config, name, refused);
+                    }
+                    auto logout_token = std::make_shared<const oidc::LogoutToken>(std::move(*verified));
+                    // The sessions first: ending them again is harmless, and a store that cannot end
+                    // them now answers 503 before the jti is used up, so that the provider may retry.
+                    end_tags(engine, std::make_shared<const std::vector<std::string>>(logout_tags(*logout_token)), 0, 0,
+                             [&engine, &config, name, replay, shared, logout_token](Result<std::size_t> ended) {
+                                 if (!ended) return answer_backchannel_logout(*shared, config, name, ended);
+                                 const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                                                      fauth::now(config.tokens.clock).time_since_epoch())
+                                                      .count();
+                                 const auto lifetime =
+                                     std::chrono::seconds(std::max<std::int64_t>(logout_token->expires_at - now, 1));
+                                 engine.after(replay->first_use("oidc-" + name + ":" + logout_token->jti, lifetime),
+                                              [&config, name, shared, count = *ended](Result<void> first) {
+                                                  if (!first && first.failure().kind != ErrorKind::unavailable)
+                                                      return answer_backchannel_logout(
+                                                          *shared, config, name,
+                                                          BadRequest("Invalid logout token",
+                                                                     "logout token replayed (its jti was seen)")
+                                                              .failure());
+                                                  answer_backchannel_logout(*shared, config, name, count);
+                                              });
+                             });
+                });
+        },
+        engine.config().tokens.log);
+}
+
 bool wants_page(const Pistache::Http::Request& request) {
     const auto accept = request.headers().tryGetRaw("Accept");
     return accept && accept->value().find("text/html") != std::string::npos;

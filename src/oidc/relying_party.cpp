@@ -83,7 +83,10 @@ void check_options(const RelyingPartyOptions& o) {
 }  // namespace
 
 ExternalIdentity SignedIn::identity() const {
-    ExternalIdentity identity{.issuer = id_token.issuer, .subject = id_token.subject, .claims = id_token.claims};
+    ExternalIdentity identity{.provider = provider,
+                              .issuer = id_token.issuer,
+                              .subject = id_token.subject,
+                              .claims = id_token.claims};
     if (const auto email = id_token.claims.find("email"); email != id_token.claims.end() && email->is_string())
         identity.email = email->get<std::string>();
     if (const auto verified = id_token.claims.find("email_verified"); verified != id_token.claims.end())
@@ -147,7 +150,13 @@ void RelyingParty::run() {
             }
         }
         if (discover_first) {
-            if (discover()) {
+            bool found = false;
+            try {
+                found = discover();
+            } catch (const std::exception& e) {
+                log(std::string("discovery failed: ") + e.what());
+            }
+            if (found) {
                 keys_->fetch_in_background();
             } else {
                 std::lock_guard lock(mutex_);
@@ -156,7 +165,11 @@ void RelyingParty::run() {
             }
             continue;
         }
-        job.run();
+        try {
+            job.run();  // each job answers its request, whatever it meets (see redeem, verify_logout)
+        } catch (...) {
+            log("a job failed with an exception it did not answer");
+        }
     }
 }
 
@@ -266,7 +279,9 @@ Result<void> RelyingParty::check_issuer_parameter(const std::optional<std::strin
 template <class T, class Verify>
 Result<T> RelyingParty::with_keys(const Verify& verify) {
     auto verified = verify(*keys_->current());
-    if (verified) return verified;
+    // Only a key the ring does not know may be new at the provider: any other refusal is final,
+    // and costs no fetch.
+    if (verified || verified.failure().log.find("kid") == std::string::npos) return verified;
     // Perhaps signed by a key the ring has not seen yet: fetch once (rate-limited), then again.
     auto fetched = std::make_shared<std::promise<void>>();
     auto ready = fetched->get_future();
@@ -347,6 +362,8 @@ Result<SignedIn> RelyingParty::redeem_now(const std::string& code, const LoginSt
                              .leeway = options_.leeway};
     auto id_token = with_keys<IdToken>([&](const KeySet& keys) { return verify_id_token(signed_in.raw_id_token, keys, check); });
     if (!id_token) {
+        // Until the provider's keys are loaded, nothing verifies: unavailable (503), not refused.
+        if (keys_->keys_pending()) return unavailable("the provider's keys are not loaded yet: " + id_token.failure().log);
         // A sign-in that cannot be completed (400), not a token a client presented (401).
         auto failure = std::move(id_token).failure();
         if (failure.kind == ErrorKind::invalid_token) failure.kind = ErrorKind::bad_request;
@@ -354,31 +371,45 @@ Result<SignedIn> RelyingParty::redeem_now(const std::string& code, const LoginSt
     }
     signed_in.id_token = std::move(*id_token);
     signed_in.return_to = login.return_to;
+    signed_in.provider = options_.name;
     return signed_in;
 }
 
 void RelyingParty::redeem(std::string code, LoginState login, std::function<void(Result<SignedIn>)> done) {
     if (!metadata()) return done(unavailable("discovery has not succeeded yet"));
     auto shared = std::make_shared<std::function<void(Result<SignedIn>)>>(std::move(done));
-    const bool queued =
-        enqueue({[this, shared, code = std::move(code), login = std::move(login)] { (*shared)(redeem_now(code, login)); },
-                 [shared] { (*shared)(unavailable("the relying party stopped")); }});
+    const bool queued = enqueue({[this, shared, code = std::move(code), login = std::move(login)] {
+                                     Result<SignedIn> result = unavailable("not redeemed");
+                                     try {
+                                         result = redeem_now(code, login);
+                                     } catch (const std::exception& e) {
+                                         result = unavailable(std::string("redeeming failed: ") + e.what());
+                                     }
+                                     (*shared)(std::move(result));
+                                 },
+                                 [shared] { (*shared)(unavailable("the relying party stopped")); }});
     if (!queued) (*shared)(unavailable("too many sign-ins wait for the provider"));
 }
 
 void RelyingParty::verify_logout(std::string token, std::function<void(Result<LogoutToken>)> done) {
     auto shared = std::make_shared<std::function<void(Result<LogoutToken>)>>(std::move(done));
-    const bool queued = enqueue(
-        {[this, shared, token = std::move(token)] {
-             const LogoutTokenCheck check{.issuer = options_.issuer,
-                                          .client_id = options_.client_id,
-                                          .algorithms = options_.id_token_algorithms,
-                                          .now = now(),
-                                          .leeway = options_.leeway,
-                                          .max_age = options_.logout_token_max_age};
-             (*shared)(with_keys<LogoutToken>([&](const KeySet& keys) { return verify_logout_token(token, keys, check); }));
-         },
-         [shared] { (*shared)(unavailable("the relying party stopped")); }});
+    const bool queued = enqueue({[this, shared, token = std::move(token)] {
+                                     const LogoutTokenCheck check{.issuer = options_.issuer,
+                                                                  .client_id = options_.client_id,
+                                                                  .algorithms = options_.id_token_algorithms,
+                                                                  .now = now(),
+                                                                  .leeway = options_.leeway,
+                                                                  .max_age = options_.logout_token_max_age};
+                                     Result<LogoutToken> result = unavailable("not verified");
+                                     try {
+                                         result = with_keys<LogoutToken>(
+                                             [&](const KeySet& keys) { return verify_logout_token(token, keys, check); });
+                                     } catch (const std::exception& e) {
+                                         result = unavailable(std::string("verifying a logout token failed: ") + e.what());
+                                     }
+                                     (*shared)(std::move(result));
+                                 },
+                                 [shared] { (*shared)(unavailable("the relying party stopped")); }});
     if (!queued) (*shared)(unavailable("too many logout tokens wait for the provider's keys"));
 }
 

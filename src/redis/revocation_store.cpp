@@ -264,6 +264,13 @@ if redis.call('EXISTS', KEYS[3]) == 1 then
     for i = 3, 4 do
       if redis.call('TTL', KEYS[i]) < keep then redis.call('EXPIRE', KEYS[i], keep) end
     end
+    -- Its tags' sets too: a back-channel logout finds the session by them as long as it lives.
+    for t = 1, 4 do
+      local tag = redis.call('HGET', KEYS[3], 'tag' .. t)
+      if not tag then break end
+      local set = ARGV[8] .. 'tag:' .. tag
+      if redis.call('TTL', set) < keep then redis.call('EXPIRE', set, keep) end
+    end
   end
 end
 return {1, 0}
@@ -289,7 +296,8 @@ return {1, 0}
                            client,
                            std::to_string(keep),
                            std::to_string(now),
-                           std::string(use.family)};
+                           std::string(use.family),
+                           prefix};
     auto interpret = [](const redisReply* reply, const std::string& error) -> Result<RefreshUseResult> {
         const bool pair = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
                           reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[1]->type == REDIS_REPLY_INTEGER;

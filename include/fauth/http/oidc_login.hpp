@@ -84,6 +84,24 @@ std::string session_tag(std::string_view kind, std::string_view issuer, std::str
 /// at most 16 KiB, `logout_token` exactly once), or a failure of kind bad_request.
 Result<std::string> read_logout_token(const Pistache::Http::Request& request);
 
+/// The tags of the sessions a verified logout token ends: its provider session's ("sid"), and,
+/// when it names its account too, that account's sessions whose ID token had no `sid`
+/// ("nosid"); without a `sid`, every session of its account there ("sub").
+std::vector<std::string> logout_tags(const oidc::LogoutToken& token);
+
+/// The tags a session signed in with `id_token` carries: "sub" always, and "sid" when the ID
+/// token names its provider session, else "nosid" (see logout_tags).
+std::vector<std::string> sign_in_tags(const oidc::IdToken& id_token);
+
+/// The back-channel logout route of `relying_party` (OpenID Connect Back-Channel Logout 1.0):
+/// reads the logout token (read_logout_token), verifies it on the relying party's thread
+/// (RelyingParty::verify_logout; 400 "Invalid logout token"), ends the sessions of its tags
+/// (logout_tags, RevocationStore::end_tagged; 503 when the store cannot, and the provider may send
+/// it again), then takes its `jti` once in `replay` (400 for a token seen before: its sessions
+/// were ended again, which is all a replay within its two minutes can do), and answers 200.
+Pistache::Rest::Route::Handler backchannel_logout_handler(const Engine& engine, std::shared_ptr<oidc::RelyingParty> relying_party,
+                                                          std::shared_ptr<ReplayCache> replay);
+
 /// Answers a back-channel logout (OpenID Connect Back-Channel Logout 1.0 section 2.8): 200 with
 /// `Cache-Control: no-store` once `ended` sessions have been ended, else send_failure's answer
 /// (400 for a token refused, 503 while the store cannot end them). Logs what happened.
@@ -197,102 +215,79 @@ void add_oidc_sign_in(Api& api, const AuthProvider<User>& auth, OidcSignIn<User>
             auto refuse_later = [&config, http, name, shared, page, event](const Failure& failure) {
                 refuse_sign_in(*shared, config, http->cookies, name, failure, event, page);
             };
-            auth.engine()
-                .template off_thread<oidc::SignedIn>([rp, grant = std::move(*grant)](auto settle) mutable {
-                    rp->redeem(std::move(grant.code), std::move(grant.login), std::move(settle));
-                })
-                .then([&auth, http, name, shared, event, loader, signed_in_hook, refuse_later, device_base, seal,
-                       routes](Result<oidc::SignedIn> redeemed) {
-                    if (!redeemed) return refuse_later(redeemed.failure());
-                    auto signed_in = std::make_shared<oidc::SignedIn>(std::move(*redeemed));
-                    auto identity = signed_in->identity();
-                    identity.provider = name;
-                    auto found = [&]() -> Outcome<std::optional<User>> {
-                        try {
-                            return (*loader)(identity);
-                        } catch (...) {
-                            return failure_of(std::current_exception(), "identity_loader");
-                        }
-                    }();
-                    auth.engine().after(std::move(found), [&auth, &config = auth.config(), http, name, shared, event, signed_in,
-                                                           signed_in_hook, refuse_later, device_base, seal,
-                                                           routes](Result<std::optional<User>> user) {
-                        if (!user) return refuse_later(user.failure());
-                        if (!*user) return refuse_later(Forbidden("No account for this identity").failure());
-                        if (!user_is_active(**user)) return refuse_later(InactiveUser().failure());
-                        auto tags =
-                            std::vector<std::string>{session_tag("sub", signed_in->id_token.issuer, signed_in->id_token.subject)};
-                        if (signed_in->id_token.sid)
-                            tags.push_back(session_tag("sid", signed_in->id_token.issuer, *signed_in->id_token.sid));
-                        auto device = *device_base;
-                        device.tags = std::move(tags);
-                        // The access token is not fresh: no password was checked here.
-                        auto opened = auth.open_session(**user, Engine::Proof::none, std::move(device));
-                        auth.engine().after(std::move(opened), [&config, &codec = auth.tokens(), http, name, shared, event,
-                                                                signed_in, signed_in_hook, refuse_later, seal, routes,
-                                                                user = std::move(**user)](Result<TokenResponse> tokens) {
-                            if (!tokens) return refuse_later(tokens.failure());
-                            if (*signed_in_hook) {
-                                try {
-                                    (*signed_in_hook)(user, *signed_in);
-                                } catch (...) {
-                                    write_log(config.tokens.log, failure_of(std::current_exception(), "on_signed_in").log);
-                                }
+            auto redeem = [&auth, rp, http, name, shared, event, loader, signed_in_hook, refuse_later, device_base, seal, routes,
+                           grant = std::make_shared<const CallbackGrant>(std::move(*grant))]() {
+                auth.engine()
+                    .template off_thread<oidc::SignedIn>(
+                        [rp, grant](auto settle) mutable { rp->redeem(grant->code, grant->login, std::move(settle)); })
+                    .then([&auth, http, name, shared, event, loader, signed_in_hook, refuse_later, device_base, seal,
+                           routes](Result<oidc::SignedIn> redeemed) {
+                        if (!redeemed) return refuse_later(redeemed.failure());
+                        auto signed_in = std::make_shared<oidc::SignedIn>(std::move(*redeemed));
+                        const auto identity = signed_in->identity();
+                        auto found = [&]() -> Outcome<std::optional<User>> {
+                            try {
+                                return (*loader)(identity);
+                            } catch (...) {
+                                return failure_of(std::current_exception(), "identity_loader");
                             }
-                            finish_sign_in(*shared, config, http->cookies, codec, name, *tokens, signed_in->return_to, routes,
-                                           seal->seal_hint(name, signed_in->raw_id_token), event, user_id(user));
+                        }();
+                        auth.engine().after(std::move(found), [&auth, &config = auth.config(), http, name, shared, event,
+                                                               signed_in, signed_in_hook, refuse_later, device_base, seal,
+                                                               routes](Result<std::optional<User>> user) {
+                            try {  // your code: user_traits, the claims functions
+                                if (!user) return refuse_later(user.failure());
+                                if (!*user) return refuse_later(Forbidden("No account for this identity").failure());
+                                if (!user_is_active(**user)) return refuse_later(InactiveUser().failure());
+                                auto device = *device_base;
+                                device.tags = sign_in_tags(signed_in->id_token);
+                                // The access token is not fresh: no password was checked here.
+                                auto opened = auth.open_session(**user, Engine::Proof::none, std::move(device));
+                                auth.engine().after(std::move(opened), [&config, &codec = auth.tokens(), http, name, shared,
+                                                                        event, signed_in, signed_in_hook, refuse_later, seal,
+                                                                        routes,
+                                                                        user = std::move(**user)](Result<TokenResponse> tokens) {
+                                    if (!tokens) return refuse_later(tokens.failure());
+                                    if (*signed_in_hook) {
+                                        try {
+                                            (*signed_in_hook)(user, *signed_in);
+                                        } catch (...) {
+                                            write_log(config.tokens.log,
+                                                      failure_of(std::current_exception(), "on_signed_in").log);
+                                        }
+                                    }
+                                    try {
+                                        finish_sign_in(*shared, config, http->cookies, codec, name, *tokens, signed_in->return_to,
+                                                       routes, seal->seal_hint(name, signed_in->raw_id_token), event,
+                                                       user_id(user));
+                                    } catch (...) {
+                                        refuse_later(failure_of(std::current_exception(), "sign-in"));
+                                    }
+                                });
+                            } catch (...) {
+                                refuse_later(failure_of(std::current_exception(), "sign-in"));
+                            }
                         });
                     });
-                });
+            };
+            // A code redeemed is a login attempt: counted per client as password logins are, so
+            // that no client can queue redemptions at the provider without bound.
+            auth.engine().after(auth.engine().throttle().hit(instruments::throttle_key(instruments::ThrottleBucket::login_client,
+                                                                                       device_base->client),
+                                                             config.login_limits.per_client),
+                                [redeem, refuse_later](Result<ThrottleDecision> decision) {
+                                    if (!decision) return refuse_later(decision.failure());
+                                    if (!decision->allowed) return refuse_later(Throttled(decision->retry_after).failure());
+                                    redeem();
+                                });
         };
         api.get(base + "/callback", Endpoint(std::move(callback)), sign_in_callback_doc(display));
         api.get(base + "/end-session", Endpoint(end_session_handler(rp, seal, shared_http, base, auth.config().tokens.log)),
                 end_session_doc(display));
 
         // Back-channel logout: the provider ends the sessions its user signed out of there.
-        auto logout = [&auth, rp, replay](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter writer) {
-            const AuthConfig& config = auth.config();
-            auto token = read_logout_token(request);
-            if (!token) return answer_backchannel_logout(writer, config, rp->options().name, token.failure());
-            auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
-            auth.engine()
-                .template off_thread<oidc::LogoutToken>([rp, token = std::move(*token)](auto settle) mutable {
-                    rp->verify_logout(std::move(token), std::move(settle));
-                })
-                .then([&auth, &config, rp, replay, shared](Result<oidc::LogoutToken> verified) {
-                    const auto& name = rp->options().name;
-                    if (!verified) {
-                        auto refused = std::move(verified).failure();
-                        if (refused.kind == ErrorKind::invalid_token) refused.kind = ErrorKind::bad_request;
-                        return answer_backchannel_logout(*shared, config, name, refused);
-                    }
-                    // Each token is taken once, for as long as it could be accepted.
-                    const auto now =
-                        std::chrono::duration_cast<std::chrono::seconds>(fauth::now(config.tokens.clock).time_since_epoch())
-                            .count();
-                    const auto lifetime = std::chrono::seconds(std::max<std::int64_t>(verified->expires_at - now, 1));
-                    auto logout_token = std::make_shared<const oidc::LogoutToken>(std::move(*verified));
-                    auth.engine().after(
-                        replay->first_use("oidc-" + name + ":" + logout_token->jti, lifetime),
-                        [&auth, &config, name, shared, logout_token](Result<void> first) {
-                            if (!first) {
-                                auto refused = std::move(first).failure();
-                                if (refused.kind != ErrorKind::unavailable)
-                                    refused =
-                                        BadRequest("Invalid logout token", "logout token replayed (its jti was seen)").failure();
-                                return answer_backchannel_logout(*shared, config, name, refused);
-                            }
-                            // Its provider session when it names one, else every session of its account there.
-                            const auto tag = logout_token->sid ? session_tag("sid", logout_token->issuer, *logout_token->sid)
-                                                               : session_tag("sub", logout_token->issuer, *logout_token->subject);
-                            auth.engine().after(auth.engine().end_tagged(tag),
-                                                [&config, name, shared](Result<std::size_t> ended) {
-                                                    answer_backchannel_logout(*shared, config, name, ended);
-                                                });
-                        });
-                });
-        };
-        api.post(base + "/backchannel-logout", Endpoint(std::move(logout)), backchannel_logout_doc(display));
+        api.post(base + "/backchannel-logout", Endpoint(backchannel_logout_handler(auth.engine(), rp, replay)),
+                 backchannel_logout_doc(display));
     }
 }
 

@@ -148,6 +148,8 @@ struct SignedIn {
     std::string refresh_token;
     /// Where the browser goes now (LoginState::return_to).
     std::string return_to;
+    /// The provider's name in this service (RelyingPartyOptions::name).
+    std::string provider;
     /// The identity, for the application's loader.
     ExternalIdentity identity() const;
 };
@@ -191,7 +193,7 @@ public:
     /// Redeems `code` for `login` (opened from its sealed cookie) at the token endpoint, with the
     /// PKCE verifier, and verifies the ID token (verify_id_token: issuer, audience = client id,
     /// azp, nonce = login's, at_hash, auth_time against max_age; its key fetched once more when it
-    /// names one the ring has not seen). `done` runs once, on this object's thread, or at once on
+    /// names one the ring has not seen; unavailable while none has been loaded). `done` runs once, on this object's thread, or at once on
     /// this thread when refused at once (beyond max_waiting, or before discovery). Failures:
     /// bad_request (the provider refused the code: reused, expired, or for another client),
     /// invalid_token (the ID token), unavailable (the provider cannot be reached or answered
