@@ -22,6 +22,12 @@
 // the provider ends by back-channel logout (OpenID Connect Back-Channel Logout 1.0, with `sid`)
 // when they sign out here (RP-initiated logout's page at /session/end). A login name with an '@'
 // is also the account's e-mail address, verified (ID tokens carry `email` and `email_verified`).
+// With `login` and `pkjwtJwk` (a public JWK), `login-pkjwt` too: the same relying party's
+// redirect URIs, authenticating with private_key_jwt (RFC 7523) signed by that key's private half.
+// With `testCodes: true`, its own server also answers POST /test/code {"authorize_url", "login"}
+// with {"callback"}: the authorization request driven through the development login and consent
+// pages (cookies kept) as `login` would in a browser, to the redirect that carries the code. It is
+// there for tests that have no browser; never for anything else.
 // `introspections()` counts the requests its introspection endpoint received. `request` takes
 // `cert` and `key` (PEM) to present a client certificate.
 //
@@ -29,7 +35,8 @@
 //   const op = await startProvider({ dir, resources: { 'https://api.test': { scope: 'read write' } } });
 //   op.issuer, op.caFile, op.clients.service.{id,secret}; await op.request('/token', {...}); await op.stop();
 //
-// Or on its own: node tests/support/oidc_provider.mjs WORKDIR ['{"resources": {...}, "webClientId": "...", "mtls": true}']
+// Or on its own: node tests/support/oidc_provider.mjs WORKDIR ['{"resources": {...}, "webClientId": "...", "mtls": true,
+//   "login": {...}, "pkjwtJwk": {...}, "testCodes": true}']
 // prints one JSON line {"issuer", "ca", "clients", "resources"} once listening, and stops when its
 // standard input closes or on SIGTERM/SIGINT.
 import { execFileSync } from 'node:child_process';
@@ -92,7 +99,8 @@ function send(url, { method = 'GET', headers = {}, body, ca, cert, key } = {}) {
  * 'fauth-web'); `mtls` turns on certificate-bound tokens (RFC 8705) and the `bound` client.
  * Resolves to { issuer, caFile, clients, metadata, request(pathOrUrl, init), errors, stop() }.
  */
-export async function startProvider({ dir, resources = {}, webClientId = 'fauth-web', mtls = false, login } = {}) {
+export async function startProvider({ dir, resources = {}, webClientId = 'fauth-web', mtls = false, login, pkjwtJwk,
+  testCodes = false } = {}) {
   const certs = makeCertificates(dir);
   const secret = () => randomBytes(24).toString('base64url');
   const clients = {
@@ -101,6 +109,7 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
     resource: { id: 'fauth-resource', secret: secret() },
     ...(mtls ? { bound: { id: 'fauth-bound-service', secret: secret() } } : {}),
     ...(login ? { login: { id: 'fauth-login', secret: secret(), ...login } } : {}),
+    ...(login && pkjwtJwk ? { 'login-pkjwt': { id: 'fauth-login-pkjwt', ...login } } : {}),
   };
   let handler = (req, res) => { res.statusCode = 503; res.end(); };
   // With mtls, every client is asked for a certificate and none is refused for it (one without a
@@ -124,6 +133,11 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
         application_type: 'web', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [login.redirectUri],
         ...(login.postLogoutRedirectUri ? { post_logout_redirect_uris: [login.postLogoutRedirectUri] } : {}),
         ...(login.backchannelLogoutUri ? { backchannel_logout_uri: login.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+      }] : []),
+      ...(login && pkjwtJwk ? [{ client_id: clients['login-pkjwt'].id, token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [pkjwtJwk] }, application_type: 'web', grant_types: ['authorization_code'], response_types: ['code'],
+        redirect_uris: [login.redirectUri],
+        ...(login.postLogoutRedirectUri ? { post_logout_redirect_uris: [login.postLogoutRedirectUri] } : {}),
       }] : []),
     ],
     // What the email and profile scopes release, in the ID token itself (conformIdTokenClaims off:
@@ -174,9 +188,12 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
     if (ctx.method === 'POST' && ctx.path === '/token/introspection') introspections += 1;
     await next();
   });
-  handler = provider.callback();
-
   const request = (pathOrUrl, init = {}) => send(new URL(pathOrUrl, issuer), { ...init, ca: readFileSync(certs.ca) });
+  const providerHandler = provider.callback();
+  handler = testCodes
+    ? (req, res) => (req.method === 'POST' && req.url === '/test/code' ? testCode(req, res, request) : providerHandler(req, res))
+    : providerHandler;
+
   const stop = () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
   // Discovery over HTTPS with the CA alone: the certificate and the issuer are as the test says.
   const discovery = await request('/.well-known/openid-configuration').catch(async (e) => { await stop(); throw e; });
@@ -194,6 +211,48 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
     introspections: () => introspections,
     stop,
   };
+}
+
+// The redirect to the client's redirect URI (with the code) that the authorization request
+// `authorize` ends with once `login` has signed in at the development pages and consented.
+async function codeFor(request, authorize, login) {
+  const jar = new Map();
+  const go = async (url, init = {}) => {
+    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const r = await request(url, { ...init, headers: { ...init.headers, ...(cookie ? { cookie } : {}) } });
+    for (const c of r.setCookies) {
+      const pair = c.split(';')[0];
+      const at = pair.indexOf('=');
+      if (pair.slice(at + 1)) jar.set(pair.slice(0, at), pair.slice(at + 1)); else jar.delete(pair.slice(0, at));
+    }
+    return r;
+  };
+  const form = (fields) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString() });
+  const next = (r) => {
+    if (![302, 303].includes(r.status)) throw new Error(`a redirect, not ${r.status}: ${r.text}`);
+    return new URL(r.headers.location, authorize);
+  };
+  let at = next(await go(authorize));
+  at = next(await go(at, form({ prompt: 'login', login, password: 'any' })));
+  at = next(await go(at));
+  at = next(await go(at, form({ prompt: 'consent' })));
+  return next(await go(at));
+}
+
+// POST /test/code {"authorize_url", "login"} -> 200 {"callback"}, or 500 {"error"}.
+async function testCode(req, res, request) {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  try {
+    const { authorize_url: authorize, login } = JSON.parse(body);
+    const callback = await codeFor(request, authorize, login);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ callback: callback.href }));
+  } catch (e) {
+    res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: String(e?.message ?? e) }));
+  }
 }
 
 /** `Authorization: Basic` for a confidential client (RFC 6749 2.3.1: form-encoded id and secret). */
