@@ -164,8 +164,9 @@ std::string LoginStateSeal::seal(const LoginState& s) const {
 Result<LoginState> LoginStateSeal::open(std::string_view sealed, std::string_view provider, std::string_view state_parameter,
                                         std::int64_t now) const {
     if (sealed.size() > kMaxSealed) return refused("too long");
+    if (std::string raw; !base64url_decode(sealed, raw) || raw.size() < kIvBytes + kTagBytes) return refused("malformed");
     const auto text = decrypt(impl_->key, associated_data(provider), sealed);
-    if (!text) return refused("cannot be opened (malformed, another key or provider, or changed)");
+    if (!text) return refused("cannot be opened (another key or provider, or changed)");
     const auto body = nlohmann::json::parse(*text, nullptr, false);
     if (!body.is_object()) return refused("malformed");
     LoginState s;

@@ -75,6 +75,10 @@ void check_options(const RelyingPartyOptions& o) {
     if (o.max_age && o.max_age->count() < 0) throw ConfigError("RelyingPartyOptions '" + o.name + "': max_age is negative");
     if (o.leeway.count() < 0 || o.logout_token_max_age.count() <= 0 || o.max_waiting == 0)
         throw ConfigError("RelyingPartyOptions '" + o.name + "': leeway, logout_token_max_age and max_waiting must be positive");
+    for (const auto& [name, value] : o.authorization_parameters)
+        if (name == "max_age")
+            throw ConfigError("RelyingPartyOptions '" + o.name +
+                              "': set max_age, not an authorization parameter: the ID token's auth_time is then checked");
     // The request it makes refuses reserved parameters: check them now, not at the first sign-in.
     (void)authorization_url("https://op.invalid/authorize", o.client_id, o.redirect_uri, o.scopes,
                             new_login_state(o.name, "/", 0, o.login_lifetime), o.authorization_parameters);
@@ -336,13 +340,18 @@ Result<SignedIn> RelyingParty::redeem_now(const std::string& code, const LoginSt
         // RFC 6749 section 5.2: invalid_grant for a code used twice, expired, or not this client's.
         const auto error = body.is_object() ? string_member(body, "error") : std::string();
         const auto description = body.is_object() ? string_member(body, "error_description") : std::string();
-        return not_completed(
-            "the token endpoint refused the code: " +
-            nlohmann::json(error.empty() ? std::string("(no error)") : error)
-                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-            (description.empty()
-                 ? std::string()
-                 : " " + nlohmann::json(description).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+        const auto why = "the token endpoint refused the code: " +
+                         nlohmann::json(error.empty() ? std::string("(no error)") : error)
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                         (description.empty()
+                              ? std::string()
+                              : " " + nlohmann::json(description).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        // The code's fault (the sign-in's): 400. Anything else (invalid_client: this service's
+        // credentials) is this service's to fix, and no retry by the user helps: 500, logged.
+        if (error == "invalid_grant") return not_completed(why);
+        return Failure{.kind = ErrorKind::internal,
+                       .detail = "Internal Server Error",
+                       .log = "fauth oidc '" + options_.name + "': " + why};
     }
     if (result.status != 200) return unavailable("token endpoint answered " + std::to_string(result.status));
     if (!body.is_object()) return unavailable("token endpoint answered something that is not a JSON object");

@@ -163,6 +163,26 @@ std::string sealed_by_hand(const std::string& json, const std::string& provider 
     return fauth::base64url_encode(out);
 }
 
+// The ID token kept for RP-initiated logout: opened only for its provider and key, never as a
+// login state (nor a login state as a hint), and not kept when its cookie would be too large.
+TEST(LoginStateTest, AnIdTokenHintOpensOnlyAsAHintOfItsProvider) {
+    const LoginStateSeal seal(kSecret);
+    const std::string id_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+    const auto sealed = seal.seal_hint("corp", id_token);
+    EXPECT_EQ(sealed.find("eyJ"), std::string::npos) << "sealed, not readable";
+    EXPECT_EQ(seal.open_hint(sealed, "corp"), id_token);
+    EXPECT_EQ(LoginStateSeal(kSecret).open_hint(sealed, "corp"), id_token);
+    EXPECT_EQ(seal.open_hint(sealed, "other"), std::nullopt);
+    EXPECT_EQ(LoginStateSeal(kSecret + "x").open_hint(sealed, "corp"), std::nullopt);
+    EXPECT_EQ(seal.open_hint("not-sealed", "corp"), std::nullopt);
+    EXPECT_FALSE(seal.open(sealed, "corp", "state", kNow)) << "a hint is no login state";
+    const auto s = fauth::oidc::new_login_state("corp", "/", kNow);
+    EXPECT_EQ(seal.open_hint(seal.seal(s), "corp"), std::nullopt) << "a login state is no hint";
+    EXPECT_EQ(seal.seal_hint("corp", std::string(2801, 'a')), "") << "too large for a cookie: not kept";
+    EXPECT_NE(seal.seal_hint("corp", std::string(2800, 'a')), "");
+    EXPECT_THROW(seal.seal_hint("bad name", id_token), std::invalid_argument);
+}
+
 TEST(LoginStateTest, ItsFormatIsDocumentedAndWhatLacksAFieldIsRefused) {
     const LoginStateSeal seal(kSecret);
     const auto good = sealed_by_hand(R"({"s":"st","n":"no","v":"ve","r":"/","e":1800000600})");
