@@ -1,5 +1,7 @@
 #include "fauth/oidc/relying_party.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <future>
 
@@ -139,6 +141,7 @@ bool RelyingParty::enqueue(Job job) {
 }
 
 void RelyingParty::run() {
+    ::pthread_setname_np(::pthread_self(), "fauth-oidc-rp");
     for (;;) {
         Job job;
         bool discover_first = false;
