@@ -235,31 +235,9 @@ async function startSignIn() {
   return { cookie: cookie.split(';')[0], authorize };
 }
 
-// Drives the provider's pages for `authorize` over HTTP (cookies kept by name) up to the redirect
-// back; resolves to the callback URL.
+// The callback URL the provider sends `login`'s browser to for `authorize` (its pages driven over HTTP).
 async function codeFor(authorize, login) {
-  const jar = new Map();
-  const go = async (url, init = {}) => {
-    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const r = await op.request(url, { ...init, headers: { ...init.headers, ...(cookie ? { cookie } : {}) } });
-    for (const c of r.setCookies) {
-      const pair = c.split(';')[0];
-      const at = pair.indexOf('=');
-      if (pair.slice(at + 1)) jar.set(pair.slice(0, at), pair.slice(at + 1)); else jar.delete(pair.slice(0, at));
-    }
-    return r;
-  };
-  const form = (fields) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString() });
-  const next = (r) => {
-    assert.ok([302, 303].includes(r.status), `a redirect, not ${r.status}: ${r.text}`);
-    return new URL(r.headers.location, op.issuer);
-  };
-  let at = next(await go(authorize));
-  at = next(await go(at, form({ prompt: 'login', login, password: 'any' })));
-  at = next(await go(at));
-  at = next(await go(at, form({ prompt: 'consent' })));
-  const callback = next(await go(at));
+  const callback = await op.callbackFor(authorize, login);
   assert.equal(`${callback.origin}${callback.pathname}`, `${base}/auth/op/callback`);
   return callback;
 }

@@ -836,11 +836,11 @@ TEST_F(RelyingPartyTest, DestructorAnswersEveryWaitingRedemptionUnavailable) {
     ASSERT_TRUE(rp->discover_now()) << logs->all();
 
     std::vector<std::unique_ptr<Answer<SignedIn>>> answers;
-    for (int i = 0; i < 5; ++i) answers.push_back(std::make_unique<Answer<SignedIn>>());
+    for (std::size_t i = 0; i < 5; ++i) answers.push_back(std::make_unique<Answer<SignedIn>>());
     const auto login = fauth::oidc::new_login_state("fake", "/", 0);
     rp->redeem("code-0", login, answers[0]->callback());
     ASSERT_TRUE(silent.connections(1, 5s));  // the first is under way at the token endpoint
-    for (int i = 1; i <= 3; ++i) rp->redeem("code-" + std::to_string(i), login, answers[i]->callback());
+    for (std::size_t i = 1; i <= 3; ++i) rp->redeem("code-" + std::to_string(i), login, answers[i]->callback());
     // Beyond max_waiting: answered at once, on this thread.
     rp->redeem("code-4", login, answers[4]->callback());
     {
@@ -850,12 +850,12 @@ TEST_F(RelyingPartyTest, DestructorAnswersEveryWaitingRedemptionUnavailable) {
         EXPECT_EQ(answers[4]->result->failure().kind, ErrorKind::unavailable);
         EXPECT_EQ(answers[4]->result->failure().log, "too many sign-ins wait for the provider");
     }
-    for (int i = 0; i < 4; ++i) EXPECT_EQ(answers[i]->calls, 0) << i;
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(answers[i]->calls, 0) << i;
 
     const auto before = std::chrono::steady_clock::now();
     rp.reset();
     EXPECT_LT(std::chrono::steady_clock::now() - before, 3s);  // the fetch under way was cancelled
-    for (int i = 0; i < 5; ++i) {
+    for (std::size_t i = 0; i < 5; ++i) {
         SCOPED_TRACE(i);
         std::lock_guard lock(answers[i]->mutex);
         ASSERT_EQ(answers[i]->calls, 1);
@@ -866,7 +866,7 @@ TEST_F(RelyingPartyTest, DestructorAnswersEveryWaitingRedemptionUnavailable) {
         EXPECT_EQ(answers[i]->result->failure().retry_after, 5s);
     }
     EXPECT_NE(answers[0]->result->failure().log.find("token endpoint: "), std::string::npos) << answers[0]->result->failure().log;
-    for (int i = 1; i <= 3; ++i) EXPECT_EQ(answers[i]->result->failure().log, "the relying party stopped") << i;
+    for (std::size_t i = 1; i <= 3; ++i) EXPECT_EQ(answers[i]->result->failure().log, "the relying party stopped") << i;
     EXPECT_EQ(silent.connections(2, 0ms), false);  // nothing but the first reached the endpoint
 }
 

@@ -209,6 +209,9 @@ export async function startProvider({ dir, resources = {}, webClientId = 'fauth-
     request,
     errors: serverErrors,
     introspections: () => introspections,
+    // The callback URL (with the code) of the authorization request `authorize`, once `login` has
+    // signed in and consented at the development pages: a browser's sign-in without a browser.
+    callbackFor: (authorize, login) => codeFor(request, authorize, login),
     stop,
   };
 }
