@@ -358,9 +358,13 @@ Outcome<std::vector<SessionRecord>> Engine::sessions(std::string sub) const {
 }
 
 Outcome<bool> Engine::end_session(std::string sub, std::string id) const {
-    config_.report({.type = SecurityEventType::revoked, .reason = "end_session", .subject = sub});
-    return chain<bool>(store_->end_session(std::move(sub), std::move(id)), [this](Result<bool> ended) -> Result<bool> {
-        if (ended && *ended) instruments_.revocations.add(instruments::RevocationKind::logout);
+    // Reported once a session was ended: an id that names none (anyone may send one) is no event.
+    auto ending = store_->end_session(sub, std::move(id));
+    return chain<bool>(std::move(ending), [this, sub = std::move(sub)](Result<bool> ended) -> Result<bool> {
+        if (ended && *ended) {
+            instruments_.revocations.add(instruments::RevocationKind::logout);
+            config_.report({.type = SecurityEventType::revoked, .reason = "end_session", .subject = sub});
+        }
         return ended;
     });
 }
