@@ -105,6 +105,9 @@ test('a guide opens from the navigation, with the navigation and the search', as
 test('the API reference opens from its page', async () => {
   const { page, failures } = await watchedPage();
   await page.goto(`${base}/reference/api.html`);
+  // The search index is fetched after the page loads; leaving before it has arrived aborts that
+  // fetch (a failure of the test's own making, seen on a slow machine), so let it arrive first.
+  await page.waitForLoadState('networkidle');
   await page.getByText('Open the API reference').click();
   await page.waitForURL(/api\/index\.html$/);
   // Doxygen's main page (doxygen/mainpage.md), with its layer table linking the classes.
