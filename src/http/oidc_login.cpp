@@ -126,9 +126,7 @@ Pistache::Rest::Route::Handler backchannel_logout_handler(const Engine& engine, 
                     end_tags(engine, std::make_shared<const std::vector<std::string>>(logout_tags(*logout_token)), 0, 0,
                              [&engine, &config, name, replay, shared, logout_token](Result<std::size_t> ended) {
                                  if (!ended) return answer_backchannel_logout(*shared, config, name, ended);
-                                 const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                                                      fauth::now(config.tokens.clock).time_since_epoch())
-                                                      .count();
+                                 const auto now = fauth::unix_seconds(config.tokens.clock);
                                  const auto lifetime =
                                      std::chrono::seconds(std::max<std::int64_t>(logout_token->expires_at - now, 1));
                                  engine.after(replay->first_use("oidc-" + name + ":" + logout_token->jti, lifetime),

@@ -122,9 +122,7 @@ RelyingParty::~RelyingParty() {
     for (auto& job : queue_) job.cancel();
 }
 
-std::int64_t RelyingParty::now() const {
-    return std::chrono::duration_cast<std::chrono::seconds>(fauth::now(options_.clock).time_since_epoch()).count();
-}
+std::int64_t RelyingParty::now() const { return fauth::unix_seconds(options_.clock); }
 
 void RelyingParty::log(const std::string& message) const noexcept {
     write_log(options_.log, "fauth oidc '" + options_.name + "': " + message);

@@ -207,8 +207,7 @@ void add_oidc_sign_in(Api& api, const AuthProvider<User>& auth, OidcSignIn<User>
             auto fail = [&](const Failure& failure) {
                 refuse_sign_in(writer, config, http->cookies, name, failure, event, page);
             };
-            const auto now =
-                std::chrono::duration_cast<std::chrono::seconds>(fauth::now(config.tokens.clock).time_since_epoch()).count();
+            const auto now = fauth::unix_seconds(config.tokens.clock);
             auto grant = read_callback(request, *rp, *seal, http->cookies, now);
             if (!grant) return fail(grant.failure());
             auto shared = std::make_shared<Pistache::Http::ResponseWriter>(std::move(writer));
