@@ -70,10 +70,11 @@ Pistache) and libfauth_redis (Redis-backed stores).")
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME libfauth-dev)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
 # What the headers include (nlohmann/json, Pistache), what fauthConfig.cmake looks for
-# (OpenSSL 3, nlohmann_json, pkg-config modules libpistache, libxcrypt, hiredis and libcurl) and
+# (OpenSSL 3, nlohmann_json, pkg-config modules libpistache, libxcrypt, hiredis, libcurl, libcbor
+# and libqrencode) and
 # what fauth.pc requires; the static libraries link all of them. GoogleTest only for fauth::testing.
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS
-    "${_fauth_exact}, libpistache-dev, nlohmann-json3-dev (>= 3.10), libssl-dev (>= 3.0), libcrypt-dev, libhiredis-dev, libcurl4-openssl-dev | libcurl-dev, pkg-config")
+    "${_fauth_exact}, libpistache-dev, nlohmann-json3-dev (>= 3.10), libssl-dev (>= 3.0), libcrypt-dev, libhiredis-dev, libcurl4-openssl-dev | libcurl-dev, libcbor-dev, libqrencode-dev, pkg-config")
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SUGGESTS "cmake, libgtest-dev")
 set(CPACK_DEBIAN_DEVELOPMENT_DESCRIPTION
     "JWT authentication for Pistache REST services (development files)
