@@ -676,6 +676,32 @@ TEST(WebAuthnAssertion, RefusesMalformedClientDataAndOversizeInputs) {
                    "assertion signature does not verify");
 }
 
+TEST(SoftAuthenticatorJson, WritesWhatAPagePosts) {
+    SoftAuthenticator authenticator(CoseAlgorithm::eddsa);
+    const auto r = authenticator.register_credential(kChallenge);
+    const auto json = authenticator.registration_json(r);
+    std::string decoded;
+    EXPECT_EQ(json["id"], fauth::base64url_encode(authenticator.credential_id()));
+    EXPECT_EQ(json["rawId"], json["id"]);
+    EXPECT_EQ(json["type"], "public-key");
+    ASSERT_TRUE(fauth::base64url_decode(json["response"]["clientDataJSON"].get<std::string>(), decoded));
+    EXPECT_EQ(decoded, r.client_data_json);
+    ASSERT_TRUE(fauth::base64url_decode(json["response"]["attestationObject"].get<std::string>(), decoded));
+    EXPECT_EQ(decoded, r.attestation_object);
+    const auto stored = registered(authenticator);
+    const auto a = authenticator.assert_credential(kChallenge);
+    const auto assertion = authenticator.assertion_json(a, "user-7");
+    EXPECT_EQ(assertion["id"], json["id"]);
+    ASSERT_TRUE(fauth::base64url_decode(assertion["response"]["userHandle"].get<std::string>(), decoded));
+    EXPECT_EQ(decoded, "user-7");
+    std::string client_data, authenticator_data, signature;
+    ASSERT_TRUE(fauth::base64url_decode(assertion["response"]["clientDataJSON"].get<std::string>(), client_data));
+    ASSERT_TRUE(fauth::base64url_decode(assertion["response"]["authenticatorData"].get<std::string>(), authenticator_data));
+    ASSERT_TRUE(fauth::base64url_decode(assertion["response"]["signature"].get<std::string>(), signature));
+    EXPECT_TRUE(verify_assertion(example_rp(), kChallenge, stored, client_data, authenticator_data, signature).ok());
+    EXPECT_FALSE(authenticator.assertion_json(a).at("response").contains("userHandle"));
+}
+
 // Published responses from real browsers and authenticators: the test data of duo-labs/py_webauthn
 // (tests/test_verify_registration_response.py, tests/test_verify_authentication_response.py),
 // checked here by an implementation that shares nothing with theirs.

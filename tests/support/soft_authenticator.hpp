@@ -285,6 +285,37 @@ public:
         return r;
     }
 
+    /// The registration as PublicKeyCredential.toJSON() writes it (RegistrationResponseJSON): what
+    /// a page posts to the relying party, every binary member base64url.
+    nlohmann::json registration_json(const Registration& r) const {
+        const auto id = base64url_encode(credential_id_);
+        return {{"id", id},
+                {"rawId", id},
+                {"type", "public-key"},
+                {"authenticatorAttachment", "platform"},
+                {"clientExtensionResults", nlohmann::json::object()},
+                {"response",
+                 {{"clientDataJSON", base64url_encode(r.client_data_json)},
+                  {"attestationObject", base64url_encode(r.attestation_object)},
+                  {"transports", {"internal"}}}}};
+    }
+
+    /// The assertion as PublicKeyCredential.toJSON() writes it (AuthenticationResponseJSON), with
+    /// `user_handle` (raw bytes; left out when empty).
+    nlohmann::json assertion_json(const AssertionResponse& a, std::string_view user_handle = {}) const {
+        const auto id = base64url_encode(credential_id_);
+        nlohmann::json response = {{"clientDataJSON", base64url_encode(a.client_data_json)},
+                                   {"authenticatorData", base64url_encode(a.authenticator_data)},
+                                   {"signature", base64url_encode(a.signature)}};
+        if (!user_handle.empty()) response["userHandle"] = base64url_encode(user_handle);
+        return {{"id", id},
+                {"rawId", id},
+                {"type", "public-key"},
+                {"authenticatorAttachment", "platform"},
+                {"clientExtensionResults", nlohmann::json::object()},
+                {"response", response}};
+    }
+
     /// `size` random bytes.
     static std::string random(std::size_t size) {
         std::string out(size, '\0');
