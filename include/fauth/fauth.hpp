@@ -12,6 +12,7 @@
 #include "fauth/auth/guarded_route.hpp"   // GuardedRoute: what the guards return (http mounts them)
 #include "fauth/auth/provider.hpp"        // AuthProvider<User>
 #include "fauth/auth/revocation.hpp"      // revocation stores (memory; Redis in fauth/redis/revocation_store.hpp)
+#include "fauth/auth/second_factor.hpp"   // TOTP authenticators and recovery codes (fauth/auth/totp.hpp)
 #include "fauth/core/instruments.hpp"     // fauth's instruments (metrics)
 #include "fauth/core/metrics.hpp"         // metrics: instruments and sinks
 #include "fauth/core/prometheus.hpp"      // the Prometheus registry

@@ -19,9 +19,11 @@
 #include "fauth/http/metrics.hpp"            // serving a PrometheusRegistry (/metrics)
 #include "fauth/http/oidc_login.hpp"         // "Sign in with ...": OpenID Connect login, a cookie session
 #include "fauth/http/openapi.hpp"            // the OpenAPI 3.1 document builder
+#include "fauth/http/passkeys.hpp"           // passkeys: registration, a sign-in without a password
 #include "fauth/http/resource_metadata.hpp"  // RFC 9728 protected resource metadata
 #include "fauth/http/response.hpp"           // errors to responses, JSON helpers
 #include "fauth/http/scheme.hpp"             // CredentialScheme: one type per way in (schemes/)
+#include "fauth/http/second_factor.hpp"      // a login's second step; enrolling an authenticator app
 #include "fauth/http/secure_router.hpp"      // SecureRouter<User>
 #include "fauth/http/security_context.hpp"   // SecurityContext<User>
 #include "fauth/http/server.hpp"             // Server, shutdown signals

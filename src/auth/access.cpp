@@ -21,6 +21,15 @@ std::string_view next_segment(std::string_view& text, bool& last) noexcept {
     return segment;
 }
 
+// The next space-separated word of `text` (consumed); `last` tells whether it was the last one.
+std::string_view next_word(std::string_view& text, bool& last) noexcept {
+    const auto space = text.find(' ');
+    last = space == std::string_view::npos;
+    const auto word = text.substr(0, space);
+    text = last ? std::string_view() : text.substr(space + 1);
+    return word;
+}
+
 }  // namespace
 
 bool scopes_grant(const std::vector<std::string>& held, std::string_view required, const Wildcards& wildcards) noexcept {
@@ -29,7 +38,7 @@ bool scopes_grant(const std::vector<std::string>& held, std::string_view require
     return false;
 }
 
-enum class Rule::Kind : unsigned char { role, permission, scope, predicate, all, any, negation };
+enum class Rule::Kind : unsigned char { role, permission, scope, predicate, all, any, negation, acr, age };
 
 std::string_view scheme_name(Scheme scheme) noexcept {
     switch (scheme) {
@@ -83,11 +92,13 @@ std::string missing_scope_message(const std::vector<std::string>& scopes, Match 
 
 struct Rule::Node {
     Kind kind;
+    // acr: the values accepted, space-separated (as acr_values says them); age: the max_age.
     std::string name;                                   // the role, permission or scope; a predicate's description
     std::string message;                                // a predicate's own 403 detail, when the app gave one
     std::function<bool(const detail::Subject&)> check;  // a predicate's test
     const std::type_info* user_type = nullptr;          // of the predicates in it
     std::vector<Rule> children;
+    std::int64_t max_age = 0;  // age: in seconds
 };
 
 Rule Rule::leaf(Kind kind, std::string name) {
@@ -114,6 +125,26 @@ Rule::Rule(const AccessRule& access) {
 Rule Rule::role(std::string name) { return leaf(Kind::role, std::move(name)); }
 Rule Rule::permission(std::string name) { return leaf(Kind::permission, std::move(name)); }
 Rule Rule::scope(std::string name) { return leaf(Kind::scope, std::move(name)); }
+Rule Rule::acr(std::vector<std::string> accepted) {
+    if (accepted.empty()) throw ConfigError("fauth: Rule::acr needs at least one acr value");
+    std::string values;
+    for (const auto& value : accepted) {
+        if (value.empty() || value.find_first_of(" \"\\") != std::string::npos)
+            throw ConfigError("fauth: an acr value is not empty and has no space, quote or backslash");
+        if (!values.empty()) values.push_back(' ');
+        values += value;
+    }
+    return Rule(std::make_shared<const Node>(Node{Kind::acr, std::move(values), {}, {}, nullptr, {}}));
+}
+
+Rule Rule::second_factor() { return acr({std::string(kAcrTwoFactors)}); }
+
+Rule Rule::authenticated_within(std::chrono::seconds max_age) {
+    if (max_age.count() < 0) throw ConfigError("fauth: Rule::authenticated_within needs an age of 0 or more");
+    return Rule(
+        std::make_shared<const Node>(Node{Kind::age, std::to_string(max_age.count()), {}, {}, nullptr, {}, max_age.count()}));
+}
+
 Rule Rule::all(std::vector<Rule> rules) { return combined(Kind::all, std::move(rules)); }
 Rule Rule::any(std::vector<Rule> rules) { return combined(Kind::any, std::move(rules)); }
 
@@ -165,6 +196,8 @@ std::string Rule::description() const {
         case Kind::permission: return "permission " + node_->name;
         case Kind::scope: return "scope " + node_->name;
         case Kind::predicate: return node_->name;
+        case Kind::acr: return "acr " + node_->name;
+        case Kind::age: return "signed in within " + node_->name + " s";
         case Kind::negation: return "not " + part(node_->children.front());
         case Kind::all:
         case Kind::any: {
@@ -202,6 +235,25 @@ std::optional<Denial> Rule::refusal(const detail::Subject& subject, const Wildca
             if (scopes_grant(*subject.scopes, n.name, wildcards)) return std::nullopt;
             if (missing_scopes != nullptr) missing_scopes->push_back(n.name);
             return Denial{RuleKind::scope, missing_scope_message({n.name}, Match::all)};
+        case Kind::acr: {
+            if (subject.token != nullptr && !subject.token->acr.empty()) {
+                std::string_view values = n.name;
+                for (bool last = false; !last;)
+                    if (next_word(values, last) == subject.token->acr) return std::nullopt;
+            }
+            if (subject.token == nullptr) return Denial{RuleKind::authentication, std::string(kAccessDenied)};
+            return Denial{RuleKind::authentication, "Stronger authentication required", n.name};
+        }
+        case Kind::age: {
+            const std::int64_t max_age = n.max_age;
+            if (subject.token != nullptr) {
+                const auto now = subject.now != 0 ? subject.now : unix_seconds();
+                const auto started = second_of(subject.token->session_started_us());
+                if (now - started <= max_age) return std::nullopt;
+                return Denial{RuleKind::authentication, "Recent authentication required", {}, std::chrono::seconds(max_age)};
+            }
+            return Denial{RuleKind::authentication, std::string(kAccessDenied)};
+        }
         case Kind::predicate:
             if (n.check(subject)) return std::nullopt;
             return Denial{RuleKind::predicate, n.message.empty() ? std::string(kAccessDenied) : n.message};

@@ -85,7 +85,12 @@ Engine::Engine(AuthConfig config)
       pool_(std::make_unique<WorkerPool>(config_.worker_threads, config_.worker_queue_capacity, config_.worker_nice,
                                          "fauth-password")),
       queue_depth_(observe_gauge(config_.tokens.metrics, instruments::spec(instruments::Id::password_queue_depth),
-                                 [this](const GaugeEmit& emit) { emit(static_cast<double>(password_jobs_.load()), {}); })) {}
+                                 [this](const GaugeEmit& emit) { emit(static_cast<double>(password_jobs_.load()), {}); })) {
+    const auto& factors = config_.second_factor;
+    if (factors.store)
+        second_factors_ = std::make_unique<const SecondFactors>(*this, factors.sealing_secret.empty() ? config_.tokens.secret_key
+                                                                                                      : factors.sealing_secret);
+}
 
 Engine::~Engine() {
     queue_depth_.reset();  // its observer reads this engine
@@ -308,6 +313,18 @@ void bind_to_key(nlohmann::json& extra, std::string_view jkt) {
 
 }  // namespace
 
+AuthMethods Engine::methods_of(Proof proof) noexcept {
+    using M = AuthMethod;
+    switch (proof) {
+        case Proof::none: return {};
+        case Proof::password: return {M::pwd};
+        case Proof::password_and_code: return {M::mfa, M::otp, M::pwd};
+        case Proof::passkey: return {M::hwk, M::mfa, M::user};
+        case Proof::synced_passkey: return {M::mfa, M::swk, M::user};
+    }
+    return {};
+}
+
 TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, Proof proof,
                             std::string_view dpop_jkt) const {
     return login_at(issue_floor(unix_microseconds(config_.tokens.clock)), std::move(sub), std::move(scopes), std::move(extra),
@@ -317,8 +334,13 @@ TokenResponse Engine::login(std::string sub, std::vector<std::string> scopes, nl
 TokenResponse Engine::login_at(std::int64_t start_us, std::string sub, std::vector<std::string> scopes, nlohmann::json extra,
                                Proof proof, std::string_view dpop_jkt) const {
     if (!dpop_jkt.empty()) bind_to_key(extra, dpop_jkt);
-    auto response = pair(std::move(sub), std::move(scopes), std::move(extra), random_token_id(), start_us, start_us,
-                         proof == Proof::password);
+    const auto amr = methods_of(proof);
+    const Authentication how{amr,
+                             proof == Proof::none       ? std::string_view()
+                             : proof == Proof::password ? kAcrOneFactor
+                                                        : kAcrTwoFactors,
+                             proof != Proof::none};
+    auto response = pair(std::move(sub), std::move(scopes), std::move(extra), random_token_id(), start_us, start_us, how);
     if (!dpop_jkt.empty()) response.token_type = "DPoP";
     return response;
 }
@@ -335,7 +357,10 @@ Outcome<TokenResponse> Engine::open_session(std::string sub, std::vector<std::st
         return failure_of(std::current_exception(), "token claims");
     }
     if (!store_->keeps_sessions()) return response;
-    if (device.origin.empty()) device.origin = proof == Proof::password ? "password" : "app";
+    if (device.origin.empty())
+        device.origin = proof == Proof::none                                            ? "app"
+                        : proof == Proof::password || proof == Proof::password_and_code ? "password"
+                                                                                        : "passkey";
     SessionRecord record{response.family,
                          std::move(sub),
                          started_us,
@@ -429,13 +454,13 @@ TokenResponse Engine::renew(const TokenPayload& refresh, std::vector<std::string
     const std::string* bound = dpop_jkt(refresh);
     if (bound != nullptr) bind_to_key(extra, *bound);
     auto response = pair(refresh.sub, std::move(scopes), std::move(extra), refresh.family.str(), refresh.session_started_us(),
-                         issued_at_us, false, refresh.jti);
+                         issued_at_us, Authentication{refresh.amr, refresh.acr, false}, refresh.jti);
     if (bound != nullptr) response.token_type = "DPoP";
     return response;
 }
 
 TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
-                           std::int64_t session_start_us, std::int64_t issued_from_us, bool fresh,
+                           std::int64_t session_start_us, std::int64_t issued_from_us, const Authentication& how,
                            std::string_view replaces) const {
     auto access = codec_.make_payload(TokenType::access, sub, scopes, extra);
     auto refresh = codec_.make_payload(TokenType::refresh, std::move(sub), std::move(scopes), std::move(extra));
@@ -466,7 +491,9 @@ TokenResponse Engine::pair(std::string sub, std::vector<std::string> scopes, nlo
     access.family = refresh.family = std::move(family);
     access.auth_time = refresh.auth_time = second_of(session_start_us);
     access.auth_time_us = refresh.auth_time_us = session_start_us;
-    access.fresh = fresh;  // a refresh token is never fresh, nor is anything it is exchanged for
+    access.fresh = how.fresh;            // a refresh token is never fresh, nor is anything it is exchanged for
+    access.amr = refresh.amr = how.amr;  // how the session began: refresh keeps it
+    access.acr = refresh.acr = how.acr;
     TokenResponse response;
     response.access_token = codec_.sign(access);
     response.refresh_token = codec_.sign(refresh);
@@ -500,8 +527,9 @@ Outcome<void> Engine::revoke_all(std::string sub) const {
     // engine has issued is covered even when its clock is ahead of the store's.
     const auto at_least_us = std::max(unix_microseconds(config_.tokens.clock), revoked_up_to_us_.load() + 1);
     // The record must outlive every kind of token it covers.
-    const auto longest = std::max({config_.tokens.access_token_ttl, config_.tokens.refresh_token_ttl,
-                                   config_.tokens.password_reset_ttl, config_.tokens.email_verification_ttl});
+    const auto longest =
+        std::max({config_.tokens.access_token_ttl, config_.tokens.refresh_token_ttl, config_.tokens.password_reset_ttl,
+                  config_.tokens.email_verification_ttl, config_.tokens.second_factor_ttl});
     config_.report({.type = SecurityEventType::revoked, .reason = "revoke_all", .subject = sub});
     auto written = store_->revoke_subject_now(std::move(sub), at_least_us,
                                               record_expiry(unix_seconds(config_.tokens.clock) + longest.count()));

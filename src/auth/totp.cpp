@@ -279,8 +279,10 @@ std::string qr_svg(std::string_view text) {
             }
             int run = 1;
             while (x + run < width && (row[x + run] & 1) != 0) ++run;
-            out += "M" + std::to_string(x + kQuiet) + " " + std::to_string(y + kQuiet) + "h" + std::to_string(run) + "v1h-" +
-                   std::to_string(run) + "z";
+            out.push_back('M');
+            out.append(std::to_string(x + kQuiet)).push_back(' ');
+            out.append(std::to_string(y + kQuiet)).push_back('h');
+            out.append(std::to_string(run)).append("v1h-").append(std::to_string(run)).push_back('z');
             x += run;
         }
     }

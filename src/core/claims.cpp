@@ -20,9 +20,13 @@ using detail::JsonKind;
 using detail::JsonMember;
 using detail::JsonObjectReader;
 
-constexpr std::array<std::string_view, 14> kRegisteredClaims = {"sub",        "exp",       "iat",          "nbf",  "jti",
-                                                                "token_type", "scopes",    "iss",          "aud",  "fam",
-                                                                "iat_us",     "auth_time", "auth_time_us", "fresh"};
+constexpr std::array<std::string_view, 16> kRegisteredClaims = {"sub",          "exp",   "iat", "nbf", "jti",    "token_type",
+                                                                "scopes",       "iss",   "aud", "fam", "iat_us", "auth_time",
+                                                                "auth_time_us", "fresh", "acr", "amr"};
+
+constexpr std::array<std::string_view, 21> kAuthMethodNames = {"face", "fpt", "geo", "hwk", "iris", "kba", "mca",
+                                                               "mfa",  "otp", "pin", "pop", "pwd",  "rba", "retina",
+                                                               "sc",   "sms", "swk", "tel", "user", "vbm", "wia"};
 
 // A value the reader has already validated, as JSON for `extra`.
 json parse_validated(std::string_view raw) {
@@ -51,7 +55,9 @@ enum Claim : std::size_t {
     kIatUs,
     kAuthTime,
     kAuthTimeUs,
-    kFresh
+    kFresh,
+    kAcr,
+    kAmr
 };
 
 const JsonMember* slot(const ClaimSlots& slots, Claim claim) { return slots[claim].raw.empty() ? nullptr : &slots[claim]; }
@@ -171,14 +177,31 @@ std::string_view to_string(TokenType type) noexcept {
         case TokenType::refresh: return "refresh";
         case TokenType::password_reset: return "password_reset";
         case TokenType::email_verification: return "email_verification";
+        case TokenType::second_factor: return "second_factor";
     }
     return "unknown";
 }
 
 std::optional<TokenType> token_type_from_string(std::string_view name) noexcept {
-    for (auto type : {TokenType::access, TokenType::refresh, TokenType::password_reset, TokenType::email_verification})
+    for (auto type : {TokenType::access, TokenType::refresh, TokenType::password_reset, TokenType::email_verification,
+                      TokenType::second_factor})
         if (to_string(type) == name) return type;
     return std::nullopt;
+}
+
+std::string_view to_string(AuthMethod method) noexcept { return kAuthMethodNames[static_cast<std::size_t>(method)]; }
+
+std::optional<AuthMethod> auth_method_from_string(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < kAuthMethodNames.size(); ++i)
+        if (kAuthMethodNames[i] == name) return static_cast<AuthMethod>(i);
+    return std::nullopt;
+}
+
+std::vector<std::string_view> AuthMethods::names() const {
+    std::vector<std::string_view> out;
+    for (std::size_t i = 0; i < kAuthMethodNames.size(); ++i)
+        if (has(static_cast<AuthMethod>(i))) out.push_back(kAuthMethodNames[i]);
+    return out;
 }
 
 void TokenId::assign(std::string_view id) {
@@ -287,6 +310,22 @@ std::string write_claims(const TokenPayload& payload) {
         detail::append_json_string(body, payload.family);
     }
     if (payload.fresh) body += ",\"fresh\":true";
+    if (payload.acr != implied_acr(payload.amr)) {
+        body += ",\"acr\":";
+        detail::append_json_string(body, payload.acr);
+    }
+    if (payload.amr != kImpliedMethods) {
+        body += ",\"amr\":[";
+        bool first = true;
+        for (const auto name : payload.amr.names()) {
+            if (!first) body.push_back(',');
+            first = false;
+            body.push_back('"');
+            body += name;
+            body.push_back('"');
+        }
+        body.push_back(']');
+    }
     if (payload.extra.is_object() && !payload.extra.empty()) {
         std::string extra;
         try {
@@ -384,6 +423,17 @@ TokenPayload read_claims_generally(std::string_view text, ClaimShape shape) {
             if (m->raw != "true" && m->raw != "false") throw InvalidToken("fresh is not a boolean");
             p.fresh = m->raw == "true";
         }
+    }
+    if (const auto* m = slot(slots, kAcr)) {
+        if (m->kind != JsonKind::string) throw InvalidToken("acr is not a string");
+        p.acr = JsonObjectReader::string_value(*m);
+    }
+    if (const auto* m = slot(slots, kAmr))
+        for (const auto& name : string_list(*m, "amr", false))
+            if (const auto method = auth_method_from_string(name)) p.amr.add(*method);
+    if (!external) {  // what fauth's own tokens leave out (write_claims)
+        if (slot(slots, kAmr) == nullptr) p.amr = kImpliedMethods;
+        if (slot(slots, kAcr) == nullptr) p.acr = implied_acr(p.amr);
     }
     const auto exp = numeric_date(slots, kExp, Round::down);
     if (!exp) throw InvalidToken("missing exp");

@@ -20,6 +20,17 @@ void check_extra(const nlohmann::json& extra);
 /// std::invalid_argument for an `extra` check_extra refuses or one that is not valid UTF-8.
 std::string write_claims(const TokenPayload& payload);
 
+// How fauth's own tokens say how their session began, in as few bytes as the quickstart's 300-byte
+// login token allows: `amr` is left out when it is just pwd (a password login, the common case;
+// a session the application began writes "amr":[]), and `acr` when it is the one its amr implies
+// (none for no method, kAcrTwoFactors with mfa, else kAcrOneFactor). Both readers fill in what
+// is left out (own shape only: a trusted issuer's token says what it says).
+inline const AuthMethods kImpliedMethods{AuthMethod::pwd};
+inline std::string_view implied_acr(AuthMethods amr) noexcept {
+    if (amr.empty()) return {};
+    return amr.has(AuthMethod::mfa) ? kAcrTwoFactors : kAcrOneFactor;
+}
+
 /// Whose claims a payload holds.
 enum class ClaimShape {
     own,       ///< this service's: jti and a known token_type required, fauth's claims read

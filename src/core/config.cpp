@@ -38,6 +38,7 @@ void TokenConfig::validate() const {
     require_positive(refresh_token_ttl, "refresh_token_ttl");
     require_positive(password_reset_ttl, "password_reset_ttl");
     require_positive(email_verification_ttl, "email_verification_ttl");
+    require_positive(second_factor_ttl, "second_factor_ttl");
     if (leeway.count() < 0) throw ConfigError("TokenConfig.leeway must not be negative");
     require_non_empty(issuer, "issuer");
     require_non_empty(audience, "audience");

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "claims_codec.hpp"
 #include "utf8.hpp"
 
 namespace fauth::detail {
@@ -148,6 +149,20 @@ public:
         }
     }
 
+    // An array of strings as strings() reads, into a set of RFC 8176 methods (other names skipped,
+    // as the general reader skips them).
+    bool methods(AuthMethods& out) noexcept {
+        if (!take('[')) return false;
+        if (take(']')) return true;
+        for (;;) {
+            const auto s = string();
+            if (!s) return false;
+            if (const auto method = auth_method_from_string(*s)) out.add(*method);
+            if (take(']')) return true;
+            if (!take(',')) return false;
+        }
+    }
+
     // Any value made of such strings, integers, literals, arrays and objects (up to kOwnMaxDepth
     // deep), without whitespace: checked only, for nlohmann to read as the general reader has it read.
     bool value(int depth) noexcept {
@@ -243,6 +258,18 @@ std::optional<TokenPayload> read_own_claims(std::string_view json) {
         else if (!in.take(std::string_view("false")))
             return std::nullopt;
     }
+    // How the session began; what is left out is implied (write_claims).
+    std::optional<std::string_view> acr;
+    if (in.take(std::string_view(",\"acr\":"))) {
+        acr = in.string();
+        if (!acr) return std::nullopt;
+    }
+    if (in.take(std::string_view(",\"amr\":"))) {
+        if (!in.methods(p.amr)) return std::nullopt;
+    } else {
+        p.amr = kImpliedMethods;
+    }
+    p.acr.assign(acr ? *acr : implied_acr(p.amr));
     // Other claims as nlohmann writes an object's members: keys in increasing order (so none
     // twice), none of them registered.
     std::optional<std::string_view> previous;

@@ -17,6 +17,7 @@ std::string_view to_string(SecurityEventType type) noexcept {
         case SecurityEventType::refresh_reuse: return "refresh_reuse";
         case SecurityEventType::revoked: return "revoked";
         case SecurityEventType::throttled: return "throttled";
+        case SecurityEventType::second_factor_required: return "second_factor_required";
     }
     return "unknown";
 }

@@ -20,6 +20,7 @@ std::chrono::seconds ttl_of(const TokenConfig& config, TokenType type) {
         case TokenType::refresh: return config.refresh_token_ttl;
         case TokenType::password_reset: return config.password_reset_ttl;
         case TokenType::email_verification: return config.email_verification_ttl;
+        case TokenType::second_factor: return config.second_factor_ttl;
     }
     throw std::invalid_argument("unknown token type");
 }

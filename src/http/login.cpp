@@ -150,4 +150,18 @@ void send_token_response(Pistache::Http::ResponseWriter& writer, const TokenResp
     send_json(writer, Pistache::Http::Code::Ok, json(tokens));
 }
 
+void send_second_factor_required(Pistache::Http::ResponseWriter& writer, const std::string& token) {
+    writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+    send_json(writer, Pistache::Http::Code::Forbidden,
+              json{{"detail", kSecondFactorRequired},
+                   {"second_factor_token", token},
+                   {"factors", json::array({"totp", "recovery_code"})}});
+}
+
+std::string second_factor_token(const TokenCodec& codec, const std::string& user_sub, std::string_view jkt) {
+    json extra;
+    if (!jkt.empty()) extra = json{{"cnf", {{"jkt", jkt}}}};
+    return codec.issue(TokenType::second_factor, user_sub, {}, std::move(extra));
+}
+
 }  // namespace fauth::http

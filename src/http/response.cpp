@@ -73,6 +73,8 @@ std::string Challenge::header_value(std::string_view error) const {
         if (token_presented && target_here) {
             param("error", error);
             if (!scope.empty()) param("scope", scope);
+            if (!acr_values.empty()) param("acr_values", acr_values);
+            if (max_age) param("max_age", std::to_string(max_age->count()));
         }
         if (!metadata_said && (ascii_iequals(name, "Bearer") || ascii_iequals(name, "DPoP"))) {
             param("resource_metadata", resource_metadata);

@@ -132,3 +132,27 @@ std::variant<std::string, RequestError> parse_refresh_request(std::string_view c
 }
 
 }  // namespace fauth::http
+
+namespace fauth::http {
+
+std::variant<SecondFactorRequest, RequestError> parse_second_factor_request(std::string_view content_type,
+                                                                            std::string_view body) {
+    auto read = read_fields(content_type, body);
+    if (auto* error = std::get_if<RequestError>(&read)) return *error;
+    const auto& fields = std::get<json>(read);
+    const auto* token = string_field(fields, "second_factor_token");
+    const auto* code = string_field(fields, "code");
+    if (token == nullptr || token->empty()) return unprocessable("second_factor_token is required and must be a string");
+    if (code == nullptr || code->empty()) return unprocessable("code is required and must be a string");
+    return SecondFactorRequest{*token, *code};
+}
+
+std::variant<std::string, RequestError> parse_code_request(std::string_view content_type, std::string_view body) {
+    auto read = read_fields(content_type, body);
+    if (auto* error = std::get_if<RequestError>(&read)) return *error;
+    const auto* code = string_field(std::get<json>(read), "code");
+    if (code == nullptr || code->empty()) return unprocessable("code is required and must be a string");
+    return *code;
+}
+
+}  // namespace fauth::http

@@ -1,7 +1,6 @@
 #include "fauth/oidc/login.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -13,8 +12,8 @@
 
 #include "fauth/core/base64url.hpp"
 #include "fauth/core/errors.hpp"
+#include "fauth/core/internal/aead.hpp"
 #include "fauth/core/internal/digest.hpp"
-#include "fauth/core/internal/hmac.hpp"
 #include "fauth/core/internal/random.hpp"
 #include "form.hpp"
 
@@ -22,7 +21,7 @@ namespace fauth::oidc {
 
 namespace {
 
-constexpr std::size_t kIvBytes = 12;
+constexpr std::size_t kIvBytes = 12;  // aead_seal's IV and tag: a sealed state is never shorter
 constexpr std::size_t kTagBytes = 16;
 constexpr std::size_t kMaxSealed = 4096;  // a cookie's whole budget in browsers
 constexpr std::size_t kMaxReturnTo = 1024;
@@ -53,68 +52,14 @@ bool local_path(std::string_view path) {
     return true;
 }
 
-// The cipher's key: HMAC-SHA-256 of a label under `secret`, so that the same secret may sign
-// tokens too without one use passing for the other.
-std::array<unsigned char, 32> derived_key(std::string_view secret) {
-    const detail::HmacKey hmac("SHA256", secret);
-    std::array<unsigned char, 32> key{};
-    hmac.compute("fauth oidc login state v1", key.data());
-    return key;
-}
+// The cipher's key (aead_key), for sign-in states and hints.
+AeadKey derived_key(std::string_view secret) { return aead_key(secret, "fauth oidc login state v1"); }
 
 // The associated data of a state sealed for `provider`: opened for another, it fails.
 std::string associated_data(std::string_view provider) { return "fauth oidc login state v1|" + std::string(provider); }
 
-struct CipherFree {
-    void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); }
-};
-using Cipher = std::unique_ptr<EVP_CIPHER_CTX, CipherFree>;
-
 // The associated data of a sealed ID token hint for `provider`: never opened as a login state.
 std::string hint_data(std::string_view provider) { return "fauth oidc id_token_hint v1|" + std::string(provider); }
-
-// base64url(IV, AES-256-GCM of `plain` under `key` with `aad`, tag).
-std::string encrypt(const std::array<unsigned char, 32>& key, const std::string& aad, const std::string& plain) {
-    std::string out(kIvBytes + plain.size() + kTagBytes, '\0');
-    auto* bytes = reinterpret_cast<unsigned char*>(out.data());
-    const auto iv = random_bytes(kIvBytes);
-    std::copy(iv.begin(), iv.end(), out.begin());
-    const Cipher ctx(EVP_CIPHER_CTX_new());
-    int n = 0;
-    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), bytes) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
-                          static_cast<int>(aad.size())) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), bytes + kIvBytes, &n, reinterpret_cast<const unsigned char*>(plain.data()),
-                          static_cast<int>(plain.size())) != 1 ||
-        EVP_EncryptFinal_ex(ctx.get(), bytes + kIvBytes + n, &n) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagBytes), bytes + kIvBytes + plain.size()) != 1)
-        throw std::runtime_error("LoginStateSeal: OpenSSL cannot encrypt");
-    return base64url_encode(out);
-}
-
-// What encrypt sealed under `key` with `aad`, or nothing (too long, malformed, another key or
-// associated data, or any byte changed).
-std::optional<std::string> decrypt(const std::array<unsigned char, 32>& key, const std::string& aad, std::string_view sealed) {
-    if (sealed.size() > kMaxSealed) return std::nullopt;
-    std::string raw;
-    if (!base64url_decode(sealed, raw) || raw.size() < kIvBytes + kTagBytes) return std::nullopt;
-    const auto size = raw.size() - kIvBytes - kTagBytes;
-    const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
-    std::string text(size, '\0');
-    std::array<unsigned char, kTagBytes> tag{};
-    std::copy(bytes + kIvBytes + size, bytes + raw.size(), tag.begin());
-    const Cipher ctx(EVP_CIPHER_CTX_new());
-    int n = 0;
-    if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), bytes) != 1 ||
-        EVP_DecryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
-                          static_cast<int>(aad.size())) != 1 ||
-        EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(text.data()), &n, bytes + kIvBytes,
-                          static_cast<int>(size)) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagBytes), tag.data()) != 1 ||
-        EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(text.data()) + n, &n) != 1)
-        return std::nullopt;
-    return text;
-}
 
 }  // namespace
 
@@ -136,7 +81,7 @@ LoginState new_login_state(std::string provider, std::string return_to, std::int
 }
 
 struct LoginStateSeal::Impl {
-    std::array<unsigned char, 32> key;
+    AeadKey key;
     explicit Impl(std::string_view secret) : key(derived_key(secret)) {}
     ~Impl() { OPENSSL_cleanse(key.data(), key.size()); }
     Impl(const Impl&) = delete;
@@ -158,14 +103,14 @@ std::string LoginStateSeal::seal(const LoginState& s) const {
     const auto plain =
         nlohmann::json{{"s", s.state}, {"n", s.nonce}, {"v", s.code_verifier}, {"r", s.return_to}, {"e", s.expires_at}}
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return encrypt(impl_->key, associated_data(s.provider), plain);
+    return aead_seal(impl_->key, associated_data(s.provider), plain);
 }
 
 Result<LoginState> LoginStateSeal::open(std::string_view sealed, std::string_view provider, std::string_view state_parameter,
                                         std::int64_t now) const {
     if (sealed.size() > kMaxSealed) return refused("too long");
     if (std::string raw; !base64url_decode(sealed, raw) || raw.size() < kIvBytes + kTagBytes) return refused("malformed");
-    const auto text = decrypt(impl_->key, associated_data(provider), sealed);
+    const auto text = aead_open(impl_->key, associated_data(provider), sealed, kMaxSealed);
     if (!text) return refused("cannot be opened (another key or provider, or changed)");
     const auto body = nlohmann::json::parse(*text, nullptr, false);
     if (!body.is_object()) return refused("malformed");
@@ -192,11 +137,11 @@ Result<LoginState> LoginStateSeal::open(std::string_view sealed, std::string_vie
 std::string LoginStateSeal::seal_hint(std::string_view provider, std::string_view id_token) const {
     if (!valid_provider(provider)) throw std::invalid_argument("LoginStateSeal::seal_hint: not a provider's name");
     if (id_token.size() > kMaxHint) return {};
-    return encrypt(impl_->key, hint_data(provider), std::string(id_token));
+    return aead_seal(impl_->key, hint_data(provider), id_token);
 }
 
 std::optional<std::string> LoginStateSeal::open_hint(std::string_view sealed, std::string_view provider) const {
-    return decrypt(impl_->key, hint_data(provider), sealed);
+    return aead_open(impl_->key, hint_data(provider), sealed, kMaxSealed);
 }
 
 std::string authorization_url(std::string_view authorization_endpoint, std::string_view client_id, std::string_view redirect_uri,

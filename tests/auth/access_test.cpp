@@ -231,3 +231,48 @@ TEST(Rule, RefusesRulesThatCannotBeChecked) {
     EXPECT_EQ(*mine.user_type(), typeid(User));
     EXPECT_EQ(fauth::role("a").user_type(), nullptr);
 }
+
+TEST(Access, StepUpRulesReadTheTokensAcrAndSessionAge) {
+    const std::vector<std::string> scopes;
+    fauth::TokenPayload one, two;
+    one.acr = "aal1";
+    one.auth_time = 1000;
+    two.acr = "aal2";
+    two.auth_time = 1900;
+    const fauth::Principal<User> by_one{alice, fauth::Scheme::bearer, scopes, &one};
+    const fauth::Principal<User> by_two{alice, fauth::Scheme::bearer, scopes, &two};
+
+    const auto second = fauth::Rule::second_factor();
+    EXPECT_EQ(second.description(), "acr aal2");
+    EXPECT_FALSE(fauth::refusal(second, by_two));
+    const auto why = fauth::refusal(second, by_one);
+    ASSERT_TRUE(why);
+    EXPECT_EQ(why->kind, fauth::instruments::RuleKind::authentication);
+    EXPECT_EQ(why->message, "Stronger authentication required");
+    EXPECT_EQ(why->acr_values, "aal2");
+    EXPECT_TRUE(why->step_up());
+    // Any of several values; a caller without a token (an API key) cannot step up: a plain 403.
+    EXPECT_FALSE(fauth::refusal(fauth::Rule::acr({"gold", "aal1"}), by_one));
+    EXPECT_EQ(fauth::refusal(fauth::Rule::acr({"gold", "silver"}), by_one)->acr_values, "gold silver");
+    const fauth::ApiKey key{"k", "h", "user-123", {}, "ci"};
+    const fauth::Principal<User> by_key{alice, fauth::Scheme::api_key, scopes, nullptr, &key};
+    const auto keyed = fauth::refusal(second, by_key);
+    ASSERT_TRUE(keyed);
+    EXPECT_FALSE(keyed->step_up());
+    EXPECT_EQ(keyed->message, fauth::kAccessDenied);
+
+    // max_age: judged by the time given (the guard gives its clock's).
+    const auto recent = fauth::Rule::authenticated_within(std::chrono::seconds(300));
+    EXPECT_EQ(recent.description(), "signed in within 300 s");
+    EXPECT_FALSE(fauth::refusal(recent, by_two, {}, nullptr, 2200));
+    EXPECT_FALSE(fauth::refusal(recent, by_one, {}, nullptr, 1300)) << "exactly max_age old";
+    const auto stale = fauth::refusal(recent, by_one, {}, nullptr, 1301);
+    ASSERT_TRUE(stale);
+    EXPECT_EQ(stale->message, "Recent authentication required");
+    EXPECT_EQ(stale->max_age, std::chrono::seconds(300));
+    EXPECT_TRUE(stale->acr_values.empty());
+
+    EXPECT_THROW(fauth::Rule::acr({}), fauth::ConfigError);
+    EXPECT_THROW(fauth::Rule::acr({"a b"}), fauth::ConfigError);
+    EXPECT_THROW(fauth::Rule::authenticated_within(std::chrono::seconds(-1)), fauth::ConfigError);
+}

@@ -40,6 +40,8 @@ std::string describe(const TokenPayload& p) {
     list(p.aud);
     out << " fam=" << p.family << " roles=";
     list(p.roles);
+    out << " acr=" << p.acr << " amr=";
+    for (const auto name : p.amr.names()) out << '[' << name << ']';
     out << " external=" << p.external << " extra=" << p.extra.dump() << " (" << p.extra.type_name() << ')';
     return out.str();
 }
@@ -120,9 +122,28 @@ TEST(OwnClaimsReader, ReadsTheTokensTheEngineIssues) {
     EXPECT_EQ(access.iss, "https://auth.example");
     EXPECT_EQ(access.aud, std::vector<std::string>{"api"});
     EXPECT_TRUE(access.extra.is_null());
+    EXPECT_EQ(access.acr, "aal1");
+    EXPECT_EQ(access.amr, fauth::AuthMethods{fauth::AuthMethod::pwd});
+    EXPECT_EQ(claims_text_of(login.access_token).find("amr"), std::string::npos) << "pwd, aal1: implied, not written";
     const auto refresh = read_fast(claims_text_of(login.refresh_token));
     EXPECT_EQ(refresh.token_type, TokenType::refresh);
     EXPECT_EQ(refresh.family, access.family);
+    EXPECT_EQ(refresh.acr, "aal1") << "a refresh token carries how its session began";
+    EXPECT_EQ(refresh.amr, access.amr);
+    // Two factors (a passkey), and the amr names the general reader skips (outside RFC 8176).
+    const auto passkey =
+        read_fast(claims_text_of(engine.login("user-123", {}, nullptr, fauth::Engine::Proof::synced_passkey).access_token));
+    EXPECT_EQ(passkey.acr, "aal2");
+    EXPECT_EQ(passkey.amr, (fauth::AuthMethods{fauth::AuthMethod::mfa, fauth::AuthMethod::swk, fauth::AuthMethod::user}));
+    EXPECT_EQ(verdict(R"({"sub":"u","exp":2,"iat":1,"jti":"j","token_type":"access","acr":"x","amr":["pwd","ngcmfa","otp"]})"),
+              general_verdict(
+                  R"({"sub":"u","exp":2,"iat":1,"jti":"j","token_type":"access","acr":"x","amr":["pwd","ngcmfa","otp"]})"));
+    EXPECT_NE(verdict(R"({"sub":"u","exp":2,"iat":1,"jti":"j","token_type":"access","amr":["pwd","ngcmfa","otp"]})")
+                  .find("amr=[otp][pwd]"),
+              std::string::npos);
+    EXPECT_EQ(verdict(R"({"sub":"u","exp":2,"iat":1,"jti":"j","token_type":"access","amr":"pwd"})"),
+              "refused: amr is not a list of strings");
+    EXPECT_EQ(verdict(R"({"sub":"u","exp":2,"iat":1,"jti":"j","token_type":"access","acr":2})"), "refused: acr is not a string");
 
     // With scopes and extra claims (roles, a string, a number, a nested object), and bound to a
     // DPoP key (cnf.jkt).

@@ -856,6 +856,8 @@ TEST_F(TokenTest, VerifyingALoginAccessTokenAllocatesNothing) {
     p.auth_time = p.iat;
     p.auth_time_us = p.iat_us;
     p.fresh = true;
+    p.amr = {fauth::AuthMethod::pwd};  // a password login's: implied, not written
+    p.acr = fauth::kAcrOneFactor;
     const auto token = login.sign(p);
     const auto claims = json::parse(claims_text_of(token));
     EXPECT_EQ(claims.size(), 7u) << claims.dump() << ": sub exp iat jti token_type fam fresh";
@@ -870,6 +872,8 @@ TEST_F(TokenTest, VerifyingALoginAccessTokenAllocatesNothing) {
         EXPECT_EQ(read.iat_us, us);
         EXPECT_TRUE(read.fresh);
         EXPECT_TRUE(read.extra.is_null());
+        EXPECT_EQ(read.acr, fauth::kAcrOneFactor);
+        EXPECT_EQ(read.amr, p.amr);
     }
     if (fauth::test::AllocationCounter::available()) {
         RecordProperty("verify_allocations", static_cast<int>(counted));

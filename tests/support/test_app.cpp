@@ -93,6 +93,17 @@ TestApp::TestApp(int threads, AuthConfig config, http::HttpConfig http)
     admin.post("/panel", [](const Request&, ResponseWriter w, const AppUser&) {
         http::send_json(w, Code::Ok, {{"posted", true}});
     });
+    if (auth_->engine().second_factors() != nullptr) {  // AuthConfig::second_factor.store set: second_factor_test
+        api_.post("/login/second-factor", http::second_factor_login_endpoint(*auth_));
+        http::add_second_factor_routes<AppUser>(api_, *auth_, {.account_name = [](const AppUser& u) { return u.username; }});
+        api_.get("/step-up", auth_->require(Rule::second_factor(), [](const Request&, ResponseWriter w, const AppUser& u) {
+            http::send_json(w, Code::Ok, {{"hello", u.username}});
+        }));
+        api_.get("/recent", auth_->require(Rule::authenticated_within(std::chrono::seconds(60)),
+                                           [](const Request&, ResponseWriter w, const AppUser& u) {
+                                               http::send_json(w, Code::Ok, {{"hello", u.username}});
+                                           }));
+    }
     api_.serve_openapi("/openapi.json", {.title = "test app", .version = "9.9.9"});
     server_ = std::make_unique<fauth::testing::TestServer>(api_, threads);
     port_ = server_->port();

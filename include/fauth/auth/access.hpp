@@ -4,6 +4,8 @@
 /// each with FAuth's messages and a description for the OpenAPI document.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -73,6 +75,8 @@ struct Subject {
     bool (*has_permission)(const void* user, std::string_view permission, const Wildcards& wildcards);
     const std::vector<std::string>* scopes;  // never null
     const ApiKey* key;                       // the API key that authenticated the caller, or null
+    const TokenPayload* token = nullptr;     // the verified token, or null (an API key, a bare user)
+    std::int64_t now = 0;                    // Unix seconds, for Rule::authenticated_within; 0: the system clock's
 };
 template <class User>
 bool subject_has_role(const void* user, std::string_view role) {
@@ -85,14 +89,16 @@ bool subject_has_permission(const void* user, std::string_view permission, const
 }
 inline const std::vector<std::string> kNoScopes{};
 template <class User>
-Subject subject_of(const User& user, const Principal<User>* principal) noexcept {
+Subject subject_of(const User& user, const Principal<User>* principal, std::int64_t now = 0) noexcept {
     return {&user,
             principal,
             &typeid(User),
             &subject_has_role<User>,
             &subject_has_permission<User>,
             principal ? &principal->scopes : &kNoScopes,
-            principal ? principal->key : nullptr};
+            principal ? principal->key : nullptr,
+            principal ? principal->token : nullptr,
+            now};
 }
 }  // namespace detail
 
@@ -100,8 +106,18 @@ Subject subject_of(const User& user, const Principal<User>* principal) noexcept 
 struct Denial {
     /// A role, a permission, a scope, or else a predicate's (or a negation's, or a mixed any_of's) demand.
     instruments::RuleKind kind;
-    /// The 403 detail ("Missing role: admin", a predicate's message, kAccessDenied).
+    /// The 403 detail ("Missing role: admin", a predicate's message, kAccessDenied), or for a
+    /// token that must step up (kind authentication) the 401 detail.
     std::string message;
+    /// For Rule::acr and Rule::second_factor refusing a token: the `acr` values that would do,
+    /// space-separated (RFC 9470's `acr_values`); empty otherwise.
+    std::string acr_values;
+    /// For Rule::authenticated_within refusing a token: the most its authentication's age may be
+    /// (RFC 9470's `max_age`).
+    std::optional<std::chrono::seconds> max_age;
+    /// True when a token can meet the demand by a new sign-in (a 401 with RFC 9470's
+    /// `insufficient_user_authentication`), rather than never (a 403).
+    bool step_up() const noexcept { return !acr_values.empty() || max_age.has_value(); }
 };
 
 /// A requirement on the caller of a route: a role, a permission, a scope, your own predicate, or
@@ -125,6 +141,19 @@ public:
     static Rule permission(std::string name);
     /// The token or API key carries scope `name` (wildcards as AuthConfig::wildcards says).
     static Rule scope(std::string name);
+    /// The token's `acr` (TokenPayload::acr) is one of `accepted`: how its session began was
+    /// strong enough. A token that falls short answers 401 "Stronger authentication required"
+    /// with RFC 9470's `error="insufficient_user_authentication"` and `acr_values` (the client
+    /// signs in again, more strongly); an API key, 403 kAccessDenied. ConfigError for an empty
+    /// list or value, or a value with a space or a quote.
+    static Rule acr(std::vector<std::string> accepted);
+    /// A session begun with two factors: Rule::acr of kAcrTwoFactors (a password and a code, or a
+    /// passkey; see Engine::Proof).
+    static Rule second_factor();
+    /// The token's session began (`auth_time`: its sign-in) no more than `max_age` ago. Else 401
+    /// "Recent authentication required" with `insufficient_user_authentication` and RFC 9470's
+    /// `max_age`; an API key, 403. ConfigError for a negative age.
+    static Rule authenticated_within(std::chrono::seconds max_age);
     /// Every one of `rules` (the first unmet one's message).
     static Rule all(std::vector<Rule> rules);
     /// At least one of `rules`.
@@ -220,10 +249,11 @@ std::optional<std::string> denial(const Rule& rule, const Principal<User>& princ
 }
 
 /// denial, with the kind of demand that failed (see Rule::refusal).
+/// `now` (Unix seconds) is the time Rule::authenticated_within judges by; 0: the system clock's.
 template <class User>
 std::optional<Denial> refusal(const Rule& rule, const Principal<User>& principal, const Wildcards& wildcards = {},
-                              std::vector<std::string>* missing_scopes = nullptr) {
-    return rule.refusal(detail::subject_of(principal.user, &principal), wildcards, missing_scopes);
+                              std::vector<std::string>* missing_scopes = nullptr, std::int64_t now = 0) {
+    return rule.refusal(detail::subject_of(principal.user, &principal, now), wildcards, missing_scopes);
 }
 
 /// Throws Forbidden unless `principal` meets `rule` under `wildcards`.

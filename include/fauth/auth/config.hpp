@@ -11,20 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include "fauth/auth/passkeys.hpp"
+#include "fauth/auth/second_factor.hpp"
 #include "fauth/core/config.hpp"
 
 namespace fauth {
 
 class RevocationStore;  // fauth/auth/revocation.hpp
 class Throttle;         // fauth/auth/throttle.hpp
-
-/// A token bucket: up to `burst` attempts at once, refilled at `per_second`.
-struct RateLimit {
-    /// Bucket size: attempts allowed in a row.
-    double burst;
-    /// Attempts regained per second.
-    double per_second;
-};
 
 /// Login attempts allowed per client address, per client address and login name, and per login
 /// name. A client that spends its budget for a name is refused for that name alone: the same
@@ -125,6 +119,11 @@ struct AuthConfig {
     /// Where login and refresh attempts are counted; a MemoryThrottle when empty. Use a
     /// RedisThrottle to count across processes.
     std::shared_ptr<Throttle> throttle;
+
+    /// A second factor after the password (TOTP and recovery codes): off without a store.
+    SecondFactorSettings second_factor;
+    /// Passkeys (WebAuthn): a sign-in without a password, which counts as two factors. Off without a store.
+    PasskeySettings passkeys;
 
     /// How `*` is read in scopes and permissions that rules check.
     Wildcards wildcards;

@@ -71,8 +71,8 @@ struct SessionDevice {
     std::string user_agent;
     /// A name for the session (cut to kSessionLabelBytes), or empty.
     std::string label;
-    /// How it began: "password", "oidc:<provider>", "app"; empty: "password" after
-    /// Engine::Proof::password, else "app".
+    /// How it began: "password", "passkey", "oidc:<provider>", "app"; empty: "password" after
+    /// Engine::Proof::password or password_and_code, "passkey" after a passkey, else "app".
     std::string origin;
     /// At most kSessionTags tags (RevocationStore::end_tagged), each at most kSessionTagBytes.
     std::vector<std::string> tags;
@@ -108,6 +108,10 @@ public:
     RevocationStore& store() const noexcept { return *store_; }
     /// Where login attempts are counted (the configured throttle, or the in-memory default).
     Throttle& throttle() const noexcept { return *throttle_; }
+    /// The second-factor operations (AuthConfig::second_factor), or null while no store is set.
+    const SecondFactors* second_factors() const noexcept { return second_factors_.get(); }
+    /// The passkey operations (AuthConfig::passkeys), or null while no store is set.
+    const Passkeys* passkeys() const noexcept { return passkeys_.get(); }
     /// The instruments it and the endpoints over it record (off without TokenConfig::metrics).
     const AuthInstruments& instruments() const noexcept { return instruments_; }
 
@@ -128,15 +132,24 @@ public:
     /// (A refresh token's use-once record is written by rotate.)
     Outcome<void> check(const TokenPayload& payload, TokenType type) const;
 
-    /// How a session began: whether its user just proved who they are with a password.
+    /// How a session began: what its user just proved, which its tokens say (`amr`, `acr`).
+    /// Every proof but none makes the first access token fresh (TokenPayload::fresh).
     enum class Proof {
-        /// Started by the application itself (after registration, an e-mail link, ...).
+        /// Started by the application itself (after registration, an e-mail link, ...): no amr, no acr.
         none,
-        /// Started by a password check: the first access token is fresh (TokenPayload::fresh).
+        /// A password: amr pwd, acr kAcrOneFactor.
         password,
+        /// A password and a one-time code (TOTP or a recovery code): amr mfa, otp, pwd; acr kAcrTwoFactors.
+        password_and_code,
+        /// A device-bound passkey with user verification: amr hwk, mfa, user; acr kAcrTwoFactors.
+        passkey,
+        /// A synced (backup-eligible) passkey with user verification: amr mfa, swk, user; acr kAcrTwoFactors.
+        synced_passkey,
     };
+    /// The `amr` a session begun by `proof` carries.
+    static AuthMethods methods_of(Proof proof) noexcept;
     /// A new session for `sub`: an access and a refresh token sharing a new family id and the
-    /// session's start (`auth_time`, now); the access token is fresh after Proof::password. With
+    /// session's start (`auth_time`, now); the access token is fresh after any Proof but none, and both carry the proof's `amr` and `acr`. With
     /// `dpop_jkt` (the RFC 7638 thumbprint of the key a DPoP proof of the login was signed with),
     /// both tokens are bound to that key (`cnf: {"jkt": ...}`, beside any other `cnf` member
     /// `extra` names; RFC 9449 section 6) and the response's token_type is "DPoP".
@@ -302,8 +315,14 @@ private:
     // With `replaces` (a rotation: the jti of the refresh token replaced), the ids are derived from
     // it and both tokens are issued exactly at `issued_from_us`, so that the pair is a function of
     // the two.
+    // How the session of a pair began, as its tokens say it (amr, acr); `fresh` for the access token.
+    struct Authentication {
+        AuthMethods amr;
+        std::string_view acr;
+        bool fresh = false;
+    };
     TokenResponse pair(std::string sub, std::vector<std::string> scopes, nlohmann::json extra, std::string family,
-                       std::int64_t session_start_us, std::int64_t issued_from_us, bool fresh,
+                       std::int64_t session_start_us, std::int64_t issued_from_us, const Authentication& how,
                        std::string_view replaces = {}) const;
     // `token`, verified again once `ring` has fetched its keys for `kid`; settled on a callback
     // thread. Refused at once beyond max_key_fetch_waits.
@@ -342,8 +361,10 @@ private:
     mutable std::atomic<std::size_t> key_fetch_waits_{0};  // requests waiting for a key fetch or an introspection
     // Declared before pool_, so that it outlives the password workers, which hand over to it.
     // (Both through pointers: WorkerPool is an internal type.)
-    std::unique_ptr<WorkerPool> callbacks_;  // where your code continues after fauth's own threads
-    std::unique_ptr<WorkerPool> pool_;       // the password workers; submitting is thread-safe
+    std::unique_ptr<WorkerPool> callbacks_;                // where your code continues after fauth's own threads
+    std::unique_ptr<WorkerPool> pool_;                     // the password workers; submitting is thread-safe
+    std::unique_ptr<const SecondFactors> second_factors_;  // with AuthConfig::second_factor.store
+    std::unique_ptr<const Passkeys> passkeys_;             // with AuthConfig::passkeys.store
     detail::InFlight in_flight_;
     GaugeRegistration queue_depth_;  // fauth.password.queue.depth, released first (it reads password_jobs_)
     mutable std::atomic<std::int64_t> revoked_up_to_us_{0};  // the latest cutoff a revoke_all of this engine's store used

@@ -418,6 +418,18 @@ public:
         return detail::to_promise(std::move(outcome));
     }
 
+    /// The active user whose id is `sub`, for a sign-in that proved who they are another way (a
+    /// passkey): load_user with a payload naming `sub`, issued now. Rejects as load_user.
+    UserPromise load_subject(std::string sub) const {
+        TokenPayload payload;
+        payload.sub = std::move(sub);
+        payload.iat_us = unix_microseconds(config().tokens.clock);
+        payload.iat = second_of(payload.iat_us);
+        payload.exp = payload.iat + 60;
+        payload.jti = random_token_id();
+        return load_user(payload);
+    }
+
     /// A new token pair for the session of `refresh_token`: same family and session start, with
     /// the claims of set_login_claims computed again from the user as loaded now; the old refresh
     /// token is used up. Presenting a used refresh token again is reuse: it is refused and its

@@ -9,10 +9,18 @@
 #include <string>
 #include <string_view>
 
-#include "fauth/auth/config.hpp"
+#include "fauth/core/clock.hpp"
 #include "fauth/core/outcome.hpp"
 
 namespace fauth {
+
+/// A token bucket: up to `burst` attempts at once, refilled at `per_second`.
+struct RateLimit {
+    /// Bucket size: attempts allowed in a row.
+    double burst;
+    /// Attempts regained per second.
+    double per_second;
+};
 
 /// The answer to one attempt.
 struct ThrottleDecision {

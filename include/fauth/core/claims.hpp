@@ -8,6 +8,7 @@
 #include <functional>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -21,7 +22,13 @@
 namespace fauth {
 
 /// What a token may be used for; a token is only ever accepted for its own type.
-enum class TokenType { access, refresh, password_reset, email_verification };
+enum class TokenType {
+    access,              ///< a request's credentials
+    refresh,             ///< exchanged for a new pair (AuthProvider::refresh)
+    password_reset,      ///< a password reset link's
+    email_verification,  ///< an e-mail address's confirmation link's
+    second_factor,       ///< a password login's first step, when the user has a second factor: it only finishes that login
+};
 
 /// The wire name of a token type, as written in the `token_type` claim.
 std::string_view to_string(TokenType type) noexcept;
@@ -29,12 +36,75 @@ std::string_view to_string(TokenType type) noexcept;
 std::optional<TokenType> token_type_from_string(std::string_view name) noexcept;
 
 /// True for the claims fauth owns (sub, exp, iat, nbf, jti, token_type, scopes, iss, aud, fam,
-/// iat_us, auth_time, auth_time_us, fresh), which extra claims can never set.
+/// iat_us, auth_time, auth_time_us, fresh, acr, amr), which extra claims can never set.
 bool is_registered_claim(std::string_view name) noexcept;
 /// True for the registered claims fauth reads itself from a trusted issuer's token (sub, exp, iat,
-/// nbf, jti, token_type, iss, aud). The others (scopes, fam, iat_us, auth_time, auth_time_us,
+/// nbf, jti, token_type, iss, aud, acr, amr). The others (scopes, fam, iat_us, auth_time, auth_time_us,
 /// fresh) are that issuer's own business: they stay in TokenPayload::extra, for its claim paths.
 bool is_read_from_external_tokens(std::string_view name) noexcept;
+
+/// An authentication method of RFC 8176's registry: the values of `amr` fauth knows.
+enum class AuthMethod : std::uint8_t {
+    face,    ///< facial recognition
+    fpt,     ///< fingerprint
+    geo,     ///< geolocation
+    hwk,     ///< proof of possession of a hardware-secured key (a device-bound passkey)
+    iris,    ///< iris scan
+    kba,     ///< knowledge-based authentication
+    mca,     ///< multiple-channel authentication
+    mfa,     ///< multiple-factor authentication: more than one of the others' kinds
+    otp,     ///< a one-time password (TOTP, a recovery code)
+    pin,     ///< a personal identification number or pattern
+    pop,     ///< proof of possession of a key
+    pwd,     ///< a password
+    rba,     ///< risk-based authentication
+    retina,  ///< retina scan
+    sc,      ///< a smart card
+    sms,     ///< confirmation by text message
+    swk,     ///< proof of possession of a software-secured key (a synced passkey)
+    tel,     ///< confirmation by telephone call
+    user,    ///< a user presence test (a passkey's)
+    vbm,     ///< voice biometric
+    wia,     ///< Windows integrated authentication
+};
+
+/// The RFC 8176 name of `method` ("pwd", "otp", ...).
+std::string_view to_string(AuthMethod method) noexcept;
+/// The method RFC 8176 names `name`, or nothing for a name outside its registry.
+std::optional<AuthMethod> auth_method_from_string(std::string_view name) noexcept;
+
+/// A set of authentication methods (the `amr` claim, RFC 8176), held in one word: reading a token's
+/// `amr` allocates nothing. Names outside RFC 8176's registry are not kept.
+class AuthMethods {
+public:
+    /// No method (a session the application began itself).
+    constexpr AuthMethods() noexcept = default;
+    /// The methods listed.
+    constexpr AuthMethods(std::initializer_list<AuthMethod> methods) noexcept {
+        for (const auto m : methods) add(m);
+    }
+    /// True when `method` is in the set.
+    constexpr bool has(AuthMethod method) const noexcept { return (bits_ & bit(method)) != 0; }
+    /// Adds `method`.
+    constexpr void add(AuthMethod method) noexcept { bits_ |= bit(method); }
+    /// True for no method.
+    constexpr bool empty() const noexcept { return bits_ == 0; }
+    /// The methods' names in RFC 8176's order (alphabetical), as the claim is written.
+    std::vector<std::string_view> names() const;
+    /// True when both hold the same methods.
+    friend constexpr bool operator==(AuthMethods a, AuthMethods b) noexcept = default;
+
+private:
+    static constexpr std::uint32_t bit(AuthMethod method) noexcept { return std::uint32_t{1} << static_cast<unsigned>(method); }
+    std::uint32_t bits_ = 0;
+};
+
+/// The `acr` fauth writes for a session begun with one factor (a password): NIST SP 800-63B's
+/// authenticator assurance level 1.
+inline constexpr std::string_view kAcrOneFactor = "aal1";
+/// The `acr` fauth writes for a session begun with two factors (a password and a one-time code, or
+/// a passkey with user verification): assurance level 2. Rule::second_factor demands it.
+inline constexpr std::string_view kAcrTwoFactors = "aal2";
 
 /// A token's id (TokenPayload::jti, TokenPayload::family) held by value: an id of up to
 /// inline_capacity characters (fauth's own: 22 base64url characters, 32 hex digits before 0.2;
@@ -125,6 +195,17 @@ struct TokenPayload {
     /// refresh: routes for sensitive actions (require_fresh_user) accept only fresh tokens. A
     /// trusted issuer's token is never fresh here (its `fresh` claim, if any, stays in `extra`).
     bool fresh = false;
+    /// How the user authenticated when the session began (claim `amr`, RFC 8176): fauth's own
+    /// tokens carry pwd for a password, otp beside it for a second factor, hwk or swk with user
+    /// for a passkey, mfa for two factors; refresh keeps them. A trusted issuer's as it wrote them
+    /// (the registered names only). Empty for a session the application began itself. (On the
+    /// wire fauth leaves out an `amr` of just pwd, and an `acr` its amr implies, to keep a login
+    /// token small: both are read back as written here.)
+    AuthMethods amr;
+    /// The authentication context class of the session (claim `acr`): fauth's own tokens say
+    /// kAcrOneFactor or kAcrTwoFactors (refresh keeps it); a trusted issuer's as it wrote it; empty
+    /// when none. Rule::acr and Rule::second_factor read it (RFC 9470's step-up).
+    std::string acr;
     /// Not-before time, when the token carries one.
     std::optional<std::int64_t> nbf;
     /// Unique token id: 128 random bits as 22 base64url characters (32 hex digits before 0.2);

@@ -60,6 +60,9 @@ struct TokenConfig {
     std::chrono::seconds password_reset_ttl = std::chrono::minutes(15);
     /// Lifetime of email-verification tokens.
     std::chrono::seconds email_verification_ttl = std::chrono::hours(24);
+    /// Lifetime of the token a password login answers with when its user has a second factor
+    /// (TokenType::second_factor): the time to type the code or touch the passkey.
+    std::chrono::seconds second_factor_ttl = std::chrono::minutes(5);
     /// `iss` written into every token and required on every token verified, when set.
     std::optional<std::string> issuer;
     /// `aud` written into every token and required on every token verified, when set.

@@ -47,7 +47,7 @@ enum class ErrorType : std::uint8_t { none = 0, not_authenticated = 16 };
 constexpr ErrorType error_type(ErrorKind kind) noexcept { return static_cast<ErrorType>(static_cast<int>(kind) + 1); }
 
 /// fauth.rule.kind: what an authenticated caller lacked.
-enum class RuleKind : std::uint8_t { role, permission, scope, predicate, fresh_token };
+enum class RuleKind : std::uint8_t { role, permission, scope, predicate, fresh_token, authentication };
 
 /// fauth.rotation.kind: a first use, or a repeat within AuthConfig::refresh_repeat_grace.
 enum class RotationKind : std::uint8_t { first_use, repeat };
@@ -63,6 +63,8 @@ enum class ThrottleBucket : std::uint8_t {
     login_device,
     refresh_client,
     refresh_family,
+    second_factor_client,
+    second_factor_user,
     other,
 };
 

@@ -13,13 +13,14 @@ namespace fauth {
 
 /// The kinds of security event.
 enum class SecurityEventType {
-    login_success,  ///< a password login succeeded
-    login_failure,  ///< a password login failed (reason: invalid_credentials, inactive_user, ...)
-    token_refused,  ///< a bearer or refresh token was refused (reason: why)
-    access_denied,  ///< an authenticated user lacked a role or permission, or is inactive (403)
-    refresh_reuse,  ///< a used refresh token came back; its session family was revoked
-    revoked,        ///< a logout or revoke_all ended sessions
-    throttled,      ///< a login attempt was refused with 429
+    login_success,           ///< a password login succeeded
+    login_failure,           ///< a password login failed (reason: invalid_credentials, inactive_user, ...)
+    token_refused,           ///< a bearer or refresh token was refused (reason: why)
+    access_denied,           ///< an authenticated user lacked a role or permission, or is inactive (403)
+    refresh_reuse,           ///< a used refresh token came back; its session family was revoked
+    revoked,                 ///< a logout or revoke_all ended sessions
+    throttled,               ///< a login attempt was refused with 429
+    second_factor_required,  ///< a password was right, and the login waits for the user's second factor
 };
 
 /// The wire name of an event type, e.g. "login_failure".

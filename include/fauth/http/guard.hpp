@@ -214,12 +214,16 @@ private:
             count(caller ? nullptr : &caller.failure());
             if (caller) {
                 std::vector<std::string> missing_scopes;
-                const auto refused = judge(*caller, config, missing_scopes);
+                Denial step_up{};
+                const auto refused = judge(*caller, config, missing_scopes, step_up);
                 if (!refused) return deliver(*caller, config);
                 auto challenge = spec->challenge(*scheme);
                 // RFC 6750 3.1: a token lacking scopes says which, so that its client may ask for them.
                 if (caller->token != nullptr)
                     for (const auto& name : missing_scopes) challenge.scope += (challenge.scope.empty() ? "" : " ") + name;
+                // RFC 9470: what a new sign-in must bring.
+                challenge.acr_values = std::move(step_up.acr_values);
+                challenge.max_age = step_up.max_age;
                 return refuse(writer, config, *spec->http, *refused, challenge, *request, user_id(caller->user));
             }
             if constexpr (presence == Presence::optional) {
@@ -244,14 +248,21 @@ private:
         }
 
         // Why the route refuses `caller`: its rule (a predicate of yours may throw), then freshness;
-        // the scopes it lacks, when that is why, in `missing_scopes`. A refusal is counted by the
-        // kind of demand that failed (a rule that threw is no refusal: a 500).
+        // the scopes it lacks, when that is why, in `missing_scopes`; a token that must step up
+        // (RFC 9470), in `step_up`. A refusal is counted by the kind of demand that failed (a rule
+        // that threw is no refusal: a 500).
         std::optional<Failure> judge(const Caller<User>& caller, const AuthConfig& config,
-                                     std::vector<std::string>& missing_scopes) const {
+                                     std::vector<std::string>& missing_scopes, Denial& step_up) const {
             const auto& refusals = spec->auth.engine().instruments().authorization_refusals;
             try {
-                if (auto why = refusal(spec->rule, principal(caller), config.wildcards, &missing_scopes)) {
+                if (auto why = refusal(spec->rule, principal(caller), config.wildcards, &missing_scopes,
+                                       unix_seconds(config.tokens.clock))) {
                     refusals.add(why->kind);
+                    if (why->step_up()) {
+                        Failure failure{ErrorKind::stale_token, why->message, "step-up: " + why->message, {}};
+                        step_up = std::move(*why);
+                        return failure;
+                    }
                     return Forbidden(std::move(why->message)).failure();
                 }
             } catch (...) {

@@ -69,6 +69,18 @@ std::string device_of(const TokenCodec& codec, std::string_view value, std::stri
 void add_device_cookie(Pistache::Http::ResponseWriter& writer, const HttpConfig& config, const TokenCodec& codec,
                        std::string_view username, std::string path);
 
+/// The detail of the password step's answer when the user has a second factor.
+inline constexpr const char* kSecondFactorRequired = "Second factor required";
+
+/// Answers the password step of a user with a second factor: 403 {"detail": "Second factor
+/// required", "second_factor_token": token, "factors": ["totp", "recovery_code"]}, not cached. A
+/// client that knows nothing of second factors fails closed (no access token).
+void send_second_factor_required(Pistache::Http::ResponseWriter& writer, const std::string& token);
+
+/// The password step's second-factor token for `user_sub` (TokenType::second_factor,
+/// TokenConfig::second_factor_ttl), bound to the DPoP key `jkt` of the login's proof when there was one.
+std::string second_factor_token(const TokenCodec& codec, const std::string& user_sub, std::string_view jkt);
+
 /// fauth::LoginClaims (fauth/auth/provider.hpp), under the name it had here: set it with
 /// AuthProvider::set_login_claims.
 template <class User>
@@ -80,7 +92,11 @@ using LoginClaims = fauth::LoginClaims<User>;
 /// `Authorization: Basic` header are ignored) or JSON, never the query string (415, 422); the
 /// login name is throttled, first for this client (429), then across all clients (429); the
 /// password is checked on the worker pool. Answers 200 with a
-/// TokenResponse, 401 "Invalid credentials" or 403 "Inactive user". Every attempt is reported as
+/// TokenResponse, 401 "Invalid credentials" or 403 "Inactive user". A user with a second factor
+/// (AuthConfig::second_factor, SecondFactors::enrolled) gets 403 "Second factor required" with a
+/// short-lived `second_factor_token` instead (send_second_factor_required; a
+/// second_factor_required security event), which second_factor_login_endpoint exchanges with a code
+/// for the tokens. Every attempt is reported as
 /// a login_success, login_failure or throttled security event. The tokens carry what
 /// AuthProvider::set_login_claims says (AuthProvider::sign_in); the access token is fresh. The
 /// session is recorded in the store's session list first (AuthProvider::open_session: the client
@@ -167,42 +183,62 @@ Endpoint login_endpoint(const AuthProvider<User>& auth, TokenDelivery delivery =
                 // The password check and the answer, once the throttles let the attempt through.
                 auto sign_in = [&auth, delivery, http, attempt, refuse](LoginRequest credentials, bool known_device) {
                     auto username = credentials.username;
-                    auth.authenticate(std::move(credentials.username), std::move(credentials.password), attempt->client,
-                                      known_device)
-                        .then(
-                            [&auth, delivery, http, attempt, refuse, username = std::move(username)](const User& user) {
+                    // The session, once every factor the user has is proved here.
+                    auto finish = [&auth, delivery, http, attempt, refuse, username](const User& user) {
+                        try {
+                            attempt->event.type = SecurityEventType::login_success;
+                            attempt->event.subject = user_id(user);
+                            attempt->event.identifier = username;
+                            auth.config().report(attempt->event);
+                            // The session is recorded (client, User-Agent) before its tokens are answered.
+                            auto opened = auth.open_session(
+                                user, Engine::Proof::password,
+                                SessionDevice{attempt->client, std::move(attempt->user_agent), {}, "password", {}}, attempt->jkt);
+                            auth.engine().after(std::move(opened), [&auth, delivery, http, attempt, refuse,
+                                                                    username](Result<TokenResponse> tokens) {
                                 try {
-                                    attempt->event.type = SecurityEventType::login_success;
-                                    attempt->event.subject = user_id(user);
-                                    attempt->event.identifier = username;
-                                    auth.config().report(attempt->event);
-                                    // The session is recorded (client, User-Agent) before its tokens are answered.
-                                    auto opened = auth.open_session(
-                                        user, Engine::Proof::password,
-                                        SessionDevice{attempt->client, std::move(attempt->user_agent), {}, "password", {}},
-                                        attempt->jkt);
-                                    auth.engine().after(std::move(opened), [&auth, delivery, http, attempt, refuse,
-                                                                            username](Result<TokenResponse> tokens) {
-                                        try {
-                                            if (!tokens) {
-                                                auto why = std::move(tokens).failure();
-                                                auth.engine().instruments().sign_ins.add(instruments::Result::failure,
-                                                                                         instruments::error_type(why.kind));
-                                                return http::refuse(attempt->writer, auth.config(), std::move(why), false,
-                                                                    attempt->event, Report::none);
-                                            }
-                                            if (!attempt->path.empty())
-                                                add_device_cookie(attempt->writer, *http, auth.tokens(), username, attempt->path);
-                                            send_tokens(attempt->writer, *tokens, delivery, http->cookies, auth.tokens());
-                                            auth.engine().instruments().sign_ins.add(instruments::Result::success,
-                                                                                     instruments::ErrorType::none);
-                                        } catch (...) {
-                                            refuse(attempt, std::current_exception());
-                                        }
-                                    });
+                                    if (!tokens) {
+                                        auto why = std::move(tokens).failure();
+                                        auth.engine().instruments().sign_ins.add(instruments::Result::failure,
+                                                                                 instruments::error_type(why.kind));
+                                        return http::refuse(attempt->writer, auth.config(), std::move(why), false, attempt->event,
+                                                            Report::none);
+                                    }
+                                    if (!attempt->path.empty())
+                                        add_device_cookie(attempt->writer, *http, auth.tokens(), username, attempt->path);
+                                    send_tokens(attempt->writer, *tokens, delivery, http->cookies, auth.tokens());
+                                    auth.engine().instruments().sign_ins.add(instruments::Result::success,
+                                                                             instruments::ErrorType::none);
                                 } catch (...) {
                                     refuse(attempt, std::current_exception());
                                 }
+                            });
+                        } catch (...) {
+                            refuse(attempt, std::current_exception());
+                        }
+                    };
+                    auth.authenticate(std::move(credentials.username), std::move(credentials.password), attempt->client,
+                                      known_device)
+                        .then(
+                            [&auth, attempt, refuse, finish](const User& user) {
+                                const auto* factors = auth.engine().second_factors();
+                                if (factors == nullptr) return finish(user);
+                                // A user with a second factor gets a token that only finishes the login.
+                                auth.engine().after(factors->enrolled(user_id(user)), [&auth, attempt, refuse, finish,
+                                                                                       user](Result<bool> enrolled) {
+                                    try {
+                                        if (!enrolled) return refuse(attempt, std::move(enrolled).failure().exception());
+                                        if (!*enrolled) return finish(user);
+                                        attempt->event.type = SecurityEventType::second_factor_required;
+                                        attempt->event.subject = user_id(user);
+                                        auth.config().report(attempt->event);
+                                        send_second_factor_required(attempt->writer,
+                                                                    second_factor_token(auth.tokens(), user_id(user),
+                                                                                        attempt->jkt));
+                                    } catch (...) {
+                                        refuse(attempt, std::current_exception());
+                                    }
+                                });
                             },
                             [&auth, attempt](std::exception_ptr failure) {
                                 auto why = failure_of(std::move(failure), "login");

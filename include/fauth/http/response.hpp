@@ -4,8 +4,10 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -112,6 +114,11 @@ struct Challenge {
     /// The scopes a refused token lacks, space-separated: a 403 then says RFC 6750's
     /// `error="insufficient_scope", scope="..."` on the presented scheme's challenge.
     std::string scope;
+    /// The `acr` values a refused token's new sign-in must reach, space-separated: a 401 then says
+    /// RFC 9470's `acr_values="..."` beside `error="insufficient_user_authentication"`.
+    std::string acr_values;
+    /// The most a new sign-in's age may be, said as RFC 9470's `max_age="..."` likewise.
+    std::optional<std::chrono::seconds> max_age;
     /// Adds `challenge` to `others` (a route names each scheme once, and there are fewer kinds).
     void add(std::string_view challenge) noexcept;
     /// The header's value, e.g., `Bearer error="invalid_token", resource_metadata="https://..."`,

@@ -37,6 +37,20 @@ std::variant<LoginRequest, RequestError> parse_login_request(std::string_view co
 /// which must then be "refresh_token") or JSON ({"refresh_token": "..."}).
 std::variant<std::string, RequestError> parse_refresh_request(std::string_view content_type, std::string_view body);
 
+/// The second step of a login with a second factor (second_factor_login_endpoint).
+struct SecondFactorRequest {
+    /// The token the password step answered with (TokenType::second_factor).
+    std::string token;
+    /// A TOTP code or a recovery code, as typed.
+    std::string code;
+};
+
+/// Reads a second step's body, form or JSON: `second_factor_token` and `code`, both non-empty strings.
+std::variant<SecondFactorRequest, RequestError> parse_second_factor_request(std::string_view content_type, std::string_view body);
+
+/// Reads a body holding one `code` (form or JSON): a TOTP enrolment's confirmation.
+std::variant<std::string, RequestError> parse_code_request(std::string_view content_type, std::string_view body);
+
 /// Decodes one application/x-www-form-urlencoded component ('+' is a space, `%XX` a byte);
 /// false on a malformed escape.
 bool form_decode(std::string_view in, std::string& out);
