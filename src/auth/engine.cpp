@@ -90,6 +90,10 @@ Engine::Engine(AuthConfig config)
     if (factors.store)
         second_factors_ = std::make_unique<const SecondFactors>(*this, factors.sealing_secret.empty() ? config_.tokens.secret_key
                                                                                                       : factors.sealing_secret);
+    const auto& passkeys = config_.passkeys;
+    if (passkeys.store)
+        passkeys_ =
+            std::make_unique<const Passkeys>(*this, passkeys.secret.empty() ? config_.tokens.secret_key : passkeys.secret);
 }
 
 Engine::~Engine() {

@@ -104,6 +104,8 @@ TestApp::TestApp(int threads, AuthConfig config, http::HttpConfig http)
                                                http::send_json(w, Code::Ok, {{"hello", u.username}});
                                            }));
     }
+    if (auth_->engine().passkeys() != nullptr)  // AuthConfig::passkeys.store set: passkeys_test
+        http::add_passkey_routes<AppUser>(api_, *auth_, {.user_name = [](const AppUser& u) { return u.username; }});
     api_.serve_openapi("/openapi.json", {.title = "test app", .version = "9.9.9"});
     server_ = std::make_unique<fauth::testing::TestServer>(api_, threads);
     port_ = server_->port();

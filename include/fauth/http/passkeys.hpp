@@ -15,6 +15,7 @@
 #include <pistache/router.h>
 
 #include "fauth/auth/provider.hpp"
+#include "fauth/core/base64url.hpp"
 #include "fauth/http/api.hpp"
 #include "fauth/http/client_address.hpp"
 #include "fauth/http/cookies.hpp"
