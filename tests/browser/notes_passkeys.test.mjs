@@ -166,6 +166,18 @@ test('a passkey added on the page signs in without a user name, as two factors; 
   await page.locator('#status', { hasText: 'Exported 1 notes' }).waitFor({ timeout: 5000 });
   assert.equal((await currentSession(page)).origin, 'passkey');
   assert.ok((await credentials())[0].signCount > used.signCount);
+
+  // Removed on the page: the authenticator still holds it, but it signs no one in.
+  await row.locator('.passkey-remove').click();
+  await page.locator('#status', { hasText: 'Passkey removed' }).waitFor({ timeout: 5000 });
+  await row.waitFor({ state: 'detached', timeout: 5000 });
+  assert.deepEqual((await fetchIn(page, '/api/v1/auth/passkeys')).body, []);
+  await page.locator('#logout').click();
+  await page.locator('#login').waitFor({ state: 'visible', timeout: 5000 });
+  await page.locator('#passkey-login').click();
+  await page.locator('#status', { hasText: 'Invalid passkey' }).waitFor({ timeout: 5000 });
+  assert.equal(await page.locator('#app').isVisible(), false);
+  assert.equal((await credentials()).length, 1);
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -252,4 +264,53 @@ test('an authenticator app set up on the page is asked for at login; a recovery 
   await page.locator('#app').waitFor({ state: 'visible', timeout: 5000 });
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('over the API: a bearer login with an authenticator app takes two steps; every new route is in the OpenAPI document', async () => {
+  const email = 'api@example.com';
+  await registerVerified(email);
+  const api = (path, { token, body, form, method } = {}) => fetch(`${server.base}/api/v1${path}`, {
+    method: method ?? (body || form ? 'POST' : 'GET'),
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}),
+               ...(body ? { 'Content-Type': 'application/json' } : {}),
+               ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+    body: body ? JSON.stringify(body) : form ? new URLSearchParams(form) : undefined });
+  const first = await api('/auth/token', { form: { username: email, password } });
+  assert.equal(first.status, 200);
+  const token = (await first.json()).access_token;
+  const refused = await api('/notes/export', { token });
+  assert.equal(refused.status, 401);
+  assert.match(refused.headers.get('www-authenticate'), /error="insufficient_user_authentication", acr_values="aal2"/);
+
+  const enrolled = await api('/auth/second-factor/totp', { token, method: 'POST' });
+  assert.equal(enrolled.status, 200);
+  const { secret, uri } = await enrolled.json();
+  assert.equal(uri, `otpauth://totp/Notes:api%40example.com?secret=${secret}&issuer=Notes&algorithm=SHA1&digits=6&period=30`);
+  const step = stepNow();
+  const confirmed = await api('/auth/second-factor/totp/confirm', { token, body: { code: totp(secret, step) } });
+  assert.equal(confirmed.status, 200);
+  assert.equal((await confirmed.json()).recovery_codes.length, 10);
+
+  const password_step = await api('/auth/token', { form: { username: email, password } });
+  assert.equal(password_step.status, 403);
+  const asked = await password_step.json();
+  assert.equal(asked.detail, 'Second factor required');
+  assert.deepEqual(asked.factors, ['totp', 'recovery_code']);
+  const again = await api('/auth/token/second-factor', { body: { second_factor_token: asked.second_factor_token, code: totp(secret, step) } });
+  assert.equal(again.status, 401, 'the confirmation\'s code is spent');
+  const second = await api('/auth/token/second-factor',
+    { body: { second_factor_token: asked.second_factor_token, code: totp(secret, Math.max(step, stepNow()) + 1) } });
+  assert.equal(second.status, 200);
+  const strong = (await second.json()).access_token;
+  assert.equal((await api('/notes/export', { token: strong })).status, 200);
+  assert.deepEqual(await (await api('/auth/passkeys', { token: strong })).json(), []);
+
+  const doc = await (await fetch(`${server.base}/openapi.json`)).json();
+  for (const [path, method] of [['/api/v1/auth/token/second-factor', 'post'], ['/api/v1/auth/session/second-factor', 'post'],
+    ['/api/v1/auth/second-factor', 'get'], ['/api/v1/auth/second-factor/totp', 'post'], ['/api/v1/auth/second-factor/totp', 'delete'],
+    ['/api/v1/auth/second-factor/totp/confirm', 'post'], ['/api/v1/auth/second-factor/recovery-codes', 'post'],
+    ['/api/v1/auth/passkeys/register/options', 'post'], ['/api/v1/auth/passkeys/register', 'post'],
+    ['/api/v1/auth/passkeys/login/options', 'post'], ['/api/v1/auth/passkeys/login', 'post'], ['/api/v1/auth/passkeys', 'get'],
+    ['/api/v1/auth/passkeys/{id}', 'patch'], ['/api/v1/auth/passkeys/{id}', 'delete'], ['/api/v1/notes/export', 'get']])
+    assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`);
 });
