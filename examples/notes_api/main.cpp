@@ -10,6 +10,16 @@
 //   POST   /api/v1/auth/change-password {"old_password", "new_password"}  a new TokenResponse; ends every other session
 //   POST   /api/v1/auth/token          form login (OAuth2 password)  TokenResponse (verified users only)
 //   POST   /api/v1/auth/session        the same login for a browser: session cookies
+//          (both answer 403 {"detail": "Second factor required", "second_factor_token"} for a user
+//          with an authenticator app; the second step posts {"second_factor_token", "code"} to
+//   POST   /api/v1/auth/token/second-factor  (a TokenResponse) or .../session/second-factor (cookies))
+//   GET    /api/v1/auth/second-factor  {"totp", "recovery_codes_left"}
+//   POST   /api/v1/auth/second-factor/totp  a new authenticator: {"secret", "uri", "qr_svg"} (a recent sign-in)
+//   POST   /api/v1/auth/second-factor/totp/confirm  {"code"}: {"recovery_codes"}, shown once
+//   DELETE /api/v1/auth/second-factor/totp, POST .../recovery-codes  (a sign-in with two factors)
+//   POST   /api/v1/auth/passkeys/register/options, /register  a signed-in user adds a passkey (WebAuthn)
+//   POST   /api/v1/auth/passkeys/login/options, /login  sign in with a passkey, no user name: session cookies
+//   GET    /api/v1/auth/passkeys, PATCH/DELETE /api/v1/auth/passkeys/{id}  my passkeys
 //   GET    /api/v1/auth/providers  the OpenID providers one may sign in with (FAUTH_OIDC_ISSUER...)
 //   GET    /auth/{name}/login         "Sign in with ...": to the provider, back at /auth/{name}/callback signed in
 //   GET    /api/v1/auth/me             any active user               {"id", "email", "roles", "is_verified"}
@@ -26,6 +36,8 @@
 //   GET    /api/v1/notes/{id}          the caller's note, else 404 (never 403: ids do not leak)
 //   PUT    /api/v1/notes/{id}          {"title", "body"}             note, else 404
 //   DELETE /api/v1/notes/{id}                                        204, else 404
+//   GET    /api/v1/notes/export        every note at once: a session begun with two factors (a passkey,
+//                                      or a password and a code); else 401 insufficient_user_authentication
 //   GET    /api/v1/admin/users         role admin                    [{"id", "email", "roles", "is_active"}]
 //   DELETE /api/v1/admin/users/{id}/sessions  role admin             204: every session of that user ends
 //   GET    /metrics                    role admin                    fauth's and the example's metrics, Prometheus's format
@@ -39,14 +51,22 @@
 // never to the spelling a request used.
 // Environment: HOST (127.0.0.1), PORT (8000), FAUTH_DB (./notes.db), FAUTH_SECRET_KEY (random when
 // unset), FAUTH_BCRYPT_COST (12), FAUTH_THREADS (2), FAUTH_COOKIE_SECURE (1; 0 for plain-HTTP
-// development only).
+// development only), FAUTH_PASSKEY_RP_ID (the site's domain: localhost), FAUTH_PASSKEY_ORIGINS
+// (the exact origins the page is served from, comma-separated: http://localhost:<port> by default;
+// browsers allow WebAuthn over plain HTTP on localhost only).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
-#include <charconv>
 
 #include <fauth/http.hpp>
 
 #include "account.hpp"
+#include "factors.hpp"
 #include "keys.hpp"
 #include "sessions.hpp"
 #include "sign_in.hpp"
@@ -79,16 +99,58 @@ std::optional<std::int64_t> note_id(const Request& request) {
     return id;
 }
 
+// The comma-separated items of `text`, without empty ones.
+std::vector<std::string> comma_list(const std::string& text) {
+    std::vector<std::string> out;
+    for (std::size_t start = 0; start <= text.size();) {
+        auto end = text.find(',', start);
+        if (end == std::string::npos) end = text.size();
+        if (end > start) out.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+// A port free on IPv4 `host` now (PORT=0 with passkeys on: the relying party's origin must name
+// the port before the server binds it). Another program may take it meanwhile: then start() fails.
+std::uint16_t free_port(const std::string& host) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1)
+        throw std::runtime_error("PORT=0 needs an IPv4 HOST, or set FAUTH_PASSKEY_ORIGINS");
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("cannot find a free port");
+    socklen_t size = sizeof address;
+    const bool found = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                       getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0;
+    close(fd);
+    if (!found) throw std::runtime_error("cannot find a free port on " + host);
+    return ntohs(address.sin_port);
+}
+
 }  // namespace
 
 int main() try {
     fauth::http::block_shutdown_signals();
     auto store = std::make_shared<notes::Store>(env_or("FAUTH_DB", "./notes.db"));
+    const std::string host = env_or("HOST", "127.0.0.1");
+    auto port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8000")));
 
     fauth::AuthConfig config;
     config.tokens.secret_key = env_or("FAUTH_SECRET_KEY", fauth::random_id() + fauth::random_id());
     config.bcrypt_cost = std::stoi(env_or("FAUTH_BCRYPT_COST", "12"));
     config.api_keys.prefix = notes::kApiKeyPrefix;
+    // Two-factor sign-in: an authenticator app (TOTP, its secret sealed in the database) with
+    // recovery codes, and passkeys (a passkey alone is two factors: the device and its PIN or
+    // biometric). Both kept in the notes database.
+    config.second_factor.store = std::make_shared<notes::SqliteSecondFactorStore>(store);
+    config.second_factor.issuer = "Notes";
+    config.passkeys.store = std::make_shared<notes::SqlitePasskeyStore>(store);
+    config.passkeys.name = "Notes";
+    config.passkeys.relying_party.id = env_or("FAUTH_PASSKEY_RP_ID", "localhost");
+    const auto origins = env_or("FAUTH_PASSKEY_ORIGINS", "");
+    if (origins.empty() && port == 0) port = free_port(host);
+    config.passkeys.relying_party.origins = comma_list(origins.empty() ? "http://localhost:" + std::to_string(port) : origins);
     // fauth's instruments and the example's own (registrations, mails), served at /metrics.
     const auto metrics = std::make_shared<fauth::PrometheusRegistry>();
     config.tokens.metrics = metrics;
@@ -139,6 +201,20 @@ int main() try {
     notes::add_session_routes(api, auth, store);
     notes::add_sign_in(api, auth, store);
 
+    // The second step of a password login for a user with an authenticator app: for API clients
+    // (a TokenResponse) and for the page (the session cookies).
+    api.post("/api/v1/auth/token/second-factor", fauth::http::second_factor_login_endpoint(auth),
+             {.summary = "Log in, second step: a code", .tags = {"Auth"}});
+    api.post("/api/v1/auth/session/second-factor",
+             fauth::http::second_factor_login_endpoint(auth, fauth::http::TokenDelivery::cookies),
+             {.summary = "Log in a browser, second step: a code", .tags = {"Auth"}});
+    const auto email_of = [](const User& u) { return u.email; };
+    fauth::http::add_second_factor_routes(api, auth, {.prefix = "/api/v1/auth/second-factor", .account_name = email_of});
+    fauth::http::add_passkey_routes(api, auth,
+                                    {.prefix = "/api/v1/auth/passkeys",
+                                     .delivery = fauth::http::TokenDelivery::cookies,
+                                     .user_name = email_of});
+
     const auto reads = fauth::scope("notes:read");
     const auto writes = fauth::scope("notes:write");
     fauth::http::SecureRouter<User> notes_routes{api,
@@ -151,6 +227,20 @@ int main() try {
                          fauth::http::send_json(w, Code::Ok, list);
                      },
                      {.doc = {.summary = "My notes"}, .require = reads});
+    // Every note at once, the step-up example: only for a session begun with two factors.
+    notes_routes.get(
+        "/export",
+        [store](const Request&, ResponseWriter w, const User& u) {
+            auto list = nlohmann::json::array();
+            for (const auto& n : store->notes_of(u.id)) list.push_back(to_json(n));
+            w.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
+            fauth::http::send_json(w, Code::Ok, {{"email", u.email}, {"exported_at", fauth::unix_seconds()}, {"notes", list}});
+        },
+        {.doc = {.summary = "Export all my notes",
+                 .description = "Needs a session begun with two factors (a passkey, or a password and a "
+                                "code): else 401 with `WWW-Authenticate: Bearer "
+                                "error=\"insufficient_user_authentication\", acr_values=...` (RFC 9470)."},
+         .require = reads && fauth::Rule::second_factor()});
     notes_routes.post("",
                       [store](const Request& request, ResponseWriter w, const User& u) {
                           const auto body = notes::json_body(request, w);
@@ -210,11 +300,7 @@ int main() try {
     // reaches serves them (docs/guides/metrics.md).
     api.get("/metrics", auth.require_roles({"admin"}, fauth::http::metrics_handler(metrics)), {.hidden = true});
 
-    const std::string host = env_or("HOST", "127.0.0.1");
-    fauth::http::Server server{api,
-                               {.host = host,
-                                .port = static_cast<std::uint16_t>(std::stoi(env_or("PORT", "8000"))),
-                                .threads = std::stoi(env_or("FAUTH_THREADS", "2"))}};
+    fauth::http::Server server{api, {.host = host, .port = port, .threads = std::stoi(env_or("FAUTH_THREADS", "2"))}};
     std::cout << "fauth notes listening on http://" << host << ":" << server.start() << std::endl;
     fauth::http::wait_for_shutdown_signal();
     server.stop();

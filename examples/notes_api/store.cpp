@@ -66,6 +66,41 @@ const char* const kMigrations[] = {
     );
     CREATE INDEX identities_by_user ON identities(user_id);
     )sql",
+    // Version 5: second factors and passkeys. A TOTP secret is kept sealed (fauth seals it under
+    // the server's key, bound to the user), recovery codes as digests; a passkey by its credential
+    // id, with its COSE public key, its signature counter and its flags (WebAuthn's UV, BE and BS
+    // bits of the registration's authenticator data: 0x04, 0x08, 0x10).
+    R"sql(
+    CREATE TABLE totp_factors (
+        sub           TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        sealed_secret BLOB NOT NULL,
+        algorithm     TEXT NOT NULL,
+        digits        INTEGER NOT NULL,
+        period        INTEGER NOT NULL,
+        confirmed     INTEGER NOT NULL DEFAULT 0,
+        last_step     INTEGER NOT NULL DEFAULT -1,
+        created_at    INTEGER NOT NULL
+    );
+    CREATE TABLE recovery_codes (
+        sub    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        digest TEXT NOT NULL,
+        PRIMARY KEY (sub, digest)
+    );
+    CREATE TABLE passkeys (
+        id           BLOB PRIMARY KEY,
+        sub          TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        public_key   BLOB NOT NULL,
+        algorithm    INTEGER NOT NULL,
+        sign_count   INTEGER NOT NULL,
+        flags        INTEGER NOT NULL,
+        aaguid       BLOB NOT NULL,
+        attestation  TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX passkeys_by_user ON passkeys(sub, created_at);
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -103,6 +138,11 @@ public:
         check(sqlite3_bind_int64(stmt_, i, v));
         return *this;
     }
+    /// Binds bytes as a BLOB (credential ids, keys, sealed secrets), never as text.
+    Statement& bind_blob(int i, const std::string& v) {
+        check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+        return *this;
+    }
     /// True while there is a row; throws on errors (a UNIQUE violation as DuplicateEmail).
     bool step() {
         const int rc = sqlite3_step(stmt_);
@@ -118,6 +158,12 @@ public:
                    : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
     }
     std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+    std::string blob(int col) const {
+        const auto* p = sqlite3_column_blob(stmt_, col);
+        return p == nullptr
+                   ? std::string()
+                   : std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+    }
     bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     int changes() const { return sqlite3_changes(db_); }
 
@@ -453,6 +499,207 @@ void Store::touch_api_key(const std::string& id, std::int64_t at) {
     Statement s(db_, "UPDATE api_keys SET last_used_at = ? WHERE id = ?");
     s.bind(1, at).bind(2, id);
     s.step();
+}
+
+namespace {
+
+const char* algorithm_name(fauth::totp::Algorithm a) {
+    switch (a) {
+        case fauth::totp::Algorithm::sha256: return "sha256";
+        case fauth::totp::Algorithm::sha512: return "sha512";
+        case fauth::totp::Algorithm::sha1: break;
+    }
+    return "sha1";
+}
+
+fauth::totp::Algorithm algorithm_of(const std::string& name) {
+    if (name == "sha256") return fauth::totp::Algorithm::sha256;
+    if (name == "sha512") return fauth::totp::Algorithm::sha512;
+    if (name == "sha1") return fauth::totp::Algorithm::sha1;
+    throw StoreError("totp_factors: unknown algorithm '" + name + "'");
+}
+
+// WebAuthn's authenticator data flags (section 6.1) as the passkeys table keeps them.
+constexpr std::int64_t kUserVerified = 0x04;
+constexpr std::int64_t kBackupEligible = 0x08;
+constexpr std::int64_t kBackedUp = 0x10;
+
+std::int64_t flags_of(const fauth::webauthn::Credential& c) {
+    return (c.user_verified ? kUserVerified : 0) | (c.backup_eligible ? kBackupEligible : 0) | (c.backed_up ? kBackedUp : 0);
+}
+
+constexpr const char* kPasskeyColumns =
+    "SELECT id, sub, public_key, algorithm, sign_count, flags, aaguid, attestation, name, created_at, last_used_at "
+    "FROM passkeys ";
+
+fauth::Passkey read_passkey(const auto& s) {
+    fauth::Passkey p;
+    p.credential.id = s.blob(0);
+    p.sub = s.text(1);
+    p.credential.public_key = s.blob(2);
+    p.credential.algorithm = static_cast<fauth::webauthn::CoseAlgorithm>(s.integer(3));
+    p.credential.sign_count = static_cast<std::uint32_t>(s.integer(4));
+    const auto flags = s.integer(5);
+    p.credential.user_verified = (flags & kUserVerified) != 0;
+    p.credential.backup_eligible = (flags & kBackupEligible) != 0;
+    p.credential.backed_up = (flags & kBackedUp) != 0;
+    p.credential.aaguid = s.blob(6);
+    p.credential.attestation = s.text(7);
+    p.name = s.text(8);
+    p.created_at = s.integer(9);
+    p.last_used_at = s.integer(10);
+    return p;
+}
+
+}  // namespace
+
+std::optional<fauth::TotpFactor> Store::totp_factor(const std::string& sub) {
+    std::lock_guard lock(mutex_);
+    Statement s(
+        db_, "SELECT sealed_secret, algorithm, digits, period, confirmed, last_step, created_at FROM totp_factors WHERE sub = ?");
+    s.bind(1, sub);
+    if (!s.step()) return std::nullopt;
+    fauth::TotpFactor f;
+    f.sealed_secret = s.blob(0);
+    f.parameters.algorithm = algorithm_of(s.text(1));
+    f.parameters.digits = static_cast<int>(s.integer(2));
+    f.parameters.period = std::chrono::seconds(s.integer(3));
+    f.confirmed = s.integer(4) != 0;
+    f.last_step = s.integer(5);
+    f.created_at = s.integer(6);
+    return f;
+}
+
+void Store::put_totp_factor(const std::string& sub, const fauth::TotpFactor& factor) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "INSERT INTO totp_factors (sub, sealed_secret, algorithm, digits, period, confirmed, last_step, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sub) DO UPDATE SET sealed_secret = excluded.sealed_secret, "
+                "algorithm = excluded.algorithm, digits = excluded.digits, period = excluded.period, "
+                "confirmed = excluded.confirmed, last_step = excluded.last_step, created_at = excluded.created_at");
+    s.bind(1, sub).bind_blob(2, factor.sealed_secret).bind(3, std::string(algorithm_name(factor.parameters.algorithm)));
+    s.bind(4, std::int64_t{factor.parameters.digits}).bind(5, static_cast<std::int64_t>(factor.parameters.period.count()));
+    s.bind(6, std::int64_t{factor.confirmed ? 1 : 0}).bind(7, factor.last_step).bind(8, factor.created_at);
+    s.step();
+}
+
+bool Store::use_totp_step(const std::string& sub, std::int64_t step) {
+    std::lock_guard lock(mutex_);
+    // One statement: of two requests with the same code (or codes of one step), one changes the row.
+    Statement s(db_, "UPDATE totp_factors SET last_step = ?1 WHERE sub = ?2 AND confirmed = 1 AND last_step < ?1");
+    s.bind(1, step).bind(2, sub);
+    s.step();
+    return s.changes() == 1;
+}
+
+void Store::remove_second_factors(const std::string& sub) {
+    std::lock_guard lock(mutex_);
+    exec("BEGIN IMMEDIATE");
+    try {
+        Statement totp(db_, "DELETE FROM totp_factors WHERE sub = ?");
+        totp.bind(1, sub);
+        totp.step();
+        Statement codes(db_, "DELETE FROM recovery_codes WHERE sub = ?");
+        codes.bind(1, sub);
+        codes.step();
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+void Store::put_recovery_codes(const std::string& sub, const std::vector<std::string>& digests) {
+    std::lock_guard lock(mutex_);
+    exec("BEGIN IMMEDIATE");
+    try {
+        Statement clear(db_, "DELETE FROM recovery_codes WHERE sub = ?");
+        clear.bind(1, sub);
+        clear.step();
+        for (const auto& digest : digests) {
+            Statement add(db_, "INSERT INTO recovery_codes (sub, digest) VALUES (?, ?) ON CONFLICT DO NOTHING");
+            add.bind(1, sub).bind(2, digest);
+            add.step();
+        }
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+bool Store::use_recovery_code(const std::string& sub, const std::string& digest) {
+    std::lock_guard lock(mutex_);
+    // One statement: a code raced by two requests is deleted by one of them.
+    Statement s(db_, "DELETE FROM recovery_codes WHERE sub = ? AND digest = ?");
+    s.bind(1, sub).bind(2, digest);
+    s.step();
+    return s.changes() == 1;
+}
+
+std::size_t Store::recovery_codes_left(const std::string& sub) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT COUNT(*) FROM recovery_codes WHERE sub = ?");
+    s.bind(1, sub);
+    s.step();
+    return static_cast<std::size_t>(s.integer(0));
+}
+
+bool Store::add_passkey(const fauth::Passkey& passkey) {
+    std::lock_guard lock(mutex_);
+    const auto& c = passkey.credential;
+    Statement s(db_,
+                "INSERT INTO passkeys (id, sub, public_key, algorithm, sign_count, flags, aaguid, attestation, name, created_at, "
+                "last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING");
+    s.bind_blob(1, c.id).bind(2, passkey.sub).bind_blob(3, c.public_key).bind(4, static_cast<std::int64_t>(c.algorithm));
+    s.bind(5, std::int64_t{c.sign_count}).bind(6, flags_of(c)).bind_blob(7, c.aaguid).bind(8, c.attestation);
+    s.bind(9, passkey.name).bind(10, passkey.created_at).bind(11, passkey.last_used_at);
+    s.step();
+    return s.changes() == 1;
+}
+
+std::optional<fauth::Passkey> Store::passkey(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string(kPasskeyColumns) + "WHERE id = ?").c_str());
+    s.bind_blob(1, id);
+    return s.step() ? std::optional<fauth::Passkey>(read_passkey(s)) : std::nullopt;
+}
+
+std::vector<fauth::Passkey> Store::passkeys_of(const std::string& sub) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string(kPasskeyColumns) + "WHERE sub = ? ORDER BY created_at, rowid").c_str());
+    s.bind(1, sub);
+    std::vector<fauth::Passkey> out;
+    while (s.step()) out.push_back(read_passkey(s));
+    return out;
+}
+
+bool Store::record_passkey_use(const std::string& id, std::uint32_t sign_count, std::int64_t at) {
+    std::lock_guard lock(mutex_);
+    // One statement, a compare-and-set on the counter: a cloned authenticator's assertion (a count
+    // that did not grow) or the loser of a race changes nothing.
+    Statement s(db_,
+                "UPDATE passkeys SET sign_count = ?2, last_used_at = ?3 "
+                "WHERE id = ?1 AND (sign_count < ?2 OR (sign_count = 0 AND ?2 = 0))");
+    s.bind_blob(1, id).bind(2, std::int64_t{sign_count}).bind(3, at);
+    s.step();
+    return s.changes() == 1;
+}
+
+bool Store::rename_passkey(const std::string& sub, const std::string& id, const std::string& name) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE passkeys SET name = ? WHERE id = ? AND sub = ?");
+    s.bind(1, name).bind_blob(2, id).bind(3, sub);
+    s.step();
+    return s.changes() == 1;
+}
+
+bool Store::remove_passkey(const std::string& sub, const std::string& id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "DELETE FROM passkeys WHERE id = ? AND sub = ?");
+    s.bind_blob(1, id).bind(2, sub);
+    s.step();
+    return s.changes() == 1;
 }
 
 }  // namespace notes

@@ -1,10 +1,12 @@
 // examples/notes_api/store.hpp — the notes application's SQLite database: users, their notes and
-// their API keys (stored as fauth makes them: the lookup part and the SHA-256, never the key).
+// their API keys (stored as fauth makes them: the lookup part and the SHA-256, never the key),
+// their second factors (a sealed TOTP secret, recovery code digests) and passkeys.
 // Prepared statements only (no SQL is ever built from input), a versioned schema migrated at
 // open, WAL mode and a busy timeout so that several processes and threads can write safely.
 // Shared by the fauth-notes server and its administration tool, notes-admin (admin/).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -13,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include <fauth/auth/passkeys.hpp>
 #include <fauth/auth/principal.hpp>
+#include <fauth/auth/second_factor.hpp>
 
 struct sqlite3;
 
@@ -128,6 +132,41 @@ public:
     int revoke_api_keys_of(const std::string& owner_id);
     /// Records `at` as the last use of key `id`.
     void touch_api_key(const std::string& id, std::int64_t at);
+
+    // Second factors (fauth::SecondFactorStore's operations; factors.hpp adapts them). The TOTP
+    // secret is stored sealed as fauth seals it; recovery codes as their digests.
+
+    /// The TOTP factor of user `sub`, or nothing.
+    std::optional<fauth::TotpFactor> totp_factor(const std::string& sub);
+    /// Writes (replaces) the TOTP factor of `sub`.
+    void put_totp_factor(const std::string& sub, const fauth::TotpFactor& factor);
+    /// Makes `step` the last step of the confirmed factor of `sub` if it is later than the stored
+    /// one, in one statement: true when it was.
+    bool use_totp_step(const std::string& sub, std::int64_t step);
+    /// Removes the TOTP factor and the recovery codes of `sub`.
+    void remove_second_factors(const std::string& sub);
+    /// Replaces the recovery codes of `sub` with `digests`.
+    void put_recovery_codes(const std::string& sub, const std::vector<std::string>& digests);
+    /// Removes `digest` from the recovery codes of `sub`: true when it was one of them.
+    bool use_recovery_code(const std::string& sub, const std::string& digest);
+    /// How many recovery codes `sub` has left.
+    std::size_t recovery_codes_left(const std::string& sub);
+
+    // Passkeys (fauth::PasskeyStore's operations), by credential id (raw bytes).
+
+    /// Adds `passkey` unless its credential id is taken (whoever's): true when added.
+    bool add_passkey(const fauth::Passkey& passkey);
+    /// The passkey with credential id `id`, or nothing.
+    std::optional<fauth::Passkey> passkey(const std::string& id);
+    /// The passkeys of `sub`, oldest first.
+    std::vector<fauth::Passkey> passkeys_of(const std::string& sub);
+    /// Records a sign-in with passkey `id` at `at` whose authenticator counted `sign_count`, in one
+    /// statement, when the count grew (or both are 0): true when recorded.
+    bool record_passkey_use(const std::string& id, std::uint32_t sign_count, std::int64_t at);
+    /// Renames passkey `id` of `sub`: false when `sub` has none such.
+    bool rename_passkey(const std::string& sub, const std::string& id, const std::string& name);
+    /// Removes passkey `id` of `sub`: false when `sub` has none such.
+    bool remove_passkey(const std::string& sub, const std::string& id);
 
 private:
     class Statement;
