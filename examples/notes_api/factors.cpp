@@ -29,8 +29,12 @@ fauth::Outcome<std::optional<fauth::TotpFactor>> SqliteSecondFactorStore::totp(s
     return ready<std::optional<fauth::TotpFactor>>([&] { return store_->totp_factor(sub); });
 }
 
-fauth::Outcome<void> SqliteSecondFactorStore::put_totp(std::string sub, fauth::TotpFactor factor) const {
-    return ready<void>([&] { store_->put_totp_factor(sub, factor); });
+fauth::Outcome<bool> SqliteSecondFactorStore::put_totp(std::string sub, fauth::TotpFactor factor) const {
+    return ready<bool>([&] { return store_->put_totp_factor(sub, factor); });
+}
+
+fauth::Outcome<bool> SqliteSecondFactorStore::confirm_totp(std::string sub, std::string sealed_secret, std::int64_t step) const {
+    return ready<bool>([&] { return store_->confirm_totp_factor(sub, sealed_secret, step); });
 }
 
 fauth::Outcome<bool> SqliteSecondFactorStore::use_totp_step(std::string sub, std::int64_t step) const {

@@ -21,7 +21,9 @@ public:
     /// The factor, or nothing.
     fauth::Outcome<std::optional<fauth::TotpFactor>> totp(std::string sub) const override;
     /// Writes it.
-    fauth::Outcome<void> put_totp(std::string sub, fauth::TotpFactor factor) const override;
+    fauth::Outcome<bool> put_totp(std::string sub, fauth::TotpFactor factor) const override;
+    /// One UPDATE ... WHERE confirmed = 0 AND sealed_secret = ?.
+    fauth::Outcome<bool> confirm_totp(std::string sub, std::string sealed_secret, std::int64_t step) const override;
     /// One UPDATE ... WHERE last_step < step.
     fauth::Outcome<bool> use_totp_step(std::string sub, std::int64_t step) const override;
     /// Removes the factor and the codes.

@@ -89,6 +89,7 @@ const char* const kMigrations[] = {
     CREATE TABLE passkeys (
         id           BLOB PRIMARY KEY,
         sub          TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        user_handle  BLOB NOT NULL,
         public_key   BLOB NOT NULL,
         algorithm    INTEGER NOT NULL,
         sign_count   INTEGER NOT NULL,
@@ -529,8 +530,8 @@ std::int64_t flags_of(const fauth::webauthn::Credential& c) {
 }
 
 constexpr const char* kPasskeyColumns =
-    "SELECT id, sub, public_key, algorithm, sign_count, flags, aaguid, attestation, name, created_at, last_used_at "
-    "FROM passkeys ";
+    "SELECT id, sub, public_key, algorithm, sign_count, flags, aaguid, attestation, name, created_at, last_used_at, "
+    "user_handle FROM passkeys ";
 
 fauth::Passkey read_passkey(const auto& s) {
     fauth::Passkey p;
@@ -548,6 +549,7 @@ fauth::Passkey read_passkey(const auto& s) {
     p.name = s.text(8);
     p.created_at = s.integer(9);
     p.last_used_at = s.integer(10);
+    p.user_handle = s.blob(11);
     return p;
 }
 
@@ -570,17 +572,29 @@ std::optional<fauth::TotpFactor> Store::totp_factor(const std::string& sub) {
     return f;
 }
 
-void Store::put_totp_factor(const std::string& sub, const fauth::TotpFactor& factor) {
+bool Store::put_totp_factor(const std::string& sub, const fauth::TotpFactor& factor) {
     std::lock_guard lock(mutex_);
+    // One statement: an unconfirmed factor is replaced, a confirmed one never.
     Statement s(db_,
                 "INSERT INTO totp_factors (sub, sealed_secret, algorithm, digits, period, confirmed, last_step, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sub) DO UPDATE SET sealed_secret = excluded.sealed_secret, "
+                "VALUES (?, ?, ?, ?, ?, 0, -1, ?) ON CONFLICT(sub) DO UPDATE SET sealed_secret = excluded.sealed_secret, "
                 "algorithm = excluded.algorithm, digits = excluded.digits, period = excluded.period, "
-                "confirmed = excluded.confirmed, last_step = excluded.last_step, created_at = excluded.created_at");
+                "confirmed = 0, last_step = -1, created_at = excluded.created_at WHERE totp_factors.confirmed = 0");
     s.bind(1, sub).bind_blob(2, factor.sealed_secret).bind(3, std::string(algorithm_name(factor.parameters.algorithm)));
     s.bind(4, std::int64_t{factor.parameters.digits}).bind(5, static_cast<std::int64_t>(factor.parameters.period.count()));
-    s.bind(6, std::int64_t{factor.confirmed ? 1 : 0}).bind(7, factor.last_step).bind(8, factor.created_at);
+    s.bind(6, factor.created_at);
     s.step();
+    return s.changes() == 1;
+}
+
+bool Store::confirm_totp_factor(const std::string& sub, const std::string& sealed_secret, std::int64_t step) {
+    std::lock_guard lock(mutex_);
+    // One statement: the factor the code was checked against, if it is still there unconfirmed.
+    Statement s(db_,
+                "UPDATE totp_factors SET confirmed = 1, last_step = ? WHERE sub = ? AND confirmed = 0 AND sealed_secret = ?");
+    s.bind(1, step).bind(2, sub).bind_blob(3, sealed_secret);
+    s.step();
+    return s.changes() == 1;
 }
 
 bool Store::use_totp_step(const std::string& sub, std::int64_t step) {
@@ -650,10 +664,10 @@ bool Store::add_passkey(const fauth::Passkey& passkey) {
     const auto& c = passkey.credential;
     Statement s(db_,
                 "INSERT INTO passkeys (id, sub, public_key, algorithm, sign_count, flags, aaguid, attestation, name, created_at, "
-                "last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING");
+                "last_used_at, user_handle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING");
     s.bind_blob(1, c.id).bind(2, passkey.sub).bind_blob(3, c.public_key).bind(4, static_cast<std::int64_t>(c.algorithm));
     s.bind(5, std::int64_t{c.sign_count}).bind(6, flags_of(c)).bind_blob(7, c.aaguid).bind(8, c.attestation);
-    s.bind(9, passkey.name).bind(10, passkey.created_at).bind(11, passkey.last_used_at);
+    s.bind(9, passkey.name).bind(10, passkey.created_at).bind(11, passkey.last_used_at).bind_blob(12, passkey.user_handle);
     s.step();
     return s.changes() == 1;
 }

@@ -138,8 +138,10 @@ public:
 
     /// The TOTP factor of user `sub`, or nothing.
     std::optional<fauth::TotpFactor> totp_factor(const std::string& sub);
-    /// Writes (replaces) the TOTP factor of `sub`.
-    void put_totp_factor(const std::string& sub, const fauth::TotpFactor& factor);
+    /// Writes `factor` as the unconfirmed TOTP factor of `sub` unless a confirmed one is there: true when written.
+    bool put_totp_factor(const std::string& sub, const fauth::TotpFactor& factor);
+    /// Confirms the unconfirmed factor of `sub` sealed as `sealed_secret`, at `step`: true when it was there.
+    bool confirm_totp_factor(const std::string& sub, const std::string& sealed_secret, std::int64_t step);
     /// Makes `step` the last step of the confirmed factor of `sub` if it is later than the stored
     /// one, in one statement: true when it was.
     bool use_totp_step(const std::string& sub, std::int64_t step);

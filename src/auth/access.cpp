@@ -99,6 +99,7 @@ struct Rule::Node {
     const std::type_info* user_type = nullptr;          // of the predicates in it
     std::vector<Rule> children;
     std::int64_t max_age = 0;  // age: in seconds
+    bool own_only = false;     // acr: only this service's own tokens can meet it (second_factor)
 };
 
 Rule Rule::leaf(Kind kind, std::string name) {
@@ -137,7 +138,10 @@ Rule Rule::acr(std::vector<std::string> accepted) {
     return Rule(std::make_shared<const Node>(Node{Kind::acr, std::move(values), {}, {}, nullptr, {}}));
 }
 
-Rule Rule::second_factor() { return acr({std::string(kAcrTwoFactors)}); }
+Rule Rule::second_factor() {
+    return Rule(
+        std::make_shared<const Node>(Node{Kind::acr, std::string(kAcrTwoFactors), {}, {}, nullptr, {}, 0, /*own_only=*/true}));
+}
 
 Rule Rule::authenticated_within(std::chrono::seconds max_age) {
     if (max_age.count() < 0) throw ConfigError("fauth: Rule::authenticated_within needs an age of 0 or more");
@@ -236,7 +240,7 @@ std::optional<Denial> Rule::refusal(const detail::Subject& subject, const Wildca
             if (missing_scopes != nullptr) missing_scopes->push_back(n.name);
             return Denial{RuleKind::scope, missing_scope_message({n.name}, Match::all)};
         case Kind::acr: {
-            if (subject.token != nullptr && !subject.token->acr.empty()) {
+            if (subject.token != nullptr && !subject.token->acr.empty() && !(n.own_only && subject.token->external)) {
                 std::string_view values = n.name;
                 for (bool last = false; !last;)
                     if (next_word(values, last) == subject.token->acr) return std::nullopt;
@@ -248,8 +252,14 @@ std::optional<Denial> Rule::refusal(const detail::Subject& subject, const Wildca
             const std::int64_t max_age = n.max_age;
             if (subject.token != nullptr) {
                 const auto now = subject.now != 0 ? subject.now : unix_seconds();
-                const auto started = second_of(subject.token->session_started_us());
-                if (now - started <= max_age) return std::nullopt;
+                // A trusted issuer's session began at its `auth_time` (OpenID Connect), which its
+                // tokens carry as an extra claim; one without it cannot say, and must step up.
+                std::optional<std::int64_t> started;
+                if (!subject.token->external)
+                    started = second_of(subject.token->session_started_us());
+                else if (const auto* at = subject.token->claim("auth_time"); at != nullptr && at->is_number())
+                    started = at->is_number_integer() ? at->get<std::int64_t>() : static_cast<std::int64_t>(at->get<double>());
+                if (started && now - *started <= max_age) return std::nullopt;
                 return Denial{RuleKind::authentication, "Recent authentication required", {}, std::chrono::seconds(max_age)};
             }
             return Denial{RuleKind::authentication, std::string(kAccessDenied)};

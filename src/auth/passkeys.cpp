@@ -179,7 +179,12 @@ Outcome<Passkey> Passkeys::finish_registration(std::string sub, std::string clie
     rp.require_user_verification = true;
     auto verified = webauthn::verify_registration(rp, raw, client_data_json, attestation_object);
     if (!verified) return std::move(verified).failure();
-    Passkey passkey{std::move(*verified), sub, std::move(name), unix_seconds(engine_->config().tokens.clock), 0};
+    Passkey passkey{std::move(*verified),
+                    sub,
+                    user_handle(sub),
+                    std::move(name),
+                    unix_seconds(engine_->config().tokens.clock),
+                    0};
     auto counted = settings_->store->of(sub);
     return engine_->chain<Passkey>(
         std::move(counted),
@@ -226,7 +231,7 @@ Outcome<Passkey> Passkeys::finish_sign_in(std::string credential_id, std::string
             if (!*found) return passkey_refused("unknown credential");
             auto passkey = std::move(**found);
             // A discoverable credential names its user: it must be the passkey's owner's handle.
-            if (!user_handle.empty() && !equal_in_constant_time(user_handle, this->user_handle(passkey.sub)))
+            if (!user_handle.empty() && !equal_in_constant_time(user_handle, passkey.user_handle))
                 return passkey_refused("user handle is not the passkey owner's");
             auto rp = settings_->relying_party;
             rp.require_user_verification = true;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "fauth/auth/engine.hpp"
+#include "fauth/auth/passkeys.hpp"
 #include "fauth/core/errors.hpp"
 #include "fauth/core/instruments.hpp"
 #include "fauth/core/internal/aead.hpp"
@@ -27,9 +28,10 @@ Failure bad_request(std::string detail) {
     return Failure{ErrorKind::bad_request, std::move(detail), std::move(log), {}};
 }
 
-// True for `digits` ASCII digits: a TOTP code (anything else is read as a recovery code).
-bool looks_like_totp(std::string_view code, int digits) {
-    return code.size() == static_cast<std::size_t>(digits) &&
+// True for 6 to 8 ASCII digits: a TOTP code, whatever its factor's digits (anything else is read
+// as a recovery code, which is 16 characters).
+bool looks_like_totp(std::string_view code) {
+    return code.size() >= 6 && code.size() <= 8 &&
            std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
@@ -42,10 +44,22 @@ Outcome<std::optional<TotpFactor>> MemorySecondFactorStore::totp(std::string sub
     return it->second.totp;
 }
 
-Outcome<void> MemorySecondFactorStore::put_totp(std::string sub, TotpFactor factor) const {
+Outcome<bool> MemorySecondFactorStore::put_totp(std::string sub, TotpFactor factor) const {
     const std::lock_guard lock(mutex_);
-    users_[std::move(sub)].totp = std::move(factor);
-    return {};
+    auto& current = users_[std::move(sub)].totp;
+    if (current && current->confirmed) return false;
+    current = std::move(factor);
+    return true;
+}
+
+Outcome<bool> MemorySecondFactorStore::confirm_totp(std::string sub, std::string sealed_secret, std::int64_t step) const {
+    const std::lock_guard lock(mutex_);
+    const auto it = users_.find(sub);
+    if (it == users_.end() || !it->second.totp || it->second.totp->confirmed || it->second.totp->sealed_secret != sealed_secret)
+        return false;
+    it->second.totp->confirmed = true;
+    it->second.totp->last_step = step;
+    return true;
 }
 
 Outcome<bool> MemorySecondFactorStore::use_totp_step(std::string sub, std::int64_t step) const {
@@ -126,34 +140,43 @@ Outcome<TotpEnrolment> SecondFactors::enrol(std::string sub, std::string account
             }
             factor.parameters = settings_->totp;
             factor.created_at = unix_seconds(engine_->config().tokens.clock);
-            return engine_->chain<TotpEnrolment>(settings_->store->put_totp(sub, std::move(factor)),
+            auto put = settings_->store->put_totp(sub, std::move(factor));
+            return engine_->chain<TotpEnrolment>(std::move(put),
                                                  [enrolment =
-                                                      std::move(enrolment)](Result<void> put) mutable -> Result<TotpEnrolment> {
-                                                     if (!put) return std::move(put).failure();
+                                                      std::move(enrolment)](Result<bool> done) mutable -> Result<TotpEnrolment> {
+                                                     if (!done) return std::move(done).failure();
+                                                     if (!*done)
+                                                         return bad_request(
+                                                             "Authenticator already enrolled");  // confirmed meanwhile
                                                      return std::move(enrolment);
                                                  });
         });
 }
 
 Outcome<void> SecondFactors::count(const std::string& sub, const std::string& client) const {
+    using instruments::ThrottleBucket;
     const auto& limits = settings_->limits;
-    auto& throttle = engine_->throttle();
-    const auto refused = [](Result<ThrottleDecision> d) -> std::optional<Failure> {
-        if (!d) return std::move(d).failure();
-        if (!d->allowed) return Failure{ErrorKind::throttled, "Too many attempts", "second factor: throttled", d->retry_after};
-        return std::nullopt;
-    };
-    auto by_client =
-        throttle.hit(instruments::throttle_key(instruments::ThrottleBucket::second_factor_client, client), limits.per_client);
-    return engine_->chain<void>(std::move(by_client), [this, sub, refused](Result<ThrottleDecision> d) -> Outcome<void> {
-        if (auto no = refused(std::move(d))) return std::move(*no);
-        auto by_user = engine_->throttle().hit(instruments::throttle_key(instruments::ThrottleBucket::second_factor_user, sub),
-                                               settings_->limits.per_user);
-        return engine_->chain<void>(std::move(by_user), [refused](Result<ThrottleDecision> u) -> Result<void> {
-            if (auto no = refused(std::move(u))) return std::move(*no);
-            return {};
-        });
-    });
+    // The buckets in order, each counted only when the ones before let the attempt through.
+    auto buckets = std::make_shared<const std::array<Bucket, 3>>(
+        std::array<Bucket, 3>{Bucket{instruments::throttle_key(ThrottleBucket::second_factor_client, client), &limits.per_client},
+                              Bucket{instruments::throttle_key(ThrottleBucket::second_factor_user_client,
+                                                               std::string(sub).append(" ").append(client)),
+                                     &limits.per_user_client},
+                              Bucket{instruments::throttle_key(ThrottleBucket::second_factor_user, sub), &limits.per_user}});
+    return count_from(std::move(buckets), 0);
+}
+
+Outcome<void> SecondFactors::count_from(std::shared_ptr<const std::array<Bucket, 3>> buckets, std::size_t i) const {
+    if (i == buckets->size()) return {};
+    const auto& bucket = (*buckets)[i];
+    return engine_->chain<void>(engine_->throttle().hit(bucket.key, *bucket.limit),
+                                [this, buckets, i](Result<ThrottleDecision> d) -> Outcome<void> {
+                                    if (!d) return std::move(d).failure();
+                                    if (!d->allowed)
+                                        return Failure{ErrorKind::throttled, "Too many attempts; retry later",
+                                                       "second factor: throttled", d->retry_after};
+                                    return count_from(buckets, i + 1);
+                                });
 }
 
 Outcome<std::vector<std::string>> SecondFactors::new_recovery_codes(std::string sub) const {
@@ -188,14 +211,13 @@ Outcome<std::vector<std::string>> SecondFactors::confirm(std::string sub, std::s
                     const auto step = totp::match(*secret, code, unix_seconds(engine_->config().tokens.clock), factor.parameters,
                                                   settings_->window);
                     if (!step) return invalid_code("wrong code at confirmation");
-                    factor.confirmed = true;
-                    factor.last_step = *step;
-                    return engine_->chain<std::vector<std::string>>(settings_->store->put_totp(sub, std::move(factor)),
-                                                                    [this,
-                                                                     sub](Result<void> put) -> Outcome<std::vector<std::string>> {
-                                                                        if (!put) return std::move(put).failure();
-                                                                        return new_recovery_codes(sub);
-                                                                    });
+                    return engine_->chain<std::vector<std::string>>(
+                        settings_->store->confirm_totp(sub, factor.sealed_secret, *step),
+                        [this, sub](Result<bool> confirmed) -> Outcome<std::vector<std::string>> {
+                            if (!confirmed) return std::move(confirmed).failure();
+                            if (!*confirmed) return bad_request("No authenticator to confirm");  // replaced meanwhile
+                            return new_recovery_codes(sub);
+                        });
                 });
         });
 }
@@ -213,7 +235,7 @@ Outcome<SecondFactorKind> SecondFactors::check(std::string sub, std::string code
     return engine_->chain<SecondFactorKind>(
         count(sub, client), [this, sub, code = std::move(code)](Result<void> counted) -> Outcome<SecondFactorKind> {
             if (!counted) return std::move(counted).failure();
-            if (!looks_like_totp(code, settings_->totp.digits)) {
+            if (!looks_like_totp(code)) {
                 const auto digest = totp::recovery_code_digest(code);
                 if (digest.empty()) return invalid_code("neither a TOTP code nor a recovery code");
                 return engine_->chain<SecondFactorKind>(settings_->store->use_recovery_code(sub, digest),
@@ -259,5 +281,23 @@ Outcome<std::size_t> SecondFactors::recovery_codes_left(std::string sub) const {
 }
 
 Outcome<void> SecondFactors::remove(std::string sub) const { return engine_->tracked(settings_->store->remove(std::move(sub))); }
+
+Outcome<bool> has_second_factor(const Engine& engine, std::string sub) {
+    const auto* passkeys = engine.passkeys();
+    const auto passkey = [&engine, passkeys](std::string user) -> Outcome<bool> {
+        if (passkeys == nullptr) return false;
+        return engine.chain<bool>(passkeys->list(std::move(user)), [](Result<std::vector<Passkey>> keys) -> Result<bool> {
+            if (!keys) return std::move(keys).failure();
+            return !keys->empty();
+        });
+    };
+    const auto* factors = engine.second_factors();
+    if (factors == nullptr) return passkey(std::move(sub));
+    return engine.chain<bool>(factors->enrolled(sub), [passkey, sub](Result<bool> enrolled) -> Outcome<bool> {
+        if (!enrolled) return std::move(enrolled).failure();
+        if (*enrolled) return true;
+        return passkey(sub);
+    });
+}
 
 }  // namespace fauth

@@ -113,7 +113,7 @@ std::string percent_encoded(std::string_view text) {
 
 void check_label_part(std::string_view value, std::string_view name) {
     if (value.empty()) throw ConfigError("totp::uri: the " + std::string(name) + " is empty");
-    if (value.find(':') != std::string_view::npos)
+    if (name == "issuer" && value.find(':') != std::string_view::npos)
         throw ConfigError("totp::uri: the " + std::string(name) + " holds a ':', which separates issuer and account");
 }
 

@@ -424,13 +424,23 @@ TokenPayload read_claims_generally(std::string_view text, ClaimShape shape) {
             p.fresh = m->raw == "true";
         }
     }
+    // A trusted issuer's acr or amr of another shape than OpenID Connect's is not read (as it was
+    // not before fauth read them); fauth's own must be what it writes.
     if (const auto* m = slot(slots, kAcr)) {
-        if (m->kind != JsonKind::string) throw InvalidToken("acr is not a string");
-        p.acr = JsonObjectReader::string_value(*m);
+        if (m->kind == JsonKind::string)
+            p.acr = JsonObjectReader::string_value(*m);
+        else if (!external)
+            throw InvalidToken("acr is not a string");
     }
-    if (const auto* m = slot(slots, kAmr))
-        for (const auto& name : string_list(*m, "amr", false))
+    if (const auto* m = slot(slots, kAmr)) {
+        std::vector<std::string> names;
+        if (m->kind == JsonKind::string && external)
+            names.push_back(JsonObjectReader::string_value(*m));
+        else if (!JsonObjectReader::string_array(*m, names) && !external)
+            throw InvalidToken("amr is not a list of strings");
+        for (const auto& name : names)
             if (const auto method = auth_method_from_string(name)) p.amr.add(*method);
+    }
     if (!external) {  // what fauth's own tokens leave out (write_claims)
         if (slot(slots, kAmr) == nullptr) p.amr = kImpliedMethods;
         if (slot(slots, kAcr) == nullptr) p.acr = implied_acr(p.amr);

@@ -21,14 +21,14 @@ void check_extra(const nlohmann::json& extra);
 std::string write_claims(const TokenPayload& payload);
 
 // How fauth's own tokens say how their session began, in as few bytes as the quickstart's 300-byte
-// login token allows: `amr` is left out when it is just pwd (a password login, the common case;
-// a session the application began writes "amr":[]), and `acr` when it is the one its amr implies
-// (none for no method, kAcrTwoFactors with mfa, else kAcrOneFactor). Both readers fill in what
-// is left out (own shape only: a trusted issuer's token says what it says).
+// login token allows: a password login's (amr pwd, acr kAcrOneFactor, the common case) writes
+// neither claim; every other writes its amr ("amr":[] for a session the application began) and
+// its acr when it has one. Both readers fill in what is left out (own shape only: a trusted
+// issuer's token says what it says). A token from before amr was written reads as a password
+// login's: the weakest there is, so that it meets no demand for a second factor.
 inline const AuthMethods kImpliedMethods{AuthMethod::pwd};
 inline std::string_view implied_acr(AuthMethods amr) noexcept {
-    if (amr.empty()) return {};
-    return amr.has(AuthMethod::mfa) ? kAcrTwoFactors : kAcrOneFactor;
+    return amr == kImpliedMethods ? kAcrOneFactor : std::string_view();
 }
 
 /// Whose claims a payload holds.

@@ -102,7 +102,7 @@ std::vector<InstrumentSpec> make_specs() {
                      "Attempts a throttle refused (429), by bucket.",
                      {{"fauth.throttle.bucket",
                        {"login_client", "login_client_identifier", "login_identifier", "login_device", "refresh_client",
-                        "refresh_family", "second_factor_client", "second_factor_user", "other"}}},
+                        "refresh_family", "second_factor_client", "second_factor_user_client", "second_factor_user", "other"}}},
                      {}});
     specs.push_back(
         {"fauth.password.queue.depth", K::gauge, "{check}", "Password checks and hashes admitted and not finished.", {}, {}});
@@ -170,9 +170,16 @@ StoreKind store_kind(std::string_view name) noexcept {
 namespace {
 
 // Each bucket's key prefix, in ThrottleBucket's order (other has none). None is a prefix of another.
-constexpr std::string_view kThrottlePrefixes[] =
-    {"client:", "client-identifier:",    "identifier:",    "device:", "refresh-client:",
-     "family:", "second-factor-client:", "second-factor:", ""};
+constexpr std::string_view kThrottlePrefixes[] = {"client:",
+                                                  "client-identifier:",
+                                                  "identifier:",
+                                                  "device:",
+                                                  "refresh-client:",
+                                                  "family:",
+                                                  "second-factor-client:",
+                                                  "second-factor-user-client:",
+                                                  "second-factor:",
+                                                  ""};
 static_assert(std::size(kThrottlePrefixes) == static_cast<std::size_t>(ThrottleBucket::other) + 1);
 
 }  // namespace

@@ -272,6 +272,21 @@ TEST(Access, StepUpRulesReadTheTokensAcrAndSessionAge) {
     EXPECT_EQ(stale->max_age, std::chrono::seconds(300));
     EXPECT_TRUE(stale->acr_values.empty());
 
+    // A trusted issuer's token: its acr never meets second_factor (fauth's own value), only a
+    // Rule::acr naming it; its session's age is its auth_time claim, and without one it must step up.
+    fauth::TokenPayload external;
+    external.external = true;
+    external.acr = "aal2";
+    external.iat = 2200;
+    const fauth::Principal<User> by_issuer{alice, fauth::Scheme::bearer, scopes, &external};
+    EXPECT_TRUE(fauth::refusal(second, by_issuer));
+    EXPECT_FALSE(fauth::refusal(fauth::Rule::acr({"aal2"}), by_issuer));
+    EXPECT_TRUE(fauth::refusal(recent, by_issuer, {}, nullptr, 2200)) << "no auth_time: its iat says nothing of its sign-in";
+    external.extra = {{"auth_time", 2000}};
+    EXPECT_FALSE(fauth::refusal(recent, by_issuer, {}, nullptr, 2200));
+    external.extra = {{"auth_time", 1000}};
+    EXPECT_TRUE(fauth::refusal(recent, by_issuer, {}, nullptr, 2200));
+
     EXPECT_THROW(fauth::Rule::acr({}), fauth::ConfigError);
     EXPECT_THROW(fauth::Rule::acr({"a b"}), fauth::ConfigError);
     EXPECT_THROW(fauth::Rule::authenticated_within(std::chrono::seconds(-1)), fauth::ConfigError);

@@ -239,9 +239,11 @@ TEST(Totp, UriText) {
     EXPECT_EQ(fauth::totp::uri("Big Co/\xC3\xA9", "a b+c&d=e?~._-", "f", Parameters{Algorithm::sha512, 7, seconds(45)}),
               "otpauth://totp/Big%20Co%2F%C3%A9:a%20b%2Bc%26d%3De%3F~._-?secret=MY&issuer=Big%20Co%2F%C3%A9&algorithm=SHA512"
               "&digits=7&period=45");
-    // ':' separates issuer and account in the label: refused in either.
+    // ':' separates issuer and account in the label: refused in the issuer (it is the issuer
+    // parameter too); in the account it is percent-encoded (a user id "urn:..." can enrol).
     EXPECT_THROW(fauth::totp::uri("AC:ME", "alice", kSeed20, Parameters{}), fauth::ConfigError);
-    EXPECT_THROW(fauth::totp::uri("ACME", "alice:smith", kSeed20, Parameters{}), std::invalid_argument);
+    EXPECT_EQ(fauth::totp::uri("ACME", "alice:smith", "f", Parameters{}),
+              "otpauth://totp/ACME:alice%3Asmith?secret=MY&issuer=ACME&algorithm=SHA1&digits=6&period=30");
     EXPECT_THROW(fauth::totp::uri("", "alice", kSeed20, Parameters{}), fauth::ConfigError);
     EXPECT_THROW(fauth::totp::uri("ACME", "", kSeed20, Parameters{}), fauth::ConfigError);
     EXPECT_THROW(fauth::totp::uri("ACME", "alice", kSeed20, Parameters{Algorithm::sha1, 6, seconds(10)}), fauth::ConfigError);

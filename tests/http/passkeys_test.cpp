@@ -89,15 +89,11 @@ TEST(Passkeys, RegisterThenSignInWithoutAUserNameAsTwoFactors) {
     ASSERT_EQ(registered.status, 201) << registered.body;
     EXPECT_EQ(registered.json()["id"], fauth::base64url_encode(key.credential_id()));
     EXPECT_EQ(registered.json()["name"], "laptop");
-    // The same response again: its challenge is used up.
-    const auto again =
-        post(app, "/auth/passkeys/register", {{"name", "laptop"}, {"credential", key.registration_json(registration)}}, token);
-    EXPECT_EQ(again.status, 401);
-    EXPECT_EQ(again.json()["detail"], "Invalid passkey");
-    // Listed, and excluded from the next registration's options.
     EXPECT_EQ(get(app.port(), "/auth/passkeys", token).json().size(), 1u);
-    EXPECT_EQ(post(app, "/auth/passkeys/register/options", nlohmann::json::object(), token).json()["excludeCredentials"][0]["id"],
-              fauth::base64url_encode(key.credential_id()));
+    // Alice has a second factor now: a session of her password alone adds no more.
+    const auto weaker = post(app, "/auth/passkeys/register/options", nlohmann::json::object(), token);
+    EXPECT_EQ(weaker.status, 401);
+    EXPECT_EQ(weaker.header("WWW-Authenticate"), R"(Bearer error="insufficient_user_authentication", acr_values="aal2")");
 
     // A sign-in: no user name; the user handle the authenticator keeps is the one it was given.
     const auto handle = decoded(o["user"]["id"]);
@@ -116,6 +112,15 @@ TEST(Passkeys, RegisterThenSignInWithoutAUserNameAsTwoFactors) {
     EXPECT_EQ(successes.back().subject, "user-123");
     const auto listed = get(app.port(), "/auth/passkeys", token).json();
     EXPECT_FALSE(listed[0]["last_used_at"].is_null());
+    // The passkey's session may: the first registration's response again is refused (its
+    // challenge is used up), and the passkey is excluded from the next registration's options.
+    const auto aal2 = signed_in.json()["access_token"].get<std::string>();
+    const auto again =
+        post(app, "/auth/passkeys/register", {{"name", "laptop"}, {"credential", key.registration_json(registration)}}, aal2);
+    EXPECT_EQ(again.status, 401);
+    EXPECT_EQ(again.json()["detail"], "Invalid passkey");
+    EXPECT_EQ(post(app, "/auth/passkeys/register/options", nlohmann::json::object(), aal2).json()["excludeCredentials"][0]["id"],
+              fauth::base64url_encode(key.credential_id()));
 
     // The same assertion again: its counter did not grow. A new assertion for the same challenge:
     // the challenge is used up.
@@ -221,7 +226,10 @@ TEST(Passkeys, RegistrationRefusesAForeignChallengeAndASyncedPasskeySaysSwk) {
                   .status,
               204);
     EXPECT_EQ(get(app.port(), "/auth/passkeys", alice).json()[0]["name"], "phone");
-    EXPECT_EQ(request(app.port(), "DELETE", "/auth/passkeys/" + id, {"Authorization: Bearer " + alice}).status, 204);
-    EXPECT_EQ(request(app.port(), "DELETE", "/auth/passkeys/" + id, {"Authorization: Bearer " + alice}).status, 404);
+    // Removed only by a session begun with two factors (her password's is not), and once.
+    const auto passkey_session = signed_in.json()["access_token"].get<std::string>();
+    EXPECT_EQ(request(app.port(), "DELETE", "/auth/passkeys/" + id, {"Authorization: Bearer " + alice}).status, 401);
+    EXPECT_EQ(request(app.port(), "DELETE", "/auth/passkeys/" + id, {"Authorization: Bearer " + passkey_session}).status, 204);
+    EXPECT_EQ(request(app.port(), "DELETE", "/auth/passkeys/" + id, {"Authorization: Bearer " + passkey_session}).status, 404);
     EXPECT_TRUE(get(app.port(), "/auth/passkeys", alice).json().empty());
 }

@@ -10,6 +10,7 @@
 
 #include <fauth/auth/totp.hpp>
 
+#include "support/await.hpp"
 #include "support/http_client.hpp"
 #include "support/test_app.hpp"
 
@@ -106,8 +107,12 @@ TEST(SecondFactor, EnrolmentGivesASecretItsUriAndQrCodeThenAFirstCodeConfirmsIt)
     EXPECT_EQ(std::set<std::string>(codes.begin(), codes.end()).size(), 10u);
     EXPECT_EQ(get(app.port(), "/auth/second-factor", access).json(),
               (nlohmann::json{{"totp", true}, {"recovery_codes_left", 10}}));
-    // A second enrolment over a confirmed one is refused; there is nothing left to confirm.
-    EXPECT_EQ(post_with(app, "/auth/second-factor/totp", access).json()["detail"], "Authenticator already enrolled");
+    // A second enrolment over a confirmed one takes a session begun with both factors (this one
+    // began with the password alone); there is nothing left to confirm.
+    const auto again = post_with(app, "/auth/second-factor/totp", access);
+    EXPECT_EQ(again.status, 401);
+    EXPECT_EQ(again.json()["detail"], "Stronger authentication required");
+    EXPECT_EQ(again.header("WWW-Authenticate"), R"(Bearer error="insufficient_user_authentication", acr_values="aal2")");
     EXPECT_EQ(post_with(app, "/auth/second-factor/totp/confirm", access, nlohmann::json{{"code", now_code(*secret)}}.dump())
                   .json()["detail"],
               "No authenticator to confirm");
@@ -189,6 +194,18 @@ TEST(SecondFactor, RecoveryCodesWorkOnceEachAndCanBeRenewed) {
     EXPECT_EQ(second_step(app, token, fresh_codes[0]).status, 200);
 }
 
+TEST(SecondFactor, ARevokedSecondFactorTokenSpendsNoCode) {
+    TestApp app(2, config_with_factors());
+    const auto enrolled = enrol_alice(app);
+    const auto token = password_login(app).json()["second_factor_token"].get<std::string>();
+    fauth::test::await(app.auth().revoke_all("user-123"));
+    const auto refused = second_step(app, token, enrolled.recovery_codes[0]);
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_EQ(refused.json()["detail"], "Invalid token");
+    const auto fresh = password_login(app).json()["second_factor_token"].get<std::string>();
+    EXPECT_EQ(second_step(app, fresh, enrolled.recovery_codes[0]).status, 200) << "the recovery code was not spent";
+}
+
 TEST(SecondFactor, CodesAreThrottledPerUser) {
     TestApp app(2, config_with_factors());
     const auto enrolled = enrol_alice(app);  // its confirmation counted one attempt
@@ -196,7 +213,8 @@ TEST(SecondFactor, CodesAreThrottledPerUser) {
     const auto wrong = now_code(enrolled.secret) == "000000" ? "111111" : "000000";
     for (int i = 0; i < 4; ++i) EXPECT_EQ(second_step(app, token, wrong).status, 401) << i;
     const auto throttled = second_step(app, token, now_code(enrolled.secret));
-    EXPECT_EQ(throttled.status, 429) << throttled.body << ": five attempts an hour, the right code included";
+    EXPECT_EQ(throttled.status, 429) << throttled.body
+                                     << ": five attempts an hour for one user from one client, the right code included";
     EXPECT_FALSE(throttled.header("Retry-After").empty());
 }
 

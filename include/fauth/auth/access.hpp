@@ -147,10 +147,12 @@ public:
     /// signs in again, more strongly); an API key, 403 kAccessDenied. ConfigError for an empty
     /// list or value, or a value with a space or a quote.
     static Rule acr(std::vector<std::string> accepted);
-    /// A session begun with two factors: Rule::acr of kAcrTwoFactors (a password and a code, or a
-    /// passkey; see Engine::Proof).
+    /// A session this service began with two factors: `acr` kAcrTwoFactors (a password and a code,
+    /// or a passkey; see Engine::Proof). A trusted issuer's token never meets it, whatever its
+    /// acr says (name that issuer's values with Rule::acr).
     static Rule second_factor();
-    /// The token's session began (`auth_time`: its sign-in) no more than `max_age` ago. Else 401
+    /// The token's session began (`auth_time`: its sign-in; a trusted issuer's token must carry
+    /// `auth_time`, else it cannot meet it) no more than `max_age` ago. Else 401
     /// "Recent authentication required" with `insufficient_user_authentication` and RFC 9470's
     /// `max_age`; an API key, 403. ConfigError for a negative age.
     static Rule authenticated_within(std::chrono::seconds max_age);

@@ -28,6 +28,9 @@ struct Passkey {
     webauthn::Credential credential;
     /// The id of the user it signs in (`sub`).
     std::string sub;
+    /// The user handle it was registered with (WebAuthn user.id, raw bytes): a sign-in that names
+    /// a handle must name this one.
+    std::string user_handle;
     /// The name its owner gave it ("laptop"), at most 64 bytes.
     std::string name;
     /// When it was registered, in Unix seconds.
@@ -130,7 +133,8 @@ public:
 
     /// The settings in force.
     const PasskeySettings& settings() const noexcept { return *settings_; }
-    /// The user handle of `sub` (raw bytes: 32, a keyed digest of the id).
+    /// The user handle of `sub` for a new registration (raw bytes: 32, a keyed digest of the id;
+    /// stored with the passkey, so that a later change of key does not matter).
     std::string user_handle(std::string_view sub) const;
     /// A registration's start for `sub`: a challenge bound to `sub`, its handle, its passkeys to exclude.
     Outcome<PasskeyRegistrationStart> start_registration(std::string sub) const;

@@ -43,16 +43,22 @@ struct TotpFactor {
 
 /// Where second factors are kept: yours (the notes example keeps them in SQLite), or
 /// MemorySecondFactorStore. Every operation answers an Outcome: ready, or later from a thread of
-/// yours. The two `use_` operations must be atomic (a transaction, a compare-and-set): each code
-/// is accepted once however many requests race with it.
+/// yours. put_totp, confirm_totp and the two `use_` operations must be atomic (a transaction, a
+/// compare-and-set): each code is accepted once however many requests race with it, and a
+/// confirmed factor is never overwritten.
 class SecondFactorStore {
 public:
     /// Destroys the store.
     virtual ~SecondFactorStore() = default;
     /// The TOTP factor of user `sub`, or nothing.
     virtual Outcome<std::optional<TotpFactor>> totp(std::string sub) const = 0;
-    /// Writes (replaces) the TOTP factor of `sub`.
-    virtual Outcome<void> put_totp(std::string sub, TotpFactor factor) const = 0;
+    /// Writes `factor` (unconfirmed) as the TOTP factor of `sub`, replacing an unconfirmed one:
+    /// true; false, changing nothing, when `sub` has a confirmed one.
+    virtual Outcome<bool> put_totp(std::string sub, TotpFactor factor) const = 0;
+    /// Confirms the unconfirmed factor of `sub` whose sealed secret is `sealed_secret`, with
+    /// `step` as its last step: true; false, changing nothing, when there is no such factor (it
+    /// was replaced, removed or confirmed meanwhile).
+    virtual Outcome<bool> confirm_totp(std::string sub, std::string sealed_secret, std::int64_t step) const = 0;
     /// When `step` is later than the stored last_step of a confirmed factor of `sub`, makes it the
     /// last step and answers true; else false (a code used again, or no factor).
     virtual Outcome<bool> use_totp_step(std::string sub, std::int64_t step) const = 0;
@@ -71,8 +77,10 @@ class MemorySecondFactorStore final : public SecondFactorStore {
 public:
     /// The factor, or nothing.
     Outcome<std::optional<TotpFactor>> totp(std::string sub) const override;
-    /// Writes the factor.
-    Outcome<void> put_totp(std::string sub, TotpFactor factor) const override;
+    /// Writes the factor unless a confirmed one is there.
+    Outcome<bool> put_totp(std::string sub, TotpFactor factor) const override;
+    /// Compare-and-set under the store's lock.
+    Outcome<bool> confirm_totp(std::string sub, std::string sealed_secret, std::int64_t step) const override;
     /// Compare-and-set under the store's lock.
     Outcome<bool> use_totp_step(std::string sub, std::int64_t step) const override;
     /// Removes both.
@@ -93,13 +101,18 @@ private:
     mutable std::map<std::string, Entry, std::less<>> users_;
 };
 
-/// How many second-factor codes may be tried (429 with Retry-After beyond).
+/// How many second-factor codes may be tried (429 with Retry-After beyond). Codes are counted
+/// before they are checked, so that a guess costs the same whether right or wrong.
 struct SecondFactorLimits {
     /// Per client address.
     RateLimit per_client{30, 30.0 / 3600};
-    /// Per user, from every client together: with six digits and a window of three steps, about
-    /// one chance in 1,400 a day at this rate for someone who already has the password.
-    RateLimit per_user{5, 5.0 / 3600};
+    /// Per user and client address: one client guessing one user's codes. Someone who has the
+    /// password spends this budget, not the user's own on another device.
+    RateLimit per_user_client{5, 5.0 / 3600};
+    /// Per user, from every client together (counted only for attempts the two above let
+    /// through): with six digits and three steps accepted, about one chance in 700 a day for
+    /// guesses spread over many addresses. Its owner is refused too while it is spent.
+    RateLimit per_user{20, 20.0 / 3600};
 };
 
 /// AuthConfig::second_factor: where factors are kept and how codes look.
@@ -118,11 +131,18 @@ struct SecondFactorSettings {
     /// How many codes may be tried.
     SecondFactorLimits limits;
     /// What TOTP secrets are sealed with (at least 32 bytes); empty: TokenConfig::secret_key.
-    /// Set it when tokens are signed with a key ring and no secret_key.
+    /// Set it apart from the token key: rotating this secret leaves every enrolled secret
+    /// unreadable (its users sign in with a recovery code and enrol again), so it must outlive
+    /// token key rotations; and set it when tokens are signed with a key ring and no secret_key.
     std::string sealing_secret;
 };
 
 class Engine;
+
+/// True when `sub` has a second factor of any kind: a confirmed TOTP authenticator
+/// (AuthConfig::second_factor) or a passkey (AuthConfig::passkeys). Adding or removing a factor
+/// then takes a session begun with two factors (http::add_second_factor_routes, add_passkey_routes).
+Outcome<bool> has_second_factor(const Engine& engine, std::string sub);
 
 /// A TOTP enrolment just begun: what the user's authenticator app needs. Shown once.
 struct TotpEnrolment {
@@ -179,7 +199,12 @@ public:
     std::optional<std::string> open_secret(const TotpFactor& factor, std::string_view sub) const;
 
 private:
+    struct Bucket {
+        std::string key;
+        const RateLimit* limit;
+    };
     Outcome<void> count(const std::string& sub, const std::string& client) const;
+    Outcome<void> count_from(std::shared_ptr<const std::array<Bucket, 3>> buckets, std::size_t i) const;
     Outcome<std::vector<std::string>> new_recovery_codes(std::string sub) const;
 
     const Engine* engine_;

@@ -64,6 +64,7 @@ enum class ThrottleBucket : std::uint8_t {
     refresh_client,
     refresh_family,
     second_factor_client,
+    second_factor_user_client,
     second_factor_user,
     other,
 };

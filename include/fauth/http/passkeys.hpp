@@ -83,7 +83,12 @@ struct PasskeyRoutes {
     /// The user's name and display name the browser shows when registering (user_id when empty).
     std::function<std::string(const User&)> user_name;
     /// How long ago the session may have begun to register or remove a passkey (RFC 9470 max_age).
+    /// A user who has a second factor already needs a session begun with two factors besides
+    /// (when_factors_may_change).
     std::chrono::seconds max_age = std::chrono::minutes(15);
+    /// The largest body the routes read (413 beyond): a registration with an RSA key and the
+    /// members browsers add is a few KiB.
+    std::size_t max_body_bytes = 16 * 1024;
     /// The OpenAPI tag of the routes.
     std::string tag = "Passkeys";
 };
@@ -117,8 +122,9 @@ void add_passkey_routes(Api& api, const AuthProvider<User>& auth, PasskeyRoutes<
     const auto& passkeys = *keys;
     const auto http = std::make_shared<const HttpConfig>(api.config());
     auto name_of = std::make_shared<const std::function<std::string(const User&)>>(std::move(routes.user_name));
-    const auto body_of = [http](const Request& request, ResponseWriter& writer) -> std::optional<std::string> {
-        if (request.body().size() > http->max_token_request_bytes) {
+    const auto max_body = routes.max_body_bytes;
+    const auto body_of = [max_body](const Request& request, ResponseWriter& writer) -> std::optional<std::string> {
+        if (request.body().size() > max_body) {
             send_detail(writer, Code::Request_Entity_Too_Large, "Request body too large");
             return std::nullopt;
         }
@@ -131,27 +137,35 @@ void add_passkey_routes(Api& api, const AuthProvider<User>& auth, PasskeyRoutes<
                           [&engine, &passkeys, name_of](const Request&, ResponseWriter w, const Principal<User>& caller) {
                               auto writer = std::make_shared<ResponseWriter>(std::move(w));
                               const auto name = *name_of ? (*name_of)(caller.user) : user_id(caller.user);
-                              answer_json(engine, passkeys.start_registration(user_id(caller.user)), writer,
-                                          [&passkeys, name](const PasskeyRegistrationStart& start) {
-                                              return passkey_creation_options(passkeys.settings(), start, name);
-                                          });
+                              const auto sub = user_id(caller.user);
+                              when_factors_may_change(engine, caller.token, sub, writer, [&engine, &passkeys, writer, sub, name] {
+                                  answer_json(engine, passkeys.start_registration(sub), writer,
+                                              [&passkeys, name](const PasskeyRegistrationStart& start) {
+                                                  return passkey_creation_options(passkeys.settings(), start, name);
+                                              });
+                              });
                           }),
              docs[0]);
     api.post(routes.prefix + "/register",
-             auth.require_user([&engine, &passkeys, body_of](const Request& request, ResponseWriter w, const User& user) {
-                 auto writer = std::make_shared<ResponseWriter>(std::move(w));
-                 const auto type = body_of(request, *writer);
-                 if (!type) return;
-                 auto parsed = parse_passkey_registration(*type, request.body());
-                 if (const auto* error = std::get_if<RequestError>(&parsed))
-                     return send_detail(*writer, static_cast<Code>(error->status), error->detail);
-                 auto r = std::get<PasskeyRegistrationRequest>(std::move(parsed));
-                 answer_json(
-                     engine,
-                     passkeys.finish_registration(user_id(user), std::move(r.client_data_json), std::move(r.attestation_object),
-                                                  std::move(r.name)),
-                     writer, [](const Passkey& p) { return passkey_json(p); }, Code::Created);
-             }),
+             auth.require(Rule::authenticated_within(routes.max_age),
+                          [&engine, &passkeys, body_of](const Request& request, ResponseWriter w, const Principal<User>& caller) {
+                              auto writer = std::make_shared<ResponseWriter>(std::move(w));
+                              const auto type = body_of(request, *writer);
+                              if (!type) return;
+                              auto parsed = parse_passkey_registration(*type, request.body());
+                              if (const auto* error = std::get_if<RequestError>(&parsed))
+                                  return send_detail(*writer, static_cast<Code>(error->status), error->detail);
+                              auto r = std::make_shared<PasskeyRegistrationRequest>(
+                                  std::get<PasskeyRegistrationRequest>(std::move(parsed)));
+                              const auto sub = user_id(caller.user);
+                              when_factors_may_change(engine, caller.token, sub, writer, [&engine, &passkeys, writer, sub, r] {
+                                  answer_json(
+                                      engine,
+                                      passkeys.finish_registration(sub, std::move(r->client_data_json),
+                                                                   std::move(r->attestation_object), std::move(r->name)),
+                                      writer, [](const Passkey& p) { return passkey_json(p); }, Code::Created);
+                              });
+                          }),
              docs[1]);
     api.post(routes.prefix + "/login/options", Endpoint([&passkeys](const Request&, ResponseWriter writer) {
                  writer.headers().add<Pistache::Http::Header::CacheControl>(Pistache::Http::CacheDirective::NoStore);
@@ -182,11 +196,12 @@ void add_passkey_routes(Api& api, const AuthProvider<User>& auth, PasskeyRoutes<
                 auto client = throttle_client(event.client, http->ipv6_client_prefix);
                 auto attempt =
                     std::make_shared<Attempt>(Attempt{std::move(w), std::move(event), std::move(client), user_agent_of(request)});
+                // Failures after the success was reported (the session or the answer) are not reported again.
                 const auto refuse = [&auth](const std::shared_ptr<Attempt>& at, Failure why) {
                     auth.engine().instruments().sign_ins.add(instruments::Result::failure, instruments::error_type(why.kind));
-                    http::refuse(at->writer, auth.config(), why, false, at->event,
-                                 why.kind == ErrorKind::internal || why.kind == ErrorKind::unavailable ? Report::none
-                                                                                                       : Report::attempt);
+                    const bool quiet = why.kind == ErrorKind::internal || why.kind == ErrorKind::unavailable ||
+                                       at->event.type == SecurityEventType::login_success;
+                    http::refuse(at->writer, auth.config(), why, false, at->event, quiet ? Report::none : Report::attempt);
                 };
                 auto counted = auth.engine().throttle().hit(instruments::throttle_key(instruments::ThrottleBucket::login_client,
                                                                                       attempt->client),
@@ -272,12 +287,17 @@ void add_passkey_routes(Api& api, const AuthProvider<User>& auth, PasskeyRoutes<
               docs[5]);
     api.del(routes.prefix + "/:id",
             auth.require(Rule::authenticated_within(routes.max_age),
-                         [&passkeys, answer_found](const Request& request, ResponseWriter w, const User& user) {
+                         [&engine, &passkeys, answer_found](const Request& request, ResponseWriter w,
+                                                            const Principal<User>& caller) {
                              auto writer = std::make_shared<ResponseWriter>(std::move(w));
-                             std::string id;
-                             if (!base64url_decode(request.param(":id").as<std::string>(), id))
+                             auto id = std::make_shared<std::string>();
+                             if (!base64url_decode(request.param(":id").as<std::string>(), *id))
                                  return send_detail(*writer, Code::Not_Found, "Passkey not found");
-                             answer_found(writer, passkeys.remove(user_id(user), std::move(id)));
+                             const auto sub = user_id(caller.user);
+                             when_factors_may_change(engine, caller.token, sub, writer,
+                                                     [&passkeys, answer_found, writer, sub, id] {
+                                                         answer_found(writer, passkeys.remove(sub, std::move(*id)));
+                                                     });
                          }),
             docs[6]);
 }

@@ -69,11 +69,12 @@ Endpoint second_factor_login_endpoint(const AuthProvider<User>& auth, TokenDeliv
                 auto client = throttle_client(event.client, http->ipv6_client_prefix);
                 auto attempt = std::make_shared<Attempt>(
                     Attempt{std::move(writer), std::move(event), std::move(client), user_agent_of(request), {}});
+                // Failures after the success was reported (the session or the answer) are not reported again.
                 const auto refuse = [&auth](const std::shared_ptr<Attempt>& a, Failure why) {
                     auth.engine().instruments().sign_ins.add(instruments::Result::failure, instruments::error_type(why.kind));
-                    http::refuse(a->writer, auth.config(), why, false, a->event,
-                                 why.kind == ErrorKind::internal || why.kind == ErrorKind::unavailable ? Report::none
-                                                                                                       : Report::attempt);
+                    const bool quiet = why.kind == ErrorKind::internal || why.kind == ErrorKind::unavailable ||
+                                       a->event.type == SecurityEventType::login_success;
+                    http::refuse(a->writer, auth.config(), why, false, a->event, quiet ? Report::none : Report::attempt);
                 };
                 TokenPayload payload;
                 try {
@@ -86,41 +87,52 @@ Endpoint second_factor_login_endpoint(const AuthProvider<User>& auth, TokenDeliv
                     if (const auto jkt = cnf->find("jkt"); jkt != cnf->end() && jkt->is_string())
                         attempt->jkt = jkt->template get<std::string>();
                 const auto& factors = *auth.engine().second_factors();
-                auth.engine()
-                    .after(factors.check(payload.sub, std::move(step.code), attempt->client),
-                           [&auth, delivery, http, attempt, refuse, payload](Result<SecondFactorKind> checked) mutable {
-                               if (!checked) return refuse(attempt, std::move(checked).failure());
-                               attempt->event.reason =
-                                   *checked == SecondFactorKind::totp ? "second factor: totp" : "second factor: recovery code";
-                               auth.load_user(payload).then(
-                                   [&auth, delivery, http, attempt, refuse](const User& user) {
-                                       try {
-                                           attempt->event.type = SecurityEventType::login_success;
-                                           attempt->event.subject = user_id(user);
-                                           auth.config().report(attempt->event);
-                                           auto opened = auth.open_session(
-                                               user, Engine::Proof::password_and_code,
-                                               SessionDevice{attempt->client, std::move(attempt->user_agent), {}, "password", {}},
-                                               attempt->jkt);
-                                           auth.engine().after(std::move(opened), [&auth, delivery, http, attempt,
-                                                                                   refuse](Result<TokenResponse> tokens) {
-                                               if (!tokens) return refuse(attempt, std::move(tokens).failure());
-                                               try {
-                                                   send_tokens(attempt->writer, *tokens, delivery, http->cookies, auth.tokens());
-                                                   auth.engine().instruments().sign_ins.add(instruments::Result::success,
-                                                                                            instruments::ErrorType::none);
-                                               } catch (...) {
-                                                   refuse(attempt, failure_of(std::current_exception(), "second factor login"));
-                                               }
-                                           });
-                                       } catch (...) {
-                                           refuse(attempt, failure_of(std::current_exception(), "second factor login"));
-                                       }
-                                   },
-                                   [attempt, refuse](std::exception_ptr failure) {
-                                       refuse(attempt, failure_of(std::move(failure), "second factor login"));
-                                   });
-                           });
+                // The token's revocation first (a revoke_all since the password step, say): a code
+                // is used up only for a token that may still finish its login.
+                auto live = auth.engine().check(payload, TokenType::second_factor);
+                auto checked_code =
+                    auth.engine().template chain<SecondFactorKind>(std::move(live),
+                                                                   [&factors, sub = payload.sub, code = std::move(step.code),
+                                                                    client = attempt->client](
+                                                                       Result<void> ok) mutable -> Outcome<SecondFactorKind> {
+                                                                       if (!ok) return std::move(ok).failure();
+                                                                       return factors.check(std::move(sub), std::move(code),
+                                                                                            std::move(client));
+                                                                   });
+                auth.engine().after(std::move(checked_code), [&auth, delivery, http, attempt, refuse,
+                                                              payload](Result<SecondFactorKind> checked) mutable {
+                    if (!checked) return refuse(attempt, std::move(checked).failure());
+                    attempt->event.reason =
+                        *checked == SecondFactorKind::totp ? "second factor: totp" : "second factor: recovery code";
+                    auth.load_user(payload).then(
+                        [&auth, delivery, http, attempt, refuse](const User& user) {
+                            try {
+                                attempt->event.type = SecurityEventType::login_success;
+                                attempt->event.subject = user_id(user);
+                                auth.config().report(attempt->event);
+                                auto opened = auth.open_session(
+                                    user, Engine::Proof::password_and_code,
+                                    SessionDevice{attempt->client, std::move(attempt->user_agent), {}, "password", {}},
+                                    attempt->jkt);
+                                auth.engine().after(std::move(opened), [&auth, delivery, http, attempt,
+                                                                        refuse](Result<TokenResponse> tokens) {
+                                    if (!tokens) return refuse(attempt, std::move(tokens).failure());
+                                    try {
+                                        send_tokens(attempt->writer, *tokens, delivery, http->cookies, auth.tokens());
+                                        auth.engine().instruments().sign_ins.add(instruments::Result::success,
+                                                                                 instruments::ErrorType::none);
+                                    } catch (...) {
+                                        refuse(attempt, failure_of(std::current_exception(), "second factor login"));
+                                    }
+                                });
+                            } catch (...) {
+                                refuse(attempt, failure_of(std::current_exception(), "second factor login"));
+                            }
+                        },
+                        [attempt, refuse](std::exception_ptr failure) {
+                            refuse(attempt, failure_of(std::move(failure), "second factor login"));
+                        });
+                });
             },
             auth.config().tokens.log);
     };
@@ -159,6 +171,29 @@ void answer_json(const Engine& engine, Outcome<T> outcome, std::shared_ptr<Pista
         } catch (...) {
             send_failure(*writer, failure_of(std::current_exception(), "second factor"), {}, engine.config().tokens.log);
         }
+    });
+}
+
+/// Calls `next()` when the caller may add or remove a second factor of user `sub`: its token's
+/// session began with two factors (this service's acr kAcrTwoFactors), or `sub` has no second
+/// factor yet (has_second_factor). Else answers 401 "Stronger authentication required" with RFC
+/// 9470's `acr_values`: a factor is never added or removed on the strength of less than the
+/// factors it guards (a password alone, a sign-in at an OpenID provider).
+template <class Next>
+void when_factors_may_change(const Engine& engine, const TokenPayload* token, std::string sub,
+                             std::shared_ptr<Pistache::Http::ResponseWriter> writer, Next next) {
+    if (token != nullptr && !token->external && token->acr == kAcrTwoFactors) return next();
+    engine.after(has_second_factor(engine, std::move(sub)), [&engine, writer, next = std::move(next)](Result<bool> has) mutable {
+        if (!has) return send_failure(*writer, has.failure(), {}, engine.config().tokens.log);
+        if (!*has) return next();
+        Challenge challenge(true);
+        challenge.acr_values = std::string(kAcrTwoFactors);
+        send_failure(*writer,
+                     Failure{ErrorKind::stale_token,
+                             "Stronger authentication required",
+                             "step-up: a second factor is added or removed only by a session begun with two factors",
+                             {}},
+                     challenge, engine.config().tokens.log);
     });
 }
 
@@ -204,10 +239,12 @@ void add_second_factor_routes(Api& api, const AuthProvider<User>& auth, SecondFa
                           [&engine, &factors, account](const Request&, ResponseWriter w, const Principal<User>& caller) {
                               auto writer = std::make_shared<ResponseWriter>(std::move(w));
                               const auto sub = user_id(caller.user);
-                              answer_json(engine, factors.enrol(sub, *account ? (*account)(caller.user) : sub), writer,
-                                          [](const TotpEnrolment& e) {
-                                              return nlohmann::json{{"secret", e.secret}, {"uri", e.uri}, {"qr_svg", e.qr_svg}};
-                                          });
+                              auto name = *account ? (*account)(caller.user) : sub;
+                              when_factors_may_change(engine, caller.token, sub, writer, [&engine, &factors, writer, sub, name] {
+                                  answer_json(engine, factors.enrol(sub, name), writer, [](const TotpEnrolment& e) {
+                                      return nlohmann::json{{"secret", e.secret}, {"uri", e.uri}, {"qr_svg", e.qr_svg}};
+                                  });
+                              });
                           }),
              docs[1]);
     const auto http = std::make_shared<const HttpConfig>(api.config());
