@@ -49,6 +49,8 @@ Outcome<bool> MemorySecondFactorStore::put_totp(std::string sub, TotpFactor fact
     auto& current = users_[std::move(sub)].totp;
     if (current && current->confirmed) return false;
     current = std::move(factor);
+    current->confirmed = false;
+    current->last_step = -1;
     return true;
 }
 

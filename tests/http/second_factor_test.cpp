@@ -206,6 +206,22 @@ TEST(SecondFactor, ARevokedSecondFactorTokenSpendsNoCode) {
     EXPECT_EQ(second_step(app, fresh, enrolled.recovery_codes[0]).status, 200) << "the recovery code was not spent";
 }
 
+TEST(SecondFactor, ASecretCopiedToAnotherUserDoesNotOpen) {
+    auto config = config_with_factors();
+    const auto store = config.second_factor.store;
+    TestApp app(2, config);
+    const auto enrolled = enrol_alice(app);
+    // Alice's sealed secret, copied to bob's row and confirmed there (a tampered database).
+    auto alices = store->totp("user-123").result();
+    ASSERT_TRUE(alices && *alices);
+    ASSERT_TRUE(*store->put_totp("user-456", **alices).result());
+    ASSERT_TRUE(*store->confirm_totp("user-456", (*alices)->sealed_secret, enrolled.step - 5).result());
+    const auto token = password_login(app, "bob", "hunter2").json()["second_factor_token"].get<std::string>();
+    EXPECT_EQ(second_step(app, token, enrolled.code(1)).json()["detail"], "Invalid code");
+    EXPECT_EQ(app.events(fauth::SecurityEventType::login_failure).back().reason,
+              "second factor: the stored secret does not open");
+}
+
 TEST(SecondFactor, CodesAreThrottledPerUser) {
     TestApp app(2, config_with_factors());
     const auto enrolled = enrol_alice(app);  // its confirmation counted one attempt
