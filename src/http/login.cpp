@@ -164,4 +164,11 @@ std::string second_factor_token(const TokenCodec& codec, const std::string& user
     return codec.issue(TokenType::second_factor, user_sub, {}, std::move(extra));
 }
 
+void refuse_attempt(const Engine& engine, SignInAttempt& attempt, const Failure& why) {
+    engine.instruments().sign_ins.add(instruments::Result::failure, instruments::error_type(why.kind));
+    const bool quiet = why.kind == ErrorKind::internal || why.kind == ErrorKind::unavailable ||
+                       attempt.event.type == SecurityEventType::login_success;
+    refuse(attempt.writer, engine.config(), why, false, attempt.event, quiet ? Report::none : Report::attempt);
+}
+
 }  // namespace fauth::http

@@ -81,6 +81,54 @@ void send_second_factor_required(Pistache::Http::ResponseWriter& writer, const s
 /// TokenConfig::second_factor_ttl), bound to the DPoP key `jkt` of the login's proof when there was one.
 std::string second_factor_token(const TokenCodec& codec, const std::string& user_sub, std::string_view jkt);
 
+/// A sign-in under way at an endpoint that proves the user in its own way (a login's second
+/// step, a passkey): where it is answered, its security event, the client address (as throttles
+/// count it) and User-Agent its session is recorded with, and the DPoP key its tokens are bound to.
+struct SignInAttempt {
+    /// The answer.
+    Pistache::Http::ResponseWriter writer;
+    /// Its security event: a login_failure until the user is proved.
+    SecurityEvent event;
+    /// The client address as throttles count it.
+    std::string client;
+    /// The request's User-Agent.
+    std::string user_agent;
+    /// The RFC 7638 thumbprint of the DPoP key the tokens are bound to, or empty.
+    std::string jkt;
+};
+
+/// Refuses `attempt` with `why`: counted in fauth.sign_ins, answered as send_failure does, and
+/// reported as a login_failure, unless the failure is fauth's own (internal, unavailable) or the
+/// attempt's success was reported already (a session that could not be opened).
+void refuse_attempt(const Engine& engine, SignInAttempt& attempt, const Failure& why);
+
+/// Finishes a sign-in whose user is proved: reports the login_success, opens a listed session
+/// (AuthProvider::open_session with `proof`, origin `origin`) and answers its tokens as `delivery`
+/// says (send_tokens); a failure on the way is refuse_attempt's.
+template <class User>
+void finish_sign_in(const AuthProvider<User>& auth, std::shared_ptr<SignInAttempt> attempt, const User& user, Engine::Proof proof,
+                    std::string origin, TokenDelivery delivery, std::shared_ptr<const HttpConfig> http) {
+    try {
+        attempt->event.type = SecurityEventType::login_success;
+        attempt->event.subject = user_id(user);
+        auth.config().report(attempt->event);
+        auto opened = auth.open_session(user, proof,
+                                        SessionDevice{attempt->client, std::move(attempt->user_agent), {}, std::move(origin), {}},
+                                        attempt->jkt);
+        auth.engine().after(std::move(opened), [&auth, attempt, delivery, http](Result<TokenResponse> tokens) {
+            if (!tokens) return refuse_attempt(auth.engine(), *attempt, tokens.failure());
+            try {
+                send_tokens(attempt->writer, *tokens, delivery, http->cookies, auth.tokens());
+                auth.engine().instruments().sign_ins.add(instruments::Result::success, instruments::ErrorType::none);
+            } catch (...) {
+                refuse_attempt(auth.engine(), *attempt, failure_of(std::current_exception(), "sign-in"));
+            }
+        });
+    } catch (...) {
+        refuse_attempt(auth.engine(), *attempt, failure_of(std::current_exception(), "sign-in"));
+    }
+}
+
 /// fauth::LoginClaims (fauth/auth/provider.hpp), under the name it had here: set it with
 /// AuthProvider::set_login_claims.
 template <class User>

@@ -173,88 +173,60 @@ void add_passkey_routes(Api& api, const AuthProvider<User>& auth, PasskeyRoutes<
              }),
              docs[2]);
     const auto delivery = routes.delivery;
-    api.post(
-        routes.prefix + "/login",
-        Endpoint(Endpoint::guard_exceptions(
-            [&auth, &passkeys, http, delivery, body_of](const Request& request, ResponseWriter w) {
-                const auto type = body_of(request, w);
-                if (!type) return;
-                if (delivery == TokenDelivery::cookies && is_foreign_origin(request, http->cookies))
-                    return send_error(w, Forbidden("Origin not allowed"), {}, auth.config().tokens.log);
-                auto parsed = parse_passkey_assertion(*type, request.body());
-                if (const auto* error = std::get_if<RequestError>(&parsed))
-                    return send_detail(w, static_cast<Code>(error->status), error->detail);
-                auto a = std::get<PasskeyAssertionRequest>(std::move(parsed));
-                struct Attempt {
-                    ResponseWriter writer;
-                    SecurityEvent event;
-                    std::string client;
-                    std::string user_agent;
-                };
-                auto event = request_event(SecurityEventType::login_failure, request, *http);
-                event.identifier = "passkey";
-                auto client = throttle_client(event.client, http->ipv6_client_prefix);
-                auto attempt =
-                    std::make_shared<Attempt>(Attempt{std::move(w), std::move(event), std::move(client), user_agent_of(request)});
-                // Failures after the success was reported (the session or the answer) are not reported again.
-                const auto refuse = [&auth](const std::shared_ptr<Attempt>& at, Failure why) {
-                    auth.engine().instruments().sign_ins.add(instruments::Result::failure, instruments::error_type(why.kind));
-                    const bool quiet = why.kind == ErrorKind::internal || why.kind == ErrorKind::unavailable ||
-                                       at->event.type == SecurityEventType::login_success;
-                    http::refuse(at->writer, auth.config(), why, false, at->event, quiet ? Report::none : Report::attempt);
-                };
-                auto counted = auth.engine().throttle().hit(instruments::throttle_key(instruments::ThrottleBucket::login_client,
-                                                                                      attempt->client),
-                                                            auth.config().login_limits.per_client);
-                auth.engine().after(std::move(counted), [&auth, &passkeys, delivery, http, attempt, refuse,
-                                                         a = std::move(a)](Result<ThrottleDecision> d) mutable {
-                    if (!d) return refuse(attempt, std::move(d).failure());
-                    if (!d->allowed) {
-                        attempt->event.type = SecurityEventType::throttled;
-                        auth.config().report(attempt->event);
-                        return send_too_many_requests(attempt->writer, static_cast<long>(d->retry_after.count()));
-                    }
-                    auto checked = passkeys.finish_sign_in(std::move(a.credential_id), std::move(a.client_data_json),
-                                                           std::move(a.authenticator_data), std::move(a.signature),
-                                                           std::move(a.user_handle));
-                    auth.engine().after(std::move(checked), [&auth, delivery, http, attempt, refuse](Result<Passkey> passkey) {
-                        if (!passkey) return refuse(attempt, std::move(passkey).failure());
-                        attempt->event.subject = passkey->sub;
-                        const auto proof =
-                            passkey->credential.backup_eligible ? Engine::Proof::synced_passkey : Engine::Proof::passkey;
-                        auth.load_subject(passkey->sub)
-                            .then(
-                                [&auth, delivery, http, attempt, refuse, proof](const User& user) {
-                                    try {
-                                        attempt->event.type = SecurityEventType::login_success;
-                                        attempt->event.reason = "passkey";
-                                        auth.config().report(attempt->event);
-                                        auto opened = auth.open_session(
-                                            user, proof,
-                                            SessionDevice{attempt->client, std::move(attempt->user_agent), {}, "passkey", {}});
-                                        auth.engine().after(std::move(opened), [&auth, delivery, http, attempt,
-                                                                                refuse](Result<TokenResponse> tokens) {
-                                            if (!tokens) return refuse(attempt, std::move(tokens).failure());
-                                            try {
-                                                send_tokens(attempt->writer, *tokens, delivery, http->cookies, auth.tokens());
-                                                auth.engine().instruments().sign_ins.add(instruments::Result::success,
-                                                                                         instruments::ErrorType::none);
-                                            } catch (...) {
-                                                refuse(attempt, failure_of(std::current_exception(), "passkey login"));
-                                            }
-                                        });
-                                    } catch (...) {
-                                        refuse(attempt, failure_of(std::current_exception(), "passkey login"));
-                                    }
-                                },
-                                [attempt, refuse](std::exception_ptr failure) {
-                                    refuse(attempt, failure_of(std::move(failure), "passkey login"));
-                                });
-                    });
-                });
-            },
-            auth.config().tokens.log)),
-        docs[3]);
+    api.post(routes.prefix + "/login",
+             Endpoint(Endpoint::guard_exceptions(
+                 [&auth, &passkeys, http, delivery, body_of](const Request& request, ResponseWriter w) {
+                     const auto type = body_of(request, w);
+                     if (!type) return;
+                     if (delivery == TokenDelivery::cookies && is_foreign_origin(request, http->cookies))
+                         return send_error(w, Forbidden("Origin not allowed"), {}, auth.config().tokens.log);
+                     auto parsed = parse_passkey_assertion(*type, request.body());
+                     if (const auto* error = std::get_if<RequestError>(&parsed))
+                         return send_detail(w, static_cast<Code>(error->status), error->detail);
+                     auto a = std::get<PasskeyAssertionRequest>(std::move(parsed));
+                     auto event = request_event(SecurityEventType::login_failure, request, *http);
+                     event.identifier = "passkey";
+                     event.reason = "passkey";
+                     auto client = throttle_client(event.client, http->ipv6_client_prefix);
+                     auto attempt = std::make_shared<SignInAttempt>(
+                         SignInAttempt{std::move(w), std::move(event), std::move(client), user_agent_of(request), {}});
+                     const auto refuse = [&auth](const std::shared_ptr<SignInAttempt>& at, const Failure& why) {
+                         refuse_attempt(auth.engine(), *at, why);
+                     };
+                     auto counted =
+                         auth.engine().throttle().hit(instruments::throttle_key(instruments::ThrottleBucket::login_client,
+                                                                                attempt->client),
+                                                      auth.config().login_limits.per_client);
+                     auth.engine().after(std::move(counted), [&auth, &passkeys, delivery, http, attempt, refuse,
+                                                              a = std::move(a)](Result<ThrottleDecision> d) mutable {
+                         if (!d) return refuse(attempt, std::move(d).failure());
+                         if (!d->allowed) {
+                             attempt->event.type = SecurityEventType::throttled;
+                             auth.config().report(attempt->event);
+                             return send_too_many_requests(attempt->writer, static_cast<long>(d->retry_after.count()));
+                         }
+                         auto checked = passkeys.finish_sign_in(std::move(a.credential_id), std::move(a.client_data_json),
+                                                                std::move(a.authenticator_data), std::move(a.signature),
+                                                                std::move(a.user_handle));
+                         auth.engine().after(std::move(checked), [&auth, delivery, http, attempt,
+                                                                  refuse](Result<Passkey> passkey) {
+                             if (!passkey) return refuse(attempt, std::move(passkey).failure());
+                             attempt->event.subject = passkey->sub;
+                             const auto proof =
+                                 passkey->credential.backup_eligible ? Engine::Proof::synced_passkey : Engine::Proof::passkey;
+                             auth.load_subject(passkey->sub)
+                                 .then(
+                                     [&auth, delivery, http, attempt, proof](const User& user) {
+                                         finish_sign_in(auth, attempt, user, proof, "passkey", delivery, http);
+                                     },
+                                     [attempt, refuse](std::exception_ptr failure) {
+                                         refuse(attempt, failure_of(std::move(failure), "passkey login"));
+                                     });
+                         });
+                     });
+                 },
+                 auth.config().tokens.log)),
+             docs[3]);
     api.get(routes.prefix, auth.require_user([&engine, &passkeys](const Request&, ResponseWriter w, const User& user) {
         auto writer = std::make_shared<ResponseWriter>(std::move(w));
         answer_json(engine, passkeys.list(user_id(user)), writer, [](const std::vector<Passkey>& list) {

@@ -57,24 +57,13 @@ Endpoint second_factor_login_endpoint(const AuthProvider<User>& auth, TokenDeliv
                 if (const auto* error = std::get_if<RequestError>(&parsed))
                     return send_detail(writer, static_cast<Pistache::Http::Code>(error->status), error->detail);
                 auto step = std::get<SecondFactorRequest>(std::move(parsed));
-                struct Attempt {
-                    Pistache::Http::ResponseWriter writer;
-                    SecurityEvent event;
-                    std::string client;
-                    std::string user_agent;
-                    std::string jkt;
-                };
                 auto event = request_event(SecurityEventType::login_failure, request, *http);
                 event.identifier = "second_factor";
                 auto client = throttle_client(event.client, http->ipv6_client_prefix);
-                auto attempt = std::make_shared<Attempt>(
-                    Attempt{std::move(writer), std::move(event), std::move(client), user_agent_of(request), {}});
-                // Failures after the success was reported (the session or the answer) are not reported again.
-                const auto refuse = [&auth](const std::shared_ptr<Attempt>& a, Failure why) {
-                    auth.engine().instruments().sign_ins.add(instruments::Result::failure, instruments::error_type(why.kind));
-                    const bool quiet = why.kind == ErrorKind::internal || why.kind == ErrorKind::unavailable ||
-                                       a->event.type == SecurityEventType::login_success;
-                    http::refuse(a->writer, auth.config(), why, false, a->event, quiet ? Report::none : Report::attempt);
+                auto attempt = std::make_shared<SignInAttempt>(
+                    SignInAttempt{std::move(writer), std::move(event), std::move(client), user_agent_of(request), {}});
+                const auto refuse = [&auth](const std::shared_ptr<SignInAttempt>& a, const Failure& why) {
+                    refuse_attempt(auth.engine(), *a, why);
                 };
                 TokenPayload payload;
                 try {
@@ -105,29 +94,8 @@ Endpoint second_factor_login_endpoint(const AuthProvider<User>& auth, TokenDeliv
                     attempt->event.reason =
                         *checked == SecondFactorKind::totp ? "second factor: totp" : "second factor: recovery code";
                     auth.load_user(payload).then(
-                        [&auth, delivery, http, attempt, refuse](const User& user) {
-                            try {
-                                attempt->event.type = SecurityEventType::login_success;
-                                attempt->event.subject = user_id(user);
-                                auth.config().report(attempt->event);
-                                auto opened = auth.open_session(
-                                    user, Engine::Proof::password_and_code,
-                                    SessionDevice{attempt->client, std::move(attempt->user_agent), {}, "password", {}},
-                                    attempt->jkt);
-                                auth.engine().after(std::move(opened), [&auth, delivery, http, attempt,
-                                                                        refuse](Result<TokenResponse> tokens) {
-                                    if (!tokens) return refuse(attempt, std::move(tokens).failure());
-                                    try {
-                                        send_tokens(attempt->writer, *tokens, delivery, http->cookies, auth.tokens());
-                                        auth.engine().instruments().sign_ins.add(instruments::Result::success,
-                                                                                 instruments::ErrorType::none);
-                                    } catch (...) {
-                                        refuse(attempt, failure_of(std::current_exception(), "second factor login"));
-                                    }
-                                });
-                            } catch (...) {
-                                refuse(attempt, failure_of(std::current_exception(), "second factor login"));
-                            }
+                        [&auth, delivery, http, attempt](const User& user) {
+                            finish_sign_in(auth, attempt, user, Engine::Proof::password_and_code, "password", delivery, http);
                         },
                         [attempt, refuse](std::exception_ptr failure) {
                             refuse(attempt, failure_of(std::move(failure), "second factor login"));
