@@ -275,8 +275,15 @@ std::optional<Denial> Rule::refusal(const detail::Subject& subject, const Wildca
                 if (auto why = c.refusal(subject, wildcards, missing_scopes)) return why;
             return std::nullopt;
         case Kind::any: {
-            for (const auto& c : n.children)
-                if (!c.refusal(subject, wildcards)) return std::nullopt;
+            std::optional<Denial> step_up;
+            for (const auto& c : n.children) {
+                auto why = c.refusal(subject, wildcards);
+                if (!why) return std::nullopt;
+                if (!step_up && why->step_up()) step_up = std::move(why);
+            }
+            // A new sign-in could meet one of them: say what it must bring (RFC 9470's 401)
+            // rather than refuse for good.
+            if (step_up) return step_up;
             // One of a list of one kind: FAuth's "one of" message; else nothing more specific.
             const Kind first = n.children.front().node_->kind;
             std::vector<std::string> names;

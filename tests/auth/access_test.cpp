@@ -287,6 +287,17 @@ TEST(Access, StepUpRulesReadTheTokensAcrAndSessionAge) {
     external.extra = {{"auth_time", 1000}};
     EXPECT_TRUE(fauth::refusal(recent, by_issuer, {}, nullptr, 2200));
 
+    // any_of a step-up rule and another: a token that meets neither is told what a new sign-in
+    // must bring; an API key, which cannot sign in again, is refused for good.
+    const auto either = fauth::any_of(second, fauth::role("auditor"));
+    const auto stepped = fauth::refusal(either, by_one);
+    ASSERT_TRUE(stepped);
+    EXPECT_TRUE(stepped->step_up());
+    EXPECT_EQ(stepped->acr_values, "aal2");
+    EXPECT_FALSE(fauth::refusal(either, by_two));
+    ASSERT_TRUE(fauth::refusal(either, by_key));
+    EXPECT_FALSE(fauth::refusal(either, by_key)->step_up());
+
     EXPECT_THROW(fauth::Rule::acr({}), fauth::ConfigError);
     EXPECT_THROW(fauth::Rule::acr({"a b"}), fauth::ConfigError);
     EXPECT_THROW(fauth::Rule::authenticated_within(std::chrono::seconds(-1)), fauth::ConfigError);

@@ -158,7 +158,8 @@ public:
     static Rule authenticated_within(std::chrono::seconds max_age);
     /// Every one of `rules` (the first unmet one's message).
     static Rule all(std::vector<Rule> rules);
-    /// At least one of `rules`.
+    /// At least one of `rules`. When none is met and one of them a token could meet by signing in
+    /// again (a step-up rule), that one's refusal: the 401 that says what the sign-in must bring.
     static Rule any(std::vector<Rule> rules);
     /// `rule` is not met.
     static Rule negation(Rule rule);
