@@ -12,22 +12,13 @@ std::string joined(const std::vector<std::string>& names) {
     return out;
 }
 
-// The next `:`-separated segment of `text` (consumed); `last` tells whether it was the last one.
-std::string_view next_segment(std::string_view& text, bool& last) noexcept {
-    const auto colon = text.find(':');
-    last = colon == std::string_view::npos;
-    const auto segment = text.substr(0, colon);
-    text = last ? std::string_view() : text.substr(colon + 1);
-    return segment;
-}
-
-// The next space-separated word of `text` (consumed); `last` tells whether it was the last one.
-std::string_view next_word(std::string_view& text, bool& last) noexcept {
-    const auto space = text.find(' ');
-    last = space == std::string_view::npos;
-    const auto word = text.substr(0, space);
-    text = last ? std::string_view() : text.substr(space + 1);
-    return word;
+// The next `separator`-separated part of `text` (consumed); `last` tells whether it was the last one.
+std::string_view next_part(std::string_view& text, char separator, bool& last) noexcept {
+    const auto at = text.find(separator);
+    last = at == std::string_view::npos;
+    const auto part = text.substr(0, at);
+    text = last ? std::string_view() : text.substr(at + 1);
+    return part;
 }
 
 }  // namespace
@@ -56,8 +47,8 @@ bool grants(std::string_view held, std::string_view required, const Wildcards& w
     if (!wildcards.segments) return false;
     for (bool first = true;; first = false) {
         bool held_last = false, required_last = false;
-        const auto h = next_segment(held, held_last);
-        const auto r = next_segment(required, required_last);
+        const auto h = next_part(held, ':', held_last);
+        const auto r = next_part(required, ':', required_last);
         if (h == "*") {
             if (r.empty()) return false;                       // a wildcard stands for a name, never for nothing
             if (first && !wildcards.everything) return false;  // `*:read` would grant every resource
@@ -243,7 +234,7 @@ std::optional<Denial> Rule::refusal(const detail::Subject& subject, const Wildca
             if (subject.token != nullptr && !subject.token->acr.empty() && !(n.own_only && subject.token->external)) {
                 std::string_view values = n.name;
                 for (bool last = false; !last;)
-                    if (next_word(values, last) == subject.token->acr) return std::nullopt;
+                    if (next_part(values, ' ', last) == subject.token->acr) return std::nullopt;
             }
             if (subject.token == nullptr) return Denial{RuleKind::authentication, std::string(kAccessDenied)};
             return Denial{RuleKind::authentication, "Stronger authentication required", n.name};

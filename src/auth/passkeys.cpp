@@ -108,12 +108,27 @@ Passkeys::Passkeys(const Engine& engine, std::string_view secret)
 
 Passkeys::~Passkeys() { OPENSSL_cleanse(key_.data(), key_.size()); }
 
-std::string Passkeys::user_handle(std::string_view sub) const {
+std::string Passkeys::mac(std::string_view data) const {
     const detail::HmacKey hmac("SHA256", std::string_view(reinterpret_cast<const char*>(key_.data()), key_.size()));
     unsigned char out[32];
-    hmac.compute(std::string("user handle|").append(sub), out);
+    hmac.compute(data, out);
     return std::string(reinterpret_cast<const char*>(out), sizeof out);
 }
+
+std::string Passkeys::challenge_mac(std::string_view signed_part, std::string_view sub) const {
+    return mac(std::string(signed_part).append("|").append(sub)).substr(0, kMacBytes);
+}
+
+Outcome<void> Passkeys::use_challenge(std::string_view raw) const {
+    auto used =
+        used_->first_use(base64url_encode(raw.substr(9, kNonceBytes)), settings_->challenge_lifetime + std::chrono::seconds(1));
+    return engine_->chain<void>(std::move(used), [](Result<void> first) -> Result<void> {
+        if (first || first.failure().kind != ErrorKind::invalid_dpop_proof) return first;
+        return passkey_refused("challenge already answered");  // the cache's replay refusal, in a passkey's words
+    });
+}
+
+std::string Passkeys::user_handle(std::string_view sub) const { return mac(std::string("user handle|").append(sub)); }
 
 std::string Passkeys::challenge(Purpose purpose, std::string_view sub) const {
     std::string bytes(kChallengeBytes, '\0');
@@ -123,10 +138,8 @@ std::string Passkeys::challenge(Purpose purpose, std::string_view sub) const {
     for (int i = 8; i >= 1; --i, expiry >>= 8) bytes[static_cast<std::size_t>(i)] = static_cast<char>(expiry & 0xff);
     const auto nonce = random_bytes(kNonceBytes);
     std::copy(nonce.begin(), nonce.end(), bytes.begin() + 9);
-    const detail::HmacKey hmac("SHA256", std::string_view(reinterpret_cast<const char*>(key_.data()), key_.size()));
-    unsigned char mac[32];
-    hmac.compute(bytes.substr(0, kSignedBytes).append("|").append(sub), mac);
-    std::copy(mac, mac + kMacBytes, bytes.begin() + kSignedBytes);
+    const auto tag = challenge_mac(std::string_view(bytes).substr(0, kSignedBytes), sub);
+    std::copy(tag.begin(), tag.end(), bytes.begin() + kSignedBytes);
     return bytes;
 }
 
@@ -139,10 +152,7 @@ Outcome<std::string> Passkeys::open_challenge(std::string_view client_data_json,
     std::string bytes;
     if (!base64url_decode(it->get_ref<const std::string&>(), bytes) || bytes.size() != kChallengeBytes)
         return passkey_refused("not a challenge of this service");
-    const detail::HmacKey hmac("SHA256", std::string_view(reinterpret_cast<const char*>(key_.data()), key_.size()));
-    unsigned char mac[32];
-    hmac.compute(bytes.substr(0, kSignedBytes).append("|").append(sub), mac);
-    if (!equal_in_constant_time(std::string_view(reinterpret_cast<const char*>(mac), kMacBytes),
+    if (!equal_in_constant_time(challenge_mac(std::string_view(bytes).substr(0, kSignedBytes), sub),
                                 std::string_view(bytes).substr(kSignedBytes)))
         return passkey_refused("challenge not made by this service for this user");
     if (bytes[0] != static_cast<char>(purpose)) return passkey_refused("challenge made for the other ceremony");
@@ -191,15 +201,10 @@ Outcome<Passkey> Passkeys::finish_registration(std::string sub, std::string clie
         [this, raw, passkey = std::move(passkey)](Result<std::vector<Passkey>> keys) mutable -> Outcome<Passkey> {
             if (!keys) return std::move(keys).failure();
             if (keys->size() >= settings_->max_per_user) return passkey_bad_request("Too many passkeys");
-            auto used = used_->first_use(base64url_encode(std::string_view(raw).substr(9, kNonceBytes)),
-                                         settings_->challenge_lifetime + std::chrono::seconds(1));
+            auto used = use_challenge(raw);
             return engine_->chain<Passkey>(std::move(used),
                                            [this, passkey = std::move(passkey)](Result<void> first) mutable -> Outcome<Passkey> {
-                                               if (!first) {
-                                                   if (first.failure().kind == ErrorKind::invalid_dpop_proof)
-                                                       return passkey_refused("challenge already answered");
-                                                   return std::move(first).failure();
-                                               }
+                                               if (!first) return std::move(first).failure();
                                                return engine_->chain<Passkey>(settings_->store->add(passkey),
                                                                               [passkey](
                                                                                   Result<bool> added) mutable -> Result<Passkey> {
@@ -240,15 +245,10 @@ Outcome<Passkey> Passkeys::finish_sign_in(std::string credential_id, std::string
             if (!asserted) return std::move(asserted).failure();
             const auto count = asserted->sign_count;
             passkey.credential.backed_up = asserted->backed_up;
-            auto used = used_->first_use(base64url_encode(std::string_view(raw).substr(9, kNonceBytes)),
-                                         settings_->challenge_lifetime + std::chrono::seconds(1));
+            auto used = use_challenge(raw);
             return engine_->chain<Passkey>(
                 std::move(used), [this, count, passkey = std::move(passkey)](Result<void> first) mutable -> Outcome<Passkey> {
-                    if (!first) {
-                        if (first.failure().kind == ErrorKind::invalid_dpop_proof)
-                            return passkey_refused("challenge already answered");
-                        return std::move(first).failure();
-                    }
+                    if (!first) return std::move(first).failure();
                     const auto now = unix_seconds(engine_->config().tokens.clock);
                     auto recorded = settings_->store->record_use(passkey.credential.id, count, now);
                     return engine_->chain<Passkey>(std::move(recorded),

@@ -13,6 +13,15 @@ namespace fauth::http {
 
 using nlohmann::json;
 
+json token_answer_schema(TokenDelivery delivery) {
+    if (delivery == TokenDelivery::body) return {{"$ref", "#/components/schemas/TokenResponse"}};
+    return {{"type", "object"},
+            {"properties",
+             {{"token_type", {{"type", "string"}, {"const", "cookie"}}},
+              {"expires_in", {{"type", "integer"}}},
+              {"csrf_token", {{"type", "string"}}}}}};
+}
+
 RouteDoc login_route_doc(TokenDelivery delivery) {
     RouteDoc doc;
     const bool cookies = delivery == TokenDelivery::cookies;
@@ -38,12 +47,7 @@ RouteDoc login_route_doc(TokenDelivery delivery) {
                         {"content",
                          {{"application/x-www-form-urlencoded", {{"schema", form_schema}}},
                           {"application/json", {{"schema", json_schema}}}}}};
-    const json cookie_body = {{"type", "object"},
-                              {"properties",
-                               {{"token_type", {{"type", "string"}, {"const", "cookie"}}},
-                                {"expires_in", {{"type", "integer"}}},
-                                {"csrf_token", {{"type", "string"}}}}}};
-    const json token_schema = cookies ? cookie_body : json{{"$ref", "#/components/schemas/TokenResponse"}};
+    const json token_schema = token_answer_schema(delivery);
     if (!cookies)
         doc.parameters = json::array({dpop_header_parameter(
             "A DPoP proof (RFC 9449) for POST and this URL, without `ath`: the tokens are then bound to its key "

@@ -166,16 +166,9 @@ std::vector<RouteDoc> passkey_route_docs(const std::string& tag, TokenDelivery d
         "The browser's assertion for the challenge above. A passkey sign-in counts as two factors: the tokens say `acr` "
         "`aal2` and `amr` `hwk` (or `swk` for a synced passkey), `mfa`, `user`.";
     docs[3].request_body = {{"required", true}, {"content", json_content(credential)}};
-    const json cookie_body = {{"type", "object"},
-                              {"properties",
-                               {{"token_type", {{"type", "string"}, {"const", "cookie"}}},
-                                {"expires_in", {{"type", "integer"}}},
-                                {"csrf_token", {{"type", "string"}}}}}};
     docs[3].responses = {{"200",
                           {{"description", delivery == TokenDelivery::cookies ? "Session cookies set" : "Tokens"},
-                           {"content", json_content(delivery == TokenDelivery::cookies
-                                                        ? cookie_body
-                                                        : json{{"$ref", "#/components/schemas/TokenResponse"}})}}},
+                           {"content", json_content(token_answer_schema(delivery))}}},
                          {"401", error_response_doc("Invalid passkey")},
                          {"403", error_response_doc("Inactive user, or a foreign origin")},
                          {"422", error_response_doc("The body is not an assertion")},

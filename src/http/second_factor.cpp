@@ -39,16 +39,9 @@ RouteDoc second_factor_login_doc(TokenDelivery delivery) {
         "the user's authenticator app (or one of their recovery codes, which is then used up). The session's tokens "
         "say `amr` `[\"mfa\", \"otp\", \"pwd\"]` and `acr` `aal2`.";
     doc.request_body = code_body("Six digits from the authenticator app, or a recovery code", true);
-    const json cookie_body = {{"type", "object"},
-                              {"properties",
-                               {{"token_type", {{"type", "string"}, {"const", "cookie"}}},
-                                {"expires_in", {{"type", "integer"}}},
-                                {"csrf_token", {{"type", "string"}}}}}};
     doc.responses = {{"200",
                       {{"description", cookies ? "Session cookies set" : "Tokens"},
-                       {"content",
-                        {{"application/json",
-                          {{"schema", cookies ? cookie_body : json{{"$ref", "#/components/schemas/TokenResponse"}}}}}}}}},
+                       {"content", {{"application/json", {{"schema", token_answer_schema(delivery)}}}}}}},
                      {"401", error_response_doc("Invalid token (not a live second-factor token), or invalid code")},
                      {"403", error_response_doc("Inactive user")},
                      {"413", error_response_doc("Request body too large")},

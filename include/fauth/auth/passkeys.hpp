@@ -162,6 +162,9 @@ public:
 private:
     enum class Purpose : unsigned char { registration = 'r', sign_in = 's' };
     std::string challenge(Purpose purpose, std::string_view sub) const;
+    std::string mac(std::string_view data) const;                                         // HMAC-SHA-256 under the key
+    std::string challenge_mac(std::string_view signed_part, std::string_view sub) const;  // a challenge's 16-byte tag
+    Outcome<void> use_challenge(std::string_view raw) const;                              // its nonce, once
     Outcome<std::string> open_challenge(std::string_view client_data_json, Purpose purpose, std::string_view sub) const;
 
     const Engine* engine_;

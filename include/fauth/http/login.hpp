@@ -28,6 +28,10 @@ namespace fauth::http {
 /// TokenDelivery::cookies, the session cookies), 401, 403, 413, 422, 429.
 RouteDoc login_route_doc(TokenDelivery delivery = TokenDelivery::body);
 
+/// The OpenAPI schema of a sign-in's answer: the TokenResponse, or for TokenDelivery::cookies the
+/// body that goes with the session cookies (token_type "cookie", expires_in, csrf_token).
+nlohmann::json token_answer_schema(TokenDelivery delivery);
+
 /// The OpenAPI Parameter Object of a token request's optional `DPoP` header (RFC 9449 section 5),
 /// described as `description` says.
 nlohmann::json dpop_header_parameter(std::string_view description);
